@@ -1,0 +1,52 @@
+/* Integer requantization arithmetic, bit-exact with TFLite's reference kernels.
+ *
+ * A real multiplier M is stored as (mult, shift) with M = mult * 2^(shift-31),
+ * mult in [2^30, 2^31). Applying it is TFLite's "double rounding" sequence:
+ * left-shift (if shift > 0), a saturating rounding doubling high multiply, then
+ * a rounding right shift that rounds half away from zero. Every int8 kernel in
+ * the runtime funnels through tfg_requant() so there is exactly one place where
+ * this rounding lives.
+ *
+ * C99, header-only (static inline) so kernels inline it in their inner loops.
+ * Right shifts of negative values are arithmetic on every compiler we target
+ * (gcc, clang, arm-none-eabi-gcc); the left shift goes through uint32_t so an
+ * overflow wraps the way the reference's int32 arithmetic does in practice. */
+#ifndef TINYFORGE_FIXEDPOINT_H
+#define TINYFORGE_FIXEDPOINT_H
+
+#include <stdint.h>
+
+/* round(a * b / 2^31), saturating the single overflowing case INT32_MIN^2. */
+static inline int32_t tfg_sat_rdhm(int32_t a, int32_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (1 - (INT64_C(1) << 30));
+    /* Division (not shift): the reference truncates toward zero here. */
+    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+}
+
+/* x / 2^e rounded to nearest, ties away from zero; 0 <= e <= 31. */
+static inline int32_t tfg_rshift_round(int32_t x, int e)
+{
+    const int32_t mask = (int32_t)((INT64_C(1) << e) - 1);
+    const int32_t rem = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> e) + (rem > threshold ? 1 : 0);
+}
+
+/* x * mult * 2^(shift-31) with TFLite's rounding. */
+static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
+{
+    const int left = shift > 0 ? shift : 0;
+    const int right = shift > 0 ? 0 : -shift;
+    const int32_t xs = (int32_t)((uint32_t)x << left);
+    return tfg_rshift_round(tfg_sat_rdhm(xs, mult), right);
+}
+
+static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+#endif

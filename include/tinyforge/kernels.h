@@ -1,0 +1,217 @@
+/* The runtime kernel library: int8 NHWC kernels that ship to the MCU.
+ *
+ * Contract shared by every kernel here:
+ *  - C99, freestanding: no malloc, no stdio, no mutable globals. All state
+ *    lives in caller-provided buffers (the arena).
+ *  - Parameters come in a small const struct prepared ahead of time by the
+ *    compiler: multipliers are precomputed, and the input zero point is folded
+ *    into the bias (bias' = bias - in_zp * sum(weights of that channel)), so
+ *    inner loops multiply raw int8 values. Padded taps read as in_zp, which
+ *    makes the folding exact at the borders too.
+ *  - A kernel needing scratch has a *_scratch_size() twin; scratch must be
+ *    4-byte aligned and is clobbered.
+ *  - Results are bit-exact with TFLite's reference kernels (see
+ *    docs/numerics.md): requantization goes through tfg_requant().
+ *  - Spatial kernels take batch 1 (the compiler refuses larger batches).
+ *  - In-place operation is allowed only where a kernel says so.
+ */
+#ifndef TINYFORGE_KERNELS_H
+#define TINYFORGE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tinyforge/status.h"
+
+#define TFG_MAX_DIMS 6
+
+/* ---- convolution ------------------------------------------------------- */
+
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_top, pad_left; /* bottom/right padding follows from out_h/out_w */
+    int32_t in_zp;             /* value that padded taps read */
+    int32_t out_zp, act_min, act_max;
+    const int8_t *weights;  /* [out_c][k_h][k_w][in_c] (TFLite OHWI) */
+    const int32_t *bias;    /* [out_c], zero point folded in */
+    const int32_t *mult;    /* [out_c] */
+    const int32_t *shift;   /* [out_c] */
+} tfg_conv_params_t;
+
+size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p);
+/* `in` and `out` must not overlap. */
+void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
+
+/* Depthwise: out_c = in_c * depth_mult; weights are TFLite's [k_h][k_w][out_c]. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w;
+    int32_t depth_mult;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    int32_t in_zp;
+    int32_t out_zp, act_min, act_max;
+    const int8_t *weights;
+    const int32_t *bias;  /* [out_c], zero point folded in */
+    const int32_t *mult;  /* [out_c] */
+    const int32_t *shift; /* [out_c] */
+} tfg_dwconv_params_t;
+
+size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
+/* In place (out == in) is allowed when depth_mult == 1: each input channel is
+ * first copied to scratch, and output channel c only ever lands on bytes that
+ * held input channel c (both tensors are NHWC with the same channel count). */
+void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
+
+/* ---- fully connected --------------------------------------------------- */
+
+typedef struct {
+    int32_t batches, in_features, out_features;
+    int32_t out_zp, act_min, act_max;
+    const int8_t *weights;  /* [out_features][in_features] */
+    const int32_t *bias;    /* [out_features], zero point folded in */
+    const int32_t *mult;    /* [out_features] (per-tensor models repeat one value) */
+    const int32_t *shift;   /* [out_features] */
+} tfg_fc_params_t;
+
+void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);
+
+/* ---- elementwise ADD / MUL with broadcasting ----------------------------- */
+
+typedef struct {
+    int32_t dims[4];     /* output shape, left-padded with 1s */
+    int32_t a_stride[4]; /* element stride of input a along each output dim (0 = broadcast) */
+    int32_t b_stride[4];
+    int32_t a_offset, b_offset; /* minus the input zero points */
+    int32_t left_shift;         /* ADD: headroom shift (TFLite uses 20) */
+    int32_t a_mult, a_shift;    /* ADD: input rescale */
+    int32_t b_mult, b_shift;
+    int32_t out_mult, out_shift;
+    int32_t out_zp, act_min, act_max;
+} tfg_eltwise_params_t;
+
+/* `out` may equal `a` (or `b`) when that input is not broadcast. */
+void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+void tfg_mul_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+
+/* ---- pooling ------------------------------------------------------------- */
+
+typedef struct {
+    int32_t in_h, in_w, c;
+    int32_t out_h, out_w;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t act_min, act_max;
+} tfg_pool_params_t;
+
+/* Windows are clipped to the image; the average divides by the clipped count
+ * and rounds half away from zero. */
+void tfg_avgpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out);
+void tfg_maxpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out);
+
+/* ---- reductions and activations ------------------------------------------ */
+
+/* MEAN: the input is viewed as [outer][reduce][inner] and the middle axis is
+ * averaged. The arithmetic follows the TFLite path the compiler selected. */
+typedef enum {
+    TFG_MEAN_REQUANT_THEN_DIVIDE = 0, /* sum(x - in_zp) -> requant -> /n -> + out_zp */
+    TFG_MEAN_DIVIDE_SAME_QUANT = 1,   /* in/out quantization equal: round(sum(x) / n) */
+    TFG_MEAN_SUM_THEN_REQUANT = 2     /* 1/n folded into mult/shift: requant(sum(x) - in_zp*n) */
+} tfg_mean_mode_t;
+
+typedef struct {
+    int32_t outer, reduce, inner;
+    int32_t mode; /* tfg_mean_mode_t */
+    int32_t in_zp, out_zp;
+    int32_t mult, shift;
+} tfg_mean_params_t;
+
+void tfg_mean_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out);
+
+/* SOFTMAX over the innermost axis; output is int8 with scale 1/256, zp -128. */
+typedef struct {
+    int32_t outer, depth;
+    int32_t in_mult, in_left_shift;
+    int32_t diff_min;
+} tfg_softmax_params_t;
+
+void tfg_softmax_s8(const tfg_softmax_params_t *p, const int8_t *in, int8_t *out);
+
+/* LOGISTIC; output is int8 with scale 1/256, zp -128. In place allowed. */
+typedef struct {
+    int32_t size;
+    int32_t in_zp, in_range_radius;
+    int32_t in_mult, in_left_shift;
+} tfg_logistic_params_t;
+
+void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out);
+
+/* ---- quantization at the model edges -------------------------------------- */
+
+typedef struct {
+    int32_t size;
+    float scale;
+    int32_t zp;
+} tfg_affine_params_t;
+
+void tfg_quantize_f32_s8(const tfg_affine_params_t *p, const float *in, int8_t *out);
+void tfg_dequantize_s8_f32(const tfg_affine_params_t *p, const int8_t *in, float *out);
+
+/* int8 -> int8 with another scale / zero point. In place allowed. */
+typedef struct {
+    int32_t size;
+    int32_t in_zp, out_zp;
+    int32_t mult, shift;
+} tfg_requant_params_t;
+
+void tfg_requantize_s8(const tfg_requant_params_t *p, const int8_t *in, int8_t *out);
+
+/* ---- data movement ------------------------------------------------------- */
+
+/* Strided copy: out is dense with shape dims[0..rank); element i of out reads
+ * in[sum(idx[d] * in_stride[d])]. TRANSPOSE is this with permuted strides. */
+typedef struct {
+    int32_t rank;
+    int32_t dims[TFG_MAX_DIMS];
+    int32_t in_stride[TFG_MAX_DIMS];
+} tfg_gather_params_t;
+
+void tfg_gather_s8(const tfg_gather_params_t *p, const int8_t *in, int8_t *out);
+
+/* PAD of an up-to-4-D tensor with a constant. */
+typedef struct {
+    int32_t in_dims[4];
+    int32_t before[4], after[4];
+    int32_t value;
+} tfg_pad_params_t;
+
+void tfg_pad_s8(const tfg_pad_params_t *p, const int8_t *in, int8_t *out);
+
+/* CONCATENATION: each input is [outer][inner_i]; out is [outer][sum inner_i]. */
+typedef struct {
+    int32_t outer;
+    int32_t n_inputs;
+    const int32_t *inner; /* [n_inputs] */
+} tfg_concat_params_t;
+
+void tfg_concat_s8(const tfg_concat_params_t *p, const int8_t *const *inputs, int8_t *out);
+
+/* RESIZE_NEAREST_NEIGHBOR with source-index tables precomputed by the
+ * compiler (TFLite computes them in float; tables keep the kernel integer). */
+typedef struct {
+    int32_t in_h, in_w, c;
+    int32_t out_h, out_w;
+    const int32_t *src_y; /* [out_h] */
+    const int32_t *src_x; /* [out_w] */
+} tfg_resize_nearest_params_t;
+
+void tfg_resize_nearest_s8(const tfg_resize_nearest_params_t *p, const int8_t *in, int8_t *out);
+
+#endif

@@ -1,0 +1,156 @@
+/* int8 SOFTMAX and LOGISTIC in fixed point, bit-exact with TFLite.
+ *
+ * TFLite evaluates both with gemmlowp's fixed-point transcendental functions.
+ * A value "Qn" below is an int32 with n integer bits and 31-n fractional
+ * bits. Products of Qa and Qb are Q(a+b) via the rounding doubling high
+ * multiply. The algorithms, from the published math:
+ *  - exp(x) for x <= 0 (Qn in, Q0 out): split x = -(k/4) + r with r in
+ *    [-1/4, 0); exp(r) from a 4th-order Taylor series around -1/8; then
+ *    multiply in exp(-2^j) for every set bit j of the quarter count;
+ *  - 1/(1+x) for x in [0,1): three Newton-Raphson steps from 48/17 - 32/17 d.
+ * The constants are those values rounded to the Q format in use.
+ */
+#include "tinyforge/fixedpoint.h"
+#include "tinyforge/kernels.h"
+
+static inline int32_t fx_mul(int32_t a, int32_t b) { return tfg_sat_rdhm(a, b); }
+
+/* x * 2^e with saturation (e > 0) or rounding (e < 0). */
+static inline int32_t fx_mul_pot(int32_t x, int e)
+{
+    if (e < 0) return tfg_rshift_round(x, -e);
+    if (e == 0) return x;
+    const int32_t limit = (int32_t)((INT32_C(1) << (31 - e)) - 1);
+    if (x > limit) return INT32_MAX;
+    if (x < -limit) return INT32_MIN;
+    return (int32_t)((uint32_t)x << e);
+}
+
+/* exp(a) for a in [-1/4, 0), a in Q0; result Q0. */
+static int32_t exp_quarter_interval(int32_t a)
+{
+    const int32_t c_exp_minus_eighth = 1895147668; /* exp(-1/8) in Q0 */
+    const int32_t c_one_third = 715827883;         /* 1/3 in Q0 */
+    const int32_t x = a + (INT32_C(1) << 28);      /* x = a + 1/8 */
+    const int32_t x2 = fx_mul(x, x);
+    const int32_t x3 = fx_mul(x2, x);
+    const int32_t x4 = fx_mul(x2, x2);
+    const int32_t x4_over_4 = fx_mul_pot(x4, -2);
+    const int32_t poly = fx_mul_pot(fx_mul(x4_over_4 + x3, c_one_third) + x2, -1);
+    return c_exp_minus_eighth + fx_mul(c_exp_minus_eighth, x + poly);
+}
+
+/* exp(a) for a <= 0 given in Q(int_bits); result Q0. */
+static int32_t exp_negative(int32_t a, int int_bits)
+{
+    static const int32_t exp_minus_pow2[7] = {
+        1672461947, /* exp(-1/4) */
+        1302514674, /* exp(-1/2) */
+        790015084,  /* exp(-1) */
+        290630308,  /* exp(-2) */
+        39332535,   /* exp(-4) */
+        720401,     /* exp(-8) */
+        242,        /* exp(-16) */
+    };
+    const int frac_bits = 31 - int_bits;
+    const int32_t quarter = INT32_C(1) << (frac_bits - 2);
+    const int32_t a_mod_quarter_minus_quarter = (a & (quarter - 1)) - quarter;
+    int32_t result = exp_quarter_interval(fx_mul_pot(a_mod_quarter_minus_quarter, int_bits));
+    const int32_t remainder = a_mod_quarter_minus_quarter - a;
+    for (int e = -2; e <= 4; e++) {
+        if (int_bits <= e) break;
+        if (remainder & (INT32_C(1) << (frac_bits + e))) result = fx_mul(result, exp_minus_pow2[e + 2]);
+    }
+    return a == 0 ? INT32_MAX : result;
+}
+
+/* 1 / (1 + x) for x in [0, 1) in Q0; result Q0. */
+static int32_t one_over_one_plus_x(int32_t x)
+{
+    /* Half denominator (1+x)/2 in Q0, rounded: (x + 1 + sign) / 2 in 64 bits. */
+    const int64_t sum = (int64_t)x + INT32_MAX;
+    const int32_t half_d = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+    const int32_t c_48_17 = 1515870810;  /* 48/17 in Q2 */
+    const int32_t c_m32_17 = -1010580540; /* -32/17 in Q2 */
+    const int32_t one_q2 = INT32_C(1) << 29;
+    int32_t r = c_48_17 + fx_mul(half_d, c_m32_17); /* Q2 */
+    for (int i = 0; i < 3; i++) {
+        const int32_t e = one_q2 - fx_mul(half_d, r); /* Q2 */
+        r = r + fx_mul_pot(fx_mul(r, e), 2);           /* Q4 -> Q2 */
+    }
+    /* r approximates 1/half_d = 2/(1+x) in Q2; as Q1 the same raw is 1/(1+x). */
+    return fx_mul_pot(r, 1);
+}
+
+static inline int count_leading_zeros(uint32_t x)
+{
+    int n = 0;
+    if (x == 0) return 32;
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+}
+
+void tfg_softmax_s8(const tfg_softmax_params_t *p, const int8_t *in, int8_t *out)
+{
+    enum { kDiffBits = 5, kAccumBits = 12 };
+    for (int32_t row = 0; row < p->outer; row++) {
+        const int8_t *x = in + (size_t)row * (size_t)p->depth;
+        int8_t *y = out + (size_t)row * (size_t)p->depth;
+        int32_t max = -128;
+        for (int32_t i = 0; i < p->depth; i++) max = x[i] > max ? x[i] : max;
+
+        int32_t sum = 0; /* Q12 */
+        for (int32_t i = 0; i < p->depth; i++) {
+            const int32_t diff = x[i] - max;
+            if (diff >= p->diff_min) {
+                const int32_t scaled = fx_mul((int32_t)((uint32_t)diff << p->in_left_shift), p->in_mult);
+                sum += fx_mul_pot(exp_negative(scaled, kDiffBits), -kAccumBits);
+            }
+        }
+        /* Normalize sum to [1, 2) * 2^bits_over_unit, then reciprocal of it. */
+        const int headroom = count_leading_zeros((uint32_t)sum);
+        const int bits_over_unit = kAccumBits - headroom;
+        const int32_t shifted_minus_one = (int32_t)(((uint32_t)sum << headroom) - (UINT32_C(1) << 31));
+        const int32_t recip = one_over_one_plus_x(shifted_minus_one);
+
+        for (int32_t i = 0; i < p->depth; i++) {
+            const int32_t diff = x[i] - max;
+            int32_t v = -128;
+            if (diff >= p->diff_min) {
+                const int32_t scaled = fx_mul((int32_t)((uint32_t)diff << p->in_left_shift), p->in_mult);
+                const int32_t e = exp_negative(scaled, kDiffBits);
+                v = tfg_rshift_round(fx_mul(recip, e), bits_over_unit + 31 - 8) - 128;
+            }
+            y[i] = (int8_t)tfg_clamp(v, -128, 127);
+        }
+    }
+}
+
+void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out)
+{
+    enum { kInBits = 4 };
+    for (int32_t i = 0; i < p->size; i++) {
+        const int32_t x = (int32_t)in[i] - p->in_zp;
+        int32_t v;
+        if (x <= -p->in_range_radius) {
+            v = -128;
+        } else if (x >= p->in_range_radius) {
+            v = 127;
+        } else {
+            const int32_t xq = tfg_requant(x, p->in_mult, p->in_left_shift); /* Q4 */
+            int32_t s;                                                       /* sigmoid, Q0 */
+            if (xq == 0) {
+                s = INT32_C(1) << 30;
+            } else {
+                const int32_t a = xq > 0 ? xq : -xq;
+                const int32_t pos = one_over_one_plus_x(exp_negative(-a, kInBits));
+                s = xq > 0 ? pos : INT32_MAX - pos;
+            }
+            v = tfg_clamp(tfg_rshift_round(s, 31 - 8) - 128, -128, 127);
+        }
+        out[i] = (int8_t)v;
+    }
+}

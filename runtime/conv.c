@@ -1,0 +1,103 @@
+/* int8 CONV_2D, NHWC, per-channel requantization.
+ *
+ * Shape of the computation: every output pixel is a dot product of a K-long
+ * input column (K = k_h * k_w * in_c, in the same kh/kw/c order as the OHWI
+ * weight rows) with each of the out_c weight rows. Columns come from:
+ *  - the input itself, when the kernel is 1x1 without padding (any stride):
+ *    the pixel's channels are already contiguous, so no copy at all;
+ *  - an im2col copy into scratch otherwise, where padded taps are filled
+ *    with in_zp. Because the bias has -in_zp * sum(w) folded in, a padded
+ *    tap then contributes exactly zero, as in TFLite where it is skipped.
+ * Two output pixels share one pass over each weight row, halving weight
+ * loads; the inner loop is a plain int8 dot product that compilers vectorize.
+ */
+#include <string.h>
+
+#include "tinyforge/fixedpoint.h"
+#include "tinyforge/kernels.h"
+
+static int conv_is_pointwise(const tfg_conv_params_t *p)
+{
+    return p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0;
+}
+
+size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p)
+{
+    if (conv_is_pointwise(p)) return 0;
+    size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c;
+    return 2 * ((k + 3) & ~(size_t)3);
+}
+
+/* Copy the receptive field of output pixel (oy, ox) into col. */
+static void im2col_pixel(const tfg_conv_params_t *p, const int8_t *in, int oy, int ox, int8_t *col)
+{
+    const int iy0 = oy * p->stride_h - p->pad_top;
+    const int ix0 = ox * p->stride_w - p->pad_left;
+    const size_t c = (size_t)p->in_c;
+    for (int ky = 0; ky < p->k_h; ky++) {
+        const int iy = iy0 + ky * p->dil_h;
+        for (int kx = 0; kx < p->k_w; kx++) {
+            const int ix = ix0 + kx * p->dil_w;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
+                memset(col, p->in_zp, c);
+            else
+                memcpy(col, in + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * c, c);
+            col += c;
+        }
+    }
+}
+
+static const int8_t *column(const tfg_conv_params_t *p, const int8_t *in, int pix, int8_t *buf)
+{
+    const int oy = pix / p->out_w, ox = pix % p->out_w;
+    if (conv_is_pointwise(p)) {
+        size_t iy = (size_t)oy * (size_t)p->stride_h, ix = (size_t)ox * (size_t)p->stride_w;
+        return in + (iy * (size_t)p->in_w + ix) * (size_t)p->in_c;
+    }
+    im2col_pixel(p, in, oy, ox, buf);
+    return buf;
+}
+
+static inline int8_t requant_out(const tfg_conv_params_t *p, int32_t acc, int oc)
+{
+    int32_t v = tfg_requant(acc, p->mult[oc], p->shift[oc]) + p->out_zp;
+    return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
+}
+
+void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    const int k = p->k_h * p->k_w * p->in_c;
+    const int n_pix = p->out_h * p->out_w;
+    const int oc_n = p->out_c;
+    int8_t *buf0 = (int8_t *)scratch;
+    int8_t *buf1 = buf0 ? buf0 + ((k + 3) & ~3) : NULL;
+
+    int pix = 0;
+    for (; pix + 1 < n_pix; pix += 2) {
+        const int8_t *c0 = column(p, in, pix, buf0);
+        const int8_t *c1 = column(p, in, pix + 1, buf1);
+        int8_t *o0 = out + (size_t)pix * (size_t)oc_n;
+        int8_t *o1 = o0 + oc_n;
+        const int8_t *w = p->weights;
+        for (int oc = 0; oc < oc_n; oc++, w += k) {
+            int32_t a0 = 0, a1 = 0;
+            for (int i = 0; i < k; i++) {
+                const int32_t wv = w[i];
+                a0 += c0[i] * wv;
+                a1 += c1[i] * wv;
+            }
+            o0[oc] = requant_out(p, a0 + p->bias[oc], oc);
+            o1[oc] = requant_out(p, a1 + p->bias[oc], oc);
+        }
+    }
+    if (pix < n_pix) {
+        const int8_t *c0 = column(p, in, pix, buf0);
+        int8_t *o0 = out + (size_t)pix * (size_t)oc_n;
+        const int8_t *w = p->weights;
+        for (int oc = 0; oc < oc_n; oc++, w += k) {
+            int32_t a0 = 0;
+            for (int i = 0; i < k; i++) a0 += c0[i] * w[i];
+            o0[oc] = requant_out(p, a0 + p->bias[oc], oc);
+        }
+    }
+}

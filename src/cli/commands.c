@@ -1,0 +1,375 @@
+/* info, run and plan: the host-side subcommands. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_model_option(const char *arg, tfg_pass_opts_t *o)
+{
+    if (!strcmp(arg, "--int8-io")) return o->int8_io = true, 1;
+    if (!strcmp(arg, "--no-in-place")) return o->no_in_place = true, 1;
+    if (!strcmp(arg, "--no-pad-fold")) return o->no_pad_fold = true, 1;
+    return 0;
+}
+
+int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m)
+{
+    tfg_diag_t d = {{0}};
+    tfg_status_t st = tfg_model_load(path, o, m, &d);
+    if (st < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : tfg_status_str(st));
+        return 1;
+    }
+    return 0;
+}
+
+static int64_t weights_bytes(const tfg_graph_t *g)
+{
+    int64_t n = 0;
+    bool *seen = calloc((size_t)g->n_tensors + 1, 1);
+    if (!seen) return -1;
+    for (int i = 0; i < g->n_ops; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        if (op->dead) continue;
+        for (int k = 0; k < op->n_in; k++) {
+            const int t = op->in[k];
+            if (t < 0 || seen[t] || !tfg_tensor_is_const(&g->tensors[t])) continue;
+            seen[t] = true;
+            n += (int64_t)g->tensors[t].data_bytes;
+        }
+    }
+    free(seen);
+    return n;
+}
+
+static int64_t total_macs(const tfg_graph_t *g)
+{
+    int64_t n = 0;
+    for (int i = 0; i < g->n_ops; i++) n += tfg_op_macs(g, &g->ops[i]);
+    return n;
+}
+
+/* Step index of an op, or -1 if it has none (folded, view). */
+static int step_of(const tfg_model_t *m, int op)
+{
+    for (int s = 0; s < m->prog.n_steps; s++)
+        if (m->prog.steps[s].op == op) return s;
+    return -1;
+}
+
+static int parse_model_args(int argc, char **argv, const char *help, tfg_pass_opts_t *o, const char **model,
+                            bool *json)
+{
+    *model = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(help, stdout);
+            return 0;
+        }
+        if (cli_model_option(argv[i], o)) continue;
+        if (json && !strcmp(argv[i], "--json")) {
+            *json = true;
+            continue;
+        }
+        if (argv[i][0] == '-') {
+            fprintf(stderr, "tinyforge: unknown option '%s'\n", argv[i]);
+            return 2;
+        }
+        if (*model) {
+            fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", *model, argv[i]);
+            return 2;
+        }
+        *model = argv[i];
+    }
+    if (!*model) {
+        fprintf(stderr, "tinyforge: no model given\n%s", help);
+        return 2;
+    }
+    return -1;
+}
+
+static const char INFO_HELP[] =
+    "usage: tinyforge info MODEL [--int8-io] [--no-in-place]\n"
+    "\n"
+    "Prints one row per operator of the model: its type, input and output shapes,\n"
+    "multiply-accumulates, parameter bytes, and the bytes of activations and scratch\n"
+    "that must be live in SRAM while it runs. Folded ops (PAD merged into a\n"
+    "convolution, constant shape arithmetic) and views (RESHAPE) are marked.\n";
+
+int cli_info(int argc, char **argv)
+{
+    tfg_pass_opts_t o = {0};
+    const char *path;
+    int r = parse_model_args(argc, argv, INFO_HELP, &o, &path, NULL);
+    if (r >= 0) return r;
+    tfg_model_t m;
+    if (cli_load(path, &o, &m)) return 1;
+    const tfg_graph_t *g = &m.graph;
+    printf("%s: %d ops, %d tensors\n\n", path, g->n_ops, g->n_tensors);
+    printf("%4s  %-24s %-16s %-16s %12s %10s %10s\n", "op", "type", "input", "output", "MACs", "params", "live B");
+    int64_t macs = 0, params = 0;
+    for (int i = 0; i < g->n_ops; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        char ins[40] = "-", outs[40] = "-";
+        if (op->n_in > 0 && op->in[0] >= 0) tfg_shape_str(&g->tensors[op->in[0]], ins, sizeof ins);
+        if (op->n_out > 0) tfg_shape_str(&g->tensors[op->out[0]], outs, sizeof outs);
+        int64_t p = 0;
+        for (int k = 1; k < op->n_in; k++)
+            if (op->in[k] >= 0 && tfg_tensor_is_const(&g->tensors[op->in[k]]) &&
+                (op->type == TFG_OP_CONV_2D || op->type == TFG_OP_DEPTHWISE_CONV_2D ||
+                 op->type == TFG_OP_FULLY_CONNECTED))
+                p += (int64_t)g->tensors[op->in[k]].data_bytes;
+        const int64_t mc = tfg_op_macs(g, op);
+        macs += mc;
+        params += p;
+        const int s = step_of(&m, i);
+        char live[24];
+        if (s >= 0) snprintf(live, sizeof live, "%zu", m.plan.step_live[s]);
+        else snprintf(live, sizeof live, op->alias ? "(view)" : "(folded)");
+        char type[40];
+        snprintf(type, sizeof type, "%s%s", tfg_op_name(op->type), op->in_place ? " [in-place]" : "");
+        printf("%4d  %-24s %-16s %-16s %12lld %10lld %10s\n", op->model_index, type, ins, outs, (long long)mc,
+               (long long)p, live);
+    }
+    printf("\ntotal: %lld MACs, %lld parameter bytes, %lld constant bytes in all; arena %zu B (lower bound %zu B)\n",
+           (long long)macs, (long long)params, (long long)weights_bytes(g), m.plan.peak, m.plan.lower_bound);
+    tfg_model_free(&m);
+    return 0;
+}
+
+static const char RUN_HELP[] =
+    "usage: tinyforge run MODEL -i IN.bin -o OUT.bin [--repeat N] [--int8-io]\n"
+    "\n"
+    "Runs the model on the host with the same kernels that ship to the MCU.\n"
+    "IN.bin holds the raw little-endian bytes of the model's inputs in their own types\n"
+    "(float32 or int8), several inputs concatenated in subgraph order. OUT.bin gets\n"
+    "the outputs the same way. --repeat N runs the inference N times (for profiling).\n"
+    "With --int8-io a float model takes and gives int8 bytes instead.\n";
+
+static int read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "tinyforge: error: cannot open '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    size_t cap = 1 << 16;
+    *len = 0;
+    *buf = malloc(cap);
+    for (;;) {
+        if (!*buf) {
+            fclose(f);
+            fprintf(stderr, "tinyforge: error: out of memory reading '%s'\n", path);
+            return 1;
+        }
+        size_t r = fread(*buf + *len, 1, cap - *len, f);
+        *len += r;
+        if (r == 0) break;
+        if (*len == cap) {
+            cap *= 2;
+            uint8_t *nb = realloc(*buf, cap);
+            if (!nb) free(*buf);
+            *buf = nb;
+        }
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(*buf);
+        fprintf(stderr, "tinyforge: error: reading '%s' failed\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+int cli_run(int argc, char **argv)
+{
+    tfg_pass_opts_t o = {0};
+    const char *path = NULL, *in_path = NULL, *out_path = NULL;
+    long repeat = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(RUN_HELP, stdout);
+            return 0;
+        }
+        if (cli_model_option(argv[i], &o)) continue;
+        if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--repeat")) && i + 1 >= argc) {
+            fprintf(stderr, "tinyforge: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (!strcmp(argv[i], "-i")) in_path = argv[++i];
+        else if (!strcmp(argv[i], "-o")) out_path = argv[++i];
+        else if (!strcmp(argv[i], "--repeat")) {
+            char *end;
+            repeat = strtol(argv[++i], &end, 10);
+            if (*end || repeat < 1 || repeat > 1000000) {
+                fprintf(stderr, "tinyforge: --repeat takes a count from 1 to 1000000\n");
+                return 2;
+            }
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "tinyforge: unknown option '%s'\n", argv[i]);
+            return 2;
+        } else if (!path) path = argv[i];
+        else {
+            fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!path || !in_path || !out_path) {
+        fprintf(stderr, "tinyforge: run needs MODEL, -i IN.bin and -o OUT.bin\n%s", RUN_HELP);
+        return 2;
+    }
+    tfg_model_t m;
+    if (cli_load(path, &o, &m)) return 1;
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    int rc = 1;
+    uint8_t *arena = NULL, *out = NULL;
+    if (read_file(in_path, &in, &in_len)) goto done;
+    if (in_len != tfg_model_input_bytes(&m)) {
+        fprintf(stderr, "tinyforge: error: '%s' has %zu bytes but the model's inputs take %zu\n", in_path, in_len,
+                tfg_model_input_bytes(&m));
+        goto done;
+    }
+    arena = calloc(m.plan.peak ? m.plan.peak : 1, 1);
+    out = malloc(tfg_model_output_bytes(&m) + 1);
+    if (!arena || !out) {
+        fprintf(stderr, "tinyforge: error: out of memory\n");
+        goto done;
+    }
+    for (long r = 0; r < repeat; r++) {
+        tfg_model_set_inputs(&m, arena, in);
+        tfg_model_invoke(&m, arena);
+    }
+    tfg_model_get_outputs(&m, arena, out);
+    /* Write to a temporary name first so a failure never leaves a truncated OUT. */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        fprintf(stderr, "tinyforge: error: cannot write '%s': %s\n", tmp, strerror(errno));
+        goto done;
+    }
+    size_t n = tfg_model_output_bytes(&m);
+    int ok = fwrite(out, 1, n, f) == n;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, out_path) != 0) {
+        fprintf(stderr, "tinyforge: error: writing '%s' failed\n", out_path);
+        remove(tmp);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(in);
+    free(arena);
+    free(out);
+    tfg_model_free(&m);
+    return rc;
+}
+
+static const char PLAN_HELP[] =
+    "usage: tinyforge plan MODEL [--json] [--int8-io] [--no-in-place]\n"
+    "\n"
+    "Plans the model's memory: every activation, I/O buffer and kernel scratch buffer\n"
+    "gets an offset in one arena. Prints the arena size (the SRAM the model needs for\n"
+    "data), the lower bound for the same execution order (the most bytes that must be\n"
+    "live at any one step) and, when they differ, where and why. For a model with float\n"
+    "inputs or outputs it also gives the figure with int8 I/O (--int8-io).\n"
+    "--json prints peak_bytes, lower_bound_bytes, macs, weights_bytes, the per-step\n"
+    "live bytes (steps) and every buffer's placement (buffers).\n";
+
+static bool has_float_edges(const tfg_graph_t *g)
+{
+    for (int i = 0; i < g->n_inputs; i++)
+        if (g->tensors[g->inputs[i]].dtype == TFG_DT_FLOAT32) return true;
+    for (int i = 0; i < g->n_outputs; i++)
+        if (g->tensors[g->outputs[i]].dtype == TFG_DT_FLOAT32) return true;
+    return false;
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
+        else putchar(*s);
+    }
+    putchar('"');
+}
+
+int cli_plan(int argc, char **argv)
+{
+    tfg_pass_opts_t o = {0};
+    const char *path;
+    bool json = false;
+    int r = parse_model_args(argc, argv, PLAN_HELP, &o, &path, &json);
+    if (r >= 0) return r;
+    tfg_model_t m;
+    if (cli_load(path, &o, &m)) return 1;
+    const tfg_graph_t *g = &m.graph;
+    size_t int8_peak = 0, int8_lb = 0;
+    const bool other = !o.int8_io && has_float_edges(g);
+    if (other) {
+        tfg_pass_opts_t o2 = o;
+        o2.int8_io = true;
+        tfg_model_t m2;
+        if (cli_load(path, &o2, &m2)) {
+            tfg_model_free(&m);
+            return 1;
+        }
+        int8_peak = m2.plan.peak;
+        int8_lb = m2.plan.lower_bound;
+        tfg_model_free(&m2);
+    }
+    char why[1024];
+    tfg_plan_explain(g, &m.prog, &m.plan, why, sizeof why);
+    if (json) {
+        printf("{\n  \"model\": ");
+        json_str(path);
+        printf(",\n  \"peak_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n  \"macs\": %lld,\n  \"weights_bytes\": %lld,\n",
+               m.plan.peak, m.plan.lower_bound, (long long)total_macs(g), (long long)weights_bytes(g));
+        if (other) printf("  \"int8_io_peak_bytes\": %zu,\n  \"int8_io_lower_bound_bytes\": %zu,\n", int8_peak, int8_lb);
+        printf("  \"placement\": ");
+        json_str(m.plan.strategy ? m.plan.strategy : "");
+        printf(",\n  \"explanation\": ");
+        json_str(why);
+        printf(",\n  \"steps\": [\n");
+        for (int s = 0; s < m.prog.n_steps; s++) {
+            const tfg_op_t *op = &g->ops[m.prog.steps[s].op];
+            printf("    {\"step\": %d, \"op\": %d, \"type\": \"%s\", \"live_bytes\": %zu, \"top_bytes\": %zu, "
+                   "\"scratch_bytes\": %zu, \"in_place\": %s}%s\n",
+                   s, op->model_index, tfg_op_name(op->type), m.plan.step_live[s], m.plan.step_top[s],
+                   m.prog.steps[s].scratch_bytes, op->in_place ? "true" : "false",
+                   s + 1 < m.prog.n_steps ? "," : "");
+        }
+        printf("  ],\n  \"buffers\": [\n");
+        for (int b = 0; b < m.plan.n_bufs; b++) {
+            const tfg_buf_t *bf = &m.plan.bufs[b];
+            printf("    {\"kind\": \"%s\", \"name\": ", bf->kind == TFG_BUF_SCRATCH ? "scratch" : "activation");
+            json_str(bf->tensor >= 0 ? g->tensors[bf->tensor].name : "scratch");
+            printf(", \"offset\": %zu, \"bytes\": %zu, \"first_step\": %d, \"last_step\": %d}%s\n", bf->offset,
+                   bf->size, bf->first, bf->last, b + 1 < m.plan.n_bufs ? "," : "");
+        }
+        printf("  ]\n}\n");
+    } else {
+        printf("%s\n", path);
+        printf("  arena (peak)   %10zu B  (%.1f KiB)\n", m.plan.peak, m.plan.peak / 1024.0);
+        printf("  lower bound    %10zu B  (%.1f KiB)\n", m.plan.lower_bound, m.plan.lower_bound / 1024.0);
+        if (other) printf("  with int8 I/O  %10zu B  (lower bound %zu B)\n", int8_peak, int8_lb);
+        printf("  MACs           %10lld\n  weights        %10lld B\n", (long long)total_macs(g),
+               (long long)weights_bytes(g));
+        printf("  placement: %s\n  %s\n\n", m.plan.strategy ? m.plan.strategy : "-", why);
+        printf("%5s %4s  %-24s %10s %10s %10s\n", "step", "op", "type", "live B", "top B", "scratch B");
+        for (int s = 0; s < m.prog.n_steps; s++) {
+            const tfg_op_t *op = &g->ops[m.prog.steps[s].op];
+            printf("%5d %4d  %-24s %10zu %10zu %10zu%s\n", s, op->model_index, tfg_op_name(op->type),
+                   m.plan.step_live[s], m.plan.step_top[s], m.prog.steps[s].scratch_bytes,
+                   s == m.plan.lower_bound_step ? "  <- most live" : "");
+        }
+    }
+    tfg_model_free(&m);
+    return 0;
+}

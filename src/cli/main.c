@@ -1,0 +1,44 @@
+/* The tinyforge command line: dispatches to one function per subcommand.
+ * The library never prints; everything the user sees is formatted here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "tinyforge: put int8 neural networks on microcontrollers\n"
+            "\n"
+            "usage: tinyforge <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  info MODEL              per-layer table: op, shapes, MACs, parameters, live bytes\n"
+            "  run MODEL -i IN -o OUT  run on the host (bit-exact with TFLite reference kernels)\n"
+            "  plan MODEL [--json]     memory plan: arena size, lower bound, per-step live bytes\n"
+            "\n"
+            "Run 'tinyforge <command> --help' for a command's options.\n"
+            "Model options shared by all commands:\n"
+            "  --int8-io        drop float QUANTIZE/DEQUANTIZE at the model edges (I/O as int8,\n"
+            "                   as on an MCU fed by a sensor)\n"
+            "  --no-in-place    run every op out of place (shows what in-place execution saves)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "info")) return cli_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plan")) return cli_plan(argc - 1, argv + 1);
+    fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,524 @@
+/* Lowering IR ops to kernel steps; see lower.h.
+ *
+ * The float/double details below are TFLite's (docs/tflm-semantics.md) and
+ * matter for bit-exactness: a multiplier that differs in its last bit changes
+ * a rounding somewhere in a real model. In particular the fully connected
+ * per-tensor scale product is formed in float before widening, while
+ * convolutions form it in double. */
+#include "exec/lower.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tfg_quantize_multiplier(double m, int32_t *mult, int32_t *shift)
+{
+    if (m == 0.0) {
+        *mult = 0;
+        *shift = 0;
+        return;
+    }
+    int e;
+    const double q = frexp(m, &e);
+    int64_t qf = (int64_t)llround(q * 2147483648.0);
+    if (qf == (INT64_C(1) << 31)) {
+        qf /= 2;
+        e++;
+    }
+    if (e < -31) {
+        e = 0;
+        qf = 0;
+    }
+    *mult = (int32_t)qf;
+    *shift = e;
+}
+
+typedef struct {
+    tfg_graph_t *g;
+    const tfg_op_t *op;
+    tfg_diag_t *d;
+} lctx_t;
+
+static tfg_status_t lerr(const lctx_t *c, const char *what)
+{
+    return tfg_diag_set(c->d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: %s", c->g->path, c->op->model_index,
+                        tfg_op_name(c->op->type), what);
+}
+
+static const tfg_tensor_t *TT(const lctx_t *c, int i) { return &c->g->tensors[i]; }
+
+/* A multiplier the runtime can apply: shift within what tfg_requant handles. */
+static tfg_status_t quant_mult(const lctx_t *c, double m, int32_t *mult, int32_t *shift)
+{
+    tfg_quantize_multiplier(m, mult, shift);
+    if (!(m >= 0.0) || !isfinite(m) || *shift > 30) return lerr(c, "requantization scale is out of range");
+    return TFG_OK;
+}
+
+/* TFLite's CalculateActivationRangeQuantized for int8. */
+static void act_range(const tfg_tensor_t *out, tfg_act_t act, int32_t *lo, int32_t *hi)
+{
+    const float s = out->scale[0];
+    const int32_t zp = out->zero_point[0];
+    int32_t mn = -128, mx = 127;
+    if (act == TFG_ACT_RELU || act == TFG_ACT_RELU6) {
+        int32_t q0 = zp + (int32_t)roundf(0.0f / s);
+        mn = q0 > mn ? q0 : mn;
+        if (act == TFG_ACT_RELU6) {
+            float r = roundf(6.0f / s);
+            int32_t q6 = r > 1e9f ? INT32_MAX / 2 : zp + (int32_t)r;
+            mx = q6 < mx ? q6 : mx;
+        }
+    } else if (act == TFG_ACT_RELU_N1_TO_1) {
+        float rl = roundf(-1.0f / s), rh = roundf(1.0f / s);
+        int32_t ql = rl < -1e9f ? INT32_MIN / 2 : zp + (int32_t)rl;
+        int32_t qh = rh > 1e9f ? INT32_MAX / 2 : zp + (int32_t)rh;
+        mn = ql > mn ? ql : mn;
+        mx = qh < mx ? qh : mx;
+    }
+    *lo = mn;
+    *hi = mx;
+}
+
+static int32_t read_i32(const uint8_t *p, int64_t i)
+{
+    int32_t v;
+    memcpy(&v, p + 4 * i, 4);
+    return v;
+}
+
+static int64_t read_int(const tfg_tensor_t *t, int64_t i)
+{
+    if (t->dtype == TFG_DT_INT64) {
+        int64_t v;
+        memcpy(&v, t->data + 8 * i, 8);
+        return v;
+    }
+    return read_i32(t->data, i);
+}
+
+/* Per-output-channel multipliers, and bias with -in_zp * sum(w) folded in.
+ * Weight element (oc, j) is at w[oc * oc_stride + j * j_stride], j < taps. */
+static tfg_status_t prep_channels(const lctx_t *c, int w_idx, int b_idx, int32_t n_oc, int64_t oc_stride,
+                                  int64_t j_stride, int64_t taps, bool fc, int32_t **bias_out, int32_t **mult_out,
+                                  int32_t **shift_out)
+{
+    const tfg_tensor_t *in = TT(c, c->op->in[0]), *out = TT(c, c->op->out[0]), *w = TT(c, w_idx);
+    int32_t *bias = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
+    int32_t *mult = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
+    int32_t *shift = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
+    if (!bias || !mult || !shift) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    const int8_t *wd = (const int8_t *)w->data;
+    const int32_t in_zp = in->zero_point[0];
+    for (int32_t oc = 0; oc < n_oc; oc++) {
+        int64_t sum = 0;
+        for (int64_t j = 0; j < taps; j++) sum += wd[oc * oc_stride + j * j_stride];
+        int64_t b = (b_idx >= 0 ? read_i32(TT(c, b_idx)->data, oc) : 0) - (int64_t)in_zp * sum;
+        if (b < INT32_MIN || b > INT32_MAX) return lerr(c, "folded bias overflows int32");
+        bias[oc] = (int32_t)b;
+        const float ws = w->n_q > 1 ? w->scale[oc] : w->scale[0];
+        double real;
+        if (fc && w->n_q == 1)
+            real = (double)(in->scale[0] * ws) / (double)out->scale[0];
+        else
+            real = (double)in->scale[0] * (double)ws / (double)out->scale[0];
+        tfg_status_t st = quant_mult(c, real, &mult[oc], &shift[oc]);
+        if (st < 0) return st;
+    }
+    *bias_out = bias;
+    *mult_out = mult;
+    *shift_out = shift;
+    return TFG_OK;
+}
+
+static tfg_status_t lower_conv(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    const int bi = op->n_in > 2 ? op->in[2] : -1;
+    tfg_conv_params_t *p = &s->p.conv;
+    s->kernel = TFG_K_CONV;
+    p->in_h = x->dims[1], p->in_w = x->dims[2], p->in_c = x->dims[3];
+    p->out_h = y->dims[1], p->out_w = y->dims[2], p->out_c = y->dims[3];
+    p->k_h = w->dims[1], p->k_w = w->dims[2];
+    p->stride_h = op->sp.stride_h, p->stride_w = op->sp.stride_w;
+    p->dil_h = op->sp.dil_h, p->dil_w = op->sp.dil_w;
+    p->pad_top = op->sp.pad_top, p->pad_left = op->sp.pad_left;
+    p->in_zp = x->zero_point[0];
+    p->out_zp = y->zero_point[0];
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    p->weights = (const int8_t *)w->data;
+    const int64_t taps = (int64_t)p->k_h * p->k_w * p->in_c;
+    int32_t *b = NULL, *m = NULL, *sh = NULL;
+    tfg_status_t st = prep_channels(c, op->in[1], bi, p->out_c, taps, 1, taps, false, &b, &m, &sh);
+    if (st < 0) return st;
+    p->bias = b, p->mult = m, p->shift = sh;
+    s->scratch_bytes = tfg_conv_s8_scratch_size(p);
+    return TFG_OK;
+}
+
+static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    const int bi = op->n_in > 2 ? op->in[2] : -1;
+    tfg_dwconv_params_t *p = &s->p.dw;
+    s->kernel = TFG_K_DWCONV;
+    p->in_h = x->dims[1], p->in_w = x->dims[2], p->in_c = x->dims[3];
+    p->out_h = y->dims[1], p->out_w = y->dims[2];
+    p->depth_mult = op->sp.depth_mult;
+    p->k_h = w->dims[1], p->k_w = w->dims[2];
+    p->stride_h = op->sp.stride_h, p->stride_w = op->sp.stride_w;
+    p->dil_h = op->sp.dil_h, p->dil_w = op->sp.dil_w;
+    p->pad_top = op->sp.pad_top, p->pad_left = op->sp.pad_left;
+    p->in_zp = x->zero_point[0];
+    p->out_zp = y->zero_point[0];
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    p->weights = (const int8_t *)w->data;
+    const int32_t out_c = y->dims[3];
+    int32_t *b = NULL, *m = NULL, *sh = NULL;
+    tfg_status_t st =
+        prep_channels(c, op->in[1], bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &m, &sh);
+    if (st < 0) return st;
+    p->bias = b, p->mult = m, p->shift = sh;
+    s->scratch_bytes = tfg_dwconv_s8_scratch_size(p);
+    return TFG_OK;
+}
+
+static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    const int bi = op->n_in > 2 ? op->in[2] : -1;
+    tfg_fc_params_t *p = &s->p.fc;
+    s->kernel = TFG_K_FC;
+    p->in_features = w->dims[1];
+    p->out_features = w->dims[0];
+    p->batches = (int32_t)(tfg_tensor_elems(x) / p->in_features);
+    p->out_zp = y->zero_point[0];
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    p->weights = (const int8_t *)w->data;
+    int32_t *b = NULL, *m = NULL, *sh = NULL;
+    tfg_status_t st = prep_channels(c, op->in[1], bi, p->out_features, p->in_features, 1, p->in_features, true, &b,
+                                    &m, &sh);
+    if (st < 0) return st;
+    p->bias = b, p->mult = m, p->shift = sh;
+    return TFG_OK;
+}
+
+/* Output-aligned 4-D strides of an input for broadcasting. */
+static void bcast_strides(const tfg_tensor_t *in, const int32_t *odims, int32_t *stride)
+{
+    int32_t dims[4] = {1, 1, 1, 1};
+    for (int i = 0; i < in->rank; i++) dims[4 - in->rank + i] = in->dims[i];
+    int32_t st = 1;
+    for (int i = 3; i >= 0; i--) {
+        stride[i] = (dims[i] == 1 && odims[i] != 1) ? 0 : st;
+        st *= dims[i];
+    }
+}
+
+static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *a = TT(c, op->in[0]), *b = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    tfg_eltwise_params_t *p = &s->p.elt;
+    for (int i = 0; i < 4; i++) p->dims[i] = 1;
+    for (int i = 0; i < y->rank; i++) p->dims[4 - y->rank + i] = y->dims[i];
+    bcast_strides(a, p->dims, p->a_stride);
+    bcast_strides(b, p->dims, p->b_stride);
+    p->a_offset = -a->zero_point[0];
+    p->b_offset = -b->zero_point[0];
+    p->out_zp = y->zero_point[0];
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    tfg_status_t st;
+    if (op->type == TFG_OP_ADD) {
+        s->kernel = TFG_K_ADD;
+        p->left_shift = 20;
+        const double twice_max = 2.0 * (double)(a->scale[0] > b->scale[0] ? a->scale[0] : b->scale[0]);
+        if ((st = quant_mult(c, (double)a->scale[0] / twice_max, &p->a_mult, &p->a_shift)) < 0) return st;
+        if ((st = quant_mult(c, (double)b->scale[0] / twice_max, &p->b_mult, &p->b_shift)) < 0) return st;
+        if ((st = quant_mult(c, twice_max / ((double)(1 << 20) * (double)y->scale[0]), &p->out_mult, &p->out_shift)) < 0)
+            return st;
+        if (p->a_shift > 0 || p->b_shift > 0 || p->out_shift > 0) return lerr(c, "ADD rescale factor exceeds 1");
+    } else {
+        s->kernel = TFG_K_MUL;
+        if ((st = quant_mult(c, (double)a->scale[0] * (double)b->scale[0] / (double)y->scale[0], &p->out_mult,
+                             &p->out_shift)) < 0)
+            return st;
+    }
+    return TFG_OK;
+}
+
+static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *y = TT(c, op->out[0]);
+    tfg_pool_params_t *p = &s->p.pool;
+    s->kernel = op->type == TFG_OP_AVERAGE_POOL_2D ? TFG_K_AVGPOOL : TFG_K_MAXPOOL;
+    p->in_h = x->dims[1], p->in_w = x->dims[2], p->c = x->dims[3];
+    p->out_h = y->dims[1], p->out_w = y->dims[2];
+    p->k_h = op->sp.k_h, p->k_w = op->sp.k_w;
+    p->stride_h = op->sp.stride_h, p->stride_w = op->sp.stride_w;
+    p->pad_top = op->sp.pad_top, p->pad_left = op->sp.pad_left;
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    return TFG_OK;
+}
+
+/* MEAN: TFLM's current integer path folds 1/n into the multiplier. */
+static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *ax = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    tfg_mean_params_t *p = &s->p.mean;
+    s->kernel = TFG_K_MEAN;
+    bool red[TFG_MAX_DIMS] = {false};
+    for (int64_t i = 0; i < tfg_tensor_elems(ax); i++) {
+        int64_t a = read_int(ax, i);
+        red[a < 0 ? a + x->rank : a] = true;
+    }
+    int first = -1, last = -1;
+    for (int i = 0; i < x->rank; i++)
+        if (red[i]) {
+            if (first < 0) first = i;
+            last = i;
+        }
+    for (int i = first; i <= last; i++)
+        if (!red[i]) return lerr(c, "reduced axes must be adjacent");
+    p->outer = p->reduce = p->inner = 1;
+    for (int i = 0; i < x->rank; i++) {
+        if (i < first) p->outer *= x->dims[i];
+        else if (i > last) p->inner *= x->dims[i];
+        else p->reduce *= x->dims[i];
+    }
+    p->in_zp = x->zero_point[0];
+    p->out_zp = y->zero_point[0];
+    p->mode = TFG_MEAN_SUM_THEN_REQUANT;
+    int32_t m, sh;
+    tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &m, &sh);
+    if (st < 0) return st;
+    /* Fold 1/n: k = min(floor(log2 n), 32, 31 + shift); mult' = (mult << k) / n. */
+    const int64_t n = p->reduce;
+    int k = 0;
+    while ((INT64_C(2) << k) <= n) k++;
+    if (k > 32) k = 32;
+    if (k > 31 + sh) k = 31 + sh;
+    if (k < 0) k = 0;
+    p->mult = (int32_t)(((int64_t)m << k) / n);
+    p->shift = sh - k;
+    return TFG_OK;
+}
+
+static tfg_status_t lower_softmax(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]);
+    tfg_softmax_params_t *p = &s->p.softmax;
+    s->kernel = TFG_K_SOFTMAX;
+    p->depth = x->dims[x->rank - 1];
+    p->outer = (int32_t)(tfg_tensor_elems(x) / (p->depth ? p->depth : 1));
+    double real = (double)c->op->beta * (double)x->scale[0] * (double)(1 << 26);
+    if (real > 2147483647.0) real = 2147483647.0;
+    tfg_quantize_multiplier(real, &p->in_mult, &p->in_left_shift);
+    if (p->in_left_shift < 0 || p->in_left_shift > 30) return lerr(c, "input scale * beta out of range");
+    p->diff_min = -(int32_t)floor(31.0 * (double)(1 << 26) / (double)(INT64_C(1) << p->in_left_shift));
+    return TFG_OK;
+}
+
+static tfg_status_t lower_logistic(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]);
+    tfg_logistic_params_t *p = &s->p.logistic;
+    s->kernel = TFG_K_LOGISTIC;
+    p->size = (int32_t)tfg_tensor_elems(x);
+    p->in_zp = x->zero_point[0];
+    /* TFLite computes this one with frexp inline, not QuantizeMultiplier. */
+    int e;
+    const double q = frexp((double)x->scale[0] * (double)(1 << 27), &e);
+    const int64_t m = (int64_t)llround(q * 2147483648.0);
+    if (m >= (INT64_C(1) << 31) || e > 30 || e < -31) return lerr(c, "input scale out of range");
+    p->in_mult = (int32_t)m;
+    p->in_left_shift = e;
+    p->in_range_radius = (int32_t)floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
+    return TFG_OK;
+}
+
+static tfg_status_t lower_quant(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *y = TT(c, op->out[0]);
+    const int32_t n = (int32_t)tfg_tensor_elems(x);
+    if (op->type == TFG_OP_DEQUANTIZE) {
+        s->kernel = TFG_K_DEQUANTIZE;
+        s->p.affine = (tfg_affine_params_t){n, x->scale[0], x->zero_point[0]};
+    } else if (x->dtype == TFG_DT_FLOAT32) {
+        s->kernel = TFG_K_QUANTIZE;
+        s->p.affine = (tfg_affine_params_t){n, y->scale[0], y->zero_point[0]};
+    } else {
+        s->kernel = TFG_K_REQUANT;
+        tfg_requant_params_t *p = &s->p.requant;
+        p->size = n;
+        p->in_zp = x->zero_point[0];
+        p->out_zp = y->zero_point[0];
+        return quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &p->mult, &p->shift);
+    }
+    return TFG_OK;
+}
+
+static tfg_status_t lower_transpose(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]), *perm = TT(c, c->op->in[1]);
+    tfg_gather_params_t *p = &s->p.gather;
+    s->kernel = TFG_K_GATHER;
+    int32_t in_stride[TFG_MAX_DIMS];
+    int32_t st = 1;
+    for (int i = x->rank - 1; i >= 0; i--) {
+        in_stride[i] = st;
+        st *= x->dims[i];
+    }
+    p->rank = x->rank;
+    for (int i = 0; i < x->rank; i++) {
+        const int64_t a = read_int(perm, i);
+        p->dims[i] = x->dims[a];
+        p->in_stride[i] = in_stride[a];
+    }
+    return TFG_OK;
+}
+
+static tfg_status_t lower_pad(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]), *pads = TT(c, c->op->in[1]), *y = TT(c, c->op->out[0]);
+    tfg_pad_params_t *p = &s->p.pad;
+    s->kernel = TFG_K_PAD;
+    const int off = 4 - x->rank;
+    for (int i = 0; i < 4; i++) p->in_dims[i] = 1, p->before[i] = p->after[i] = 0;
+    for (int i = 0; i < x->rank; i++) {
+        p->in_dims[off + i] = x->dims[i];
+        p->before[off + i] = (int32_t)read_int(pads, 2 * i);
+        p->after[off + i] = (int32_t)read_int(pads, 2 * i + 1);
+    }
+    p->value = y->zero_point[0];
+    return TFG_OK;
+}
+
+static tfg_status_t lower_concat(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x0 = TT(c, op->in[0]);
+    tfg_concat_params_t *p = &s->p.concat;
+    s->kernel = TFG_K_CONCAT;
+    int32_t *inner = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)op->n_in);
+    if (!inner) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    p->outer = 1;
+    for (int i = 0; i < op->axis; i++) p->outer *= x0->dims[i];
+    for (int k = 0; k < op->n_in; k++) {
+        const tfg_tensor_t *x = TT(c, op->in[k]);
+        inner[k] = 1;
+        for (int i = op->axis; i < x->rank; i++) inner[k] *= x->dims[i];
+    }
+    p->n_inputs = op->n_in;
+    p->inner = inner;
+    return TFG_OK;
+}
+
+/* TFLite's nearest-neighbour source index, in float as it computes it. */
+static int32_t nearest_src(int32_t o, int32_t in, int32_t out, bool align, bool half)
+{
+    const float scale = (align && out > 1) ? (float)(in - 1) / (float)(out - 1) : (float)in / (float)out;
+    const float off = half ? 0.5f : 0.0f;
+    int32_t v = align ? (int32_t)roundf(((float)o + off) * scale) : (int32_t)floorf(((float)o + off) * scale);
+    if (v > in - 1) v = in - 1;
+    if (half && v < 0) v = 0;
+    return v;
+}
+
+static tfg_status_t lower_resize(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *y = TT(c, op->out[0]);
+    tfg_resize_nearest_params_t *p = &s->p.resize;
+    s->kernel = TFG_K_RESIZE;
+    p->in_h = x->dims[1], p->in_w = x->dims[2], p->c = x->dims[3];
+    p->out_h = y->dims[1], p->out_w = y->dims[2];
+    int32_t *sy = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)p->out_h);
+    int32_t *sx = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)p->out_w);
+    if (!sy || !sx) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    for (int32_t i = 0; i < p->out_h; i++) sy[i] = nearest_src(i, p->in_h, p->out_h, op->align_corners, op->half_pixel_centers);
+    for (int32_t i = 0; i < p->out_w; i++) sx[i] = nearest_src(i, p->in_w, p->out_w, op->align_corners, op->half_pixel_centers);
+    p->src_y = sy;
+    p->src_x = sx;
+    return TFG_OK;
+}
+
+int64_t tfg_op_macs(const tfg_graph_t *g, const tfg_op_t *op)
+{
+    if (op->dead) return 0;
+    const tfg_tensor_t *y = &g->tensors[op->out[0]];
+    switch (op->type) {
+    case TFG_OP_CONV_2D: {
+        const tfg_tensor_t *w = &g->tensors[op->in[1]];
+        return tfg_tensor_elems(y) * w->dims[1] * w->dims[2] * w->dims[3];
+    }
+    case TFG_OP_DEPTHWISE_CONV_2D: {
+        const tfg_tensor_t *w = &g->tensors[op->in[1]];
+        return tfg_tensor_elems(y) * w->dims[1] * w->dims[2];
+    }
+    case TFG_OP_FULLY_CONNECTED: return tfg_tensor_elems(y) * g->tensors[op->in[1]].dims[1];
+    default: return 0;
+    }
+}
+
+tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
+{
+    memset(prog, 0, sizeof *prog);
+    prog->steps = calloc((size_t)(g->n_ops ? g->n_ops : 1), sizeof(tfg_step_t));
+    if (!prog->steps) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < g->n_ops; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        if (op->dead || op->alias) continue;
+        tfg_step_t *s = &prog->steps[prog->n_steps];
+        memset(s, 0, sizeof *s);
+        s->op = i;
+        s->out = op->out[0];
+        s->macs = tfg_op_macs(g, op);
+        /* Data inputs in kernel order. ADD, MUL and CONCATENATION take all of
+         * theirs (any may be a constant); other ops take in[0], the rest being
+         * parameters (weights, axes, shapes) consumed above. */
+        const bool all_data =
+            op->type == TFG_OP_ADD || op->type == TFG_OP_MUL || op->type == TFG_OP_CONCATENATION;
+        s->n_in = all_data ? op->n_in : 1;
+        for (int k = 0; k < s->n_in; k++) s->in[k] = op->in[k];
+        lctx_t c = {g, op, d};
+        tfg_status_t st;
+        switch (op->type) {
+        case TFG_OP_CONV_2D: st = lower_conv(&c, s); break;
+        case TFG_OP_DEPTHWISE_CONV_2D: st = lower_dwconv(&c, s); break;
+        case TFG_OP_FULLY_CONNECTED: st = lower_fc(&c, s); break;
+        case TFG_OP_ADD:
+        case TFG_OP_MUL: st = lower_eltwise(&c, s); break;
+        case TFG_OP_AVERAGE_POOL_2D:
+        case TFG_OP_MAX_POOL_2D: st = lower_pool(&c, s); break;
+        case TFG_OP_MEAN: st = lower_mean(&c, s); break;
+        case TFG_OP_SOFTMAX: st = lower_softmax(&c, s); break;
+        case TFG_OP_LOGISTIC: st = lower_logistic(&c, s); break;
+        case TFG_OP_QUANTIZE:
+        case TFG_OP_DEQUANTIZE: st = lower_quant(&c, s); break;
+        case TFG_OP_TRANSPOSE: st = lower_transpose(&c, s); break;
+        case TFG_OP_PAD: st = lower_pad(&c, s); break;
+        case TFG_OP_CONCATENATION: st = lower_concat(&c, s); break;
+        case TFG_OP_RESIZE_NEAREST_NEIGHBOR: st = lower_resize(&c, s); break;
+        default: st = lerr(&c, "no kernel for this op"); break;
+        }
+        if (st < 0) {
+            tfg_program_free(prog);
+            return st;
+        }
+        prog->n_steps++;
+    }
+    return TFG_OK;
+}
+
+void tfg_program_free(tfg_program_t *prog)
+{
+    free(prog->steps);
+    memset(prog, 0, sizeof *prog);
+}

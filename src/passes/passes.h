@@ -1,0 +1,34 @@
+/* Graph passes: each takes a validated graph and keeps it valid.
+ *
+ *  tfg_fold_shape_arithmetic  SHAPE / PACK / STRIDED_SLICE on constants become
+ *                             constant tensors (run during validation)
+ *  tfg_fold_pad               PAD feeding a convolution or pooling becomes that
+ *                             op's explicit padding
+ *  tfg_strip_edge_quant       float QUANTIZE / DEQUANTIZE at the model edges are
+ *                             dropped so the model's I/O is int8
+ *  tfg_mark_aliases           RESHAPE / SQUEEZE become views (no data moves)
+ *  tfg_mark_in_place          depthwise conv, ADD, MUL and friends reuse an input
+ *                             buffer that dies at that op
+ */
+#ifndef TFG_PASSES_H
+#define TFG_PASSES_H
+
+#include "ir/ir.h"
+
+tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d);
+int tfg_fold_pad(tfg_graph_t *g);
+int tfg_strip_edge_quant(tfg_graph_t *g);
+int tfg_mark_aliases(tfg_graph_t *g);
+int tfg_mark_in_place(tfg_graph_t *g);
+
+/* Options for the standard pipeline. */
+typedef struct {
+    bool int8_io;     /* strip float QUANTIZE/DEQUANTIZE at the edges */
+    bool no_in_place; /* keep every op out of place (to measure what in-place saves) */
+    bool no_pad_fold;
+} tfg_pass_opts_t;
+
+/* Run the passes in order; returns the number of rewrites. */
+int tfg_run_passes(tfg_graph_t *g, const tfg_pass_opts_t *o);
+
+#endif

@@ -1,0 +1,297 @@
+/* Memory planner; see plan.h for the model of buffers and lifetimes.
+ *
+ * Placement is a greedy first fit: buffers are taken in some order and each
+ * goes at the lowest offset where it collides with no placed buffer whose
+ * lifetime overlaps its own. No single order is best for every graph, so a
+ * few orders are tried (largest first, longest-lived first, earliest first,
+ * largest area first) and the smallest arena wins. Graphs here have at most a
+ * few hundred buffers, so the quadratic cost is negligible. */
+#include "plan/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t align_up(size_t v) { return (v + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1); }
+
+/* Union-find over tensors: aliases and in-place outputs share storage. */
+static int find(int *parent, int x)
+{
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+static void unite(int *parent, int a, int b)
+{
+    a = find(parent, a);
+    b = find(parent, b);
+    if (a != b) parent[b] = a;
+}
+
+static bool overlaps_in_time(const tfg_buf_t *a, const tfg_buf_t *b)
+{
+    return a->first <= b->last && b->first <= a->last;
+}
+
+typedef int (*order_fn)(const void *, const void *);
+static const tfg_buf_t *g_sort_bufs; /* qsort has no context argument */
+
+static int by_size(const void *x, const void *y)
+{
+    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
+    if (a->size != b->size) return a->size < b->size ? 1 : -1;
+    if (a->first != b->first) return a->first - b->first;
+    return *(const int *)x - *(const int *)y;
+}
+
+static int by_lifetime(const void *x, const void *y)
+{
+    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
+    int la = a->last - a->first, lb = b->last - b->first;
+    if (la != lb) return lb - la;
+    return by_size(x, y);
+}
+
+static int by_start(const void *x, const void *y)
+{
+    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
+    if (a->first != b->first) return a->first - b->first;
+    return by_size(x, y);
+}
+
+static int by_area(const void *x, const void *y)
+{
+    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
+    double aa = (double)a->size * (a->last - a->first + 1), ab = (double)b->size * (b->last - b->first + 1);
+    if (aa != ab) return aa < ab ? 1 : -1;
+    return by_size(x, y);
+}
+
+/* First-fit placement in the given order; returns the arena size. */
+static size_t place(tfg_buf_t *bufs, int n, const int *order, size_t *offsets, int *placed_idx)
+{
+    size_t peak = 0;
+    int n_placed = 0;
+    size_t *cand = malloc(sizeof(size_t) * (size_t)(n + 1));
+    if (!cand) return SIZE_MAX;
+    for (int k = 0; k < n; k++) {
+        tfg_buf_t *b = &bufs[order[k]];
+        /* Candidate offsets: 0 and the end of every time-overlapping placed buffer. */
+        int nc = 0;
+        cand[nc++] = 0;
+        for (int j = 0; j < n_placed; j++) {
+            const tfg_buf_t *o = &bufs[placed_idx[j]];
+            if (overlaps_in_time(b, o)) cand[nc++] = offsets[placed_idx[j]] + o->size;
+        }
+        size_t best = SIZE_MAX;
+        for (int c = 0; c < nc; c++) {
+            const size_t off = cand[c];
+            if (off >= best) continue;
+            bool ok = true;
+            for (int j = 0; j < n_placed && ok; j++) {
+                const tfg_buf_t *o = &bufs[placed_idx[j]];
+                const size_t oo = offsets[placed_idx[j]];
+                if (overlaps_in_time(b, o) && off < oo + o->size && oo < off + b->size) ok = false;
+            }
+            if (ok) best = off;
+        }
+        offsets[order[k]] = best;
+        placed_idx[n_placed++] = order[k];
+        if (best + b->size > peak) peak = best + b->size;
+    }
+    free(cand);
+    return peak;
+}
+
+static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *prog, tfg_plan_t *plan,
+                                    tfg_diag_t *d)
+{
+    const int nt = g->n_tensors, ns = prog->n_steps;
+    int *parent = malloc(sizeof(int) * (size_t)(nt ? nt : 1));
+    int *root_buf = malloc(sizeof(int) * (size_t)(nt ? nt : 1));
+    plan->tensor_buf = malloc(sizeof(int) * (size_t)(nt ? nt : 1));
+    plan->bufs = calloc((size_t)(nt + ns + 1), sizeof(tfg_buf_t));
+    if (!parent || !root_buf || !plan->tensor_buf || !plan->bufs) {
+        free(parent);
+        free(root_buf);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < nt; i++) parent[i] = i, root_buf[i] = -1, plan->tensor_buf[i] = -1;
+    for (int i = 0; i < g->n_ops; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        if (op->dead) continue;
+        if (op->alias) unite(parent, op->in[0], op->out[0]);
+        else if (op->in_place) unite(parent, op->in[op->in_place_slot], op->out[0]);
+    }
+    /* Which tensors need storage: graph I/O and every step's data inputs and output. */
+    bool *used = calloc((size_t)(nt ? nt : 1), sizeof(bool));
+    if (!used) {
+        free(parent);
+        free(root_buf);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < g->n_inputs; i++) used[g->inputs[i]] = true;
+    for (int i = 0; i < g->n_outputs; i++) used[g->outputs[i]] = true;
+    for (int s = 0; s < ns; s++) {
+        used[prog->steps[s].out] = true;
+        for (int k = 0; k < prog->steps[s].n_in; k++) used[prog->steps[s].in[k]] = true;
+    }
+    for (int i = 0; i < g->n_ops; i++)
+        if (!g->ops[i].dead && g->ops[i].alias) used[g->ops[i].in[0]] = used[g->ops[i].out[0]] = true;
+
+    for (int t = 0; t < nt; t++) {
+        if (!used[t] || tfg_tensor_is_const(&g->tensors[t])) continue;
+        const int r = find(parent, t);
+        if (root_buf[r] < 0) {
+            tfg_buf_t *b = &plan->bufs[plan->n_bufs];
+            b->kind = TFG_BUF_ACT;
+            b->tensor = r;
+            b->step = -1;
+            b->first = ns;
+            b->last = -1;
+            root_buf[r] = plan->n_bufs++;
+        }
+        tfg_buf_t *b = &plan->bufs[root_buf[r]];
+        const size_t sz = align_up((size_t)tfg_tensor_bytes(&g->tensors[t]));
+        if (sz > b->size) b->size = sz;
+        plan->tensor_buf[t] = root_buf[r];
+    }
+    free(used);
+    free(parent);
+    free(root_buf);
+
+    /* Lifetimes in step indices. */
+    for (int i = 0; i < g->n_inputs; i++) {
+        tfg_buf_t *b = &plan->bufs[plan->tensor_buf[g->inputs[i]]];
+        b->first = 0;
+    }
+    for (int s = 0; s < ns; s++) {
+        const tfg_step_t *st = &prog->steps[s];
+        tfg_buf_t *o = &plan->bufs[plan->tensor_buf[st->out]];
+        if (s < o->first) o->first = s;
+        if (s > o->last) o->last = s;
+        for (int k = 0; k < st->n_in; k++) {
+            const int bi = plan->tensor_buf[st->in[k]];
+            if (bi < 0) continue; /* constant operand */
+            if (s > plan->bufs[bi].last) plan->bufs[bi].last = s;
+            if (s < plan->bufs[bi].first) plan->bufs[bi].first = s;
+        }
+    }
+    for (int i = 0; i < g->n_outputs; i++) {
+        tfg_buf_t *b = &plan->bufs[plan->tensor_buf[g->outputs[i]]];
+        b->last = ns > 0 ? ns - 1 : 0;
+        if (b->first > b->last) b->first = b->last;
+    }
+    for (int i = 0; i < plan->n_bufs; i++) {
+        tfg_buf_t *b = &plan->bufs[i];
+        if (b->last < b->first) b->last = b->first; /* graph input nobody reads */
+        if (b->first >= ns && ns > 0) b->first = b->last = ns - 1;
+    }
+    for (int s = 0; s < ns; s++) {
+        if (prog->steps[s].scratch_bytes == 0) continue;
+        tfg_buf_t *b = &plan->bufs[plan->n_bufs++];
+        b->kind = TFG_BUF_SCRATCH;
+        b->tensor = -1;
+        b->step = s;
+        b->first = b->last = s;
+        b->size = align_up(prog->steps[s].scratch_bytes);
+    }
+    return TFG_OK;
+}
+
+tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg_plan_t *plan, tfg_diag_t *d)
+{
+    memset(plan, 0, sizeof *plan);
+    tfg_status_t st = collect_buffers(g, prog, plan, d);
+    if (st < 0) {
+        tfg_plan_free(plan);
+        return st;
+    }
+    const int n = plan->n_bufs, ns = prog->n_steps > 0 ? prog->n_steps : 1;
+    plan->n_steps = prog->n_steps;
+    plan->step_live = calloc((size_t)ns, sizeof(size_t));
+    plan->step_top = calloc((size_t)ns, sizeof(size_t));
+    int *order = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    int *placed = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    size_t *offs = malloc(sizeof(size_t) * (size_t)(n ? n : 1));
+    size_t *best_offs = malloc(sizeof(size_t) * (size_t)(n ? n : 1));
+    if (!plan->step_live || !plan->step_top || !order || !placed || !offs || !best_offs) {
+        free(order), free(placed), free(offs), free(best_offs);
+        tfg_plan_free(plan);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
+    static const struct {
+        const char *name;
+        order_fn fn;
+    } strategies[] = {
+        {"largest first", by_size},
+        {"longest-lived first", by_lifetime},
+        {"earliest first", by_start},
+        {"largest area first", by_area},
+    };
+    size_t best = SIZE_MAX;
+    for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++) {
+        for (int i = 0; i < n; i++) order[i] = i;
+        g_sort_bufs = plan->bufs;
+        qsort(order, (size_t)n, sizeof(int), strategies[k].fn);
+        size_t peak = place(plan->bufs, n, order, offs, placed);
+        if (peak < best) {
+            best = peak;
+            memcpy(best_offs, offs, sizeof(size_t) * (size_t)n);
+            plan->strategy = strategies[k].name;
+        }
+    }
+    for (int i = 0; i < n; i++) plan->bufs[i].offset = best_offs[i];
+    plan->peak = n ? best : 0;
+    free(order), free(placed), free(offs), free(best_offs);
+
+    for (int i = 0; i < n; i++) {
+        const tfg_buf_t *b = &plan->bufs[i];
+        for (int s = b->first; s <= b->last && s < ns; s++) {
+            plan->step_live[s] += b->size;
+            if (b->offset + b->size > plan->step_top[s]) plan->step_top[s] = b->offset + b->size;
+        }
+    }
+    for (int s = 0; s < ns; s++) {
+        if (plan->step_live[s] > plan->lower_bound) {
+            plan->lower_bound = plan->step_live[s];
+            plan->lower_bound_step = s;
+        }
+        if (plan->step_top[s] > plan->step_top[plan->peak_step]) plan->peak_step = s;
+    }
+    return TFG_OK;
+}
+
+size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor) { return plan->bufs[plan->tensor_buf[tensor]].offset; }
+
+void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg_plan_t *plan, char *buf, size_t n)
+{
+    if (plan->n_steps == 0) {
+        snprintf(buf, n, "no steps; the arena only holds the model's inputs and outputs");
+        return;
+    }
+    const tfg_op_t *lb_op = &g->ops[prog->steps[plan->lower_bound_step].op];
+    if (plan->peak == plan->lower_bound) {
+        snprintf(buf, n, "arena = lower bound: %zu B are live at step %d (op %d %s)", plan->lower_bound,
+                 plan->lower_bound_step, lb_op->model_index, tfg_op_name(lb_op->type));
+        return;
+    }
+    const int s = plan->peak_step;
+    const tfg_op_t *op = &g->ops[prog->steps[s].op];
+    snprintf(buf, n,
+             "arena %zu B exceeds the lower bound %zu B (step %d, op %d %s) by %zu B: at step %d (op %d %s) the "
+             "arena top is %zu B but only %zu B are live there; the %zu B between are holes left where buffers "
+             "of other steps are placed (fragmentation of a first-fit placement)",
+             plan->peak, plan->lower_bound, plan->lower_bound_step, lb_op->model_index, tfg_op_name(lb_op->type),
+             plan->peak - plan->lower_bound, s, op->model_index, tfg_op_name(op->type), plan->step_top[s],
+             plan->step_live[s], plan->step_top[s] - plan->step_live[s]);
+}
+
+void tfg_plan_free(tfg_plan_t *plan)
+{
+    free(plan->bufs);
+    free(plan->tensor_buf);
+    free(plan->step_live);
+    free(plan->step_top);
+    memset(plan, 0, sizeof *plan);
+}

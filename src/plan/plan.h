@@ -1,0 +1,57 @@
+/* Memory planner: every byte the model needs at run time, placed in one arena.
+ *
+ * Buffers: tensors that share storage (RESHAPE views, in-place outputs) form
+ * one buffer whose size is the largest member; each step that needs scratch
+ * gets a buffer live only during that step. A buffer is live from the step
+ * that writes it (step 0 for graph inputs) to the last step that reads it
+ * (the last step for graph outputs).
+ *
+ * Placement assigns offsets so that buffers live at the same time never
+ * overlap. The arena size (peak) is compared with the lower bound for the
+ * same order of execution: the largest sum of sizes live at any one step. No
+ * placement can beat the lower bound; when the peak exceeds it, the plan
+ * names the step where the arena top is reached and the bytes of holes there.
+ * All offsets and sizes are multiples of TFG_ALIGN. */
+#ifndef TFG_PLAN_H
+#define TFG_PLAN_H
+
+#include "exec/lower.h"
+#include "ir/ir.h"
+
+#define TFG_ALIGN 4
+
+typedef enum { TFG_BUF_ACT, TFG_BUF_SCRATCH } tfg_buf_kind_t;
+
+typedef struct {
+    tfg_buf_kind_t kind;
+    int tensor; /* representative tensor (activation) or -1 */
+    int step;   /* owning step (scratch) or -1 */
+    int first, last;
+    size_t size;
+    size_t offset;
+} tfg_buf_t;
+
+typedef struct {
+    tfg_buf_t *bufs;
+    int n_bufs;
+    int *tensor_buf; /* [n_tensors]: buffer of each activation tensor, -1 for constants/unused */
+    int n_steps;
+    size_t *step_live; /* [n_steps]: bytes that must be live during the step */
+    size_t *step_top;  /* [n_steps]: highest arena byte in use during the step */
+    size_t peak;
+    size_t lower_bound;
+    int lower_bound_step;
+    int peak_step;
+    const char *strategy; /* placement ordering that won */
+} tfg_plan_t;
+
+tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg_plan_t *plan, tfg_diag_t *d);
+void tfg_plan_free(tfg_plan_t *plan);
+
+/* Offset of a tensor's data in the arena (tensor must have a buffer). */
+size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor);
+
+/* One-paragraph explanation of peak vs lower bound, for reports. */
+void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg_plan_t *plan, char *buf, size_t n);
+
+#endif

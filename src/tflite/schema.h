@@ -1,0 +1,71 @@
+/* Facts of TFLite's schema.fbs (schema version 3): table field ids (vtable
+ * slots, in declaration order; a union takes two slots, type then value) and
+ * the enum values this reader needs. Kept in one place so they are checked
+ * once against the published schema. */
+#ifndef TFG_TFLITE_SCHEMA_H
+#define TFG_TFLITE_SCHEMA_H
+
+#include <stdint.h>
+
+#include "ir/ir.h"
+
+enum { TFL_MODEL_VERSION = 0, TFL_MODEL_OPERATOR_CODES = 1, TFL_MODEL_SUBGRAPHS = 2, TFL_MODEL_DESCRIPTION = 3,
+       TFL_MODEL_BUFFERS = 4 };
+enum { TFL_SUBGRAPH_TENSORS = 0, TFL_SUBGRAPH_INPUTS = 1, TFL_SUBGRAPH_OUTPUTS = 2, TFL_SUBGRAPH_OPERATORS = 3,
+       TFL_SUBGRAPH_NAME = 4 };
+enum { TFL_TENSOR_SHAPE = 0, TFL_TENSOR_TYPE = 1, TFL_TENSOR_BUFFER = 2, TFL_TENSOR_NAME = 3,
+       TFL_TENSOR_QUANTIZATION = 4, TFL_TENSOR_IS_VARIABLE = 5, TFL_TENSOR_SPARSITY = 6 };
+enum { TFL_QUANT_MIN = 0, TFL_QUANT_MAX = 1, TFL_QUANT_SCALE = 2, TFL_QUANT_ZERO_POINT = 3,
+       TFL_QUANT_DETAILS_TYPE = 4, TFL_QUANT_DETAILS = 5, TFL_QUANT_QUANTIZED_DIMENSION = 6 };
+enum { TFL_OP_OPCODE_INDEX = 0, TFL_OP_INPUTS = 1, TFL_OP_OUTPUTS = 2, TFL_OP_BUILTIN_OPTIONS_TYPE = 3,
+       TFL_OP_BUILTIN_OPTIONS = 4 };
+enum { TFL_OPCODE_DEPRECATED_BUILTIN_CODE = 0, TFL_OPCODE_CUSTOM_CODE = 1, TFL_OPCODE_VERSION = 2,
+       TFL_OPCODE_BUILTIN_CODE = 3 };
+enum { TFL_BUFFER_DATA = 0, TFL_BUFFER_OFFSET = 1, TFL_BUFFER_SIZE = 2 };
+
+/* Options tables. */
+enum { TFL_CONV_PADDING = 0, TFL_CONV_STRIDE_W = 1, TFL_CONV_STRIDE_H = 2, TFL_CONV_FUSED_ACT = 3,
+       TFL_CONV_DILATION_W = 4, TFL_CONV_DILATION_H = 5 };
+enum { TFL_DWCONV_DEPTH_MULTIPLIER = 3, TFL_DWCONV_FUSED_ACT = 4, TFL_DWCONV_DILATION_W = 5,
+       TFL_DWCONV_DILATION_H = 6 };
+enum { TFL_POOL_PADDING = 0, TFL_POOL_STRIDE_W = 1, TFL_POOL_STRIDE_H = 2, TFL_POOL_FILTER_W = 3,
+       TFL_POOL_FILTER_H = 4, TFL_POOL_FUSED_ACT = 5 };
+enum { TFL_FC_FUSED_ACT = 0, TFL_FC_WEIGHTS_FORMAT = 1, TFL_FC_KEEP_NUM_DIMS = 2 };
+enum { TFL_SOFTMAX_BETA = 0 };
+enum { TFL_CONCAT_AXIS = 0, TFL_CONCAT_FUSED_ACT = 1 };
+enum { TFL_ADD_FUSED_ACT = 0 };
+enum { TFL_MUL_FUSED_ACT = 0 };
+enum { TFL_REDUCER_KEEP_DIMS = 0 };
+enum { TFL_RESIZE_ALIGN_CORNERS = 0, TFL_RESIZE_HALF_PIXEL_CENTERS = 1 };
+enum { TFL_PACK_VALUES_COUNT = 0, TFL_PACK_AXIS = 1 };
+enum { TFL_SS_BEGIN_MASK = 0, TFL_SS_END_MASK = 1, TFL_SS_ELLIPSIS_MASK = 2, TFL_SS_NEW_AXIS_MASK = 3,
+       TFL_SS_SHRINK_AXIS_MASK = 4, TFL_SS_OFFSET = 5 };
+
+enum { TFL_PADDING_SAME = 0, TFL_PADDING_VALID = 1 };
+
+/* TensorType */
+enum { TFL_TYPE_FLOAT32 = 0, TFL_TYPE_FLOAT16 = 1, TFL_TYPE_INT32 = 2, TFL_TYPE_UINT8 = 3, TFL_TYPE_INT64 = 4,
+       TFL_TYPE_STRING = 5, TFL_TYPE_BOOL = 6, TFL_TYPE_INT16 = 7, TFL_TYPE_COMPLEX64 = 8, TFL_TYPE_INT8 = 9 };
+
+/* BuiltinOperator values we map (others are only named in diagnostics). */
+enum {
+    TFL_OP_ADD = 0, TFL_OP_AVERAGE_POOL_2D = 1, TFL_OP_CONCATENATION = 2, TFL_OP_CONV_2D = 3,
+    TFL_OP_DEPTHWISE_CONV_2D = 4, TFL_OP_DEQUANTIZE = 6, TFL_OP_FULLY_CONNECTED = 9, TFL_OP_LOGISTIC = 14,
+    TFL_OP_MAX_POOL_2D = 17, TFL_OP_MUL = 18, TFL_OP_RESHAPE = 22, TFL_OP_SOFTMAX = 25, TFL_OP_CUSTOM = 32,
+    TFL_OP_PAD = 34, TFL_OP_TRANSPOSE = 39, TFL_OP_MEAN = 40, TFL_OP_SQUEEZE = 43, TFL_OP_STRIDED_SLICE = 45,
+    TFL_OP_SHAPE = 77, TFL_OP_PACK = 83, TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97, TFL_OP_QUANTIZE = 114
+};
+
+/* BuiltinOptions union tags for the options tables we read. */
+enum {
+    TFL_OPT_CONV2D = 1, TFL_OPT_DWCONV2D = 2, TFL_OPT_POOL2D = 5, TFL_OPT_FC = 8, TFL_OPT_SOFTMAX = 9,
+    TFL_OPT_CONCAT = 10, TFL_OPT_ADD = 11, TFL_OPT_MUL = 21, TFL_OPT_REDUCER = 27, TFL_OPT_STRIDED_SLICE = 32,
+    TFL_OPT_PACK = 59, TFL_OPT_RESIZE_NN = 74
+};
+
+/* The options union tag an op of this type must carry, or -1 if we read none. */
+int tfl_options_type_for(tfg_op_type_t t);
+/* Name of a BuiltinOperator code, for diagnostics ("BUILTIN_123" if unknown). */
+const char *tfl_builtin_name(int32_t code);
+
+#endif
