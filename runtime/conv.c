@@ -34,8 +34,16 @@ static void im2col_pixel(const tfg_conv_params_t *p, const int8_t *in, int oy, i
     const int iy0 = oy * p->stride_h - p->pad_top;
     const int ix0 = ox * p->stride_w - p->pad_left;
     const size_t c = (size_t)p->in_c;
+    /* With dilation 1, a kernel row inside the image is one contiguous run. */
+    const int row_inside = p->dil_w == 1 && ix0 >= 0 && ix0 + p->k_w <= p->in_w;
     for (int ky = 0; ky < p->k_h; ky++) {
         const int iy = iy0 + ky * p->dil_h;
+        if (row_inside && iy >= 0 && iy < p->in_h) {
+            const size_t n = (size_t)p->k_w * c;
+            memcpy(col, in + ((size_t)iy * (size_t)p->in_w + (size_t)ix0) * c, n);
+            col += n;
+            continue;
+        }
         for (int kx = 0; kx < p->k_w; kx++) {
             const int ix = ix0 + kx * p->dil_w;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)

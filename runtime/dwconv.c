@@ -1,20 +1,119 @@
 /* int8 DEPTHWISE_CONV_2D, NHWC, per-channel requantization, optionally in place.
  *
- * Channel at a time: input channel c is gathered from the NHWC tensor into a
- * zero-point-padded plane in scratch, then each of its depth_mult output
- * channels is computed from that plane and scattered back to NHWC.
+ * Both variants accept out == in when depth_mult == 1. Why each is safe:
  *
- * Why this shape: it makes the kernel run in place (out == in) when
- * depth_mult == 1 with only one plane of scratch. Output channel c is written
- * only to bytes whose index is c modulo the channel count, and in the input
- * those bytes belong to channel c alone, which was copied out before any
- * write. The padded plane also removes every bounds check from the inner
- * loop; padded cells hold in_zp, which the folded bias cancels exactly.
+ * PLANE: input channel c is gathered into a zero-point-padded plane in
+ * scratch, then output channel c is computed from it and scattered back.
+ * Output channel c only lands on bytes whose index is c modulo the channel
+ * count, and in the input those bytes belong to channel c alone, which was
+ * copied out before any write. The padded plane also removes every bounds
+ * check from the inner loop (padded cells hold in_zp, which the folded bias
+ * cancels exactly).
+ *
+ * ROWS (any depth_mult; in place only with 1): a whole output row is computed, channels innermost (contiguous in
+ * NHWC, so the multiply-accumulate vectorizes), into a small ring of row
+ * buffers. Row q is copied to its place in `out` only once no later output
+ * row reads input bytes at or below the end of row q: output row j reads
+ * input rows from j*stride_h - pad_top onward, so after computing row j the
+ * rows q with (q+1)*row_bytes <= max(0, (j+1)*stride_h - pad_top) *
+ * in_row_bytes are flushed. The ring holds the rows still waiting; its size
+ * is found by running the same flush rule at compile time (scratch size).
+ * Padded taps are skipped, and in_zp * w is added instead, because the folded
+ * bias assumes every tap read in_zp * w there.
  */
 #include <string.h>
 
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
+
+static int use_rows(const tfg_dwconv_params_t *p) { return p->variant == TFG_DW_ROWS; }
+
+/* ---- ROWS ---------------------------------------------------------------- */
+
+static size_t row_bytes(const tfg_dwconv_params_t *p)
+{
+    return (size_t)p->out_w * (size_t)p->in_c * (size_t)p->depth_mult;
+}
+
+/* First input byte any output row >= j reads (SIZE_MAX when j is past the end). */
+static size_t first_needed(const tfg_dwconv_params_t *p, int j)
+{
+    if (j >= p->out_h) return (size_t)-1;
+    int r = j * p->stride_h - p->pad_top;
+    if (r < 0) r = 0;
+    return (size_t)r * (size_t)p->in_w * (size_t)p->in_c;
+}
+
+/* Rows still waiting after computing row j, given `next` is the oldest unflushed. */
+static int flushable_until(const tfg_dwconv_params_t *p, int next, int j)
+{
+    const size_t limit = first_needed(p, j + 1), rb = row_bytes(p);
+    while (next <= j && (size_t)(next + 1) * rb <= limit) next++;
+    return next;
+}
+
+static int ring_rows(const tfg_dwconv_params_t *p)
+{
+    int next = 0, most = 1;
+    for (int j = 0; j < p->out_h; j++) {
+        if (j - next + 1 > most) most = j - next + 1;
+        next = flushable_until(p, next, j);
+    }
+    return most;
+}
+
+static size_t rows_scratch(const tfg_dwconv_params_t *p)
+{
+    size_t acc = sizeof(int32_t) * (size_t)p->in_c * (size_t)p->depth_mult;
+    return acc + (((size_t)ring_rows(p) * row_bytes(p) + 3) & ~(size_t)3);
+}
+
+static void dw_rows(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    const int c_n = p->in_c, m_n = p->depth_mult, oc_n = c_n * m_n, ring = ring_rows(p);
+    const size_t rb = row_bytes(p);
+    /* restrict: int8_t is a character type, so without it every store to acc
+     * could alias the weights and nothing would vectorize. */
+    int32_t *restrict acc = (int32_t *)scratch;
+    int8_t *rows = (int8_t *)scratch + sizeof(int32_t) * (size_t)oc_n;
+    int next = 0; /* oldest row not yet written to out */
+    for (int oy = 0; oy < p->out_h; oy++) {
+        int8_t *dst = rows + (size_t)(oy % ring) * rb;
+        for (int ox = 0; ox < p->out_w; ox++) {
+            for (int c = 0; c < oc_n; c++) acc[c] = p->bias[c];
+            for (int ky = 0; ky < p->k_h; ky++) {
+                const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                for (int kx = 0; kx < p->k_w; kx++) {
+                    const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                    const int8_t *restrict w = p->weights + (size_t)(ky * p->k_w + kx) * (size_t)oc_n;
+                    if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                        for (int c = 0; c < oc_n; c++) acc[c] += p->in_zp * w[c];
+                        continue;
+                    }
+                    const int8_t *restrict x = in + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * (size_t)c_n;
+                    if (m_n == 1) {
+                        for (int c = 0; c < c_n; c++) acc[c] += x[c] * w[c];
+                    } else {
+                        /* Output channel c*m_n + m reads input channel c. */
+                        for (int c = 0; c < c_n; c++) {
+                            const int32_t xv = x[c];
+                            for (int m = 0; m < m_n; m++) acc[c * m_n + m] += xv * w[c * m_n + m];
+                        }
+                    }
+                }
+            }
+            int8_t *o = dst + (size_t)ox * (size_t)oc_n;
+            for (int c = 0; c < oc_n; c++) {
+                const int32_t v = tfg_requant(acc[c], p->mult[c], p->shift[c]) + p->out_zp;
+                o[c] = (int8_t)tfg_clamp(v, p->act_min, p->act_max);
+            }
+        }
+        const int upto = flushable_until(p, next, oy);
+        for (; next < upto; next++) memcpy(out + (size_t)next * rb, rows + (size_t)(next % ring) * rb, rb);
+    }
+}
+
+/* ---- PLANE --------------------------------------------------------------- */
 
 /* Extent of the padded plane: exactly what the output grid reads. */
 static void plane_dims(const tfg_dwconv_params_t *p, int *ph, int *pw)
@@ -23,7 +122,7 @@ static void plane_dims(const tfg_dwconv_params_t *p, int *ph, int *pw)
     *pw = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dil_w + 1;
 }
 
-size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p)
+static size_t plane_scratch(const tfg_dwconv_params_t *p)
 {
     int ph, pw;
     plane_dims(p, &ph, &pw);
@@ -31,8 +130,7 @@ size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p)
     return plane + sizeof(int32_t) * (size_t)p->k_h * (size_t)p->k_w;
 }
 
-static void gather_plane(const tfg_dwconv_params_t *p, const int8_t *in, int c, int8_t *plane, int ph,
-                         int pw)
+static void gather_plane(const tfg_dwconv_params_t *p, const int8_t *in, int c, int8_t *plane, int ph, int pw)
 {
     const size_t cs = (size_t)p->in_c;
     for (int y = 0; y < ph; y++) {
@@ -50,8 +148,8 @@ static void gather_plane(const tfg_dwconv_params_t *p, const int8_t *in, int c, 
     }
 }
 
-static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk,
-                       int oc, int8_t *out)
+static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk, int oc,
+                       int8_t *out)
 {
     const int out_c = p->in_c * p->depth_mult;
     const int32_t bias = p->bias[oc], mult = p->mult[oc], shift = p->shift[oc];
@@ -62,18 +160,18 @@ static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw
         const int8_t *base = plane + (size_t)oy * (size_t)p->stride_h * (size_t)pw;
         for (int ox = 0; ox < p->out_w; ox++) {
             const int8_t *r = base + (size_t)ox * (size_t)p->stride_w;
-            int32_t acc = bias;
+            int32_t a = bias;
             const int32_t *w = wk;
             for (int ky = 0; ky < kh; ky++, r += row_step, w += kw)
-                for (int kx = 0; kx < kw; kx++) acc += r[kx * p->dil_w] * w[kx];
-            int32_t v = tfg_requant(acc, mult, shift) + p->out_zp;
+                for (int kx = 0; kx < kw; kx++) a += r[kx * p->dil_w] * w[kx];
+            const int32_t v = tfg_requant(a, mult, shift) + p->out_zp;
             *o = (int8_t)tfg_clamp(v, p->act_min, p->act_max);
             o += out_c;
         }
     }
 }
 
-void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     int ph, pw;
     plane_dims(p, &ph, &pw);
@@ -81,7 +179,6 @@ void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, 
     int32_t *wk = (int32_t *)(void *)(plane + (((size_t)ph * (size_t)pw + 3) & ~(size_t)3));
     const int out_c = p->in_c * p->depth_mult;
     const int taps = p->k_h * p->k_w;
-
     for (int c = 0; c < p->in_c; c++) {
         gather_plane(p, in, c, plane, ph, pw);
         for (int m = 0; m < p->depth_mult; m++) {
@@ -90,4 +187,17 @@ void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, 
             conv_plane(p, plane, pw, wk, oc, out);
         }
     }
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p)
+{
+    return use_rows(p) ? rows_scratch(p) : plane_scratch(p);
+}
+
+void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    if (use_rows(p)) dw_rows(p, in, out, scratch);
+    else dw_plane(p, in, out, scratch);
 }

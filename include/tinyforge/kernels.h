@@ -46,8 +46,17 @@ size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p);
 /* `in` and `out` must not overlap. */
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
 
-/* Depthwise: out_c = in_c * depth_mult; weights are TFLite's [k_h][k_w][out_c]. */
+/* Depthwise: out_c = in_c * depth_mult; weights are TFLite's [k_h][k_w][out_c].
+ * Two algorithms, chosen by the compiler per layer (both may run in place):
+ *  - ROWS: all channels of an output row at once, the
+ *    channel loop innermost, so it vectorizes; scratch is a ring of a few
+ *    output rows plus one int32 accumulator per channel;
+ *  - PLANE: one channel at a time through a padded plane in scratch; the
+ *    smallest scratch when rows are wide and the image is small. */
+typedef enum { TFG_DW_ROWS = 0, TFG_DW_PLANE = 1 } tfg_dw_variant_t;
+
 typedef struct {
+    int32_t variant; /* tfg_dw_variant_t */
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w;
     int32_t depth_mult;
@@ -64,9 +73,8 @@ typedef struct {
 } tfg_dwconv_params_t;
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
-/* In place (out == in) is allowed when depth_mult == 1: each input channel is
- * first copied to scratch, and output channel c only ever lands on bytes that
- * held input channel c (both tensors are NHWC with the same channel count). */
+/* In place (out == in) is allowed when depth_mult == 1 (see dwconv.c for why
+ * each variant is safe). */
 void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* ---- fully connected --------------------------------------------------- */

@@ -5,12 +5,43 @@
 
 #include "tflite/reader.h"
 
+/* Depthwise layers run the fast ROWS variant unless the PLANE variant's
+ * smaller scratch lowers the arena: try each candidate, keep what helps. */
+static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
+{
+    for (int s = 0; s < m->prog.n_steps; s++) {
+        tfg_step_t *st = &m->prog.steps[s];
+        if (st->kernel != TFG_K_DWCONV || st->p.dw.variant != TFG_DW_ROWS) continue;
+        const size_t rows = st->scratch_bytes;
+        st->p.dw.variant = TFG_DW_PLANE;
+        const size_t plane = tfg_dwconv_s8_scratch_size(&st->p.dw);
+        if (plane >= rows) {
+            st->p.dw.variant = TFG_DW_ROWS;
+            continue;
+        }
+        st->scratch_bytes = plane;
+        tfg_plan_t trial;
+        tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
+        if (rc < 0) return rc;
+        if (trial.peak < m->plan.peak) {
+            tfg_plan_free(&m->plan);
+            m->plan = trial;
+        } else {
+            tfg_plan_free(&trial);
+            st->p.dw.variant = TFG_DW_ROWS;
+            st->scratch_bytes = rows;
+        }
+    }
+    return TFG_OK;
+}
+
 static tfg_status_t prepare(tfg_model_t *m, const tfg_pass_opts_t *opts, tfg_diag_t *d)
 {
     m->opts = *opts;
     tfg_run_passes(&m->graph, opts);
     tfg_status_t st = tfg_lower(&m->graph, &m->prog, d);
     if (st == TFG_OK) st = tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
+    if (st == TFG_OK) st = choose_dw_variants(m, d);
     if (st < 0) tfg_model_free(m);
     return st;
 }

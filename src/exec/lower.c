@@ -99,7 +99,8 @@ static int64_t read_int(const tfg_tensor_t *t, int64_t i)
 
 /* Per-output-channel multipliers, and bias with -in_zp * sum(w) folded in.
  * Weight element (oc, j) is at w[oc * oc_stride + j * j_stride], j < taps. */
-static tfg_status_t prep_channels(const lctx_t *c, int w_idx, int b_idx, int32_t n_oc, int64_t oc_stride,
+static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, int b_idx, int32_t n_oc,
+                                  int64_t oc_stride,
                                   int64_t j_stride, int64_t taps, bool fc, int32_t **bias_out, int32_t **mult_out,
                                   int32_t **shift_out)
 {
@@ -108,7 +109,6 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, int b_idx, int32_t
     int32_t *mult = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
     int32_t *shift = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
     if (!bias || !mult || !shift) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
-    const int8_t *wd = (const int8_t *)w->data;
     const int32_t in_zp = in->zero_point[0];
     for (int32_t oc = 0; oc < n_oc; oc++) {
         int64_t sum = 0;
@@ -131,7 +131,8 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, int b_idx, int32_t
     return TFG_OK;
 }
 
-static tfg_status_t lower_conv(const lctx_t *c, tfg_step_t *s)
+/* `weights` is the OHWI data: the model's, or a relayout of it. */
+static tfg_status_t lower_conv_weights(const lctx_t *c, tfg_step_t *s, const int8_t *weights)
 {
     const tfg_op_t *op = c->op;
     const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
@@ -147,14 +148,35 @@ static tfg_status_t lower_conv(const lctx_t *c, tfg_step_t *s)
     p->in_zp = x->zero_point[0];
     p->out_zp = y->zero_point[0];
     act_range(y, op->act, &p->act_min, &p->act_max);
-    p->weights = (const int8_t *)w->data;
+    p->weights = weights;
     const int64_t taps = (int64_t)p->k_h * p->k_w * p->in_c;
     int32_t *b = NULL, *m = NULL, *sh = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], bi, p->out_c, taps, 1, taps, false, &b, &m, &sh);
+    tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &m, &sh);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
     s->scratch_bytes = tfg_conv_s8_scratch_size(p);
     return TFG_OK;
+}
+
+/* A depthwise layer over a single input channel is an ordinary convolution
+ * with in_c = 1 and the weights transposed from [1][kh][kw][M] to
+ * [M][kh][kw][1]; the arithmetic per output channel is identical, and the
+ * convolution kernel's long dot products run much faster than M-wide rows. */
+static tfg_status_t lower_dwconv_as_conv(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *w = TT(c, op->in[1]);
+    const int32_t m = w->dims[3], taps = w->dims[1] * w->dims[2];
+    int8_t *wt = tfg_graph_alloc(c->g, (size_t)m * (size_t)taps);
+    if (!wt) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    for (int32_t oc = 0; oc < m; oc++)
+        for (int32_t t = 0; t < taps; t++) wt[oc * taps + t] = ((const int8_t *)w->data)[t * m + oc];
+    return lower_conv_weights(c, s, wt);
+}
+
+static tfg_status_t lower_conv(const lctx_t *c, tfg_step_t *s)
+{
+    return lower_conv_weights(c, s, (const int8_t *)TT(c, c->op->in[1])->data);
 }
 
 static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
@@ -162,8 +184,12 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     const tfg_op_t *op = c->op;
     const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
     const int bi = op->n_in > 2 ? op->in[2] : -1;
+    if (x->dims[3] == 1 && op->sp.depth_mult > 1 && !op->in_place) return lower_dwconv_as_conv(c, s);
     tfg_dwconv_params_t *p = &s->p.dw;
     s->kernel = TFG_K_DWCONV;
+    /* The fast variant by default; the model preparation may switch a layer
+     * to PLANE where that lowers the arena peak (exec.c). */
+    p->variant = TFG_DW_ROWS;
     p->in_h = x->dims[1], p->in_w = x->dims[2], p->in_c = x->dims[3];
     p->out_h = y->dims[1], p->out_w = y->dims[2];
     p->depth_mult = op->sp.depth_mult;
@@ -178,7 +204,7 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     const int32_t out_c = y->dims[3];
     int32_t *b = NULL, *m = NULL, *sh = NULL;
     tfg_status_t st =
-        prep_channels(c, op->in[1], bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &m, &sh);
+        prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &m, &sh);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
     s->scratch_bytes = tfg_dwconv_s8_scratch_size(p);
@@ -199,7 +225,7 @@ static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
     act_range(y, op->act, &p->act_min, &p->act_max);
     p->weights = (const int8_t *)w->data;
     int32_t *b = NULL, *m = NULL, *sh = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], bi, p->out_features, p->in_features, 1, p->in_features, true, &b,
+    tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1, p->in_features, true, &b,
                                     &m, &sh);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
