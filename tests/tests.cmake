@@ -1,4 +1,14 @@
 # Test registration; included from the top-level CMakeLists.txt.
-if(EXISTS ${CMAKE_SOURCE_DIR}/tests/kernels.cmake)
-  include(${CMAKE_SOURCE_DIR}/tests/kernels.cmake)
-endif()
+foreach(snippet kernels corpus)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tests/${snippet}.cmake)
+    include(${CMAKE_SOURCE_DIR}/tests/${snippet}.cmake)
+  endif()
+endforeach()
+
+add_executable(test_models ${CMAKE_SOURCE_DIR}/tests/test_models.c)
+target_link_libraries(test_models PRIVATE tinyforge)
+target_include_directories(test_models PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_compile_definitions(test_models PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_test(NAME models_golden COMMAND test_models golden)
+add_test(NAME models_layers COMMAND test_models layers)
+add_test(NAME models_arena COMMAND test_models arena)
