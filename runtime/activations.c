@@ -122,7 +122,10 @@ void tfg_softmax_s8(const tfg_softmax_params_t *p, const int8_t *in, int8_t *out
             if (diff >= p->diff_min) {
                 const int32_t scaled = fx_mul((int32_t)((uint32_t)diff << p->in_left_shift), p->in_mult);
                 const int32_t e = exp_negative(scaled, kDiffBits);
-                v = tfg_rshift_round(fx_mul(recip, e), bits_over_unit + 31 - 8) - 128;
+                /* Past a shift of 31 (sums of exps >= 512, long flat rows) TFLite's
+                 * shift is undefined; the exact quotient is below 1/2, so 0. */
+                const int sh = bits_over_unit + 31 - 8;
+                v = (sh > 31 ? 0 : tfg_rshift_round(fx_mul(recip, e), sh)) - 128;
             }
             y[i] = (int8_t)tfg_clamp(v, -128, 127);
         }

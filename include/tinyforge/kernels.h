@@ -127,10 +127,12 @@ void tfg_maxpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out);
 /* ---- reductions and activations ------------------------------------------ */
 
 /* MEAN: the input is viewed as [outer][reduce][inner] and the middle axis is
- * averaged. The arithmetic follows the TFLite path the compiler selected. */
+ * averaged. The arithmetic follows the TFLite path the compiler selected;
+ * the compiler uses SUM_THEN_REQUANT, the path of current TFLite Micro (the
+ * other two are earlier TFLite formulations, kept for models that need them). */
 typedef enum {
     TFG_MEAN_REQUANT_THEN_DIVIDE = 0, /* sum(x - in_zp) -> requant -> /n -> + out_zp */
-    TFG_MEAN_DIVIDE_SAME_QUANT = 1,   /* in/out quantization equal: round(sum(x) / n) */
+    TFG_MEAN_DIVIDE_SAME_QUANT = 1,   /* in/out quantization equal: sum(x) / n, truncated */
     TFG_MEAN_SUM_THEN_REQUANT = 2     /* 1/n folded into mult/shift: requant(sum(x) - in_zp*n) */
 } tfg_mean_mode_t;
 

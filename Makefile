@@ -1,0 +1,51 @@
+# Thin wrapper over CMake. Every target installs missing Debian packages
+# first (scripts/deps.sh), so each works on a fresh machine.
+#
+#   make            build the CLI (build/tinyforge) and the tests
+#   make test       every test: the normal build, then again under ASan+UBSan
+#   make demo       info, plan and run on a real model from ../shared/models
+#   make bench      memory and instruction-count tables against TFLM
+#   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
+#   make format     clang-format every source file
+
+JOBS ?= 2
+FUZZ_SECONDS ?= 60
+BUILD := build
+ASAN_BUILD := build-asan
+
+.PHONY: all deps build test test-fast test-asan demo bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test-fast: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFG_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest -j $(JOBS) --output-on-failure
+
+test: test-fast test-asan
+
+demo: build
+	@scripts/demo.sh $(BUILD)/tinyforge
+
+bench: build
+	@$(BUILD)/bench_memory
+	@scripts/bench_speed.sh $(BUILD)/tinyforge
+
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+format:
+	clang-format -i include/tinyforge/*.h runtime/*.c src/*/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing tinyforge needs, when it is missing.
+# Debian packages only: cmake/gcc/make to build, clang + its runtime for the
+# sanitizer and fuzzer builds, valgrind for instruction-count benchmarks.
+set -euo pipefail
+
+need_cmds=(cmake gcc make clang valgrind)
+missing=()
+for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+# The fuzzer/sanitizer runtime is a library, not a command.
+if command -v clang >/dev/null 2>&1; then
+  rt=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
+  [ -f "$rt" ] || missing+=(libclang-rt)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+pkgs=(cmake gcc make clang libclang-rt-14-dev valgrind)
+echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "deps: not root (or no apt-get): run 'sudo apt-get install ${pkgs[*]}' and retry" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+echo "deps: installed"

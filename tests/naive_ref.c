@@ -1,0 +1,633 @@
+/* Naive reference kernels (see naive_ref.h for the contract).
+ *
+ * Written from TFLite's documented reference-kernel semantics, not from
+ * runtime/: every loop is the obvious one, every index is computed in full,
+ * padded taps are skipped by an explicit bounds check, and the input zero
+ * point is subtracted from each tap rather than folded into the bias. Where
+ * TFLite's int32 arithmetic would overflow (undefined behaviour there), we
+ * abort: that means the test generator produced a case TFLite cannot run. */
+#include "naive_ref.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void nr_die(const char *what)
+{
+    fprintf(stderr, "naive_ref: %s (test generator produced an invalid case)\n", what);
+    abort();
+}
+
+static int32_t nr_to_i32(int64_t v, const char *what)
+{
+    if (v < INT32_MIN || v > INT32_MAX) nr_die(what);
+    return (int32_t)v;
+}
+
+/* Wrapping int32 add: gemmlowp's FixedPoint operator+ on raw int32 values. */
+static int32_t nr_wadd(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+/* ---- quantization arithmetic ------------------------------------------- */
+
+void nr_quantize_multiplier(double real, int32_t *mult, int32_t *shift)
+{
+    if (real == 0.0) {
+        *mult = 0;
+        *shift = 0;
+        return;
+    }
+    int e = 0;
+    double frac = frexp(real, &e); /* real = frac * 2^e, frac in [0.5, 1) */
+    int64_t q = (int64_t)round(frac * 2147483648.0);
+    if (q == INT64_C(2147483648)) { /* frac rounded up to 1.0 */
+        q /= 2;
+        e++;
+    }
+    if (e < -31) { /* too small to represent: TFLite flushes to zero */
+        q = 0;
+        e = 0;
+    }
+    *mult = (int32_t)q;
+    *shift = e;
+}
+
+int32_t nr_srdhm(int32_t a, int32_t b)
+{
+    /* The only product that does not fit: (-1) * (-1) in Q0.31. */
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    /* gemmlowp adds a nudge of 2^30 (or 1 - 2^30 when negative) and then
+     * divides by 2^31 truncating toward zero. On magnitudes that is: round
+     * half up for ab >= 0, and for ab < 0 only a strictly-greater-than-half
+     * fraction rounds away from zero (exact negative ties go toward zero). */
+    int64_t mag = ab < 0 ? -ab : ab;
+    int64_t r = (mag + (INT64_C(1) << 30) - (ab < 0 ? 1 : 0)) >> 31;
+    return (int32_t)(ab < 0 ? -r : r);
+}
+
+int32_t nr_rdivpot(int32_t x, int e)
+{
+    if (e < 0 || e > 31) nr_die("rounding shift exponent out of [0, 31]");
+    if (e == 0) return x;
+    /* Round half away from zero, done on the magnitude in 64 bits. */
+    int64_t mag = x < 0 ? -(int64_t)x : (int64_t)x;
+    int64_t r = (mag + (INT64_C(1) << (e - 1))) >> e;
+    return (int32_t)(x < 0 ? -r : r);
+}
+
+int32_t nr_mbqm(int32_t x, int32_t mult, int32_t shift)
+{
+    int left = shift > 0 ? shift : 0;
+    int right = shift > 0 ? 0 : -shift;
+    /* TFLite computes x * (1 << left) in int32; overflow is UB there. */
+    int32_t xs = nr_to_i32((int64_t)x * ((int64_t)1 << left), "MBQM left shift overflows int32");
+    return nr_rdivpot(nr_srdhm(xs, mult), right);
+}
+
+int32_t nr_clamp(int64_t v, int32_t lo, int32_t hi)
+{
+    if (v < lo) return lo;
+    if (v > hi) return hi;
+    return (int32_t)v;
+}
+
+void nr_out_size(int in, int k, int stride, int dil, int same, int *out, int *pad)
+{
+    int eff_k = (k - 1) * dil + 1;
+    if (same) {
+        int o = (in + stride - 1) / stride;
+        int total = (o - 1) * stride + eff_k - in;
+        if (total < 0) total = 0;
+        *out = o;
+        *pad = total / 2;
+    } else {
+        int span = in - eff_k + 1;
+        *out = span <= 0 ? 0 : (span + stride - 1) / stride;
+        *pad = 0;
+    }
+}
+
+/* ---- convolutions / fully connected ------------------------------------ */
+
+void nr_conv(const nr_conv_t *p, const int8_t *in, int8_t *out)
+{
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            for (int oc = 0; oc < p->out_c; oc++) {
+                int64_t acc = 0;
+                for (int ky = 0; ky < p->k_h; ky++) {
+                    for (int kx = 0; kx < p->k_w; kx++) {
+                        int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                        int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
+                        for (int ic = 0; ic < p->in_c; ic++) {
+                            int32_t x = in[((long)iy * p->in_w + ix) * p->in_c + ic];
+                            int32_t w = p->weights[(((long)oc * p->k_h + ky) * p->k_w + kx) * p->in_c + ic];
+                            acc += (int64_t)(x - p->in_zp) * w;
+                        }
+                    }
+                }
+                if (p->bias) acc += p->bias[oc];
+                int32_t v =
+                    nr_mbqm(nr_to_i32(acc, "conv accumulator overflows int32"), p->mult[oc], p->shift[oc]);
+                out[((long)oy * p->out_w + ox) * p->out_c + oc] =
+                    (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+void nr_dwconv(const nr_conv_t *p, const int8_t *in, int8_t *out)
+{
+    int out_c = p->in_c * p->depth_mult;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            for (int ic = 0; ic < p->in_c; ic++) {
+                for (int m = 0; m < p->depth_mult; m++) {
+                    int oc = ic * p->depth_mult + m;
+                    int64_t acc = 0;
+                    for (int ky = 0; ky < p->k_h; ky++) {
+                        for (int kx = 0; kx < p->k_w; kx++) {
+                            int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                            int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
+                            int32_t x = in[((long)iy * p->in_w + ix) * p->in_c + ic];
+                            int32_t w = p->weights[((long)ky * p->k_w + kx) * out_c + oc];
+                            acc += (int64_t)(x - p->in_zp) * w;
+                        }
+                    }
+                    if (p->bias) acc += p->bias[oc];
+                    int32_t v = nr_mbqm(nr_to_i32(acc, "dwconv accumulator overflows int32"), p->mult[oc],
+                                        p->shift[oc]);
+                    out[((long)oy * p->out_w + ox) * out_c + oc] =
+                        (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+void nr_fc(const nr_fc_t *p, const int8_t *in, int8_t *out)
+{
+    for (int b = 0; b < p->batches; b++) {
+        for (int o = 0; o < p->out_features; o++) {
+            int64_t acc = 0;
+            for (int i = 0; i < p->in_features; i++) {
+                int32_t x = in[(long)b * p->in_features + i];
+                int32_t w = p->weights[(long)o * p->in_features + i];
+                acc += (int64_t)(x - p->in_zp) * w;
+            }
+            if (p->bias) acc += p->bias[o];
+            int32_t v = nr_mbqm(nr_to_i32(acc, "fc accumulator overflows int32"), p->mult[o], p->shift[o]);
+            out[(long)b * p->out_features + o] =
+                (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
+        }
+    }
+}
+
+/* ---- elementwise ------------------------------------------------------- */
+
+/* Flat offset of output coordinate i[] inside an input of shape d[] that is
+ * broadcast along its size-1 dims. */
+static long nr_bcast_index(const int *d, const int *i)
+{
+    long idx = 0;
+    for (int k = 0; k < 4; k++) idx = idx * d[k] + (d[k] == 1 ? 0 : i[k]);
+    return idx;
+}
+
+static void nr_out_dims(const nr_eltwise_t *p, int *o)
+{
+    for (int k = 0; k < 4; k++) o[k] = p->a_dims[k] > p->b_dims[k] ? p->a_dims[k] : p->b_dims[k];
+}
+
+void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+{
+    int o[4], i[4];
+    nr_out_dims(p, o);
+    long n = 0;
+    for (i[0] = 0; i[0] < o[0]; i[0]++)
+        for (i[1] = 0; i[1] < o[1]; i[1]++)
+            for (i[2] = 0; i[2] < o[2]; i[2]++)
+                for (i[3] = 0; i[3] < o[3]; i[3]++) {
+                    int32_t va = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
+                    int32_t vb = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
+                    /* TFLite: shift both up by left_shift for headroom, rescale
+                     * each to the common scale, add, rescale to the output. */
+                    int32_t sa = nr_mbqm(nr_to_i32((int64_t)va * ((int64_t)1 << p->left_shift), "add shift"),
+                                         p->a_mult, p->a_shift);
+                    int32_t sb = nr_mbqm(nr_to_i32((int64_t)vb * ((int64_t)1 << p->left_shift), "add shift"),
+                                         p->b_mult, p->b_shift);
+                    int32_t sum = nr_to_i32((int64_t)sa + sb, "add raw sum overflows");
+                    int32_t v = nr_mbqm(sum, p->out_mult, p->out_shift);
+                    out[n++] = (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
+                }
+}
+
+void nr_mul(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+{
+    int o[4], i[4];
+    nr_out_dims(p, o);
+    long n = 0;
+    for (i[0] = 0; i[0] < o[0]; i[0]++)
+        for (i[1] = 0; i[1] < o[1]; i[1]++)
+            for (i[2] = 0; i[2] < o[2]; i[2]++)
+                for (i[3] = 0; i[3] < o[3]; i[3]++) {
+                    int32_t va = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
+                    int32_t vb = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
+                    int32_t v = nr_mbqm(va * vb, p->out_mult, p->out_shift);
+                    out[n++] = (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
+                }
+}
+
+/* ---- pooling ------------------------------------------------------------ */
+
+void nr_avgpool(const nr_pool_t *p, const int8_t *in, int8_t *out)
+{
+    for (int oy = 0; oy < p->out_h; oy++)
+        for (int ox = 0; ox < p->out_w; ox++)
+            for (int c = 0; c < p->c; c++) {
+                int32_t sum = 0, count = 0;
+                for (int ky = 0; ky < p->k_h; ky++)
+                    for (int kx = 0; kx < p->k_w; kx++) {
+                        int iy = oy * p->stride_h - p->pad_top + ky;
+                        int ix = ox * p->stride_w - p->pad_left + kx;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
+                        sum += in[((long)iy * p->in_w + ix) * p->c + c];
+                        count++;
+                    }
+                if (count == 0) nr_die("empty pooling window");
+                /* Half away from zero, with C's truncating division. */
+                int32_t avg = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+                out[((long)oy * p->out_w + ox) * p->c + c] = (int8_t)nr_clamp(avg, p->act_min, p->act_max);
+            }
+}
+
+void nr_maxpool(const nr_pool_t *p, const int8_t *in, int8_t *out)
+{
+    for (int oy = 0; oy < p->out_h; oy++)
+        for (int ox = 0; ox < p->out_w; ox++)
+            for (int c = 0; c < p->c; c++) {
+                int32_t m = -128;
+                int count = 0;
+                for (int ky = 0; ky < p->k_h; ky++)
+                    for (int kx = 0; kx < p->k_w; kx++) {
+                        int iy = oy * p->stride_h - p->pad_top + ky;
+                        int ix = ox * p->stride_w - p->pad_left + kx;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
+                        int32_t v = in[((long)iy * p->in_w + ix) * p->c + c];
+                        if (v > m) m = v;
+                        count++;
+                    }
+                if (count == 0) nr_die("empty pooling window");
+                out[((long)oy * p->out_w + ox) * p->c + c] = (int8_t)nr_clamp(m, p->act_min, p->act_max);
+            }
+}
+
+/* ---- reductions, requantization ----------------------------------------- */
+
+void nr_mean_requant_then_divide(int outer, int reduce, int inner, int32_t in_zp, int32_t out_zp,
+                                 int32_t mult, int32_t shift, const int8_t *in, int8_t *out)
+{
+    for (int o = 0; o < outer; o++)
+        for (int i = 0; i < inner; i++) {
+            int64_t acc = 0;
+            for (int r = 0; r < reduce; r++) acc += in[((long)o * reduce + r) * inner + i] - in_zp;
+            int32_t v = nr_mbqm(nr_to_i32(acc, "mean sum overflows"), mult, shift);
+            /* Divide by the element count, half away from zero (C truncation). */
+            v = v > 0 ? (v + reduce / 2) / reduce : (v - reduce / 2) / reduce;
+            out[(long)o * inner + i] = (int8_t)nr_clamp((int64_t)v + out_zp, -128, 127);
+        }
+}
+
+void nr_requantize(int n, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift, const int8_t *in,
+                   int8_t *out)
+{
+    for (int i = 0; i < n; i++) {
+        int32_t v = nr_mbqm(in[i] - in_zp, mult, shift);
+        out[i] = (int8_t)nr_clamp((int64_t)v + out_zp, -128, 127);
+    }
+}
+
+/* TFLM's AffineQuantize (docs/tflm-semantics.md section 9): the scale is
+ * stored as a double but cast back to float for the division, so the quotient
+ * is an f32 division, rounded half away from zero by roundf. A rounded
+ * quotient outside int32 is undefined behaviour in TFLite; the generator never
+ * produces one. */
+void nr_quantize(int n, float scale, int32_t zp, const float *in, int8_t *out)
+{
+    for (int i = 0; i < n; i++) {
+        volatile float quotient = in[i] / scale; /* volatile: no excess precision */
+        double q = roundf(quotient);
+        if (q > 2147483647.0 || q < -2147483648.0 || q != q) nr_die("quantize quotient outside int32");
+        out[i] = (int8_t)nr_clamp((int64_t)(int32_t)q + zp, -128, 127);
+    }
+}
+
+/* TFLite's Dequantize: (float)(double scale * (x - zp)). The doc describes it
+ * as an f32 multiply; both are the same number: |x - zp| <= 255 times a 24-bit
+ * mantissa is exact in double, so the single rounding to float is the
+ * correctly rounded f32 product either way. */
+void nr_dequantize(int n, float scale, int32_t zp, const int8_t *in, float *out)
+{
+    for (int i = 0; i < n; i++) out[i] = (float)((double)scale * (double)(in[i] - zp));
+}
+
+/* ---- gemmlowp fixed point, for SOFTMAX and LOGISTIC -----------------------
+ *
+ * A value with I integer bits is an int32 raw r meaning r / 2^(31 - I).
+ * Product of Qa and Qb is srdhm(raw, raw) with a+b integer bits; sums are
+ * plain wrapping int32 adds. */
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT<e> for e > 0: a left shift that
+ * saturates. */
+static int32_t fp_sat_shl(int32_t x, int e)
+{
+    int64_t v = (int64_t)x * ((int64_t)1 << e);
+    if (v > INT32_MAX) return INT32_MAX;
+    if (v < INT32_MIN) return INT32_MIN;
+    return (int32_t)v;
+}
+
+/* Rescale<dst>(x with src integer bits). */
+static int32_t fp_rescale(int32_t x, int src_bits, int dst_bits)
+{
+    int e = src_bits - dst_bits;
+    if (e > 0) return fp_sat_shl(x, e);
+    if (e < 0) return nr_rdivpot(x, -e);
+    return x;
+}
+
+/* exp(a) for a in [-1/4, 0), Q0.31 in and out: a 4th-order Taylor expansion
+ * around -1/8. */
+static int32_t fp_exp_quarter(int32_t a)
+{
+    const int32_t exp_m1_8 = 1895147668; /* exp(-1/8) */
+    const int32_t one_third = 715827883;
+    int32_t x = nr_wadd(a, 1 << 28); /* a + 1/8 */
+    int32_t x2 = nr_srdhm(x, x);
+    int32_t x3 = nr_srdhm(x2, x);
+    int32_t x4 = nr_srdhm(x2, x2);
+    int32_t x4_over_4 = nr_rdivpot(x4, 2);
+    int32_t poly = nr_rdivpot(nr_wadd(nr_srdhm(nr_wadd(x4_over_4, x3), one_third), x2), 1);
+    /* exp(-1/8 + x) = exp(-1/8) * (1 + (x + x^2/2 + x^3/6 + x^4/24)) */
+    return nr_wadd(exp_m1_8, nr_srdhm(exp_m1_8, nr_wadd(x, poly)));
+}
+
+/* exp(a) for a <= 0 given with int_bits integer bits; result Q0.31. */
+static int32_t fp_exp_neg(int32_t a, int int_bits)
+{
+    static const int32_t mults[7] = {
+        1672461947, /* exp(-1/4) */
+        1302514674, /* exp(-1/2) */
+        790015084,  /* exp(-1) */
+        290630308,  /* exp(-2) */
+        39332535,   /* exp(-4) */
+        720401,     /* exp(-8) */
+        242,        /* exp(-16) */
+    };
+    int frac_bits = 31 - int_bits;
+    int32_t quarter = (int32_t)1 << (frac_bits - 2);
+    /* Split a = r + (-k/4) with r in [-1/4, 0): exp(r) by polynomial, then
+     * multiply by exp(-2^j) for each set bit of the remaining multiple. */
+    int32_t r = nr_wadd(a & (quarter - 1), -quarter);
+    int32_t result = fp_exp_quarter(fp_rescale(r, int_bits, 0));
+    int32_t rem = nr_wadd(r, -a);
+    for (int j = -2; j <= 4; j++) {
+        if (int_bits > j && (rem & ((int32_t)1 << (frac_bits + j)))) result = nr_srdhm(result, mults[j + 2]);
+    }
+    if (int_bits > 5) nr_die("exp for more than 5 integer bits not needed here");
+    if (a == 0) result = INT32_MAX;
+    return result;
+}
+
+/* gemmlowp RoundingHalfSum for int32. */
+static int32_t fp_half_sum(int32_t a, int32_t b)
+{
+    int64_t s = (int64_t)a + b;
+    return (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);
+}
+
+/* 1 / (1 + a) for a in [0, 1), Q0.31 in and out: Newton-Raphson on the half
+ * denominator, iterates in Q2.29. */
+static int32_t fp_one_over_one_plus(int32_t a)
+{
+    int32_t half_den = fp_half_sum(a, INT32_MAX);
+    const int32_t c48_17 = 1515870810;   /* 48/17 in Q2.29 */
+    const int32_t cm32_17 = -1010580540; /* -32/17 in Q2.29 */
+    int32_t x = nr_wadd(c48_17, nr_srdhm(half_den, cm32_17));
+    for (int i = 0; i < 3; i++) {
+        int32_t hdx = nr_srdhm(half_den, x);                      /* Q2.29 */
+        int32_t one_minus = nr_wadd(1 << 29, -hdx);               /* Q2.29 */
+        x = nr_wadd(x, fp_rescale(nr_srdhm(x, one_minus), 4, 2)); /* Q4 -> Q2 */
+    }
+    /* x / 2 read as Q1.30, then rescaled to Q0.31. */
+    return fp_rescale(x, 1, 0);
+}
+
+/* gemmlowp logistic(a) with int_bits integer bits in, Q0.31 out. */
+static int32_t fp_logistic(int32_t a, int int_bits)
+{
+    if (a == 0) return 1 << 30;
+    int32_t mag = a > 0 ? a : -a;
+    int32_t pos = fp_one_over_one_plus(fp_exp_neg(-mag, int_bits));
+    return a > 0 ? pos : nr_wadd(INT32_MAX, -pos);
+}
+
+/* ---- softmax / logistic ------------------------------------------------- */
+
+enum { NR_SOFTMAX_DIFF_BITS = 5, NR_SOFTMAX_ACC_BITS = 12, NR_LOGISTIC_IN_BITS = 4 };
+
+/* TFLite CalculateInputRadius(int_bits, left_shift, 31). */
+static int32_t nr_input_radius(int int_bits, int left_shift)
+{
+    double max_rescaled = 1.0 * ((1 << int_bits) - 1) * (double)(INT64_C(1) << (31 - int_bits)) /
+                          (double)(INT64_C(1) << left_shift);
+    return (int32_t)floor(max_rescaled);
+}
+
+void nr_softmax_prepare(double beta, double in_scale, int32_t *mult, int32_t *left_shift, int32_t *diff_min)
+{
+    /* PreprocessSoftmaxScaling: beta * scale in Q5.26, capped below 2^31. */
+    double real = beta * in_scale * (double)(1 << (31 - NR_SOFTMAX_DIFF_BITS));
+    if (real > 2147483647.0) real = 2147483647.0;
+    nr_quantize_multiplier(real, mult, left_shift);
+    if (*left_shift < 0) nr_die("softmax multiplier below one");
+    *diff_min = -nr_input_radius(NR_SOFTMAX_DIFF_BITS, *left_shift);
+}
+
+static int nr_clz32(uint32_t x)
+{
+    int n = 0;
+    if (x == 0) return 32;
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+}
+
+void nr_softmax(int outer, int depth, int32_t mult, int32_t left_shift, int32_t diff_min, const int8_t *in,
+                int8_t *out)
+{
+    for (int o = 0; o < outer; o++) {
+        const int8_t *x = in + (long)o * depth;
+        int8_t *y = out + (long)o * depth;
+        int32_t max = -128;
+        for (int c = 0; c < depth; c++)
+            if (x[c] > max) max = x[c];
+
+        /* Sum of exp(beta * scale * (x - max)) in Q12.19. */
+        int32_t sum = 0;
+        for (int c = 0; c < depth; c++) {
+            int32_t diff = x[c] - max;
+            if (diff < diff_min) continue;
+            int32_t scaled =
+                nr_srdhm(nr_to_i32((int64_t)diff * ((int64_t)1 << left_shift), "softmax shift"), mult);
+            sum = nr_wadd(sum, fp_rescale(fp_exp_neg(scaled, NR_SOFTMAX_DIFF_BITS), 0, NR_SOFTMAX_ACC_BITS));
+        }
+
+        /* GetReciprocal: normalise sum to [1, 2) as 1 + s, take 1 / (1 + s),
+         * remember how many bits above one the sum had. */
+        int headroom_plus_one = nr_clz32((uint32_t)sum);
+        int bits_over_unit = NR_SOFTMAX_ACC_BITS - headroom_plus_one;
+        int32_t shifted_minus_one = (int32_t)(((uint32_t)sum << headroom_plus_one) - 0x80000000u);
+        int32_t recip = fp_one_over_one_plus(shifted_minus_one);
+
+        for (int c = 0; c < depth; c++) {
+            int32_t diff = x[c] - max;
+            if (diff < diff_min) {
+                y[c] = -128;
+                continue;
+            }
+            int32_t scaled =
+                nr_srdhm(nr_to_i32((int64_t)diff * ((int64_t)1 << left_shift), "softmax shift"), mult);
+            int32_t e = fp_exp_neg(scaled, NR_SOFTMAX_DIFF_BITS);
+            int32_t v = nr_rdivpot(nr_srdhm(recip, e), bits_over_unit + 31 - 8);
+            y[c] = (int8_t)nr_clamp((int64_t)v - 128, -128, 127);
+        }
+    }
+}
+
+void nr_logistic_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius)
+{
+    /* Input rescaled to Q4.27. Like TFLite, frexp + round without the
+     * q == 2^31 correction. */
+    double real = in_scale * (double)(1 << (31 - NR_LOGISTIC_IN_BITS));
+    int e = 0;
+    double q = frexp(real, &e);
+    double m = round(q * 2147483648.0);
+    if (m >= 2147483648.0) nr_die("logistic multiplier rounds to 2^31 (int32 overflow in TFLite)");
+    *mult = (int32_t)m;
+    *left_shift = e;
+    *radius = nr_input_radius(NR_LOGISTIC_IN_BITS, e);
+}
+
+void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
+                 int8_t *out)
+{
+    for (int i = 0; i < n; i++) {
+        int32_t x = in[i] - in_zp;
+        if (x <= -radius) {
+            out[i] = -128;
+        } else if (x >= radius) {
+            out[i] = 127;
+        } else {
+            int32_t q4 = nr_mbqm(x, mult, left_shift);
+            int32_t q0 = fp_logistic(q4, NR_LOGISTIC_IN_BITS);
+            int32_t v = nr_rdivpot(q0, 31 - 8); /* to units of 1/256 */
+            out[i] = (int8_t)nr_clamp((int64_t)v - 128, -128, 127);
+        }
+    }
+}
+
+/* ---- data movement ------------------------------------------------------ */
+
+void nr_transpose(int rank, const int *in_dims, const int *perm, const int8_t *in, int8_t *out)
+{
+    int out_dims[8], idx[8] = {0}, in_idx[8];
+    long total = 1;
+    for (int d = 0; d < rank; d++) {
+        out_dims[d] = in_dims[perm[d]];
+        total *= out_dims[d];
+    }
+    for (long n = 0; n < total; n++) {
+        /* Unravel n over the output shape (row major). */
+        long rest = n;
+        for (int d = rank - 1; d >= 0; d--) {
+            idx[d] = (int)(rest % out_dims[d]);
+            rest /= out_dims[d];
+        }
+        for (int d = 0; d < rank; d++) in_idx[perm[d]] = idx[d];
+        long off = 0;
+        for (int d = 0; d < rank; d++) off = off * in_dims[d] + in_idx[d];
+        out[n] = in[off];
+    }
+}
+
+void nr_slice(int rank, const int *in_dims, const int *begin, const int *step, const int *out_dims,
+              const int8_t *in, int8_t *out)
+{
+    int idx[8];
+    long total = 1;
+    for (int d = 0; d < rank; d++) total *= out_dims[d];
+    for (long n = 0; n < total; n++) {
+        long rest = n;
+        for (int d = rank - 1; d >= 0; d--) {
+            idx[d] = (int)(rest % out_dims[d]);
+            rest /= out_dims[d];
+        }
+        long off = 0;
+        for (int d = 0; d < rank; d++) off = off * in_dims[d] + begin[d] + (long)idx[d] * step[d];
+        out[n] = in[off];
+    }
+}
+
+void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,
+            int8_t *out)
+{
+    int od[4];
+    for (int d = 0; d < 4; d++) od[d] = before[d] + in_dims[d] + after[d];
+    long n = 0;
+    for (int a = 0; a < od[0]; a++)
+        for (int b = 0; b < od[1]; b++)
+            for (int c = 0; c < od[2]; c++)
+                for (int e = 0; e < od[3]; e++) {
+                    int i0 = a - before[0], i1 = b - before[1], i2 = c - before[2], i3 = e - before[3];
+                    int inside = i0 >= 0 && i0 < in_dims[0] && i1 >= 0 && i1 < in_dims[1] && i2 >= 0 &&
+                                 i2 < in_dims[2] && i3 >= 0 && i3 < in_dims[3];
+                    out[n++] = inside ? in[(((long)i0 * in_dims[1] + i1) * in_dims[2] + i2) * in_dims[3] + i3]
+                                      : (int8_t)value;
+                }
+}
+
+void nr_concat(int outer, int n_inputs, const int *inner, const int8_t *const *inputs, int8_t *out)
+{
+    long n = 0;
+    for (int o = 0; o < outer; o++)
+        for (int k = 0; k < n_inputs; k++)
+            for (int i = 0; i < inner[k]; i++) out[n++] = inputs[k][(long)o * inner[k] + i];
+}
+
+int nr_resize_src(int out_index, int in_size, int out_size)
+{
+    /* TFLite: scale = (float)in / (float)out, src = min(floor(i * scale), in - 1),
+     * the product taken in float. */
+    float scale = (float)in_size / (float)out_size;
+    int src = (int)floorf((float)out_index * scale);
+    return src < in_size - 1 ? src : in_size - 1;
+}
+
+void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, const int8_t *in, int8_t *out)
+{
+    for (int y = 0; y < out_h; y++)
+        for (int x = 0; x < out_w; x++)
+            for (int k = 0; k < c; k++) {
+                int sy = nr_resize_src(y, in_h, out_h);
+                int sx = nr_resize_src(x, in_w, out_w);
+                out[((long)y * out_w + x) * c + k] = in[((long)sy * in_w + sx) * c + k];
+            }
+}

@@ -1,0 +1,125 @@
+/* Naive reference kernels with TFLite (Micro) reference-kernel semantics.
+ *
+ * These are the oracle for tests/test_kernels.c. They are written the
+ * obvious way from TFLite's documented behaviour, independently of runtime/
+ * and of include/tinyforge/fixedpoint.h (deliberately not included here):
+ *  - parameters are the UNFOLDED ones a .tflite file carries (input zero
+ *    point, raw bias), not the compiler-prepared kernel structs;
+ *  - convolutions skip out-of-image taps and accumulate (x - in_zp) * w;
+ *  - every index is computed in full from the coordinates;
+ *  - wide (int64) arithmetic where it costs nothing, with aborts when a value
+ *    leaves the range where TFLite's int32 arithmetic is defined (that would be
+ *    a bug in the test generator, not in the kernel under test).
+ * Speed is irrelevant. */
+#ifndef TFG_NAIVE_REF_H
+#define TFG_NAIVE_REF_H
+
+#include <stdint.h>
+
+/* ---- quantization arithmetic ---- */
+
+/* TFLite QuantizeMultiplier: real = mult * 2^(shift-31), mult in [2^30, 2^31). */
+void nr_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
+/* gemmlowp SaturatingRoundingDoublingHighMul. */
+int32_t nr_srdhm(int32_t a, int32_t b);
+/* gemmlowp RoundingDivideByPOT: x / 2^e, ties away from zero, 0 <= e <= 31. */
+int32_t nr_rdivpot(int32_t x, int e);
+/* TFLite MultiplyByQuantizedMultiplier (double-rounding variant). */
+int32_t nr_mbqm(int32_t x, int32_t mult, int32_t shift);
+int32_t nr_clamp(int64_t v, int32_t lo, int32_t hi);
+
+/* TFLite padding rules. same != 0: SAME, else VALID. Returns out size and the
+ * leading pad (top/left). */
+void nr_out_size(int in, int k, int stride, int dil, int same, int *out, int *pad);
+
+/* ---- convolutions / fully connected ---- */
+
+typedef struct {
+    int in_h, in_w, in_c;
+    int out_h, out_w, out_c;
+    int k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+    int depth_mult; /* depthwise only */
+    int32_t in_zp, out_zp, act_min, act_max;
+    const int8_t *weights; /* conv: OHWI; depthwise: [1][k_h][k_w][out_c] */
+    const int32_t *bias;   /* unfolded, [out_c]; NULL = no bias */
+    const int32_t *mult;   /* [out_c] */
+    const int32_t *shift;  /* [out_c] */
+} nr_conv_t;
+
+void nr_conv(const nr_conv_t *p, const int8_t *in, int8_t *out);
+void nr_dwconv(const nr_conv_t *p, const int8_t *in, int8_t *out);
+
+typedef struct {
+    int batches, in_features, out_features;
+    int32_t in_zp, out_zp, act_min, act_max;
+    const int8_t *weights;       /* [out][in] */
+    const int32_t *bias;         /* unfolded; NULL = none */
+    const int32_t *mult, *shift; /* [out] */
+} nr_fc_t;
+
+void nr_fc(const nr_fc_t *p, const int8_t *in, int8_t *out);
+
+/* ---- elementwise with 4-D broadcasting (TFLite BroadcastAdd4DSlow style) ---- */
+
+typedef struct {
+    int a_dims[4], b_dims[4]; /* each dim equals the output dim or is 1 */
+    int32_t a_zp, b_zp, out_zp, act_min, act_max;
+    /* ADD */
+    int left_shift;
+    int32_t a_mult, a_shift, b_mult, b_shift;
+    /* ADD and MUL */
+    int32_t out_mult, out_shift;
+} nr_eltwise_t;
+
+void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+void nr_mul(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+
+/* ---- pooling ---- */
+
+typedef struct {
+    int in_h, in_w, c, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_top, pad_left;
+    int32_t act_min, act_max;
+} nr_pool_t;
+
+void nr_avgpool(const nr_pool_t *p, const int8_t *in, int8_t *out);
+void nr_maxpool(const nr_pool_t *p, const int8_t *in, int8_t *out);
+
+/* ---- reductions, requantization, activations ---- */
+
+/* MEAN, TFLite reference_integer_ops::Mean arithmetic: [outer][reduce][inner]. */
+void nr_mean_requant_then_divide(int outer, int reduce, int inner, int32_t in_zp, int32_t out_zp,
+                                 int32_t mult, int32_t shift, const int8_t *in, int8_t *out);
+
+void nr_requantize(int n, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift, const int8_t *in,
+                   int8_t *out);
+
+void nr_quantize(int n, float scale, int32_t zp, const float *in, int8_t *out);
+void nr_dequantize(int n, float scale, int32_t zp, const int8_t *in, float *out);
+
+/* SOFTMAX int8 -> int8 (scale 1/256, zp -128), beta folded into the params the
+ * way TFLite's Prepare does it (nr_softmax_prepare). */
+void nr_softmax_prepare(double beta, double in_scale, int32_t *mult, int32_t *left_shift, int32_t *diff_min);
+void nr_softmax(int outer, int depth, int32_t mult, int32_t left_shift, int32_t diff_min, const int8_t *in,
+                int8_t *out);
+
+/* LOGISTIC int8 -> int8 (scale 1/256, zp -128). */
+void nr_logistic_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius);
+void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
+                 int8_t *out);
+
+/* ---- data movement ---- */
+
+/* TRANSPOSE of a dense tensor: out dim d is in dim perm[d]. */
+void nr_transpose(int rank, const int *in_dims, const int *perm, const int8_t *in, int8_t *out);
+/* STRIDED_SLICE with positive steps: out dim d has out_dims[d] elements taken
+ * at begin[d] + i * step[d] of a dense tensor of shape in_dims. */
+void nr_slice(int rank, const int *in_dims, const int *begin, const int *step, const int *out_dims,
+              const int8_t *in, int8_t *out);
+void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,
+            int8_t *out);
+void nr_concat(int outer, int n_inputs, const int *inner, const int8_t *const *inputs, int8_t *out);
+/* RESIZE_NEAREST_NEIGHBOR, align_corners = half_pixel_centers = false. */
+int nr_resize_src(int out_index, int in_size, int out_size);
+void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, const int8_t *in, int8_t *out);
+
+#endif

@@ -1,0 +1,1308 @@
+/* Randomized bit-exactness tests for the runtime kernels (include/tinyforge/kernels.h).
+ *
+ * Each case draws shapes and quantization at random (fixed seeds, so runs are
+ * reproducible), computes the expected bytes with the naive TFLite-semantics
+ * reference in naive_ref.c from the UNFOLDED parameters a .tflite carries, then
+ * prepares the kernel's parameter struct the way the compiler does (input zero
+ * point folded into the bias, per-tensor multipliers repeated per channel) and
+ * requires every output byte to match. Outputs sit between canary bytes to
+ * catch overruns, and scratch is exactly *_scratch_size() bytes of garbage, so
+ * ASan catches a kernel that writes past it or relies on it being zeroed.
+ *
+ * A failing case prints its parameters and the first differing index; the last
+ * line is always `N passed, N failed`. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinyforge/fixedpoint.h"
+#include "tinyforge/kernels.h"
+
+#include "naive_ref.h"
+#include "tfg_test.h"
+
+/* ---- helpers shared by the cases --------------------------------------- */
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* Scratch of exactly the advertised size, filled with garbage. */
+static void *new_scratch(size_t n)
+{
+    void *p = malloc(n);
+    if (n && !p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    if (n) memset(p, 0xA5, n);
+    return p;
+}
+
+/* Compares the first n bytes of a kernel output against the reference and
+ * checks the canaries of the guarded buffer `got` of buf_n bytes (buf_n > n
+ * for in-place buffers sized for the larger tensor). Logs and marks the case
+ * failed on mismatch; returns 1 when all is well. */
+static int compare_buf(const char *what, int case_no, const int8_t *got, const int8_t *want, size_t n,
+                       size_t buf_n)
+{
+    int ok = 1;
+    long d = tt_first_diff(got, want, n);
+    if (d >= 0) {
+        TT_LOG("%s case %d: first difference at index %ld of %zu: got %d want %d\n", what, case_no, d, n,
+               got[d], want[d]);
+        ok = 0;
+    }
+    if (!tt_guards_ok(got, buf_n)) {
+        TT_LOG("%s case %d: write outside the output buffer (%zu bytes)\n", what, case_no, buf_n);
+        ok = 0;
+    }
+    TT_CHECK(ok);
+    return ok;
+}
+
+static int compare_out(const char *what, int case_no, const int8_t *got, const int8_t *want, size_t n)
+{
+    return compare_buf(what, case_no, got, want, n, n);
+}
+
+/* A fused activation range, as CalculateActivationRangeQuantized would give
+ * for NONE / RELU / RELU6 at some output scale, or an arbitrary sub-range. */
+static void pick_act(tt_rng_t *r, int32_t out_zp, int32_t *lo, int32_t *hi)
+{
+    switch (tt_int(r, 0, 3)) {
+    case 0:
+        *lo = -128;
+        *hi = 127;
+        break;
+    case 1:
+        *lo = out_zp;
+        *hi = 127;
+        break;
+    case 2:
+        *lo = out_zp;
+        *hi = out_zp + tt_int(r, 1, 200);
+        if (*hi > 127) *hi = 127;
+        break;
+    default: {
+        int32_t a = tt_int(r, -128, 127), b = tt_int(r, -128, 127);
+        *lo = a < b ? a : b;
+        *hi = a < b ? b : a;
+    }
+    }
+}
+
+/* QuantizeMultiplier, but halve the real multiplier until |acc| <= bound
+ * cannot overflow TFLite's int32 pre-shift (x * 2^shift). */
+static void quant_mult_bounded(double real, int64_t bound, int32_t *mult, int32_t *shift)
+{
+    for (;;) {
+        nr_quantize_multiplier(real, mult, shift);
+        if (*shift <= 0 || (bound << *shift) <= INT32_MAX) return;
+        real *= 0.5;
+    }
+}
+
+/* A real requantization multiplier for an accumulation of `taps` products
+ * of int8 values: roughly maps the accumulator's spread onto int8, jittered
+ * over a factor 64 either way, or scaled far up when `saturate` (tiny output
+ * scale: most results clamp at -128 / 127). */
+static double pick_real_mult(tt_rng_t *r, int taps, int saturate)
+{
+    double base = 0.01 / sqrt((double)taps);
+    double e = tt_uniform(r, -3.0, 3.0) + (saturate ? tt_uniform(r, 5.0, 9.0) : 0.0);
+    return base * exp2(e);
+}
+
+/* Sometimes snap a multiplier to a power of two: mult becomes exactly 2^30,
+ * so the high multiply produces exact .5 ties (which gemmlowp rounds
+ * asymmetrically) on every odd input. Real models get this from power-of-two
+ * scale ratios. */
+static double maybe_pot(tt_rng_t *r, double real)
+{
+    return tt_chance(r, 12) ? exp2(floor(log2(real) + 0.5)) : real;
+}
+
+/* A copy of src at a random 0..3 byte misalignment: tensors live at
+ * arbitrary arena offsets and int8 weights only promise byte alignment. */
+static const int8_t *misaligned_copy(tt_rng_t *r, const int8_t *src, size_t n, void **block)
+{
+    int off = tt_chance(r, 50) ? 0 : tt_int(r, 1, 3);
+    int8_t *b = xmalloc(n + 4);
+    memcpy(b + off, src, n);
+    *block = b;
+    return b + off;
+}
+
+/* ---- requantization helpers: fixed vectors ------------------------------ */
+
+static void test_requant_helpers(void)
+{
+    /* Self-check of the reference on values whose answer is known by hand
+     * (gemmlowp semantics): guards against a wrong oracle. */
+    tt_begin();
+    TT_CHECK(nr_srdhm(INT32_MIN, INT32_MIN) == INT32_MAX);
+    TT_CHECK(nr_srdhm(1 << 30, 1) == 1);    /* +0.5 -> 1 */
+    TT_CHECK(nr_srdhm(-(1 << 30), 1) == 0); /* -0.5 -> 0: negative ties go toward zero */
+    TT_CHECK(nr_srdhm(3, 1 << 30) == 2);    /* +1.5 -> 2 */
+    TT_CHECK(nr_srdhm(-3, 1 << 30) == -1);  /* -1.5 -> -1 */
+    TT_CHECK(nr_srdhm(-(1 << 30) - 1, 1) == -1);
+    TT_CHECK(nr_rdivpot(5, 1) == 3 && nr_rdivpot(-5, 1) == -3);
+    TT_CHECK(nr_rdivpot(-5, 2) == -1 && nr_rdivpot(-6, 2) == -2);
+    TT_CHECK(nr_rdivpot(INT32_MIN, 31) == -1 && nr_rdivpot(INT32_MAX, 31) == 1);
+    TT_CHECK(nr_mbqm(5, 1 << 30, -1) == 2); /* double rounding: 2.5 -> 3, 1.5 -> 2 */
+    int32_t m, s;
+    nr_quantize_multiplier(0.75, &m, &s);
+    TT_CHECK(m == 1610612736 && s == 0);
+    nr_quantize_multiplier(1.0, &m, &s);
+    TT_CHECK(m == 1073741824 && s == 1);
+    nr_quantize_multiplier(1.0 - 1e-12, &m, &s); /* frac rounds to 1.0: renormalised */
+    TT_CHECK(m == 1073741824 && s == 1);
+    nr_quantize_multiplier(1e-12, &m, &s); /* exponent < -31: flushed to zero */
+    TT_CHECK(m == 0 && s == 0);
+    if (!tt_end()) TT_LOG("reference self-check failed\n");
+
+    static const int32_t vals[] = {INT32_MIN,
+                                   INT32_MIN + 1,
+                                   -(1 << 30) - 1,
+                                   -(1 << 30),
+                                   -(1 << 30) + 1,
+                                   -65536,
+                                   -7,
+                                   -5,
+                                   -3,
+                                   -2,
+                                   -1,
+                                   0,
+                                   1,
+                                   2,
+                                   3,
+                                   5,
+                                   7,
+                                   65536,
+                                   (1 << 30) - 1,
+                                   1 << 30,
+                                   (1 << 30) + 1,
+                                   INT32_MAX - 1,
+                                   INT32_MAX};
+    const int nv = (int)(sizeof vals / sizeof vals[0]);
+
+    tt_begin();
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nv; j++) {
+            int32_t got = tfg_sat_rdhm(vals[i], vals[j]), want = nr_srdhm(vals[i], vals[j]);
+            if (got != want) TT_LOG("tfg_sat_rdhm(%d, %d) = %d, want %d\n", vals[i], vals[j], got, want);
+            TT_CHECK(got == want);
+        }
+    tt_end();
+
+    tt_begin();
+    for (int i = 0; i < nv; i++)
+        for (int e = 0; e <= 31; e++) {
+            int32_t got = tfg_rshift_round(vals[i], e), want = nr_rdivpot(vals[i], e);
+            if (got != want) TT_LOG("tfg_rshift_round(%d, %d) = %d, want %d\n", vals[i], e, got, want);
+            TT_CHECK(got == want);
+        }
+    /* Exact ties at every shift, both signs (3 * 2^29 still fits int32). */
+    for (int e = 1; e <= 30; e++) {
+        int32_t half = (int32_t)1 << (e - 1);
+        int32_t xs[4] = {half, -half, 3 * half, -3 * half};
+        for (int k = 0; k < 4; k++) {
+            int32_t got = tfg_rshift_round(xs[k], e), want = nr_rdivpot(xs[k], e);
+            if (got != want) TT_LOG("tfg_rshift_round(%d, %d) = %d, want %d\n", xs[k], e, got, want);
+            TT_CHECK(got == want);
+        }
+    }
+    tt_end();
+
+    tt_begin();
+    {
+        static const struct {
+            int32_t x, mult, shift;
+        } v[] = {
+            {INT32_MIN, INT32_MIN, 0},
+            {INT32_MIN, INT32_MIN, -31},
+            {-7, 1 << 30, 0},
+            {7, 1 << 30, 0},
+            {5, 1 << 30, -1},
+            {-5, 1 << 30, -1},
+            {7, 1 << 30, -1},
+            {-7, 1 << 30, -1},
+            {100, 1 << 30, 1},
+            {-100, 1 << 30, 1},
+            {1000, 1518500250, 10},
+            {-1000, 1518500250, 10},
+            {255, 2147483647, 23},
+            {-255, 2147483647, 23},
+            {123456, 1073741824, -31},
+            {INT32_MAX, 1073741824, -31},
+            {INT32_MIN, 1073741824, -31},
+            {INT32_MAX, INT32_MAX, 0},
+            {-65025, 1288490189, -8},
+            {65025, 1288490189, -8},
+            {0, 1 << 30, 5},
+            {3, 1431655765, 0},
+            {-3, 1431655765, 0},
+            {1, INT32_MAX, 0},
+            {-1, INT32_MAX, 0},
+            {12345, 1717986918, 4},
+            {-12345, 1717986918, 4},
+        };
+        for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+            int32_t got = tfg_requant(v[i].x, v[i].mult, v[i].shift);
+            int32_t want = nr_mbqm(v[i].x, v[i].mult, v[i].shift);
+            if (got != want)
+                TT_LOG("tfg_requant(%d, %d, %d) = %d, want %d\n", v[i].x, v[i].mult, v[i].shift, got, want);
+            TT_CHECK(got == want);
+        }
+    }
+    tt_end();
+
+    /* Random sweep of tfg_requant over the shifts kernels actually use. */
+    tt_begin();
+    {
+        tt_rng_t r = {1001};
+        for (int i = 0; i < 20000; i++) {
+            int32_t mult = tt_int(&r, 1 << 30, INT32_MAX);
+            int32_t shift = tt_int(&r, -31, 12);
+            int32_t lim = shift > 0 ? (INT32_MAX >> shift) : INT32_MAX;
+            int32_t x = tt_chance(&r, 50) ? tt_int(&r, -lim, lim) : tt_int(&r, -70000, 70000);
+            int32_t got = tfg_requant(x, mult, shift), want = nr_mbqm(x, mult, shift);
+            if (got != want) {
+                TT_LOG("tfg_requant(%d, %d, %d) = %d, want %d\n", x, mult, shift, got, want);
+                TT_CHECK(got == want);
+                break;
+            }
+        }
+    }
+    tt_end();
+}
+
+/* ---- CONV_2D ------------------------------------------------------------ */
+
+enum { FAM_GENERIC, FAM_1X1_S1, FAM_1X1_S2, FAM_TALL, FAM_FEW_CH, FAM_COUNT };
+
+static void test_conv_case(tt_rng_t *r, int case_no)
+{
+    int fam = tt_int(r, 0, FAM_COUNT - 1);
+    nr_conv_t q;
+    memset(&q, 0, sizeof q);
+    int same = tt_chance(r, 50);
+    q.in_h = tt_int(r, 1, 17);
+    q.in_w = tt_int(r, 1, 17);
+    q.in_c = tt_chance(r, 30) ? tt_int(r, 1, 8) : tt_int(r, 1, 40);
+    q.out_c = tt_chance(r, 30) ? tt_int(r, 1, 8) : tt_int(r, 1, 40);
+    q.k_h = tt_int(r, 1, 7);
+    q.k_w = tt_chance(r, 70) ? q.k_h : tt_int(r, 1, 7);
+    q.stride_h = tt_int(r, 1, 2);
+    q.stride_w = tt_chance(r, 80) ? q.stride_h : tt_int(r, 1, 2);
+    q.dil_h = tt_chance(r, 75) ? 1 : 2;
+    q.dil_w = tt_chance(r, 80) ? q.dil_h : tt_int(r, 1, 2);
+    switch (fam) {
+    case FAM_1X1_S1:
+    case FAM_1X1_S2:
+        q.k_h = q.k_w = 1;
+        q.stride_h = q.stride_w = fam == FAM_1X1_S1 ? 1 : 2;
+        q.dil_h = q.dil_w = 1;
+        same = 0;
+        break;
+    case FAM_TALL: /* e.g. keyword-spotting models: 10x4, 10x8 kernels */
+        q.k_h = 10;
+        q.k_w = tt_chance(r, 50) ? 4 : 8;
+        q.dil_h = q.dil_w = 1;
+        q.in_h = tt_int(r, 1, 25);
+        q.in_w = tt_int(r, 1, 12);
+        q.in_c = tt_int(r, 1, 3);
+        break;
+    case FAM_FEW_CH: /* first layers: RGB or mono input, 3x3 stride 2 */
+        q.in_c = tt_int(r, 1, 3);
+        q.k_h = q.k_w = 3;
+        q.stride_h = q.stride_w = 2;
+        q.dil_h = q.dil_w = 1;
+        break;
+    default: break;
+    }
+    /* VALID needs the (dilated) kernel to fit; otherwise grow the image. */
+    if (!same) {
+        int ekh = (q.k_h - 1) * q.dil_h + 1, ekw = (q.k_w - 1) * q.dil_w + 1;
+        if (q.in_h < ekh) q.in_h = ekh + tt_int(r, 0, 3);
+        if (q.in_w < ekw) q.in_w = ekw + tt_int(r, 0, 3);
+    }
+    nr_out_size(q.in_h, q.k_h, q.stride_h, q.dil_h, same, &q.out_h, &q.pad_top);
+    nr_out_size(q.in_w, q.k_w, q.stride_w, q.dil_w, same, &q.out_w, &q.pad_left);
+    /* Keep the case cheap enough for sanitizer runs. */
+    while ((long)q.out_h * q.out_w * q.out_c * q.k_h * q.k_w * q.in_c > 1500000 &&
+           (q.in_c > 1 || q.out_c > 1)) {
+        if (q.in_c >= q.out_c)
+            q.in_c = (q.in_c + 1) / 2;
+        else
+            q.out_c = (q.out_c + 1) / 2;
+    }
+
+    int per_channel = tt_chance(r, 60);
+    int saturate = tt_chance(r, 15);
+    int taps = q.k_h * q.k_w * q.in_c;
+    q.in_zp = tt_int(r, -128, 127);
+    q.out_zp = tt_int(r, -128, 127);
+    pick_act(r, q.out_zp, &q.act_min, &q.act_max);
+
+    size_t in_n = (size_t)q.in_h * q.in_w * q.in_c;
+    size_t out_n = (size_t)q.out_h * q.out_w * q.out_c;
+    size_t w_n = (size_t)q.out_c * taps;
+    int8_t *in = xmalloc(in_n), *w = xmalloc(w_n), *want = xmalloc(out_n);
+    int32_t *bias = xmalloc(sizeof(int32_t) * q.out_c), *fbias = xmalloc(sizeof(int32_t) * q.out_c);
+    int32_t *mult = xmalloc(sizeof(int32_t) * q.out_c), *shift = xmalloc(sizeof(int32_t) * q.out_c);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    tt_fill_s8(r, w, w_n, -127, 127);
+    int has_bias = tt_chance(r, 85);
+    int32_t bias_mag = (int32_t)(sqrt((double)taps) * 8000.0);
+    int64_t bound = (int64_t)taps * 127 * 255 + bias_mag;
+    double real0 = maybe_pot(r, pick_real_mult(r, taps, saturate));
+    for (int oc = 0; oc < q.out_c; oc++) {
+        bias[oc] = has_bias ? tt_int(r, -bias_mag, bias_mag) : 0;
+        /* Per-tensor quantization repeats one multiplier for every channel. */
+        if (per_channel || oc == 0)
+            quant_mult_bounded(per_channel ? real0 * exp2(tt_uniform(r, -1.5, 1.5)) : real0, bound, &mult[oc],
+                               &shift[oc]);
+        else {
+            mult[oc] = mult[0];
+            shift[oc] = shift[0];
+        }
+        /* The compiler's fold: bias' = bias - in_zp * sum(w of this channel). */
+        int64_t wsum = 0;
+        for (int t = 0; t < taps; t++) wsum += w[(size_t)oc * taps + t];
+        fbias[oc] = (int32_t)(bias[oc] - (int64_t)q.in_zp * wsum);
+    }
+    q.weights = w;
+    q.bias = has_bias ? bias : NULL;
+    q.mult = mult;
+    q.shift = shift;
+    nr_conv(&q, in, want);
+
+    tfg_conv_params_t p = {
+        .in_h = q.in_h,
+        .in_w = q.in_w,
+        .in_c = q.in_c,
+        .out_h = q.out_h,
+        .out_w = q.out_w,
+        .out_c = q.out_c,
+        .k_h = q.k_h,
+        .k_w = q.k_w,
+        .stride_h = q.stride_h,
+        .stride_w = q.stride_w,
+        .dil_h = q.dil_h,
+        .dil_w = q.dil_w,
+        .pad_top = q.pad_top,
+        .pad_left = q.pad_left,
+        .in_zp = q.in_zp,
+        .out_zp = q.out_zp,
+        .act_min = q.act_min,
+        .act_max = q.act_max,
+        .weights = w,
+        .bias = fbias,
+        .mult = mult,
+        .shift = shift,
+    };
+    void *in_block, *w_block;
+    const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
+    p.weights = misaligned_copy(r, w, w_n, &w_block);
+    void *scratch = new_scratch(tfg_conv_s8_scratch_size(&p));
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_conv_s8(&p, in_k, got, scratch);
+    if (!compare_out("conv", case_no, got, want, out_n))
+        TT_LOG("  in %dx%dx%d out %dx%dx%d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d out_zp %d "
+               "act [%d,%d] %s%s mult0 %d shift0 %d\n",
+               q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.k_h, q.k_w, q.stride_h, q.stride_w,
+               q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left, q.in_zp, q.out_zp, q.act_min,
+               q.act_max, per_channel ? "per-channel" : "per-tensor", has_bias ? "" : " no-bias", mult[0],
+               shift[0]);
+    tt_end();
+    tt_guarded_free(got);
+    free(scratch), free(in_block), free(w_block);
+    free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
+}
+
+/* ---- DEPTHWISE_CONV_2D --------------------------------------------------- */
+
+static void test_dwconv_case(tt_rng_t *r, int case_no)
+{
+    nr_conv_t q;
+    memset(&q, 0, sizeof q);
+    int same = tt_chance(r, 55);
+    q.in_h = tt_int(r, 1, 17);
+    q.in_w = tt_int(r, 1, 17);
+    q.in_c = tt_int(r, 1, 40);
+    q.depth_mult = tt_chance(r, 70) ? 1 : tt_int(r, 2, 4);
+    if (q.depth_mult > 1 && tt_chance(r, 50)) q.in_c = tt_int(r, 1, 3); /* e.g. a first layer */
+    q.k_h = tt_chance(r, 60) ? 3 : tt_int(r, 1, 7);
+    q.k_w = tt_chance(r, 80) ? q.k_h : tt_int(r, 1, 7);
+    if (tt_chance(r, 5)) {
+        q.k_h = 10;
+        q.k_w = tt_chance(r, 50) ? 4 : 8;
+    }
+    q.stride_h = tt_int(r, 1, 2);
+    q.stride_w = tt_chance(r, 85) ? q.stride_h : tt_int(r, 1, 2);
+    q.dil_h = tt_chance(r, 75) ? 1 : 2;
+    q.dil_w = tt_chance(r, 85) ? q.dil_h : tt_int(r, 1, 2);
+    if (!same) {
+        int ekh = (q.k_h - 1) * q.dil_h + 1, ekw = (q.k_w - 1) * q.dil_w + 1;
+        if (q.in_h < ekh) q.in_h = ekh + tt_int(r, 0, 3);
+        if (q.in_w < ekw) q.in_w = ekw + tt_int(r, 0, 3);
+    }
+    nr_out_size(q.in_h, q.k_h, q.stride_h, q.dil_h, same, &q.out_h, &q.pad_top);
+    nr_out_size(q.in_w, q.k_w, q.stride_w, q.dil_w, same, &q.out_w, &q.pad_left);
+    q.out_c = q.in_c * q.depth_mult;
+    int in_place = q.depth_mult == 1 && tt_chance(r, 35);
+
+    int per_channel = tt_chance(r, 60);
+    int saturate = tt_chance(r, 15);
+    int taps = q.k_h * q.k_w;
+    q.in_zp = tt_int(r, -128, 127);
+    q.out_zp = tt_int(r, -128, 127);
+    pick_act(r, q.out_zp, &q.act_min, &q.act_max);
+
+    size_t in_n = (size_t)q.in_h * q.in_w * q.in_c;
+    size_t out_n = (size_t)q.out_h * q.out_w * q.out_c;
+    size_t w_n = (size_t)taps * q.out_c;
+    int8_t *in = xmalloc(in_n), *w = xmalloc(w_n), *want = xmalloc(out_n);
+    int32_t *bias = xmalloc(sizeof(int32_t) * q.out_c), *fbias = xmalloc(sizeof(int32_t) * q.out_c);
+    int32_t *mult = xmalloc(sizeof(int32_t) * q.out_c), *shift = xmalloc(sizeof(int32_t) * q.out_c);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    tt_fill_s8(r, w, w_n, -127, 127);
+    int has_bias = tt_chance(r, 85);
+    int32_t bias_mag = (int32_t)(sqrt((double)taps) * 8000.0);
+    int64_t bound = (int64_t)taps * 127 * 255 + bias_mag;
+    double real0 = maybe_pot(r, pick_real_mult(r, taps, saturate));
+    for (int oc = 0; oc < q.out_c; oc++) {
+        bias[oc] = has_bias ? tt_int(r, -bias_mag, bias_mag) : 0;
+        if (per_channel || oc == 0)
+            quant_mult_bounded(per_channel ? real0 * exp2(tt_uniform(r, -1.5, 1.5)) : real0, bound, &mult[oc],
+                               &shift[oc]);
+        else {
+            mult[oc] = mult[0];
+            shift[oc] = shift[0];
+        }
+        int64_t wsum = 0; /* depthwise weights are [k_h][k_w][out_c] */
+        for (int t = 0; t < taps; t++) wsum += w[(size_t)t * q.out_c + oc];
+        fbias[oc] = (int32_t)(bias[oc] - (int64_t)q.in_zp * wsum);
+    }
+    q.weights = w;
+    q.bias = has_bias ? bias : NULL;
+    q.mult = mult;
+    q.shift = shift;
+    nr_dwconv(&q, in, want);
+
+    tfg_dwconv_params_t p = {
+        .in_h = q.in_h,
+        .in_w = q.in_w,
+        .in_c = q.in_c,
+        .out_h = q.out_h,
+        .out_w = q.out_w,
+        .depth_mult = q.depth_mult,
+        .k_h = q.k_h,
+        .k_w = q.k_w,
+        .stride_h = q.stride_h,
+        .stride_w = q.stride_w,
+        .dil_h = q.dil_h,
+        .dil_w = q.dil_w,
+        .pad_top = q.pad_top,
+        .pad_left = q.pad_left,
+        .in_zp = q.in_zp,
+        .out_zp = q.out_zp,
+        .act_min = q.act_min,
+        .act_max = q.act_max,
+        .weights = w,
+        .bias = fbias,
+        .mult = mult,
+        .shift = shift,
+    };
+    void *in_block, *w_block;
+    const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
+    p.weights = misaligned_copy(r, w, w_n, &w_block);
+    void *scratch = new_scratch(tfg_dwconv_s8_scratch_size(&p));
+    size_t buf_n = in_place ? (in_n > out_n ? in_n : out_n) : out_n;
+    int8_t *got = tt_guarded_alloc(buf_n, 0x33);
+    tt_begin();
+    if (in_place) {
+        memcpy(got, in, in_n);
+        tfg_dwconv_s8(&p, got, got, scratch);
+    } else {
+        tfg_dwconv_s8(&p, in_k, got, scratch);
+    }
+    if (!compare_buf(in_place ? "dwconv(in place)" : "dwconv", case_no, got, want, out_n, buf_n))
+        TT_LOG(
+            "  in %dx%dx%d out %dx%dx%d depth_mult %d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d "
+            "out_zp %d act [%d,%d] %s%s%s\n",
+            q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h, q.k_w, q.stride_h,
+            q.stride_w, q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left, q.in_zp, q.out_zp,
+            q.act_min, q.act_max, per_channel ? "per-channel" : "per-tensor", has_bias ? "" : " no-bias",
+            in_place ? " in-place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(scratch), free(in_block), free(w_block);
+    free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
+}
+
+/* ---- FULLY_CONNECTED ------------------------------------------------------ */
+
+static void test_fc_case(tt_rng_t *r, int case_no)
+{
+    nr_fc_t q;
+    memset(&q, 0, sizeof q);
+    q.batches = tt_int(r, 1, 3);
+    q.in_features = tt_chance(r, 20) ? tt_int(r, 100, 1300) : tt_int(r, 1, 70);
+    q.out_features = tt_chance(r, 10) ? tt_int(r, 40, 130) : tt_int(r, 1, 40);
+    int per_channel = tt_chance(r, 30);
+    int saturate = tt_chance(r, 15);
+    q.in_zp = tt_int(r, -128, 127);
+    q.out_zp = tt_int(r, -128, 127);
+    pick_act(r, q.out_zp, &q.act_min, &q.act_max);
+    size_t in_n = (size_t)q.batches * q.in_features, out_n = (size_t)q.batches * q.out_features;
+    size_t w_n = (size_t)q.out_features * q.in_features;
+    int8_t *in = xmalloc(in_n), *w = xmalloc(w_n), *want = xmalloc(out_n);
+    int32_t *bias = xmalloc(sizeof(int32_t) * q.out_features),
+            *fbias = xmalloc(sizeof(int32_t) * q.out_features);
+    int32_t *mult = xmalloc(sizeof(int32_t) * q.out_features),
+            *shift = xmalloc(sizeof(int32_t) * q.out_features);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    tt_fill_s8(r, w, w_n, -127, 127);
+    int has_bias = tt_chance(r, 85);
+    int32_t bias_mag = (int32_t)(sqrt((double)q.in_features) * 8000.0);
+    int64_t bound = (int64_t)q.in_features * 127 * 255 + bias_mag;
+    double real0 = maybe_pot(r, pick_real_mult(r, q.in_features, saturate));
+    for (int o = 0; o < q.out_features; o++) {
+        bias[o] = has_bias ? tt_int(r, -bias_mag, bias_mag) : 0;
+        if (per_channel || o == 0)
+            quant_mult_bounded(per_channel ? real0 * exp2(tt_uniform(r, -1.5, 1.5)) : real0, bound, &mult[o],
+                               &shift[o]);
+        else {
+            mult[o] = mult[0];
+            shift[o] = shift[0];
+        }
+        int64_t wsum = 0;
+        for (int i = 0; i < q.in_features; i++) wsum += w[(size_t)o * q.in_features + i];
+        fbias[o] = (int32_t)(bias[o] - (int64_t)q.in_zp * wsum);
+    }
+    q.weights = w;
+    q.bias = has_bias ? bias : NULL;
+    q.mult = mult;
+    q.shift = shift;
+    nr_fc(&q, in, want);
+
+    tfg_fc_params_t p = {
+        .batches = q.batches,
+        .in_features = q.in_features,
+        .out_features = q.out_features,
+        .out_zp = q.out_zp,
+        .act_min = q.act_min,
+        .act_max = q.act_max,
+        .weights = w,
+        .bias = fbias,
+        .mult = mult,
+        .shift = shift,
+    };
+    void *in_block, *w_block;
+    const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
+    p.weights = misaligned_copy(r, w, w_n, &w_block);
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_fc_s8(&p, in_k, got);
+    if (!compare_out("fc", case_no, got, want, out_n))
+        TT_LOG("  batches %d in %d out %d in_zp %d out_zp %d act [%d,%d] %s mult0 %d shift0 %d\n", q.batches,
+               q.in_features, q.out_features, q.in_zp, q.out_zp, q.act_min, q.act_max,
+               per_channel ? "per-channel" : "per-tensor", mult[0], shift[0]);
+    tt_end();
+    tt_guarded_free(got);
+    free(in_block), free(w_block);
+    free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
+}
+
+/* ---- ADD / MUL -------------------------------------------------------------- */
+
+enum { BC_SAME, BC_A_VEC, BC_B_VEC, BC_GENERAL, BC_INPLACE_A, BC_INPLACE_B, BC_COUNT };
+static const char *const bc_names[BC_COUNT] = {"same-shape", "a=[1,1,1,C]", "b=[1,1,1,C]",
+                                               "general-4D", "out==a",      "out==b"};
+
+/* Kernel strides for an input of shape d[] broadcast to the output shape. */
+static void bcast_strides(const int *d, int32_t *stride)
+{
+    int32_t s = 1;
+    for (int k = 3; k >= 0; k--) {
+        stride[k] = d[k] == 1 ? 0 : s;
+        s *= d[k];
+    }
+}
+
+static long dims_count(const int *d)
+{
+    return (long)d[0] * d[1] * d[2] * d[3];
+}
+
+static void test_eltwise_case(tt_rng_t *r, int case_no, int is_mul)
+{
+    nr_eltwise_t q;
+    memset(&q, 0, sizeof q);
+    int od[4] = {tt_chance(r, 80) ? 1 : tt_int(r, 1, 3), tt_int(r, 1, 12), tt_int(r, 1, 12),
+                 tt_int(r, 1, 40)};
+    int mode = tt_int(r, 0, BC_COUNT - 1);
+    for (int k = 0; k < 4; k++) q.a_dims[k] = q.b_dims[k] = od[k];
+    if (mode == BC_A_VEC || mode == BC_B_VEC) {
+        od[0] = 1;
+        int *v = mode == BC_A_VEC ? q.a_dims : q.b_dims;
+        int *f = mode == BC_A_VEC ? q.b_dims : q.a_dims;
+        f[0] = 1;
+        v[0] = v[1] = v[2] = 1;
+    } else if (mode == BC_GENERAL) {
+        for (int k = 0; k < 4; k++) {
+            int which = tt_int(r, 0, 2); /* 0: both full, 1: a broadcast, 2: b broadcast */
+            if (which == 1) q.a_dims[k] = 1;
+            if (which == 2) q.b_dims[k] = 1;
+        }
+    } else if (mode == BC_INPLACE_A && tt_chance(r, 50)) {
+        q.b_dims[0] = q.b_dims[1] = q.b_dims[2] = 1; /* out == a while b broadcasts */
+    } else if (mode == BC_INPLACE_B && tt_chance(r, 50)) {
+        q.a_dims[0] = q.a_dims[1] = q.a_dims[2] = 1;
+    }
+    for (int k = 0; k < 4; k++) od[k] = q.a_dims[k] > q.b_dims[k] ? q.a_dims[k] : q.b_dims[k];
+
+    int saturate = tt_chance(r, 15);
+    q.a_zp = tt_int(r, -128, 127);
+    q.b_zp = tt_int(r, -128, 127);
+    q.out_zp = tt_int(r, -128, 127);
+    pick_act(r, q.out_zp, &q.act_min, &q.act_max);
+    /* Scales as float like the .tflite stores them; Prepare arithmetic in double. */
+    float sa = (float)exp2(tt_uniform(r, -8, -1)), sb = (float)exp2(tt_uniform(r, -8, -1));
+    int pot = tt_chance(r, 15); /* power-of-two scales: exact rounding ties */
+    if (pot) {
+        sa = (float)exp2(tt_int(r, -8, -1));
+        sb = tt_chance(r, 50) ? sa : (float)exp2(tt_int(r, -8, -1));
+    }
+    if (is_mul) {
+        float so = (float)((double)sa * sb * 255.0 * exp2(tt_uniform(r, -2, 2)));
+        if (saturate) so = (float)(so * exp2(-tt_uniform(r, 5, 9)));
+        quant_mult_bounded(maybe_pot(r, (double)sa * (double)sb / (double)so), 255 * 255, &q.out_mult,
+                           &q.out_shift);
+    } else {
+        float so = (float)((sa > sb ? sa : sb) * exp2(tt_uniform(r, -0.5, 1.5)));
+        if (saturate) so = (float)(so * exp2(-tt_uniform(r, 4, 7)));
+        if (pot) so = (float)exp2(floor(log2(so) + 0.5));
+        q.left_shift = 20;
+        double twice_max = 2.0 * (double)(sa > sb ? sa : sb);
+        nr_quantize_multiplier((double)sa / twice_max, &q.a_mult, &q.a_shift);
+        nr_quantize_multiplier((double)sb / twice_max, &q.b_mult, &q.b_shift);
+        nr_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)so), &q.out_mult, &q.out_shift);
+    }
+
+    long a_n = dims_count(q.a_dims), b_n = dims_count(q.b_dims), out_n = dims_count(od);
+    int8_t *a = xmalloc(a_n), *b = xmalloc(b_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, a, a_n, -128, 127);
+    tt_fill_s8(r, b, b_n, -128, 127);
+    if (is_mul)
+        nr_mul(&q, a, b, want);
+    else
+        nr_add(&q, a, b, want);
+
+    tfg_eltwise_params_t p;
+    memset(&p, 0, sizeof p);
+    for (int k = 0; k < 4; k++) p.dims[k] = od[k];
+    bcast_strides(q.a_dims, p.a_stride);
+    bcast_strides(q.b_dims, p.b_stride);
+    p.a_offset = -q.a_zp;
+    p.b_offset = -q.b_zp;
+    p.left_shift = q.left_shift;
+    p.a_mult = q.a_mult;
+    p.a_shift = q.a_shift;
+    p.b_mult = q.b_mult;
+    p.b_shift = q.b_shift;
+    p.out_mult = q.out_mult;
+    p.out_shift = q.out_shift;
+    p.out_zp = q.out_zp;
+    p.act_min = q.act_min;
+    p.act_max = q.act_max;
+
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    if (mode == BC_INPLACE_A) {
+        memcpy(got, a, a_n); /* a is not broadcast here: a_n == out_n */
+        (is_mul ? tfg_mul_s8 : tfg_add_s8)(&p, got, b, got);
+    } else if (mode == BC_INPLACE_B) {
+        memcpy(got, b, b_n);
+        (is_mul ? tfg_mul_s8 : tfg_add_s8)(&p, a, got, got);
+    } else {
+        (is_mul ? tfg_mul_s8 : tfg_add_s8)(&p, a, b, got);
+    }
+    if (!compare_out(is_mul ? "mul" : "add", case_no, got, want, out_n))
+        TT_LOG(
+            "  %s a [%d,%d,%d,%d] b [%d,%d,%d,%d] zp a %d b %d out %d act [%d,%d] out_mult %d out_shift %d "
+            "a %d/%d b %d/%d\n",
+            bc_names[mode], q.a_dims[0], q.a_dims[1], q.a_dims[2], q.a_dims[3], q.b_dims[0], q.b_dims[1],
+            q.b_dims[2], q.b_dims[3], q.a_zp, q.b_zp, q.out_zp, q.act_min, q.act_max, q.out_mult, q.out_shift,
+            q.a_mult, q.a_shift, q.b_mult, q.b_shift);
+    tt_end();
+    tt_guarded_free(got);
+    free(a), free(b), free(want);
+}
+
+/* ---- pooling ------------------------------------------------------------- */
+
+static void test_pool_case(tt_rng_t *r, int case_no, int is_max)
+{
+    nr_pool_t q;
+    memset(&q, 0, sizeof q);
+    int same = tt_chance(r, 50);
+    q.in_h = tt_int(r, 1, 17);
+    q.in_w = tt_int(r, 1, 17);
+    q.c = tt_int(r, 1, 40);
+    q.k_h = tt_int(r, 1, 7);
+    q.k_w = tt_chance(r, 70) ? q.k_h : tt_int(r, 1, 7);
+    q.stride_h = tt_chance(r, 30) ? q.k_h : tt_int(r, 1, 2);
+    q.stride_w = tt_chance(r, 80) ? q.stride_h : tt_int(r, 1, 3);
+    if (tt_chance(r, 15)) { /* global pooling */
+        q.k_h = q.in_h;
+        q.k_w = q.in_w;
+        q.stride_h = q.stride_w = 1;
+        same = 0;
+    }
+    if (!same) {
+        if (q.in_h < q.k_h) q.in_h = q.k_h + tt_int(r, 0, 3);
+        if (q.in_w < q.k_w) q.in_w = q.k_w + tt_int(r, 0, 3);
+    }
+    nr_out_size(q.in_h, q.k_h, q.stride_h, 1, same, &q.out_h, &q.pad_top);
+    nr_out_size(q.in_w, q.k_w, q.stride_w, 1, same, &q.out_w, &q.pad_left);
+    if (tt_chance(r, 60)) {
+        q.act_min = -128;
+        q.act_max = 127;
+    } else {
+        pick_act(r, tt_int(r, -128, 127), &q.act_min, &q.act_max);
+    }
+    size_t in_n = (size_t)q.in_h * q.in_w * q.c, out_n = (size_t)q.out_h * q.out_w * q.c;
+    int8_t *in = xmalloc(in_n), *want = xmalloc(out_n);
+    /* Narrow value ranges make exact .5 averages (rounding ties) common. */
+    if (tt_chance(r, 30))
+        tt_fill_s8(r, in, in_n, -3, 3);
+    else
+        tt_fill_s8(r, in, in_n, -128, 127);
+    (is_max ? nr_maxpool : nr_avgpool)(&q, in, want);
+
+    tfg_pool_params_t p = {
+        .in_h = q.in_h,
+        .in_w = q.in_w,
+        .c = q.c,
+        .out_h = q.out_h,
+        .out_w = q.out_w,
+        .k_h = q.k_h,
+        .k_w = q.k_w,
+        .stride_h = q.stride_h,
+        .stride_w = q.stride_w,
+        .pad_top = q.pad_top,
+        .pad_left = q.pad_left,
+        .act_min = q.act_min,
+        .act_max = q.act_max,
+    };
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    (is_max ? tfg_maxpool_s8 : tfg_avgpool_s8)(&p, in, got);
+    if (!compare_out(is_max ? "maxpool" : "avgpool", case_no, got, want, out_n))
+        TT_LOG("  in %dx%dx%d out %dx%d k %dx%d stride %d,%d %s pad %d,%d act [%d,%d]\n", q.in_h, q.in_w, q.c,
+               q.out_h, q.out_w, q.k_h, q.k_w, q.stride_h, q.stride_w, same ? "SAME" : "VALID", q.pad_top,
+               q.pad_left, q.act_min, q.act_max);
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+/* ---- MEAN ----------------------------------------------------------------- */
+
+static void test_mean_case(tt_rng_t *r, int case_no)
+{
+    int outer = tt_int(r, 1, 3);
+    int reduce = tt_chance(r, 50) ? tt_int(r, 1, 17) * tt_int(r, 1, 17) : tt_int(r, 1, 12);
+    int inner = tt_int(r, 1, 40);
+    int32_t in_zp = tt_int(r, -128, 127), out_zp = tt_int(r, -128, 127);
+    double ratio = maybe_pot(r, exp2(tt_chance(r, 15) ? tt_uniform(r, 4, 8) : tt_uniform(r, -2, 2)));
+    int32_t mult, shift;
+    quant_mult_bounded(ratio, (int64_t)reduce * 255, &mult, &shift);
+    size_t in_n = (size_t)outer * reduce * inner, out_n = (size_t)outer * inner;
+    int8_t *in = xmalloc(in_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    nr_mean_requant_then_divide(outer, reduce, inner, in_zp, out_zp, mult, shift, in, want);
+
+    tfg_mean_params_t p = {
+        .outer = outer,
+        .reduce = reduce,
+        .inner = inner,
+        .mode = TFG_MEAN_REQUANT_THEN_DIVIDE,
+        .in_zp = in_zp,
+        .out_zp = out_zp,
+        .mult = mult,
+        .shift = shift,
+    };
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_mean_s8(&p, in, got);
+    if (!compare_out("mean", case_no, got, want, out_n))
+        TT_LOG("  outer %d reduce %d inner %d in_zp %d out_zp %d mult %d shift %d\n", outer, reduce, inner,
+               in_zp, out_zp, mult, shift);
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+/* ---- REQUANTIZE (int8 -> int8) --------------------------------------------- */
+
+static void test_requantize_case(tt_rng_t *r, int case_no)
+{
+    int n = tt_chance(r, 20) ? tt_int(r, 1, 7) : tt_int(r, 1, 1000);
+    int32_t in_zp = tt_int(r, -128, 127), out_zp = tt_int(r, -128, 127);
+    int32_t mult, shift;
+    quant_mult_bounded(maybe_pot(r, exp2(tt_uniform(r, -8, 8))), 255, &mult, &shift);
+    int in_place = tt_chance(r, 30);
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    nr_requantize(n, in_zp, out_zp, mult, shift, in, want);
+    tfg_requant_params_t p = {.size = n, .in_zp = in_zp, .out_zp = out_zp, .mult = mult, .shift = shift};
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    tt_begin();
+    if (in_place) {
+        memcpy(got, in, n);
+        tfg_requantize_s8(&p, got, got);
+    } else {
+        tfg_requantize_s8(&p, in, got);
+    }
+    if (!compare_out("requantize", case_no, got, want, n))
+        TT_LOG("  n %d in_zp %d out_zp %d mult %d shift %d%s\n", n, in_zp, out_zp, mult, shift,
+               in_place ? " in-place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+/* ---- QUANTIZE / DEQUANTIZE --------------------------------------------------- */
+
+static void test_quantize_case(tt_rng_t *r, int case_no)
+{
+    int n = tt_int(r, 1, 500);
+    /* Powers of two make exact .5 ties; other scales exercise the f32
+     * division's own rounding. */
+    float scale = tt_chance(r, 30) ? (float)exp2(tt_int(r, -10, 0)) : (float)exp2(tt_uniform(r, -10, 0));
+    int32_t zp = tt_int(r, -128, 127);
+    float *in = xmalloc(sizeof(float) * n);
+    for (int i = 0; i < n; i++) {
+        switch (tt_int(r, 0, 3)) {
+        case 0: /* inside the int8 range */
+            in[i] = (float)(tt_uniform(r, -128 - zp, 127 - zp) * scale);
+            break;
+        case 1: /* near a rounding tie */
+            in[i] = (float)((tt_int(r, -130 - zp, 130 - zp) + 0.5) * scale);
+            break;
+        case 2: /* saturating, both ends */ in[i] = (float)(tt_uniform(r, -5000, 5000) * scale); break;
+        default: /* small values and signed zeros */
+            in[i] =
+                tt_chance(r, 20) ? (tt_chance(r, 50) ? 0.0f : -0.0f) : (float)(tt_uniform(r, -2, 2) * scale);
+        }
+    }
+    int8_t *want = xmalloc(n);
+    nr_quantize(n, scale, zp, in, want);
+    tfg_affine_params_t p = {.size = n, .scale = scale, .zp = zp};
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    tt_begin();
+    tfg_quantize_f32_s8(&p, in, got);
+    if (!compare_out("quantize", case_no, got, want, n)) {
+        long d = tt_first_diff(got, want, n);
+        TT_LOG("  n %d scale %a zp %d; x[%ld] = %a\n", n, (double)scale, zp, d, d >= 0 ? (double)in[d] : 0.0);
+    }
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+static void test_dequantize_case(tt_rng_t *r, int case_no)
+{
+    int n = tt_int(r, 1, 500);
+    float scale = (float)exp2(tt_uniform(r, -12, 2));
+    int32_t zp = tt_int(r, -128, 127);
+    int8_t *in = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    float *want = xmalloc(sizeof(float) * n);
+    nr_dequantize(n, scale, zp, in, want);
+    float *got = tt_guarded_alloc(sizeof(float) * n, 0x33);
+    tfg_affine_params_t p = {.size = n, .scale = scale, .zp = zp};
+    tt_begin();
+    tfg_dequantize_s8_f32(&p, in, got);
+    /* Bitwise comparison: the same float, not merely a close one. */
+    long d = tt_first_diff(got, want, sizeof(float) * n);
+    if (d >= 0) {
+        long i = d / (long)sizeof(float);
+        TT_LOG("dequantize case %d: first difference at element %ld: got %a want %a (x %d scale %a zp %d)\n",
+               case_no, i, (double)got[i], (double)want[i], in[i], (double)scale, zp);
+    }
+    TT_CHECK(d < 0);
+    TT_CHECK(tt_guards_ok(got, sizeof(float) * n));
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+/* ---- SOFTMAX / LOGISTIC ------------------------------------------------------ */
+
+static void test_softmax_case(tt_rng_t *r, int case_no)
+{
+    int outer = tt_int(r, 1, 4);
+    /* TFLite's final rounding shift must stay <= 31, which holds while the
+     * sum of exponentials stays below 512: depth <= 400 guarantees it. */
+    int depth = tt_chance(r, 15) ? tt_int(r, 100, 400) : tt_int(r, 1, 40);
+    double in_scale = exp2(tt_uniform(r, -8, -1));
+    double beta = tt_chance(r, 70) ? 1.0 : tt_uniform(r, 0.25, 2.0);
+    int32_t mult, left_shift, diff_min;
+    nr_softmax_prepare(beta, (double)(float)in_scale, &mult, &left_shift, &diff_min);
+    size_t n = (size_t)outer * depth;
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    int lo = -128, hi = 127;
+    if (tt_chance(r, 30)) { /* clustered logits: many near-equal values */
+        lo = tt_int(r, -128, 120);
+        hi = lo + tt_int(r, 0, 7);
+    }
+    tt_fill_s8(r, in, n, lo, hi);
+    nr_softmax(outer, depth, mult, left_shift, diff_min, in, want);
+    tfg_softmax_params_t p = {
+        .outer = outer,
+        .depth = depth,
+        .in_mult = mult,
+        .in_left_shift = left_shift,
+        .diff_min = diff_min,
+    };
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    tt_begin();
+    tfg_softmax_s8(&p, in, got);
+    if (!compare_out("softmax", case_no, got, want, n))
+        TT_LOG("  outer %d depth %d in_scale %a beta %g mult %d left_shift %d diff_min %d\n", outer, depth,
+               in_scale, beta, mult, left_shift, diff_min);
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+static void test_logistic_case(tt_rng_t *r, int case_no)
+{
+    int n = tt_int(r, 1, 600);
+    double in_scale = (double)(float)exp2(tt_uniform(r, -9, 0));
+    int32_t in_zp = tt_int(r, -128, 127);
+    int32_t mult, left_shift, radius;
+    nr_logistic_prepare(in_scale, &mult, &left_shift, &radius);
+    int in_place = tt_chance(r, 30);
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    if (tt_chance(r, 20)) in[0] = (int8_t)in_zp; /* exact zero input -> 0.5 */
+    nr_logistic(n, in_zp, radius, mult, left_shift, in, want);
+    tfg_logistic_params_t p = {
+        .size = n,
+        .in_zp = in_zp,
+        .in_range_radius = radius,
+        .in_mult = mult,
+        .in_left_shift = left_shift,
+    };
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    tt_begin();
+    if (in_place) {
+        memcpy(got, in, n);
+        tfg_logistic_s8(&p, got, got);
+    } else {
+        tfg_logistic_s8(&p, in, got);
+    }
+    if (!compare_out("logistic", case_no, got, want, n))
+        TT_LOG("  n %d in_scale %a in_zp %d mult %d left_shift %d radius %d%s\n", n, in_scale, in_zp, mult,
+               left_shift, radius, in_place ? " in-place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+/* The fixed-point references must also agree with plain float math to within
+ * a couple of output steps; this catches a reference that merely shares a
+ * mistake with the kernel (both would be equally wrong, and still "equal"). */
+static void test_fixedpoint_refs_vs_float(void)
+{
+    tt_rng_t r = {4242};
+    tt_begin();
+    int worst = 0;
+    for (int c = 0; c < 200; c++) {
+        double in_scale = (double)(float)exp2(tt_uniform(&r, -9, 0));
+        int32_t in_zp = tt_int(&r, -128, 127), mult, ls, radius;
+        nr_logistic_prepare(in_scale, &mult, &ls, &radius);
+        int8_t in[256], out[256];
+        for (int i = 0; i < 256; i++) in[i] = (int8_t)(i - 128);
+        nr_logistic(256, in_zp, radius, mult, ls, in, out);
+        for (int i = 0; i < 256; i++) {
+            double y = 1.0 / (1.0 + exp(-in_scale * (in[i] - in_zp)));
+            double q = floor(y * 256.0 + 0.5) - 128.0;
+            int err = (int)fabs((q > 127 ? 127 : q) - out[i]);
+            if (err > worst) worst = err;
+        }
+    }
+    if (worst > 1) TT_LOG("logistic reference deviates from float by %d steps\n", worst);
+    TT_CHECK(worst <= 1);
+    tt_end();
+
+    tt_begin();
+    worst = 0;
+    for (int c = 0; c < 200; c++) {
+        int depth = tt_int(&r, 1, 100);
+        double in_scale = (double)(float)exp2(tt_uniform(&r, -8, -2));
+        int32_t mult, ls, diff_min;
+        nr_softmax_prepare(1.0, in_scale, &mult, &ls, &diff_min);
+        int8_t in[100], out[100];
+        tt_fill_s8(&r, in, depth, -128, 127);
+        nr_softmax(1, depth, mult, ls, diff_min, in, out);
+        int mx = -128;
+        double sum = 0;
+        for (int i = 0; i < depth; i++) mx = in[i] > mx ? in[i] : mx;
+        for (int i = 0; i < depth; i++) sum += exp(in_scale * (in[i] - mx));
+        for (int i = 0; i < depth; i++) {
+            double q = floor(exp(in_scale * (in[i] - mx)) / sum * 256.0 + 0.5) - 128.0;
+            int err = (int)fabs((q > 127 ? 127 : q) - out[i]);
+            if (err > worst) worst = err;
+        }
+    }
+    if (worst > 2) TT_LOG("softmax reference deviates from float by %d steps\n", worst);
+    TT_CHECK(worst <= 2);
+    tt_end();
+}
+
+/* ---- data movement ---------------------------------------------------------- */
+
+static void test_gather_case(tt_rng_t *r, int case_no)
+{
+    int rank = tt_chance(r, 80) ? tt_int(r, 1, 4) : tt_int(r, 5, TFG_MAX_DIMS);
+    int in_dims[TFG_MAX_DIMS], perm[TFG_MAX_DIMS], out_dims[TFG_MAX_DIMS];
+    int begin[TFG_MAX_DIMS], step[TFG_MAX_DIMS];
+    int slice = tt_chance(r, 25);
+    long in_n = 1;
+    for (int d = 0; d < rank; d++) {
+        in_dims[d] = tt_int(r, 1, rank > 4 ? 4 : 12);
+        in_n *= in_dims[d];
+    }
+    int8_t *in = xmalloc(in_n);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    int32_t dense[TFG_MAX_DIMS];
+    dense[rank - 1] = 1;
+    for (int d = rank - 2; d >= 0; d--) dense[d] = dense[d + 1] * in_dims[d + 1];
+
+    tfg_gather_params_t p;
+    memset(&p, 0, sizeof p);
+    p.rank = rank;
+    long out_n = 1, base = 0;
+    if (slice) { /* strided slice: positive steps, base offset into `in` */
+        for (int d = 0; d < rank; d++) {
+            begin[d] = tt_int(r, 0, in_dims[d] - 1);
+            step[d] = tt_int(r, 1, 3);
+            out_dims[d] = tt_int(r, 1, (in_dims[d] - begin[d] + step[d] - 1) / step[d]);
+            p.dims[d] = out_dims[d];
+            p.in_stride[d] = dense[d] * step[d];
+            base += (long)begin[d] * dense[d];
+            out_n *= out_dims[d];
+        }
+    } else { /* transpose: random permutation (Fisher-Yates) */
+        for (int d = 0; d < rank; d++) perm[d] = d;
+        for (int d = rank - 1; d > 0; d--) {
+            int j = tt_int(r, 0, d), t = perm[d];
+            perm[d] = perm[j];
+            perm[j] = t;
+        }
+        for (int d = 0; d < rank; d++) {
+            p.dims[d] = in_dims[perm[d]];
+            p.in_stride[d] = dense[perm[d]];
+        }
+        out_n = in_n;
+    }
+    int8_t *want = xmalloc(out_n);
+    if (slice)
+        nr_slice(rank, in_dims, begin, step, out_dims, in, want);
+    else
+        nr_transpose(rank, in_dims, perm, in, want);
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_gather_s8(&p, in + base, got);
+    if (!compare_out(slice ? "gather(slice)" : "gather(transpose)", case_no, got, want, out_n)) {
+        TT_LOG("  rank %d in dims", rank);
+        for (int d = 0; d < rank; d++) TT_LOG(" %d", in_dims[d]);
+        TT_LOG(" -> dims/stride");
+        for (int d = 0; d < rank; d++) TT_LOG(" %d/%d", p.dims[d], p.in_stride[d]);
+        TT_LOG(" base %ld\n", base);
+    }
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+static void test_pad_case(tt_rng_t *r, int case_no)
+{
+    int in_dims[4], before[4], after[4], od[4];
+    for (int d = 0; d < 4; d++) {
+        in_dims[d] = d == 0 ? tt_int(r, 1, 2) : tt_int(r, 1, 9);
+        before[d] = tt_chance(r, 40) ? 0 : tt_int(r, 0, 3);
+        after[d] = tt_chance(r, 40) ? 0 : tt_int(r, 0, 3);
+        od[d] = before[d] + in_dims[d] + after[d];
+    }
+    if (tt_chance(r, 20)) in_dims[3] = tt_int(r, 10, 40), od[3] = before[3] + in_dims[3] + after[3];
+    int32_t value = tt_int(r, -128, 127);
+    long in_n = dims_count(in_dims), out_n = dims_count(od);
+    int8_t *in = xmalloc(in_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    nr_pad(in_dims, before, after, value, in, want);
+    tfg_pad_params_t p;
+    memset(&p, 0, sizeof p);
+    for (int d = 0; d < 4; d++) {
+        p.in_dims[d] = in_dims[d];
+        p.before[d] = before[d];
+        p.after[d] = after[d];
+    }
+    p.value = value;
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_pad_s8(&p, in, got);
+    if (!compare_out("pad", case_no, got, want, out_n))
+        TT_LOG("  in [%d,%d,%d,%d] before [%d,%d,%d,%d] after [%d,%d,%d,%d] value %d\n", in_dims[0],
+               in_dims[1], in_dims[2], in_dims[3], before[0], before[1], before[2], before[3], after[0],
+               after[1], after[2], after[3], value);
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
+static void test_concat_case(tt_rng_t *r, int case_no)
+{
+    int outer = tt_int(r, 1, 12), n_inputs = tt_int(r, 1, 5);
+    int inner[5];
+    int32_t inner32[5];
+    const int8_t *inputs[5];
+    int8_t *bufs[5];
+    long out_n = 0;
+    for (int k = 0; k < n_inputs; k++) {
+        inner[k] = tt_chance(r, 20) ? 1 : tt_int(r, 1, 50);
+        inner32[k] = inner[k];
+        bufs[k] = xmalloc((size_t)outer * inner[k]);
+        tt_fill_s8(r, bufs[k], (size_t)outer * inner[k], -128, 127);
+        inputs[k] = bufs[k];
+        out_n += (long)outer * inner[k];
+    }
+    int8_t *want = xmalloc(out_n);
+    nr_concat(outer, n_inputs, inner, inputs, want);
+    tfg_concat_params_t p = {.outer = outer, .n_inputs = n_inputs, .inner = inner32};
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_concat_s8(&p, inputs, got);
+    if (!compare_out("concat", case_no, got, want, out_n)) {
+        TT_LOG("  outer %d inner", outer);
+        for (int k = 0; k < n_inputs; k++) TT_LOG(" %d", inner[k]);
+        TT_LOG("\n");
+    }
+    tt_end();
+    tt_guarded_free(got);
+    for (int k = 0; k < n_inputs; k++) free(bufs[k]);
+    free(want);
+}
+
+static void test_resize_case(tt_rng_t *r, int case_no)
+{
+    int in_h = tt_int(r, 1, 17), in_w = tt_int(r, 1, 17), c = tt_int(r, 1, 40);
+    int out_h, out_w;
+    if (tt_chance(r, 50)) { /* 2x upsampling, the common case */
+        out_h = 2 * in_h;
+        out_w = 2 * in_w;
+    } else { /* odd ratios, up and down */
+        out_h = tt_int(r, 1, 40);
+        out_w = tt_int(r, 1, 40);
+    }
+    int32_t *sy = xmalloc(sizeof(int32_t) * out_h), *sx = xmalloc(sizeof(int32_t) * out_w);
+    for (int y = 0; y < out_h; y++) sy[y] = nr_resize_src(y, in_h, out_h);
+    for (int x = 0; x < out_w; x++) sx[x] = nr_resize_src(x, in_w, out_w);
+    size_t in_n = (size_t)in_h * in_w * c, out_n = (size_t)out_h * out_w * c;
+    int8_t *in = xmalloc(in_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    nr_resize_nearest(in_h, in_w, c, out_h, out_w, in, want);
+    tfg_resize_nearest_params_t p = {
+        .in_h = in_h,
+        .in_w = in_w,
+        .c = c,
+        .out_h = out_h,
+        .out_w = out_w,
+        .src_y = sy,
+        .src_x = sx,
+    };
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_resize_nearest_s8(&p, in, got);
+    if (!compare_out("resize_nearest", case_no, got, want, out_n))
+        TT_LOG("  in %dx%dx%d out %dx%d\n", in_h, in_w, c, out_h, out_w);
+    tt_end();
+    tt_guarded_free(got);
+    free(sy), free(sx), free(in), free(want);
+}
+
+/* ---- driver ------------------------------------------------------------------ */
+
+typedef void (*case_fn)(tt_rng_t *r, int case_no);
+
+static void test_add_case(tt_rng_t *r, int case_no)
+{
+    test_eltwise_case(r, case_no, 0);
+}
+static void test_mul_case(tt_rng_t *r, int case_no)
+{
+    test_eltwise_case(r, case_no, 1);
+}
+static void test_avgpool_case(tt_rng_t *r, int case_no)
+{
+    test_pool_case(r, case_no, 0);
+}
+static void test_maxpool_case(tt_rng_t *r, int case_no)
+{
+    test_pool_case(r, case_no, 1);
+}
+
+static void run_cases(const char *name, case_fn fn, uint64_t seed, int n)
+{
+    int failed_before = tt_failed;
+    tt_rng_t r = {seed};
+    for (int i = 0; i < n; i++) fn(&r, i);
+    printf("%-18s %4d cases, %d failed\n", name, n, tt_failed - failed_before);
+}
+
+int main(void)
+{
+    int failed_before = tt_failed;
+    test_requant_helpers();
+    printf("%-18s %4d cases, %d failed\n", "requant helpers", 5, tt_failed - failed_before);
+
+    failed_before = tt_failed;
+    test_fixedpoint_refs_vs_float();
+    printf("%-18s %4d cases, %d failed\n", "ref vs float", 2, tt_failed - failed_before);
+
+    run_cases("conv", test_conv_case, 11, 3000);
+    run_cases("dwconv", test_dwconv_case, 12, 3000);
+    run_cases("fc", test_fc_case, 13, 1500);
+    run_cases("add", test_add_case, 14, 2000);
+    run_cases("mul", test_mul_case, 15, 2000);
+    run_cases("avgpool", test_avgpool_case, 16, 1500);
+    run_cases("maxpool", test_maxpool_case, 17, 1500);
+    run_cases("mean", test_mean_case, 18, 1000);
+    run_cases("requantize", test_requantize_case, 19, 1000);
+    run_cases("quantize", test_quantize_case, 20, 1000);
+    run_cases("dequantize", test_dequantize_case, 21, 500);
+    run_cases("softmax", test_softmax_case, 22, 1000);
+    run_cases("logistic", test_logistic_case, 23, 1000);
+    run_cases("gather", test_gather_case, 24, 1500);
+    run_cases("pad", test_pad_case, 25, 800);
+    run_cases("concat", test_concat_case, 26, 800);
+    run_cases("resize_nearest", test_resize_case, 27, 1000);
+    return tt_summary();
+}
