@@ -8,8 +8,9 @@
  *  - an im2col copy into scratch otherwise, where padded taps are filled
  *    with in_zp. Because the bias has -in_zp * sum(w) folded in, a padded
  *    tap then contributes exactly zero, as in TFLite where it is skipped.
- * Two output pixels share one pass over each weight row, halving weight
- * loads; the inner loop is a plain int8 dot product that compilers vectorize.
+ * Work is blocked as two output pixels by four output channels: each column
+ * byte is loaded once for four weight rows and each weight byte once for two
+ * pixels, and the eight dot products vectorize along K.
  */
 #include <string.h>
 
@@ -72,6 +73,54 @@ static inline int8_t requant_out(const tfg_conv_params_t *p, int32_t acc, int oc
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
 
+/* acc[j][i] = dot(col_j, w_i) for two columns and four weight rows. */
+static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, int k,
+                           int32_t acc[2][4])
+{
+    const int8_t *restrict w0 = w, *restrict w1 = w + k, *restrict w2 = w + 2 * k, *restrict w3 = w + 3 * k;
+    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    for (int i = 0; i < k; i++) {
+        const int32_t x0 = c0[i], x1 = c1[i];
+        a00 += x0 * w0[i];
+        a01 += x0 * w1[i];
+        a02 += x0 * w2[i];
+        a03 += x0 * w3[i];
+        a10 += x1 * w0[i];
+        a11 += x1 * w1[i];
+        a12 += x1 * w2[i];
+        a13 += x1 * w3[i];
+    }
+    acc[0][0] = a00, acc[0][1] = a01, acc[0][2] = a02, acc[0][3] = a03;
+    acc[1][0] = a10, acc[1][1] = a11, acc[1][2] = a12, acc[1][3] = a13;
+}
+
+/* Two output pixels against every weight row: four rows at a time, then the rest. */
+static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, int k,
+                      int8_t *o0, int8_t *o1)
+{
+    const int oc_n = p->out_c;
+    const int8_t *w = p->weights;
+    int oc = 0;
+    for (; oc + 4 <= oc_n; oc += 4, w += 4 * k) {
+        int32_t acc[2][4];
+        dot_2x4(c0, c1, w, k, acc);
+        for (int j = 0; j < 4; j++) {
+            o0[oc + j] = requant_out(p, acc[0][j] + p->bias[oc + j], oc + j);
+            o1[oc + j] = requant_out(p, acc[1][j] + p->bias[oc + j], oc + j);
+        }
+    }
+    for (; oc < oc_n; oc++, w += k) {
+        int32_t a0 = 0, a1 = 0;
+        for (int i = 0; i < k; i++) {
+            const int32_t wv = w[i];
+            a0 += c0[i] * wv;
+            a1 += c1[i] * wv;
+        }
+        o0[oc] = requant_out(p, a0 + p->bias[oc], oc);
+        o1[oc] = requant_out(p, a1 + p->bias[oc], oc);
+    }
+}
+
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     const int k = p->k_h * p->k_w * p->in_c;
@@ -85,27 +134,12 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         const int8_t *c0 = column(p, in, pix, buf0);
         const int8_t *c1 = column(p, in, pix + 1, buf1);
         int8_t *o0 = out + (size_t)pix * (size_t)oc_n;
-        int8_t *o1 = o0 + oc_n;
-        const int8_t *w = p->weights;
-        for (int oc = 0; oc < oc_n; oc++, w += k) {
-            int32_t a0 = 0, a1 = 0;
-            for (int i = 0; i < k; i++) {
-                const int32_t wv = w[i];
-                a0 += c0[i] * wv;
-                a1 += c1[i] * wv;
-            }
-            o0[oc] = requant_out(p, a0 + p->bias[oc], oc);
-            o1[oc] = requant_out(p, a1 + p->bias[oc], oc);
-        }
+        conv_pair(p, c0, c1, k, o0, o0 + oc_n);
     }
     if (pix < n_pix) {
+        /* Odd pixel count: pair the last pixel with itself. */
         const int8_t *c0 = column(p, in, pix, buf0);
         int8_t *o0 = out + (size_t)pix * (size_t)oc_n;
-        const int8_t *w = p->weights;
-        for (int oc = 0; oc < oc_n; oc++, w += k) {
-            int32_t a0 = 0;
-            for (int i = 0; i < k; i++) a0 += c0[i] * w[i];
-            o0[oc] = requant_out(p, a0 + p->bias[oc], oc);
-        }
+        conv_pair(p, c0, c0, k, o0, o0);
     }
 }
