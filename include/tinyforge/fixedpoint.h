@@ -3,9 +3,10 @@
  * A real multiplier M is stored as (mult, shift) with M = mult * 2^(shift-31),
  * mult in [2^30, 2^31). Applying it is TFLite's "double rounding" sequence:
  * left-shift (if shift > 0), a saturating rounding doubling high multiply, then
- * a rounding right shift that rounds half away from zero. Every int8 kernel in
- * the runtime funnels through tfg_requant() so there is exactly one place where
- * this rounding lives.
+ * a rounding right shift that rounds half away from zero. tfg_sat_rdhm and
+ * tfg_rshift_round are those steps as TFLite states them (the fixed-point
+ * transcendental code uses them); every int8 kernel requantizes through
+ * tfg_requant(), so there is exactly one place where the fast form lives.
  *
  * C99, header-only (static inline) so kernels inline it in their inner loops.
  * Right shifts of negative values are arithmetic on every compiler we target
@@ -35,13 +36,25 @@ static inline int32_t tfg_rshift_round(int32_t x, int e)
     return (x >> e) + (rem > threshold ? 1 : 0);
 }
 
-/* x * mult * 2^(shift-31) with TFLite's rounding. */
+/* x * mult * 2^(shift-31) with TFLite's rounding; mult >= 0 (as produced by
+ * QuantizeMultiplier). This is tfg_rshift_round(tfg_sat_rdhm(x << left, mult),
+ * right) rewritten for speed, with identical results:
+ *  - mult >= 0 rules out the one saturating case (both operands INT32_MIN);
+ *  - the high multiply adds 2^30 (ab >= 0) or 1 - 2^30 (ab < 0), then
+ *    truncates toward zero. For ab < 0 the sum v is negative and
+ *    trunc(v / 2^31) = (v + 2^31 - 1) >> 31 = (ab + 2^30) >> 31, the same
+ *    expression as for ab >= 0: so it is one add and one arithmetic shift;
+ *  - rounding half away from zero by 2^e (e > 0) is (t + 2^(e-1)) >> e for
+ *    t >= 0 and (t + 2^(e-1) - 1) >> e for t < 0 (a tie then goes down).
+ * The kernel tests check this against the two-step form on edge values. */
 static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
 {
     const int left = shift > 0 ? shift : 0;
     const int right = shift > 0 ? 0 : -shift;
-    const int32_t xs = (int32_t)((uint32_t)x << left);
-    return tfg_rshift_round(tfg_sat_rdhm(xs, mult), right);
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)mult;
+    const int64_t t = (ab + (INT64_C(1) << 30)) >> 31;
+    const int64_t half = (INT64_C(1) << right) >> 1;
+    return (int32_t)((t + half - (half > 0 && t < 0)) >> right);
 }
 
 static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
