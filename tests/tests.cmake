@@ -12,3 +12,5 @@ target_compile_definitions(test_models PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DI
 add_test(NAME models_golden COMMAND test_models golden)
 add_test(NAME models_layers COMMAND test_models layers)
 add_test(NAME models_arena COMMAND test_models arena)
+
+add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})

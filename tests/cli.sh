@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# CLI behaviour: help, argument errors, run/plan/info on a real model.
+# usage: tests/cli.sh path/to/tinyforge SOURCE_DIR
+set -u
+cli=$1; src=$2
+models="$src/../shared/models"
+[ -d "$models" ] || { echo "SKIP: shared models not found at $models"; exit 0; }
+m="$models/tflm_person_detect.tflite"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() { # name, then a command that must succeed
+  local name=$1; shift
+  if "$@" >"$tmp/log" 2>&1; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $name"; sed 's/^/  | /' "$tmp/log" | head -8; fi
+}
+status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
+
+check "top-level --help" status_is 0 "$cli" --help
+for c in info run plan; do check "$c --help" status_is 0 "$cli" $c --help; done
+check "help mentions every command" bash -c "'$cli' --help | grep -q info && '$cli' --help | grep -q plan && '$cli' --help | grep -q run"
+check "no arguments -> 2" status_is 2 "$cli"
+check "unknown command -> 2" status_is 2 "$cli" frobnicate
+check "unknown option -> 2" status_is 2 "$cli" plan "$m" --bogus
+check "run without -o -> 2" status_is 2 "$cli" run "$m" -i "$models/golden/tflm_person_detect.person.input.bin"
+check "--repeat 0 refused" status_is 2 "$cli" run "$m" -i x -o y --repeat 0
+check "missing model file -> 1 with message" bash -c "! '$cli' info '$tmp/none.tflite' 2>'$tmp/e'; grep -q 'cannot open' '$tmp/e'"
+check "not a model -> 1 with message" bash -c "echo hello > '$tmp/x.tflite'; ! '$cli' info '$tmp/x.tflite' 2>'$tmp/e'; grep -q 'error:' '$tmp/e'"
+
+# run: exact output, --repeat gives the same bytes, wrong input size is refused and writes nothing.
+in="$models/golden/tflm_person_detect.person.input.bin"
+check "run matches golden" bash -c "'$cli' run '$m' -i '$in' -o '$tmp/o1' && cmp '$tmp/o1' '$models/golden/tflm_person_detect.person.output.bin'"
+check "--repeat 3 same bytes" bash -c "'$cli' run '$m' -i '$in' -o '$tmp/o3' --repeat 3 && cmp '$tmp/o1' '$tmp/o3'"
+head -c 100 "$in" > "$tmp/short.bin"
+check "short input refused" bash -c "! '$cli' run '$m' -i '$tmp/short.bin' -o '$tmp/o4' 2>'$tmp/e' && grep -q 'bytes but the model' '$tmp/e' && [ ! -e '$tmp/o4' ]"
+check "unwritable output reported" bash -c "! '$cli' run '$m' -i '$in' -o '$tmp/nodir/o' 2>'$tmp/e' && grep -q 'cannot write' '$tmp/e'"
+
+# plan: text and JSON agree; JSON has the documented keys and one step per executed op.
+check "plan --json keys" bash -c "'$cli' plan '$m' --json > '$tmp/p.json' && for k in peak_bytes lower_bound_bytes macs weights_bytes steps live_bytes buffers; do grep -q \"\\\"\$k\\\"\" '$tmp/p.json' || exit 1; done"
+peak_json=$(sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p' "$tmp/p.json")
+peak_text=$("$cli" plan "$m" | sed -n 's/.*arena (peak) *\([0-9]*\) B.*/\1/p')
+check "plan text and json agree ($peak_text)" test -n "$peak_json" -a "$peak_json" = "$peak_text"
+check "json steps = executed ops (30)" test "$(grep -c '"step":' "$tmp/p.json")" -eq 30
+check "float model reports int8 I/O figure" bash -c "'$cli' plan '$models/tinyengine_vww.tflite' | grep -q 'with int8 I/O'"
+
+# info: one row per op and a totals line with the model's MACs.
+check "info rows and totals" bash -c "'$cli' info '$m' > '$tmp/i' && [ \$(grep -cE '^ +[0-9]+  [A-Z_]' '$tmp/i') -eq 31 ] && grep -q 'total: 7157888 MACs' '$tmp/i'"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
