@@ -33,38 +33,46 @@ static bool overlaps_in_time(const tfg_buf_t *a, const tfg_buf_t *b)
     return a->first <= b->last && b->first <= a->last;
 }
 
-typedef int (*order_fn)(const void *, const void *);
-static const tfg_buf_t *g_sort_bufs; /* qsort has no context argument */
+/* Placement orders: each compares buffers a and b, negative when a goes first. */
+typedef int (*order_fn)(const tfg_buf_t *a, const tfg_buf_t *b);
 
-static int by_size(const void *x, const void *y)
+static int by_size(const tfg_buf_t *a, const tfg_buf_t *b)
 {
-    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
     if (a->size != b->size) return a->size < b->size ? 1 : -1;
-    if (a->first != b->first) return a->first - b->first;
-    return *(const int *)x - *(const int *)y;
+    return a->first - b->first;
 }
 
-static int by_lifetime(const void *x, const void *y)
+static int by_lifetime(const tfg_buf_t *a, const tfg_buf_t *b)
 {
-    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
     int la = a->last - a->first, lb = b->last - b->first;
-    if (la != lb) return lb - la;
-    return by_size(x, y);
+    return la != lb ? lb - la : by_size(a, b);
 }
 
-static int by_start(const void *x, const void *y)
+static int by_start(const tfg_buf_t *a, const tfg_buf_t *b)
 {
-    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
-    if (a->first != b->first) return a->first - b->first;
-    return by_size(x, y);
+    return a->first != b->first ? a->first - b->first : by_size(a, b);
 }
 
-static int by_area(const void *x, const void *y)
+static int by_area(const tfg_buf_t *a, const tfg_buf_t *b)
 {
-    const tfg_buf_t *a = &g_sort_bufs[*(const int *)x], *b = &g_sort_bufs[*(const int *)y];
     double aa = (double)a->size * (a->last - a->first + 1), ab = (double)b->size * (b->last - b->first + 1);
     if (aa != ab) return aa < ab ? 1 : -1;
-    return by_size(x, y);
+    return by_size(a, b);
+}
+
+/* Stable insertion sort of buffer indices (n is a few hundred at most; qsort
+ * would need the buffers through a global, as it takes no context). */
+static void sort_order(int *order, int n, const tfg_buf_t *bufs, order_fn cmp)
+{
+    for (int i = 1; i < n; i++) {
+        const int v = order[i];
+        int j = i - 1;
+        while (j >= 0 && cmp(&bufs[order[j]], &bufs[v]) > 0) {
+            order[j + 1] = order[j];
+            j--;
+        }
+        order[j + 1] = v;
+    }
 }
 
 /* First-fit placement in the given order; returns the arena size. */
@@ -232,8 +240,7 @@ tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg
     size_t best = SIZE_MAX;
     for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++) {
         for (int i = 0; i < n; i++) order[i] = i;
-        g_sort_bufs = plan->bufs;
-        qsort(order, (size_t)n, sizeof(int), strategies[k].fn);
+        sort_order(order, n, plan->bufs, strategies[k].fn);
         size_t peak = place(plan->bufs, n, order, offs, placed);
         if (peak < best) {
             best = peak;
