@@ -35,6 +35,22 @@ static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
     return TFG_OK;
 }
 
+/* Record each step's operand locations from the final plan. */
+static void bind_steps(tfg_model_t *m)
+{
+    for (int b = 0; b < m->plan.n_bufs; b++)
+        if (m->plan.bufs[b].kind == TFG_BUF_SCRATCH) m->prog.steps[m->plan.bufs[b].step].scratch_off = m->plan.bufs[b].offset;
+    for (int s = 0; s < m->prog.n_steps; s++) {
+        tfg_step_t *st = &m->prog.steps[s];
+        for (int k = 0; k < st->n_in; k++) {
+            const tfg_tensor_t *t = &m->graph.tensors[st->in[k]];
+            st->in_const[k] = t->data;
+            st->in_off[k] = t->data ? 0 : tfg_plan_offset(&m->plan, st->in[k]);
+        }
+        st->out_off = tfg_plan_offset(&m->plan, st->out);
+    }
+}
+
 static tfg_status_t prepare(tfg_model_t *m, const tfg_pass_opts_t *opts, tfg_diag_t *d)
 {
     m->opts = *opts;
@@ -42,6 +58,7 @@ static tfg_status_t prepare(tfg_model_t *m, const tfg_pass_opts_t *opts, tfg_dia
     tfg_status_t st = tfg_lower(&m->graph, &m->prog, d);
     if (st == TFG_OK) st = tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
     if (st == TFG_OK) st = choose_dw_variants(m, d);
+    if (st == TFG_OK) bind_steps(m);
     if (st < 0) tfg_model_free(m);
     return st;
 }
@@ -110,19 +127,11 @@ void tfg_model_get_outputs(const tfg_model_t *m, const uint8_t *arena, uint8_t *
     }
 }
 
-static void run_step(const tfg_model_t *m, uint8_t *arena, const tfg_step_t *s, int idx)
+static void run_step(uint8_t *arena, const tfg_step_t *s)
 {
-#define IN(k) ((const int8_t *)tfg_model_tensor_ptr(m, arena, s->in[k]))
-    int8_t *out = (int8_t *)(arena + tfg_plan_offset(&m->plan, s->out));
-    void *scratch = NULL;
-    (void)idx;
-    if (s->scratch_bytes) {
-        for (int b = m->plan.n_bufs - 1; b >= 0; b--)
-            if (m->plan.bufs[b].kind == TFG_BUF_SCRATCH && m->plan.bufs[b].step == idx) {
-                scratch = arena + m->plan.bufs[b].offset;
-                break;
-            }
-    }
+#define IN(k) ((const int8_t *)(s->in_const[k] ? s->in_const[k] : arena + s->in_off[k]))
+    int8_t *out = (int8_t *)(arena + s->out_off);
+    void *scratch = s->scratch_bytes ? arena + s->scratch_off : NULL;
     switch (s->kernel) {
     case TFG_K_CONV: tfg_conv_s8(&s->p.conv, IN(0), out, scratch); break;
     case TFG_K_DWCONV: tfg_dwconv_s8(&s->p.dw, IN(0), out, scratch); break;
@@ -135,7 +144,7 @@ static void run_step(const tfg_model_t *m, uint8_t *arena, const tfg_step_t *s, 
     case TFG_K_SOFTMAX: tfg_softmax_s8(&s->p.softmax, IN(0), out); break;
     case TFG_K_LOGISTIC: tfg_logistic_s8(&s->p.logistic, IN(0), out); break;
     case TFG_K_QUANTIZE:
-        tfg_quantize_f32_s8(&s->p.affine, (const float *)(const void *)tfg_model_tensor_ptr(m, arena, s->in[0]), out);
+        tfg_quantize_f32_s8(&s->p.affine, (const float *)(const void *)IN(0), out);
         break;
     case TFG_K_DEQUANTIZE: tfg_dequantize_s8_f32(&s->p.affine, IN(0), (float *)(void *)out); break;
     case TFG_K_REQUANT: tfg_requantize_s8(&s->p.requant, IN(0), out); break;
@@ -154,13 +163,13 @@ static void run_step(const tfg_model_t *m, uint8_t *arena, const tfg_step_t *s, 
 
 void tfg_model_invoke(const tfg_model_t *m, uint8_t *arena)
 {
-    for (int i = 0; i < m->prog.n_steps; i++) run_step(m, arena, &m->prog.steps[i], i);
+    for (int i = 0; i < m->prog.n_steps; i++) run_step(arena, &m->prog.steps[i]);
 }
 
 void tfg_model_invoke_hooked(const tfg_model_t *m, uint8_t *arena, tfg_step_hook_t hook, void *ctx)
 {
     for (int i = 0; i < m->prog.n_steps; i++) {
-        run_step(m, arena, &m->prog.steps[i], i);
+        run_step(arena, &m->prog.steps[i]);
         hook(ctx, i);
     }
 }

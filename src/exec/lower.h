@@ -36,6 +36,11 @@ typedef struct {
     int out;                            /* tensor index */
     size_t scratch_bytes;
     int64_t macs;
+    /* Bound after planning (exec.c): where each operand lives. A constant
+     * operand has its data pointer in in_const; others live at in_off. */
+    const uint8_t *in_const[TFG_MAX_OP_INPUTS];
+    size_t in_off[TFG_MAX_OP_INPUTS];
+    size_t out_off, scratch_off;
     union {
         tfg_conv_params_t conv;
         tfg_dwconv_params_t dw;
