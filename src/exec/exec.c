@@ -6,9 +6,20 @@
 #include "tflite/reader.h"
 
 /* Depthwise layers run the fast ROWS variant unless the PLANE variant's
- * smaller scratch lowers the arena: try each candidate, keep what helps. */
+ * smaller scratch lowers the arena: try each candidate, keep what helps.
+ * Tests may force one variant everywhere instead. */
 static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
 {
+    if (m->opts.dw != TFG_DW_AUTO) {
+        for (int s = 0; s < m->prog.n_steps; s++) {
+            tfg_step_t *st = &m->prog.steps[s];
+            if (st->kernel != TFG_K_DWCONV) continue;
+            st->p.dw.variant = m->opts.dw == TFG_DW_ONLY_ROWS ? TFG_DW_ROWS : TFG_DW_PLANE;
+            st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
+        }
+        tfg_plan_free(&m->plan);
+        return tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
+    }
     for (int s = 0; s < m->prog.n_steps; s++) {
         tfg_step_t *st = &m->prog.steps[s];
         if (st->kernel != TFG_K_DWCONV || st->p.dw.variant != TFG_DW_ROWS) continue;
@@ -68,6 +79,19 @@ tfg_status_t tfg_model_load(const char *path, const tfg_pass_opts_t *opts, tfg_m
     memset(m, 0, sizeof *m);
     tfg_status_t st = tfg_tflite_load(path, &m->graph, d);
     return st < 0 ? st : prepare(m, opts, d);
+}
+
+tfg_status_t tfg_model_prepare(tfg_model_t *m, tfg_graph_t *g, const tfg_pass_opts_t *opts, tfg_diag_t *d)
+{
+    memset(m, 0, sizeof *m);
+    m->graph = *g;
+    memset(g, 0, sizeof *g);
+    tfg_status_t st = tfg_graph_validate(&m->graph, d);
+    if (st < 0) {
+        tfg_model_free(m);
+        return st;
+    }
+    return prepare(m, opts, d);
 }
 
 tfg_status_t tfg_model_load_mem(const uint8_t *bytes, size_t len, const char *name, const tfg_pass_opts_t *opts,

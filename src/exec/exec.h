@@ -19,6 +19,9 @@ typedef struct {
 
 /* Read, validate, run the passes, lower and plan. */
 tfg_status_t tfg_model_load(const char *path, const tfg_pass_opts_t *opts, tfg_model_t *m, tfg_diag_t *d);
+/* Take ownership of a graph built in memory (*g is emptied), validate it,
+ * then run the passes, lower and plan. On failure everything is freed. */
+tfg_status_t tfg_model_prepare(tfg_model_t *m, tfg_graph_t *g, const tfg_pass_opts_t *opts, tfg_diag_t *d);
 /* The same from bytes in memory (used by the fuzzer). */
 tfg_status_t tfg_model_load_mem(const uint8_t *bytes, size_t len, const char *name, const tfg_pass_opts_t *opts,
                                 tfg_model_t *m, tfg_diag_t *d);

@@ -367,16 +367,22 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
         if (!tfg_tensor_is_const(s))
             return op_err(c, TFG_ERR_UNSUPPORTED, "new shape '%s' is computed at run time", s->name);
         TRY(need_int_const(c, op->in[1], "new shape"));
-        int64_t n = tfg_tensor_elems(s), known = 1;
-        int wild = -1;
-        if (n != y->rank) return op_err(c, TFG_ERR_INVALID, "new shape has %lld dims, output has %d", (long long)n, y->rank);
-        for (int64_t i = 0; i < n; i++) {
-            int64_t v = const_int(s, i);
-            if (v == -1 && wild < 0) wild = (int)i;
-            else if (v != y->dims[i]) return op_err(c, TFG_ERR_INVALID, "new shape disagrees with output '%s'", y->name);
-            else known *= v;
+        /* At most one -1 (inferred) entry; every other entry must match the output. */
+        const int64_t n = tfg_tensor_elems(s);
+        bool ok = n == y->rank, wild = false;
+        for (int64_t i = 0; ok && i < n; i++) {
+            const int64_t v = const_int(s, i);
+            if (v == -1 && !wild) wild = true;
+            else ok = v == y->dims[i];
         }
-        (void)known;
+        if (!ok) {
+            char want[128] = "", have[96];
+            size_t used = 0;
+            for (int64_t i = 0; i < n && i < TFG_MAX_DIMS && used < sizeof want; i++)
+                used += (size_t)snprintf(want + used, sizeof want - used, i ? "x%lld" : "%lld", (long long)const_int(s, i));
+            tfg_shape_str(y, have, sizeof have);
+            return op_err(c, TFG_ERR_INVALID, "new shape %s disagrees with output '%s' of shape %s", want, y->name, have);
+        }
     }
     return TFG_OK;
 }

@@ -29,14 +29,16 @@ static bool is_int_const(const tfg_tensor_t *t)
 }
 
 /* Give tensor `out` the values vals[0..n) as constant data in its own dtype. */
-static tfg_status_t set_const(tfg_graph_t *g, tfg_tensor_t *out, const int64_t *vals, int64_t n, tfg_diag_t *d)
+static tfg_status_t set_const(tfg_graph_t *g, const tfg_op_t *op, tfg_tensor_t *out, const int64_t *vals, int64_t n,
+                             tfg_diag_t *d)
 {
     if (out->dtype != TFG_DT_INT32 && out->dtype != TFG_DT_INT64)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: folded shape tensor '%s' is not an integer type", g->path,
-                            out->name);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: output '%s' is not an integer type", g->path,
+                            op->model_index, tfg_op_name(op->type), out->name);
     if (tfg_tensor_elems(out) != n)
-        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: shape tensor '%s' is declared with %lld values but computes %lld",
-                            g->path, out->name, (long long)tfg_tensor_elems(out), (long long)n);
+        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: output '%s' is declared with %lld values but computes %lld",
+                            g->path, op->model_index, tfg_op_name(op->type), out->name,
+                            (long long)tfg_tensor_elems(out), (long long)n);
     const size_t es = tfg_dtype_size(out->dtype);
     uint8_t *buf = tfg_graph_alloc(g, es * (size_t)n);
     if (!buf) return tfg_diag_set(d, TFG_ERR_NOMEM, "%s: out of memory", g->path);
@@ -125,7 +127,7 @@ tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d)
         if (out->data)
             return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s writes constant tensor '%s'", g->path,
                                 op->model_index, tfg_op_name(op->type), out->name);
-        tfg_status_t st = set_const(g, out, vals, n, d);
+        tfg_status_t st = set_const(g, op, out, vals, n, d);
         if (st < 0) return st;
         op->dead = true;
     }

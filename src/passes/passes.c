@@ -162,7 +162,8 @@ int tfg_mark_in_place(tfg_graph_t *g)
         case TFG_OP_MUL:
             /* Reuse an input that is not broadcast (same element count as the output). */
             for (int s = 0; s < 2 && slot < 0; s++)
-                if (same_shape(&g->tensors[op->in[s]], &g->tensors[op->out[0]]) && dies_at(g, op->in[s], i) &&
+                if (!tfg_tensor_is_const(&g->tensors[op->in[s]]) &&
+                    same_shape(&g->tensors[op->in[s]], &g->tensors[op->out[0]]) && dies_at(g, op->in[s], i) &&
                     !tfg_is_graph_input(g, op->in[s]))
                     slot = s;
             break;

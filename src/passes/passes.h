@@ -21,11 +21,15 @@ int tfg_strip_edge_quant(tfg_graph_t *g);
 int tfg_mark_aliases(tfg_graph_t *g);
 int tfg_mark_in_place(tfg_graph_t *g);
 
-/* Options for the standard pipeline. */
+/* Depthwise kernel variant: chosen per layer by arena size, or forced (tests). */
+typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE } tfg_dw_choice_t;
+
+/* Options for the standard pipeline (passes, lowering, planning). */
 typedef struct {
     bool int8_io;     /* strip float QUANTIZE/DEQUANTIZE at the edges */
     bool no_in_place; /* keep every op out of place (to measure what in-place saves) */
     bool no_pad_fold;
+    tfg_dw_choice_t dw;
 } tfg_pass_opts_t;
 
 /* Run the passes in order; returns the number of rewrites. */

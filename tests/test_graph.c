@@ -1,0 +1,857 @@
+/* Graph-level tests: graphs built in memory (no .tflite file) and pushed
+ * through validation, the passes, lowering, planning and the executor.
+ *
+ * Each case checks what a pass decided (dead ops, views, in-place marks,
+ * folded constants, arena offsets), that the executed result is exact, and
+ * that refused graphs say why. Expected values come from the test itself:
+ * written out by hand, or from tests/naive_ref.c fed with multipliers the
+ * test computes from the scales the way TFLite's Prepare functions do; never
+ * from the library's own helpers. Deterministic (fixed seeds) and fast. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/exec.h"
+#include "naive_ref.h"
+#include "tfg_test.h"
+
+/* DIMS(1,4,4,2) and IDS(a,b) expand to "array, count". */
+#define DIMS(...) (const int32_t[]){__VA_ARGS__}, (int)(sizeof((int32_t[]){__VA_ARGS__}) / sizeof(int32_t))
+#define IDS(...) (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int))
+
+/* ---- graph building ---------------------------------------------------- */
+
+enum { MAX_OPS = 16 };
+
+static void g_init(tfg_graph_t *g)
+{
+    memset(g, 0, sizeof *g);
+    g->path = malloc(6);
+    memcpy(g->path, "graph", 6);
+    g->ops = calloc(MAX_OPS, sizeof(tfg_op_t));
+    g->cap_ops = MAX_OPS;
+}
+
+static int add_tensor(tfg_graph_t *g, const char *name, tfg_dtype_t dt, const int32_t *dims, int rank)
+{
+    const int t = tfg_graph_add_tensor(g, name);
+    tfg_tensor_t *x = &g->tensors[t];
+    x->dtype = dt;
+    x->rank = rank;
+    if (rank) memcpy(x->dims, dims, sizeof(int32_t) * (size_t)rank);
+    return t;
+}
+
+static void set_quant(tfg_graph_t *g, int t, float scale, int32_t zp)
+{
+    tfg_tensor_t *x = &g->tensors[t];
+    x->n_q = 1;
+    x->scale = malloc(sizeof(float));
+    x->zero_point = malloc(sizeof(int32_t));
+    x->scale[0] = scale;
+    x->zero_point[0] = zp;
+}
+
+static void set_data(tfg_graph_t *g, int t, const void *src)
+{
+    tfg_tensor_t *x = &g->tensors[t];
+    const size_t n = (size_t)tfg_tensor_bytes(x);
+    uint8_t *p = tfg_graph_alloc(g, n);
+    memcpy(p, src, n);
+    x->data = p;
+    x->data_bytes = n;
+}
+
+/* int8 activation with per-tensor quantization. */
+static int add_act(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, float scale, int32_t zp)
+{
+    const int t = add_tensor(g, name, TFG_DT_INT8, dims, rank);
+    set_quant(g, t, scale, zp);
+    return t;
+}
+
+static int add_const_i32(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int32_t *vals)
+{
+    const int t = add_tensor(g, name, TFG_DT_INT32, dims, rank);
+    set_data(g, t, vals);
+    return t;
+}
+
+static int add_scalar_i32(tfg_graph_t *g, const char *name, int32_t v)
+{
+    return add_const_i32(g, name, NULL, 0, &v);
+}
+
+/* Symmetric int8 weights (zero point 0, one scale). */
+static int add_weights(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int8_t *vals,
+                       float scale)
+{
+    const int t = add_act(g, name, dims, rank, scale, 0);
+    set_data(g, t, vals);
+    return t;
+}
+
+static tfg_op_t *add_op(tfg_graph_t *g, tfg_op_type_t type, const int *in, int n_in, const int *out,
+                        int n_out)
+{
+    if (g->n_ops == MAX_OPS) abort();
+    tfg_op_t *op = &g->ops[g->n_ops];
+    memset(op, 0, sizeof *op);
+    op->type = type;
+    op->model_index = g->n_ops++;
+    op->n_in = n_in;
+    op->n_out = n_out;
+    memcpy(op->in, in, sizeof(int) * (size_t)n_in);
+    memcpy(op->out, out, sizeof(int) * (size_t)n_out);
+    op->sp.stride_h = op->sp.stride_w = op->sp.dil_h = op->sp.dil_w = 1;
+    op->sp.k_h = op->sp.k_w = op->sp.depth_mult = 1;
+    return op;
+}
+
+static void set_io(tfg_graph_t *g, const int *in, int n_in, const int *out, int n_out)
+{
+    memcpy(g->inputs, in, sizeof(int) * (size_t)n_in);
+    memcpy(g->outputs, out, sizeof(int) * (size_t)n_out);
+    g->n_inputs = n_in;
+    g->n_outputs = n_out;
+}
+
+/* Depthwise variant to force in every prepare() (TFG_DW_AUTO: the library's
+ * own choice by arena size), so that both kernels get exercised. */
+static tfg_dw_choice_t g_dw = TFG_DW_AUTO;
+
+/* The library's pipeline for in-memory graphs. The model takes ownership of
+ * the graph in every case; free with tfg_model_free. */
+static tfg_status_t prepare(tfg_graph_t *g, tfg_pass_opts_t opts, tfg_model_t *m, tfg_diag_t *d)
+{
+    d->msg[0] = 0;
+    opts.dw = g_dw;
+    return tfg_model_prepare(m, g, &opts, d);
+}
+
+/* Run over an arena of exactly the planned size (ASan sees any overflow). */
+static void run(const tfg_model_t *m, const void *in, void *out)
+{
+    const size_t n = m->plan.peak ? m->plan.peak : 1;
+    uint8_t *arena = malloc(n);
+    memset(arena, 0xA5, n);
+    tfg_model_set_inputs(m, arena, in);
+    tfg_model_invoke(m, arena);
+    tfg_model_get_outputs(m, arena, out);
+    free(arena);
+}
+
+static const tfg_step_t *step_for(const tfg_model_t *m, int op)
+{
+    for (int s = 0; s < m->prog.n_steps; s++)
+        if (m->prog.steps[s].op == op) return &m->prog.steps[s];
+    return NULL;
+}
+
+/* prepare() that must succeed; on failure the case fails and m is already freed. */
+static bool prepare_ok(tfg_graph_t *g, tfg_pass_opts_t opts, tfg_model_t *m)
+{
+    tfg_diag_t d;
+    const tfg_status_t st = prepare(g, opts, m, &d);
+    TT_CHECK(st == TFG_OK);
+    if (st == TFG_OK) return true;
+    TT_LOG("  unexpected error: %s\n", d.msg);
+    tfg_model_free(m);
+    return false;
+}
+
+static void check_fails_with(tfg_status_t st, const tfg_diag_t *d, const char *needle)
+{
+    TT_CHECK(st < 0);
+    TT_CHECK(strstr(d->msg, needle) != NULL);
+    if (st >= 0 || !strstr(d->msg, needle))
+        TT_LOG("  wanted an error containing \"%s\", got: \"%s\"\n", needle, d->msg);
+}
+
+/* Prepare g (consumed) and check that it is refused with both substrings. */
+static void check_refused(tfg_graph_t *g, const char *needle, const char *needle2)
+{
+    tfg_model_t m;
+    tfg_diag_t d;
+    const tfg_status_t st = prepare(g, (tfg_pass_opts_t){0}, &m, &d);
+    check_fails_with(st, &d, needle);
+    if (needle2) check_fails_with(st, &d, needle2);
+    tfg_model_free(&m);
+}
+
+static void check_i32(const tfg_tensor_t *t, const int32_t *want, int n)
+{
+    TT_CHECK(t->data != NULL && t->dtype == TFG_DT_INT32 && tfg_tensor_elems(t) == n);
+    for (int i = 0; t->data && i < n; i++) {
+        int32_t v;
+        memcpy(&v, t->data + 4 * i, 4);
+        TT_CHECK(v == want[i]);
+    }
+}
+
+static void check_bytes(const void *got, const void *want, size_t n, const char *what)
+{
+    const long i = tt_first_diff(got, want, n);
+    TT_CHECK(i < 0);
+    if (i >= 0)
+        TT_LOG("  %s: byte %ld is %d, expected %d\n", what, i, ((const int8_t *)got)[i],
+               ((const int8_t *)want)[i]);
+}
+
+static const char *g_case = "";
+static void begin(const char *name)
+{
+    g_case = name;
+    tt_begin();
+}
+static void end(void)
+{
+    if (!tt_end()) fprintf(stderr, "FAILED: %s\n", g_case);
+}
+
+/* ---- references -------------------------------------------------------- */
+
+/* Convolution (or depthwise, multiplier 1) the way TFLite prepares it: one
+ * per-tensor multiplier in * w / out formed in double. */
+typedef struct {
+    bool dw;
+    int ih, iw, ic, oh, ow, oc, k, stride, pad_top, pad_left;
+    float in_s, w_s, out_s;
+    int32_t in_zp, out_zp;
+    const int8_t *w;
+    const int32_t *bias;
+} ref_conv_t;
+
+static void ref_conv(const ref_conv_t *c, const int8_t *in, int8_t *out)
+{
+    int32_t mult[16], shift[16];
+    for (int i = 0; i < c->oc; i++)
+        nr_quantize_multiplier((double)c->in_s * (double)c->w_s / (double)c->out_s, &mult[i], &shift[i]);
+    nr_conv_t p = {c->ih,     c->iw,     c->ic, c->oh, c->ow,      c->oc,       c->k, c->k,
+                   c->stride, c->stride, 1,     1,     c->pad_top, c->pad_left, 1,    c->in_zp,
+                   c->out_zp, -128,      127,   c->w,  c->bias,    mult,        shift};
+    if (c->dw)
+        nr_dwconv(&p, in, out);
+    else
+        nr_conv(&p, in, out);
+}
+
+/* Same-shape ADD, TFLite Prepare: left shift 20, inputs rescaled to twice the larger scale. */
+static void ref_add(int n, float sa, int32_t za, float sb, int32_t zb, float so, int32_t zo, const int8_t *a,
+                    const int8_t *b, int8_t *out)
+{
+    const double twice = 2.0 * (double)(sa > sb ? sa : sb);
+    nr_eltwise_t p = {{1, 1, 1, n}, {1, 1, 1, n}, za, zb, zo, -128, 127, 20, 0, 0, 0, 0, 0, 0};
+    nr_quantize_multiplier((double)sa / twice, &p.a_mult, &p.a_shift);
+    nr_quantize_multiplier((double)sb / twice, &p.b_mult, &p.b_shift);
+    nr_quantize_multiplier(twice / ((double)(1 << 20) * (double)so), &p.out_mult, &p.out_shift);
+    nr_add(&p, a, b, out);
+}
+
+static void fill(tt_rng_t *r, int8_t *p, size_t n)
+{
+    tt_fill_s8(r, p, n, -128, 127);
+}
+
+/* ---- 1. constant shape arithmetic ------------------------------------- */
+
+typedef struct {
+    const char *what;
+    int32_t x[4];
+    int32_t begin, end, stride, begin_mask, end_mask, shrink;
+    bool pack; /* PACK(sliced scalar, pack_with) feeds the RESHAPE */
+    int32_t pack_with;
+    int yrank;
+    int32_t y[4];
+    int n_shape; /* the folded new shape the RESHAPE sees */
+    int32_t shape[4];
+} fold_t;
+
+/* x -> SHAPE -> STRIDED_SLICE [-> PACK] -> RESHAPE(x, .) -> y. Ops 0..3. */
+static void build_fold(tfg_graph_t *g, const fold_t *f, bool begin_is_input, int *sliced, int *newshape)
+{
+    g_init(g);
+    const int x = add_act(g, "x", f->x, 4, 0.1f, 0);
+    const int shp = add_tensor(g, "shape", TFG_DT_INT32, DIMS(4));
+    int b = begin_is_input ? add_tensor(g, "begin", TFG_DT_INT32, DIMS(1))
+                           : add_const_i32(g, "begin", DIMS(1), &f->begin);
+    const int e = add_const_i32(g, "end", DIMS(1), &f->end);
+    const int s = add_const_i32(g, "strides", DIMS(1), &f->stride);
+    const int n_sl = f->pack ? 1 : f->n_shape;
+    *sliced = f->shrink ? add_tensor(g, "sliced", TFG_DT_INT32, NULL, 0)
+                        : add_tensor(g, "sliced", TFG_DT_INT32, DIMS(n_sl));
+    *newshape = *sliced;
+    const int y = add_act(g, "y", f->y, f->yrank, 0.1f, 0);
+    add_op(g, TFG_OP_SHAPE, IDS(x), IDS(shp));
+    tfg_op_t *sl = add_op(g, TFG_OP_STRIDED_SLICE, IDS(shp, b, e, s), IDS(*sliced));
+    sl->begin_mask = f->begin_mask;
+    sl->end_mask = f->end_mask;
+    sl->shrink_axis_mask = f->shrink;
+    if (f->pack) {
+        const int c = add_scalar_i32(g, "c", f->pack_with);
+        *newshape = add_tensor(g, "packed", TFG_DT_INT32, DIMS(2));
+        add_op(g, TFG_OP_PACK, IDS(*sliced, c), IDS(*newshape))->axis = 0;
+    }
+    add_op(g, TFG_OP_RESHAPE, IDS(x, *newshape), IDS(y));
+    if (begin_is_input)
+        set_io(g, IDS(x, b), IDS(y));
+    else
+        set_io(g, IDS(x), IDS(y));
+}
+
+static void test_fold(const fold_t *f)
+{
+    begin(f->what);
+    tfg_graph_t g;
+    tfg_model_t m;
+    int sliced, newshape;
+    build_fold(&g, f, false, &sliced, &newshape);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        const tfg_graph_t *G = &m.graph;
+        const int n_ops = G->n_ops, reshape = n_ops - 1;
+        for (int i = 0; i < n_ops - 1; i++) TT_CHECK(G->ops[i].dead);
+        check_i32(&G->tensors[newshape], f->shape, f->n_shape);
+        check_i32(&G->tensors[1], f->x, 4); /* SHAPE's output: the input dims */
+        TT_CHECK(!G->ops[reshape].dead && G->ops[reshape].alias);
+        TT_CHECK(m.prog.n_steps == 0 && !step_for(&m, reshape));
+        int8_t in[64], out[64];
+        tt_rng_t r = {11};
+        const size_t n = (size_t)tfg_model_input_bytes(&m);
+        fill(&r, in, n);
+        TT_CHECK(n == 32 || n == 64);
+        TT_CHECK(tfg_model_output_bytes(&m) == n);
+        run(&m, in, out);
+        check_bytes(out, in, n, "reshape view");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+static void test_fold_refusals(void)
+{
+    const fold_t base = {"", {1, 4, 4, 2}, 0, 1, 1, 0, 0, 1, true, 32, 2, {1, 32}, 2, {1, 32}};
+    tfg_graph_t g;
+    int sliced, newshape;
+
+    begin("fold: STRIDED_SLICE with a run-time begin is refused");
+    build_fold(&g, &base, true, &sliced, &newshape);
+    check_refused(&g, "op 1 STRIDED_SLICE", "not constant");
+    end();
+
+    begin("fold: folded shape disagreeing with the RESHAPE output is refused");
+    fold_t bad = base;
+    bad.pack_with = 16; /* new shape [1,16], output declared [1,32] */
+    build_fold(&g, &bad, false, &sliced, &newshape);
+    check_refused(&g, "op 3 RESHAPE", "disagrees with output 'y'");
+    end();
+
+    /* House style: a diagnostic names the op. Fails until fold_shape.c's
+     * set_const() says which op computed the value count. */
+    begin("fold: PACK output declared with 3 values but computing 2 is refused, naming the op");
+    build_fold(&g, &base, false, &sliced, &newshape);
+    g.tensors[newshape].dims[0] = 3;
+    check_refused(&g, "'packed' is declared with 3 values but computes 2", "op 2 PACK");
+    end();
+}
+
+/* ---- 2. CONCATENATION --------------------------------------------------- */
+
+static void test_concat(const char *what, int n, const int32_t (*dims)[4], int axis, bool bad_quant)
+{
+    begin(what);
+    const int ax = axis < 0 ? axis + 4 : axis;
+    tfg_graph_t g;
+    g_init(&g);
+    int in[3];
+    int32_t yd[4] = {dims[0][0], dims[0][1], dims[0][2], dims[0][3]};
+    yd[ax] = 0;
+    static const char *names[3] = {"a", "b", "c"};
+    for (int k = 0; k < n; k++) {
+        in[k] = add_act(&g, names[k], dims[k], 4, 0.25f, (bad_quant && k == 1) ? 1 : -5);
+        yd[ax] += dims[k][ax];
+    }
+    const int y = add_act(&g, "y", yd, 4, 0.25f, -5);
+    add_op(&g, TFG_OP_CONCATENATION, in, n, IDS(y))->axis = axis;
+    set_io(&g, in, n, IDS(y));
+    tfg_model_t m;
+    if (bad_quant) {
+        check_refused(&g, "op 0 CONCATENATION", "different quantization");
+    } else if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        int8_t src[256], out[256], want[256];
+        tt_rng_t r = {(uint64_t)(100 + n + ax)};
+        const size_t no = (size_t)(yd[0] * yd[1] * yd[2] * yd[3]);
+        fill(&r, src, tfg_model_input_bytes(&m));
+        /* Expected: each outer index takes the inputs' inner blocks in turn. */
+        const int8_t *ins[3];
+        int inner[3], outer = 1;
+        for (int i = 0; i < ax; i++) outer *= dims[0][i];
+        for (int k = 0, off = 0; k < n; k++) {
+            ins[k] = src + off;
+            inner[k] = 1;
+            for (int i = ax; i < 4; i++) inner[k] *= dims[k][i];
+            off += outer * inner[k];
+        }
+        nr_concat(outer, n, inner, ins, want);
+        TT_CHECK(tfg_model_output_bytes(&m) == no);
+        run(&m, src, out);
+        check_bytes(out, want, no, "concat");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+/* ---- 3. LOGISTIC ------------------------------------------------------- */
+
+static void build_logistic(tfg_graph_t *g, float out_scale, int32_t out_zp, bool x_is_output)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 256), 0.05f, 3);
+    const int y = add_act(g, "y", DIMS(1, 256), out_scale, out_zp);
+    add_op(g, TFG_OP_LOGISTIC, IDS(x), IDS(y));
+    if (x_is_output)
+        set_io(g, IDS(x), IDS(y, x));
+    else
+        set_io(g, IDS(x), IDS(y));
+}
+
+static void test_logistic(void)
+{
+    begin("logistic: all 256 inputs, scale 0.05 zp 3, in place");
+    tfg_graph_t g;
+    tfg_model_t m;
+    /* TFLite's Prepare: input to Q4.27 with frexp; radius = floor(15 * 2^27 / 2^e). */
+    int e;
+    const double q = frexp((double)0.05f * (double)(1 << 27), &e);
+    const int32_t mult = (int32_t)round(q * 2147483648.0);
+    const int32_t radius = (int32_t)floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
+    int32_t nm, ns, nrad;
+    nr_logistic_prepare((double)0.05f, &nm, &ns, &nrad);
+    TT_CHECK(nm == mult && ns == e && nrad == radius);
+    int8_t in[256], out[256], want[256];
+    for (int i = 0; i < 256; i++) in[i] = (int8_t)(i - 128);
+    nr_logistic(256, 3, radius, mult, e, in, want);
+    TT_CHECK(want[0] == -128 && want[255] == 127); /* the sweep reaches both saturations */
+    build_logistic(&g, 1.0f / 256, -128, false);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        const tfg_step_t *s = step_for(&m, 0);
+        TT_CHECK(s && s->kernel == TFG_K_LOGISTIC);
+        if (s)
+            TT_CHECK(s->p.logistic.in_mult == mult && s->p.logistic.in_left_shift == e &&
+                     s->p.logistic.in_range_radius == radius && s->p.logistic.in_zp == 3);
+        TT_CHECK(m.graph.ops[0].in_place && m.graph.ops[0].in_place_slot == 0);
+        TT_CHECK(tfg_plan_offset(&m.plan, 0) == tfg_plan_offset(&m.plan, 1));
+        run(&m, in, out);
+        check_bytes(out, want, 256, "logistic");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("logistic: input that is also a graph output is not overwritten");
+    build_logistic(&g, 1.0f / 256, -128, true);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        int8_t out2[512];
+        TT_CHECK(!m.graph.ops[0].in_place);
+        run(&m, in, out2);
+        check_bytes(out2, want, 256, "logistic y");
+        check_bytes(out2 + 256, in, 256, "logistic x");
+        tfg_model_free(&m);
+    }
+    end();
+
+    const char *why = "op 0 LOGISTIC: output must be quantized with scale 1/256, zero point -128";
+    begin("logistic: output scale 1/128 refused");
+    build_logistic(&g, 1.0f / 128, -128, false);
+    check_refused(&g, why, "has 0.0078125, -128");
+    end();
+    begin("logistic: output zero point 0 refused");
+    build_logistic(&g, 1.0f / 256, 0, false);
+    check_refused(&g, why, NULL);
+    end();
+}
+
+/* ---- 4. SQUEEZE / RESHAPE views feeding FULLY_CONNECTED --------------- */
+
+static void test_view_fc(bool squeeze)
+{
+    begin(squeeze ? "view: SQUEEZE [1,1,1,8] -> [1,8] -> FULLY_CONNECTED"
+                  : "view: RESHAPE [1,2,2,2] -> [1,8] -> FULLY_CONNECTED");
+    tt_rng_t r = {squeeze ? 21u : 22u};
+    int8_t w[3 * 8], in[8], out[3], want[3];
+    const int32_t bias[3] = {100, -250, 7};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = squeeze ? add_act(&g, "x", DIMS(1, 1, 1, 8), 0.04f, -7)
+                          : add_act(&g, "x", DIMS(1, 2, 2, 2), 0.04f, -7);
+    const int v = add_act(&g, "v", DIMS(1, 8), 0.04f, -7);
+    const int wt = add_weights(&g, "w", DIMS(3, 8), w, 0.015f);
+    const int b = add_const_i32(&g, "b", DIMS(3), bias);
+    const int y = add_act(&g, "y", DIMS(1, 3), 0.09f, 4);
+    if (squeeze)
+        add_op(&g, TFG_OP_SQUEEZE, IDS(x), IDS(v));
+    else
+        add_op(&g, TFG_OP_RESHAPE, IDS(x, add_const_i32(&g, "shape", DIMS(2), (const int32_t[]){1, 8})),
+               IDS(v));
+    add_op(&g, TFG_OP_FULLY_CONNECTED, IDS(v, wt, b), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    /* TFLite FC (per-tensor): the scale product is formed in float, then widened. */
+    int32_t mult[3], shift[3];
+    for (int i = 0; i < 3; i++)
+        nr_quantize_multiplier((double)(0.04f * 0.015f) / (double)0.09f, &mult[i], &shift[i]);
+    nr_fc_t p = {1, 8, 3, -7, 4, -128, 127, w, bias, mult, shift};
+    nr_fc(&p, in, want);
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(m.graph.ops[0].alias && !m.graph.ops[0].dead);
+        TT_CHECK(m.prog.n_steps == 1 && !step_for(&m, 0) && step_for(&m, 1));
+        TT_CHECK(tfg_plan_offset(&m.plan, x) == tfg_plan_offset(&m.plan, v));
+        run(&m, in, out);
+        check_bytes(out, want, 3, "fc");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+/* ---- 5. PAD folding ----------------------------------------------------- */
+
+/* x[1,5,5,3] -> PAD -> CONV 3x3 VALID -> y. chan: pad the channel axis too. */
+static void build_pad_conv(tfg_graph_t *g, bool chan, const int8_t *w, const int32_t *bias)
+{
+    g_init(g);
+    const int cin = chan ? 5 : 3;
+    const int32_t pads[8] = {0, 0, 1, 1, 1, 2, 0, chan ? 2 : 0};
+    const int x = add_act(g, "x", DIMS(1, 5, 5, 3), 0.03f, 9);
+    const int p = add_const_i32(g, "paddings", DIMS(4, 2), pads);
+    const int xp = add_act(g, "xp", DIMS(1, 7, 8, cin), 0.03f, 9);
+    const int wt = add_weights(g, "w", (const int32_t[]){4, 3, 3, cin}, 4, w, 0.02f);
+    const int b = add_const_i32(g, "b", DIMS(4), bias);
+    const int y = add_act(g, "y", DIMS(1, 5, 6, 4), 0.05f, -3);
+    add_op(g, TFG_OP_PAD, IDS(x, p), IDS(xp));
+    add_op(g, TFG_OP_CONV_2D, IDS(xp, wt, b), IDS(y));
+    set_io(g, IDS(x), IDS(y));
+}
+
+static void test_pad_fold(bool chan)
+{
+    begin(chan ? "pad: channel padding is not folded and runs via PAD"
+               : "pad: H/W padding folds into VALID conv");
+    tt_rng_t r = {chan ? 31u : 32u};
+    const int cin = chan ? 5 : 3;
+    int8_t w[4 * 9 * 5], in[75], xp[7 * 8 * 5], want[120], got[2][120] = {{0}};
+    const int32_t bias[4] = {300, -120, 0, 55};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    /* Reference: pad explicitly with the zero point, then an unpadded conv. */
+    nr_pad((const int[]){1, 5, 5, 3}, (const int[]){0, 1, 1, 0}, (const int[]){0, 1, 2, chan ? 2 : 0}, 9, in,
+           xp);
+    const ref_conv_t rc = {false, 7, 8, cin, 5, 6, 4, 3, 1, 0, 0, 0.03f, 0.02f, 0.05f, 9, -3, w, bias};
+    ref_conv(&rc, xp, want);
+    for (int fold = 0; fold < 2; fold++) {
+        tfg_graph_t g;
+        tfg_model_t m;
+        build_pad_conv(&g, chan, w, bias);
+        if (!prepare_ok(&g, (tfg_pass_opts_t){.no_pad_fold = !fold}, &m)) continue;
+        const tfg_op_t *pad = &m.graph.ops[0], *conv = &m.graph.ops[1];
+        const bool folded = fold && !chan;
+        TT_CHECK(pad->dead == folded);
+        TT_CHECK(m.prog.n_steps == (folded ? 1 : 2));
+        if (folded) {
+            TT_CHECK(conv->in[0] == 0);
+            TT_CHECK(conv->sp.pad_top == 1 && conv->sp.pad_bottom == 1);
+            TT_CHECK(conv->sp.pad_left == 1 && conv->sp.pad_right == 2);
+        } else {
+            TT_CHECK(conv->sp.pad_top == 0 && conv->sp.pad_left == 0 && conv->in[0] == 2);
+            TT_CHECK(step_for(&m, 0) && step_for(&m, 0)->kernel == TFG_K_PAD);
+        }
+        run(&m, in, got[fold]);
+        check_bytes(got[fold], want, 120, fold ? "pad+conv (fold pass on)" : "pad+conv (fold pass off)");
+        tfg_model_free(&m);
+    }
+    check_bytes(got[1], got[0], 120, "folded vs unfolded");
+    end();
+}
+
+/* ---- 6. int8 I/O: strip float QUANTIZE / DEQUANTIZE ------------------- */
+
+/* xf -> QUANTIZE -> q -> CONV 3x3 SAME -> c -> ADD(c, q) -> s -> DEQUANTIZE -> yf. */
+static void build_edge(tfg_graph_t *g, const int8_t *w, const int32_t *bias)
+{
+    g_init(g);
+    const int xf = add_tensor(g, "xf", TFG_DT_FLOAT32, DIMS(1, 4, 4, 2));
+    const int q = add_act(g, "q", DIMS(1, 4, 4, 2), 0.05f, -3);
+    const int wt = add_weights(g, "w", DIMS(2, 3, 3, 2), w, 0.02f);
+    const int b = add_const_i32(g, "b", DIMS(2), bias);
+    const int c = add_act(g, "c", DIMS(1, 4, 4, 2), 0.08f, 2);
+    const int s = add_act(g, "s", DIMS(1, 4, 4, 2), 0.1f, -1);
+    const int yf = add_tensor(g, "yf", TFG_DT_FLOAT32, DIMS(1, 4, 4, 2));
+    add_op(g, TFG_OP_QUANTIZE, IDS(xf), IDS(q));
+    add_op(g, TFG_OP_CONV_2D, IDS(q, wt, b), IDS(c))->sp.same = true;
+    add_op(g, TFG_OP_ADD, IDS(c, q), IDS(s));
+    add_op(g, TFG_OP_DEQUANTIZE, IDS(s), IDS(yf));
+    set_io(g, IDS(xf), IDS(yf));
+}
+
+static void test_edge_quant(void)
+{
+    begin("int8 io: QUANTIZE/DEQUANTIZE stripped, results match the float path");
+    tt_rng_t r = {41};
+    int8_t w[36], q[32], c[32], want[32], got8[32];
+    const int32_t bias[2] = {-400, 250};
+    float xf[32], yf[32], deq[32];
+    fill(&r, w, sizeof w);
+    for (int i = 0; i < 32; i++) xf[i] = (float)tt_uniform(&r, -7.0, 7.0); /* some saturate */
+    nr_quantize(32, 0.05f, -3, xf, q);
+    const ref_conv_t rc = {false, 4, 4, 2, 4, 4, 2, 3, 1, 1, 1, 0.05f, 0.02f, 0.08f, -3, 2, w, bias};
+    ref_conv(&rc, q, c);
+    ref_add(32, 0.08f, 2, 0.05f, -3, 0.1f, -1, c, q, want);
+
+    tfg_graph_t g;
+    tfg_model_t m;
+    build_edge(&g, w, bias);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(!m.graph.ops[0].dead && !m.graph.ops[3].dead);
+        TT_CHECK(tfg_model_input_bytes(&m) == sizeof xf && tfg_model_output_bytes(&m) == sizeof yf);
+        run(&m, xf, yf);
+        tfg_model_free(&m);
+    }
+    build_edge(&g, w, bias);
+    if (prepare_ok(&g, (tfg_pass_opts_t){.int8_io = true}, &m)) {
+        const tfg_graph_t *G = &m.graph;
+        TT_CHECK(G->ops[0].dead && G->ops[3].dead && !G->ops[1].dead && !G->ops[2].dead);
+        TT_CHECK(G->n_inputs == 1 && G->inputs[0] == 1 && G->n_outputs == 1 && G->outputs[0] == 5);
+        TT_CHECK(m.prog.n_steps == 2 && tfg_model_input_bytes(&m) == 32 && tfg_model_output_bytes(&m) == 32);
+        run(&m, q, got8);
+        check_bytes(got8, want, 32, "int8 path vs reference");
+        nr_dequantize(32, 0.1f, -1, got8, deq);
+        TT_CHECK(memcmp(deq, yf, sizeof yf) == 0);
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+/* ---- 7. in-place ---------------------------------------------------------- */
+
+enum { IP_ADD, IP_ADD_A_OUTPUT, IP_ADD_A_LATER, IP_ADD_CONST_FIRST, IP_DW, IP_DW_READ_LATER };
+
+/* The constant operand of IP_ADD_CONST_FIRST. */
+static int8_t g_const48[48];
+
+/* x[1,4,4,3] -> CONV 1x1 -> a, then per variant:
+ *   IP_ADD           y = ADD(a, x)                       a dies at the ADD
+ *   IP_ADD_A_OUTPUT  y = ADD(a, x); outputs y and a
+ *   IP_ADD_A_LATER   y = ADD(a, x); z = ADD(y, a)
+ *   IP_DW            y = DW3x3(a)                        a dies at the DW
+ *   IP_DW_READ_LATER u = DW3x3(a); y = ADD(u, a) */
+static void build_in_place(tfg_graph_t *g, int variant, const int8_t *w1, const int8_t *wd)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 4, 4, 3), 0.05f, 1);
+    const int w = add_weights(g, "w1", DIMS(3, 1, 1, 3), w1, 0.03f);
+    const int a = add_act(g, "a", DIMS(1, 4, 4, 3), 0.06f, -2);
+    const int y = add_act(g, "y", DIMS(1, 4, 4, 3), 0.1f, 0);
+    add_op(g, TFG_OP_CONV_2D, IDS(x, w), IDS(a));
+    if (variant == IP_DW || variant == IP_DW_READ_LATER) {
+        const int k = add_weights(g, "wd", DIMS(1, 3, 3, 3), wd, 0.04f);
+        const int u = variant == IP_DW ? y : add_act(g, "u", DIMS(1, 4, 4, 3), 0.07f, 3);
+        add_op(g, TFG_OP_DEPTHWISE_CONV_2D, IDS(a, k), IDS(u))->sp.same = true;
+        if (variant == IP_DW_READ_LATER) add_op(g, TFG_OP_ADD, IDS(u, a), IDS(y));
+        set_io(g, IDS(x), IDS(y));
+        return;
+    }
+    if (variant == IP_ADD_CONST_FIRST) { /* y = ADD(c, a): the reusable input is in slot 1 */
+        const int c = add_weights(g, "c", DIMS(1, 4, 4, 3), g_const48, 0.03f);
+        add_op(g, TFG_OP_ADD, IDS(c, a), IDS(y));
+        set_io(g, IDS(x), IDS(y));
+        return;
+    }
+    add_op(g, TFG_OP_ADD, IDS(a, x), IDS(y));
+    if (variant == IP_ADD_A_LATER) {
+        const int z = add_act(g, "z", DIMS(1, 4, 4, 3), 0.12f, 5);
+        add_op(g, TFG_OP_ADD, IDS(y, a), IDS(z));
+        set_io(g, IDS(x), IDS(z));
+    } else if (variant == IP_ADD_A_OUTPUT) {
+        set_io(g, IDS(x), IDS(y, a));
+    } else {
+        set_io(g, IDS(x), IDS(y));
+    }
+}
+
+static void test_in_place(int variant, const char *what)
+{
+    begin(what);
+    tt_rng_t r = {(uint64_t)(51 + variant)};
+    int8_t w1[9], wd[27], in[48], got[2][96] = {{0}}, a[48], want[48];
+    fill(&r, w1, sizeof w1);
+    fill(&r, wd, sizeof wd);
+    fill(&r, in, sizeof in);
+    fill(&r, g_const48, sizeof g_const48);
+    size_t n_out = 0;
+    for (int no_ip = 0; no_ip < 2; no_ip++) {
+        tfg_graph_t g;
+        tfg_model_t m;
+        build_in_place(&g, variant, w1, wd);
+        if (!prepare_ok(&g, (tfg_pass_opts_t){.no_in_place = no_ip}, &m)) continue;
+        const tfg_op_t *op1 = &m.graph.ops[1];
+        if (no_ip) {
+            for (int i = 0; i < m.graph.n_ops; i++) TT_CHECK(!m.graph.ops[i].in_place);
+        } else if (variant == IP_ADD || variant == IP_DW) {
+            TT_CHECK(op1->in_place && op1->in_place_slot == 0);
+            TT_CHECK(tfg_plan_offset(&m.plan, op1->in[0]) == tfg_plan_offset(&m.plan, op1->out[0]));
+        } else if (variant == IP_ADD_CONST_FIRST) {
+            TT_CHECK(op1->in_place && op1->in_place_slot == 1);
+            TT_CHECK(tfg_plan_offset(&m.plan, op1->in[1]) == tfg_plan_offset(&m.plan, op1->out[0]));
+        } else {
+            TT_CHECK(!op1->in_place);
+            TT_CHECK(tfg_plan_offset(&m.plan, op1->in[0]) != tfg_plan_offset(&m.plan, op1->out[0]));
+            if (variant == IP_ADD_A_LATER) /* y dies at the second ADD: that one may reuse it */
+                TT_CHECK(m.graph.ops[2].in_place && m.graph.ops[2].in_place_slot == 0);
+        }
+        n_out = tfg_model_output_bytes(&m);
+        run(&m, in, got[no_ip]);
+        tfg_model_free(&m);
+    }
+    TT_CHECK(n_out == 48 || n_out == 96);
+    check_bytes(got[0], got[1], n_out, "in place vs out of place");
+    /* The two simple chains against the reference too. */
+    const ref_conv_t c1 = {false, 4, 4, 3, 4, 4, 3, 1, 1, 0, 0, 0.05f, 0.03f, 0.06f, 1, -2, w1, NULL};
+    ref_conv(&c1, in, a);
+    if (variant == IP_ADD) {
+        ref_add(48, 0.06f, -2, 0.05f, 1, 0.1f, 0, a, in, want);
+        check_bytes(got[0], want, 48, "conv+add vs reference");
+    } else if (variant == IP_ADD_CONST_FIRST) {
+        ref_add(48, 0.03f, 0, 0.06f, -2, 0.1f, 0, g_const48, a, want);
+        check_bytes(got[0], want, 48, "conv+add(const, a) vs reference");
+    } else if (variant == IP_DW) {
+        const ref_conv_t dw = {true, 4, 4, 3, 4, 4, 3, 3, 1, 1, 1, 0.06f, 0.04f, 0.1f, -2, 0, wd, NULL};
+        ref_conv(&dw, a, want);
+        check_bytes(got[0], want, 48, "conv+depthwise vs reference");
+    }
+    end();
+}
+
+/* ---- 8. validation errors ------------------------------------------------ */
+
+enum { V_WEIGHT_ZP, V_BIAS_LEN, V_DECLARED, V_READ_BEFORE_WRITE, V_BATCH2 };
+
+static void test_invalid_conv(int variant, const char *what, const char *needle)
+{
+    begin(what);
+    static const int8_t w[3 * 9 * 2] = {1, 2, 3};
+    static const int32_t bias[4] = {0};
+    tfg_graph_t g;
+    g_init(&g);
+    const int batch = variant == V_BATCH2 ? 2 : 1, oh = variant == V_DECLARED ? 4 : 2;
+    const int x = add_act(&g, "x", (const int32_t[]){batch, 4, 4, 2}, 4, 0.1f, 0);
+    const int wt = add_weights(&g, "w", DIMS(3, 3, 3, 2), w, 0.02f);
+    if (variant == V_WEIGHT_ZP) g.tensors[wt].zero_point[0] = 1;
+    const int b = add_const_i32(&g, "b", (const int32_t[]){variant == V_BIAS_LEN ? 4 : 3}, 1, bias);
+    const int y = add_act(&g, "y", (const int32_t[]){batch, oh, oh, 3}, 4, 0.1f, 0);
+    if (variant == V_READ_BEFORE_WRITE) { /* the ADD reads y, which the CONV after it writes */
+        const int z = add_act(&g, "z", DIMS(1, 2, 2, 3), 0.1f, 0);
+        add_op(&g, TFG_OP_ADD, IDS(y, y), IDS(z));
+        add_op(&g, TFG_OP_CONV_2D, IDS(x, wt, b), IDS(y));
+        set_io(&g, IDS(x), IDS(z));
+    } else {
+        add_op(&g, TFG_OP_CONV_2D, IDS(x, wt, b), IDS(y));
+        set_io(&g, IDS(x), IDS(y));
+    }
+    check_refused(&g, needle, NULL);
+    end();
+}
+
+static void test_mean_not_adjacent(void)
+{
+    begin("invalid: MEAN over non-adjacent axes is refused at lowering");
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.1f, 0);
+    const int ax = add_const_i32(&g, "axes", DIMS(2), (const int32_t[]){1, 3});
+    const int y = add_act(&g, "y", DIMS(1, 4), 0.1f, 0);
+    add_op(&g, TFG_OP_MEAN, IDS(x, ax), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 MEAN: reduced axes must be adjacent", NULL);
+    /* Validation accepts the shape; it is the lowering that cannot run it. */
+    tfg_graph_t g2;
+    g_init(&g2);
+    const int x2 = add_act(&g2, "x", DIMS(1, 4, 4, 2), 0.1f, 0);
+    const int ax2 = add_const_i32(&g2, "axes", DIMS(2), (const int32_t[]){1, 3});
+    const int y2 = add_act(&g2, "y", DIMS(1, 4), 0.1f, 0);
+    add_op(&g2, TFG_OP_MEAN, IDS(x2, ax2), IDS(y2));
+    set_io(&g2, IDS(x2), IDS(y2));
+    tfg_diag_t d2 = {{0}};
+    TT_CHECK(tfg_graph_validate(&g2, &d2) == TFG_OK);
+    tfg_graph_free(&g2);
+    end();
+}
+
+int main(void)
+{
+    /* 1. shape arithmetic folding */
+    /* what, x, begin, end, stride, begin_mask, end_mask, shrink, pack?, pack_with, y, folded new shape */
+    // clang-format off
+    static const fold_t folds[] = {
+        {"fold: SHAPE -> STRIDED_SLICE(shrink [0]) -> PACK [b,32] -> RESHAPE",
+         {1, 4, 4, 2}, 0, 1, 1, 0, 0, 1, true, 32, 2, {1, 32}, 2, {1, 32}},
+        {"fold: STRIDED_SLICE [1:3]", {1, 4, 8, 1}, 1, 3, 1, 0, 0, 0, false, 0, 2, {4, 8}, 2, {4, 8}},
+        {"fold: STRIDED_SLICE begin_mask [:3]", {1, 4, 8, 1}, 2, 3, 1, 1, 0, 0, false, 0, 3, {1, 4, 8}, 3, {1, 4, 8}},
+        {"fold: STRIDED_SLICE end_mask [1:]", {1, 4, 8, 1}, 1, 0, 1, 0, 1, 0, false, 0, 3, {4, 8, 1}, 3, {4, 8, 1}},
+        {"fold: STRIDED_SLICE negative [-3:-1]", {1, 4, 8, 1}, -3, -1, 1, 0, 0, 0, false, 0, 2, {4, 8}, 2, {4, 8}},
+        {"fold: STRIDED_SLICE shrink [-2] -> PACK [8,-1]",
+         {1, 4, 8, 2}, -2, -1, 1, 0, 0, 1, true, -1, 2, {8, 8}, 2, {8, -1}},
+    };
+    // clang-format on
+    for (size_t i = 0; i < sizeof folds / sizeof folds[0]; i++) test_fold(&folds[i]);
+    test_fold_refusals();
+
+    /* 2. concatenation */
+    static const int32_t c2[2][4] = {{1, 2, 2, 1}, {1, 2, 2, 2}};
+    static const int32_t c3[3][4] = {{1, 2, 3, 2}, {1, 2, 3, 1}, {1, 2, 3, 3}};
+    static const int32_t c1[3][4] = {{1, 1, 2, 2}, {1, 2, 2, 2}, {1, 1, 2, 2}};
+    test_concat("concat: 2 inputs, axis 3", 2, c2, 3, false);
+    test_concat("concat: 3 inputs, axis -1", 3, c3, -1, false);
+    test_concat("concat: 3 inputs, axis 1", 3, c1, 1, false);
+    test_concat("concat: different quantization refused", 2, c2, 3, true);
+
+    /* 3. logistic */
+    test_logistic();
+
+    /* 4. views */
+    test_view_fc(true);
+    test_view_fc(false);
+
+    /* 5. pad folding */
+    test_pad_fold(false);
+    test_pad_fold(true);
+
+    /* 6. int8 I/O */
+    test_edge_quant();
+
+    /* 7. in place */
+    test_in_place(IP_ADD, "in place: ADD reuses the input that dies there");
+    test_in_place(IP_ADD_A_OUTPUT, "in place: ADD input that is a graph output is kept");
+    test_in_place(IP_ADD_A_LATER, "in place: ADD input read later is kept");
+    test_in_place(IP_ADD_CONST_FIRST, "in place: ADD(constant, a) reuses a from slot 1");
+    for (g_dw = TFG_DW_ONLY_ROWS; g_dw <= TFG_DW_ONLY_PLANE; g_dw++) {
+        const bool rows = g_dw == TFG_DW_ONLY_ROWS;
+        test_in_place(IP_DW, rows ? "in place: depthwise (ROWS) reuses its dying input"
+                                  : "in place: depthwise (PLANE) reuses its dying input");
+        test_in_place(IP_DW_READ_LATER, rows ? "in place: depthwise (ROWS) input read later is kept"
+                                             : "in place: depthwise (PLANE) input read later is kept");
+    }
+    g_dw = TFG_DW_AUTO;
+
+    /* 8. validation errors */
+    test_invalid_conv(V_WEIGHT_ZP, "invalid: conv weights with zero point 1",
+                      "op 0 CONV_2D: weights 'w' have zero point 1");
+    test_invalid_conv(V_BIAS_LEN, "invalid: bias with 4 values for 3 channels",
+                      "op 0 CONV_2D: bias 'b' has 4 values for 3 output channels");
+    test_invalid_conv(V_DECLARED, "invalid: declared output shape differs",
+                      "output 'y' is declared 1x4x4x3 but the op computes 1x2x2x3");
+    test_invalid_conv(V_READ_BEFORE_WRITE, "invalid: op reads a tensor before it is written",
+                      "op 0 ADD reads tensor 3 'y' before any op writes it");
+    test_invalid_conv(V_BATCH2, "invalid: batch 2 conv", "op 0 CONV_2D: batch 2");
+    test_mean_not_adjacent();
+
+    return tt_summary();
+}
