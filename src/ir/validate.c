@@ -515,9 +515,18 @@ static tfg_status_t check_structure(tfg_graph_t *g, tfg_diag_t *d)
     for (int i = 0; i < g->n_tensors; i++) {
         tfg_tensor_t *t = &g->tensors[i];
         const int64_t bytes = tfg_tensor_bytes(t);
-        if (bytes > MAX_TENSOR_BYTES)
-            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s' would need %lld bytes", name, i, t->name,
-                                (long long)bytes);
+        char shape[96];
+        tfg_shape_str(t, shape, sizeof shape);
+        if (bytes > MAX_TENSOR_BYTES) {
+            /* tfg_tensor_elems saturates, so give the true size from the dims. */
+            double real = (double)tfg_dtype_size(t->dtype);
+            for (int k = 0; k < t->rank; k++) real *= t->dims[k];
+            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s' of shape %s would need %.4g bytes (limit 1 GiB)",
+                                name, i, t->name, shape, real);
+        }
+        if (bytes == 0 && !t->data && t->rank > 0)
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: tensor %d '%s' has shape %s: empty tensors are not supported",
+                                name, i, t->name, shape);
         if (t->data && (int64_t)t->data_bytes != bytes)
             return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s' has %zu bytes of data but its shape needs %lld",
                                 name, i, t->name, t->data_bytes, (long long)bytes);

@@ -14,7 +14,10 @@
 
 #define FB_TRY(expr, what)                                                                                  \
     do {                                                                                                    \
-        if ((expr) == FB_BAD) return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: corrupt flatbuffer at %s", name, what); \
+        if ((expr) == FB_BAD)                                                                               \
+            return tfg_diag_set(d, TFG_ERR_FORMAT,                                                          \
+                                "%s: corrupt flatbuffer at %s (an offset or length points outside the "     \
+                                "%zu-byte file: truncated or damaged)", name, what, fb_len);                \
     } while (0)
 
 static tfg_dtype_t map_dtype(uint8_t t)
@@ -87,6 +90,7 @@ typedef struct {
 static tfg_status_t read_buffers(const fb_table_t *model, const char *name, buffer_ref_t **out, uint32_t *n_out,
                                  tfg_diag_t *d)
 {
+    const size_t fb_len = model->fb->len; /* for FB_TRY messages */
     fb_vec_t bufs;
     *out = NULL;
     *n_out = 0;
@@ -122,6 +126,7 @@ static tfg_status_t read_buffers(const fb_table_t *model, const char *name, buff
 static tfg_status_t read_tensor(tfg_graph_t *g, const fb_table_t *tt, int index, const buffer_ref_t *bufs,
                                 uint32_t n_bufs, tfg_diag_t *d)
 {
+    const size_t fb_len = g->file_len; /* for FB_TRY messages */
     const char *name = g->path;
     const char *tname;
     uint32_t tname_len;
@@ -202,6 +207,7 @@ static tfg_status_t read_tensor(tfg_graph_t *g, const fb_table_t *tt, int index,
 static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt_type, int idx, const char *name,
                                  tfg_diag_t *d)
 {
+    const size_t fb_len = ot->fb->len; /* for FB_TRY messages */
     fb_table_t o;
     FB_TRY(fb_table(ot, TFL_OP_BUILTIN_OPTIONS, &o), "Operator.builtin_options");
     uint8_t u8 = 0;
@@ -311,18 +317,19 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
     return TFG_OK;
 }
 
-static tfg_status_t read_index_list(const fb_vec_t *v, int *dst, int cap, int *n, int n_tensors, int idx,
+/* `who` names the owner for messages: "op 3 ADD" or "the subgraph". */
+static tfg_status_t read_index_list(const fb_vec_t *v, int *dst, int cap, int *n, int n_tensors, const char *who,
                                     const char *what, const char *name, tfg_diag_t *d)
 {
     if ((int64_t)v->n > cap)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d: %u %s (at most %d supported)", name, idx, v->n,
-                            what, cap);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: %s has %u %ss (at most %d supported)", name, who, v->n, what,
+                            cap);
     *n = (int)v->n;
     for (uint32_t i = 0; i < v->n; i++) {
         int32_t t = fb_vec_i32(v, i);
         if (t < -1 || t >= n_tensors)
-            return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: op %d: %s %u refers to tensor %d (of %d)", name, idx, what,
-                                i, t, n_tensors);
+            return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: %s: %s %u refers to tensor %d, but the model has %d tensors",
+                                name, who, what, i, t, n_tensors);
         dst[i] = t;
     }
     return TFG_OK;
@@ -330,6 +337,7 @@ static tfg_status_t read_index_list(const fb_vec_t *v, int *dst, int cap, int *n
 
 static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
 {
+    const size_t fb_len = g->file_len; /* for FB_TRY messages */
     const char *name = g->path;
     fb_buf_t fb = {g->file, g->file_len};
     fb_table_t model, sg;
@@ -351,6 +359,8 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
                             subgraphs.n);
     FB_TRY(fb_vec_table(&subgraphs, 0, &sg), "SubGraph");
 
+    /* Every early return below must not leak: look up the tensor vector first. */
+    FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_TENSORS, 4, &tensors), "SubGraph.tensors");
     buffer_ref_t *bufs = NULL;
     uint32_t n_bufs = 0;
     st = read_buffers(&model, name, &bufs, &n_bufs, d);
@@ -358,12 +368,11 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
         free(bufs);
         return st;
     }
-
-    FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_TENSORS, 4, &tensors), "SubGraph.tensors");
     for (uint32_t i = 0; i < tensors.n && st == TFG_OK; i++) {
         fb_table_t tt;
         if (fb_vec_table(&tensors, i, &tt) != FB_OK) {
-            st = tfg_diag_set(d, TFG_ERR_FORMAT, "%s: corrupt flatbuffer at SubGraph.tensors[%u]", name, i);
+            st = tfg_diag_set(d, TFG_ERR_FORMAT, "%s: corrupt flatbuffer at SubGraph.tensors[%u] (file is %zu bytes)",
+                              name, i, g->file_len);
             break;
         }
         st = read_tensor(g, &tt, (int)i, bufs, n_bufs, d);
@@ -373,9 +382,9 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
 
     FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_INPUTS, 4, &ins), "SubGraph.inputs");
     FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_OUTPUTS, 4, &outs), "SubGraph.outputs");
-    st = read_index_list(&ins, g->inputs, 16, &g->n_inputs, g->n_tensors, -1, "graph inputs", name, d);
+    st = read_index_list(&ins, g->inputs, 16, &g->n_inputs, g->n_tensors, "the subgraph", "input", name, d);
     if (st < 0) return st;
-    st = read_index_list(&outs, g->outputs, 16, &g->n_outputs, g->n_tensors, -1, "graph outputs", name, d);
+    st = read_index_list(&outs, g->outputs, 16, &g->n_outputs, g->n_tensors, "the subgraph", "output", name, d);
     if (st < 0) return st;
 
     FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_OPERATORS, 4, &ops), "SubGraph.operators");
@@ -415,9 +424,11 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
         }
         FB_TRY(fb_vector(&ot, TFL_OP_INPUTS, 4, &oin), "Operator.inputs");
         FB_TRY(fb_vector(&ot, TFL_OP_OUTPUTS, 4, &oout), "Operator.outputs");
-        st = read_index_list(&oin, op->in, TFG_MAX_OP_INPUTS, &op->n_in, g->n_tensors, idx, "inputs", name, d);
+        char who[64];
+        snprintf(who, sizeof who, "op %d %s", idx, tfg_op_name(op->type));
+        st = read_index_list(&oin, op->in, TFG_MAX_OP_INPUTS, &op->n_in, g->n_tensors, who, "input", name, d);
         if (st < 0) return st;
-        st = read_index_list(&oout, op->out, TFG_MAX_OP_OUTPUTS, &op->n_out, g->n_tensors, idx, "outputs", name, d);
+        st = read_index_list(&oout, op->out, TFG_MAX_OP_OUTPUTS, &op->n_out, g->n_tensors, who, "output", name, d);
         if (st < 0) return st;
         FB_TRY(fb_u8(&ot, TFL_OP_BUILTIN_OPTIONS_TYPE, 0, &opt_type), "Operator.builtin_options_type");
         st = read_options(op, &ot, opt_type, idx, name, d);

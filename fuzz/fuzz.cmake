@@ -1,0 +1,20 @@
+# libFuzzer harness; included from the top-level CMakeLists.txt inside
+# if(TFG_FUZZ), after the tinyforge and tinyforge_rt targets are defined.
+# Needs clang (libclang-rt-14-dev provides the fuzzer runtime); configure
+# with -DCMAKE_C_COMPILER=clang -DTFG_SANITIZE=ON -DTFG_FUZZ=ON so the
+# library itself carries ASan/UBSan. scripts/fuzz.sh does all of this.
+#
+# The libraries get -fsanitize=fuzzer-no-link: coverage instrumentation
+# without libFuzzer's main, so libFuzzer sees which branches of the reader,
+# validator, planner and kernels an input reaches (without it the fuzzer is
+# blind). The other executables still link: the ASan runtime provides the
+# coverage callbacks.
+if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "TFG_FUZZ needs clang (configure with -DCMAKE_C_COMPILER=clang)")
+endif()
+target_compile_options(tinyforge PRIVATE -fsanitize=fuzzer-no-link)
+target_compile_options(tinyforge_rt PRIVATE -fsanitize=fuzzer-no-link)
+add_executable(fuzz_model ${CMAKE_SOURCE_DIR}/fuzz/fuzz_model.c)
+target_compile_options(fuzz_model PRIVATE -fsanitize=fuzzer)
+target_link_options(fuzz_model PRIVATE -fsanitize=fuzzer)
+target_link_libraries(fuzz_model PRIVATE tinyforge)

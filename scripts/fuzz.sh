@@ -1,0 +1,89 @@
+#!/bin/sh
+# Build the libFuzzer harness (clang, ASan + UBSan) in build-fuzz/ and run it
+# for FUZZ_SECONDS (default 60) seeded with the shared models and the
+# committed bad-input corpus. Exits non-zero if the fuzzer finds a crash, a
+# leak or a sanitizer report; crash inputs go to build-fuzz/artifacts/.
+#
+#   scripts/fuzz.sh                      # 60 s
+#   FUZZ_SECONDS=600 scripts/fuzz.sh     # longer
+#   FUZZ_JOBS=2 scripts/fuzz.sh          # parallel workers (libFuzzer -fork)
+#
+# The corpus the run grows is kept in build-fuzz/corpus-last/ (not committed).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD="$ROOT/build-fuzz"
+SHARED="$ROOT/../shared/models"
+SECONDS_TO_RUN=${FUZZ_SECONDS:-60}
+JOBS=${FUZZ_JOBS:-1}
+
+die() { echo "fuzz.sh: $*" >&2; exit 2; }
+
+command -v clang >/dev/null 2>&1 || die "clang not found (apt-get install clang libclang-rt-14-dev)"
+# The fuzzer runtime lives in compiler-rt; check it exists for this clang.
+RT=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
+if [ ! -f "$RT" ]; then
+    RT=$(ls "$(clang -print-resource-dir 2>/dev/null)"/lib/linux/libclang_rt.fuzzer-*.a 2>/dev/null | head -n 1 || true)
+fi
+[ -n "$RT" ] && [ -f "$RT" ] || die "libFuzzer runtime (libclang_rt.fuzzer) not found for $(command -v clang); apt-get install libclang-rt-14-dev"
+
+mkdir -p "$BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
+    { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model >"$BUILD/build.log" 2>&1 ||
+    { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
+[ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
+
+# A fresh corpus directory each run: seeds only, so results do not depend on
+# what earlier runs accumulated.
+CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-corpus.XXXXXX")
+trap 'rm -rf "$CORPUS"' EXIT
+trap 'exit 130' INT TERM
+n_seeds=0
+for f in "$SHARED"/*.tflite "$ROOT"/tests/corpus/*.tflite; do
+    [ -f "$f" ] || continue
+    cp "$f" "$CORPUS/$(basename "$(dirname "$f")")_$(basename "$f")"
+    n_seeds=$((n_seeds + 1))
+done
+[ -d "$SHARED" ] || echo "fuzz.sh: warning: $SHARED not found; seeding with tests/corpus only" >&2
+[ "$n_seeds" -gt 0 ] || die "no seed files found"
+
+# -max_len must admit the largest seed, or libFuzzer truncates it.
+max_len=0
+for f in "$CORPUS"/*; do
+    s=$(wc -c <"$f")
+    [ "$s" -gt "$max_len" ] && max_len=$s
+done
+max_len=$((max_len + 4096))
+
+ARTIFACTS="$BUILD/artifacts"
+mkdir -p "$ARTIFACTS"
+LOG="$BUILD/fuzz.log"
+echo "fuzz.sh: $n_seeds seeds, max_len $max_len, ${SECONDS_TO_RUN}s, log in $LOG"
+
+FORK=
+[ "$JOBS" -gt 1 ] && FORK="-fork=$JOBS"
+set +e
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+"$BUILD/fuzz_model" "$CORPUS" \
+    -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -max_len="$max_len" -timeout=25 \
+    -artifact_prefix="$ARTIFACTS/" -print_final_stats=1 $FORK >"$LOG" 2>&1
+rc=$?
+set -e
+
+rm -rf "$BUILD/corpus-last"
+cp -r "$CORPUS" "$BUILD/corpus-last"
+
+# libFuzzer's final stats: stat::number_of_executed_units etc.
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -n 1)
+[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$LOG" | tail -n 1)
+cov=$(grep -E '^#[0-9]+.*cov: ' "$LOG" | tail -n 1 | sed 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*/\1 edges, \2 features/')
+corpus_n=$(ls "$CORPUS" | wc -l)
+if [ "$rc" -ne 0 ]; then
+    grep -E 'ERROR: |runtime error:|SUMMARY: |Test unit written to' "$LOG" | head -n 20 >&2
+    echo "fuzz.sh: FAILED (exit $rc) after ${execs:-?} runs; coverage ${cov:-?}; inputs in $ARTIFACTS/, log $LOG" >&2
+    exit 1
+fi
+echo "fuzz.sh: ok: ${execs:-?} runs in ${SECONDS_TO_RUN}s, coverage ${cov:-?}, corpus $corpus_n files, no crashes"
