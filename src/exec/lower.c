@@ -87,16 +87,6 @@ static int32_t read_i32(const uint8_t *p, int64_t i)
     return v;
 }
 
-static int64_t read_int(const tfg_tensor_t *t, int64_t i)
-{
-    if (t->dtype == TFG_DT_INT64) {
-        int64_t v;
-        memcpy(&v, t->data + 8 * i, 8);
-        return v;
-    }
-    return read_i32(t->data, i);
-}
-
 /* Per-output-channel multipliers, and bias with -in_zp * sum(w) folded in.
  * Weight element (oc, j) is at w[oc * oc_stride + j * j_stride], j < taps. */
 static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, int b_idx, int32_t n_oc,
@@ -300,7 +290,7 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
     s->kernel = TFG_K_MEAN;
     bool red[TFG_MAX_DIMS] = {false};
     for (int64_t i = 0; i < tfg_tensor_elems(ax); i++) {
-        int64_t a = read_int(ax, i);
+        int64_t a = tfg_tensor_int(ax, i);
         red[a < 0 ? a + x->rank : a] = true;
     }
     int first = -1, last = -1;
@@ -403,7 +393,7 @@ static tfg_status_t lower_transpose(const lctx_t *c, tfg_step_t *s)
     }
     p->rank = x->rank;
     for (int i = 0; i < x->rank; i++) {
-        const int64_t a = read_int(perm, i);
+        const int64_t a = tfg_tensor_int(perm, i);
         p->dims[i] = x->dims[a];
         p->in_stride[i] = in_stride[a];
     }
@@ -419,8 +409,8 @@ static tfg_status_t lower_pad(const lctx_t *c, tfg_step_t *s)
     for (int i = 0; i < 4; i++) p->in_dims[i] = 1, p->before[i] = p->after[i] = 0;
     for (int i = 0; i < x->rank; i++) {
         p->in_dims[off + i] = x->dims[i];
-        p->before[off + i] = (int32_t)read_int(pads, 2 * i);
-        p->after[off + i] = (int32_t)read_int(pads, 2 * i + 1);
+        p->before[off + i] = (int32_t)tfg_tensor_int(pads, 2 * i);
+        p->after[off + i] = (int32_t)tfg_tensor_int(pads, 2 * i + 1);
     }
     p->value = y->zero_point[0];
     return TFG_OK;

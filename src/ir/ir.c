@@ -87,6 +87,18 @@ int64_t tfg_tensor_bytes(const tfg_tensor_t *t) { return tfg_tensor_elems(t) * (
 
 bool tfg_tensor_is_const(const tfg_tensor_t *t) { return t->data != NULL; }
 
+int64_t tfg_tensor_int(const tfg_tensor_t *t, int64_t i)
+{
+    if (t->dtype == TFG_DT_INT64) {
+        int64_t v;
+        memcpy(&v, t->data + 8 * i, 8);
+        return v;
+    }
+    int32_t v;
+    memcpy(&v, t->data + 4 * i, 4);
+    return v;
+}
+
 void tfg_shape_str(const tfg_tensor_t *t, char *buf, size_t n)
 {
     size_t used = 0;

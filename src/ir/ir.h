@@ -137,6 +137,8 @@ size_t tfg_dtype_size(tfg_dtype_t t);
 int64_t tfg_tensor_elems(const tfg_tensor_t *t);
 int64_t tfg_tensor_bytes(const tfg_tensor_t *t);
 bool tfg_tensor_is_const(const tfg_tensor_t *t);
+/* Element i of a constant int32 or int64 tensor (shapes, axes, paddings). */
+int64_t tfg_tensor_int(const tfg_tensor_t *t, int64_t i);
 void tfg_shape_str(const tfg_tensor_t *t, char *buf, size_t n);
 
 void tfg_graph_free(tfg_graph_t *g);

@@ -270,19 +270,6 @@ static tfg_status_t check_eltwise(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], r, dims);
 }
 
-/* Read element i of a constant int32/int64 tensor. */
-static int64_t const_int(const tfg_tensor_t *t, int64_t i)
-{
-    if (t->dtype == TFG_DT_INT64) {
-        int64_t v;
-        memcpy(&v, t->data + 8 * i, 8);
-        return v;
-    }
-    int32_t v;
-    memcpy(&v, t->data + 4 * i, 4);
-    return v;
-}
-
 static tfg_status_t need_int_const(const ctx_t *c, int t, const char *role)
 {
     TRY(need_const(c, t, role));
@@ -302,7 +289,7 @@ static tfg_status_t check_mean(const ctx_t *c, tfg_op_t *op)
     const int64_t n = tfg_tensor_elems(ax);
     if (n < 1) return op_err(c, TFG_ERR_INVALID, "no axes given");
     for (int64_t i = 0; i < n; i++) {
-        int64_t a = const_int(ax, i);
+        int64_t a = tfg_tensor_int(ax, i);
         if (a < 0) a += x->rank;
         if (a < 0 || a >= x->rank) return op_err(c, TFG_ERR_INVALID, "axis %lld out of range", (long long)a);
         reduce[a] = true;
@@ -339,7 +326,7 @@ static tfg_status_t check_pad(const ctx_t *c, tfg_op_t *op)
         return op_err(c, TFG_ERR_INVALID, "paddings must have shape [%d,2]", x->rank);
     int32_t dims[TFG_MAX_DIMS];
     for (int i = 0; i < x->rank; i++) {
-        int64_t lo = const_int(p, 2 * i), hi = const_int(p, 2 * i + 1);
+        int64_t lo = tfg_tensor_int(p, 2 * i), hi = tfg_tensor_int(p, 2 * i + 1);
         if (lo < 0 || hi < 0 || lo > 65536 || hi > 65536)
             return op_err(c, TFG_ERR_INVALID, "padding %lld/%lld on axis %d is out of range", (long long)lo,
                           (long long)hi, i);
@@ -371,7 +358,7 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
         const int64_t n = tfg_tensor_elems(s);
         bool ok = n == y->rank, wild = false;
         for (int64_t i = 0; ok && i < n; i++) {
-            const int64_t v = const_int(s, i);
+            const int64_t v = tfg_tensor_int(s, i);
             if (v == -1 && !wild) wild = true;
             else ok = v == y->dims[i];
         }
@@ -379,7 +366,7 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
             char want[128] = "", have[96];
             size_t used = 0;
             for (int64_t i = 0; i < n && i < TFG_MAX_DIMS && used < sizeof want; i++)
-                used += (size_t)snprintf(want + used, sizeof want - used, i ? "x%lld" : "%lld", (long long)const_int(s, i));
+                used += (size_t)snprintf(want + used, sizeof want - used, i ? "x%lld" : "%lld", (long long)tfg_tensor_int(s, i));
             tfg_shape_str(y, have, sizeof have);
             return op_err(c, TFG_ERR_INVALID, "new shape %s disagrees with output '%s' of shape %s", want, y->name, have);
         }
@@ -436,7 +423,7 @@ static tfg_status_t check_resize(const ctx_t *c, tfg_op_t *op)
     TRY(need_int_const(c, op->in[1], "size"));
     const tfg_tensor_t *x = T(c, op->in[0]), *s = T(c, op->in[1]);
     if (tfg_tensor_elems(s) != 2) return op_err(c, TFG_ERR_INVALID, "size must have 2 values");
-    int64_t h = const_int(s, 0), w = const_int(s, 1);
+    int64_t h = tfg_tensor_int(s, 0), w = tfg_tensor_int(s, 1);
     if (h < 1 || w < 1 || h > 65536 || w > 65536)
         return op_err(c, TFG_ERR_INVALID, "size %lldx%lld out of range", (long long)h, (long long)w);
     int32_t dims[4] = {x->dims[0], (int32_t)h, (int32_t)w, x->dims[3]};
@@ -455,7 +442,7 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     bool seen[TFG_MAX_DIMS] = {false};
     int32_t dims[TFG_MAX_DIMS];
     for (int i = 0; i < x->rank; i++) {
-        int64_t a = const_int(p, i);
+        int64_t a = tfg_tensor_int(p, i);
         if (a < 0 || a >= x->rank || seen[a]) return op_err(c, TFG_ERR_INVALID, "invalid permutation");
         seen[a] = true;
         dims[i] = x->dims[a];

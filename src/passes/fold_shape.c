@@ -11,18 +11,6 @@
 
 #include "passes/passes.h"
 
-static int64_t get_int(const tfg_tensor_t *t, int64_t i)
-{
-    if (t->dtype == TFG_DT_INT64) {
-        int64_t v;
-        memcpy(&v, t->data + 8 * i, 8);
-        return v;
-    }
-    int32_t v;
-    memcpy(&v, t->data + 4 * i, 4);
-    return v;
-}
-
 static bool is_int_const(const tfg_tensor_t *t)
 {
     return t->data && (t->dtype == TFG_DT_INT32 || t->dtype == TFG_DT_INT64) && t->rank <= 1;
@@ -61,16 +49,16 @@ static int64_t slice_1d(const tfg_op_t *op, const tfg_graph_t *g, int64_t *vals)
                        *s = &g->tensors[op->in[3]];
     if (x->rank != 1 || tfg_tensor_elems(b) != 1 || tfg_tensor_elems(e) != 1 || tfg_tensor_elems(s) != 1) return -1;
     if (op->ellipsis_mask || op->new_axis_mask) return -1;
-    const int64_t n = x->dims[0], stride = get_int(s, 0);
+    const int64_t n = x->dims[0], stride = tfg_tensor_int(s, 0);
     if (stride == 0) return -1;
-    int64_t lo = get_int(b, 0), hi = get_int(e, 0);
+    int64_t lo = tfg_tensor_int(b, 0), hi = tfg_tensor_int(e, 0);
     if (lo < 0) lo += n;
     if (hi < 0) hi += n;
     if (op->begin_mask & 1) lo = stride > 0 ? 0 : n - 1;
     if (op->end_mask & 1) hi = stride > 0 ? n : -1;
     if (op->shrink_axis_mask & 1) {
         if (lo < 0 || lo >= n) return -1;
-        vals[0] = get_int(x, lo);
+        vals[0] = tfg_tensor_int(x, lo);
         return 1;
     }
     /* Clamp like TFLite: to [0, n] going forward, [-1, n-1] going backward. */
@@ -82,7 +70,7 @@ static int64_t slice_1d(const tfg_op_t *op, const tfg_graph_t *g, int64_t *vals)
         hi = hi < -1 ? -1 : (hi > n - 1 ? n - 1 : hi);
     }
     int64_t k = 0;
-    for (int64_t i = lo; stride > 0 ? i < hi : i > hi; i += stride) vals[k++] = get_int(x, i);
+    for (int64_t i = lo; stride > 0 ? i < hi : i > hi; i += stride) vals[k++] = tfg_tensor_int(x, i);
     return k;
 }
 
@@ -109,7 +97,7 @@ tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d)
             for (int k = 0; ok && k < op->n_in; k++) {
                 const tfg_tensor_t *x = op->in[k] >= 0 ? &g->tensors[op->in[k]] : NULL;
                 ok = x && is_int_const(x) && x->rank == 0;
-                if (ok && n < (int64_t)(sizeof vals / sizeof vals[0])) vals[n++] = get_int(x, 0);
+                if (ok && n < (int64_t)(sizeof vals / sizeof vals[0])) vals[n++] = tfg_tensor_int(x, 0);
                 else ok = false;
             }
             if (!ok) n = -1;

@@ -20,18 +20,6 @@ static int single_consumer(const tfg_graph_t *g, int t)
     return found;
 }
 
-static int64_t pad_amount(const tfg_tensor_t *p, int i)
-{
-    if (p->dtype == TFG_DT_INT64) {
-        int64_t v;
-        memcpy(&v, p->data + 8 * i, 8);
-        return v;
-    }
-    int32_t v;
-    memcpy(&v, p->data + 4 * i, 4);
-    return v;
-}
-
 /* PAD (of H and W only) feeding one convolution: fold into its padding. The
  * padded cells hold the zero point, which is what the convolution's own
  * padding reads, so the result is unchanged. */
@@ -48,11 +36,11 @@ int tfg_fold_pad(tfg_graph_t *g)
         tfg_op_t *conv = &g->ops[ci];
         if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D) || conv->in[0] != t) continue;
         const tfg_tensor_t *p = &g->tensors[pad->in[1]], *x = &g->tensors[pad->in[0]];
-        if (x->rank != 4 || pad_amount(p, 0) || pad_amount(p, 1) || pad_amount(p, 6) || pad_amount(p, 7)) continue;
-        conv->sp.pad_top += (int32_t)pad_amount(p, 2);
-        conv->sp.pad_bottom += (int32_t)pad_amount(p, 3);
-        conv->sp.pad_left += (int32_t)pad_amount(p, 4);
-        conv->sp.pad_right += (int32_t)pad_amount(p, 5);
+        if (x->rank != 4 || tfg_tensor_int(p, 0) || tfg_tensor_int(p, 1) || tfg_tensor_int(p, 6) || tfg_tensor_int(p, 7)) continue;
+        conv->sp.pad_top += (int32_t)tfg_tensor_int(p, 2);
+        conv->sp.pad_bottom += (int32_t)tfg_tensor_int(p, 3);
+        conv->sp.pad_left += (int32_t)tfg_tensor_int(p, 4);
+        conv->sp.pad_right += (int32_t)tfg_tensor_int(p, 5);
         conv->in[0] = pad->in[0];
         pad->dead = true;
         n++;
