@@ -14,7 +14,7 @@ if command -v clang >/dev/null 2>&1; then
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-pkgs=(cmake gcc make clang libclang-rt-14-dev valgrind)
+pkgs=(cmake gcc libc6-dev make clang libclang-rt-14-dev valgrind)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps: not root (or no apt-get): run 'sudo apt-get install ${pkgs[*]}' and retry" >&2
