@@ -14,3 +14,8 @@ add_test(NAME models_layers COMMAND test_models layers)
 add_test(NAME models_arena COMMAND test_models arena)
 
 add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+
+# Sanitizer builds link their runtimes into every object, so check only plain builds.
+if(NOT TFG_SANITIZE)
+  add_test(NAME runtime_symbols COMMAND ${CMAKE_SOURCE_DIR}/tests/runtime_symbols.sh $<TARGET_FILE:tinyforge_rt>)
+endif()
