@@ -211,7 +211,6 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
     fb_table_t o;
     FB_TRY(fb_table(ot, TFL_OP_BUILTIN_OPTIONS, &o), "Operator.builtin_options");
     uint8_t u8 = 0;
-    int32_t i32 = 0;
     int expect = tfl_options_type_for(op->type);
     if (o.fb && expect >= 0 && opt_type != expect)
         return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: builtin options of type %u, expected %d", name, idx,
@@ -241,7 +240,6 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
             FB_TRY(fb_i32(&o, TFL_CONV_DILATION_W, 1, &sp->dil_w), "dilation_w");
             FB_TRY(fb_i32(&o, TFL_CONV_DILATION_H, 1, &sp->dil_h), "dilation_h");
         }
-        if (!o.fb) u8 = 0;
         break;
     }
     case TFG_OP_AVERAGE_POOL_2D:
@@ -310,7 +308,6 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         break;
     default: break;
     }
-    (void)i32;
     if (op->act > TFG_ACT_RELU6)
         return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: fused activation %d not supported", name, idx,
                             tfg_op_name(op->type), (int)op->act);
