@@ -732,13 +732,14 @@ static void test_in_place(int variant, const char *what)
 
 /* ---- 8. validation errors ------------------------------------------------ */
 
-enum { V_WEIGHT_ZP, V_BIAS_LEN, V_DECLARED, V_READ_BEFORE_WRITE, V_BATCH2 };
+enum { V_WEIGHT_ZP, V_BIAS_LEN, V_DECLARED, V_READ_BEFORE_WRITE, V_BATCH2, V_BIAS_OVERFLOW };
 
 static void test_invalid_conv(int variant, const char *what, const char *needle)
 {
     begin(what);
     static const int8_t w[3 * 9 * 2] = {1, 2, 3};
-    static const int32_t bias[4] = {0};
+    /* V_BIAS_OVERFLOW: 2^31 - 100 leaves no room for 128 * sum|w| = 768 of channel 0. */
+    const int32_t bias[4] = {variant == V_BIAS_OVERFLOW ? INT32_MAX - 100 : 0};
     tfg_graph_t g;
     g_init(&g);
     const int batch = variant == V_BATCH2 ? 2 : 1, oh = variant == V_DECLARED ? 4 : 2;
@@ -842,6 +843,8 @@ int main(void)
     g_dw = TFG_DW_AUTO;
 
     /* 8. validation errors */
+    test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",
+                      "op 0 CONV_2D: bias and weights of a channel could overflow the int32 accumulator");
     test_invalid_conv(V_WEIGHT_ZP, "invalid: conv weights with zero point 1",
                       "op 0 CONV_2D: weights 'w' have zero point 1");
     test_invalid_conv(V_BIAS_LEN, "invalid: bias with 4 values for 3 channels",

@@ -101,10 +101,20 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
     if (!bias || !mult || !shift) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
     const int32_t in_zp = in->zero_point[0];
     for (int32_t oc = 0; oc < n_oc; oc++) {
-        int64_t sum = 0;
-        for (int64_t j = 0; j < taps; j++) sum += wd[oc * oc_stride + j * j_stride];
+        int64_t sum = 0, abs_sum = 0;
+        for (int64_t j = 0; j < taps; j++) {
+            const int32_t w = wd[oc * oc_stride + j * j_stride];
+            sum += w;
+            abs_sum += w < 0 ? -w : w;
+        }
         int64_t b = (b_idx >= 0 ? read_i32(TT(c, b_idx)->data, oc) : 0) - (int64_t)in_zp * sum;
-        if (b < INT32_MIN || b > INT32_MAX) return lerr(c, "folded bias overflows int32");
+        /* Every partial sum of a channel's accumulator, in any order, lies
+         * within |bias'| + 128 * sum|w| (each tap adds x*w or in_zp*w, both at
+         * most 128|w|). If that fits int32, no kernel can overflow (which would
+         * be undefined behaviour); real models are far inside, a hostile file
+         * is refused. */
+        if ((b < 0 ? -b : b) + 128 * abs_sum > INT32_MAX)
+            return lerr(c, "bias and weights of a channel could overflow the int32 accumulator");
         bias[oc] = (int32_t)b;
         const float ws = w->n_q > 1 ? w->scale[oc] : w->scale[0];
         double real;
@@ -307,6 +317,7 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
         else if (i > last) p->inner *= x->dims[i];
         else p->reduce *= x->dims[i];
     }
+    if (p->reduce > (1 << 22)) return lerr(c, "more than 2^22 values per mean (int32 sums could overflow)");
     p->in_zp = x->zero_point[0];
     p->out_zp = y->zero_point[0];
     p->mode = TFG_MEAN_SUM_THEN_REQUANT;
