@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing tinyforge needs, when it is missing.
 # Debian packages only: cmake/gcc/make to build, clang + its runtime for the
-# sanitizer and fuzzer builds, valgrind for instruction-count benchmarks.
+# sanitizer and fuzzer builds, valgrind for instruction-count benchmarks,
+# cJSON for architecture specs.
 set -euo pipefail
 
 need_cmds=(cmake gcc make clang valgrind)
@@ -12,9 +13,10 @@ if command -v clang >/dev/null 2>&1; then
   rt=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
   [ -f "$rt" ] || missing+=(libclang-rt)
 fi
+[ -f /usr/include/cjson/cJSON.h ] || missing+=(libcjson-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-pkgs=(cmake gcc libc6-dev make clang libclang-rt-14-dev valgrind)
+pkgs=(cmake gcc libc6-dev make clang libclang-rt-14-dev valgrind libcjson-dev)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps: not root (or no apt-get): run 'sudo apt-get install ${pkgs[*]}' and retry" >&2

@@ -1,0 +1,195 @@
+/* ProxylessNAS / MCUNet architecture JSON -> float net.
+ *
+ * The format (as published with MCUNet): first_conv (ConvLayer), blocks (each
+ * a MobileInvertedResidualBlock with mobile_inverted_conv = MBInvertedConvLayer
+ * or ZeroLayer, and shortcut = IdentityLayer or null), feature_mix_layer
+ * (ConvLayer or null), classifier (LinearLayer), resolution. mid_channels
+ * null means in_channels * expand_ratio; act_func null means relu6 (the
+ * layer's default); a ZeroLayer with an identity shortcut is a skipped block.
+ * Parsing uses Debian's cJSON. Every inconsistency is reported with the block
+ * index and the field. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zoo/zoo.h"
+#include "zoo/zoo_internal.h"
+
+typedef struct {
+    const char *path;
+    tfg_diag_t *d;
+} jctx_t;
+
+static tfg_status_t jerr(const jctx_t *c, const char *where, const char *what)
+{
+    return tfg_diag_set(c->d, TFG_ERR_INVALID, "%s: %s: %s", c->path, where, what);
+}
+
+/* Integer field: 1 and *out on success, 0 if absent/null (def used), -1 if not an integer. */
+static int jint(const cJSON *o, const char *key, int def, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *out = def;
+    if (!v || cJSON_IsNull(v)) return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble) return -1;
+    *out = (int)v->valuedouble;
+    return 1;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int act_of(const cJSON *o, tfg_act_t def, tfg_act_t *act)
+{
+    const char *a = jstr(o, "act_func");
+    if (!a) return *act = def, 0;
+    if (!strcmp(a, "relu6")) return *act = TFG_ACT_RELU6, 0;
+    if (!strcmp(a, "relu")) return *act = TFG_ACT_RELU, 0;
+    return -1;
+}
+
+/* A required positive integer field. */
+static tfg_status_t need_pos(const jctx_t *c, const cJSON *o, const char *where, const char *key, int *out)
+{
+    char msg[96];
+    int r = jint(o, key, 0, out);
+    if (r <= 0 || *out < 1 || *out > 65536) {
+        snprintf(msg, sizeof msg, "'%s' must be an integer in 1..65536", key);
+        return jerr(c, where, msg);
+    }
+    return TFG_OK;
+}
+
+static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
+{
+    char where[64], msg[160];
+    tfg_status_t st;
+    int res, x;
+    if ((st = need_pos(c, root, "top level", "resolution", &res)) < 0) return st;
+    const cJSON *fc = cJSON_GetObjectItemCaseSensitive(root, "first_conv");
+    if (!cJSON_IsObject(fc)) return jerr(c, "top level", "'first_conv' is missing");
+    int oc, k, s, ic = 3;
+    tfg_act_t act;
+    if ((st = need_pos(c, fc, "first_conv", "out_channels", &oc)) < 0) return st;
+    if ((st = need_pos(c, fc, "first_conv", "kernel_size", &k)) < 0) return st;
+    if ((st = need_pos(c, fc, "first_conv", "stride", &s)) < 0) return st;
+    if (jint(fc, "in_channels", 3, &ic) < 0 || ic < 1) return jerr(c, "first_conv", "bad 'in_channels'");
+    if (act_of(fc, TFG_ACT_NONE, &act) < 0) return jerr(c, "first_conv", "unsupported 'act_func'");
+    x = tfg_net_input(n, res, res, ic);
+    if (x >= 0) x = tfg_net_conv(n, x, oc, k, s, act, "first_conv");
+    int total_stride = s;
+
+    const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(root, "blocks");
+    if (!cJSON_IsArray(blocks)) return jerr(c, "top level", "'blocks' must be an array");
+    int bi = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, blocks)
+    {
+        snprintf(where, sizeof where, "block %d", bi);
+        if (x < 0) break;
+        const cJSON *mb = cJSON_GetObjectItemCaseSensitive(b, "mobile_inverted_conv");
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(b, "shortcut");
+        const char *kind = cJSON_IsObject(mb) ? jstr(mb, "name") : NULL;
+        const char *sc_kind = cJSON_IsObject(sc) ? jstr(sc, "name") : NULL;
+        if (sc_kind && strcmp(sc_kind, "IdentityLayer")) {
+            snprintf(msg, sizeof msg, "unknown shortcut type '%s'", sc_kind);
+            return jerr(c, where, msg);
+        }
+        if (kind && !strcmp(kind, "ZeroLayer")) {
+            if (!sc_kind) return jerr(c, where, "a ZeroLayer without a shortcut would output zeros");
+            bi++;
+            continue; /* identity: the block is skipped */
+        }
+        if (!kind || strcmp(kind, "MBInvertedConvLayer")) {
+            snprintf(msg, sizeof msg, "unknown block type '%s'", kind ? kind : "(none)");
+            return jerr(c, where, msg);
+        }
+        int in_c, out_c, ks, stride, er, mid;
+        if ((st = need_pos(c, mb, where, "in_channels", &in_c)) < 0) return st;
+        if ((st = need_pos(c, mb, where, "out_channels", &out_c)) < 0) return st;
+        if ((st = need_pos(c, mb, where, "kernel_size", &ks)) < 0) return st;
+        if ((st = need_pos(c, mb, where, "stride", &stride)) < 0) return st;
+        if (jint(mb, "expand_ratio", 6, &er) < 0 || er < 1) return jerr(c, where, "bad 'expand_ratio'");
+        if (jint(mb, "mid_channels", in_c * er, &mid) < 0 || mid < 1) return jerr(c, where, "bad 'mid_channels'");
+        if (er == 1) mid = in_c;
+        if (act_of(mb, TFG_ACT_RELU6, &act) < 0 || act != TFG_ACT_RELU6)
+            return jerr(c, where, "only relu6 inverted residual blocks are supported");
+        const cJSON *se = cJSON_GetObjectItemCaseSensitive(mb, "use_se");
+        if (cJSON_IsTrue(se)) return jerr(c, where, "squeeze-and-excite blocks are not supported yet");
+        if (in_c != n->layers[x].c) {
+            snprintf(msg, sizeof msg, "in_channels is %d but the previous layer gives %d", in_c, n->layers[x].c);
+            return jerr(c, where, msg);
+        }
+        if (sc_kind && (stride != 1 || in_c != out_c))
+            return jerr(c, where, "an identity shortcut needs stride 1 and equal in/out channels");
+        total_stride *= stride;
+        x = tfg_zoo_inverted_residual(n, x, out_c, ks, stride, mid, sc_kind ? 1 : 0, bi);
+        bi++;
+    }
+    if (x < 0) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->path);
+    if (res < total_stride) {
+        snprintf(msg, sizeof msg, "resolution %d is smaller than the network's total stride %d", res, total_stride);
+        return jerr(c, "top level", msg);
+    }
+    const cJSON *fm = cJSON_GetObjectItemCaseSensitive(root, "feature_mix_layer");
+    if (cJSON_IsObject(fm)) {
+        if ((st = need_pos(c, fm, "feature_mix_layer", "out_channels", &oc)) < 0) return st;
+        if (jint(fm, "kernel_size", 1, &k) < 0 || k != 1) return jerr(c, "feature_mix_layer", "kernel_size must be 1");
+        if (act_of(fm, TFG_ACT_NONE, &act) < 0) return jerr(c, "feature_mix_layer", "unsupported 'act_func'");
+        x = tfg_net_conv(n, x, oc, 1, 1, act, "feature_mix");
+    }
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(root, "classifier");
+    if (!cJSON_IsObject(cl)) return jerr(c, "top level", "'classifier' is missing");
+    int in_f, out_f;
+    if ((st = need_pos(c, cl, "classifier", "in_features", &in_f)) < 0) return st;
+    if ((st = need_pos(c, cl, "classifier", "out_features", &out_f)) < 0) return st;
+    if (x >= 0 && in_f != n->layers[x].c) {
+        snprintf(msg, sizeof msg, "in_features is %d but the network gives %d channels", in_f, n->layers[x].c);
+        return jerr(c, "classifier", msg);
+    }
+    if (x >= 0) x = tfg_zoo_head(n, x, out_f);
+    if (x < 0) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->path);
+    return TFG_OK;
+}
+
+tfg_status_t tfg_zoo_net_json(const char *path, tfg_net_t *n, tfg_diag_t *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot open file", path);
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *t = cap <= (64u << 20) ? realloc(text, cap) : NULL;
+            if (!t) {
+                free(text);
+                fclose(f);
+                return tfg_diag_set(d, TFG_ERR_INVALID, "%s: file too large for an architecture spec", path);
+            }
+            text = t;
+        }
+        size_t r = fread(text + len, 1, cap - len - 1, f);
+        len += r;
+        if (r == 0) break;
+    }
+    fclose(f);
+    text[len] = 0;
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        const long off = at && at >= text && at <= text + len ? (long)(at - text) : -1;
+        free(text);
+        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: malformed JSON near byte %ld", path, off);
+    }
+    free(text);
+    jctx_t c = {path, d};
+    tfg_status_t st = cJSON_IsObject(root) ? build(&c, root, n) : jerr(&c, "top level", "not a JSON object");
+    cJSON_Delete(root);
+    if (st < 0) tfg_net_free(n);
+    return st;
+}
