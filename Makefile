@@ -3,7 +3,8 @@
 #
 #   make            build the CLI (build/tinyforge) and the tests
 #   make test       every test: the normal build, then again under ASan+UBSan
-#   make demo       info, plan and run on a real model from ../shared/models
+#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it
+#   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
 #   make format     clang-format every source file
@@ -13,7 +14,7 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build test test-fast test-asan demo bench fuzz format clean
+.PHONY: all deps build test test-fast test-asan demo demo-tflite bench fuzz format clean
 
 all: build
 
@@ -35,6 +36,9 @@ test-asan: deps
 test: test-fast test-asan
 
 demo: build
+	@$(BUILD)/tinyforge demo
+
+demo-tflite: build
 	@scripts/demo.sh $(BUILD)/tinyforge
 
 bench: build

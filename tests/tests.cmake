@@ -19,3 +19,9 @@ add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli
 if(NOT TFG_SANITIZE)
   add_test(NAME runtime_symbols COMMAND ${CMAKE_SOURCE_DIR}/tests/runtime_symbols.sh $<TARGET_FILE:tinyforge_rt>)
 endif()
+
+add_executable(test_zoo ${CMAKE_SOURCE_DIR}/tests/test_zoo.c)
+target_link_libraries(test_zoo PRIVATE tinyforge)
+target_include_directories(test_zoo PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CJSON_INCLUDE_DIR})
+target_compile_definitions(test_zoo PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_test(NAME zoo COMMAND test_zoo)

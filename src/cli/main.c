@@ -16,6 +16,7 @@ static void usage(FILE *f)
             "  info MODEL              per-layer table: op, shapes, MACs, parameters, live bytes\n"
             "  run MODEL -i IN -o OUT  run on the host (bit-exact with TFLite reference kernels)\n"
             "  plan MODEL [--json]     memory plan: arena size, lower bound, per-step live bytes\n"
+            "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
             "\n"
             "Run 'tinyforge <command> --help' for a command's options.\n"
             "Model options shared by all commands:\n"
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "info")) return cli_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "plan")) return cli_plan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "demo")) return cli_demo(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

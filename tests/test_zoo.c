@@ -1,0 +1,401 @@
+/* Model builder tests.
+ *
+ *  - Every architecture JSON in ../shared/archs rebuilds with exactly the
+ *    layers the JSON describes. The expected layer list, MACs and parameter
+ *    counts are derived here from the JSON (parsed with cJSON in this file),
+ *    not from the builder; the built graph is read back from the IR.
+ *  - The built-in mbv2-w0.35-r144 and mbv2-w0.3-r80 equal their MCUNet JSONs.
+ *  - Analytic MobileNetV2 peaks (whole tensors, layer by layer, int8 I/O,
+ *    depthwise in place) are reproduced by the planner.
+ *  - Quantization is realistic: int8 and float outputs agree within a few
+ *    output steps, and so do their winners.
+ *  - Same spec and seed give identical graphs; another seed changes weights.
+ *  - Bad specs get clear errors. */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/exec.h"
+#include "tfg_test.h"
+#include "zoo/zoo.h"
+
+/* One expected layer: op type, output h/w/c, kernel, and its MACs and parameters. */
+typedef struct {
+    tfg_op_type_t type;
+    int h, w, c, k;
+    int64_t macs, params;
+} want_t;
+
+typedef struct {
+    want_t v[256];
+    int n;
+    int h, w, c; /* running shape */
+} wantlist_t;
+
+static int geti(const cJSON *o, const char *k, int def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valueint : def;
+}
+
+static void push(wantlist_t *L, tfg_op_type_t t, int k, int stride, int oc)
+{
+    want_t *w = &L->v[L->n++];
+    const int ic = L->c;
+    w->type = t;
+    w->k = k;
+    w->h = (L->h + stride - 1) / stride; /* SAME */
+    w->w = (L->w + stride - 1) / stride;
+    w->c = oc;
+    if (t == TFG_OP_CONV_2D) {
+        w->macs = (int64_t)w->h * w->w * oc * k * k * ic;
+        w->params = (int64_t)oc * k * k * ic + oc;
+    } else if (t == TFG_OP_DEPTHWISE_CONV_2D) {
+        w->macs = (int64_t)w->h * w->w * oc * k * k;
+        w->params = (int64_t)oc * k * k + oc;
+    }
+    L->h = w->h, L->w = w->w, L->c = oc;
+}
+
+/* The layer list an MCUNet/ProxylessNAS JSON describes, per its published semantics. */
+static int expect_from_json(const char *path, wantlist_t *L)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    cJSON *root = cJSON_Parse(text);
+    if (!root) return -1;
+    memset(L, 0, sizeof *L);
+    L->h = L->w = geti(root, "resolution", 0);
+    L->c = 3;
+    const cJSON *fc = cJSON_GetObjectItemCaseSensitive(root, "first_conv");
+    push(L, TFG_OP_CONV_2D, geti(fc, "kernel_size", 0), geti(fc, "stride", 0), geti(fc, "out_channels", 0));
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(root, "blocks"))
+    {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(b, "mobile_inverted_conv");
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(b, "shortcut");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(m, "name");
+        if (cJSON_IsString(nm) && !strcmp(nm->valuestring, "ZeroLayer")) continue;
+        const int in = geti(m, "in_channels", 0), er = geti(m, "expand_ratio", 1), k = geti(m, "kernel_size", 0);
+        const int mid = er == 1 ? in : geti(m, "mid_channels", in * er);
+        if (er != 1) push(L, TFG_OP_CONV_2D, 1, 1, mid);
+        push(L, TFG_OP_DEPTHWISE_CONV_2D, k, geti(m, "stride", 1), mid);
+        push(L, TFG_OP_CONV_2D, 1, 1, geti(m, "out_channels", 0));
+        if (cJSON_IsObject(sc)) push(L, TFG_OP_ADD, 0, 1, L->c);
+    }
+    const cJSON *fm = cJSON_GetObjectItemCaseSensitive(root, "feature_mix_layer");
+    if (cJSON_IsObject(fm)) push(L, TFG_OP_CONV_2D, 1, 1, geti(fm, "out_channels", 0));
+    push(L, TFG_OP_AVERAGE_POOL_2D, 0, L->h, L->c);
+    L->h = L->w = 1;
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(root, "classifier");
+    const int in_f = geti(cl, "in_features", 0), out_f = geti(cl, "out_features", 0);
+    want_t *w = &L->v[L->n++];
+    *w = (want_t){TFG_OP_FULLY_CONNECTED, 1, 1, out_f, 0, (int64_t)in_f * out_f, (int64_t)in_f * out_f + out_f};
+    L->v[L->n++] = (want_t){TFG_OP_SOFTMAX, 1, 1, out_f, 0, 0, 0};
+    cJSON_Delete(root);
+    return 0;
+}
+
+/* Compare a built graph with the expected layer list; returns 0 when equal. */
+static int compare(const tfg_graph_t *g, const wantlist_t *L, const char *what)
+{
+    int64_t macs = 0, params = 0, want_macs = 0, want_params = 0;
+    if (g->n_ops != L->n) {
+        TT_LOG("%s: %d ops built, %d expected\n", what, g->n_ops, L->n);
+        return -1;
+    }
+    for (int i = 0; i < g->n_ops; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        const want_t *w = &L->v[i];
+        const tfg_tensor_t *y = &g->tensors[op->out[0]];
+        const int yh = y->rank == 4 ? y->dims[1] : 1, yw = y->rank == 4 ? y->dims[2] : 1;
+        const int yc = y->dims[y->rank - 1];
+        if (op->type != w->type || yh != w->h || yw != w->w || yc != w->c) {
+            TT_LOG("%s: layer %d is %s %dx%dx%d, expected %s %dx%dx%d\n", what, i, tfg_op_name(op->type), yh, yw, yc,
+                   tfg_op_name(w->type), w->h, w->w, w->c);
+            return -1;
+        }
+        if ((op->type == TFG_OP_CONV_2D || op->type == TFG_OP_DEPTHWISE_CONV_2D) &&
+            g->tensors[op->in[1]].dims[1] != w->k) {
+            TT_LOG("%s: layer %d kernel %d, expected %d\n", what, i, g->tensors[op->in[1]].dims[1], w->k);
+            return -1;
+        }
+        macs += tfg_op_macs(g, op);
+        for (int k = 1; k < op->n_in; k++)
+            if (op->in[k] >= 0 && tfg_tensor_is_const(&g->tensors[op->in[k]])) params += tfg_tensor_elems(&g->tensors[op->in[k]]);
+        want_macs += w->macs;
+        want_params += w->params;
+    }
+    if (macs != want_macs || params != want_params) {
+        TT_LOG("%s: %lld MACs / %lld params, expected %lld / %lld\n", what, (long long)macs, (long long)params,
+               (long long)want_macs, (long long)want_params);
+        return -1;
+    }
+    printf("  %-40s %3d layers %8.2f M MACs %8.3f M params\n", what, g->n_ops, (double)macs / 1e6, (double)params / 1e6);
+    return 0;
+}
+
+static const tfg_build_opts_t SHAPES = {1, 0, true};
+
+static void test_archs(const char *archs)
+{
+    DIR *dp = opendir(archs);
+    if (!dp) {
+        printf("SKIP: no architecture specs at %s\n", archs);
+        return;
+    }
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dp))) {
+        const size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json")) continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", archs, e->d_name);
+        wantlist_t L;
+        tfg_graph_t g;
+        tfg_diag_t d = {{0}};
+        tt_begin();
+        TT_CHECK(expect_from_json(path, &L) == 0);
+        TT_CHECK(tfg_zoo_build(path, &SHAPES, &g, &d) == TFG_OK);
+        if (tt_case_ok) {
+            TT_CHECK(compare(&g, &L, e->d_name) == 0);
+            tfg_graph_free(&g);
+        } else {
+            TT_LOG("%s: %s\n", e->d_name, d.msg);
+        }
+        tt_end();
+        n++;
+    }
+    closedir(dp);
+    tt_begin();
+    TT_CHECK(n >= 13);
+    tt_end();
+
+    /* The built-in names match MCUNet's published MobileNetV2 configs. */
+    static const char *pairs[][2] = {{"mbv2-w0.35-r144", "mbv2-w0.35-r144_imagenet.json"},
+                                     {"mbv2-w0.3-r80", "mbv2-w0.3-r80_imagenet.json"}};
+    for (size_t i = 0; i < 2; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", archs, pairs[i][1]);
+        wantlist_t L;
+        tfg_graph_t g;
+        tfg_diag_t d = {{0}};
+        tt_begin();
+        TT_CHECK(expect_from_json(path, &L) == 0 && tfg_zoo_build(pairs[i][0], &SHAPES, &g, &d) == TFG_OK);
+        if (tt_case_ok) {
+            TT_CHECK(compare(&g, &L, pairs[i][0]) == 0);
+            tfg_graph_free(&g);
+        }
+        tt_end();
+    }
+}
+
+static size_t peak_of(const char *spec, bool no_in_place, size_t *scratch_at_peak)
+{
+    tfg_graph_t g;
+    tfg_model_t m;
+    tfg_diag_t d = {{0}};
+    tfg_pass_opts_t o = {0};
+    o.no_in_place = no_in_place;
+    if (tfg_zoo_build(spec, &SHAPES, &g, &d) < 0 || tfg_model_prepare(&m, &g, &o, &d) < 0) {
+        TT_LOG("%s: %s\n", spec, d.msg);
+        return 0;
+    }
+    const size_t peak = m.plan.peak;
+    if (scratch_at_peak) {
+        *scratch_at_peak = 0;
+        for (int b = 0; b < m.plan.n_bufs; b++)
+            if (m.plan.bufs[b].kind == TFG_BUF_SCRATCH && m.plan.bufs[b].first == m.plan.peak_step)
+                *scratch_at_peak += m.plan.bufs[b].size;
+    }
+    tfg_model_free(&m);
+    return peak;
+}
+
+static void test_peaks(void)
+{
+    /* Analytic whole-tensor peaks (KiB, from ../shared/archs/README.md). */
+    static const struct {
+        const char *spec;
+        double kib;
+    } P[] = {{"mbv2-w1.0-r224", 1372.0}, {"mbv2-w1.0-r144", 567.0}, {"mbv2-w0.35-r224", 686.0}, {"mbv2-w0.35-r144", 283.5}};
+    for (size_t i = 0; i < sizeof P / sizeof P[0]; i++) {
+        tt_begin();
+        size_t scratch;
+        const size_t peak = peak_of(P[i].spec, false, &scratch);
+        TT_CHECK(peak == (size_t)(P[i].kib * 1024));
+        printf("  %-16s peak %8zu B = %6.1f KiB (analytic %.1f KiB), scratch at the peak %zu B\n", P[i].spec, peak,
+               peak / 1024.0, P[i].kib, scratch);
+        tt_end();
+    }
+    /* Without in-place depthwise: the analytic 1470.0 KiB plus the kernel's scratch at that step. */
+    tt_begin();
+    size_t scratch;
+    const size_t peak = peak_of("mbv2-w1.0-r224", true, &scratch);
+    TT_CHECK(peak == 1470 * 1024 + scratch && scratch > 0 && scratch < 8192);
+    printf("  %-16s peak %8zu B = %6.1f KiB without in-place (analytic 1470.0 KiB + %zu B scratch)\n",
+           "mbv2-w1.0-r224", peak, peak / 1024.0, scratch);
+    tt_end();
+}
+
+/* Int8 vs float on a random input: same top-1, probabilities close. */
+static void test_quantization(void)
+{
+    static const char *specs[] = {"mbv2-w0.35-r144", "mbv1-w0.25-r96-g", "resnet8-cifar", "dscnn-kws"};
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        tfg_net_t net;
+        tfg_graph_t g;
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_build_opts_t o = {7, 2, false};
+        tfg_pass_opts_t po = {0};
+        tt_begin();
+        TT_CHECK(tfg_zoo_net(specs[s], &net, &d) == TFG_OK);
+        if (!tt_case_ok) {
+            tt_end();
+            continue;
+        }
+        TT_CHECK(tfg_zoo_quantize(&net, &o, &g, &d) == TFG_OK && tfg_model_prepare(&m, &g, &po, &d) == TFG_OK);
+        if (tt_case_ok) {
+            const tfg_nn_layer_t *in = &net.layers[0];
+            const size_t n = (size_t)in->h * (size_t)in->w * (size_t)in->c;
+            const int classes = net.layers[net.n - 1].c;
+            float *x = malloc(n * sizeof(float)), **acts = calloc((size_t)net.n, sizeof(float *));
+            int8_t *xq = malloc(n), *yq = malloc((size_t)classes);
+            uint8_t *arena = malloc(m.plan.peak);
+            tt_rng_t r = {99};
+            for (size_t i = 0; i < n; i++) x[i] = (float)tt_int(&r, -1000, 1000) / 1000.0f;
+            const tfg_tensor_t *it = &m.graph.tensors[m.graph.inputs[0]];
+            tfg_affine_params_t qa = {(int32_t)n, it->scale[0], it->zero_point[0]};
+            tfg_quantize_f32_s8(&qa, x, xq);
+            tfg_model_set_inputs(&m, arena, (uint8_t *)xq);
+            tfg_model_invoke(&m, arena);
+            tfg_model_get_outputs(&m, arena, (uint8_t *)yq);
+            TT_CHECK(tfg_net_forward(&net, x, acts) == 0);
+            const float *fp = acts[net.n - 1];
+            int qb = 0, fb = 0;
+            float worst = 0.0f;
+            for (int i = 0; i < classes; i++) {
+                if (yq[i] > yq[qb]) qb = i;
+                if (fp[i] > fp[fb]) fb = i;
+                worst = fmaxf(worst, fabsf((float)(yq[i] + 128) / 256.0f - fp[i]));
+            }
+            /* With many near-equal classes int8 outputs tie at 1/256 resolution
+             * (argmax then takes the lowest index): the float winner's int8 score
+             * must be within one step of the int8 maximum. */
+            TT_CHECK(yq[fb] >= yq[qb] - 1);
+            TT_CHECK(worst < 0.05f);
+            printf("  %-16s int8 top-1 %4d (q %4d), float top-1 %4d (int8 q %4d), largest |p| difference %.4f\n",
+                   specs[s], qb, yq[qb], fb, yq[fb], worst);
+            tfg_net_free_acts(&net, acts);
+            free(acts);
+            free(x);
+            free(xq);
+            free(yq);
+            free(arena);
+            tfg_model_free(&m);
+        }
+        tfg_net_free(&net);
+        tt_end();
+    }
+}
+
+static int graphs_equal(const tfg_graph_t *a, const tfg_graph_t *b)
+{
+    if (a->n_tensors != b->n_tensors || a->n_ops != b->n_ops) return 0;
+    for (int i = 0; i < a->n_tensors; i++) {
+        const tfg_tensor_t *x = &a->tensors[i], *y = &b->tensors[i];
+        if (x->dtype != y->dtype || x->rank != y->rank || memcmp(x->dims, y->dims, sizeof x->dims) || x->n_q != y->n_q)
+            return 0;
+        if (x->n_q && (memcmp(x->scale, y->scale, sizeof(float) * (size_t)x->n_q) ||
+                       memcmp(x->zero_point, y->zero_point, sizeof(int32_t) * (size_t)x->n_q)))
+            return 0;
+        if (x->data_bytes != y->data_bytes || (x->data && memcmp(x->data, y->data, x->data_bytes))) return 0;
+    }
+    return 1;
+}
+
+static void test_determinism(void)
+{
+    tfg_graph_t a, b, c;
+    tfg_diag_t d = {{0}};
+    tfg_build_opts_t o1 = {5, 2, false}, o2 = {6, 2, false};
+    tt_begin();
+    TT_CHECK(tfg_zoo_build("resnet8-cifar", &o1, &a, &d) == TFG_OK);
+    TT_CHECK(tfg_zoo_build("resnet8-cifar", &o1, &b, &d) == TFG_OK);
+    TT_CHECK(tfg_zoo_build("resnet8-cifar", &o2, &c, &d) == TFG_OK);
+    TT_CHECK(graphs_equal(&a, &b));
+    TT_CHECK(!graphs_equal(&a, &c));
+    tfg_graph_free(&a);
+    tfg_graph_free(&b);
+    tfg_graph_free(&c);
+    tt_end();
+}
+
+static void expect_error(const char *spec, const char *json, const char *needle)
+{
+    char path[64] = "";
+    if (json) {
+        snprintf(path, sizeof path, "/tmp/tfg_zoo_test_%d.json", (int)(needle[0]));
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fputs(json, f);
+            fclose(f);
+        }
+        spec = path;
+    }
+    tfg_graph_t g;
+    tfg_diag_t d = {{0}};
+    tt_begin();
+    const tfg_status_t st = tfg_zoo_build(spec, &SHAPES, &g, &d);
+    TT_CHECK(st < 0);
+    TT_CHECK(strstr(d.msg, needle) != NULL);
+    if (!tt_case_ok) TT_LOG("  spec %s: got \"%s\", wanted \"%s\"\n", spec, d.msg, needle);
+    if (st == TFG_OK) tfg_graph_free(&g);
+    tt_end();
+    if (json) remove(path);
+}
+
+#define HEAD "{\"resolution\": 64, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
+#define TAIL ", \"feature_mix_layer\": null, \"classifier\": {\"in_features\": 8, \"out_features\": 10}}"
+#define BLOCK(name, in, out) \
+    "{\"mobile_inverted_conv\": {\"name\": \"" name "\", \"in_channels\": " #in ", \"out_channels\": " #out \
+    ", \"kernel_size\": 3, \"stride\": 1, \"expand_ratio\": 3}, \"shortcut\": null}"
+
+static void test_bad_specs(void)
+{
+    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("MBInvertedConvLayer", 8, 0) "]" TAIL, "'out_channels' must be an integer in 1..65536");
+    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("FancyLayer", 8, 8) "]" TAIL, "unknown block type 'FancyLayer'");
+    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("MBInvertedConvLayer", 16, 8) "]" TAIL,
+                 "in_channels is 16 but the previous layer gives 8");
+    expect_error(NULL, "{\"resolution\": 64, \"first_conv\": {", "malformed JSON near byte");
+    expect_error(NULL, "{\"resolution\": 1, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2}, "
+                       "\"blocks\": []" TAIL, "resolution 1 is smaller than the network's total stride 2");
+    expect_error("mbv2-w1.0-r16", NULL, "resolution 16 is smaller than the network's total stride 32");
+    expect_error("mbv2-w0-r224", NULL, "width 0 outside");
+    expect_error("mbv2-wide", NULL, "expected mbv2-w<width>-r<resolution>");
+    expect_error("vgg16", NULL, "unknown model");
+    expect_error("/nonexistent/arch.json", NULL, "cannot open file");
+}
+
+int main(void)
+{
+    char archs[1024];
+    snprintf(archs, sizeof archs, "%s/../shared/archs", TFG_SOURCE_DIR);
+    printf("architecture specs:\n");
+    test_archs(archs);
+    printf("analytic peaks:\n");
+    test_peaks();
+    printf("quantization:\n");
+    test_quantization();
+    test_determinism();
+    test_bad_specs();
+    return tt_summary();
+}
