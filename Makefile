@@ -43,6 +43,7 @@ demo-tflite: build
 
 bench: build
 	@$(BUILD)/bench_memory
+	@$(BUILD)/bench_build
 	@scripts/bench_speed.sh $(BUILD)/tinyforge
 
 fuzz: deps
