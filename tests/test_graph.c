@@ -322,6 +322,10 @@ static void test_fold(const fold_t *f)
         TT_CHECK(tfg_model_output_bytes(&m) == n);
         run(&m, in, out);
         check_bytes(out, in, n, "reshape view");
+        /* A validated graph with folded ops validates again (the writer's reader
+         * and repeated preparation rely on it). */
+        tfg_diag_t d2 = {{0}};
+        TT_CHECK(tfg_graph_validate(&m.graph, &d2) == TFG_OK);
         tfg_model_free(&m);
     }
     end();

@@ -529,6 +529,9 @@ static tfg_status_t check_structure(tfg_graph_t *g, tfg_diag_t *d)
     }
     for (int i = 0; i < g->n_ops && st == TFG_OK; i++) {
         const tfg_op_t *op = &g->ops[i];
+        /* Folded ops (constant shape arithmetic) already wrote their outputs as
+         * constants; skipping them lets a validated graph be validated again. */
+        if (op->dead) continue;
         for (int j = 0; j < op->n_in && st == TFG_OK; j++)
             if (op->in[j] >= 0 && !ready[op->in[j]])
                 st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s reads tensor %d '%s' before any op writes it", name,

@@ -246,6 +246,9 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
     case TFG_OP_MAX_POOL_2D:
         FB_TRY(fb_u8(&o, TFL_POOL_PADDING, 0, &u8), "pool padding");
         sp->same = u8 == TFL_PADDING_SAME;
+        if (u8 > TFL_PADDING_VALID)
+            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: unknown padding %u", name, idx,
+                                tfg_op_name(op->type), u8);
         FB_TRY(fb_i32(&o, TFL_POOL_STRIDE_W, 1, &sp->stride_w), "stride_w");
         FB_TRY(fb_i32(&o, TFL_POOL_STRIDE_H, 1, &sp->stride_h), "stride_h");
         FB_TRY(fb_i32(&o, TFL_POOL_FILTER_W, 1, &sp->k_w), "filter_width");
@@ -409,7 +412,8 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
         memset(op, 0, sizeof *op);
         op->model_index = idx;
         if (!map_op(code, &op->type)) {
-            const char *cname = tfl_builtin_name(code);
+            char cbuf[24];
+            const char *cname = tfl_builtin_name(code, cbuf);
             if (code == TFL_OP_CUSTOM) {
                 const char *cc;
                 uint32_t cc_len;

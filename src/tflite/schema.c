@@ -23,7 +23,7 @@ int tfl_options_type_for(tfg_op_type_t t)
     }
 }
 
-const char *tfl_builtin_name(int32_t code)
+const char *tfl_builtin_name(int32_t code, char *buf)
 {
     static const char *const names[] = {
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
@@ -43,8 +43,7 @@ const char *tfl_builtin_name(int32_t code)
         "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE", "RANK", "ELU", "REVERSE_SEQUENCE",
         "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH",
     };
-    static char buf[32];
     if (code >= 0 && (size_t)code < sizeof names / sizeof names[0]) return names[code];
-    snprintf(buf, sizeof buf, "BUILTIN_%d", (int)code);
+    snprintf(buf, 24, "BUILTIN_%d", (int)code);
     return buf;
 }

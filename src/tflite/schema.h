@@ -56,16 +56,22 @@ enum {
     TFL_OP_SHAPE = 77, TFL_OP_PACK = 83, TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97, TFL_OP_QUANTIZE = 114
 };
 
-/* BuiltinOptions union tags for the options tables we read. */
+/* BuiltinOptions union tags for the options tables we read or write. */
 enum {
     TFL_OPT_CONV2D = 1, TFL_OPT_DWCONV2D = 2, TFL_OPT_POOL2D = 5, TFL_OPT_FC = 8, TFL_OPT_SOFTMAX = 9,
-    TFL_OPT_CONCAT = 10, TFL_OPT_ADD = 11, TFL_OPT_MUL = 21, TFL_OPT_REDUCER = 27, TFL_OPT_STRIDED_SLICE = 32,
-    TFL_OPT_PACK = 59, TFL_OPT_RESIZE_NN = 74
+    TFL_OPT_CONCAT = 10, TFL_OPT_ADD = 11, TFL_OPT_RESHAPE = 17, TFL_OPT_MUL = 21, TFL_OPT_PAD = 22,
+    TFL_OPT_TRANSPOSE = 26, TFL_OPT_REDUCER = 27, TFL_OPT_SQUEEZE = 30, TFL_OPT_STRIDED_SLICE = 32,
+    TFL_OPT_DEQUANTIZE = 38, TFL_OPT_SHAPE = 55, TFL_OPT_PACK = 59, TFL_OPT_RESIZE_NN = 74, TFL_OPT_QUANTIZE = 89
 };
+enum { TFL_RESHAPE_NEW_SHAPE = 0, TFL_SQUEEZE_DIMS = 0, TFL_SHAPE_OUT_TYPE = 0 };
+/* BuiltinOperator codes from 127 on are stored only in builtin_code; the
+ * deprecated byte then holds PLACEHOLDER_FOR_GREATER_OP_CODES. */
+enum { TFL_PLACEHOLDER_FOR_GREATER_OP_CODES = 127 };
 
 /* The options union tag an op of this type must carry, or -1 if we read none. */
 int tfl_options_type_for(tfg_op_type_t t);
-/* Name of a BuiltinOperator code, for diagnostics ("BUILTIN_123" if unknown). */
-const char *tfl_builtin_name(int32_t code);
+/* Name of a BuiltinOperator code for diagnostics; unknown codes are written
+ * into buf ("BUILTIN_123"), which must hold 24 bytes. */
+const char *tfl_builtin_name(int32_t code, char *buf);
 
 #endif

@@ -24,22 +24,6 @@
 #include "tflite/flatbuild.h"
 #include "tflite/schema.h"
 
-/* Schema facts only the writer needs (schema.fbs: BuiltinOptions union order,
- * table field order). They belong next to the others in schema.h. */
-enum {
-    TFL_OPT_RESHAPE = 17,
-    TFL_OPT_PAD = 22,
-    TFL_OPT_TRANSPOSE = 26,
-    TFL_OPT_SQUEEZE = 30,
-    TFL_OPT_DEQUANTIZE = 38,
-    TFL_OPT_SHAPE = 55,
-    TFL_OPT_QUANTIZE = 89
-};
-enum { TFL_RESHAPE_NEW_SHAPE = 0, TFL_SQUEEZE_DIMS = 0, TFL_SHAPE_OUT_TYPE = 0 };
-/* BuiltinOperator codes from 127 on are stored only in builtin_code; the
- * deprecated byte then holds PLACEHOLDER_FOR_GREATER_OP_CODES. */
-enum { TFL_PLACEHOLDER_FOR_GREATER_OP_CODES = 127 };
-
 static const char *gname(const tfg_graph_t *g)
 {
     return g->path ? g->path : "graph";
