@@ -15,7 +15,7 @@ check() { # name, then a command that must succeed
 status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
 
 check "top-level --help" status_is 0 "$cli" --help
-for c in info run plan; do check "$c --help" status_is 0 "$cli" $c --help; done
+for c in info run plan demo zoo; do check "$c --help" status_is 0 "$cli" $c --help; done
 check "help mentions every command" bash -c "'$cli' --help | grep -q info && '$cli' --help | grep -q plan && '$cli' --help | grep -q run"
 check "no arguments -> 2" status_is 2 "$cli"
 check "unknown command -> 2" status_is 2 "$cli" frobnicate
@@ -43,6 +43,13 @@ check "float model reports int8 I/O figure" bash -c "'$cli' plan '$models/tinyen
 
 # info: one row per op and a totals line with the model's MACs.
 check "info rows and totals" bash -c "'$cli' info '$m' > '$tmp/i' && [ \$(grep -cE '^ +[0-9]+  [A-Z_]' '$tmp/i') -eq 31 ] && grep -q 'total: 7157888 MACs' '$tmp/i'"
+
+# zoo: list, build to a file that plans; bad specs exit 1 with a message and write nothing.
+check "zoo list names the families" bash -c "'$cli' zoo list | grep -q mbv2 && '$cli' zoo list | grep -q resnet8-cifar"
+check "zoo build + plan" bash -c "'$cli' zoo build resnet8-cifar -o '$tmp/r8.tflite' --seed 2 && '$cli' plan '$tmp/r8.tflite' | grep -q 'arena (peak)'"
+check "zoo build unknown spec -> 1, nothing written" bash -c "! '$cli' zoo build vgg16 -o '$tmp/v.tflite' 2>'$tmp/e' && grep -q 'unknown model' '$tmp/e' && [ ! -e '$tmp/v.tflite' ]"
+check "zoo build without -o -> 2" status_is 2 "$cli" zoo build resnet8-cifar
+check "demo on a small spec" bash -c "'$cli' demo dscnn-kws | grep -q 'top-1 agrees'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -17,6 +17,7 @@ static void usage(FILE *f)
             "  run MODEL -i IN -o OUT  run on the host (bit-exact with TFLite reference kernels)\n"
             "  plan MODEL [--json]     memory plan: arena size, lower bound, per-step live bytes\n"
             "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
+            "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
             "\n"
             "Run 'tinyforge <command> --help' for a command's options.\n"
             "Model options shared by all commands:\n"
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "plan")) return cli_plan(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo")) return cli_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "zoo")) return cli_zoo(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;
