@@ -252,7 +252,8 @@ static void test_peaks(void)
 /* Int8 vs float on a random input: same top-1, probabilities close. */
 static void test_quantization(void)
 {
-    static const char *specs[] = {"mbv2-w0.35-r144", "mbv1-w0.25-r96-g", "resnet8-cifar", "dscnn-kws"};
+    static const char *specs[] = {"mbv2-w0.35-r144", "mbv2-w0.35-r144-se", "mbv1-w0.25-r96-g", "resnet8-cifar",
+                                  "dscnn-kws"};
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         tfg_net_t net;
         tfg_graph_t g;

@@ -108,7 +108,7 @@ int cli_info(int argc, char **argv)
     if (cli_load(path, &o, &m)) return 1;
     const tfg_graph_t *g = &m.graph;
     printf("%s: %d ops, %d tensors\n\n", path, g->n_ops, g->n_tensors);
-    printf("%4s  %-24s %-16s %-16s %12s %10s %10s\n", "op", "type", "input", "output", "MACs", "params", "live B");
+    printf("%4s  %-30s %-16s %-16s %12s %10s %10s\n", "op", "type", "input", "output", "MACs", "params", "live B");
     int64_t macs = 0, params = 0;
     for (int i = 0; i < g->n_ops; i++) {
         const tfg_op_t *op = &g->ops[i];
@@ -130,7 +130,7 @@ int cli_info(int argc, char **argv)
         else snprintf(live, sizeof live, op->alias ? "(view)" : "(folded)");
         char type[40];
         snprintf(type, sizeof type, "%s%s", tfg_op_name(op->type), op->in_place ? " [in-place]" : "");
-        printf("%4d  %-24s %-16s %-16s %12lld %10lld %10s\n", op->model_index, type, ins, outs, (long long)mc,
+        printf("%4d  %-30s %-16s %-16s %12lld %10lld %10s\n", op->model_index, type, ins, outs, (long long)mc,
                (long long)p, live);
     }
     printf("\ntotal: %lld MACs, %lld parameter bytes, %lld constant bytes in all; arena %zu B (lower bound %zu B)\n",

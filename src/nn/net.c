@@ -156,6 +156,29 @@ int tfg_net_softmax(tfg_net_t *n, int in)
     return finish(n);
 }
 
+int tfg_net_sigmoid(tfg_net_t *n, int in, const char *name)
+{
+    if (in < 0 || in >= n->n) return -1;
+    const tfg_nn_layer_t x = n->layers[in];
+    tfg_nn_layer_t *l = push(n, TFG_NN_SIGMOID, in, name);
+    if (!l) return -1;
+    l->h = x.h, l->w = x.w, l->c = x.c;
+    return finish(n);
+}
+
+int tfg_net_mul(tfg_net_t *n, int a, int b, const char *name)
+{
+    if (a < 0 || b < 0 || a >= n->n || b >= n->n) return -1;
+    const tfg_nn_layer_t x = n->layers[a], y = n->layers[b];
+    const bool bcast = y.h == 1 && y.w == 1;
+    if (y.c != x.c || (!bcast && (y.h != x.h || y.w != x.w))) return -1;
+    tfg_nn_layer_t *l = push(n, TFG_NN_MUL, a, name);
+    if (!l) return -1;
+    l->in2 = b;
+    l->h = x.h, l->w = x.w, l->c = x.c;
+    return finish(n);
+}
+
 static size_t in_elems(const tfg_net_t *n, int i)
 {
     const tfg_nn_layer_t *x = &n->layers[n->layers[i].in];
@@ -325,6 +348,16 @@ int tfg_net_forward(const tfg_net_t *n, const float *input, float **acts)
                 for (size_t p = 0; p < hw; p++) sum += in[p * (size_t)l->c + (size_t)c];
                 out[c] = (float)(sum / (double)hw);
             }
+            break;
+        }
+        case TFG_NN_SIGMOID:
+            for (size_t j = 0; j < size; j++) out[j] = (float)(1.0 / (1.0 + exp(-(double)in[j])));
+            break;
+        case TFG_NN_MUL: {
+            const tfg_nn_layer_t *y = &n->layers[l->in2];
+            const float *b = acts[l->in2];
+            const size_t c = (size_t)l->c, b_size = (size_t)y->h * (size_t)y->w * c;
+            for (size_t j = 0; j < size; j++) out[j] = in[j] * b[b_size == c ? j % c : j];
             break;
         }
         case TFG_NN_SOFTMAX: {

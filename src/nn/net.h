@@ -25,7 +25,9 @@ typedef enum {
     TFG_NN_FC,      /* flattens its input */
     TFG_NN_ADD,     /* elementwise, same shapes; fused act */
     TFG_NN_AVGPOOL, /* global average pool to 1 x 1 x C */
-    TFG_NN_SOFTMAX
+    TFG_NN_SOFTMAX,
+    TFG_NN_SIGMOID,
+    TFG_NN_MUL      /* in * in2, where in2 is 1 x 1 x C (broadcast over H and W) or the same shape */
 } tfg_nn_kind_t;
 
 typedef struct {
@@ -59,6 +61,8 @@ int tfg_net_fc(tfg_net_t *n, int in, int out, const char *name);
 int tfg_net_add(tfg_net_t *n, int a, int b, tfg_act_t act, const char *name);
 int tfg_net_avgpool(tfg_net_t *n, int in, const char *name);
 int tfg_net_softmax(tfg_net_t *n, int in);
+int tfg_net_sigmoid(tfg_net_t *n, int in, const char *name);
+int tfg_net_mul(tfg_net_t *n, int a, int b, const char *name);
 
 /* Number of weights / biases of a layer (0 for layers without). */
 size_t tfg_nn_weight_count(const tfg_net_t *n, int i);

@@ -5,7 +5,8 @@
  * or ZeroLayer, and shortcut = IdentityLayer or null), feature_mix_layer
  * (ConvLayer or null), classifier (LinearLayer), resolution. mid_channels
  * null means in_channels * expand_ratio; act_func null means relu6 (the
- * layer's default); a ZeroLayer with an identity shortcut is a skipped block.
+ * layer's default); a ZeroLayer with an identity shortcut is a skipped block;
+ * use_se adds squeeze-and-excite after the depthwise convolution.
  * Parsing uses Debian's cJSON. Every inconsistency is reported with the block
  * index and the field. */
 #include <cjson/cJSON.h>
@@ -118,8 +119,7 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
         if (er == 1) mid = in_c;
         if (act_of(mb, TFG_ACT_RELU6, &act) < 0 || act != TFG_ACT_RELU6)
             return jerr(c, where, "only relu6 inverted residual blocks are supported");
-        const cJSON *se = cJSON_GetObjectItemCaseSensitive(mb, "use_se");
-        if (cJSON_IsTrue(se)) return jerr(c, where, "squeeze-and-excite blocks are not supported yet");
+        const int se = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mb, "use_se"));
         if (in_c != n->layers[x].c) {
             snprintf(msg, sizeof msg, "in_channels is %d but the previous layer gives %d", in_c, n->layers[x].c);
             return jerr(c, where, msg);
@@ -127,7 +127,7 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
         if (sc_kind && (stride != 1 || in_c != out_c))
             return jerr(c, where, "an identity shortcut needs stride 1 and equal in/out channels");
         total_stride *= stride;
-        x = tfg_zoo_inverted_residual(n, x, out_c, ks, stride, mid, sc_kind ? 1 : 0, bi);
+        x = tfg_zoo_inverted_residual(n, x, out_c, ks, stride, mid, sc_kind ? 1 : 0, se, bi);
         bi++;
     }
     if (x < 0) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->path);

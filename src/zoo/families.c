@@ -20,7 +20,8 @@ int tfg_zoo_divisible(double v)
     return r;
 }
 
-int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride, int mid, int residual, int blk)
+int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride, int mid, int residual, int se,
+                              int blk)
 {
     char name[48];
     const int in_c = n->layers[x].c;
@@ -33,6 +34,21 @@ int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride,
     snprintf(name, sizeof name, "b%d_dw%dx%d", blk, k, k);
     y = tfg_net_dwconv(n, y, k, stride, TFG_ACT_RELU6, name);
     if (y < 0) return -1;
+    if (se) {
+        /* Squeeze-and-excite on the expanded channels: global pool, reduce by 4
+         * (rounded to 8) with ReLU, expand back, sigmoid gate, channel-wise scale. */
+        snprintf(name, sizeof name, "b%d_se_pool", blk);
+        int g = tfg_net_avgpool(n, y, name);
+        snprintf(name, sizeof name, "b%d_se_reduce", blk);
+        if (g >= 0) g = tfg_net_conv(n, g, tfg_zoo_divisible(mid / 4.0), 1, 1, TFG_ACT_RELU, name);
+        snprintf(name, sizeof name, "b%d_se_expand", blk);
+        if (g >= 0) g = tfg_net_conv(n, g, mid, 1, 1, TFG_ACT_NONE, name);
+        snprintf(name, sizeof name, "b%d_se_gate", blk);
+        if (g >= 0) g = tfg_net_sigmoid(n, g, name);
+        snprintf(name, sizeof name, "b%d_se_scale", blk);
+        y = g >= 0 ? tfg_net_mul(n, y, g, name) : -1;
+        if (y < 0) return -1;
+    }
     snprintf(name, sizeof name, "b%d_project", blk);
     y = tfg_net_conv(n, y, out_c, 1, 1, TFG_ACT_NONE, name);
     if (y < 0) return -1;
@@ -53,7 +69,7 @@ int tfg_zoo_head(tfg_net_t *n, int x, int classes)
     return x;
 }
 
-static int build_mbv2(tfg_net_t *n, double w, int res, int classes)
+static int build_mbv2(tfg_net_t *n, double w, int res, int classes, int se)
 {
     static const int cfg[7][4] = {/* expand t, channels c, repeats n, stride s */
                                   {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
@@ -65,7 +81,7 @@ static int build_mbv2(tfg_net_t *n, double w, int res, int classes)
         for (int r = 0; r < cfg[s][2] && x >= 0; r++) {
             const int in_c = n->layers[x].c;
             x = tfg_zoo_inverted_residual(n, x, tfg_zoo_divisible(cfg[s][1] * w), 3, r == 0 ? cfg[s][3] : 1,
-                                          in_c * cfg[s][0], -1, blk++);
+                                          in_c * cfg[s][0], -1, se, blk++);
         }
     if (x >= 0) x = tfg_net_conv(n, x, tfg_zoo_divisible(1280 * w), 1, 1, TFG_ACT_RELU6, "feature_mix");
     return x >= 0 ? tfg_zoo_head(n, x, classes) : -1;
@@ -131,6 +147,7 @@ static int build_dscnn(tfg_net_t *n)
 static const tfg_zoo_entry_t ENTRIES[] = {
     {"mbv2-w1.0-r224", "MobileNetV2, width 1.0, 224x224 RGB, 1000 classes (-w<width> -r<res> [-c<classes>])"},
     {"mbv2-w0.35-r144", "MobileNetV2 0.35 at 144x144 (MCUNet's baseline)"},
+    {"mbv2-w0.35-r144-se", "the same with squeeze-and-excite in every block (-se)"},
     {"mbv1-w0.25-r96-g", "MobileNetV1 0.25 at 96x96 grayscale (-g: 1 channel, 2 classes unless -c<n>)"},
     {"resnet8-cifar", "MLPerf Tiny image classification ResNet-8, 32x32 RGB, 10 classes"},
     {"dscnn-kws", "MLPerf Tiny keyword spotting DS-CNN, 49x10 MFCC, 12 classes"},
@@ -143,12 +160,12 @@ int tfg_zoo_list(const tfg_zoo_entry_t **entries)
     return (int)(sizeof ENTRIES / sizeof ENTRIES[0]);
 }
 
-/* Parse "-w<f>-r<n>[-c<n>][-g]" after a family prefix. */
-static int parse_mobilenet(const char *s, double *w, int *res, int *classes, int *gray)
+/* Parse "-w<f>-r<n>[-c<n>][-g][-se]" after a family prefix. */
+static int parse_mobilenet(const char *s, double *w, int *res, int *classes, int *gray, int *se)
 {
     char *end;
     *classes = 0; /* 0: the family's default */
-    *gray = 0;
+    *gray = *se = 0;
     if (strncmp(s, "-w", 2)) return -1;
     *w = strtod(s + 2, &end);
     if (end == s + 2 || strncmp(end, "-r", 2)) return -1;
@@ -166,6 +183,9 @@ static int parse_mobilenet(const char *s, double *w, int *res, int *classes, int
         } else if (!strcmp(s, "-g") || !strncmp(s, "-g-", 3)) {
             *gray = 1;
             s += 2;
+        } else if (!strcmp(s, "-se") || !strncmp(s, "-se-", 4)) {
+            *se = 1;
+            s += 3;
         } else {
             return -1;
         }
@@ -189,12 +209,12 @@ tfg_status_t tfg_zoo_net(const char *spec, tfg_net_t *n, tfg_diag_t *d)
     if (len > 5 && !strcmp(spec + len - 5, ".json")) return tfg_zoo_net_json(spec, n, d);
     int ok = -1;
     double w;
-    int res, classes, gray;
+    int res, classes, gray, se;
     if (!strncmp(spec, "mbv2", 4) || !strncmp(spec, "mbv1", 4)) {
         const bool v2 = spec[3] == '2';
-        if (parse_mobilenet(spec + 4, &w, &res, &classes, &gray) < 0 || (v2 && gray))
+        if (parse_mobilenet(spec + 4, &w, &res, &classes, &gray, &se) < 0 || (v2 && gray) || (!v2 && se))
             return tfg_diag_set(d, TFG_ERR_ARG, "%s: expected %s-w<width>-r<resolution>[-c<classes>]%s", spec,
-                                v2 ? "mbv2" : "mbv1", v2 ? "" : "[-g]");
+                                v2 ? "mbv2" : "mbv1", v2 ? "[-se]" : "[-g]");
         if (!(w > 0.0) || w > 4.0) return tfg_diag_set(d, TFG_ERR_ARG, "%s: width %g outside (0, 4]", spec, w);
         if (classes == 0) classes = gray ? 2 : 1000;
         if (classes < 1) return tfg_diag_set(d, TFG_ERR_ARG, "%s: %d classes", spec, classes);
@@ -202,7 +222,7 @@ tfg_status_t tfg_zoo_net(const char *spec, tfg_net_t *n, tfg_diag_t *d)
         if (st < 0) return st;
         if (res > 1024) return tfg_diag_set(d, TFG_ERR_ARG, "%s: resolution %d above 1024", spec, res);
         if (!v2 && (int)(32 * w) < 1) return tfg_diag_set(d, TFG_ERR_ARG, "%s: width %g leaves zero channels", spec, w);
-        ok = v2 ? build_mbv2(n, w, res, classes) : build_mbv1(n, w, res, classes, gray ? 1 : 3);
+        ok = v2 ? build_mbv2(n, w, res, classes, se) : build_mbv1(n, w, res, classes, gray ? 1 : 3);
     } else if (!strcmp(spec, "resnet8-cifar")) {
         ok = build_resnet8(n);
     } else if (!strcmp(spec, "dscnn-kws")) {

@@ -6,8 +6,8 @@
  *  - Weights: per-output-channel symmetric int8, scale = max|w| / 127;
  *    fully connected weights per tensor (TFLite's default).
  *  - Bias: int32 with scale s_in * s_w.
- *  - Average pool keeps its input's quantization, softmax outputs 1/256, -128
- *    (both as TFLite requires).
+ *  - Average pool keeps its input's quantization; softmax and sigmoid output
+ *    1/256, -128 (as TFLite requires).
  * The graph has int8 input and output, as an MCU fed by a sensor uses it. */
 #include <math.h>
 #include <stdio.h>
@@ -185,7 +185,7 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
         /* Output quantization. */
         if (l->kind == TFG_NN_INPUT) q[i] = choose_qparams(-1.0, 1.0);
         else if (l->kind == TFG_NN_AVGPOOL) q[i] = q[l->in];
-        else if (l->kind == TFG_NN_SOFTMAX) q[i] = (qparams_t){1.0f / 256.0f, -128};
+        else if (l->kind == TFG_NN_SOFTMAX || l->kind == TFG_NN_SIGMOID) q[i] = (qparams_t){1.0f / 256.0f, -128};
         else if (shapes_only) q[i] = choose_qparams(-1.0, 1.0);
         else q[i] = choose_qparams(mins[i], maxs[i]);
         const int t = tensor_of[i] = act_tensor(c, l, q[i]);
@@ -230,6 +230,16 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
             if (!op) break;
             op->n_in = 1, op->in[0] = in_t;
             op->sp.k_h = x->h, op->sp.k_w = x->w;
+            break;
+        case TFG_NN_SIGMOID:
+            op = new_op(c, TFG_OP_LOGISTIC);
+            if (!op) break;
+            op->n_in = 1, op->in[0] = in_t;
+            break;
+        case TFG_NN_MUL:
+            op = new_op(c, TFG_OP_MUL);
+            if (!op) break;
+            op->n_in = 2, op->in[0] = in_t, op->in[1] = tensor_of[l->in2];
             break;
         case TFG_NN_SOFTMAX:
             op = new_op(c, TFG_OP_SOFTMAX);

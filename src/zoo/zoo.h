@@ -1,8 +1,9 @@
 /* The model builder: architecture specs -> float nets -> int8 IR graphs.
  *
  * A spec is a built-in name or an architecture JSON file:
- *   mbv2-w<width>-r<res>[-c<classes>]   MobileNetV2 (MCUNet's variant: the last
- *                                       1x1 conv is 1280 * width, rounded to 8)
+ *   mbv2-w<width>-r<res>[-c<classes>][-se]  MobileNetV2 (MCUNet's variant: the last
+ *                                       1x1 conv is 1280 * width, rounded to 8;
+ *                                       -se: squeeze-and-excite in every block)
  *   mbv1-w<width>-r<res>[-c<classes>][-g]  MobileNetV1 (-g: grayscale input)
  *   resnet8-cifar                       MLPerf Tiny image classification ResNet-8
  *   dscnn-kws                           MLPerf Tiny keyword spotting DS-CNN
