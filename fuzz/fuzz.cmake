@@ -18,3 +18,9 @@ add_executable(fuzz_model ${CMAKE_SOURCE_DIR}/fuzz/fuzz_model.c)
 target_compile_options(fuzz_model PRIVATE -fsanitize=fuzzer)
 target_link_options(fuzz_model PRIVATE -fsanitize=fuzzer)
 target_link_libraries(fuzz_model PRIVATE tinyforge)
+
+# Architecture JSON specs: cJSON parsing, the builder and the planner.
+add_executable(fuzz_arch ${CMAKE_SOURCE_DIR}/fuzz/fuzz_arch.c)
+target_compile_options(fuzz_arch PRIVATE -fsanitize=fuzzer)
+target_link_options(fuzz_arch PRIVATE -fsanitize=fuzzer)
+target_link_libraries(fuzz_arch PRIVATE tinyforge)

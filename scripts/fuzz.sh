@@ -31,7 +31,7 @@ mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model >"$BUILD/build.log" 2>&1 ||
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch >"$BUILD/build.log" 2>&1 ||
     { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
 [ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
 
@@ -87,3 +87,26 @@ if [ "$rc" -ne 0 ]; then
     exit 1
 fi
 echo "fuzz.sh: ok: ${execs:-?} runs in ${SECONDS_TO_RUN}s, coverage ${cov:-?}, corpus $corpus_n files, no crashes"
+
+# Second target: architecture JSON specs (builder and planner), seeded with ../shared/archs.
+ARCH_SECONDS=${FUZZ_ARCH_SECONDS:-30}
+ARCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-arch.XXXXXX")
+trap 'rm -rf "$CORPUS" "$ARCH_CORPUS"' EXIT
+for f in "$ROOT"/../shared/archs/*.json; do [ -f "$f" ] && cp "$f" "$ARCH_CORPUS/"; done
+echo '{"resolution": 32, "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2}, "blocks": [], "classifier": {"in_features": 8, "out_features": 4}}' >"$ARCH_CORPUS/tiny.json"
+ALOG="$BUILD/fuzz_arch.log"
+set +e
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+"$BUILD/fuzz_arch" "$ARCH_CORPUS" -max_total_time="$ARCH_SECONDS" -rss_limit_mb=2048 -max_len=65536 -timeout=25 \
+    -artifact_prefix="$ARTIFACTS/arch-" -print_final_stats=1 >"$ALOG" 2>&1
+rc=$?
+set -e
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$ALOG" | tail -n 1)
+cov=$(grep -E '^#[0-9]+.*cov: ' "$ALOG" | tail -n 1 | sed 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*/\1 edges, \2 features/')
+if [ "$rc" -ne 0 ]; then
+    grep -E 'ERROR: |runtime error:|SUMMARY: |Test unit written to' "$ALOG" | head -n 20 >&2
+    echo "fuzz.sh: arch specs FAILED (exit $rc) after ${execs:-?} runs; inputs in $ARTIFACTS/, log $ALOG" >&2
+    exit 1
+fi
+echo "fuzz.sh: arch specs ok: ${execs:-?} runs in ${ARCH_SECONDS}s, coverage ${cov:-?}, no crashes"

@@ -156,6 +156,22 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
     return TFG_OK;
 }
 
+tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *name, tfg_net_t *n, tfg_diag_t *d)
+{
+    tfg_net_init(n, name);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        const long off = at && at >= text && at <= text + len ? (long)(at - text) : -1;
+        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: malformed JSON near byte %ld", name, off);
+    }
+    jctx_t c = {name, d};
+    tfg_status_t st = cJSON_IsObject(root) ? build(&c, root, n) : jerr(&c, "top level", "not a JSON object");
+    cJSON_Delete(root);
+    if (st < 0) tfg_net_free(n);
+    return st;
+}
+
 tfg_status_t tfg_zoo_net_json(const char *path, tfg_net_t *n, tfg_diag_t *d)
 {
     FILE *f = fopen(path, "rb");
@@ -179,17 +195,7 @@ tfg_status_t tfg_zoo_net_json(const char *path, tfg_net_t *n, tfg_diag_t *d)
     }
     fclose(f);
     text[len] = 0;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        const long off = at && at >= text && at <= text + len ? (long)(at - text) : -1;
-        free(text);
-        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: malformed JSON near byte %ld", path, off);
-    }
+    tfg_status_t st = tfg_zoo_net_json_text(text, len, path, n, d);
     free(text);
-    jctx_t c = {path, d};
-    tfg_status_t st = cJSON_IsObject(root) ? build(&c, root, n) : jerr(&c, "top level", "not a JSON object");
-    cJSON_Delete(root);
-    if (st < 0) tfg_net_free(n);
     return st;
 }
