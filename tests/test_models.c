@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "exec/exec.h"
+#include "golden.h"
 #include "tfg_test.h"
 
 static char g_models[1024];
@@ -37,22 +38,6 @@ static const model_info_t MODELS[] = {
 };
 #define N_MODELS (sizeof MODELS / sizeof MODELS[0])
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static int load(const char *name, bool int8_io, tfg_model_t *m)
 {
@@ -68,35 +53,12 @@ static int load(const char *name, bool int8_io, tfg_model_t *m)
     return 0;
 }
 
-/* Golden inputs of a model: names like <model>.<tag>.input.bin. */
-static int list_inputs(const char *model, char tags[][32], int cap)
-{
-    char dir[2048];
-    snprintf(dir, sizeof dir, "%s/golden", g_models);
-    DIR *dp = opendir(dir);
-    if (!dp) return 0;
-    int n = 0;
-    struct dirent *e;
-    const size_t ml = strlen(model);
-    while ((e = readdir(dp)) && n < cap) {
-        const char *s = e->d_name;
-        const char *suffix = strstr(s, ".input.bin");
-        if (strncmp(s, model, ml) || s[ml] != '.' || !suffix) continue;
-        const size_t tl = (size_t)(suffix - (s + ml + 1));
-        if (tl == 0 || tl >= 32 || strchr(s + ml + 1, '.') != suffix) continue;
-        memcpy(tags[n], s + ml + 1, tl);
-        tags[n][tl] = 0;
-        n++;
-    }
-    closedir(dp);
-    return n;
-}
 
 static uint8_t *golden(const char *model, const char *tag, const char *kind, size_t *len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/golden/%s.%s.%s.bin", g_models, model, tag, kind);
-    return slurp(path, len);
+    return tt_slurp(path, len);
 }
 
 static uint8_t *run(const tfg_model_t *m, const uint8_t *in)
@@ -176,7 +138,7 @@ static void test_golden(void)
         TT_CHECK(load(name, false, &m) == 0);
         if (!tt_end()) continue;
         char tags[8][32];
-        const int n = list_inputs(name, tags, 8);
+        const int n = tt_golden_tags(g_models, name, tags, 8);
         tt_begin();
         TT_CHECK(n >= 2);
         tt_end();
@@ -228,7 +190,7 @@ static void layer_hook(void *vctx, int step)
     char path[4096];
     snprintf(path, sizeof path, "%s/op%03d_%s_t%d.bin", c->dir, op->model_index, tfg_op_name(op->type), t->model_index);
     size_t len;
-    uint8_t *want = slurp(path, &len);
+    uint8_t *want = tt_slurp(path, &len);
     if (!want) return;
     const uint8_t *have = tfg_model_tensor_ptr(c->m, c->arena, s->out);
     c->compared++;
@@ -385,7 +347,7 @@ static void test_arena(void)
             if (!tt_end()) TT_LOG("%s: arena %zu vs TFLM %lld\n", MODELS[k].name, m.plan.peak, (long long)MODELS[k].tflm_arena);
 
             char tags[8][32];
-            if (list_inputs(MODELS[k].name, tags, 8) < 1 || io == 1) {
+            if (tt_golden_tags(g_models, MODELS[k].name, tags, 8) < 1 || io == 1) {
                 tfg_model_free(&m);
                 continue;
             }

@@ -29,6 +29,8 @@
 
 #include "exec/exec.h"
 #include "ir/compare.h"
+#include "graph_builder.h"
+#include "golden.h"
 #include "tfg_test.h"
 #include "tflite/reader.h"
 #include "tflite/writer.h"
@@ -36,25 +38,7 @@
 static char g_models[1024];
 static const char *g_emit; /* directory to save written files in, or NULL */
 
-#define DIMS(...) (const int32_t[]){__VA_ARGS__}, (int)(sizeof((int32_t[]){__VA_ARGS__}) / sizeof(int32_t))
-#define IDS(...) (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int))
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static void emit(const char *name, const uint8_t *bytes, size_t len)
 {
@@ -138,28 +122,6 @@ static uint8_t *run(const tfg_model_t *m, const uint8_t *in)
 
 /* ---- 1. shared models --------------------------------------------------- */
 
-static int list_inputs(const char *model, char tags[][32], int cap)
-{
-    char dir[2048];
-    snprintf(dir, sizeof dir, "%s/golden", g_models);
-    DIR *dp = opendir(dir);
-    if (!dp) return 0;
-    int n = 0;
-    struct dirent *e;
-    const size_t ml = strlen(model);
-    while ((e = readdir(dp)) && n < cap) {
-        const char *s = e->d_name;
-        const char *suffix = strstr(s, ".input.bin");
-        if (strncmp(s, model, ml) || s[ml] != '.' || !suffix) continue;
-        const size_t tl = (size_t)(suffix - (s + ml + 1));
-        if (tl == 0 || tl >= 32 || strchr(s + ml + 1, '.') != suffix) continue;
-        memcpy(tags[n], s + ml + 1, tl);
-        tags[n][tl] = 0;
-        n++;
-    }
-    closedir(dp);
-    return n;
-}
 
 /* The model in `bytes` gives the golden outputs for every golden input. */
 static void check_golden(const char *model, const uint8_t *bytes, size_t len, const tfg_pass_opts_t *o,
@@ -173,15 +135,15 @@ static void check_golden(const char *model, const uint8_t *bytes, size_t len, co
         return;
     }
     char tags[16][32];
-    const int n = list_inputs(model, tags, 16);
+    const int n = tt_golden_tags(g_models, model, tags, 16);
     TT_CHECK(n > 0);
     for (int k = 0; k < n; k++) {
         char path[4096];
         size_t in_len = 0, want_len = 0;
         snprintf(path, sizeof path, "%s/golden/%s.%s.input.bin", g_models, model, tags[k]);
-        uint8_t *in = slurp(path, &in_len);
+        uint8_t *in = tt_slurp(path, &in_len);
         snprintf(path, sizeof path, "%s/golden/%s.%s.output.bin", g_models, model, tags[k]);
-        uint8_t *want = slurp(path, &want_len);
+        uint8_t *want = tt_slurp(path, &want_len);
         TT_CHECK(in && want && in_len == tfg_model_input_bytes(&m) && want_len == tfg_model_output_bytes(&m));
         if (in && want && in_len == tfg_model_input_bytes(&m) && want_len == tfg_model_output_bytes(&m)) {
             uint8_t *got = run(&m, in);
@@ -284,71 +246,8 @@ static void test_shared_models(void)
     }
 }
 
-/* ---- graph building (as tests/test_graph.c does) ------------------------ */
 
-enum { MAX_OPS = 64 };
-
-static void g_init(tfg_graph_t *g)
-{
-    memset(g, 0, sizeof *g);
-    g->path = malloc(6);
-    memcpy(g->path, "graph", 6);
-    g->ops = calloc(MAX_OPS, sizeof(tfg_op_t));
-    g->cap_ops = MAX_OPS;
-}
-
-static int add_tensor(tfg_graph_t *g, const char *name, tfg_dtype_t dt, const int32_t *dims, int rank)
-{
-    const int t = tfg_graph_add_tensor(g, name);
-    if (t < 0) abort();
-    tfg_tensor_t *x = &g->tensors[t];
-    x->dtype = dt;
-    x->rank = rank;
-    if (rank) memcpy(x->dims, dims, sizeof(int32_t) * (size_t)rank);
-    return t;
-}
-
-static void set_quant_n(tfg_graph_t *g, int t, int n, const float *scales, int32_t zp, int32_t qdim)
-{
-    tfg_tensor_t *x = &g->tensors[t];
-    x->n_q = n;
-    x->scale = malloc(sizeof(float) * (size_t)n);
-    x->zero_point = malloc(sizeof(int32_t) * (size_t)n);
-    for (int i = 0; i < n; i++) {
-        x->scale[i] = scales[i];
-        x->zero_point[i] = zp;
-    }
-    x->q_dim = qdim;
-}
-
-static void set_quant(tfg_graph_t *g, int t, float scale, int32_t zp)
-{
-    set_quant_n(g, t, 1, &scale, zp, 0);
-}
-
-static void set_data(tfg_graph_t *g, int t, const void *src)
-{
-    tfg_tensor_t *x = &g->tensors[t];
-    const size_t n = (size_t)tfg_tensor_bytes(x);
-    uint8_t *p = tfg_graph_alloc(g, n);
-    memcpy(p, src, n);
-    x->data = p;
-    x->data_bytes = n;
-}
-
-static int add_act(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, float scale, int32_t zp)
-{
-    const int t = add_tensor(g, name, TFG_DT_INT8, dims, rank);
-    set_quant(g, t, scale, zp);
-    return t;
-}
-
-static int add_const_i32(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int32_t *vals)
-{
-    const int t = add_tensor(g, name, TFG_DT_INT32, dims, rank);
-    set_data(g, t, vals);
-    return t;
-}
+/* ---- graph building: shared helpers in graph_builder.c, plus random weights */
 
 /* Random int8 weights with per-channel scales along qdim (zero point 0). */
 static int add_weights_pc(tfg_graph_t *g, tt_rng_t *r, const char *name, const int32_t *dims, int rank,
@@ -372,31 +271,6 @@ static int add_bias(tfg_graph_t *g, tt_rng_t *r, const char *name, int n)
     int32_t v[64];
     for (int i = 0; i < n; i++) v[i] = tt_int(r, -500, 500);
     return add_const_i32(g, name, DIMS(n), v);
-}
-
-static tfg_op_t *add_op(tfg_graph_t *g, tfg_op_type_t type, const int *in, int n_in, const int *out,
-                        int n_out)
-{
-    if (g->n_ops == MAX_OPS) abort();
-    tfg_op_t *op = &g->ops[g->n_ops];
-    memset(op, 0, sizeof *op);
-    op->type = type;
-    op->model_index = g->n_ops++;
-    op->n_in = n_in;
-    op->n_out = n_out;
-    memcpy(op->in, in, sizeof(int) * (size_t)n_in);
-    memcpy(op->out, out, sizeof(int) * (size_t)n_out);
-    op->sp.stride_h = op->sp.stride_w = op->sp.dil_h = op->sp.dil_w = 1;
-    op->sp.k_h = op->sp.k_w = op->sp.depth_mult = 1;
-    return op;
-}
-
-static void set_io(tfg_graph_t *g, const int *in, int n_in, const int *out, int n_out)
-{
-    memcpy(g->inputs, in, sizeof(int) * (size_t)n_in);
-    memcpy(g->outputs, out, sizeof(int) * (size_t)n_out);
-    g->n_inputs = n_in;
-    g->n_outputs = n_out;
 }
 
 /* ---- 2. hand-built graphs ----------------------------------------------- */

@@ -5,7 +5,7 @@ foreach(snippet kernels corpus graph writer)
   endif()
 endforeach()
 
-add_executable(test_models ${CMAKE_SOURCE_DIR}/tests/test_models.c)
+add_executable(test_models ${CMAKE_SOURCE_DIR}/tests/test_models.c ${CMAKE_SOURCE_DIR}/tests/golden.c)
 target_link_libraries(test_models PRIVATE tinyforge)
 target_include_directories(test_models PRIVATE ${CMAKE_SOURCE_DIR}/tests)
 target_compile_definitions(test_models PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
