@@ -25,3 +25,5 @@ target_link_libraries(test_zoo PRIVATE tinyforge)
 target_include_directories(test_zoo PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CJSON_INCLUDE_DIR})
 target_compile_definitions(test_zoo PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 add_test(NAME zoo COMMAND test_zoo)
+
+add_test(NAME codegen_host COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})

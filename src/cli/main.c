@@ -16,6 +16,7 @@ static void usage(FILE *f)
             "  info MODEL              per-layer table: op, shapes, MACs, parameters, live bytes\n"
             "  run MODEL -i IN -o OUT  run on the host (bit-exact with TFLite reference kernels)\n"
             "  plan MODEL [--json]     memory plan: arena size, lower bound, per-step live bytes\n"
+            "  compile MODEL -o DIR    generate plain C for a microcontroller (no interpreter)\n"
             "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
             "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
             "\n"
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "plan")) return cli_plan(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo")) return cli_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "zoo")) return cli_zoo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compile")) return cli_compile(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

@@ -1,0 +1,95 @@
+/* tinyforge compile: generate the C code of a model for a microcontroller. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "codegen/codegen.h"
+
+static const char COMPILE_HELP[] =
+    "usage: tinyforge compile MODEL -o DIR [--target T] [--name N]\n"
+    "\n"
+    "Generates plain C99 for MODEL: no interpreter, one kernel call per layer, every\n"
+    "constant (weights, folded biases, multipliers) as static const data in flash and one\n"
+    "arena of exactly the planned size. DIR receives N.c, N.h, N.mem.json (the memory\n"
+    "plan), tinyforge/ (runtime headers) and runtime/ (only the kernels the model uses).\n"
+    "Build with:  cc -std=c99 -O2 -I DIR DIR/N.c DIR/runtime/*.c\n"
+    "\n"
+    "  --target T  host (default), cortex-m0plus, cortex-m3, cortex-m4, cortex-m7,\n"
+    "              cortex-m33, cortex-m55, riscv32\n"
+    "  --name N    C symbol prefix (default: the model file name, made a C identifier)\n"
+    "\n"
+    "Model I/O is int8 as on an MCU: float QUANTIZE/DEQUANTIZE at the edges are dropped\n"
+    "(see N.h for the input and output scale and zero point).\n";
+
+/* The file name without directory and extension, made a C identifier. */
+static void default_name(const char *path, char *out, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t j = 0;
+    if (!((*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') || *base == '_')) out[j++] = 'm';
+    for (; *base && *base != '.' && j + 1 < n; base++)
+        out[j++] = ((*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') || (*base >= '0' && *base <= '9'))
+                       ? *base
+                       : '_';
+    out[j] = 0;
+}
+
+int cli_compile(int argc, char **argv)
+{
+    const char *model = NULL, *dir = NULL, *target = "host", *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(COMPILE_HELP, stdout);
+            return 0;
+        }
+        const bool has_value = i + 1 < argc;
+        if (!strcmp(argv[i], "-o") && has_value) dir = argv[++i];
+        else if (!strcmp(argv[i], "--target") && has_value) target = argv[++i];
+        else if (!strcmp(argv[i], "--name") && has_value) name = argv[++i];
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "tinyforge: unknown or incomplete option '%s'\n%s", argv[i], COMPILE_HELP);
+            return 2;
+        } else if (!model) model = argv[i];
+        else {
+            fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!model || !dir) {
+        fprintf(stderr, "tinyforge: compile needs MODEL and -o DIR\n%s", COMPILE_HELP);
+        return 2;
+    }
+    bool known = false;
+    for (int i = 0; tfg_codegen_targets[i]; i++) known |= !strcmp(tfg_codegen_targets[i], target);
+    if (!known) {
+        fprintf(stderr, "tinyforge: unknown target '%s' (run 'tinyforge compile --help' for the list)\n", target);
+        return 2;
+    }
+    char auto_name[128];
+    if (!name) {
+        default_name(model, auto_name, sizeof auto_name);
+        name = auto_name;
+    }
+    char command[2048];
+    size_t used = (size_t)snprintf(command, sizeof command, "tinyforge");
+    for (int i = 0; i < argc && used < sizeof command; i++)
+        used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[i]);
+    for (char *c = command; *c; c++)
+        if (*c == '*' && c[1] == '/') *c = '?'; /* keep the front-matter comment closed */
+
+    tfg_pass_opts_t o = {0};
+    o.int8_io = true;
+    tfg_model_t m;
+    if (cli_load(model, &o, &m)) return 1;
+    tfg_codegen_opts_t co = {name, target, command, model, m.graph.file, m.graph.file_len};
+    tfg_diag_t d = {{0}};
+    tfg_status_t st = tfg_codegen(&m, dir, &co, &d);
+    if (st < 0) fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+    else
+        printf("%s -> %s/%s.c: %d layers, arena %zu B, target %s\n", model, dir, name, m.prog.n_steps, m.plan.peak,
+               target);
+    tfg_model_free(&m);
+    return st < 0 ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+/* Code generator: a planned model -> plain C99 for a microcontroller.
+ *
+ * Output in DIR:
+ *   NAME.h          arena size, I/O sizes and quantization, NAME_run()
+ *   NAME.c          every constant (weights, folded biases, multipliers) as
+ *                   static const data, one parameter struct and one kernel
+ *                   call per layer, arena offsets as named constants
+ *   NAME.mem.json   the memory plan: arena, buffers, per-layer live bytes
+ *   tinyforge/      the runtime headers
+ *   runtime/        the runtime kernels this model uses, and no others
+ * Build with: cc -std=c99 -I DIR DIR/NAME.c DIR/runtime/ *.c
+ * There is no interpreter: NAME_run() is a straight sequence of calls whose
+ * parameters the host executor uses too, so both give identical bytes. */
+#ifndef TFG_CODEGEN_H
+#define TFG_CODEGEN_H
+
+#include "exec/exec.h"
+
+#define TFG_VERSION "0.1.0"
+
+typedef struct {
+    const char *name;    /* C identifier used as the symbol prefix */
+    const char *target;  /* host, cortex-m4, ... (recorded; selects kernel paths later) */
+    const char *command; /* the command line, for the front matter */
+    const char *model_path;
+    const uint8_t *model_bytes; /* for the model hash */
+    size_t model_len;
+} tfg_codegen_opts_t;
+
+tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o, tfg_diag_t *d);
+
+/* The targets `compile` accepts (NULL-terminated). */
+extern const char *const tfg_codegen_targets[];
+
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Generated code on the host: for every shared model, `tinyforge compile`,
+# build the output with gcc and clang under -std=c99 -Wall -Wextra -Werror
+# -pedantic, run it, and require the host executor's exact bytes (and, for
+# int8 models, the golden output bytes). The executor is the oracle: it is
+# itself checked against TFLite's golden data by the models_* tests.
+# usage: tests/codegen.sh path/to/tinyforge SOURCE_DIR
+set -u
+cli=$1; src=$2
+models="$src/../shared/models"
+[ -d "$models" ] || { echo "SKIP: shared models not found at $models"; exit 0; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+compilers="gcc"
+command -v clang >/dev/null && compilers="gcc clang"
+flags="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
+
+for m in "$models"/*.tflite; do
+  name=$(basename "$m" .tflite)
+  out="$tmp/$name"
+  if ! "$cli" compile "$m" -o "$out" --name model > "$tmp/compile.log" 2>&1; then
+    bad "$name: compile"; cat "$tmp/compile.log"; continue
+  fi
+  # Input: the golden input if it is int8 already, else the same number of
+  # bytes of it reinterpreted as int8 (any int8 input is valid).
+  in_bytes=$(sed -n 's/^#define model_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
+  head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
+  "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$name: executor run"; continue; }
+  for cc in $compilers; do
+    if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
+         "$out"/runtime/*.c -lm -o "$tmp/run_$cc" 2> "$tmp/cc.log"; then
+      bad "$name: $cc build"; head -20 "$tmp/cc.log"; continue
+    fi
+    ok
+    "$tmp/run_$cc" "$tmp/in.bin" "$tmp/got.bin"; rc=$?
+    if [ $rc -ne 0 ]; then bad "$name: $cc run exit $rc"; continue; fi
+    if cmp -s "$tmp/got.bin" "$tmp/want.bin"; then ok; else bad "$name: $cc output differs from the executor"; fi
+  done
+  # int8 models: the generated code also reproduces TFLite's golden output.
+  if [ "$(stat -c %s "$models/golden/$name.rand1.input.bin")" = "$in_bytes" ]; then
+    if cmp -s "$tmp/got.bin" "$models/golden/$name.rand1.output.bin"; then ok; else bad "$name: differs from golden"; fi
+  fi
+  # Only the kernels the model uses are shipped.
+  if grep -q tfg_mean_s8 "$out/model.c" || [ ! -e "$out/runtime/mean.c" ]; then ok; else bad "$name: unused mean.c shipped"; fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
