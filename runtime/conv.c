@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "tinyforge/dsp.h"
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
@@ -73,13 +74,44 @@ static inline int8_t requant_out(const tfg_conv_params_t *p, int32_t acc, int oc
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
 
+#ifdef TFG_HAVE_DSP
+/* Armv7E-M: the 2x4 block with SXTB16/SMLAD (see tinyforge/dsp.h). Each input
+ * word is split once and reused for four weight rows. Returns how many taps
+ * it did (a multiple of 4); the caller finishes the rest. */
+static inline int dot4_dsp(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, int k,
+                           int32_t acc[2][4])
+{
+    int32_t a[2][4] = {{0}};
+    int i = 0;
+    for (; i + 4 <= k; i += 4) {
+        const uint32_t x0 = tfg_ld4(c0 + i), x1 = tfg_ld4(c1 + i);
+        const int16x2_t x0e = __sxtb16(x0), x0o = __sxtb16(tfg_ror8(x0));
+        const int16x2_t x1e = __sxtb16(x1), x1o = __sxtb16(tfg_ror8(x1));
+        for (int j = 0; j < 4; j++) {
+            const uint32_t wv = tfg_ld4(w + j * k + i);
+            const int16x2_t we = __sxtb16(wv), wo = __sxtb16(tfg_ror8(wv));
+            a[0][j] = __smlad(x0o, wo, __smlad(x0e, we, a[0][j]));
+            a[1][j] = __smlad(x1o, wo, __smlad(x1e, we, a[1][j]));
+        }
+    }
+    for (int j = 0; j < 4; j++) acc[0][j] = a[0][j], acc[1][j] = a[1][j];
+    return i;
+}
+#endif
+
 /* acc[j][i] = dot(col_j, w_i) for two columns and four weight rows. */
 static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, int k,
                            int32_t acc[2][4])
 {
     const int8_t *restrict w0 = w, *restrict w1 = w + k, *restrict w2 = w + 2 * k, *restrict w3 = w + 3 * k;
     int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-    for (int i = 0; i < k; i++) {
+    int i = 0;
+#ifdef TFG_HAVE_DSP
+    i = dot4_dsp(c0, c1, w, k, acc);
+    a00 = acc[0][0], a01 = acc[0][1], a02 = acc[0][2], a03 = acc[0][3];
+    a10 = acc[1][0], a11 = acc[1][1], a12 = acc[1][2], a13 = acc[1][3];
+#endif
+    for (; i < k; i++) {
         const int32_t x0 = c0[i], x1 = c1[i];
         a00 += x0 * w0[i];
         a01 += x0 * w1[i];

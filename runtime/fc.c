@@ -5,6 +5,7 @@
  * batches > 1; for the usual batch of 1 this is one pass over the weights,
  * which is the memory-bound minimum.
  */
+#include "tinyforge/dsp.h"
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
@@ -17,7 +18,11 @@ void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out)
         const int8_t *w = p->weights;
         for (int o = 0; o < p->out_features; o++, w += k) {
             int32_t acc = 0;
-            for (int i = 0; i < k; i++) acc += x[i] * w[i];
+            int i = 0;
+#ifdef TFG_HAVE_DSP
+            for (; i + 4 <= k; i += 4) acc = tfg_dot4(tfg_ld4(x + i), tfg_ld4(w + i), acc);
+#endif
+            for (; i < k; i++) acc += x[i] * w[i];
             int32_t v = tfg_requant(acc + p->bias[o], p->mult[o], p->shift[o]) + p->out_zp;
             y[o] = (int8_t)tfg_clamp(v, p->act_min, p->act_max);
         }
