@@ -20,6 +20,7 @@ all: build
 
 deps:
 	@scripts/deps.sh
+	@scripts/deps-targets.sh
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -27,3 +27,8 @@ target_compile_definitions(test_zoo PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
 add_test(NAME zoo COMMAND test_zoo)
 
 add_test(NAME codegen_host COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+
+# Generated code on emulated MCUs (skips with a message when the cross
+# toolchains are absent; .ci/run installs them with scripts/deps-targets.sh).
+add_test(NAME mcu_qemu COMMAND ${CMAKE_SOURCE_DIR}/tests/mcu.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+add_test(NAME target_smoke COMMAND ${CMAKE_SOURCE_DIR}/scripts/target_smoke.sh)

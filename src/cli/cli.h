@@ -12,6 +12,7 @@ int cli_plan(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_zoo(int argc, char **argv);
 int cli_compile(int argc, char **argv);
+int cli_bench(int argc, char **argv);
 
 /* Shared model options; returns 1 if argv[i] was one (and consumed). */
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Cross-builds a `tinyforge bench` work directory for one target and runs it
+# under QEMU. Called by `tinyforge bench`; prints "key value" lines:
+#   built 1 / flash_text N / flash_rodata N / data N / bss N / stack N
+#   exit N / insn_count N / bitexact 0|1 / stack_high_water N
+# usage: scripts/bench_mcu_build.sh TARGET WORKDIR   (WORKDIR holds gen/ and bench_main.c)
+set -u
+target=$1; work=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+row=$(awk -F'\t' -v t="$target" '$1 == t' "$root/targets/boards.tsv")
+[ -n "$row" ] || { echo "error unknown target $target"; exit 2; }
+tc=$(echo "$row" | cut -f2); cflags=$(echo "$row" | cut -f3)
+case "$target" in riscv32) start="$root/targets/common/startup_riscv.S";; *) start="$root/targets/common/startup_cortexm.S";; esac
+command -v "$tc-gcc" >/dev/null || { echo "error $tc-gcc is not installed (scripts/deps-targets.sh)"; exit 2; }
+# shellcheck disable=SC2086
+if ! "$tc-gcc" $cflags -O2 -std=c99 -ffunction-sections -fdata-sections --specs=picolibc.specs -nostartfiles \
+      -I"$root/targets/common" -I"$work/gen" "$work/bench_main.c" "$work/gen/model.c" "$work"/gen/runtime/*.c \
+      "$root/targets/common/tfg_target.c" "$start" -L"$root/targets/common" -T"$root/targets/$target/link.ld" \
+      -Wl,--gc-sections -o "$work/fw.elf" > "$work/build.log" 2>&1; then
+  if grep -q "model does not fit the" "$work/build.log"; then
+    echo "error $(grep -o 'model does not fit the.*' "$work/build.log" | head -1)"
+  else
+    echo "error cross build failed:"; sed 's/^/  /' "$work/build.log" | head -20
+  fi
+  exit 1
+fi
+echo "built 1"
+"$tc-size" -A "$work/fw.elf" | awk '$1 == ".text" || $1 == ".rodata" || $1 == ".data" || $1 == ".bss" || $1 == ".stack" {
+  sub(/^\./, "", $1); print ($1 == "text" || $1 == "rodata" ? "flash_" $1 : $1), $2 }'
+# The model's own code: every function except the harness (main), the startup
+# and semihosting support (tfg_* from targets/common) and the C library.
+"$tc-nm" -S --radix=d "$work/fw.elf" | awk '
+  NF == 4 && tolower($3) == "t" {
+    n = $4
+    if (n == "main" || n ~ /^tfg_(puts|print_|exit|stack_high_water|c_start|reset_handler|exception_handler|fault|semihost|write)/ ||
+        n ~ /^(memcpy|memset|memmove|strlen|__aeabi_mem)/) next
+    s += $2
+  }
+  END { print "model_code", s + 0 }'
+out=$("$root/scripts/qemu_run.sh" "$target" "$work/fw.elf" --count --timeout 600 2>&1); rc=$?
+echo "$out" | sed -n 's/^insn_count: \([0-9]*\).*/insn_count \1/p; s/^bitexact \([01]\)$/bitexact \1/p; s/^stack_high_water \([0-9]*\)$/stack_high_water \1/p'
+echo "exit $rc"

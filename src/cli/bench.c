@@ -1,0 +1,237 @@
+/* tinyforge bench: generated code on a real core, under QEMU.
+ *
+ * Generates the model's C, writes a firmware main() that runs model_run()
+ * once between the instruction-count markers and compares the output with
+ * the host executor's bytes (embedded as a constant), cross-builds it
+ * against the target's budget linker script, runs it under QEMU with the
+ * counting plugin, and reports instructions, flash, SRAM and bit-exactness.
+ * The cross build and QEMU run are scripts/bench_mcu_build.sh, found next to
+ * this executable's source tree (or through TFG_ROOT). */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, readlink, popen */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "codegen/codegen.h"
+
+static const char BENCH_HELP[] =
+    "usage: tinyforge bench MODEL [--target T] [--json] [--keep DIR]\n"
+    "\n"
+    "Compiles MODEL to C (int8 I/O), cross-builds it with a firmware that runs one\n"
+    "inference between instruction-count markers, runs it under QEMU and reports:\n"
+    "instructions per inference (exact, counted by our TCG plugin), MACs per\n"
+    "instruction, flash (code and constants) and SRAM (arena, other data, stack\n"
+    "high-water) from the ELF, and whether the output bytes equal the host executor's.\n"
+    "The link uses the target MCU's real memory sizes: a model that does not fit\n"
+    "fails here. Targets: cortex-m0plus, cortex-m3, cortex-m4 (default), cortex-m7,\n"
+    "cortex-m33, cortex-m55, riscv32. Needs the cross toolchains and QEMU\n"
+    "(scripts/deps-targets.sh). --keep DIR keeps the firmware sources and ELF.\n";
+
+/* The repository root: TFG_ROOT, else two levels above this executable (build/tinyforge). */
+static int find_root(char *root, size_t n)
+{
+    const char *env = getenv("TFG_ROOT");
+    if (env) {
+        snprintf(root, n, "%s", env);
+        return 0;
+    }
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return -1;
+    exe[len] = 0;
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash) return -1;
+        *slash = 0;
+    }
+    snprintf(root, n, "%s", exe);
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/scripts/bench_mcu_build.sh", root);
+    return access(probe, X_OK) == 0 ? 0 : -1;
+}
+
+static void emit_bytes(FILE *f, const char *name, const uint8_t *v, size_t n)
+{
+    fprintf(f, "static const int8_t %s[%zu] = {", name, n ? n : 1);
+    for (size_t i = 0; i < n; i++) fprintf(f, "%s%d%s", i % 24 ? "" : "\n    ", (int8_t)v[i], i + 1 < n ? "," : "");
+    fprintf(f, "%s\n};\n", n ? "" : "0");
+}
+
+/* The firmware: one counted inference, then a byte comparison. */
+static int write_main(const char *path, const uint8_t *in, size_t n_in, const uint8_t *want, size_t n_out)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "/* tinyforge bench firmware: one counted inference, checked against the host executor. */\n"
+               "#include <string.h>\n#include \"model.h\"\n#include \"tfg_target.h\"\n\n");
+    emit_bytes(f, "input", in, n_in);
+    emit_bytes(f, "expected", want, n_out);
+    fprintf(f, "static int8_t output[model_OUTPUT_SIZE];\n"
+               "static union { uint32_t align; uint8_t bytes[model_ARENA_SIZE ? model_ARENA_SIZE : 1]; } arena;\n\n"
+               "int main(void)\n{\n"
+               "    TFG_COUNT_START();\n"
+               "    tfg_status_t st = model_run(input, output, arena.bytes);\n"
+               "    TFG_COUNT_STOP();\n"
+               "    const int exact = st == TFG_OK && memcmp(output, expected, sizeof output) == 0;\n"
+               "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
+               "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
+               "    tfg_puts(\"\\n\");\n    return exact ? 0 : 1;\n}\n");
+    return fclose(f);
+}
+
+typedef struct {
+    long built, text, rodata, data, bss, stack, model_code, exit, insns, bitexact, stack_hw;
+    char error[1100];
+} result_t;
+
+static void parse_result(FILE *p, result_t *r)
+{
+    char line[1024];
+    memset(r, 0, sizeof *r);
+    r->insns = r->bitexact = r->stack_hw = r->exit = -1;
+    while (fgets(line, sizeof line, p)) {
+        char key[64];
+        long v;
+        if (!strncmp(line, "error ", 6)) {
+            if (!r->error[0]) snprintf(r->error, sizeof r->error, "%s", line + 6);
+            r->error[strcspn(r->error, "\n")] = 0;
+            continue;
+        }
+        if (sscanf(line, "%63s %ld", key, &v) != 2) continue;
+        if (!strcmp(key, "built")) r->built = v;
+        else if (!strcmp(key, "flash_text")) r->text = v;
+        else if (!strcmp(key, "flash_rodata")) r->rodata = v;
+        else if (!strcmp(key, "data")) r->data = v;
+        else if (!strcmp(key, "bss")) r->bss = v;
+        else if (!strcmp(key, "stack")) r->stack = v;
+        else if (!strcmp(key, "model_code")) r->model_code = v;
+        else if (!strcmp(key, "exit")) r->exit = v;
+        else if (!strcmp(key, "insn_count")) r->insns = v;
+        else if (!strcmp(key, "bitexact")) r->bitexact = v;
+        else if (!strcmp(key, "stack_high_water")) r->stack_hw = v;
+    }
+}
+
+int cli_bench(int argc, char **argv)
+{
+    const char *model = NULL, *target = "cortex-m4", *keep = NULL;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(BENCH_HELP, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--target") && i + 1 < argc) target = argv[++i];
+        else if (!strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
+        else if (!strcmp(argv[i], "--json")) json = true;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "tinyforge: unknown or incomplete option '%s'\n%s", argv[i], BENCH_HELP);
+            return 2;
+        } else if (!model) model = argv[i];
+        else {
+            fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!model) {
+        fprintf(stderr, "tinyforge: bench needs a MODEL\n%s", BENCH_HELP);
+        return 2;
+    }
+    bool known = false;
+    for (int i = 1; tfg_codegen_targets[i]; i++) known |= !strcmp(tfg_codegen_targets[i], target);
+    if (!known) {
+        fprintf(stderr, "tinyforge: bench needs an MCU target, not '%s' (see --help)\n", target);
+        return 2;
+    }
+    char root[4096];
+    if (find_root(root, sizeof root) < 0) {
+        fprintf(stderr, "tinyforge: error: cannot find the tinyforge source tree (scripts/, targets/); set TFG_ROOT\n");
+        return 1;
+    }
+
+    tfg_pass_opts_t o = {0};
+    o.int8_io = true;
+    tfg_model_t m;
+    if (cli_load(model, &o, &m)) return 1;
+    /* Deterministic input (an LCG), and the executor's output for it. */
+    const size_t n_in = tfg_model_input_bytes(&m), n_out = tfg_model_output_bytes(&m);
+    uint8_t *in = malloc(n_in + 1), *want = malloc(n_out + 1), *arena = malloc(m.plan.peak + 1);
+    int rc = 1;
+    char work[4200] = "";
+    if (!in || !want || !arena) goto done;
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n_in; i++) in[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
+    tfg_model_set_inputs(&m, arena, in);
+    tfg_model_invoke(&m, arena);
+    tfg_model_get_outputs(&m, arena, want);
+
+    if (keep) snprintf(work, sizeof work, "%s", keep);
+    else {
+        snprintf(work, sizeof work, "%s/tfg-bench-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(work)) {
+            fprintf(stderr, "tinyforge: error: cannot create a temporary directory: %s\n", strerror(errno));
+            goto done;
+        }
+    }
+    char gen[4300], main_c[4300], cmd[9000];
+    snprintf(gen, sizeof gen, "%s/gen", work);
+    snprintf(main_c, sizeof main_c, "%s/bench_main.c", work);
+    tfg_codegen_opts_t co = {"model", target, "tinyforge bench", model, m.graph.file, m.graph.file_len};
+    tfg_diag_t d = {{0}};
+    if (tfg_codegen(&m, gen, &co, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        goto done;
+    }
+    if (write_main(main_c, in, n_in, want, n_out) != 0) {
+        fprintf(stderr, "tinyforge: error: cannot write %s\n", main_c);
+        goto done;
+    }
+    snprintf(cmd, sizeof cmd, "'%s/scripts/bench_mcu_build.sh' '%s' '%s'", root, target, work);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd);
+        goto done;
+    }
+    result_t r;
+    parse_result(p, &r);
+    pclose(p);
+    if (!r.built || r.error[0]) {
+        fprintf(stderr, "tinyforge: error: %s: %s\n", model, r.error[0] ? r.error : "cross build failed");
+        goto done;
+    }
+    int64_t macs = 0;
+    for (int k = 0; k < m.prog.n_steps; k++) macs += m.prog.steps[k].macs;
+    const long flash = r.text + r.rodata + r.data, sram = r.data + r.bss;
+    if (json) {
+        printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, \"macs_per_instruction\": %.4f, "
+               "\"flash_bytes\": %ld, \"code_bytes\": %ld, \"model_code_bytes\": %ld, \"rodata_bytes\": %ld, "
+               "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"stack_reserved_bytes\": %ld, \"stack_high_water_bytes\": %ld, "
+               "\"bitexact\": %s}\n",
+               model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0, flash, r.text,
+               r.model_code, r.rodata, sram, m.plan.peak, r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
+    } else {
+        printf("%s on %s (QEMU)\n", model, target);
+        printf("  instructions   %12ld per inference (%.3f MACs/instruction)\n", r.insns,
+               r.insns > 0 ? (double)macs / (double)r.insns : 0.0);
+        printf("  flash          %12ld B: code %ld (model kernels %ld), constants %ld, data %ld\n", flash, r.text,
+               r.model_code, r.rodata, r.data);
+        printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n", sram,
+               m.plan.peak, r.stack, r.stack_hw);
+        printf("  bit-exact      %s\n", r.bitexact == 1 ? "yes (output bytes equal the host executor's)" : "NO");
+    }
+    rc = r.bitexact == 1 && r.exit == 0 ? 0 : 1;
+done:
+    if (!keep && work[0]) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+        if (system(cmd) != 0) fprintf(stderr, "tinyforge: warning: could not remove %s\n", work);
+    }
+    free(in);
+    free(want);
+    free(arena);
+    tfg_model_free(&m);
+    return rc;
+}

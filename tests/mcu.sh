@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Generated code on emulated microcontrollers: every shared model whose plan
+# fits the board runs bit-exactly (output bytes equal the host executor's,
+# which the models_* tests tie to TFLite's golden data) on QEMU Cortex-M4 and
+# Cortex-M7; one small model runs on each other target. A model that exceeds
+# a board's real MCU budget must fail at link time with the budget message.
+# usage: tests/mcu.sh path/to/tinyforge SOURCE_DIR
+set -u
+cli=$1; src=$2
+models="$src/../shared/models"
+[ -d "$models" ] || { echo "SKIP: shared models not found at $models"; exit 0; }
+for t in arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc qemu-system-riscv32; do
+  command -v $t >/dev/null || { echo "SKIP: $t not installed (scripts/deps-targets.sh installs the MCU toolchains)"; exit 0; }
+done
+export TFG_ROOT="$src"
+pass=0; fail=0; skipped=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+run() { # target model
+  local target=$1 m=$2 out
+  out=$("$cli" bench "$m" --target "$target" --json 2>&1); local rc=$?
+  if [ $rc -eq 0 ] && echo "$out" | grep -q '"bitexact": true'; then
+    pass=$((pass+1)); echo "$target $(basename "$m" .tflite): $(echo "$out" | sed -n 's/.*"instructions": \([0-9]*\).*/\1/p') instructions, bit-exact"
+  elif echo "$out" | grep -q "model does not fit the"; then
+    skipped=$((skipped+1)); echo "$target $(basename "$m" .tflite): does not fit the board's budget (link refused, as it must)"
+  else
+    fail=$((fail+1)); echo "FAIL: $target $(basename "$m" .tflite)"; echo "$out" | head -10
+  fi
+}
+for m in "$models"/*.tflite; do
+  for target in cortex-m4 cortex-m7; do run $target "$m"; done
+done
+for target in cortex-m0plus cortex-m3 cortex-m33 cortex-m55 riscv32; do
+  run $target "$models/mlperf_kws_ref_model.tflite"
+done
+# The budget check itself: MCUNetV2's 1.4 MB arena cannot link for a 256 KB part.
+if "$cli" bench "$models/tinyengine_mcunetv2_large.tflite" --target cortex-m4 2>&1 | grep -q "model does not fit the STM32F412ZG budget"; then
+  pass=$((pass+1))
+else
+  fail=$((fail+1)); echo "FAIL: an over-budget model was not refused at link time"
+fi
+echo "($skipped model/board pairs over budget)"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
