@@ -43,11 +43,27 @@ static inline int32_t tfg_rshift_round(int32_t x, int e)
  *  - the high multiply adds 2^30 (ab >= 0) or 1 - 2^30 (ab < 0), then
  *    truncates toward zero. For ab < 0 the sum v is negative and
  *    trunc(v / 2^31) = (v + 2^31 - 1) >> 31 = (ab + 2^30) >> 31, the same
- *    expression as for ab >= 0: so it is one add and one arithmetic shift;
- *  - rounding half away from zero by 2^e (e > 0) is (t + 2^(e-1)) >> e for
- *    t >= 0 and (t + 2^(e-1) - 1) >> e for t < 0 (a tie then goes down).
+ *    expression as for ab >= 0: one add and one arithmetic shift. As
+ *    |ab| < 2^62 the result fits in 32 bits;
+ *  - the rounding right shift then runs in 32 bits (on a 32-bit core a
+ *    64-bit variable shift costs several instructions); tfg_requant picks
+ *    the form that suits the word size.
  * The kernel tests check this against the two-step form on edge values. */
-static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
+static inline int32_t tfg_requant32(int32_t x, int32_t mult, int32_t shift)
+{
+    const int left = shift > 0 ? shift : 0;
+    const int right = shift > 0 ? 0 : -shift;
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)mult;
+    const int32_t t = (int32_t)((ab + (INT64_C(1) << 30)) >> 31);
+    const int32_t mask = (int32_t)((UINT32_C(1) << right) - 1);
+    const int32_t threshold = (mask >> 1) + (t < 0 ? 1 : 0);
+    return (t >> right) + ((t & mask) > threshold ? 1 : 0);
+}
+
+/* The same on 64-bit hosts, where 64-bit arithmetic is native: rounding half
+ * away from zero by 2^e (e > 0) is (t + 2^(e-1)) >> e for t >= 0 and
+ * (t + 2^(e-1) - 1) >> e for t < 0 (a tie then goes down). */
+static inline int32_t tfg_requant64(int32_t x, int32_t mult, int32_t shift)
 {
     const int left = shift > 0 ? shift : 0;
     const int right = shift > 0 ? 0 : -shift;
@@ -55,6 +71,15 @@ static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
     const int64_t t = (ab + (INT64_C(1) << 30)) >> 31;
     const int64_t half = (INT64_C(1) << right) >> 1;
     return (int32_t)((t + half - (half > 0 && t < 0)) >> right);
+}
+
+static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+    return tfg_requant64(x, mult, shift);
+#else
+    return tfg_requant32(x, mult, shift);
+#endif
 }
 
 static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
