@@ -75,27 +75,33 @@ static inline int8_t requant_out(const tfg_conv_params_t *p, int32_t acc, int oc
 }
 
 #ifdef TFG_HAVE_DSP
-/* Armv7E-M: the 2x4 block with SXTB16/SMLAD (see tinyforge/dsp.h). Each input
- * word is split once and reused for four weight rows. Returns how many taps
- * it did (a multiple of 4); the caller finishes the rest. */
+/* Armv7E-M: the 2x4 block with SXTB16/SMLAD (see tinyforge/dsp.h), as two
+ * 2x2 passes: four accumulators, two split input words and the weight word
+ * fit the 13 usable registers, where eight accumulators would spill to the
+ * stack on every SMLAD. Returns how many taps it did (a multiple of 4); the
+ * caller finishes the rest. */
 static inline int dot4_dsp(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, int k,
                            int32_t acc[2][4])
 {
-    int32_t a[2][4] = {{0}};
-    int i = 0;
-    for (; i + 4 <= k; i += 4) {
-        const uint32_t x0 = tfg_ld4(c0 + i), x1 = tfg_ld4(c1 + i);
-        const int16x2_t x0e = __sxtb16(x0), x0o = __sxtb16(tfg_ror8(x0));
-        const int16x2_t x1e = __sxtb16(x1), x1o = __sxtb16(tfg_ror8(x1));
-        for (int j = 0; j < 4; j++) {
-            const uint32_t wv = tfg_ld4(w + j * k + i);
-            const int16x2_t we = __sxtb16(wv), wo = __sxtb16(tfg_ror8(wv));
-            a[0][j] = __smlad(x0o, wo, __smlad(x0e, we, a[0][j]));
-            a[1][j] = __smlad(x1o, wo, __smlad(x1e, we, a[1][j]));
+    const int k4 = k & ~3;
+    for (int j = 0; j < 4; j += 2) {
+        const int8_t *restrict wa = w + j * k, *restrict wb = wa + k;
+        int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+        for (int i = 0; i < k4; i += 4) {
+            const uint32_t x0 = tfg_ld4(c0 + i), x1 = tfg_ld4(c1 + i);
+            const int16x2_t x0e = __sxtb16(x0), x0o = tfg_sxtb16_ror8(x0);
+            const int16x2_t x1e = __sxtb16(x1), x1o = tfg_sxtb16_ror8(x1);
+            const uint32_t va = tfg_ld4(wa + i), vb = tfg_ld4(wb + i);
+            const int16x2_t ae = __sxtb16(va), ao = tfg_sxtb16_ror8(va);
+            const int16x2_t be = __sxtb16(vb), bo = tfg_sxtb16_ror8(vb);
+            a0 = __smlad(x0o, ao, __smlad(x0e, ae, a0));
+            a1 = __smlad(x1o, ao, __smlad(x1e, ae, a1));
+            b0 = __smlad(x0o, bo, __smlad(x0e, be, b0));
+            b1 = __smlad(x1o, bo, __smlad(x1e, be, b1));
         }
+        acc[0][j] = a0, acc[1][j] = a1, acc[0][j + 1] = b0, acc[1][j + 1] = b1;
     }
-    for (int j = 0; j < 4; j++) acc[0][j] = a[0][j], acc[1][j] = a[1][j];
-    return i;
+    return k4;
 }
 #endif
 

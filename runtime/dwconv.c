@@ -78,6 +78,11 @@ static size_t rows_scratch(const tfg_dwconv_params_t *p)
  * for four channels. Returns the channels done (a multiple of 4; 0 for a
  * border pixel, which the generic loops below handle). 64-bit hosts use the
  * generic loops, which their compilers vectorize better. */
+#if defined(__GNUC__)
+/* Out of line on purpose: inlined into dw_rows it inherits that loop's register
+ * pressure and spills its accumulators on every tap. */
+__attribute__((noinline))
+#endif
 static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int oy, int ox, int8_t *o)
 {
     const int kh = p->k_h, kw = p->k_w, c_n = p->in_c;
@@ -90,22 +95,33 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
     for (; c + 4 <= c_n; c += 4) {
         int32_t a0 = p->bias[c], a1 = p->bias[c + 1], a2 = p->bias[c + 2], a3 = p->bias[c + 3];
         const int8_t *xr = xbase + c, *w = p->weights + c;
-        for (int ky = 0; ky < kh; ky++, xr += row_step) {
-            const int8_t *x = xr;
-            for (int kx = 0; kx < kw; kx++, x += col_step, w += c_n) {
 #ifdef TFG_HAVE_DSP
-                const uint32_t xv = tfg_ld4(x), wv = tfg_ld4(w);
-                const int16x2_t xe = __sxtb16(xv), we = __sxtb16(wv);
-                const int16x2_t xo = __sxtb16(tfg_ror8(xv)), wo = __sxtb16(tfg_ror8(wv));
-                a0 = __smlabb(xe, we, a0);
-                a2 = __smlatt(xe, we, a2);
-                a1 = __smlabb(xo, wo, a1);
-                a3 = __smlatt(xo, wo, a3);
+#define DW_TAP(X, W)                                                                                        \
+    do {                                                                                                    \
+        const uint32_t xv = tfg_ld4(X), wv = tfg_ld4(W);                                                    \
+        const int16x2_t xe = __sxtb16(xv), we = __sxtb16(wv), xo = tfg_sxtb16_ror8(xv), wo = tfg_sxtb16_ror8(wv); \
+        a0 = __smlabb(xe, we, a0), a2 = __smlatt(xe, we, a2);                                               \
+        a1 = __smlabb(xo, wo, a1), a3 = __smlatt(xo, wo, a3);                                               \
+    } while (0)
 #else
-                a0 += x[0] * w[0], a1 += x[1] * w[1], a2 += x[2] * w[2], a3 += x[3] * w[3];
+#define DW_TAP(X, W)                                                                                        \
+    do {                                                                                                    \
+        const int8_t *x_ = (X), *w_ = (W);                                                                  \
+        a0 += x_[0] * w_[0], a1 += x_[1] * w_[1], a2 += x_[2] * w_[2], a3 += x_[3] * w_[3];                \
+    } while (0)
 #endif
+        for (int ky = 0; ky < kh; ky++, xr += row_step) {
+            if (kw == 3) { /* the common case, unrolled: no loop bookkeeping per tap */
+                DW_TAP(xr, w);
+                DW_TAP(xr + col_step, w + c_n);
+                DW_TAP(xr + 2 * col_step, w + 2 * c_n);
+                w += 3 * c_n;
+                continue;
             }
+            const int8_t *x = xr;
+            for (int kx = 0; kx < kw; kx++, x += col_step, w += c_n) DW_TAP(x, w);
         }
+#undef DW_TAP
         o[c] = (int8_t)tfg_clamp(tfg_requant(a0, p->mult[c], p->shift[c]) + out_zp, lo, hi);
         o[c + 1] = (int8_t)tfg_clamp(tfg_requant(a1, p->mult[c + 1], p->shift[c + 1]) + out_zp, lo, hi);
         o[c + 2] = (int8_t)tfg_clamp(tfg_requant(a2, p->mult[c + 2], p->shift[c + 2]) + out_zp, lo, hi);

@@ -23,14 +23,26 @@ static inline uint32_t tfg_ld4(const int8_t *p)
     return v;
 }
 
-/* The compiler folds this rotate into SXTB16's ROR #8 operand. */
 static inline uint32_t tfg_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+
+/* SXTB16 of x rotated right by 8 (bytes 1 and 3), as one instruction: GCC
+ * does not fold the rotate into SXTB16's operand by itself. */
+static inline int16x2_t tfg_sxtb16_ror8(uint32_t x)
+{
+#if defined(__GNUC__)
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+#else
+    return __sxtb16(tfg_ror8(x));
+#endif
+}
 
 /* acc + x0*w0 + x1*w1 + x2*w2 + x3*w3 for the four int8 lanes of x and w. */
 static inline int32_t tfg_dot4(uint32_t x, uint32_t w, int32_t acc)
 {
     acc = __smlad(__sxtb16(x), __sxtb16(w), acc);
-    return __smlad(__sxtb16(tfg_ror8(x)), __sxtb16(tfg_ror8(w)), acc);
+    return __smlad(tfg_sxtb16_ror8(x), tfg_sxtb16_ror8(w), acc);
 }
 #endif
 
