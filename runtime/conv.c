@@ -68,10 +68,18 @@ static const int8_t *column(const tfg_conv_params_t *p, const int8_t *in, int pi
     return buf;
 }
 
-static inline int8_t requant_out(const tfg_conv_params_t *p, int32_t acc, int oc)
+/* The output side of a layer, copied out of the parameter struct: int8 stores
+ * may alias the struct (int8_t is a character type), so reading through p
+ * would reload every field after every output byte. */
+typedef struct {
+    const int32_t *bias, *mult, *shift;
+    int32_t out_zp, lo, hi;
+} out_side_t;
+
+static inline int8_t requant_out(const out_side_t *q, int32_t acc, int oc)
 {
-    int32_t v = tfg_requant(acc, p->mult[oc], p->shift[oc]) + p->out_zp;
-    return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
+    const int32_t v = tfg_requant(acc + q->bias[oc], q->mult[oc], q->shift[oc]) + q->out_zp;
+    return (int8_t)tfg_clamp(v, q->lo, q->hi);
 }
 
 #ifdef TFG_HAVE_DSP
@@ -136,6 +144,7 @@ static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1,
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, int k,
                       int8_t *o0, int8_t *o1)
 {
+    const out_side_t q = {p->bias, p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
     const int oc_n = p->out_c;
     const int8_t *w = p->weights;
     int oc = 0;
@@ -143,8 +152,9 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
         int32_t acc[2][4];
         dot_2x4(c0, c1, w, k, acc);
         for (int j = 0; j < 4; j++) {
-            o0[oc + j] = requant_out(p, acc[0][j] + p->bias[oc + j], oc + j);
-            o1[oc + j] = requant_out(p, acc[1][j] + p->bias[oc + j], oc + j);
+            const int8_t r0 = requant_out(&q, acc[0][j], oc + j), r1 = requant_out(&q, acc[1][j], oc + j);
+            o0[oc + j] = r0;
+            o1[oc + j] = r1;
         }
     }
     for (; oc < oc_n; oc++, w += k) {
@@ -154,8 +164,8 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a0 += c0[i] * wv;
             a1 += c1[i] * wv;
         }
-        o0[oc] = requant_out(p, a0 + p->bias[oc], oc);
-        o1[oc] = requant_out(p, a1 + p->bias[oc], oc);
+        o0[oc] = requant_out(&q, a0, oc);
+        o1[oc] = requant_out(&q, a1, oc);
     }
 }
 

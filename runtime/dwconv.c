@@ -90,11 +90,14 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
     if (iy0 < 0 || ix0 < 0 || iy0 + (kh - 1) * p->dil_h >= p->in_h || ix0 + (kw - 1) * p->dil_w >= p->in_w) return 0;
     const size_t row_step = (size_t)p->dil_h * (size_t)p->in_w * (size_t)c_n, col_step = (size_t)p->dil_w * (size_t)c_n;
     const int8_t *const xbase = in + ((size_t)iy0 * (size_t)p->in_w + (size_t)ix0) * (size_t)c_n;
+    /* Locals: int8 stores may alias *p, which would force reloads after each. */
     const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const int32_t *const bias = p->bias, *const mult = p->mult, *const shift = p->shift;
+    const int8_t *const weights = p->weights;
     int c = 0;
     for (; c + 4 <= c_n; c += 4) {
-        int32_t a0 = p->bias[c], a1 = p->bias[c + 1], a2 = p->bias[c + 2], a3 = p->bias[c + 3];
-        const int8_t *xr = xbase + c, *w = p->weights + c;
+        int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+        const int8_t *xr = xbase + c, *w = weights + c;
 #ifdef TFG_HAVE_DSP
 #define DW_TAP(X, W)                                                                                        \
     do {                                                                                                    \
@@ -122,10 +125,10 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
             for (int kx = 0; kx < kw; kx++, x += col_step, w += c_n) DW_TAP(x, w);
         }
 #undef DW_TAP
-        o[c] = (int8_t)tfg_clamp(tfg_requant(a0, p->mult[c], p->shift[c]) + out_zp, lo, hi);
-        o[c + 1] = (int8_t)tfg_clamp(tfg_requant(a1, p->mult[c + 1], p->shift[c + 1]) + out_zp, lo, hi);
-        o[c + 2] = (int8_t)tfg_clamp(tfg_requant(a2, p->mult[c + 2], p->shift[c + 2]) + out_zp, lo, hi);
-        o[c + 3] = (int8_t)tfg_clamp(tfg_requant(a3, p->mult[c + 3], p->shift[c + 3]) + out_zp, lo, hi);
+        o[c] = (int8_t)tfg_clamp(tfg_requant(a0, mult[c], shift[c]) + out_zp, lo, hi);
+        o[c + 1] = (int8_t)tfg_clamp(tfg_requant(a1, mult[c + 1], shift[c + 1]) + out_zp, lo, hi);
+        o[c + 2] = (int8_t)tfg_clamp(tfg_requant(a2, mult[c + 2], shift[c + 2]) + out_zp, lo, hi);
+        o[c + 3] = (int8_t)tfg_clamp(tfg_requant(a3, mult[c + 3], shift[c + 3]) + out_zp, lo, hi);
     }
     return c;
 }
@@ -171,10 +174,9 @@ static void dw_rows(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out,
                     }
                 }
             }
-            for (int c = c0; c < oc_n; c++) {
-                const int32_t v = tfg_requant(acc[c], p->mult[c], p->shift[c]) + p->out_zp;
-                o[c] = (int8_t)tfg_clamp(v, p->act_min, p->act_max);
-            }
+            const int32_t *const mult = p->mult, *const shift = p->shift; /* no reloads after o[] stores */
+            const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+            for (int c = c0; c < oc_n; c++) o[c] = (int8_t)tfg_clamp(tfg_requant(acc[c], mult[c], shift[c]) + out_zp, lo, hi);
         }
         const int upto = flushable_until(p, next, oy);
         for (; next < upto; next++) memcpy(out + (size_t)next * rb, rows + (size_t)(next % ring) * rb, rb);
