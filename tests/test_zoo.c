@@ -439,6 +439,9 @@ static void test_bad_specs(void)
     expect_error(NULL, HEAD "\"blocks\": [" BLOCK("MBInvertedConvLayer", 16, 8) "]" TAIL,
                  "in_channels is 16 but the previous layer gives 8");
     expect_error(NULL, "{\"resolution\": 64, \"first_conv\": {", "malformed JSON near byte");
+    /* Found by the fuzzer: a number far outside int must be refused, not converted. */
+    expect_error(NULL, "{\"resolution\": 8.88889e+98, \"first_conv\": {}}", "'resolution' must be an integer in 1..65536");
+    expect_error(NULL, "{\"resolution\": 64.5, \"first_conv\": {}}", "'resolution' must be an integer in 1..65536");
     expect_error(NULL, "{\"resolution\": 1, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2}, "
                        "\"blocks\": []" TAIL, "resolution 1 is smaller than the network's total stride 2");
     expect_error("mbv2-w1.0-r16", NULL, "resolution 16 is smaller than the network's total stride 32");

@@ -33,8 +33,12 @@ static int jint(const cJSON *o, const char *key, int def, int *out)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     *out = def;
     if (!v || cJSON_IsNull(v)) return 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble) return -1;
-    *out = (int)v->valuedouble;
+    if (!cJSON_IsNumber(v)) return -1;
+    /* Range first: converting an out-of-range double to int is undefined
+     * (found by the fuzzer with 8.9e98). NaN fails both comparisons. */
+    const double x = v->valuedouble;
+    if (!(x >= -2147483648.0 && x <= 2147483647.0) || x != (double)(int)x) return -1;
+    *out = (int)x;
     return 1;
 }
 
