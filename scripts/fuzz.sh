@@ -15,6 +15,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/build-fuzz"
 SHARED="$ROOT/../shared/models"
 SECONDS_TO_RUN=${FUZZ_SECONDS:-60}
+# FUZZ_SEED fixes libFuzzer's random seed (CI sets it so a run is reproducible;
+# unset, every run explores differently).
+SEED_ARG=${FUZZ_SEED:+-seed=$FUZZ_SEED}
 JOBS=${FUZZ_JOBS:-1}
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
@@ -69,7 +72,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 "$BUILD/fuzz_model" "$CORPUS" \
     -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -max_len="$max_len" -timeout=25 \
-    -artifact_prefix="$ARTIFACTS/" -print_final_stats=1 $FORK >"$LOG" 2>&1
+    -artifact_prefix="$ARTIFACTS/" -print_final_stats=1 $FORK $SEED_ARG >"$LOG" 2>&1
 rc=$?
 set -e
 
@@ -99,7 +102,7 @@ set +e
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 "$BUILD/fuzz_arch" "$ARCH_CORPUS" -max_total_time="$ARCH_SECONDS" -rss_limit_mb=2048 -max_len=65536 -timeout=25 \
-    -artifact_prefix="$ARTIFACTS/arch-" -print_final_stats=1 >"$ALOG" 2>&1
+    -artifact_prefix="$ARTIFACTS/arch-" -print_final_stats=1 $SEED_ARG >"$ALOG" 2>&1
 rc=$?
 set -e
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$ALOG" | tail -n 1)
