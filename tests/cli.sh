@@ -15,7 +15,7 @@ check() { # name, then a command that must succeed
 status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
 
 check "top-level --help" status_is 0 "$cli" --help
-for c in info run plan demo zoo; do check "$c --help" status_is 0 "$cli" $c --help; done
+for c in info run plan demo zoo compile bench; do check "$c --help" status_is 0 "$cli" $c --help; done
 check "help mentions every command" bash -c "'$cli' --help | grep -q info && '$cli' --help | grep -q plan && '$cli' --help | grep -q run"
 check "no arguments -> 2" status_is 2 "$cli"
 check "unknown command -> 2" status_is 2 "$cli" frobnicate
@@ -50,6 +50,12 @@ check "zoo build + plan" bash -c "'$cli' zoo build resnet8-cifar -o '$tmp/r8.tfl
 check "zoo build unknown spec -> 1, nothing written" bash -c "! '$cli' zoo build vgg16 -o '$tmp/v.tflite' 2>'$tmp/e' && grep -q 'unknown model' '$tmp/e' && [ ! -e '$tmp/v.tflite' ]"
 check "zoo build without -o -> 2" status_is 2 "$cli" zoo build resnet8-cifar
 check "demo on a small spec" bash -c "'$cli' demo dscnn-kws | grep -q 'top-1 agrees'"
+
+# compile: refuses bad targets and names, writes nothing partial.
+check "compile unknown target -> 2" status_is 2 "$cli" compile "$m" -o "$tmp/c1" --target z80
+check "compile bad name -> 1" bash -c "! '$cli' compile '$m' -o '$tmp/c2' --name 9lives 2>'$tmp/e' && grep -q 'not a C identifier' '$tmp/e'"
+check "compile writes the model files" bash -c "'$cli' compile '$m' -o '$tmp/c3' --name pd >/dev/null && [ -s '$tmp/c3/pd.c' ] && [ -s '$tmp/c3/pd.h' ] && [ -s '$tmp/c3/pd.mem.json' ] && ! ls '$tmp/c3'/*.tmp 2>/dev/null"
+check "bench refuses the host target" status_is 2 "$cli" bench "$m" --target host
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
