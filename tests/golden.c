@@ -46,3 +46,15 @@ int tt_golden_tags(const char *models, const char *model, char tags[][32], int c
     closedir(dp);
     return n;
 }
+
+uint8_t *tt_run(const tfg_model_t *m, const uint8_t *in)
+{
+    uint8_t *arena = calloc(m->plan.peak + 1, 1), *out = malloc(tfg_model_output_bytes(m) + 1);
+    if (arena && out) {
+        tfg_model_set_inputs(m, arena, in);
+        tfg_model_invoke(m, arena);
+        tfg_model_get_outputs(m, arena, out);
+    }
+    free(arena);
+    return out;
+}

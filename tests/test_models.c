@@ -61,18 +61,6 @@ static uint8_t *golden(const char *model, const char *tag, const char *kind, siz
     return tt_slurp(path, len);
 }
 
-static uint8_t *run(const tfg_model_t *m, const uint8_t *in)
-{
-    uint8_t *arena = calloc(m->plan.peak + 1, 1), *out = malloc(tfg_model_output_bytes(m) + 1);
-    if (arena && out) {
-        tfg_model_set_inputs(m, arena, in);
-        tfg_model_invoke(m, arena);
-        tfg_model_get_outputs(m, arena, out);
-    }
-    free(arena);
-    return out;
-}
-
 static void report_diff(const char *what, const uint8_t *a, const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -107,7 +95,7 @@ static void check_int8_io(const char *name, const char *tag, const uint8_t *in, 
         fin += tfg_tensor_elems(t);
         qo += (size_t)tfg_tensor_bytes(t);
     }
-    uint8_t *qout = qin ? run(&q, qin) : NULL;
+    uint8_t *qout = qin ? tt_run(&q, qin) : NULL;
     float *fout = malloc(want_len + 4);
     size_t fo = 0, qoff = 0;
     for (int i = 0; qout && fout && i < q.graph.n_outputs; i++) {
@@ -152,7 +140,7 @@ static void test_golden(void)
             tt_begin();
             TT_CHECK(in && want && in_len == tfg_model_input_bytes(&m) && want_len == tfg_model_output_bytes(&m));
             if (tt_case_ok) {
-                uint8_t *out = run(&m, in);
+                uint8_t *out = tt_run(&m, in);
                 TT_CHECK(out && memcmp(out, want, want_len) == 0);
                 if (!tt_case_ok && out) {
                     char what[512];

@@ -108,18 +108,6 @@ static uint8_t *round_trip(const tfg_graph_t *g, const char *name, tfg_graph_t *
     return bytes;
 }
 
-static uint8_t *run(const tfg_model_t *m, const uint8_t *in)
-{
-    uint8_t *arena = calloc(m->plan.peak + 1, 1), *out = malloc(tfg_model_output_bytes(m) + 1);
-    if (arena && out) {
-        tfg_model_set_inputs(m, arena, in);
-        tfg_model_invoke(m, arena);
-        tfg_model_get_outputs(m, arena, out);
-    }
-    free(arena);
-    return out;
-}
-
 /* ---- 1. shared models --------------------------------------------------- */
 
 
@@ -146,7 +134,7 @@ static void check_golden(const char *model, const uint8_t *bytes, size_t len, co
         uint8_t *want = tt_slurp(path, &want_len);
         TT_CHECK(in && want && in_len == tfg_model_input_bytes(&m) && want_len == tfg_model_output_bytes(&m));
         if (in && want && in_len == tfg_model_input_bytes(&m) && want_len == tfg_model_output_bytes(&m)) {
-            uint8_t *got = run(&m, in);
+            uint8_t *got = tt_run(&m, in);
             const long i = got ? tt_first_diff(got, want, want_len) : 0;
             TT_CHECK(got && i < 0);
             if (i >= 0)
@@ -422,7 +410,7 @@ static void test_built(const char *name, void (*build)(tfg_graph_t *))
                 const float f = (float)tt_uniform(&r, -1.2, 1.2);
                 memcpy(in + i, &f, 4);
             }
-        uint8_t *oa = run(&ma, in), *ob = run(&mb, in);
+        uint8_t *oa = tt_run(&ma, in), *ob = tt_run(&mb, in);
         const long diff = oa && ob ? tt_first_diff(oa, ob, out_len) : 0;
         TT_CHECK(oa && ob && diff < 0);
         if (diff >= 0) TT_LOG("  %s: output byte %ld differs between the graph and its file\n", name, diff);

@@ -286,12 +286,16 @@ static void layer_comment(out_t *o, int k, const tfg_step_t *s)
         ins, outs, (long long)s->macs, o->m->plan.step_live[k]);
 }
 
-static tfg_status_t open_out(const char *dir, const char *file, out_t *o, tfg_diag_t *d, char *path, size_t n)
+/* Start DIR/NAME<suffix> (written as .tmp, renamed by close_out). */
+static tfg_status_t open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co, const char *dir, const char *suffix,
+                             out_t *o, char *path, size_t n, tfg_diag_t *d)
 {
-    snprintf(path, n, "%s/%s.tmp", dir, file);
+    memset(o, 0, sizeof *o);
+    o->n = co->name;
+    o->m = m;
+    snprintf(path, n, "%s/%s%s.tmp", dir, co->name, suffix);
     o->f = fopen(path, "w");
     if (!o->f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    o->err = 0;
     return TFG_OK;
 }
 
@@ -343,12 +347,9 @@ static int64_t constant_bytes(const tfg_model_t *m)
 
 static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d)
 {
-    char path[4096], file[256];
-    out_t o = {0};
-    o.n = co->name;
-    o.m = m;
-    snprintf(file, sizeof file, "%s.h", co->name);
-    tfg_status_t st = open_out(dir, file, &o, d, path, sizeof path);
+    char path[4096];
+    out_t o;
+    tfg_status_t st = open_out(m, co, dir, ".h", &o, path, sizeof path, d);
     if (st < 0) return st;
     const tfg_graph_t *g = &m->graph;
     const char *n = co->name;
@@ -395,12 +396,9 @@ static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tf
 
 static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d)
 {
-    char path[4096], file[256];
-    out_t o = {0};
-    o.n = co->name;
-    o.m = m;
-    snprintf(file, sizeof file, "%s.c", co->name);
-    tfg_status_t st = open_out(dir, file, &o, d, path, sizeof path);
+    char path[4096];
+    out_t o;
+    tfg_status_t st = open_out(m, co, dir, ".c", &o, path, sizeof path, d);
     if (st < 0) return st;
     const tfg_graph_t *g = &m->graph;
     const tfg_plan_t *p = &m->plan;
@@ -491,12 +489,9 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
 
 static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d)
 {
-    char path[4096], file[256];
-    out_t o = {0};
-    o.n = co->name;
-    o.m = m;
-    snprintf(file, sizeof file, "%s.mem.json", co->name);
-    tfg_status_t st = open_out(dir, file, &o, d, path, sizeof path);
+    char path[4096];
+    out_t o;
+    tfg_status_t st = open_out(m, co, dir, ".mem.json", &o, path, sizeof path, d);
     if (st < 0) return st;
     const tfg_plan_t *p = &m->plan;
     const tfg_graph_t *g = &m->graph;
