@@ -8,9 +8,23 @@
  *  - an im2col copy into scratch otherwise, where padded taps are filled
  *    with in_zp. Because the bias has -in_zp * sum(w) folded in, a padded
  *    tap then contributes exactly zero, as in TFLite where it is skipped.
- * Work is blocked as two output pixels by four output channels: each column
- * byte is loaded once for four weight rows and each weight byte once for two
- * pixels, and the eight dot products vectorize along K.
+ *
+ * Weights are packed offline (tfg_conv_pack_weights) for the block the
+ * kernel computes, two output pixels by two output channels: K is padded
+ * with zeros to K4 (a multiple of 4) and cut into 4-byte chunks, and the
+ * chunks of two channels alternate, so one pass over the pair's weights
+ * feeds four accumulators:
+ *
+ *     pair j:  [oc 2j, k 0..3] [oc 2j+1, k 0..3] [oc 2j, k 4..7] ...
+ *
+ * (an odd last channel is paired with a zero row). With the Armv7E-M DSP
+ * extension, the two pixels' columns are first widened to int16 in scratch,
+ * in the lane order SXTB16 gives a weight word: (k0, k2) then (k1, k3). A
+ * chunk of the 2x2 block is then one weight pair load, four SXTB16, two
+ * column loads and eight SMLADs: 16 MACs in about 15 instructions, with
+ * every operand in registers. The widening costs about one instruction per
+ * column byte, shared by all out_c channels. Output goes through the
+ * prepared requantization (tfg_rq_apply) when the compiler supplied it.
  */
 #include <string.h>
 
@@ -23,11 +37,36 @@ static int conv_is_pointwise(const tfg_conv_params_t *p)
     return p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0;
 }
 
+static size_t conv_k4(const tfg_conv_params_t *p)
+{
+    return ((size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c + 3) & ~(size_t)3;
+}
+
+size_t tfg_conv_packed_bytes(const tfg_conv_params_t *p)
+{
+    return (((size_t)p->out_c + 1) & ~(size_t)1) * conv_k4(p);
+}
+
+void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_t *dst)
+{
+    const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
+    const size_t oc_n = (size_t)p->out_c;
+    for (size_t j = 0; 2 * j < oc_n; j++)
+        for (size_t i = 0; i < k4; i += 4)
+            for (size_t r = 0; r < 2; r++)
+                for (size_t b = 0; b < 4; b++) {
+                    const size_t oc = 2 * j + r, kk = i + b;
+                    *dst++ = oc < oc_n && kk < k ? ohwi[oc * k + kk] : 0;
+                }
+}
+
+/* Scratch: two int16 columns (DSP), plus one int8 im2col column when the
+ * kernel is not pointwise. The size does not depend on the target, so one
+ * memory plan serves every core; the portable path uses 2 * K4 of it. */
 size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p)
 {
-    if (conv_is_pointwise(p)) return 0;
-    size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c;
-    return 2 * ((k + 3) & ~(size_t)3);
+    const size_t k4 = conv_k4(p);
+    return 4 * k4 + (conv_is_pointwise(p) ? 0 : k4);
 }
 
 /* Copy the receptive field of output pixel (oy, ox) into col. */
@@ -57,6 +96,8 @@ static void im2col_pixel(const tfg_conv_params_t *p, const int8_t *in, int oy, i
     }
 }
 
+/* The K bytes of output pixel pix's column: in place for pointwise kernels,
+ * else gathered into buf. */
 static const int8_t *column(const tfg_conv_params_t *p, const int8_t *in, int pix, int8_t *buf)
 {
     const int oy = pix / p->out_w, ox = pix % p->out_w;
@@ -73,121 +114,233 @@ static const int8_t *column(const tfg_conv_params_t *p, const int8_t *in, int pi
  * would reload every field after every output byte. */
 typedef struct {
     const int32_t *bias, *mult, *shift;
+    const tfg_rq_t *rq;
     int32_t out_zp, lo, hi;
 } out_side_t;
 
+static out_side_t out_side(const tfg_conv_params_t *p)
+{
+    const out_side_t q = {p->bias, p->mult, p->shift, p->rq, p->out_zp, p->act_min, p->act_max};
+    return q;
+}
+
+/* Channel oc's output byte for accumulator acc (bias included). */
 static inline int8_t requant_out(const out_side_t *q, int32_t acc, int oc)
 {
-    const int32_t v = tfg_requant(acc + q->bias[oc], q->mult[oc], q->shift[oc]) + q->out_zp;
+    const int32_t v = tfg_requant(acc, q->mult[oc], q->shift[oc]) + q->out_zp;
     return (int8_t)tfg_clamp(v, q->lo, q->hi);
 }
 
 #ifdef TFG_HAVE_DSP
-/* Armv7E-M: the 2x4 block with SXTB16/SMLAD (see tinyforge/dsp.h), as two
- * 2x2 passes: four accumulators, two split input words and the weight word
- * fit the 13 usable registers, where eight accumulators would spill to the
- * stack on every SMLAD. Returns how many taps it did (a multiple of 4); the
- * caller finishes the rest. */
-static inline int dot4_dsp(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, int k,
-                           int32_t acc[2][4])
+/* Widen the column's K4 bytes into lanes `slot` (0 or 1) of the interleaved
+ * int16 buffer: chunk i occupies words 4i..4i+3 = (px0 even, px0 odd, px1
+ * even, px1 odd). Bytes past K (pointwise columns end there) read as 0. */
+static void widen_column(const int8_t *col, size_t k, uint32_t *xq, int slot)
 {
-    const int k4 = k & ~3;
-    for (int j = 0; j < 4; j += 2) {
-        const int8_t *restrict wa = w + j * k, *restrict wb = wa + k;
-        int32_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-        for (int i = 0; i < k4; i += 4) {
-            const uint32_t x0 = tfg_ld4(c0 + i), x1 = tfg_ld4(c1 + i);
-            const int16x2_t x0e = __sxtb16(x0), x0o = tfg_sxtb16_ror8(x0);
-            const int16x2_t x1e = __sxtb16(x1), x1o = tfg_sxtb16_ror8(x1);
-            const uint32_t va = tfg_ld4(wa + i), vb = tfg_ld4(wb + i);
-            const int16x2_t ae = __sxtb16(va), ao = tfg_sxtb16_ror8(va);
-            const int16x2_t be = __sxtb16(vb), bo = tfg_sxtb16_ror8(vb);
-            a0 = __smlad(x0o, ao, __smlad(x0e, ae, a0));
-            a1 = __smlad(x1o, ao, __smlad(x1e, ae, a1));
-            b0 = __smlad(x0o, bo, __smlad(x0e, be, b0));
-            b1 = __smlad(x1o, bo, __smlad(x1e, be, b1));
+    const size_t full = k & ~(size_t)3;
+    uint32_t *d = xq + 2 * slot;
+    for (size_t i = 0; i < full; i += 4, d += 4) {
+        const uint32_t v = tfg_ld4(col + i);
+        d[0] = (uint32_t)__sxtb16(v);
+        d[1] = (uint32_t)tfg_sxtb16_ror8(v);
+    }
+    if (full < k) {
+        uint8_t last[4] = {0, 0, 0, 0};
+        memcpy(last, col + full, k - full);
+        const uint32_t v = tfg_ld4((const int8_t *)last);
+        d[0] = (uint32_t)__sxtb16(v);
+        d[1] = (uint32_t)tfg_sxtb16_ror8(v);
+    }
+}
+
+/* Output bytes of the 2x2 block: full int8 range needs only SSAT. */
+static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int32_t lo, int32_t hi)
+{
+    const int32_t v = __ssat(tfg_rq_apply(acc, q), 8);
+    return (int8_t)(full_range ? v : tfg_clamp(v, lo, hi));
+}
+
+/* The 2x2 block's dot products over `chunks` 4-byte chunks (x: the widened
+ * columns, w: the channel pair's packed weights). */
+#if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
+/* Hand-scheduled: 15 instructions per chunk with every operand in a register
+ * (13 of them), plus the loop test once per two chunks. GCC's own allocation
+ * of the same code spills an input word per chunk. Each chunk: one LDRD of
+ * the two channels' weight words, four SXTB16, then per column one LDRD of
+ * its two widened words and four SMLADs. Without optimization (debug
+ * builds keep a frame pointer and may lack the registers) the C below runs. */
+#define CHUNK_ASM                                                                                         \
+    "ldrd   %[wa], %[wc], [%[w]], #8\n\t"                                                                 \
+    "sxtb16 %[wb], %[wa]\n\t"                                                                            \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                                    \
+    "sxtb16 %[wd], %[wc]\n\t"                                                                            \
+    "sxtb16 %[wc], %[wc], ror #8\n\t"                                                                    \
+    "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                 \
+    "smlad  %[a00], %[xe], %[wb], %[a00]\n\t"                                                            \
+    "smlad  %[a00], %[xo], %[wa], %[a00]\n\t"                                                            \
+    "smlad  %[a01], %[xe], %[wd], %[a01]\n\t"                                                            \
+    "smlad  %[a01], %[xo], %[wc], %[a01]\n\t"                                                            \
+    "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                 \
+    "smlad  %[a10], %[xe], %[wb], %[a10]\n\t"                                                            \
+    "smlad  %[a10], %[xo], %[wa], %[a10]\n\t"                                                            \
+    "smlad  %[a11], %[xe], %[wd], %[a11]\n\t"                                                            \
+    "smlad  %[a11], %[xo], %[wc], %[a11]\n\t"
+
+static inline void dot_2x2(const uint32_t *x, const uint32_t *w, size_t chunks, int32_t a[4])
+{
+    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
+    uint32_t wa, wb, wc, wd, xe, xo;
+    if (chunks & 1)
+        __asm__ volatile(CHUNK_ASM
+                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
+                           [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd), [xe] "=&r"(xe), [xo] "=&r"(xo)
+                         :
+                         : "memory");
+    size_t n = chunks / 2;
+    if (n)
+        __asm__ volatile("1:\n\t" CHUNK_ASM CHUNK_ASM
+                         "subs   %[n], %[n], #1\n\t"
+                         "bne    1b\n\t"
+                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
+                           [n] "+r"(n), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd), [xe] "=&r"(xe),
+                           [xo] "=&r"(xo)
+                         :
+                         : "cc", "memory");
+    a[0] = a00, a[1] = a01, a[2] = a10, a[3] = a11;
+}
+#undef CHUNK_ASM
+#else
+static inline void dot_2x2(const uint32_t *x, const uint32_t *w, size_t chunks, int32_t a[4])
+{
+    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
+    for (size_t i = 0; i < chunks; i++, w += 2, x += 4) {
+        const uint32_t wa = w[0], wb = w[1];
+        const int16x2_t wae = __sxtb16(wa), wao = tfg_sxtb16_ror8(wa);
+        const int16x2_t wbe = __sxtb16(wb), wbo = tfg_sxtb16_ror8(wb);
+        a00 = __smlad((int16x2_t)x[1], wao, __smlad((int16x2_t)x[0], wae, a00));
+        a01 = __smlad((int16x2_t)x[1], wbo, __smlad((int16x2_t)x[0], wbe, a01));
+        a10 = __smlad((int16x2_t)x[3], wao, __smlad((int16x2_t)x[2], wae, a10));
+        a11 = __smlad((int16x2_t)x[3], wbo, __smlad((int16x2_t)x[2], wbe, a11));
+    }
+    a[0] = a00, a[1] = a01, a[2] = a10, a[3] = a11;
+}
+#endif
+
+/* Channels oc (and oc + 1 when `two`) of both pixels, without the prepared
+ * requantization: the general form, out of line to keep the fast loop's
+ * registers free. acc = {px0 oc, px0 oc+1, px1 oc, px1 oc+1}. */
+static void store_general(const tfg_conv_params_t *p, const int32_t acc[4], int oc, int two, int8_t *o0, int8_t *o1)
+{
+    const out_side_t q = out_side(p);
+    o0[oc] = requant_out(&q, acc[0], oc);
+    o1[oc] = requant_out(&q, acc[2], oc);
+    if (two) {
+        o0[oc + 1] = requant_out(&q, acc[1], oc + 1);
+        o1[oc + 1] = requant_out(&q, acc[3], oc + 1);
+    }
+}
+
+/* Both pixels against every channel pair. full_range is a constant in each
+ * inlined copy: the full int8 range needs only SSAT. */
+static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
+                                                                      size_t chunks, int8_t *o0, int8_t *o1,
+                                                                      const int full_range)
+{
+    const int oc_n = p->out_c;
+    const int32_t *bias = p->bias;
+    const tfg_rq_t *rq = p->rq;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    const uint32_t *w = (const uint32_t *)(const void *)p->weights;
+    for (int oc = 0; oc < oc_n; oc += 2, w += 2 * chunks) {
+        const int two = oc + 1 < oc_n;
+        int32_t a[4];
+        a[0] = a[2] = bias[oc];
+        a[1] = a[3] = two ? bias[oc + 1] : 0;
+        dot_2x2(xq, w, chunks, a);
+        if (!rq) {
+            store_general(p, a, oc, two, o0, o1);
+            continue;
         }
-        acc[0][j] = a0, acc[1][j] = a1, acc[0][j + 1] = b0, acc[1][j + 1] = b1;
+        const tfg_rq_t *q0 = &rq[oc];
+        const int8_t r00 = rq_out(a[0], q0, full_range, lo, hi), r10 = rq_out(a[2], q0, full_range, lo, hi);
+        o0[oc] = r00;
+        o1[oc] = r10;
+        if (two) {
+            const int8_t r01 = rq_out(a[1], q0 + 1, full_range, lo, hi), r11 = rq_out(a[3], q0 + 1, full_range, lo, hi);
+            o0[oc + 1] = r01;
+            o1[oc + 1] = r11;
+        }
     }
-    return k4;
-}
-#endif
-
-/* acc[j][i] = dot(col_j, w_i) for two columns and four weight rows. */
-static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, int k,
-                           int32_t acc[2][4])
-{
-    const int8_t *restrict w0 = w, *restrict w1 = w + k, *restrict w2 = w + 2 * k, *restrict w3 = w + 3 * k;
-    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-    int i = 0;
-#ifdef TFG_HAVE_DSP
-    i = dot4_dsp(c0, c1, w, k, acc);
-    a00 = acc[0][0], a01 = acc[0][1], a02 = acc[0][2], a03 = acc[0][3];
-    a10 = acc[1][0], a11 = acc[1][1], a12 = acc[1][2], a13 = acc[1][3];
-#endif
-    for (; i < k; i++) {
-        const int32_t x0 = c0[i], x1 = c1[i];
-        a00 += x0 * w0[i];
-        a01 += x0 * w1[i];
-        a02 += x0 * w2[i];
-        a03 += x0 * w3[i];
-        a10 += x1 * w0[i];
-        a11 += x1 * w1[i];
-        a12 += x1 * w2[i];
-        a13 += x1 * w3[i];
-    }
-    acc[0][0] = a00, acc[0][1] = a01, acc[0][2] = a02, acc[0][3] = a03;
-    acc[1][0] = a10, acc[1][1] = a11, acc[1][2] = a12, acc[1][3] = a13;
 }
 
-/* Two output pixels against every weight row: four rows at a time, then the rest. */
-static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, int k,
-                      int8_t *o0, int8_t *o1)
+static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1)
 {
-    const out_side_t q = {p->bias, p->mult, p->shift, p->out_zp, p->act_min, p->act_max};
+    if (p->act_min == -128 && p->act_max == 127) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 1);
+    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 0);
+}
+
+void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
+    const int n_pix = p->out_h * p->out_w;
+    const size_t oc_n = (size_t)p->out_c;
+    uint32_t *xq = (uint32_t *)scratch;
+    int8_t *tmp = (int8_t *)scratch + 4 * k4;
+    for (int pix = 0; pix < n_pix; pix += 2) {
+        /* An odd pixel count pairs the last pixel with itself. */
+        const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
+        widen_column(column(p, in, pix, tmp), k, xq, 0);
+        widen_column(column(p, in, pix1, tmp), k, xq, 1);
+        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
+    }
+}
+
+#else /* portable */
+
+/* acc[j][r] = dot(column j, channel 2*pair + r) over K bytes of packed weights. */
+static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
+                      size_t k4, int8_t *o0, int8_t *o1)
+{
+    const out_side_t q = out_side(p);
     const int oc_n = p->out_c;
     const int8_t *w = p->weights;
-    int oc = 0;
-    for (; oc + 4 <= oc_n; oc += 4, w += 4 * k) {
-        int32_t acc[2][4];
-        dot_2x4(c0, c1, w, k, acc);
-        for (int j = 0; j < 4; j++) {
-            const int8_t r0 = requant_out(&q, acc[0][j], oc + j), r1 = requant_out(&q, acc[1][j], oc + j);
-            o0[oc + j] = r0;
-            o1[oc + j] = r1;
+    const size_t full = k & ~(size_t)3;
+    for (int oc = 0; oc < oc_n; oc += 2, w += 2 * k4) {
+        const int32_t ba = q.bias[oc], bb = oc + 1 < oc_n ? q.bias[oc + 1] : 0;
+        int32_t a00 = ba, a01 = bb, a10 = ba, a11 = bb;
+        const int8_t *restrict wc = w;
+        size_t i = 0;
+        for (; i < full; i += 4, wc += 8)
+            for (int b = 0; b < 4; b++) {
+                const int32_t x0 = c0[i + b], x1 = c1[i + b], wa = wc[b], wb = wc[4 + b];
+                a00 += x0 * wa, a01 += x0 * wb, a10 += x1 * wa, a11 += x1 * wb;
+            }
+        for (int b = 0; i < k; i++, b++) {
+            const int32_t x0 = c0[i], x1 = c1[i], wa = wc[b], wb = wc[4 + b];
+            a00 += x0 * wa, a01 += x0 * wb, a10 += x1 * wa, a11 += x1 * wb;
         }
-    }
-    for (; oc < oc_n; oc++, w += k) {
-        int32_t a0 = 0, a1 = 0;
-        for (int i = 0; i < k; i++) {
-            const int32_t wv = w[i];
-            a0 += c0[i] * wv;
-            a1 += c1[i] * wv;
+        const int8_t r00 = requant_out(&q, a00, oc), r10 = requant_out(&q, a10, oc);
+        o0[oc] = r00;
+        o1[oc] = r10;
+        if (oc + 1 < oc_n) {
+            const int8_t r01 = requant_out(&q, a01, oc + 1), r11 = requant_out(&q, a11, oc + 1);
+            o0[oc + 1] = r01;
+            o1[oc + 1] = r11;
         }
-        o0[oc] = requant_out(&q, a0, oc);
-        o1[oc] = requant_out(&q, a1, oc);
     }
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
-    const int k = p->k_h * p->k_w * p->in_c;
+    const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
     const int n_pix = p->out_h * p->out_w;
-    const int oc_n = p->out_c;
-    int8_t *buf0 = (int8_t *)scratch;
-    int8_t *buf1 = buf0 ? buf0 + ((k + 3) & ~3) : NULL;
-
-    int pix = 0;
-    for (; pix + 1 < n_pix; pix += 2) {
-        const int8_t *c0 = column(p, in, pix, buf0);
-        const int8_t *c1 = column(p, in, pix + 1, buf1);
-        int8_t *o0 = out + (size_t)pix * (size_t)oc_n;
-        conv_pair(p, c0, c1, k, o0, o0 + oc_n);
-    }
-    if (pix < n_pix) {
-        /* Odd pixel count: pair the last pixel with itself. */
-        const int8_t *c0 = column(p, in, pix, buf0);
-        int8_t *o0 = out + (size_t)pix * (size_t)oc_n;
-        conv_pair(p, c0, c0, k, o0, o0);
+    const size_t oc_n = (size_t)p->out_c;
+    int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
+    for (int pix = 0; pix < n_pix; pix += 2) {
+        /* An odd pixel count pairs the last pixel with itself. */
+        const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
+        const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
+        conv_pair(p, c0, c1, k, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
     }
 }
+#endif

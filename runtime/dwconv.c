@@ -192,69 +192,264 @@ static void plane_dims(const tfg_dwconv_params_t *p, int *ph, int *pw)
     *pw = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dil_w + 1;
 }
 
+/* The plane plus 4 bytes of slack (the DSP loops read whole words and may
+ * run up to 3 bytes past a row's last tap, into weights of zero), then the
+ * channel's weights: int32 taps (portable) or int16 pairs per 4-tap chunk
+ * (DSP). Target-independent, so one plan serves every core. */
+static size_t plane_bytes(int ph, int pw) { return ((size_t)ph * (size_t)pw + 4 + 3) & ~(size_t)3; }
+
 static size_t plane_scratch(const tfg_dwconv_params_t *p)
 {
     int ph, pw;
     plane_dims(p, &ph, &pw);
-    size_t plane = ((size_t)ph * (size_t)pw + 3) & ~(size_t)3;
-    return plane + sizeof(int32_t) * (size_t)p->k_h * (size_t)p->k_w;
+    const size_t pairs = 2 * (((size_t)p->k_w + 3) / 4), taps = (size_t)p->k_w > pairs ? (size_t)p->k_w : pairs;
+    return plane_bytes(ph, pw) + sizeof(int32_t) * (size_t)p->k_h * taps;
 }
 
+/* Pad cells (rows and columns outside the image) hold in_zp for every
+ * channel; only the image part changes from channel to channel. */
+static void fill_plane_border(const tfg_dwconv_params_t *p, int8_t *plane, int ph, int pw)
+{
+    memset(plane, p->in_zp, plane_bytes(ph, pw));
+}
+
+/* Copy input channel c into the plane's image cells. */
 static void gather_plane(const tfg_dwconv_params_t *p, const int8_t *in, int c, int8_t *plane, int ph, int pw)
 {
     const size_t cs = (size_t)p->in_c;
-    for (int y = 0; y < ph; y++) {
-        int8_t *row = plane + (size_t)y * (size_t)pw;
-        const int iy = y - p->pad_top;
-        if (iy < 0 || iy >= p->in_h) {
-            memset(row, p->in_zp, (size_t)pw);
-            continue;
+    const int y_end = ph - p->pad_top < p->in_h ? ph - p->pad_top : p->in_h;
+    const int x_end = pw - p->pad_left < p->in_w ? pw - p->pad_left : p->in_w;
+    for (int iy = 0; iy < y_end; iy++) {
+        int8_t *restrict row = plane + (size_t)(iy + p->pad_top) * (size_t)pw + p->pad_left;
+        const int8_t *restrict src = in + (size_t)iy * (size_t)p->in_w * cs + (size_t)c;
+        int ix = 0;
+        for (; ix + 4 <= x_end; ix += 4, src += 4 * cs) {
+            const int8_t v0 = src[0], v1 = src[cs], v2 = src[2 * cs], v3 = src[3 * cs];
+            row[ix] = v0, row[ix + 1] = v1, row[ix + 2] = v2, row[ix + 3] = v3;
         }
-        const int8_t *src = in + (size_t)iy * (size_t)p->in_w * cs + (size_t)c;
-        for (int x = 0; x < pw; x++) {
-            const int ix = x - p->pad_left;
-            row[x] = (ix < 0 || ix >= p->in_w) ? (int8_t)p->in_zp : src[(size_t)ix * cs];
+        for (; ix < x_end; ix++, src += cs) row[ix] = *src;
+    }
+}
+
+/* Output channel oc's requantization, unpacked once per plane. */
+typedef struct {
+    int32_t bias, mult, shift, out_zp, lo, hi;
+    tfg_rq_t rq;
+    int fast; /* rq applies */
+} dw_out_t;
+
+static dw_out_t dw_out(const tfg_dwconv_params_t *p, int oc)
+{
+    dw_out_t q = {p->bias[oc], p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max, {0, 0, 0}, 0};
+    if (p->rq) q.rq = p->rq[oc], q.fast = 1;
+    return q;
+}
+
+static inline int8_t dw_requant(const dw_out_t *q, int32_t a)
+{
+#ifdef TFG_HAVE_DSP
+    if (q->fast) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(a, &q->rq), 8), q->lo, q->hi);
+#endif
+    return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
+}
+
+/* Portable (and dilated) form: one output at a time, taps from wk. */
+static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk, const dw_out_t *q,
+                       int8_t *o, size_t o_step)
+{
+    const int kh = p->k_h, kw = p->k_w;
+    const size_t row_step = (size_t)pw * (size_t)p->dil_h;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        const int8_t *base = plane + (size_t)oy * (size_t)p->stride_h * (size_t)pw;
+        for (int ox = 0; ox < p->out_w; ox++, o += o_step) {
+            const int8_t *r = base + (size_t)ox * (size_t)p->stride_w;
+            int32_t a = q->bias;
+            const int32_t *w = wk;
+            for (int ky = 0; ky < kh; ky++, r += row_step, w += kw)
+                for (int kx = 0; kx < kw; kx++) a += r[kx * p->dil_w] * w[kx];
+            *o = dw_requant(q, a);
         }
     }
 }
 
-static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk, int oc,
-                       int8_t *out)
+#ifdef TFG_HAVE_DSP
+/* Two int8 taps as the int16 pair (lo, hi) that SMLAD and SMLAxy read. */
+static inline int32_t pair16(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffff)); }
+
+/* The requantization of one output in the DSP loops: prepared form, SSAT,
+ * and the activation clamp only when the range is narrower than int8's
+ * (`clamp` is a constant in each specialised copy). */
+static inline __attribute__((always_inline)) int8_t dw_out_fast(int32_t a, const tfg_rq_t *rq, int clamp, int32_t lo,
+                                                                 int32_t hi)
 {
-    const int out_c = p->in_c * p->depth_mult;
-    const int32_t bias = p->bias[oc], mult = p->mult[oc], shift = p->shift[oc];
-    const int kh = p->k_h, kw = p->k_w;
-    const size_t row_step = (size_t)pw * (size_t)p->dil_h;
-    int8_t *o = out + oc;
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int8_t *base = plane + (size_t)oy * (size_t)p->stride_h * (size_t)pw;
-        for (int ox = 0; ox < p->out_w; ox++) {
-            const int8_t *r = base + (size_t)ox * (size_t)p->stride_w;
-            int32_t a = bias;
-            const int32_t *w = wk;
-            for (int ky = 0; ky < kh; ky++, r += row_step, w += kw)
-                for (int kx = 0; kx < kw; kx++) a += r[kx * p->dil_w] * w[kx];
-            const int32_t v = tfg_requant(a, mult, shift) + p->out_zp;
-            *o = (int8_t)tfg_clamp(v, p->act_min, p->act_max);
-            o += out_c;
+    const int32_t v = __ssat(tfg_rq_apply(a, rq), 8);
+    return (int8_t)(clamp ? tfg_clamp(v, lo, hi) : v);
+}
+
+/* 3x3, dilation 1, stride 1 or 2, two outputs per step. One word load gives
+ * taps x0..x3 of a row; SXTB16 splits it into (x0, x2) and (x1, x3), and the
+ * weights are paired to match: w02 = (w0, w2) per row, and the middle taps
+ * of rows 0 and 1 share one register (w1 of row 2 has its own). Stride 1:
+ *   out0 += x0 w0 + x2 w2 (SMLAD) + x1 w1 (SMLABB)
+ *   out1 += x1 w0 + x3 w2 (SMLAD) + x2 w1 (SMLATB)
+ * Stride 2 (out1 reads x2..x4; x4 is one byte load):
+ *   out1 += x2 w0 (SMLATB) + x3 w1 (SMLATB) + x4 w2 (SMLABT).
+ * s and clamp are constants in each specialised copy below. */
+static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv_params_t *p, const int8_t *plane,
+                                                                 int pw, const int32_t *w, int32_t bias,
+                                                                 const tfg_rq_t *rq, int8_t *o, size_t o_step,
+                                                                 const int s, const int clamp)
+{
+    const int32_t w02_0 = w[0], w02_1 = w[1], w02_2 = w[2], w1_01 = w[3], w1_2 = w[4];
+    const int out_w = p->out_w, out_h = p->out_h;
+    const size_t row_step = (size_t)p->stride_h * (size_t)pw;
+    const tfg_rq_t q = *rq;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    for (int oy = 0; oy < out_h; oy++) {
+        const int8_t *r0 = plane + (size_t)oy * row_step;
+        int ox = 0;
+        for (; ox + 2 <= out_w; ox += 2, r0 += 2 * s) {
+            const int8_t *r1 = r0 + pw, *r2 = r1 + pw;
+            const uint32_t v0 = tfg_ld4(r0), v1 = tfg_ld4(r1), v2 = tfg_ld4(r2);
+            const int16x2_t e0 = __sxtb16(v0), d0 = tfg_sxtb16_ror8(v0);
+            const int16x2_t e1 = __sxtb16(v1), d1 = tfg_sxtb16_ror8(v1);
+            const int16x2_t e2 = __sxtb16(v2), d2 = tfg_sxtb16_ror8(v2);
+            int32_t a = __smlad(e0, w02_0, bias);
+            a = __smlabb(d0, w1_01, a);
+            a = __smlad(e1, w02_1, a);
+            a = __smlabt(d1, w1_01, a);
+            a = __smlad(e2, w02_2, a);
+            a = __smlabb(d2, w1_2, a);
+            int32_t b;
+            if (s == 1) {
+                b = __smlad(d0, w02_0, bias);
+                b = __smlatb(e0, w1_01, b);
+                b = __smlad(d1, w02_1, b);
+                b = __smlatt(e1, w1_01, b);
+                b = __smlad(d2, w02_2, b);
+                b = __smlatb(e2, w1_2, b);
+            } else {
+                b = __smlatb(e0, w02_0, bias);
+                b = __smlatb(d0, w1_01, b);
+                b = __smlabt(r0[4], w02_0, b);
+                b = __smlatb(e1, w02_1, b);
+                b = __smlatt(d1, w1_01, b);
+                b = __smlabt(r1[4], w02_1, b);
+                b = __smlatb(e2, w02_2, b);
+                b = __smlatb(d2, w1_2, b);
+                b = __smlabt(r2[4], w02_2, b);
+            }
+            o[0] = dw_out_fast(a, &q, clamp, lo, hi);
+            o[o_step] = dw_out_fast(b, &q, clamp, lo, hi);
+            o += 2 * o_step;
+        }
+        if (ox < out_w) {
+            const int8_t *r1 = r0 + pw, *r2 = r1 + pw;
+            const uint32_t v0 = tfg_ld4(r0), v1 = tfg_ld4(r1), v2 = tfg_ld4(r2);
+            int32_t a = __smlad(__sxtb16(v0), w02_0, bias);
+            a = __smlabb(tfg_sxtb16_ror8(v0), w1_01, a);
+            a = __smlad(__sxtb16(v1), w02_1, a);
+            a = __smlabt(tfg_sxtb16_ror8(v1), w1_01, a);
+            a = __smlad(__sxtb16(v2), w02_2, a);
+            a = __smlabb(tfg_sxtb16_ror8(v2), w1_2, a);
+            *o = dw_out_fast(a, &q, clamp, lo, hi);
+            o += o_step;
         }
     }
 }
+
+/* Out of line and specialised: inlined into the channel loop, these would
+ * share its register pressure and spill on every tap. */
+typedef void plane3x3_fn(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *w, int32_t bias,
+                         const tfg_rq_t *rq, int8_t *o, size_t o_step);
+#define PLANE3X3_COPY(NAME, S, CLAMP)                                                                             \
+    static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,         \
+                                               const int32_t *w, int32_t bias, const tfg_rq_t *rq, int8_t *o,      \
+                                               size_t o_step)                                                     \
+    {                                                                                                             \
+        plane3x3_body(p, plane, pw, w, bias, rq, o, o_step, S, CLAMP);                                            \
+    }
+PLANE3X3_COPY(plane3x3_s1, 1, 0)
+PLANE3X3_COPY(plane3x3_s1_clamp, 1, 1)
+PLANE3X3_COPY(plane3x3_s2, 2, 0)
+PLANE3X3_COPY(plane3x3_s2_clamp, 2, 1)
+#undef PLANE3X3_COPY
+
+/* The 3x3 taps of one output channel (stride w_step apart) paired for plane3x3_body. */
+static void pair_3x3(const int8_t *w, size_t w_step, int32_t out[5])
+{
+    out[0] = pair16(w[0], w[2 * w_step]);
+    out[1] = pair16(w[3 * w_step], w[5 * w_step]);
+    out[2] = pair16(w[6 * w_step], w[8 * w_step]);
+    out[3] = pair16(w[1 * w_step], w[4 * w_step]);
+    out[4] = w[7 * w_step];
+}
+
+/* Any kernel size, dilation 1, any stride: one output at a time, each row
+ * in 4-tap chunks (one word load, two SXTB16, two SMLADs against the
+ * chunk's weight pairs (w0, w2), (w1, w3); taps past the row are zero). */
+static void plane_any_dsp(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int8_t *w, size_t w_step,
+                          int32_t *wk, const dw_out_t *q, int8_t *o, size_t o_step)
+{
+    const int kh = p->k_h, kw = p->k_w, chunks = (kw + 3) / 4;
+    for (int ky = 0; ky < kh; ky++)
+        for (int c = 0; c < chunks; c++) {
+            int32_t t[4];
+            for (int b = 0; b < 4; b++) {
+                const int kx = 4 * c + b;
+                t[b] = kx < kw ? w[(size_t)(ky * kw + kx) * w_step] : 0;
+            }
+            wk[2 * (ky * chunks + c)] = pair16(t[0], t[2]);
+            wk[2 * (ky * chunks + c) + 1] = pair16(t[1], t[3]);
+        }
+    for (int oy = 0; oy < p->out_h; oy++) {
+        const int8_t *base = plane + (size_t)oy * (size_t)p->stride_h * (size_t)pw;
+        for (int ox = 0; ox < p->out_w; ox++, o += o_step) {
+            const int8_t *r = base + (size_t)ox * (size_t)p->stride_w;
+            int32_t a = q->bias;
+            const int32_t *wp = wk;
+            for (int ky = 0; ky < kh; ky++, r += pw)
+                for (int c = 0; c < chunks; c++, wp += 2) {
+                    const uint32_t v = tfg_ld4(r + 4 * c);
+                    a = __smlad(__sxtb16(v), wp[0], a);
+                    a = __smlad(tfg_sxtb16_ror8(v), wp[1], a);
+                }
+            *o = dw_requant(q, a);
+        }
+    }
+}
+#endif
 
 static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     int ph, pw;
     plane_dims(p, &ph, &pw);
     int8_t *plane = (int8_t *)scratch;
-    int32_t *wk = (int32_t *)(void *)(plane + (((size_t)ph * (size_t)pw + 3) & ~(size_t)3));
+    int32_t *wk = (int32_t *)(void *)(plane + plane_bytes(ph, pw));
     const int out_c = p->in_c * p->depth_mult;
     const int taps = p->k_h * p->k_w;
+    fill_plane_border(p, plane, ph, pw);
     for (int c = 0; c < p->in_c; c++) {
         gather_plane(p, in, c, plane, ph, pw);
         for (int m = 0; m < p->depth_mult; m++) {
             const int oc = c * p->depth_mult + m;
+            const dw_out_t q = dw_out(p, oc);
+#ifdef TFG_HAVE_DSP
+            if (p->dil_h == 1 && p->dil_w == 1) {
+                if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2 && q.fast) {
+                    int32_t w5[5];
+                    pair_3x3(p->weights + oc, (size_t)out_c, w5);
+                    const int clamp = p->act_min > -128 || p->act_max < 127;
+                    plane3x3_fn *const f = p->stride_w == 1 ? (clamp ? plane3x3_s1_clamp : plane3x3_s1)
+                                                            : (clamp ? plane3x3_s2_clamp : plane3x3_s2);
+                    f(p, plane, pw, w5, q.bias, &q.rq, out + oc, (size_t)out_c);
+                } else
+                    plane_any_dsp(p, plane, pw, p->weights + oc, (size_t)out_c, wk, &q, out + oc, (size_t)out_c);
+                continue;
+            }
+#endif
             for (int t = 0; t < taps; t++) wk[t] = p->weights[(size_t)t * (size_t)out_c + (size_t)oc];
-            conv_plane(p, plane, pw, wk, oc, out);
+            conv_plane(p, plane, pw, wk, &q, out + oc, (size_t)out_c);
         }
     }
 }

@@ -3,9 +3,10 @@
 # under QEMU. Called by `tinyforge bench`; prints "key value" lines:
 #   built 1 / flash_text N / flash_rodata N / data N / bss N / stack N
 #   exit N / insn_count N / bitexact 0|1 / stack_high_water N
-# usage: scripts/bench_mcu_build.sh TARGET WORKDIR   (WORKDIR holds gen/ and bench_main.c)
+#   region I N  (with "layers": every count region, 1-based)
+# usage: scripts/bench_mcu_build.sh TARGET WORKDIR [layers]   (WORKDIR holds gen/ and bench_main.c)
 set -u
-target=$1; work=$2
+target=$1; work=$2; mode=${3:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
 row=$(awk -F'\t' -v t="$target" '$1 == t' "$root/targets/boards.tsv")
 [ -n "$row" ] || { echo "error unknown target $target"; exit 2; }
@@ -37,6 +38,8 @@ echo "built 1"
     s += $2
   }
   END { print "model_code", s + 0 }'
-out=$("$root/scripts/qemu_run.sh" "$target" "$work/fw.elf" --count --timeout 600 2>&1); rc=$?
+count=--count; [ "$mode" = layers ] && count=--verbose-count
+out=$("$root/scripts/qemu_run.sh" "$target" "$work/fw.elf" $count --timeout 600 2>&1); rc=$?
+echo "$out" | sed -n 's/^insn_count_region: \([0-9]*\) \([0-9]*\)$/region \1 \2/p'
 echo "$out" | sed -n 's/^insn_count: \([0-9]*\).*/insn_count \1/p; s/^bitexact \([01]\)$/bitexact \1/p; s/^stack_high_water \([0-9]*\)$/stack_high_water \1/p'
 echo "exit $rc"

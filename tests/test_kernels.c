@@ -272,6 +272,41 @@ static void test_requant_helpers(void)
     }
     tt_end();
 
+    /* The prepared form (tfg_rq_make/tfg_rq_apply) against the reference plus
+     * out_zp, on ties and on random values within its |x| < 2^30 contract. */
+    tt_begin();
+    {
+        tt_rng_t r = {2002};
+        int covered = 0;
+        for (int i = 0; i < 200000; i++) {
+            int32_t mult = tt_chance(&r, 25) ? (1 << 30) : tt_int(&r, 1 << 30, INT32_MAX);
+            if (tt_chance(&r, 2)) mult = 0;
+            const int32_t shift = tt_int(&r, -24, 1), zp = tt_int(&r, -128, 127);
+            const int32_t lim = (1 << 30) - 1;
+            int32_t x = tt_chance(&r, 30) ? tt_int(&r, -lim, lim) : tt_int(&r, -70000, 70000);
+            if (tt_chance(&r, 20) && shift < 0) {
+                /* With mult = 2^30 the high multiply halves x exactly (x even),
+                 * so x = odd * 2^e makes the final rounding an exact tie. */
+                const int64_t v = (int64_t)(2 * tt_int(&r, -100, 100) + 1) << -shift;
+                if (v > -lim && v < lim) x = (int32_t)v, mult = 1 << 30;
+            }
+            tfg_rq_t q;
+            if (!tfg_rq_make(mult, shift, zp, &q)) {
+                TT_CHECK(shift > -1 || shift < -22);
+                continue;
+            }
+            covered++;
+            const int32_t got = tfg_rq_apply(x, &q), want = nr_mbqm(x, mult, shift) + zp;
+            if (got != want) {
+                TT_LOG("tfg_rq_apply(%d; %d, %d, zp %d) = %d, want %d\n", x, mult, shift, zp, got, want);
+                TT_CHECK(got == want);
+                break;
+            }
+        }
+        TT_CHECK(covered > 150000);
+    }
+    tt_end();
+
     /* Random sweep of tfg_requant over the shifts kernels actually use. */
     tt_begin();
     {
@@ -293,6 +328,31 @@ static void test_requant_helpers(void)
         }
     }
     tt_end();
+}
+
+/* The compiler's prepared requantization for n channels (weight row oc at
+ * w + oc * w_stride, element j at j * j_stride), or NULL where it would not
+ * apply: the rule of src/exec/lower.c, restated. */
+static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp, const int32_t *fbias,
+                                     const int8_t *w, int taps, int n, int w_stride, int j_stride)
+{
+    tfg_rq_t *rq = xmalloc(sizeof(tfg_rq_t) * (size_t)n);
+    for (int oc = 0; oc < n; oc++) {
+        int64_t abs_sum = 0;
+        for (int j = 0; j < taps; j++) abs_sum += abs(w[(size_t)oc * w_stride + (size_t)j * j_stride]);
+        if (llabs((long long)fbias[oc]) + 128 * abs_sum >= (INT64_C(1) << 30) ||
+            !tfg_rq_make(mult[oc], shift[oc], out_zp, &rq[oc])) {
+            free(rq);
+            return NULL;
+        }
+    }
+    return rq;
+}
+
+static tfg_rq_t *prepared_rq(const int32_t *mult, const int32_t *shift, int32_t out_zp, const int32_t *fbias,
+                             const int8_t *w, int taps, int n)
+{
+    return prepared_rq_strided(mult, shift, out_zp, fbias, w, taps, n, taps, 1);
 }
 
 /* ---- CONV_2D ------------------------------------------------------------ */
@@ -422,7 +482,12 @@ static void test_conv_case(tt_rng_t *r, int case_no)
     };
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
-    p.weights = misaligned_copy(r, w, w_n, &w_block);
+    /* The kernel reads weights packed by the compiler (aligned, as the contract says). */
+    w_block = xmalloc(tfg_conv_packed_bytes(&p));
+    tfg_conv_pack_weights(&p, w, w_block);
+    p.weights = w_block;
+    tfg_rq_t *rq = prepared_rq(mult, shift, q.out_zp, fbias, w, taps, q.out_c);
+    p.rq = rq;
     void *scratch = new_scratch(tfg_conv_s8_scratch_size(&p));
     int8_t *got = tt_guarded_alloc(out_n, 0x33);
     tt_begin();
@@ -436,7 +501,7 @@ static void test_conv_case(tt_rng_t *r, int case_no)
                shift[0]);
     tt_end();
     tt_guarded_free(got);
-    free(scratch), free(in_block), free(w_block);
+    free(scratch), free(in_block), free(w_block), free(rq);
     free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
 }
 

@@ -234,8 +234,10 @@ static void test_peaks(void)
         tt_begin();
         size_t scratch;
         const size_t peak = peak_of(P[i].spec, false, &scratch);
-        TT_CHECK(peak == (size_t)(P[i].kib * 1024));
-        printf("  %-16s peak %8zu B = %6.1f KiB (analytic %.1f KiB), scratch at the peak %zu B\n", P[i].spec, peak,
+        /* The activations are exactly the analytic figure; the convolution at
+         * the peak adds its int16 column scratch (runtime/conv.c), tiny here. */
+        TT_CHECK(peak == (size_t)(P[i].kib * 1024) + scratch && scratch < 1024);
+        printf("  %-16s peak %8zu B = %6.1f KiB (analytic %.1f KiB + %zu B kernel scratch)\n", P[i].spec, peak,
                peak / 1024.0, P[i].kib, scratch);
         tt_end();
     }

@@ -82,6 +82,50 @@ static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
 #endif
 }
 
+/* ---- prepared requantization (the DSP kernels' output stage) -------------
+ *
+ * tfg_requant(x, mult, shift) + out_zp in five Armv7E-M instructions, for
+ * the common case of a pure right shift e = -shift in [1, 22], mult >= 0 and
+ * |x| < 2^30 (the compiler checks all three per channel; see
+ * docs/numerics.md). Why it is the same number:
+ *  - t = (x*mult + 2^30) >> 31 (see tfg_requant32) equals
+ *    (2x*mult + 2^31) >> 32, which is SMMULR(2x, mult); 2x fits int32;
+ *  - rounding t by 2^e half away from zero is (t + h + s) >> e with
+ *    h = 2^(e-1) and s = -1 for t < 0, else 0. t < 0 implies x < 0, and
+ *    x < 0 with t = 0 gives the same result either way (h - 1 < 2^e), so
+ *    s = x >> 31 (= 2x >> 31) works;
+ *  - out_zp * 2^e added before the shift comes out as + out_zp exactly.
+ * So with add = h + (out_zp << e): out = (SMMLAR(2x, mult, add) + (2x >> 31)) >> e,
+ * where SMMLAR(a, b, c) = (c*2^32 + a*b + 2^31) >> 32. Every intermediate
+ * fits int32 for e <= 22. The kernel tests check this against tfg_requant. */
+typedef struct {
+    int32_t mult, add, shift;
+} tfg_rq_t;
+
+/* Prepares q for (mult, shift, out_zp); returns 0 when the case is not covered. */
+static inline int tfg_rq_make(int32_t mult, int32_t shift, int32_t out_zp, tfg_rq_t *q)
+{
+    if (mult < 0 || shift > -1 || shift < -22 || out_zp < -128 || out_zp > 127) return 0;
+    const int e = -shift;
+    q->mult = mult;
+    q->add = (INT32_C(1) << (e - 1)) + (int32_t)((uint32_t)out_zp << e);
+    q->shift = e;
+    return 1;
+}
+
+/* tfg_requant(x, mult, shift) + out_zp for |x| < 2^30, q from tfg_rq_make. */
+static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q)
+{
+    const int32_t x2 = x + x;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+    int32_t v;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(x2), "r"(q->mult), "r"(q->add));
+#else
+    const int32_t v = (int32_t)((((int64_t)q->add * 4294967296) + (int64_t)x2 * q->mult + INT64_C(0x80000000)) >> 32);
+#endif
+    return (v + (x2 >> 31)) >> q->shift;
+}
+
 static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : (v > hi ? hi : v);

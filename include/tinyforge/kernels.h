@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tinyforge/fixedpoint.h"
 #include "tinyforge/status.h"
 
 #define TFG_MAX_DIMS 6
@@ -36,11 +37,18 @@ typedef struct {
     int32_t pad_top, pad_left; /* bottom/right padding follows from out_h/out_w */
     int32_t in_zp;             /* value that padded taps read */
     int32_t out_zp, act_min, act_max;
-    const int8_t *weights;  /* [out_c][k_h][k_w][in_c] (TFLite OHWI) */
+    const int8_t *weights;  /* packed by tfg_conv_pack_weights; 4-byte aligned */
     const int32_t *bias;    /* [out_c], zero point folded in */
     const int32_t *mult;    /* [out_c] */
     const int32_t *shift;   /* [out_c] */
+    const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL */
 } tfg_conv_params_t;
+
+/* Weight layout of the kernel: TFLite's OHWI rows (K = k_h*k_w*in_c bytes
+ * each) regrouped in channel pairs and 4-byte chunks (see conv.c). The
+ * compiler packs once, offline. */
+size_t tfg_conv_packed_bytes(const tfg_conv_params_t *p);
+void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_t *dst);
 
 size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p);
 /* `in` and `out` must not overlap. */
@@ -70,6 +78,7 @@ typedef struct {
     const int32_t *bias;  /* [out_c], zero point folded in */
     const int32_t *mult;  /* [out_c] */
     const int32_t *shift; /* [out_c] */
+    const tfg_rq_t *rq;   /* [out_c] prepared requantization (tfg_rq_make), or NULL */
 } tfg_dwconv_params_t;
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
@@ -86,6 +95,7 @@ typedef struct {
     const int32_t *bias;    /* [out_features], zero point folded in */
     const int32_t *mult;    /* [out_features] (per-tensor models repeat one value) */
     const int32_t *shift;   /* [out_features] */
+    const tfg_rq_t *rq;     /* [out_features] prepared requantization (tfg_rq_make), or NULL */
 } tfg_fc_params_t;
 
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);

@@ -19,7 +19,7 @@
 #include "codegen/codegen.h"
 
 static const char BENCH_HELP[] =
-    "usage: tinyforge bench MODEL [--target T] [--json] [--keep DIR]\n"
+    "usage: tinyforge bench MODEL [--target T] [--layers] [--json] [--keep DIR]\n"
     "\n"
     "Compiles MODEL to C (int8 I/O), cross-builds it with a firmware that runs one\n"
     "inference between instruction-count markers, runs it under QEMU and reports:\n"
@@ -29,7 +29,10 @@ static const char BENCH_HELP[] =
     "The link uses the target MCU's real memory sizes: a model that does not fit\n"
     "fails here. Targets: cortex-m0plus, cortex-m3, cortex-m4 (default), cortex-m7,\n"
     "cortex-m33, cortex-m55, riscv32. Needs the cross toolchains and QEMU\n"
-    "(scripts/deps-targets.sh). --keep DIR keeps the firmware sources and ELF.\n";
+    "(scripts/deps-targets.sh). --keep DIR keeps the firmware sources and ELF.\n"
+    "--layers also counts every layer on its own (a second, hooked inference whose\n"
+    "hook stops and restarts the count) and prints a per-layer table: op, shapes,\n"
+    "MACs, instructions, MACs/instruction; in JSON a \"layers\" array.\n";
 
 /* The repository root: TFG_ROOT, else two levels above this executable (build/tinyforge). */
 static int find_root(char *root, size_t n)
@@ -61,8 +64,10 @@ static void emit_bytes(FILE *f, const char *name, const uint8_t *v, size_t n)
     fprintf(f, "%s\n};\n", n ? "" : "0");
 }
 
-/* The firmware: one counted inference, then a byte comparison. */
-static int write_main(const char *path, const uint8_t *in, size_t n_in, const uint8_t *want, size_t n_out)
+/* The firmware: one counted inference, then a byte comparison. With layers,
+ * a second inference through model_run_hooked() whose hook closes one count
+ * region per layer: region 1 is the whole inference, region 2 + k layer k. */
+static int write_main(const char *path, const uint8_t *in, size_t n_in, const uint8_t *want, size_t n_out, bool layers)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -71,20 +76,32 @@ static int write_main(const char *path, const uint8_t *in, size_t n_in, const ui
     emit_bytes(f, "input", in, n_in);
     emit_bytes(f, "expected", want, n_out);
     fprintf(f, "static int8_t output[model_OUTPUT_SIZE];\n"
-               "static union { uint32_t align; uint8_t bytes[model_ARENA_SIZE ? model_ARENA_SIZE : 1]; } arena;\n\n"
-               "int main(void)\n{\n"
+               "static union { uint32_t align; uint8_t bytes[model_ARENA_SIZE ? model_ARENA_SIZE : 1]; } arena;\n\n");
+    if (layers)
+        fprintf(f, "static void count_layer(void *ctx, int layer, const char *name, const int8_t *data, size_t bytes)\n{\n"
+                   "    (void)ctx; (void)layer; (void)name; (void)data; (void)bytes;\n"
+                   "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
+    fprintf(f, "int main(void)\n{\n"
                "    TFG_COUNT_START();\n"
                "    tfg_status_t st = model_run(input, output, arena.bytes);\n"
-               "    TFG_COUNT_STOP();\n"
-               "    const int exact = st == TFG_OK && memcmp(output, expected, sizeof output) == 0;\n"
+               "    TFG_COUNT_STOP();\n");
+    if (layers)
+        fprintf(f, "    TFG_COUNT_START();\n"
+                   "    if (model_run_hooked(input, output, arena.bytes, count_layer, 0) != TFG_OK) st = TFG_ERR_ARG;\n"
+                   "    TFG_COUNT_STOP();\n");
+    fprintf(f, "    const int exact = st == TFG_OK && memcmp(output, expected, sizeof output) == 0;\n"
                "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
                "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
                "    tfg_puts(\"\\n\");\n    return exact ? 0 : 1;\n}\n");
     return fclose(f);
 }
 
+#define MAX_REGIONS 4096
+
 typedef struct {
     long built, text, rodata, data, bss, stack, model_code, exit, insns, bitexact, stack_hw;
+    long region[MAX_REGIONS + 1]; /* region[i]: instructions of count region i (1-based) */
+    int n_regions;
     char error[1100];
 } result_t;
 
@@ -99,6 +116,14 @@ static void parse_result(FILE *p, result_t *r)
         if (!strncmp(line, "error ", 6)) {
             if (!r->error[0]) snprintf(r->error, sizeof r->error, "%s", line + 6);
             r->error[strcspn(r->error, "\n")] = 0;
+            continue;
+        }
+        long i, n;
+        if (sscanf(line, "region %ld %ld", &i, &n) == 2) {
+            if (i >= 1 && i <= MAX_REGIONS) {
+                r->region[i] = n;
+                if (i > r->n_regions) r->n_regions = (int)i;
+            }
             continue;
         }
         if (sscanf(line, "%63s %ld", key, &v) != 2) continue;
@@ -119,7 +144,7 @@ static void parse_result(FILE *p, result_t *r)
 int cli_bench(int argc, char **argv)
 {
     const char *model = NULL, *target = "cortex-m4", *keep = NULL;
-    bool json = false;
+    bool json = false, layers = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(BENCH_HELP, stdout);
@@ -128,6 +153,7 @@ int cli_bench(int argc, char **argv)
         if (!strcmp(argv[i], "--target") && i + 1 < argc) target = argv[++i];
         else if (!strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = true;
+        else if (!strcmp(argv[i], "--layers")) layers = true;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "tinyforge: unknown or incomplete option '%s'\n%s", argv[i], BENCH_HELP);
             return 2;
@@ -186,33 +212,53 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         goto done;
     }
-    if (write_main(main_c, in, n_in, want, n_out) != 0) {
+    if (write_main(main_c, in, n_in, want, n_out, layers) != 0) {
         fprintf(stderr, "tinyforge: error: cannot write %s\n", main_c);
         goto done;
     }
-    snprintf(cmd, sizeof cmd, "'%s/scripts/bench_mcu_build.sh' '%s' '%s'", root, target, work);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/bench_mcu_build.sh' '%s' '%s'%s", root, target, work, layers ? " layers" : "");
     FILE *p = popen(cmd, "r");
     if (!p) {
         fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd);
         goto done;
     }
-    result_t r;
+    static result_t r;
     parse_result(p, &r);
     pclose(p);
     if (!r.built || r.error[0]) {
         fprintf(stderr, "tinyforge: error: %s: %s\n", model, r.error[0] ? r.error : "cross build failed");
         goto done;
     }
+    const int n_steps = m.prog.n_steps;
+    if (layers) {
+        /* Region 1 is the plain inference; 2..n_steps+1 the layers; then the hooked run's return. */
+        if (r.n_regions != n_steps + 2) {
+            fprintf(stderr, "tinyforge: error: %s: expected %d count regions from the per-layer run, got %d\n", model,
+                    n_steps + 2, r.n_regions);
+            goto done;
+        }
+        r.insns = r.region[1];
+    }
     int64_t macs = 0;
-    for (int k = 0; k < m.prog.n_steps; k++) macs += m.prog.steps[k].macs;
+    for (int k = 0; k < n_steps; k++) macs += m.prog.steps[k].macs;
     const long flash = r.text + r.rodata + r.data, sram = r.data + r.bss;
     if (json) {
         printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, \"macs_per_instruction\": %.4f, "
                "\"flash_bytes\": %ld, \"code_bytes\": %ld, \"model_code_bytes\": %ld, \"rodata_bytes\": %ld, "
                "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"stack_reserved_bytes\": %ld, \"stack_high_water_bytes\": %ld, "
-               "\"bitexact\": %s}\n",
+               "\"bitexact\": %s",
                model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0, flash, r.text,
                r.model_code, r.rodata, sram, m.plan.peak, r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
+        if (layers) {
+            printf(", \"layers\": [");
+            for (int k = 0; k < n_steps; k++) {
+                const tfg_step_t *st = &m.prog.steps[k];
+                printf("%s\n  {\"index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %ld}", k ? "," : "", k,
+                       tfg_op_name(m.graph.ops[st->op].type), (long long)st->macs, r.region[k + 2]);
+            }
+            printf("]");
+        }
+        printf("}\n");
     } else {
         printf("%s on %s (QEMU)\n", model, target);
         printf("  instructions   %12ld per inference (%.3f MACs/instruction)\n", r.insns,
@@ -222,6 +268,22 @@ int cli_bench(int argc, char **argv)
         printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n", sram,
                m.plan.peak, r.stack, r.stack_hw);
         printf("  bit-exact      %s\n", r.bitexact == 1 ? "yes (output bytes equal the host executor's)" : "NO");
+        if (layers) {
+            printf("\n  %-5s %-22s %-14s %-14s %12s %12s %8s %6s\n", "layer", "op", "input", "output", "MACs", "instructions",
+                   "MAC/ins", "share");
+            for (int k = 0; k < n_steps; k++) {
+                const tfg_step_t *st = &m.prog.steps[k];
+                const tfg_op_t *op = &m.graph.ops[st->op];
+                char ins[48] = "-", outs[48];
+                if (st->n_in > 0) tfg_shape_str(&m.graph.tensors[st->in[0]], ins, sizeof ins);
+                tfg_shape_str(&m.graph.tensors[st->out], outs, sizeof outs);
+                const long n = r.region[k + 2];
+                printf("  %-5d %-22s %-14s %-14s %12lld %12ld %8.3f %5.1f%%\n", k, tfg_op_name(op->type), ins, outs,
+                       (long long)st->macs, n, n > 0 ? (double)st->macs / (double)n : 0.0,
+                       r.insns > 0 ? 100.0 * (double)n / (double)r.insns : 0.0);
+            }
+            printf("  (a layer's count includes its call from the generated code and the hook's return)\n");
+        }
     }
     rc = r.bitexact == 1 && r.exit == 0 ? 0 : 1;
 done:

@@ -45,6 +45,29 @@ static void emit_i8(out_t *o, const char *name, const int8_t *v, size_t n)
     put(o, "\n};\n");
 }
 
+/* int8 constants the kernels read as words: a union gives them 4-byte alignment in plain C99. */
+static void emit_i8_words(out_t *o, const char *name, const int8_t *v, size_t n)
+{
+    put(o, "static const union {\n    uint32_t align;\n    int8_t v[%zu];\n} %s = {.v = {", n, name);
+    for (size_t i = 0; i < n; i++) put(o, "%s%d%s", i % 24 ? "" : "\n    ", v[i], i + 1 < n ? "," : "");
+    put(o, "\n}};\n");
+}
+
+/* Prepared requantization per channel (mult, add, shift), or nothing when the layer has none. */
+static void emit_rq(out_t *o, const char *name, const tfg_rq_t *rq, size_t n, char *ref, size_t ref_n)
+{
+    if (!rq) {
+        snprintf(ref, ref_n, "0");
+        return;
+    }
+    snprintf(ref, ref_n, "%s", name);
+    put(o, "static const tfg_rq_t %s[%zu] = {", name, n);
+    for (size_t i = 0; i < n; i++)
+        put(o, "%s{%ld, %ld, %ld}%s", i % 4 ? " " : "\n    ", (long)rq[i].mult, (long)rq[i].add, (long)rq[i].shift,
+            i + 1 < n ? "," : "");
+    put(o, "\n};\n");
+}
+
 static void emit_i32(out_t *o, const char *name, const int32_t *v, size_t n)
 {
     put(o, "static const int32_t %s[%zu] = {", name, n);
@@ -66,7 +89,8 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 static void emit_params(out_t *o, int k, const tfg_step_t *s)
 {
     const char *n = o->n;
-    char a[96], b[96], c[96], e[96];
+    char a[96], b[96], c[96], e[96], f[96], rq[96];
+    snprintf(f, sizeof f, "%s_l%d_rq", n, k);
     snprintf(a, sizeof a, "%s_l%d_w", n, k);
     snprintf(b, sizeof b, "%s_l%d_bias", n, k);
     snprintf(c, sizeof c, "%s_l%d_mult", n, k);
@@ -74,18 +98,20 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     switch (s->kernel) {
     case TFG_K_CONV: {
         const tfg_conv_params_t *p = &s->p.conv;
-        emit_i8(o, a, p->weights, (size_t)p->out_c * (size_t)(p->k_h * p->k_w * p->in_c));
+        put(o, "/* weights packed for the kernel: channel pairs, 4-byte chunks (runtime/conv.c) */\n");
+        emit_i8_words(o, a, p->weights, tfg_conv_packed_bytes(p));
         emit_i32(o, b, p->bias, (size_t)p->out_c);
         emit_i32(o, c, p->mult, (size_t)p->out_c);
         emit_i32(o, e, p->shift, (size_t)p->out_c);
+        emit_rq(o, f, p->rq, (size_t)p->out_c, rq, sizeof rq);
         put(o,
             "static const tfg_conv_params_t %s_l%d = {\n"
             "    .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s};\n",
+            "    .weights = %s.v, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
             n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h, p->stride_w,
-            p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e);
+            p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         break;
     }
     case TFG_K_DWCONV: {
@@ -95,15 +121,16 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
         emit_i32(o, b, p->bias, (size_t)oc);
         emit_i32(o, c, p->mult, (size_t)oc);
         emit_i32(o, e, p->shift, (size_t)oc);
+        emit_rq(o, f, p->rq, (size_t)oc, rq, sizeof rq);
         put(o,
             "static const tfg_dwconv_params_t %s_l%d = {\n"
             "    .variant = %s, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .depth_mult = %d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s};\n",
+            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
             n, k, p->variant == TFG_DW_ROWS ? "TFG_DW_ROWS" : "TFG_DW_PLANE", p->in_h, p->in_w, p->in_c, p->out_h,
             p->out_w, p->depth_mult, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top,
-            p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e);
+            p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         break;
     }
     case TFG_K_FC: {
@@ -112,11 +139,12 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
         emit_i32(o, b, p->bias, (size_t)p->out_features);
         emit_i32(o, c, p->mult, (size_t)p->out_features);
         emit_i32(o, e, p->shift, (size_t)p->out_features);
+        emit_rq(o, f, p->rq, (size_t)p->out_features, rq, sizeof rq);
         put(o,
             "static const tfg_fc_params_t %s_l%d = {\n"
             "    .batches = %d, .in_features = %d, .out_features = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s};\n",
-            n, k, p->batches, p->in_features, p->out_features, p->out_zp, p->act_min, p->act_max, a, b, c, e);
+            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
+            n, k, p->batches, p->in_features, p->out_features, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         break;
     }
     case TFG_K_ADD:
@@ -332,13 +360,17 @@ static int64_t constant_bytes(const tfg_model_t *m)
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         switch (s->kernel) {
-        case TFG_K_CONV: n += (int64_t)s->p.conv.out_c * (s->p.conv.k_h * s->p.conv.k_w * s->p.conv.in_c + 12); break;
+        case TFG_K_CONV:
+            n += (int64_t)tfg_conv_packed_bytes(&s->p.conv) + (int64_t)s->p.conv.out_c * (s->p.conv.rq ? 24 : 12);
+            break;
         case TFG_K_DWCONV: {
             const int oc = s->p.dw.in_c * s->p.dw.depth_mult;
-            n += (int64_t)oc * (s->p.dw.k_h * s->p.dw.k_w + 12);
+            n += (int64_t)oc * (s->p.dw.k_h * s->p.dw.k_w + (s->p.dw.rq ? 24 : 12));
             break;
         }
-        case TFG_K_FC: n += (int64_t)s->p.fc.out_features * (s->p.fc.in_features + 12); break;
+        case TFG_K_FC:
+            n += (int64_t)s->p.fc.out_features * (s->p.fc.in_features + (s->p.fc.rq ? 24 : 12));
+            break;
         default: break;
         }
     }

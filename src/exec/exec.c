@@ -5,8 +5,10 @@
 
 #include "tflite/reader.h"
 
-/* Depthwise layers run the fast ROWS variant unless the PLANE variant's
- * smaller scratch lowers the arena: try each candidate, keep what helps.
+/* Depthwise layers run the PLANE variant (the fast one on microcontrollers:
+ * contiguous word loads, weights and requantization in registers; see
+ * runtime/dwconv.c) wherever its scratch does not raise the arena peak, and
+ * ROWS elsewhere: try each layer, keep PLANE when the peak stays (or drops).
  * Tests may force one variant everywhere instead. */
 static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
 {
@@ -25,16 +27,11 @@ static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
         if (st->kernel != TFG_K_DWCONV || st->p.dw.variant != TFG_DW_ROWS) continue;
         const size_t rows = st->scratch_bytes;
         st->p.dw.variant = TFG_DW_PLANE;
-        const size_t plane = tfg_dwconv_s8_scratch_size(&st->p.dw);
-        if (plane >= rows) {
-            st->p.dw.variant = TFG_DW_ROWS;
-            continue;
-        }
-        st->scratch_bytes = plane;
+        st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
         tfg_plan_t trial;
         tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
         if (rc < 0) return rc;
-        if (trial.peak < m->plan.peak) {
+        if (trial.peak <= m->plan.peak) {
             tfg_plan_free(&m->plan);
             m->plan = trial;
         } else {

@@ -92,14 +92,16 @@ static int32_t read_i32(const uint8_t *p, int64_t i)
 static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, int b_idx, int32_t n_oc,
                                   int64_t oc_stride,
                                   int64_t j_stride, int64_t taps, bool fc, int32_t **bias_out, int32_t **mult_out,
-                                  int32_t **shift_out)
+                                  int32_t **shift_out, const tfg_rq_t **rq_out)
 {
     const tfg_tensor_t *in = TT(c, c->op->in[0]), *out = TT(c, c->op->out[0]), *w = TT(c, w_idx);
     int32_t *bias = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
     int32_t *mult = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
     int32_t *shift = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
-    if (!bias || !mult || !shift) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    tfg_rq_t *rq = tfg_graph_alloc(c->g, sizeof(tfg_rq_t) * (size_t)n_oc);
+    if (!bias || !mult || !shift || !rq) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
     const int32_t in_zp = in->zero_point[0];
+    bool fast = true; /* every channel fits the prepared requantization */
     for (int32_t oc = 0; oc < n_oc; oc++) {
         int64_t sum = 0, abs_sum = 0;
         for (int64_t j = 0; j < taps; j++) {
@@ -124,7 +126,11 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
             real = (double)in->scale[0] * (double)ws / (double)out->scale[0];
         tfg_status_t st = quant_mult(c, real, &mult[oc], &shift[oc]);
         if (st < 0) return st;
+        /* tfg_rq_apply needs |accumulator| < 2^30: the same bound, halved. */
+        fast = fast && (b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30) &&
+               tfg_rq_make(mult[oc], shift[oc], out->zero_point[0], &rq[oc]);
     }
+    *rq_out = fast ? rq : NULL;
     *bias_out = bias;
     *mult_out = mult;
     *shift_out = shift;
@@ -151,9 +157,13 @@ static tfg_status_t lower_conv_weights(const lctx_t *c, tfg_step_t *s, const int
     p->weights = weights;
     const int64_t taps = (int64_t)p->k_h * p->k_w * p->in_c;
     int32_t *b = NULL, *m = NULL, *sh = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &m, &sh);
+    tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &m, &sh, &p->rq);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
+    int8_t *packed = tfg_graph_alloc(c->g, tfg_conv_packed_bytes(p));
+    if (!packed) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    tfg_conv_pack_weights(p, weights, packed);
+    p->weights = packed;
     s->scratch_bytes = tfg_conv_s8_scratch_size(p);
     return TFG_OK;
 }
@@ -204,7 +214,7 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     const int32_t out_c = y->dims[3];
     int32_t *b = NULL, *m = NULL, *sh = NULL;
     tfg_status_t st =
-        prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &m, &sh);
+        prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &m, &sh, &p->rq);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
     s->scratch_bytes = tfg_dwconv_s8_scratch_size(p);
@@ -226,7 +236,7 @@ static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
     p->weights = (const int8_t *)w->data;
     int32_t *b = NULL, *m = NULL, *sh = NULL;
     tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1, p->in_features, true, &b,
-                                    &m, &sh);
+                                    &m, &sh, &p->rq);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
     return TFG_OK;
