@@ -153,6 +153,48 @@ static void widen_column(const int8_t *col, size_t k, uint32_t *xq, int slot)
     }
 }
 
+/* n chunks of 4 bytes from src, widened into consecutive chunk slots at d
+ * (each chunk slot is 4 words apart; d points at this pixel's lane pair). */
+static inline uint32_t *widen_run(const int8_t *src, size_t n, uint32_t *d)
+{
+    for (; n; n--, src += 4, d += 4) {
+        const uint32_t v = tfg_ld4(src);
+        d[0] = (uint32_t)__sxtb16(v);
+        d[1] = (uint32_t)tfg_sxtb16_ror8(v);
+    }
+    return d;
+}
+
+/* im2col and widening in one pass, for in_c a multiple of 4 (every tap is
+ * whole chunks): output pixel (oy, ox)'s column straight from the input into
+ * lane pair `slot`; padded taps get the widened in_zp word pair (zp2). */
+static void widen_pixel(const tfg_conv_params_t *p, const int8_t *in, int pix, uint32_t *xq, int slot,
+                        const uint32_t zp2[2])
+{
+    const int oy = pix / p->out_w, ox = pix % p->out_w;
+    const int iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const size_t c4 = (size_t)p->in_c / 4, row_bytes = (size_t)p->in_w * (size_t)p->in_c;
+    const int row_inside = p->dil_w == 1 && ix0 >= 0 && ix0 + p->k_w <= p->in_w;
+    uint32_t *d = xq + 2 * slot;
+    for (int ky = 0; ky < p->k_h; ky++) {
+        const int iy = iy0 + ky * p->dil_h;
+        const int y_in = iy >= 0 && iy < p->in_h;
+        const int8_t *row = in + (size_t)iy * row_bytes;
+        if (y_in && row_inside) { /* the kernel row is one contiguous run */
+            d = widen_run(row + (size_t)ix0 * (size_t)p->in_c, (size_t)p->k_w * c4, d);
+            continue;
+        }
+        for (int kx = 0; kx < p->k_w; kx++) {
+            const int ix = ix0 + kx * p->dil_w;
+            if (y_in && ix >= 0 && ix < p->in_w) {
+                d = widen_run(row + (size_t)ix * (size_t)p->in_c, c4, d);
+                continue;
+            }
+            for (size_t j = 0; j < c4; j++, d += 4) d[0] = zp2[0], d[1] = zp2[1];
+        }
+    }
+}
+
 /* Output bytes of the 2x2 block: full int8 range needs only SSAT. */
 static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int32_t lo, int32_t hi)
 {
@@ -257,11 +299,11 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
         a[0] = a[2] = bias[oc];
         a[1] = a[3] = two ? bias[oc + 1] : 0;
         dot_2x2(xq, w, chunks, a);
-        if (!rq) {
+        const tfg_rq_t *q0 = rq ? &rq[oc] : 0;
+        if (!q0 || !q0->shift || (two && !q0[1].shift)) {
             store_general(p, a, oc, two, o0, o1);
             continue;
         }
-        const tfg_rq_t *q0 = &rq[oc];
         const int8_t r00 = rq_out(a[0], q0, full_range, lo, hi), r10 = rq_out(a[2], q0, full_range, lo, hi);
         o0[oc] = r00;
         o1[oc] = r10;
@@ -286,11 +328,21 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const size_t oc_n = (size_t)p->out_c;
     uint32_t *xq = (uint32_t *)scratch;
     int8_t *tmp = (int8_t *)scratch + 4 * k4;
+    /* Taps of whole chunks (in_c % 4 == 0) are widened straight from the
+     * input; others go through the int8 im2col column first. */
+    const int direct = !conv_is_pointwise(p) && p->in_c % 4 == 0;
+    const uint32_t zp4 = (uint32_t)(uint8_t)p->in_zp * 0x01010101u;
+    const uint32_t zp2[2] = {(uint32_t)__sxtb16(zp4), (uint32_t)tfg_sxtb16_ror8(zp4)};
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
-        widen_column(column(p, in, pix, tmp), k, xq, 0);
-        widen_column(column(p, in, pix1, tmp), k, xq, 1);
+        if (direct) {
+            widen_pixel(p, in, pix, xq, 0, zp2);
+            widen_pixel(p, in, pix1, xq, 1, zp2);
+        } else {
+            widen_column(column(p, in, pix, tmp), k, xq, 0);
+            widen_column(column(p, in, pix1, tmp), k, xq, 1);
+        }
         conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
     }
 }

@@ -241,7 +241,7 @@ typedef struct {
 static dw_out_t dw_out(const tfg_dwconv_params_t *p, int oc)
 {
     dw_out_t q = {p->bias[oc], p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max, {0, 0, 0}, 0};
-    if (p->rq) q.rq = p->rq[oc], q.fast = 1;
+    if (p->rq && p->rq[oc].shift) q.rq = p->rq[oc], q.fast = 1;
     return q;
 }
 
@@ -276,14 +276,17 @@ static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw
 /* Two int8 taps as the int16 pair (lo, hi) that SMLAD and SMLAxy read. */
 static inline int32_t pair16(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffff)); }
 
-/* The requantization of one output in the DSP loops: prepared form, SSAT,
- * and the activation clamp only when the range is narrower than int8's
- * (`clamp` is a constant in each specialised copy). */
-static inline __attribute__((always_inline)) int8_t dw_out_fast(int32_t a, const tfg_rq_t *rq, int clamp, int32_t lo,
-                                                                 int32_t hi)
+/* How the DSP loops requantize a channel; a constant in each specialised copy. */
+enum { RQ_FAST, RQ_FAST_CLAMP, RQ_GENERAL };
+
+/* One output byte: the prepared form and SSAT, plus the activation clamp
+ * only when the range is narrower than int8's; or the general form for a
+ * channel outside the prepared form's preconditions. */
+static inline __attribute__((always_inline)) int8_t dw_out_mode(int32_t a, const dw_out_t *q, const int mode)
 {
-    const int32_t v = __ssat(tfg_rq_apply(a, rq), 8);
-    return (int8_t)(clamp ? tfg_clamp(v, lo, hi) : v);
+    if (mode == RQ_GENERAL) return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
+    const int32_t v = __ssat(tfg_rq_apply(a, &q->rq), 8);
+    return (int8_t)(mode == RQ_FAST_CLAMP ? tfg_clamp(v, q->lo, q->hi) : v);
 }
 
 /* 3x3, dilation 1, stride 1 or 2, two outputs per step. One word load gives
@@ -294,17 +297,16 @@ static inline __attribute__((always_inline)) int8_t dw_out_fast(int32_t a, const
  *   out1 += x1 w0 + x3 w2 (SMLAD) + x2 w1 (SMLATB)
  * Stride 2 (out1 reads x2..x4; x4 is one byte load):
  *   out1 += x2 w0 (SMLATB) + x3 w1 (SMLATB) + x4 w2 (SMLABT).
- * s and clamp are constants in each specialised copy below. */
+ * s and mode are constants in each specialised copy below. */
 static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv_params_t *p, const int8_t *plane,
-                                                                 int pw, const int32_t *w, int32_t bias,
-                                                                 const tfg_rq_t *rq, int8_t *o, size_t o_step,
-                                                                 const int s, const int clamp)
+                                                                 int pw, const int32_t *w, const dw_out_t *out,
+                                                                 int8_t *o, size_t o_step, const int s, const int mode)
 {
     const int32_t w02_0 = w[0], w02_1 = w[1], w02_2 = w[2], w1_01 = w[3], w1_2 = w[4];
     const int out_w = p->out_w, out_h = p->out_h;
     const size_t row_step = (size_t)p->stride_h * (size_t)pw;
-    const tfg_rq_t q = *rq;
-    const int32_t lo = p->act_min, hi = p->act_max;
+    const dw_out_t q = *out;
+    const int32_t bias = q.bias;
     for (int oy = 0; oy < out_h; oy++) {
         const int8_t *r0 = plane + (size_t)oy * row_step;
         int ox = 0;
@@ -339,8 +341,8 @@ static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv
                 b = __smlatb(d2, w1_2, b);
                 b = __smlabt(r2[4], w02_2, b);
             }
-            o[0] = dw_out_fast(a, &q, clamp, lo, hi);
-            o[o_step] = dw_out_fast(b, &q, clamp, lo, hi);
+            o[0] = dw_out_mode(a, &q, mode);
+            o[o_step] = dw_out_mode(b, &q, mode);
             o += 2 * o_step;
         }
         if (ox < out_w) {
@@ -352,7 +354,7 @@ static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv
             a = __smlabt(tfg_sxtb16_ror8(v1), w1_01, a);
             a = __smlad(__sxtb16(v2), w02_2, a);
             a = __smlabb(tfg_sxtb16_ror8(v2), w1_2, a);
-            *o = dw_out_fast(a, &q, clamp, lo, hi);
+            *o = dw_out_mode(a, &q, mode);
             o += o_step;
         }
     }
@@ -360,20 +362,26 @@ static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv
 
 /* Out of line and specialised: inlined into the channel loop, these would
  * share its register pressure and spill on every tap. */
-typedef void plane3x3_fn(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *w, int32_t bias,
-                         const tfg_rq_t *rq, int8_t *o, size_t o_step);
-#define PLANE3X3_COPY(NAME, S, CLAMP)                                                                             \
+typedef void plane3x3_fn(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *w,
+                         const dw_out_t *q, int8_t *o, size_t o_step);
+#define PLANE3X3_COPY(NAME, S, MODE)                                                                              \
     static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,         \
-                                               const int32_t *w, int32_t bias, const tfg_rq_t *rq, int8_t *o,      \
-                                               size_t o_step)                                                     \
+                                               const int32_t *w, const dw_out_t *q, int8_t *o, size_t o_step)      \
     {                                                                                                             \
-        plane3x3_body(p, plane, pw, w, bias, rq, o, o_step, S, CLAMP);                                            \
+        plane3x3_body(p, plane, pw, w, q, o, o_step, S, MODE);                                                    \
     }
-PLANE3X3_COPY(plane3x3_s1, 1, 0)
-PLANE3X3_COPY(plane3x3_s1_clamp, 1, 1)
-PLANE3X3_COPY(plane3x3_s2, 2, 0)
-PLANE3X3_COPY(plane3x3_s2_clamp, 2, 1)
+PLANE3X3_COPY(plane3x3_s1_fast, 1, RQ_FAST)
+PLANE3X3_COPY(plane3x3_s1_clamp, 1, RQ_FAST_CLAMP)
+PLANE3X3_COPY(plane3x3_s1_general, 1, RQ_GENERAL)
+PLANE3X3_COPY(plane3x3_s2_fast, 2, RQ_FAST)
+PLANE3X3_COPY(plane3x3_s2_clamp, 2, RQ_FAST_CLAMP)
+PLANE3X3_COPY(plane3x3_s2_general, 2, RQ_GENERAL)
 #undef PLANE3X3_COPY
+
+static plane3x3_fn *const plane3x3_copies[2][3] = {
+    {plane3x3_s1_fast, plane3x3_s1_clamp, plane3x3_s1_general},
+    {plane3x3_s2_fast, plane3x3_s2_clamp, plane3x3_s2_general},
+};
 
 /* The 3x3 taps of one output channel (stride w_step apart) paired for plane3x3_body. */
 static void pair_3x3(const int8_t *w, size_t w_step, int32_t out[5])
@@ -387,9 +395,54 @@ static void pair_3x3(const int8_t *w, size_t w_step, int32_t out[5])
 
 /* Any kernel size, dilation 1, any stride: one output at a time, each row
  * in 4-tap chunks (one word load, two SXTB16, two SMLADs against the
- * chunk's weight pairs (w0, w2), (w1, w3); taps past the row are zero). */
-static void plane_any_dsp(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int8_t *w, size_t w_step,
-                          int32_t *wk, const dw_out_t *q, int8_t *o, size_t o_step)
+ * chunk's weight pairs (w0, w2), (w1, w3); taps past the row are zero).
+ * kh and ch (chunks per row) are constants in the 5x5 and 7x7 copies, so
+ * their tap loops unroll completely; 0 means "read them from p". */
+static inline __attribute__((always_inline)) void plane_any_body(const tfg_dwconv_params_t *p, const int8_t *plane,
+                                                                  int pw, const int32_t *wk, const dw_out_t *out,
+                                                                  int8_t *o, size_t o_step, const int kh_c,
+                                                                  const int ch_c, const int mode)
+{
+    const int kh = kh_c ? kh_c : p->k_h, ch = ch_c ? ch_c : (p->k_w + 3) / 4;
+    const int out_w = p->out_w, out_h = p->out_h, sw = p->stride_w;
+    const size_t row_step = (size_t)p->stride_h * (size_t)pw;
+    const dw_out_t q = *out;
+    for (int oy = 0; oy < out_h; oy++) {
+        const int8_t *base = plane + (size_t)oy * row_step;
+        for (int ox = 0; ox < out_w; ox++, base += sw, o += o_step) {
+            const int8_t *r = base;
+            const int32_t *wp = wk;
+            int32_t a = q.bias;
+            for (int ky = 0; ky < kh; ky++, r += pw)
+                for (int c = 0; c < ch; c++, wp += 2) {
+                    const uint32_t v = tfg_ld4(r + 4 * c);
+                    a = __smlad(__sxtb16(v), wp[0], a);
+                    a = __smlad(tfg_sxtb16_ror8(v), wp[1], a);
+                }
+            *o = dw_out_mode(a, &q, mode);
+        }
+    }
+}
+
+typedef void plane_any_fn(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk,
+                          const dw_out_t *q, int8_t *o, size_t o_step);
+#define PLANE_ANY_COPY(NAME, KH, CH, MODE)                                                                        \
+    static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,         \
+                                               const int32_t *wk, const dw_out_t *q, int8_t *o, size_t o_step)     \
+    {                                                                                                             \
+        plane_any_body(p, plane, pw, wk, q, o, o_step, KH, CH, MODE);                                             \
+    }
+PLANE_ANY_COPY(plane5x5_clamp, 5, 2, RQ_FAST_CLAMP)
+PLANE_ANY_COPY(plane5x5_general, 5, 2, RQ_GENERAL)
+PLANE_ANY_COPY(plane7x7_clamp, 7, 2, RQ_FAST_CLAMP)
+PLANE_ANY_COPY(plane7x7_general, 7, 2, RQ_GENERAL)
+PLANE_ANY_COPY(plane_any_clamp, 0, 0, RQ_FAST_CLAMP)
+PLANE_ANY_COPY(plane_any_general, 0, 0, RQ_GENERAL)
+#undef PLANE_ANY_COPY
+
+/* The taps of one output channel (stride w_step apart) as int16 pairs per
+ * 4-tap chunk, row by row, for plane_any_body. */
+static void pair_any(const tfg_dwconv_params_t *p, const int8_t *w, size_t w_step, int32_t *wk)
 {
     const int kh = p->k_h, kw = p->k_w, chunks = (kw + 3) / 4;
     for (int ky = 0; ky < kh; ky++)
@@ -402,21 +455,17 @@ static void plane_any_dsp(const tfg_dwconv_params_t *p, const int8_t *plane, int
             wk[2 * (ky * chunks + c)] = pair16(t[0], t[2]);
             wk[2 * (ky * chunks + c) + 1] = pair16(t[1], t[3]);
         }
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int8_t *base = plane + (size_t)oy * (size_t)p->stride_h * (size_t)pw;
-        for (int ox = 0; ox < p->out_w; ox++, o += o_step) {
-            const int8_t *r = base + (size_t)ox * (size_t)p->stride_w;
-            int32_t a = q->bias;
-            const int32_t *wp = wk;
-            for (int ky = 0; ky < kh; ky++, r += pw)
-                for (int c = 0; c < chunks; c++, wp += 2) {
-                    const uint32_t v = tfg_ld4(r + 4 * c);
-                    a = __smlad(__sxtb16(v), wp[0], a);
-                    a = __smlad(tfg_sxtb16_ror8(v), wp[1], a);
-                }
-            *o = dw_requant(q, a);
-        }
-    }
+}
+
+static void plane_any_dsp(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int8_t *w, size_t w_step,
+                          int32_t *wk, const dw_out_t *q, int8_t *o, size_t o_step)
+{
+    pair_any(p, w, w_step, wk);
+    const int g = !q->fast, k = p->k_h == p->k_w ? p->k_h : 0;
+    plane_any_fn *const f = k == 5 ? (g ? plane5x5_general : plane5x5_clamp)
+                            : k == 7 ? (g ? plane7x7_general : plane7x7_clamp)
+                                     : (g ? plane_any_general : plane_any_clamp);
+    f(p, plane, pw, wk, q, o, o_step);
 }
 #endif
 
@@ -436,13 +485,11 @@ static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out
             const dw_out_t q = dw_out(p, oc);
 #ifdef TFG_HAVE_DSP
             if (p->dil_h == 1 && p->dil_w == 1) {
-                if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2 && q.fast) {
+                if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2) {
                     int32_t w5[5];
                     pair_3x3(p->weights + oc, (size_t)out_c, w5);
-                    const int clamp = p->act_min > -128 || p->act_max < 127;
-                    plane3x3_fn *const f = p->stride_w == 1 ? (clamp ? plane3x3_s1_clamp : plane3x3_s1)
-                                                            : (clamp ? plane3x3_s2_clamp : plane3x3_s2);
-                    f(p, plane, pw, w5, q.bias, &q.rq, out + oc, (size_t)out_c);
+                    const int mode = !q.fast ? RQ_GENERAL : p->act_min > -128 || p->act_max < 127 ? RQ_FAST_CLAMP : RQ_FAST;
+                    plane3x3_copies[p->stride_w - 1][mode](p, plane, pw, w5, &q, out + oc, (size_t)out_c);
                 } else
                     plane_any_dsp(p, plane, pw, p->weights + oc, (size_t)out_c, wk, &q, out + oc, (size_t)out_c);
                 continue;

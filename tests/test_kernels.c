@@ -331,7 +331,7 @@ static void test_requant_helpers(void)
 }
 
 /* The compiler's prepared requantization for n channels (weight row oc at
- * w + oc * w_stride, element j at j * j_stride), or NULL where it would not
+ * w + oc * w_stride, element j at j * j_stride), shift 0 where it does not
  * apply: the rule of src/exec/lower.c, restated. */
 static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp, const int32_t *fbias,
                                      const int8_t *w, int taps, int n, int w_stride, int j_stride)
@@ -341,10 +341,8 @@ static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, 
         int64_t abs_sum = 0;
         for (int j = 0; j < taps; j++) abs_sum += abs(w[(size_t)oc * w_stride + (size_t)j * j_stride]);
         if (llabs((long long)fbias[oc]) + 128 * abs_sum >= (INT64_C(1) << 30) ||
-            !tfg_rq_make(mult[oc], shift[oc], out_zp, &rq[oc])) {
-            free(rq);
-            return NULL;
-        }
+            !tfg_rq_make(mult[oc], shift[oc], out_zp, &rq[oc]))
+            rq[oc].mult = rq[oc].add = rq[oc].shift = 0; /* this channel: the general form */
     }
     return rq;
 }

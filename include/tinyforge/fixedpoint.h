@@ -102,7 +102,21 @@ typedef struct {
     int32_t mult, add, shift;
 } tfg_rq_t;
 
-/* Prepares q for (mult, shift, out_zp); returns 0 when the case is not covered. */
+/* SMMLAR: (c * 2^32 + a * b + 2^31) >> 32, one instruction with the DSP extension. */
+static inline int32_t tfg_smmlar(int32_t a, int32_t b, int32_t c)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+    int32_t v;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(a), "r"(b), "r"(c));
+    return v;
+#else
+    return (int32_t)((((int64_t)c * 4294967296) + (int64_t)a * b + INT64_C(0x80000000)) >> 32);
+#endif
+}
+
+/* Prepares q for (mult, shift, out_zp); returns 0 when the case is not
+ * covered. Kernels take a prepared entry with shift 0 to mean "not covered:
+ * use tfg_requant for this channel". */
 static inline int tfg_rq_make(int32_t mult, int32_t shift, int32_t out_zp, tfg_rq_t *q)
 {
     if (mult < 0 || shift > -1 || shift < -22 || out_zp < -128 || out_zp > 127) return 0;
@@ -113,18 +127,15 @@ static inline int tfg_rq_make(int32_t mult, int32_t shift, int32_t out_zp, tfg_r
     return 1;
 }
 
-/* tfg_requant(x, mult, shift) + out_zp for |x| < 2^30, q from tfg_rq_make. */
-static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q)
+/* tfg_rq_apply(x2 / 2, q) for an even x2 (|x2| < 2^31): callers that can
+ * produce 2x for free (a shift one bit further) save the doubling. */
+static inline int32_t tfg_rq_apply2(int32_t x2, const tfg_rq_t *q)
 {
-    const int32_t x2 = x + x;
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
-    int32_t v;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(v) : "r"(x2), "r"(q->mult), "r"(q->add));
-#else
-    const int32_t v = (int32_t)((((int64_t)q->add * 4294967296) + (int64_t)x2 * q->mult + INT64_C(0x80000000)) >> 32);
-#endif
-    return (v + (x2 >> 31)) >> q->shift;
+    return (tfg_smmlar(x2, q->mult, q->add) + (x2 >> 31)) >> q->shift;
 }
+
+/* tfg_requant(x, mult, shift) + out_zp for |x| < 2^30, q from tfg_rq_make. */
+static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q) { return tfg_rq_apply2(x + x, q); }
 
 static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
 {

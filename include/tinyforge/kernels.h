@@ -41,7 +41,7 @@ typedef struct {
     const int32_t *bias;    /* [out_c], zero point folded in */
     const int32_t *mult;    /* [out_c] */
     const int32_t *shift;   /* [out_c] */
-    const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL */
+    const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
 } tfg_conv_params_t;
 
 /* Weight layout of the kernel: TFLite's OHWI rows (K = k_h*k_w*in_c bytes
@@ -78,7 +78,7 @@ typedef struct {
     const int32_t *bias;  /* [out_c], zero point folded in */
     const int32_t *mult;  /* [out_c] */
     const int32_t *shift; /* [out_c] */
-    const tfg_rq_t *rq;   /* [out_c] prepared requantization (tfg_rq_make), or NULL */
+    const tfg_rq_t *rq;   /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
 } tfg_dwconv_params_t;
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
@@ -95,7 +95,7 @@ typedef struct {
     const int32_t *bias;    /* [out_features], zero point folded in */
     const int32_t *mult;    /* [out_features] (per-tensor models repeat one value) */
     const int32_t *shift;   /* [out_features] */
-    const tfg_rq_t *rq;     /* [out_features] prepared requantization (tfg_rq_make), or NULL */
+    const tfg_rq_t *rq;     /* [out_features] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
 } tfg_fc_params_t;
 
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);

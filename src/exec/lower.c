@@ -101,7 +101,7 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
     tfg_rq_t *rq = tfg_graph_alloc(c->g, sizeof(tfg_rq_t) * (size_t)n_oc);
     if (!bias || !mult || !shift || !rq) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
     const int32_t in_zp = in->zero_point[0];
-    bool fast = true; /* every channel fits the prepared requantization */
+    int n_fast = 0; /* channels the prepared requantization covers */
     for (int32_t oc = 0; oc < n_oc; oc++) {
         int64_t sum = 0, abs_sum = 0;
         for (int64_t j = 0; j < taps; j++) {
@@ -127,10 +127,15 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
         tfg_status_t st = quant_mult(c, real, &mult[oc], &shift[oc]);
         if (st < 0) return st;
         /* tfg_rq_apply needs |accumulator| < 2^30: the same bound, halved. */
-        fast = fast && (b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30) &&
-               tfg_rq_make(mult[oc], shift[oc], out->zero_point[0], &rq[oc]);
+        /* A channel outside its preconditions keeps shift 0: the kernels use
+         * the general form for it. */
+        if ((b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30) &&
+            tfg_rq_make(mult[oc], shift[oc], out->zero_point[0], &rq[oc]))
+            n_fast++;
+        else
+            rq[oc].mult = rq[oc].add = rq[oc].shift = 0;
     }
-    *rq_out = fast ? rq : NULL;
+    *rq_out = n_fast ? rq : NULL;
     *bias_out = bias;
     *mult_out = mult;
     *shift_out = shift;
