@@ -202,8 +202,10 @@ static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int3
     return (int8_t)(full_range ? v : tfg_clamp(v, lo, hi));
 }
 
-/* The 2x2 block's dot products over `chunks` 4-byte chunks (x: the widened
- * columns, w: the channel pair's packed weights). */
+/* The 2x2 block's dot products over `chunks` 4-byte chunks (X: the widened
+ * columns, W: the channel pair's packed weights), accumulated into the
+ * caller's scalars A00 A01 A10 A11 (pixel, channel). A macro rather than a
+ * function so the accumulators stay plain registers. */
 #if defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__thumb2__)
 /* Hand-scheduled: 15 instructions per chunk with every operand in a register
  * (13 of them), plus the loop test once per two chunks. GCC's own allocation
@@ -227,66 +229,59 @@ static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int3
     "smlad  %[a10], %[xo], %[wa], %[a10]\n\t"                                                            \
     "smlad  %[a11], %[xe], %[wd], %[a11]\n\t"                                                            \
     "smlad  %[a11], %[xo], %[wc], %[a11]\n\t"
-
-static inline void dot_2x2(const uint32_t *x, const uint32_t *w, size_t chunks, int32_t a[4])
-{
-    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
-    uint32_t wa, wb, wc, wd, xe, xo;
-    if (chunks & 1)
-        __asm__ volatile(CHUNK_ASM
-                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
-                           [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd), [xe] "=&r"(xe), [xo] "=&r"(xo)
-                         :
-                         : "memory");
-    size_t n = chunks / 2;
-    if (n)
-        __asm__ volatile("1:\n\t" CHUNK_ASM CHUNK_ASM
-                         "subs   %[n], %[n], #1\n\t"
-                         "bne    1b\n\t"
-                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
-                           [n] "+r"(n), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd), [xe] "=&r"(xe),
-                           [xo] "=&r"(xo)
-                         :
-                         : "cc", "memory");
-    a[0] = a00, a[1] = a01, a[2] = a10, a[3] = a11;
-}
-#undef CHUNK_ASM
+#define CHUNK_OPERANDS(A00, A01, A10, A11)                                                                \
+    [a00] "+r"(A00), [a01] "+r"(A01), [a10] "+r"(A10), [a11] "+r"(A11), [x] "+r"(x_), [w] "+r"(w_),       \
+        [wa] "=&r"(wa_), [wb] "=&r"(wb_), [wc] "=&r"(wc_), [wd] "=&r"(wd_), [xe] "=&r"(xe_), [xo] "=&r"(xo_)
+#define DOT_2X2(X, W, CHUNKS, A00, A01, A10, A11)                                                         \
+    do {                                                                                                  \
+        const uint32_t *x_ = (X), *w_ = (W);                                                              \
+        uint32_t wa_, wb_, wc_, wd_, xe_, xo_;                                                            \
+        size_t n_ = (CHUNKS) / 2;                                                                         \
+        if ((CHUNKS) & 1) __asm__(CHUNK_ASM : CHUNK_OPERANDS(A00, A01, A10, A11) : : "memory");           \
+        if (n_)                                                                                           \
+            __asm__("1:\n\t" CHUNK_ASM CHUNK_ASM "subs   %[n], %[n], #1\n\t"                              \
+                    "bne    1b\n\t"                                                                       \
+                    : CHUNK_OPERANDS(A00, A01, A10, A11), [n] "+r"(n_)                                     \
+                    :                                                                                     \
+                    : "cc", "memory");                                                                    \
+    } while (0)
 #else
-static inline void dot_2x2(const uint32_t *x, const uint32_t *w, size_t chunks, int32_t a[4])
-{
-    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
-    for (size_t i = 0; i < chunks; i++, w += 2, x += 4) {
-        const uint32_t wa = w[0], wb = w[1];
-        const int16x2_t wae = __sxtb16(wa), wao = tfg_sxtb16_ror8(wa);
-        const int16x2_t wbe = __sxtb16(wb), wbo = tfg_sxtb16_ror8(wb);
-        a00 = __smlad((int16x2_t)x[1], wao, __smlad((int16x2_t)x[0], wae, a00));
-        a01 = __smlad((int16x2_t)x[1], wbo, __smlad((int16x2_t)x[0], wbe, a01));
-        a10 = __smlad((int16x2_t)x[3], wao, __smlad((int16x2_t)x[2], wae, a10));
-        a11 = __smlad((int16x2_t)x[3], wbo, __smlad((int16x2_t)x[2], wbe, a11));
-    }
-    a[0] = a00, a[1] = a01, a[2] = a10, a[3] = a11;
-}
+#define DOT_2X2(X, W, CHUNKS, A00, A01, A10, A11)                                                         \
+    do {                                                                                                  \
+        const uint32_t *x_ = (X), *w_ = (W);                                                              \
+        for (size_t i_ = 0; i_ < (CHUNKS); i_++, w_ += 2, x_ += 4) {                                      \
+            const int16x2_t wae_ = __sxtb16(w_[0]), wao_ = tfg_sxtb16_ror8(w_[0]);                        \
+            const int16x2_t wbe_ = __sxtb16(w_[1]), wbo_ = tfg_sxtb16_ror8(w_[1]);                        \
+            A00 = __smlad((int16x2_t)x_[1], wao_, __smlad((int16x2_t)x_[0], wae_, A00));                  \
+            A01 = __smlad((int16x2_t)x_[1], wbo_, __smlad((int16x2_t)x_[0], wbe_, A01));                  \
+            A10 = __smlad((int16x2_t)x_[3], wao_, __smlad((int16x2_t)x_[2], wae_, A10));                  \
+            A11 = __smlad((int16x2_t)x_[3], wbo_, __smlad((int16x2_t)x_[2], wbe_, A11));                  \
+        }                                                                                                 \
+    } while (0)
 #endif
 
 /* Channels oc (and oc + 1 when `two`) of both pixels, without the prepared
  * requantization: the general form, out of line to keep the fast loop's
- * registers free. acc = {px0 oc, px0 oc+1, px1 oc, px1 oc+1}. */
-static void store_general(const tfg_conv_params_t *p, const int32_t acc[4], int oc, int two, int8_t *o0, int8_t *o1)
+ * registers free. */
+static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, int32_t a10, int32_t a11, int oc,
+                          int two, int8_t *o0, int8_t *o1)
 {
     const out_side_t q = out_side(p);
-    o0[oc] = requant_out(&q, acc[0], oc);
-    o1[oc] = requant_out(&q, acc[2], oc);
+    o0[oc] = requant_out(&q, a00, oc);
+    o1[oc] = requant_out(&q, a10, oc);
     if (two) {
-        o0[oc + 1] = requant_out(&q, acc[1], oc + 1);
-        o1[oc + 1] = requant_out(&q, acc[3], oc + 1);
+        o0[oc + 1] = requant_out(&q, a01, oc + 1);
+        o1[oc + 1] = requant_out(&q, a11, oc + 1);
     }
 }
 
-/* Both pixels against every channel pair. full_range is a constant in each
- * inlined copy: the full int8 range needs only SSAT. */
+/* Both pixels against every channel pair. full_range and all_fast (every
+ * channel has the prepared requantization) are constants in each inlined
+ * copy: the full int8 range needs only SSAT, and all_fast drops the
+ * per-pair test. An odd last channel runs with its zero partner row. */
 static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
                                                                       size_t chunks, int8_t *o0, int8_t *o1,
-                                                                      const int full_range)
+                                                                      const int full_range, const int all_fast)
 {
     const int oc_n = p->out_c;
     const int32_t *bias = p->bias;
@@ -295,30 +290,29 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
     const uint32_t *w = (const uint32_t *)(const void *)p->weights;
     for (int oc = 0; oc < oc_n; oc += 2, w += 2 * chunks) {
         const int two = oc + 1 < oc_n;
-        int32_t a[4];
-        a[0] = a[2] = bias[oc];
-        a[1] = a[3] = two ? bias[oc + 1] : 0;
-        dot_2x2(xq, w, chunks, a);
-        const tfg_rq_t *q0 = rq ? &rq[oc] : 0;
-        if (!q0 || !q0->shift || (two && !q0[1].shift)) {
-            store_general(p, a, oc, two, o0, o1);
+        int32_t a00 = bias[oc], a01 = two ? bias[oc + 1] : 0, a10 = a00, a11 = a01;
+        DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
+        const tfg_rq_t *q0 = &rq[oc];
+        if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift))) {
+            store_general(p, a00, a01, a10, a11, oc, two, o0, o1);
             continue;
         }
-        const int8_t r00 = rq_out(a[0], q0, full_range, lo, hi), r10 = rq_out(a[2], q0, full_range, lo, hi);
-        o0[oc] = r00;
-        o1[oc] = r10;
+        o0[oc] = rq_out(a00, q0, full_range, lo, hi);
+        o1[oc] = rq_out(a10, q0, full_range, lo, hi);
         if (two) {
-            const int8_t r01 = rq_out(a[1], q0 + 1, full_range, lo, hi), r11 = rq_out(a[3], q0 + 1, full_range, lo, hi);
-            o0[oc + 1] = r01;
-            o1[oc + 1] = r11;
+            o0[oc + 1] = rq_out(a01, q0 + 1, full_range, lo, hi);
+            o1[oc + 1] = rq_out(a11, q0 + 1, full_range, lo, hi);
         }
     }
 }
 
-static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1)
+static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1,
+                          int all_fast)
 {
-    if (p->act_min == -128 && p->act_max == 127) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 1);
-    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 0);
+    const int full = p->act_min == -128 && p->act_max == 127;
+    if (all_fast && full) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 1, 1);
+    else if (all_fast) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 0, 1);
+    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, full, 0);
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
@@ -333,6 +327,8 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const int direct = !conv_is_pointwise(p) && p->in_c % 4 == 0;
     const uint32_t zp4 = (uint32_t)(uint8_t)p->in_zp * 0x01010101u;
     const uint32_t zp2[2] = {(uint32_t)__sxtb16(zp4), (uint32_t)tfg_sxtb16_ror8(zp4)};
+    int all_fast = p->rq != 0;
+    for (int oc = 0; all_fast && oc < p->out_c; oc++) all_fast = p->rq[oc].shift != 0;
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
@@ -343,7 +339,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
             widen_column(column(p, in, pix, tmp), k, xq, 0);
             widen_column(column(p, in, pix1, tmp), k, xq, 1);
         }
-        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
+        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, all_fast);
     }
 }
 
