@@ -343,7 +343,76 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     }
 }
 
-#else /* portable */
+#elif !TFG_CONV_PACKED /* 64-bit hosts: TFLite's OHWI rows, vectorized along K */
+
+/* acc[j][i] = dot(col_j, w_i) for two columns and four weight rows: each
+ * column byte is loaded once for four rows, each weight byte once for two
+ * columns, and the eight dot products vectorize along K. */
+static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, size_t k,
+                           int32_t acc[2][4])
+{
+    const int8_t *restrict w0 = w, *restrict w1 = w + k, *restrict w2 = w + 2 * k, *restrict w3 = w + 3 * k;
+    int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    for (size_t i = 0; i < k; i++) {
+        const int32_t x0 = c0[i], x1 = c1[i];
+        a00 += x0 * w0[i];
+        a01 += x0 * w1[i];
+        a02 += x0 * w2[i];
+        a03 += x0 * w3[i];
+        a10 += x1 * w0[i];
+        a11 += x1 * w1[i];
+        a12 += x1 * w2[i];
+        a13 += x1 * w3[i];
+    }
+    acc[0][0] = a00, acc[0][1] = a01, acc[0][2] = a02, acc[0][3] = a03;
+    acc[1][0] = a10, acc[1][1] = a11, acc[1][2] = a12, acc[1][3] = a13;
+}
+
+/* Two output pixels against every weight row: four rows at a time, then the rest. */
+static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
+                      int8_t *o0, int8_t *o1)
+{
+    const out_side_t q = out_side(p);
+    const int oc_n = p->out_c;
+    const int8_t *w = p->weights;
+    int oc = 0;
+    for (; oc + 4 <= oc_n; oc += 4, w += 4 * k) {
+        int32_t acc[2][4];
+        dot_2x4(c0, c1, w, k, acc);
+        for (int j = 0; j < 4; j++) {
+            const int8_t r0 = requant_out(&q, acc[0][j] + q.bias[oc + j], oc + j);
+            const int8_t r1 = requant_out(&q, acc[1][j] + q.bias[oc + j], oc + j);
+            o0[oc + j] = r0;
+            o1[oc + j] = r1;
+        }
+    }
+    for (; oc < oc_n; oc++, w += k) {
+        int32_t a0 = q.bias[oc], a1 = a0;
+        for (size_t i = 0; i < k; i++) {
+            const int32_t wv = w[i];
+            a0 += c0[i] * wv;
+            a1 += c1[i] * wv;
+        }
+        o0[oc] = requant_out(&q, a0, oc);
+        o1[oc] = requant_out(&q, a1, oc);
+    }
+}
+
+void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
+    const int n_pix = p->out_h * p->out_w;
+    const size_t oc_n = (size_t)p->out_c;
+    int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
+    for (int pix = 0; pix < n_pix; pix += 2) {
+        /* An odd pixel count pairs the last pixel with itself. */
+        const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
+        const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
+        conv_pair(p, c0, c1, k, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
+    }
+}
+
+#else /* portable 32-bit cores, packed pairs */
 
 /* acc[j][r] = dot(column j, channel 2*pair + r) over K bytes of packed weights. */
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,

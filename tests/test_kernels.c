@@ -287,7 +287,7 @@ static void test_requant_helpers(void)
             if (tt_chance(&r, 20) && shift < 0) {
                 /* With mult = 2^30 the high multiply halves x exactly (x even),
                  * so x = odd * 2^e makes the final rounding an exact tie. */
-                const int64_t v = (int64_t)(2 * tt_int(&r, -100, 100) + 1) << -shift;
+                const int64_t v = (int64_t)(2 * tt_int(&r, -100, 100) + 1) * ((int64_t)1 << -shift);
                 if (v > -lim && v < lim) x = (int32_t)v, mult = 1 << 30;
             }
             tfg_rq_t q;
@@ -351,6 +351,37 @@ static tfg_rq_t *prepared_rq(const int32_t *mult, const int32_t *shift, int32_t 
                              const int8_t *w, int taps, int n)
 {
     return prepared_rq_strided(mult, shift, out_zp, fbias, w, taps, n, taps, 1);
+}
+
+/* A side stream of random choices for case case_no of a kernel (salt): what
+ * is drawn from it leaves the main stream, and so the shapes and data of
+ * every later case, as they were. */
+static tt_rng_t side_rng(uint64_t salt, int case_no)
+{
+    tt_rng_t r = {salt * UINT64_C(0x100000001B3) + (uint64_t)case_no};
+    return r;
+}
+
+/* rq as the compiler hands it to a kernel: NULL when no channel is prepared
+ * (src/exec/lower.c). In one case of eight, some channels are also left
+ * unprepared (shift 0), so that kernels meet the per-channel mix of the
+ * prepared and the general form. Only the DSP paths read rq. */
+static const tfg_rq_t *rq_as_compiled(tt_rng_t *side, tfg_rq_t *rq, int n)
+{
+    if (tt_chance(side, 12))
+        for (int oc = 0; oc < n; oc++)
+            if (tt_chance(side, 40)) rq[oc].mult = rq[oc].add = rq[oc].shift = 0;
+    for (int oc = 0; oc < n; oc++)
+        if (rq[oc].shift) return rq;
+    return NULL;
+}
+
+/* For a failing case's log: which channels had the prepared form. */
+static const char *rq_desc(const tfg_rq_t *rq, int n)
+{
+    int prepared = 0;
+    for (int oc = 0; rq && oc < n; oc++) prepared += rq[oc].shift != 0;
+    return prepared == n ? " rq all" : prepared ? " rq some" : " rq none";
 }
 
 /* ---- CONV_2D ------------------------------------------------------------ */
@@ -480,23 +511,30 @@ static void test_conv_case(tt_rng_t *r, int case_no)
     };
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
-    /* The kernel reads weights packed by the compiler (aligned, as the contract says). */
+    /* The kernel reads weights in its build's layout, as the compiler lays
+     * them out (4-byte aligned, as the contract says). */
+#if TFG_CONV_PACKED
     w_block = xmalloc(tfg_conv_packed_bytes(&p));
     tfg_conv_pack_weights(&p, w, w_block);
+#else
+    w_block = xmalloc(w_n);
+    memcpy(w_block, w, w_n);
+#endif
     p.weights = w_block;
     tfg_rq_t *rq = prepared_rq(mult, shift, q.out_zp, fbias, w, taps, q.out_c);
-    p.rq = rq;
+    tt_rng_t side = side_rng(11, case_no);
+    p.rq = rq_as_compiled(&side, rq, q.out_c);
     void *scratch = new_scratch(tfg_conv_s8_scratch_size(&p));
     int8_t *got = tt_guarded_alloc(out_n, 0x33);
     tt_begin();
     tfg_conv_s8(&p, in_k, got, scratch);
     if (!compare_out("conv", case_no, got, want, out_n))
         TT_LOG("  in %dx%dx%d out %dx%dx%d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d out_zp %d "
-               "act [%d,%d] %s%s mult0 %d shift0 %d\n",
+               "act [%d,%d] %s%s mult0 %d shift0 %d%s\n",
                q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.k_h, q.k_w, q.stride_h, q.stride_w,
                q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left, q.in_zp, q.out_zp, q.act_min,
                q.act_max, per_channel ? "per-channel" : "per-tensor", has_bias ? "" : " no-bias", mult[0],
-               shift[0]);
+               shift[0], rq_desc(p.rq, q.out_c));
     tt_end();
     tt_guarded_free(got);
     free(scratch), free(in_block), free(w_block), free(rq);
@@ -505,8 +543,86 @@ static void test_conv_case(tt_rng_t *r, int case_no)
 
 /* ---- DEPTHWISE_CONV_2D --------------------------------------------------- */
 
+/* What the depthwise cases reached, by the code paths of runtime/dwconv.c:
+ * ROWS (with the 32-bit cores' register blocks: depth_mult 1, 4+ channels, a
+ * pixel whose window lies inside the image) and PLANE, whose DSP build has
+ * 3x3 stride 1 and 2, unrolled 5x5 and 7x7 and any-size copies for dilation
+ * 1, each with the prepared requantization over the full int8 range, with a
+ * narrower activation clamp, or the general form. test_dwconv_coverage fails
+ * when a generator change leaves one of them out. */
+enum {
+    DWC_ROWS,
+    DWC_ROWS_BLOCKS,
+    DWC_PLANE_3X3_S1,
+    DWC_PLANE_3X3_S2,
+    DWC_PLANE_5X5,
+    DWC_PLANE_7X7,
+    DWC_PLANE_OTHER_K,
+    DWC_PLANE_DILATED,
+    DWC_PLANE_IN_PLACE,
+    DWC_PLANE_DEPTH_MULT,
+    DWC_PLANE_RQ_FULL,
+    DWC_PLANE_RQ_CLAMP,
+    DWC_PLANE_RQ_GENERAL,
+    DWC_COUNT
+};
+static const char *const dwc_names[DWC_COUNT] = {
+    "rows",          "rows-blocks",    "plane-3x3/s1",     "plane-3x3/s2",     "plane-5x5",
+    "plane-7x7",     "plane-other-k",  "plane-dilated",    "plane-in-place",   "plane-depth_mult>1",
+    "plane-rq-full", "plane-rq-clamp", "plane-rq-general",
+};
+static int dw_cover[DWC_COUNT];
+
+/* True when some output pixel's (dilated) window lies inside the image. */
+static int dw_has_interior(const nr_conv_t *q)
+{
+    int y_in = 0, x_in = 0;
+    for (int oy = 0; oy < q->out_h; oy++) {
+        const int iy = oy * q->stride_h - q->pad_top;
+        y_in |= iy >= 0 && iy + (q->k_h - 1) * q->dil_h < q->in_h;
+    }
+    for (int ox = 0; ox < q->out_w; ox++) {
+        const int ix = ox * q->stride_w - q->pad_left;
+        x_in |= ix >= 0 && ix + (q->k_w - 1) * q->dil_w < q->in_w;
+    }
+    return y_in && x_in;
+}
+
+static void dw_count_coverage(const nr_conv_t *q, int plane, int in_place, const tfg_rq_t *rq)
+{
+    if (!plane) {
+        dw_cover[DWC_ROWS]++;
+        if (q->depth_mult == 1 && q->in_c >= 4 && dw_has_interior(q)) dw_cover[DWC_ROWS_BLOCKS]++;
+        return;
+    }
+    if (in_place) dw_cover[DWC_PLANE_IN_PLACE]++;
+    if (q->depth_mult > 1) dw_cover[DWC_PLANE_DEPTH_MULT]++;
+    if (q->dil_h > 1 || q->dil_w > 1) {
+        dw_cover[DWC_PLANE_DILATED]++;
+        return;
+    }
+    if (q->k_h == 3 && q->k_w == 3 && q->stride_w <= 2)
+        dw_cover[q->stride_w == 1 ? DWC_PLANE_3X3_S1 : DWC_PLANE_3X3_S2]++;
+    else if (q->k_h == q->k_w && (q->k_h == 5 || q->k_h == 7))
+        dw_cover[q->k_h == 5 ? DWC_PLANE_5X5 : DWC_PLANE_7X7]++;
+    else
+        dw_cover[DWC_PLANE_OTHER_K]++;
+    int prepared = 0, general = 0;
+    for (int oc = 0; oc < q->out_c; oc++) {
+        if (rq && rq[oc].shift)
+            prepared = 1;
+        else
+            general = 1;
+    }
+    if (general) dw_cover[DWC_PLANE_RQ_GENERAL]++;
+    if (prepared) dw_cover[q->act_min == -128 && q->act_max == 127 ? DWC_PLANE_RQ_FULL : DWC_PLANE_RQ_CLAMP]++;
+}
+
 static void test_dwconv_case(tt_rng_t *r, int case_no)
 {
+    /* The variant and the PLANE kernel sizes come from the side stream. */
+    tt_rng_t side = side_rng(12, case_no);
+    const int plane = tt_chance(&side, 50);
     nr_conv_t q;
     memset(&q, 0, sizeof q);
     int same = tt_chance(r, 55);
@@ -525,6 +641,8 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     q.stride_w = tt_chance(r, 85) ? q.stride_h : tt_int(r, 1, 2);
     q.dil_h = tt_chance(r, 75) ? 1 : 2;
     q.dil_w = tt_chance(r, 85) ? q.dil_h : tt_int(r, 1, 2);
+    /* PLANE's DSP build has unrolled copies for 5x5 and 7x7: make them common. */
+    if (plane && tt_chance(&side, 25)) q.k_h = q.k_w = tt_chance(&side, 50) ? 5 : 7;
     if (!same) {
         int ekh = (q.k_h - 1) * q.dil_h + 1, ekw = (q.k_w - 1) * q.dil_w + 1;
         if (q.in_h < ekh) q.in_h = ekh + tt_int(r, 0, 3);
@@ -574,6 +692,7 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     nr_dwconv(&q, in, want);
 
     tfg_dwconv_params_t p = {
+        .variant = plane ? TFG_DW_PLANE : TFG_DW_ROWS,
         .in_h = q.in_h,
         .in_w = q.in_w,
         .in_c = q.in_c,
@@ -600,6 +719,10 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
     p.weights = misaligned_copy(r, w, w_n, &w_block);
+    /* Depthwise weights are [k_h][k_w][out_c]: channel oc's taps are out_c apart. */
+    tfg_rq_t *rq = prepared_rq_strided(mult, shift, q.out_zp, fbias, w, taps, q.out_c, 1, q.out_c);
+    p.rq = rq_as_compiled(&side, rq, q.out_c);
+    dw_count_coverage(&q, plane, in_place, p.rq);
     void *scratch = new_scratch(tfg_dwconv_s8_scratch_size(&p));
     size_t buf_n = in_place ? (in_n > out_n ? in_n : out_n) : out_n;
     int8_t *got = tt_guarded_alloc(buf_n, 0x33);
@@ -612,16 +735,29 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     }
     if (!compare_buf(in_place ? "dwconv(in place)" : "dwconv", case_no, got, want, out_n, buf_n))
         TT_LOG(
-            "  in %dx%dx%d out %dx%dx%d depth_mult %d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d "
-            "out_zp %d act [%d,%d] %s%s%s\n",
-            q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h, q.k_w, q.stride_h,
-            q.stride_w, q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left, q.in_zp, q.out_zp,
-            q.act_min, q.act_max, per_channel ? "per-channel" : "per-tensor", has_bias ? "" : " no-bias",
-            in_place ? " in-place" : "");
+            "  %s in %dx%dx%d out %dx%dx%d depth_mult %d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d "
+            "out_zp %d act [%d,%d] %s%s%s%s\n",
+            plane ? "PLANE" : "ROWS", q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h,
+            q.k_w, q.stride_h, q.stride_w, q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left,
+            q.in_zp, q.out_zp, q.act_min, q.act_max, per_channel ? "per-channel" : "per-tensor",
+            has_bias ? "" : " no-bias", in_place ? " in-place" : "", rq_desc(p.rq, q.out_c));
     tt_end();
     tt_guarded_free(got);
-    free(scratch), free(in_block), free(w_block);
+    free(scratch), free(in_block), free(w_block), free(rq);
     free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
+}
+
+static void test_dwconv_coverage(void)
+{
+    tt_begin();
+    printf("dwconv coverage:");
+    for (int i = 0; i < DWC_COUNT; i++) {
+        printf(" %s %d", dwc_names[i], dw_cover[i]);
+        if (!dw_cover[i]) TT_LOG("dwconv: no case reached %s\n", dwc_names[i]);
+        TT_CHECK(dw_cover[i] > 0);
+    }
+    printf("\n");
+    tt_end();
 }
 
 /* ---- FULLY_CONNECTED ------------------------------------------------------ */
@@ -685,16 +821,19 @@ static void test_fc_case(tt_rng_t *r, int case_no)
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
     p.weights = misaligned_copy(r, w, w_n, &w_block);
+    tfg_rq_t *rq = prepared_rq(mult, shift, q.out_zp, fbias, w, q.in_features, q.out_features);
+    tt_rng_t side = side_rng(13, case_no);
+    p.rq = rq_as_compiled(&side, rq, q.out_features);
     int8_t *got = tt_guarded_alloc(out_n, 0x33);
     tt_begin();
     tfg_fc_s8(&p, in_k, got);
     if (!compare_out("fc", case_no, got, want, out_n))
-        TT_LOG("  batches %d in %d out %d in_zp %d out_zp %d act [%d,%d] %s mult0 %d shift0 %d\n", q.batches,
+        TT_LOG("  batches %d in %d out %d in_zp %d out_zp %d act [%d,%d] %s mult0 %d shift0 %d%s\n", q.batches,
                q.in_features, q.out_features, q.in_zp, q.out_zp, q.act_min, q.act_max,
-               per_channel ? "per-channel" : "per-tensor", mult[0], shift[0]);
+               per_channel ? "per-channel" : "per-tensor", mult[0], shift[0], rq_desc(p.rq, q.out_features));
     tt_end();
     tt_guarded_free(got);
-    free(in_block), free(w_block);
+    free(in_block), free(w_block), free(rq);
     free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
 }
 
@@ -1361,6 +1500,7 @@ int main(void)
 
     run_cases("conv", test_conv_case, 11, 3000);
     run_cases("dwconv", test_dwconv_case, 12, 3000);
+    test_dwconv_coverage();
     run_cases("fc", test_fc_case, 13, 1500);
     run_cases("add", test_add_case, 14, 2000);
     run_cases("mul", test_mul_case, 15, 2000);

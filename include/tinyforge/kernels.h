@@ -37,16 +37,28 @@ typedef struct {
     int32_t pad_top, pad_left; /* bottom/right padding follows from out_h/out_w */
     int32_t in_zp;             /* value that padded taps read */
     int32_t out_zp, act_min, act_max;
-    const int8_t *weights;  /* packed by tfg_conv_pack_weights; 4-byte aligned */
+    const int8_t *weights;  /* in this build's layout (TFG_CONV_PACKED below); 4-byte aligned */
     const int32_t *bias;    /* [out_c], zero point folded in */
     const int32_t *mult;    /* [out_c] */
     const int32_t *shift;   /* [out_c] */
     const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
 } tfg_conv_params_t;
 
-/* Weight layout of the kernel: TFLite's OHWI rows (K = k_h*k_w*in_c bytes
- * each) regrouped in channel pairs and 4-byte chunks (see conv.c). The
- * compiler packs once, offline. */
+/* The weight layout this build's conv kernel reads, fixed per target:
+ *  - packed (TFG_CONV_PACKED 1, 32-bit cores, where the DSP kernel lives):
+ *    TFLite's OHWI rows (K = k_h*k_w*in_c bytes each) regrouped in channel
+ *    pairs and 4-byte chunks by tfg_conv_pack_weights (see conv.c);
+ *  - OHWI as TFLite stores it (TFG_CONV_PACKED 0, 64-bit hosts, where the
+ *    compiler vectorizes along whole rows).
+ * The compiler lays weights out once, offline, for the target it generates
+ * code for; the generated code refuses to compile against the other one. */
+#ifndef TFG_CONV_PACKED
+#if defined(__x86_64__) || defined(__aarch64__)
+#define TFG_CONV_PACKED 0
+#else
+#define TFG_CONV_PACKED 1
+#endif
+#endif
 size_t tfg_conv_packed_bytes(const tfg_conv_params_t *p);
 void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_t *dst);
 

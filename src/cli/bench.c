@@ -181,6 +181,7 @@ int cli_bench(int argc, char **argv)
 
     tfg_pass_opts_t o = {0};
     o.int8_io = true;
+    o.dw = TFG_DW_AUTO_MCU; /* the depthwise variants fastest on MCUs (same arena) */
     tfg_model_t m;
     if (cli_load(model, &o, &m)) return 1;
     /* Deterministic input (an LCG), and the executor's output for it. */

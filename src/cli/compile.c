@@ -81,6 +81,8 @@ int cli_compile(int argc, char **argv)
 
     tfg_pass_opts_t o = {0};
     o.int8_io = true;
+    /* MCU code gets the depthwise variants that are fastest there (same arena). */
+    if (strcmp(target, "host") != 0) o.dw = TFG_DW_AUTO_MCU;
     tfg_model_t m;
     if (cli_load(model, &o, &m)) return 1;
     tfg_codegen_opts_t co = {name, target, command, model, m.graph.file, m.graph.file_len};

@@ -26,6 +26,7 @@ typedef struct {
     FILE *f;
     const char *n; /* symbol prefix */
     const tfg_model_t *m;
+    int packed; /* conv weights in the packed layout (every MCU target; see kernels.h) */
     int err;
 } out_t;
 
@@ -98,8 +99,19 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     switch (s->kernel) {
     case TFG_K_CONV: {
         const tfg_conv_params_t *p = &s->p.conv;
-        put(o, "/* weights packed for the kernel: channel pairs, 4-byte chunks (runtime/conv.c) */\n");
-        emit_i8_words(o, a, p->weights, tfg_conv_packed_bytes(p));
+        if (o->packed) {
+            int8_t *packed = malloc(tfg_conv_packed_bytes(p));
+            if (!packed) {
+                o->err = 1;
+                break;
+            }
+            tfg_conv_pack_weights(p, s->conv_ohwi, packed);
+            put(o, "/* weights packed for the kernel: channel pairs, 4-byte chunks (runtime/conv.c) */\n");
+            emit_i8_words(o, a, packed, tfg_conv_packed_bytes(p));
+            free(packed);
+        } else {
+            emit_i8_words(o, a, s->conv_ohwi, (size_t)p->out_c * (size_t)(p->k_h * p->k_w * p->in_c));
+        }
         emit_i32(o, b, p->bias, (size_t)p->out_c);
         emit_i32(o, c, p->mult, (size_t)p->out_c);
         emit_i32(o, e, p->shift, (size_t)p->out_c);
@@ -320,6 +332,7 @@ static tfg_status_t open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co,
 {
     memset(o, 0, sizeof *o);
     o->n = co->name;
+    o->packed = strcmp(co->target, "host") != 0;
     o->m = m;
     snprintf(path, n, "%s/%s%s.tmp", dir, co->name, suffix);
     o->f = fopen(path, "w");
@@ -354,14 +367,16 @@ static int mkdir_p(const char *dir)
     return (mkdir(buf, 0777) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
-static int64_t constant_bytes(const tfg_model_t *m)
+static int64_t constant_bytes(const tfg_model_t *m, int packed)
 {
     int64_t n = 0;
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         switch (s->kernel) {
         case TFG_K_CONV:
-            n += (int64_t)tfg_conv_packed_bytes(&s->p.conv) + (int64_t)s->p.conv.out_c * (s->p.conv.rq ? 24 : 12);
+            n += (packed ? (int64_t)tfg_conv_packed_bytes(&s->p.conv)
+                         : (int64_t)s->p.conv.out_c * s->p.conv.k_h * s->p.conv.k_w * s->p.conv.in_c) +
+                 (int64_t)s->p.conv.out_c * (s->p.conv.rq ? 24 : 12);
             break;
         case TFG_K_DWCONV: {
             const int oc = s->p.dw.in_c * s->p.dw.depth_mult;
@@ -444,9 +459,16 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
         (unsigned long long)fnv1a(co->model_bytes, co->model_len));
     put(&o, " * arena:     %zu B (lower bound %zu B), peak at layer %d (%s)\n", p->peak, p->lower_bound,
         p->lower_bound_step, peak_op ? tfg_op_name(peak_op->type) : "-");
-    put(&o, " * constants: %lld B (weights, biases, multipliers) in flash\n", (long long)constant_bytes(m));
+    put(&o, " * constants: %lld B (weights, biases, multipliers) in flash\n", (long long)constant_bytes(m, o.packed));
     put(&o, " * work:      %lld MACs in %d layers\n */\n", (long long)macs, m->prog.n_steps);
     put(&o, "#include \"%s.h\"\n\n#include <string.h>\n\n#include \"tinyforge/kernels.h\"\n\n", n);
+    put(&o,
+        "/* The convolution weights below are laid out for a runtime built with\n"
+        " * TFG_CONV_PACKED %d (tinyforge/kernels.h: %s). Built the other way, this\n"
+        " * line stops the compile instead of computing garbage. */\n"
+        "typedef char %s_conv_weight_layout_matches_runtime[TFG_CONV_PACKED == %d ? 1 : -1];\n\n",
+        o.packed, o.packed ? "every 32-bit target" : "the default on 64-bit hosts; -DTFG_CONV_PACKED=0 elsewhere", n,
+        o.packed);
 
     /* Arena offsets. */
     put(&o, "/* Arena offsets (bytes) of every layer's operands, output and scratch. */\nenum {\n");
@@ -530,7 +552,7 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
     put(&o, "{\n  \"name\": \"%s\",\n  \"target\": \"%s\",\n  \"arena_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n", co->name,
         co->target, p->peak, p->lower_bound);
     put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n  \"layers\": [\n", p->lower_bound_step,
-        (long long)constant_bytes(m));
+        (long long)constant_bytes(m, o.packed));
     for (int k = 0; k < m->prog.n_steps; k++)
         put(&o, "    {\"layer\": %d, \"op\": \"%s\", \"live_bytes\": %zu, \"out_offset\": %zu, \"scratch_bytes\": %zu}%s\n", k,
             tfg_op_name(g->ops[m->prog.steps[k].op].type), p->step_live[k], m->prog.steps[k].out_off,

@@ -5,14 +5,13 @@
 
 #include "tflite/reader.h"
 
-/* Depthwise layers run the PLANE variant (the fast one on microcontrollers:
- * contiguous word loads, weights and requantization in registers; see
- * runtime/dwconv.c) wherever its scratch does not raise the arena peak, and
- * ROWS elsewhere: try each layer, keep PLANE when the peak stays (or drops).
- * Tests may force one variant everywhere instead. */
+/* Depthwise variants (see tfg_dw_choice_t): every layer starts as ROWS; each
+ * is tried as PLANE and kept there if the peak drops, or, preferring PLANE
+ * (TFG_DW_AUTO_MCU), if it does not rise. Either way the final peak is the
+ * same. Tests may force one variant everywhere instead. */
 static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
 {
-    if (m->opts.dw != TFG_DW_AUTO) {
+    if (m->opts.dw == TFG_DW_ONLY_ROWS || m->opts.dw == TFG_DW_ONLY_PLANE) {
         for (int s = 0; s < m->prog.n_steps; s++) {
             tfg_step_t *st = &m->prog.steps[s];
             if (st->kernel != TFG_K_DWCONV) continue;
@@ -22,16 +21,22 @@ static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
         tfg_plan_free(&m->plan);
         return tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
     }
+    const bool prefer_plane = m->opts.dw == TFG_DW_AUTO_MCU;
     for (int s = 0; s < m->prog.n_steps; s++) {
         tfg_step_t *st = &m->prog.steps[s];
         if (st->kernel != TFG_K_DWCONV || st->p.dw.variant != TFG_DW_ROWS) continue;
         const size_t rows = st->scratch_bytes;
         st->p.dw.variant = TFG_DW_PLANE;
         st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
+        if (!prefer_plane && st->scratch_bytes >= rows) { /* cannot lower the peak */
+            st->p.dw.variant = TFG_DW_ROWS;
+            st->scratch_bytes = rows;
+            continue;
+        }
         tfg_plan_t trial;
         tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
         if (rc < 0) return rc;
-        if (trial.peak <= m->plan.peak) {
+        if (trial.peak < m->plan.peak || (prefer_plane && trial.peak == m->plan.peak)) {
             tfg_plan_free(&m->plan);
             m->plan = trial;
         } else {

@@ -165,10 +165,13 @@ static tfg_status_t lower_conv_weights(const lctx_t *c, tfg_step_t *s, const int
     tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &m, &sh, &p->rq);
     if (st < 0) return st;
     p->bias = b, p->mult = m, p->shift = sh;
+    s->conv_ohwi = weights;
+#if TFG_CONV_PACKED
     int8_t *packed = tfg_graph_alloc(c->g, tfg_conv_packed_bytes(p));
     if (!packed) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
     tfg_conv_pack_weights(p, weights, packed);
     p->weights = packed;
+#endif
     s->scratch_bytes = tfg_conv_s8_scratch_size(p);
     return TFG_OK;
 }

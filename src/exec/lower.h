@@ -41,6 +41,7 @@ typedef struct {
     const uint8_t *in_const[TFG_MAX_OP_INPUTS];
     size_t in_off[TFG_MAX_OP_INPUTS];
     size_t out_off, scratch_off;
+    const int8_t *conv_ohwi; /* CONV: the weights as OHWI rows, before any packing */
     union {
         tfg_conv_params_t conv;
         tfg_dwconv_params_t dw;

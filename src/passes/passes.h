@@ -21,8 +21,13 @@ int tfg_strip_edge_quant(tfg_graph_t *g);
 int tfg_mark_aliases(tfg_graph_t *g);
 int tfg_mark_in_place(tfg_graph_t *g);
 
-/* Depthwise kernel variant: chosen per layer by arena size, or forced (tests). */
-typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE } tfg_dw_choice_t;
+/* Depthwise variant per layer (runtime/dwconv.c). Both automatic choices
+ * give the same arena peak; they differ only in which variant wins a tie:
+ *  - TFG_DW_AUTO: ROWS, the faster one on 64-bit hosts (it vectorizes over
+ *    channels), unless PLANE lowers the peak;
+ *  - TFG_DW_AUTO_MCU: PLANE, the faster one on 32-bit MCUs (word loads,
+ *    taps and requantization in registers), unless it raises the peak. */
+typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_AUTO_MCU } tfg_dw_choice_t;
 
 /* Options for the standard pipeline (passes, lowering, planning). */
 typedef struct {
