@@ -9,22 +9,52 @@
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
+#ifdef TFG_HAVE_DSP
+/* Two weight rows per pass over the input: each input word is loaded and
+ * split (SXTB16) once for both rows. */
+static void fc_rows2_dsp(const int8_t *x, const int8_t *w0, const int8_t *w1, int k, int32_t *a0, int32_t *a1)
+{
+    int32_t s0 = *a0, s1 = *a1;
+    int i = 0;
+    for (; i + 4 <= k; i += 4) {
+        const uint32_t xv = tfg_ld4(x + i), v0 = tfg_ld4(w0 + i), v1 = tfg_ld4(w1 + i);
+        const int16x2_t xe = __sxtb16(xv), xo = tfg_sxtb16_ror8(xv);
+        s0 = __smlad(xo, tfg_sxtb16_ror8(v0), __smlad(xe, __sxtb16(v0), s0));
+        s1 = __smlad(xo, tfg_sxtb16_ror8(v1), __smlad(xe, __sxtb16(v1), s1));
+    }
+    for (; i < k; i++) s0 += x[i] * w0[i], s1 += x[i] * w1[i];
+    *a0 = s0, *a1 = s1;
+}
+#endif
+
+static inline int8_t fc_out(const tfg_fc_params_t *p, int32_t acc, int o)
+{
+#ifdef TFG_HAVE_DSP
+    if (p->rq && p->rq[o].shift) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(acc, &p->rq[o]), 8), p->act_min, p->act_max);
+#endif
+    return (int8_t)tfg_clamp(tfg_requant(acc, p->mult[o], p->shift[o]) + p->out_zp, p->act_min, p->act_max);
+}
+
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out)
 {
-    const int k = p->in_features;
+    const int k = p->in_features, n = p->out_features;
     for (int b = 0; b < p->batches; b++) {
         const int8_t *x = in + (size_t)b * (size_t)k;
-        int8_t *y = out + (size_t)b * (size_t)p->out_features;
+        int8_t *y = out + (size_t)b * (size_t)n;
         const int8_t *w = p->weights;
-        for (int o = 0; o < p->out_features; o++, w += k) {
-            int32_t acc = 0;
-            int i = 0;
+        int o = 0;
 #ifdef TFG_HAVE_DSP
-            for (; i + 4 <= k; i += 4) acc = tfg_dot4(tfg_ld4(x + i), tfg_ld4(w + i), acc);
+        for (; o + 2 <= n; o += 2, w += 2 * k) {
+            int32_t a0 = p->bias[o], a1 = p->bias[o + 1];
+            fc_rows2_dsp(x, w, w + k, k, &a0, &a1);
+            const int8_t r0 = fc_out(p, a0, o), r1 = fc_out(p, a1, o + 1);
+            y[o] = r0, y[o + 1] = r1;
+        }
 #endif
-            for (; i < k; i++) acc += x[i] * w[i];
-            int32_t v = tfg_requant(acc + p->bias[o], p->mult[o], p->shift[o]) + p->out_zp;
-            y[o] = (int8_t)tfg_clamp(v, p->act_min, p->act_max);
+        for (; o < n; o++, w += k) {
+            int32_t acc = p->bias[o];
+            for (int i = 0; i < k; i++) acc += x[i] * w[i];
+            y[o] = fc_out(p, acc, o);
         }
     }
 }
