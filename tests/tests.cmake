@@ -31,4 +31,10 @@ add_test(NAME codegen_host COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen.sh $<TARGET
 # Generated code on emulated MCUs (skips with a message when the cross
 # toolchains are absent; .ci/run installs them with scripts/deps-targets.sh).
 add_test(NAME mcu_qemu COMMAND ${CMAKE_SOURCE_DIR}/tests/mcu.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+# The kernel unit tests as firmware (the DSP paths on M4/M7/M33/M55, the
+# portable one on M3). It builds nothing of the host's, so the sanitizer build, which
+# would only repeat it, leaves it out.
+if(NOT TFG_SANITIZE)
+  add_test(NAME kernels_mcu COMMAND ${CMAKE_SOURCE_DIR}/tests/kernels_mcu.sh ${CMAKE_SOURCE_DIR})
+endif()
 add_test(NAME target_smoke COMMAND ${CMAKE_SOURCE_DIR}/scripts/target_smoke.sh)
