@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Cross-builds a `tinyforge bench` work directory for one target and runs it
+# Cross-builds a `tinyforge bench` work directory for one target (under the
+# strict flags generated code promises: -std=c99 -Wall -Wextra -Werror
+# -pedantic) and runs it
 # under QEMU. Called by `tinyforge bench`; prints "key value" lines:
 #   built 1 / flash_text N / flash_rodata N / data N / bss N / stack N
 #   exit N / insn_count N / bitexact 0|1 / stack_high_water N
@@ -14,7 +16,7 @@ tc=$(echo "$row" | cut -f2); cflags=$(echo "$row" | cut -f3)
 case "$target" in riscv32) start="$root/targets/common/startup_riscv.S";; *) start="$root/targets/common/startup_cortexm.S";; esac
 command -v "$tc-gcc" >/dev/null || { echo "error $tc-gcc is not installed (scripts/deps-targets.sh)"; exit 2; }
 # shellcheck disable=SC2086
-if ! "$tc-gcc" $cflags -O2 -std=c99 -ffunction-sections -fdata-sections --specs=picolibc.specs -nostartfiles \
+if ! "$tc-gcc" $cflags -O2 -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections --specs=picolibc.specs -nostartfiles \
       -I"$root/targets/common" -I"$work/gen" "$work/bench_main.c" "$work/gen/model.c" "$work"/gen/runtime/*.c \
       "$root/targets/common/tfg_target.c" "$start" -L"$root/targets/common" -T"$root/targets/$target/link.ld" \
       -Wl,--gc-sections -o "$work/fw.elf" > "$work/build.log" 2>&1; then
