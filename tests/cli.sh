@@ -35,9 +35,22 @@ check "unwritable output reported" bash -c "! '$cli' run '$m' -i '$in' -o '$tmp/
 
 # plan: text and JSON agree; JSON has the documented keys and one step per executed op.
 check "plan --json keys" bash -c "'$cli' plan '$m' --json > '$tmp/p.json' && for k in peak_bytes lower_bound_bytes macs weights_bytes steps live_bytes buffers; do grep -q \"\\\"\$k\\\"\" '$tmp/p.json' || exit 1; done"
-peak_json=$(sed -n 's/.*"peak_bytes": \([0-9]*\).*/\1/p' "$tmp/p.json")
+peak_json=$(sed -n 's/^  "peak_bytes": \([0-9]*\).*/\1/p' "$tmp/p.json")
 peak_text=$("$cli" plan "$m" | sed -n 's/.*arena (peak) *\([0-9]*\) B.*/\1/p')
 check "plan text and json agree ($peak_text)" test -n "$peak_json" -a "$peak_json" = "$peak_text"
+
+# plan: patch schedules. JSON has the chosen schedule and every candidate; a
+# forced grid is marked; an impossible --sram names the smallest peak; bad
+# values are usage errors.
+check "plan --json schedule and candidates" bash -c "grep -q '\"schedule\": {\"split_step\"' '$tmp/p.json' && grep -q '\"candidates\": \[' '$tmp/p.json' && grep -q '\"on_front\": true' '$tmp/p.json'"
+check "plan prints the Pareto front" bash -c "'$cli' plan '$m' | grep -q 'Pareto front'"
+check "plan --schedule 2x2@5 is marked" bash -c "'$cli' plan '$m' --schedule 2x2@5 | grep -q '^\* 2x2@5 '"
+check "plan --schedule layer is marked" bash -c "'$cli' plan '$m' --schedule layer | grep -q '^\* layer by layer'"
+check "impossible --sram -> 1 naming the smallest peak" bash -c "! '$cli' plan '$m' --sram 1000 2>'$tmp/e' && grep -q 'smallest achievable peak is' '$tmp/e'"
+check "--sram picks a schedule that fits" bash -c "'$cli' plan '$m' --sram 40K --json | grep -q '\"schedule\": {\"split_step\": [0-9]'"
+check "bad --schedule -> 2" status_is 2 "$cli" plan "$m" --schedule 3by3
+check "bad --sram -> 2" status_is 2 "$cli" plan "$m" --sram lots
+check "--schedule on an op that is not there -> 1" status_is 1 "$cli" plan "$m" --schedule 2x2@999
 check "json steps = executed ops (30)" test "$(grep -c '"step":' "$tmp/p.json")" -eq 30
 check "float model reports int8 I/O figure" bash -c "'$cli' plan '$models/tinyengine_vww.tflite' | grep -q 'with int8 I/O'"
 

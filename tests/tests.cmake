@@ -38,3 +38,10 @@ if(NOT TFG_SANITIZE)
   add_test(NAME kernels_mcu COMMAND ${CMAKE_SOURCE_DIR}/tests/kernels_mcu.sh ${CMAKE_SOURCE_DIR})
 endif()
 add_test(NAME target_smoke COMMAND ${CMAKE_SOURCE_DIR}/scripts/target_smoke.sh)
+
+# Patch-based inference: patched runs against layer by layer, MAC recount, targets.
+add_executable(test_sched ${CMAKE_SOURCE_DIR}/tests/test_sched.c)
+target_link_libraries(test_sched PRIVATE tinyforge)
+target_include_directories(test_sched PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/src)
+target_compile_definitions(test_sched PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_test(NAME sched COMMAND test_sched)

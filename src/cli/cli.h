@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "exec/exec.h"
+#include "sched/sched.h"
 
 int cli_info(int argc, char **argv);
 int cli_run(int argc, char **argv);
@@ -18,5 +19,25 @@ int cli_bench(int argc, char **argv);
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);
 /* Load with diagnostics printed to stderr; returns 0 on success. */
 int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m);
+
+/* Patch-schedule options (--sram, --max-overhead, --schedule, --max-grid). */
+typedef struct {
+    size_t sram;          /* 0: no limit */
+    double max_overhead;  /* 0: the default 1.2 */
+    const char *schedule; /* layer | auto | PhxPw@OP; NULL = auto */
+    int max_grid;         /* 0: the default 8 */
+} cli_sched_opts_t;
+
+/* 1 when argv[*i] (and its value) was a schedule option, 0 when it is not
+ * one, -1 (message printed) for a bad value. */
+int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so);
+/* Enumerate the candidates and pick one by the options; 0 on success
+ * (message printed otherwise, e.g. an impossible --sram). */
+int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sched_set_t *set, int *chosen,
+                         double *seconds);
+/* The front and the choice: a text table, or JSON members "schedule",
+ * "search_seconds" and "candidates" (each followed by a comma). */
+void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
+                        double seconds, bool json);
 
 #endif

@@ -271,6 +271,7 @@ done:
 
 static const char PLAN_HELP[] =
     "usage: tinyforge plan MODEL [--json] [--int8-io] [--no-in-place]\n"
+    "                            [--sram LIMIT] [--max-overhead X] [--schedule S] [--max-grid N]\n"
     "\n"
     "Plans the model's memory: every activation, I/O buffer and kernel scratch buffer\n"
     "gets an offset in one arena. Prints the arena size (the SRAM the model needs for\n"
@@ -278,7 +279,21 @@ static const char PLAN_HELP[] =
     "live at any one step) and, when they differ, where and why. For a model with float\n"
     "inputs or outputs it also gives the figure with int8 I/O (--int8-io).\n"
     "--json prints peak_bytes, lower_bound_bytes, macs, weights_bytes, the per-step\n"
-    "live bytes (steps) and every buffer's placement (buffers).\n";
+    "live bytes (steps) and every buffer's placement (buffers).\n"
+    "\n"
+    "Patch-based inference (MCUNetV2): the first stage of the network can run one\n"
+    "spatial tile at a time, which cuts the peak for some recomputed MACs. plan tries\n"
+    "every split op and every grid up to --max-grid (default 8) x 8, costs each exactly\n"
+    "(the same planner; MACs with the overlapping halos) and prints the Pareto front of\n"
+    "(peak, MACs). The chosen schedule is marked:\n"
+    "  --sram LIMIT       the fewest MACs whose peak fits LIMIT (bytes; 256K, 1M work);\n"
+    "                     an impossible limit is an error that names the smallest peak\n"
+    "  --max-overhead X   otherwise: the lowest peak within X times the layer-by-layer\n"
+    "                     MACs (default 1.2)\n"
+    "  --schedule S       force one: layer, auto, or PhxPw@OP (a Ph x Pw grid over the\n"
+    "                     output of op OP, the op numbers of the table above)\n"
+    "Peaks are given with the input image in the arena and without it (streamed in\n"
+    "patch by patch, as MCUNetV2 reports). --json adds \"schedule\" and \"candidates\".\n";
 
 static bool has_float_edges(const tfg_graph_t *g)
 {
@@ -305,10 +320,31 @@ int cli_plan(int argc, char **argv)
     tfg_pass_opts_t o = {0};
     const char *path;
     bool json = false;
-    int r = parse_model_args(argc, argv, PLAN_HELP, &o, &path, &json);
+    /* Schedule options first; the rest are the common model options. */
+    cli_sched_opts_t so = {0, 0, NULL, 0};
+    char **rest = malloc(sizeof(char *) * (size_t)(argc + 1));
+    if (!rest) return 1;
+    int n_rest = 0;
+    for (int i = 0; i < argc; i++) {
+        const int k = i > 0 ? cli_schedule_option(argc, argv, &i, &so) : 0;
+        if (k < 0) {
+            free(rest);
+            return 2;
+        }
+        if (!k) rest[n_rest++] = argv[i];
+    }
+    int r = parse_model_args(n_rest, rest, PLAN_HELP, &o, &path, &json);
+    free(rest);
     if (r >= 0) return r;
     tfg_model_t m;
     if (cli_load(path, &o, &m)) return 1;
+    tfg_sched_set_t set;
+    int chosen = 0;
+    double secs = 0;
+    if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs)) {
+        tfg_model_free(&m);
+        return 1;
+    }
     const tfg_graph_t *g = &m.graph;
     size_t int8_peak = 0, int8_lb = 0;
     const bool other = !o.int8_io && has_float_edges(g);
@@ -332,6 +368,7 @@ int cli_plan(int argc, char **argv)
         printf(",\n  \"peak_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n  \"macs\": %lld,\n  \"weights_bytes\": %lld,\n",
                m.plan.peak, m.plan.lower_bound, (long long)total_macs(g), (long long)weights_bytes(g));
         if (other) printf("  \"int8_io_peak_bytes\": %zu,\n  \"int8_io_lower_bound_bytes\": %zu,\n", int8_peak, int8_lb);
+        cli_schedule_print(&m, &so, &set, chosen, secs, true);
         printf("  \"placement\": ");
         json_str(m.plan.strategy ? m.plan.strategy : "");
         printf(",\n  \"explanation\": ");
@@ -369,7 +406,9 @@ int cli_plan(int argc, char **argv)
                    m.plan.step_live[s], m.plan.step_top[s], m.prog.steps[s].scratch_bytes,
                    s == m.plan.lower_bound_step ? "  <- most live" : "");
         }
+        cli_schedule_print(&m, &so, &set, chosen, secs, false);
     }
+    tfg_sched_set_free(&set);
     tfg_model_free(&m);
     return 0;
 }

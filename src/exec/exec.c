@@ -153,7 +153,7 @@ void tfg_model_get_outputs(const tfg_model_t *m, const uint8_t *arena, uint8_t *
     }
 }
 
-static void run_step(uint8_t *arena, const tfg_step_t *s)
+void tfg_step_run(uint8_t *arena, const tfg_step_t *s)
 {
 #define IN(k) ((const int8_t *)(s->in_const[k] ? s->in_const[k] : arena + s->in_off[k]))
     int8_t *out = (int8_t *)(arena + s->out_off);
@@ -189,13 +189,13 @@ static void run_step(uint8_t *arena, const tfg_step_t *s)
 
 void tfg_model_invoke(const tfg_model_t *m, uint8_t *arena)
 {
-    for (int i = 0; i < m->prog.n_steps; i++) run_step(arena, &m->prog.steps[i]);
+    for (int i = 0; i < m->prog.n_steps; i++) tfg_step_run(arena, &m->prog.steps[i]);
 }
 
 void tfg_model_invoke_hooked(const tfg_model_t *m, uint8_t *arena, tfg_step_hook_t hook, void *ctx)
 {
     for (int i = 0; i < m->prog.n_steps; i++) {
-        run_step(arena, &m->prog.steps[i]);
+        tfg_step_run(arena, &m->prog.steps[i]);
         hook(ctx, i);
     }
 }

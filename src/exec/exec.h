@@ -35,6 +35,9 @@ void tfg_model_set_inputs(const tfg_model_t *m, uint8_t *arena, const uint8_t *i
 /* Run every step. */
 void tfg_model_invoke(const tfg_model_t *m, uint8_t *arena);
 /* Run with a callback after each step (tests: canary and liveness checks). */
+/* Run one lowered step against an arena (its offsets are relative to it). */
+void tfg_step_run(uint8_t *arena, const tfg_step_t *s);
+
 typedef void (*tfg_step_hook_t)(void *ctx, int step);
 void tfg_model_invoke_hooked(const tfg_model_t *m, uint8_t *arena, tfg_step_hook_t hook, void *ctx);
 /* Copy outputs (concatenated in subgraph order) out of the arena. */

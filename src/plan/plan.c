@@ -75,31 +75,42 @@ static void sort_order(int *order, int n, const tfg_buf_t *bufs, order_fn cmp)
     }
 }
 
-/* First-fit placement in the given order; returns the arena size. */
+/* First-fit placement in the given order; returns the arena size. The
+ * candidate offsets for a buffer are 0 and the ends of the placed buffers
+ * live at the same time (the only ones it can collide with, so only those
+ * are checked). Empty buffers take no space. */
 static size_t place(tfg_buf_t *bufs, int n, const int *order, size_t *offsets, int *placed_idx)
 {
     size_t peak = 0;
     int n_placed = 0;
     size_t *cand = malloc(sizeof(size_t) * (size_t)(n + 1));
-    if (!cand) return SIZE_MAX;
+    int *live = malloc(sizeof(int) * (size_t)(n + 1));
+    if (!cand || !live) {
+        free(cand), free(live);
+        return SIZE_MAX;
+    }
     for (int k = 0; k < n; k++) {
         tfg_buf_t *b = &bufs[order[k]];
-        /* Candidate offsets: 0 and the end of every time-overlapping placed buffer. */
-        int nc = 0;
+        if (b->size == 0) {
+            offsets[order[k]] = 0;
+            continue;
+        }
+        int nc = 0, nl = 0;
         cand[nc++] = 0;
         for (int j = 0; j < n_placed; j++) {
-            const tfg_buf_t *o = &bufs[placed_idx[j]];
-            if (overlaps_in_time(b, o)) cand[nc++] = offsets[placed_idx[j]] + o->size;
+            const int o = placed_idx[j];
+            if (!overlaps_in_time(b, &bufs[o])) continue;
+            live[nl++] = o;
+            cand[nc++] = offsets[o] + bufs[o].size;
         }
         size_t best = SIZE_MAX;
         for (int c = 0; c < nc; c++) {
             const size_t off = cand[c];
             if (off >= best) continue;
             bool ok = true;
-            for (int j = 0; j < n_placed && ok; j++) {
-                const tfg_buf_t *o = &bufs[placed_idx[j]];
-                const size_t oo = offsets[placed_idx[j]];
-                if (overlaps_in_time(b, o) && off < oo + o->size && oo < off + b->size) ok = false;
+            for (int j = 0; j < nl && ok; j++) {
+                const size_t oo = offsets[live[j]];
+                if (off < oo + bufs[live[j]].size && oo < off + b->size) ok = false;
             }
             if (ok) best = off;
         }
@@ -107,7 +118,7 @@ static size_t place(tfg_buf_t *bufs, int n, const int *order, size_t *offsets, i
         placed_idx[n_placed++] = order[k];
         if (best + b->size > peak) peak = best + b->size;
     }
-    free(cand);
+    free(cand), free(live);
     return peak;
 }
 
@@ -215,8 +226,13 @@ tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg
         tfg_plan_free(plan);
         return st;
     }
-    const int n = plan->n_bufs, ns = prog->n_steps > 0 ? prog->n_steps : 1;
-    plan->n_steps = prog->n_steps;
+    return tfg_plan_place(plan, prog->n_steps, d);
+}
+
+tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
+{
+    const int n = plan->n_bufs, ns = n_steps > 0 ? n_steps : 1;
+    plan->n_steps = n_steps;
     plan->step_live = calloc((size_t)ns, sizeof(size_t));
     plan->step_top = calloc((size_t)ns, sizeof(size_t));
     int *order = malloc(sizeof(int) * (size_t)(n ? n : 1));

@@ -46,6 +46,13 @@ typedef struct {
 } tfg_plan_t;
 
 tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg_plan_t *plan, tfg_diag_t *d);
+
+/* The placement half of tfg_plan_build, for callers that derive buffers
+ * themselves (the patch scheduler): plan->bufs[0..n_bufs) must have kind,
+ * size (a multiple of TFG_ALIGN), first and last filled in (tensor_buf may be
+ * NULL). Sets offsets, peak, per-step live and top bytes and the lower bound.
+ * On failure the plan is freed. */
+tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d);
 void tfg_plan_free(tfg_plan_t *plan);
 
 /* Offset of a tensor's data in the arena (tensor must have a buffer). */

@@ -1,0 +1,688 @@
+/* Patch-based inference: receptive fields, candidate costs, the front. */
+#include "sched/sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+
+/* ---- step geometry -------------------------------------------------------- */
+
+typedef enum { G_NONE, G_WINDOW, G_POINTWISE } geo_kind_t;
+
+typedef struct {
+    geo_kind_t kind;
+    int32_t k_h, k_w, s_h, s_w, d_h, d_w, pad_top, pad_left;
+} geo_t;
+
+static const tfg_tensor_t *T(const tfg_model_t *m, int t) { return &m->graph.tensors[t]; }
+
+static bool is_nhwc1(const tfg_tensor_t *t) { return t->rank == 4 && t->dims[0] == 1; }
+
+static bool same_hw(const tfg_tensor_t *a, const tfg_tensor_t *b)
+{
+    return is_nhwc1(a) && is_nhwc1(b) && a->dims[1] == b->dims[1] && a->dims[2] == b->dims[2];
+}
+
+/* How a step maps output regions to input regions (G_NONE: not patchable). */
+static geo_t step_geo(const tfg_model_t *m, const tfg_step_t *s)
+{
+    geo_t g = {G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
+    const tfg_tensor_t *y = T(m, s->out);
+    if (!is_nhwc1(y)) return g;
+    switch (s->kernel) {
+    case TFG_K_CONV: {
+        const tfg_conv_params_t *p = &s->p.conv;
+        g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+        break;
+    }
+    case TFG_K_DWCONV: {
+        const tfg_dwconv_params_t *p = &s->p.dw;
+        g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+        break;
+    }
+    case TFG_K_AVGPOOL:
+    case TFG_K_MAXPOOL: {
+        const tfg_pool_params_t *p = &s->p.pool;
+        g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, 1, 1, p->pad_top, p->pad_left};
+        break;
+    }
+    case TFG_K_ADD:
+    case TFG_K_MUL:
+    case TFG_K_REQUANT:
+    case TFG_K_LOGISTIC:
+        g.kind = G_POINTWISE;
+        break;
+    default: return g;
+    }
+    for (int k = 0; k < s->n_in; k++) {
+        if (s->in_const[k]) continue;
+        if (!is_nhwc1(T(m, s->in[k]))) return (geo_t){G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
+        /* Pointwise ops read the same pixel of every input (no spatial broadcast). */
+        if (g.kind == G_POINTWISE && !same_hw(T(m, s->in[k]), y)) return (geo_t){G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
+    }
+    return g;
+}
+
+static bool region_empty(tfg_region_t r) { return r.r1 <= r.r0 || r.c1 <= r.c0; }
+
+static tfg_region_t region_union(tfg_region_t a, tfg_region_t b)
+{
+    if (region_empty(a)) return b;
+    if (region_empty(b)) return a;
+    tfg_region_t u = {a.r0 < b.r0 ? a.r0 : b.r0, a.r1 > b.r1 ? a.r1 : b.r1, a.c0 < b.c0 ? a.c0 : b.c0,
+                      a.c1 > b.c1 ? a.c1 : b.c1};
+    return u;
+}
+
+/* Input region a window op reads for output region o, clipped to the input. */
+static tfg_region_t window_input(const geo_t *g, tfg_region_t o, int32_t in_h, int32_t in_w)
+{
+    tfg_region_t r;
+    r.r0 = o.r0 * g->s_h - g->pad_top;
+    r.r1 = (o.r1 - 1) * g->s_h - g->pad_top + (g->k_h - 1) * g->d_h + 1;
+    r.c0 = o.c0 * g->s_w - g->pad_left;
+    r.c1 = (o.c1 - 1) * g->s_w - g->pad_left + (g->k_w - 1) * g->d_w + 1;
+    if (r.r0 < 0) r.r0 = 0;
+    if (r.c0 < 0) r.c0 = 0;
+    if (r.r1 > in_h) r.r1 = in_h;
+    if (r.c1 > in_w) r.c1 = in_w;
+    return r;
+}
+
+/* The region step s needs of its activation input k for output region o. */
+static tfg_region_t input_demand(const tfg_model_t *m, const tfg_step_t *s, int k, tfg_region_t o)
+{
+    const geo_t g = step_geo(m, s);
+    const tfg_tensor_t *x = T(m, s->in[k]);
+    if (g.kind == G_WINDOW) return window_input(&g, o, x->dims[1], x->dims[2]);
+    return o;
+}
+
+tfg_region_t tfg_sched_tile(int32_t h, int32_t w, int ph, int pw, int i, int j)
+{
+    tfg_region_t r = {(int32_t)((int64_t)h * i / ph), (int32_t)((int64_t)h * (i + 1) / ph),
+                      (int32_t)((int64_t)w * j / pw), (int32_t)((int64_t)w * (j + 1) / pw)};
+    return r;
+}
+
+void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_region_t *need)
+{
+    for (int t = 0; t < m->graph.n_tensors; t++) need[t] = (tfg_region_t){0, 0, 0, 0};
+    need[m->prog.steps[split].out] = tile;
+    for (int k = split; k >= 0; k--) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        const tfg_region_t o = need[s->out];
+        if (region_empty(o)) continue;
+        for (int j = 0; j < s->n_in; j++)
+            if (!s->in_const[j]) need[s->in[j]] = region_union(need[s->in[j]], input_demand(m, s, j, o));
+    }
+}
+
+/* ---- which splits can be patched ------------------------------------------ */
+
+const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
+{
+    const tfg_program_t *pr = &m->prog;
+    const tfg_graph_t *g = &m->graph;
+    if (split < 0 || split >= pr->n_steps) return "no such step";
+    if (g->n_inputs != 1 || !is_nhwc1(T(m, g->inputs[0]))) return "the model does not have one NHWC image input";
+    if (split == pr->n_steps - 1) return "the stage would be the whole model (nothing after the split)";
+    const int input = g->inputs[0];
+    for (int k = 0; k <= split; k++) {
+        const tfg_step_t *s = &pr->steps[k];
+        if (step_geo(m, s).kind == G_NONE) return "a step in the stage is not spatially local";
+        if (g->ops[s->op].alias) return "a view (reshape) in the stage";
+    }
+    const int out = pr->steps[split].out;
+    const tfg_tensor_t *y = T(m, out);
+    if (y->dims[1] < 2 && y->dims[2] < 2) return "the stage output is a single pixel";
+    /* Only the stage output may cross the split, and the image only feeds the stage. */
+    for (int k = split + 1; k < pr->n_steps; k++) {
+        const tfg_step_t *s = &pr->steps[k];
+        for (int j = 0; j < s->n_in; j++) {
+            const int t = s->in[j];
+            if (s->in_const[j] || t == out) continue;
+            if (t == input) return "the model input is also read after the split";
+            for (int q = 0; q <= split; q++)
+                if (pr->steps[q].out == t) return "another stage tensor is read after the split";
+        }
+    }
+    for (int i = 0; i < g->n_outputs; i++)
+        for (int q = 0; q <= split; q++)
+            if (pr->steps[q].out == g->outputs[i] && g->outputs[i] != out) return "a model output is inside the stage";
+    return NULL;
+}
+
+/* ---- per-patch kernel parameters ------------------------------------------ */
+
+/* Region sizes of a tensor in bytes. */
+static size_t region_bytes(const tfg_model_t *m, int t, tfg_region_t r)
+{
+    const tfg_tensor_t *x = T(m, t);
+    const size_t elem = (size_t)tfg_tensor_bytes(x) / (size_t)tfg_tensor_elems(x);
+    return region_empty(r) ? 0 : (size_t)(r.r1 - r.r0) * (size_t)(r.c1 - r.c0) * (size_t)x->dims[3] * elem;
+}
+
+/* Scratch of step s run on region `o` of its output from region `in` of its first input. */
+static size_t patch_scratch(const tfg_model_t *m, const tfg_step_t *s, tfg_region_t in, tfg_region_t o)
+{
+    (void)m;
+    switch (s->kernel) {
+    case TFG_K_CONV: {
+        tfg_conv_params_t p = s->p.conv;
+        p.in_h = in.r1 - in.r0, p.in_w = in.c1 - in.c0, p.out_h = o.r1 - o.r0, p.out_w = o.c1 - o.c0;
+        p.pad_top = in.r0 + s->p.conv.pad_top - o.r0 * p.stride_h;
+        p.pad_left = in.c0 + s->p.conv.pad_left - o.c0 * p.stride_w;
+        return tfg_conv_s8_scratch_size(&p);
+    }
+    case TFG_K_DWCONV: {
+        tfg_dwconv_params_t p = s->p.dw;
+        p.in_h = in.r1 - in.r0, p.in_w = in.c1 - in.c0, p.out_h = o.r1 - o.r0, p.out_w = o.c1 - o.c0;
+        p.pad_top = in.r0 + s->p.dw.pad_top - o.r0 * p.stride_h;
+        p.pad_left = in.c0 + s->p.dw.pad_left - o.c0 * p.stride_w;
+        return tfg_dwconv_s8_scratch_size(&p);
+    }
+    default: return s->scratch_bytes;
+    }
+}
+
+/* ---- cost of a candidate --------------------------------------------------- */
+
+static size_t align4(size_t n) { return (n + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1); }
+
+/* Everything one evaluation needs, allocated once. */
+typedef struct {
+    tfg_region_t *need;  /* [n_tensors] */
+    size_t *tsize;       /* [n_tensors] largest region bytes over the tiles (stage tensors) */
+    size_t *scratch;     /* [n_steps] */
+    int *producer;       /* [n_tensors] step writing the tensor, -1 */
+    int *last_use;       /* [n_tensors] last step reading it (n_steps - 1 for outputs) */
+} work_t;
+
+static void work_free(work_t *w)
+{
+    free(w->need), free(w->tsize), free(w->scratch), free(w->producer), free(w->last_use);
+    memset(w, 0, sizeof *w);
+}
+
+static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
+{
+    const size_t nt = (size_t)m->graph.n_tensors + 1, ns = (size_t)m->prog.n_steps + 1;
+    w->need = malloc(sizeof(tfg_region_t) * nt);
+    w->tsize = malloc(sizeof(size_t) * nt);
+    w->scratch = malloc(sizeof(size_t) * ns);
+    w->producer = malloc(sizeof(int) * nt);
+    w->last_use = malloc(sizeof(int) * nt);
+    if (!w->need || !w->tsize || !w->scratch || !w->producer || !w->last_use) {
+        work_free(w);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
+    for (int t = 0; t < m->graph.n_tensors; t++) w->producer[t] = w->last_use[t] = -1;
+    for (int k = 0; k < m->prog.n_steps; k++) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        w->producer[s->out] = k;
+        for (int j = 0; j < s->n_in; j++)
+            if (!s->in_const[j]) w->last_use[s->in[j]] = k;
+    }
+    for (int i = 0; i < m->graph.n_outputs; i++) w->last_use[m->graph.outputs[i]] = m->prog.n_steps - 1;
+    return TFG_OK;
+}
+
+/* Which arena buffer every tensor and scratch uses in a patched plan. */
+typedef struct {
+    int *stage_buf;   /* [n_tensors] region buffer of stage tensors, else -1 */
+    int *rest_buf;    /* [n_tensors] buffer outside the stage, else -1 */
+    int *scratch_buf; /* [n_steps] */
+    int full_in_buf;  /* -1 when streamed */
+} bufmap_t;
+
+/* Lay out and place the patched buffers; `streamed` leaves the full input
+ * out. With map, records where each tensor lives. */
+static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t *w, bool streamed, tfg_plan_t *p,
+                                  bufmap_t *map, tfg_diag_t *d)
+{
+    const tfg_plan_t *lp = &m->plan;
+    const int ns = m->prog.n_steps, nt = m->graph.n_tensors, input = m->graph.inputs[0];
+    const int out = m->prog.steps[split].out;
+    memset(p, 0, sizeof *p);
+    p->bufs = calloc((size_t)(lp->n_bufs + ns + 4), sizeof(tfg_buf_t));
+    if (!p->bufs) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    if (map) {
+        for (int t = 0; t < nt; t++) map->stage_buf[t] = map->rest_buf[t] = -1;
+        for (int k = 0; k < ns; k++) map->scratch_buf[k] = -1;
+        map->full_in_buf = -1;
+    }
+    /* One buffer per layer-by-layer buffer. A group holding stage tensors
+     * (or the input's region copy) gets their largest region and a lifetime
+     * inside the stage. Only the stage output's group can also hold tensors
+     * of later steps (in-place ops and views after the split): those share
+     * the full stage output, assembled tile by tile from step 0 on. Other
+     * groups keep their size and lifetime. */
+    size_t full_size = align4((size_t)tfg_tensor_bytes(T(m, out)));
+    int full_last = split;
+    const int full_buf = lp->n_bufs; /* index the full stage output gets below (after the groups) */
+    int n = 0;
+    for (int b = 0; b < lp->n_bufs; b++) {
+        const tfg_buf_t *ob = &lp->bufs[b];
+        if (ob->kind != TFG_BUF_ACT) continue;
+        bool stage = false;
+        size_t size = 0;
+        int first = ns, last = -1;
+        for (int t = 0; t < nt; t++) {
+            if (lp->tensor_buf[t] != b) continue;
+            const bool st = t == input || (w->producer[t] >= 0 && w->producer[t] <= split);
+            if (!st || t == out) {
+                if (t == out || b == lp->tensor_buf[out]) { /* lives on in the full stage output */
+                    const size_t sz = align4((size_t)tfg_tensor_bytes(T(m, t)));
+                    if (sz > full_size) full_size = sz;
+                    if (w->last_use[t] > full_last) full_last = w->last_use[t];
+                    if (map) map->rest_buf[t] = full_buf;
+                } else if (map) {
+                    map->rest_buf[t] = n;
+                }
+                if (t != out) continue;
+            }
+            stage = true;
+            if (map) map->stage_buf[t] = n;
+            if (w->tsize[t] > size) size = w->tsize[t];
+            const int f = t == input ? 0 : w->producer[t];
+            const int l = t == out || w->last_use[t] > split || w->last_use[t] < 0 ? split : w->last_use[t];
+            if (f < first) first = f;
+            if (l > last) last = l;
+        }
+        tfg_buf_t *nb = &p->bufs[n++];
+        *nb = *ob;
+        if (stage) nb->size = align4(size), nb->first = first, nb->last = last < first ? first : last;
+    }
+    /* Slots n..full_buf-1 stay as empty placeholders so full_buf is fixed. */
+    for (; n < full_buf; n++) p->bufs[n] = (tfg_buf_t){TFG_BUF_ACT, -1, -1, 0, 0, 0, 0};
+    p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, out, -1, 0, full_last, full_size, 0};
+    if (!streamed) {
+        if (map) map->full_in_buf = n;
+        p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, input, -1, 0, split, align4((size_t)tfg_tensor_bytes(T(m, input))), 0};
+    }
+    for (int k = 0; k < ns; k++) {
+        const size_t sc = k <= split ? w->scratch[k] : m->prog.steps[k].scratch_bytes;
+        if (!sc) continue;
+        if (map) map->scratch_buf[k] = n;
+        p->bufs[n++] = (tfg_buf_t){TFG_BUF_SCRATCH, -1, k, k, k, align4(sc), 0};
+    }
+    p->n_bufs = n;
+    return tfg_plan_place(p, ns, d);
+}
+
+/* Region sizes, scratch and MACs of a candidate over all its tiles. */
+static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out,
+                            tfg_diag_t *d)
+{
+    const char *why = tfg_sched_split_problem(m, split);
+    if (why) return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "cannot patch up to step %d: %s", split, why);
+    const tfg_tensor_t *y = T(m, m->prog.steps[split].out);
+    if (ph < 1 || pw < 1 || ph > y->dims[1] || pw > y->dims[2])
+        return tfg_diag_set(d, TFG_ERR_ARG, "a %dx%d grid does not fit the %dx%d stage output", ph, pw, y->dims[1],
+                            y->dims[2]);
+    for (int t = 0; t < m->graph.n_tensors; t++) w->tsize[t] = 0;
+    for (int k = 0; k <= split; k++) w->scratch[k] = 0;
+    int64_t macs = 0;
+    for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
+    for (int i = 0; i < ph; i++)
+        for (int j = 0; j < pw; j++) {
+            tfg_sched_regions(m, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j), w->need);
+            for (int t = 0; t < m->graph.n_tensors; t++) {
+                const size_t b = region_bytes(m, t, w->need[t]);
+                if (b > w->tsize[t]) w->tsize[t] = b;
+            }
+            for (int k = 0; k <= split; k++) {
+                const tfg_step_t *s = &m->prog.steps[k];
+                const tfg_region_t o = w->need[s->out];
+                if (region_empty(o)) continue;
+                const tfg_tensor_t *x = T(m, s->out);
+                macs += s->macs / ((int64_t)x->dims[1] * x->dims[2]) * (int64_t)(o.r1 - o.r0) * (o.c1 - o.c0);
+                /* Window ops and single-input pointwise ops must get exactly
+                 * the region they need: a larger one (another reader wanted
+                 * more) would need a strided read. ADD and MUL read strided. */
+                if (s->kernel != TFG_K_ADD && s->kernel != TFG_K_MUL) {
+                    const tfg_region_t want = input_demand(m, s, 0, o), got = w->need[s->in[0]];
+                    if (memcmp(&want, &got, sizeof want) != 0)
+                        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                            "cannot patch up to step %d: step %d's input is also read with a larger "
+                                            "halo by another step",
+                                            split, k);
+                }
+                const size_t sc = patch_scratch(m, s, w->need[s->in[0]], o);
+                if (sc > w->scratch[k]) w->scratch[k] = sc;
+            }
+        }
+    *macs_out = macs;
+    return TFG_OK;
+}
+
+tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out, tfg_diag_t *d)
+{
+    work_t w;
+    tfg_status_t st = work_init(m, &w, d);
+    if (st < 0) return st;
+    int64_t macs = 0;
+    st = measure(m, split, ph, pw, &w, &macs, d);
+    tfg_plan_t p;
+    if (st == TFG_OK) {
+        out->split = split, out->ph = ph, out->pw = pw, out->macs = macs;
+        st = place_patched(m, split, &w, false, &p, NULL, d);
+        if (st == TFG_OK) {
+            out->peak = p.peak;
+            out->peak_step = p.lower_bound_step;
+            tfg_plan_free(&p);
+            st = place_patched(m, split, &w, true, &p, NULL, d);
+            if (st == TFG_OK) {
+                out->peak_streamed = p.peak;
+                tfg_plan_free(&p);
+            }
+        }
+    }
+    work_free(&w);
+    return st;
+}
+
+void tfg_sched_plan_free(tfg_sched_plan_t *sp)
+{
+    free(sp->stage_off), free(sp->rest_off), free(sp->scratch_off);
+    memset(sp, 0, sizeof *sp);
+}
+
+tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_sched_plan_t *sp,
+                            tfg_diag_t *d)
+{
+    memset(sp, 0, sizeof *sp);
+    const int nt = m->graph.n_tensors, ns = m->prog.n_steps;
+    sp->stage_off = calloc((size_t)nt + 1, sizeof(size_t));
+    sp->rest_off = calloc((size_t)nt + 1, sizeof(size_t));
+    sp->scratch_off = calloc((size_t)ns + 1, sizeof(size_t));
+    if (!sp->stage_off || !sp->rest_off || !sp->scratch_off) {
+        tfg_sched_plan_free(sp);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
+    sp->streamed = streamed;
+    tfg_status_t st = TFG_OK;
+    if (split < 0) { /* layer by layer: the model's own plan */
+        if (streamed) {
+            tfg_sched_plan_free(sp);
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "a streamed input needs a patched schedule");
+        }
+        st = tfg_sched_layer(m, &sp->cost, d);
+        for (int t = 0; t < nt; t++)
+            if (m->plan.tensor_buf[t] >= 0) sp->rest_off[t] = tfg_plan_offset(&m->plan, t);
+        for (int k = 0; k < ns; k++) sp->scratch_off[k] = m->prog.steps[k].scratch_off;
+        sp->full_in_off = tfg_plan_offset(&m->plan, m->graph.inputs[0]);
+        sp->arena_bytes = m->plan.peak;
+        if (st < 0) tfg_sched_plan_free(sp);
+        return st;
+    }
+    st = tfg_sched_eval(m, split, ph, pw, &sp->cost, d);
+    work_t w;
+    if (st == TFG_OK) st = work_init(m, &w, d);
+    if (st < 0) {
+        tfg_sched_plan_free(sp);
+        return st;
+    }
+    int64_t macs;
+    bufmap_t map = {malloc(sizeof(int) * ((size_t)nt + 1)), malloc(sizeof(int) * ((size_t)nt + 1)),
+                    malloc(sizeof(int) * ((size_t)ns + 1)), -1};
+    tfg_plan_t p;
+    memset(&p, 0, sizeof p);
+    if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    if (st == TFG_OK) st = measure(m, split, ph, pw, &w, &macs, d);
+    if (st == TFG_OK) st = place_patched(m, split, &w, streamed, &p, &map, d);
+    if (st == TFG_OK) {
+        for (int t = 0; t < nt; t++) {
+            if (map.stage_buf[t] >= 0) sp->stage_off[t] = p.bufs[map.stage_buf[t]].offset;
+            if (map.rest_buf[t] >= 0) sp->rest_off[t] = p.bufs[map.rest_buf[t]].offset;
+        }
+        for (int k = 0; k < ns; k++)
+            if (map.scratch_buf[k] >= 0) sp->scratch_off[k] = p.bufs[map.scratch_buf[k]].offset;
+        if (map.full_in_buf >= 0) sp->full_in_off = p.bufs[map.full_in_buf].offset;
+        sp->arena_bytes = p.peak;
+        tfg_plan_free(&p);
+    }
+    free(map.stage_buf), free(map.rest_buf), free(map.scratch_buf);
+    work_free(&w);
+    if (st < 0) tfg_sched_plan_free(sp);
+    return st;
+}
+
+/* ---- running a patched schedule ---------------------------------------- */
+
+/* Copy rows [r.r0, r.r1) x cols [r.c0, r.c1) of an h x w x c int8 image into a dense region. */
+static void copy_region_out(const uint8_t *img, int32_t w, size_t c, tfg_region_t r, uint8_t *dst)
+{
+    const size_t row = (size_t)(r.c1 - r.c0) * c;
+    for (int32_t y = r.r0; y < r.r1; y++, dst += row) memcpy(dst, img + ((size_t)y * (size_t)w + (size_t)r.c0) * c, row);
+}
+
+/* Copy a dense region back into its place in an h x w x c image. */
+static void copy_region_in(const uint8_t *src, int32_t w, size_t c, tfg_region_t r, uint8_t *img)
+{
+    const size_t row = (size_t)(r.c1 - r.c0) * c;
+    for (int32_t y = r.r0; y < r.r1; y++, src += row) memcpy(img + ((size_t)y * (size_t)w + (size_t)r.c0) * c, src, row);
+}
+
+/* Step k of the stage for one tile: its parameters for the regions. */
+static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const tfg_step_t *s, int k,
+                       const tfg_region_t *need, tfg_step_t *ps)
+{
+    *ps = *s;
+    const tfg_region_t o = need[s->out], in = need[s->in[0]];
+    const int32_t oh = o.r1 - o.r0, ow = o.c1 - o.c0, ih = in.r1 - in.r0, iw = in.c1 - in.c0;
+    ps->out_off = sp->stage_off[s->out];
+    ps->scratch_off = sp->scratch_off[k];
+    for (int j = 0; j < s->n_in; j++)
+        if (!s->in_const[j]) ps->in_off[j] = sp->stage_off[s->in[j]];
+    switch (s->kernel) {
+    case TFG_K_CONV: {
+        tfg_conv_params_t *p = &ps->p.conv;
+        p->in_h = ih, p->in_w = iw, p->out_h = oh, p->out_w = ow;
+        p->pad_top = in.r0 + s->p.conv.pad_top - o.r0 * p->stride_h;
+        p->pad_left = in.c0 + s->p.conv.pad_left - o.c0 * p->stride_w;
+        break;
+    }
+    case TFG_K_DWCONV: {
+        tfg_dwconv_params_t *p = &ps->p.dw;
+        p->in_h = ih, p->in_w = iw, p->out_h = oh, p->out_w = ow;
+        p->pad_top = in.r0 + s->p.dw.pad_top - o.r0 * p->stride_h;
+        p->pad_left = in.c0 + s->p.dw.pad_left - o.c0 * p->stride_w;
+        break;
+    }
+    case TFG_K_AVGPOOL:
+    case TFG_K_MAXPOOL: {
+        tfg_pool_params_t *p = &ps->p.pool;
+        p->in_h = ih, p->in_w = iw, p->out_h = oh, p->out_w = ow;
+        p->pad_top = in.r0 + s->p.pool.pad_top - o.r0 * p->stride_h;
+        p->pad_left = in.c0 + s->p.pool.pad_left - o.c0 * p->stride_w;
+        break;
+    }
+    case TFG_K_ADD:
+    case TFG_K_MUL: {
+        /* Each input's region may be larger than the output's: read it
+         * through strides, from the output region's corner. */
+        tfg_eltwise_params_t *p = &ps->p.elt;
+        const int32_t c = T(m, s->out)->dims[3];
+        p->dims[0] = 1, p->dims[1] = oh, p->dims[2] = ow, p->dims[3] = c;
+        for (int j = 0; j < 2; j++) {
+            const tfg_region_t r = need[s->in[j]];
+            int32_t *st = j == 0 ? p->a_stride : p->b_stride;
+            st[0] = 0, st[1] = (r.c1 - r.c0) * c, st[2] = c, st[3] = 1;
+            ps->in_off[j] += ((size_t)(o.r0 - r.r0) * (size_t)(r.c1 - r.c0) + (size_t)(o.c0 - r.c0)) * (size_t)c;
+        }
+        break;
+    }
+    case TFG_K_REQUANT: ps->p.requant.size = oh * ow * T(m, s->out)->dims[3]; break;
+    case TFG_K_LOGISTIC: ps->p.logistic.size = oh * ow * T(m, s->out)->dims[3]; break;
+    default: break;
+    }
+}
+
+void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *arena, const uint8_t *in, uint8_t *out)
+{
+    const tfg_graph_t *g = &m->graph;
+    const int split = sp->cost.split, ns = m->prog.n_steps, input = g->inputs[0];
+    if (split < 0) {
+        tfg_model_set_inputs(m, arena, in);
+        tfg_model_invoke(m, arena);
+        tfg_model_get_outputs(m, arena, out);
+        return;
+    }
+    const tfg_tensor_t *x = T(m, input), *y = T(m, m->prog.steps[split].out);
+    const uint8_t *image = in;
+    if (!sp->streamed) {
+        memcpy(arena + sp->full_in_off, in, (size_t)tfg_tensor_bytes(x));
+        image = arena + sp->full_in_off;
+    }
+    tfg_region_t *need = malloc(sizeof(tfg_region_t) * (size_t)g->n_tensors);
+    if (!need) return;
+    for (int i = 0; i < sp->cost.ph; i++)
+        for (int j = 0; j < sp->cost.pw; j++) {
+            const tfg_region_t tile = tfg_sched_tile(y->dims[1], y->dims[2], sp->cost.ph, sp->cost.pw, i, j);
+            tfg_sched_regions(m, split, tile, need);
+            copy_region_out(image, x->dims[2], (size_t)x->dims[3], need[input], arena + sp->stage_off[input]);
+            for (int k = 0; k <= split; k++) {
+                tfg_step_t ps;
+                patch_step(m, sp, &m->prog.steps[k], k, need, &ps);
+                tfg_step_run(arena, &ps);
+            }
+            const int so = m->prog.steps[split].out;
+            copy_region_in(arena + sp->stage_off[so], y->dims[2], (size_t)y->dims[3], tile, arena + sp->rest_off[so]);
+        }
+    free(need);
+    for (int k = split + 1; k < ns; k++) {
+        tfg_step_t ps = m->prog.steps[k];
+        ps.out_off = sp->rest_off[ps.out];
+        ps.scratch_off = sp->scratch_off[k];
+        for (int j = 0; j < ps.n_in; j++)
+            if (!ps.in_const[j]) ps.in_off[j] = sp->rest_off[ps.in[j]];
+        tfg_step_run(arena, &ps);
+    }
+    for (int i = 0; i < g->n_outputs; i++) {
+        const int t = g->outputs[i];
+        const size_t n = (size_t)tfg_tensor_bytes(T(m, t));
+        memcpy(out, T(m, t)->data ? T(m, t)->data : arena + sp->rest_off[t], n);
+        out += n;
+    }
+}
+
+tfg_status_t tfg_sched_layer(const tfg_model_t *m, tfg_schedule_t *out, tfg_diag_t *d)
+{
+    out->split = -1, out->ph = out->pw = 1;
+    out->macs = 0;
+    for (int k = 0; k < m->prog.n_steps; k++) out->macs += m->prog.steps[k].macs;
+    out->peak = m->plan.peak;
+    out->peak_step = m->plan.lower_bound_step;
+    /* Streamed: the same buffers without the model inputs. */
+    const tfg_plan_t *lp = &m->plan;
+    tfg_plan_t p;
+    memset(&p, 0, sizeof p);
+    p.bufs = calloc((size_t)lp->n_bufs + 1, sizeof(tfg_buf_t));
+    if (!p.bufs) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    for (int b = 0; b < lp->n_bufs; b++) {
+        bool is_input = false;
+        for (int i = 0; i < m->graph.n_inputs; i++)
+            if (lp->bufs[b].kind == TFG_BUF_ACT && lp->tensor_buf[m->graph.inputs[i]] == b) is_input = true;
+        if (!is_input) p.bufs[p.n_bufs++] = lp->bufs[b];
+    }
+    tfg_status_t st = tfg_plan_place(&p, m->prog.n_steps, d);
+    if (st < 0) return st;
+    out->peak_streamed = p.peak;
+    tfg_plan_free(&p);
+    return TFG_OK;
+}
+
+/* ---- the candidate set and its front --------------------------------------- */
+
+void tfg_sched_set_free(tfg_sched_set_t *set)
+{
+    free(set->c);
+    free(set->front);
+    memset(set, 0, sizeof *set);
+}
+
+static tfg_status_t set_push(tfg_sched_set_t *set, int *cap, const tfg_schedule_t *c, tfg_diag_t *d)
+{
+    if (set->n == *cap) {
+        const int nc = *cap ? *cap * 2 : 64;
+        tfg_schedule_t *n = realloc(set->c, sizeof *n * (size_t)nc);
+        if (!n) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+        set->c = n;
+        *cap = nc;
+    }
+    set->c[set->n++] = *c;
+    return TFG_OK;
+}
+
+tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_set_t *set, tfg_diag_t *d)
+{
+    memset(set, 0, sizeof *set);
+    int cap = 0;
+    tfg_schedule_t c;
+    tfg_status_t st = tfg_sched_layer(m, &c, d);
+    if (st == TFG_OK) st = set_push(set, &cap, &c, d);
+    for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
+        if (tfg_sched_split_problem(m, k)) {
+            /* Past the first op that cannot be patched no later split can be. */
+            if (step_geo(m, &m->prog.steps[k]).kind == G_NONE) break;
+            continue;
+        }
+        const tfg_tensor_t *y = T(m, m->prog.steps[k].out);
+        for (int ph = 1; ph <= max_grid && ph <= y->dims[1] && st == TFG_OK; ph++)
+            for (int pw = 1; pw <= max_grid && pw <= y->dims[2] && st == TFG_OK; pw++) {
+                if (ph == 1 && pw == 1) continue;
+                tfg_diag_t dd = {{0}};
+                const tfg_status_t rc = tfg_sched_eval(m, k, ph, pw, &c, &dd);
+                if (rc == TFG_OK) st = set_push(set, &cap, &c, d);
+                else if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+            }
+    }
+    if (st == TFG_OK) {
+        set->front = calloc((size_t)set->n + 1, sizeof(bool));
+        if (!set->front) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
+    if (st < 0) {
+        tfg_sched_set_free(set);
+        return st;
+    }
+    /* On the front: nothing is at least as good in both and better in one,
+     * and no earlier (simpler: layer by layer first, then fewer tiles) one
+     * has the same point. */
+    for (int i = 0; i < set->n; i++) {
+        bool dominated = false;
+        for (int j = 0; j < set->n && !dominated; j++) {
+            const tfg_schedule_t *a = &set->c[j], *b = &set->c[i];
+            const bool le = a->peak <= b->peak && a->macs <= b->macs;
+            dominated = le && ((a->peak < b->peak || a->macs < b->macs) ||
+                               (j != i && a->peak == b->peak && a->macs == b->macs &&
+                                (a->ph * a->pw < b->ph * b->pw || (a->ph * a->pw == b->ph * b->pw && j < i))));
+        }
+        set->front[i] = !dominated;
+    }
+    return TFG_OK;
+}
+
+int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead)
+{
+    if (set->n == 0) return -1;
+    const int64_t base = set->c[0].macs;
+    int best = -1;
+    for (int i = 0; i < set->n; i++) {
+        const tfg_schedule_t *c = &set->c[i];
+        if (sram_limit > 0) {
+            if (c->peak > sram_limit) continue;
+            if (best < 0 || c->macs < set->c[best].macs ||
+                (c->macs == set->c[best].macs && c->peak < set->c[best].peak))
+                best = i;
+        } else {
+            if ((double)c->macs > max_overhead * (double)base) continue;
+            if (best < 0 || c->peak < set->c[best].peak ||
+                (c->peak == set->c[best].peak && c->macs < set->c[best].macs))
+                best = i;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,104 @@
+/* Patch-based inference (MCUNetV2): the schedule search and its exact cost.
+ *
+ * A patched schedule runs a prefix of the program, the *stage* (steps
+ * 0..split), once per spatial tile of the stage's last output tensor, then
+ * the remaining steps layer by layer. Each tile's computation needs, for
+ * every tensor of the stage, the region its receptive field covers: found
+ * by walking the stage backwards from the tile through convolutions,
+ * depthwise convolutions and pooling (any kernel, stride, dilation and
+ * padding) and elementwise ops (a tensor read by several ops needs the
+ * union). Tiles overlap in their inputs (the halo), which is the recomputed
+ * work. Padding applies only at the true image border: a region is clipped
+ * to the tensor, and a window reaching past a clipped edge is inside the
+ * image exactly when that edge is the image's.
+ *
+ * Cost of a candidate (split, grid), exact:
+ *  - peak: the memory planner (plan/plan.h) places the buffers one patch
+ *    needs (each stage tensor at its largest region over the tiles, the
+ *    kernels' scratch for their largest patch), the stage output in full
+ *    (assembled tile by tile, live until its last reader), the model input
+ *    (in full, or only its region when the input is streamed from outside
+ *    the arena), and every later step's buffers as in the layer-by-layer
+ *    plan;
+ *  - MACs: every stage step's MACs for the output region it computes, over
+ *    all tiles, plus the later steps'.
+ */
+#ifndef TFG_SCHED_H
+#define TFG_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+
+/* Rows [r0, r1) and columns [c0, c1) of an NHWC tensor. */
+typedef struct {
+    int32_t r0, r1, c0, c1;
+} tfg_region_t;
+
+typedef struct {
+    int split;            /* last step of the patched stage; -1: layer by layer */
+    int ph, pw;           /* tile grid over the stage output (1x1 when layer by layer) */
+    size_t peak;          /* arena with the model input in it */
+    size_t peak_streamed; /* arena when the input is read patch by patch from outside */
+    int64_t macs;         /* including the recomputed halos */
+    int peak_step;        /* step at the arena's lower bound (the most live) */
+} tfg_schedule_t;
+
+/* Why a split point cannot be patched, or NULL when it can. */
+const char *tfg_sched_split_problem(const tfg_model_t *m, int split);
+
+/* Cost of one candidate. Fails (with the reason in d) when the split cannot
+ * be patched or the grid is larger than the stage output. */
+tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out, tfg_diag_t *d);
+
+/* The layer-by-layer schedule (split -1) with both peaks. */
+tfg_status_t tfg_sched_layer(const tfg_model_t *m, tfg_schedule_t *out, tfg_diag_t *d);
+
+/* Every candidate: layer by layer, then each patchable split with each grid
+ * up to max_grid x max_grid (tiles of at least one row and column). */
+typedef struct {
+    tfg_schedule_t *c;
+    int n;
+    bool *front; /* [n]: on the Pareto front of (peak, macs) */
+} tfg_sched_set_t;
+
+tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_set_t *set, tfg_diag_t *d);
+void tfg_sched_set_free(tfg_sched_set_t *set);
+
+/* The choice rule of `tinyforge plan`: with an SRAM limit (> 0), the fewest
+ * MACs among candidates whose peak fits (ties: the lower peak); otherwise
+ * the lowest peak among candidates within max_overhead x the layer-by-layer
+ * MACs. Returns the index, or -1 when nothing fits the SRAM limit. */
+int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead);
+
+/* A patched schedule ready to run: where every buffer lives in the arena. */
+typedef struct {
+    tfg_schedule_t cost;
+    bool streamed;       /* the input is read from the caller's image, not the arena */
+    size_t arena_bytes;  /* = cost.peak, or cost.peak_streamed when streamed */
+    size_t *stage_off;   /* [n_tensors] region buffer of each stage tensor (and the input's region copy) */
+    size_t *rest_off;    /* [n_tensors] buffer of every other tensor, the stage output in full */
+    size_t *scratch_off; /* [n_steps] */
+    size_t full_in_off;  /* the whole input image (not streamed) */
+} tfg_sched_plan_t;
+
+/* Plan a candidate (split -1: layer by layer, ph = pw = 1). */
+tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_sched_plan_t *sp,
+                            tfg_diag_t *d);
+void tfg_sched_plan_free(tfg_sched_plan_t *sp);
+
+/* One inference with the schedule: reads the model inputs from `in` (copied
+ * into the arena, or read tile by tile when streamed) and writes the outputs
+ * to `out` (both concatenated in graph order). arena: sp->arena_bytes. */
+void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *arena, const uint8_t *in, uint8_t *out);
+
+/* Tile (i, j) of a ph x pw grid over an h x w tensor: near-equal parts. */
+tfg_region_t tfg_sched_tile(int32_t h, int32_t w, int ph, int pw, int i, int j);
+
+/* Regions every stage tensor needs for one tile of the stage output: need is
+ * [n_tensors] (empty regions have r1 <= r0). */
+void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_region_t *need);
+
+#endif

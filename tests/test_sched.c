@@ -1,0 +1,281 @@
+/* Patch-based inference (src/sched): identical outputs, independent MAC
+ * counts, and the memory targets.
+ *
+ *  - Every patchable split of every shared model and of built-in MobileNetV2
+ *    and MCUNet models, on several grids, with the input in the arena and
+ *    streamed: the patched run's output bytes equal the layer-by-layer run's
+ *    (which the models_* tests tie to TFLite's golden data). Each run uses an
+ *    arena of exactly the planned size between canary guards.
+ *  - The recomputed MACs are counted again pixel by pixel: every stage
+ *    output pixel some later window (or pointwise read) of the tile touches
+ *    is marked in a bitmap, with no interval arithmetic, and the marked
+ *    pixels times each step's MACs per pixel must equal the cost model's.
+ *  - Targets: mcunet-vww1 (int8 I/O) patched below 48,000 B (input
+ *    streamed) within 1.2x MACs; mcunetv2_large within 256 KiB with all
+ *    scratch and the input image in the arena.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched/sched.h"
+#include "tfg_test.h"
+#include "zoo/zoo.h"
+
+static const char *models_dir(void) { return TFG_SOURCE_DIR "/../shared/models"; }
+
+/* ---- pixel-level MAC count ----------------------------------------------- */
+
+static const tfg_tensor_t *TT_T(const tfg_model_t *m, int t) { return &m->graph.tensors[t]; }
+
+/* Window geometry of a step (1x1 stride 1 for pointwise ones). */
+static void geometry(const tfg_step_t *s, int g[8])
+{
+    int kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
+    if (s->kernel == TFG_K_CONV) {
+        const tfg_conv_params_t *p = &s->p.conv;
+        kh = p->k_h, kw = p->k_w, sh = p->stride_h, sw = p->stride_w, dh = p->dil_h, dw = p->dil_w;
+        pt = p->pad_top, pl = p->pad_left;
+    } else if (s->kernel == TFG_K_DWCONV) {
+        const tfg_dwconv_params_t *p = &s->p.dw;
+        kh = p->k_h, kw = p->k_w, sh = p->stride_h, sw = p->stride_w, dh = p->dil_h, dw = p->dil_w;
+        pt = p->pad_top, pl = p->pad_left;
+    } else if (s->kernel == TFG_K_AVGPOOL || s->kernel == TFG_K_MAXPOOL) {
+        const tfg_pool_params_t *p = &s->p.pool;
+        kh = p->k_h, kw = p->k_w, sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+    }
+    const int v[8] = {kh, kw, sh, sw, dh, dw, pt, pl};
+    memcpy(g, v, sizeof v);
+}
+
+/* MACs of the stage for every tile, by marking needed pixels one by one. */
+static int64_t pixel_macs(const tfg_model_t *m, int split, int ph, int pw)
+{
+    const int nt = m->graph.n_tensors;
+    unsigned char **mark = calloc((size_t)nt, sizeof *mark);
+    int64_t macs = 0;
+    for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
+    const tfg_tensor_t *y = TT_T(m, m->prog.steps[split].out);
+    for (int i = 0; i < ph; i++)
+        for (int j = 0; j < pw; j++) {
+            for (int t = 0; t < nt; t++) {
+                free(mark[t]);
+                mark[t] = NULL;
+                const tfg_tensor_t *x = TT_T(m, t);
+                if (x->rank == 4) mark[t] = calloc((size_t)x->dims[1] * (size_t)x->dims[2], 1);
+            }
+            const tfg_region_t tile = tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j);
+            for (int r = tile.r0; r < tile.r1; r++)
+                for (int c = tile.c0; c < tile.c1; c++) mark[m->prog.steps[split].out][r * y->dims[2] + c] = 1;
+            for (int k = split; k >= 0; k--) {
+                const tfg_step_t *s = &m->prog.steps[k];
+                const tfg_tensor_t *o = TT_T(m, s->out);
+                int g[8];
+                geometry(s, g);
+                int64_t n_out = 0;
+                for (int r = 0; r < o->dims[1]; r++)
+                    for (int c = 0; c < o->dims[2]; c++) {
+                        if (!mark[s->out][r * o->dims[2] + c]) continue;
+                        n_out++;
+                        for (int q = 0; q < s->n_in; q++) {
+                            if (s->in_const[q]) continue;
+                            const tfg_tensor_t *x = TT_T(m, s->in[q]);
+                            for (int a = 0; a < g[0]; a++)
+                                for (int b = 0; b < g[1]; b++) {
+                                    const int iy = r * g[2] - g[6] + a * g[4], ix = c * g[3] - g[7] + b * g[5];
+                                    if (iy >= 0 && iy < x->dims[1] && ix >= 0 && ix < x->dims[2])
+                                        mark[s->in[q]][iy * x->dims[2] + ix] = 1;
+                                }
+                        }
+                    }
+                macs += s->macs / ((int64_t)o->dims[1] * o->dims[2]) * n_out;
+            }
+        }
+    for (int t = 0; t < nt; t++) free(mark[t]);
+    free(mark);
+    return macs;
+}
+
+/* ---- identical outputs ----------------------------------------------------- */
+
+/* Every patchable split with a few grids, both input modes: same bytes as
+ * layer by layer, arena exactly as planned, MACs as counted by pixels.
+ * Returns the number of patched runs checked. */
+static int check_model(const char *name, tfg_model_t *m, int max_splits)
+{
+    const size_t ni = tfg_model_input_bytes(m), no = tfg_model_output_bytes(m);
+    uint8_t *in = malloc(ni + 1), *want = malloc(no + 1), *got = malloc(no + 1);
+    uint8_t *arena = malloc(m->plan.peak + 1);
+    uint32_t s = 77;
+    for (size_t i = 0; i < ni; i++) in[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
+    tfg_model_set_inputs(m, arena, in);
+    tfg_model_invoke(m, arena);
+    tfg_model_get_outputs(m, arena, want);
+    static const int grids[][2] = {{2, 2}, {1, 2}, {3, 3}, {4, 3}, {2, 5}};
+    int runs = 0, splits = 0;
+    for (int k = 0; k < m->prog.n_steps && splits < max_splits; k++) {
+        if (tfg_sched_split_problem(m, k)) continue;
+        splits++;
+        for (size_t gi = 0; gi < sizeof grids / sizeof grids[0]; gi++)
+            for (int streamed = 0; streamed < 2; streamed++) {
+                tfg_sched_plan_t sp;
+                tfg_diag_t d = {{0}};
+                if (tfg_sched_plan(m, k, grids[gi][0], grids[gi][1], streamed, &sp, &d) < 0) continue;
+                tt_begin();
+                uint8_t *ar = tt_guarded_alloc(sp.arena_bytes, 0x33);
+                memset(got, 0, no);
+                tfg_sched_run(m, &sp, ar, in, got);
+                const long diff = tt_first_diff(got, want, no);
+                TT_CHECK(diff < 0);
+                TT_CHECK(tt_guards_ok(ar, sp.arena_bytes));
+                TT_CHECK(sp.arena_bytes == (streamed ? sp.cost.peak_streamed : sp.cost.peak));
+                if (!streamed) {
+                    const int64_t pm = pixel_macs(m, k, grids[gi][0], grids[gi][1]);
+                    if (pm != sp.cost.macs) TT_LOG("  %s split %d: macs %lld, pixel count %lld\n", name, k,
+                                                   (long long)sp.cost.macs, (long long)pm);
+                    TT_CHECK(pm == sp.cost.macs);
+                }
+                if (!tt_end())
+                    TT_LOG("%s: split step %d grid %dx%d %s: first difference at %ld\n", name, k, grids[gi][0],
+                           grids[gi][1], streamed ? "streamed" : "in arena", diff);
+                tt_guarded_free(ar);
+                tfg_sched_plan_free(&sp);
+                runs++;
+            }
+    }
+    free(in), free(want), free(got), free(arena);
+    return runs;
+}
+
+static void test_shared_models(void)
+{
+    static const char *names[] = {"tflm_person_detect", "mlperf_vww_96_int8", "mlperf_kws_ref_model",
+                                  "mlperf_pretrainedResnet_quant", "tinyengine_vww", "tinyengine_detection",
+                                  "tinyengine_mcunetv2_large"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), names[i]);
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_pass_opts_t o = {0};
+        o.int8_io = true;
+        if (tfg_model_load(path, &o, &m, &d) < 0) {
+            tt_begin();
+            TT_LOG("%s: %s\n", path, d.msg);
+            TT_CHECK(0);
+            tt_end();
+            continue;
+        }
+        /* The big models: the first few splits (each run is a whole inference). */
+        const int max_splits = m.plan.peak > 200000 ? 4 : 100;
+        const int runs = check_model(names[i], &m, max_splits);
+        printf("  %-32s %4d patched runs identical to layer by layer\n", names[i], runs);
+        tt_begin();
+        TT_CHECK(runs > 0);
+        tt_end();
+        tfg_model_free(&m);
+    }
+}
+
+static void test_builtin_models(void)
+{
+    static const char *specs[] = {"mbv2-w0.35-r144", TFG_SOURCE_DIR "/../shared/archs/mcunet-320kb-1mb_imagenet.json"};
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        const tfg_build_opts_t bo = {1, 1, false};
+        tfg_graph_t g;
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_pass_opts_t o = {0};
+        if (tfg_zoo_build(specs[i], &bo, &g, &d) < 0 || tfg_model_prepare(&m, &g, &o, &d) < 0) {
+            tt_begin();
+            TT_LOG("%s: %s\n", specs[i], d.msg);
+            TT_CHECK(0);
+            tt_end();
+            continue;
+        }
+        const char *base = strrchr(specs[i], '/') ? strrchr(specs[i], '/') + 1 : specs[i];
+        const int runs = check_model(base, &m, 6);
+        printf("  %-32s %4d patched runs identical to layer by layer\n", base, runs);
+        tt_begin();
+        TT_CHECK(runs > 0);
+        tt_end();
+        tfg_model_free(&m);
+    }
+}
+
+/* ---- targets ---------------------------------------------------------------- */
+
+static void test_targets(void)
+{
+    struct {
+        const char *model;
+        size_t limit;
+        bool streamed;
+        double max_macs;
+    } T[] = {{"tinyengine_vww", 48000, true, 1.20}, {"tinyengine_mcunetv2_large", 256 * 1024, false, 1.20}};
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), T[i].model);
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_pass_opts_t o = {0};
+        o.int8_io = true;
+        tt_begin();
+        if (tfg_model_load(path, &o, &m, &d) < 0) {
+            TT_LOG("%s: %s\n", path, d.msg);
+            TT_CHECK(0);
+            tt_end();
+            continue;
+        }
+        tfg_sched_set_t set;
+        TT_CHECK(tfg_sched_enumerate(&m, 8, &set, &d) == TFG_OK);
+        int best = -1;
+        for (int c = 0; c < set.n; c++) {
+            const size_t pk = T[i].streamed ? set.c[c].peak_streamed : set.c[c].peak;
+            if (pk <= T[i].limit && (double)set.c[c].macs <= T[i].max_macs * (double)set.c[0].macs &&
+                (best < 0 || pk < (T[i].streamed ? set.c[best].peak_streamed : set.c[best].peak)))
+                best = c;
+        }
+        TT_CHECK(best > 0);
+        if (best > 0) {
+            const tfg_schedule_t *c = &set.c[best];
+            printf("  %-32s %dx%d after step %d: %zu B (%zu B streamed) at %.3fx MACs; layer by layer %zu B\n",
+                   T[i].model, c->ph, c->pw, c->split, c->peak, c->peak_streamed,
+                   (double)c->macs / (double)set.c[0].macs, set.c[0].peak);
+            /* And it runs: same bytes as layer by layer. */
+            tfg_sched_plan_t sp;
+            TT_CHECK(tfg_sched_plan(&m, c->split, c->ph, c->pw, T[i].streamed, &sp, &d) == TFG_OK);
+            const size_t ni = tfg_model_input_bytes(&m), no = tfg_model_output_bytes(&m);
+            uint8_t *in = calloc(ni, 1), *a = malloc(m.plan.peak), *w = malloc(no), *g = malloc(no);
+            for (size_t q = 0; q < ni; q++) in[q] = (uint8_t)(q * 131u + 7u);
+            tfg_model_set_inputs(&m, a, in);
+            tfg_model_invoke(&m, a);
+            tfg_model_get_outputs(&m, a, w);
+            uint8_t *ar = tt_guarded_alloc(sp.arena_bytes, 0);
+            tfg_sched_run(&m, &sp, ar, in, g);
+            TT_CHECK(memcmp(g, w, no) == 0 && tt_guards_ok(ar, sp.arena_bytes));
+            tt_guarded_free(ar);
+            free(in), free(a), free(w), free(g);
+            tfg_sched_plan_free(&sp);
+        }
+        tfg_sched_set_free(&set);
+        tfg_model_free(&m);
+        tt_end();
+    }
+}
+
+int main(void)
+{
+    FILE *probe = fopen(TFG_SOURCE_DIR "/../shared/models/tflm_person_detect.tflite", "rb");
+    if (!probe) {
+        printf("SKIP: shared models not found at %s\n", models_dir());
+        return 0;
+    }
+    fclose(probe);
+    printf("patched vs layer-by-layer:\n");
+    test_shared_models();
+    test_builtin_models();
+    printf("targets:\n");
+    test_targets();
+    return tt_summary();
+}
