@@ -51,6 +51,8 @@ check "--sram picks a schedule that fits" bash -c "'$cli' plan '$m' --sram 40K -
 check "bad --schedule -> 2" status_is 2 "$cli" plan "$m" --schedule 3by3
 check "bad --sram -> 2" status_is 2 "$cli" plan "$m" --sram lots
 check "--schedule on an op that is not there -> 1" status_is 1 "$cli" plan "$m" --schedule 2x2@999
+check "run --schedule auto matches golden" bash -c "'$cli' run '$m' -i '$in' -o '$tmp/s1' --schedule auto 2>/dev/null && cmp '$tmp/s1' '$models/golden/tflm_person_detect.person.output.bin'"
+check "run --schedule 3x2@5 --stream-input same bytes" bash -c "'$cli' run '$m' -i '$in' -o '$tmp/s2' --schedule 3x2@5 --stream-input 2>/dev/null && cmp '$tmp/s2' '$tmp/o1'"
 check "json steps = executed ops (30)" test "$(grep -c '"step":' "$tmp/p.json")" -eq 30
 check "float model reports int8 I/O figure" bash -c "'$cli' plan '$models/tinyengine_vww.tflite' | grep -q 'with int8 I/O'"
 

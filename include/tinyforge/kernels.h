@@ -246,4 +246,26 @@ typedef struct {
 
 void tfg_resize_nearest_s8(const tfg_resize_nearest_params_t *p, const int8_t *in, int8_t *out);
 
+/* ---- patch-based inference (runtime/patch.c) ----------------------------- */
+
+/* Rows [r0, r1) and columns [c0, c1) of an NHWC image. */
+typedef struct {
+    int32_t r0, r1, c0, c1;
+} tfg_region_t;
+
+/* A layer's parameters for one patch: computing region `out` of its output
+ * from region `in` of its input, both stored densely. Start from the whole
+ * layer's parameters. */
+void tfg_patch_conv(tfg_conv_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
+void tfg_patch_dwconv(tfg_dwconv_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
+void tfg_patch_pool(tfg_pool_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
+/* ADD/MUL: the inputs' regions a, b contain out; *a_off, *b_off are the byte
+ * offsets of out's corner in them. c: channels. */
+void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b, const tfg_region_t *out,
+                       int32_t c, size_t *a_off, size_t *b_off);
+size_t tfg_region_elems(const tfg_region_t *r, int32_t c);
+/* Region r of a w-wide, c-channel image to a dense buffer, and back. */
+void tfg_copy_region(const int8_t *img, int32_t w, int32_t c, const tfg_region_t *r, int8_t *dst);
+void tfg_paste_region(const int8_t *src, int32_t w, int32_t c, const tfg_region_t *r, int8_t *img);
+
 #endif

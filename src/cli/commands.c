@@ -141,12 +141,17 @@ int cli_info(int argc, char **argv)
 
 static const char RUN_HELP[] =
     "usage: tinyforge run MODEL -i IN.bin -o OUT.bin [--repeat N] [--int8-io]\n"
+    "                     [--schedule S] [--sram LIMIT] [--max-overhead X] [--stream-input]\n"
     "\n"
     "Runs the model on the host with the same kernels that ship to the MCU.\n"
     "IN.bin holds the raw little-endian bytes of the model's inputs in their own types\n"
     "(float32 or int8), several inputs concatenated in subgraph order. OUT.bin gets\n"
     "the outputs the same way. --repeat N runs the inference N times (for profiling).\n"
-    "With --int8-io a float model takes and gives int8 bytes instead.\n";
+    "With --int8-io a float model takes and gives int8 bytes instead.\n"
+    "--schedule runs a patch-based schedule instead of layer by layer: layer (the\n"
+    "default), auto (the choice of 'tinyforge plan' under --sram / --max-overhead) or\n"
+    "PhxPw@OP; the output bytes are the same. --stream-input reads the input image tile\n"
+    "by tile from outside the arena (patched schedules only).\n";
 
 static int read_file(const char *path, uint8_t **buf, size_t *len)
 {
@@ -189,12 +194,21 @@ int cli_run(int argc, char **argv)
     tfg_pass_opts_t o = {0};
     const char *path = NULL, *in_path = NULL, *out_path = NULL;
     long repeat = 1;
+    cli_sched_opts_t so = {0, 0, "layer", 0};
+    bool stream = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(RUN_HELP, stdout);
             return 0;
         }
         if (cli_model_option(argv[i], &o)) continue;
+        const int k = cli_schedule_option(argc, argv, &i, &so);
+        if (k < 0) return 2;
+        if (k) continue;
+        if (!strcmp(argv[i], "--stream-input")) {
+            stream = true;
+            continue;
+        }
         if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--repeat")) && i + 1 >= argc) {
             fprintf(stderr, "tinyforge: %s needs a value\n", argv[i]);
             return 2;
@@ -233,17 +247,43 @@ int cli_run(int argc, char **argv)
                 tfg_model_input_bytes(&m));
         goto done;
     }
-    arena = calloc(m.plan.peak ? m.plan.peak : 1, 1);
+    /* The schedule: layer by layer unless asked otherwise. */
+    tfg_sched_plan_t sp;
+    memset(&sp, 0, sizeof sp);
+    bool patched = false;
+    if (strcmp(so.schedule, "layer") != 0 || stream) {
+        tfg_sched_set_t set;
+        int chosen = 0;
+        double secs;
+        if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs)) goto done;
+        const tfg_schedule_t c = set.c[chosen];
+        tfg_sched_set_free(&set);
+        tfg_diag_t d = {{0}};
+        if (tfg_sched_plan(&m, c.split, c.ph, c.pw, stream, &sp, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            goto done;
+        }
+        patched = true;
+        fprintf(stderr, "tinyforge: schedule %dx%d after step %d: arena %zu B (layer by layer %zu B)%s\n", c.ph, c.pw,
+                c.split, sp.arena_bytes, m.plan.peak, stream ? ", input streamed" : "");
+    }
+    arena = calloc(patched ? sp.arena_bytes + 1 : (m.plan.peak ? m.plan.peak : 1), 1);
     out = malloc(tfg_model_output_bytes(&m) + 1);
     if (!arena || !out) {
         fprintf(stderr, "tinyforge: error: out of memory\n");
+        tfg_sched_plan_free(&sp);
         goto done;
     }
     for (long r = 0; r < repeat; r++) {
+        if (patched) {
+            tfg_sched_run(&m, &sp, arena, in, out);
+            continue;
+        }
         tfg_model_set_inputs(&m, arena, in);
         tfg_model_invoke(&m, arena);
     }
-    tfg_model_get_outputs(&m, arena, out);
+    if (!patched) tfg_model_get_outputs(&m, arena, out);
+    tfg_sched_plan_free(&sp);
     /* Write to a temporary name first so a failure never leaves a truncated OUT. */
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", out_path);

@@ -165,22 +165,17 @@ static size_t region_bytes(const tfg_model_t *m, int t, tfg_region_t r)
 }
 
 /* Scratch of step s run on region `o` of its output from region `in` of its first input. */
-static size_t patch_scratch(const tfg_model_t *m, const tfg_step_t *s, tfg_region_t in, tfg_region_t o)
+static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o)
 {
-    (void)m;
     switch (s->kernel) {
     case TFG_K_CONV: {
         tfg_conv_params_t p = s->p.conv;
-        p.in_h = in.r1 - in.r0, p.in_w = in.c1 - in.c0, p.out_h = o.r1 - o.r0, p.out_w = o.c1 - o.c0;
-        p.pad_top = in.r0 + s->p.conv.pad_top - o.r0 * p.stride_h;
-        p.pad_left = in.c0 + s->p.conv.pad_left - o.c0 * p.stride_w;
+        tfg_patch_conv(&p, &in, &o);
         return tfg_conv_s8_scratch_size(&p);
     }
     case TFG_K_DWCONV: {
         tfg_dwconv_params_t p = s->p.dw;
-        p.in_h = in.r1 - in.r0, p.in_w = in.c1 - in.c0, p.out_h = o.r1 - o.r0, p.out_w = o.c1 - o.c0;
-        p.pad_top = in.r0 + s->p.dw.pad_top - o.r0 * p.stride_h;
-        p.pad_left = in.c0 + s->p.dw.pad_left - o.c0 * p.stride_w;
+        tfg_patch_dwconv(&p, &in, &o);
         return tfg_dwconv_s8_scratch_size(&p);
     }
     default: return s->scratch_bytes;
@@ -350,7 +345,7 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
                                             "halo by another step",
                                             split, k);
                 }
-                const size_t sc = patch_scratch(m, s, w->need[s->in[0]], o);
+                const size_t sc = patch_scratch(s, w->need[s->in[0]], o);
                 if (sc > w->scratch[k]) w->scratch[k] = sc;
             }
         }
@@ -452,71 +447,31 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
 
 /* ---- running a patched schedule ---------------------------------------- */
 
-/* Copy rows [r.r0, r.r1) x cols [r.c0, r.c1) of an h x w x c int8 image into a dense region. */
-static void copy_region_out(const uint8_t *img, int32_t w, size_t c, tfg_region_t r, uint8_t *dst)
-{
-    const size_t row = (size_t)(r.c1 - r.c0) * c;
-    for (int32_t y = r.r0; y < r.r1; y++, dst += row) memcpy(dst, img + ((size_t)y * (size_t)w + (size_t)r.c0) * c, row);
-}
-
-/* Copy a dense region back into its place in an h x w x c image. */
-static void copy_region_in(const uint8_t *src, int32_t w, size_t c, tfg_region_t r, uint8_t *img)
-{
-    const size_t row = (size_t)(r.c1 - r.c0) * c;
-    for (int32_t y = r.r0; y < r.r1; y++, src += row) memcpy(img + ((size_t)y * (size_t)w + (size_t)r.c0) * c, src, row);
-}
-
 /* Step k of the stage for one tile: its parameters for the regions. */
 static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const tfg_step_t *s, int k,
                        const tfg_region_t *need, tfg_step_t *ps)
 {
     *ps = *s;
     const tfg_region_t o = need[s->out], in = need[s->in[0]];
-    const int32_t oh = o.r1 - o.r0, ow = o.c1 - o.c0, ih = in.r1 - in.r0, iw = in.c1 - in.c0;
     ps->out_off = sp->stage_off[s->out];
     ps->scratch_off = sp->scratch_off[k];
     for (int j = 0; j < s->n_in; j++)
         if (!s->in_const[j]) ps->in_off[j] = sp->stage_off[s->in[j]];
+    const int32_t c = T(m, s->out)->dims[3];
     switch (s->kernel) {
-    case TFG_K_CONV: {
-        tfg_conv_params_t *p = &ps->p.conv;
-        p->in_h = ih, p->in_w = iw, p->out_h = oh, p->out_w = ow;
-        p->pad_top = in.r0 + s->p.conv.pad_top - o.r0 * p->stride_h;
-        p->pad_left = in.c0 + s->p.conv.pad_left - o.c0 * p->stride_w;
-        break;
-    }
-    case TFG_K_DWCONV: {
-        tfg_dwconv_params_t *p = &ps->p.dw;
-        p->in_h = ih, p->in_w = iw, p->out_h = oh, p->out_w = ow;
-        p->pad_top = in.r0 + s->p.dw.pad_top - o.r0 * p->stride_h;
-        p->pad_left = in.c0 + s->p.dw.pad_left - o.c0 * p->stride_w;
-        break;
-    }
+    case TFG_K_CONV: tfg_patch_conv(&ps->p.conv, &in, &o); break;
+    case TFG_K_DWCONV: tfg_patch_dwconv(&ps->p.dw, &in, &o); break;
     case TFG_K_AVGPOOL:
-    case TFG_K_MAXPOOL: {
-        tfg_pool_params_t *p = &ps->p.pool;
-        p->in_h = ih, p->in_w = iw, p->out_h = oh, p->out_w = ow;
-        p->pad_top = in.r0 + s->p.pool.pad_top - o.r0 * p->stride_h;
-        p->pad_left = in.c0 + s->p.pool.pad_left - o.c0 * p->stride_w;
-        break;
-    }
+    case TFG_K_MAXPOOL: tfg_patch_pool(&ps->p.pool, &in, &o); break;
     case TFG_K_ADD:
     case TFG_K_MUL: {
-        /* Each input's region may be larger than the output's: read it
-         * through strides, from the output region's corner. */
-        tfg_eltwise_params_t *p = &ps->p.elt;
-        const int32_t c = T(m, s->out)->dims[3];
-        p->dims[0] = 1, p->dims[1] = oh, p->dims[2] = ow, p->dims[3] = c;
-        for (int j = 0; j < 2; j++) {
-            const tfg_region_t r = need[s->in[j]];
-            int32_t *st = j == 0 ? p->a_stride : p->b_stride;
-            st[0] = 0, st[1] = (r.c1 - r.c0) * c, st[2] = c, st[3] = 1;
-            ps->in_off[j] += ((size_t)(o.r0 - r.r0) * (size_t)(r.c1 - r.c0) + (size_t)(o.c0 - r.c0)) * (size_t)c;
-        }
+        size_t ao, bo;
+        tfg_patch_eltwise(&ps->p.elt, &need[s->in[0]], &need[s->in[1]], &o, c, &ao, &bo);
+        ps->in_off[0] += ao, ps->in_off[1] += bo;
         break;
     }
-    case TFG_K_REQUANT: ps->p.requant.size = oh * ow * T(m, s->out)->dims[3]; break;
-    case TFG_K_LOGISTIC: ps->p.logistic.size = oh * ow * T(m, s->out)->dims[3]; break;
+    case TFG_K_REQUANT: ps->p.requant.size = (int32_t)tfg_region_elems(&o, c); break;
+    case TFG_K_LOGISTIC: ps->p.logistic.size = (int32_t)tfg_region_elems(&o, c); break;
     default: break;
     }
 }
@@ -543,14 +498,16 @@ void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *ar
         for (int j = 0; j < sp->cost.pw; j++) {
             const tfg_region_t tile = tfg_sched_tile(y->dims[1], y->dims[2], sp->cost.ph, sp->cost.pw, i, j);
             tfg_sched_regions(m, split, tile, need);
-            copy_region_out(image, x->dims[2], (size_t)x->dims[3], need[input], arena + sp->stage_off[input]);
+            tfg_copy_region((const int8_t *)image, x->dims[2], x->dims[3], &need[input],
+                            (int8_t *)(arena + sp->stage_off[input]));
             for (int k = 0; k <= split; k++) {
                 tfg_step_t ps;
                 patch_step(m, sp, &m->prog.steps[k], k, need, &ps);
                 tfg_step_run(arena, &ps);
             }
             const int so = m->prog.steps[split].out;
-            copy_region_in(arena + sp->stage_off[so], y->dims[2], (size_t)y->dims[3], tile, arena + sp->rest_off[so]);
+            tfg_paste_region((const int8_t *)(arena + sp->stage_off[so]), y->dims[2], y->dims[3], &tile,
+                             (int8_t *)(arena + sp->rest_off[so]));
         }
     free(need);
     for (int k = split + 1; k < ns; k++) {

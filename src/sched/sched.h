@@ -32,11 +32,7 @@
 
 #include "exec/exec.h"
 
-/* Rows [r0, r1) and columns [c0, c1) of an NHWC tensor. */
-typedef struct {
-    int32_t r0, r1, c0, c1;
-} tfg_region_t;
-
+/* Regions: tfg_region_t (tinyforge/kernels.h). */
 typedef struct {
     int split;            /* last step of the patched stage; -1: layer by layer */
     int ph, pw;           /* tile grid over the stage output (1x1 when layer by layer) */
