@@ -45,5 +45,30 @@ for m in "$models"/*.tflite; do
   # Only the kernels the model uses are shipped.
   if grep -q tfg_mean_s8 "$out/model.c" || [ ! -e "$out/runtime/mean.c" ]; then ok; else bad "$name: unused mean.c shipped"; fi
 done
+# Patch-based schedules (tinyforge plan): the generated patch stage must give
+# the executor's bytes too, with the input in the arena and streamed.
+for spec in "tflm_person_detect:--schedule auto" "tflm_person_detect:--schedule 3x2@5 --stream-input" \
+            "tinyengine_vww:--schedule auto --stream-input" "tinyengine_vww:--schedule 2x2@12" \
+            "mlperf_kws_ref_model:--schedule 2x3@3" "mlperf_pretrainedResnet_quant:--schedule 2x2@3"; do
+  name=${spec%%:*}; opts=${spec#*:}
+  m="$models/$name.tflite"; out="$tmp/p_$name"; rm -rf "$out"
+  # shellcheck disable=SC2086
+  if ! "$cli" compile "$m" -o "$out" --name model $opts > "$tmp/compile.log" 2>&1; then
+    bad "$name $opts: compile"; cat "$tmp/compile.log"; continue
+  fi
+  grep -q "model_patch(" "$out/model.c" && ok || bad "$name $opts: no patch function in the generated code"
+  in_bytes=$(sed -n 's/^#define model_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
+  head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
+  "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$name: executor run"; continue; }
+  for cc in $compilers; do
+    if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
+         "$out"/runtime/*.c -lm -o "$tmp/prun_$cc" 2> "$tmp/cc.log"; then
+      bad "$name $opts: $cc build"; head -20 "$tmp/cc.log"; continue
+    fi
+    ok
+    if "$tmp/prun_$cc" "$tmp/in.bin" "$tmp/got.bin" && cmp -s "$tmp/got.bin" "$tmp/want.bin"; then ok
+    else bad "$name $opts: $cc patched output differs from the executor"; fi
+  done
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -29,6 +29,21 @@ run() { # target model
 for m in "$models"/*.tflite; do
   for target in cortex-m4 cortex-m7; do run $target "$m"; done
 done
+# Patch-based schedules as generated C on the M4 (and one on the M7).
+runp() { # target model options...
+  local target=$1 m=$2; shift 2
+  local out; out=$("$cli" bench "$m" --target "$target" --json "$@" 2>&1)
+  if [ $? -eq 0 ] && echo "$out" | grep -q '"bitexact": true' && echo "$out" | grep -q '"schedule"'; then
+    pass=$((pass+1)); echo "$target $(basename "$m" .tflite) $*: $(echo "$out" | sed -n 's/.*"instructions": \([0-9]*\).*/\1/p') instructions, arena $(echo "$out" | sed -n 's/.*"arena_bytes": \([0-9]*\).*/\1/p') B, bit-exact"
+  else
+    fail=$((fail+1)); echo "FAIL: $target $(basename "$m" .tflite) $*"; echo "$out" | head -10
+  fi
+}
+runp cortex-m4 "$models/tflm_person_detect.tflite" --schedule auto
+runp cortex-m4 "$models/tinyengine_vww.tflite" --schedule auto --stream-input
+runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 2x2@3
+runp cortex-m4 "$models/mlperf_kws_ref_model.tflite" --schedule 2x3@3 --stream-input
+runp cortex-m7 "$models/mlperf_vww_96_int8.tflite" --schedule auto
 for target in cortex-m0plus cortex-m3 cortex-m33 cortex-m55 riscv32; do
   run $target "$models/mlperf_kws_ref_model.tflite"
 done

@@ -20,6 +20,7 @@
 
 static const char BENCH_HELP[] =
     "usage: tinyforge bench MODEL [--target T] [--layers] [--json] [--keep DIR]\n"
+    "                       [--schedule S] [--sram LIMIT] [--max-overhead X] [--stream-input]\n"
     "\n"
     "Compiles MODEL to C (int8 I/O), cross-builds it with a firmware that runs one\n"
     "inference between instruction-count markers, runs it under QEMU and reports:\n"
@@ -32,7 +33,10 @@ static const char BENCH_HELP[] =
     "(scripts/deps-targets.sh). --keep DIR keeps the firmware sources and ELF.\n"
     "--layers also counts every layer on its own (a second, hooked inference whose\n"
     "hook stops and restarts the count) and prints a per-layer table: op, shapes,\n"
-    "MACs, instructions, MACs/instruction; in JSON a \"layers\" array.\n";
+    "MACs, instructions, MACs/instruction; in JSON a \"layers\" array.\n"
+    "--schedule (layer, auto, PhxPw@OP) benchmarks a patch-based schedule, as compile\n"
+    "generates it; the output must still equal the host executor's bytes. With\n"
+    "--layers the patch stage then counts as one row.\n";
 
 /* The repository root: TFG_ROOT, else two levels above this executable (build/tinyforge). */
 static int find_root(char *root, size_t n)
@@ -144,11 +148,19 @@ static void parse_result(FILE *p, result_t *r)
 int cli_bench(int argc, char **argv)
 {
     const char *model = NULL, *target = "cortex-m4", *keep = NULL;
-    bool json = false, layers = false;
+    bool json = false, layers = false, stream = false;
+    cli_sched_opts_t so = {0, 0, "layer", 0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(BENCH_HELP, stdout);
             return 0;
+        }
+        const int k = cli_schedule_option(argc, argv, &i, &so);
+        if (k < 0) return 2;
+        if (k) continue;
+        if (!strcmp(argv[i], "--stream-input")) {
+            stream = true;
+            continue;
         }
         if (!strcmp(argv[i], "--target") && i + 1 < argc) target = argv[++i];
         else if (!strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
@@ -189,6 +201,8 @@ int cli_bench(int argc, char **argv)
     uint8_t *in = malloc(n_in + 1), *want = malloc(n_out + 1), *arena = malloc(m.plan.peak + 1);
     int rc = 1;
     char work[4200] = "";
+    tfg_sched_plan_t sp;
+    bool patched = false;
     if (!in || !want || !arena) goto done;
     uint32_t s = 12345;
     for (size_t i = 0; i < n_in; i++) in[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
@@ -207,7 +221,11 @@ int cli_bench(int argc, char **argv)
     char gen[4300], main_c[4300], cmd[9000];
     snprintf(gen, sizeof gen, "%s/gen", work);
     snprintf(main_c, sizeof main_c, "%s/bench_main.c", work);
-    tfg_codegen_opts_t co = {"model", target, "tinyforge bench", model, m.graph.file, m.graph.file_len};
+    if (cli_schedule_plan(&m, &so, stream, &sp, &patched)) goto done;
+    const int first_layer = patched ? sp.cost.split : 0; /* the patch stage reports as one layer */
+    const size_t arena_bytes = patched ? sp.arena_bytes : m.plan.peak;
+    tfg_codegen_opts_t co = {"model", target, "tinyforge bench", model, m.graph.file, m.graph.file_len,
+                             patched ? &sp : NULL};
     tfg_diag_t d = {{0}};
     if (tfg_codegen(&m, gen, &co, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
@@ -230,18 +248,22 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "tinyforge: error: %s: %s\n", model, r.error[0] ? r.error : "cross build failed");
         goto done;
     }
-    const int n_steps = m.prog.n_steps;
+    const int n_steps = m.prog.n_steps, n_rows = n_steps - first_layer;
     if (layers) {
-        /* Region 1 is the plain inference; 2..n_steps+1 the layers; then the hooked run's return. */
-        if (r.n_regions != n_steps + 2) {
+        /* Region 1 is the plain inference; then one per reported layer; then the hooked run's return. */
+        if (r.n_regions != n_rows + 2) {
             fprintf(stderr, "tinyforge: error: %s: expected %d count regions from the per-layer run, got %d\n", model,
-                    n_steps + 2, r.n_regions);
+                    n_rows + 2, r.n_regions);
             goto done;
         }
         r.insns = r.region[1];
     }
     int64_t macs = 0;
     for (int k = 0; k < n_steps; k++) macs += m.prog.steps[k].macs;
+    const int64_t macs_lbl = macs;
+    if (patched) macs = sp.cost.macs; /* the recomputed halos are work too */
+    int64_t stage_macs = macs;
+    for (int k = first_layer + 1; k < n_steps; k++) stage_macs -= m.prog.steps[k].macs;
     const long flash = r.text + r.rodata + r.data, sram = r.data + r.bss;
     if (json) {
         printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, \"macs_per_instruction\": %.4f, "
@@ -249,13 +271,18 @@ int cli_bench(int argc, char **argv)
                "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"stack_reserved_bytes\": %ld, \"stack_high_water_bytes\": %ld, "
                "\"bitexact\": %s",
                model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0, flash, r.text,
-               r.model_code, r.rodata, sram, m.plan.peak, r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
+               r.model_code, r.rodata, sram, arena_bytes, r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
+        if (patched)
+            printf(", \"schedule\": {\"split_op\": %d, \"grid\": [%d, %d], \"streamed\": %s}",
+                   m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, sp.cost.ph, sp.cost.pw,
+                   sp.streamed ? "true" : "false");
         if (layers) {
             printf(", \"layers\": [");
-            for (int k = 0; k < n_steps; k++) {
+            for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
-                printf("%s\n  {\"index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %ld}", k ? "," : "", k,
-                       tfg_op_name(m.graph.ops[st->op].type), (long long)st->macs, r.region[k + 2]);
+                printf("%s\n  {\"index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %ld}",
+                       k > first_layer ? "," : "", k, patched && k == first_layer ? "PATCH_STAGE" : tfg_op_name(m.graph.ops[st->op].type),
+                       (long long)(patched && k == first_layer ? stage_macs : st->macs), r.region[k - first_layer + 2]);
             }
             printf("]");
         }
@@ -267,20 +294,27 @@ int cli_bench(int argc, char **argv)
         printf("  flash          %12ld B: code %ld (model kernels %ld), constants %ld, data %ld\n", flash, r.text,
                r.model_code, r.rodata, r.data);
         printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n", sram,
-               m.plan.peak, r.stack, r.stack_hw);
+               arena_bytes, r.stack, r.stack_hw);
+        if (patched)
+            printf("  schedule       %dx%d tiles over op %d's output (%.3fx MACs), arena %zu B vs %zu B layer by layer%s\n",
+                   sp.cost.ph, sp.cost.pw, m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, (double)sp.cost.macs / (double)(macs_lbl ? macs_lbl : 1),
+                   arena_bytes, m.plan.peak, sp.streamed ? ", input streamed" : "");
         printf("  bit-exact      %s\n", r.bitexact == 1 ? "yes (output bytes equal the host executor's)" : "NO");
         if (layers) {
             printf("\n  %-5s %-22s %-14s %-14s %12s %12s %8s %6s\n", "layer", "op", "input", "output", "MACs", "instructions",
                    "MAC/ins", "share");
-            for (int k = 0; k < n_steps; k++) {
+            for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
                 const tfg_op_t *op = &m.graph.ops[st->op];
+                const bool stage = patched && k == first_layer;
                 char ins[48] = "-", outs[48];
                 if (st->n_in > 0) tfg_shape_str(&m.graph.tensors[st->in[0]], ins, sizeof ins);
                 tfg_shape_str(&m.graph.tensors[st->out], outs, sizeof outs);
-                const long n = r.region[k + 2];
-                printf("  %-5d %-22s %-14s %-14s %12lld %12ld %8.3f %5.1f%%\n", k, tfg_op_name(op->type), ins, outs,
-                       (long long)st->macs, n, n > 0 ? (double)st->macs / (double)n : 0.0,
+                const long n = r.region[k - first_layer + 2];
+                const int64_t lm = stage ? stage_macs : st->macs;
+                if (stage) tfg_shape_str(&m.graph.tensors[m.graph.inputs[0]], ins, sizeof ins);
+                printf("  %-5d %-22s %-14s %-14s %12lld %12ld %8.3f %5.1f%%\n", k, stage ? "PATCH STAGE 0.." : tfg_op_name(op->type),
+                       ins, outs, (long long)lm, n, n > 0 ? (double)lm / (double)n : 0.0,
                        r.insns > 0 ? 100.0 * (double)n / (double)r.insns : 0.0);
             }
             printf("  (a layer's count includes its call from the generated code and the hook's return)\n");
@@ -288,6 +322,7 @@ int cli_bench(int argc, char **argv)
     }
     rc = r.bitexact == 1 && r.exit == 0 ? 0 : 1;
 done:
+    if (patched) tfg_sched_plan_free(&sp);
     if (!keep && work[0]) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
         if (system(cmd) != 0) fprintf(stderr, "tinyforge: warning: could not remove %s\n", work);

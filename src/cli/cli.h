@@ -40,4 +40,9 @@ int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_s
 void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
                         double seconds, bool json);
 
+/* The schedule the options ask for, planned; *patched false means layer by
+ * layer (sp untouched). Prints the choice on stderr; 0 on success. */
+int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, bool stream, tfg_sched_plan_t *sp,
+                      bool *patched);
+
 #endif

@@ -249,24 +249,8 @@ int cli_run(int argc, char **argv)
     }
     /* The schedule: layer by layer unless asked otherwise. */
     tfg_sched_plan_t sp;
-    memset(&sp, 0, sizeof sp);
     bool patched = false;
-    if (strcmp(so.schedule, "layer") != 0 || stream) {
-        tfg_sched_set_t set;
-        int chosen = 0;
-        double secs;
-        if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs)) goto done;
-        const tfg_schedule_t c = set.c[chosen];
-        tfg_sched_set_free(&set);
-        tfg_diag_t d = {{0}};
-        if (tfg_sched_plan(&m, c.split, c.ph, c.pw, stream, &sp, &d) < 0) {
-            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
-            goto done;
-        }
-        patched = true;
-        fprintf(stderr, "tinyforge: schedule %dx%d after step %d: arena %zu B (layer by layer %zu B)%s\n", c.ph, c.pw,
-                c.split, sp.arena_bytes, m.plan.peak, stream ? ", input streamed" : "");
-    }
+    if (cli_schedule_plan(&m, &so, stream, &sp, &patched)) goto done;
     arena = calloc(patched ? sp.arena_bytes + 1 : (m.plan.peak ? m.plan.peak : 1), 1);
     out = malloc(tfg_model_output_bytes(&m) + 1);
     if (!arena || !out) {

@@ -8,6 +8,7 @@
 
 static const char COMPILE_HELP[] =
     "usage: tinyforge compile MODEL -o DIR [--target T] [--name N]\n"
+    "                         [--schedule S] [--sram LIMIT] [--max-overhead X] [--stream-input]\n"
     "\n"
     "Generates plain C99 for MODEL: no interpreter, one kernel call per layer, every\n"
     "constant (weights, folded biases, multipliers) as static const data in flash and one\n"
@@ -18,6 +19,11 @@ static const char COMPILE_HELP[] =
     "  --target T  host (default), cortex-m0plus, cortex-m3, cortex-m4, cortex-m7,\n"
     "              cortex-m33, cortex-m55, riscv32\n"
     "  --name N    C symbol prefix (default: the model file name, made a C identifier)\n"
+    "  --schedule S  layer (default), auto or PhxPw@OP: a patch-based schedule (see\n"
+    "              tinyforge plan --help); N_patch() then runs the first layers one\n"
+    "              tile at a time, with --sram / --max-overhead guiding auto\n"
+    "  --stream-input  read the input image tile by tile from the caller's buffer,\n"
+    "              outside the arena (patched schedules)\n"
     "\n"
     "Model I/O is int8 as on an MCU: float QUANTIZE/DEQUANTIZE at the edges are dropped\n"
     "(see N.h for the input and output scale and zero point).\n";
@@ -39,10 +45,19 @@ static void default_name(const char *path, char *out, size_t n)
 int cli_compile(int argc, char **argv)
 {
     const char *model = NULL, *dir = NULL, *target = "host", *name = NULL;
+    cli_sched_opts_t so = {0, 0, "layer", 0};
+    bool stream = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(COMPILE_HELP, stdout);
             return 0;
+        }
+        const int k = cli_schedule_option(argc, argv, &i, &so);
+        if (k < 0) return 2;
+        if (k) continue;
+        if (!strcmp(argv[i], "--stream-input")) {
+            stream = true;
+            continue;
         }
         const bool has_value = i + 1 < argc;
         if (!strcmp(argv[i], "-o") && has_value) dir = argv[++i];
@@ -85,13 +100,20 @@ int cli_compile(int argc, char **argv)
     if (strcmp(target, "host") != 0) o.dw = TFG_DW_AUTO_MCU;
     tfg_model_t m;
     if (cli_load(model, &o, &m)) return 1;
-    tfg_codegen_opts_t co = {name, target, command, model, m.graph.file, m.graph.file_len};
+    tfg_sched_plan_t sp;
+    bool patched = false;
+    if (cli_schedule_plan(&m, &so, stream, &sp, &patched)) {
+        tfg_model_free(&m);
+        return 1;
+    }
+    tfg_codegen_opts_t co = {name, target, command, model, m.graph.file, m.graph.file_len, patched ? &sp : NULL};
     tfg_diag_t d = {{0}};
     tfg_status_t st = tfg_codegen(&m, dir, &co, &d);
     if (st < 0) fprintf(stderr, "tinyforge: error: %s\n", d.msg);
     else
-        printf("%s -> %s/%s.c: %d layers, arena %zu B, target %s\n", model, dir, name, m.prog.n_steps, m.plan.peak,
-               target);
+        printf("%s -> %s/%s.c: %d layers, arena %zu B, target %s\n", model, dir, name, m.prog.n_steps,
+               patched ? sp.arena_bytes : m.plan.peak, target);
+    if (patched) tfg_sched_plan_free(&sp);
     tfg_model_free(&m);
     return st < 0 ? 1 : 0;
 }

@@ -73,6 +73,13 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
     return 0;
 }
 
+static int64_t base_macs(const tfg_model_t *m)
+{
+    int64_t n = 0;
+    for (int k = 0; k < m->prog.n_steps; k++) n += m->prog.steps[k].macs;
+    return n ? n : 1;
+}
+
 static double now_s(void)
 {
     struct timespec t;
@@ -207,4 +214,35 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
     }
     printf("\n  peak: arena with the input image in it; no-input: the input read patch by patch from\n"
            "  outside the arena (as MCUNetV2 reports its figures).\n");
+}
+
+int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, bool stream, tfg_sched_plan_t *sp,
+                      bool *patched)
+{
+    memset(sp, 0, sizeof *sp);
+    *patched = false;
+    if (!stream && (!so->schedule || !strcmp(so->schedule, "layer"))) return 0;
+    tfg_sched_set_t set;
+    int chosen = 0;
+    double secs;
+    if (cli_schedule_resolve(m, so, &set, &chosen, &secs)) return 1;
+    const tfg_schedule_t c = set.c[chosen];
+    tfg_sched_set_free(&set);
+    if (c.split < 0) {
+        if (!stream) return 0; /* auto chose layer by layer */
+        fprintf(stderr, "tinyforge: error: --stream-input needs a patched schedule, and this model has none that %s\n",
+                so->sram ? "fits --sram" : "helps (see tinyforge plan)");
+        return 1;
+    }
+    tfg_diag_t d = {{0}};
+    if (tfg_sched_plan(m, c.split, c.ph, c.pw, stream, sp, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        return 1;
+    }
+    *patched = true;
+    fprintf(stderr, "tinyforge: schedule %dx%d@%d: arena %zu B (layer by layer %zu B), %.3fx MACs%s\n", c.ph, c.pw,
+            m->graph.ops[m->prog.steps[c.split].op].model_index, sp->arena_bytes, m->plan.peak,
+            (double)c.macs / (double)base_macs(m),
+            stream ? ", input streamed" : "");
+    return 0;
 }

@@ -27,6 +27,7 @@ typedef struct {
     const char *n; /* symbol prefix */
     const tfg_model_t *m;
     int packed; /* conv weights in the packed layout (every MCU target; see kernels.h) */
+    const tfg_sched_plan_t *sp; /* a patched schedule, or NULL (layer by layer) */
     int err;
 } out_t;
 
@@ -252,6 +253,37 @@ static void operand(out_t *o, int step, const tfg_step_t *s, int k, char *buf, s
     else snprintf(buf, n, "(const int8_t *)(arena + %s_L%d_IN%d)", o->n, step, k);
 }
 
+/* Where step k's operands live: the patched plan's buffers (region buffers
+ * inside the stage, the full stage output after it), or the model's plan. */
+static size_t op_in_off(const out_t *o, int k, int j)
+{
+    const tfg_step_t *s = &o->m->prog.steps[k];
+    if (!o->sp) return s->in_off[j];
+    return k <= o->sp->cost.split ? o->sp->stage_off[s->in[j]] : o->sp->rest_off[s->in[j]];
+}
+
+static size_t op_out_off(const out_t *o, int k)
+{
+    const tfg_step_t *s = &o->m->prog.steps[k];
+    if (!o->sp) return s->out_off;
+    return k <= o->sp->cost.split ? o->sp->stage_off[s->out] : o->sp->rest_off[s->out];
+}
+
+static size_t op_scratch_off(const out_t *o, int k)
+{
+    const tfg_step_t *s = &o->m->prog.steps[k];
+    return o->sp ? o->sp->scratch_off[k] : s->scratch_off;
+}
+
+/* Index of a stage tensor in the per-tile region table: 0 the input, k + 1 step k's output. */
+static int region_index(const out_t *o, int t)
+{
+    if (t == o->m->graph.inputs[0]) return 0;
+    for (int k = 0; k <= o->sp->cost.split; k++)
+        if (o->m->prog.steps[k].out == t) return k + 1;
+    return -1;
+}
+
 static const char *kernel_file(tfg_kernel_t k)
 {
     switch (k) {
@@ -333,6 +365,7 @@ static tfg_status_t open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co,
     memset(o, 0, sizeof *o);
     o->n = co->name;
     o->packed = strcmp(co->target, "host") != 0;
+    o->sp = co->sched && co->sched->cost.split >= 0 ? co->sched : NULL;
     o->m = m;
     snprintf(path, n, "%s/%s%s.tmp", dir, co->name, suffix);
     o->f = fopen(path, "w");
@@ -392,6 +425,92 @@ static int64_t constant_bytes(const tfg_model_t *m, int packed)
     return n;
 }
 
+/* The patch stage: the per-tile region table and the function that runs
+ * layers 0..split on one tile with every layer's parameters patched for it. */
+static void emit_patch_stage(out_t *o)
+{
+    const char *n = o->n;
+    const tfg_model_t *m = o->m;
+    const tfg_graph_t *g = &m->graph;
+    const int split = o->sp->cost.split, ph = o->sp->cost.ph, pw = o->sp->cost.pw, nr = split + 2;
+    const tfg_tensor_t *x = &g->tensors[g->inputs[0]], *y = &g->tensors[m->prog.steps[split].out];
+    tfg_region_t *need = malloc(sizeof(tfg_region_t) * (size_t)g->n_tensors);
+    if (!need) {
+        o->err = 1;
+        return;
+    }
+    put(o, "/* ---- patch stage: a %dx%d grid over layer %d's %dx%d output. Per tile, the region\n"
+           " * (rows r0..r1, columns c0..c1, exclusive ends) of the input and of every layer's\n"
+           " * output up to layer %d: each tile's receptive field, halos included. */\n",
+        ph, pw, split, y->dims[1], y->dims[2], split);
+    put(o, "static const int16_t %s_tiles[%d][%d][4] = {\n", n, ph * pw, nr);
+    for (int i = 0; i < ph; i++)
+        for (int j = 0; j < pw; j++) {
+            tfg_sched_regions(m, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j), need);
+            put(o, "    {");
+            for (int r = 0; r < nr; r++) {
+                const int t = r == 0 ? g->inputs[0] : m->prog.steps[r - 1].out;
+                put(o, "%s{%d, %d, %d, %d}", r ? ", " : "", (int)need[t].r0, (int)need[t].r1, (int)need[t].c0,
+                    (int)need[t].c1);
+            }
+            put(o, "}%s\n", i * pw + j + 1 < ph * pw ? "," : "");
+        }
+    put(o, "};\n\n");
+    free(need);
+    put(o, "static void %s_patch(uint8_t *arena, const int8_t *image, const int16_t (*tile)[4])\n{\n", n);
+    put(o, "    tfg_region_t r[%d];\n", nr);
+    put(o, "    for (int i = 0; i < %d; i++) r[i].r0 = tile[i][0], r[i].r1 = tile[i][1], r[i].c0 = tile[i][2], "
+           "r[i].c1 = tile[i][3];\n", nr);
+    put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n", (int)x->dims[2],
+        (int)x->dims[3], n);
+    for (int k = 0; k <= split; k++) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        const int ri = region_index(o, s->in[0]), ro = k + 1;
+        const int32_t c = g->tensors[s->out].dims[3];
+        layer_comment(o, k, s);
+        char in0[128], in1[128], out[96], scratch[96];
+        operand(o, k, s, 0, in0, sizeof in0);
+        if (s->n_in > 1) operand(o, k, s, 1, in1, sizeof in1);
+        snprintf(out, sizeof out, "(int8_t *)(arena + %s_L%d_OUT)", n, k);
+        snprintf(scratch, sizeof scratch, "arena + %s_L%d_SCRATCH", n, k);
+        switch (s->kernel) {
+        case TFG_K_CONV:
+            put(o, "    {\n        tfg_conv_params_t p = %s_l%d;\n        tfg_patch_conv(&p, &r[%d], &r[%d]);\n"
+                   "        tfg_conv_s8(&p, %s, %s, %s);\n    }\n", n, k, ri, ro, in0, out, scratch);
+            break;
+        case TFG_K_DWCONV:
+            put(o, "    {\n        tfg_dwconv_params_t p = %s_l%d;\n        tfg_patch_dwconv(&p, &r[%d], &r[%d]);\n"
+                   "        tfg_dwconv_s8(&p, %s, %s, %s);\n    }\n", n, k, ri, ro, in0, out, scratch);
+            break;
+        case TFG_K_AVGPOOL:
+        case TFG_K_MAXPOOL:
+            put(o, "    {\n        tfg_pool_params_t p = %s_l%d;\n        tfg_patch_pool(&p, &r[%d], &r[%d]);\n"
+                   "        tfg_%spool_s8(&p, %s, %s);\n    }\n", n, k, ri, ro,
+                s->kernel == TFG_K_AVGPOOL ? "avg" : "max", in0, out);
+            break;
+        case TFG_K_ADD:
+        case TFG_K_MUL:
+            put(o, "    {\n        tfg_eltwise_params_t p = %s_l%d;\n        size_t a, b;\n"
+                   "        tfg_patch_eltwise(&p, &r[%d], &r[%d], &r[%d], %d, &a, &b);\n"
+                   "        tfg_%s_s8(&p, %s + a, %s + b, %s);\n    }\n", n, k, region_index(o, s->in[0]),
+                region_index(o, s->in[1]), ro, (int)c, s->kernel == TFG_K_ADD ? "add" : "mul", in0, in1, out);
+            break;
+        case TFG_K_REQUANT:
+            put(o, "    {\n        tfg_requant_params_t p = %s_l%d;\n        p.size = (int32_t)tfg_region_elems(&r[%d], %d);\n"
+                   "        tfg_requantize_s8(&p, %s, %s);\n    }\n", n, k, ro, (int)c, in0, out);
+            break;
+        case TFG_K_LOGISTIC:
+            put(o, "    {\n        tfg_logistic_params_t p = %s_l%d;\n        p.size = (int32_t)tfg_region_elems(&r[%d], %d);\n"
+                   "        tfg_logistic_s8(&p, %s, %s);\n    }\n", n, k, ro, (int)c, in0, out);
+            break;
+        default: o->err = 1; break; /* the scheduler admits only the kernels above */
+        }
+    }
+    put(o, "    tfg_paste_region((const int8_t *)(arena + %s_L%d_OUT), %d, %d, &r[%d], (int8_t *)(arena + %s_STAGE_OUT));\n",
+        n, split, (int)y->dims[2], (int)y->dims[3], nr - 1, n);
+    put(o, "}\n\n");
+}
+
 static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d)
 {
     char path[4096];
@@ -403,7 +522,15 @@ static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tf
     put(&o, "/* %s: generated by tinyforge %s. Do not edit; regenerate with: %s */\n", n, TFG_VERSION, co->command);
     put(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"tinyforge/status.h\"\n\n", n, n);
     put(&o, "/* Bytes of working memory %s_run() needs: activations, I/O and kernel scratch. */\n", n);
-    put(&o, "#define %s_ARENA_SIZE %zuu\n\n", n, m->plan.peak);
+    put(&o, "#define %s_ARENA_SIZE %zuu\n\n", n, o.sp ? o.sp->arena_bytes : m->plan.peak);
+    if (o.sp)
+        put(&o,
+            "/* Patch-based schedule: layers 0..%d run once per tile of a %dx%d grid over layer\n"
+            " * %d's output, the rest layer by layer.%s */\n\n",
+            o.sp->cost.split, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split,
+            o.sp->streamed ? " The input image is read tile by tile from the caller's\n * buffer and is not "
+                             "part of the arena."
+                           : "");
     size_t tin = 0, tout = 0;
     for (int io = 0; io < 2; io++) {
         const int cnt = io ? g->n_outputs : g->n_inputs;
@@ -457,8 +584,14 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
     put(&o, "/* %s: generated by tinyforge %s for target %s. Do not edit.\n *\n", n, TFG_VERSION, co->target);
     put(&o, " * command:   %s\n * model:     %s (fnv1a64 %016llx)\n", co->command, co->model_path,
         (unsigned long long)fnv1a(co->model_bytes, co->model_len));
-    put(&o, " * arena:     %zu B (lower bound %zu B), peak at layer %d (%s)\n", p->peak, p->lower_bound,
-        p->lower_bound_step, peak_op ? tfg_op_name(peak_op->type) : "-");
+    if (o.sp)
+        put(&o, " * arena:     %zu B with a patch-based schedule (%dx%d tiles over layer %d's output, %.3fx MACs%s);\n"
+                " *            %zu B layer by layer\n",
+            o.sp->arena_bytes, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split,
+            (double)o.sp->cost.macs / (double)(macs ? macs : 1), o.sp->streamed ? ", input streamed" : "", p->peak);
+    else
+        put(&o, " * arena:     %zu B (lower bound %zu B), peak at layer %d (%s)\n", p->peak, p->lower_bound,
+            p->lower_bound_step, peak_op ? tfg_op_name(peak_op->type) : "-");
     put(&o, " * constants: %lld B (weights, biases, multipliers) in flash\n", (long long)constant_bytes(m, o.packed));
     put(&o, " * work:      %lld MACs in %d layers\n */\n", (long long)macs, m->prog.n_steps);
     put(&o, "#include \"%s.h\"\n\n#include <string.h>\n\n#include \"tinyforge/kernels.h\"\n\n", n);
@@ -472,14 +605,24 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
 
     /* Arena offsets. */
     put(&o, "/* Arena offsets (bytes) of every layer's operands, output and scratch. */\nenum {\n");
-    for (int i = 0; i < g->n_inputs; i++) put(&o, "    %s_IN%d = %zu,\n", n, i, tfg_plan_offset(p, g->inputs[i]));
-    for (int i = 0; i < g->n_outputs; i++) put(&o, "    %s_OUT%d = %zu,\n", n, i, tfg_plan_offset(p, g->outputs[i]));
+    if (o.sp) {
+        put(&o, "    /* the whole input image%s, and the stage output assembled tile by tile */\n",
+            o.sp->streamed ? " stays in the caller's buffer (streamed)" : "");
+        if (!o.sp->streamed) put(&o, "    %s_IN0 = %zu,\n", n, o.sp->full_in_off);
+        put(&o, "    %s_STAGE_OUT = %zu,\n", n, o.sp->rest_off[m->prog.steps[o.sp->cost.split].out]);
+        put(&o, "    %s_TILE_IN = %zu,\n", n, o.sp->stage_off[g->inputs[0]]);
+        for (int i = 0; i < g->n_outputs; i++) put(&o, "    %s_OUT%d = %zu,\n", n, i, o.sp->rest_off[g->outputs[i]]);
+    } else {
+        for (int i = 0; i < g->n_inputs; i++) put(&o, "    %s_IN%d = %zu,\n", n, i, tfg_plan_offset(p, g->inputs[i]));
+        for (int i = 0; i < g->n_outputs; i++) put(&o, "    %s_OUT%d = %zu,\n", n, i, tfg_plan_offset(p, g->outputs[i]));
+    }
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
+        if (o.sp && k == 0) put(&o, "    /* layers 0..%d: one tile's region buffers */\n", o.sp->cost.split);
         for (int j = 0; j < s->n_in; j++)
-            if (!s->in_const[j]) put(&o, "    %s_L%d_IN%d = %zu,\n", n, k, j, s->in_off[j]);
-        put(&o, "    %s_L%d_OUT = %zu,\n", n, k, s->out_off);
-        put(&o, "    %s_L%d_SCRATCH = %zu,\n", n, k, s->scratch_bytes ? s->scratch_off : 0);
+            if (!s->in_const[j]) put(&o, "    %s_L%d_IN%d = %zu,\n", n, k, j, op_in_off(&o, k, j));
+        put(&o, "    %s_L%d_OUT = %zu,\n", n, k, op_out_off(&o, k));
+        put(&o, "    %s_L%d_SCRATCH = %zu,\n", n, k, s->scratch_bytes || (o.sp && k <= o.sp->cost.split) ? op_scratch_off(&o, k) : 0);
     }
     put(&o, "    %s_END_OF_OFFSETS\n};\n\n", n);
 
@@ -507,17 +650,38 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
     if (!m->prog.n_steps) put(&o, "    \"\"\n");
     put(&o, "};\n\n");
 
+    if (o.sp) emit_patch_stage(&o);
+
     /* The inference: one call per layer. */
     put(&o, "tfg_status_t %s_run_hooked(const int8_t *input, int8_t *output, uint8_t *arena, %s_hook_t hook, void *ctx)\n{\n",
         n, n);
     put(&o, "    if (!input || !output || !arena) return TFG_ERR_ARG;\n");
     size_t at = 0;
-    for (int i = 0; i < g->n_inputs; i++) {
-        const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
-        put(&o, "    memcpy(arena + %s_IN%d, input + %zu, %zu);\n", n, i, at, bytes);
-        at += bytes;
+    int first = 0;
+    if (o.sp) {
+        const int split = o.sp->cost.split;
+        const int so = m->prog.steps[split].out;
+        if (o.sp->streamed) {
+            put(&o, "    const int8_t *image = input; /* read tile by tile, never copied whole */\n");
+        } else {
+            put(&o, "    memcpy(arena + %s_IN0, input, %zu);\n", n, (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[0]]));
+            put(&o, "    const int8_t *image = (const int8_t *)(arena + %s_IN0);\n", n);
+        }
+        put(&o, "    /* Layers 0..%d, one tile at a time (%s_patch), assembled into layer %d's output. */\n", split, n,
+            split);
+        put(&o, "    for (int t = 0; t < %d; t++) %s_patch(arena, image, %s_tiles[t]);\n", o.sp->cost.ph * o.sp->cost.pw,
+            n, n);
+        put(&o, "    if (hook) hook(ctx, %d, %s_names[%d], (const int8_t *)(arena + %s_STAGE_OUT), %zu);\n", split, n,
+            split, n, (size_t)tfg_tensor_bytes(&g->tensors[so]));
+        first = split + 1;
+    } else {
+        for (int i = 0; i < g->n_inputs; i++) {
+            const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
+            put(&o, "    memcpy(arena + %s_IN%d, input + %zu, %zu);\n", n, i, at, bytes);
+            at += bytes;
+        }
     }
-    for (int k = 0; k < m->prog.n_steps; k++) {
+    for (int k = first; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         layer_comment(&o, k, s);
         emit_call(&o, k, s);
@@ -550,7 +714,12 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
     const tfg_plan_t *p = &m->plan;
     const tfg_graph_t *g = &m->graph;
     put(&o, "{\n  \"name\": \"%s\",\n  \"target\": \"%s\",\n  \"arena_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n", co->name,
-        co->target, p->peak, p->lower_bound);
+        co->target, o.sp ? o.sp->arena_bytes : p->peak, p->lower_bound);
+    if (o.sp)
+        put(&o, "  \"schedule\": {\"split_layer\": %d, \"grid\": [%d, %d], \"streamed\": %s, \"macs\": %lld, "
+                "\"layer_by_layer_arena_bytes\": %zu},\n  \"layers_and_buffers_are\": \"the layer-by-layer plan\",\n",
+            o.sp->cost.split, o.sp->cost.ph, o.sp->cost.pw, o.sp->streamed ? "true" : "false",
+            (long long)o.sp->cost.macs, p->peak);
     put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n  \"layers\": [\n", p->lower_bound_step,
         (long long)constant_bytes(m, o.packed));
     for (int k = 0; k < m->prog.n_steps; k++)
@@ -570,7 +739,7 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
     return close_out(&o, path, d);
 }
 
-static tfg_status_t copy_runtime(const tfg_model_t *m, const char *dir, tfg_diag_t *d)
+static tfg_status_t copy_runtime(const tfg_model_t *m, const char *dir, bool patched, tfg_diag_t *d)
 {
     char sub[4096];
     snprintf(sub, sizeof sub, "%s/runtime", dir);
@@ -584,7 +753,7 @@ static tfg_status_t copy_runtime(const tfg_model_t *m, const char *dir, tfg_diag
             snprintf(path, sizeof path, "%s/%s", dir, e->path + 8);
         } else {
             /* Only the kernels this model calls (status.c always: tfg_status_str). */
-            bool used = !strcmp(e->path, "runtime/status.c");
+            bool used = !strcmp(e->path, "runtime/status.c") || (patched && !strcmp(e->path, "runtime/patch.c"));
             for (int k = 0; k < m->prog.n_steps && !used; k++) used = !strcmp(kernel_file(m->prog.steps[k].kernel), e->path);
             if (!used) continue;
             snprintf(path, sizeof path, "%s/%s", dir, e->path);
@@ -614,7 +783,7 @@ tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_co
             return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: output %d is %s; generated code gives int8 output",
                                 o->model_path, i, tfg_dtype_name(m->graph.tensors[m->graph.outputs[i]].dtype));
     if (mkdir_p(out_dir) < 0) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot create directory: %s", out_dir, strerror(errno));
-    tfg_status_t st = copy_runtime(m, out_dir, d);
+    tfg_status_t st = copy_runtime(m, out_dir, o->sched && o->sched->cost.split >= 0, d);
     if (st == TFG_OK) st = write_header(m, out_dir, o, d);
     if (st == TFG_OK) st = write_source(m, out_dir, o, d);
     if (st == TFG_OK) st = write_mem_json(m, out_dir, o, d);

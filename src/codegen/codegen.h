@@ -15,6 +15,7 @@
 #define TFG_CODEGEN_H
 
 #include "exec/exec.h"
+#include "sched/sched.h"
 
 #define TFG_VERSION "0.1.0"
 
@@ -25,6 +26,7 @@ typedef struct {
     const char *model_path;
     const uint8_t *model_bytes; /* for the model hash */
     size_t model_len;
+    const tfg_sched_plan_t *sched; /* a patched schedule (sched/sched.h), or NULL: layer by layer */
 } tfg_codegen_opts_t;
 
 tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o, tfg_diag_t *d);
