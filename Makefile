@@ -47,6 +47,7 @@ bench: build
 	@$(BUILD)/bench_build
 	@scripts/bench_speed.sh $(BUILD)/tinyforge
 	@scripts/bench_mcu.sh $(BUILD)/tinyforge
+	@scripts/bench_patches.sh $(BUILD)/tinyforge
 
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
