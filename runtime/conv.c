@@ -124,6 +124,29 @@ static out_side_t out_side(const tfg_conv_params_t *p)
     return q;
 }
 
+/* Store a 2x2 block's bytes (pixel 0: v00 v01, pixel 1: v10 v11, channels
+ * oc and oc + 1 when `two`). With a fused residual ADD each byte becomes
+ * ADD(old byte, conv byte); both pixels' old bytes are read before either is
+ * written, because an odd pixel count pairs the last pixel with itself. */
+static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, int oc, int two, int8_t v00,
+                               int8_t v01, int8_t v10, int8_t v11)
+{
+    if (p->res) {
+        const int8_t w00 = o0[oc], w10 = o1[oc], w01 = two ? o0[oc + 1] : 0, w11 = two ? o1[oc + 1] : 0;
+        const int b = p->res_conv_is_b;
+        v00 = tfg_add_one_s8(p->res, b ? w00 : v00, b ? v00 : w00);
+        v10 = tfg_add_one_s8(p->res, b ? w10 : v10, b ? v10 : w10);
+        v01 = tfg_add_one_s8(p->res, b ? w01 : v01, b ? v01 : w01);
+        v11 = tfg_add_one_s8(p->res, b ? w11 : v11, b ? v11 : w11);
+    }
+    o0[oc] = v00;
+    o1[oc] = v10;
+    if (two) {
+        o0[oc + 1] = v01;
+        o1[oc + 1] = v11;
+    }
+}
+
 /* Channel oc's output byte for accumulator acc (bias included). */
 static inline int8_t requant_out(const out_side_t *q, int32_t acc, int oc)
 {
@@ -267,12 +290,8 @@ static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, 
                           int two, int8_t *o0, int8_t *o1)
 {
     const out_side_t q = out_side(p);
-    o0[oc] = requant_out(&q, a00, oc);
-    o1[oc] = requant_out(&q, a10, oc);
-    if (two) {
-        o0[oc + 1] = requant_out(&q, a01, oc + 1);
-        o1[oc + 1] = requant_out(&q, a11, oc + 1);
-    }
+    store_block(p, o0, o1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
+                requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
 }
 
 /* Both pixels against every channel pair. full_range and all_fast (every
@@ -293,7 +312,7 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
         int32_t a00 = bias[oc], a01 = two ? bias[oc + 1] : 0, a10 = a00, a11 = a01;
         DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
         const tfg_rq_t *q0 = &rq[oc];
-        if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift))) {
+        if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift) || p->res)) {
             store_general(p, a00, a01, a10, a11, oc, two, o0, o1);
             continue;
         }
@@ -327,7 +346,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const int direct = !conv_is_pointwise(p) && p->in_c % 4 == 0;
     const uint32_t zp4 = (uint32_t)(uint8_t)p->in_zp * 0x01010101u;
     const uint32_t zp2[2] = {(uint32_t)__sxtb16(zp4), (uint32_t)tfg_sxtb16_ror8(zp4)};
-    int all_fast = p->rq != 0;
+    int all_fast = p->rq != 0 && !p->res; /* a fused residual takes the general store */
     for (int oc = 0; all_fast && oc < p->out_c; oc++) all_fast = p->rq[oc].shift != 0;
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
@@ -382,8 +401,7 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
         for (int j = 0; j < 4; j++) {
             const int8_t r0 = requant_out(&q, acc[0][j] + q.bias[oc + j], oc + j);
             const int8_t r1 = requant_out(&q, acc[1][j] + q.bias[oc + j], oc + j);
-            o0[oc + j] = r0;
-            o1[oc + j] = r1;
+            store_block(p, o0, o1, oc + j, 0, r0, 0, r1, 0);
         }
     }
     for (; oc < oc_n; oc++, w += k) {
@@ -393,8 +411,7 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a0 += c0[i] * wv;
             a1 += c1[i] * wv;
         }
-        o0[oc] = requant_out(&q, a0, oc);
-        o1[oc] = requant_out(&q, a1, oc);
+        store_block(p, o0, o1, oc, 0, requant_out(&q, a0, oc), 0, requant_out(&q, a1, oc), 0);
     }
 }
 
@@ -436,14 +453,9 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             const int32_t x0 = c0[i], x1 = c1[i], wa = wc[b], wb = wc[4 + b];
             a00 += x0 * wa, a01 += x0 * wb, a10 += x1 * wa, a11 += x1 * wb;
         }
-        const int8_t r00 = requant_out(&q, a00, oc), r10 = requant_out(&q, a10, oc);
-        o0[oc] = r00;
-        o1[oc] = r10;
-        if (oc + 1 < oc_n) {
-            const int8_t r01 = requant_out(&q, a01, oc + 1), r11 = requant_out(&q, a11, oc + 1);
-            o0[oc + 1] = r01;
-            o1[oc + 1] = r11;
-        }
+        const int two = oc + 1 < oc_n;
+        store_block(p, o0, o1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
+                    requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
     }
 }
 

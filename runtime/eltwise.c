@@ -20,6 +20,8 @@ static inline int8_t add_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
 
+int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b) { return add_one(p, a, b); }
+
 static inline int8_t mul_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
 {
     const int32_t prod = (a + p->a_offset) * (b + p->b_offset);

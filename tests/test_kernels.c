@@ -388,6 +388,9 @@ static const char *rq_desc(const tfg_rq_t *rq, int n)
 
 enum { FAM_GENERIC, FAM_1X1_S1, FAM_1X1_S2, FAM_TALL, FAM_FEW_CH, FAM_COUNT };
 
+static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t *in, const int8_t *conv_out,
+                                size_t out_n, void *scratch, int case_no);
+
 static void test_conv_case(tt_rng_t *r, int case_no)
 {
     int fam = tt_int(r, 0, FAM_COUNT - 1);
@@ -536,6 +539,8 @@ static void test_conv_case(tt_rng_t *r, int case_no)
                q.act_max, per_channel ? "per-channel" : "per-tensor", has_bias ? "" : " no-bias", mult[0],
                shift[0], rq_desc(p.rq, q.out_c));
     tt_end();
+    /* 1 case in 4: the same conv with a residual ADD fused into its output. */
+    if (tt_chance(&side, 25)) check_conv_residual(&side, &p, in_k, want, out_n, scratch, case_no);
     tt_guarded_free(got);
     free(scratch), free(in_block), free(w_block), free(rq);
     free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
@@ -856,6 +861,55 @@ static void bcast_strides(const int *d, int32_t *stride)
 static long dims_count(const int *d)
 {
     return (long)d[0] * d[1] * d[2] * d[3];
+}
+
+/* A conv with a fused residual ADD (p->res): out starts as the ADD's other
+ * input and must end as nr_add(conv output, residual) in the right operand
+ * order, with random ADD quantization. */
+static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t *in, const int8_t *conv_out,
+                                size_t out_n, void *scratch, int case_no)
+{
+    const int od[4] = {1, p->out_h, p->out_w, p->out_c};
+    nr_eltwise_t e;
+    memset(&e, 0, sizeof e);
+    memcpy(e.a_dims, od, sizeof od);
+    memcpy(e.b_dims, od, sizeof od);
+    const int conv_is_b = tt_chance(r, 50);
+    e.a_zp = conv_is_b ? tt_int(r, -128, 127) : p->out_zp;
+    e.b_zp = conv_is_b ? p->out_zp : tt_int(r, -128, 127);
+    e.out_zp = tt_int(r, -128, 127);
+    pick_act(r, e.out_zp, &e.act_min, &e.act_max);
+    const float sa = (float)exp2(tt_uniform(r, -8, -2)), sb = (float)exp2(tt_uniform(r, -8, -2));
+    const float so = (float)((sa > sb ? sa : sb) * exp2(tt_uniform(r, -0.5, 1.5)));
+    e.left_shift = 20;
+    const double twice_max = 2.0 * (double)(sa > sb ? sa : sb);
+    nr_quantize_multiplier((double)sa / twice_max, &e.a_mult, &e.a_shift);
+    nr_quantize_multiplier((double)sb / twice_max, &e.b_mult, &e.b_shift);
+    nr_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)so), &e.out_mult, &e.out_shift);
+    int8_t *res = xmalloc(out_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, res, (long)out_n, -128, 127);
+    nr_add(&e, conv_is_b ? res : conv_out, conv_is_b ? conv_out : res, want);
+    tfg_eltwise_params_t ep;
+    memset(&ep, 0, sizeof ep);
+    memcpy(ep.dims, od, sizeof od);
+    bcast_strides(od, ep.a_stride);
+    bcast_strides(od, ep.b_stride);
+    ep.a_offset = -e.a_zp, ep.b_offset = -e.b_zp, ep.left_shift = e.left_shift;
+    ep.a_mult = e.a_mult, ep.a_shift = e.a_shift, ep.b_mult = e.b_mult, ep.b_shift = e.b_shift;
+    ep.out_mult = e.out_mult, ep.out_shift = e.out_shift, ep.out_zp = e.out_zp;
+    ep.act_min = e.act_min, ep.act_max = e.act_max;
+    int8_t *got = tt_guarded_alloc(out_n, 0);
+    memcpy(got, res, out_n);
+    p->res = &ep;
+    p->res_conv_is_b = conv_is_b;
+    tt_begin();
+    tfg_conv_s8(p, in, got, scratch);
+    if (!compare_out("conv+residual", case_no, got, want, out_n))
+        TT_LOG("  out %dx%dx%d, conv is ADD input %s\n", p->out_h, p->out_w, p->out_c, conv_is_b ? "b" : "a");
+    tt_end();
+    p->res = NULL;
+    tt_guarded_free(got);
+    free(res), free(want);
 }
 
 static void test_eltwise_case(tt_rng_t *r, int case_no, int is_mul)

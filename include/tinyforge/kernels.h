@@ -42,6 +42,13 @@ typedef struct {
     const int32_t *mult;    /* [out_c] */
     const int32_t *shift;   /* [out_c] */
     const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
+    /* A residual ADD fused into the output, or NULL. `out` then already holds
+     * the ADD's other input (the block input, updated in place), and each
+     * output byte becomes ADD(old byte, conv byte) with these parameters,
+     * the conv byte as ADD's second input when res_conv_is_b, else its first.
+     * The conv output is never stored on its own. */
+    const struct tfg_eltwise_params_s *res;
+    int32_t res_conv_is_b;
 } tfg_conv_params_t;
 
 /* The weight layout this build's conv kernel reads, fixed per target:
@@ -114,7 +121,7 @@ void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);
 
 /* ---- elementwise ADD / MUL with broadcasting ----------------------------- */
 
-typedef struct {
+typedef struct tfg_eltwise_params_s {
     int32_t dims[4];     /* output shape, left-padded with 1s */
     int32_t a_stride[4]; /* element stride of input a along each output dim (0 = broadcast) */
     int32_t b_stride[4];
@@ -125,6 +132,9 @@ typedef struct {
     int32_t out_mult, out_shift;
     int32_t out_zp, act_min, act_max;
 } tfg_eltwise_params_t;
+
+/* One element of ADD: the output byte for input bytes a and b. */
+int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b);
 
 /* `out` may equal `a` (or `b`) when that input is not broadcast. */
 void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
