@@ -126,13 +126,16 @@ static out_side_t out_side(const tfg_conv_params_t *p)
 
 /* Store a 2x2 block's bytes (pixel 0: v00 v01, pixel 1: v10 v11, channels
  * oc and oc + 1 when `two`). With a fused residual ADD each byte becomes
- * ADD(old byte, conv byte); both pixels' old bytes are read before either is
- * written, because an odd pixel count pairs the last pixel with itself. */
-static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, int oc, int two, int8_t v00,
-                               int8_t v01, int8_t v10, int8_t v11)
+ * ADD(residual byte, conv byte); r0 and r1 point at the two pixels'
+ * residuals, in the same buffer as the output (in place, at or after the
+ * output's own position, so never overwritten before they are read). Both
+ * pixels' residual bytes are read before either pixel is written, because
+ * an odd pixel count pairs the last pixel with itself. */
+static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, const int8_t *r0,
+                               const int8_t *r1, int oc, int two, int8_t v00, int8_t v01, int8_t v10, int8_t v11)
 {
     if (p->res) {
-        const int8_t w00 = o0[oc], w10 = o1[oc], w01 = two ? o0[oc + 1] : 0, w11 = two ? o1[oc + 1] : 0;
+        const int8_t w00 = r0[oc], w10 = r1[oc], w01 = two ? r0[oc + 1] : 0, w11 = two ? r1[oc + 1] : 0;
         const int b = p->res_conv_is_b;
         v00 = tfg_add_one_s8(p->res, b ? w00 : v00, b ? v00 : w00);
         v10 = tfg_add_one_s8(p->res, b ? w10 : v10, b ? v10 : w10);
@@ -145,6 +148,16 @@ static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o
         o0[oc + 1] = v01;
         o1[oc + 1] = v11;
     }
+}
+
+/* Where output pixel pix's residual bytes are (NULL without a residual):
+ * the residual is laid out with rows of res_row pixels (0: the output's
+ * width) from pixel res_off on, in the output buffer itself. */
+static const int8_t *residual_px(const tfg_conv_params_t *p, const int8_t *out, int pix)
+{
+    if (!p->res) return 0;
+    const size_t row = (size_t)(p->res_row ? p->res_row : p->out_w);
+    return out + ((size_t)p->res_off + (size_t)(pix / p->out_w) * row + (size_t)(pix % p->out_w)) * (size_t)p->out_c;
 }
 
 /* Channel oc's output byte for accumulator acc (bias included). */
@@ -287,10 +300,10 @@ static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int3
  * requantization: the general form, out of line to keep the fast loop's
  * registers free. */
 static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, int32_t a10, int32_t a11, int oc,
-                          int two, int8_t *o0, int8_t *o1)
+                          int two, int8_t *o0, int8_t *o1, const int8_t *r0, const int8_t *r1)
 {
     const out_side_t q = out_side(p);
-    store_block(p, o0, o1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
+    store_block(p, o0, o1, r0, r1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
                 requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
 }
 
@@ -300,6 +313,7 @@ static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, 
  * per-pair test. An odd last channel runs with its zero partner row. */
 static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
                                                                       size_t chunks, int8_t *o0, int8_t *o1,
+                                                                      const int8_t *r0, const int8_t *r1,
                                                                       const int full_range, const int all_fast)
 {
     const int oc_n = p->out_c;
@@ -313,7 +327,7 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
         DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
         const tfg_rq_t *q0 = &rq[oc];
         if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift) || p->res)) {
-            store_general(p, a00, a01, a10, a11, oc, two, o0, o1);
+            store_general(p, a00, a01, a10, a11, oc, two, o0, o1, r0, r1);
             continue;
         }
         o0[oc] = rq_out(a00, q0, full_range, lo, hi);
@@ -326,12 +340,12 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
 }
 
 static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1,
-                          int all_fast)
+                          const int8_t *r0, const int8_t *r1, int all_fast)
 {
     const int full = p->act_min == -128 && p->act_max == 127;
-    if (all_fast && full) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 1, 1);
-    else if (all_fast) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, 0, 1);
-    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, full, 0);
+    if (all_fast && full) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, r0, r1, 1, 1);
+    else if (all_fast) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, r0, r1, 0, 1);
+    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, r0, r1, full, 0);
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
@@ -358,7 +372,8 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
             widen_column(column(p, in, pix, tmp), k, xq, 0);
             widen_column(column(p, in, pix1, tmp), k, xq, 1);
         }
-        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, all_fast);
+        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, residual_px(p, out, pix),
+                      residual_px(p, out, pix1), all_fast);
     }
 }
 
@@ -389,7 +404,7 @@ static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1,
 
 /* Two output pixels against every weight row: four rows at a time, then the rest. */
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      int8_t *o0, int8_t *o1)
+                      int8_t *o0, int8_t *o1, const int8_t *r0, const int8_t *r1)
 {
     const out_side_t q = out_side(p);
     const int oc_n = p->out_c;
@@ -399,9 +414,9 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
         int32_t acc[2][4];
         dot_2x4(c0, c1, w, k, acc);
         for (int j = 0; j < 4; j++) {
-            const int8_t r0 = requant_out(&q, acc[0][j] + q.bias[oc + j], oc + j);
-            const int8_t r1 = requant_out(&q, acc[1][j] + q.bias[oc + j], oc + j);
-            store_block(p, o0, o1, oc + j, 0, r0, 0, r1, 0);
+            const int8_t v0 = requant_out(&q, acc[0][j] + q.bias[oc + j], oc + j);
+            const int8_t v1 = requant_out(&q, acc[1][j] + q.bias[oc + j], oc + j);
+            store_block(p, o0, o1, r0, r1, oc + j, 0, v0, 0, v1, 0);
         }
     }
     for (; oc < oc_n; oc++, w += k) {
@@ -411,7 +426,7 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a0 += c0[i] * wv;
             a1 += c1[i] * wv;
         }
-        store_block(p, o0, o1, oc, 0, requant_out(&q, a0, oc), 0, requant_out(&q, a1, oc), 0);
+        store_block(p, o0, o1, r0, r1, oc, 0, requant_out(&q, a0, oc), 0, requant_out(&q, a1, oc), 0);
     }
 }
 
@@ -425,7 +440,8 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
         const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
-        conv_pair(p, c0, c1, k, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
+        conv_pair(p, c0, c1, k, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, residual_px(p, out, pix),
+                  residual_px(p, out, pix1));
     }
 }
 
@@ -433,7 +449,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
 
 /* acc[j][r] = dot(column j, channel 2*pair + r) over K bytes of packed weights. */
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      size_t k4, int8_t *o0, int8_t *o1)
+                      size_t k4, int8_t *o0, int8_t *o1, const int8_t *r0, const int8_t *r1)
 {
     const out_side_t q = out_side(p);
     const int oc_n = p->out_c;
@@ -454,7 +470,7 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a00 += x0 * wa, a01 += x0 * wb, a10 += x1 * wa, a11 += x1 * wb;
         }
         const int two = oc + 1 < oc_n;
-        store_block(p, o0, o1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
+        store_block(p, o0, o1, r0, r1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
                     requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
     }
 }
@@ -469,7 +485,8 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
         const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
-        conv_pair(p, c0, c1, k, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n);
+        conv_pair(p, c0, c1, k, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, residual_px(p, out, pix),
+                  residual_px(p, out, pix1));
     }
 }
 #endif

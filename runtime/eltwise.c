@@ -12,15 +12,6 @@
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
-static inline int8_t add_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
-{
-    const int32_t sa = tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
-    const int32_t sb = tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
-    const int32_t v = tfg_requant(sa + sb, p->out_mult, p->out_shift) + p->out_zp;
-    return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
-}
-
-int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b) { return add_one(p, a, b); }
 
 static inline int8_t mul_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
 {
@@ -42,7 +33,7 @@ static inline void eltwise(const tfg_eltwise_params_t *p, const int8_t *a, const
                 const int8_t *pb = b + (size_t)i0 * bs[0] + (size_t)i1 * bs[1] + (size_t)i2 * bs[2];
                 for (int i3 = 0; i3 < d[3]; i3++) {
                     const int32_t x = pa[(size_t)i3 * as[3]], y = pb[(size_t)i3 * bs[3]];
-                    *out++ = is_mul ? mul_one(p, x, y) : add_one(p, x, y);
+                    *out++ = is_mul ? mul_one(p, x, y) : tfg_add_one_s8(p, x, y);
                 }
             }
 }

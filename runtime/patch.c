@@ -26,6 +26,14 @@ void tfg_patch_conv(tfg_conv_params_t *p, const tfg_region_t *in, const tfg_regi
     PATCH_WINDOW(p, in, out);
 }
 
+/* A fused residual read from region res (wider than out when another layer
+ * needed a halo of it), in the same buffer the output is written to. */
+void tfg_patch_residual(tfg_conv_params_t *p, const tfg_region_t *res, const tfg_region_t *out)
+{
+    p->res_row = res->c1 - res->c0;
+    p->res_off = (out->r0 - res->r0) * p->res_row + (out->c0 - res->c0);
+}
+
 void tfg_patch_dwconv(tfg_dwconv_params_t *p, const tfg_region_t *in, const tfg_region_t *out)
 {
     PATCH_WINDOW(p, in, out);

@@ -42,13 +42,16 @@ typedef struct {
     const int32_t *mult;    /* [out_c] */
     const int32_t *shift;   /* [out_c] */
     const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
-    /* A residual ADD fused into the output, or NULL. `out` then already holds
-     * the ADD's other input (the block input, updated in place), and each
-     * output byte becomes ADD(old byte, conv byte) with these parameters,
-     * the conv byte as ADD's second input when res_conv_is_b, else its first.
-     * The conv output is never stored on its own. */
+    /* A residual ADD fused into the output, or NULL. The `out` buffer then
+     * already holds the ADD's other input (the residual), laid out with rows
+     * of res_row pixels (0: out_w) starting res_off pixels in; the output is
+     * written densely from the buffer's start, over it (in place). Each output
+     * byte becomes ADD(residual byte, conv byte) with these parameters, the
+     * conv byte as ADD's second input when res_conv_is_b, else its first. The
+     * conv output is never stored on its own. */
     const struct tfg_eltwise_params_s *res;
     int32_t res_conv_is_b;
+    int32_t res_row, res_off;
 } tfg_conv_params_t;
 
 /* The weight layout this build's conv kernel reads, fixed per target:
@@ -133,8 +136,15 @@ typedef struct tfg_eltwise_params_s {
     int32_t out_zp, act_min, act_max;
 } tfg_eltwise_params_t;
 
-/* One element of ADD: the output byte for input bytes a and b. */
-int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b);
+/* One element of ADD: the output byte for input bytes a and b (TFLite's
+ * arithmetic; inline so a conv with a fused residual needs no eltwise.c). */
+static inline int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
+{
+    const int32_t sa = tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
+    const int32_t sb = tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
+    const int32_t v = tfg_requant(sa + sb, p->out_mult, p->out_shift) + p->out_zp;
+    return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
+}
 
 /* `out` may equal `a` (or `b`) when that input is not broadcast. */
 void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
@@ -267,6 +277,9 @@ typedef struct {
  * from region `in` of its input, both stored densely. Start from the whole
  * layer's parameters. */
 void tfg_patch_conv(tfg_conv_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
+/* A conv's fused residual (p->res), read from region `res` of the buffer the
+ * output region `out` is written to. */
+void tfg_patch_residual(tfg_conv_params_t *p, const tfg_region_t *res, const tfg_region_t *out);
 void tfg_patch_dwconv(tfg_dwconv_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 void tfg_patch_pool(tfg_pool_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 /* ADD/MUL: the inputs' regions a, b contain out; *a_off, *b_off are the byte

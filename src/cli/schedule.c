@@ -87,11 +87,17 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* The step whose op has model index `op`, or -1. */
+/* The step whose op has model index `op`, or -1. An ADD fused into the
+ * convolution before it is found at that convolution's step, which writes
+ * the ADD's output. */
 static int step_of_op(const tfg_model_t *m, int op)
 {
     for (int k = 0; k < m->prog.n_steps; k++)
         if (m->graph.ops[m->prog.steps[k].op].model_index == op) return k;
+    for (int i = 0; i < m->graph.n_ops; i++)
+        if (m->graph.ops[i].model_index == op && m->graph.ops[i].n_out > 0)
+            for (int k = 0; k < m->prog.n_steps; k++)
+                if (m->prog.steps[k].out == m->graph.ops[i].out[0]) return k;
     return -1;
 }
 

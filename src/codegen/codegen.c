@@ -87,6 +87,17 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
     return h;
 }
 
+static void emit_eltwise(out_t *o, const char *name, const tfg_eltwise_params_t *p)
+{
+    put(o,
+        "static const tfg_eltwise_params_t %s = {{%d, %d, %d, %d}, {%d, %d, %d, %d}, {%d, %d, %d, %d},\n"
+        "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n",
+        name, p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->a_stride[0], p->a_stride[1], p->a_stride[2],
+        p->a_stride[3], p->b_stride[0], p->b_stride[1], p->b_stride[2], p->b_stride[3], p->a_offset, p->b_offset,
+        p->left_shift, p->a_mult, p->a_shift, p->b_mult, p->b_shift, p->out_mult, p->out_shift, p->out_zp,
+        p->act_min, p->act_max);
+}
+
 /* Constants of one step: weight/bias/multiplier arrays and the parameter struct. */
 static void emit_params(out_t *o, int k, const tfg_step_t *s)
 {
@@ -100,6 +111,12 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     switch (s->kernel) {
     case TFG_K_CONV: {
         const tfg_conv_params_t *p = &s->p.conv;
+        if (p->res) {
+            char rn[96];
+            snprintf(rn, sizeof rn, "%s_l%d_res", n, k);
+            put(o, "/* the residual ADD fused into this convolution's output (in place over its input 1) */\n");
+            emit_eltwise(o, rn, p->res);
+        }
         if (o->packed) {
             int8_t *packed = malloc(tfg_conv_packed_bytes(p));
             if (!packed) {
@@ -122,9 +139,11 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             "    .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s.v, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
+            "    .weights = %s.v, .bias = %s, .mult = %s, .shift = %s, .rq = %s",
             n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h, p->stride_w,
             p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
+        if (p->res) put(o, ",\n    .res = &%s_l%d_res, .res_conv_is_b = %d", n, k, (int)p->res_conv_is_b);
+        put(o, "};\n");
         break;
     }
     case TFG_K_DWCONV: {
@@ -141,7 +160,7 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
             "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
-            n, k, p->variant == TFG_DW_ROWS ? "TFG_DW_ROWS" : "TFG_DW_PLANE", p->in_h, p->in_w, p->in_c, p->out_h,
+            n, k, (o->sp && o->sp->dw_variant[k] >= 0 ? o->sp->dw_variant[k] : p->variant) == TFG_DW_ROWS ? "TFG_DW_ROWS" : "TFG_DW_PLANE", p->in_h, p->in_w, p->in_c, p->out_h,
             p->out_w, p->depth_mult, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top,
             p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         break;
@@ -162,14 +181,9 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     }
     case TFG_K_ADD:
     case TFG_K_MUL: {
-        const tfg_eltwise_params_t *p = &s->p.elt;
-        put(o,
-            "static const tfg_eltwise_params_t %s_l%d = {{%d, %d, %d, %d}, {%d, %d, %d, %d}, {%d, %d, %d, %d},\n"
-            "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n",
-            n, k, p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->a_stride[0], p->a_stride[1], p->a_stride[2],
-            p->a_stride[3], p->b_stride[0], p->b_stride[1], p->b_stride[2], p->b_stride[3], p->a_offset, p->b_offset,
-            p->left_shift, p->a_mult, p->a_shift, p->b_mult, p->b_shift, p->out_mult, p->out_shift, p->out_zp,
-            p->act_min, p->act_max);
+        char en[96];
+        snprintf(en, sizeof en, "%s_l%d", n, k);
+        emit_eltwise(o, en, &s->p.elt);
         break;
     }
     case TFG_K_AVGPOOL:
@@ -354,8 +368,10 @@ static void layer_comment(out_t *o, int k, const tfg_step_t *s)
     char ins[48] = "-", outs[48];
     if (s->n_in > 0) tfg_shape_str(&g->tensors[s->in[0]], ins, sizeof ins);
     tfg_shape_str(&g->tensors[s->out], outs, sizeof outs);
-    put(o, "    /* L%d %s%s %s -> %s, %lld MACs, live %zu B */\n", k, tfg_op_name(op->type), op->in_place ? " (in place)" : "",
-        ins, outs, (long long)s->macs, o->m->plan.step_live[k]);
+    const bool res = s->kernel == TFG_K_CONV && s->p.conv.res;
+    put(o, "    /* L%d %s%s%s %s -> %s, %lld MACs, live %zu B */\n", k, tfg_op_name(op->type),
+        op->in_place ? " (in place)" : "", res ? " + residual ADD (fused, in place over input 1)" : "", ins, outs,
+        (long long)s->macs, o->m->plan.step_live[k]);
 }
 
 /* Start DIR/NAME<suffix> (written as .tmp, renamed by close_out). */
@@ -475,8 +491,10 @@ static void emit_patch_stage(out_t *o)
         snprintf(scratch, sizeof scratch, "arena + %s_L%d_SCRATCH", n, k);
         switch (s->kernel) {
         case TFG_K_CONV:
-            put(o, "    {\n        tfg_conv_params_t p = %s_l%d;\n        tfg_patch_conv(&p, &r[%d], &r[%d]);\n"
-                   "        tfg_conv_s8(&p, %s, %s, %s);\n    }\n", n, k, ri, ro, in0, out, scratch);
+            put(o, "    {\n        tfg_conv_params_t p = %s_l%d;\n        tfg_patch_conv(&p, &r[%d], &r[%d]);\n", n, k,
+                ri, ro);
+            if (s->p.conv.res) put(o, "        tfg_patch_residual(&p, &r[%d], &r[%d]);\n", region_index(o, s->in[1]), ro);
+            put(o, "        tfg_conv_s8(&p, %s, %s, %s);\n    }\n", in0, out, scratch);
             break;
         case TFG_K_DWCONV:
             put(o, "    {\n        tfg_dwconv_params_t p = %s_l%d;\n        tfg_patch_dwconv(&p, &r[%d], &r[%d]);\n"

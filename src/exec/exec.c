@@ -64,12 +64,88 @@ static void bind_steps(tfg_model_t *m)
     }
 }
 
+/* Fuse residual ADDs into the convolution that feeds them: ADD(X, conv(E))
+ * (either operand order) becomes conv(E) with a residual epilogue writing
+ * in place over X (runtime/conv.c), so the conv's own output is never
+ * stored. In an inverted-residual block that buffer is as large as the
+ * block's input; MobileNetV2's 28x28 blocks drop from X + E + Y to X + E.
+ * Safe when the conv output Y feeds only the ADD, X is computed before the
+ * conv and read by nothing after the ADD (nor by a view), nothing between
+ * the conv and the ADD reads X, and the conv does not read X's buffer itself. `groups` is the current plan's
+ * buffer of each tensor. Returns the number of fusions. */
+static int fuse_residuals(tfg_model_t *m, const int *groups, tfg_diag_t *d, tfg_status_t *st)
+{
+    tfg_program_t *pr = &m->prog;
+    const tfg_graph_t *g = &m->graph;
+    int fused = 0;
+    for (int a = 0; a < pr->n_steps; a++) {
+        tfg_step_t *A = &pr->steps[a];
+        if (A->kernel != TFG_K_ADD || A->n_in != 2 || A->in_const[0] || A->in_const[1]) continue;
+        const tfg_tensor_t *yo = &g->tensors[A->out];
+        if (tfg_tensor_elems(&g->tensors[A->in[0]]) != tfg_tensor_elems(yo) ||
+            tfg_tensor_elems(&g->tensors[A->in[1]]) != tfg_tensor_elems(yo))
+            continue;
+        for (int j = 0; j < 2; j++) {
+            const int y = A->in[j], x = A->in[1 - j];
+            int pstep = -1, readers = 0, x_later = 0, x_between = 0;
+            for (int k = 0; k < pr->n_steps; k++) {
+                if (pr->steps[k].out == y) pstep = k;
+                for (int q = 0; q < pr->steps[k].n_in; q++) {
+                    if (pr->steps[k].in_const[q]) continue;
+                    readers += pr->steps[k].in[q] == y;
+                    if (pr->steps[k].in[q] == x && k > a) x_later = 1;
+                    if (pr->steps[k].in[q] == x && pstep >= 0 && k > pstep && k < a) x_between = 1;
+                }
+            }
+            if (pstep < 0 || pstep >= a || readers != 1) continue;
+            /* X must already hold its value when the conv runs. */
+            int xstep = -1;
+            for (int k = 0; k < pr->n_steps; k++)
+                if (pr->steps[k].out == x) xstep = k;
+            if (xstep >= pstep) continue;
+            tfg_step_t *P = &pr->steps[pstep];
+            if (P->kernel != TFG_K_CONV || P->p.conv.res || P->n_in != 1) continue;
+            /* x_between was counted only for steps after the conv was found. */
+            x_between = 0;
+            for (int k = pstep + 1; k < a; k++)
+                for (int q = 0; q < pr->steps[k].n_in; q++)
+                    if (!pr->steps[k].in_const[q] && pr->steps[k].in[q] == x) x_between = 1;
+            bool io = false, view = false;
+            for (int i = 0; i < g->n_inputs; i++) io |= g->inputs[i] == x;
+            for (int i = 0; i < g->n_outputs; i++) io |= g->outputs[i] == x || g->outputs[i] == y;
+            for (int i = 0; i < g->n_ops; i++) view |= !g->ops[i].dead && g->ops[i].alias && g->ops[i].in[0] == x;
+            if (io || view || x_later || x_between || groups[x] < 0 || groups[x] == groups[P->in[0]]) continue;
+            tfg_eltwise_params_t *res = tfg_graph_alloc(&m->graph, sizeof *res);
+            if (!res) {
+                *st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+                return fused;
+            }
+            *res = A->p.elt;
+            P->p.conv.res = res;
+            P->p.conv.res_conv_is_b = j == 1;
+            P->out = A->out;
+            P->in[P->n_in++] = x; /* read (and overwritten in place) by the conv */
+            memmove(A, A + 1, sizeof *A * (size_t)(pr->n_steps - a - 1));
+            pr->n_steps--;
+            a--;
+            fused++;
+            break;
+        }
+    }
+    return fused;
+}
+
 static tfg_status_t prepare(tfg_model_t *m, const tfg_pass_opts_t *opts, tfg_diag_t *d)
 {
     m->opts = *opts;
     tfg_run_passes(&m->graph, opts);
     tfg_status_t st = tfg_lower(&m->graph, &m->prog, d);
     if (st == TFG_OK) st = tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
+    if (st == TFG_OK && !opts->no_fuse_residual && !opts->no_in_place &&
+        fuse_residuals(m, m->plan.tensor_buf, d, &st) > 0 && st == TFG_OK) {
+        tfg_plan_free(&m->plan);
+        st = tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
+    }
     if (st == TFG_OK) st = choose_dw_variants(m, d);
     if (st == TFG_OK) bind_steps(m);
     if (st < 0) tfg_model_free(m);

@@ -34,6 +34,7 @@ typedef struct {
     bool int8_io;     /* strip float QUANTIZE/DEQUANTIZE at the edges */
     bool no_in_place; /* keep every op out of place (to measure what in-place saves) */
     bool no_pad_fold;
+    bool no_fuse_residual; /* keep a residual ADD as its own step (per-layer dumps need the conv's output) */
     tfg_dw_choice_t dw;
 } tfg_pass_opts_t;
 

@@ -142,6 +142,10 @@ static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *p
         if (op->alias) unite(parent, op->in[0], op->out[0]);
         else if (op->in_place) unite(parent, op->in[op->in_place_slot], op->out[0]);
     }
+    /* A conv with a fused residual ADD writes over the ADD's other input. */
+    for (int s = 0; s < prog->n_steps; s++)
+        if (prog->steps[s].kernel == TFG_K_CONV && prog->steps[s].p.conv.res)
+            unite(parent, prog->steps[s].in[1], prog->steps[s].out);
     /* Which tensors need storage: graph I/O and every step's data inputs and output. */
     bool *used = calloc((size_t)(nt ? nt : 1), sizeof(bool));
     if (!used) {

@@ -95,7 +95,8 @@ static tfg_region_t input_demand(const tfg_model_t *m, const tfg_step_t *s, int 
 {
     const geo_t g = step_geo(m, s);
     const tfg_tensor_t *x = T(m, s->in[k]);
-    if (g.kind == G_WINDOW) return window_input(&g, o, x->dims[1], x->dims[2]);
+    /* A fused residual (in[1] of a conv) is read pixel for pixel, in place. */
+    if (g.kind == G_WINDOW && k == 0) return window_input(&g, o, x->dims[1], x->dims[2]);
     return o;
 }
 
@@ -165,7 +166,7 @@ static size_t region_bytes(const tfg_model_t *m, int t, tfg_region_t r)
 }
 
 /* Scratch of step s run on region `o` of its output from region `in` of its first input. */
-static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o)
+static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o, int32_t dw_variant)
 {
     switch (s->kernel) {
     case TFG_K_CONV: {
@@ -176,6 +177,7 @@ static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o
     case TFG_K_DWCONV: {
         tfg_dwconv_params_t p = s->p.dw;
         tfg_patch_dwconv(&p, &in, &o);
+        p.variant = dw_variant;
         return tfg_dwconv_s8_scratch_size(&p);
     }
     default: return s->scratch_bytes;
@@ -193,11 +195,12 @@ typedef struct {
     size_t *scratch;     /* [n_steps] */
     int *producer;       /* [n_tensors] step writing the tensor, -1 */
     int *last_use;       /* [n_tensors] last step reading it (n_steps - 1 for outputs) */
+    int32_t *variant;    /* [n_steps] depthwise variant the schedule uses, -1 for other steps */
 } work_t;
 
 static void work_free(work_t *w)
 {
-    free(w->need), free(w->tsize), free(w->scratch), free(w->producer), free(w->last_use);
+    free(w->need), free(w->tsize), free(w->scratch), free(w->producer), free(w->last_use), free(w->variant);
     memset(w, 0, sizeof *w);
 }
 
@@ -207,9 +210,10 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
     w->need = malloc(sizeof(tfg_region_t) * nt);
     w->tsize = malloc(sizeof(size_t) * nt);
     w->scratch = malloc(sizeof(size_t) * ns);
+    w->variant = malloc(sizeof(int32_t) * ns);
     w->producer = malloc(sizeof(int) * nt);
     w->last_use = malloc(sizeof(int) * nt);
-    if (!w->need || !w->tsize || !w->scratch || !w->producer || !w->last_use) {
+    if (!w->need || !w->tsize || !w->scratch || !w->producer || !w->last_use || !w->variant) {
         work_free(w);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
@@ -298,7 +302,7 @@ static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t 
         p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, input, -1, 0, split, align4((size_t)tfg_tensor_bytes(T(m, input))), 0};
     }
     for (int k = 0; k < ns; k++) {
-        const size_t sc = k <= split ? w->scratch[k] : m->prog.steps[k].scratch_bytes;
+        const size_t sc = w->scratch[k];
         if (!sc) continue;
         if (map) map->scratch_buf[k] = n;
         p->bufs[n++] = (tfg_buf_t){TFG_BUF_SCRATCH, -1, k, k, k, align4(sc), 0};
@@ -318,7 +322,23 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
         return tfg_diag_set(d, TFG_ERR_ARG, "a %dx%d grid does not fit the %dx%d stage output", ph, pw, y->dims[1],
                             y->dims[2]);
     for (int t = 0; t < m->graph.n_tensors; t++) w->tsize[t] = 0;
-    for (int k = 0; k <= split; k++) w->scratch[k] = 0;
+    /* Depthwise steps take whichever variant needs less scratch in this
+     * schedule (both run in place): ROWS scratch grows with the row width,
+     * PLANE with the plane, and after the split neither is constrained by the
+     * layer-by-layer peak any more. sc2[k] tracks the PLANE alternative. */
+    size_t *sc2 = calloc((size_t)m->prog.n_steps + 1, sizeof(size_t));
+    if (!sc2) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < m->prog.n_steps; k++) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        w->variant[k] = s->kernel == TFG_K_DWCONV ? TFG_DW_ROWS : -1;
+        w->scratch[k] = 0;
+        if (k > split) {
+            const tfg_region_t all = {0, T(m, s->out)->dims[1], 0, T(m, s->out)->dims[2]};
+            const tfg_region_t in = s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
+            w->scratch[k] = s->kernel == TFG_K_DWCONV ? patch_scratch(s, in, all, TFG_DW_ROWS) : s->scratch_bytes;
+            if (s->kernel == TFG_K_DWCONV) sc2[k] = patch_scratch(s, in, all, TFG_DW_PLANE);
+        }
+    }
     int64_t macs = 0;
     for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
     for (int i = 0; i < ph; i++)
@@ -339,16 +359,25 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
                  * more) would need a strided read. ADD and MUL read strided. */
                 if (s->kernel != TFG_K_ADD && s->kernel != TFG_K_MUL) {
                     const tfg_region_t want = input_demand(m, s, 0, o), got = w->need[s->in[0]];
-                    if (memcmp(&want, &got, sizeof want) != 0)
+                    if (memcmp(&want, &got, sizeof want) != 0) {
+                        free(sc2);
                         return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
                                             "cannot patch up to step %d: step %d's input is also read with a larger "
                                             "halo by another step",
                                             split, k);
+                    }
                 }
-                const size_t sc = patch_scratch(s, w->need[s->in[0]], o);
+                const size_t sc = patch_scratch(s, w->need[s->in[0]], o, TFG_DW_ROWS);
                 if (sc > w->scratch[k]) w->scratch[k] = sc;
+                if (s->kernel == TFG_K_DWCONV) {
+                    const size_t sp = patch_scratch(s, w->need[s->in[0]], o, TFG_DW_PLANE);
+                    if (sp > sc2[k]) sc2[k] = sp;
+                }
             }
         }
+    for (int k = 0; k < m->prog.n_steps; k++)
+        if (w->variant[k] >= 0 && sc2[k] < w->scratch[k]) w->variant[k] = TFG_DW_PLANE, w->scratch[k] = sc2[k];
+    free(sc2);
     *macs_out = macs;
     return TFG_OK;
 }
@@ -381,7 +410,7 @@ tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg
 
 void tfg_sched_plan_free(tfg_sched_plan_t *sp)
 {
-    free(sp->stage_off), free(sp->rest_off), free(sp->scratch_off);
+    free(sp->stage_off), free(sp->rest_off), free(sp->scratch_off), free(sp->dw_variant);
     memset(sp, 0, sizeof *sp);
 }
 
@@ -393,7 +422,8 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
     sp->stage_off = calloc((size_t)nt + 1, sizeof(size_t));
     sp->rest_off = calloc((size_t)nt + 1, sizeof(size_t));
     sp->scratch_off = calloc((size_t)ns + 1, sizeof(size_t));
-    if (!sp->stage_off || !sp->rest_off || !sp->scratch_off) {
+    sp->dw_variant = malloc(sizeof(int32_t) * ((size_t)ns + 1));
+    if (!sp->stage_off || !sp->rest_off || !sp->scratch_off || !sp->dw_variant) {
         tfg_sched_plan_free(sp);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
@@ -407,7 +437,7 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
         st = tfg_sched_layer(m, &sp->cost, d);
         for (int t = 0; t < nt; t++)
             if (m->plan.tensor_buf[t] >= 0) sp->rest_off[t] = tfg_plan_offset(&m->plan, t);
-        for (int k = 0; k < ns; k++) sp->scratch_off[k] = m->prog.steps[k].scratch_off;
+        for (int k = 0; k < ns; k++) sp->scratch_off[k] = m->prog.steps[k].scratch_off, sp->dw_variant[k] = -1;
         sp->full_in_off = tfg_plan_offset(&m->plan, m->graph.inputs[0]);
         sp->arena_bytes = m->plan.peak;
         if (st < 0) tfg_sched_plan_free(sp);
@@ -433,8 +463,10 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
             if (map.stage_buf[t] >= 0) sp->stage_off[t] = p.bufs[map.stage_buf[t]].offset;
             if (map.rest_buf[t] >= 0) sp->rest_off[t] = p.bufs[map.rest_buf[t]].offset;
         }
-        for (int k = 0; k < ns; k++)
+        for (int k = 0; k < ns; k++) {
             if (map.scratch_buf[k] >= 0) sp->scratch_off[k] = p.bufs[map.scratch_buf[k]].offset;
+            sp->dw_variant[k] = w.variant[k];
+        }
         if (map.full_in_buf >= 0) sp->full_in_off = p.bufs[map.full_in_buf].offset;
         sp->arena_bytes = p.peak;
         tfg_plan_free(&p);
@@ -459,8 +491,14 @@ static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const t
         if (!s->in_const[j]) ps->in_off[j] = sp->stage_off[s->in[j]];
     const int32_t c = T(m, s->out)->dims[3];
     switch (s->kernel) {
-    case TFG_K_CONV: tfg_patch_conv(&ps->p.conv, &in, &o); break;
-    case TFG_K_DWCONV: tfg_patch_dwconv(&ps->p.dw, &in, &o); break;
+    case TFG_K_CONV:
+        tfg_patch_conv(&ps->p.conv, &in, &o);
+        if (s->p.conv.res) tfg_patch_residual(&ps->p.conv, &need[s->in[1]], &o);
+        break;
+    case TFG_K_DWCONV:
+        tfg_patch_dwconv(&ps->p.dw, &in, &o);
+        if (sp->dw_variant[k] >= 0) ps->p.dw.variant = sp->dw_variant[k];
+        break;
     case TFG_K_AVGPOOL:
     case TFG_K_MAXPOOL: tfg_patch_pool(&ps->p.pool, &in, &o); break;
     case TFG_K_ADD:
@@ -512,6 +550,7 @@ void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *ar
     free(need);
     for (int k = split + 1; k < ns; k++) {
         tfg_step_t ps = m->prog.steps[k];
+        if (ps.kernel == TFG_K_DWCONV && sp->dw_variant[k] >= 0) ps.p.dw.variant = sp->dw_variant[k];
         ps.out_off = sp->rest_off[ps.out];
         ps.scratch_off = sp->scratch_off[k];
         for (int j = 0; j < ps.n_in; j++)
