@@ -124,23 +124,30 @@ static out_side_t out_side(const tfg_conv_params_t *p)
     return q;
 }
 
+/* A fused residual for one pixel pair: where the two pixels' residual bytes
+ * are, and the ADD in its prepared form when that applies (else NULL). */
+typedef struct {
+    const int8_t *r0, *r1;
+    const tfg_add_prep_t *fast;
+} residual_t;
+
 /* Store a 2x2 block's bytes (pixel 0: v00 v01, pixel 1: v10 v11, channels
- * oc and oc + 1 when `two`). With a fused residual ADD each byte becomes
- * ADD(residual byte, conv byte); r0 and r1 point at the two pixels'
- * residuals, in the same buffer as the output (in place, at or after the
- * output's own position, so never overwritten before they are read). Both
- * pixels' residual bytes are read before either pixel is written, because
- * an odd pixel count pairs the last pixel with itself. */
-static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, const int8_t *r0,
-                               const int8_t *r1, int oc, int two, int8_t v00, int8_t v01, int8_t v10, int8_t v11)
+ * oc and oc + 1 when `two`). With a fused residual ADD (rs non-NULL) each byte
+ * becomes ADD(residual byte, conv byte); the residuals are in the same buffer
+ * as the output (in place, at or after the output's own position, so never
+ * overwritten before they are read). Both pixels' residual bytes are read
+ * before either pixel is written, because an odd pixel count pairs the last
+ * pixel with itself. */
+static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, const residual_t *rs, int oc,
+                               int two, int8_t v00, int8_t v01, int8_t v10, int8_t v11)
 {
-    if (p->res) {
-        const int8_t w00 = r0[oc], w10 = r1[oc], w01 = two ? r0[oc + 1] : 0, w11 = two ? r1[oc + 1] : 0;
+    if (rs) {
+        const int8_t w00 = rs->r0[oc], w10 = rs->r1[oc], w01 = two ? rs->r0[oc + 1] : 0, w11 = two ? rs->r1[oc + 1] : 0;
         const int b = p->res_conv_is_b;
-        v00 = tfg_add_one_s8(p->res, b ? w00 : v00, b ? v00 : w00);
-        v10 = tfg_add_one_s8(p->res, b ? w10 : v10, b ? v10 : w10);
-        v01 = tfg_add_one_s8(p->res, b ? w01 : v01, b ? v01 : w01);
-        v11 = tfg_add_one_s8(p->res, b ? w11 : v11, b ? v11 : w11);
+#define RES_ADD(V, W)                                                                                      \
+    (rs->fast ? tfg_add_prepared(rs->fast, b ? (W) : (V), b ? (V) : (W)) : tfg_add_one_s8(p->res, b ? (W) : (V), b ? (V) : (W)))
+        v00 = RES_ADD(v00, w00), v10 = RES_ADD(v10, w10), v01 = RES_ADD(v01, w01), v11 = RES_ADD(v11, w11);
+#undef RES_ADD
     }
     o0[oc] = v00;
     o1[oc] = v10;
@@ -150,14 +157,24 @@ static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o
     }
 }
 
-/* Where output pixel pix's residual bytes are (NULL without a residual):
- * the residual is laid out with rows of res_row pixels (0: the output's
- * width) from pixel res_off on, in the output buffer itself. */
-static const int8_t *residual_px(const tfg_conv_params_t *p, const int8_t *out, int pix)
+/* The residual of output pixels pix0 and pix1 (NULL without one): laid
+ * out with rows of res_row pixels (0: the output's width) from pixel
+ * res_off on, in the output buffer itself. */
+static const residual_t *residual_px(const tfg_conv_params_t *p, const int8_t *out, int pix0, int pix1,
+                                     const tfg_add_prep_t *fast, residual_t *rs)
 {
     if (!p->res) return 0;
-    const size_t row = (size_t)(p->res_row ? p->res_row : p->out_w);
-    return out + ((size_t)p->res_off + (size_t)(pix / p->out_w) * row + (size_t)(pix % p->out_w)) * (size_t)p->out_c;
+    const size_t row = (size_t)(p->res_row ? p->res_row : p->out_w), c = (size_t)p->out_c;
+    rs->r0 = out + ((size_t)p->res_off + (size_t)(pix0 / p->out_w) * row + (size_t)(pix0 % p->out_w)) * c;
+    rs->r1 = out + ((size_t)p->res_off + (size_t)(pix1 / p->out_w) * row + (size_t)(pix1 % p->out_w)) * c;
+    rs->fast = fast;
+    return rs;
+}
+
+/* The fused residual's ADD in its prepared form, or NULL (none, or not covered). */
+static const tfg_add_prep_t *residual_fast(const tfg_conv_params_t *p, tfg_add_prep_t *q)
+{
+    return p->res && tfg_add_prepare(p->res, q) ? q : 0;
 }
 
 /* Channel oc's output byte for accumulator acc (bias included). */
@@ -300,10 +317,10 @@ static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int3
  * requantization: the general form, out of line to keep the fast loop's
  * registers free. */
 static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, int32_t a10, int32_t a11, int oc,
-                          int two, int8_t *o0, int8_t *o1, const int8_t *r0, const int8_t *r1)
+                          int two, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
     const out_side_t q = out_side(p);
-    store_block(p, o0, o1, r0, r1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
+    store_block(p, o0, o1, rs, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
                 requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
 }
 
@@ -313,8 +330,8 @@ static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, 
  * per-pair test. An odd last channel runs with its zero partner row. */
 static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
                                                                       size_t chunks, int8_t *o0, int8_t *o1,
-                                                                      const int8_t *r0, const int8_t *r1,
-                                                                      const int full_range, const int all_fast)
+                                                                      const residual_t *rs, const int full_range,
+                                                                      const int all_fast)
 {
     const int oc_n = p->out_c;
     const int32_t *bias = p->bias;
@@ -326,8 +343,14 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
         int32_t a00 = bias[oc], a01 = two ? bias[oc + 1] : 0, a10 = a00, a11 = a01;
         DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
         const tfg_rq_t *q0 = &rq[oc];
-        if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift) || p->res)) {
-            store_general(p, a00, a01, a10, a11, oc, two, o0, o1, r0, r1);
+        if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift))) {
+            store_general(p, a00, a01, a10, a11, oc, two, o0, o1, rs);
+            continue;
+        }
+        if (rs) {
+            store_block(p, o0, o1, rs, oc, two, rq_out(a00, q0, full_range, lo, hi),
+                        two ? rq_out(a01, q0 + 1, full_range, lo, hi) : 0, rq_out(a10, q0, full_range, lo, hi),
+                        two ? rq_out(a11, q0 + 1, full_range, lo, hi) : 0);
             continue;
         }
         o0[oc] = rq_out(a00, q0, full_range, lo, hi);
@@ -340,16 +363,18 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
 }
 
 static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1,
-                          const int8_t *r0, const int8_t *r1, int all_fast)
+                          const residual_t *rs, int all_fast)
 {
     const int full = p->act_min == -128 && p->act_max == 127;
-    if (all_fast && full) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, r0, r1, 1, 1);
-    else if (all_fast) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, r0, r1, 0, 1);
-    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, r0, r1, full, 0);
+    if (all_fast && full) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, rs, 1, 1);
+    else if (all_fast) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, rs, 0, 1);
+    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, rs, full, 0);
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
+    tfg_add_prep_t fq;
+    const tfg_add_prep_t *fast = residual_fast(p, &fq);
     const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
     const int n_pix = p->out_h * p->out_w;
     const size_t oc_n = (size_t)p->out_c;
@@ -360,7 +385,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const int direct = !conv_is_pointwise(p) && p->in_c % 4 == 0;
     const uint32_t zp4 = (uint32_t)(uint8_t)p->in_zp * 0x01010101u;
     const uint32_t zp2[2] = {(uint32_t)__sxtb16(zp4), (uint32_t)tfg_sxtb16_ror8(zp4)};
-    int all_fast = p->rq != 0 && !p->res; /* a fused residual takes the general store */
+    int all_fast = p->rq != 0;
     for (int oc = 0; all_fast && oc < p->out_c; oc++) all_fast = p->rq[oc].shift != 0;
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
@@ -372,8 +397,9 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
             widen_column(column(p, in, pix, tmp), k, xq, 0);
             widen_column(column(p, in, pix1, tmp), k, xq, 1);
         }
-        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, residual_px(p, out, pix),
-                      residual_px(p, out, pix1), all_fast);
+        residual_t rs;
+        conv_pair_dsp(p, xq, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
+                      residual_px(p, out, pix, pix1, fast, &rs), all_fast);
     }
 }
 
@@ -404,7 +430,7 @@ static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1,
 
 /* Two output pixels against every weight row: four rows at a time, then the rest. */
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      int8_t *o0, int8_t *o1, const int8_t *r0, const int8_t *r1)
+                      int8_t *o0, int8_t *o1, const residual_t *rs)
 {
     const out_side_t q = out_side(p);
     const int oc_n = p->out_c;
@@ -416,7 +442,7 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
         for (int j = 0; j < 4; j++) {
             const int8_t v0 = requant_out(&q, acc[0][j] + q.bias[oc + j], oc + j);
             const int8_t v1 = requant_out(&q, acc[1][j] + q.bias[oc + j], oc + j);
-            store_block(p, o0, o1, r0, r1, oc + j, 0, v0, 0, v1, 0);
+            store_block(p, o0, o1, rs, oc + j, 0, v0, 0, v1, 0);
         }
     }
     for (; oc < oc_n; oc++, w += k) {
@@ -426,12 +452,14 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a0 += c0[i] * wv;
             a1 += c1[i] * wv;
         }
-        store_block(p, o0, o1, r0, r1, oc, 0, requant_out(&q, a0, oc), 0, requant_out(&q, a1, oc), 0);
+        store_block(p, o0, o1, rs, oc, 0, requant_out(&q, a0, oc), 0, requant_out(&q, a1, oc), 0);
     }
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
+    tfg_add_prep_t fq;
+    const tfg_add_prep_t *fast = residual_fast(p, &fq);
     const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
     const int n_pix = p->out_h * p->out_w;
     const size_t oc_n = (size_t)p->out_c;
@@ -440,8 +468,9 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
         const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
-        conv_pair(p, c0, c1, k, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, residual_px(p, out, pix),
-                  residual_px(p, out, pix1));
+        residual_t rs;
+        conv_pair(p, c0, c1, k, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
+                  residual_px(p, out, pix, pix1, fast, &rs));
     }
 }
 
@@ -449,7 +478,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
 
 /* acc[j][r] = dot(column j, channel 2*pair + r) over K bytes of packed weights. */
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      size_t k4, int8_t *o0, int8_t *o1, const int8_t *r0, const int8_t *r1)
+                      size_t k4, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
     const out_side_t q = out_side(p);
     const int oc_n = p->out_c;
@@ -470,13 +499,15 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a00 += x0 * wa, a01 += x0 * wb, a10 += x1 * wa, a11 += x1 * wb;
         }
         const int two = oc + 1 < oc_n;
-        store_block(p, o0, o1, r0, r1, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
+        store_block(p, o0, o1, rs, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
                     requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
     }
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
+    tfg_add_prep_t fq;
+    const tfg_add_prep_t *fast = residual_fast(p, &fq);
     const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
     const int n_pix = p->out_h * p->out_w;
     const size_t oc_n = (size_t)p->out_c;
@@ -485,8 +516,9 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
         const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
-        conv_pair(p, c0, c1, k, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n, residual_px(p, out, pix),
-                  residual_px(p, out, pix1));
+        residual_t rs;
+        conv_pair(p, c0, c1, k, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
+                  residual_px(p, out, pix, pix1, fast, &rs));
     }
 }
 #endif

@@ -39,46 +39,17 @@ static inline void eltwise(const tfg_eltwise_params_t *p, const int8_t *a, const
 }
 
 #ifdef TFG_HAVE_DSP
-/* An ADD input's rescale, tfg_requant(x, mult, shift) for shift in [-22, 0],
- * in the prepared form of tinyforge/fixedpoint.h; a shift of 0 (the input
- * with the larger scale has multiplier 1/2 exactly) needs no rounding step,
- * so its sign term is masked off. */
-typedef struct {
-    int32_t mult, add, shift, sign_mask;
-} in_scale_t;
-
-static int in_scale_make(int32_t mult, int32_t shift, in_scale_t *s)
+/* Dense ADD (no broadcast) in the prepared form (tfg_add_prepared), with
+ * SSAT for the int8 range; `clamp` is a constant in each call below. */
+static inline __attribute__((always_inline)) void add_dense_dsp(const tfg_add_prep_t *qp, const int8_t *a,
+                                                                 const int8_t *b, int8_t *out, size_t n, const int clamp)
 {
-    if (mult < 0 || shift > 0 || shift < -22) return 0;
-    s->mult = mult;
-    s->shift = -shift;
-    s->add = shift ? INT32_C(1) << (-shift - 1) : 0;
-    s->sign_mask = shift ? -1 : 0;
-    return 1;
-}
-
-static inline int32_t in_scale2(int32_t x2, const in_scale_t *s)
-{
-    return (tfg_smmlar(x2, s->mult, s->add) + ((x2 >> 31) & s->sign_mask)) >> s->shift;
-}
-
-/* Dense ADD (no broadcast): each input's (x + offset) << left_shift is below
- * 2^28 in magnitude and the sum of the two rescaled values below 2^29,
- * inside the prepared form's |x| < 2^30. The shift goes one bit further to
- * hand over the doubled value. `clamp` is a constant in each call below. */
-static inline __attribute__((always_inline)) void add_dense_dsp(const tfg_eltwise_params_t *p, const in_scale_t *qa,
-                                                                 const in_scale_t *qb, const tfg_rq_t *qo,
-                                                                 const int8_t *a, const int8_t *b, int8_t *out,
-                                                                 size_t n, const int clamp)
-{
-    const in_scale_t ra = *qa, rb = *qb;
-    const tfg_rq_t ro = *qo;
-    const int32_t ao = p->a_offset, bo = p->b_offset, ls = p->left_shift + 1, lo = p->act_min, hi = p->act_max;
+    const tfg_add_prep_t q = *qp;
     for (size_t i = 0; i < n; i++) {
-        const int32_t sa = in_scale2((int32_t)((uint32_t)(a[i] + ao) << ls), &ra);
-        const int32_t sb = in_scale2((int32_t)((uint32_t)(b[i] + bo) << ls), &rb);
-        const int32_t v = __ssat(tfg_rq_apply(sa + sb, &ro), 8);
-        out[i] = (int8_t)(clamp ? tfg_clamp(v, lo, hi) : v);
+        const int32_t sa = tfg_in_scale2((int32_t)((uint32_t)(a[i] + q.a_offset) << q.shift2), &q.a);
+        const int32_t sb = tfg_in_scale2((int32_t)((uint32_t)(b[i] + q.b_offset) << q.shift2), &q.b);
+        const int32_t v = __ssat(tfg_rq_apply(sa + sb, &q.out), 8);
+        out[i] = (int8_t)(clamp ? tfg_clamp(v, q.lo, q.hi) : v);
     }
 }
 
@@ -99,12 +70,10 @@ void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b,
 #ifdef TFG_HAVE_DSP
     const int32_t *d = p->dims;
     const size_t n = (size_t)d[0] * (size_t)d[1] * (size_t)d[2] * (size_t)d[3];
-    in_scale_t qa, qb;
-    tfg_rq_t qo;
-    if (dense(p) && p->left_shift <= 20 && in_scale_make(p->a_mult, p->a_shift, &qa) &&
-        in_scale_make(p->b_mult, p->b_shift, &qb) && tfg_rq_make(p->out_mult, p->out_shift, p->out_zp, &qo)) {
-        if (p->act_min == -128 && p->act_max == 127) add_dense_dsp(p, &qa, &qb, &qo, a, b, out, n, 0);
-        else add_dense_dsp(p, &qa, &qb, &qo, a, b, out, n, 1);
+    tfg_add_prep_t q;
+    if (dense(p) && tfg_add_prepare(p, &q)) {
+        if (p->act_min == -128 && p->act_max == 127) add_dense_dsp(&q, a, b, out, n, 0);
+        else add_dense_dsp(&q, a, b, out, n, 1);
         return;
     }
 #endif

@@ -39,11 +39,26 @@ runp() { # target model options...
     fail=$((fail+1)); echo "FAIL: $target $(basename "$m" .tflite) $*"; echo "$out" | head -10
   fi
 }
-runp cortex-m4 "$models/tflm_person_detect.tflite" --schedule auto
-runp cortex-m4 "$models/tinyengine_vww.tflite" --schedule auto --stream-input
+# Every shared model with a patchable stage, at two different split/grid
+# choices (the lowest peak within 1.2x and within 1.05x MACs), one of them
+# with the input streamed; the big detection model and two fixed grids too.
+for name in tflm_person_detect mlperf_vww_96_int8 tinyengine_vww; do
+  runp cortex-m4 "$models/$name.tflite" --schedule auto
+  runp cortex-m4 "$models/$name.tflite" --schedule auto --max-overhead 1.05 --stream-input
+done
+runp cortex-m4 "$models/tinyengine_detection.tflite" --schedule auto --stream-input
 runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 2x2@3
+runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 3x2@1 --stream-input
 runp cortex-m4 "$models/mlperf_kws_ref_model.tflite" --schedule 2x3@3 --stream-input
 runp cortex-m7 "$models/mlperf_vww_96_int8.tflite" --schedule auto
+# Built-in MCUNets from the model builder, patched as plan chooses.
+for arch in mcunet-5fps_imagenet mcunet-256kb-1mb_imagenet; do
+  if "$cli" zoo build "$src/../shared/archs/$arch.json" -o "$tmp/$arch.tflite" --calib 1 > /dev/null 2>&1; then
+    runp cortex-m4 "$tmp/$arch.tflite" --schedule auto --stream-input
+  else
+    fail=$((fail+1)); echo "FAIL: building $arch"
+  fi
+done
 for target in cortex-m0plus cortex-m3 cortex-m33 cortex-m55 riscv32; do
   run $target "$models/mlperf_kws_ref_model.tflite"
 done

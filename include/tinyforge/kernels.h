@@ -146,6 +146,55 @@ static inline int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, in
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
 
+/* ADD in the prepared requantization form (tinyforge/fixedpoint.h): the
+ * same bytes as tfg_add_one_s8 in fewer instructions. An input's rescale has
+ * a shift in [-22, 0]; a shift of 0 (the input with the larger scale has
+ * multiplier 1/2 exactly) has no rounding step, so its sign term is masked.
+ * (x + offset) << left_shift stays below 2^28 in magnitude and the sum of two
+ * rescaled inputs below 2^29, inside the prepared form's |x| < 2^30; the
+ * shift goes one bit further to hand over the doubled value. */
+typedef struct {
+    int32_t mult, add, shift, sign_mask;
+} tfg_in_scale_t;
+
+typedef struct {
+    tfg_in_scale_t a, b;
+    tfg_rq_t out;
+    int32_t a_offset, b_offset, shift2, lo, hi;
+} tfg_add_prep_t;
+
+static inline int tfg_in_scale_make(int32_t mult, int32_t shift, tfg_in_scale_t *s)
+{
+    if (mult < 0 || shift > 0 || shift < -22) return 0;
+    s->mult = mult;
+    s->shift = -shift;
+    s->add = shift ? INT32_C(1) << (-shift - 1) : 0;
+    s->sign_mask = shift ? -1 : 0;
+    return 1;
+}
+
+/* Prepares q for p; returns 0 when p is outside the form's preconditions. */
+static inline int tfg_add_prepare(const tfg_eltwise_params_t *p, tfg_add_prep_t *q)
+{
+    q->a_offset = p->a_offset, q->b_offset = p->b_offset, q->shift2 = p->left_shift + 1;
+    q->lo = p->act_min, q->hi = p->act_max;
+    return p->left_shift <= 20 && tfg_in_scale_make(p->a_mult, p->a_shift, &q->a) &&
+           tfg_in_scale_make(p->b_mult, p->b_shift, &q->b) && tfg_rq_make(p->out_mult, p->out_shift, p->out_zp, &q->out);
+}
+
+static inline int32_t tfg_in_scale2(int32_t x2, const tfg_in_scale_t *s)
+{
+    return (tfg_smmlar(x2, s->mult, s->add) + ((x2 >> 31) & s->sign_mask)) >> s->shift;
+}
+
+/* tfg_add_one_s8 for a prepared ADD. */
+static inline int8_t tfg_add_prepared(const tfg_add_prep_t *q, int32_t a, int32_t b)
+{
+    const int32_t sa = tfg_in_scale2((int32_t)((uint32_t)(a + q->a_offset) << q->shift2), &q->a);
+    const int32_t sb = tfg_in_scale2((int32_t)((uint32_t)(b + q->b_offset) << q->shift2), &q->b);
+    return (int8_t)tfg_clamp(tfg_rq_apply(sa + sb, &q->out), q->lo, q->hi);
+}
+
 /* `out` may equal `a` (or `b`) when that input is not broadcast. */
 void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 void tfg_mul_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
