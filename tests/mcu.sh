@@ -48,7 +48,7 @@ for name in tflm_person_detect mlperf_vww_96_int8 tinyengine_vww; do
 done
 runp cortex-m4 "$models/tinyengine_detection.tflite" --schedule auto --stream-input
 runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 2x2@3
-runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 3x2@1 --stream-input
+runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 3x2@0 --stream-input
 runp cortex-m4 "$models/mlperf_kws_ref_model.tflite" --schedule 2x3@3 --stream-input
 runp cortex-m7 "$models/mlperf_vww_96_int8.tflite" --schedule auto
 # Built-in MCUNets from the model builder, patched as plan chooses.
