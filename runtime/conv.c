@@ -331,7 +331,7 @@ static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, 
 static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
                                                                       size_t chunks, int8_t *o0, int8_t *o1,
                                                                       const residual_t *rs, const int full_range,
-                                                                      const int all_fast)
+                                                                      const int all_fast, const int has_res)
 {
     const int oc_n = p->out_c;
     const int32_t *bias = p->bias;
@@ -347,7 +347,7 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
             store_general(p, a00, a01, a10, a11, oc, two, o0, o1, rs);
             continue;
         }
-        if (rs) {
+        if (has_res) {
             store_block(p, o0, o1, rs, oc, two, rq_out(a00, q0, full_range, lo, hi),
                         two ? rq_out(a01, q0 + 1, full_range, lo, hi) : 0, rq_out(a10, q0, full_range, lo, hi),
                         two ? rq_out(a11, q0 + 1, full_range, lo, hi) : 0);
@@ -362,13 +362,30 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
     }
 }
 
+/* Each copy out of line, so each gets the registers to itself. */
+#define CONV_PAIR_COPY(NAME, FULL, ALL_FAST, RES)                                                          \
+    static __attribute__((noinline)) void NAME(const tfg_conv_params_t *p, const uint32_t *xq, size_t chunks, \
+                                               int8_t *o0, int8_t *o1, const residual_t *rs)               \
+    {                                                                                                      \
+        conv_pair_dsp_body(p, xq, chunks, o0, o1, rs, FULL, ALL_FAST, RES);                                \
+    }
+CONV_PAIR_COPY(conv_pair_full, 1, 1, 0)
+CONV_PAIR_COPY(conv_pair_clamp, 0, 1, 0)
+CONV_PAIR_COPY(conv_pair_mixed, 0, 0, 0)
+CONV_PAIR_COPY(conv_pair_residual, 0, 0, 1)
+#undef CONV_PAIR_COPY
+
 static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1,
                           const residual_t *rs, int all_fast)
 {
     const int full = p->act_min == -128 && p->act_max == 127;
-    if (all_fast && full) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, rs, 1, 1);
-    else if (all_fast) conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, rs, 0, 1);
-    else conv_pair_dsp_body(p, xq, k4 / 4, o0, o1, rs, full, 0);
+    /* Copies: the two fast ones (int8 range or clamped), one for a fused
+     * residual, one for layers with unprepared channels. */
+    (void)full;
+    if (rs) conv_pair_residual(p, xq, k4 / 4, o0, o1, rs);
+    else if (all_fast && full) conv_pair_full(p, xq, k4 / 4, o0, o1, rs);
+    else if (all_fast) conv_pair_clamp(p, xq, k4 / 4, o0, o1, rs);
+    else conv_pair_mixed(p, xq, k4 / 4, o0, o1, rs);
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
