@@ -447,8 +447,9 @@ static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1,
 
 /* Two output pixels against every weight row: four rows at a time, then the rest. */
 static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      int8_t *o0, int8_t *o1, const residual_t *rs)
+                      size_t k4, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
+    (void)k4; /* rows are k bytes apart: OHWI as stored */
     const out_side_t q = out_side(p);
     const int oc_n = p->out_c;
     const int8_t *w = p->weights;
@@ -470,24 +471,6 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
             a1 += c1[i] * wv;
         }
         store_block(p, o0, o1, rs, oc, 0, requant_out(&q, a0, oc), 0, requant_out(&q, a1, oc), 0);
-    }
-}
-
-void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
-{
-    tfg_add_prep_t fq;
-    const tfg_add_prep_t *fast = residual_fast(p, &fq);
-    const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
-    const int n_pix = p->out_h * p->out_w;
-    const size_t oc_n = (size_t)p->out_c;
-    int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
-    for (int pix = 0; pix < n_pix; pix += 2) {
-        /* An odd pixel count pairs the last pixel with itself. */
-        const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
-        const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
-        residual_t rs;
-        conv_pair(p, c0, c1, k, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
-                  residual_px(p, out, pix, pix1, fast, &rs));
     }
 }
 
@@ -521,6 +504,10 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
     }
 }
 
+#endif
+
+#if !defined(TFG_HAVE_DSP)
+/* Both portable layouts: two int8 columns (in place for pointwise kernels). */
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     tfg_add_prep_t fq;

@@ -148,8 +148,8 @@ static void parse_result(FILE *p, result_t *r)
 int cli_bench(int argc, char **argv)
 {
     const char *model = NULL, *target = "cortex-m4", *keep = NULL;
-    bool json = false, layers = false, stream = false;
-    cli_sched_opts_t so = {0, 0, "layer", 0};
+    bool json = false, layers = false;
+    cli_sched_opts_t so = {0, 0, "layer", 0, false};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(BENCH_HELP, stdout);
@@ -158,10 +158,6 @@ int cli_bench(int argc, char **argv)
         const int k = cli_schedule_option(argc, argv, &i, &so);
         if (k < 0) return 2;
         if (k) continue;
-        if (!strcmp(argv[i], "--stream-input")) {
-            stream = true;
-            continue;
-        }
         if (!strcmp(argv[i], "--target") && i + 1 < argc) target = argv[++i];
         else if (!strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = true;
@@ -221,7 +217,7 @@ int cli_bench(int argc, char **argv)
     char gen[4300], main_c[4300], cmd[9000];
     snprintf(gen, sizeof gen, "%s/gen", work);
     snprintf(main_c, sizeof main_c, "%s/bench_main.c", work);
-    if (cli_schedule_plan(&m, &so, stream, &sp, &patched)) goto done;
+    if (cli_schedule_plan(&m, &so, &sp, &patched)) goto done;
     const int first_layer = patched ? sp.cost.split : 0; /* the patch stage reports as one layer */
     const size_t arena_bytes = patched ? sp.arena_bytes : m.plan.peak;
     tfg_codegen_opts_t co = {"model", target, "tinyforge bench", model, m.graph.file, m.graph.file_len,

@@ -20,12 +20,13 @@ int cli_model_option(const char *arg, tfg_pass_opts_t *o);
 /* Load with diagnostics printed to stderr; returns 0 on success. */
 int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m);
 
-/* Patch-schedule options (--sram, --max-overhead, --schedule, --max-grid). */
+/* Patch-schedule options (--sram, --max-overhead, --schedule, --max-grid, --stream-input). */
 typedef struct {
     size_t sram;          /* 0: no limit */
     double max_overhead;  /* 0: the default 1.2 */
     const char *schedule; /* layer | auto | PhxPw@OP; NULL = auto */
     int max_grid;         /* 0: the default 8 */
+    bool stream;          /* --stream-input: the image is read tile by tile from outside the arena */
 } cli_sched_opts_t;
 
 /* 1 when argv[*i] (and its value) was a schedule option, 0 when it is not
@@ -42,7 +43,6 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
 
 /* The schedule the options ask for, planned; *patched false means layer by
  * layer (sp untouched). Prints the choice on stderr; 0 on success. */
-int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, bool stream, tfg_sched_plan_t *sp,
-                      bool *patched);
+int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sched_plan_t *sp, bool *patched);
 
 #endif

@@ -194,8 +194,7 @@ int cli_run(int argc, char **argv)
     tfg_pass_opts_t o = {0};
     const char *path = NULL, *in_path = NULL, *out_path = NULL;
     long repeat = 1;
-    cli_sched_opts_t so = {0, 0, "layer", 0};
-    bool stream = false;
+    cli_sched_opts_t so = {0, 0, "layer", 0, false};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(RUN_HELP, stdout);
@@ -205,10 +204,6 @@ int cli_run(int argc, char **argv)
         const int k = cli_schedule_option(argc, argv, &i, &so);
         if (k < 0) return 2;
         if (k) continue;
-        if (!strcmp(argv[i], "--stream-input")) {
-            stream = true;
-            continue;
-        }
         if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--repeat")) && i + 1 >= argc) {
             fprintf(stderr, "tinyforge: %s needs a value\n", argv[i]);
             return 2;
@@ -250,7 +245,7 @@ int cli_run(int argc, char **argv)
     /* The schedule: layer by layer unless asked otherwise. */
     tfg_sched_plan_t sp;
     bool patched = false;
-    if (cli_schedule_plan(&m, &so, stream, &sp, &patched)) goto done;
+    if (cli_schedule_plan(&m, &so, &sp, &patched)) goto done;
     arena = calloc(patched ? sp.arena_bytes + 1 : (m.plan.peak ? m.plan.peak : 1), 1);
     out = malloc(tfg_model_output_bytes(&m) + 1);
     if (!arena || !out) {
@@ -345,7 +340,7 @@ int cli_plan(int argc, char **argv)
     const char *path;
     bool json = false;
     /* Schedule options first; the rest are the common model options. */
-    cli_sched_opts_t so = {0, 0, NULL, 0};
+    cli_sched_opts_t so = {0, 0, NULL, 0, false};
     char **rest = malloc(sizeof(char *) * (size_t)(argc + 1));
     if (!rest) return 1;
     int n_rest = 0;

@@ -45,8 +45,7 @@ static void default_name(const char *path, char *out, size_t n)
 int cli_compile(int argc, char **argv)
 {
     const char *model = NULL, *dir = NULL, *target = "host", *name = NULL;
-    cli_sched_opts_t so = {0, 0, "layer", 0};
-    bool stream = false;
+    cli_sched_opts_t so = {0, 0, "layer", 0, false};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(COMPILE_HELP, stdout);
@@ -55,10 +54,6 @@ int cli_compile(int argc, char **argv)
         const int k = cli_schedule_option(argc, argv, &i, &so);
         if (k < 0) return 2;
         if (k) continue;
-        if (!strcmp(argv[i], "--stream-input")) {
-            stream = true;
-            continue;
-        }
         const bool has_value = i + 1 < argc;
         if (!strcmp(argv[i], "-o") && has_value) dir = argv[++i];
         else if (!strcmp(argv[i], "--target") && has_value) target = argv[++i];
@@ -102,7 +97,7 @@ int cli_compile(int argc, char **argv)
     if (cli_load(model, &o, &m)) return 1;
     tfg_sched_plan_t sp;
     bool patched = false;
-    if (cli_schedule_plan(&m, &so, stream, &sp, &patched)) {
+    if (cli_schedule_plan(&m, &so, &sp, &patched)) {
         tfg_model_free(&m);
         return 1;
     }

@@ -136,7 +136,7 @@ int cli_demo(int argc, char **argv)
 
     /* Patch-based inference: the front of (peak, MACs) and the choice. */
     printf("\n== Patch-based inference (MCUNetV2): the first layers one tile at a time\n");
-    cli_sched_opts_t so = {0, 0, "auto", 0};
+    cli_sched_opts_t so = {0, 0, "auto", 0, false};
     tfg_sched_set_t set;
     int chosen = 0;
     double secs = 0;

@@ -33,6 +33,10 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
 {
     const char *a = argv[*i];
     const bool has = *i + 1 < argc;
+    if (!strcmp(a, "--stream-input")) {
+        so->stream = true;
+        return 1;
+    }
     if (!strcmp(a, "--sram") || !strcmp(a, "--max-overhead") || !strcmp(a, "--schedule") || !strcmp(a, "--max-grid")) {
         if (!has) {
             fprintf(stderr, "tinyforge: %s needs a value\n", a);
@@ -222,9 +226,9 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
            "  outside the arena (as MCUNetV2 reports its figures).\n");
 }
 
-int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, bool stream, tfg_sched_plan_t *sp,
-                      bool *patched)
+int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sched_plan_t *sp, bool *patched)
 {
+    const bool stream = so->stream;
     memset(sp, 0, sizeof *sp);
     *patched = false;
     if (!stream && (!so->schedule || !strcmp(so->schedule, "layer"))) return 0;
