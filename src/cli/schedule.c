@@ -167,15 +167,17 @@ int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_s
         return 0;
     }
     const double cap = so->max_overhead > 0 ? so->max_overhead : 1.2;
-    *chosen = tfg_sched_choose(set, so->sram, cap);
+    *chosen = tfg_sched_choose(set, so->sram, cap, so->stream);
     if (*chosen < 0) {
         size_t best = SIZE_MAX;
-        for (int i = 0; i < set->n; i++)
-            if (set->c[i].peak < best) best = set->c[i].peak;
+        for (int i = 0; i < set->n; i++) {
+            const size_t pk = so->stream && set->c[i].split >= 0 ? set->c[i].peak_streamed : set->c[i].peak;
+            if (pk < best) best = pk;
+        }
         fprintf(stderr,
                 "tinyforge: error: no schedule fits --sram %zu B: the smallest achievable peak is %zu B (%.1f KiB, "
-                "with the input image in the arena)\n",
-                so->sram, best, best / 1024.0);
+                "%s)\n",
+                so->sram, best, best / 1024.0, so->stream ? "with the input image streamed" : "with the input image in the arena");
         return 1;
     }
     return 0;

@@ -661,24 +661,26 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
     return TFG_OK;
 }
 
-int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead)
+int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead, bool streamed)
 {
     if (set->n == 0) return -1;
     const int64_t base = set->c[0].macs;
     int best = -1;
+#define PEAK(c) (streamed && (c)->split >= 0 ? (c)->peak_streamed : (c)->peak)
     for (int i = 0; i < set->n; i++) {
         const tfg_schedule_t *c = &set->c[i];
         if (sram_limit > 0) {
-            if (c->peak > sram_limit) continue;
+            if (PEAK(c) > sram_limit) continue;
             if (best < 0 || c->macs < set->c[best].macs ||
-                (c->macs == set->c[best].macs && c->peak < set->c[best].peak))
+                (c->macs == set->c[best].macs && PEAK(c) < PEAK(&set->c[best])))
                 best = i;
         } else {
             if ((double)c->macs > max_overhead * (double)base) continue;
-            if (best < 0 || c->peak < set->c[best].peak ||
-                (c->peak == set->c[best].peak && c->macs < set->c[best].macs))
+            if (best < 0 || PEAK(c) < PEAK(&set->c[best]) ||
+                (PEAK(c) == PEAK(&set->c[best]) && c->macs < set->c[best].macs))
                 best = i;
         }
     }
+#undef PEAK
     return best;
 }

@@ -66,8 +66,10 @@ void tfg_sched_set_free(tfg_sched_set_t *set);
 /* The choice rule of `tinyforge plan`: with an SRAM limit (> 0), the fewest
  * MACs among candidates whose peak fits (ties: the lower peak); otherwise
  * the lowest peak among candidates within max_overhead x the layer-by-layer
- * MACs. Returns the index, or -1 when nothing fits the SRAM limit. */
-int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead);
+ * MACs. `streamed` compares patched candidates by their streamed-input peak
+ * (layer by layer always holds the image). Returns the index, or -1 when
+ * nothing fits the SRAM limit. */
+int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead, bool streamed);
 
 /* A patched schedule ready to run: where every buffer lives in the arena. */
 typedef struct {
