@@ -44,6 +44,17 @@ void tfg_patch_pool(tfg_pool_params_t *p, const tfg_region_t *in, const tfg_regi
     PATCH_WINDOW(p, in, out);
 }
 
+/* PAD as a 1x1 window: the spatial pads shift like a window's padding. */
+void tfg_patch_pad(tfg_pad_params_t *p, const tfg_region_t *in, const tfg_region_t *out)
+{
+    const int32_t ih = in->r1 - in->r0, iw = in->c1 - in->c0, oh = out->r1 - out->r0, ow = out->c1 - out->c0;
+    p->before[1] = in->r0 + p->before[1] - out->r0;
+    p->before[2] = in->c0 + p->before[2] - out->c0;
+    p->in_dims[1] = ih, p->in_dims[2] = iw;
+    p->after[1] = oh - ih - p->before[1];
+    p->after[2] = ow - iw - p->before[2];
+}
+
 /* Each input region may be larger than the output's (another reader needed
  * a wider halo): it is read through strides from the output region's corner. */
 void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b, const tfg_region_t *out,

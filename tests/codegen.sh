@@ -49,7 +49,8 @@ done
 # the executor's bytes too, with the input in the arena and streamed.
 for spec in "tflm_person_detect:--schedule auto" "tflm_person_detect:--schedule 3x2@5 --stream-input" \
             "tinyengine_vww:--schedule auto --stream-input" "tinyengine_vww:--schedule 2x2@12" \
-            "mlperf_kws_ref_model:--schedule 2x3@3" "mlperf_pretrainedResnet_quant:--schedule 2x2@3"; do
+            "mlperf_kws_ref_model:--schedule 2x3@3" "mlperf_pretrainedResnet_quant:--schedule 2x2@3" \
+            "tinyengine_vww:--no-pad-fold --schedule auto --stream-input"; do
   name=${spec%%:*}; opts=${spec#*:}
   m="$models/$name.tflite"; out="$tmp/p_$name"; rm -rf "$out"
   # shellcheck disable=SC2086

@@ -47,6 +47,7 @@ for name in tflm_person_detect mlperf_vww_96_int8 tinyengine_vww; do
   runp cortex-m4 "$models/$name.tflite" --schedule auto --max-overhead 1.05 --stream-input
 done
 runp cortex-m4 "$models/tinyengine_detection.tflite" --schedule auto --stream-input
+runp cortex-m4 "$models/tinyengine_vww.tflite" --no-pad-fold --schedule auto --stream-input # PAD ops in the stage
 runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 2x2@3
 runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 3x2@0 --stream-input
 runp cortex-m4 "$models/mlperf_kws_ref_model.tflite" --schedule 2x3@3 --stream-input

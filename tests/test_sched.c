@@ -40,6 +40,8 @@ static void geometry(const tfg_step_t *s, int g[8])
         const tfg_dwconv_params_t *p = &s->p.dw;
         kh = p->k_h, kw = p->k_w, sh = p->stride_h, sw = p->stride_w, dh = p->dil_h, dw = p->dil_w;
         pt = p->pad_top, pl = p->pad_left;
+    } else if (s->kernel == TFG_K_PAD) { /* output pixel (r, c) copies input (r - before, c - before) */
+        pt = s->p.pad.before[1], pl = s->p.pad.before[2];
     } else if (s->kernel == TFG_K_AVGPOOL || s->kernel == TFG_K_MAXPOOL) {
         const tfg_pool_params_t *p = &s->p.pool;
         kh = p->k_h, kw = p->k_w, sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
@@ -177,6 +179,31 @@ static void test_shared_models(void)
     }
 }
 
+/* Standalone PAD ops in the stage: mcunet-vww1 with PAD folding off. */
+static void test_pad_stage(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tinyengine_vww.tflite", models_dir());
+    tfg_model_t m;
+    tfg_diag_t d = {{0}};
+    tfg_pass_opts_t o = {0};
+    o.int8_io = true;
+    o.no_pad_fold = true;
+    tt_begin();
+    TT_CHECK(tfg_model_load(path, &o, &m, &d) == TFG_OK);
+    int pads = 0;
+    for (int k = 0; k < m.prog.n_steps; k++) pads += m.prog.steps[k].kernel == TFG_K_PAD;
+    TT_CHECK(pads > 0);
+    tt_end();
+    const int runs = check_model("tinyengine_vww (PAD unfolded)", &m, 100);
+    printf("  %-32s %4d patched runs identical to layer by layer (%d PAD steps)\n", "tinyengine_vww, PAD unfolded",
+           runs, pads);
+    tt_begin();
+    TT_CHECK(runs > 0);
+    tt_end();
+    tfg_model_free(&m);
+}
+
 static void test_builtin_models(void)
 {
     static const char *specs[] = {"mbv2-w0.35-r144", TFG_SOURCE_DIR "/../shared/archs/mcunet-320kb-1mb_imagenet.json"};
@@ -275,6 +302,7 @@ int main(void)
     printf("patched vs layer-by-layer:\n");
     test_shared_models();
     test_builtin_models();
+    test_pad_stage();
     printf("targets:\n");
     test_targets();
     return tt_summary();

@@ -331,6 +331,7 @@ void tfg_patch_conv(tfg_conv_params_t *p, const tfg_region_t *in, const tfg_regi
 void tfg_patch_residual(tfg_conv_params_t *p, const tfg_region_t *res, const tfg_region_t *out);
 void tfg_patch_dwconv(tfg_dwconv_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 void tfg_patch_pool(tfg_pool_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
+void tfg_patch_pad(tfg_pad_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 /* ADD/MUL: the inputs' regions a, b contain out; *a_off, *b_off are the byte
  * offsets of out's corner in them. c: channels. */
 void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b, const tfg_region_t *out,

@@ -150,11 +150,13 @@ int cli_bench(int argc, char **argv)
     const char *model = NULL, *target = "cortex-m4", *keep = NULL;
     bool json = false, layers = false;
     cli_sched_opts_t so = {0, 0, "layer", 0, false};
+    tfg_pass_opts_t o = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(BENCH_HELP, stdout);
             return 0;
         }
+        if (cli_model_option(argv[i], &o)) continue; /* --no-pad-fold, --no-in-place */
         const int k = cli_schedule_option(argc, argv, &i, &so);
         if (k < 0) return 2;
         if (k) continue;
@@ -187,7 +189,6 @@ int cli_bench(int argc, char **argv)
         return 1;
     }
 
-    tfg_pass_opts_t o = {0};
     o.int8_io = true;
     o.dw = TFG_DW_AUTO_MCU; /* the depthwise variants fastest on MCUs (same arena) */
     tfg_model_t m;

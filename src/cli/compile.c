@@ -46,11 +46,13 @@ int cli_compile(int argc, char **argv)
 {
     const char *model = NULL, *dir = NULL, *target = "host", *name = NULL;
     cli_sched_opts_t so = {0, 0, "layer", 0, false};
+    tfg_pass_opts_t o = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(COMPILE_HELP, stdout);
             return 0;
         }
+        if (cli_model_option(argv[i], &o)) continue; /* --no-pad-fold, --no-in-place */
         const int k = cli_schedule_option(argc, argv, &i, &so);
         if (k < 0) return 2;
         if (k) continue;
@@ -89,7 +91,6 @@ int cli_compile(int argc, char **argv)
     for (char *c = command; *c; c++)
         if (*c == '*' && c[1] == '/') *c = '?'; /* keep the front-matter comment closed */
 
-    tfg_pass_opts_t o = {0};
     o.int8_io = true;
     /* MCU code gets the depthwise variants that are fastest there (same arena). */
     if (strcmp(target, "host") != 0) o.dw = TFG_DW_AUTO_MCU;

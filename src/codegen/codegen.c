@@ -513,6 +513,10 @@ static void emit_patch_stage(out_t *o)
                    "        tfg_%s_s8(&p, %s + a, %s + b, %s);\n    }\n", n, k, region_index(o, s->in[0]),
                 region_index(o, s->in[1]), ro, (int)c, s->kernel == TFG_K_ADD ? "add" : "mul", in0, in1, out);
             break;
+        case TFG_K_PAD:
+            put(o, "    {\n        tfg_pad_params_t p = %s_l%d;\n        tfg_patch_pad(&p, &r[%d], &r[%d]);\n"
+                   "        tfg_pad_s8(&p, %s, %s);\n    }\n", n, k, ri, ro, in0, out);
+            break;
         case TFG_K_REQUANT:
             put(o, "    {\n        tfg_requant_params_t p = %s_l%d;\n        p.size = (int32_t)tfg_region_elems(&r[%d], %d);\n"
                    "        tfg_requantize_s8(&p, %s, %s);\n    }\n", n, k, ro, (int)c, in0, out);

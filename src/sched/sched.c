@@ -47,6 +47,13 @@ static geo_t step_geo(const tfg_model_t *m, const tfg_step_t *s)
         g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, 1, 1, p->pad_top, p->pad_left};
         break;
     }
+    case TFG_K_PAD: {
+        /* A 1x1 window whose padding is the spatial pad (NHWC, no batch pad). */
+        const tfg_pad_params_t *p = &s->p.pad;
+        if (p->before[0] || p->after[0]) return g;
+        g = (geo_t){G_WINDOW, 1, 1, 1, 1, 1, 1, p->before[1], p->before[2]};
+        break;
+    }
     case TFG_K_ADD:
     case TFG_K_MUL:
     case TFG_K_REQUANT:
@@ -501,6 +508,7 @@ static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const t
         break;
     case TFG_K_AVGPOOL:
     case TFG_K_MAXPOOL: tfg_patch_pool(&ps->p.pool, &in, &o); break;
+    case TFG_K_PAD: tfg_patch_pad(&ps->p.pad, &in, &o); break;
     case TFG_K_ADD:
     case TFG_K_MUL: {
         size_t ao, bo;
