@@ -17,27 +17,34 @@ compilers="gcc"
 command -v clang >/dev/null && compilers="gcc clang"
 flags="-std=c99 -O2 -Wall -Wextra -Werror -pedantic"
 
+# check_generated NAME OUT LABEL: build OUT's generated code with every
+# compiler, run it on NAME's golden input and compare with the executor.
+# Leaves the input size in $in_bytes and the last output in $tmp/got.bin.
+check_generated() {
+  local name=$1 out=$2 label=$3 m="$models/$1.tflite" cc
+  # Input: the golden input if it is int8 already, else the same number of
+  # bytes of it reinterpreted as int8 (any int8 input is valid).
+  in_bytes=$(sed -n 's/^#define model_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
+  head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
+  "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$label: executor run"; return 1; }
+  for cc in $compilers; do
+    if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
+         "$out"/runtime/*.c -lm -o "$tmp/run_$cc" 2> "$tmp/cc.log"; then
+      bad "$label: $cc build"; head -20 "$tmp/cc.log"; continue
+    fi
+    ok
+    if "$tmp/run_$cc" "$tmp/in.bin" "$tmp/got.bin" && cmp -s "$tmp/got.bin" "$tmp/want.bin"; then ok
+    else bad "$label: $cc output differs from the executor"; fi
+  done
+}
+
 for m in "$models"/*.tflite; do
   name=$(basename "$m" .tflite)
   out="$tmp/$name"
   if ! "$cli" compile "$m" -o "$out" --name model > "$tmp/compile.log" 2>&1; then
     bad "$name: compile"; cat "$tmp/compile.log"; continue
   fi
-  # Input: the golden input if it is int8 already, else the same number of
-  # bytes of it reinterpreted as int8 (any int8 input is valid).
-  in_bytes=$(sed -n 's/^#define model_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
-  head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
-  "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$name: executor run"; continue; }
-  for cc in $compilers; do
-    if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
-         "$out"/runtime/*.c -lm -o "$tmp/run_$cc" 2> "$tmp/cc.log"; then
-      bad "$name: $cc build"; head -20 "$tmp/cc.log"; continue
-    fi
-    ok
-    "$tmp/run_$cc" "$tmp/in.bin" "$tmp/got.bin"; rc=$?
-    if [ $rc -ne 0 ]; then bad "$name: $cc run exit $rc"; continue; fi
-    if cmp -s "$tmp/got.bin" "$tmp/want.bin"; then ok; else bad "$name: $cc output differs from the executor"; fi
-  done
+  check_generated "$name" "$out" "$name" || continue
   # int8 models: the generated code also reproduces TFLite's golden output.
   if [ "$(stat -c %s "$models/golden/$name.rand1.input.bin")" = "$in_bytes" ]; then
     if cmp -s "$tmp/got.bin" "$models/golden/$name.rand1.output.bin"; then ok; else bad "$name: differs from golden"; fi
@@ -52,24 +59,13 @@ for spec in "tflm_person_detect:--schedule auto" "tflm_person_detect:--schedule 
             "mlperf_kws_ref_model:--schedule 2x3@3" "mlperf_pretrainedResnet_quant:--schedule 2x2@3" \
             "tinyengine_vww:--no-pad-fold --schedule auto --stream-input"; do
   name=${spec%%:*}; opts=${spec#*:}
-  m="$models/$name.tflite"; out="$tmp/p_$name"; rm -rf "$out"
+  out="$tmp/p_$name"; rm -rf "$out"
   # shellcheck disable=SC2086
-  if ! "$cli" compile "$m" -o "$out" --name model $opts > "$tmp/compile.log" 2>&1; then
+  if ! "$cli" compile "$models/$name.tflite" -o "$out" --name model $opts > "$tmp/compile.log" 2>&1; then
     bad "$name $opts: compile"; cat "$tmp/compile.log"; continue
   fi
   grep -q "model_patch(" "$out/model.c" && ok || bad "$name $opts: no patch function in the generated code"
-  in_bytes=$(sed -n 's/^#define model_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
-  head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
-  "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$name: executor run"; continue; }
-  for cc in $compilers; do
-    if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
-         "$out"/runtime/*.c -lm -o "$tmp/prun_$cc" 2> "$tmp/cc.log"; then
-      bad "$name $opts: $cc build"; head -20 "$tmp/cc.log"; continue
-    fi
-    ok
-    if "$tmp/prun_$cc" "$tmp/in.bin" "$tmp/got.bin" && cmp -s "$tmp/got.bin" "$tmp/want.bin"; then ok
-    else bad "$name $opts: $cc patched output differs from the executor"; fi
-  done
+  check_generated "$name" "$out" "$name $opts (patched)"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

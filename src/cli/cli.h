@@ -17,6 +17,9 @@ int cli_bench(int argc, char **argv);
 
 /* Shared model options; returns 1 if argv[i] was one (and consumed). */
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);
+/* Wall-clock seconds, for the timings the commands print. */
+double cli_now(void);
+
 /* Load with diagnostics printed to stderr; returns 0 on success. */
 int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m);
 

@@ -3,8 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+
+double cli_now(void)
+{
+    struct timespec t;
+    timespec_get(&t, TIME_UTC); /* C11 */
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 int cli_model_option(const char *arg, tfg_pass_opts_t *o)
 {
@@ -291,6 +299,7 @@ done:
 static const char PLAN_HELP[] =
     "usage: tinyforge plan MODEL [--json] [--int8-io] [--no-in-place]\n"
     "                            [--sram LIMIT] [--max-overhead X] [--schedule S] [--max-grid N]\n"
+    "                            [--stream-input]\n"
     "\n"
     "Plans the model's memory: every activation, I/O buffer and kernel scratch buffer\n"
     "gets an offset in one arena. Prints the arena size (the SRAM the model needs for\n"
@@ -312,7 +321,8 @@ static const char PLAN_HELP[] =
     "  --schedule S       force one: layer, auto, or PhxPw@OP (a Ph x Pw grid over the\n"
     "                     output of op OP, the op numbers of the table above)\n"
     "Peaks are given with the input image in the arena and without it (streamed in\n"
-    "patch by patch, as MCUNetV2 reports). --json adds \"schedule\" and \"candidates\".\n";
+    "patch by patch, as MCUNetV2 reports); --stream-input makes the choice compare the\n"
+    "streamed peaks. --json adds \"schedule\" and \"candidates\".\n";
 
 static bool has_float_edges(const tfg_graph_t *g)
 {

@@ -22,19 +22,6 @@ static const char DEMO_HELP[] =
     "prints the top-5 classes of the int8 model beside the float model's. Weights are\n"
     "synthetic (seeded), so the classes mean nothing; the numbers are real.\n";
 
-static int64_t set_macs0(const tfg_model_t *m)
-{
-    int64_t n = 0;
-    for (int k = 0; k < m->prog.n_steps; k++) n += m->prog.steps[k].macs;
-    return n ? n : 1;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    timespec_get(&t, TIME_UTC); /* C11 */
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void bar(size_t v, size_t max, int width, char *out)
 {
@@ -82,21 +69,21 @@ int cli_demo(int argc, char **argv)
     tfg_diag_t d = {{0}};
     tfg_net_t net;
     tfg_graph_t g;
-    double t0 = now();
+    double t0 = cli_now();
     if (tfg_zoo_net(spec, &net, &d) < 0 || tfg_zoo_quantize(&net, &bo, &g, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         return 1;
     }
-    const double t_build = now() - t0;
+    const double t_build = cli_now() - t0;
     tfg_model_t m;
     tfg_pass_opts_t po = {0};
-    t0 = now();
+    t0 = cli_now();
     if (tfg_model_prepare(&m, &g, &po, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         tfg_net_free(&net);
         return 1;
     }
-    const double t_plan = now() - t0;
+    const double t_plan = cli_now() - t0;
     int64_t macs = 0, params = 0;
     for (int i = 0; i < net.n; i++) {
         macs += tfg_nn_macs(&net, i);
@@ -146,13 +133,14 @@ int cli_demo(int argc, char **argv)
     if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs) == 0) {
         cli_schedule_print(&m, &so, &set, chosen, secs, false);
         const tfg_schedule_t c = set.c[chosen];
+        const int64_t base_macs = set.c[0].macs; /* candidate 0 is layer by layer */
         tfg_sched_set_free(&set);
         if (c.split >= 0 && tfg_sched_plan(&m, c.split, c.ph, c.pw, false, &sp, &d) == TFG_OK) {
             patched = true;
             printf("\n   chosen: %dx%d tiles over step %d's output: %.1f KiB with the image in SRAM, %.1f KiB\n"
                    "   with the image streamed from the camera buffer (was %.1f KiB), for %.1f%% more MACs\n",
                    c.ph, c.pw, c.split, c.peak / 1024.0, c.peak_streamed / 1024.0, p->peak / 1024.0,
-                   100.0 * ((double)c.macs / (double)set_macs0(&m) - 1.0));
+                   100.0 * ((double)c.macs / (double)base_macs - 1.0));
         }
     }
 
@@ -177,19 +165,19 @@ int cli_demo(int argc, char **argv)
     const tfg_tensor_t *it = &m.graph.tensors[m.graph.inputs[0]], *ot = &m.graph.tensors[m.graph.outputs[0]];
     tfg_affine_params_t qa = {(int32_t)n_in, it->scale[0], it->zero_point[0]};
     tfg_quantize_f32_s8(&qa, x, xq);
-    t0 = now();
+    t0 = cli_now();
     tfg_model_set_inputs(&m, arena, (const uint8_t *)xq);
     tfg_model_invoke(&m, arena);
     tfg_model_get_outputs(&m, arena, (uint8_t *)yq);
-    const double t_run = now() - t0;
+    const double t_run = cli_now() - t0;
     if (patched) {
         uint8_t *pa = malloc(sp.arena_bytes + 1);
         int8_t *yp = malloc((size_t)classes);
         if (pa && yp) {
-            const double t1 = now();
+            const double t1 = cli_now();
             tfg_sched_run(&m, &sp, pa, (const uint8_t *)xq, (uint8_t *)yp);
             printf("\n== Patched run on the host (%.1f ms, arena %zu B): output bytes %s layer by layer\n",
-                   1e3 * (now() - t1), sp.arena_bytes, memcmp(yp, yq, (size_t)classes) ? "DIFFER from" : "identical to");
+                   1e3 * (cli_now() - t1), sp.arena_bytes, memcmp(yp, yq, (size_t)classes) ? "DIFFER from" : "identical to");
         }
         free(pa), free(yp);
         tfg_sched_plan_free(&sp);

@@ -1,11 +1,8 @@
 /* The schedule options and report shared by the commands (see cli.h). */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 
@@ -77,20 +74,6 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
     return 0;
 }
 
-static int64_t base_macs(const tfg_model_t *m)
-{
-    int64_t n = 0;
-    for (int k = 0; k < m->prog.n_steps; k++) n += m->prog.steps[k].macs;
-    return n ? n : 1;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* The step whose op has model index `op`, or -1. An ADD fused into the
  * convolution before it is found at that convolution's step, which writes
  * the ADD's output. */
@@ -122,12 +105,12 @@ int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_s
                          double *seconds)
 {
     tfg_diag_t d = {{0}};
-    const double t0 = now_s();
+    const double t0 = cli_now();
     if (tfg_sched_enumerate(m, so->max_grid ? so->max_grid : 8, set, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         return 1;
     }
-    *seconds = now_s() - t0;
+    *seconds = cli_now() - t0;
     const char *s = so->schedule ? so->schedule : "auto";
     if (!strcmp(s, "layer")) {
         *chosen = 0;
@@ -239,6 +222,7 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
     double secs;
     if (cli_schedule_resolve(m, so, &set, &chosen, &secs)) return 1;
     const tfg_schedule_t c = set.c[chosen];
+    const int64_t base_macs = set.c[0].macs; /* candidate 0 is layer by layer */
     tfg_sched_set_free(&set);
     if (c.split < 0) {
         if (!stream) return 0; /* auto chose layer by layer */
@@ -254,7 +238,7 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
     *patched = true;
     fprintf(stderr, "tinyforge: schedule %dx%d@%d: arena %zu B (layer by layer %zu B), %.3fx MACs%s\n", c.ph, c.pw,
             m->graph.ops[m->prog.steps[c.split].op].model_index, sp->arena_bytes, m->plan.peak,
-            (double)c.macs / (double)base_macs(m),
+            (double)c.macs / (double)(base_macs ? base_macs : 1),
             stream ? ", input streamed" : "");
     return 0;
 }

@@ -87,34 +87,27 @@ static int fuse_residuals(tfg_model_t *m, const int *groups, tfg_diag_t *d, tfg_
             continue;
         for (int j = 0; j < 2; j++) {
             const int y = A->in[j], x = A->in[1 - j];
-            int pstep = -1, readers = 0, x_later = 0, x_between = 0;
+            /* Who writes y and x, and how many steps read y. */
+            int pstep = -1, xstep = -1, readers = 0;
             for (int k = 0; k < pr->n_steps; k++) {
                 if (pr->steps[k].out == y) pstep = k;
-                for (int q = 0; q < pr->steps[k].n_in; q++) {
-                    if (pr->steps[k].in_const[q]) continue;
-                    readers += pr->steps[k].in[q] == y;
-                    if (pr->steps[k].in[q] == x && k > a) x_later = 1;
-                    if (pr->steps[k].in[q] == x && pstep >= 0 && k > pstep && k < a) x_between = 1;
-                }
-            }
-            if (pstep < 0 || pstep >= a || readers != 1) continue;
-            /* X must already hold its value when the conv runs. */
-            int xstep = -1;
-            for (int k = 0; k < pr->n_steps; k++)
                 if (pr->steps[k].out == x) xstep = k;
-            if (xstep >= pstep) continue;
+                for (int q = 0; q < pr->steps[k].n_in; q++) readers += !pr->steps[k].in_const[q] && pr->steps[k].in[q] == y;
+            }
+            /* y feeds only the ADD, and x already holds its value when the conv runs. */
+            if (pstep < 0 || pstep >= a || readers != 1 || xstep >= pstep) continue;
             tfg_step_t *P = &pr->steps[pstep];
             if (P->kernel != TFG_K_CONV || P->p.conv.res || P->n_in != 1) continue;
-            /* x_between was counted only for steps after the conv was found. */
-            x_between = 0;
-            for (int k = pstep + 1; k < a; k++)
+            /* Once the conv has overwritten x, only the ADD may have read it. */
+            bool x_read = false;
+            for (int k = pstep + 1; k < pr->n_steps; k++)
                 for (int q = 0; q < pr->steps[k].n_in; q++)
-                    if (!pr->steps[k].in_const[q] && pr->steps[k].in[q] == x) x_between = 1;
+                    x_read |= k != a && !pr->steps[k].in_const[q] && pr->steps[k].in[q] == x;
             bool io = false, view = false;
             for (int i = 0; i < g->n_inputs; i++) io |= g->inputs[i] == x;
             for (int i = 0; i < g->n_outputs; i++) io |= g->outputs[i] == x || g->outputs[i] == y;
             for (int i = 0; i < g->n_ops; i++) view |= !g->ops[i].dead && g->ops[i].alias && g->ops[i].in[0] == x;
-            if (io || view || x_later || x_between || groups[x] < 0 || groups[x] == groups[P->in[0]]) continue;
+            if (io || view || x_read || groups[x] < 0 || groups[x] == groups[P->in[0]]) continue;
             tfg_eltwise_params_t *res = tfg_graph_alloc(&m->graph, sizeof *res);
             if (!res) {
                 *st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");

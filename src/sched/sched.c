@@ -389,28 +389,31 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
     return TFG_OK;
 }
 
+/* Measure a candidate and place it both ways (image in the arena, streamed). */
+static tfg_status_t cost(const tfg_model_t *m, int split, int ph, int pw, work_t *w, tfg_schedule_t *out,
+                         tfg_diag_t *d)
+{
+    int64_t macs = 0;
+    tfg_status_t st = measure(m, split, ph, pw, w, &macs, d);
+    if (st < 0) return st;
+    out->split = split, out->ph = ph, out->pw = pw, out->macs = macs;
+    tfg_plan_t p;
+    if ((st = place_patched(m, split, w, false, &p, NULL, d)) < 0) return st;
+    out->peak = p.peak;
+    out->peak_step = p.lower_bound_step;
+    tfg_plan_free(&p);
+    if ((st = place_patched(m, split, w, true, &p, NULL, d)) < 0) return st;
+    out->peak_streamed = p.peak;
+    tfg_plan_free(&p);
+    return TFG_OK;
+}
+
 tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out, tfg_diag_t *d)
 {
     work_t w;
     tfg_status_t st = work_init(m, &w, d);
     if (st < 0) return st;
-    int64_t macs = 0;
-    st = measure(m, split, ph, pw, &w, &macs, d);
-    tfg_plan_t p;
-    if (st == TFG_OK) {
-        out->split = split, out->ph = ph, out->pw = pw, out->macs = macs;
-        st = place_patched(m, split, &w, false, &p, NULL, d);
-        if (st == TFG_OK) {
-            out->peak = p.peak;
-            out->peak_step = p.lower_bound_step;
-            tfg_plan_free(&p);
-            st = place_patched(m, split, &w, true, &p, NULL, d);
-            if (st == TFG_OK) {
-                out->peak_streamed = p.peak;
-                tfg_plan_free(&p);
-            }
-        }
-    }
+    st = cost(m, split, ph, pw, &w, out, d);
     work_free(&w);
     return st;
 }
@@ -450,20 +453,17 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
         if (st < 0) tfg_sched_plan_free(sp);
         return st;
     }
-    st = tfg_sched_eval(m, split, ph, pw, &sp->cost, d);
     work_t w;
-    if (st == TFG_OK) st = work_init(m, &w, d);
-    if (st < 0) {
+    if ((st = work_init(m, &w, d)) < 0) {
         tfg_sched_plan_free(sp);
         return st;
     }
-    int64_t macs;
     bufmap_t map = {malloc(sizeof(int) * ((size_t)nt + 1)), malloc(sizeof(int) * ((size_t)nt + 1)),
                     malloc(sizeof(int) * ((size_t)ns + 1)), -1};
     tfg_plan_t p;
     memset(&p, 0, sizeof p);
     if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
-    if (st == TFG_OK) st = measure(m, split, ph, pw, &w, &macs, d);
+    if (st == TFG_OK) st = cost(m, split, ph, pw, &w, &sp->cost, d);
     if (st == TFG_OK) st = place_patched(m, split, &w, streamed, &p, &map, d);
     if (st == TFG_OK) {
         for (int t = 0; t < nt; t++) {
