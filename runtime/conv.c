@@ -60,12 +60,19 @@ void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_
                 }
 }
 
-/* Scratch: two int16 columns (DSP), plus one int8 im2col column when the
- * kernel is not pointwise. The size does not depend on the target, so one
- * memory plan serves every core; the portable path uses 2 * K4 of it. */
+/* A NARROW pointwise conv reads its columns straight from the input when
+ * whole 4-byte chunks cover each pixel's channels (no word load runs past
+ * the pixel, so none past the tensor). */
+static int narrow_in_place(const tfg_conv_params_t *p) { return conv_is_pointwise(p) && p->in_c % 4 == 0; }
+
+/* Scratch. WIDE: two int16 columns (DSP), plus one int8 im2col column when
+ * the kernel is not pointwise. NARROW: two int8 columns, or none when the
+ * columns are read in place. The size does not depend on the target, so one
+ * memory plan serves every core; the portable path uses at most 2 * K4. */
 size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p)
 {
     const size_t k4 = conv_k4(p);
+    if (p->variant == TFG_CONV_NARROW) return narrow_in_place(p) ? 0 : 2 * k4;
     return 4 * k4 + (conv_is_pointwise(p) ? 0 : k4);
 }
 
@@ -313,6 +320,26 @@ static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int3
     } while (0)
 #endif
 
+/* NARROW: the same block from two int8 columns (C0, C1), each column word
+ * widened in registers as it is read: four more instructions per chunk
+ * than DOT_2X2, and no int16 copy of the columns in scratch. */
+#define DOT_2X2_S8(C0, C1, W, CHUNKS, A00, A01, A10, A11)                                                 \
+    do {                                                                                                  \
+        const int8_t *c0_ = (C0), *c1_ = (C1);                                                            \
+        const uint32_t *w_ = (W);                                                                         \
+        for (size_t i_ = 0; i_ < (CHUNKS); i_++, w_ += 2, c0_ += 4, c1_ += 4) {                           \
+            const int16x2_t wae_ = __sxtb16(w_[0]), wao_ = tfg_sxtb16_ror8(w_[0]);                        \
+            const int16x2_t wbe_ = __sxtb16(w_[1]), wbo_ = tfg_sxtb16_ror8(w_[1]);                        \
+            const uint32_t x0_ = tfg_ld4(c0_), x1_ = tfg_ld4(c1_);                                        \
+            const int16x2_t x0e_ = __sxtb16(x0_), x0o_ = tfg_sxtb16_ror8(x0_);                            \
+            const int16x2_t x1e_ = __sxtb16(x1_), x1o_ = tfg_sxtb16_ror8(x1_);                            \
+            A00 = __smlad(x0o_, wao_, __smlad(x0e_, wae_, A00));                                          \
+            A01 = __smlad(x0o_, wbo_, __smlad(x0e_, wbe_, A01));                                          \
+            A10 = __smlad(x1o_, wao_, __smlad(x1e_, wae_, A10));                                          \
+            A11 = __smlad(x1o_, wbo_, __smlad(x1e_, wbe_, A11));                                          \
+        }                                                                                                 \
+    } while (0)
+
 /* Channels oc (and oc + 1 when `two`) of both pixels, without the prepared
  * requantization: the general form, out of line to keep the fast loop's
  * registers free. */
@@ -324,14 +351,17 @@ static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, 
                 requant_out(&q, a10, oc), two ? requant_out(&q, a11, oc + 1) : 0);
 }
 
-/* Both pixels against every channel pair. full_range and all_fast (every
+/* Both pixels against every channel pair, from the widened columns xq, or
+ * (narrow) from the int8 columns c0 and c1. full_range and all_fast (every
  * channel has the prepared requantization) are constants in each inlined
  * copy: the full int8 range needs only SSAT, and all_fast drops the
  * per-pair test. An odd last channel runs with its zero partner row. */
 static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
+                                                                      const int8_t *c0, const int8_t *c1,
                                                                       size_t chunks, int8_t *o0, int8_t *o1,
                                                                       const residual_t *rs, const int full_range,
-                                                                      const int all_fast, const int has_res)
+                                                                      const int all_fast, const int has_res,
+                                                                      const int narrow)
 {
     const int oc_n = p->out_c;
     const int32_t *bias = p->bias;
@@ -341,7 +371,8 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
     for (int oc = 0; oc < oc_n; oc += 2, w += 2 * chunks) {
         const int two = oc + 1 < oc_n;
         int32_t a00 = bias[oc], a01 = two ? bias[oc + 1] : 0, a10 = a00, a11 = a01;
-        DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
+        if (narrow) DOT_2X2_S8(c0, c1, w, chunks, a00, a01, a10, a11);
+        else DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
         const tfg_rq_t *q0 = &rq[oc];
         if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift))) {
             store_general(p, a00, a01, a10, a11, oc, two, o0, o1, rs);
@@ -367,13 +398,29 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
     static __attribute__((noinline)) void NAME(const tfg_conv_params_t *p, const uint32_t *xq, size_t chunks, \
                                                int8_t *o0, int8_t *o1, const residual_t *rs)               \
     {                                                                                                      \
-        conv_pair_dsp_body(p, xq, chunks, o0, o1, rs, FULL, ALL_FAST, RES);                                \
+        conv_pair_dsp_body(p, xq, 0, 0, chunks, o0, o1, rs, FULL, ALL_FAST, RES, 0);                      \
     }
 CONV_PAIR_COPY(conv_pair_full, 1, 1, 0)
 CONV_PAIR_COPY(conv_pair_clamp, 0, 1, 0)
 CONV_PAIR_COPY(conv_pair_mixed, 0, 0, 0)
 CONV_PAIR_COPY(conv_pair_residual, 0, 0, 1)
 #undef CONV_PAIR_COPY
+
+/* NARROW: one general copy (any residual, clamp and requant mode): it runs
+ * only where its smaller scratch lowers the arena. */
+static __attribute__((noinline)) void conv_pair_narrow(const tfg_conv_params_t *p, const int8_t *c0, const int8_t *c1,
+                                                       size_t chunks, int8_t *o0, int8_t *o1, const residual_t *rs)
+{
+    conv_pair_dsp_body(p, 0, c0, c1, chunks, o0, o1, rs, 0, 0, 1, 1);
+}
+
+/* A NARROW column: in place, or copied (im2col) into buf. */
+static const int8_t *narrow_column(const tfg_conv_params_t *p, const int8_t *in, int pix, int8_t *buf, size_t k)
+{
+    const int8_t *c = column(p, in, pix, buf);
+    if (c != buf && !narrow_in_place(p)) memcpy(buf, c, k);
+    return narrow_in_place(p) ? c : buf;
+}
 
 static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1,
                           const residual_t *rs, int all_fast)
@@ -404,6 +451,17 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const uint32_t zp2[2] = {(uint32_t)__sxtb16(zp4), (uint32_t)tfg_sxtb16_ror8(zp4)};
     int all_fast = p->rq != 0;
     for (int oc = 0; all_fast && oc < p->out_c; oc++) all_fast = p->rq[oc].shift != 0;
+    if (p->variant == TFG_CONV_NARROW) {
+        int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
+        for (int pix = 0; pix < n_pix; pix += 2) {
+            const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
+            const int8_t *c0 = narrow_column(p, in, pix, buf0, k), *c1 = narrow_column(p, in, pix1, buf1, k);
+            residual_t rs;
+            conv_pair_narrow(p, c0, c1, k4 / 4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
+                             residual_px(p, out, pix, pix1, fast, &rs));
+        }
+        return;
+    }
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;

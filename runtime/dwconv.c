@@ -1,6 +1,6 @@
 /* int8 DEPTHWISE_CONV_2D, NHWC, per-channel requantization, optionally in place.
  *
- * Both variants accept out == in when depth_mult == 1. Why each is safe:
+ * Every variant accepts out == in when depth_mult == 1. Why each is safe:
  *
  * PLANE: input channel c is gathered into a zero-point-padded plane in
  * scratch, then output channel c is computed from it and scattered back.
@@ -9,6 +9,17 @@
  * copied out before any write. The padded plane also removes every bounds
  * check from the inner loop (padded cells hold in_zp, which the folded bias
  * cancels exactly).
+ *
+ * STRIP: as PLANE, but the plane holds only the kr = (k_h-1)*dil_h+1 input
+ * rows of the current output row, sliding down by stride_h rows per output
+ * row. Rows are loaded from `in` as late as possible, so in place it must
+ * hold that a row loaded for output row j has not been overwritten by output
+ * rows 0..j-1 of the same channel: they end before byte j*out_w*C, and the
+ * first row loaded for row j is r >= (j-1)*stride_h - pad_top + kr >= j
+ * (pad_top <= kr-1), which starts at r*in_w*C >= j*out_w*C whenever
+ * in_w >= out_w: every TFLite SAME or VALID layer. A folded PAD can break
+ * it, so tfg_dwconv_strip_in_place_ok checks the rule row by row, and the
+ * compiler picks STRIP only where it holds.
  *
  * ROWS (any depth_mult; in place only with 1): a whole output row is computed, channels innermost (contiguous in
  * NHWC, so the multiply-accumulate vectorizes), into a small ring of row
@@ -457,17 +468,45 @@ static void pair_any(const tfg_dwconv_params_t *p, const int8_t *w, size_t w_ste
         }
 }
 
-static void plane_any_dsp(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int8_t *w, size_t w_step,
-                          int32_t *wk, const dw_out_t *q, int8_t *o, size_t o_step)
-{
-    pair_any(p, w, w_step, wk);
-    const int g = !q->fast, k = p->k_h == p->k_w ? p->k_h : 0;
-    plane_any_fn *const f = k == 5 ? (g ? plane5x5_general : plane5x5_clamp)
-                            : k == 7 ? (g ? plane7x7_general : plane7x7_clamp)
-                                     : (g ? plane_any_general : plane_any_clamp);
-    f(p, plane, pw, wk, q, o, o_step);
-}
 #endif
+
+/* Output channel oc's taps, laid out once per channel for the plane
+ * routines: paired for the DSP 3x3 or any-size loops, else as int32. */
+static void prep_channel(const tfg_dwconv_params_t *p, int oc, int32_t *wk)
+{
+    const size_t out_c = (size_t)p->in_c * (size_t)p->depth_mult;
+#ifdef TFG_HAVE_DSP
+    if (p->dil_h == 1 && p->dil_w == 1) {
+        if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2) pair_3x3(p->weights + oc, out_c, wk);
+        else pair_any(p, p->weights + oc, out_c, wk);
+        return;
+    }
+#endif
+    for (int t = 0; t < p->k_h * p->k_w; t++) wk[t] = p->weights[(size_t)t * out_c + (size_t)oc];
+}
+
+/* Output channel oc (its out_h rows of p) from a padded plane of row pitch
+ * pw, written o_step bytes apart from o on. */
+static void run_channel(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk,
+                        const dw_out_t *q, int8_t *o, size_t o_step)
+{
+#ifdef TFG_HAVE_DSP
+    if (p->dil_h == 1 && p->dil_w == 1) {
+        if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2) {
+            const int mode = !q->fast ? RQ_GENERAL : p->act_min > -128 || p->act_max < 127 ? RQ_FAST_CLAMP : RQ_FAST;
+            plane3x3_copies[p->stride_w - 1][mode](p, plane, pw, wk, q, o, o_step);
+        } else {
+            const int g = !q->fast, k = p->k_h == p->k_w ? p->k_h : 0;
+            plane_any_fn *const f = k == 5 ? (g ? plane5x5_general : plane5x5_clamp)
+                                    : k == 7 ? (g ? plane7x7_general : plane7x7_clamp)
+                                             : (g ? plane_any_general : plane_any_clamp);
+            f(p, plane, pw, wk, q, o, o_step);
+        }
+        return;
+    }
+#endif
+    conv_plane(p, plane, pw, wk, q, o, o_step);
+}
 
 static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
@@ -476,40 +515,95 @@ static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out
     int8_t *plane = (int8_t *)scratch;
     int32_t *wk = (int32_t *)(void *)(plane + plane_bytes(ph, pw));
     const int out_c = p->in_c * p->depth_mult;
-    const int taps = p->k_h * p->k_w;
     fill_plane_border(p, plane, ph, pw);
     for (int c = 0; c < p->in_c; c++) {
         gather_plane(p, in, c, plane, ph, pw);
         for (int m = 0; m < p->depth_mult; m++) {
             const int oc = c * p->depth_mult + m;
             const dw_out_t q = dw_out(p, oc);
-#ifdef TFG_HAVE_DSP
-            if (p->dil_h == 1 && p->dil_w == 1) {
-                if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2) {
-                    int32_t w5[5];
-                    pair_3x3(p->weights + oc, (size_t)out_c, w5);
-                    const int mode = !q.fast ? RQ_GENERAL : p->act_min > -128 || p->act_max < 127 ? RQ_FAST_CLAMP : RQ_FAST;
-                    plane3x3_copies[p->stride_w - 1][mode](p, plane, pw, w5, &q, out + oc, (size_t)out_c);
-                } else
-                    plane_any_dsp(p, plane, pw, p->weights + oc, (size_t)out_c, wk, &q, out + oc, (size_t)out_c);
-                continue;
-            }
-#endif
-            for (int t = 0; t < taps; t++) wk[t] = p->weights[(size_t)t * (size_t)out_c + (size_t)oc];
-            conv_plane(p, plane, pw, wk, &q, out + oc, (size_t)out_c);
+            prep_channel(p, oc, wk);
+            run_channel(p, plane, pw, wk, &q, out + oc, (size_t)out_c);
         }
     }
+}
+
+/* ---- STRIP --------------------------------------------------------------- */
+
+/* Rows of input one output row reads: the strip holds just these. */
+static int strip_rows(const tfg_dwconv_params_t *p) { return (p->k_h - 1) * p->dil_h + 1; }
+
+static size_t strip_scratch(const tfg_dwconv_params_t *p)
+{
+    int ph, pw;
+    plane_dims(p, &ph, &pw);
+    return plane_scratch(p) - plane_bytes(ph, pw) + plane_bytes(strip_rows(p), pw);
+}
+
+/* Input row iy of channel c into strip row `row` (pad rows: in_zp; the pad
+ * columns already hold in_zp and are never written). */
+static void load_strip_row(const tfg_dwconv_params_t *p, const int8_t *in, int c, int iy, int8_t *row, int pw)
+{
+    if (iy < 0 || iy >= p->in_h) {
+        memset(row, p->in_zp, (size_t)pw);
+        return;
+    }
+    const size_t cs = (size_t)p->in_c;
+    const int x_end = pw - p->pad_left < p->in_w ? pw - p->pad_left : p->in_w;
+    const int8_t *src = in + (size_t)iy * (size_t)p->in_w * cs + (size_t)c;
+    int8_t *dst = row + p->pad_left;
+    for (int ix = 0; ix < x_end; ix++, src += cs) dst[ix] = *src;
+}
+
+int tfg_dwconv_strip_in_place_ok(const tfg_dwconv_params_t *p)
+{
+    const int kr = strip_rows(p), s = p->stride_h;
+    for (int j = 1; j < p->out_h; j++) {
+        int r = kr > s ? (j - 1) * s - p->pad_top + kr : j * s - p->pad_top; /* first row loaded for row j */
+        if (r < 0) r = 0;
+        if (r < p->in_h && (int64_t)r * p->in_w < (int64_t)j * p->out_w) return 0;
+    }
+    return 1;
+}
+
+static void dw_strip(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    int ph, pw;
+    plane_dims(p, &ph, &pw);
+    const int kr = strip_rows(p), s = p->stride_h, keep = kr > s ? kr - s : 0;
+    int8_t *strip = (int8_t *)scratch;
+    int32_t *wk = (int32_t *)(void *)(strip + plane_bytes(kr, pw));
+    const size_t out_c = (size_t)p->in_c * (size_t)p->depth_mult, o_row = (size_t)p->out_w * out_c;
+    tfg_dwconv_params_t one = *p; /* the plane routines, one output row at a time */
+    one.out_h = 1;
+    for (int c = 0; c < p->in_c; c++)
+        for (int m = 0; m < p->depth_mult; m++) {
+            const int oc = c * p->depth_mult + m;
+            const dw_out_t q = dw_out(p, oc);
+            prep_channel(p, oc, wk);
+            memset(strip, p->in_zp, plane_bytes(kr, pw));
+            for (int r = 0; r < kr; r++) load_strip_row(p, in, c, r - p->pad_top, strip + (size_t)r * (size_t)pw, pw);
+            for (int oy = 0; oy < p->out_h; oy++) {
+                if (oy > 0) { /* slide down by the stride: keep the overlap, load the rest */
+                    const int iy0 = oy * s - p->pad_top;
+                    memmove(strip, strip + (size_t)(kr - keep) * (size_t)pw, (size_t)keep * (size_t)pw);
+                    for (int r = keep; r < kr; r++)
+                        load_strip_row(p, in, c, iy0 + r, strip + (size_t)r * (size_t)pw, pw);
+                }
+                run_channel(&one, strip, pw, wk, &q, out + (size_t)oy * o_row + (size_t)oc, out_c);
+            }
+        }
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p)
 {
-    return use_rows(p) ? rows_scratch(p) : plane_scratch(p);
+    return p->variant == TFG_DW_STRIP ? strip_scratch(p) : use_rows(p) ? rows_scratch(p) : plane_scratch(p);
 }
 
 void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
-    if (use_rows(p)) dw_rows(p, in, out, scratch);
+    if (p->variant == TFG_DW_STRIP) dw_strip(p, in, out, scratch);
+    else if (use_rows(p)) dw_rows(p, in, out, scratch);
     else dw_plane(p, in, out, scratch);
 }

@@ -737,12 +737,17 @@ int main(void)
     test_in_place(IP_ADD_A_OUTPUT, "in place: ADD input that is a graph output is kept");
     test_in_place(IP_ADD_A_LATER, "in place: ADD input read later is kept");
     test_in_place(IP_ADD_CONST_FIRST, "in place: ADD(constant, a) reuses a from slot 1");
-    for (g_dw = TFG_DW_ONLY_ROWS; g_dw <= TFG_DW_ONLY_PLANE; g_dw++) {
-        const bool rows = g_dw == TFG_DW_ONLY_ROWS;
-        test_in_place(IP_DW, rows ? "in place: depthwise (ROWS) reuses its dying input"
-                                  : "in place: depthwise (PLANE) reuses its dying input");
-        test_in_place(IP_DW_READ_LATER, rows ? "in place: depthwise (ROWS) input read later is kept"
-                                             : "in place: depthwise (PLANE) input read later is kept");
+    static const tfg_dw_choice_t forced[] = {TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_ONLY_STRIP};
+    static const char *const reuse_names[] = {"in place: depthwise (ROWS) reuses its dying input",
+                                              "in place: depthwise (PLANE) reuses its dying input",
+                                              "in place: depthwise (STRIP) reuses its dying input"};
+    static const char *const kept_names[] = {"in place: depthwise (ROWS) input read later is kept",
+                                             "in place: depthwise (PLANE) input read later is kept",
+                                             "in place: depthwise (STRIP) input read later is kept"};
+    for (int v = 0; v < 3; v++) {
+        g_dw = forced[v];
+        test_in_place(IP_DW, reuse_names[v]);
+        test_in_place(IP_DW_READ_LATER, kept_names[v]);
     }
     g_dw = TFG_DW_AUTO;
 

@@ -391,6 +391,9 @@ enum { FAM_GENERIC, FAM_1X1_S1, FAM_1X1_S2, FAM_TALL, FAM_FEW_CH, FAM_COUNT };
 static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t *in, const int8_t *conv_out,
                                 size_t out_n, void *scratch, int case_no);
 
+/* NARROW cases, and those reading their columns in place (no scratch). */
+static int conv_narrow_cases, conv_narrow_in_place;
+
 static void test_conv_case(tt_rng_t *r, int case_no)
 {
     int fam = tt_int(r, 0, FAM_COUNT - 1);
@@ -527,6 +530,11 @@ static void test_conv_case(tt_rng_t *r, int case_no)
     tfg_rq_t *rq = prepared_rq(mult, shift, q.out_zp, fbias, w, taps, q.out_c);
     tt_rng_t side = side_rng(11, case_no);
     p.rq = rq_as_compiled(&side, rq, q.out_c);
+    /* 1 case in 3 with int8 columns (the least scratch: none in place). */
+    if (tt_chance(&side, 33)) {
+        p.variant = TFG_CONV_NARROW, conv_narrow_cases++;
+        if (tfg_conv_s8_scratch_size(&p) == 0) conv_narrow_in_place++;
+    }
     void *scratch = new_scratch(tfg_conv_s8_scratch_size(&p));
     int8_t *got = tt_guarded_alloc(out_n, 0x33);
     tt_begin();
@@ -538,6 +546,7 @@ static void test_conv_case(tt_rng_t *r, int case_no)
                q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left, q.in_zp, q.out_zp, q.act_min,
                q.act_max, per_channel ? "per-channel" : "per-tensor", has_bias ? "" : " no-bias", mult[0],
                shift[0], rq_desc(p.rq, q.out_c));
+    if (p.variant == TFG_CONV_NARROW) TT_LOG("  NARROW columns\n");
     tt_end();
     /* 1 case in 4: the same conv with a residual ADD fused into its output. */
     if (tt_chance(&side, 25)) check_conv_residual(&side, &p, in_k, want, out_n, scratch, case_no);
@@ -569,12 +578,14 @@ enum {
     DWC_PLANE_RQ_FULL,
     DWC_PLANE_RQ_CLAMP,
     DWC_PLANE_RQ_GENERAL,
+    DWC_STRIP,
+    DWC_STRIP_IN_PLACE,
     DWC_COUNT
 };
 static const char *const dwc_names[DWC_COUNT] = {
     "rows",          "rows-blocks",    "plane-3x3/s1",     "plane-3x3/s2",     "plane-5x5",
     "plane-7x7",     "plane-other-k",  "plane-dilated",    "plane-in-place",   "plane-depth_mult>1",
-    "plane-rq-full", "plane-rq-clamp", "plane-rq-general",
+    "plane-rq-full", "plane-rq-clamp", "plane-rq-general", "strip",           "strip-in-place",
 };
 static int dw_cover[DWC_COUNT];
 
@@ -593,8 +604,13 @@ static int dw_has_interior(const nr_conv_t *q)
     return y_in && x_in;
 }
 
-static void dw_count_coverage(const nr_conv_t *q, int plane, int in_place, const tfg_rq_t *rq)
+static void dw_count_coverage(const nr_conv_t *q, int variant, int in_place, const tfg_rq_t *rq)
 {
+    const int plane = variant != TFG_DW_ROWS; /* STRIP runs PLANE's loops on a few rows */
+    if (variant == TFG_DW_STRIP) {
+        dw_cover[DWC_STRIP]++;
+        if (in_place) dw_cover[DWC_STRIP_IN_PLACE]++;
+    }
     if (!plane) {
         dw_cover[DWC_ROWS]++;
         if (q->depth_mult == 1 && q->in_c >= 4 && dw_has_interior(q)) dw_cover[DWC_ROWS_BLOCKS]++;
@@ -627,7 +643,9 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
 {
     /* The variant and the PLANE kernel sizes come from the side stream. */
     tt_rng_t side = side_rng(12, case_no);
-    const int plane = tt_chance(&side, 50);
+    const int pick = tt_int(&side, 0, 99);
+    const int variant = pick < 45 ? TFG_DW_ROWS : pick < 75 ? TFG_DW_PLANE : TFG_DW_STRIP;
+    const int plane = variant != TFG_DW_ROWS;
     nr_conv_t q;
     memset(&q, 0, sizeof q);
     int same = tt_chance(r, 55);
@@ -697,7 +715,7 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     nr_dwconv(&q, in, want);
 
     tfg_dwconv_params_t p = {
-        .variant = plane ? TFG_DW_PLANE : TFG_DW_ROWS,
+        .variant = variant,
         .in_h = q.in_h,
         .in_w = q.in_w,
         .in_c = q.in_c,
@@ -727,7 +745,11 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     /* Depthwise weights are [k_h][k_w][out_c]: channel oc's taps are out_c apart. */
     tfg_rq_t *rq = prepared_rq_strided(mult, shift, q.out_zp, fbias, w, taps, q.out_c, 1, q.out_c);
     p.rq = rq_as_compiled(&side, rq, q.out_c);
-    dw_count_coverage(&q, plane, in_place, p.rq);
+    /* TFLite's SAME and VALID padding always allow STRIP in place. */
+    tt_begin();
+    TT_CHECK(tfg_dwconv_strip_in_place_ok(&p));
+    tt_end();
+    dw_count_coverage(&q, variant, in_place, p.rq);
     void *scratch = new_scratch(tfg_dwconv_s8_scratch_size(&p));
     size_t buf_n = in_place ? (in_n > out_n ? in_n : out_n) : out_n;
     int8_t *got = tt_guarded_alloc(buf_n, 0x33);
@@ -742,7 +764,7 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
         TT_LOG(
             "  %s in %dx%dx%d out %dx%dx%d depth_mult %d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d "
             "out_zp %d act [%d,%d] %s%s%s%s\n",
-            plane ? "PLANE" : "ROWS", q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h,
+            variant == TFG_DW_STRIP ? "STRIP" : plane ? "PLANE" : "ROWS", q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h,
             q.k_w, q.stride_h, q.stride_w, q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left,
             q.in_zp, q.out_zp, q.act_min, q.act_max, per_channel ? "per-channel" : "per-tensor",
             has_bias ? "" : " no-bias", in_place ? " in-place" : "", rq_desc(p.rq, q.out_c));
@@ -1571,6 +1593,10 @@ int main(void)
     printf("%-18s %4d cases, %d failed\n", "ref vs float", 2, tt_failed - failed_before);
 
     run_cases("conv", test_conv_case, 11, 3000);
+    tt_begin();
+    printf("conv coverage: narrow %d narrow-in-place %d\n", conv_narrow_cases, conv_narrow_in_place);
+    TT_CHECK(conv_narrow_cases > 0 && conv_narrow_in_place > 0);
+    tt_end();
     run_cases("dwconv", test_dwconv_case, 12, 3000);
     test_dwconv_coverage();
     run_cases("fc", test_fc_case, 13, 1500);

@@ -28,7 +28,16 @@
 
 /* ---- convolution ------------------------------------------------------- */
 
+/* How the conv kernel holds its input columns, chosen by the compiler per
+ * layer (same bytes either way):
+ *  - WIDE: two pixels' columns widened to int16 in scratch once, shared by
+ *    every output channel (the fastest with the DSP extension);
+ *  - NARROW: int8 columns, widened in registers as they are read; pointwise
+ *    convs then need no scratch at all. For the layers at the arena peak. */
+typedef enum { TFG_CONV_WIDE = 0, TFG_CONV_NARROW = 1 } tfg_conv_variant_t;
+
 typedef struct {
+    int32_t variant; /* tfg_conv_variant_t */
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;
@@ -77,13 +86,16 @@ size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p);
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* Depthwise: out_c = in_c * depth_mult; weights are TFLite's [k_h][k_w][out_c].
- * Two algorithms, chosen by the compiler per layer (both may run in place):
+ * Three algorithms, chosen by the compiler per layer (all may run in place):
  *  - ROWS: all channels of an output row at once, the
  *    channel loop innermost, so it vectorizes; scratch is a ring of a few
  *    output rows plus one int32 accumulator per channel;
  *  - PLANE: one channel at a time through a padded plane in scratch; the
- *    smallest scratch when rows are wide and the image is small. */
-typedef enum { TFG_DW_ROWS = 0, TFG_DW_PLANE = 1 } tfg_dw_variant_t;
+ *    fastest on 32-bit MCUs, and small scratch when the image is small;
+ *  - STRIP: PLANE's loops, but only the k_h input rows one output row reads
+ *    are kept, sliding down the channel: the least scratch of the three
+ *    (a few rows of one channel), for a little extra copying. */
+typedef enum { TFG_DW_ROWS = 0, TFG_DW_PLANE = 1, TFG_DW_STRIP = 2 } tfg_dw_variant_t;
 
 typedef struct {
     int32_t variant; /* tfg_dw_variant_t */
@@ -104,6 +116,9 @@ typedef struct {
 } tfg_dwconv_params_t;
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
+/* Whether STRIP may run in place with these parameters (always true for
+ * TFLite's SAME and VALID padding; a folded PAD may break it). */
+int tfg_dwconv_strip_in_place_ok(const tfg_dwconv_params_t *p);
 /* In place (out == in) is allowed when depth_mult == 1 (see dwconv.c for why
  * each variant is safe). */
 void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch);

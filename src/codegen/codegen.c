@@ -99,6 +99,12 @@ static void emit_eltwise(out_t *o, const char *name, const tfg_eltwise_params_t 
 }
 
 /* Constants of one step: weight/bias/multiplier arrays and the parameter struct. */
+/* Step k's kernel variant: the patched schedule's where it sets one, else the model's. */
+static int32_t step_variant(const out_t *o, int k, int32_t model)
+{
+    return o->sp && o->sp->variant[k] >= 0 ? o->sp->variant[k] : model;
+}
+
 static void emit_params(out_t *o, int k, const tfg_step_t *s)
 {
     const char *n = o->n;
@@ -143,10 +149,13 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h, p->stride_w,
             p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         if (p->res) put(o, ",\n    .res = &%s_l%d_res, .res_conv_is_b = %d", n, k, (int)p->res_conv_is_b);
+        if (step_variant(o, k, p->variant) == TFG_CONV_NARROW)
+            put(o, ",\n    .variant = TFG_CONV_NARROW /* int8 columns: the least scratch, at the arena peak */");
         put(o, "};\n");
         break;
     }
     case TFG_K_DWCONV: {
+        static const char *const dw_names[] = {"TFG_DW_ROWS", "TFG_DW_PLANE", "TFG_DW_STRIP"};
         const tfg_dwconv_params_t *p = &s->p.dw;
         const int oc = p->in_c * p->depth_mult;
         emit_i8(o, a, p->weights, (size_t)(p->k_h * p->k_w) * (size_t)oc);
@@ -160,7 +169,7 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
             "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
-            n, k, (o->sp && o->sp->dw_variant[k] >= 0 ? o->sp->dw_variant[k] : p->variant) == TFG_DW_ROWS ? "TFG_DW_ROWS" : "TFG_DW_PLANE", p->in_h, p->in_w, p->in_c, p->out_h,
+            n, k, dw_names[step_variant(o, k, p->variant)], p->in_h, p->in_w, p->in_c, p->out_h,
             p->out_w, p->depth_mult, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top,
             p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         break;

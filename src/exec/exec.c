@@ -5,47 +5,80 @@
 
 #include "tflite/reader.h"
 
-/* Depthwise variants (see tfg_dw_choice_t): every layer starts as ROWS; each
- * is tried as PLANE and kept there if the peak drops, or, preferring PLANE
- * (TFG_DW_AUTO_MCU), if it does not rise. Either way the final peak is the
- * same. Tests may force one variant everywhere instead. */
-static tfg_status_t choose_dw_variants(tfg_model_t *m, tfg_diag_t *d)
+/* Step st's kernel variant (dw or conv), and setting one with its scratch. */
+static int32_t variant_of(const tfg_step_t *st)
 {
-    if (m->opts.dw == TFG_DW_ONLY_ROWS || m->opts.dw == TFG_DW_ONLY_PLANE) {
+    return st->kernel == TFG_K_DWCONV ? st->p.dw.variant : st->p.conv.variant;
+}
+
+static void set_variant(tfg_step_t *st, int32_t v)
+{
+    if (st->kernel == TFG_K_DWCONV) {
+        st->p.dw.variant = v;
+        st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
+    } else {
+        st->p.conv.variant = v;
+        st->scratch_bytes = tfg_conv_s8_scratch_size(&st->p.conv);
+    }
+}
+
+/* Step s with variant v: kept (and the plan replaced) when the peak drops,
+ * or also when it stays the same if `tie`; else the step is put back. */
+static tfg_status_t try_variant(tfg_model_t *m, int s, int32_t v, bool tie, tfg_diag_t *d)
+{
+    tfg_step_t *st = &m->prog.steps[s];
+    const int32_t was = variant_of(st);
+    const size_t was_scratch = st->scratch_bytes;
+    set_variant(st, v);
+    if (!tie && st->scratch_bytes >= was_scratch) { /* cannot lower the peak */
+        set_variant(st, was);
+        return TFG_OK;
+    }
+    tfg_plan_t trial;
+    tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
+    if (rc < 0) return rc;
+    if (trial.peak < m->plan.peak || (tie && trial.peak == m->plan.peak)) {
+        tfg_plan_free(&m->plan);
+        m->plan = trial;
+    } else {
+        tfg_plan_free(&trial);
+        set_variant(st, was);
+    }
+    return TFG_OK;
+}
+
+/* Kernel variants (see tfg_dw_choice_t and tfg_conv_variant_t). Every
+ * depthwise layer starts as ROWS and is tried as PLANE, which it keeps if
+ * the peak drops, or, preferring PLANE (TFG_DW_AUTO_MCU), if it does not
+ * rise. Then the low-memory variants, slower, are tried on every layer and
+ * kept only where they lower the peak: STRIP for depthwise, NARROW for conv.
+ * Tests may force one depthwise variant everywhere instead. */
+static tfg_status_t choose_variants(tfg_model_t *m, tfg_diag_t *d)
+{
+    const tfg_dw_choice_t c = m->opts.dw;
+    if (c == TFG_DW_ONLY_ROWS || c == TFG_DW_ONLY_PLANE || c == TFG_DW_ONLY_STRIP) {
         for (int s = 0; s < m->prog.n_steps; s++) {
             tfg_step_t *st = &m->prog.steps[s];
             if (st->kernel != TFG_K_DWCONV) continue;
-            st->p.dw.variant = m->opts.dw == TFG_DW_ONLY_ROWS ? TFG_DW_ROWS : TFG_DW_PLANE;
-            st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
+            st->p.dw.variant = c == TFG_DW_ONLY_ROWS ? TFG_DW_ROWS : TFG_DW_PLANE;
+            if (c == TFG_DW_ONLY_STRIP && tfg_dwconv_strip_in_place_ok(&st->p.dw)) st->p.dw.variant = TFG_DW_STRIP;
+            set_variant(st, st->p.dw.variant);
         }
         tfg_plan_free(&m->plan);
         return tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
     }
-    const bool prefer_plane = m->opts.dw == TFG_DW_AUTO_MCU;
-    for (int s = 0; s < m->prog.n_steps; s++) {
-        tfg_step_t *st = &m->prog.steps[s];
-        if (st->kernel != TFG_K_DWCONV || st->p.dw.variant != TFG_DW_ROWS) continue;
-        const size_t rows = st->scratch_bytes;
-        st->p.dw.variant = TFG_DW_PLANE;
-        st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
-        if (!prefer_plane && st->scratch_bytes >= rows) { /* cannot lower the peak */
-            st->p.dw.variant = TFG_DW_ROWS;
-            st->scratch_bytes = rows;
-            continue;
-        }
-        tfg_plan_t trial;
-        tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
-        if (rc < 0) return rc;
-        if (trial.peak < m->plan.peak || (prefer_plane && trial.peak == m->plan.peak)) {
-            tfg_plan_free(&m->plan);
-            m->plan = trial;
-        } else {
-            tfg_plan_free(&trial);
-            st->p.dw.variant = TFG_DW_ROWS;
-            st->scratch_bytes = rows;
-        }
+    tfg_status_t rc = TFG_OK;
+    for (int s = 0; s < m->prog.n_steps && rc == TFG_OK; s++)
+        if (m->prog.steps[s].kernel == TFG_K_DWCONV && m->prog.steps[s].p.dw.variant == TFG_DW_ROWS)
+            rc = try_variant(m, s, TFG_DW_PLANE, c == TFG_DW_AUTO_MCU, d);
+    for (int s = 0; s < m->prog.n_steps && rc == TFG_OK; s++) {
+        const tfg_step_t *st = &m->prog.steps[s];
+        if (st->kernel == TFG_K_DWCONV && tfg_dwconv_strip_in_place_ok(&st->p.dw))
+            rc = try_variant(m, s, TFG_DW_STRIP, false, d);
+        else if (st->kernel == TFG_K_CONV)
+            rc = try_variant(m, s, TFG_CONV_NARROW, false, d);
     }
-    return TFG_OK;
+    return rc;
 }
 
 /* Record each step's operand locations from the final plan. */
@@ -139,7 +172,7 @@ static tfg_status_t prepare(tfg_model_t *m, const tfg_pass_opts_t *opts, tfg_dia
         tfg_plan_free(&m->plan);
         st = tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
     }
-    if (st == TFG_OK) st = choose_dw_variants(m, d);
+    if (st == TFG_OK) st = choose_variants(m, d);
     if (st == TFG_OK) bind_steps(m);
     if (st < 0) tfg_model_free(m);
     return st;

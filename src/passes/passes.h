@@ -26,8 +26,10 @@ int tfg_mark_in_place(tfg_graph_t *g);
  *  - TFG_DW_AUTO: ROWS, the faster one on 64-bit hosts (it vectorizes over
  *    channels), unless PLANE lowers the peak;
  *  - TFG_DW_AUTO_MCU: PLANE, the faster one on 32-bit MCUs (word loads,
- *    taps and requantization in registers), unless it raises the peak. */
-typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_AUTO_MCU } tfg_dw_choice_t;
+ *    taps and requantization in registers), unless it raises the peak.
+ * Either then takes STRIP (and NARROW for conv) where it lowers the peak.
+ * The ONLY_ choices force one depthwise variant everywhere (tests). */
+typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_AUTO_MCU, TFG_DW_ONLY_STRIP } tfg_dw_choice_t;
 
 /* Options for the standard pipeline (passes, lowering, planning). */
 typedef struct {

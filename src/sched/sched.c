@@ -172,19 +172,30 @@ static size_t region_bytes(const tfg_model_t *m, int t, tfg_region_t r)
     return region_empty(r) ? 0 : (size_t)(r.r1 - r.r0) * (size_t)(r.c1 - r.c0) * (size_t)x->dims[3] * elem;
 }
 
-/* Scratch of step s run on region `o` of its output from region `in` of its first input. */
-static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o, int32_t dw_variant)
+/* Kernel variants step s can run in: tfg_dw_variant_t or tfg_conv_variant_t
+ * values 0..n-1 (1 for kernels without variants). */
+enum { MAX_VARIANTS = 3 };
+static int n_variants(const tfg_step_t *s)
+{
+    return s->kernel == TFG_K_DWCONV ? 3 : s->kernel == TFG_K_CONV ? 2 : 1;
+}
+
+/* Scratch of step s in variant v, run on region `o` of its output from
+ * region `in` of its first input; SIZE_MAX where v cannot run. */
+static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o, int32_t v)
 {
     switch (s->kernel) {
     case TFG_K_CONV: {
         tfg_conv_params_t p = s->p.conv;
         tfg_patch_conv(&p, &in, &o);
+        p.variant = v;
         return tfg_conv_s8_scratch_size(&p);
     }
     case TFG_K_DWCONV: {
         tfg_dwconv_params_t p = s->p.dw;
         tfg_patch_dwconv(&p, &in, &o);
-        p.variant = dw_variant;
+        p.variant = v;
+        if (v == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&p)) return SIZE_MAX;
         return tfg_dwconv_s8_scratch_size(&p);
     }
     default: return s->scratch_bytes;
@@ -199,15 +210,17 @@ static size_t align4(size_t n) { return (n + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIG
 typedef struct {
     tfg_region_t *need;  /* [n_tensors] */
     size_t *tsize;       /* [n_tensors] largest region bytes over the tiles (stage tensors) */
-    size_t *scratch;     /* [n_steps] */
+    size_t *scratch;     /* [n_steps] scratch of the variant in use */
+    size_t *vscratch;    /* [n_steps * MAX_VARIANTS] scratch of each variant (largest over the tiles) */
     int *producer;       /* [n_tensors] step writing the tensor, -1 */
     int *last_use;       /* [n_tensors] last step reading it (n_steps - 1 for outputs) */
-    int32_t *variant;    /* [n_steps] depthwise variant the schedule uses, -1 for other steps */
+    int32_t *variant;    /* [n_steps] kernel variant the schedule uses, -1 for kernels without */
 } work_t;
 
 static void work_free(work_t *w)
 {
-    free(w->need), free(w->tsize), free(w->scratch), free(w->producer), free(w->last_use), free(w->variant);
+    free(w->need), free(w->tsize), free(w->scratch), free(w->vscratch), free(w->producer), free(w->last_use);
+    free(w->variant);
     memset(w, 0, sizeof *w);
 }
 
@@ -217,10 +230,11 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
     w->need = malloc(sizeof(tfg_region_t) * nt);
     w->tsize = malloc(sizeof(size_t) * nt);
     w->scratch = malloc(sizeof(size_t) * ns);
+    w->vscratch = malloc(sizeof(size_t) * ns * MAX_VARIANTS);
     w->variant = malloc(sizeof(int32_t) * ns);
     w->producer = malloc(sizeof(int) * nt);
     w->last_use = malloc(sizeof(int) * nt);
-    if (!w->need || !w->tsize || !w->scratch || !w->producer || !w->last_use || !w->variant) {
+    if (!w->need || !w->tsize || !w->scratch || !w->vscratch || !w->producer || !w->last_use || !w->variant) {
         work_free(w);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
@@ -329,21 +343,17 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
         return tfg_diag_set(d, TFG_ERR_ARG, "a %dx%d grid does not fit the %dx%d stage output", ph, pw, y->dims[1],
                             y->dims[2]);
     for (int t = 0; t < m->graph.n_tensors; t++) w->tsize[t] = 0;
-    /* Depthwise steps take whichever variant needs less scratch in this
-     * schedule (both run in place): ROWS scratch grows with the row width,
-     * PLANE with the plane, and after the split neither is constrained by the
-     * layer-by-layer peak any more. sc2[k] tracks the PLANE alternative. */
-    size_t *sc2 = calloc((size_t)m->prog.n_steps + 1, sizeof(size_t));
-    if (!sc2) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    /* The scratch of every kernel variant, as the largest over the tiles
+     * (after the split: of the whole layer, which the layer-by-layer peak no
+     * longer constrains); the variant is chosen below. */
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
-        w->variant[k] = s->kernel == TFG_K_DWCONV ? TFG_DW_ROWS : -1;
-        w->scratch[k] = 0;
+        size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
+        for (int v = 0; v < MAX_VARIANTS; v++) vs[v] = 0;
         if (k > split) {
             const tfg_region_t all = {0, T(m, s->out)->dims[1], 0, T(m, s->out)->dims[2]};
             const tfg_region_t in = s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
-            w->scratch[k] = s->kernel == TFG_K_DWCONV ? patch_scratch(s, in, all, TFG_DW_ROWS) : s->scratch_bytes;
-            if (s->kernel == TFG_K_DWCONV) sc2[k] = patch_scratch(s, in, all, TFG_DW_PLANE);
+            for (int v = 0; v < n_variants(s); v++) vs[v] = patch_scratch(s, in, all, v);
         }
     }
     int64_t macs = 0;
@@ -366,26 +376,60 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
                  * more) would need a strided read. ADD and MUL read strided. */
                 if (s->kernel != TFG_K_ADD && s->kernel != TFG_K_MUL) {
                     const tfg_region_t want = input_demand(m, s, 0, o), got = w->need[s->in[0]];
-                    if (memcmp(&want, &got, sizeof want) != 0) {
-                        free(sc2);
+                    if (memcmp(&want, &got, sizeof want) != 0)
                         return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
                                             "cannot patch up to step %d: step %d's input is also read with a larger "
                                             "halo by another step",
                                             split, k);
-                    }
                 }
-                const size_t sc = patch_scratch(s, w->need[s->in[0]], o, TFG_DW_ROWS);
-                if (sc > w->scratch[k]) w->scratch[k] = sc;
-                if (s->kernel == TFG_K_DWCONV) {
-                    const size_t sp = patch_scratch(s, w->need[s->in[0]], o, TFG_DW_PLANE);
-                    if (sp > sc2[k]) sc2[k] = sp;
+                size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
+                for (int v = 0; v < n_variants(s); v++) {
+                    const size_t sc = patch_scratch(s, w->need[s->in[0]], o, v);
+                    if (sc > vs[v]) vs[v] = sc;
                 }
             }
         }
-    for (int k = 0; k < m->prog.n_steps; k++)
-        if (w->variant[k] >= 0 && sc2[k] < w->scratch[k]) w->variant[k] = TFG_DW_PLANE, w->scratch[k] = sc2[k];
-    free(sc2);
+    /* The cost is the least peak: each step in its variant with the least
+     * scratch (the first on a tie). Faster ones come back where the peak
+     * allows (relax_variants). */
+    for (int k = 0; k < m->prog.n_steps; k++) {
+        const size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
+        int best = 0;
+        for (int v = 1; v < n_variants(&m->prog.steps[k]); v++)
+            if (vs[v] < vs[best]) best = v;
+        w->variant[k] = n_variants(&m->prog.steps[k]) > 1 ? best : -1;
+        w->scratch[k] = vs[best];
+    }
     *macs_out = macs;
+    return TFG_OK;
+}
+
+/* Where a step runs in a low-memory variant (STRIP, NARROW), put it back in
+ * the fast one (the smaller-scratch of ROWS and PLANE; WIDE) if the peak of
+ * this placement (streamed or not) stays the same. */
+static tfg_status_t relax_variants(const tfg_model_t *m, int split, work_t *w, bool streamed, tfg_diag_t *d)
+{
+    tfg_plan_t p;
+    tfg_status_t st = place_patched(m, split, w, streamed, &p, NULL, d);
+    if (st < 0) return st;
+    const size_t peak = p.peak;
+    tfg_plan_free(&p);
+    for (int k = 0; k < m->prog.n_steps; k++) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        const size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
+        int32_t alt;
+        if (s->kernel == TFG_K_DWCONV && w->variant[k] == TFG_DW_STRIP)
+            alt = vs[TFG_DW_PLANE] < vs[TFG_DW_ROWS] ? TFG_DW_PLANE : TFG_DW_ROWS;
+        else if (s->kernel == TFG_K_CONV && w->variant[k] == TFG_CONV_NARROW)
+            alt = TFG_CONV_WIDE;
+        else
+            continue;
+        const int32_t was = w->variant[k];
+        w->variant[k] = alt, w->scratch[k] = vs[alt];
+        if ((st = place_patched(m, split, w, streamed, &p, NULL, d)) < 0) return st;
+        if (p.peak > peak) w->variant[k] = was, w->scratch[k] = vs[was];
+        tfg_plan_free(&p);
+    }
     return TFG_OK;
 }
 
@@ -420,7 +464,7 @@ tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg
 
 void tfg_sched_plan_free(tfg_sched_plan_t *sp)
 {
-    free(sp->stage_off), free(sp->rest_off), free(sp->scratch_off), free(sp->dw_variant);
+    free(sp->stage_off), free(sp->rest_off), free(sp->scratch_off), free(sp->variant);
     memset(sp, 0, sizeof *sp);
 }
 
@@ -432,8 +476,8 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
     sp->stage_off = calloc((size_t)nt + 1, sizeof(size_t));
     sp->rest_off = calloc((size_t)nt + 1, sizeof(size_t));
     sp->scratch_off = calloc((size_t)ns + 1, sizeof(size_t));
-    sp->dw_variant = malloc(sizeof(int32_t) * ((size_t)ns + 1));
-    if (!sp->stage_off || !sp->rest_off || !sp->scratch_off || !sp->dw_variant) {
+    sp->variant = malloc(sizeof(int32_t) * ((size_t)ns + 1));
+    if (!sp->stage_off || !sp->rest_off || !sp->scratch_off || !sp->variant) {
         tfg_sched_plan_free(sp);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
@@ -447,7 +491,7 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
         st = tfg_sched_layer(m, &sp->cost, d);
         for (int t = 0; t < nt; t++)
             if (m->plan.tensor_buf[t] >= 0) sp->rest_off[t] = tfg_plan_offset(&m->plan, t);
-        for (int k = 0; k < ns; k++) sp->scratch_off[k] = m->prog.steps[k].scratch_off, sp->dw_variant[k] = -1;
+        for (int k = 0; k < ns; k++) sp->scratch_off[k] = m->prog.steps[k].scratch_off, sp->variant[k] = -1;
         sp->full_in_off = tfg_plan_offset(&m->plan, m->graph.inputs[0]);
         sp->arena_bytes = m->plan.peak;
         if (st < 0) tfg_sched_plan_free(sp);
@@ -464,6 +508,7 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
     memset(&p, 0, sizeof p);
     if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     if (st == TFG_OK) st = cost(m, split, ph, pw, &w, &sp->cost, d);
+    if (st == TFG_OK) st = relax_variants(m, split, &w, streamed, d);
     if (st == TFG_OK) st = place_patched(m, split, &w, streamed, &p, &map, d);
     if (st == TFG_OK) {
         for (int t = 0; t < nt; t++) {
@@ -472,7 +517,7 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
         }
         for (int k = 0; k < ns; k++) {
             if (map.scratch_buf[k] >= 0) sp->scratch_off[k] = p.bufs[map.scratch_buf[k]].offset;
-            sp->dw_variant[k] = w.variant[k];
+            sp->variant[k] = w.variant[k];
         }
         if (map.full_in_buf >= 0) sp->full_in_off = p.bufs[map.full_in_buf].offset;
         sp->arena_bytes = p.peak;
@@ -500,11 +545,12 @@ static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const t
     switch (s->kernel) {
     case TFG_K_CONV:
         tfg_patch_conv(&ps->p.conv, &in, &o);
+        if (sp->variant[k] >= 0) ps->p.conv.variant = sp->variant[k];
         if (s->p.conv.res) tfg_patch_residual(&ps->p.conv, &need[s->in[1]], &o);
         break;
     case TFG_K_DWCONV:
         tfg_patch_dwconv(&ps->p.dw, &in, &o);
-        if (sp->dw_variant[k] >= 0) ps->p.dw.variant = sp->dw_variant[k];
+        if (sp->variant[k] >= 0) ps->p.dw.variant = sp->variant[k];
         break;
     case TFG_K_AVGPOOL:
     case TFG_K_MAXPOOL: tfg_patch_pool(&ps->p.pool, &in, &o); break;
@@ -558,7 +604,8 @@ void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *ar
     free(need);
     for (int k = split + 1; k < ns; k++) {
         tfg_step_t ps = m->prog.steps[k];
-        if (ps.kernel == TFG_K_DWCONV && sp->dw_variant[k] >= 0) ps.p.dw.variant = sp->dw_variant[k];
+        if (ps.kernel == TFG_K_DWCONV && sp->variant[k] >= 0) ps.p.dw.variant = sp->variant[k];
+        if (ps.kernel == TFG_K_CONV && sp->variant[k] >= 0) ps.p.conv.variant = sp->variant[k];
         ps.out_off = sp->rest_off[ps.out];
         ps.scratch_off = sp->scratch_off[k];
         for (int j = 0; j < ps.n_in; j++)

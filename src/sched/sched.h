@@ -79,7 +79,7 @@ typedef struct {
     size_t *stage_off;   /* [n_tensors] region buffer of each stage tensor (and the input's region copy) */
     size_t *rest_off;    /* [n_tensors] buffer of every other tensor, the stage output in full */
     size_t *scratch_off; /* [n_steps] */
-    int32_t *dw_variant; /* [n_steps] depthwise variant in this schedule (tfg_dw_variant_t), -1: the model's */
+    int32_t *variant; /* [n_steps] kernel variant in this schedule (tfg_dw_variant_t or tfg_conv_variant_t), -1: the model's */
     size_t full_in_off;  /* the whole input image (not streamed) */
 } tfg_sched_plan_t;
 
