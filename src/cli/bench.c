@@ -36,7 +36,8 @@ static const char BENCH_HELP[] =
     "MACs, instructions, MACs/instruction; in JSON a \"layers\" array.\n"
     "--schedule (layer, auto, PhxPw@OP) benchmarks a patch-based schedule, as compile\n"
     "generates it; the output must still equal the host executor's bytes. With\n"
-    "--layers the patch stage then counts as one row.\n";
+    "--layers the patch stage then counts as one row. --sram LIMIT also picks the\n"
+    "kernels as compile does: the fastest wherever the arena stays within LIMIT.\n";
 
 /* The repository root: TFG_ROOT, else two levels above this executable (build/tinyforge). */
 static int find_root(char *root, size_t n)
@@ -190,7 +191,8 @@ int cli_bench(int argc, char **argv)
     }
 
     o.int8_io = true;
-    o.dw = TFG_DW_AUTO_MCU; /* the depthwise variants fastest on MCUs (same arena) */
+    o.dw = TFG_DW_AUTO_MCU;                          /* the depthwise variants fastest on MCUs (same arena) */
+    o.kernel_budget = so.sram ? so.sram : SIZE_MAX; /* the fastest kernels, unless --sram needs others */
     tfg_model_t m;
     if (cli_load(model, &o, &m)) return 1;
     /* Deterministic input (an LCG), and the executor's output for it. */

@@ -22,6 +22,10 @@ static const char COMPILE_HELP[] =
     "  --schedule S  layer (default), auto or PhxPw@OP: a patch-based schedule (see\n"
     "              tinyforge plan --help); N_patch() then runs the first layers one\n"
     "              tile at a time, with --sram / --max-overhead guiding auto\n"
+    "  --sram LIMIT  also picks the kernels: the fastest wherever the arena stays within\n"
+    "              LIMIT, the low-memory ones (depthwise STRIP, conv NARROW) where it\n"
+    "              would not. Without it every layer gets the fastest kernel, so the\n"
+    "              arena may be a few bytes above the least-memory figure plan prints\n"
     "  --stream-input  read the input image tile by tile from the caller's buffer,\n"
     "              outside the arena (patched schedules)\n"
     "\n"
@@ -94,6 +98,8 @@ int cli_compile(int argc, char **argv)
     o.int8_io = true;
     /* MCU code gets the depthwise variants that are fastest there (same arena). */
     if (strcmp(target, "host") != 0) o.dw = TFG_DW_AUTO_MCU;
+    /* The fastest kernels, unless --sram needs the low-memory ones. */
+    o.kernel_budget = so.sram ? so.sram : SIZE_MAX;
     tfg_model_t m;
     if (cli_load(model, &o, &m)) return 1;
     tfg_sched_plan_t sp;

@@ -653,7 +653,7 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
         for (int j = 0; j < s->n_in; j++)
             if (!s->in_const[j]) put(&o, "    %s_L%d_IN%d = %zu,\n", n, k, j, op_in_off(&o, k, j));
         put(&o, "    %s_L%d_OUT = %zu,\n", n, k, op_out_off(&o, k));
-        put(&o, "    %s_L%d_SCRATCH = %zu,\n", n, k, s->scratch_bytes || (o.sp && k <= o.sp->cost.split) ? op_scratch_off(&o, k) : 0);
+        put(&o, "    %s_L%d_SCRATCH = %zu,\n", n, k, o.sp || s->scratch_bytes ? op_scratch_off(&o, k) : 0);
     }
     put(&o, "    %s_END_OF_OFFSETS\n};\n\n", n);
 

@@ -1,6 +1,7 @@
 /* Host executor; see exec.h. */
 #include "exec/exec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tflite/reader.h"
@@ -22,22 +23,17 @@ static void set_variant(tfg_step_t *st, int32_t v)
     }
 }
 
-/* Step s with variant v: kept (and the plan replaced) when the peak drops,
- * or also when it stays the same if `tie`; else the step is put back. */
-static tfg_status_t try_variant(tfg_model_t *m, int s, int32_t v, bool tie, tfg_diag_t *d)
+/* Step s with variant v: kept (and the plan replaced) when the new peak is
+ * at most `limit`; else the step is put back. */
+static tfg_status_t try_variant(tfg_model_t *m, int s, int32_t v, size_t limit, tfg_diag_t *d)
 {
     tfg_step_t *st = &m->prog.steps[s];
     const int32_t was = variant_of(st);
-    const size_t was_scratch = st->scratch_bytes;
     set_variant(st, v);
-    if (!tie && st->scratch_bytes >= was_scratch) { /* cannot lower the peak */
-        set_variant(st, was);
-        return TFG_OK;
-    }
     tfg_plan_t trial;
     tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
     if (rc < 0) return rc;
-    if (trial.peak < m->plan.peak || (tie && trial.peak == m->plan.peak)) {
+    if (trial.peak <= limit) {
         tfg_plan_free(&m->plan);
         m->plan = trial;
     } else {
@@ -47,12 +43,53 @@ static tfg_status_t try_variant(tfg_model_t *m, int s, int32_t v, bool tie, tfg_
     return TFG_OK;
 }
 
+/* The low-memory variants (STRIP, NARROW), as the kernel budget asks (see
+ * tfg_pass_opts_t): on every layer where they need less scratch, all at
+ * once, since several layers may share the peak and one at a time none
+ * might lower it. If the peak drops, each layer then goes back to its fast
+ * variant where the peak stays within the new peak (or the budget). */
+static tfg_status_t choose_low_memory(tfg_model_t *m, tfg_diag_t *d)
+{
+    const size_t budget = m->opts.kernel_budget;
+    if (budget == SIZE_MAX || (budget && m->plan.peak <= budget)) return TFG_OK; /* the fast kernels fit */
+    const int n = m->prog.n_steps;
+    int32_t *fast = malloc(sizeof(int32_t) * ((size_t)n + 1));
+    if (!fast) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    bool any = false;
+    for (int s = 0; s < n; s++) {
+        tfg_step_t *st = &m->prog.steps[s];
+        fast[s] = -1;
+        if (st->kernel != TFG_K_CONV && (st->kernel != TFG_K_DWCONV || !tfg_dwconv_strip_in_place_ok(&st->p.dw)))
+            continue;
+        const size_t was = st->scratch_bytes;
+        fast[s] = variant_of(st);
+        set_variant(st, st->kernel == TFG_K_CONV ? TFG_CONV_NARROW : TFG_DW_STRIP);
+        if (st->scratch_bytes < was) any = true;
+        else set_variant(st, fast[s]), fast[s] = -1;
+    }
+    tfg_plan_t trial;
+    tfg_status_t rc = any ? tfg_plan_build(&m->graph, &m->prog, &trial, d) : TFG_OK;
+    if (rc == TFG_OK && any && trial.peak < m->plan.peak) {
+        tfg_plan_free(&m->plan);
+        m->plan = trial;
+        const size_t limit = budget > trial.peak ? budget : trial.peak;
+        for (int s = 0; s < n && rc == TFG_OK; s++)
+            if (fast[s] >= 0) rc = try_variant(m, s, fast[s], limit, d);
+    } else if (rc == TFG_OK) {
+        if (any) tfg_plan_free(&trial);
+        for (int s = 0; s < n; s++)
+            if (fast[s] >= 0) set_variant(&m->prog.steps[s], fast[s]);
+    }
+    free(fast);
+    return rc;
+}
+
 /* Kernel variants (see tfg_dw_choice_t and tfg_conv_variant_t). Every
  * depthwise layer starts as ROWS and is tried as PLANE, which it keeps if
  * the peak drops, or, preferring PLANE (TFG_DW_AUTO_MCU), if it does not
- * rise. Then the low-memory variants, slower, are tried on every layer and
- * kept only where they lower the peak: STRIP for depthwise, NARROW for conv.
- * Tests may force one depthwise variant everywhere instead. */
+ * rise. Then the low-memory variants, slower, where they lower the peak:
+ * STRIP for depthwise, NARROW for conv. Tests may force one depthwise
+ * variant everywhere instead. */
 static tfg_status_t choose_variants(tfg_model_t *m, tfg_diag_t *d)
 {
     const tfg_dw_choice_t c = m->opts.dw;
@@ -68,17 +105,17 @@ static tfg_status_t choose_variants(tfg_model_t *m, tfg_diag_t *d)
         return tfg_plan_build(&m->graph, &m->prog, &m->plan, d);
     }
     tfg_status_t rc = TFG_OK;
-    for (int s = 0; s < m->prog.n_steps && rc == TFG_OK; s++)
-        if (m->prog.steps[s].kernel == TFG_K_DWCONV && m->prog.steps[s].p.dw.variant == TFG_DW_ROWS)
-            rc = try_variant(m, s, TFG_DW_PLANE, c == TFG_DW_AUTO_MCU, d);
     for (int s = 0; s < m->prog.n_steps && rc == TFG_OK; s++) {
-        const tfg_step_t *st = &m->prog.steps[s];
-        if (st->kernel == TFG_K_DWCONV && tfg_dwconv_strip_in_place_ok(&st->p.dw))
-            rc = try_variant(m, s, TFG_DW_STRIP, false, d);
-        else if (st->kernel == TFG_K_CONV)
-            rc = try_variant(m, s, TFG_CONV_NARROW, false, d);
+        tfg_step_t *st = &m->prog.steps[s];
+        if (st->kernel != TFG_K_DWCONV || st->p.dw.variant != TFG_DW_ROWS) continue;
+        /* PLANE must lower the peak, or (preferred) keep it. */
+        const bool prefer = c == TFG_DW_AUTO_MCU;
+        tfg_dwconv_params_t plane = st->p.dw;
+        plane.variant = TFG_DW_PLANE;
+        if (!prefer && tfg_dwconv_s8_scratch_size(&plane) >= st->scratch_bytes) continue; /* cannot lower it */
+        rc = try_variant(m, s, TFG_DW_PLANE, prefer ? m->plan.peak : m->plan.peak - 1, d);
     }
-    return rc;
+    return rc == TFG_OK ? choose_low_memory(m, d) : rc;
 }
 
 /* Record each step's operand locations from the final plan. */

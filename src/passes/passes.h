@@ -38,6 +38,13 @@ typedef struct {
     bool no_pad_fold;
     bool no_fuse_residual; /* keep a residual ADD as its own step (per-layer dumps need the conv's output) */
     tfg_dw_choice_t dw;
+    /* Low-memory kernel variants (depthwise STRIP, conv NARROW: less scratch,
+     * slower) for the layers at the peak:
+     *  - 0: wherever they lower the arena (the least memory; plan, run);
+     *  - SIZE_MAX: never (the fastest kernels);
+     *  - else: only as far as needed to bring the arena within this many
+     *    bytes (compile and bench with --sram). */
+    size_t kernel_budget;
 } tfg_pass_opts_t;
 
 /* Run the passes in order; returns the number of rewrites. */

@@ -406,13 +406,15 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
 
 /* Where a step runs in a low-memory variant (STRIP, NARROW), put it back in
  * the fast one (the smaller-scratch of ROWS and PLANE; WIDE) if the peak of
- * this placement (streamed or not) stays the same. */
+ * this placement (streamed or not) stays within the model's kernel budget
+ * (tfg_pass_opts_t): the least peak (0), anything (SIZE_MAX), or the budget. */
 static tfg_status_t relax_variants(const tfg_model_t *m, int split, work_t *w, bool streamed, tfg_diag_t *d)
 {
     tfg_plan_t p;
     tfg_status_t st = place_patched(m, split, w, streamed, &p, NULL, d);
     if (st < 0) return st;
-    const size_t peak = p.peak;
+    const size_t budget = m->opts.kernel_budget;
+    const size_t limit = budget > p.peak ? budget : p.peak;
     tfg_plan_free(&p);
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
@@ -427,7 +429,7 @@ static tfg_status_t relax_variants(const tfg_model_t *m, int split, work_t *w, b
         const int32_t was = w->variant[k];
         w->variant[k] = alt, w->scratch[k] = vs[alt];
         if ((st = place_patched(m, split, w, streamed, &p, NULL, d)) < 0) return st;
-        if (p.peak > peak) w->variant[k] = was, w->scratch[k] = vs[was];
+        if (p.peak > limit) w->variant[k] = was, w->scratch[k] = vs[was];
         tfg_plan_free(&p);
     }
     return TFG_OK;
