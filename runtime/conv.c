@@ -406,6 +406,7 @@ CONV_PAIR_COPY(conv_pair_mixed, 0, 0, 0)
 CONV_PAIR_COPY(conv_pair_residual, 0, 0, 1)
 #undef CONV_PAIR_COPY
 
+#if TFG_WITH_CONV_NARROW
 /* NARROW: one general copy (any residual, clamp and requant mode): it runs
  * only where its smaller scratch lowers the arena. */
 static __attribute__((noinline)) void conv_pair_narrow(const tfg_conv_params_t *p, const int8_t *c0, const int8_t *c1,
@@ -421,6 +422,7 @@ static const int8_t *narrow_column(const tfg_conv_params_t *p, const int8_t *in,
     if (c != buf && !narrow_in_place(p)) memcpy(buf, c, k);
     return narrow_in_place(p) ? c : buf;
 }
+#endif
 
 static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t k4, int8_t *o0, int8_t *o1,
                           const residual_t *rs, int all_fast)
@@ -451,6 +453,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const uint32_t zp2[2] = {(uint32_t)__sxtb16(zp4), (uint32_t)tfg_sxtb16_ror8(zp4)};
     int all_fast = p->rq != 0;
     for (int oc = 0; all_fast && oc < p->out_c; oc++) all_fast = p->rq[oc].shift != 0;
+#if TFG_WITH_CONV_NARROW
     if (p->variant == TFG_CONV_NARROW) {
         int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
         for (int pix = 0; pix < n_pix; pix += 2) {
@@ -462,6 +465,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         }
         return;
     }
+#endif
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;

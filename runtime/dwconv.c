@@ -539,6 +539,18 @@ static size_t strip_scratch(const tfg_dwconv_params_t *p)
     return plane_scratch(p) - plane_bytes(ph, pw) + plane_bytes(strip_rows(p), pw);
 }
 
+int tfg_dwconv_strip_in_place_ok(const tfg_dwconv_params_t *p)
+{
+    const int kr = strip_rows(p), s = p->stride_h;
+    for (int j = 1; j < p->out_h; j++) {
+        int r = kr > s ? (j - 1) * s - p->pad_top + kr : j * s - p->pad_top; /* first row loaded for row j */
+        if (r < 0) r = 0;
+        if (r < p->in_h && (int64_t)r * p->in_w < (int64_t)j * p->out_w) return 0;
+    }
+    return 1;
+}
+
+#if TFG_WITH_DW_STRIP
 /* Input row iy of channel c into strip row `row` (pad rows: in_zp; the pad
  * columns already hold in_zp and are never written). */
 static void load_strip_row(const tfg_dwconv_params_t *p, const int8_t *in, int c, int iy, int8_t *row, int pw)
@@ -552,17 +564,6 @@ static void load_strip_row(const tfg_dwconv_params_t *p, const int8_t *in, int c
     const int8_t *src = in + (size_t)iy * (size_t)p->in_w * cs + (size_t)c;
     int8_t *dst = row + p->pad_left;
     for (int ix = 0; ix < x_end; ix++, src += cs) dst[ix] = *src;
-}
-
-int tfg_dwconv_strip_in_place_ok(const tfg_dwconv_params_t *p)
-{
-    const int kr = strip_rows(p), s = p->stride_h;
-    for (int j = 1; j < p->out_h; j++) {
-        int r = kr > s ? (j - 1) * s - p->pad_top + kr : j * s - p->pad_top; /* first row loaded for row j */
-        if (r < 0) r = 0;
-        if (r < p->in_h && (int64_t)r * p->in_w < (int64_t)j * p->out_w) return 0;
-    }
-    return 1;
 }
 
 static void dw_strip(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
@@ -593,6 +594,7 @@ static void dw_strip(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out
             }
         }
 }
+#endif
 
 /* ---- dispatch ------------------------------------------------------------ */
 
@@ -603,7 +605,12 @@ size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p)
 
 void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
-    if (p->variant == TFG_DW_STRIP) dw_strip(p, in, out, scratch);
-    else if (use_rows(p)) dw_rows(p, in, out, scratch);
+#if TFG_WITH_DW_STRIP
+    if (p->variant == TFG_DW_STRIP) {
+        dw_strip(p, in, out, scratch);
+        return;
+    }
+#endif
+    if (use_rows(p)) dw_rows(p, in, out, scratch);
     else dw_plane(p, in, out, scratch);
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tinyforge/config.h"
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/status.h"
 
