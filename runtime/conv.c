@@ -445,7 +445,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const int n_pix = p->out_h * p->out_w;
     const size_t oc_n = (size_t)p->out_c;
     uint32_t *xq = (uint32_t *)scratch;
-    int8_t *tmp = (int8_t *)scratch + 4 * k4;
+    int8_t *tmp = scratch ? (int8_t *)scratch + 4 * k4 : 0; /* a NARROW pointwise conv has no scratch */
     /* Taps of whole chunks (in_c % 4 == 0) are widened straight from the
      * input; others go through the int8 im2col column first. */
     const int direct = !conv_is_pointwise(p) && p->in_c % 4 == 0;
@@ -455,7 +455,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     for (int oc = 0; all_fast && oc < p->out_c; oc++) all_fast = p->rq[oc].shift != 0;
 #if TFG_WITH_CONV_NARROW
     if (p->variant == TFG_CONV_NARROW) {
-        int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
+        int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 ? buf0 + k4 : 0;
         for (int pix = 0; pix < n_pix; pix += 2) {
             const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
             const int8_t *c0 = narrow_column(p, in, pix, buf0, k), *c1 = narrow_column(p, in, pix1, buf1, k);
@@ -577,7 +577,7 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const size_t k = (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c, k4 = conv_k4(p);
     const int n_pix = p->out_h * p->out_w;
     const size_t oc_n = (size_t)p->out_c;
-    int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 + k4;
+    int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 ? buf0 + k4 : 0; /* none: pointwise NARROW */
     for (int pix = 0; pix < n_pix; pix += 2) {
         /* An odd pixel count pairs the last pixel with itself. */
         const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
