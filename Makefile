@@ -3,7 +3,7 @@
 #
 #   make            build the CLI (build/tinyforge) and the tests
 #   make test       every test: the normal build, then again under ASan+UBSan
-#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it
+#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it, write its report
 #   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
@@ -37,7 +37,7 @@ test-asan: deps
 test: test-fast test-asan
 
 demo: build
-	@$(BUILD)/tinyforge demo
+	@$(BUILD)/tinyforge demo --report $(BUILD)/demo-report.html
 
 demo-tflite: build
 	@scripts/demo.sh $(BUILD)/tinyforge
