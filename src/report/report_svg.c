@@ -251,7 +251,8 @@ static void fig_timeline(const tfg_report_t *r, FILE *f)
     y_axis_bytes(f, &fr, "bytes live");
     stage_band(f, r, P, &fr);
     /* Bars: one per step, a segment per live buffer, stacked by role. */
-    const double band = fx(&fr, 1) - fx(&fr, 0), gap = band * 0.15 > 2 ? 2 : band * 0.15;
+    const double band = fx(&fr, 1) - fx(&fr, 0), gap0 = band * 0.15 > 2 ? 2 : band * 0.15;
+    const double gap = band - 2 * gap0 > 56 ? (band - 56) / 2 : gap0; /* few steps: bars, not walls */
     for (int s = 0; s < ns; s++) {
         const size_t *rb = L->role_bytes + (size_t)s * TFG_ROLES;
         char what[160], sum[400], a[32], b[32], c[32], d[32], e[32];
@@ -469,13 +470,18 @@ static void fig_front(const tfg_report_t *r, FILE *f)
     if (cap) lx = legend(f, lx, 22, 2, "#888888", "MAC cap");
     if (r->o.sram_limit) legend(f, lx, 22, 2, C_LIMIT, "SRAM limit");
     y_axis_bytes(f, &fr, "peak SRAM (arena)");
-    /* x axis: MACs in millions. */
+    /* x axis: MACs in M, K or units, with as many decimals as the step needs. */
     {
-        const double step = nice_step((fr.xmax - fr.xmin) / 1e6, 8) * 1e6;
+        const double span = fr.xmax - fr.xmin, top = fr.xmax;
+        const double unit = top >= 1e6 ? 1e6 : top >= 1e3 ? 1e3 : 1;
+        const char *uname = unit == 1e6 ? " M" : unit == 1e3 ? " K" : "";
+        const double step = nice_step(span, 8);
+        int dec = (int)ceil(-log10(step / unit) - 1e-9);
+        dec = dec < 0 ? 0 : dec > 6 ? 6 : dec;
         for (double v = ceil(fr.xmin / step) * step; v <= fr.xmax; v += step) {
             const double x = fx(&fr, v);
-            char lab[32];
-            snprintf(lab, sizeof lab, step >= 1e6 ? "%.0f M" : step >= 1e5 ? "%.1f M" : "%.2f M", v / 1e6);
+            char lab[48];
+            snprintf(lab, sizeof lab, "%.*f%s", dec, v / unit, uname);
             fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n", x, fr.y0, x,
                     fr.y0 + fr.h, C_GRID);
             text(f, x, fr.y0 + fr.h + 16, "middle", 11, C_AXIS, NULL, lab);
@@ -491,7 +497,8 @@ static void fig_front(const tfg_report_t *r, FILE *f)
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\" "
                 "stroke-dasharray=\"6 4\"/>\n",
                 x, fr.y0, x, fr.y0 + fr.h);
-        note(f, x + 5, fr.y0 + 12, "start", 11, "#666666", t);
+        const bool right = x + 5 + text_w(t, 11) < fr.x0 + fr.w;
+        note(f, right ? x + 5 : x - 5, fr.y0 + 12, right ? "start" : "end", 11, "#666666", t);
     }
     limit_line(f, r, &fr, true);
     /* Every candidate off the front, one dot per pixel position. */
