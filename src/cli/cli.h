@@ -41,6 +41,10 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so);
  * (message printed otherwise, e.g. an impossible --sram). */
 int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sched_set_t *set, int *chosen,
                          double *seconds);
+/* cli_load, then cli_schedule_resolve; 0 on success (both to be freed),
+ * else a message was printed and nothing is left to free. */
+int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sched_opts_t *so, tfg_model_t *m,
+                       tfg_sched_set_t *set, int *chosen, double *seconds);
 /* The front and the choice: a text table, or JSON members "schedule",
  * "search_seconds" and "candidates" (each followed by a comma). */
 void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,

@@ -331,14 +331,10 @@ int cli_plan(int argc, char **argv)
     free(rest);
     if (r >= 0) return r;
     tfg_model_t m;
-    if (cli_load(path, &o, &m)) return 1;
     tfg_sched_set_t set;
     int chosen = 0;
     double secs = 0;
-    if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs)) {
-        tfg_model_free(&m);
-        return 1;
-    }
+    if (cli_load_scheduled(path, &o, &so, &m, &set, &chosen, &secs)) return 1;
     const tfg_graph_t *g = &m.graph;
     size_t int8_peak = 0, int8_lb = 0;
     const bool other = !o.int8_io && tfg_graph_float_edges(g);

@@ -225,14 +225,10 @@ int cli_report(int argc, char **argv)
         }
     }
     tfg_model_t m;
-    if (cli_load(model, &o, &m)) return 1;
     tfg_sched_set_t set;
     int chosen = 0;
     double secs = 0;
-    if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs)) {
-        tfg_model_free(&m);
-        return 1;
-    }
+    if (cli_load_scheduled(model, &o, &so, &m, &set, &chosen, &secs)) return 1;
     int rc = cli_report_write(&m, model, &so, &set, chosen, &ro);
     if (rc == 0 && ro.out && strcmp(ro.out, "-") != 0) printf("%s\n", ro.out);
     tfg_sched_set_free(&set);

@@ -173,6 +173,17 @@ const char *cli_schedule_rule(const cli_sched_opts_t *so)
                                                         : "lowest peak within --max-overhead";
 }
 
+int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sched_opts_t *so, tfg_model_t *m,
+                       tfg_sched_set_t *set, int *chosen, double *seconds)
+{
+    if (cli_load(path, o, m)) return 1;
+    if (cli_schedule_resolve(m, so, set, chosen, seconds)) {
+        tfg_model_free(m);
+        return 1;
+    }
+    return 0;
+}
+
 void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
                         double seconds, bool json)
 {

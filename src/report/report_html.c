@@ -93,6 +93,15 @@ static void facts(const tfg_report_t *r, facts_t *x)
     x->flash_ok = !r->has_budget || (r->weights >= 0 && (size_t)r->weights <= r->budget.flash);
 }
 
+/* "cortex-m4 (STM32F412ZG)" */
+static void budget_name(const tfg_report_t *r, FILE *f)
+{
+    esc(f, r->budget.target);
+    fputs(" (", f);
+    esc(f, r->budget.mcu);
+    fputs(")", f);
+}
+
 static void card_open(FILE *f, const char *id, const char *key, const char *cls)
 {
     fprintf(f, "<div class=\"card%s%s\" id=\"%s\"><div class=\"k\">%s</div>\n", cls ? " " : "",
@@ -138,10 +147,8 @@ static void summary(const tfg_report_t *r, const facts_t *x, FILE *f)
             : ok                               ? "fits"
                                                : "does not fit");
     if (r->has_budget) {
-        esc(f, r->budget.target);
-        fputs(" (", f);
-        esc(f, r->budget.mcu);
-        fputs("): ", f);
+        budget_name(r, f);
+        fputs(": ", f);
     }
     if (r->o.sram_limit)
         fprintf(f, "arena %s B %s %s SRAM (%s, %.0f%%)", x->sched_peak, x->sram_ok ? "within" : "exceeds",
@@ -215,10 +222,7 @@ void tfg_report_html(const tfg_report_t *r, FILE *f)
     fputs("</h1><p>tinyforge memory and schedule report", f);
     if (r->has_budget) {
         fputs(" for ", f);
-        esc(f, r->budget.target);
-        fputs(" (", f);
-        esc(f, r->budget.mcu);
-        fputs(")", f);
+        budget_name(r, f);
     }
     fputs("</p></header>\n", f);
     summary(r, &x, f);
