@@ -26,13 +26,18 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The report test's Chromium screenshots, listed so the log says where they are.
+SHOTS = @for f in $(1)/report-screenshots/*.png; do [ -f "$$f" ] && echo "report screenshot: $(CURDIR)/$$f"; done; true
+
 test-fast: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+	$(call SHOTS,$(BUILD))
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFG_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest -j $(JOBS) --output-on-failure
+	$(call SHOTS,$(ASAN_BUILD))
 
 test: test-fast test-asan
 
