@@ -486,7 +486,7 @@ static void fig_front(const tfg_report_t *r, FILE *f)
                     fr.y0 + fr.h, C_GRID);
             text(f, x, fr.y0 + fr.h + 16, "middle", 11, C_AXIS, NULL, lab);
         }
-        text(f, fr.x0 + fr.w / 2, fr.y0 + fr.h + 34, "middle", 12, C_AXIS, NULL,
+        text(f, fr.x0, fr.y0 + fr.h + 34, "start", 12, C_AXIS, NULL,
              "MACs per inference (recomputed halos included)");
     }
     if (cap) {
@@ -497,8 +497,13 @@ static void fig_front(const tfg_report_t *r, FILE *f)
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\" "
                 "stroke-dasharray=\"6 4\"/>\n",
                 x, fr.y0, x, fr.y0 + fr.h);
-        const bool right = x + 5 + text_w(t, 11) < fr.x0 + fr.w;
-        note(f, right ? x + 5 : x - 5, fr.y0 + 12, right ? "start" : "end", 11, "#666666", t);
+        /* Along the line, top down, out of the way of horizontal labels. */
+        fprintf(f,
+                "<text transform=\"translate(%.1f %.1f) rotate(90)\" font-size=\"11\" fill=\"#666666\" "
+                "stroke=\"#ffffff\" stroke-width=\"3.5\" stroke-linejoin=\"round\" paint-order=\"stroke\">",
+                x + 4, fr.y0 + 24);
+        tfg_report_xml_text(f, t);
+        fputs("</text>\n", f);
     }
     limit_line(f, r, &fr, true);
     /* Every candidate off the front, one dot per pixel position. */
@@ -521,7 +526,7 @@ static void fig_front(const tfg_report_t *r, FILE *f)
     if (beyond) {
         char t[96];
         snprintf(t, sizeof t, "%d of %d candidates need more MACs (off the chart) \u2192", beyond, S->n);
-        note(f, fr.x0 + fr.w - 4, fr.y0 + fr.h - 8, "end", 11, "#888888", t);
+        text(f, fr.x0 + fr.w, fr.y0 + fr.h + 34, "end", 11, "#888888", NULL, t);
     }
     /* The front, by MACs, as a staircase: no point between two front
      * schedules beats both. */
