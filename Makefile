@@ -3,7 +3,7 @@
 #
 #   make            build the CLI (build/tinyforge) and the tests
 #   make test       every test: the normal build, then again under ASan+UBSan
-#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it
+#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it, write its report
 #   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
@@ -26,18 +26,23 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The report test's Chromium screenshots, listed so the log says where they are.
+SHOTS = @for f in $(1)/report-screenshots/*.png; do [ -f "$$f" ] && echo "report screenshot: $(CURDIR)/$$f"; done; true
+
 test-fast: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+	$(call SHOTS,$(BUILD))
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFG_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest -j $(JOBS) --output-on-failure
+	$(call SHOTS,$(ASAN_BUILD))
 
 test: test-fast test-asan
 
 demo: build
-	@$(BUILD)/tinyforge demo
+	@$(BUILD)/tinyforge demo --report $(BUILD)/demo-report.html
 
 demo-tflite: build
 	@scripts/demo.sh $(BUILD)/tinyforge

@@ -14,6 +14,8 @@ add_test(NAME models_layers COMMAND test_models layers)
 add_test(NAME models_arena COMMAND test_models arena)
 
 add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+# The memory and schedule report: JSON against plan --json, xmllint, headless Chromium.
+add_test(NAME report COMMAND ${CMAKE_SOURCE_DIR}/tests/report.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
 
 # Sanitizer builds link their runtimes into every object, so check only plain builds.
 if(NOT TFG_SANITIZE)

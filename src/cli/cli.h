@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "exec/exec.h"
+#include "report/report.h"
 #include "sched/sched.h"
 
 int cli_info(int argc, char **argv);
@@ -14,6 +15,7 @@ int cli_demo(int argc, char **argv);
 int cli_zoo(int argc, char **argv);
 int cli_compile(int argc, char **argv);
 int cli_bench(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 /* Shared model options; returns 1 if argv[i] was one (and consumed). */
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);
@@ -39,10 +41,34 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so);
  * (message printed otherwise, e.g. an impossible --sram). */
 int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sched_set_t *set, int *chosen,
                          double *seconds);
+/* cli_load, then cli_schedule_resolve; 0 on success (both to be freed),
+ * else a message was printed and nothing is left to free. */
+int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sched_opts_t *so, tfg_model_t *m,
+                       tfg_sched_set_t *set, int *chosen, double *seconds);
 /* The front and the choice: a text table, or JSON members "schedule",
  * "search_seconds" and "candidates" (each followed by a comma). */
 void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
                         double seconds, bool json);
+
+/* How the options choose the schedule, in words ("lowest peak within --max-overhead", ...). */
+const char *cli_schedule_rule(const cli_sched_opts_t *so);
+
+/* What to write and where (report.c). */
+typedef struct {
+    const char *out;    /* NULL or "-": stdout */
+    const char *target; /* an MCU budget of targets/boards.tsv, or "none" */
+    const char *bench;  /* bench --json --layers output, or NULL */
+    tfg_report_format_t format;
+    tfg_report_figure_t figure;
+} cli_report_opts_t;
+
+/* Build the report of a planned model and its resolved candidates and write
+ * it (to a temporary file renamed into place); 0 on success, else a message
+ * was printed. */
+int cli_report_write(const tfg_model_t *m, const char *model_name, const cli_sched_opts_t *so,
+                     const tfg_sched_set_t *set, int chosen, const cli_report_opts_t *ro);
+/* "dir/net.tflite" -> "net.report.html" */
+void cli_report_default_path(const char *model, char *out, size_t n);
 
 /* The schedule the options ask for, planned; *patched false means layer by
  * layer (sp untouched). Prints the choice on stderr; 0 on success. */

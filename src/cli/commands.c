@@ -33,32 +33,6 @@ int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m)
     return 0;
 }
 
-static int64_t weights_bytes(const tfg_graph_t *g)
-{
-    int64_t n = 0;
-    bool *seen = calloc((size_t)g->n_tensors + 1, 1);
-    if (!seen) return -1;
-    for (int i = 0; i < g->n_ops; i++) {
-        const tfg_op_t *op = &g->ops[i];
-        if (op->dead) continue;
-        for (int k = 0; k < op->n_in; k++) {
-            const int t = op->in[k];
-            if (t < 0 || seen[t] || !tfg_tensor_is_const(&g->tensors[t])) continue;
-            seen[t] = true;
-            n += (int64_t)g->tensors[t].data_bytes;
-        }
-    }
-    free(seen);
-    return n;
-}
-
-static int64_t total_macs(const tfg_graph_t *g)
-{
-    int64_t n = 0;
-    for (int i = 0; i < g->n_ops; i++) n += tfg_op_macs(g, &g->ops[i]);
-    return n;
-}
-
 /* Step index of an op, or -1 if it has none (folded, view). */
 static int step_of(const tfg_model_t *m, int op)
 {
@@ -142,7 +116,7 @@ int cli_info(int argc, char **argv)
                (long long)p, live);
     }
     printf("\ntotal: %lld MACs, %lld parameter bytes, %lld constant bytes in all; arena %zu B (lower bound %zu B)\n",
-           (long long)macs, (long long)params, (long long)weights_bytes(g), m.plan.peak, m.plan.lower_bound);
+           (long long)macs, (long long)params, (long long)tfg_graph_weights_bytes(g), m.plan.peak, m.plan.lower_bound);
     tfg_model_free(&m);
     return 0;
 }
@@ -324,15 +298,6 @@ static const char PLAN_HELP[] =
     "patch by patch, as MCUNetV2 reports); --stream-input makes the choice compare the\n"
     "streamed peaks. --json adds \"schedule\" and \"candidates\".\n";
 
-static bool has_float_edges(const tfg_graph_t *g)
-{
-    for (int i = 0; i < g->n_inputs; i++)
-        if (g->tensors[g->inputs[i]].dtype == TFG_DT_FLOAT32) return true;
-    for (int i = 0; i < g->n_outputs; i++)
-        if (g->tensors[g->outputs[i]].dtype == TFG_DT_FLOAT32) return true;
-    return false;
-}
-
 static void json_str(const char *s)
 {
     putchar('"');
@@ -366,17 +331,13 @@ int cli_plan(int argc, char **argv)
     free(rest);
     if (r >= 0) return r;
     tfg_model_t m;
-    if (cli_load(path, &o, &m)) return 1;
     tfg_sched_set_t set;
     int chosen = 0;
     double secs = 0;
-    if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs)) {
-        tfg_model_free(&m);
-        return 1;
-    }
+    if (cli_load_scheduled(path, &o, &so, &m, &set, &chosen, &secs)) return 1;
     const tfg_graph_t *g = &m.graph;
     size_t int8_peak = 0, int8_lb = 0;
-    const bool other = !o.int8_io && has_float_edges(g);
+    const bool other = !o.int8_io && tfg_graph_float_edges(g);
     if (other) {
         tfg_pass_opts_t o2 = o;
         o2.int8_io = true;
@@ -395,7 +356,7 @@ int cli_plan(int argc, char **argv)
         printf("{\n  \"model\": ");
         json_str(path);
         printf(",\n  \"peak_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n  \"macs\": %lld,\n  \"weights_bytes\": %lld,\n",
-               m.plan.peak, m.plan.lower_bound, (long long)total_macs(g), (long long)weights_bytes(g));
+               m.plan.peak, m.plan.lower_bound, (long long)tfg_graph_macs(g), (long long)tfg_graph_weights_bytes(g));
         if (other) printf("  \"int8_io_peak_bytes\": %zu,\n  \"int8_io_lower_bound_bytes\": %zu,\n", int8_peak, int8_lb);
         cli_schedule_print(&m, &so, &set, chosen, secs, true);
         printf("  \"placement\": ");
@@ -425,8 +386,8 @@ int cli_plan(int argc, char **argv)
         printf("  arena (peak)   %10zu B  (%.1f KiB)\n", m.plan.peak, m.plan.peak / 1024.0);
         printf("  lower bound    %10zu B  (%.1f KiB)\n", m.plan.lower_bound, m.plan.lower_bound / 1024.0);
         if (other) printf("  with int8 I/O  %10zu B  (lower bound %zu B)\n", int8_peak, int8_lb);
-        printf("  MACs           %10lld\n  weights        %10lld B\n", (long long)total_macs(g),
-               (long long)weights_bytes(g));
+        printf("  MACs           %10lld\n  weights        %10lld B\n", (long long)tfg_graph_macs(g),
+               (long long)tfg_graph_weights_bytes(g));
         printf("  placement: %s\n  %s\n\n", m.plan.strategy ? m.plan.strategy : "-", why);
         printf("%5s %4s  %-24s %10s %10s %10s\n", "step", "op", "type", "live B", "top B", "scratch B");
         for (int s = 0; s < m.prog.n_steps; s++) {

@@ -14,13 +14,15 @@
 #include "zoo/zoo.h"
 
 static const char DEMO_HELP[] =
-    "usage: tinyforge demo [SPEC] [--seed N]\n"
+    "usage: tinyforge demo [SPEC] [--seed N] [--report FILE | --no-report]\n"
     "\n"
     "Builds SPEC with the model builder (default mbv2-w1.0-r224; see 'tinyforge zoo list'),\n"
     "prints its memory profile per layer with the peak marked, how the peak compares\n"
     "with common MCU SRAM sizes, then runs it on the host on a synthetic image and\n"
     "prints the top-5 classes of the int8 model beside the float model's. Weights are\n"
-    "synthetic (seeded), so the classes mean nothing; the numbers are real.\n";
+    "synthetic (seeded), so the classes mean nothing; the numbers are real.\n"
+    "It also writes the model's memory and schedule report (tinyforge report --help) to\n"
+    "FILE, by default SPEC.report.html in the current directory, and prints its path.\n";
 
 
 static void bar(size_t v, size_t max, int width, char *out)
@@ -47,10 +49,16 @@ int cli_demo(int argc, char **argv)
 {
     const char *spec = "mbv2-w1.0-r224";
     tfg_build_opts_t bo = {1, 2, false};
+    const char *report = NULL;
+    bool no_report = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(DEMO_HELP, stdout);
             return 0;
+        } else if (!strcmp(argv[i], "--report") && i + 1 < argc) {
+            report = argv[++i];
+        } else if (!strcmp(argv[i], "--no-report")) {
+            no_report = true;
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
             char *end;
             bo.seed = strtoull(argv[++i], &end, 10);
@@ -130,8 +138,15 @@ int cli_demo(int argc, char **argv)
     tfg_sched_plan_t sp;
     bool patched = false;
     memset(&sp, 0, sizeof sp);
+    char report_path[256];
+    int report_rc = -1; /* -1: not written */
+    if (!no_report && !report) cli_report_default_path(spec, report_path, sizeof report_path), report = report_path;
     if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs) == 0) {
         cli_schedule_print(&m, &so, &set, chosen, secs, false);
+        if (!no_report) {
+            const cli_report_opts_t ro = {report, "cortex-m4", NULL, TFG_REPORT_HTML, TFG_FIG_TIMELINE};
+            report_rc = cli_report_write(&m, spec, &so, &set, chosen, &ro);
+        }
         const tfg_schedule_t c = set.c[chosen];
         const int64_t base_macs = set.c[0].macs; /* candidate 0 is layer by layer */
         tfg_sched_set_free(&set);
@@ -199,6 +214,11 @@ int cli_demo(int argc, char **argv)
                acts[net.n - 1][ftop[j]]);
     printf("\n   top-1 %s between the int8 and float models\n", top[0] == ftop[0] ? "agrees" : "DIFFERS");
     rc = 0;
+    if (report_rc == 0)
+        printf("\n== Report (memory timeline, arena map, schedule front, patch grid; open it in a browser):\n   %s\n",
+               report);
+    else if (!no_report)
+        rc = 1; /* the reason is printed above */
 done:
     if (acts) tfg_net_free_acts(&net, acts);
     free(acts);

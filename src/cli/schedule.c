@@ -166,6 +166,24 @@ int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_s
     return 0;
 }
 
+const char *cli_schedule_rule(const cli_sched_opts_t *so)
+{
+    return so->schedule && strcmp(so->schedule, "auto") ? "forced by --schedule"
+           : so->sram                                   ? "fewest MACs that fit --sram"
+                                                        : "lowest peak within --max-overhead";
+}
+
+int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sched_opts_t *so, tfg_model_t *m,
+                       tfg_sched_set_t *set, int *chosen, double *seconds)
+{
+    if (cli_load(path, o, m)) return 1;
+    if (cli_schedule_resolve(m, so, set, chosen, seconds)) {
+        tfg_model_free(m);
+        return 1;
+    }
+    return 0;
+}
+
 void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
                         double seconds, bool json)
 {
@@ -194,10 +212,7 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
     for (int i = 0; i < set->n; i++) n_front += set->front[i];
     printf("\nSchedules: layer by layer and %d patched candidates (split x grid up to %dx%d), searched in %.3f s.\n",
            set->n - 1, so->max_grid ? so->max_grid : 8, so->max_grid ? so->max_grid : 8, seconds);
-    printf("Pareto front of (peak, MACs), %d schedules; * = chosen (%s):\n\n", n_front,
-           so->schedule && strcmp(so->schedule, "auto") ? "forced by --schedule"
-           : so->sram                                   ? "fewest MACs that fit --sram"
-                                                        : "lowest peak within --max-overhead");
+    printf("Pareto front of (peak, MACs), %d schedules; * = chosen (%s):\n\n", n_front, cli_schedule_rule(so));
     printf("  %-40s %12s %14s %14s %9s\n", "schedule (grid@op, stage output)", "peak B", "no-input B", "MACs",
            "MACs x");
     for (int i = 0; i < set->n; i++) {

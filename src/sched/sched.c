@@ -470,6 +470,18 @@ void tfg_sched_plan_free(tfg_sched_plan_t *sp)
     memset(sp, 0, sizeof *sp);
 }
 
+/* A patched candidate as it runs: its cost, the kernel variants relaxed
+ * where the budget allows, and the placement with every tensor's buffer.
+ * tfg_sched_plan and tfg_sched_layout share it, so both see one arena. */
+static tfg_status_t lay_out(const tfg_model_t *m, int split, int ph, int pw, bool streamed, work_t *w,
+                            tfg_schedule_t *c, tfg_plan_t *p, bufmap_t *map, tfg_diag_t *d)
+{
+    tfg_status_t st = cost(m, split, ph, pw, w, c, d);
+    if (st == TFG_OK) st = relax_variants(m, split, w, streamed, d);
+    if (st == TFG_OK) st = place_patched(m, split, w, streamed, p, map, d);
+    return st;
+}
+
 tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_sched_plan_t *sp,
                             tfg_diag_t *d)
 {
@@ -509,9 +521,7 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
     tfg_plan_t p;
     memset(&p, 0, sizeof p);
     if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
-    if (st == TFG_OK) st = cost(m, split, ph, pw, &w, &sp->cost, d);
-    if (st == TFG_OK) st = relax_variants(m, split, &w, streamed, d);
-    if (st == TFG_OK) st = place_patched(m, split, &w, streamed, &p, &map, d);
+    if (st == TFG_OK) st = lay_out(m, split, ph, pw, streamed, &w, &sp->cost, &p, &map, d);
     if (st == TFG_OK) {
         for (int t = 0; t < nt; t++) {
             if (map.stage_buf[t] >= 0) sp->stage_off[t] = p.bufs[map.stage_buf[t]].offset;
@@ -740,4 +750,27 @@ int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_o
     }
 #undef PEAK
     return best;
+}
+
+tfg_status_t tfg_sched_layout(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_plan_t *p,
+                              int *stage_buf, int *rest_buf, tfg_diag_t *d)
+{
+    const int nt = m->graph.n_tensors, ns = m->prog.n_steps;
+    memset(p, 0, sizeof *p);
+    work_t w;
+    tfg_status_t st = work_init(m, &w, d);
+    if (st < 0) return st;
+    bufmap_t map = {malloc(sizeof(int) * ((size_t)nt + 1)), malloc(sizeof(int) * ((size_t)nt + 1)),
+                    malloc(sizeof(int) * ((size_t)ns + 1)), -1};
+    tfg_schedule_t c;
+    if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    if (st == TFG_OK) st = lay_out(m, split, ph, pw, streamed, &w, &c, p, &map, d);
+    if (st == TFG_OK) {
+        if (stage_buf) memcpy(stage_buf, map.stage_buf, sizeof(int) * (size_t)nt);
+        if (rest_buf) memcpy(rest_buf, map.rest_buf, sizeof(int) * (size_t)nt);
+        if (rest_buf && map.full_in_buf >= 0) rest_buf[m->graph.inputs[0]] = map.full_in_buf;
+    }
+    free(map.stage_buf), free(map.rest_buf), free(map.scratch_buf);
+    work_free(&w);
+    return st;
 }

@@ -100,4 +100,14 @@ tfg_region_t tfg_sched_tile(int32_t h, int32_t w, int ph, int pw, int i, int j);
  * [n_tensors] (empty regions have r1 <= r0). */
 void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_region_t *need);
 
+/* The arena layout tfg_sched_plan places for a patched candidate, for
+ * reports: p gets the buffers (size, lifetime in steps, offset; a stage step
+ * counts once, as every tile reuses its buffers) with step_live, step_top,
+ * peak and lower bound; p->tensor_buf stays NULL. stage_buf and rest_buf
+ * ([n_tensors], either may be NULL) get the buffer of each stage tensor's
+ * region and of each tensor outside the stage (the stage output in full,
+ * the whole image when not streamed), -1 where there is none. */
+tfg_status_t tfg_sched_layout(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_plan_t *p,
+                              int *stage_buf, int *rest_buf, tfg_diag_t *d);
+
 #endif
