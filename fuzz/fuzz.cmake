@@ -24,3 +24,9 @@ add_executable(fuzz_arch ${CMAKE_SOURCE_DIR}/fuzz/fuzz_arch.c)
 target_compile_options(fuzz_arch PRIVATE -fsanitize=fuzzer)
 target_link_options(fuzz_arch PRIVATE -fsanitize=fuzzer)
 target_link_libraries(fuzz_arch PRIVATE tinyforge)
+
+# Bench data for the report (`report --bench`): cJSON and the layer checks.
+add_executable(fuzz_bench ${CMAKE_SOURCE_DIR}/fuzz/fuzz_bench.c)
+target_compile_options(fuzz_bench PRIVATE -fsanitize=fuzzer)
+target_link_options(fuzz_bench PRIVATE -fsanitize=fuzzer)
+target_link_libraries(fuzz_bench PRIVATE tinyforge)

@@ -34,7 +34,7 @@ mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch >"$BUILD/build.log" 2>&1 ||
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_bench >"$BUILD/build.log" 2>&1 ||
     { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
 [ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
 
@@ -91,25 +91,39 @@ if [ "$rc" -ne 0 ]; then
 fi
 echo "fuzz.sh: ok: ${execs:-?} runs in ${SECONDS_TO_RUN}s, coverage ${cov:-?}, corpus $corpus_n files, no crashes"
 
+# run_target LABEL BINARY CORPUS SECONDS MAX_LEN ARTIFACT_PREFIX LOG: one more
+# harness, failing the script on any finding.
+run_target() {
+    label=$1 bin=$2 corpus=$3 secs=$4 maxlen=$5 prefix=$6 log=$7
+    set +e
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    "$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -max_len="$maxlen" -timeout=25 \
+        -artifact_prefix="$ARTIFACTS/$prefix" -print_final_stats=1 $SEED_ARG >"$log" 2>&1
+    rc=$?
+    set -e
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    cov=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1 | sed 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*/\1 edges, \2 features/')
+    if [ "$rc" -ne 0 ]; then
+        grep -E 'ERROR: |runtime error:|SUMMARY: |Test unit written to' "$log" | head -n 20 >&2
+        echo "fuzz.sh: $label FAILED (exit $rc) after ${execs:-?} runs; inputs in $ARTIFACTS/, log $log" >&2
+        exit 1
+    fi
+    echo "fuzz.sh: $label ok: ${execs:-?} runs in ${secs}s, coverage ${cov:-?}, no crashes"
+}
+
 # Second target: architecture JSON specs (builder and planner), seeded with ../shared/archs.
-ARCH_SECONDS=${FUZZ_ARCH_SECONDS:-30}
 ARCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-arch.XXXXXX")
-trap 'rm -rf "$CORPUS" "$ARCH_CORPUS"' EXIT
+BENCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-bench.XXXXXX")
+trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS"' EXIT
 for f in "$ROOT"/../shared/archs/*.json; do [ -f "$f" ] && cp "$f" "$ARCH_CORPUS/"; done
 echo '{"resolution": 32, "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2}, "blocks": [], "classifier": {"in_features": 8, "out_features": 4}}' >"$ARCH_CORPUS/tiny.json"
-ALOG="$BUILD/fuzz_arch.log"
-set +e
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-"$BUILD/fuzz_arch" "$ARCH_CORPUS" -max_total_time="$ARCH_SECONDS" -rss_limit_mb=2048 -max_len=65536 -timeout=25 \
-    -artifact_prefix="$ARTIFACTS/arch-" -print_final_stats=1 $SEED_ARG >"$ALOG" 2>&1
-rc=$?
-set -e
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$ALOG" | tail -n 1)
-cov=$(grep -E '^#[0-9]+.*cov: ' "$ALOG" | tail -n 1 | sed 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*/\1 edges, \2 features/')
-if [ "$rc" -ne 0 ]; then
-    grep -E 'ERROR: |runtime error:|SUMMARY: |Test unit written to' "$ALOG" | head -n 20 >&2
-    echo "fuzz.sh: arch specs FAILED (exit $rc) after ${execs:-?} runs; inputs in $ARTIFACTS/, log $ALOG" >&2
-    exit 1
-fi
-echo "fuzz.sh: arch specs ok: ${execs:-?} runs in ${ARCH_SECONDS}s, coverage ${cov:-?}, no crashes"
+run_target "arch specs" "$BUILD/fuzz_arch" "$ARCH_CORPUS" "${FUZZ_ARCH_SECONDS:-30}" 65536 arch- "$BUILD/fuzz_arch.log"
+
+# Third target: the report's bench data (JSON from `bench --json --layers`),
+# seeded with a valid file for the harness's model and two broken ones.
+TFG_FUZZ_BENCH_SEED="$BENCH_CORPUS/valid.json" "$BUILD/fuzz_bench" >/dev/null 2>&1 ||
+    die "fuzz_bench could not write its seed"
+echo '{"model": "x", "layers": [{"index": 0, "op": "PATCH_STAGE", "macs": 1, "instructions": 2}]}' >"$BENCH_CORPUS/stage.json"
+echo '{"layers": []}' >"$BENCH_CORPUS/empty.json"
+run_target "bench data" "$BUILD/fuzz_bench" "$BENCH_CORPUS" "${FUZZ_BENCH_SECONDS:-20}" 16384 bench- "$BUILD/fuzz_bench.log"

@@ -131,6 +131,9 @@ void tfg_report_free(tfg_report_t *r);
  * output; fails with a message naming the file and the mismatch when the
  * data is not for this model (a layer's op or MACs differ) or has no layers. */
 tfg_status_t tfg_report_load_bench(tfg_report_t *r, const char *path, tfg_diag_t *d);
+/* The same from JSON text in memory (`path` names it in messages). */
+tfg_status_t tfg_report_load_bench_text(tfg_report_t *r, const char *text, size_t len, const char *path,
+                                        tfg_diag_t *d);
 
 typedef enum { TFG_REPORT_HTML, TFG_REPORT_JSON, TFG_REPORT_SVG, TFG_REPORT_MD } tfg_report_format_t;
 typedef enum { TFG_FIG_TIMELINE, TFG_FIG_ARENA, TFG_FIG_FRONT, TFG_FIG_GRID } tfg_report_figure_t;

@@ -129,12 +129,20 @@ tfg_status_t tfg_report_load_bench(tfg_report_t *r, const char *path, tfg_diag_t
     size_t len = 0;
     tfg_status_t st = read_text(path, &text, &len, d);
     if (st < 0) return st;
+    st = tfg_report_load_bench_text(r, text, len, path, d);
+    free(text);
+    return st;
+}
+
+tfg_status_t tfg_report_load_bench_text(tfg_report_t *r, const char *text, size_t len, const char *path,
+                                        tfg_diag_t *d)
+{
+    tfg_status_t st = TFG_OK;
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root || !cJSON_IsObject(root)) {
         const char *at = cJSON_GetErrorPtr();
         const long off = root || !at || at < text || at > text + len ? -1 : (long)(at - text);
         cJSON_Delete(root);
-        free(text);
         if (off >= 0)
             return tfg_diag_set(d, TFG_ERR_FORMAT, "'%s' is not JSON (error near byte %ld)", path, off);
         return tfg_diag_set(d, TFG_ERR_FORMAT, "'%s' is not a JSON object", path);
@@ -158,6 +166,5 @@ tfg_status_t tfg_report_load_bench(tfg_report_t *r, const char *path, tfg_diag_t
     }
     free(saved);
     cJSON_Delete(root);
-    free(text);
     return st;
 }
