@@ -404,10 +404,30 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
     return TFG_OK;
 }
 
-/* Where a step runs in a low-memory variant (STRIP, NARROW), put it back in
- * the fast one (the smaller-scratch of ROWS and PLANE; WIDE) if the peak of
- * this placement (streamed or not) stays within the model's kernel budget
- * (tfg_pass_opts_t): the least peak (0), anything (SIZE_MAX), or the budget. */
+/* Tries step k in variant v: kept if the peak stays within limit. */
+static tfg_status_t try_relax(const tfg_model_t *m, int split, work_t *w, bool streamed, int k, int32_t v,
+                              size_t limit, bool *kept, tfg_diag_t *d)
+{
+    const size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
+    const int32_t was = w->variant[k];
+    *kept = false;
+    if (v == was || vs[v] == SIZE_MAX) return TFG_OK;
+    w->variant[k] = v, w->scratch[k] = vs[v];
+    tfg_plan_t p;
+    const tfg_status_t st = place_patched(m, split, w, streamed, &p, NULL, d);
+    if (st < 0) return st;
+    *kept = p.peak <= limit;
+    if (!*kept) w->variant[k] = was, w->scratch[k] = vs[was];
+    tfg_plan_free(&p);
+    return TFG_OK;
+}
+
+/* The variants of least scratch that measure() chose, traded for faster ones
+ * wherever the peak of this placement (streamed or not) stays within the
+ * model's kernel budget (tfg_pass_opts_t): the least peak (0), anything
+ * (SIZE_MAX), or the budget. Fastest first: WIDE for conv; for depthwise the
+ * model's preference (PLANE on MCUs, ROWS on the host), then the other of
+ * the two, then STRIP. */
 static tfg_status_t relax_variants(const tfg_model_t *m, int split, work_t *w, bool streamed, tfg_diag_t *d)
 {
     tfg_plan_t p;
@@ -416,23 +436,19 @@ static tfg_status_t relax_variants(const tfg_model_t *m, int split, work_t *w, b
     const size_t budget = m->opts.kernel_budget;
     const size_t limit = budget > p.peak ? budget : p.peak;
     tfg_plan_free(&p);
-    for (int k = 0; k < m->prog.n_steps; k++) {
+    const int32_t dw_fast = m->opts.dw == TFG_DW_AUTO_MCU ? TFG_DW_PLANE : TFG_DW_ROWS;
+    for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
-        const size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
-        int32_t alt;
-        if (s->kernel == TFG_K_DWCONV && w->variant[k] == TFG_DW_STRIP)
-            alt = vs[TFG_DW_PLANE] < vs[TFG_DW_ROWS] ? TFG_DW_PLANE : TFG_DW_ROWS;
-        else if (s->kernel == TFG_K_CONV && w->variant[k] == TFG_CONV_NARROW)
-            alt = TFG_CONV_WIDE;
-        else
-            continue;
-        const int32_t was = w->variant[k];
-        w->variant[k] = alt, w->scratch[k] = vs[alt];
-        if ((st = place_patched(m, split, w, streamed, &p, NULL, d)) < 0) return st;
-        if (p.peak > limit) w->variant[k] = was, w->scratch[k] = vs[was];
-        tfg_plan_free(&p);
+        bool kept = false;
+        if (s->kernel == TFG_K_CONV) {
+            st = try_relax(m, split, w, streamed, k, TFG_CONV_WIDE, limit, &kept, d);
+        } else if (s->kernel == TFG_K_DWCONV) {
+            st = try_relax(m, split, w, streamed, k, dw_fast, limit, &kept, d);
+            if (st == TFG_OK && !kept && w->variant[k] == TFG_DW_STRIP)
+                st = try_relax(m, split, w, streamed, k, TFG_DW_PLANE + TFG_DW_ROWS - dw_fast, limit, &kept, d);
+        }
     }
-    return TFG_OK;
+    return st;
 }
 
 /* Measure a candidate and place it both ways (image in the arena, streamed). */
