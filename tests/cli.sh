@@ -38,6 +38,9 @@ check "plan --json keys" bash -c "'$cli' plan '$m' --json > '$tmp/p.json' && for
 peak_json=$(sed -n 's/^  "peak_bytes": \([0-9]*\).*/\1/p' "$tmp/p.json")
 peak_text=$("$cli" plan "$m" | sed -n 's/.*arena (peak) *\([0-9]*\) B.*/\1/p')
 check "plan text and json agree ($peak_text)" test -n "$peak_json" -a "$peak_json" = "$peak_text"
+# The conv at the peak (48x48x8 -> 48x48x16, pointwise) runs NARROW, reading its
+# columns in place, so the arena is its two activations and nothing more.
+check "plan: the peak conv runs NARROW, arena = its activations" bash -c "'$cli' plan '$m' | grep -q ' NARROW  <- most live' && [ '$peak_text' = $((48 * 48 * 8 + 48 * 48 * 16)) ]"
 
 # plan: patch schedules. JSON has the chosen schedule and every candidate; a
 # forced grid is marked; an impossible --sram names the smallest peak; bad

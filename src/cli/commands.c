@@ -309,6 +309,15 @@ static void json_str(const char *s)
     putchar('"');
 }
 
+/* The kernel variant a conv or depthwise step runs, for the plan table. */
+static const char *kernel_variant(const tfg_step_t *st)
+{
+    static const char *const dw[] = {"ROWS", "PLANE", "STRIP"}, *const conv[] = {"WIDE", "NARROW"};
+    if (st->kernel == TFG_K_DWCONV && st->p.dw.variant >= 0 && st->p.dw.variant < 3) return dw[st->p.dw.variant];
+    if (st->kernel == TFG_K_CONV && st->p.conv.variant >= 0 && st->p.conv.variant < 2) return conv[st->p.conv.variant];
+    return "-";
+}
+
 int cli_plan(int argc, char **argv)
 {
     tfg_pass_opts_t o = {0};
@@ -389,13 +398,17 @@ int cli_plan(int argc, char **argv)
         printf("  MACs           %10lld\n  weights        %10lld B\n", (long long)tfg_graph_macs(g),
                (long long)tfg_graph_weights_bytes(g));
         printf("  placement: %s\n  %s\n\n", m.plan.strategy ? m.plan.strategy : "-", why);
-        printf("%5s %4s  %-24s %10s %10s %10s\n", "step", "op", "type", "live B", "top B", "scratch B");
+        printf("%5s %4s  %-24s %10s %10s %10s  %s\n", "step", "op", "type", "live B", "top B", "scratch B", "kernel");
         for (int s = 0; s < m.prog.n_steps; s++) {
-            const tfg_op_t *op = &g->ops[m.prog.steps[s].op];
-            printf("%5d %4d  %-24s %10zu %10zu %10zu%s\n", s, op->model_index, tfg_op_name(op->type),
-                   m.plan.step_live[s], m.plan.step_top[s], m.prog.steps[s].scratch_bytes,
-                   s == m.plan.lower_bound_step ? "  <- most live" : "");
+            const tfg_step_t *st = &m.prog.steps[s];
+            const tfg_op_t *op = &g->ops[st->op];
+            const bool most = s == m.plan.lower_bound_step;
+            printf("%5d %4d  %-24s %10zu %10zu %10zu  %-*s%s\n", s, op->model_index, tfg_op_name(op->type),
+                   m.plan.step_live[s], m.plan.step_top[s], st->scratch_bytes, most ? 6 : 0, kernel_variant(st),
+                   most ? "  <- most live" : "");
         }
+        printf("\n  kernel: the variant of a conv (WIDE, or NARROW: least scratch) or depthwise layer (ROWS,\n"
+               "  PLANE, or STRIP: least scratch); the low-memory ones only where they lower the arena.\n");
         cli_schedule_print(&m, &so, &set, chosen, secs, false);
     }
     tfg_sched_set_free(&set);
