@@ -407,8 +407,15 @@ CONV_PAIR_COPY(conv_pair_residual, 0, 0, 1)
 #undef CONV_PAIR_COPY
 
 #if TFG_WITH_CONV_NARROW
-/* NARROW: one general copy (any residual, clamp and requant mode): it runs
- * only where its smaller scratch lowers the arena. */
+/* NARROW: two copies, as it runs only where its smaller scratch lowers the
+ * arena. One for the common case (every channel prepared, no residual; the
+ * activation clamp costs little), one general. */
+static __attribute__((noinline)) void conv_pair_narrow_fast(const tfg_conv_params_t *p, const int8_t *c0,
+                                                            const int8_t *c1, size_t chunks, int8_t *o0, int8_t *o1)
+{
+    conv_pair_dsp_body(p, 0, c0, c1, chunks, o0, o1, 0, 0, 1, 0, 1);
+}
+
 static __attribute__((noinline)) void conv_pair_narrow(const tfg_conv_params_t *p, const int8_t *c0, const int8_t *c1,
                                                        size_t chunks, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
@@ -459,9 +466,10 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         for (int pix = 0; pix < n_pix; pix += 2) {
             const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
             const int8_t *c0 = narrow_column(p, in, pix, buf0, k), *c1 = narrow_column(p, in, pix1, buf1, k);
+            int8_t *o0 = out + (size_t)pix * oc_n, *o1 = out + (size_t)pix1 * oc_n;
             residual_t rs;
-            conv_pair_narrow(p, c0, c1, k4 / 4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
-                             residual_px(p, out, pix, pix1, fast, &rs));
+            if (all_fast && !p->res) conv_pair_narrow_fast(p, c0, c1, k4 / 4, o0, o1);
+            else conv_pair_narrow(p, c0, c1, k4 / 4, o0, o1, residual_px(p, out, pix, pix1, fast, &rs));
         }
         return;
     }

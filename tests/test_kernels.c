@@ -391,8 +391,9 @@ enum { FAM_GENERIC, FAM_1X1_S1, FAM_1X1_S2, FAM_TALL, FAM_FEW_CH, FAM_COUNT };
 static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t *in, const int8_t *conv_out,
                                 size_t out_n, void *scratch, int case_no);
 
-/* NARROW cases, and those reading their columns in place (no scratch). */
-static int conv_narrow_cases, conv_narrow_in_place;
+/* NARROW cases, those reading their columns in place (no scratch), and those
+ * with every channel's requantization prepared (the DSP build's fast copy). */
+static int conv_narrow_cases, conv_narrow_in_place, conv_narrow_prepared;
 
 static void test_conv_case(tt_rng_t *r, int case_no)
 {
@@ -534,6 +535,9 @@ static void test_conv_case(tt_rng_t *r, int case_no)
     if (tt_chance(&side, 33)) {
         p.variant = TFG_CONV_NARROW, conv_narrow_cases++;
         if (tfg_conv_s8_scratch_size(&p) == 0) conv_narrow_in_place++;
+        int prepared = p.rq != 0;
+        for (int oc = 0; prepared && oc < q.out_c; oc++) prepared = p.rq[oc].shift != 0;
+        conv_narrow_prepared += prepared;
     }
     void *scratch = new_scratch(tfg_conv_s8_scratch_size(&p));
     int8_t *got = tt_guarded_alloc(out_n, 0x33);
@@ -1594,8 +1598,9 @@ int main(void)
 
     run_cases("conv", test_conv_case, 11, 3000);
     tt_begin();
-    printf("conv coverage: narrow %d narrow-in-place %d\n", conv_narrow_cases, conv_narrow_in_place);
-    TT_CHECK(conv_narrow_cases > 0 && conv_narrow_in_place > 0);
+    printf("conv coverage: narrow %d narrow-in-place %d narrow-prepared %d\n", conv_narrow_cases,
+           conv_narrow_in_place, conv_narrow_prepared);
+    TT_CHECK(conv_narrow_cases > 0 && conv_narrow_in_place > 0 && conv_narrow_prepared > 0);
     tt_end();
     run_cases("dwconv", test_dwconv_case, 12, 3000);
     test_dwconv_coverage();
