@@ -313,8 +313,9 @@ static void json_str(const char *s)
 static const char *kernel_variant(const tfg_step_t *st)
 {
     static const char *const dw[] = {"ROWS", "PLANE", "STRIP"}, *const conv[] = {"WIDE", "NARROW"};
-    if (st->kernel == TFG_K_DWCONV && st->p.dw.variant >= 0 && st->p.dw.variant < 3) return dw[st->p.dw.variant];
-    if (st->kernel == TFG_K_CONV && st->p.conv.variant >= 0 && st->p.conv.variant < 2) return conv[st->p.conv.variant];
+    const int32_t v = tfg_step_variant(st);
+    if (st->kernel == TFG_K_DWCONV && v >= 0 && v < 3) return dw[v];
+    if (st->kernel == TFG_K_CONV && v >= 0 && v < 2) return conv[v];
     return "-";
 }
 

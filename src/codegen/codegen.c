@@ -98,13 +98,13 @@ static void emit_eltwise(out_t *o, const char *name, const tfg_eltwise_params_t 
         p->act_min, p->act_max);
 }
 
-/* Constants of one step: weight/bias/multiplier arrays and the parameter struct. */
 /* Step k's kernel variant: the patched schedule's where it sets one, else the model's. */
-static int32_t step_variant(const out_t *o, int k, int32_t model)
+static int32_t step_variant(const tfg_sched_plan_t *sp, const tfg_model_t *m, int k)
 {
-    return o->sp && o->sp->variant[k] >= 0 ? o->sp->variant[k] : model;
+    return sp && sp->variant[k] >= 0 ? sp->variant[k] : tfg_step_variant(&m->prog.steps[k]);
 }
 
+/* Constants of one step: weight/bias/multiplier arrays and the parameter struct. */
 static void emit_params(out_t *o, int k, const tfg_step_t *s)
 {
     const char *n = o->n;
@@ -149,7 +149,7 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h, p->stride_w,
             p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         if (p->res) put(o, ",\n    .res = &%s_l%d_res, .res_conv_is_b = %d", n, k, (int)p->res_conv_is_b);
-        if (step_variant(o, k, p->variant) == TFG_CONV_NARROW)
+        if (step_variant(o->sp, o->m, k) == TFG_CONV_NARROW)
             put(o, ",\n    .variant = TFG_CONV_NARROW /* int8 columns: the least scratch, at the arena peak */");
         put(o, "};\n");
         break;
@@ -169,7 +169,7 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
             "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
-            n, k, dw_names[step_variant(o, k, p->variant)], p->in_h, p->in_w, p->in_c, p->out_h,
+            n, k, dw_names[step_variant(o->sp, o->m, k)], p->in_h, p->in_w, p->in_c, p->out_h,
             p->out_w, p->depth_mult, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top,
             p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
         break;
@@ -775,13 +775,9 @@ static tfg_status_t write_config(const tfg_model_t *m, const tfg_sched_plan_t *s
 {
     bool strip = false, narrow = false;
     for (int k = 0; k < m->prog.n_steps; k++) {
-        const tfg_step_t *s = &m->prog.steps[k];
-        const int32_t v = sp && sp->variant[k] >= 0 ? sp->variant[k]
-                          : s->kernel == TFG_K_DWCONV ? s->p.dw.variant
-                          : s->kernel == TFG_K_CONV   ? s->p.conv.variant
-                                                      : -1;
-        strip |= s->kernel == TFG_K_DWCONV && v == TFG_DW_STRIP;
-        narrow |= s->kernel == TFG_K_CONV && v == TFG_CONV_NARROW;
+        const int kernel = m->prog.steps[k].kernel;
+        strip |= kernel == TFG_K_DWCONV && step_variant(sp, m, k) == TFG_DW_STRIP;
+        narrow |= kernel == TFG_K_CONV && step_variant(sp, m, k) == TFG_CONV_NARROW;
     }
     FILE *f = fopen(path, "wb");
     if (!f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));

@@ -6,12 +6,7 @@
 
 #include "tflite/reader.h"
 
-/* Step st's kernel variant (dw or conv), and setting one with its scratch. */
-static int32_t variant_of(const tfg_step_t *st)
-{
-    return st->kernel == TFG_K_DWCONV ? st->p.dw.variant : st->p.conv.variant;
-}
-
+/* Set step st's kernel variant (dw or conv), and its scratch with it. */
 static void set_variant(tfg_step_t *st, int32_t v)
 {
     if (st->kernel == TFG_K_DWCONV) {
@@ -28,7 +23,7 @@ static void set_variant(tfg_step_t *st, int32_t v)
 static tfg_status_t try_variant(tfg_model_t *m, int s, int32_t v, size_t limit, tfg_diag_t *d)
 {
     tfg_step_t *st = &m->prog.steps[s];
-    const int32_t was = variant_of(st);
+    const int32_t was = tfg_step_variant(st);
     set_variant(st, v);
     tfg_plan_t trial;
     tfg_status_t rc = tfg_plan_build(&m->graph, &m->prog, &trial, d);
@@ -62,7 +57,7 @@ static tfg_status_t choose_low_memory(tfg_model_t *m, tfg_diag_t *d)
         if (st->kernel != TFG_K_CONV && (st->kernel != TFG_K_DWCONV || !tfg_dwconv_strip_in_place_ok(&st->p.dw)))
             continue;
         const size_t was = st->scratch_bytes;
-        fast[s] = variant_of(st);
+        fast[s] = tfg_step_variant(st);
         set_variant(st, st->kernel == TFG_K_CONV ? TFG_CONV_NARROW : TFG_DW_STRIP);
         if (st->scratch_bytes < was) any = true;
         else set_variant(st, fast[s]), fast[s] = -1;

@@ -60,6 +60,13 @@ typedef struct {
     } p;
 } tfg_step_t;
 
+/* The kernel variant a conv or depthwise step runs (tfg_conv_variant_t,
+ * tfg_dw_variant_t); -1 for kernels without variants. */
+static inline int32_t tfg_step_variant(const tfg_step_t *s)
+{
+    return s->kernel == TFG_K_DWCONV ? s->p.dw.variant : s->kernel == TFG_K_CONV ? s->p.conv.variant : -1;
+}
+
 typedef struct {
     tfg_step_t *steps;
     int n_steps;
