@@ -89,6 +89,18 @@ if "$cli" bench "$models/tinyengine_mcunetv2_large.tflite" --target cortex-m4 2>
 else
   fail=$((fail+1)); echo "FAIL: an over-budget model was not refused at link time"
 fi
+# A cross build that fails says why: bench prints the compiler's own lines
+# (here from a copy of the target support with a deliberate #error).
+mkdir -p "$tmp/broken"
+cp -r "$src/scripts" "$src/targets" "$tmp/broken/"
+echo '#error deliberately broken target support' >> "$tmp/broken/targets/common/tfg_target.c"
+if TFG_ROOT="$tmp/broken" "$cli" bench "$models/tflm_hello_world_int8.tflite" --target cortex-m4 > "$tmp/broken.log" 2>&1; then
+  fail=$((fail+1)); echo "FAIL: bench succeeded with broken target support"
+elif grep -q "cross build failed" "$tmp/broken.log" && grep -q "deliberately broken target support" "$tmp/broken.log"; then
+  pass=$((pass+1))
+else
+  fail=$((fail+1)); echo "FAIL: a failed cross build did not show the compiler's error"; head -10 "$tmp/broken.log"
+fi
 echo "($skipped model/board pairs over budget)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

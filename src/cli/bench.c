@@ -107,7 +107,7 @@ typedef struct {
     long built, text, rodata, data, bss, stack, model_code, exit, insns, bitexact, stack_hw;
     long region[MAX_REGIONS + 1]; /* region[i]: instructions of count region i (1-based) */
     int n_regions;
-    char error[1100];
+    char error[4096]; /* the first error line and its indented details */
 } result_t;
 
 static void parse_result(FILE *p, result_t *r)
@@ -121,6 +121,14 @@ static void parse_result(FILE *p, result_t *r)
         if (!strncmp(line, "error ", 6)) {
             if (!r->error[0]) snprintf(r->error, sizeof r->error, "%s", line + 6);
             r->error[strcspn(r->error, "\n")] = 0;
+            continue;
+        }
+        /* Indented lines after an error are its details (the compiler's own
+         * messages): keep them, so a failed cross build says why. */
+        if (r->error[0] && line[0] == ' ') {
+            line[strcspn(line, "\n")] = 0;
+            const size_t used = strlen(r->error);
+            snprintf(r->error + used, sizeof r->error - used, "\n%s", line);
             continue;
         }
         long i, n;
