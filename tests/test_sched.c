@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/cost.h"
 #include "sched/sched.h"
 #include "tfg_test.h"
+#include "tflite/writer.h"
 #include "zoo/zoo.h"
 
 static const char *models_dir(void) { return TFG_SOURCE_DIR "/../shared/models"; }
@@ -230,6 +232,139 @@ static void test_builtin_models(void)
     }
 }
 
+/* ---- the search's shortcut and the cost API ---------------------------------- */
+
+/* tfg_sched_best places only the candidates that can still win: its choice
+ * must be tfg_sched_choose's over the whole enumeration, under every rule
+ * (MAC caps, SRAM limits that some, none or all candidates fit, streamed). */
+static int best_agrees(const char *name, const tfg_model_t *m)
+{
+    tfg_sched_set_t set;
+    tfg_diag_t d = {{0}};
+    if (tfg_sched_enumerate(m, 8, &set, &d) < 0) {
+        TT_LOG("%s: %s\n", name, d.msg);
+        return -1;
+    }
+    size_t lo = SIZE_MAX, hi = 0;
+    for (int i = 0; i < set.n; i++) {
+        if (set.c[i].peak < lo) lo = set.c[i].peak;
+        if (set.c[i].peak > hi) hi = set.c[i].peak;
+    }
+    const size_t limits[] = {0, lo - 1, lo, (lo + hi) / 2, hi};
+    const double caps[] = {1.0, 1.05, 1.2, 2.0};
+    int n = 0, bad = 0;
+    for (int streamed = 0; streamed < 2; streamed++)
+        for (size_t li = 0; li < sizeof limits / sizeof limits[0]; li++)
+            for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++) {
+                if (limits[li] && ci) continue; /* the cap only matters without a limit */
+                const int want = tfg_sched_choose(&set, limits[li], caps[ci], streamed);
+                tfg_schedule_t got;
+                int costed = 0;
+                const tfg_status_t st = tfg_sched_best(m, 8, limits[li], caps[ci], streamed, &got, &costed, &d);
+                const tfg_schedule_t *w = want >= 0 ? &set.c[want] : NULL;
+                const bool same = w ? st == TFG_OK && got.split == w->split && got.ph == w->ph && got.pw == w->pw &&
+                                          got.peak == w->peak && got.peak_streamed == w->peak_streamed &&
+                                          got.macs == w->macs && costed == set.n
+                                    : st == TFG_ERR_BUDGET;
+                if (!same) {
+                    bad++;
+                    TT_LOG("%s: limit %zu cap %.2f streamed %d: best %dx%d@%d (%zu B), choose %dx%d@%d (%zu B)\n",
+                           name, limits[li], caps[ci], streamed, got.ph, got.pw, got.split, got.peak, w ? w->ph : 0,
+                           w ? w->pw : 0, w ? w->split : 0, w ? w->peak : 0);
+                }
+                n++;
+            }
+    tfg_sched_set_free(&set);
+    return bad ? -1 : n;
+}
+
+static void test_best(void)
+{
+    static const char *names[] = {"tflm_person_detect", "mlperf_vww_96_int8", "mlperf_kws_ref_model",
+                                  "mlperf_pretrainedResnet_quant", "tinyengine_vww", "tinyengine_detection"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), names[i]);
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        const tfg_pass_opts_t o = {.int8_io = true};
+        tt_begin();
+        TT_CHECK(tfg_model_load(path, &o, &m, &d) == TFG_OK);
+        if (tt_case_ok) {
+            const int n = best_agrees(names[i], &m);
+            TT_CHECK(n > 0);
+            printf("  %-32s tfg_sched_best = tfg_sched_choose under %d rules\n", names[i], n);
+            tfg_model_free(&m);
+        }
+        tt_end();
+    }
+}
+
+/* tfg_cost_net on an in-memory net gives what the file path gives: the
+ * model written as .tflite, loaded, enumerated and chosen as `plan` does,
+ * and its flash as the code generator counts it. */
+static void test_cost_api(void)
+{
+    static const char *specs[] = {TFG_SOURCE_DIR "/../shared/archs/fm-mbv2-tiny.json", "mbv2-w0.35-r144",
+                                  TFG_SOURCE_DIR "/../shared/archs/mcunet-5fps_imagenet.json"};
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        tfg_net_t net;
+        tfg_diag_t d = {{0}};
+        tt_begin();
+        TT_CHECK(tfg_zoo_net(specs[i], &net, &d) == TFG_OK);
+        if (!tt_case_ok) {
+            TT_LOG("%s: %s\n", specs[i], d.msg);
+            tt_end();
+            continue;
+        }
+        const tfg_cost_opts_t opts[] = {{.max_overhead = 1.2}, {.max_overhead = 1.05, .stream_input = true},
+                                        {.sram = 20000}, {.layer_only = true}};
+        /* The same network through a file. */
+        tfg_graph_t g;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        tfg_model_t m;
+        const tfg_pass_opts_t po = {0};
+        TT_CHECK(tfg_zoo_quantize_placeholder(&net, &g, &d) == TFG_OK);
+        TT_CHECK(tfg_tflite_write(&g, &bytes, &len, &d) == TFG_OK);
+        tfg_graph_free(&g);
+        TT_CHECK(tfg_model_load_mem(bytes, len, "net", &po, &m, &d) == TFG_OK);
+        if (!tt_case_ok) {
+            TT_LOG("%s: %s\n", specs[i], d.msg);
+            free(bytes);
+            tfg_net_free(&net);
+            tt_end();
+            continue;
+        }
+        tfg_sched_set_t set;
+        TT_CHECK(tfg_sched_enumerate(&m, 8, &set, &d) == TFG_OK);
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && tt_case_ok; k++) {
+            const tfg_cost_opts_t *o = &opts[k];
+            tfg_cost_t c;
+            TT_CHECK(tfg_cost_net(&net, o, &c, &d) == TFG_OK);
+            tfg_sched_set_t one = {set.c, 1, set.front}; /* layer by layer alone */
+            const tfg_sched_set_t *from = o->layer_only ? &one : &set;
+            int want = tfg_sched_choose(from, o->sram, o->max_overhead ? o->max_overhead : 1.2, o->stream_input);
+            TT_CHECK(c.fits == (want >= 0));
+            if (want < 0) want = tfg_sched_choose(from, 0, 1e300, o->stream_input);
+            const tfg_schedule_t *w = &from->c[want];
+            const size_t arena = o->stream_input && w->split >= 0 ? w->peak_streamed : w->peak;
+            TT_CHECK(c.arena == arena && c.macs == w->macs && c.split == w->split && c.ph == w->ph && c.pw == w->pw);
+            TT_CHECK(c.arena_layer == m.plan.peak && c.macs_layer == set.c[0].macs);
+            TT_CHECK(c.flash == (size_t)tfg_program_constant_bytes(&m.prog, true));
+            if (k == 0)
+                printf("  %-32s cost API = file path: arena %zu B (%dx%d@%d), layer %zu B, flash %zu B\n",
+                       strrchr(specs[i], '/') ? strrchr(specs[i], '/') + 1 : specs[i], c.arena, c.ph, c.pw, c.split,
+                       c.arena_layer, c.flash);
+        }
+        tfg_sched_set_free(&set);
+        tfg_model_free(&m);
+        free(bytes);
+        tfg_net_free(&net);
+        tt_end();
+    }
+}
+
 /* ---- targets ---------------------------------------------------------------- */
 
 static void test_targets(void)
@@ -310,6 +445,9 @@ int main(void)
     test_shared_models();
     test_builtin_models();
     test_pad_stage();
+    printf("search shortcut and cost API:\n");
+    test_best();
+    test_cost_api();
     printf("targets:\n");
     test_targets();
     return tt_summary();

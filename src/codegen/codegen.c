@@ -425,31 +425,6 @@ static int mkdir_p(const char *dir)
     return (mkdir(buf, 0777) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
-static int64_t constant_bytes(const tfg_model_t *m, int packed)
-{
-    int64_t n = 0;
-    for (int k = 0; k < m->prog.n_steps; k++) {
-        const tfg_step_t *s = &m->prog.steps[k];
-        switch (s->kernel) {
-        case TFG_K_CONV:
-            n += (packed ? (int64_t)tfg_conv_packed_bytes(&s->p.conv)
-                         : (int64_t)s->p.conv.out_c * s->p.conv.k_h * s->p.conv.k_w * s->p.conv.in_c) +
-                 (int64_t)s->p.conv.out_c * (s->p.conv.rq ? 24 : 12);
-            break;
-        case TFG_K_DWCONV: {
-            const int oc = s->p.dw.in_c * s->p.dw.depth_mult;
-            n += (int64_t)oc * (s->p.dw.k_h * s->p.dw.k_w + (s->p.dw.rq ? 24 : 12));
-            break;
-        }
-        case TFG_K_FC:
-            n += (int64_t)s->p.fc.out_features * (s->p.fc.in_features + (s->p.fc.rq ? 24 : 12));
-            break;
-        default: break;
-        }
-    }
-    return n;
-}
-
 /* The patch stage: the per-tile region table and the function that runs
  * layers 0..split on one tile with every layer's parameters patched for it. */
 static void emit_patch_stage(out_t *o)
@@ -623,7 +598,7 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
     else
         put(&o, " * arena:     %zu B (lower bound %zu B), peak at layer %d (%s)\n", p->peak, p->lower_bound,
             p->lower_bound_step, peak_op ? tfg_op_name(peak_op->type) : "-");
-    put(&o, " * constants: %lld B (weights, biases, multipliers) in flash\n", (long long)constant_bytes(m, o.packed));
+    put(&o, " * constants: %lld B (weights, biases, multipliers) in flash\n", (long long)tfg_program_constant_bytes(&m->prog, o.packed));
     put(&o, " * work:      %lld MACs in %d layers\n */\n", (long long)macs, m->prog.n_steps);
     put(&o, "#include \"%s.h\"\n\n#include <string.h>\n\n#include \"tinyforge/kernels.h\"\n\n", n);
     put(&o,
@@ -752,7 +727,7 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
             o.sp->cost.split, o.sp->cost.ph, o.sp->cost.pw, o.sp->streamed ? "true" : "false",
             (long long)o.sp->cost.macs, p->peak);
     put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n  \"layers\": [\n", p->lower_bound_step,
-        (long long)constant_bytes(m, o.packed));
+        (long long)tfg_program_constant_bytes(&m->prog, o.packed));
     for (int k = 0; k < m->prog.n_steps; k++)
         put(&o, "    {\"layer\": %d, \"op\": \"%s\", \"live_bytes\": %zu, \"out_offset\": %zu, \"scratch_bytes\": %zu}%s\n", k,
             tfg_op_name(g->ops[m->prog.steps[k].op].type), p->step_live[k], m->prog.steps[k].out_off,

@@ -567,3 +567,28 @@ void tfg_program_free(tfg_program_t *prog)
     free(prog->steps);
     memset(prog, 0, sizeof *prog);
 }
+
+int64_t tfg_program_constant_bytes(const tfg_program_t *prog, bool packed)
+{
+    int64_t n = 0;
+    for (int k = 0; k < prog->n_steps; k++) {
+        const tfg_step_t *s = &prog->steps[k];
+        switch (s->kernel) {
+        case TFG_K_CONV:
+            n += (packed ? (int64_t)tfg_conv_packed_bytes(&s->p.conv)
+                         : (int64_t)s->p.conv.out_c * s->p.conv.k_h * s->p.conv.k_w * s->p.conv.in_c) +
+                 (int64_t)s->p.conv.out_c * (s->p.conv.rq ? 24 : 12);
+            break;
+        case TFG_K_DWCONV: {
+            const int oc = s->p.dw.in_c * s->p.dw.depth_mult;
+            n += (int64_t)oc * (s->p.dw.k_h * s->p.dw.k_w + (s->p.dw.rq ? 24 : 12));
+            break;
+        }
+        case TFG_K_FC:
+            n += (int64_t)s->p.fc.out_features * (s->p.fc.in_features + (s->p.fc.rq ? 24 : 12));
+            break;
+        default: break;
+        }
+    }
+    return n;
+}

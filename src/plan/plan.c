@@ -233,6 +233,18 @@ tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg
     return tfg_plan_place(plan, prog->n_steps, d);
 }
 
+size_t tfg_plan_bound(const tfg_buf_t *bufs, int n_bufs, int n_steps)
+{
+    size_t bound = 0;
+    for (int s = 0; s < n_steps; s++) {
+        size_t live = 0;
+        for (int i = 0; i < n_bufs; i++)
+            if (bufs[i].first <= s && s <= bufs[i].last) live += bufs[i].size;
+        if (live > bound) bound = live;
+    }
+    return bound;
+}
+
 tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
 {
     const int n = plan->n_bufs, ns = n_steps > 0 ? n_steps : 1;
@@ -257,8 +269,11 @@ tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
         {"earliest first", by_start},
         {"largest area first", by_area},
     };
+    /* No placement beats the lower bound: stop at the first that reaches it
+     * (a later strategy could only tie, and ties keep the earlier one). */
+    const size_t bound = tfg_plan_bound(plan->bufs, n, n_steps);
     size_t best = SIZE_MAX;
-    for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++) {
+    for (size_t k = 0; k < sizeof strategies / sizeof strategies[0] && best > bound; k++) {
         for (int i = 0; i < n; i++) order[i] = i;
         sort_order(order, n, plan->bufs, strategies[k].fn);
         size_t peak = place(plan->bufs, n, order, offs, placed);

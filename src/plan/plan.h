@@ -55,6 +55,10 @@ tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg
 tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d);
 void tfg_plan_free(tfg_plan_t *plan);
 
+/* The lower bound of any placement of these buffers: the most bytes live at
+ * one step (what tfg_plan_place reports as lower_bound), without placing. */
+size_t tfg_plan_bound(const tfg_buf_t *bufs, int n_bufs, int n_steps);
+
 /* Offset of a tensor's data in the arena (tensor must have a buffer). */
 size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor);
 

@@ -97,13 +97,13 @@ static tfg_region_t window_input(const geo_t *g, tfg_region_t o, int32_t in_h, i
     return r;
 }
 
-/* The region step s needs of its activation input k for output region o. */
-static tfg_region_t input_demand(const tfg_model_t *m, const tfg_step_t *s, int k, tfg_region_t o)
+/* The region step s (of geometry g) needs of its activation input k for
+ * output region o. */
+static tfg_region_t demand(const geo_t *g, const tfg_model_t *m, const tfg_step_t *s, int k, tfg_region_t o)
 {
-    const geo_t g = step_geo(m, s);
     const tfg_tensor_t *x = T(m, s->in[k]);
     /* A fused residual (in[1] of a conv) is read pixel for pixel, in place. */
-    if (g.kind == G_WINDOW && k == 0) return window_input(&g, o, x->dims[1], x->dims[2]);
+    if (g->kind == G_WINDOW && k == 0) return window_input(g, o, x->dims[1], x->dims[2]);
     return o;
 }
 
@@ -114,7 +114,8 @@ tfg_region_t tfg_sched_tile(int32_t h, int32_t w, int ph, int pw, int i, int j)
     return r;
 }
 
-void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_region_t *need)
+/* tfg_sched_regions with each step's geometry given (geos[k]) or found. */
+static void regions(const tfg_model_t *m, const geo_t *geos, int split, tfg_region_t tile, tfg_region_t *need)
 {
     for (int t = 0; t < m->graph.n_tensors; t++) need[t] = (tfg_region_t){0, 0, 0, 0};
     need[m->prog.steps[split].out] = tile;
@@ -122,9 +123,15 @@ void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_r
         const tfg_step_t *s = &m->prog.steps[k];
         const tfg_region_t o = need[s->out];
         if (region_empty(o)) continue;
+        const geo_t g = geos ? geos[k] : step_geo(m, s);
         for (int j = 0; j < s->n_in; j++)
-            if (!s->in_const[j]) need[s->in[j]] = region_union(need[s->in[j]], input_demand(m, s, j, o));
+            if (!s->in_const[j]) need[s->in[j]] = region_union(need[s->in[j]], demand(&g, m, s, j, o));
     }
+}
+
+void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_region_t *need)
+{
+    regions(m, NULL, split, tile, need);
 }
 
 /* ---- which splits can be patched ------------------------------------------ */
@@ -164,14 +171,6 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
 
 /* ---- per-patch kernel parameters ------------------------------------------ */
 
-/* Region sizes of a tensor in bytes. */
-static size_t region_bytes(const tfg_model_t *m, int t, tfg_region_t r)
-{
-    const tfg_tensor_t *x = T(m, t);
-    const size_t elem = (size_t)tfg_tensor_bytes(x) / (size_t)tfg_tensor_elems(x);
-    return region_empty(r) ? 0 : (size_t)(r.r1 - r.r0) * (size_t)(r.c1 - r.c0) * (size_t)x->dims[3] * elem;
-}
-
 /* Kernel variants step s can run in: tfg_dw_variant_t or tfg_conv_variant_t
  * values 0..n-1 (1 for kernels without variants). */
 enum { MAX_VARIANTS = 3 };
@@ -208,39 +207,59 @@ static size_t align4(size_t n) { return (n + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIG
 
 /* Everything one evaluation needs, allocated once. */
 typedef struct {
-    tfg_region_t *need;  /* [n_tensors] */
     size_t *tsize;       /* [n_tensors] largest region bytes over the tiles (stage tensors) */
     size_t *scratch;     /* [n_steps] scratch of the variant in use */
     size_t *vscratch;    /* [n_steps * MAX_VARIANTS] scratch of each variant (largest over the tiles) */
     int *producer;       /* [n_tensors] step writing the tensor, -1 */
     int *last_use;       /* [n_tensors] last step reading it (n_steps - 1 for outputs) */
     int32_t *variant;    /* [n_steps] kernel variant the schedule uses, -1 for kernels without */
+    tfg_region_t *rows;  /* [max tiles per side][n_tensors] regions for a tile row over all columns */
+    tfg_region_t *cols;  /* [max tiles per side][n_tensors] regions for a tile column over all rows */
+    int max_side;        /* tiles per side rows and cols have room for */
+    size_t *bpp;         /* [n_tensors] bytes per pixel of 4-D tensors */
+    geo_t *geo;          /* [n_steps] each step's geometry */
+    size_t *whole;       /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
 } work_t;
 
 static void work_free(work_t *w)
 {
-    free(w->need), free(w->tsize), free(w->scratch), free(w->vscratch), free(w->producer), free(w->last_use);
-    free(w->variant);
+    free(w->tsize), free(w->scratch), free(w->vscratch), free(w->producer), free(w->last_use);
+    free(w->variant), free(w->rows), free(w->cols), free(w->bpp), free(w->geo), free(w->whole);
     memset(w, 0, sizeof *w);
 }
 
 static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
 {
+    memset(w, 0, sizeof *w);
     const size_t nt = (size_t)m->graph.n_tensors + 1, ns = (size_t)m->prog.n_steps + 1;
-    w->need = malloc(sizeof(tfg_region_t) * nt);
     w->tsize = malloc(sizeof(size_t) * nt);
     w->scratch = malloc(sizeof(size_t) * ns);
     w->vscratch = malloc(sizeof(size_t) * ns * MAX_VARIANTS);
     w->variant = malloc(sizeof(int32_t) * ns);
     w->producer = malloc(sizeof(int) * nt);
     w->last_use = malloc(sizeof(int) * nt);
-    if (!w->need || !w->tsize || !w->scratch || !w->vscratch || !w->producer || !w->last_use || !w->variant) {
+    w->bpp = malloc(sizeof(size_t) * nt);
+    w->geo = malloc(sizeof(geo_t) * ns);
+    w->whole = malloc(sizeof(size_t) * ns * MAX_VARIANTS);
+    if (!w->geo || !w->whole || !w->tsize || !w->scratch || !w->vscratch || !w->producer || !w->last_use || !w->variant ||
+        !w->bpp) {
         work_free(w);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
-    for (int t = 0; t < m->graph.n_tensors; t++) w->producer[t] = w->last_use[t] = -1;
+    for (int t = 0; t < m->graph.n_tensors; t++) {
+        const tfg_tensor_t *x = T(m, t);
+        w->producer[t] = w->last_use[t] = -1;
+        w->bpp[t] = x->rank == 4 && tfg_tensor_elems(x) > 0
+                        ? (size_t)tfg_tensor_bytes(x) / (size_t)tfg_tensor_elems(x) * (size_t)x->dims[3]
+                        : 0;
+    }
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
+        w->geo[k] = step_geo(m, s);
+        const tfg_region_t all = {0, T(m, s->out)->dims[1], 0, T(m, s->out)->dims[2]};
+        const tfg_region_t in = s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
+        for (int v = 0; v < MAX_VARIANTS; v++)
+            w->whole[(size_t)k * MAX_VARIANTS + v] = v < n_variants(s) ? patch_scratch(s, in, all, v) : 0;
         w->producer[s->out] = k;
         for (int j = 0; j < s->n_in; j++)
             if (!s->in_const[j]) w->last_use[s->in[j]] = k;
@@ -257,10 +276,11 @@ typedef struct {
     int full_in_buf;  /* -1 when streamed */
 } bufmap_t;
 
-/* Lay out and place the patched buffers; `streamed` leaves the full input
- * out. With map, records where each tensor lives. */
-static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t *w, bool streamed, tfg_plan_t *p,
-                                  bufmap_t *map, tfg_diag_t *d)
+/* Lay out the patched buffers (p->bufs, p->n_bufs; no offsets yet);
+ * `streamed` leaves the full input out. With map, records where each tensor
+ * lives. */
+static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w, bool streamed, tfg_plan_t *p,
+                                bufmap_t *map, tfg_diag_t *d)
 {
     const tfg_plan_t *lp = &m->plan;
     const int ns = m->prog.n_steps, nt = m->graph.n_tensors, input = m->graph.inputs[0];
@@ -329,12 +349,130 @@ static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t 
         p->bufs[n++] = (tfg_buf_t){TFG_BUF_SCRATCH, -1, k, k, k, align4(sc), 0};
     }
     p->n_bufs = n;
-    return tfg_plan_place(p, ns, d);
+    return TFG_OK;
 }
 
-/* Region sizes, scratch and MACs of a candidate over all its tiles. */
-static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out,
-                            tfg_diag_t *d)
+/* lay_buffers, then place them. */
+static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t *w, bool streamed, tfg_plan_t *p,
+                                  bufmap_t *map, tfg_diag_t *d)
+{
+    const tfg_status_t st = lay_buffers(m, split, w, streamed, p, map, d);
+    return st < 0 ? st : tfg_plan_place(p, m->prog.n_steps, d);
+}
+
+/* Room for the per-row and per-column walks of a ph x pw grid. */
+static tfg_status_t work_sides(const tfg_model_t *m, work_t *w, int side, tfg_diag_t *d)
+{
+    if (side <= w->max_side) return TFG_OK;
+    const size_t n = (size_t)side * ((size_t)m->graph.n_tensors + 1);
+    tfg_region_t *r = realloc(w->rows, sizeof *r * n), *c = r ? realloc(w->cols, sizeof *c * n) : NULL;
+    if (r) w->rows = r;
+    if (c) w->cols = c;
+    if (!r || !c) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    w->max_side = side;
+    return TFG_OK;
+}
+
+static int32_t rows_of(tfg_region_t r) { return region_empty(r) ? 0 : r.r1 - r.r0; }
+static int32_t cols_of(tfg_region_t r) { return region_empty(r) ? 0 : r.c1 - r.c0; }
+
+/* A window's per-axis patch: what tfg_patch_conv/dwconv set for one axis
+ * (the pad shift, input and output length). They set the row fields from
+ * the rows of the regions and the column fields from the columns alone. */
+typedef struct {
+    int32_t pad, in, out;
+} axis_t;
+
+static int axis_add(axis_t *set, int n, axis_t a)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i].pad == a.pad && set[i].in == a.in && set[i].out == a.out) return n;
+    set[n] = a;
+    return n + 1;
+}
+
+/* The largest scratch of step s over the tiles, per variant, into vs
+ * (which holds the running maxima). A window op's scratch depends on its
+ * patched parameters only, and those combine one row patch with one column
+ * patch, so each distinct pair is evaluated once (a grid has a handful:
+ * border and inner tiles, of one or two sizes) instead of every tile. */
+static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t *rows, const tfg_region_t *cols,
+                         int nt, size_t *vs)
+{
+    enum { MAX_AXIS = 64 };
+    axis_t ra[MAX_AXIS], ca[MAX_AXIS];
+    int nr = 0, nc = 0;
+    const bool conv = s->kernel == TFG_K_CONV, dw = s->kernel == TFG_K_DWCONV;
+    if ((!conv && !dw) || ph > MAX_AXIS || pw > MAX_AXIS) { /* tile by tile */
+        for (int i = 0; i < ph; i++)
+            for (int j = 0; j < pw; j++) {
+                const tfg_region_t *ri = &rows[(size_t)i * nt], *cj = &cols[(size_t)j * nt];
+                const tfg_region_t o = {ri[s->out].r0, ri[s->out].r1, cj[s->out].c0, cj[s->out].c1};
+                const tfg_region_t in = {ri[s->in[0]].r0, ri[s->in[0]].r1, cj[s->in[0]].c0, cj[s->in[0]].c1};
+                if (region_empty(o)) continue;
+                for (int v = 0; v < n_variants(s); v++) {
+                    const size_t sc = patch_scratch(s, in, o, v);
+                    if (sc > vs[v]) vs[v] = sc;
+                }
+            }
+        return;
+    }
+    for (int i = 0; i < ph; i++) {
+        const tfg_region_t o = rows[(size_t)i * nt + s->out], in = rows[(size_t)i * nt + s->in[0]];
+        if (!rows_of(o)) continue;
+        tfg_conv_params_t c = s->p.conv;
+        tfg_dwconv_params_t d = s->p.dw;
+        if (conv) tfg_patch_conv(&c, &in, &o), nr = axis_add(ra, nr, (axis_t){c.pad_top, c.in_h, c.out_h});
+        else tfg_patch_dwconv(&d, &in, &o), nr = axis_add(ra, nr, (axis_t){d.pad_top, d.in_h, d.out_h});
+    }
+    for (int j = 0; j < pw; j++) {
+        const tfg_region_t o = cols[(size_t)j * nt + s->out], in = cols[(size_t)j * nt + s->in[0]];
+        if (!cols_of(o)) continue;
+        tfg_conv_params_t c = s->p.conv;
+        tfg_dwconv_params_t d = s->p.dw;
+        if (conv) tfg_patch_conv(&c, &in, &o), nc = axis_add(ca, nc, (axis_t){c.pad_left, c.in_w, c.out_w});
+        else tfg_patch_dwconv(&d, &in, &o), nc = axis_add(ca, nc, (axis_t){d.pad_left, d.in_w, d.out_w});
+    }
+    for (int i = 0; i < nr; i++)
+        for (int j = 0; j < nc; j++)
+            for (int v = 0; v < n_variants(s); v++) {
+                size_t sc;
+                if (conv) {
+                    tfg_conv_params_t p = s->p.conv;
+                    p.pad_top = ra[i].pad, p.in_h = ra[i].in, p.out_h = ra[i].out;
+                    p.pad_left = ca[j].pad, p.in_w = ca[j].in, p.out_w = ca[j].out;
+                    p.variant = v;
+                    sc = tfg_conv_s8_scratch_size(&p);
+                } else {
+                    tfg_dwconv_params_t p = s->p.dw;
+                    p.pad_top = ra[i].pad, p.in_h = ra[i].in, p.out_h = ra[i].out;
+                    p.pad_left = ca[j].pad, p.in_w = ca[j].in, p.out_w = ca[j].out;
+                    p.variant = v;
+                    sc = v == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&p) ? SIZE_MAX
+                                                                               : tfg_dwconv_s8_scratch_size(&p);
+                }
+                if (sc > vs[v]) vs[v] = sc;
+            }
+}
+
+/* Region sizes, scratch and MACs of a candidate over all its tiles.
+ *
+ * Regions are separable: a window maps output rows to input rows and output
+ * columns to input columns independently, clipping is per axis, and the
+ * union of two regions is their bounding box, again per axis. So tile
+ * (i, j)'s region of every tensor has the rows the walk from tile row i
+ * (over all columns) finds and the columns the walk from tile column j
+ * finds: ph + pw walks describe all ph x pw tiles. The largest region is the
+ * most rows times the most columns, the MACs are each step's MACs per pixel
+ * times its summed rows times its summed columns, and the halo check holds
+ * for a tile exactly when it holds for its rows and for its columns.
+ *
+ * walk() does the walks, the MACs and the halo check (cheap: a search can
+ * drop a candidate over its MAC cap there); sizes() then finds the region
+ * and scratch sizes and each step's variant of least scratch. */
+#define ROW(i, t) w->rows[(size_t)(i) * (size_t)m->graph.n_tensors + (size_t)(t)]
+#define COL(j, t) w->cols[(size_t)(j) * (size_t)m->graph.n_tensors + (size_t)(t)]
+static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out, tfg_diag_t *d)
 {
     const char *why = tfg_sched_split_problem(m, split);
     if (why) return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "cannot patch up to step %d: %s", split, why);
@@ -342,53 +480,68 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
     if (ph < 1 || pw < 1 || ph > y->dims[1] || pw > y->dims[2])
         return tfg_diag_set(d, TFG_ERR_ARG, "a %dx%d grid does not fit the %dx%d stage output", ph, pw, y->dims[1],
                             y->dims[2]);
-    for (int t = 0; t < m->graph.n_tensors; t++) w->tsize[t] = 0;
+    tfg_status_t st = work_sides(m, w, ph > pw ? ph : pw, d);
+    if (st < 0) return st;
+    /* Tile row i is tile (i, 0) of a ph x 1 grid: the same rows as in the
+     * ph x pw grid, every column (and likewise for columns). */
+    for (int i = 0; i < ph; i++) regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, 1, i, 0), &ROW(i, 0));
+    for (int j = 0; j < pw; j++) regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], 1, pw, 0, j), &COL(j, 0));
+    int64_t macs = 0;
+    for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
+    for (int k = 0; k <= split; k++) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        const tfg_tensor_t *x = T(m, s->out);
+        int64_t rows = 0, cols = 0;
+        for (int i = 0; i < ph; i++) rows += rows_of(ROW(i, s->out));
+        for (int j = 0; j < pw; j++) cols += cols_of(COL(j, s->out));
+        if (rows == 0 || cols == 0) continue; /* no tile needs this step */
+        macs += s->macs / ((int64_t)x->dims[1] * x->dims[2]) * rows * cols;
+        /* Window ops and single-input pointwise ops must get exactly the
+         * region they need: a larger one (another reader wanted more) would
+         * need a strided read. ADD and MUL read strided. */
+        if (s->kernel == TFG_K_ADD || s->kernel == TFG_K_MUL) continue;
+        bool same = true;
+        for (int i = 0; i < ph && same; i++) {
+            if (!rows_of(ROW(i, s->out))) continue;
+            const tfg_region_t want = demand(&w->geo[k], m, s, 0, ROW(i, s->out)), got = ROW(i, s->in[0]);
+            same = want.r0 == got.r0 && want.r1 == got.r1;
+        }
+        for (int j = 0; j < pw && same; j++) {
+            if (!cols_of(COL(j, s->out))) continue;
+            const tfg_region_t want = demand(&w->geo[k], m, s, 0, COL(j, s->out)), got = COL(j, s->in[0]);
+            same = want.c0 == got.c0 && want.c1 == got.c1;
+        }
+        if (!same)
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                "cannot patch up to step %d: step %d's input is also read with a larger halo by "
+                                "another step",
+                                split, k);
+    }
+    *macs_out = macs;
+    return TFG_OK;
+}
+
+static void sizes(const tfg_model_t *m, int split, int ph, int pw, work_t *w)
+{
+    for (int t = 0; t < m->graph.n_tensors; t++) {
+        int32_t r = 0, c = 0;
+        for (int i = 0; i < ph; i++) r = rows_of(ROW(i, t)) > r ? rows_of(ROW(i, t)) : r;
+        for (int j = 0; j < pw; j++) c = cols_of(COL(j, t)) > c ? cols_of(COL(j, t)) : c;
+        w->tsize[t] = (size_t)r * (size_t)c * w->bpp[t];
+    }
     /* The scratch of every kernel variant, as the largest over the tiles
      * (after the split: of the whole layer, which the layer-by-layer peak no
-     * longer constrains); the variant is chosen below. */
+     * longer constrains). */
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
         for (int v = 0; v < MAX_VARIANTS; v++) vs[v] = 0;
         if (k > split) {
-            const tfg_region_t all = {0, T(m, s->out)->dims[1], 0, T(m, s->out)->dims[2]};
-            const tfg_region_t in = s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
-            for (int v = 0; v < n_variants(s); v++) vs[v] = patch_scratch(s, in, all, v);
+            for (int v = 0; v < n_variants(s); v++) vs[v] = w->whole[(size_t)k * MAX_VARIANTS + v];
+        } else {
+            tile_scratch(s, ph, pw, w->rows, w->cols, m->graph.n_tensors, vs);
         }
     }
-    int64_t macs = 0;
-    for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
-    for (int i = 0; i < ph; i++)
-        for (int j = 0; j < pw; j++) {
-            tfg_sched_regions(m, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j), w->need);
-            for (int t = 0; t < m->graph.n_tensors; t++) {
-                const size_t b = region_bytes(m, t, w->need[t]);
-                if (b > w->tsize[t]) w->tsize[t] = b;
-            }
-            for (int k = 0; k <= split; k++) {
-                const tfg_step_t *s = &m->prog.steps[k];
-                const tfg_region_t o = w->need[s->out];
-                if (region_empty(o)) continue;
-                const tfg_tensor_t *x = T(m, s->out);
-                macs += s->macs / ((int64_t)x->dims[1] * x->dims[2]) * (int64_t)(o.r1 - o.r0) * (o.c1 - o.c0);
-                /* Window ops and single-input pointwise ops must get exactly
-                 * the region they need: a larger one (another reader wanted
-                 * more) would need a strided read. ADD and MUL read strided. */
-                if (s->kernel != TFG_K_ADD && s->kernel != TFG_K_MUL) {
-                    const tfg_region_t want = input_demand(m, s, 0, o), got = w->need[s->in[0]];
-                    if (memcmp(&want, &got, sizeof want) != 0)
-                        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
-                                            "cannot patch up to step %d: step %d's input is also read with a larger "
-                                            "halo by another step",
-                                            split, k);
-                }
-                size_t *vs = &w->vscratch[(size_t)k * MAX_VARIANTS];
-                for (int v = 0; v < n_variants(s); v++) {
-                    const size_t sc = patch_scratch(s, w->need[s->in[0]], o, v);
-                    if (sc > vs[v]) vs[v] = sc;
-                }
-            }
-        }
     /* The cost is the least peak: each step in its variant with the least
      * scratch (the first on a tie). Faster ones come back where the peak
      * allows (relax_variants). */
@@ -400,8 +553,16 @@ static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, wor
         w->variant[k] = n_variants(&m->prog.steps[k]) > 1 ? best : -1;
         w->scratch[k] = vs[best];
     }
-    *macs_out = macs;
-    return TFG_OK;
+}
+#undef ROW
+#undef COL
+
+static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out,
+                            tfg_diag_t *d)
+{
+    const tfg_status_t st = walk(m, split, ph, pw, w, macs_out, d);
+    if (st == TFG_OK) sizes(m, split, ph, pw, w);
+    return st;
 }
 
 /* Tries step k in variant v: kept if the peak stays within limit. */
@@ -701,7 +862,10 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
     memset(set, 0, sizeof *set);
     int cap = 0;
     tfg_schedule_t c;
-    tfg_status_t st = tfg_sched_layer(m, &c, d);
+    work_t w;
+    tfg_status_t st = work_init(m, &w, d);
+    if (st < 0) return st;
+    st = tfg_sched_layer(m, &c, d);
     if (st == TFG_OK) st = set_push(set, &cap, &c, d);
     for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
         if (tfg_sched_split_problem(m, k)) {
@@ -714,11 +878,12 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
             for (int pw = 1; pw <= max_grid && pw <= y->dims[2] && st == TFG_OK; pw++) {
                 if (ph == 1 && pw == 1) continue;
                 tfg_diag_t dd = {{0}};
-                const tfg_status_t rc = tfg_sched_eval(m, k, ph, pw, &c, &dd);
+                const tfg_status_t rc = cost(m, k, ph, pw, &w, &c, &dd);
                 if (rc == TFG_OK) st = set_push(set, &cap, &c, d);
                 else if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
             }
     }
+    work_free(&w);
     if (st == TFG_OK) {
         set->front = calloc((size_t)set->n + 1, sizeof(bool));
         if (!set->front) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
@@ -766,6 +931,76 @@ int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_o
     }
 #undef PEAK
     return best;
+}
+
+/* tfg_sched_choose over tfg_sched_enumerate's candidates, without placing
+ * the candidates that cannot be chosen: one over the MAC cap (no SRAM
+ * limit) or with more MACs than the best so far (SRAM limit), and one whose
+ * lower bound already exceeds the best peak or the limit (a placement never
+ * beats its lower bound). Candidates are visited in the enumeration's order
+ * and compared by the same rule, ties included, so the choice is the same. */
+tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limit, double max_overhead, bool streamed,
+                            tfg_schedule_t *best, int *n_costed, tfg_diag_t *d)
+{
+    tfg_schedule_t c;
+    tfg_status_t st = tfg_sched_layer(m, &c, d);
+    if (st < 0) return st;
+    const int64_t base = c.macs;
+    bool have = false;
+    int costed = 1;
+#define PEAK(x) (streamed && (x).split >= 0 ? (x).peak_streamed : (x).peak)
+    /* Would a candidate with these MACs and this peak replace the best? */
+#define BETTER(macs, peak)                                                                                      \
+    (!have || (sram_limit > 0 ? (macs) < best->macs || ((macs) == best->macs && (peak) < PEAK(*best))          \
+                              : (peak) < PEAK(*best) || ((peak) == PEAK(*best) && (macs) < best->macs)))
+#define ALLOWED(macs, peak) (sram_limit > 0 ? (peak) <= sram_limit : (double)(macs) <= max_overhead * (double)base)
+    if (ALLOWED(c.macs, PEAK(c))) *best = c, have = true;
+    work_t w;
+    if ((st = work_init(m, &w, d)) < 0) return st;
+    for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
+        if (tfg_sched_split_problem(m, k)) {
+            if (step_geo(m, &m->prog.steps[k]).kind == G_NONE) break;
+            continue;
+        }
+        const tfg_tensor_t *y = T(m, m->prog.steps[k].out);
+        for (int ph = 1; ph <= max_grid && ph <= y->dims[1] && st == TFG_OK; ph++)
+            for (int pw = 1; pw <= max_grid && pw <= y->dims[2] && st == TFG_OK; pw++) {
+                if (ph == 1 && pw == 1) continue;
+                tfg_diag_t dd = {{0}};
+                int64_t macs;
+                const tfg_status_t rc = walk(m, k, ph, pw, &w, &macs, &dd);
+                if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+                if (rc < 0) continue;
+                costed++;
+                /* With a limit, only the MACs decide unless they tie; without, the cap. */
+                if (sram_limit > 0 ? have && macs > best->macs : (double)macs > max_overhead * (double)base) continue;
+                sizes(m, k, ph, pw, &w);
+                tfg_plan_t p;
+                if ((st = lay_buffers(m, k, &w, streamed, &p, NULL, d)) < 0) break;
+                const size_t bound = tfg_plan_bound(p.bufs, p.n_bufs, m->prog.n_steps);
+                if ((sram_limit > 0 && bound > sram_limit) || !BETTER(macs, bound)) {
+                    tfg_plan_free(&p);
+                    continue;
+                }
+                if ((st = tfg_plan_place(&p, m->prog.n_steps, d)) < 0) break;
+                const tfg_schedule_t cand = {k, ph, pw, p.peak, p.peak, macs, p.lower_bound_step};
+                tfg_plan_free(&p);
+                if (ALLOWED(macs, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
+            }
+    }
+#undef PEAK
+#undef BETTER
+#undef ALLOWED
+    /* The winner's other peak (image in the arena, or streamed). */
+    if (st == TFG_OK && have && best->split >= 0) st = cost(m, best->split, best->ph, best->pw, &w, best, d);
+    work_free(&w);
+    if (st < 0) return st;
+    if (n_costed) *n_costed = costed;
+    if (!have)
+        return sram_limit > 0 ? tfg_diag_set(d, TFG_ERR_BUDGET, "no schedule fits %zu B", sram_limit)
+                              : tfg_diag_set(d, TFG_ERR_ARG, "no schedule within %gx the layer-by-layer MACs",
+                                             max_overhead);
+    return TFG_OK;
 }
 
 tfg_status_t tfg_sched_layout(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_plan_t *p,

@@ -71,6 +71,14 @@ void tfg_sched_set_free(tfg_sched_set_t *set);
  * nothing fits the SRAM limit. */
 int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead, bool streamed);
 
+/* tfg_sched_choose(set, ...) over tfg_sched_enumerate(m, max_grid, set),
+ * without the front: the same choice, found by placing only the candidates
+ * that can still win (what a search costing many networks needs). best gets
+ * both peaks; n_costed (may be NULL) the number of candidates considered.
+ * TFG_ERR_BUDGET when nothing fits sram_limit. */
+tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limit, double max_overhead, bool streamed,
+                            tfg_schedule_t *best, int *n_costed, tfg_diag_t *d);
+
 /* A patched schedule ready to run: where every buffer lives in the arena. */
 typedef struct {
     tfg_schedule_t cost;

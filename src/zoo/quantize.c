@@ -261,6 +261,13 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
     return st;
 }
 
+tfg_status_t tfg_zoo_quantize_placeholder(const tfg_net_t *net, tfg_graph_t *g, tfg_diag_t *d)
+{
+    const tfg_build_opts_t o = {.shapes_only = true};
+    /* shapes_only neither initialises nor calibrates: the net is only read. */
+    return tfg_zoo_quantize((tfg_net_t *)net, &o, g, d);
+}
+
 tfg_status_t tfg_zoo_quantize(tfg_net_t *net, const tfg_build_opts_t *o, tfg_graph_t *g, tfg_diag_t *d)
 {
     memset(g, 0, sizeof *g);

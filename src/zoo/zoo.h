@@ -44,6 +44,10 @@ typedef struct {
  * weights, int32 bias, per-tensor asymmetric activations. I/O is int8. */
 tfg_status_t tfg_zoo_quantize(tfg_net_t *net, const tfg_build_opts_t *o, tfg_graph_t *g, tfg_diag_t *d);
 
+/* The same with placeholder quantization (shapes_only) for a net that is
+ * only read: what memory planning and the search's cost need. */
+tfg_status_t tfg_zoo_quantize_placeholder(const tfg_net_t *net, tfg_graph_t *g, tfg_diag_t *d);
+
 /* Both steps. */
 tfg_status_t tfg_zoo_build(const char *spec, const tfg_build_opts_t *o, tfg_graph_t *g, tfg_diag_t *d);
 
