@@ -9,11 +9,15 @@
  *  tfg_mark_aliases           RESHAPE / SQUEEZE become views (no data moves)
  *  tfg_mark_in_place          depthwise conv, ADD, MUL and friends reuse an input
  *                             buffer that dies at that op
+ * and, after lowering, on the program:
+ *  tfg_fuse_residuals         a residual ADD becomes the epilogue of the conv
+ *                             that feeds it, writing in place over the shortcut
  */
 #ifndef TFG_PASSES_H
 #define TFG_PASSES_H
 
 #include "ir/ir.h"
+#include "lower/lower.h"
 
 tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d);
 int tfg_fold_pad(tfg_graph_t *g);
@@ -46,6 +50,11 @@ typedef struct {
      *    bytes (compile and bench with --sram). */
     size_t kernel_budget;
 } tfg_pass_opts_t;
+
+/* Fuse residual ADDs into the convolution that feeds them (see
+ * fuse_residual.c for when it is safe). groups: the current plan's buffer of
+ * each tensor. Returns the number of fusions; *st is set on failure. */
+int tfg_fuse_residuals(tfg_graph_t *g, tfg_program_t *pr, const int *groups, tfg_diag_t *d, tfg_status_t *st);
 
 /* Run the passes in order; returns the number of rewrites. */
 int tfg_run_passes(tfg_graph_t *g, const tfg_pass_opts_t *o);

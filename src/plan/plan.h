@@ -15,8 +15,9 @@
 #ifndef TFG_PLAN_H
 #define TFG_PLAN_H
 
-#include "exec/lower.h"
 #include "ir/ir.h"
+#include "lower/lower.h"
+#include "passes/passes.h"
 
 #define TFG_ALIGN 4
 
@@ -58,6 +59,16 @@ void tfg_plan_free(tfg_plan_t *plan);
 /* The lower bound of any placement of these buffers: the most bytes live at
  * one step (what tfg_plan_place reports as lower_bound), without placing. */
 size_t tfg_plan_bound(const tfg_buf_t *bufs, int n_bufs, int n_steps);
+
+/* Kernel variants (see tfg_dw_choice_t and tfg_conv_variant_t), each step's
+ * chosen by real plans: every depthwise layer starts as ROWS and is tried
+ * as PLANE, which it keeps if the peak drops, or, preferring PLANE
+ * (TFG_DW_AUTO_MCU), if it does not rise. Then the low-memory variants,
+ * slower, where they lower the peak (STRIP for depthwise, NARROW for conv),
+ * as opts->kernel_budget allows. Tests may force one depthwise variant
+ * everywhere instead. *plan is replaced by the final plan. */
+tfg_status_t tfg_plan_choose_variants(const tfg_graph_t *g, tfg_program_t *prog, tfg_plan_t *plan,
+                                      const tfg_pass_opts_t *opts, tfg_diag_t *d);
 
 /* Offset of a tensor's data in the arena (tensor must have a buffer). */
 size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor);

@@ -5,7 +5,7 @@
  * a rounding somewhere in a real model. In particular the fully connected
  * per-tensor scale product is formed in float before widening, while
  * convolutions form it in double. */
-#include "exec/lower.h"
+#include "lower/lower.h"
 
 #include <math.h>
 #include <stdlib.h>
