@@ -11,21 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "exec/exec.h"
 #include "zoo/zoo.h"
 
-static double now(void)
-{
-    struct timespec t;
-    timespec_get(&t, TIME_UTC);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Median seconds of `runs` builds+plans; peak returned. */
 static double time_build(const char *spec, bool shapes_only, int runs, size_t *peak)
@@ -37,17 +27,16 @@ static double time_build(const char *spec, bool shapes_only, int runs, size_t *p
         tfg_model_t m;
         tfg_pass_opts_t po = {0};
         tfg_diag_t d = {{0}};
-        const double t0 = now();
+        const double t0 = bench_now();
         if (tfg_zoo_build(spec, &o, &g, &d) < 0 || tfg_model_prepare(&m, &g, &po, &d) < 0) {
             fprintf(stderr, "bench_build: %s\n", d.msg);
             return -1.0;
         }
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
         *peak = m.plan.peak;
         tfg_model_free(&m);
     }
-    qsort(t, (size_t)runs, sizeof t[0], cmp_double);
-    return t[runs / 2];
+    return bench_median(t, runs);
 }
 
 int main(void)

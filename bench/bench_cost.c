@@ -12,21 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "model/cost.h"
 #include "zoo/zoo.h"
 
-static double now(void)
-{
-    struct timespec t;
-    timespec_get(&t, TIME_UTC);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -56,18 +46,17 @@ int main(int argc, char **argv)
         tfg_cost_t c;
         const tfg_cost_opts_t o = {.max_overhead = 1.2};
         for (int r = 0; r < runs; r++) {
-            const double t0 = now();
+            const double t0 = bench_now();
             if (tfg_cost_net(&net, &o, &c, &d) < 0) {
                 fprintf(stderr, "bench_cost: %s: %s\n", specs[i], d.msg);
                 return 1;
             }
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
         }
-        qsort(t, (size_t)runs, sizeof t[0], cmp_double);
-        char sched[32] = "layer";
+                char sched[32] = "layer";
         if (c.split >= 0) snprintf(sched, sizeof sched, "%dx%d@%d", c.ph, c.pw, c.split);
         printf("%-32s %5d %11zu %11zu %9s %10zu %10d %12.3f\n", specs[i], c.n_steps, c.arena, c.arena_layer, sched,
-               c.flash, c.candidates, 1e3 * t[runs / 2]);
+               c.flash, c.candidates, 1e3 * bench_median(t, runs));
         tfg_net_free(&net);
     }
     return 0;

@@ -857,6 +857,30 @@ static tfg_status_t set_push(tfg_sched_set_t *set, int *cap, const tfg_schedule_
     return TFG_OK;
 }
 
+/* The patched candidates in enumeration order: each patchable split, and
+ * for it each grid up to max_grid per side, rows outer (tiles of at least
+ * one row and column; 1x1 is layer by layer). Start with k = -1; false
+ * after the last. */
+static bool next_candidate(const tfg_model_t *m, int max_grid, int *k, int *ph, int *pw)
+{
+    while (*k < m->prog.n_steps) {
+        if (*k >= 0) {
+            const tfg_tensor_t *y = T(m, m->prog.steps[*k].out);
+            if (*pw < max_grid && *pw < y->dims[2]) return ++*pw, true;
+            if (*ph < max_grid && *ph < y->dims[1]) return ++*ph, *pw = 1, true;
+        }
+        /* The next patchable split. Past the first op that cannot be
+         * patched no later split can be. */
+        for (;;) {
+            if (++*k >= m->prog.n_steps) return false;
+            if (!tfg_sched_split_problem(m, *k)) break;
+            if (step_geo(m, &m->prog.steps[*k]).kind == G_NONE) return *k = m->prog.n_steps, false;
+        }
+        *ph = *pw = 1;
+    }
+    return false;
+}
+
 tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_set_t *set, tfg_diag_t *d)
 {
     memset(set, 0, sizeof *set);
@@ -867,21 +891,11 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
     if (st < 0) return st;
     st = tfg_sched_layer(m, &c, d);
     if (st == TFG_OK) st = set_push(set, &cap, &c, d);
-    for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
-        if (tfg_sched_split_problem(m, k)) {
-            /* Past the first op that cannot be patched no later split can be. */
-            if (step_geo(m, &m->prog.steps[k]).kind == G_NONE) break;
-            continue;
-        }
-        const tfg_tensor_t *y = T(m, m->prog.steps[k].out);
-        for (int ph = 1; ph <= max_grid && ph <= y->dims[1] && st == TFG_OK; ph++)
-            for (int pw = 1; pw <= max_grid && pw <= y->dims[2] && st == TFG_OK; pw++) {
-                if (ph == 1 && pw == 1) continue;
-                tfg_diag_t dd = {{0}};
-                const tfg_status_t rc = cost(m, k, ph, pw, &w, &c, &dd);
-                if (rc == TFG_OK) st = set_push(set, &cap, &c, d);
-                else if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
-            }
+    for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, max_grid, &k, &ph, &pw);) {
+        tfg_diag_t dd = {{0}};
+        const tfg_status_t rc = cost(m, k, ph, pw, &w, &c, &dd);
+        if (rc == TFG_OK) st = set_push(set, &cap, &c, d);
+        else if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
     work_free(&w);
     if (st == TFG_OK) {
@@ -957,36 +971,27 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
     if (ALLOWED(c.macs, PEAK(c))) *best = c, have = true;
     work_t w;
     if ((st = work_init(m, &w, d)) < 0) return st;
-    for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
-        if (tfg_sched_split_problem(m, k)) {
-            if (step_geo(m, &m->prog.steps[k]).kind == G_NONE) break;
+    for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, max_grid, &k, &ph, &pw);) {
+        tfg_diag_t dd = {{0}};
+        int64_t macs;
+        const tfg_status_t rc = walk(m, k, ph, pw, &w, &macs, &dd);
+        if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+        if (rc < 0) continue;
+        costed++;
+        /* With a limit, only the MACs decide unless they tie; without, the cap. */
+        if (sram_limit > 0 ? have && macs > best->macs : (double)macs > max_overhead * (double)base) continue;
+        sizes(m, k, ph, pw, &w);
+        tfg_plan_t p;
+        if ((st = lay_buffers(m, k, &w, streamed, &p, NULL, d)) < 0) break;
+        const size_t bound = tfg_plan_bound(p.bufs, p.n_bufs, m->prog.n_steps);
+        if ((sram_limit > 0 && bound > sram_limit) || !BETTER(macs, bound)) {
+            tfg_plan_free(&p);
             continue;
         }
-        const tfg_tensor_t *y = T(m, m->prog.steps[k].out);
-        for (int ph = 1; ph <= max_grid && ph <= y->dims[1] && st == TFG_OK; ph++)
-            for (int pw = 1; pw <= max_grid && pw <= y->dims[2] && st == TFG_OK; pw++) {
-                if (ph == 1 && pw == 1) continue;
-                tfg_diag_t dd = {{0}};
-                int64_t macs;
-                const tfg_status_t rc = walk(m, k, ph, pw, &w, &macs, &dd);
-                if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
-                if (rc < 0) continue;
-                costed++;
-                /* With a limit, only the MACs decide unless they tie; without, the cap. */
-                if (sram_limit > 0 ? have && macs > best->macs : (double)macs > max_overhead * (double)base) continue;
-                sizes(m, k, ph, pw, &w);
-                tfg_plan_t p;
-                if ((st = lay_buffers(m, k, &w, streamed, &p, NULL, d)) < 0) break;
-                const size_t bound = tfg_plan_bound(p.bufs, p.n_bufs, m->prog.n_steps);
-                if ((sram_limit > 0 && bound > sram_limit) || !BETTER(macs, bound)) {
-                    tfg_plan_free(&p);
-                    continue;
-                }
-                if ((st = tfg_plan_place(&p, m->prog.n_steps, d)) < 0) break;
-                const tfg_schedule_t cand = {k, ph, pw, p.peak, p.peak, macs, p.lower_bound_step};
-                tfg_plan_free(&p);
-                if (ALLOWED(macs, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
-            }
+        if ((st = tfg_plan_place(&p, m->prog.n_steps, d)) < 0) break;
+        const tfg_schedule_t cand = {k, ph, pw, p.peak, p.peak, macs, p.lower_bound_step};
+        tfg_plan_free(&p);
+        if (ALLOWED(macs, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
     }
 #undef PEAK
 #undef BETTER
