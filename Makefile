@@ -50,6 +50,7 @@ demo-tflite: build
 bench: build
 	@$(BUILD)/bench_memory
 	@$(BUILD)/bench_build
+	@$(BUILD)/bench_cost
 	@scripts/bench_speed.sh $(BUILD)/tinyforge
 	@scripts/bench_mcu.sh $(BUILD)/tinyforge
 	@scripts/bench_patches.sh $(BUILD)/tinyforge

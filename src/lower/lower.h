@@ -27,6 +27,8 @@ typedef enum {
     TFG_K_CONCAT,
     TFG_K_RESIZE,
 } tfg_kernel_t;
+/* The number of kernels (lower/kernel_table.c has a row for each). */
+#define TFG_K_COUNT (TFG_K_RESIZE + 1)
 
 typedef struct {
     tfg_kernel_t kernel;

@@ -5,18 +5,14 @@
  * the arena's peak. */
 #include <stdlib.h>
 
+#include "lower/kernel_table.h"
 #include "plan/plan.h"
 
 /* Set step st's kernel variant (dw or conv), and its scratch with it. */
 static void set_variant(tfg_step_t *st, int32_t v)
 {
-    if (st->kernel == TFG_K_DWCONV) {
-        st->p.dw.variant = v;
-        st->scratch_bytes = tfg_dwconv_s8_scratch_size(&st->p.dw);
-    } else {
-        st->p.conv.variant = v;
-        st->scratch_bytes = tfg_conv_s8_scratch_size(&st->p.conv);
-    }
+    *tfg_step_variant_field(st) = v;
+    st->scratch_bytes = tfg_kernel_info(st->kernel)->scratch(st);
 }
 
 /* Step s with variant v: kept (and the plan replaced) when the new peak is

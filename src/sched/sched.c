@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lower/kernel_table.h"
 #include "plan/plan.h"
 
 /* ---- step geometry -------------------------------------------------------- */
@@ -30,37 +31,16 @@ static geo_t step_geo(const tfg_model_t *m, const tfg_step_t *s)
     geo_t g = {G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
     const tfg_tensor_t *y = T(m, s->out);
     if (!is_nhwc1(y)) return g;
-    switch (s->kernel) {
-    case TFG_K_CONV: {
-        const tfg_conv_params_t *p = &s->p.conv;
-        g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+    const tfg_kernel_info_t *info = tfg_kernel_info(s->kernel);
+    tfg_window_t w;
+    switch (info->patch) {
+    case TFG_PATCH_WINDOW:
+        if (!info->window(s, &w)) return g;
+        g = (geo_t){G_WINDOW, w.k_h, w.k_w, w.s_h, w.s_w, w.d_h, w.d_w, w.pad_top, w.pad_left};
         break;
-    }
-    case TFG_K_DWCONV: {
-        const tfg_dwconv_params_t *p = &s->p.dw;
-        g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
-        break;
-    }
-    case TFG_K_AVGPOOL:
-    case TFG_K_MAXPOOL: {
-        const tfg_pool_params_t *p = &s->p.pool;
-        g = (geo_t){G_WINDOW, p->k_h, p->k_w, p->stride_h, p->stride_w, 1, 1, p->pad_top, p->pad_left};
-        break;
-    }
-    case TFG_K_PAD: {
-        /* A 1x1 window whose padding is the spatial pad (NHWC, no batch pad). */
-        const tfg_pad_params_t *p = &s->p.pad;
-        if (p->before[0] || p->after[0]) return g;
-        g = (geo_t){G_WINDOW, 1, 1, 1, 1, 1, 1, p->before[1], p->before[2]};
-        break;
-    }
-    case TFG_K_ADD:
-    case TFG_K_MUL:
-    case TFG_K_REQUANT:
-    case TFG_K_LOGISTIC:
-        g.kind = G_POINTWISE;
-        break;
-    default: return g;
+    case TFG_PATCH_ELTWISE:
+    case TFG_PATCH_SIZE: g.kind = G_POINTWISE; break;
+    case TFG_PATCH_NONE: return g;
     }
     for (int k = 0; k < s->n_in; k++) {
         if (s->in_const[k]) continue;
@@ -174,31 +154,19 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
 /* Kernel variants step s can run in: tfg_dw_variant_t or tfg_conv_variant_t
  * values 0..n-1 (1 for kernels without variants). */
 enum { MAX_VARIANTS = 3 };
-static int n_variants(const tfg_step_t *s)
-{
-    return s->kernel == TFG_K_DWCONV ? 3 : s->kernel == TFG_K_CONV ? 2 : 1;
-}
+static int n_variants(const tfg_step_t *s) { return tfg_kernel_info(s->kernel)->n_variants; }
 
 /* Scratch of step s in variant v, run on region `o` of its output from
  * region `in` of its first input; SIZE_MAX where v cannot run. */
 static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o, int32_t v)
 {
-    switch (s->kernel) {
-    case TFG_K_CONV: {
-        tfg_conv_params_t p = s->p.conv;
-        tfg_patch_conv(&p, &in, &o);
-        p.variant = v;
-        return tfg_conv_s8_scratch_size(&p);
-    }
-    case TFG_K_DWCONV: {
-        tfg_dwconv_params_t p = s->p.dw;
-        tfg_patch_dwconv(&p, &in, &o);
-        p.variant = v;
-        if (v == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&p)) return SIZE_MAX;
-        return tfg_dwconv_s8_scratch_size(&p);
-    }
-    default: return s->scratch_bytes;
-    }
+    const tfg_kernel_info_t *info = tfg_kernel_info(s->kernel);
+    if (!info->scratch) return s->scratch_bytes;
+    tfg_step_t p = *s;
+    if (info->patch == TFG_PATCH_WINDOW) info->patch_window(&p, &in, &o);
+    int32_t *variant = tfg_step_variant_field(&p);
+    if (variant) *variant = v;
+    return info->scratch(&p);
 }
 
 /* ---- cost of a candidate --------------------------------------------------- */
@@ -731,29 +699,23 @@ static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const t
     for (int j = 0; j < s->n_in; j++)
         if (!s->in_const[j]) ps->in_off[j] = sp->stage_off[s->in[j]];
     const int32_t c = T(m, s->out)->dims[3];
-    switch (s->kernel) {
-    case TFG_K_CONV:
-        tfg_patch_conv(&ps->p.conv, &in, &o);
-        if (sp->variant[k] >= 0) ps->p.conv.variant = sp->variant[k];
-        if (s->p.conv.res) tfg_patch_residual(&ps->p.conv, &need[s->in[1]], &o);
+    const tfg_kernel_info_t *info = tfg_kernel_info(s->kernel);
+    int32_t *variant = tfg_step_variant_field(ps);
+    if (variant && sp->variant[k] >= 0) *variant = sp->variant[k];
+    switch (info->patch) {
+    case TFG_PATCH_WINDOW:
+        info->patch_window(ps, &in, &o);
+        /* A fused residual is read from its own region, in place. */
+        if (s->kernel == TFG_K_CONV && s->p.conv.res) tfg_patch_residual(&ps->p.conv, &need[s->in[1]], &o);
         break;
-    case TFG_K_DWCONV:
-        tfg_patch_dwconv(&ps->p.dw, &in, &o);
-        if (sp->variant[k] >= 0) ps->p.dw.variant = sp->variant[k];
-        break;
-    case TFG_K_AVGPOOL:
-    case TFG_K_MAXPOOL: tfg_patch_pool(&ps->p.pool, &in, &o); break;
-    case TFG_K_PAD: tfg_patch_pad(&ps->p.pad, &in, &o); break;
-    case TFG_K_ADD:
-    case TFG_K_MUL: {
+    case TFG_PATCH_ELTWISE: {
         size_t ao, bo;
         tfg_patch_eltwise(&ps->p.elt, &need[s->in[0]], &need[s->in[1]], &o, c, &ao, &bo);
         ps->in_off[0] += ao, ps->in_off[1] += bo;
         break;
     }
-    case TFG_K_REQUANT: ps->p.requant.size = (int32_t)tfg_region_elems(&o, c); break;
-    case TFG_K_LOGISTIC: ps->p.logistic.size = (int32_t)tfg_region_elems(&o, c); break;
-    default: break;
+    case TFG_PATCH_SIZE: info->patch_size(ps, (int32_t)tfg_region_elems(&o, c)); break;
+    case TFG_PATCH_NONE: break;
     }
 }
 

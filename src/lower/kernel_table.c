@@ -1,0 +1,149 @@
+/* The kernel table; see kernel_table.h. One row per tfg_kernel_t, indexed
+ * by kind; a kind without a row fails to compile. */
+#include "lower/kernel_table.h"
+
+#include <stdint.h>
+
+/* ---- run ------------------------------------------------------------------ */
+
+#define RUN(name, body)                                                                                      \
+    static void name(const tfg_step_t *s, const int8_t *const *in, int8_t *out, void *scratch)               \
+    {                                                                                                        \
+        (void)in, (void)out, (void)scratch;                                                                  \
+        body;                                                                                                \
+    }
+RUN(run_conv, tfg_conv_s8(&s->p.conv, in[0], out, scratch))
+RUN(run_dwconv, tfg_dwconv_s8(&s->p.dw, in[0], out, scratch))
+RUN(run_fc, tfg_fc_s8(&s->p.fc, in[0], out))
+RUN(run_add, tfg_add_s8(&s->p.elt, in[0], in[1], out))
+RUN(run_mul, tfg_mul_s8(&s->p.elt, in[0], in[1], out))
+RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
+RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
+RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
+RUN(run_softmax, tfg_softmax_s8(&s->p.softmax, in[0], out))
+RUN(run_logistic, tfg_logistic_s8(&s->p.logistic, in[0], out))
+RUN(run_quantize, tfg_quantize_f32_s8(&s->p.affine, (const float *)(const void *)in[0], out))
+RUN(run_dequantize, tfg_dequantize_s8_f32(&s->p.affine, in[0], (float *)(void *)out))
+RUN(run_requant, tfg_requantize_s8(&s->p.requant, in[0], out))
+RUN(run_gather, tfg_gather_s8(&s->p.gather, in[0], out))
+RUN(run_pad, tfg_pad_s8(&s->p.pad, in[0], out))
+RUN(run_concat, tfg_concat_s8(&s->p.concat, in, out))
+RUN(run_resize, tfg_resize_nearest_s8(&s->p.resize, in[0], out))
+#undef RUN
+
+/* ---- scratch ---------------------------------------------------------------- */
+
+static size_t scratch_conv(const tfg_step_t *s) { return tfg_conv_s8_scratch_size(&s->p.conv); }
+
+/* STRIP runs in place only where the rule of runtime/dwconv.c holds. */
+static size_t scratch_dwconv(const tfg_step_t *s)
+{
+    if (s->p.dw.variant == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&s->p.dw)) return SIZE_MAX;
+    return tfg_dwconv_s8_scratch_size(&s->p.dw);
+}
+
+/* ---- windows ---------------------------------------------------------------- */
+
+static bool window_conv(const tfg_step_t *s, tfg_window_t *w)
+{
+    const tfg_conv_params_t *p = &s->p.conv;
+    *w = (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+    return true;
+}
+
+static bool window_dwconv(const tfg_step_t *s, tfg_window_t *w)
+{
+    const tfg_dwconv_params_t *p = &s->p.dw;
+    *w = (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+    return true;
+}
+
+static bool window_pool(const tfg_step_t *s, tfg_window_t *w)
+{
+    const tfg_pool_params_t *p = &s->p.pool;
+    *w = (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, 1, 1, p->pad_top, p->pad_left};
+    return true;
+}
+
+/* PAD is a 1x1 window whose padding is the spatial pad (NHWC; a batch pad
+ * is not spatial). */
+static bool window_pad(const tfg_step_t *s, tfg_window_t *w)
+{
+    const tfg_pad_params_t *p = &s->p.pad;
+    *w = (tfg_window_t){1, 1, 1, 1, 1, 1, p->before[1], p->before[2]};
+    return !p->before[0] && !p->after[0];
+}
+
+static void patch_conv(tfg_step_t *s, const tfg_region_t *in, const tfg_region_t *out)
+{
+    tfg_patch_conv(&s->p.conv, in, out);
+}
+static void patch_dwconv(tfg_step_t *s, const tfg_region_t *in, const tfg_region_t *out)
+{
+    tfg_patch_dwconv(&s->p.dw, in, out);
+}
+static void patch_pool(tfg_step_t *s, const tfg_region_t *in, const tfg_region_t *out)
+{
+    tfg_patch_pool(&s->p.pool, in, out);
+}
+static void patch_pad(tfg_step_t *s, const tfg_region_t *in, const tfg_region_t *out)
+{
+    tfg_patch_pad(&s->p.pad, in, out);
+}
+
+static void size_logistic(tfg_step_t *s, int32_t n) { s->p.logistic.size = n; }
+static void size_requant(tfg_step_t *s, int32_t n) { s->p.requant.size = n; }
+
+/* ---- the table -------------------------------------------------------------- */
+
+#define WINDOW(w, p, fn) TFG_PATCH_WINDOW, fn, .window = w, .patch_window = p
+
+static const tfg_kernel_info_t table[] = {
+    [TFG_K_CONV] = {"CONV_2D", "tfg_conv_s8", "tfg_conv_params_t", "runtime/conv.c", TFG_CALL_IN_OUT_SCRATCH,
+                    WINDOW(window_conv, patch_conv, "tfg_patch_conv"), .n_variants = 2, .scratch = scratch_conv,
+                    .run = run_conv},
+    [TFG_K_DWCONV] = {"DEPTHWISE_CONV_2D", "tfg_dwconv_s8", "tfg_dwconv_params_t", "runtime/dwconv.c",
+                      TFG_CALL_IN_OUT_SCRATCH, WINDOW(window_dwconv, patch_dwconv, "tfg_patch_dwconv"),
+                      .n_variants = 3, .scratch = scratch_dwconv, .run = run_dwconv},
+    [TFG_K_FC] = {"FULLY_CONNECTED", "tfg_fc_s8", "tfg_fc_params_t", "runtime/fc.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE,
+                  .n_variants = 1, .run = run_fc},
+    [TFG_K_ADD] = {"ADD", "tfg_add_s8", "tfg_eltwise_params_t", "runtime/eltwise.c", TFG_CALL_IN2_OUT,
+                   TFG_PATCH_ELTWISE, .n_variants = 1, .run = run_add},
+    [TFG_K_MUL] = {"MUL", "tfg_mul_s8", "tfg_eltwise_params_t", "runtime/eltwise.c", TFG_CALL_IN2_OUT,
+                   TFG_PATCH_ELTWISE, .n_variants = 1, .run = run_mul},
+    [TFG_K_AVGPOOL] = {"AVERAGE_POOL_2D", "tfg_avgpool_s8", "tfg_pool_params_t", "runtime/pool.c", TFG_CALL_IN_OUT,
+                       WINDOW(window_pool, patch_pool, "tfg_patch_pool"), .n_variants = 1, .run = run_avgpool},
+    [TFG_K_MAXPOOL] = {"MAX_POOL_2D", "tfg_maxpool_s8", "tfg_pool_params_t", "runtime/pool.c", TFG_CALL_IN_OUT,
+                       WINDOW(window_pool, patch_pool, "tfg_patch_pool"), .n_variants = 1, .run = run_maxpool},
+    [TFG_K_MEAN] = {"MEAN", "tfg_mean_s8", "tfg_mean_params_t", "runtime/mean.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE,
+                    .n_variants = 1, .run = run_mean},
+    [TFG_K_SOFTMAX] = {"SOFTMAX", "tfg_softmax_s8", "tfg_softmax_params_t", "runtime/activations.c",
+                       TFG_CALL_IN_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_softmax},
+    [TFG_K_LOGISTIC] = {"LOGISTIC", "tfg_logistic_s8", "tfg_logistic_params_t", "runtime/activations.c",
+                        TFG_CALL_IN_OUT, TFG_PATCH_SIZE, .n_variants = 1, .patch_size = size_logistic,
+                        .run = run_logistic},
+    [TFG_K_QUANTIZE] = {"QUANTIZE", "tfg_quantize_f32_s8", "tfg_affine_params_t", "runtime/quantize.c",
+                        TFG_CALL_F32_IN, TFG_PATCH_NONE, .n_variants = 1, .run = run_quantize},
+    [TFG_K_DEQUANTIZE] = {"DEQUANTIZE", "tfg_dequantize_s8_f32", "tfg_affine_params_t", "runtime/quantize.c",
+                          TFG_CALL_F32_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_dequantize},
+    [TFG_K_REQUANT] = {"QUANTIZE (int8)", "tfg_requantize_s8", "tfg_requant_params_t", "runtime/quantize.c",
+                       TFG_CALL_IN_OUT, TFG_PATCH_SIZE, .n_variants = 1, .patch_size = size_requant,
+                       .run = run_requant},
+    [TFG_K_GATHER] = {"GATHER", "tfg_gather_s8", "tfg_gather_params_t", "runtime/movement.c", TFG_CALL_IN_OUT,
+                      TFG_PATCH_NONE, .n_variants = 1, .run = run_gather},
+    [TFG_K_PAD] = {"PAD", "tfg_pad_s8", "tfg_pad_params_t", "runtime/movement.c", TFG_CALL_IN_OUT,
+                   WINDOW(window_pad, patch_pad, "tfg_patch_pad"), .n_variants = 1, .run = run_pad},
+    [TFG_K_CONCAT] = {"CONCATENATION", "tfg_concat_s8", "tfg_concat_params_t", "runtime/movement.c",
+                      TFG_CALL_INS_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_concat},
+    [TFG_K_RESIZE] = {"RESIZE_NEAREST_NEIGHBOR", "tfg_resize_nearest_s8", "tfg_resize_nearest_params_t",
+                      "runtime/movement.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_resize},
+};
+#undef WINDOW
+_Static_assert(sizeof table / sizeof table[0] == TFG_K_COUNT, "a kernel without a row in the table");
+
+const tfg_kernel_info_t *tfg_kernel_info(tfg_kernel_t k) { return &table[k]; }
+
+int32_t *tfg_step_variant_field(tfg_step_t *s)
+{
+    return s->kernel == TFG_K_DWCONV ? &s->p.dw.variant : s->kernel == TFG_K_CONV ? &s->p.conv.variant : NULL;
+}
