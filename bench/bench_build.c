@@ -22,7 +22,7 @@ static double time_build(const char *spec, bool shapes_only, int runs, size_t *p
 {
     double t[32];
     for (int r = 0; r < runs; r++) {
-        tfg_build_opts_t o = {1, 2, shapes_only};
+        tfg_build_opts_t o = {.seed = 1, .calib_inputs = 2, .shapes_only = shapes_only};
         tfg_graph_t g;
         tfg_model_t m;
         tfg_pass_opts_t po = {0};

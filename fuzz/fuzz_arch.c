@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         acts += (int64_t)net.layers[i].h * net.layers[i].w * net.layers[i].c;
     }
     if (weights < (4 << 20) && acts < (16 << 20)) {
-        tfg_build_opts_t o = {1, 1, true};
+        tfg_build_opts_t o = {.seed = 1, .calib_inputs = 1, .shapes_only = true};
         tfg_graph_t g;
         if (tfg_zoo_quantize(&net, &o, &g, &d) == TFG_OK) {
             tfg_model_t m;

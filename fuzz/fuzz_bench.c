@@ -38,7 +38,7 @@ static void write_seed(const char *path)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    const tfg_build_opts_t bo = {1, 1, false};
+    const tfg_build_opts_t bo = {.seed = 1, .calib_inputs = 1};
     tfg_graph_t g;
     tfg_diag_t d = {{0}};
     tfg_pass_opts_t po = {0};

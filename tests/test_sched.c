@@ -210,7 +210,7 @@ static void test_builtin_models(void)
 {
     static const char *specs[] = {"mbv2-w0.35-r144", TFG_SOURCE_DIR "/../shared/archs/mcunet-320kb-1mb_imagenet.json"};
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        const tfg_build_opts_t bo = {1, 1, false};
+        const tfg_build_opts_t bo = {.seed = 1, .calib_inputs = 1};
         tfg_graph_t g;
         tfg_model_t m;
         tfg_diag_t d = {{0}};
@@ -387,7 +387,7 @@ static void test_targets(void)
         o.int8_io = true;
         tt_begin();
         const bool builtin = strncmp(T[i].model, "mbv2", 4) == 0;
-        const tfg_build_opts_t bo = {1, 1, false};
+        const tfg_build_opts_t bo = {.seed = 1, .calib_inputs = 1};
         tfg_graph_t g;
         if (builtin ? tfg_zoo_build(T[i].model, &bo, &g, &d) < 0 || tfg_model_prepare(&m, &g, &o, &d) < 0
                     : tfg_model_load(path, &o, &m, &d) < 0) {

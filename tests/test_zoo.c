@@ -146,7 +146,7 @@ static int compare(const tfg_graph_t *g, const wantlist_t *L, const char *what)
     return 0;
 }
 
-static const tfg_build_opts_t SHAPES = {1, 0, true};
+static const tfg_build_opts_t SHAPES = {.seed = 1, .shapes_only = true};
 
 static void test_archs(const char *archs)
 {
@@ -278,7 +278,7 @@ static void test_quantization(void)
         tfg_graph_t g;
         tfg_model_t m;
         tfg_diag_t d = {{0}};
-        tfg_build_opts_t o = {7, 2, false};
+        tfg_build_opts_t o = {.seed = 7, .calib_inputs = 2};
         tfg_pass_opts_t po = {0};
         tt_begin();
         TT_CHECK(tfg_zoo_net(specs[s], &net, &d) == TFG_OK);
@@ -367,7 +367,7 @@ static void test_determinism(void)
  * with the same seed must give the same bytes. */
 static void roundtrip(const char *spec, const char *shown, bool shapes_only)
 {
-    tfg_build_opts_t o = {3, 1, shapes_only};
+    tfg_build_opts_t o = {.seed = 3, .calib_inputs = 1, .shapes_only = shapes_only};
     tfg_graph_t g, g2, back;
     tfg_diag_t d = {{0}};
     uint8_t *bytes = NULL, *bytes2 = NULL;

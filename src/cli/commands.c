@@ -176,7 +176,7 @@ int cli_run(int argc, char **argv)
     tfg_pass_opts_t o = {0};
     const char *path = NULL, *in_path = NULL, *out_path = NULL;
     long repeat = 1;
-    cli_sched_opts_t so = {0, 0, "layer", 0, false};
+    cli_sched_opts_t so = {.schedule = "layer"};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(RUN_HELP, stdout);
@@ -328,7 +328,7 @@ int cli_plan(int argc, char **argv)
     const char *path;
     bool json = false;
     /* Schedule options first; the rest are the common model options. */
-    cli_sched_opts_t so = {0, 0, NULL, 0, false};
+    cli_sched_opts_t so = {.schedule = NULL};
     char **rest = malloc(sizeof(char *) * (size_t)(argc + 1));
     if (!rest) return 1;
     int n_rest = 0;

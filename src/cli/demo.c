@@ -48,7 +48,7 @@ static void top_k(const float *v, int n, int k, int *idx)
 int cli_demo(int argc, char **argv)
 {
     const char *spec = "mbv2-w1.0-r224";
-    tfg_build_opts_t bo = {1, 2, false};
+    tfg_build_opts_t bo = {.seed = 1, .calib_inputs = 2};
     const char *report = NULL;
     bool no_report = false;
     for (int i = 1; i < argc; i++) {
@@ -131,7 +131,7 @@ int cli_demo(int argc, char **argv)
 
     /* Patch-based inference: the front of (peak, MACs) and the choice. */
     printf("\n== Patch-based inference (MCUNetV2): the first layers one tile at a time\n");
-    cli_sched_opts_t so = {0, 0, "auto", 0, false};
+    cli_sched_opts_t so = {.schedule = "auto"};
     tfg_sched_set_t set;
     int chosen = 0;
     double secs = 0;
@@ -144,7 +144,8 @@ int cli_demo(int argc, char **argv)
     if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs) == 0) {
         cli_schedule_print(&m, &so, &set, chosen, secs, false);
         if (!no_report) {
-            const cli_report_opts_t ro = {report, "cortex-m4", NULL, TFG_REPORT_HTML, TFG_FIG_TIMELINE};
+            const cli_report_opts_t ro = {.out = report, .target = "cortex-m4", .format = TFG_REPORT_HTML,
+                                          .figure = TFG_FIG_TIMELINE};
             report_rc = cli_report_write(&m, spec, &so, &set, chosen, &ro);
         }
         const tfg_schedule_t c = set.c[chosen];

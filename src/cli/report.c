@@ -154,8 +154,8 @@ int cli_report_write(const tfg_model_t *m, const char *model_name, const cli_sch
 int cli_report(int argc, char **argv)
 {
     tfg_pass_opts_t o = {0};
-    cli_sched_opts_t so = {0, 0, NULL, 0, false};
-    cli_report_opts_t ro = {NULL, "cortex-m4", NULL, TFG_REPORT_HTML, TFG_FIG_TIMELINE};
+    cli_sched_opts_t so = {.schedule = NULL};
+    cli_report_opts_t ro = {.target = "cortex-m4", .format = TFG_REPORT_HTML, .figure = TFG_FIG_TIMELINE};
     const char *model = NULL, *format = NULL, *figure = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

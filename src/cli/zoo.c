@@ -35,7 +35,7 @@ static int zoo_list(void)
 static int zoo_build(int argc, char **argv)
 {
     const char *spec = NULL, *out = NULL;
-    tfg_build_opts_t o = {1, 2, false};
+    tfg_build_opts_t o = {.seed = 1, .calib_inputs = 2};
     for (int i = 0; i < argc; i++) {
         const bool has_value = i + 1 < argc;
         if (!strcmp(argv[i], "-o") && has_value) out = argv[++i];

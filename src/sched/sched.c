@@ -951,7 +951,8 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
             continue;
         }
         if ((st = tfg_plan_place(&p, m->prog.n_steps, d)) < 0) break;
-        const tfg_schedule_t cand = {k, ph, pw, p.peak, p.peak, macs, p.lower_bound_step};
+        const tfg_schedule_t cand = {.split = k, .ph = ph, .pw = pw, .peak = p.peak, .peak_streamed = p.peak,
+                                     .macs = macs, .peak_step = p.lower_bound_step};
         tfg_plan_free(&p);
         if (ALLOWED(macs, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
     }
