@@ -13,6 +13,7 @@
 
 #include "exec/exec.h"
 #include "graph_builder.h"
+#include "tflite/writer.h"
 #include "naive_ref.h"
 #include "tfg_test.h"
 
@@ -634,6 +635,159 @@ static void test_in_place(int variant, const char *what)
     end();
 }
 
+/* ---- 9. models TFLite Micro runs that we used to refuse (issue 11) -------
+ *
+ * Each case builds a model, checks the host executor against the naive
+ * reference and, with --write-models DIR, also leaves DIR/NAME.tflite with
+ * NAME.input.bin and NAME.expected.bin (the reference's bytes), so that
+ * tests/codegen.sh and tests/mcu.sh check the same model in generated C on
+ * the host and under QEMU. */
+static const char *g_write_dir;
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    TT_CHECK(f != NULL);
+    if (!f) return;
+    TT_CHECK(fwrite(p, 1, n, f) == n);
+    fclose(f);
+}
+
+/* g must not have been prepared yet (the writer writes what the graph says). */
+static void write_model(const tfg_graph_t *g, const char *name, const void *in, size_t in_n, const void *want,
+                        size_t want_n)
+{
+    if (!g_write_dir) return;
+    char path[512];
+    tfg_diag_t d = {0};
+    snprintf(path, sizeof path, "%s/%s.tflite", g_write_dir, name);
+    const tfg_status_t st = tfg_tflite_write_file(g, path, &d);
+    TT_CHECK(st == TFG_OK);
+    if (st != TFG_OK) TT_LOG("  writing %s: %s\n", path, d.msg);
+    snprintf(path, sizeof path, "%s/%s.input.bin", g_write_dir, name);
+    write_file(path, in, in_n);
+    snprintf(path, sizeof path, "%s/%s.expected.bin", g_write_dir, name);
+    write_file(path, want, want_n);
+}
+
+/* Per-channel multipliers the way TFLM's PopulateConvolutionQuantizationParams
+ * forms them: (double)in * (double)w[c] / (double)out, sign kept. */
+static void chan_mults(float in_s, const float *w_s, float out_s, int n, int32_t *mult, int32_t *shift)
+{
+    for (int i = 0; i < n; i++)
+        nr_quantize_multiplier((double)in_s * (double)w_s[i] / (double)out_s, &mult[i], &shift[i]);
+}
+
+/* x[1,8,8,4] -> CONV 3x3 SAME (RELU6) -> a[1,8,8,8] -> DEPTHWISE 3x3/2 SAME
+ * -> b[1,4,4,8] -> CONV 1x1 -> c[1,4,4,8] -> FULLY_CONNECTED (per channel)
+ * -> y[1,6]. Every layer has per-channel weight scales with negative ones
+ * (the MCUNet zoo's -0.0203871 among them) and the first conv one zero scale. */
+enum { NS_IN = 256, NS_A = 512, NS_B = 128, NS_Y = 6 };
+static const float ns_w1[8] = {0.012f, -0.02f, 0.007f, -0.0203871f, 0.0f, 0.015f, -0.009f, 0.011f};
+static const float ns_wd[8] = {-0.03f, 0.021f, -0.0125f, 0.04f, -0.018f, -0.05f, 0.027f, 0.033f};
+static const float ns_w2[8] = {0.019f, -0.023f, -0.0203871f, 0.008f, -0.031f, 0.014f, 0.026f, -0.011f};
+static const float ns_wf[6] = {-0.006f, 0.004f, -0.0035f, 0.005f, -0.0071f, 0.0042f};
+
+static void build_neg_scales(tfg_graph_t *g, const int8_t *w1, const int8_t *wd, const int8_t *w2, const int8_t *wf,
+                             const int32_t *bias)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 8, 8, 4), 0.05f, -5);
+    const int k1 = add_tensor(g, "w1", TFG_DT_INT8, DIMS(8, 3, 3, 4));
+    set_quant_n(g, k1, 8, ns_w1, 0, 0);
+    set_data(g, k1, w1);
+    const int b1 = add_const_i32(g, "b1", DIMS(8), bias);
+    const int a = add_act(g, "a", DIMS(1, 8, 8, 8), 0.04f, -128);
+    const int kd = add_tensor(g, "wd", TFG_DT_INT8, DIMS(1, 3, 3, 8));
+    set_quant_n(g, kd, 8, ns_wd, 0, 3);
+    set_data(g, kd, wd);
+    const int bd = add_const_i32(g, "bd", DIMS(8), bias + 8);
+    const int b = add_act(g, "b", DIMS(1, 4, 4, 8), 0.08f, 6);
+    const int k2 = add_tensor(g, "w2", TFG_DT_INT8, DIMS(8, 1, 1, 8));
+    set_quant_n(g, k2, 8, ns_w2, 0, 0);
+    set_data(g, k2, w2);
+    const int b2 = add_const_i32(g, "b2", DIMS(8), bias + 16);
+    const int c = add_act(g, "c", DIMS(1, 4, 4, 8), 0.06f, -2);
+    const int kf = add_tensor(g, "wf", TFG_DT_INT8, DIMS(6, 128));
+    set_quant_n(g, kf, 6, ns_wf, 0, 0);
+    set_data(g, kf, wf);
+    const int bf = add_const_i32(g, "bf", DIMS(6), bias + 24);
+    const int y = add_act(g, "y", DIMS(1, 6), 0.1f, 3);
+    tfg_op_t *op = add_op(g, TFG_OP_CONV_2D, IDS(x, k1, b1), IDS(a));
+    op->sp.same = true;
+    op->act = TFG_ACT_RELU6;
+    op = add_op(g, TFG_OP_DEPTHWISE_CONV_2D, IDS(a, kd, bd), IDS(b));
+    op->sp.same = true;
+    op->sp.stride_h = op->sp.stride_w = 2;
+    op->sp.depth_mult = 1;
+    add_op(g, TFG_OP_CONV_2D, IDS(b, k2, b2), IDS(c));
+    add_op(g, TFG_OP_FULLY_CONNECTED, IDS(c, kf, bf), IDS(y));
+    set_io(g, IDS(x), IDS(y));
+}
+
+static void test_negative_scales(void)
+{
+    begin("accept: negative (and zero) per-channel weight scales on CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED");
+    tt_rng_t r = {91};
+    static int8_t w1[8 * 36], wd[72], w2[64], wf[6 * 128], in[NS_IN];
+    int32_t bias[30];
+    fill(&r, w1, sizeof w1);
+    fill(&r, wd, sizeof wd);
+    fill(&r, w2, sizeof w2);
+    fill(&r, wf, sizeof wf);
+    fill(&r, in, sizeof in);
+    for (int i = 0; i < 30; i++) bias[i] = tt_int(&r, -3000, 3000);
+    /* Reference, layer by layer. */
+    int8_t a[NS_A], b[NS_B], c[NS_B], want[NS_Y], got[NS_Y];
+    int32_t m[8], sh[8];
+    int32_t lo6 = -128, hi6 = -128 + (int32_t)roundf(6.0f / 0.04f);
+    if (hi6 > 127) hi6 = 127;
+    chan_mults(0.05f, ns_w1, 0.04f, 8, m, sh);
+    TT_CHECK(m[1] < 0 && m[3] < 0 && m[4] == 0); /* the premise: negative and zero multipliers */
+    nr_conv_t p1 = {8, 8, 4, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, lo6, hi6, w1, bias, m, sh};
+    nr_conv(&p1, in, a);
+    chan_mults(0.04f, ns_wd, 0.08f, 8, m, sh);
+    nr_conv_t pd = {8, 8, 8, 4, 4, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, -128, 6, -128, 127, wd, bias + 8, m, sh};
+    nr_dwconv(&pd, a, b);
+    chan_mults(0.08f, ns_w2, 0.06f, 8, m, sh);
+    nr_conv_t p2 = {4, 4, 8, 4, 4, 8, 1, 1, 1, 1, 1, 1, 0, 0, 1, 6, -2, -128, 127, w2, bias + 16, m, sh};
+    nr_conv(&p2, b, c);
+    chan_mults(0.06f, ns_wf, 0.1f, 6, m, sh);
+    nr_fc_t pf = {1, 128, 6, -2, 3, -128, 127, wf, bias + 24, m, sh};
+    nr_fc(&pf, c, want);
+
+    static const tfg_dw_choice_t dws[] = {TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_ONLY_STRIP};
+    for (int v = 0; v < 3; v++) {
+        tfg_graph_t g;
+        tfg_model_t mdl;
+        build_neg_scales(&g, w1, wd, w2, wf, bias);
+        if (v == 0) write_model(&g, "accept_negative_scales", in, sizeof in, want, sizeof want);
+        g_dw = dws[v];
+        if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+            const tfg_step_t *s0 = step_for(&mdl, 0);
+            TT_CHECK(s0 && s0->p.conv.mult[1] < 0 && s0->p.conv.mult[4] == 0);
+            run(&mdl, in, got);
+            check_bytes(got, want, NS_Y, v == 0 ? "ROWS" : v == 1 ? "PLANE" : "STRIP");
+            tfg_model_free(&mdl);
+        }
+    }
+    g_dw = TFG_DW_AUTO;
+    end();
+
+    begin("accept: negative per-tensor FULLY_CONNECTED scale refused as TFLM refuses it");
+    {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 128), 0.06f, -2);
+        const int kf = add_weights(&g, "wf", DIMS(6, 128), wf, -0.005f);
+        const int y = add_act(&g, "y", DIMS(1, 6), 0.1f, 3);
+        add_op(&g, TFG_OP_FULLY_CONNECTED, IDS(x, kf), IDS(y));
+        set_io(&g, IDS(x), IDS(y));
+        check_refused(&g, "op 0 FULLY_CONNECTED: weights 'wf' have the negative per-tensor scale", "input scale * weight scale >= 0");
+    }
+    end();
+}
+
 /* ---- 8. validation errors ------------------------------------------------ */
 
 enum { V_WEIGHT_ZP, V_BIAS_LEN, V_DECLARED, V_READ_BEFORE_WRITE, V_BATCH2, V_BIAS_OVERFLOW };
@@ -690,8 +844,11 @@ static void test_mean_not_adjacent(void)
     end();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --write-models DIR: also write the issue-11 models for codegen.sh / mcu.sh. */
+    if (argc == 3 && strcmp(argv[1], "--write-models") == 0) g_write_dir = argv[2];
+
     /* 1. shape arithmetic folding */
     /* what, x, begin, end, stride, begin_mask, end_mask, shrink, pack?, pack_with, y, folded new shape */
     // clang-format off
@@ -764,6 +921,9 @@ int main(void)
                       "op 0 ADD reads tensor 3 'y' before any op writes it");
     test_invalid_conv(V_BATCH2, "invalid: batch 2 conv", "op 0 CONV_2D: batch 2");
     test_mean_not_adjacent();
+
+    /* 9. what TFLite Micro accepts (issue 11) */
+    test_negative_scales();
 
     return tt_summary();
 }

@@ -73,7 +73,11 @@ static void emit_rq(out_t *o, const char *name, const tfg_rq_t *rq, size_t n, ch
 static void emit_i32(out_t *o, const char *name, const int32_t *v, size_t n)
 {
     put(o, "static const int32_t %s[%zu] = {", name, n);
-    for (size_t i = 0; i < n; i++) put(o, "%s%ld%s", i % 8 ? " " : "\n    ", (long)v[i], i + 1 < n ? "," : "");
+    /* INT32_MIN (a multiplier of a negative weight scale can be -2^31) is
+     * spelled as an int expression: the literal 2147483648 is not an int. */
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == INT32_MIN) put(o, "%s(-2147483647 - 1)%s", i % 8 ? " " : "\n    ", i + 1 < n ? "," : "");
+        else put(o, "%s%ld%s", i % 8 ? " " : "\n    ", (long)v[i], i + 1 < n ? "," : "");
     put(o, "\n};\n");
 }
 

@@ -55,6 +55,25 @@ static tfg_status_t quant_mult(const lctx_t *c, double m, int32_t *mult, int32_t
     return TFG_OK;
 }
 
+/* A weight channel's multiplier. Weight scales may be negative or zero
+ * (see check_weights_quant), and QuantizeMultiplier keeps the sign: a
+ * negative scale gives mult in [-2^31, -2^30] with the positive case's shift
+ * rule, which tfg_requant applies exactly. The one product it does not
+ * reproduce is TFLite's saturation of INT32_MIN * INT32_MIN in the high
+ * multiply: that needs mult = -2^31 (a scale within 2^-53 of minus a power of
+ * two) and an accumulator shifted left to -2^31, which requires a left shift
+ * (accumulators stay within +-(2^31 - 1), see prep_channels). That one case
+ * is refused rather than given a branch in every kernel's inner loop. */
+static tfg_status_t channel_mult(const lctx_t *c, double m, int32_t *mult, int32_t *shift)
+{
+    tfg_quantize_multiplier(m, mult, shift);
+    if (!isfinite(m) || *shift > 30) return lerr(c, "requantization scale is out of range");
+    if (*mult == INT32_MIN && *shift > 0)
+        return lerr(c, "a channel's multiplier is -2^31 with a left shift (TFLite saturates one accumulator "
+                       "value there; not supported)");
+    return TFG_OK;
+}
+
 /* TFLite's CalculateActivationRangeQuantized for int8. */
 static void act_range(const tfg_tensor_t *out, tfg_act_t act, int32_t *lo, int32_t *hi)
 {
@@ -124,11 +143,13 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
             real = (double)(in->scale[0] * ws) / (double)out->scale[0];
         else
             real = (double)in->scale[0] * (double)ws / (double)out->scale[0];
-        tfg_status_t st = quant_mult(c, real, &mult[oc], &shift[oc]);
+        tfg_status_t st = channel_mult(c, real, &mult[oc], &shift[oc]);
         if (st < 0) return st;
         /* tfg_rq_apply needs |accumulator| < 2^30: the same bound, halved. */
         /* A channel outside its preconditions keeps shift 0: the kernels use
-         * the general form for it. */
+         * the general form for it. That includes a negative multiplier
+         * (tfg_rq_make refuses it), so negative-scale channels take the exact
+         * generic path on every core. */
         if ((b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30) &&
             tfg_rq_make(mult[oc], shift[oc], out->zero_point[0], &rq[oc]))
             n_fast++;

@@ -134,9 +134,10 @@ static tfg_status_t resolve_axis(const ctx_t *c, bool same, int32_t in, int32_t 
     return TFG_OK;
 }
 
-static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels, int32_t qdim)
+static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels, int32_t qdim, bool fc)
 {
     const tfg_tensor_t *x = T(c, w);
+    const bool per_tensor_fc = fc && x->n_q == 1;
     TRY(need_dtype(c, w, TFG_DT_INT8, "weights"));
     if (x->n_q != 1 && x->n_q != channels)
         return op_err(c, TFG_ERR_INVALID, "weights '%s' have %d scales for %d output channels", x->name, (int)x->n_q,
@@ -144,9 +145,23 @@ static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels,
     if (x->n_q > 1 && x->q_dim != qdim)
         return op_err(c, TFG_ERR_INVALID, "weights '%s' are quantized along axis %d, expected %d", x->name,
                       (int)x->q_dim, (int)qdim);
+    /* TFLM's conv, depthwise and per-channel FULLY_CONNECTED Prepare
+     * (PopulateConvolutionQuantizationParams) take any weight scale: a
+     * negative one gives a negative multiplier (QuantizeMultiplier keeps the
+     * sign), a zero one the multiplier 0 (the channel outputs its clamped
+     * zero point). Real models have negative scales (MCUNet's zoo), so we
+     * run them. Per-tensor FULLY_CONNECTED goes through
+     * GetQuantizedConvolutionMultipler, which ENSUREs in_scale * w_scale >= 0,
+     * so a negative scale there is refused as TFLM refuses it. */
     for (int i = 0; i < x->n_q; i++) {
-        if (!(x->scale[i] > 0.0f) || !isfinite(x->scale[i]))
-            return op_err(c, TFG_ERR_INVALID, "weights '%s' scale %d is %g", x->name, i, (double)x->scale[i]);
+        if (!isfinite(x->scale[i]))
+            return op_err(c, TFG_ERR_INVALID, "weights '%s' scale %d is %g (must be finite)", x->name, i,
+                          (double)x->scale[i]);
+        if (per_tensor_fc && x->scale[i] < 0.0f)
+            return op_err(c, TFG_ERR_INVALID,
+                          "weights '%s' have the negative per-tensor scale %g (TFLite's FULLY_CONNECTED requires "
+                          "input scale * weight scale >= 0; only per-channel weights may have negative scales)",
+                          x->name, (double)x->scale[i]);
         if (x->zero_point[i] != 0)
             return op_err(c, TFG_ERR_UNSUPPORTED, "weights '%s' have zero point %d (int8 weights must be symmetric)",
                           x->name, (int)x->zero_point[i]);
@@ -185,13 +200,13 @@ static tfg_status_t check_conv(const ctx_t *c, tfg_op_t *op)
             return op_err(c, TFG_ERR_INVALID, "%d output channels are not a multiple of %d input channels", cout,
                           x->dims[3]);
         op->sp.depth_mult = cout / x->dims[3];
-        TRY(check_weights_quant(c, w, cout, 3));
+        TRY(check_weights_quant(c, w, cout, 3, false));
     } else {
         cout = wt->dims[0];
         if (wt->dims[3] != x->dims[3])
             return op_err(c, TFG_ERR_UNSUPPORTED, "weights have %d input channels but the input has %d (grouped "
                           "convolution is not supported)", wt->dims[3], x->dims[3]);
-        TRY(check_weights_quant(c, w, cout, 0));
+        TRY(check_weights_quant(c, w, cout, 0, false));
     }
     TRY(check_bias(c, b, cout));
     int32_t dims[4] = {1, 0, 0, cout};
@@ -231,7 +246,7 @@ static tfg_status_t check_fc(const ctx_t *c, tfg_op_t *op)
     TRY(need_const(c, w, "weights"));
     const tfg_tensor_t *wt = T(c, w);
     const int32_t units = wt->dims[0], k = wt->dims[1];
-    TRY(check_weights_quant(c, w, units, 0));
+    TRY(check_weights_quant(c, w, units, 0, true));
     TRY(check_bias(c, b, units));
     const int64_t n = tfg_tensor_elems(T(c, in));
     if (k < 1 || n % k != 0)
