@@ -844,6 +844,166 @@ static void test_mean_not_adjacent(void)
     end();
 }
 
+/* TFLM's Requantize for one value between integer types: MBQM(x - in_zp) +
+ * out_zp, clamped to the output type's range (written out here, not taken
+ * from the library). */
+static int32_t ref_requant1(int32_t x, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift, int32_t lo,
+                            int32_t hi)
+{
+    return nr_clamp((int64_t)nr_mbqm(x - in_zp, mult, shift) + out_zp, lo, hi);
+}
+
+/* u[1,6,6,3] uint8 -> QUANTIZE -> q int8 -> CONV 3x3 SAME -> c -> [QUANTIZE -> yu uint8].
+ * same_scale: the converter's form (equal scales, zero point 128 lower);
+ * else a general rescale. out_u8 adds the int8 -> uint8 QUANTIZE at the output. */
+static void build_u8(tfg_graph_t *g, bool same_scale, bool out_u8, const int8_t *w, const int32_t *bias)
+{
+    g_init(g);
+    const int u = add_tensor(g, "u", TFG_DT_UINT8, DIMS(1, 6, 6, 3));
+    set_quant(g, u, same_scale ? 1.0f / 255 : 0.02f, same_scale ? 128 : 100);
+    const int q = add_act(g, "q", DIMS(1, 6, 6, 3), same_scale ? 1.0f / 255 : 0.05f, same_scale ? 0 : -10);
+    const int wt = add_weights(g, "w", DIMS(4, 3, 3, 3), w, 0.01f);
+    const int b = add_const_i32(g, "b", DIMS(4), bias);
+    const int c = add_act(g, "c", DIMS(1, 6, 6, 4), 0.03f, 5);
+    add_op(g, TFG_OP_QUANTIZE, IDS(u), IDS(q));
+    add_op(g, TFG_OP_CONV_2D, IDS(q, wt, b), IDS(c))->sp.same = true;
+    if (out_u8) {
+        const int yu = add_tensor(g, "yu", TFG_DT_UINT8, DIMS(1, 6, 6, 4));
+        set_quant(g, yu, 0.03f, 133);
+        add_op(g, TFG_OP_QUANTIZE, IDS(c), IDS(yu));
+        set_io(g, IDS(u), IDS(yu));
+    } else {
+        set_io(g, IDS(u), IDS(c));
+    }
+}
+
+static void test_uint8_io(bool same_scale, bool out_u8)
+{
+    char what[160];
+    snprintf(what, sizeof what, "accept: uint8 input QUANTIZE (%s)%s, host and --int8-io",
+             same_scale ? "converter form: same scale, zero point - 128" : "general rescale",
+             out_u8 ? " and int8 -> uint8 output QUANTIZE" : "");
+    begin(what);
+    tt_rng_t r = {same_scale ? 95u : 96u};
+    int8_t w[108], q[108], c[144], qin[108];
+    uint8_t u[108], yu[144], want[144], got[144];
+    const int32_t bias[4] = {900, -1300, 40, 2500};
+    fill(&r, w, sizeof w);
+    for (int i = 0; i < 108; i++) u[i] = (uint8_t)tt_int(&r, 0, 255);
+    /* Reference: QUANTIZE uint8 -> int8 with M from in/out scale in double. */
+    const float si = same_scale ? 1.0f / 255 : 0.02f, so = same_scale ? 1.0f / 255 : 0.05f;
+    const int32_t zi = same_scale ? 128 : 100, zo = same_scale ? 0 : -10;
+    int32_t m, sh;
+    nr_quantize_multiplier((double)si / (double)so, &m, &sh);
+    for (int i = 0; i < 108; i++) q[i] = (int8_t)ref_requant1(u[i], zi, zo, m, sh, -128, 127);
+    if (same_scale)
+        for (int i = 0; i < 108; i++) TT_CHECK((uint8_t)q[i] == (u[i] ^ 0x80)); /* TFLM's XOR shortcut agrees */
+    const ref_conv_t rc = {false, 6, 6, 3, 6, 6, 4, 3, 1, 1, 1, si == so ? 1.0f / 255 : 0.05f, 0.01f, 0.03f, zo, 5, w, bias};
+    ref_conv(&rc, q, c);
+    size_t out_n = 144;
+    if (out_u8) {
+        nr_quantize_multiplier(1.0, &m, &sh); /* 0.03 / 0.03 */
+        for (int i = 0; i < 144; i++) want[i] = (uint8_t)ref_requant1(c[i], 5, 133, m, sh, 0, 255);
+    } else {
+        memcpy(want, c, out_n);
+    }
+    if (same_scale && !out_u8) {
+        /* The model codegen.sh and mcu.sh also check; stripped, it takes q. */
+        tfg_graph_t g;
+        build_u8(&g, same_scale, out_u8, w, bias);
+        write_model(&g, "accept_uint8_input", u, sizeof u, want, out_n);
+        tfg_graph_free(&g);
+        if (g_write_dir) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/accept_uint8_input.int8in.bin", g_write_dir);
+            write_file(path, q, sizeof q);
+        }
+    }
+    tfg_graph_t g;
+    tfg_model_t mdl;
+    build_u8(&g, same_scale, out_u8, w, bias);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+        TT_CHECK(tfg_model_input_bytes(&mdl) == 108 && tfg_model_output_bytes(&mdl) == out_n);
+        run(&mdl, u, got);
+        check_bytes(got, want, out_n, "uint8 model on the host");
+        tfg_model_free(&mdl);
+    }
+    /* --int8-io: the QUANTIZEs at both edges go; the caller feeds q (int8 in
+     * q's quantization) and gets c. */
+    build_u8(&g, same_scale, out_u8, w, bias);
+    if (prepare_ok(&g, (tfg_pass_opts_t){.int8_io = true}, &mdl)) {
+        TT_CHECK(mdl.graph.ops[0].dead && mdl.graph.inputs[0] == 1 && mdl.prog.n_steps == 1);
+        memcpy(qin, q, sizeof q);
+        run(&mdl, qin, yu);
+        check_bytes(yu, c, 144, "uint8 model with --int8-io");
+        tfg_model_free(&mdl);
+    }
+    end();
+}
+
+/* x int8 -> QUANTIZE -> u uint8 -> QUANTIZE -> y int8: both integer
+ * directions inside the graph, where --int8-io (and so compile) keeps them,
+ * so the generated code runs the uint8 requantizations too. */
+static void test_uint8_midgraph(void)
+{
+    begin("accept: int8 -> uint8 -> int8 QUANTIZE inside the graph");
+    tt_rng_t r = {97};
+    int8_t x[64], y[64], want[64];
+    uint8_t u[64];
+    fill(&r, x, sizeof x);
+    int32_t m, sh;
+    nr_quantize_multiplier((double)0.04f / (double)0.07f, &m, &sh);
+    for (int i = 0; i < 64; i++) u[i] = (uint8_t)ref_requant1(x[i], 9, 140, m, sh, 0, 255);
+    nr_quantize_multiplier((double)0.07f / (double)0.05f, &m, &sh);
+    for (int i = 0; i < 64; i++) want[i] = (int8_t)ref_requant1(u[i], 140, -3, m, sh, -128, 127);
+    for (int pass = 0; pass < 2; pass++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int xt = add_act(&g, "x", DIMS(1, 64), 0.04f, 9);
+        const int ut = add_tensor(&g, "u", TFG_DT_UINT8, DIMS(1, 64));
+        set_quant(&g, ut, 0.07f, 140);
+        const int yt = add_act(&g, "y", DIMS(1, 64), 0.05f, -3);
+        add_op(&g, TFG_OP_QUANTIZE, IDS(xt), IDS(ut));
+        add_op(&g, TFG_OP_QUANTIZE, IDS(ut), IDS(yt));
+        set_io(&g, IDS(xt), IDS(yt));
+        if (pass == 0) {
+            write_model(&g, "accept_uint8_midgraph", x, sizeof x, want, sizeof want);
+            tfg_graph_free(&g);
+            continue;
+        }
+        tfg_model_t mdl;
+        if (prepare_ok(&g, (tfg_pass_opts_t){.int8_io = true}, &mdl)) {
+            TT_CHECK(mdl.prog.n_steps == 2);
+            run(&mdl, x, y);
+            check_bytes(y, want, 64, "int8 -> uint8 -> int8");
+            tfg_model_free(&mdl);
+        }
+    }
+    end();
+}
+
+static void test_quantize_refusals(void)
+{
+    begin("accept: QUANTIZE uint8 -> uint8 and int16 input refused by name");
+    tfg_graph_t g;
+    g_init(&g);
+    int u = add_tensor(&g, "u", TFG_DT_UINT8, DIMS(1, 4));
+    set_quant(&g, u, 0.1f, 128);
+    int v = add_tensor(&g, "v", TFG_DT_UINT8, DIMS(1, 4));
+    set_quant(&g, v, 0.2f, 128);
+    add_op(&g, TFG_OP_QUANTIZE, IDS(u), IDS(v));
+    set_io(&g, IDS(u), IDS(v));
+    check_refused(&g, "op 0 QUANTIZE: uint8 -> uint8", "supported: float32 -> int8, int8 <-> uint8");
+    g_init(&g);
+    u = add_tensor(&g, "u", TFG_DT_INT16, DIMS(1, 4));
+    set_quant(&g, u, 0.1f, 0);
+    v = add_act(&g, "v", DIMS(1, 4), 0.1f, 0);
+    add_op(&g, TFG_OP_QUANTIZE, IDS(u), IDS(v));
+    set_io(&g, IDS(u), IDS(v));
+    check_refused(&g, "op 0 QUANTIZE: input type int16", NULL);
+    end();
+}
+
 int main(int argc, char **argv)
 {
     /* --write-models DIR: also write the issue-11 models for codegen.sh / mcu.sh. */
@@ -924,6 +1084,12 @@ int main(int argc, char **argv)
 
     /* 9. what TFLite Micro accepts (issue 11) */
     test_negative_scales();
+    test_uint8_io(true, false);
+    test_uint8_io(false, false);
+    test_uint8_io(true, true);
+    test_uint8_io(false, true);
+    test_uint8_midgraph();
+    test_quantize_refusals();
 
     return tt_summary();
 }

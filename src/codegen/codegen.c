@@ -234,8 +234,8 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     }
     case TFG_K_REQUANT: {
         const tfg_requant_params_t *p = &s->p.requant;
-        put(o, "static const tfg_requant_params_t %s_l%d = {%d, %d, %d, %d, %d};\n", n, k, p->size, p->in_zp, p->out_zp,
-            p->mult, p->shift);
+        put(o, "static const tfg_requant_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d};\n", n, k, p->size, p->in_zp,
+            p->out_zp, p->mult, p->shift, p->in_flip, p->out_flip);
         break;
     }
     case TFG_K_GATHER: {

@@ -420,11 +420,19 @@ static tfg_status_t lower_quant(const lctx_t *c, tfg_step_t *s)
         s->kernel = TFG_K_QUANTIZE;
         s->p.affine = (tfg_affine_params_t){n, y->scale[0], y->zero_point[0]};
     } else {
+        /* Integer to integer (int8/uint8 either side): TFLM's Requantize,
+         * MBQM(x - in_zp, M, shift) + out_zp clamped to the output type, with
+         * M from in_scale / out_scale in double. Its XOR 0x80 shortcut for
+         * equal scales and zero points 128 apart gives the same bytes (M is
+         * then exactly 1). */
         s->kernel = TFG_K_REQUANT;
         tfg_requant_params_t *p = &s->p.requant;
+        const bool in_u8 = x->dtype == TFG_DT_UINT8, out_u8 = y->dtype == TFG_DT_UINT8;
         p->size = n;
-        p->in_zp = x->zero_point[0];
-        p->out_zp = y->zero_point[0];
+        p->in_zp = x->zero_point[0] - (in_u8 ? 128 : 0);
+        p->out_zp = y->zero_point[0] - (out_u8 ? 128 : 0);
+        p->in_flip = in_u8 ? 0x80 : 0;
+        p->out_flip = out_u8 ? 0x80 : 0;
         return quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &p->mult, &p->shift);
     }
     return TFG_OK;

@@ -465,15 +465,40 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], x->rank, dims);
 }
 
+/* Per-tensor uint8 quantization (a QUANTIZE's uint8 side). */
+static tfg_status_t need_u8_quant(const ctx_t *c, int t, const char *role)
+{
+    const tfg_tensor_t *x = T(c, t);
+    if (x->n_q < 1) return op_err(c, TFG_ERR_INVALID, "%s '%s' has no quantization parameters", role, x->name);
+    if (!(x->scale[0] > 0.0f) || !isfinite(x->scale[0]))
+        return op_err(c, TFG_ERR_INVALID, "%s '%s' has scale %g (must be positive and finite)", role, x->name,
+                      (double)x->scale[0]);
+    if (x->zero_point[0] < 0 || x->zero_point[0] > 255)
+        return op_err(c, TFG_ERR_INVALID, "%s '%s' has zero point %d outside uint8", role, x->name,
+                      (int)x->zero_point[0]);
+    return TFG_OK;
+}
+
+/* QUANTIZE: TFLM's quantize Prepare takes float32 -> int8/uint8/int16 and
+ * integer -> integer requantizations (int8 <-> uint8, int8 -> int8, ...). We
+ * run float32 -> int8 and every int8/uint8 pair except uint8 -> uint8 (TFLM
+ * has no kernel for that pair either); other types are refused by name. */
 static tfg_status_t check_quantize(const ctx_t *c, tfg_op_t *op)
 {
     TRY(need_io(c, 1, 1, 1));
     const tfg_tensor_t *x = T(c, op->in[0]);
     if (op->type == TFG_OP_QUANTIZE) {
-        if (x->dtype != TFG_DT_FLOAT32 && x->dtype != TFG_DT_INT8)
-            return op_err(c, TFG_ERR_UNSUPPORTED, "input type %s (float32 or int8 supported)", tfg_dtype_name(x->dtype));
+        const tfg_dtype_t yt = T(c, op->out[0])->dtype;
+        if (x->dtype != TFG_DT_FLOAT32 && x->dtype != TFG_DT_INT8 && x->dtype != TFG_DT_UINT8)
+            return op_err(c, TFG_ERR_UNSUPPORTED, "input type %s (float32, int8 or uint8 supported)",
+                          tfg_dtype_name(x->dtype));
+        if (yt != TFG_DT_INT8 && !(yt == TFG_DT_UINT8 && x->dtype == TFG_DT_INT8))
+            return op_err(c, TFG_ERR_UNSUPPORTED, "%s -> %s (supported: float32 -> int8, int8 <-> uint8, int8 -> int8)",
+                          tfg_dtype_name(x->dtype), tfg_dtype_name(yt));
         if (x->dtype == TFG_DT_INT8) TRY(need_act_quant(c, op->in[0], "input"));
-        TRY(need_act_quant(c, op->out[0], "output"));
+        if (x->dtype == TFG_DT_UINT8) TRY(need_u8_quant(c, op->in[0], "input"));
+        if (yt == TFG_DT_UINT8) TRY(need_u8_quant(c, op->out[0], "output"));
+        else TRY(need_act_quant(c, op->out[0], "output"));
     } else {
         TRY(need_act_quant(c, op->in[0], "input"));
         TRY(need_dtype(c, op->out[0], TFG_DT_FLOAT32, "output"));
