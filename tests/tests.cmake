@@ -13,7 +13,7 @@ add_test(NAME models_golden COMMAND test_models golden)
 add_test(NAME models_layers COMMAND test_models layers)
 add_test(NAME models_arena COMMAND test_models arena)
 
-add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR} $<TARGET_FILE:test_graph>)
 # The memory and schedule report: JSON against plan --json, xmllint, headless Chromium.
 add_test(NAME report COMMAND ${CMAKE_SOURCE_DIR}/tests/report.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
 
