@@ -363,11 +363,17 @@ static void test_logistic(void)
     }
     end();
 
-    const char *why = "op 0 LOGISTIC: output must be quantized with scale 1/256, zero point -128";
-    begin("logistic: output scale 1/128 refused");
+    /* tflm-audit row LOGISTIC: TFLM checks only the output zero point; its
+     * kernel writes 1/256 steps whatever scale the output declares. */
+    begin("audit LOGISTIC: output scale 1/128 runs as TFLM runs it (1/256 steps)");
     build_logistic(&g, 1.0f / 128, -128, false);
-    check_refused(&g, why, "has 0.0078125, -128");
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, out);
+        check_bytes(out, want, 256, "logistic, output scale 1/128");
+        tfg_model_free(&m);
+    }
     end();
+    const char *why = "op 0 LOGISTIC: output zero point must be -128";
     begin("logistic: output zero point 0 refused");
     build_logistic(&g, 1.0f / 256, 0, false);
     check_refused(&g, why, NULL);
@@ -844,6 +850,204 @@ static void test_mean_not_adjacent(void)
     end();
 }
 
+/* ---- 10. the TFLM audit (docs/tflm-audit.md): rows where we used to differ ---- */
+
+static void test_audit_pool(void)
+{
+    begin("audit AVERAGE_POOL_2D: scales within 1e-6 run, as TFLM's ENSURE_NEAR allows");
+    tt_rng_t r = {101};
+    int8_t in[4 * 4 * 3], out[2 * 2 * 3], want[2 * 2 * 3];
+    fill(&r, in, sizeof in);
+    const nr_pool_t pp = {4, 4, 3, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127};
+    nr_avgpool(&pp, in, want);
+    for (int bad = 0; bad < 2; bad++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 4, 4, 3), 0.05f, 2);
+        const int y = add_act(&g, "y", DIMS(1, 2, 2, 3), bad ? 0.05f + 2e-6f : 0.05f + 5e-7f, 2);
+        tfg_op_t *op = add_op(&g, TFG_OP_AVERAGE_POOL_2D, IDS(x), IDS(y));
+        op->sp.k_h = op->sp.k_w = op->sp.stride_h = op->sp.stride_w = 2;
+        set_io(&g, IDS(x), IDS(y));
+        if (bad) {
+            check_refused(&g, "op 0 AVERAGE_POOL_2D: input and output quantization differ", "within 1e-6");
+            continue;
+        }
+        tfg_model_t m;
+        if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+            run(&m, in, out);
+            check_bytes(out, want, sizeof want, "avgpool");
+            tfg_model_free(&m);
+        }
+    }
+    end();
+}
+
+/* x -> PAD (output quantization differs) -> CONV 3x3 VALID: TFLM's PAD copies
+ * bytes and pads with the output zero point; the fold into the conv must not
+ * happen (the conv would read x with the wrong zero point). */
+static void test_audit_pad(void)
+{
+    begin("audit PAD: input and output quantization may differ (bytes copied); not folded");
+    tt_rng_t r = {102};
+    int8_t w[2 * 9 * 2], in[3 * 3 * 2], xp[5 * 5 * 2], want[3 * 3 * 2], got[18];
+    const int32_t bias[2] = {500, -200};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    nr_pad((const int[]){1, 3, 3, 2}, (const int[]){0, 1, 1, 0}, (const int[]){0, 1, 1, 0}, -7, in, xp);
+    const ref_conv_t rc = {false, 5, 5, 2, 3, 3, 2, 3, 1, 0, 0, 0.06f, 0.02f, 0.1f, -7, 1, w, bias};
+    ref_conv(&rc, xp, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 3, 3, 2), 0.04f, 5);
+    const int p = add_const_i32(&g, "paddings", DIMS(4, 2), (const int32_t[]){0, 0, 1, 1, 1, 1, 0, 0});
+    const int xq = add_act(&g, "xp", DIMS(1, 5, 5, 2), 0.06f, -7);
+    const int wt = add_weights(&g, "w", DIMS(2, 3, 3, 2), w, 0.02f);
+    const int b = add_const_i32(&g, "b", DIMS(2), bias);
+    const int y = add_act(&g, "y", DIMS(1, 3, 3, 2), 0.1f, 1);
+    add_op(&g, TFG_OP_PAD, IDS(x, p), IDS(xq));
+    add_op(&g, TFG_OP_CONV_2D, IDS(xq, wt, b), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(!m.graph.ops[0].dead && m.prog.n_steps == 2);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "pad + conv");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+/* RESHAPE, TRANSPOSE and RESIZE_NEAREST_NEIGHBOR whose output declares
+ * another quantization: TFLM copies the bytes; so do we. */
+static void test_audit_copies(void)
+{
+    begin("audit RESHAPE/TRANSPOSE/RESIZE_NEAREST_NEIGHBOR: output quantization may differ (bytes copied)");
+    tt_rng_t r = {103};
+    int8_t in[2 * 3 * 2], t[12], want[4 * 6 * 2], got[48];
+    fill(&r, in, sizeof in);
+    /* x[1,2,3,2] -RESHAPE-> [1,3,2,2] -TRANSPOSE(0,2,1,3)-> [1,2,3,2] -RESIZE 4x6-> y */
+    nr_transpose(4, (const int[]){1, 3, 2, 2}, (const int[]){0, 2, 1, 3}, in, t);
+    nr_resize_nearest(2, 3, 2, 4, 6, t, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 2, 3, 2), 0.05f, 0);
+    const int a = add_act(&g, "a", DIMS(1, 3, 2, 2), 0.07f, 3);
+    const int bt = add_act(&g, "b", DIMS(1, 2, 3, 2), 0.09f, -4);
+    const int y = add_act(&g, "y", DIMS(1, 4, 6, 2), 0.11f, 6);
+    add_op(&g, TFG_OP_RESHAPE, IDS(x, add_const_i32(&g, "shape", DIMS(4), (const int32_t[]){1, 3, 2, 2})), IDS(a));
+    add_op(&g, TFG_OP_TRANSPOSE, IDS(a, add_const_i32(&g, "perm", DIMS(4), (const int32_t[]){0, 2, 1, 3})), IDS(bt));
+    add_op(&g, TFG_OP_RESIZE_NEAREST_NEIGHBOR, IDS(bt, add_const_i32(&g, "size", DIMS(2), (const int32_t[]){4, 6})),
+           IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "reshape/transpose/resize");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+static void test_audit_refusals(void)
+{
+    begin("audit CONCATENATION: more than 10 inputs refused (TFLM's kMaxInputNum)");
+    {
+        tfg_graph_t g;
+        g_init(&g);
+        int ins[11];
+        char name[8];
+        for (int i = 0; i < 11; i++) {
+            snprintf(name, sizeof name, "x%d", i);
+            ins[i] = add_act(&g, name, DIMS(1, 2), 0.1f, 0);
+        }
+        const int y = add_act(&g, "y", DIMS(1, 22), 0.1f, 0);
+        add_op(&g, TFG_OP_CONCATENATION, ins, 11, IDS(y))->axis = 1;
+        set_io(&g, ins, 11, IDS(y));
+        check_refused(&g, "op 0 CONCATENATION: 11 inputs (TFLite Micro takes at most 10)", NULL);
+    }
+    end();
+
+    begin("audit SOFTMAX: beta * input scale * 2^26 <= 1 refused (TFLM CHECK-fails)");
+    {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 8), 1e-9f, 0);
+        const int y = add_act(&g, "y", DIMS(1, 8), 1.0f / 256, -128);
+        add_op(&g, TFG_OP_SOFTMAX, IDS(x), IDS(y))->beta = 1.0f;
+        set_io(&g, IDS(x), IDS(y));
+        check_refused(&g, "op 0 SOFTMAX: beta * input scale * 2^26 must exceed 1", NULL);
+    }
+    end();
+
+    begin("audit FULLY_CONNECTED: bias scale far from input * weight scale refused (TFLM's 0.02 check)");
+    tt_rng_t r = {104};
+    int8_t w[3 * 8], in[8], out[3], want[3];
+    const int32_t bias[3] = {100, -250, 7};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    int32_t mult[3], shift[3];
+    for (int i = 0; i < 3; i++) nr_quantize_multiplier((double)(0.04f * 0.015f) / (double)0.09f, &mult[i], &shift[i]);
+    nr_fc_t pf = {1, 8, 3, -7, 4, -128, 127, w, bias, mult, shift};
+    nr_fc(&pf, in, want);
+    for (int bad = 0; bad < 2; bad++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 8), 0.04f, -7);
+        const int wt = add_weights(&g, "w", DIMS(3, 8), w, 0.015f);
+        const int b = add_const_i32(&g, "b", DIMS(3), bias);
+        set_quant(&g, b, bad ? 0.01f : 0.04f * 0.015f, 0);
+        const int y = add_act(&g, "y", DIMS(1, 3), 0.09f, 4);
+        add_op(&g, TFG_OP_FULLY_CONNECTED, IDS(x, wt, b), IDS(y));
+        set_io(&g, IDS(x), IDS(y));
+        if (bad) {
+            check_refused(&g, "op 0 FULLY_CONNECTED: bias 'b' has scale 0.01", "within 0.02 output scales");
+            continue;
+        }
+        tfg_model_t m;
+        if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+            run(&m, in, out);
+            check_bytes(out, want, 3, "fc with a matching bias scale");
+            tfg_model_free(&m);
+        }
+    }
+    end();
+}
+
+/* Per-channel weights whose declared quantized axis is not the output
+ * channel axis but has the right length: TFLM takes scale[c] per output
+ * channel (it checks only the length), and so do we. */
+static void test_audit_qdim(void)
+{
+    begin("audit CONV_2D: per-channel scales on another axis of the right length run as TFLM runs them");
+    tt_rng_t r = {105};
+    int8_t w[3 * 3 * 3 * 2], in[4 * 4 * 2], got[4 * 4 * 3], want[4 * 4 * 3];
+    const int32_t bias[3] = {300, -100, 50};
+    const float ws[3] = {0.01f, -0.02f, 0.015f};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    int32_t m3[3], s3[3];
+    chan_mults(0.05f, ws, 0.07f, 3, m3, s3);
+    nr_conv_t pc = {4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -2, -128, 127, w, bias, m3, s3};
+    nr_conv(&pc, in, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.05f, 1);
+    const int wt = add_tensor(&g, "w", TFG_DT_INT8, DIMS(3, 3, 3, 2));
+    set_quant_n(&g, wt, 3, ws, 0, 1); /* axis 1 (kernel height 3) instead of 0 */
+    set_data(&g, wt, w);
+    const int b = add_const_i32(&g, "b", DIMS(3), bias);
+    const int y = add_act(&g, "y", DIMS(1, 4, 4, 3), 0.07f, -2);
+    add_op(&g, TFG_OP_CONV_2D, IDS(x, wt, b), IDS(y))->sp.same = true;
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "conv, scales declared on axis 1");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
 /* TFLM's Requantize for one value between integer types: MBQM(x - in_zp) +
  * out_zp, clamped to the output type's range (written out here, not taken
  * from the library). */
@@ -1090,6 +1294,13 @@ int main(int argc, char **argv)
     test_uint8_io(false, true);
     test_uint8_midgraph();
     test_quantize_refusals();
+
+    /* 10. the TFLM audit */
+    test_audit_pool();
+    test_audit_pad();
+    test_audit_copies();
+    test_audit_refusals();
+    test_audit_qdim();
 
     return tt_summary();
 }

@@ -384,6 +384,8 @@ static tfg_status_t lower_softmax(const lctx_t *c, tfg_step_t *s)
     p->outer = (int32_t)(tfg_tensor_elems(x) / (p->depth ? p->depth : 1));
     double real = (double)c->op->beta * (double)x->scale[0] * (double)(1 << 26);
     if (real > 2147483647.0) real = 2147483647.0;
+    /* TFLM's QuantizeMultiplierGreaterThanOne CHECKs real > 1 (an abort there). */
+    if (!(real > 1.0)) return lerr(c, "beta * input scale * 2^26 must exceed 1 (TFLite's softmax requires it)");
     tfg_quantize_multiplier(real, &p->in_mult, &p->in_left_shift);
     if (p->in_left_shift < 0 || p->in_left_shift > 30) return lerr(c, "input scale * beta out of range");
     p->diff_min = -(int32_t)floor(31.0 * (double)(1 << 26) / (double)(INT64_C(1) << p->in_left_shift));

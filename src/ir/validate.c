@@ -142,7 +142,12 @@ static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels,
     if (x->n_q != 1 && x->n_q != channels)
         return op_err(c, TFG_ERR_INVALID, "weights '%s' have %d scales for %d output channels", x->name, (int)x->n_q,
                       (int)channels);
-    if (x->n_q > 1 && x->q_dim != qdim)
+    /* TFLM checks only that the quantized axis has one entry per output
+     * channel (filter dims[q_dim] == channels) and then takes scale[c] for
+     * output channel c, so a model whose declared axis merely has the right
+     * length runs there: it runs here too, the same way. */
+    if (x->n_q > 1 && x->q_dim != qdim &&
+        (x->q_dim < 0 || x->q_dim >= x->rank || x->dims[x->q_dim] != channels))
         return op_err(c, TFG_ERR_INVALID, "weights '%s' are quantized along axis %d, expected %d", x->name,
                       (int)x->q_dim, (int)qdim);
     /* TFLM's conv, depthwise and per-channel FULLY_CONNECTED Prepare
@@ -227,8 +232,13 @@ static tfg_status_t check_pool(const ctx_t *c, tfg_op_t *op)
     TRY(need_rank(c, in, 4, "input"));
     const tfg_tensor_t *x = T(c, in), *y = T(c, out);
     if (x->dims[0] != 1) return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
-    if (x->scale[0] != y->scale[0] || x->zero_point[0] != y->zero_point[0])
-        return op_err(c, TFG_ERR_UNSUPPORTED, "input and output quantization differ");
+    /* TFLM's pooling Prepare: scales within 1e-6, equal zero points (the
+     * kernels do not requantize). */
+    if (!(fabs((double)x->scale[0] - (double)y->scale[0]) <= 1e-6) || x->zero_point[0] != y->zero_point[0])
+        return op_err(c, TFG_ERR_UNSUPPORTED,
+                      "input and output quantization differ (scale %g zp %d vs %g zp %d; TFLite requires scales "
+                      "within 1e-6 and equal zero points)",
+                      (double)x->scale[0], (int)x->zero_point[0], (double)y->scale[0], (int)y->zero_point[0]);
     int32_t dims[4] = {1, 0, 0, x->dims[3]};
     tfg_spatial_t *sp = &op->sp;
     TRY(resolve_axis(c, sp->same, x->dims[1], sp->k_h, sp->stride_h, 1, &dims[1], &sp->pad_top, &sp->pad_bottom));
@@ -248,6 +258,20 @@ static tfg_status_t check_fc(const ctx_t *c, tfg_op_t *op)
     const int32_t units = wt->dims[0], k = wt->dims[1];
     TRY(check_weights_quant(c, w, units, 0, true));
     TRY(check_bias(c, b, units));
+    /* Per-tensor FULLY_CONNECTED: TFLM's GetQuantizedConvolutionMultipler
+     * ENSUREs |in_scale * w_scale - bias_scale| / out_scale <= 0.02 (double).
+     * A bias that declares a scale is held to that; one without quantization
+     * parameters is taken at in * w, as the converter means it (TFLM would
+     * read its scale as 0 and refuse most such models; see docs/tflm-audit.md). */
+    if (b >= 0 && wt->n_q == 1 && T(c, b)->n_q >= 1) {
+        const double ip = (double)T(c, in)->scale[0] * (double)wt->scale[0];
+        const double diff = fabs(ip - (double)T(c, b)->scale[0]) / (double)T(c, out)->scale[0];
+        if (!(diff <= 0.02))
+            return op_err(c, TFG_ERR_INVALID,
+                          "bias '%s' has scale %g but input scale * weight scale is %g: TFLite requires them within "
+                          "0.02 output scales (here %.3g)",
+                          T(c, b)->name, (double)T(c, b)->scale[0], ip, diff);
+    }
     const int64_t n = tfg_tensor_elems(T(c, in));
     if (k < 1 || n % k != 0)
         return op_err(c, TFG_ERR_INVALID, "input has %lld values, not a multiple of %d features", (long long)n, k);
@@ -333,7 +357,8 @@ static tfg_status_t check_pad(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    TRY(check_same_quant(c, op->in[0], op->out[0]));
+    /* No equal-quantization check: TFLM's PAD copies the bytes and pads
+     * with the output zero point whatever the two quantizations are. */
     TRY(need_int_const(c, op->in[1], "paddings"));
     const tfg_tensor_t *x = T(c, op->in[0]), *p = T(c, op->in[1]);
     if (x->rank > 4) return op_err(c, TFG_ERR_UNSUPPORTED, "rank %d (at most 4 supported)", x->rank);
@@ -358,10 +383,10 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
     if (tfg_tensor_elems(x) != tfg_tensor_elems(y))
         return op_err(c, TFG_ERR_INVALID, "input has %lld values but output '%s' has %lld",
                       (long long)tfg_tensor_elems(x), y->name, (long long)tfg_tensor_elems(y));
+    /* No equal-quantization check: TFLM's RESHAPE/SQUEEZE copy the bytes. */
     if (x->dtype == TFG_DT_INT8) {
         TRY(need_act_quant(c, op->in[0], "input"));
         TRY(need_act_quant(c, op->out[0], "output"));
-        TRY(check_same_quant(c, op->in[0], op->out[0]));
     }
     if (op->type == TFG_OP_RESHAPE && op->n_in == 2 && op->in[1] >= 0) {
         /* A shape input must be constant by now (shape chains were folded) and agree with the output. */
@@ -395,7 +420,12 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
     const tfg_tensor_t *x = T(c, op->in[0]), *y = T(c, op->out[0]);
-    if (y->scale[0] != 1.0f / 256 || y->zero_point[0] != -128)
+    /* TFLM's SOFTMAX ENSUREs both; its LOGISTIC only the zero point (its
+     * kernel writes 1/256 steps whatever the declared scale), so LOGISTIC
+     * runs with any output scale, giving TFLM's bytes. */
+    if (op->type == TFG_OP_LOGISTIC && y->zero_point[0] != -128)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "output zero point must be -128 (has %d)", (int)y->zero_point[0]);
+    if (op->type == TFG_OP_SOFTMAX && (y->scale[0] != 1.0f / 256 || y->zero_point[0] != -128))
         return op_err(c, TFG_ERR_UNSUPPORTED, "output must be quantized with scale 1/256, zero point -128 (has %g, %d)",
                       (double)y->scale[0], (int)y->zero_point[0]);
     if (x->rank < 1) return op_err(c, TFG_ERR_INVALID, "scalar input");
@@ -405,6 +435,9 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
 static tfg_status_t check_concat(const ctx_t *c, tfg_op_t *op)
 {
     if (op->n_in < 1 || op->n_out != 1) return op_err(c, TFG_ERR_INVALID, "needs inputs and one output");
+    /* TFLM's CONCATENATION ENSUREs at most kMaxInputNum = 10 inputs. */
+    if (op->n_in > 10)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "%d inputs (TFLite Micro takes at most 10)", op->n_in);
     TRY(need_act_quant(c, op->out[0], "output"));
     const tfg_tensor_t *x0 = T(c, op->in[0]);
     int axis = op->axis < 0 ? op->axis + x0->rank : op->axis;
@@ -433,7 +466,7 @@ static tfg_status_t check_resize(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    TRY(check_same_quant(c, op->in[0], op->out[0]));
+    /* No equal-quantization check: TFLM's RESIZE_NEAREST_NEIGHBOR copies bytes. */
     TRY(need_rank(c, op->in[0], 4, "input"));
     TRY(need_int_const(c, op->in[1], "size"));
     const tfg_tensor_t *x = T(c, op->in[0]), *s = T(c, op->in[1]);
@@ -450,7 +483,7 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    TRY(check_same_quant(c, op->in[0], op->out[0]));
+    /* No equal-quantization check: TFLM's TRANSPOSE copies bytes. */
     TRY(need_int_const(c, op->in[1], "permutation"));
     const tfg_tensor_t *x = T(c, op->in[0]), *p = T(c, op->in[1]);
     if (tfg_tensor_elems(p) != x->rank) return op_err(c, TFG_ERR_INVALID, "permutation length differs from rank");

@@ -36,6 +36,11 @@ int tfg_fold_pad(tfg_graph_t *g)
         tfg_op_t *conv = &g->ops[ci];
         if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D) || conv->in[0] != t) continue;
         const tfg_tensor_t *p = &g->tensors[pad->in[1]], *x = &g->tensors[pad->in[0]];
+        /* The convolution then reads the PAD's input with the PAD output's
+         * quantization: only the same one keeps the bytes (TFLM's PAD does
+         * not require it). */
+        const tfg_tensor_t *xp = &g->tensors[t];
+        if (x->n_q < 1 || xp->n_q < 1 || x->scale[0] != xp->scale[0] || x->zero_point[0] != xp->zero_point[0]) continue;
         if (x->rank != 4 || tfg_tensor_int(p, 0) || tfg_tensor_int(p, 1) || tfg_tensor_int(p, 6) || tfg_tensor_int(p, 7)) continue;
         conv->sp.pad_top += (int32_t)tfg_tensor_int(p, 2);
         conv->sp.pad_bottom += (int32_t)tfg_tensor_int(p, 3);
