@@ -825,28 +825,52 @@ static void test_invalid_conv(int variant, const char *what, const char *needle)
     end();
 }
 
+/* MEAN over non-adjacent axes (H and C of NHWC): TFLM's integer path
+ * reduces any two axes; the reference here is its arithmetic written out:
+ * M, shift from in/out scale, k = min(floor(log2 n), 32, 31 + shift), M' =
+ * (M << k) / n, out = clamp(MBQM(sum - in_zp * n, M', shift - k) + out_zp). */
 static void test_mean_not_adjacent(void)
 {
-    begin("invalid: MEAN over non-adjacent axes is refused at lowering");
+    begin("audit MEAN: non-adjacent axes {1, 3} run (two reduced groups), three groups refused");
+    tt_rng_t r = {106};
+    int8_t in[3 * 4 * 5 * 2], got[3 * 5], want[3 * 5];
+    fill(&r, in, sizeof in);
+    const float si = 0.1f, so = 0.03f;
+    const int32_t zi = 4, zo = -6, n = 4 * 2;
+    int32_t m, sh;
+    nr_quantize_multiplier((double)si / (double)so, &m, &sh);
+    int k = 0;
+    while ((2 << k) <= n) k++;
+    if (k > 31 + sh) k = 31 + sh;
+    const int32_t mm = (int32_t)(((int64_t)m << k) / n), ms = sh - k;
+    for (int b = 0; b < 3; b++)
+        for (int w = 0; w < 5; w++) {
+            int32_t sum = 0;
+            for (int h = 0; h < 4; h++)
+                for (int c = 0; c < 2; c++) sum += in[((b * 4 + h) * 5 + w) * 2 + c];
+            want[b * 5 + w] = (int8_t)nr_clamp((int64_t)nr_mbqm(sum - zi * n, mm, ms) + zo, -128, 127);
+        }
     tfg_graph_t g;
     g_init(&g);
-    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.1f, 0);
+    const int x = add_act(&g, "x", DIMS(3, 4, 5, 2), si, zi);
     const int ax = add_const_i32(&g, "axes", DIMS(2), (const int32_t[]){1, 3});
-    const int y = add_act(&g, "y", DIMS(1, 4), 0.1f, 0);
+    const int y = add_act(&g, "y", DIMS(3, 5), so, zo);
     add_op(&g, TFG_OP_MEAN, IDS(x, ax), IDS(y));
     set_io(&g, IDS(x), IDS(y));
-    check_refused(&g, "op 0 MEAN: reduced axes must be adjacent", NULL);
-    /* Validation accepts the shape; it is the lowering that cannot run it. */
-    tfg_graph_t g2;
-    g_init(&g2);
-    const int x2 = add_act(&g2, "x", DIMS(1, 4, 4, 2), 0.1f, 0);
-    const int ax2 = add_const_i32(&g2, "axes", DIMS(2), (const int32_t[]){1, 3});
-    const int y2 = add_act(&g2, "y", DIMS(1, 4), 0.1f, 0);
-    add_op(&g2, TFG_OP_MEAN, IDS(x2, ax2), IDS(y2));
-    set_io(&g2, IDS(x2), IDS(y2));
-    tfg_diag_t d2 = {{0}};
-    TT_CHECK(tfg_graph_validate(&g2, &d2) == TFG_OK);
-    tfg_graph_free(&g2);
+    write_model(&g, "accept_mean_axes_1_3", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t mdl;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+        run(&mdl, in, got);
+        check_bytes(got, want, sizeof want, "mean over axes 1 and 3");
+        tfg_model_free(&mdl);
+    }
+    g_init(&g);
+    const int x3 = add_act(&g, "x", DIMS(2, 2, 2, 2, 2), si, zi);
+    const int ax3 = add_const_i32(&g, "axes", DIMS(3), (const int32_t[]){0, 2, 4});
+    const int y3 = add_act(&g, "y", DIMS(2, 2), so, zo);
+    add_op(&g, TFG_OP_MEAN, IDS(x3, ax3), IDS(y3));
+    set_io(&g, IDS(x3), IDS(y3));
+    check_refused(&g, "op 0 MEAN: reduced axes form more than two groups of adjacent axes", NULL);
     end();
 }
 

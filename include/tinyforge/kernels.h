@@ -243,11 +243,16 @@ typedef enum {
     TFG_MEAN_SUM_THEN_REQUANT = 2     /* 1/n folded into mult/shift: requant(sum(x) - in_zp*n) */
 } tfg_mean_mode_t;
 
+/* The input is viewed as [outer][reduce][mid][reduce2][inner]: reduce2 > 1
+ * when the reduced axes form two groups with kept axes between them (TFLM
+ * reduces any two axes, e.g. H and C of NHWC); 0 or 1 means the plain
+ * [outer][reduce][inner] view (mid is then unused). n = reduce * reduce2. */
 typedef struct {
     int32_t outer, reduce, inner;
     int32_t mode; /* tfg_mean_mode_t */
     int32_t in_zp, out_zp;
     int32_t mult, shift;
+    int32_t mid, reduce2;
 } tfg_mean_params_t;
 
 void tfg_mean_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out);

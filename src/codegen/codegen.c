@@ -209,8 +209,8 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     }
     case TFG_K_MEAN: {
         const tfg_mean_params_t *p = &s->p.mean;
-        put(o, "static const tfg_mean_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d, %d};\n", n, k, p->outer,
-            p->reduce, p->inner, p->mode, p->in_zp, p->out_zp, p->mult, p->shift);
+        put(o, "static const tfg_mean_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n", n, k, p->outer,
+            p->reduce, p->inner, p->mode, p->in_zp, p->out_zp, p->mult, p->shift, p->mid, p->reduce2);
         break;
     }
     case TFG_K_SOFTMAX: {

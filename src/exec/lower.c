@@ -342,21 +342,29 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
         int64_t a = tfg_tensor_int(ax, i);
         red[a < 0 ? a + x->rank : a] = true;
     }
-    int first = -1, last = -1;
-    for (int i = 0; i < x->rank; i++)
-        if (red[i]) {
-            if (first < 0) first = i;
-            last = i;
-        }
-    for (int i = first; i <= last; i++)
-        if (!red[i]) return lerr(c, "reduced axes must be adjacent");
-    p->outer = p->reduce = p->inner = 1;
+    /* The reduced axes in at most two groups of adjacent axes:
+     * [outer][reduce][mid][reduce2][inner]. TFLM reduces any axes (at most
+     * two distinct ones in its integer path), which two groups cover. */
+    int group = 0;
+    int64_t dim[5] = {1, 1, 1, 1, 1}; /* outer, reduce, mid, reduce2, inner */
     for (int i = 0; i < x->rank; i++) {
-        if (i < first) p->outer *= x->dims[i];
-        else if (i > last) p->inner *= x->dims[i];
-        else p->reduce *= x->dims[i];
+        if (red[i]) {
+            if (group == 0 || group == 2) group++;
+            else if (group == 4) return lerr(c, "reduced axes form more than two groups of adjacent axes");
+        } else if (group == 1 || group == 3) {
+            group++;
+        }
+        dim[group] *= x->dims[i];
     }
-    if (p->reduce > (1 << 22)) return lerr(c, "more than 2^22 values per mean (int32 sums could overflow)");
+    p->outer = (int32_t)dim[0], p->reduce = (int32_t)dim[1];
+    if (group >= 3) {
+        p->mid = (int32_t)dim[2], p->reduce2 = (int32_t)dim[3], p->inner = (int32_t)dim[4];
+    } else {
+        p->mid = p->reduce2 = 1;
+        p->inner = (int32_t)(dim[2] * dim[3] * dim[4]);
+    }
+    const int64_t n_red = (int64_t)p->reduce * p->reduce2;
+    if (n_red > (1 << 22)) return lerr(c, "more than 2^22 values per mean (int32 sums could overflow)");
     p->in_zp = x->zero_point[0];
     p->out_zp = y->zero_point[0];
     p->mode = TFG_MEAN_SUM_THEN_REQUANT;
@@ -364,7 +372,7 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
     tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &m, &sh);
     if (st < 0) return st;
     /* Fold 1/n: k = min(floor(log2 n), 32, 31 + shift); mult' = (mult << k) / n. */
-    const int64_t n = p->reduce;
+    const int64_t n = n_red;
     int k = 0;
     while ((INT64_C(2) << k) <= n) k++;
     if (k > 32) k = 32;
