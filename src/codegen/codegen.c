@@ -490,7 +490,8 @@ static void emit_patch_stage(out_t *o)
     put(o, "    tfg_region_t r[%d];\n", nr);
     put(o, "    for (int i = 0; i < %d; i++) r[i].r0 = tile[i][0], r[i].r1 = tile[i][1], r[i].c0 = tile[i][2], "
            "r[i].c1 = tile[i][3];\n", nr);
-    /* Bytes per pixel: channels times the element size (4 for a float input). */
+    /* Bytes per pixel: channels times the element size (the input is int8
+     * here, as generated code takes int8 input; kept general like the executor). */
     put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n", (int)x->dims[2],
         (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), n);
     for (int k = 0; k <= split; k++) {
@@ -539,11 +540,8 @@ static void emit_patch_stage(out_t *o)
             put(o, "    {\n        tfg_logistic_params_t p = %s_l%d;\n        p.size = (int32_t)tfg_region_elems(&r[%d], %d);\n"
                    "        tfg_logistic_s8(&p, %s, %s);\n    }\n", n, k, ro, (int)c, in0, out);
             break;
-        case TFG_K_QUANTIZE: /* a float input's QUANTIZE, on the tile's float region */
-            put(o, "    {\n        tfg_affine_params_t p = %s_l%d;\n        p.size = (int32_t)tfg_region_elems(&r[%d], %d);\n"
-                   "        tfg_quantize_f32_s8(&p, (const float *)(const void *)(arena + %s_L%d_IN0), %s);\n    }\n",
-                n, k, ro, (int)c, n, k, out);
-            break;
+        /* A float QUANTIZE (which the scheduler admits) never gets here:
+         * generated code takes int8 input, so compile strips it first. */
         default: o->err = 1; break; /* the scheduler admits only the kernels above */
         }
     }
