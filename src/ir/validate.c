@@ -435,9 +435,6 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
 static tfg_status_t check_concat(const ctx_t *c, tfg_op_t *op)
 {
     if (op->n_in < 1 || op->n_out != 1) return op_err(c, TFG_ERR_INVALID, "needs inputs and one output");
-    /* TFLM's CONCATENATION ENSUREs at most kMaxInputNum = 10 inputs. */
-    if (op->n_in > 10)
-        return op_err(c, TFG_ERR_UNSUPPORTED, "%d inputs (TFLite Micro takes at most 10)", op->n_in);
     TRY(need_act_quant(c, op->out[0], "output"));
     const tfg_tensor_t *x0 = T(c, op->in[0]);
     int axis = op->axis < 0 ? op->axis + x0->rank : op->axis;
