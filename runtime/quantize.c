@@ -33,6 +33,17 @@ void tfg_dequantize_s8_f32(const tfg_affine_params_t *p, const int8_t *in, float
 
 void tfg_requantize_s8(const tfg_requant_params_t *p, const int8_t *in, int8_t *out)
 {
+    if (p->in_flip | p->out_flip) {
+        /* A uint8 side (see tfg_requant_params_t): same arithmetic on the
+         * int8 view of the bytes. */
+        const uint8_t *u = (const uint8_t *)in;
+        for (int32_t i = 0; i < p->size; i++) {
+            const int32_t x = (int8_t)(uint8_t)(u[i] ^ (uint32_t)p->in_flip);
+            const int32_t v = tfg_clamp(tfg_requant(x - p->in_zp, p->mult, p->shift) + p->out_zp, -128, 127);
+            out[i] = (int8_t)(uint8_t)((uint32_t)(uint8_t)v ^ (uint32_t)p->out_flip);
+        }
+        return;
+    }
     for (int32_t i = 0; i < p->size; i++) {
         int32_t v = tfg_requant((int32_t)in[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
         out[i] = (int8_t)tfg_clamp(v, -128, 127);

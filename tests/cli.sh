@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CLI behaviour: help, argument errors, run/plan/info on a real model.
-# usage: tests/cli.sh path/to/tinyforge SOURCE_DIR
+# usage: tests/cli.sh path/to/tinyforge SOURCE_DIR [path/to/test_graph]
+# (test_graph writes the uint8-input model of issue 11 for the run checks)
 set -u
-cli=$1; src=$2
+cli=$1; src=$2; graph=${3:-}
 models="$src/../shared/models"
 [ -d "$models" ] || { echo "SKIP: shared models not found at $models"; exit 0; }
 m="$models/tflm_person_detect.tflite"
@@ -58,6 +59,13 @@ check "run --schedule auto matches golden" bash -c "'$cli' run '$m' -i '$in' -o 
 check "run --schedule 3x2@5 --stream-input same bytes" bash -c "'$cli' run '$m' -i '$in' -o '$tmp/s2' --schedule 3x2@5 --stream-input 2>/dev/null && cmp '$tmp/s2' '$tmp/o1'"
 check "json steps = executed ops (30)" test "$(grep -c '"step":' "$tmp/p.json")" -eq 30
 check "float model reports int8 I/O figure" bash -c "'$cli' plan '$models/tinyengine_vww.tflite' | grep -q 'with int8 I/O'"
+# Float-input models get patched schedules as they are (the QUANTIZE runs per
+# tile); a model with none says why, in plan and where a schedule was asked for.
+check "float-input model has patched candidates" bash -c "'$cli' plan '$models/tinyengine_vww.tflite' | grep -q 'layer by layer and [1-9][0-9]* patched candidates'"
+check "float-input run --schedule auto = layer by layer" bash -c "'$cli' run '$models/tinyengine_vww.tflite' -i '$models/golden/tinyengine_vww.rand1.input.bin' -o '$tmp/f1' --schedule auto --stream-input 2>/dev/null && cmp '$tmp/f1' '$models/golden/tinyengine_vww.rand1.output.bin'"
+check "plan says why nothing is patchable" bash -c "'$cli' plan '$models/mlperf_ad01_int8.tflite' | grep -q 'No patched schedule: step 0 (op 0 FULLY_CONNECTED) is not spatially local'"
+check "plan --json says why nothing is patchable" bash -c "'$cli' plan '$models/mlperf_ad01_int8.tflite' --json | grep -q '\"no_patched_schedule_because\": \"step 0'"
+check "compile --schedule auto says why it runs layer by layer" bash -c "'$cli' compile '$models/mlperf_ad01_int8.tflite' -o '$tmp/c5' --schedule auto 2>&1 >/dev/null | grep -q 'no patched schedule (step 0 (op 0 FULLY_CONNECTED)'"
 
 # info: one row per op and a totals line with the model's MACs.
 check "info rows and totals" bash -c "'$cli' info '$m' > '$tmp/i' && [ \$(grep -cE '^ +[0-9]+  [A-Z_]' '$tmp/i') -eq 31 ] && grep -q 'total: 7157888 MACs' '$tmp/i'"
@@ -74,6 +82,18 @@ check "compile unknown target -> 2" status_is 2 "$cli" compile "$m" -o "$tmp/c1"
 check "compile bad name -> 1" bash -c "! '$cli' compile '$m' -o '$tmp/c2' --name 9lives 2>'$tmp/e' && grep -q 'not a C identifier' '$tmp/e'"
 check "compile writes the model files" bash -c "'$cli' compile '$m' -o '$tmp/c3' --name pd >/dev/null && [ -s '$tmp/c3/pd.c' ] && [ -s '$tmp/c3/pd.h' ] && [ -s '$tmp/c3/pd.mem.json' ] && ! ls '$tmp/c3'/*.tmp 2>/dev/null"
 check "bench refuses the host target" status_is 2 "$cli" bench "$m" --target host
+
+# uint8 input (issue 11): run reads uint8 bytes; with --int8-io the model takes
+# the int8 bytes of the QUANTIZE's output (here the uint8 bytes XOR 0x80); the
+# help says so.
+if [ -n "$graph" ]; then
+  mkdir -p "$tmp/acc"; "$graph" --write-models "$tmp/acc" > /dev/null 2>&1
+  u="$tmp/acc/accept_uint8_input"
+  check "run reads uint8 input bytes" bash -c "'$cli' run '$u.tflite' -i '$u.input.bin' -o '$tmp/u1' && cmp '$tmp/u1' '$u.expected.bin'"
+  check "run --int8-io on a uint8 model takes int8" bash -c "'$cli' run '$u.tflite' --int8-io -i '$u.int8in.bin' -o '$tmp/u2' && cmp '$tmp/u2' '$u.expected.bin'"
+  check "uint8 model reports the int8 I/O figure" bash -c "'$cli' plan '$u.tflite' | grep -q 'with int8 I/O'"
+  check "run --help explains uint8 with --int8-io" bash -c "'$cli' run --help | grep -q 'XOR 0x80'"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

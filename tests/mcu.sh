@@ -4,9 +4,11 @@
 # which the models_* tests tie to TFLite's golden data) on QEMU Cortex-M4 and
 # Cortex-M7; one small model runs on each other target. A model that exceeds
 # a board's real MCU budget must fail at link time with the budget message.
-# usage: tests/mcu.sh path/to/tinyforge SOURCE_DIR
+# With a third argument (the test_graph binary), the models of issue 11 that
+# test_graph writes (negative weight scales, uint8 inputs) run on the M4 too.
+# usage: tests/mcu.sh path/to/tinyforge SOURCE_DIR [path/to/test_graph]
 set -u
-cli=$1; src=$2
+cli=$1; src=$2; graph=${3:-}
 models="$src/../shared/models"
 [ -d "$models" ] || { echo "SKIP: shared models not found at $models"; exit 0; }
 for t in arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc qemu-system-riscv32; do
@@ -83,6 +85,17 @@ done
 for target in cortex-m0plus cortex-m3 cortex-m33 cortex-m55 riscv32; do
   run $target "$models/mlperf_kws_ref_model.tflite"
 done
+# Models TFLite Micro runs and we once refused (tests/test_graph.c section 9),
+# on the M4's DSP paths: bit-exact against the host executor, which test_graph
+# and codegen.sh tie to the naive reference.
+if [ -n "$graph" ]; then
+  mkdir -p "$tmp/accept"
+  if "$graph" --write-models "$tmp/accept" > /dev/null 2>&1; then
+    for m in "$tmp/accept"/*.tflite; do run cortex-m4 "$m"; done
+  else
+    fail=$((fail+1)); echo "FAIL: test_graph --write-models"
+  fi
+fi
 # The budget check itself: MCUNetV2's 1.4 MB arena cannot link for a 256 KB part.
 if "$cli" bench "$models/tinyengine_mcunetv2_large.tflite" --target cortex-m4 2>&1 | grep -q "model does not fit the STM32F412ZG budget"; then
   pass=$((pass+1))

@@ -13,6 +13,7 @@
 
 #include "exec/exec.h"
 #include "graph_builder.h"
+#include "tflite/writer.h"
 #include "naive_ref.h"
 #include "tfg_test.h"
 
@@ -362,11 +363,17 @@ static void test_logistic(void)
     }
     end();
 
-    const char *why = "op 0 LOGISTIC: output must be quantized with scale 1/256, zero point -128";
-    begin("logistic: output scale 1/128 refused");
+    /* tflm-audit row LOGISTIC: TFLM checks only the output zero point; its
+     * kernel writes 1/256 steps whatever scale the output declares. */
+    begin("audit LOGISTIC: output scale 1/128 runs as TFLM runs it (1/256 steps)");
     build_logistic(&g, 1.0f / 128, -128, false);
-    check_refused(&g, why, "has 0.0078125, -128");
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, out);
+        check_bytes(out, want, 256, "logistic, output scale 1/128");
+        tfg_model_free(&m);
+    }
     end();
+    const char *why = "op 0 LOGISTIC: output zero point must be -128";
     begin("logistic: output zero point 0 refused");
     build_logistic(&g, 1.0f / 256, 0, false);
     check_refused(&g, why, NULL);
@@ -634,6 +641,159 @@ static void test_in_place(int variant, const char *what)
     end();
 }
 
+/* ---- 9. models TFLite Micro runs that we used to refuse (issue 11) -------
+ *
+ * Each case builds a model, checks the host executor against the naive
+ * reference and, with --write-models DIR, also leaves DIR/NAME.tflite with
+ * NAME.input.bin and NAME.expected.bin (the reference's bytes), so that
+ * tests/codegen.sh and tests/mcu.sh check the same model in generated C on
+ * the host and under QEMU. */
+static const char *g_write_dir;
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    TT_CHECK(f != NULL);
+    if (!f) return;
+    TT_CHECK(fwrite(p, 1, n, f) == n);
+    fclose(f);
+}
+
+/* g must not have been prepared yet (the writer writes what the graph says). */
+static void write_model(const tfg_graph_t *g, const char *name, const void *in, size_t in_n, const void *want,
+                        size_t want_n)
+{
+    if (!g_write_dir) return;
+    char path[512];
+    tfg_diag_t d = {0};
+    snprintf(path, sizeof path, "%s/%s.tflite", g_write_dir, name);
+    const tfg_status_t st = tfg_tflite_write_file(g, path, &d);
+    TT_CHECK(st == TFG_OK);
+    if (st != TFG_OK) TT_LOG("  writing %s: %s\n", path, d.msg);
+    snprintf(path, sizeof path, "%s/%s.input.bin", g_write_dir, name);
+    write_file(path, in, in_n);
+    snprintf(path, sizeof path, "%s/%s.expected.bin", g_write_dir, name);
+    write_file(path, want, want_n);
+}
+
+/* Per-channel multipliers the way TFLM's PopulateConvolutionQuantizationParams
+ * forms them: (double)in * (double)w[c] / (double)out, sign kept. */
+static void chan_mults(float in_s, const float *w_s, float out_s, int n, int32_t *mult, int32_t *shift)
+{
+    for (int i = 0; i < n; i++)
+        nr_quantize_multiplier((double)in_s * (double)w_s[i] / (double)out_s, &mult[i], &shift[i]);
+}
+
+/* x[1,8,8,4] -> CONV 3x3 SAME (RELU6) -> a[1,8,8,8] -> DEPTHWISE 3x3/2 SAME
+ * -> b[1,4,4,8] -> CONV 1x1 -> c[1,4,4,8] -> FULLY_CONNECTED (per channel)
+ * -> y[1,6]. Every layer has per-channel weight scales with negative ones
+ * (the MCUNet zoo's -0.0203871 among them) and the first conv one zero scale. */
+enum { NS_IN = 256, NS_A = 512, NS_B = 128, NS_Y = 6 };
+static const float ns_w1[8] = {0.012f, -0.02f, 0.007f, -0.0203871f, 0.0f, 0.015f, -0.009f, 0.011f};
+static const float ns_wd[8] = {-0.03f, 0.021f, -0.0125f, 0.04f, -0.018f, -0.05f, 0.027f, 0.033f};
+static const float ns_w2[8] = {0.019f, -0.023f, -0.0203871f, 0.008f, -0.031f, 0.014f, 0.026f, -0.011f};
+static const float ns_wf[6] = {-0.006f, 0.004f, -0.0035f, 0.005f, -0.0071f, 0.0042f};
+
+static void build_neg_scales(tfg_graph_t *g, const int8_t *w1, const int8_t *wd, const int8_t *w2, const int8_t *wf,
+                             const int32_t *bias)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 8, 8, 4), 0.05f, -5);
+    const int k1 = add_tensor(g, "w1", TFG_DT_INT8, DIMS(8, 3, 3, 4));
+    set_quant_n(g, k1, 8, ns_w1, 0, 0);
+    set_data(g, k1, w1);
+    const int b1 = add_const_i32(g, "b1", DIMS(8), bias);
+    const int a = add_act(g, "a", DIMS(1, 8, 8, 8), 0.04f, -128);
+    const int kd = add_tensor(g, "wd", TFG_DT_INT8, DIMS(1, 3, 3, 8));
+    set_quant_n(g, kd, 8, ns_wd, 0, 3);
+    set_data(g, kd, wd);
+    const int bd = add_const_i32(g, "bd", DIMS(8), bias + 8);
+    const int b = add_act(g, "b", DIMS(1, 4, 4, 8), 0.08f, 6);
+    const int k2 = add_tensor(g, "w2", TFG_DT_INT8, DIMS(8, 1, 1, 8));
+    set_quant_n(g, k2, 8, ns_w2, 0, 0);
+    set_data(g, k2, w2);
+    const int b2 = add_const_i32(g, "b2", DIMS(8), bias + 16);
+    const int c = add_act(g, "c", DIMS(1, 4, 4, 8), 0.06f, -2);
+    const int kf = add_tensor(g, "wf", TFG_DT_INT8, DIMS(6, 128));
+    set_quant_n(g, kf, 6, ns_wf, 0, 0);
+    set_data(g, kf, wf);
+    const int bf = add_const_i32(g, "bf", DIMS(6), bias + 24);
+    const int y = add_act(g, "y", DIMS(1, 6), 0.1f, 3);
+    tfg_op_t *op = add_op(g, TFG_OP_CONV_2D, IDS(x, k1, b1), IDS(a));
+    op->sp.same = true;
+    op->act = TFG_ACT_RELU6;
+    op = add_op(g, TFG_OP_DEPTHWISE_CONV_2D, IDS(a, kd, bd), IDS(b));
+    op->sp.same = true;
+    op->sp.stride_h = op->sp.stride_w = 2;
+    op->sp.depth_mult = 1;
+    add_op(g, TFG_OP_CONV_2D, IDS(b, k2, b2), IDS(c));
+    add_op(g, TFG_OP_FULLY_CONNECTED, IDS(c, kf, bf), IDS(y));
+    set_io(g, IDS(x), IDS(y));
+}
+
+static void test_negative_scales(void)
+{
+    begin("accept: negative (and zero) per-channel weight scales on CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED");
+    tt_rng_t r = {91};
+    static int8_t w1[8 * 36], wd[72], w2[64], wf[6 * 128], in[NS_IN];
+    int32_t bias[30];
+    fill(&r, w1, sizeof w1);
+    fill(&r, wd, sizeof wd);
+    fill(&r, w2, sizeof w2);
+    fill(&r, wf, sizeof wf);
+    fill(&r, in, sizeof in);
+    for (int i = 0; i < 30; i++) bias[i] = tt_int(&r, -3000, 3000);
+    /* Reference, layer by layer. */
+    int8_t a[NS_A], b[NS_B], c[NS_B], want[NS_Y], got[NS_Y];
+    int32_t m[8], sh[8];
+    int32_t lo6 = -128, hi6 = -128 + (int32_t)roundf(6.0f / 0.04f);
+    if (hi6 > 127) hi6 = 127;
+    chan_mults(0.05f, ns_w1, 0.04f, 8, m, sh);
+    TT_CHECK(m[1] < 0 && m[3] < 0 && m[4] == 0); /* the premise: negative and zero multipliers */
+    nr_conv_t p1 = {8, 8, 4, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, lo6, hi6, w1, bias, m, sh};
+    nr_conv(&p1, in, a);
+    chan_mults(0.04f, ns_wd, 0.08f, 8, m, sh);
+    nr_conv_t pd = {8, 8, 8, 4, 4, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, -128, 6, -128, 127, wd, bias + 8, m, sh};
+    nr_dwconv(&pd, a, b);
+    chan_mults(0.08f, ns_w2, 0.06f, 8, m, sh);
+    nr_conv_t p2 = {4, 4, 8, 4, 4, 8, 1, 1, 1, 1, 1, 1, 0, 0, 1, 6, -2, -128, 127, w2, bias + 16, m, sh};
+    nr_conv(&p2, b, c);
+    chan_mults(0.06f, ns_wf, 0.1f, 6, m, sh);
+    nr_fc_t pf = {1, 128, 6, -2, 3, -128, 127, wf, bias + 24, m, sh};
+    nr_fc(&pf, c, want);
+
+    static const tfg_dw_choice_t dws[] = {TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_ONLY_STRIP};
+    for (int v = 0; v < 3; v++) {
+        tfg_graph_t g;
+        tfg_model_t mdl;
+        build_neg_scales(&g, w1, wd, w2, wf, bias);
+        if (v == 0) write_model(&g, "accept_negative_scales", in, sizeof in, want, sizeof want);
+        g_dw = dws[v];
+        if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+            const tfg_step_t *s0 = step_for(&mdl, 0);
+            TT_CHECK(s0 && s0->p.conv.mult[1] < 0 && s0->p.conv.mult[4] == 0);
+            run(&mdl, in, got);
+            check_bytes(got, want, NS_Y, v == 0 ? "ROWS" : v == 1 ? "PLANE" : "STRIP");
+            tfg_model_free(&mdl);
+        }
+    }
+    g_dw = TFG_DW_AUTO;
+    end();
+
+    begin("accept: negative per-tensor FULLY_CONNECTED scale refused as TFLM refuses it");
+    {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 128), 0.06f, -2);
+        const int kf = add_weights(&g, "wf", DIMS(6, 128), wf, -0.005f);
+        const int y = add_act(&g, "y", DIMS(1, 6), 0.1f, 3);
+        add_op(&g, TFG_OP_FULLY_CONNECTED, IDS(x, kf), IDS(y));
+        set_io(&g, IDS(x), IDS(y));
+        check_refused(&g, "op 0 FULLY_CONNECTED: weights 'wf' have the negative per-tensor scale", "input scale * weight scale >= 0");
+    }
+    end();
+}
+
 /* ---- 8. validation errors ------------------------------------------------ */
 
 enum { V_WEIGHT_ZP, V_BIAS_LEN, V_DECLARED, V_READ_BEFORE_WRITE, V_BATCH2, V_BIAS_OVERFLOW };
@@ -665,33 +825,439 @@ static void test_invalid_conv(int variant, const char *what, const char *needle)
     end();
 }
 
+/* MEAN over non-adjacent axes (H and C of NHWC): TFLM's integer path
+ * reduces any two axes; the reference here is its arithmetic written out:
+ * M, shift from in/out scale, k = min(floor(log2 n), 32, 31 + shift), M' =
+ * (M << k) / n, out = clamp(MBQM(sum - in_zp * n, M', shift - k) + out_zp). */
 static void test_mean_not_adjacent(void)
 {
-    begin("invalid: MEAN over non-adjacent axes is refused at lowering");
+    begin("audit MEAN: non-adjacent axes {1, 3} run (two reduced groups), three groups refused");
+    tt_rng_t r = {106};
+    int8_t in[3 * 4 * 5 * 2], got[3 * 5], want[3 * 5];
+    fill(&r, in, sizeof in);
+    const float si = 0.1f, so = 0.03f;
+    const int32_t zi = 4, zo = -6, n = 4 * 2;
+    int32_t m, sh;
+    nr_quantize_multiplier((double)si / (double)so, &m, &sh);
+    int k = 0;
+    while ((2 << k) <= n) k++;
+    if (k > 31 + sh) k = 31 + sh;
+    const int32_t mm = (int32_t)(((int64_t)m << k) / n), ms = sh - k;
+    for (int b = 0; b < 3; b++)
+        for (int w = 0; w < 5; w++) {
+            int32_t sum = 0;
+            for (int h = 0; h < 4; h++)
+                for (int c = 0; c < 2; c++) sum += in[((b * 4 + h) * 5 + w) * 2 + c];
+            want[b * 5 + w] = (int8_t)nr_clamp((int64_t)nr_mbqm(sum - zi * n, mm, ms) + zo, -128, 127);
+        }
     tfg_graph_t g;
     g_init(&g);
-    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.1f, 0);
+    const int x = add_act(&g, "x", DIMS(3, 4, 5, 2), si, zi);
     const int ax = add_const_i32(&g, "axes", DIMS(2), (const int32_t[]){1, 3});
-    const int y = add_act(&g, "y", DIMS(1, 4), 0.1f, 0);
+    const int y = add_act(&g, "y", DIMS(3, 5), so, zo);
     add_op(&g, TFG_OP_MEAN, IDS(x, ax), IDS(y));
     set_io(&g, IDS(x), IDS(y));
-    check_refused(&g, "op 0 MEAN: reduced axes must be adjacent", NULL);
-    /* Validation accepts the shape; it is the lowering that cannot run it. */
-    tfg_graph_t g2;
-    g_init(&g2);
-    const int x2 = add_act(&g2, "x", DIMS(1, 4, 4, 2), 0.1f, 0);
-    const int ax2 = add_const_i32(&g2, "axes", DIMS(2), (const int32_t[]){1, 3});
-    const int y2 = add_act(&g2, "y", DIMS(1, 4), 0.1f, 0);
-    add_op(&g2, TFG_OP_MEAN, IDS(x2, ax2), IDS(y2));
-    set_io(&g2, IDS(x2), IDS(y2));
-    tfg_diag_t d2 = {{0}};
-    TT_CHECK(tfg_graph_validate(&g2, &d2) == TFG_OK);
-    tfg_graph_free(&g2);
+    write_model(&g, "accept_mean_axes_1_3", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t mdl;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+        run(&mdl, in, got);
+        check_bytes(got, want, sizeof want, "mean over axes 1 and 3");
+        tfg_model_free(&mdl);
+    }
+    g_init(&g);
+    const int x3 = add_act(&g, "x", DIMS(2, 2, 2, 2, 2), si, zi);
+    const int ax3 = add_const_i32(&g, "axes", DIMS(3), (const int32_t[]){0, 2, 4});
+    const int y3 = add_act(&g, "y", DIMS(2, 2), so, zo);
+    add_op(&g, TFG_OP_MEAN, IDS(x3, ax3), IDS(y3));
+    set_io(&g, IDS(x3), IDS(y3));
+    check_refused(&g, "op 0 MEAN: reduced axes form more than two groups of adjacent axes", NULL);
     end();
 }
 
-int main(void)
+/* ---- 10. the TFLM audit (docs/tflm-audit.md): rows where we used to differ ---- */
+
+static void test_audit_pool(void)
 {
+    begin("audit AVERAGE_POOL_2D: scales within 1e-6 run, as TFLM's ENSURE_NEAR allows");
+    tt_rng_t r = {101};
+    int8_t in[4 * 4 * 3], out[2 * 2 * 3], want[2 * 2 * 3];
+    fill(&r, in, sizeof in);
+    const nr_pool_t pp = {4, 4, 3, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127};
+    nr_avgpool(&pp, in, want);
+    for (int bad = 0; bad < 2; bad++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 4, 4, 3), 0.05f, 2);
+        const int y = add_act(&g, "y", DIMS(1, 2, 2, 3), bad ? 0.05f + 2e-6f : 0.05f + 5e-7f, 2);
+        tfg_op_t *op = add_op(&g, TFG_OP_AVERAGE_POOL_2D, IDS(x), IDS(y));
+        op->sp.k_h = op->sp.k_w = op->sp.stride_h = op->sp.stride_w = 2;
+        set_io(&g, IDS(x), IDS(y));
+        if (bad) {
+            check_refused(&g, "op 0 AVERAGE_POOL_2D: input and output quantization differ", "within 1e-6");
+            continue;
+        }
+        tfg_model_t m;
+        if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+            run(&m, in, out);
+            check_bytes(out, want, sizeof want, "avgpool");
+            tfg_model_free(&m);
+        }
+    }
+    end();
+}
+
+/* x -> PAD (output quantization differs) -> CONV 3x3 VALID: TFLM's PAD copies
+ * bytes and pads with the output zero point; the fold into the conv must not
+ * happen (the conv would read x with the wrong zero point). */
+static void test_audit_pad(void)
+{
+    begin("audit PAD: input and output quantization may differ (bytes copied); not folded");
+    tt_rng_t r = {102};
+    int8_t w[2 * 9 * 2], in[3 * 3 * 2], xp[5 * 5 * 2], want[3 * 3 * 2], got[18];
+    const int32_t bias[2] = {500, -200};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    nr_pad((const int[]){1, 3, 3, 2}, (const int[]){0, 1, 1, 0}, (const int[]){0, 1, 1, 0}, -7, in, xp);
+    const ref_conv_t rc = {false, 5, 5, 2, 3, 3, 2, 3, 1, 0, 0, 0.06f, 0.02f, 0.1f, -7, 1, w, bias};
+    ref_conv(&rc, xp, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 3, 3, 2), 0.04f, 5);
+    const int p = add_const_i32(&g, "paddings", DIMS(4, 2), (const int32_t[]){0, 0, 1, 1, 1, 1, 0, 0});
+    const int xq = add_act(&g, "xp", DIMS(1, 5, 5, 2), 0.06f, -7);
+    const int wt = add_weights(&g, "w", DIMS(2, 3, 3, 2), w, 0.02f);
+    const int b = add_const_i32(&g, "b", DIMS(2), bias);
+    const int y = add_act(&g, "y", DIMS(1, 3, 3, 2), 0.1f, 1);
+    add_op(&g, TFG_OP_PAD, IDS(x, p), IDS(xq));
+    add_op(&g, TFG_OP_CONV_2D, IDS(xq, wt, b), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(!m.graph.ops[0].dead && m.prog.n_steps == 2);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "pad + conv");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+/* RESHAPE, TRANSPOSE and RESIZE_NEAREST_NEIGHBOR whose output declares
+ * another quantization: TFLM copies the bytes; so do we. */
+static void test_audit_copies(void)
+{
+    begin("audit RESHAPE/TRANSPOSE/RESIZE_NEAREST_NEIGHBOR: output quantization may differ (bytes copied)");
+    tt_rng_t r = {103};
+    int8_t in[2 * 3 * 2], t[12], want[4 * 6 * 2], got[48];
+    fill(&r, in, sizeof in);
+    /* x[1,2,3,2] -RESHAPE-> [1,3,2,2] -TRANSPOSE(0,2,1,3)-> [1,2,3,2] -RESIZE 4x6-> y */
+    nr_transpose(4, (const int[]){1, 3, 2, 2}, (const int[]){0, 2, 1, 3}, in, t);
+    nr_resize_nearest(2, 3, 2, 4, 6, t, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 2, 3, 2), 0.05f, 0);
+    const int a = add_act(&g, "a", DIMS(1, 3, 2, 2), 0.07f, 3);
+    const int bt = add_act(&g, "b", DIMS(1, 2, 3, 2), 0.09f, -4);
+    const int y = add_act(&g, "y", DIMS(1, 4, 6, 2), 0.11f, 6);
+    add_op(&g, TFG_OP_RESHAPE, IDS(x, add_const_i32(&g, "shape", DIMS(4), (const int32_t[]){1, 3, 2, 2})), IDS(a));
+    add_op(&g, TFG_OP_TRANSPOSE, IDS(a, add_const_i32(&g, "perm", DIMS(4), (const int32_t[]){0, 2, 1, 3})), IDS(bt));
+    add_op(&g, TFG_OP_RESIZE_NEAREST_NEIGHBOR, IDS(bt, add_const_i32(&g, "size", DIMS(2), (const int32_t[]){4, 6})),
+           IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "reshape/transpose/resize");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+static void test_audit_refusals(void)
+{
+    /* TFLM takes up to 10 inputs (kMaxInputNum); the reader used to stop at 8.
+     * Through a file: write, read back, run. */
+    begin("audit CONCATENATION: 10 inputs run (TFLM's kMaxInputNum), through a .tflite file");
+    {
+        tfg_graph_t g;
+        g_init(&g);
+        int ins[10];
+        char name[8];
+        int8_t in[20], got[20];
+        tt_rng_t r = {107};
+        fill(&r, in, sizeof in);
+        for (int i = 0; i < 10; i++) {
+            snprintf(name, sizeof name, "x%d", i);
+            ins[i] = add_act(&g, name, DIMS(1, 2), 0.1f, 0);
+        }
+        const int y = add_act(&g, "y", DIMS(1, 20), 0.1f, 0);
+        add_op(&g, TFG_OP_CONCATENATION, ins, 10, IDS(y))->axis = 1;
+        set_io(&g, ins, 10, IDS(y));
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        tfg_diag_t d = {{0}};
+        TT_CHECK(tfg_tflite_write(&g, &bytes, &len, &d) == TFG_OK);
+        tfg_graph_free(&g);
+        tfg_model_t m;
+        const tfg_pass_opts_t o = {0};
+        const tfg_status_t st = bytes ? tfg_model_load_mem(bytes, len, "concat10.tflite", &o, &m, &d) : TFG_ERR_INVALID;
+        TT_CHECK(st == TFG_OK);
+        if (st == TFG_OK) {
+            run(&m, in, got); /* inputs concatenated in order: the output is the input bytes */
+            check_bytes(got, in, sizeof in, "concat of 10 inputs");
+            tfg_model_free(&m);
+        } else {
+            TT_LOG("  %s\n", d.msg);
+        }
+        free(bytes);
+    }
+    end();
+
+    begin("audit SOFTMAX: beta * input scale * 2^26 <= 1 refused (TFLM CHECK-fails)");
+    {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 8), 1e-9f, 0);
+        const int y = add_act(&g, "y", DIMS(1, 8), 1.0f / 256, -128);
+        add_op(&g, TFG_OP_SOFTMAX, IDS(x), IDS(y))->beta = 1.0f;
+        set_io(&g, IDS(x), IDS(y));
+        check_refused(&g, "op 0 SOFTMAX: beta * input scale * 2^26 must exceed 1", NULL);
+    }
+    end();
+
+    begin("audit FULLY_CONNECTED: bias scale far from input * weight scale refused (TFLM's 0.02 check)");
+    tt_rng_t r = {104};
+    int8_t w[3 * 8], in[8], out[3], want[3];
+    const int32_t bias[3] = {100, -250, 7};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    int32_t mult[3], shift[3];
+    for (int i = 0; i < 3; i++) nr_quantize_multiplier((double)(0.04f * 0.015f) / (double)0.09f, &mult[i], &shift[i]);
+    nr_fc_t pf = {1, 8, 3, -7, 4, -128, 127, w, bias, mult, shift};
+    nr_fc(&pf, in, want);
+    for (int bad = 0; bad < 2; bad++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 8), 0.04f, -7);
+        const int wt = add_weights(&g, "w", DIMS(3, 8), w, 0.015f);
+        const int b = add_const_i32(&g, "b", DIMS(3), bias);
+        set_quant(&g, b, bad ? 0.01f : 0.04f * 0.015f, 0);
+        const int y = add_act(&g, "y", DIMS(1, 3), 0.09f, 4);
+        add_op(&g, TFG_OP_FULLY_CONNECTED, IDS(x, wt, b), IDS(y));
+        set_io(&g, IDS(x), IDS(y));
+        if (bad) {
+            check_refused(&g, "op 0 FULLY_CONNECTED: bias 'b' has scale 0.01", "within 0.02 output scales");
+            continue;
+        }
+        tfg_model_t m;
+        if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+            run(&m, in, out);
+            check_bytes(out, want, 3, "fc with a matching bias scale");
+            tfg_model_free(&m);
+        }
+    }
+    end();
+}
+
+/* Per-channel weights whose declared quantized axis is not the output
+ * channel axis but has the right length: TFLM takes scale[c] per output
+ * channel (it checks only the length), and so do we. */
+static void test_audit_qdim(void)
+{
+    begin("audit CONV_2D: per-channel scales on another axis of the right length run as TFLM runs them");
+    tt_rng_t r = {105};
+    int8_t w[3 * 3 * 3 * 2], in[4 * 4 * 2], got[4 * 4 * 3], want[4 * 4 * 3];
+    const int32_t bias[3] = {300, -100, 50};
+    const float ws[3] = {0.01f, -0.02f, 0.015f};
+    fill(&r, w, sizeof w);
+    fill(&r, in, sizeof in);
+    int32_t m3[3], s3[3];
+    chan_mults(0.05f, ws, 0.07f, 3, m3, s3);
+    nr_conv_t pc = {4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -2, -128, 127, w, bias, m3, s3};
+    nr_conv(&pc, in, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.05f, 1);
+    const int wt = add_tensor(&g, "w", TFG_DT_INT8, DIMS(3, 3, 3, 2));
+    set_quant_n(&g, wt, 3, ws, 0, 1); /* axis 1 (kernel height 3) instead of 0 */
+    set_data(&g, wt, w);
+    const int b = add_const_i32(&g, "b", DIMS(3), bias);
+    const int y = add_act(&g, "y", DIMS(1, 4, 4, 3), 0.07f, -2);
+    add_op(&g, TFG_OP_CONV_2D, IDS(x, wt, b), IDS(y))->sp.same = true;
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "conv, scales declared on axis 1");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
+/* TFLM's Requantize for one value between integer types: MBQM(x - in_zp) +
+ * out_zp, clamped to the output type's range (written out here, not taken
+ * from the library). */
+static int32_t ref_requant1(int32_t x, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift, int32_t lo,
+                            int32_t hi)
+{
+    return nr_clamp((int64_t)nr_mbqm(x - in_zp, mult, shift) + out_zp, lo, hi);
+}
+
+/* u[1,6,6,3] uint8 -> QUANTIZE -> q int8 -> CONV 3x3 SAME -> c -> [QUANTIZE -> yu uint8].
+ * same_scale: the converter's form (equal scales, zero point 128 lower);
+ * else a general rescale. out_u8 adds the int8 -> uint8 QUANTIZE at the output. */
+static void build_u8(tfg_graph_t *g, bool same_scale, bool out_u8, const int8_t *w, const int32_t *bias)
+{
+    g_init(g);
+    const int u = add_tensor(g, "u", TFG_DT_UINT8, DIMS(1, 6, 6, 3));
+    set_quant(g, u, same_scale ? 1.0f / 255 : 0.02f, same_scale ? 128 : 100);
+    const int q = add_act(g, "q", DIMS(1, 6, 6, 3), same_scale ? 1.0f / 255 : 0.05f, same_scale ? 0 : -10);
+    const int wt = add_weights(g, "w", DIMS(4, 3, 3, 3), w, 0.01f);
+    const int b = add_const_i32(g, "b", DIMS(4), bias);
+    const int c = add_act(g, "c", DIMS(1, 6, 6, 4), 0.03f, 5);
+    add_op(g, TFG_OP_QUANTIZE, IDS(u), IDS(q));
+    add_op(g, TFG_OP_CONV_2D, IDS(q, wt, b), IDS(c))->sp.same = true;
+    if (out_u8) {
+        const int yu = add_tensor(g, "yu", TFG_DT_UINT8, DIMS(1, 6, 6, 4));
+        set_quant(g, yu, 0.03f, 133);
+        add_op(g, TFG_OP_QUANTIZE, IDS(c), IDS(yu));
+        set_io(g, IDS(u), IDS(yu));
+    } else {
+        set_io(g, IDS(u), IDS(c));
+    }
+}
+
+static void test_uint8_io(bool same_scale, bool out_u8)
+{
+    char what[160];
+    snprintf(what, sizeof what, "accept: uint8 input QUANTIZE (%s)%s, host and --int8-io",
+             same_scale ? "converter form: same scale, zero point - 128" : "general rescale",
+             out_u8 ? " and int8 -> uint8 output QUANTIZE" : "");
+    begin(what);
+    tt_rng_t r = {same_scale ? 95u : 96u};
+    int8_t w[108], q[108], c[144], qin[108];
+    uint8_t u[108], yu[144], want[144], got[144];
+    const int32_t bias[4] = {900, -1300, 40, 2500};
+    fill(&r, w, sizeof w);
+    for (int i = 0; i < 108; i++) u[i] = (uint8_t)tt_int(&r, 0, 255);
+    /* Reference: QUANTIZE uint8 -> int8 with M from in/out scale in double. */
+    const float si = same_scale ? 1.0f / 255 : 0.02f, so = same_scale ? 1.0f / 255 : 0.05f;
+    const int32_t zi = same_scale ? 128 : 100, zo = same_scale ? 0 : -10;
+    int32_t m, sh;
+    nr_quantize_multiplier((double)si / (double)so, &m, &sh);
+    for (int i = 0; i < 108; i++) q[i] = (int8_t)ref_requant1(u[i], zi, zo, m, sh, -128, 127);
+    if (same_scale)
+        for (int i = 0; i < 108; i++) TT_CHECK((uint8_t)q[i] == (u[i] ^ 0x80)); /* TFLM's XOR shortcut agrees */
+    const ref_conv_t rc = {false, 6, 6, 3, 6, 6, 4, 3, 1, 1, 1, si == so ? 1.0f / 255 : 0.05f, 0.01f, 0.03f, zo, 5, w, bias};
+    ref_conv(&rc, q, c);
+    size_t out_n = 144;
+    if (out_u8) {
+        nr_quantize_multiplier(1.0, &m, &sh); /* 0.03 / 0.03 */
+        for (int i = 0; i < 144; i++) want[i] = (uint8_t)ref_requant1(c[i], 5, 133, m, sh, 0, 255);
+    } else {
+        memcpy(want, c, out_n);
+    }
+    if (same_scale && !out_u8) {
+        /* The model codegen.sh and mcu.sh also check; stripped, it takes q. */
+        tfg_graph_t g;
+        build_u8(&g, same_scale, out_u8, w, bias);
+        write_model(&g, "accept_uint8_input", u, sizeof u, want, out_n);
+        tfg_graph_free(&g);
+        if (g_write_dir) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/accept_uint8_input.int8in.bin", g_write_dir);
+            write_file(path, q, sizeof q);
+        }
+    }
+    tfg_graph_t g;
+    tfg_model_t mdl;
+    build_u8(&g, same_scale, out_u8, w, bias);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+        TT_CHECK(tfg_model_input_bytes(&mdl) == 108 && tfg_model_output_bytes(&mdl) == out_n);
+        run(&mdl, u, got);
+        check_bytes(got, want, out_n, "uint8 model on the host");
+        tfg_model_free(&mdl);
+    }
+    /* --int8-io: the QUANTIZEs at both edges go; the caller feeds q (int8 in
+     * q's quantization) and gets c. */
+    build_u8(&g, same_scale, out_u8, w, bias);
+    if (prepare_ok(&g, (tfg_pass_opts_t){.int8_io = true}, &mdl)) {
+        TT_CHECK(mdl.graph.ops[0].dead && mdl.graph.inputs[0] == 1 && mdl.prog.n_steps == 1);
+        memcpy(qin, q, sizeof q);
+        run(&mdl, qin, yu);
+        check_bytes(yu, c, 144, "uint8 model with --int8-io");
+        tfg_model_free(&mdl);
+    }
+    end();
+}
+
+/* x int8 -> QUANTIZE -> u uint8 -> QUANTIZE -> y int8: both integer
+ * directions inside the graph, where --int8-io (and so compile) keeps them,
+ * so the generated code runs the uint8 requantizations too. */
+static void test_uint8_midgraph(void)
+{
+    begin("accept: int8 -> uint8 -> int8 QUANTIZE inside the graph");
+    tt_rng_t r = {97};
+    int8_t x[64], y[64], want[64];
+    uint8_t u[64];
+    fill(&r, x, sizeof x);
+    int32_t m, sh;
+    nr_quantize_multiplier((double)0.04f / (double)0.07f, &m, &sh);
+    for (int i = 0; i < 64; i++) u[i] = (uint8_t)ref_requant1(x[i], 9, 140, m, sh, 0, 255);
+    nr_quantize_multiplier((double)0.07f / (double)0.05f, &m, &sh);
+    for (int i = 0; i < 64; i++) want[i] = (int8_t)ref_requant1(u[i], 140, -3, m, sh, -128, 127);
+    for (int pass = 0; pass < 2; pass++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int xt = add_act(&g, "x", DIMS(1, 64), 0.04f, 9);
+        const int ut = add_tensor(&g, "u", TFG_DT_UINT8, DIMS(1, 64));
+        set_quant(&g, ut, 0.07f, 140);
+        const int yt = add_act(&g, "y", DIMS(1, 64), 0.05f, -3);
+        add_op(&g, TFG_OP_QUANTIZE, IDS(xt), IDS(ut));
+        add_op(&g, TFG_OP_QUANTIZE, IDS(ut), IDS(yt));
+        set_io(&g, IDS(xt), IDS(yt));
+        if (pass == 0) {
+            write_model(&g, "accept_uint8_midgraph", x, sizeof x, want, sizeof want);
+            tfg_graph_free(&g);
+            continue;
+        }
+        tfg_model_t mdl;
+        if (prepare_ok(&g, (tfg_pass_opts_t){.int8_io = true}, &mdl)) {
+            TT_CHECK(mdl.prog.n_steps == 2);
+            run(&mdl, x, y);
+            check_bytes(y, want, 64, "int8 -> uint8 -> int8");
+            tfg_model_free(&mdl);
+        }
+    }
+    end();
+}
+
+static void test_quantize_refusals(void)
+{
+    begin("accept: QUANTIZE uint8 -> uint8 and int16 input refused by name");
+    tfg_graph_t g;
+    g_init(&g);
+    int u = add_tensor(&g, "u", TFG_DT_UINT8, DIMS(1, 4));
+    set_quant(&g, u, 0.1f, 128);
+    int v = add_tensor(&g, "v", TFG_DT_UINT8, DIMS(1, 4));
+    set_quant(&g, v, 0.2f, 128);
+    add_op(&g, TFG_OP_QUANTIZE, IDS(u), IDS(v));
+    set_io(&g, IDS(u), IDS(v));
+    check_refused(&g, "op 0 QUANTIZE: uint8 -> uint8", "supported: float32 -> int8, int8 <-> uint8");
+    g_init(&g);
+    u = add_tensor(&g, "u", TFG_DT_INT16, DIMS(1, 4));
+    set_quant(&g, u, 0.1f, 0);
+    v = add_act(&g, "v", DIMS(1, 4), 0.1f, 0);
+    add_op(&g, TFG_OP_QUANTIZE, IDS(u), IDS(v));
+    set_io(&g, IDS(u), IDS(v));
+    check_refused(&g, "op 0 QUANTIZE: input type int16", NULL);
+    end();
+}
+
+int main(int argc, char **argv)
+{
+    /* --write-models DIR: also write the issue-11 models for codegen.sh / mcu.sh. */
+    if (argc == 3 && strcmp(argv[1], "--write-models") == 0) g_write_dir = argv[2];
+
     /* 1. shape arithmetic folding */
     /* what, x, begin, end, stride, begin_mask, end_mask, shrink, pack?, pack_with, y, folded new shape */
     // clang-format off
@@ -764,6 +1330,22 @@ int main(void)
                       "op 0 ADD reads tensor 3 'y' before any op writes it");
     test_invalid_conv(V_BATCH2, "invalid: batch 2 conv", "op 0 CONV_2D: batch 2");
     test_mean_not_adjacent();
+
+    /* 9. what TFLite Micro accepts (issue 11) */
+    test_negative_scales();
+    test_uint8_io(true, false);
+    test_uint8_io(false, false);
+    test_uint8_io(true, true);
+    test_uint8_io(false, true);
+    test_uint8_midgraph();
+    test_quantize_refusals();
+
+    /* 10. the TFLM audit */
+    test_audit_pool();
+    test_audit_pad();
+    test_audit_copies();
+    test_audit_refusals();
+    test_audit_qdim();
 
     return tt_summary();
 }

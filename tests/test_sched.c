@@ -181,6 +181,69 @@ static void test_shared_models(void)
     }
 }
 
+/* Float-input models as they are (no --int8-io): the float QUANTIZE runs
+ * per tile like any pointwise op (on 4-byte float regions), so they get
+ * patched candidates, and their patched runs give the layer-by-layer bytes. */
+static void test_float_io(void)
+{
+    static const char *names[] = {"tinyengine_vww", "tinyengine_detection"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), names[i]);
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_pass_opts_t o = {0};
+        tt_begin();
+        if (tfg_model_load(path, &o, &m, &d) < 0) {
+            TT_LOG("%s: %s\n", path, d.msg);
+            TT_CHECK(0);
+            tt_end();
+            continue;
+        }
+        TT_CHECK(m.graph.tensors[m.graph.inputs[0]].dtype == TFG_DT_FLOAT32);
+        TT_CHECK(m.prog.steps[0].kernel == TFG_K_QUANTIZE);
+        tfg_sched_set_t set;
+        TT_CHECK(tfg_sched_enumerate(&m, 8, &set, &d) == TFG_OK);
+        const int n = set.n - 1;
+        tfg_sched_set_free(&set);
+        TT_CHECK(n > 100);
+        const int runs = check_model(names[i], &m, 3);
+        printf("  %-32s float input: %d patched candidates, %d patched runs identical to layer by layer\n", names[i],
+               n, runs);
+        TT_CHECK(runs > 0);
+        tfg_model_free(&m);
+        tt_end();
+    }
+}
+
+/* A model without a patchable split says what stopped the search. */
+static void test_explain_none(void)
+{
+    static const struct {
+        const char *model, *why;
+    } cases[] = {{"mlperf_ad01_int8", "step 0 (op 0 FULLY_CONNECTED) is not spatially local"},
+                 {"tflm_micro_speech_quantized", "does not have one NHWC image input"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[1024], why[256] = "";
+        snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), cases[i].model);
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_pass_opts_t o = {0};
+        tt_begin();
+        if (tfg_model_load(path, &o, &m, &d) == TFG_OK) {
+            tfg_sched_set_t set;
+            TT_CHECK(tfg_sched_enumerate(&m, 8, &set, &d) == TFG_OK && set.n == 1);
+            tfg_sched_set_free(&set);
+            tfg_sched_explain_none(&m, why, sizeof why);
+            tfg_model_free(&m);
+        }
+        TT_CHECK(strstr(why, cases[i].why) != NULL);
+        if (!strstr(why, cases[i].why)) TT_LOG("  %s: got \"%s\"\n", cases[i].model, why);
+        printf("  %-32s no patched schedule: %s\n", cases[i].model, why);
+        tt_end();
+    }
+}
+
 /* Standalone PAD ops in the stage: mcunet-vww1 with PAD folding off. */
 static void test_pad_stage(void)
 {
@@ -445,6 +508,8 @@ int main(void)
     test_shared_models();
     test_builtin_models();
     test_pad_stage();
+    test_float_io();
+    test_explain_none();
     printf("search shortcut and cost API:\n");
     test_best();
     test_cost_api();

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exec/exec.h"
 #include "ir/compare.h"
@@ -470,6 +471,86 @@ static void test_bad_specs(void)
     expect_error("/nonexistent/arch.json", NULL, "cannot open file");
 }
 
+/* ---- hand-written specs without the MCUNet "name" fields (issue 11) ----
+ * Kept apart from the helpers above (others edit those). */
+
+static int build_text(const char *json, const char *tag, tfg_graph_t *g, tfg_diag_t *d)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/tmp/tfg_zoo_unnamed_%s_%d.json", tag, (int)getpid());
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs(json, f);
+    fclose(f);
+    const tfg_status_t st = tfg_zoo_build(path, &SHAPES, g, d);
+    remove(path);
+    return st;
+}
+
+static void test_unnamed_specs(void)
+{
+    /* The same net four ways: fully named (MCUNet's form), without any
+     * names, in the flat form (conv keys on the block, shortcut true), and
+     * with in_channels / in_features left to default. */
+    static const char *named =
+        "{\"name\": \"ProxylessNASNets\", \"resolution\": 32, \"first_conv\": {\"name\": \"ConvLayer\", \"in_channels\": 3, "
+        "\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, \"blocks\": ["
+        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"MBInvertedConvLayer\", "
+        "\"in_channels\": 8, \"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, \"expand_ratio\": 3}, \"shortcut\": null},"
+        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"MBInvertedConvLayer\", "
+        "\"in_channels\": 16, \"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, \"expand_ratio\": 4}, "
+        "\"shortcut\": {\"name\": \"IdentityLayer\", \"in_channels\": [16], \"out_channels\": [16]}},"
+        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"ZeroLayer\", \"stride\": 1}, "
+        "\"shortcut\": {\"name\": \"IdentityLayer\"}}], "
+        "\"feature_mix_layer\": {\"name\": \"ConvLayer\", \"out_channels\": 32, \"kernel_size\": 1, \"act_func\": \"relu6\"}, "
+        "\"classifier\": {\"name\": \"LinearLayer\", \"in_features\": 32, \"out_features\": 10}}";
+    static const char *unnamed =
+        "{\"resolution\": 32, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
+        "\"blocks\": ["
+        "{\"mobile_inverted_conv\": {\"in_channels\": 8, \"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, "
+        "\"expand_ratio\": 3}},"
+        "{\"mobile_inverted_conv\": {\"in_channels\": 16, \"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, "
+        "\"expand_ratio\": 4}, \"shortcut\": {}},"
+        "{\"mobile_inverted_conv\": {\"name\": \"ZeroLayer\"}, \"shortcut\": {}}], "
+        "\"feature_mix_layer\": {\"out_channels\": 32, \"act_func\": \"relu6\"}, "
+        "\"classifier\": {\"in_features\": 32, \"out_features\": 10}}";
+    static const char *flat =
+        "{\"resolution\": 32, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
+        "\"blocks\": ["
+        "{\"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, \"expand_ratio\": 3},"
+        "{\"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, \"expand_ratio\": 4, \"shortcut\": true}], "
+        "\"feature_mix_layer\": {\"out_channels\": 32, \"act_func\": \"relu6\"}, "
+        "\"classifier\": {\"out_features\": 10}}";
+    tfg_graph_t a, b, c;
+    tfg_diag_t d = {{0}};
+    tt_begin();
+    const int ra = build_text(named, "a", &a, &d);
+    TT_CHECK(ra == TFG_OK);
+    if (ra != TFG_OK) TT_LOG("  named spec: %s\n", d.msg);
+    const int rb = build_text(unnamed, "b", &b, &d);
+    TT_CHECK(rb == TFG_OK);
+    if (rb != TFG_OK) TT_LOG("  unnamed spec: %s\n", d.msg);
+    const int rc = build_text(flat, "c", &c, &d);
+    TT_CHECK(rc == TFG_OK);
+    if (rc != TFG_OK) TT_LOG("  flat spec: %s\n", d.msg);
+    if (ra == TFG_OK && rb == TFG_OK) TT_CHECK(graphs_equal(&a, &b));
+    if (ra == TFG_OK && rc == TFG_OK) TT_CHECK(graphs_equal(&a, &c));
+    if (ra == TFG_OK) tfg_graph_free(&a);
+    if (rb == TFG_OK) tfg_graph_free(&b);
+    if (rc == TFG_OK) tfg_graph_free(&c);
+    printf("  specs without names (and flat blocks, default in_channels) build the named spec's graph\n");
+    tt_end();
+    /* What cannot be guessed is named, with what it must hold. */
+    expect_error(NULL, HEAD "\"blocks\": [{\"mobile_inverted_conv\": {\"stride\": 1}}]" TAIL,
+                 "mobile_inverted_conv has neither a 'name' nor a 'kernel_size': name it \"MBInvertedConvLayer\"");
+    expect_error(NULL, HEAD "\"blocks\": [{\"shortcut\": null}]" TAIL,
+                 "block 0: 'mobile_inverted_conv' is missing: it must be an object with out_channels, kernel_size");
+    expect_error(NULL, HEAD "\"blocks\": [{\"mobile_inverted_conv\": {\"kernel_size\": 3, \"out_channels\": 8, "
+                       "\"stride\": 1}, \"shortcut\": 7}]" TAIL,
+                 "'shortcut' must be an object (IdentityLayer), true, false or null");
+    expect_error(NULL, HEAD "\"blocks\": [7]" TAIL, "block 0: not a JSON object");
+}
+
 int main(void)
 {
     char archs[1024];
@@ -484,5 +565,6 @@ int main(void)
     printf("round trip:\n");
     test_roundtrips(archs);
     test_bad_specs();
+    test_unnamed_specs();
     return tt_summary();
 }

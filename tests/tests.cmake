@@ -13,7 +13,7 @@ add_test(NAME models_golden COMMAND test_models golden)
 add_test(NAME models_layers COMMAND test_models layers)
 add_test(NAME models_arena COMMAND test_models arena)
 
-add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+add_test(NAME cli COMMAND ${CMAKE_SOURCE_DIR}/tests/cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR} $<TARGET_FILE:test_graph>)
 # The memory and schedule report: JSON against plan --json, xmllint, headless Chromium.
 add_test(NAME report COMMAND ${CMAKE_SOURCE_DIR}/tests/report.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
 
@@ -28,11 +28,14 @@ target_include_directories(test_zoo PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CJSON_IN
 target_compile_definitions(test_zoo PRIVATE TFG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 add_test(NAME zoo COMMAND test_zoo)
 
-add_test(NAME codegen_host COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+# test_graph writes the issue-11 models (negative scales, uint8 input) for it.
+add_test(NAME codegen_host COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR}
+         $<TARGET_FILE:test_graph>)
 
 # Generated code on emulated MCUs (skips with a message when the cross
 # toolchains are absent; .ci/run installs them with scripts/deps-targets.sh).
-add_test(NAME mcu_qemu COMMAND ${CMAKE_SOURCE_DIR}/tests/mcu.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+add_test(NAME mcu_qemu COMMAND ${CMAKE_SOURCE_DIR}/tests/mcu.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR}
+         $<TARGET_FILE:test_graph>)
 # The kernel unit tests as firmware (the DSP paths on M4/M7/M33/M55, the
 # portable one on M3). It builds nothing of the host's, so the sanitizer build, which
 # would only repeat it, leaves it out.

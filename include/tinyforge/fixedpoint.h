@@ -36,14 +36,18 @@ static inline int32_t tfg_rshift_round(int32_t x, int e)
     return (x >> e) + (rem > threshold ? 1 : 0);
 }
 
-/* x * mult * 2^(shift-31) with TFLite's rounding; mult >= 0 (as produced by
- * QuantizeMultiplier). This is tfg_rshift_round(tfg_sat_rdhm(x << left, mult),
- * right) rewritten for speed, with identical results:
- *  - mult >= 0 rules out the one saturating case (both operands INT32_MIN);
+/* x * mult * 2^(shift-31) with TFLite's rounding, for a multiplier of either
+ * sign (QuantizeMultiplier gives a negative one for a negative weight scale).
+ * This is tfg_rshift_round(tfg_sat_rdhm(x << left, mult), right) rewritten for
+ * speed, with identical results:
+ *  - the one saturating case (both operands INT32_MIN) is excluded by the
+ *    callers: mult > INT32_MIN, or no left shift with |x| < 2^31 - the
+ *    compiler refuses the rest (src/exec/lower.c channel_mult);
  *  - the high multiply adds 2^30 (ab >= 0) or 1 - 2^30 (ab < 0), then
  *    truncates toward zero. For ab < 0 the sum v is negative and
  *    trunc(v / 2^31) = (v + 2^31 - 1) >> 31 = (ab + 2^30) >> 31, the same
- *    expression as for ab >= 0: one add and one arithmetic shift. As
+ *    expression as for ab >= 0 (whatever the signs of x and mult): one add
+ *    and one arithmetic shift. As
  *    |ab| < 2^62 the result fits in 32 bits;
  *  - the rounding right shift then runs in 32 bits (on a 32-bit core a
  *    64-bit variable shift costs several instructions); tfg_requant picks
@@ -87,7 +91,10 @@ static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
  * tfg_requant(x, mult, shift) + out_zp in five Armv7E-M instructions, for
  * the common case of a pure right shift e = -shift in [1, 22], mult >= 0 and
  * |x| < 2^30 (the compiler checks all three per channel; see
- * docs/numerics.md). Why it is the same number:
+ * docs/numerics.md). A negative multiplier (negative weight scale) is not
+ * covered: its sign term below would be (-x) >> 31, one more instruction in
+ * every kernel's hot loop for a rare case, so such a channel keeps the general
+ * tfg_requant form, which is exact for both signs. Why it is the same number:
  *  - t = (x*mult + 2^30) >> 31 (see tfg_requant32) equals
  *    (2x*mult + 2^31) >> 32, which is SMMULR(2x, mult); 2x fits int32;
  *  - rounding t by 2^e half away from zero is (t + h + s) >> e with

@@ -243,11 +243,16 @@ typedef enum {
     TFG_MEAN_SUM_THEN_REQUANT = 2     /* 1/n folded into mult/shift: requant(sum(x) - in_zp*n) */
 } tfg_mean_mode_t;
 
+/* The input is viewed as [outer][reduce][mid][reduce2][inner]: reduce2 > 1
+ * when the reduced axes form two groups with kept axes between them (TFLM
+ * reduces any two axes, e.g. H and C of NHWC); 0 or 1 means the plain
+ * [outer][reduce][inner] view (mid is then unused). n = reduce * reduce2. */
 typedef struct {
     int32_t outer, reduce, inner;
     int32_t mode; /* tfg_mean_mode_t */
     int32_t in_zp, out_zp;
     int32_t mult, shift;
+    int32_t mid, reduce2;
 } tfg_mean_params_t;
 
 void tfg_mean_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out);
@@ -281,11 +286,17 @@ typedef struct {
 void tfg_quantize_f32_s8(const tfg_affine_params_t *p, const float *in, int8_t *out);
 void tfg_dequantize_s8_f32(const tfg_affine_params_t *p, const int8_t *in, float *out);
 
-/* int8 -> int8 with another scale / zero point. In place allowed. */
+/* int8 -> int8 with another scale / zero point (TFLite's QUANTIZE between
+ * integer types). In place allowed. uint8 on either side runs as int8: a
+ * uint8 value u is the int8 value u - 128, whose byte is u ^ 0x80, so the
+ * compiler moves that side's zero point by -128 and sets its flip to 0x80;
+ * the kernel XORs the bytes it reads (in_flip) and writes (out_flip). The
+ * clamp to [-128, 127] is then uint8's [0, 255]. */
 typedef struct {
     int32_t size;
     int32_t in_zp, out_zp;
     int32_t mult, shift;
+    int32_t in_flip, out_flip; /* 0, or 0x80 for a uint8 side */
 } tfg_requant_params_t;
 
 void tfg_requantize_s8(const tfg_requant_params_t *p, const int8_t *in, int8_t *out);

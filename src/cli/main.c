@@ -25,7 +25,9 @@ static void usage(FILE *f)
             "Run 'tinyforge <command> --help' for a command's options.\n"
             "Model options shared by all commands:\n"
             "  --int8-io        drop float QUANTIZE/DEQUANTIZE at the model edges (I/O as int8,\n"
-            "                   as on an MCU fed by a sensor)\n"
+            "                   as on an MCU fed by a sensor); a uint8 input's QUANTIZE too: the\n"
+            "                   model then takes int8 in that QUANTIZE's output quantization\n"
+            "                   (usually zero point - 128: feed the uint8 bytes XOR 0x80)\n"
             "  --no-in-place    run every op out of place (shows what in-place execution saves)\n");
 }
 

@@ -206,12 +206,24 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
                    i == chosen ? "true" : "false", i + 1 < set->n ? "," : "");
         }
         printf("  ],\n");
+        if (set->n == 1) {
+            char why[256];
+            tfg_sched_explain_none(m, why, sizeof why);
+            printf("  \"no_patched_schedule_because\": \"");
+            for (const char *c = why; *c; c++) printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+            printf("\",\n");
+        }
         return;
     }
     int n_front = 0;
     for (int i = 0; i < set->n; i++) n_front += set->front[i];
     printf("\nSchedules: layer by layer and %d patched candidates (split x grid up to %dx%d), searched in %.3f s.\n",
            set->n - 1, so->max_grid ? so->max_grid : 8, so->max_grid ? so->max_grid : 8, seconds);
+    if (set->n == 1) {
+        char why[256];
+        tfg_sched_explain_none(m, why, sizeof why);
+        printf("No patched schedule: %s.\n", why);
+    }
     printf("Pareto front of (peak, MACs), %d schedules; * = chosen (%s):\n\n", n_front, cli_schedule_rule(so));
     printf("  %-40s %12s %14s %14s %9s\n", "schedule (grid@op, stage output)", "peak B", "no-input B", "MACs",
            "MACs x");
@@ -238,11 +250,20 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
     if (cli_schedule_resolve(m, so, &set, &chosen, &secs)) return 1;
     const tfg_schedule_t c = set.c[chosen];
     const int64_t base_macs = set.c[0].macs; /* candidate 0 is layer by layer */
+    const int n_candidates = set.n;
     tfg_sched_set_free(&set);
+    if (c.split < 0 && n_candidates == 1 && !stream) {
+        /* Never a silent fallback: say what stopped the search. */
+        char why[256];
+        tfg_sched_explain_none(m, why, sizeof why);
+        fprintf(stderr, "tinyforge: no patched schedule (%s): running layer by layer\n", why);
+    }
     if (c.split < 0) {
         if (!stream) return 0; /* auto chose layer by layer */
-        fprintf(stderr, "tinyforge: error: --stream-input needs a patched schedule, and this model has none that %s\n",
-                so->sram ? "fits --sram" : "helps (see tinyforge plan)");
+        char why[256] = "";
+        if (n_candidates == 1) tfg_sched_explain_none(m, why, sizeof why);
+        fprintf(stderr, "tinyforge: error: --stream-input needs a patched schedule, and this model has none that %s%s%s\n",
+                so->sram ? "fits --sram" : "helps (see tinyforge plan)", *why ? ": " : "", why);
         return 1;
     }
     tfg_diag_t d = {{0}};

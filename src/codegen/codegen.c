@@ -73,7 +73,11 @@ static void emit_rq(out_t *o, const char *name, const tfg_rq_t *rq, size_t n, ch
 static void emit_i32(out_t *o, const char *name, const int32_t *v, size_t n)
 {
     put(o, "static const int32_t %s[%zu] = {", name, n);
-    for (size_t i = 0; i < n; i++) put(o, "%s%ld%s", i % 8 ? " " : "\n    ", (long)v[i], i + 1 < n ? "," : "");
+    /* INT32_MIN (a multiplier of a negative weight scale can be -2^31) is
+     * spelled as an int expression: the literal 2147483648 is not an int. */
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == INT32_MIN) put(o, "%s(-2147483647 - 1)%s", i % 8 ? " " : "\n    ", i + 1 < n ? "," : "");
+        else put(o, "%s%ld%s", i % 8 ? " " : "\n    ", (long)v[i], i + 1 < n ? "," : "");
     put(o, "\n};\n");
 }
 
@@ -205,8 +209,8 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     }
     case TFG_K_MEAN: {
         const tfg_mean_params_t *p = &s->p.mean;
-        put(o, "static const tfg_mean_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d, %d};\n", n, k, p->outer,
-            p->reduce, p->inner, p->mode, p->in_zp, p->out_zp, p->mult, p->shift);
+        put(o, "static const tfg_mean_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n", n, k, p->outer,
+            p->reduce, p->inner, p->mode, p->in_zp, p->out_zp, p->mult, p->shift, p->mid, p->reduce2);
         break;
     }
     case TFG_K_SOFTMAX: {
@@ -230,8 +234,8 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     }
     case TFG_K_REQUANT: {
         const tfg_requant_params_t *p = &s->p.requant;
-        put(o, "static const tfg_requant_params_t %s_l%d = {%d, %d, %d, %d, %d};\n", n, k, p->size, p->in_zp, p->out_zp,
-            p->mult, p->shift);
+        put(o, "static const tfg_requant_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d};\n", n, k, p->size, p->in_zp,
+            p->out_zp, p->mult, p->shift, p->in_flip, p->out_flip);
         break;
     }
     case TFG_K_GATHER: {
@@ -461,8 +465,10 @@ static void emit_patch_stage(out_t *o)
     put(o, "    tfg_region_t r[%d];\n", nr);
     put(o, "    for (int i = 0; i < %d; i++) r[i].r0 = tile[i][0], r[i].r1 = tile[i][1], r[i].c0 = tile[i][2], "
            "r[i].c1 = tile[i][3];\n", nr);
+    /* Bytes per pixel: channels times the element size (the input is int8
+     * here, as generated code takes int8 input; kept general like the executor). */
     put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n", (int)x->dims[2],
-        (int)x->dims[3], n);
+        (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), n);
     for (int k = 0; k <= split; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         const int ri = region_index(o, s->in[0]), ro = k + 1;
@@ -509,6 +515,8 @@ static void emit_patch_stage(out_t *o)
             put(o, "    {\n        tfg_logistic_params_t p = %s_l%d;\n        p.size = (int32_t)tfg_region_elems(&r[%d], %d);\n"
                    "        tfg_logistic_s8(&p, %s, %s);\n    }\n", n, k, ro, (int)c, in0, out);
             break;
+        /* A float QUANTIZE (which the scheduler admits) never gets here:
+         * generated code takes int8 input, so compile strips it first. */
         default: o->err = 1; break; /* the scheduler admits only the kernels above */
         }
     }

@@ -83,7 +83,9 @@ typedef struct {
     bool same;            /* as written in the model (for reports) */
 } tfg_spatial_t;
 
-#define TFG_MAX_OP_INPUTS 8
+/* TFLM's CONCATENATION takes up to 10 inputs (kMaxInputNum); every other op
+ * we run takes at most 3. The reader refuses more, naming the limit. */
+#define TFG_MAX_OP_INPUTS 10
 #define TFG_MAX_OP_OUTPUTS 4
 
 typedef struct {

@@ -134,19 +134,39 @@ static tfg_status_t resolve_axis(const ctx_t *c, bool same, int32_t in, int32_t 
     return TFG_OK;
 }
 
-static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels, int32_t qdim)
+static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels, int32_t qdim, bool fc)
 {
     const tfg_tensor_t *x = T(c, w);
+    const bool per_tensor_fc = fc && x->n_q == 1;
     TRY(need_dtype(c, w, TFG_DT_INT8, "weights"));
     if (x->n_q != 1 && x->n_q != channels)
         return op_err(c, TFG_ERR_INVALID, "weights '%s' have %d scales for %d output channels", x->name, (int)x->n_q,
                       (int)channels);
-    if (x->n_q > 1 && x->q_dim != qdim)
+    /* TFLM checks only that the quantized axis has one entry per output
+     * channel (filter dims[q_dim] == channels) and then takes scale[c] for
+     * output channel c, so a model whose declared axis merely has the right
+     * length runs there: it runs here too, the same way. */
+    if (x->n_q > 1 && x->q_dim != qdim &&
+        (x->q_dim < 0 || x->q_dim >= x->rank || x->dims[x->q_dim] != channels))
         return op_err(c, TFG_ERR_INVALID, "weights '%s' are quantized along axis %d, expected %d", x->name,
                       (int)x->q_dim, (int)qdim);
+    /* TFLM's conv, depthwise and per-channel FULLY_CONNECTED Prepare
+     * (PopulateConvolutionQuantizationParams) take any weight scale: a
+     * negative one gives a negative multiplier (QuantizeMultiplier keeps the
+     * sign), a zero one the multiplier 0 (the channel outputs its clamped
+     * zero point). Real models have negative scales (MCUNet's zoo), so we
+     * run them. Per-tensor FULLY_CONNECTED goes through
+     * GetQuantizedConvolutionMultipler, which ENSUREs in_scale * w_scale >= 0,
+     * so a negative scale there is refused as TFLM refuses it. */
     for (int i = 0; i < x->n_q; i++) {
-        if (!(x->scale[i] > 0.0f) || !isfinite(x->scale[i]))
-            return op_err(c, TFG_ERR_INVALID, "weights '%s' scale %d is %g", x->name, i, (double)x->scale[i]);
+        if (!isfinite(x->scale[i]))
+            return op_err(c, TFG_ERR_INVALID, "weights '%s' scale %d is %g (must be finite)", x->name, i,
+                          (double)x->scale[i]);
+        if (per_tensor_fc && x->scale[i] < 0.0f)
+            return op_err(c, TFG_ERR_INVALID,
+                          "weights '%s' have the negative per-tensor scale %g (TFLite's FULLY_CONNECTED requires "
+                          "input scale * weight scale >= 0; only per-channel weights may have negative scales)",
+                          x->name, (double)x->scale[i]);
         if (x->zero_point[i] != 0)
             return op_err(c, TFG_ERR_UNSUPPORTED, "weights '%s' have zero point %d (int8 weights must be symmetric)",
                           x->name, (int)x->zero_point[i]);
@@ -185,13 +205,13 @@ static tfg_status_t check_conv(const ctx_t *c, tfg_op_t *op)
             return op_err(c, TFG_ERR_INVALID, "%d output channels are not a multiple of %d input channels", cout,
                           x->dims[3]);
         op->sp.depth_mult = cout / x->dims[3];
-        TRY(check_weights_quant(c, w, cout, 3));
+        TRY(check_weights_quant(c, w, cout, 3, false));
     } else {
         cout = wt->dims[0];
         if (wt->dims[3] != x->dims[3])
             return op_err(c, TFG_ERR_UNSUPPORTED, "weights have %d input channels but the input has %d (grouped "
                           "convolution is not supported)", wt->dims[3], x->dims[3]);
-        TRY(check_weights_quant(c, w, cout, 0));
+        TRY(check_weights_quant(c, w, cout, 0, false));
     }
     TRY(check_bias(c, b, cout));
     int32_t dims[4] = {1, 0, 0, cout};
@@ -212,8 +232,13 @@ static tfg_status_t check_pool(const ctx_t *c, tfg_op_t *op)
     TRY(need_rank(c, in, 4, "input"));
     const tfg_tensor_t *x = T(c, in), *y = T(c, out);
     if (x->dims[0] != 1) return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
-    if (x->scale[0] != y->scale[0] || x->zero_point[0] != y->zero_point[0])
-        return op_err(c, TFG_ERR_UNSUPPORTED, "input and output quantization differ");
+    /* TFLM's pooling Prepare: scales within 1e-6, equal zero points (the
+     * kernels do not requantize). */
+    if (!(fabs((double)x->scale[0] - (double)y->scale[0]) <= 1e-6) || x->zero_point[0] != y->zero_point[0])
+        return op_err(c, TFG_ERR_UNSUPPORTED,
+                      "input and output quantization differ (scale %g zp %d vs %g zp %d; TFLite requires scales "
+                      "within 1e-6 and equal zero points)",
+                      (double)x->scale[0], (int)x->zero_point[0], (double)y->scale[0], (int)y->zero_point[0]);
     int32_t dims[4] = {1, 0, 0, x->dims[3]};
     tfg_spatial_t *sp = &op->sp;
     TRY(resolve_axis(c, sp->same, x->dims[1], sp->k_h, sp->stride_h, 1, &dims[1], &sp->pad_top, &sp->pad_bottom));
@@ -231,8 +256,22 @@ static tfg_status_t check_fc(const ctx_t *c, tfg_op_t *op)
     TRY(need_const(c, w, "weights"));
     const tfg_tensor_t *wt = T(c, w);
     const int32_t units = wt->dims[0], k = wt->dims[1];
-    TRY(check_weights_quant(c, w, units, 0));
+    TRY(check_weights_quant(c, w, units, 0, true));
     TRY(check_bias(c, b, units));
+    /* Per-tensor FULLY_CONNECTED: TFLM's GetQuantizedConvolutionMultipler
+     * ENSUREs |in_scale * w_scale - bias_scale| / out_scale <= 0.02 (double).
+     * A bias that declares a scale is held to that; one without quantization
+     * parameters is taken at in * w, as the converter means it (TFLM would
+     * read its scale as 0 and refuse most such models; see docs/tflm-audit.md). */
+    if (b >= 0 && wt->n_q == 1 && T(c, b)->n_q >= 1) {
+        const double ip = (double)T(c, in)->scale[0] * (double)wt->scale[0];
+        const double diff = fabs(ip - (double)T(c, b)->scale[0]) / (double)T(c, out)->scale[0];
+        if (!(diff <= 0.02))
+            return op_err(c, TFG_ERR_INVALID,
+                          "bias '%s' has scale %g but input scale * weight scale is %g: TFLite requires them within "
+                          "0.02 output scales (here %.3g)",
+                          T(c, b)->name, (double)T(c, b)->scale[0], ip, diff);
+    }
     const int64_t n = tfg_tensor_elems(T(c, in));
     if (k < 1 || n % k != 0)
         return op_err(c, TFG_ERR_INVALID, "input has %lld values, not a multiple of %d features", (long long)n, k);
@@ -318,7 +357,8 @@ static tfg_status_t check_pad(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    TRY(check_same_quant(c, op->in[0], op->out[0]));
+    /* No equal-quantization check: TFLM's PAD copies the bytes and pads
+     * with the output zero point whatever the two quantizations are. */
     TRY(need_int_const(c, op->in[1], "paddings"));
     const tfg_tensor_t *x = T(c, op->in[0]), *p = T(c, op->in[1]);
     if (x->rank > 4) return op_err(c, TFG_ERR_UNSUPPORTED, "rank %d (at most 4 supported)", x->rank);
@@ -343,10 +383,10 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
     if (tfg_tensor_elems(x) != tfg_tensor_elems(y))
         return op_err(c, TFG_ERR_INVALID, "input has %lld values but output '%s' has %lld",
                       (long long)tfg_tensor_elems(x), y->name, (long long)tfg_tensor_elems(y));
+    /* No equal-quantization check: TFLM's RESHAPE/SQUEEZE copy the bytes. */
     if (x->dtype == TFG_DT_INT8) {
         TRY(need_act_quant(c, op->in[0], "input"));
         TRY(need_act_quant(c, op->out[0], "output"));
-        TRY(check_same_quant(c, op->in[0], op->out[0]));
     }
     if (op->type == TFG_OP_RESHAPE && op->n_in == 2 && op->in[1] >= 0) {
         /* A shape input must be constant by now (shape chains were folded) and agree with the output. */
@@ -380,7 +420,12 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
     const tfg_tensor_t *x = T(c, op->in[0]), *y = T(c, op->out[0]);
-    if (y->scale[0] != 1.0f / 256 || y->zero_point[0] != -128)
+    /* TFLM's SOFTMAX ENSUREs both; its LOGISTIC only the zero point (its
+     * kernel writes 1/256 steps whatever the declared scale), so LOGISTIC
+     * runs with any output scale, giving TFLM's bytes. */
+    if (op->type == TFG_OP_LOGISTIC && y->zero_point[0] != -128)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "output zero point must be -128 (has %d)", (int)y->zero_point[0]);
+    if (op->type == TFG_OP_SOFTMAX && (y->scale[0] != 1.0f / 256 || y->zero_point[0] != -128))
         return op_err(c, TFG_ERR_UNSUPPORTED, "output must be quantized with scale 1/256, zero point -128 (has %g, %d)",
                       (double)y->scale[0], (int)y->zero_point[0]);
     if (x->rank < 1) return op_err(c, TFG_ERR_INVALID, "scalar input");
@@ -418,7 +463,7 @@ static tfg_status_t check_resize(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    TRY(check_same_quant(c, op->in[0], op->out[0]));
+    /* No equal-quantization check: TFLM's RESIZE_NEAREST_NEIGHBOR copies bytes. */
     TRY(need_rank(c, op->in[0], 4, "input"));
     TRY(need_int_const(c, op->in[1], "size"));
     const tfg_tensor_t *x = T(c, op->in[0]), *s = T(c, op->in[1]);
@@ -435,7 +480,7 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    TRY(check_same_quant(c, op->in[0], op->out[0]));
+    /* No equal-quantization check: TFLM's TRANSPOSE copies bytes. */
     TRY(need_int_const(c, op->in[1], "permutation"));
     const tfg_tensor_t *x = T(c, op->in[0]), *p = T(c, op->in[1]);
     if (tfg_tensor_elems(p) != x->rank) return op_err(c, TFG_ERR_INVALID, "permutation length differs from rank");
@@ -450,15 +495,40 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], x->rank, dims);
 }
 
+/* Per-tensor uint8 quantization (a QUANTIZE's uint8 side). */
+static tfg_status_t need_u8_quant(const ctx_t *c, int t, const char *role)
+{
+    const tfg_tensor_t *x = T(c, t);
+    if (x->n_q < 1) return op_err(c, TFG_ERR_INVALID, "%s '%s' has no quantization parameters", role, x->name);
+    if (!(x->scale[0] > 0.0f) || !isfinite(x->scale[0]))
+        return op_err(c, TFG_ERR_INVALID, "%s '%s' has scale %g (must be positive and finite)", role, x->name,
+                      (double)x->scale[0]);
+    if (x->zero_point[0] < 0 || x->zero_point[0] > 255)
+        return op_err(c, TFG_ERR_INVALID, "%s '%s' has zero point %d outside uint8", role, x->name,
+                      (int)x->zero_point[0]);
+    return TFG_OK;
+}
+
+/* QUANTIZE: TFLM's quantize Prepare takes float32 -> int8/uint8/int16 and
+ * integer -> integer requantizations (int8 <-> uint8, int8 -> int8, ...). We
+ * run float32 -> int8 and every int8/uint8 pair except uint8 -> uint8 (TFLM
+ * has no kernel for that pair either); other types are refused by name. */
 static tfg_status_t check_quantize(const ctx_t *c, tfg_op_t *op)
 {
     TRY(need_io(c, 1, 1, 1));
     const tfg_tensor_t *x = T(c, op->in[0]);
     if (op->type == TFG_OP_QUANTIZE) {
-        if (x->dtype != TFG_DT_FLOAT32 && x->dtype != TFG_DT_INT8)
-            return op_err(c, TFG_ERR_UNSUPPORTED, "input type %s (float32 or int8 supported)", tfg_dtype_name(x->dtype));
+        const tfg_dtype_t yt = T(c, op->out[0])->dtype;
+        if (x->dtype != TFG_DT_FLOAT32 && x->dtype != TFG_DT_INT8 && x->dtype != TFG_DT_UINT8)
+            return op_err(c, TFG_ERR_UNSUPPORTED, "input type %s (float32, int8 or uint8 supported)",
+                          tfg_dtype_name(x->dtype));
+        if (yt != TFG_DT_INT8 && !(yt == TFG_DT_UINT8 && x->dtype == TFG_DT_INT8))
+            return op_err(c, TFG_ERR_UNSUPPORTED, "%s -> %s (supported: float32 -> int8, int8 <-> uint8, int8 -> int8)",
+                          tfg_dtype_name(x->dtype), tfg_dtype_name(yt));
         if (x->dtype == TFG_DT_INT8) TRY(need_act_quant(c, op->in[0], "input"));
-        TRY(need_act_quant(c, op->out[0], "output"));
+        if (x->dtype == TFG_DT_UINT8) TRY(need_u8_quant(c, op->in[0], "input"));
+        if (yt == TFG_DT_UINT8) TRY(need_u8_quant(c, op->out[0], "output"));
+        else TRY(need_act_quant(c, op->out[0], "output"));
     } else {
         TRY(need_act_quant(c, op->in[0], "input"));
         TRY(need_dtype(c, op->out[0], TFG_DT_FLOAT32, "output"));

@@ -93,6 +93,7 @@ static void patch_pad(tfg_step_t *s, const tfg_region_t *in, const tfg_region_t 
 
 static void size_logistic(tfg_step_t *s, int32_t n) { s->p.logistic.size = n; }
 static void size_requant(tfg_step_t *s, int32_t n) { s->p.requant.size = n; }
+static void size_affine(tfg_step_t *s, int32_t n) { s->p.affine.size = n; }
 
 /* ---- the table -------------------------------------------------------------- */
 
@@ -123,7 +124,8 @@ static const tfg_kernel_info_t table[] = {
                         TFG_CALL_IN_OUT, TFG_PATCH_SIZE, .n_variants = 1, .patch_size = size_logistic,
                         .run = run_logistic},
     [TFG_K_QUANTIZE] = {"QUANTIZE", "tfg_quantize_f32_s8", "tfg_affine_params_t", "runtime/quantize.c",
-                        TFG_CALL_F32_IN, TFG_PATCH_NONE, .n_variants = 1, .run = run_quantize},
+                        TFG_CALL_F32_IN, TFG_PATCH_SIZE, .n_variants = 1, .patch_size = size_affine,
+                        .run = run_quantize},
     [TFG_K_DEQUANTIZE] = {"DEQUANTIZE", "tfg_dequantize_s8_f32", "tfg_affine_params_t", "runtime/quantize.c",
                           TFG_CALL_F32_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_dequantize},
     [TFG_K_REQUANT] = {"QUANTIZE (int8)", "tfg_requantize_s8", "tfg_requant_params_t", "runtime/quantize.c",

@@ -55,6 +55,25 @@ static tfg_status_t quant_mult(const lctx_t *c, double m, int32_t *mult, int32_t
     return TFG_OK;
 }
 
+/* A weight channel's multiplier. Weight scales may be negative or zero
+ * (see check_weights_quant), and QuantizeMultiplier keeps the sign: a
+ * negative scale gives mult in [-2^31, -2^30] with the positive case's shift
+ * rule, which tfg_requant applies exactly. The one product it does not
+ * reproduce is TFLite's saturation of INT32_MIN * INT32_MIN in the high
+ * multiply: that needs mult = -2^31 (a scale within 2^-53 of minus a power of
+ * two) and an accumulator shifted left to -2^31, which requires a left shift
+ * (accumulators stay within +-(2^31 - 1), see prep_channels). That one case
+ * is refused rather than given a branch in every kernel's inner loop. */
+static tfg_status_t channel_mult(const lctx_t *c, double m, int32_t *mult, int32_t *shift)
+{
+    tfg_quantize_multiplier(m, mult, shift);
+    if (!isfinite(m) || *shift > 30) return lerr(c, "requantization scale is out of range");
+    if (*mult == INT32_MIN && *shift > 0)
+        return lerr(c, "a channel's multiplier is -2^31 with a left shift (TFLite saturates one accumulator "
+                       "value there; not supported)");
+    return TFG_OK;
+}
+
 /* TFLite's CalculateActivationRangeQuantized for int8. */
 static void act_range(const tfg_tensor_t *out, tfg_act_t act, int32_t *lo, int32_t *hi)
 {
@@ -124,11 +143,13 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
             real = (double)(in->scale[0] * ws) / (double)out->scale[0];
         else
             real = (double)in->scale[0] * (double)ws / (double)out->scale[0];
-        tfg_status_t st = quant_mult(c, real, &mult[oc], &shift[oc]);
+        tfg_status_t st = channel_mult(c, real, &mult[oc], &shift[oc]);
         if (st < 0) return st;
         /* tfg_rq_apply needs |accumulator| < 2^30: the same bound, halved. */
         /* A channel outside its preconditions keeps shift 0: the kernels use
-         * the general form for it. */
+         * the general form for it. That includes a negative multiplier
+         * (tfg_rq_make refuses it), so negative-scale channels take the exact
+         * generic path on every core. */
         if ((b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30) &&
             tfg_rq_make(mult[oc], shift[oc], out->zero_point[0], &rq[oc]))
             n_fast++;
@@ -321,21 +342,29 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
         int64_t a = tfg_tensor_int(ax, i);
         red[a < 0 ? a + x->rank : a] = true;
     }
-    int first = -1, last = -1;
-    for (int i = 0; i < x->rank; i++)
-        if (red[i]) {
-            if (first < 0) first = i;
-            last = i;
-        }
-    for (int i = first; i <= last; i++)
-        if (!red[i]) return lerr(c, "reduced axes must be adjacent");
-    p->outer = p->reduce = p->inner = 1;
+    /* The reduced axes in at most two groups of adjacent axes:
+     * [outer][reduce][mid][reduce2][inner]. TFLM reduces any axes (at most
+     * two distinct ones in its integer path), which two groups cover. */
+    int group = 0;
+    int64_t dim[5] = {1, 1, 1, 1, 1}; /* outer, reduce, mid, reduce2, inner */
     for (int i = 0; i < x->rank; i++) {
-        if (i < first) p->outer *= x->dims[i];
-        else if (i > last) p->inner *= x->dims[i];
-        else p->reduce *= x->dims[i];
+        if (red[i]) {
+            if (group == 0 || group == 2) group++;
+            else if (group == 4) return lerr(c, "reduced axes form more than two groups of adjacent axes");
+        } else if (group == 1 || group == 3) {
+            group++;
+        }
+        dim[group] *= x->dims[i];
     }
-    if (p->reduce > (1 << 22)) return lerr(c, "more than 2^22 values per mean (int32 sums could overflow)");
+    p->outer = (int32_t)dim[0], p->reduce = (int32_t)dim[1];
+    if (group >= 3) {
+        p->mid = (int32_t)dim[2], p->reduce2 = (int32_t)dim[3], p->inner = (int32_t)dim[4];
+    } else {
+        p->mid = p->reduce2 = 1;
+        p->inner = (int32_t)(dim[2] * dim[3] * dim[4]);
+    }
+    const int64_t n_red = (int64_t)p->reduce * p->reduce2;
+    if (n_red > (1 << 22)) return lerr(c, "more than 2^22 values per mean (int32 sums could overflow)");
     p->in_zp = x->zero_point[0];
     p->out_zp = y->zero_point[0];
     p->mode = TFG_MEAN_SUM_THEN_REQUANT;
@@ -343,7 +372,7 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
     tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &m, &sh);
     if (st < 0) return st;
     /* Fold 1/n: k = min(floor(log2 n), 32, 31 + shift); mult' = (mult << k) / n. */
-    const int64_t n = p->reduce;
+    const int64_t n = n_red;
     int k = 0;
     while ((INT64_C(2) << k) <= n) k++;
     if (k > 32) k = 32;
@@ -363,6 +392,8 @@ static tfg_status_t lower_softmax(const lctx_t *c, tfg_step_t *s)
     p->outer = (int32_t)(tfg_tensor_elems(x) / (p->depth ? p->depth : 1));
     double real = (double)c->op->beta * (double)x->scale[0] * (double)(1 << 26);
     if (real > 2147483647.0) real = 2147483647.0;
+    /* TFLM's QuantizeMultiplierGreaterThanOne CHECKs real > 1 (an abort there). */
+    if (!(real > 1.0)) return lerr(c, "beta * input scale * 2^26 must exceed 1 (TFLite's softmax requires it)");
     tfg_quantize_multiplier(real, &p->in_mult, &p->in_left_shift);
     if (p->in_left_shift < 0 || p->in_left_shift > 30) return lerr(c, "input scale * beta out of range");
     p->diff_min = -(int32_t)floor(31.0 * (double)(1 << 26) / (double)(INT64_C(1) << p->in_left_shift));
@@ -399,11 +430,19 @@ static tfg_status_t lower_quant(const lctx_t *c, tfg_step_t *s)
         s->kernel = TFG_K_QUANTIZE;
         s->p.affine = (tfg_affine_params_t){n, y->scale[0], y->zero_point[0]};
     } else {
+        /* Integer to integer (int8/uint8 either side): TFLM's Requantize,
+         * MBQM(x - in_zp, M, shift) + out_zp clamped to the output type, with
+         * M from in_scale / out_scale in double. Its XOR 0x80 shortcut for
+         * equal scales and zero points 128 apart gives the same bytes (M is
+         * then exactly 1). */
         s->kernel = TFG_K_REQUANT;
         tfg_requant_params_t *p = &s->p.requant;
+        const bool in_u8 = x->dtype == TFG_DT_UINT8, out_u8 = y->dtype == TFG_DT_UINT8;
         p->size = n;
-        p->in_zp = x->zero_point[0];
-        p->out_zp = y->zero_point[0];
+        p->in_zp = x->zero_point[0] - (in_u8 ? 128 : 0);
+        p->out_zp = y->zero_point[0] - (out_u8 ? 128 : 0);
+        p->in_flip = in_u8 ? 0x80 : 0;
+        p->out_flip = out_u8 ? 0x80 : 0;
         return quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &p->mult, &p->shift);
     }
     return TFG_OK;

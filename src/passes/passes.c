@@ -36,6 +36,11 @@ int tfg_fold_pad(tfg_graph_t *g)
         tfg_op_t *conv = &g->ops[ci];
         if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D) || conv->in[0] != t) continue;
         const tfg_tensor_t *p = &g->tensors[pad->in[1]], *x = &g->tensors[pad->in[0]];
+        /* The convolution then reads the PAD's input with the PAD output's
+         * quantization: only the same one keeps the bytes (TFLM's PAD does
+         * not require it). */
+        const tfg_tensor_t *xp = &g->tensors[t];
+        if (x->n_q < 1 || xp->n_q < 1 || x->scale[0] != xp->scale[0] || x->zero_point[0] != xp->zero_point[0]) continue;
         if (x->rank != 4 || tfg_tensor_int(p, 0) || tfg_tensor_int(p, 1) || tfg_tensor_int(p, 6) || tfg_tensor_int(p, 7)) continue;
         conv->sp.pad_top += (int32_t)tfg_tensor_int(p, 2);
         conv->sp.pad_bottom += (int32_t)tfg_tensor_int(p, 3);
@@ -48,16 +53,22 @@ int tfg_fold_pad(tfg_graph_t *g)
     return n;
 }
 
-/* Float QUANTIZE right after a graph input, DEQUANTIZE right before a graph
- * output: drop them and expose the int8 tensors, as an MCU feeds int8 data. */
+/* A QUANTIZE right after a float32 or uint8 graph input, a DEQUANTIZE (to
+ * float32) or a QUANTIZE to uint8 right before a graph output: drop them and
+ * expose the int8 tensors, as an MCU feeds int8 data. The model then takes
+ * and gives int8 in the quantization of those int8 tensors: for a uint8
+ * input that is the QUANTIZE's output scale and zero point (TFLite's
+ * converter gives it the same scale and a zero point 128 lower, so the
+ * caller feeds u - 128, the uint8 bytes XOR 0x80). */
 int tfg_strip_edge_quant(tfg_graph_t *g)
 {
     int n = 0;
     for (int k = 0; k < g->n_inputs; k++) {
         const int t = g->inputs[k];
-        if (g->tensors[t].dtype != TFG_DT_FLOAT32) continue;
+        if (g->tensors[t].dtype != TFG_DT_FLOAT32 && g->tensors[t].dtype != TFG_DT_UINT8) continue;
         const int qi = single_consumer(g, t);
         if (qi < 0 || g->ops[qi].type != TFG_OP_QUANTIZE || tfg_is_graph_output(g, t)) continue;
+        if (g->tensors[g->ops[qi].out[0]].dtype != TFG_DT_INT8) continue;
         g->inputs[k] = g->ops[qi].out[0];
         g->ops[qi].dead = true;
         n++;
@@ -65,7 +76,9 @@ int tfg_strip_edge_quant(tfg_graph_t *g)
     for (int k = 0; k < g->n_outputs; k++) {
         const int t = g->outputs[k];
         const int pi = tfg_producer(g, t);
-        if (pi < 0 || g->ops[pi].type != TFG_OP_DEQUANTIZE || single_consumer(g, t) >= 0) continue;
+        const bool to_u8 = pi >= 0 && g->ops[pi].type == TFG_OP_QUANTIZE && g->tensors[t].dtype == TFG_DT_UINT8;
+        if (pi < 0 || (g->ops[pi].type != TFG_OP_DEQUANTIZE && !to_u8) || single_consumer(g, t) >= 0) continue;
+        if (g->tensors[g->ops[pi].in[0]].dtype != TFG_DT_INT8) continue;
         if (tfg_is_graph_input(g, g->ops[pi].in[0])) continue;
         g->outputs[k] = g->ops[pi].in[0];
         g->ops[pi].dead = true;

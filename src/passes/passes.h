@@ -4,8 +4,8 @@
  *                             constant tensors (run during validation)
  *  tfg_fold_pad               PAD feeding a convolution or pooling becomes that
  *                             op's explicit padding
- *  tfg_strip_edge_quant       float QUANTIZE / DEQUANTIZE at the model edges are
- *                             dropped so the model's I/O is int8
+ *  tfg_strip_edge_quant       float (or uint8) QUANTIZE / DEQUANTIZE at the model
+ *                             edges are dropped so the model's I/O is int8
  *  tfg_mark_aliases           RESHAPE / SQUEEZE become views (no data moves)
  *  tfg_mark_in_place          depthwise conv, ADD, MUL and friends reuse an input
  *                             buffer that dies at that op
@@ -37,7 +37,7 @@ typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_AUTO
 
 /* Options for the standard pipeline (passes, lowering, planning). */
 typedef struct {
-    bool int8_io;     /* strip float QUANTIZE/DEQUANTIZE at the edges */
+    bool int8_io;     /* strip float/uint8 QUANTIZE/DEQUANTIZE at the edges */
     bool no_in_place; /* keep every op out of place (to measure what in-place saves) */
     bool no_pad_fold;
     bool no_fuse_residual; /* keep a residual ADD as its own step (per-layer dumps need the conv's output) */

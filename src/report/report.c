@@ -48,10 +48,15 @@ int64_t tfg_graph_weights_bytes(const tfg_graph_t *g)
 
 bool tfg_graph_float_edges(const tfg_graph_t *g)
 {
-    for (int i = 0; i < g->n_inputs; i++)
-        if (g->tensors[g->inputs[i]].dtype == TFG_DT_FLOAT32) return true;
-    for (int i = 0; i < g->n_outputs; i++)
-        if (g->tensors[g->outputs[i]].dtype == TFG_DT_FLOAT32) return true;
+    /* uint8 edges count too: --int8-io strips their QUANTIZE as well. */
+    for (int i = 0; i < g->n_inputs; i++) {
+        const tfg_dtype_t t = g->tensors[g->inputs[i]].dtype;
+        if (t == TFG_DT_FLOAT32 || t == TFG_DT_UINT8) return true;
+    }
+    for (int i = 0; i < g->n_outputs; i++) {
+        const tfg_dtype_t t = g->tensors[g->outputs[i]].dtype;
+        if (t == TFG_DT_FLOAT32 || t == TFG_DT_UINT8) return true;
+    }
     return false;
 }
 

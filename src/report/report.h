@@ -157,7 +157,7 @@ void tfg_report_svg_arena(const tfg_report_t *r, const tfg_report_layout_t *l, F
  * every op, and the bytes of the constants live ops read (flash). */
 int64_t tfg_graph_macs(const tfg_graph_t *g);
 int64_t tfg_graph_weights_bytes(const tfg_graph_t *g);
-/* A float32 model input or output (what --int8-io drops). */
+/* A float32 or uint8 model input or output (what --int8-io drops). */
 bool tfg_graph_float_edges(const tfg_graph_t *g);
 
 /* Helpers shared by the renderers. */

@@ -1,6 +1,7 @@
 /* Patch-based inference: receptive fields, candidate costs, the front. */
 #include "sched/sched.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,36 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
         for (int q = 0; q <= split; q++)
             if (pr->steps[q].out == g->outputs[i] && g->outputs[i] != out) return "a model output is inside the stage";
     return NULL;
+}
+
+void tfg_sched_explain_none(const tfg_model_t *m, char *buf, size_t n)
+{
+    const tfg_program_t *pr = &m->prog;
+    const char *first = NULL;
+    for (int k = 0; k < pr->n_steps; k++) {
+        const char *why = tfg_sched_split_problem(m, k);
+        if (!why) {
+            /* A split that can be patched, yet no grid over it was kept. */
+            tfg_schedule_t c;
+            tfg_diag_t d = {{0}};
+            const tfg_tensor_t *y = T(m, pr->steps[k].out);
+            if (tfg_sched_eval(m, k, y->dims[1] > 1 ? 2 : 1, y->dims[1] > 1 ? 1 : 2, &c, &d) < 0)
+                snprintf(buf, n, "%s", d.msg);
+            else
+                snprintf(buf, n, "splits from step %d on can be patched", k);
+            return;
+        }
+        if (step_geo(m, &pr->steps[k]).kind == G_NONE) {
+            /* Every stage from here on would include this step. */
+            const tfg_op_t *op = &m->graph.ops[pr->steps[k].op];
+            snprintf(buf, n, "step %d (op %d %s) is not spatially local, and every stage would include it", k,
+                     op->model_index, tfg_op_name(op->type));
+            return;
+        }
+        if (!first) first = why;
+        if (strstr(why, "model does not")) break; /* the same at every split */
+    }
+    snprintf(buf, n, "%s", first ? first : "the model has no steps");
 }
 
 /* ---- per-patch kernel parameters ------------------------------------------ */
@@ -741,8 +772,9 @@ void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *ar
         for (int j = 0; j < sp->cost.pw; j++) {
             const tfg_region_t tile = tfg_sched_tile(y->dims[1], y->dims[2], sp->cost.ph, sp->cost.pw, i, j);
             tfg_sched_regions(m, split, tile, need);
-            tfg_copy_region((const int8_t *)image, x->dims[2], x->dims[3], &need[input],
-                            (int8_t *)(arena + sp->stage_off[input]));
+            /* Bytes per pixel: channels times the element size (a float input is 4). */
+            tfg_copy_region((const int8_t *)image, x->dims[2], x->dims[3] * (int32_t)tfg_dtype_size(x->dtype),
+                            &need[input], (int8_t *)(arena + sp->stage_off[input]));
             for (int k = 0; k <= split; k++) {
                 tfg_step_t ps;
                 patch_step(m, sp, &m->prog.steps[k], k, need, &ps);

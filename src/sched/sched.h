@@ -45,6 +45,11 @@ typedef struct {
 /* Why a split point cannot be patched, or NULL when it can. */
 const char *tfg_sched_split_problem(const tfg_model_t *m, int split);
 
+/* For a model without patched candidates: what stopped the search, as a
+ * sentence naming the step (the CLI prints it so the fallback to layer by
+ * layer is never silent). */
+void tfg_sched_explain_none(const tfg_model_t *m, char *buf, size_t n);
+
 /* Cost of one candidate. Fails (with the reason in d) when the split cannot
  * be patched or the grid is larger than the stage output. */
 tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out, tfg_diag_t *d);

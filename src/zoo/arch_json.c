@@ -7,6 +7,13 @@
  * null means in_channels * expand_ratio; act_func null means relu6 (the
  * layer's default); a ZeroLayer with an identity shortcut is a skipped block;
  * use_se adds squeeze-and-excite after the depthwise convolution.
+ * Specs written by hand may leave out the "name" fields, which carry no
+ * information the other keys do not: a block's conv without a name is an
+ * MBInvertedConvLayer when it has a kernel_size (a ZeroLayer has none, so it
+ * must be named), a block may also give the conv's keys itself instead of a
+ * mobile_inverted_conv object, a shortcut that is an object (or true) is the
+ * identity, and a conv's in_channels defaults to the channels the previous
+ * layer gives (the classifier's in_features likewise).
  * Parsing uses Debian's cJSON. Every inconsistency is reported with the block
  * index and the field. */
 #include <cjson/cJSON.h>
@@ -96,12 +103,32 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
     {
         snprintf(where, sizeof where, "block %d", bi);
         if (x < 0) break;
+        if (!cJSON_IsObject(b)) return jerr(c, where, "not a JSON object");
         const cJSON *mb = cJSON_GetObjectItemCaseSensitive(b, "mobile_inverted_conv");
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(b, "shortcut");
-        const char *kind = cJSON_IsObject(mb) ? jstr(mb, "name") : NULL;
-        const char *sc_kind = cJSON_IsObject(sc) ? jstr(sc, "name") : NULL;
-        if (sc_kind && strcmp(sc_kind, "IdentityLayer")) {
-            snprintf(msg, sizeof msg, "unknown shortcut type '%s'", sc_kind);
+        /* The flat form: the block holds the conv's keys itself. */
+        if (!mb && cJSON_GetObjectItemCaseSensitive(b, "kernel_size")) mb = b;
+        if (!cJSON_IsObject(mb))
+            return jerr(c, where,
+                        "'mobile_inverted_conv' is missing: it must be an object with out_channels, kernel_size, "
+                        "stride and expand_ratio (an MBInvertedConvLayer), or {\"name\": \"ZeroLayer\"}");
+        const char *kind = mb != b ? jstr(mb, "name") : NULL;
+        if (!kind && cJSON_GetObjectItemCaseSensitive(mb, "kernel_size")) kind = "MBInvertedConvLayer";
+        if (!kind)
+            return jerr(c, where,
+                        "mobile_inverted_conv has neither a 'name' nor a 'kernel_size': name it \"MBInvertedConvLayer\" "
+                        "(with out_channels, kernel_size, stride, expand_ratio) or \"ZeroLayer\"");
+        const char *sc_kind = NULL;
+        if (cJSON_IsObject(sc)) {
+            sc_kind = jstr(sc, "name");
+            if (!sc_kind) sc_kind = "IdentityLayer"; /* the only shortcut there is */
+        } else if (cJSON_IsTrue(sc)) {
+            sc_kind = "IdentityLayer";
+        } else if (sc && !cJSON_IsNull(sc) && !cJSON_IsFalse(sc)) {
+            return jerr(c, where, "'shortcut' must be an object (IdentityLayer), true, false or null");
+        }
+        if (strcmp(sc_kind ? sc_kind : "IdentityLayer", "IdentityLayer")) {
+            snprintf(msg, sizeof msg, "unknown shortcut type '%.60s'", sc_kind);
             return jerr(c, where, msg);
         }
         if (kind && !strcmp(kind, "ZeroLayer")) {
@@ -109,12 +136,17 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
             bi++;
             continue; /* identity: the block is skipped */
         }
-        if (!kind || strcmp(kind, "MBInvertedConvLayer")) {
-            snprintf(msg, sizeof msg, "unknown block type '%s'", kind ? kind : "(none)");
+        if (strcmp(kind, "MBInvertedConvLayer")) {
+            snprintf(msg, sizeof msg, "unknown block type '%.60s' (MBInvertedConvLayer or ZeroLayer)", kind);
             return jerr(c, where, msg);
         }
         int in_c, out_c, ks, stride, er, mid;
-        if ((st = need_pos(c, mb, where, "in_channels", &in_c)) < 0) return st;
+        /* in_channels defaults to what the previous layer gives. */
+        if (!cJSON_GetObjectItemCaseSensitive(mb, "in_channels") ||
+            cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(mb, "in_channels")))
+            in_c = n->layers[x].c;
+        else if ((st = need_pos(c, mb, where, "in_channels", &in_c)) < 0)
+            return st;
         if ((st = need_pos(c, mb, where, "out_channels", &out_c)) < 0) return st;
         if ((st = need_pos(c, mb, where, "kernel_size", &ks)) < 0) return st;
         if ((st = need_pos(c, mb, where, "stride", &stride)) < 0) return st;
@@ -149,7 +181,11 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
     const cJSON *cl = cJSON_GetObjectItemCaseSensitive(root, "classifier");
     if (!cJSON_IsObject(cl)) return jerr(c, "top level", "'classifier' is missing");
     int in_f, out_f;
-    if ((st = need_pos(c, cl, "classifier", "in_features", &in_f)) < 0) return st;
+    if (!cJSON_GetObjectItemCaseSensitive(cl, "in_features") ||
+        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cl, "in_features")))
+        in_f = x >= 0 ? n->layers[x].c : 1; /* defaults to the network's channels */
+    else if ((st = need_pos(c, cl, "classifier", "in_features", &in_f)) < 0)
+        return st;
     if ((st = need_pos(c, cl, "classifier", "out_features", &out_f)) < 0) return st;
     if (x >= 0 && in_f != n->layers[x].c) {
         snprintf(msg, sizeof msg, "in_features is %d but the network gives %d channels", in_f, n->layers[x].c);
