@@ -187,7 +187,7 @@ static const tfg_add_prep_t *residual_fast(const tfg_conv_params_t *p, tfg_add_p
 /* Channel oc's output byte for accumulator acc (bias included). */
 static inline int8_t requant_out(const out_side_t *q, int32_t acc, int oc)
 {
-    const int32_t v = tfg_rq_requant(acc, &q->rq[oc]) + q->out_zp;
+    const int32_t v = tfg_rq_out(acc, &q->rq[oc], q->out_zp);
     return (int8_t)tfg_clamp(v, q->lo, q->hi);
 }
 

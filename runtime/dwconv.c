@@ -137,10 +137,10 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
             for (int kx = 0; kx < kw; kx++, x += col_step, w += c_n) DW_TAP(x, w);
         }
 #undef DW_TAP
-        o[c] = (int8_t)tfg_clamp(tfg_rq_requant(a0, &rq[c]) + out_zp, lo, hi);
-        o[c + 1] = (int8_t)tfg_clamp(tfg_rq_requant(a1, &rq[c + 1]) + out_zp, lo, hi);
-        o[c + 2] = (int8_t)tfg_clamp(tfg_rq_requant(a2, &rq[c + 2]) + out_zp, lo, hi);
-        o[c + 3] = (int8_t)tfg_clamp(tfg_rq_requant(a3, &rq[c + 3]) + out_zp, lo, hi);
+        o[c] = (int8_t)tfg_clamp(tfg_rq_out(a0, &rq[c], out_zp), lo, hi);
+        o[c + 1] = (int8_t)tfg_clamp(tfg_rq_out(a1, &rq[c + 1], out_zp), lo, hi);
+        o[c + 2] = (int8_t)tfg_clamp(tfg_rq_out(a2, &rq[c + 2], out_zp), lo, hi);
+        o[c + 3] = (int8_t)tfg_clamp(tfg_rq_out(a3, &rq[c + 3], out_zp), lo, hi);
     }
     return c;
 }
@@ -188,7 +188,7 @@ static void dw_rows(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out,
             }
             const tfg_rq_t *const rq = p->rq; /* no reloads after o[] stores */
             const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-            for (int c = c0; c < oc_n; c++) o[c] = (int8_t)tfg_clamp(tfg_rq_requant(acc[c], &rq[c]) + out_zp, lo, hi);
+            for (int c = c0; c < oc_n; c++) o[c] = (int8_t)tfg_clamp(tfg_rq_out(acc[c], &rq[c], out_zp), lo, hi);
         }
         const int upto = flushable_until(p, next, oy);
         for (; next < upto; next++) memcpy(out + (size_t)next * rb, rows + (size_t)(next % ring) * rb, rb);
@@ -262,6 +262,8 @@ static inline int8_t dw_requant(const dw_out_t *q, int32_t a)
 {
 #ifdef TFG_HAVE_DSP
     if (q->fast) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(a, &q->rq), 8), q->lo, q->hi);
+#elif !(defined(__x86_64__) || defined(__aarch64__))
+    if (q->fast) return (int8_t)tfg_clamp(tfg_rq_apply(a, &q->rq), q->lo, q->hi); /* see tfg_rq_out */
 #endif
     return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
 }

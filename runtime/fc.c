@@ -57,7 +57,7 @@ static inline int8_t fc_out(const tfg_fc_params_t *p, int32_t acc, int o)
 #ifdef TFG_HAVE_DSP
     if (p->rq[o].shift) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(acc, &p->rq[o]), 8), p->act_min, p->act_max);
 #endif
-    return (int8_t)tfg_clamp(tfg_rq_requant(acc, &p->rq[o]) + p->out_zp, p->act_min, p->act_max);
+    return (int8_t)tfg_clamp(tfg_rq_out(acc, &p->rq[o], p->out_zp), p->act_min, p->act_max);
 }
 
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out)
