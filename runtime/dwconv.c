@@ -262,8 +262,8 @@ static inline int8_t dw_requant(const dw_out_t *q, int32_t a)
 {
 #ifdef TFG_HAVE_DSP
     if (q->fast) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(a, &q->rq), 8), q->lo, q->hi);
-#elif !(defined(__x86_64__) || defined(__aarch64__))
-    if (q->fast) return (int8_t)tfg_clamp(tfg_rq_apply(a, &q->rq), q->lo, q->hi); /* see tfg_rq_out */
+#else
+    if (q->fast) return (int8_t)tfg_clamp(tfg_rq_apply(a, &q->rq), q->lo, q->hi); /* cheaper: see tfg_rq_out */
 #endif
     return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
 }

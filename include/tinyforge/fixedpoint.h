@@ -187,18 +187,13 @@ static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q) { return tfg_rq
 
 /* An entry's output before the activation clamp: tfg_requant(x, mult, shift)
  * + out_zp, in whichever form the entry holds (|x| < 2^30 for a prepared
- * entry, as the compiler guarantees). On 32-bit cores without the DSP
- * extension the prepared form is also the cheaper one (one 32x32->64
- * multiply and three adds and shifts, against about twenty instructions for
- * tfg_requant32), so they take it too; 64-bit hosts, where tfg_requant64 is
- * already short, keep the one branch-free form. */
+ * entry, as the compiler guarantees). The prepared form is the cheaper one
+ * without the DSP extension too: one 32x32->64 multiply and three adds and
+ * shifts, against about twenty instructions for tfg_requant32 (a dozen for
+ * tfg_requant64), so every core takes it where the entry allows. */
 static inline int32_t tfg_rq_out(int32_t x, const tfg_rq_t *q, int32_t out_zp)
 {
-#if defined(__x86_64__) || defined(__aarch64__)
-    return tfg_rq_requant(x, q) + out_zp;
-#else
     return q->shift ? tfg_rq_apply(x, q) : tfg_requant(x, q->mult, q->add) + out_zp;
-#endif
 }
 
 static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
