@@ -92,14 +92,14 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
         fprintf(f, "static void count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
                    "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
                    "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
-    fprintf(f, "static void write_inputs(void)\n{\n");
+    fprintf(f, "static void bench_write_inputs(void)\n{\n");
     size_t at = 0;
     for (int i = 0; i < g->n_inputs; i++) {
         const size_t b = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
         if (!(streamed && i == 0)) fprintf(f, "    memcpy(model_input_ptr(arena.bytes, %d), input + %zu, %zu);\n", i, at, b);
         at += b;
     }
-    fprintf(f, "}\n\nstatic int outputs_equal(void)\n{\n    int eq = 1;\n");
+    fprintf(f, "}\n\nstatic int bench_outputs_equal(void)\n{\n    int eq = 1;\n");
     at = 0;
     for (int i = 0; i < g->n_outputs; i++) {
         const size_t b = (size_t)tfg_tensor_bytes(&g->tensors[g->outputs[i]]);
@@ -111,18 +111,18 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
     const char *hooked = streamed ? "model_invoke_streamed_hooked(input, arena.bytes, count_layer, 0)"
                                   : "model_invoke_hooked(arena.bytes, count_layer, 0)";
     fprintf(f, "int main(void)\n{\n"
-               "    write_inputs();\n"
+               "    bench_write_inputs();\n"
                "    TFG_COUNT_START();\n"
                "    tfg_status_t st = %s;\n"
                "    TFG_COUNT_STOP();\n"
-               "    int exact = st == TFG_OK && outputs_equal();\n",
+               "    int exact = st == TFG_OK && bench_outputs_equal();\n",
             invoke);
     if (layers)
-        fprintf(f, "    write_inputs();\n"
+        fprintf(f, "    bench_write_inputs();\n"
                    "    TFG_COUNT_START();\n"
                    "    if (%s != TFG_OK) exact = 0;\n"
                    "    TFG_COUNT_STOP();\n"
-                   "    exact &= outputs_equal();\n",
+                   "    exact &= bench_outputs_equal();\n",
                 hooked);
     fprintf(f, "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
                "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
