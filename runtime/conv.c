@@ -187,7 +187,13 @@ static const tfg_add_prep_t *residual_fast(const tfg_conv_params_t *p, tfg_add_p
 /* Channel oc's output byte for accumulator acc (bias included). */
 static inline int8_t requant_out(const out_side_t *q, int32_t acc, int oc)
 {
+#ifdef TFG_HAVE_DSP
+    /* Only pairs with an unprepared channel come here (conv_pair_dsp_body);
+     * the short general form keeps the inlined copies' register use down. */
+    const int32_t v = tfg_rq_requant(acc, &q->rq[oc]) + q->out_zp;
+#else
     const int32_t v = tfg_rq_out(acc, &q->rq[oc], q->out_zp);
+#endif
     return (int8_t)tfg_clamp(v, q->lo, q->hi);
 }
 
