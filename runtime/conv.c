@@ -120,14 +120,14 @@ static const int8_t *column(const tfg_conv_params_t *p, const int8_t *in, int pi
  * may alias the struct (int8_t is a character type), so reading through p
  * would reload every field after every output byte. */
 typedef struct {
-    const int32_t *bias, *mult, *shift;
+    const int32_t *bias;
     const tfg_rq_t *rq;
     int32_t out_zp, lo, hi;
 } out_side_t;
 
 static out_side_t out_side(const tfg_conv_params_t *p)
 {
-    const out_side_t q = {p->bias, p->mult, p->shift, p->rq, p->out_zp, p->act_min, p->act_max};
+    const out_side_t q = {p->bias, p->rq, p->out_zp, p->act_min, p->act_max};
     return q;
 }
 
@@ -187,7 +187,13 @@ static const tfg_add_prep_t *residual_fast(const tfg_conv_params_t *p, tfg_add_p
 /* Channel oc's output byte for accumulator acc (bias included). */
 static inline int8_t requant_out(const out_side_t *q, int32_t acc, int oc)
 {
-    const int32_t v = tfg_requant(acc, q->mult[oc], q->shift[oc]) + q->out_zp;
+#ifdef TFG_HAVE_DSP
+    /* Only pairs with an unprepared channel come here (conv_pair_dsp_body);
+     * the short general form keeps the inlined copies' register use down. */
+    const int32_t v = tfg_rq_requant(acc, &q->rq[oc]) + q->out_zp;
+#else
+    const int32_t v = tfg_rq_out(acc, &q->rq[oc], q->out_zp);
+#endif
     return (int8_t)tfg_clamp(v, q->lo, q->hi);
 }
 

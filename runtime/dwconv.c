@@ -103,7 +103,8 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
     const int8_t *const xbase = in + ((size_t)iy0 * (size_t)p->in_w + (size_t)ix0) * (size_t)c_n;
     /* Locals: int8 stores may alias *p, which would force reloads after each. */
     const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    const int32_t *const bias = p->bias, *const mult = p->mult, *const shift = p->shift;
+    const int32_t *const bias = p->bias;
+    const tfg_rq_t *const rq = p->rq;
     const int8_t *const weights = p->weights;
     int c = 0;
     for (; c + 4 <= c_n; c += 4) {
@@ -136,10 +137,10 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
             for (int kx = 0; kx < kw; kx++, x += col_step, w += c_n) DW_TAP(x, w);
         }
 #undef DW_TAP
-        o[c] = (int8_t)tfg_clamp(tfg_requant(a0, mult[c], shift[c]) + out_zp, lo, hi);
-        o[c + 1] = (int8_t)tfg_clamp(tfg_requant(a1, mult[c + 1], shift[c + 1]) + out_zp, lo, hi);
-        o[c + 2] = (int8_t)tfg_clamp(tfg_requant(a2, mult[c + 2], shift[c + 2]) + out_zp, lo, hi);
-        o[c + 3] = (int8_t)tfg_clamp(tfg_requant(a3, mult[c + 3], shift[c + 3]) + out_zp, lo, hi);
+        o[c] = (int8_t)tfg_clamp(tfg_rq_out(a0, &rq[c], out_zp), lo, hi);
+        o[c + 1] = (int8_t)tfg_clamp(tfg_rq_out(a1, &rq[c + 1], out_zp), lo, hi);
+        o[c + 2] = (int8_t)tfg_clamp(tfg_rq_out(a2, &rq[c + 2], out_zp), lo, hi);
+        o[c + 3] = (int8_t)tfg_clamp(tfg_rq_out(a3, &rq[c + 3], out_zp), lo, hi);
     }
     return c;
 }
@@ -185,9 +186,9 @@ static void dw_rows(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out,
                     }
                 }
             }
-            const int32_t *const mult = p->mult, *const shift = p->shift; /* no reloads after o[] stores */
+            const tfg_rq_t *const rq = p->rq; /* no reloads after o[] stores */
             const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-            for (int c = c0; c < oc_n; c++) o[c] = (int8_t)tfg_clamp(tfg_requant(acc[c], mult[c], shift[c]) + out_zp, lo, hi);
+            for (int c = c0; c < oc_n; c++) o[c] = (int8_t)tfg_clamp(tfg_rq_out(acc[c], &rq[c], out_zp), lo, hi);
         }
         const int upto = flushable_until(p, next, oy);
         for (; next < upto; next++) memcpy(out + (size_t)next * rb, rows + (size_t)(next % ring) * rb, rb);
@@ -251,8 +252,9 @@ typedef struct {
 
 static dw_out_t dw_out(const tfg_dwconv_params_t *p, int oc)
 {
-    dw_out_t q = {p->bias[oc], p->mult[oc], p->shift[oc], p->out_zp, p->act_min, p->act_max, {0, 0, 0}, 0};
-    if (p->rq && p->rq[oc].shift) q.rq = p->rq[oc], q.fast = 1;
+    dw_out_t q = {p->bias[oc], tfg_rq_mult(&p->rq[oc]), tfg_rq_shift(&p->rq[oc]), p->out_zp, p->act_min, p->act_max,
+                  {0, 0, 0}, 0};
+    if (p->rq[oc].shift) q.rq = p->rq[oc], q.fast = 1;
     return q;
 }
 
@@ -260,6 +262,8 @@ static inline int8_t dw_requant(const dw_out_t *q, int32_t a)
 {
 #ifdef TFG_HAVE_DSP
     if (q->fast) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(a, &q->rq), 8), q->lo, q->hi);
+#else
+    if (q->fast) return (int8_t)tfg_clamp(tfg_rq_apply(a, &q->rq), q->lo, q->hi); /* cheaper: see tfg_rq_out */
 #endif
     return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
 }

@@ -30,12 +30,12 @@ fi
 echo "built 1"
 "$tc-size" -A "$work/fw.elf" | awk '$1 == ".text" || $1 == ".rodata" || $1 == ".data" || $1 == ".bss" || $1 == ".stack" {
   sub(/^\./, "", $1); print ($1 == "text" || $1 == "rodata" ? "flash_" $1 : $1), $2 }'
-# The model's own code: every function except the harness (main), the startup
+# The model's own code: every function except the harness (main, bench_*), the startup
 # and semihosting support (tfg_* from targets/common) and the C library.
 "$tc-nm" -S --radix=d "$work/fw.elf" | awk '
   NF == 4 && tolower($3) == "t" {
     n = $4
-    if (n == "main" || n ~ /^tfg_(puts|print_|exit|stack_high_water|c_start|reset_handler|exception_handler|fault|semihost|write)/ ||
+    if (n == "main" || n ~ /^bench_/ || n ~ /^tfg_(puts|print_|exit|stack_high_water|c_start|reset_handler|exception_handler|fault|semihost|write)/ ||
         n ~ /^(memcpy|memset|memmove|strlen|__aeabi_mem)/) next
     s += $2
   }

@@ -27,7 +27,7 @@ check_generated() {
   local name=$1 out=$2 label=$3 m="$models/$1.tflite" cc
   # Input: the golden input if it is int8 already, else the same number of
   # bytes of it reinterpreted as int8 (any int8 input is valid).
-  in_bytes=$(sed -n 's/^#define model_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
+  in_bytes=$(sed -n 's/^#define MODEL_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
   head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
   "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$label: executor run"; return 1; }
   for cc in $compilers; do

@@ -326,6 +326,31 @@ static void test_requant_helpers(void)
     }
     tt_end();
 
+    /* One table entry per channel carries any (mult, shift) exactly, in
+     * either form: negative multipliers (per-channel scales below zero) and
+     * left shifts come back unchanged from a general entry, and a prepared
+     * entry still yields TFLite's pair for the portable kernels. */
+    tt_begin();
+    {
+        tt_rng_t r = {3003};
+        for (int i = 0; i < 50000; i++) {
+            int32_t mult = tt_int(&r, INT32_MIN + 1, INT32_MAX);
+            if (tt_chance(&r, 10)) mult = -(1 << 30);
+            const int32_t shift = tt_int(&r, -31, 30), zp = tt_int(&r, -128, 127);
+            tfg_rq_t q;
+            const int prepared = tfg_rq_init(mult, shift, zp, tt_chance(&r, 80), &q);
+            const int32_t x = tt_int(&r, -70000, 70000);
+            if (tfg_rq_mult(&q) != mult || tfg_rq_shift(&q) != shift || (prepared && (mult < 0 || q.shift < 1)) ||
+                (!prepared && q.shift != 0) || tfg_rq_requant(x, &q) != tfg_requant(x, mult, shift)) {
+                TT_LOG("tfg_rq_init(%d, %d, zp %d): entry {%d, %d, %d} does not give them back\n", mult, shift, zp,
+                       q.mult, q.add, q.shift);
+                TT_CHECK(0);
+                break;
+            }
+        }
+    }
+    tt_end();
+
     /* Random sweep of tfg_requant over the shifts kernels actually use. */
     tt_begin();
     {
@@ -363,7 +388,7 @@ static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, 
         for (int j = 0; j < taps; j++) abs_sum += abs(w[(size_t)oc * w_stride + (size_t)j * j_stride]);
         if (llabs((long long)fbias[oc]) + 128 * abs_sum >= (INT64_C(1) << 30) ||
             !tfg_rq_make(mult[oc], shift[oc], out_zp, &rq[oc]))
-            rq[oc].mult = rq[oc].add = rq[oc].shift = 0; /* this channel: the general form */
+            tfg_rq_general(mult[oc], shift[oc], &rq[oc]); /* this channel: the general form */
     }
     return rq;
 }
@@ -410,18 +435,17 @@ static void maybe_negate(uint64_t salt, int case_no, int per_channel, int32_t *m
     neg_mult_cases += any;
 }
 
-/* rq as the compiler hands it to a kernel: NULL when no channel is prepared
- * (src/exec/lower.c). In one case of eight, some channels are also left
- * unprepared (shift 0), so that kernels meet the per-channel mix of the
- * prepared and the general form. Only the DSP paths read rq. */
+/* rq as the compiler hands it to a kernel: one entry per channel, each
+ * prepared or general (src/lower/lower.c). In one case of eight, some
+ * channels are also turned into the general form (the same multiplier and
+ * shift), so that kernels meet the per-channel mix of the two forms. Every
+ * path reads rq: the portable ones take (mult, shift) back from it. */
 static const tfg_rq_t *rq_as_compiled(tt_rng_t *side, tfg_rq_t *rq, int n)
 {
     if (tt_chance(side, 12))
         for (int oc = 0; oc < n; oc++)
-            if (tt_chance(side, 40)) rq[oc].mult = rq[oc].add = rq[oc].shift = 0;
-    for (int oc = 0; oc < n; oc++)
-        if (rq[oc].shift) return rq;
-    return NULL;
+            if (tt_chance(side, 40)) tfg_rq_general(tfg_rq_mult(&rq[oc]), tfg_rq_shift(&rq[oc]), &rq[oc]);
+    return rq;
 }
 
 /* For a failing case's log: which channels had the prepared form. */
@@ -562,8 +586,6 @@ static void test_conv_case(tt_rng_t *r, int case_no)
         .act_max = q.act_max,
         .weights = w,
         .bias = fbias,
-        .mult = mult,
-        .shift = shift,
     };
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
@@ -790,8 +812,6 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
         .act_max = q.act_max,
         .weights = w,
         .bias = fbias,
-        .mult = mult,
-        .shift = shift,
     };
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
@@ -897,8 +917,6 @@ static void test_fc_case(tt_rng_t *r, int case_no)
         .act_max = q.act_max,
         .weights = w,
         .bias = fbias,
-        .mult = mult,
-        .shift = shift,
     };
     void *in_block, *w_block;
     const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);

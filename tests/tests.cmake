@@ -31,6 +31,9 @@ add_test(NAME zoo COMMAND test_zoo)
 # test_graph writes the issue-11 models (negative scales, uint8 input) for it.
 add_test(NAME codegen_host COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR}
          $<TARGET_FILE:test_graph>)
+# Generated code in real firmware: C++ mains (g++, arm-none-eabi-g++ on QEMU),
+# zero copy in the arena alone, opt-in pieces, reproducible output, numbering.
+add_test(NAME codegen_firmware COMMAND ${CMAKE_SOURCE_DIR}/tests/firmware.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
 
 # Generated code on emulated MCUs (skips with a message when the cross
 # toolchains are absent; .ci/run installs them with scripts/deps-targets.sh).

@@ -17,6 +17,11 @@
 
 #include <stdint.h>
 
+/* C linkage for C++ callers (Arduino, mbed, STM32Cube, ESP-IDF mains). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* round(a * b / 2^31), saturating the single overflowing case INT32_MIN^2. */
 static inline int32_t tfg_sat_rdhm(int32_t a, int32_t b)
 {
@@ -86,15 +91,30 @@ static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
 #endif
 }
 
-/* ---- prepared requantization (the DSP kernels' output stage) -------------
+/* ---- one requantization entry per output channel ----------------------
  *
- * tfg_requant(x, mult, shift) + out_zp in five Armv7E-M instructions, for
- * the common case of a pure right shift e = -shift in [1, 22], mult >= 0 and
- * |x| < 2^30 (the compiler checks all three per channel; see
- * docs/numerics.md). A negative multiplier (negative weight scale) is not
- * covered: its sign term below would be (-x) >> 31, one more instruction in
- * every kernel's hot loop for a rare case, so such a channel keeps the general
- * tfg_requant form, which is exact for both signs. Why it is the same number:
+ * Conv, depthwise and FC layers carry a single table of these, one per
+ * output channel (and nothing else about requantization), so flash holds
+ * each channel's multiplier once. An entry is in one of two forms, told
+ * apart by `shift`:
+ *  - prepared (shift = e in [1, 22]): the DSP kernels' five-instruction form
+ *    below; add = 2^(e-1) + (out_zp << e) and TFLite's shift is -e;
+ *  - general (shift = 0): add holds TFLite's shift itself (left shifts
+ *    included), and the kernels call tfg_requant(x, mult, add).
+ * In both, mult is TFLite's Q31 multiplier exactly as QuantizeMultiplier
+ * gave it, whatever its sign, so tfg_rq_mult()/tfg_rq_shift() give back
+ * (mult, shift) for any entry: the portable kernels and the reference need
+ * nothing else. A general entry costs the same 12 bytes as a prepared one,
+ * which is why the form is a flag in the entry and not a second table.
+ *
+ * The prepared form: tfg_requant(x, mult, shift) + out_zp in five Armv7E-M
+ * instructions, for the common case of a pure right shift e = -shift in
+ * [1, 22], mult >= 0 and |x| < 2^30 (the compiler checks all three per
+ * channel; see docs/numerics.md). A negative multiplier (negative weight
+ * scale) is not covered: its sign term below would be (-x) >> 31, one more
+ * instruction in every kernel's hot loop for a rare case, so such a channel
+ * keeps the general form, which is exact for both signs. Why it is the same
+ * number:
  *  - t = (x*mult + 2^30) >> 31 (see tfg_requant32) equals
  *    (2x*mult + 2^31) >> 32, which is SMMULR(2x, mult); 2x fits int32;
  *  - rounding t by 2^e half away from zero is (t + h + s) >> e with
@@ -106,8 +126,28 @@ static inline int32_t tfg_requant(int32_t x, int32_t mult, int32_t shift)
  * where SMMLAR(a, b, c) = (c*2^32 + a*b + 2^31) >> 32. Every intermediate
  * fits int32 for e <= 22. The kernel tests check this against tfg_requant. */
 typedef struct {
-    int32_t mult, add, shift;
+    int32_t mult;  /* TFLite's multiplier, either form */
+    int32_t add;   /* prepared: 2^(e-1) + (out_zp << e); general: TFLite's shift */
+    int32_t shift; /* prepared: e in [1, 22]; 0: the general form */
 } tfg_rq_t;
+
+/* The general form of (mult, shift): any multiplier and shift. */
+static inline void tfg_rq_general(int32_t mult, int32_t shift, tfg_rq_t *q)
+{
+    q->mult = mult;
+    q->add = shift;
+    q->shift = 0;
+}
+
+/* TFLite's (mult, shift) of an entry in either form. */
+static inline int32_t tfg_rq_mult(const tfg_rq_t *q) { return q->mult; }
+static inline int32_t tfg_rq_shift(const tfg_rq_t *q) { return q->shift ? -q->shift : q->add; }
+
+/* tfg_requant with an entry's multiplier (out_zp not added), for any entry. */
+static inline int32_t tfg_rq_requant(int32_t x, const tfg_rq_t *q)
+{
+    return tfg_requant(x, q->mult, tfg_rq_shift(q));
+}
 
 /* SMMLAR: (c * 2^32 + a * b + 2^31) >> 32, one instruction with the DSP extension. */
 static inline int32_t tfg_smmlar(int32_t a, int32_t b, int32_t c)
@@ -121,9 +161,8 @@ static inline int32_t tfg_smmlar(int32_t a, int32_t b, int32_t c)
 #endif
 }
 
-/* Prepares q for (mult, shift, out_zp); returns 0 when the case is not
- * covered. Kernels take a prepared entry with shift 0 to mean "not covered:
- * use tfg_requant for this channel". */
+/* Prepares q for (mult, shift, out_zp); returns 0 (q untouched) when the
+ * case is not covered: the caller then stores the general form. */
 static inline int tfg_rq_make(int32_t mult, int32_t shift, int32_t out_zp, tfg_rq_t *q)
 {
     if (mult < 0 || shift > -1 || shift < -22 || out_zp < -128 || out_zp > 127) return 0;
@@ -132,6 +171,16 @@ static inline int tfg_rq_make(int32_t mult, int32_t shift, int32_t out_zp, tfg_r
     q->add = (INT32_C(1) << (e - 1)) + (int32_t)((uint32_t)out_zp << e);
     q->shift = e;
     return 1;
+}
+
+/* The entry for (mult, shift, out_zp): prepared when `may_prepare` (the
+ * caller's bound |x| < 2^30 holds) and the form covers it, else general.
+ * Returns 1 for a prepared entry. */
+static inline int tfg_rq_init(int32_t mult, int32_t shift, int32_t out_zp, int may_prepare, tfg_rq_t *q)
+{
+    if (may_prepare && tfg_rq_make(mult, shift, out_zp, q)) return 1;
+    tfg_rq_general(mult, shift, q);
+    return 0;
 }
 
 /* tfg_rq_apply(x2 / 2, q) for an even x2 (|x2| < 2^31): callers that can
@@ -144,9 +193,24 @@ static inline int32_t tfg_rq_apply2(int32_t x2, const tfg_rq_t *q)
 /* tfg_requant(x, mult, shift) + out_zp for |x| < 2^30, q from tfg_rq_make. */
 static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q) { return tfg_rq_apply2(x + x, q); }
 
+/* An entry's output before the activation clamp: tfg_requant(x, mult, shift)
+ * + out_zp, in whichever form the entry holds (|x| < 2^30 for a prepared
+ * entry, as the compiler guarantees). The prepared form is the cheaper one
+ * without the DSP extension too: one 32x32->64 multiply and three adds and
+ * shifts, against about twenty instructions for tfg_requant32 (a dozen for
+ * tfg_requant64), so every core takes it where the entry allows. */
+static inline int32_t tfg_rq_out(int32_t x, const tfg_rq_t *q, int32_t out_zp)
+{
+    return q->shift ? tfg_rq_apply(x, q) : tfg_requant(x, q->mult, q->add) + out_zp;
+}
+
 static inline int32_t tfg_clamp(int32_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : (v > hi ? hi : v);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,7 +11,9 @@
  *  - A kernel needing scratch has a *_scratch_size() twin; scratch must be
  *    4-byte aligned and is clobbered.
  *  - Results are bit-exact with TFLite's reference kernels (see
- *    docs/numerics.md): requantization goes through tfg_requant().
+ *    docs/numerics.md): requantization goes through tfg_requant(), or its
+ *    prepared form. Conv, depthwise and FC take one tfg_rq_t per output
+ *    channel (tinyforge/fixedpoint.h), which holds either form.
  *  - Spatial kernels take batch 1 (the compiler refuses larger batches).
  *  - In-place operation is allowed only where a kernel says so.
  */
@@ -24,6 +26,11 @@
 #include "tinyforge/config.h"
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/status.h"
+
+/* C linkage for C++ callers (Arduino, mbed, STM32Cube, ESP-IDF mains). */
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TFG_MAX_DIMS 6
 
@@ -49,9 +56,7 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
     const int8_t *weights;  /* in this build's layout (TFG_CONV_PACKED below); 4-byte aligned */
     const int32_t *bias;    /* [out_c], zero point folded in */
-    const int32_t *mult;    /* [out_c] */
-    const int32_t *shift;   /* [out_c] */
-    const tfg_rq_t *rq;     /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
+    const tfg_rq_t *rq;     /* [out_c] requantization, prepared or general (tinyforge/fixedpoint.h) */
     /* A residual ADD fused into the output, or NULL. The `out` buffer then
      * already holds the ADD's other input (the residual), laid out with rows
      * of res_row pixels (0: out_w) starting res_off pixels in; the output is
@@ -111,9 +116,7 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
     const int8_t *weights;
     const int32_t *bias;  /* [out_c], zero point folded in */
-    const int32_t *mult;  /* [out_c] */
-    const int32_t *shift; /* [out_c] */
-    const tfg_rq_t *rq;   /* [out_c] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
+    const tfg_rq_t *rq;   /* [out_c] requantization, prepared or general (tinyforge/fixedpoint.h) */
 } tfg_dwconv_params_t;
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
@@ -131,9 +134,7 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
     const int8_t *weights;  /* [out_features][in_features] */
     const int32_t *bias;    /* [out_features], zero point folded in */
-    const int32_t *mult;    /* [out_features] (per-tensor models repeat one value) */
-    const int32_t *shift;   /* [out_features] */
-    const tfg_rq_t *rq;     /* [out_features] prepared requantization (tfg_rq_make), or NULL; shift 0 = not prepared */
+    const tfg_rq_t *rq;     /* [out_features] requantization (per-tensor models repeat one entry) */
 } tfg_fc_params_t;
 
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);
@@ -367,5 +368,9 @@ size_t tfg_region_elems(const tfg_region_t *r, int32_t c);
 /* Region r of a w-wide, c-channel image to a dense buffer, and back. */
 void tfg_copy_region(const int8_t *img, int32_t w, int32_t c, const tfg_region_t *r, int8_t *dst);
 void tfg_paste_region(const int8_t *src, int32_t w, int32_t c, const tfg_region_t *r, int8_t *img);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

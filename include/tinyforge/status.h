@@ -6,6 +6,11 @@
 #ifndef TINYFORGE_STATUS_H
 #define TINYFORGE_STATUS_H
 
+/* C linkage for C++ callers (Arduino, mbed, STM32Cube, ESP-IDF mains). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
     TFG_OK = 0,
     TFG_ERR_IO = -1,          /* file could not be read or written */
@@ -18,5 +23,9 @@ typedef enum {
 } tfg_status_t;
 
 const char *tfg_status_str(tfg_status_t st);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,6 +1,6 @@
 /* tinyforge bench: generated code on a real core, under QEMU.
  *
- * Generates the model's C, writes a firmware main() that runs model_run()
+ * Generates the model's C, writes a firmware main() that runs model_invoke() (zero copy)
  * once between the instruction-count markers and compares the output with
  * the host executor's bytes (embedded as a constant), cross-builds it
  * against the target's budget linker script, runs it under QEMU with the
@@ -69,33 +69,62 @@ static void emit_bytes(FILE *f, const char *name, const uint8_t *v, size_t n)
     fprintf(f, "%s\n};\n", n ? "" : "0");
 }
 
-/* The firmware: one counted inference, then a byte comparison. With layers,
- * a second inference through model_run_hooked() whose hook closes one count
- * region per layer: region 1 is the whole inference, region 2 + k layer k. */
-static int write_main(const char *path, const uint8_t *in, size_t n_in, const uint8_t *want, size_t n_out, bool layers)
+/* The firmware: one counted inference, then a byte comparison, all zero
+ * copy as a camera firmware would run it: the arena is the only SRAM buffer.
+ * Before the count the input is written where model_input_ptr() points (the
+ * sensor's DMA, here a copy from flash); a streamed schedule reads the
+ * image in place from flash instead. The outputs are compared where
+ * model_output_ptr() points. With layers, a second inference through the
+ * hooked entry whose hook closes one count region per layer: region 1 is the
+ * whole inference, region 2 + k layer k. */
+static int write_main(const char *path, const tfg_model_t *m, bool streamed, const uint8_t *in, size_t n_in,
+                      const uint8_t *want, size_t n_out, bool layers)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    fprintf(f, "/* tinyforge bench firmware: one counted inference, checked against the host executor. */\n"
+    const tfg_graph_t *g = &m->graph;
+    fprintf(f, "/* tinyforge bench firmware: one counted zero-copy inference, checked against the host executor. */\n"
                "#include <string.h>\n#include \"model.h\"\n#include \"tfg_target.h\"\n\n");
     emit_bytes(f, "input", in, n_in);
     emit_bytes(f, "expected", want, n_out);
-    fprintf(f, "static int8_t output[model_OUTPUT_SIZE];\n"
-               "static union { uint32_t align; uint8_t bytes[model_ARENA_SIZE ? model_ARENA_SIZE : 1]; } arena;\n\n");
+    fprintf(f, "static union { uint32_t align; uint8_t bytes[MODEL_ARENA_SIZE ? MODEL_ARENA_SIZE : 1]; } arena;\n\n");
     if (layers)
-        fprintf(f, "static void count_layer(void *ctx, int layer, const char *name, const int8_t *data, size_t bytes)\n{\n"
-                   "    (void)ctx; (void)layer; (void)name; (void)data; (void)bytes;\n"
+        fprintf(f, "static void count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
+                   "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
                    "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
+    fprintf(f, "static void bench_write_inputs(void)\n{\n");
+    size_t at = 0;
+    for (int i = 0; i < g->n_inputs; i++) {
+        const size_t b = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
+        if (!(streamed && i == 0)) fprintf(f, "    memcpy(model_input_ptr(arena.bytes, %d), input + %zu, %zu);\n", i, at, b);
+        at += b;
+    }
+    fprintf(f, "}\n\nstatic int bench_outputs_equal(void)\n{\n    int eq = 1;\n");
+    at = 0;
+    for (int i = 0; i < g->n_outputs; i++) {
+        const size_t b = (size_t)tfg_tensor_bytes(&g->tensors[g->outputs[i]]);
+        fprintf(f, "    eq &= memcmp(model_output_ptr(arena.bytes, %d), expected + %zu, %zu) == 0;\n", i, at, b);
+        at += b;
+    }
+    fprintf(f, "    return eq;\n}\n\n");
+    const char *invoke = streamed ? "model_invoke_streamed(input, arena.bytes)" : "model_invoke(arena.bytes)";
+    const char *hooked = streamed ? "model_invoke_streamed_hooked(input, arena.bytes, count_layer, 0)"
+                                  : "model_invoke_hooked(arena.bytes, count_layer, 0)";
     fprintf(f, "int main(void)\n{\n"
+               "    bench_write_inputs();\n"
                "    TFG_COUNT_START();\n"
-               "    tfg_status_t st = model_run(input, output, arena.bytes);\n"
-               "    TFG_COUNT_STOP();\n");
+               "    tfg_status_t st = %s;\n"
+               "    TFG_COUNT_STOP();\n"
+               "    int exact = st == TFG_OK && bench_outputs_equal();\n",
+            invoke);
     if (layers)
-        fprintf(f, "    TFG_COUNT_START();\n"
-                   "    if (model_run_hooked(input, output, arena.bytes, count_layer, 0) != TFG_OK) st = TFG_ERR_ARG;\n"
-                   "    TFG_COUNT_STOP();\n");
-    fprintf(f, "    const int exact = st == TFG_OK && memcmp(output, expected, sizeof output) == 0;\n"
-               "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
+        fprintf(f, "    bench_write_inputs();\n"
+                   "    TFG_COUNT_START();\n"
+                   "    if (%s != TFG_OK) exact = 0;\n"
+                   "    TFG_COUNT_STOP();\n"
+                   "    exact &= bench_outputs_equal();\n",
+                hooked);
+    fprintf(f, "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
                "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
                "    tfg_puts(\"\\n\");\n    return exact ? 0 : 1;\n}\n");
     return fclose(f);
@@ -238,7 +267,7 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         goto done;
     }
-    if (write_main(main_c, in, n_in, want, n_out, layers) != 0) {
+    if (write_main(main_c, &m, patched && sp.streamed, in, n_in, want, n_out, layers) != 0) {
         fprintf(stderr, "tinyforge: error: cannot write %s\n", main_c);
         goto done;
     }
@@ -287,8 +316,8 @@ int cli_bench(int argc, char **argv)
             printf(", \"layers\": [");
             for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
-                printf("%s\n  {\"index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %ld}",
-                       k > first_layer ? "," : "", k, patched && k == first_layer ? "PATCH_STAGE" : tfg_op_name(m.graph.ops[st->op].type),
+                printf("%s\n  {\"index\": %d, \"op_index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %ld}",
+                       k > first_layer ? "," : "", k, m.graph.ops[st->op].model_index, patched && k == first_layer ? "PATCH_STAGE" : tfg_op_name(m.graph.ops[st->op].type),
                        (long long)(patched && k == first_layer ? stage_macs : st->macs), r.region[k - first_layer + 2]);
             }
             printf("]");
@@ -308,7 +337,7 @@ int cli_bench(int argc, char **argv)
                    arena_bytes, m.plan.peak, sp.streamed ? ", input streamed" : "");
         printf("  bit-exact      %s\n", r.bitexact == 1 ? "yes (output bytes equal the host executor's)" : "NO");
         if (layers) {
-            printf("\n  %-5s %-22s %-14s %-14s %12s %12s %8s %6s\n", "layer", "op", "input", "output", "MACs", "instructions",
+            printf("\n  %-5s %4s  %-22s %-14s %-14s %12s %12s %8s %6s\n", "layer", "op", "type", "input", "output", "MACs", "instructions",
                    "MAC/ins", "share");
             for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
@@ -320,11 +349,13 @@ int cli_bench(int argc, char **argv)
                 const long n = r.region[k - first_layer + 2];
                 const int64_t lm = stage ? stage_macs : st->macs;
                 if (stage) tfg_shape_str(&m.graph.tensors[m.graph.inputs[0]], ins, sizeof ins);
-                printf("  %-5d %-22s %-14s %-14s %12lld %12ld %8.3f %5.1f%%\n", k, stage ? "PATCH STAGE 0.." : tfg_op_name(op->type),
+                printf("  %-5d %4d  %-22s %-14s %-14s %12lld %12ld %8.3f %5.1f%%\n", k, op->model_index,
+                       stage ? "PATCH STAGE 0.." : tfg_op_name(op->type),
                        ins, outs, (long long)lm, n, n > 0 ? (double)lm / (double)n : 0.0,
                        r.insns > 0 ? 100.0 * (double)n / (double)r.insns : 0.0);
             }
-            printf("  (a layer's count includes its call from the generated code and the hook's return)\n");
+            printf("  (layer: the step, L<layer> in the generated code; op: the op index in the model, as in info.\n"
+                   "   A layer's count includes its call from the generated code and the hook's return)\n");
         }
     }
     rc = r.bitexact == 1 && r.exit == 0 ? 0 : 1;

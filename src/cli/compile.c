@@ -88,10 +88,23 @@ int cli_compile(int argc, char **argv)
         default_name(model, auto_name, sizeof auto_name);
         name = auto_name;
     }
+    /* The command for the front matter, reproducible: the model by its base
+     * name and no -o DIR, so the same model and options give the same bytes
+     * whatever the directories (the model's hash is recorded next to it). */
     char command[2048];
     size_t used = (size_t)snprintf(command, sizeof command, "tinyforge");
-    for (int i = 0; i < argc && used < sizeof command; i++)
-        used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[i]);
+    for (int i = 0; i < argc && used < sizeof command; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        const char *arg = argv[i];
+        if (arg == model) {
+            const char *slash = strrchr(model, '/');
+            arg = slash ? slash + 1 : model;
+        }
+        used += (size_t)snprintf(command + used, sizeof command - used, " %s", arg);
+    }
     for (char *c = command; *c; c++)
         if (*c == '*' && c[1] == '/') *c = '?'; /* keep the front-matter comment closed */
 

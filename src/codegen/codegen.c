@@ -24,16 +24,19 @@ const char *const tfg_codegen_targets[] = {"host",       "cortex-m0plus", "corte
 
 typedef struct {
     FILE *f;
-    const char *n; /* symbol prefix */
+    const char *n; /* symbol prefix of functions and objects (the --name) */
+    char N[64];    /* the same in upper case: macros and constants (names are at most 63 chars) */
     const tfg_model_t *m;
     int packed; /* conv weights in the packed layout (every MCU target; see kernels.h) */
     const tfg_sched_plan_t *sp; /* a patched schedule, or NULL (layer by layer) */
     int err;
+    int64_t const_bytes; /* bytes of constant arrays emitted so far (without the parameter structs) */
 } out_t;
 
 static void put(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(out_t *o, const char *fmt, ...)
 {
+    if (!o->f) return; /* a counting pass (constant_bytes) */
     va_list ap;
     va_start(ap, fmt);
     if (vfprintf(o->f, fmt, ap) < 0) o->err = 1;
@@ -42,6 +45,7 @@ static void put(out_t *o, const char *fmt, ...)
 
 static void emit_i8(out_t *o, const char *name, const int8_t *v, size_t n)
 {
+    o->const_bytes += (int64_t)n;
     put(o, "static const int8_t %s[%zu] = {", name, n);
     for (size_t i = 0; i < n; i++) put(o, "%s%d%s", i % 24 ? "" : "\n    ", v[i], i + 1 < n ? "," : "");
     put(o, "\n};\n");
@@ -50,28 +54,28 @@ static void emit_i8(out_t *o, const char *name, const int8_t *v, size_t n)
 /* int8 constants the kernels read as words: a union gives them 4-byte alignment in plain C99. */
 static void emit_i8_words(out_t *o, const char *name, const int8_t *v, size_t n)
 {
+    o->const_bytes += (int64_t)n;
     put(o, "static const union {\n    uint32_t align;\n    int8_t v[%zu];\n} %s = {.v = {", n, name);
     for (size_t i = 0; i < n; i++) put(o, "%s%d%s", i % 24 ? "" : "\n    ", v[i], i + 1 < n ? "," : "");
     put(o, "\n}};\n");
 }
 
-/* Prepared requantization per channel (mult, add, shift), or nothing when the layer has none. */
-static void emit_rq(out_t *o, const char *name, const tfg_rq_t *rq, size_t n, char *ref, size_t ref_n)
+/* The layer's one requantization table: an entry per output channel, each
+ * prepared or general (tinyforge/fixedpoint.h); nothing else about
+ * requantization is emitted for the channel. */
+static void emit_rq(out_t *o, const char *name, const tfg_rq_t *rq, size_t n)
 {
-    if (!rq) {
-        snprintf(ref, ref_n, "0");
-        return;
-    }
-    snprintf(ref, ref_n, "%s", name);
+    o->const_bytes += (int64_t)(n * sizeof(tfg_rq_t));
     put(o, "static const tfg_rq_t %s[%zu] = {", name, n);
     for (size_t i = 0; i < n; i++)
-        put(o, "%s{%ld, %ld, %ld}%s", i % 4 ? " " : "\n    ", (long)rq[i].mult, (long)rq[i].add, (long)rq[i].shift,
-            i + 1 < n ? "," : "");
+        put(o, "%s{.mult = %ld, .add = %ld, .shift = %ld}%s", i % 2 ? " " : "\n    ", (long)rq[i].mult, (long)rq[i].add,
+            (long)rq[i].shift, i + 1 < n ? "," : "");
     put(o, "\n};\n");
 }
 
 static void emit_i32(out_t *o, const char *name, const int32_t *v, size_t n)
 {
+    o->const_bytes += (int64_t)(4 * n);
     put(o, "static const int32_t %s[%zu] = {", name, n);
     /* INT32_MIN (a multiplier of a negative weight scale can be -2^31) is
      * spelled as an int expression: the literal 2147483648 is not an int. */
@@ -94,12 +98,23 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 static void emit_eltwise(out_t *o, const char *name, const tfg_eltwise_params_t *p)
 {
     put(o,
-        "static const tfg_eltwise_params_t %s = {{%d, %d, %d, %d}, {%d, %d, %d, %d}, {%d, %d, %d, %d},\n"
-        "    %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n",
+        "static const tfg_eltwise_params_t %s = {\n"
+        "    .dims = {%d, %d, %d, %d}, .a_stride = {%d, %d, %d, %d}, .b_stride = {%d, %d, %d, %d},\n"
+        "    .a_offset = %d, .b_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = %d, .b_shift = %d,\n"
+        "    .out_mult = %d, .out_shift = %d, .out_zp = %d, .act_min = %d, .act_max = %d};\n",
         name, p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->a_stride[0], p->a_stride[1], p->a_stride[2],
         p->a_stride[3], p->b_stride[0], p->b_stride[1], p->b_stride[2], p->b_stride[3], p->a_offset, p->b_offset,
         p->left_shift, p->a_mult, p->a_shift, p->b_mult, p->b_shift, p->out_mult, p->out_shift, p->out_zp,
         p->act_min, p->act_max);
+}
+
+/* A list of n ints, ", "-separated, into buf. */
+static const char *ints(char *buf, size_t size, const int32_t *v, int n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && used < size; i++) used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "", (int)v[i]);
+    return buf;
 }
 
 /* Step k's kernel variant: the patched schedule's where it sets one, else the model's. */
@@ -108,16 +123,16 @@ static int32_t step_variant(const tfg_sched_plan_t *sp, const tfg_model_t *m, in
     return sp && sp->variant[k] >= 0 ? sp->variant[k] : tfg_step_variant(&m->prog.steps[k]);
 }
 
-/* Constants of one step: weight/bias/multiplier arrays and the parameter struct. */
+/* Constants of one step: weight, bias and requantization arrays and the
+ * parameter struct, always with designated initializers (a field added to a
+ * runtime struct can never shift the others' values). */
 static void emit_params(out_t *o, int k, const tfg_step_t *s)
 {
     const char *n = o->n;
-    char a[96], b[96], c[96], e[96], f[96], rq[96];
+    char a[96], b[96], f[96], l1[160], l2[160];
     snprintf(f, sizeof f, "%s_l%d_rq", n, k);
     snprintf(a, sizeof a, "%s_l%d_w", n, k);
     snprintf(b, sizeof b, "%s_l%d_bias", n, k);
-    snprintf(c, sizeof c, "%s_l%d_mult", n, k);
-    snprintf(e, sizeof e, "%s_l%d_shift", n, k);
     switch (s->kernel) {
     case TFG_K_CONV: {
         const tfg_conv_params_t *p = &s->p.conv;
@@ -141,17 +156,15 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
             emit_i8_words(o, a, s->conv_ohwi, (size_t)p->out_c * (size_t)(p->k_h * p->k_w * p->in_c));
         }
         emit_i32(o, b, p->bias, (size_t)p->out_c);
-        emit_i32(o, c, p->mult, (size_t)p->out_c);
-        emit_i32(o, e, p->shift, (size_t)p->out_c);
-        emit_rq(o, f, p->rq, (size_t)p->out_c, rq, sizeof rq);
+        emit_rq(o, f, p->rq, (size_t)p->out_c);
         put(o,
             "static const tfg_conv_params_t %s_l%d = {\n"
             "    .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s.v, .bias = %s, .mult = %s, .shift = %s, .rq = %s",
+            "    .weights = %s.v, .bias = %s, .rq = %s",
             n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h, p->stride_w,
-            p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
+            p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, f);
         if (p->res) put(o, ",\n    .res = &%s_l%d_res, .res_conv_is_b = %d", n, k, (int)p->res_conv_is_b);
         if (step_variant(o->sp, o->m, k) == TFG_CONV_NARROW)
             put(o, ",\n    .variant = TFG_CONV_NARROW /* int8 columns: the least scratch, at the arena peak */");
@@ -164,32 +177,28 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
         const int oc = p->in_c * p->depth_mult;
         emit_i8(o, a, p->weights, (size_t)(p->k_h * p->k_w) * (size_t)oc);
         emit_i32(o, b, p->bias, (size_t)oc);
-        emit_i32(o, c, p->mult, (size_t)oc);
-        emit_i32(o, e, p->shift, (size_t)oc);
-        emit_rq(o, f, p->rq, (size_t)oc, rq, sizeof rq);
+        emit_rq(o, f, p->rq, (size_t)oc);
         put(o,
             "static const tfg_dwconv_params_t %s_l%d = {\n"
             "    .variant = %s, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .depth_mult = %d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
+            "    .weights = %s, .bias = %s, .rq = %s};\n",
             n, k, dw_names[step_variant(o->sp, o->m, k)], p->in_h, p->in_w, p->in_c, p->out_h,
             p->out_w, p->depth_mult, p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top,
-            p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
+            p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, f);
         break;
     }
     case TFG_K_FC: {
         const tfg_fc_params_t *p = &s->p.fc;
         emit_i8(o, a, p->weights, (size_t)p->out_features * (size_t)p->in_features);
         emit_i32(o, b, p->bias, (size_t)p->out_features);
-        emit_i32(o, c, p->mult, (size_t)p->out_features);
-        emit_i32(o, e, p->shift, (size_t)p->out_features);
-        emit_rq(o, f, p->rq, (size_t)p->out_features, rq, sizeof rq);
+        emit_rq(o, f, p->rq, (size_t)p->out_features);
         put(o,
             "static const tfg_fc_params_t %s_l%d = {\n"
             "    .batches = %d, .in_features = %d, .out_features = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s, .bias = %s, .mult = %s, .shift = %s, .rq = %s};\n",
-            n, k, p->batches, p->in_features, p->out_features, p->out_zp, p->act_min, p->act_max, a, b, c, e, rq);
+            "    .weights = %s, .bias = %s, .rq = %s};\n",
+            n, k, p->batches, p->in_features, p->out_features, p->out_zp, p->act_min, p->act_max, a, b, f);
         break;
     }
     case TFG_K_ADD:
@@ -202,62 +211,80 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
     case TFG_K_AVGPOOL:
     case TFG_K_MAXPOOL: {
         const tfg_pool_params_t *p = &s->p.pool;
-        put(o, "static const tfg_pool_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n", n,
-            k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h, p->stride_w, p->pad_top,
+        put(o,
+            "static const tfg_pool_params_t %s_l%d = {\n"
+            "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d,\n"
+            "    .stride_h = %d, .stride_w = %d, .pad_top = %d, .pad_left = %d, .act_min = %d, .act_max = %d};\n",
+            n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h, p->stride_w, p->pad_top,
             p->pad_left, p->act_min, p->act_max);
         break;
     }
     case TFG_K_MEAN: {
+        static const char *const modes[] = {"TFG_MEAN_REQUANT_THEN_DIVIDE", "TFG_MEAN_DIVIDE_SAME_QUANT",
+                                            "TFG_MEAN_SUM_THEN_REQUANT"};
         const tfg_mean_params_t *p = &s->p.mean;
-        put(o, "static const tfg_mean_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d};\n", n, k, p->outer,
-            p->reduce, p->inner, p->mode, p->in_zp, p->out_zp, p->mult, p->shift, p->mid, p->reduce2);
+        put(o,
+            "static const tfg_mean_params_t %s_l%d = {\n"
+            "    .outer = %d, .reduce = %d, .inner = %d, .mode = %s, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d,\n"
+            "    .mid = %d, .reduce2 = %d};\n",
+            n, k, p->outer, p->reduce, p->inner, p->mode >= 0 && p->mode <= 2 ? modes[p->mode] : "-1", p->in_zp,
+            p->out_zp, p->mult, p->shift, p->mid, p->reduce2);
         break;
     }
     case TFG_K_SOFTMAX: {
         const tfg_softmax_params_t *p = &s->p.softmax;
-        put(o, "static const tfg_softmax_params_t %s_l%d = {%d, %d, %d, %d, %d};\n", n, k, p->outer, p->depth,
-            p->in_mult, p->in_left_shift, p->diff_min);
+        put(o,
+            "static const tfg_softmax_params_t %s_l%d = {\n"
+            "    .outer = %d, .depth = %d, .in_mult = %d, .in_left_shift = %d, .diff_min = %d};\n",
+            n, k, p->outer, p->depth, p->in_mult, p->in_left_shift, p->diff_min);
         break;
     }
     case TFG_K_LOGISTIC: {
         const tfg_logistic_params_t *p = &s->p.logistic;
-        put(o, "static const tfg_logistic_params_t %s_l%d = {%d, %d, %d, %d, %d};\n", n, k, p->size, p->in_zp,
-            p->in_range_radius, p->in_mult, p->in_left_shift);
+        put(o,
+            "static const tfg_logistic_params_t %s_l%d = {\n"
+            "    .size = %d, .in_zp = %d, .in_range_radius = %d, .in_mult = %d, .in_left_shift = %d};\n",
+            n, k, p->size, p->in_zp, p->in_range_radius, p->in_mult, p->in_left_shift);
         break;
     }
     case TFG_K_QUANTIZE:
     case TFG_K_DEQUANTIZE: {
         char sc[32];
         flt(sc, sizeof sc, s->p.affine.scale);
-        put(o, "static const tfg_affine_params_t %s_l%d = {%d, %s, %d};\n", n, k, s->p.affine.size, sc, s->p.affine.zp);
+        put(o, "static const tfg_affine_params_t %s_l%d = {.size = %d, .scale = %s, .zp = %d};\n", n, k,
+            s->p.affine.size, sc, s->p.affine.zp);
         break;
     }
     case TFG_K_REQUANT: {
         const tfg_requant_params_t *p = &s->p.requant;
-        put(o, "static const tfg_requant_params_t %s_l%d = {%d, %d, %d, %d, %d, %d, %d};\n", n, k, p->size, p->in_zp,
-            p->out_zp, p->mult, p->shift, p->in_flip, p->out_flip);
+        put(o,
+            "static const tfg_requant_params_t %s_l%d = {\n"
+            "    .size = %d, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d, .in_flip = %d, .out_flip = %d};\n",
+            n, k, p->size, p->in_zp, p->out_zp, p->mult, p->shift, p->in_flip, p->out_flip);
         break;
     }
     case TFG_K_GATHER: {
         const tfg_gather_params_t *p = &s->p.gather;
-        put(o, "static const tfg_gather_params_t %s_l%d = {%d, {", n, k, p->rank);
-        for (int i = 0; i < TFG_MAX_DIMS; i++) put(o, "%d%s", p->dims[i], i + 1 < TFG_MAX_DIMS ? ", " : "}, {");
-        for (int i = 0; i < TFG_MAX_DIMS; i++) put(o, "%d%s", p->in_stride[i], i + 1 < TFG_MAX_DIMS ? ", " : "}};\n");
+        put(o, "static const tfg_gather_params_t %s_l%d = {\n    .rank = %d, .dims = {%s}, .in_stride = {%s}};\n", n, k,
+            p->rank, ints(l1, sizeof l1, p->dims, TFG_MAX_DIMS), ints(l2, sizeof l2, p->in_stride, TFG_MAX_DIMS));
         break;
     }
     case TFG_K_PAD: {
         const tfg_pad_params_t *p = &s->p.pad;
+        char l3[160];
         put(o,
-            "static const tfg_pad_params_t %s_l%d = {{%d, %d, %d, %d}, {%d, %d, %d, %d}, {%d, %d, %d, %d}, %d};\n", n,
-            k, p->in_dims[0], p->in_dims[1], p->in_dims[2], p->in_dims[3], p->before[0], p->before[1], p->before[2],
-            p->before[3], p->after[0], p->after[1], p->after[2], p->after[3], p->value);
+            "static const tfg_pad_params_t %s_l%d = {\n"
+            "    .in_dims = {%s}, .before = {%s}, .after = {%s}, .value = %d};\n",
+            n, k, ints(l1, sizeof l1, p->in_dims, 4), ints(l2, sizeof l2, p->before, 4), ints(l3, sizeof l3, p->after, 4),
+            p->value);
         break;
     }
     case TFG_K_CONCAT: {
         const tfg_concat_params_t *p = &s->p.concat;
         snprintf(a, sizeof a, "%s_l%d_inner", n, k);
         emit_i32(o, a, p->inner, (size_t)p->n_inputs);
-        put(o, "static const tfg_concat_params_t %s_l%d = {%d, %d, %s};\n", n, k, p->outer, p->n_inputs, a);
+        put(o, "static const tfg_concat_params_t %s_l%d = {.outer = %d, .n_inputs = %d, .inner = %s};\n", n, k,
+            p->outer, p->n_inputs, a);
         break;
     }
     case TFG_K_RESIZE: {
@@ -266,8 +293,10 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
         snprintf(b, sizeof b, "%s_l%d_src_x", n, k);
         emit_i32(o, a, p->src_y, (size_t)p->out_h);
         emit_i32(o, b, p->src_x, (size_t)p->out_w);
-        put(o, "static const tfg_resize_nearest_params_t %s_l%d = {%d, %d, %d, %d, %d, %s, %s};\n", n, k, p->in_h,
-            p->in_w, p->c, p->out_h, p->out_w, a, b);
+        put(o,
+            "static const tfg_resize_nearest_params_t %s_l%d = {\n"
+            "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .src_y = %s, .src_x = %s};\n",
+            n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, a, b);
         break;
     }
     }
@@ -277,7 +306,7 @@ static void emit_params(out_t *o, int k, const tfg_step_t *s)
 static void operand(out_t *o, int step, const tfg_step_t *s, int k, char *buf, size_t n)
 {
     if (s->in_const[k]) snprintf(buf, n, "(const int8_t *)%s_l%d_c%d", o->n, step, k);
-    else snprintf(buf, n, "(const int8_t *)(arena + %s_L%d_IN%d)", o->n, step, k);
+    else snprintf(buf, n, "(const int8_t *)(arena + %s_L%d_IN%d)", o->N, step, k);
 }
 
 /* Where step k's operands live: the patched plan's buffers (region buffers
@@ -334,12 +363,12 @@ static const char *kernel_file(tfg_kernel_t k)
 static void emit_call(out_t *o, int k, const tfg_step_t *s)
 {
     const char *n = o->n;
-    char in0[128], in1[128];
-    char out[96], scratch[96];
+    char in0[192], in1[192];
+    char out[160], scratch[160];
     operand(o, k, s, 0, in0, sizeof in0);
     if (s->n_in > 1) operand(o, k, s, 1, in1, sizeof in1);
-    snprintf(out, sizeof out, "(int8_t *)(arena + %s_L%d_OUT)", n, k);
-    snprintf(scratch, sizeof scratch, "arena + %s_L%d_SCRATCH", n, k);
+    snprintf(out, sizeof out, "(int8_t *)(arena + %s_L%d_OUT)", o->N, k);
+    snprintf(scratch, sizeof scratch, "arena + %s_L%d_SCRATCH", o->N, k);
     switch (s->kernel) {
     case TFG_K_CONV: put(o, "    tfg_conv_s8(&%s_l%d, %s, %s, %s);\n", n, k, in0, out, scratch); break;
     case TFG_K_DWCONV: put(o, "    tfg_dwconv_s8(&%s_l%d, %s, %s, %s);\n", n, k, in0, out, scratch); break;
@@ -352,11 +381,11 @@ static void emit_call(out_t *o, int k, const tfg_step_t *s)
     case TFG_K_SOFTMAX: put(o, "    tfg_softmax_s8(&%s_l%d, %s, %s);\n", n, k, in0, out); break;
     case TFG_K_LOGISTIC: put(o, "    tfg_logistic_s8(&%s_l%d, %s, %s);\n", n, k, in0, out); break;
     case TFG_K_QUANTIZE:
-        put(o, "    tfg_quantize_f32_s8(&%s_l%d, (const float *)(const void *)(arena + %s_L%d_IN0), %s);\n", n, k, n, k,
+        put(o, "    tfg_quantize_f32_s8(&%s_l%d, (const float *)(const void *)(arena + %s_L%d_IN0), %s);\n", n, k, o->N, k,
             out);
         break;
     case TFG_K_DEQUANTIZE:
-        put(o, "    tfg_dequantize_s8_f32(&%s_l%d, %s, (float *)(void *)(arena + %s_L%d_OUT));\n", n, k, in0, n, k);
+        put(o, "    tfg_dequantize_s8_f32(&%s_l%d, %s, (float *)(void *)(arena + %s_L%d_OUT));\n", n, k, in0, o->N, k);
         break;
     case TFG_K_REQUANT: put(o, "    tfg_requantize_s8(&%s_l%d, %s, %s);\n", n, k, in0, out); break;
     case TFG_K_GATHER: put(o, "    tfg_gather_s8(&%s_l%d, %s, %s);\n", n, k, in0, out); break;
@@ -374,6 +403,11 @@ static void emit_call(out_t *o, int k, const tfg_step_t *s)
     }
 }
 
+/* Step k's op index in the model (`tinyforge info`'s op column). Generated
+ * code numbers layers by step (L<k>, the hook's `layer`, plan's step) and
+ * says each one's op index next to it, as `L3 (op 5)`. */
+static int op_index(const out_t *o, int k) { return o->m->graph.ops[o->m->prog.steps[k].op].model_index; }
+
 static void layer_comment(out_t *o, int k, const tfg_step_t *s)
 {
     const tfg_graph_t *g = &o->m->graph;
@@ -382,7 +416,7 @@ static void layer_comment(out_t *o, int k, const tfg_step_t *s)
     if (s->n_in > 0) tfg_shape_str(&g->tensors[s->in[0]], ins, sizeof ins);
     tfg_shape_str(&g->tensors[s->out], outs, sizeof outs);
     const bool res = s->kernel == TFG_K_CONV && s->p.conv.res;
-    put(o, "    /* L%d %s%s%s %s -> %s, %lld MACs, live %zu B */\n", k, tfg_op_name(op->type),
+    put(o, "    /* L%d (op %d) %s%s%s %s -> %s, %lld MACs, live %zu B */\n", k, op->model_index, tfg_op_name(op->type),
         op->in_place ? " (in place)" : "", res ? " + residual ADD (fused, in place over input 1)" : "", ins, outs,
         (long long)s->macs, o->m->plan.step_live[k]);
 }
@@ -393,6 +427,10 @@ static tfg_status_t open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co,
 {
     memset(o, 0, sizeof *o);
     o->n = co->name;
+    size_t i = 0;
+    for (; co->name[i] && i + 1 < sizeof o->N; i++)
+        o->N[i] = (char)(co->name[i] >= 'a' && co->name[i] <= 'z' ? co->name[i] - 'a' + 'A' : co->name[i]);
+    o->N[i] = 0;
     o->packed = strcmp(co->target, "host") != 0;
     o->sp = co->sched && co->sched->cost.split >= 0 ? co->sched : NULL;
     o->m = m;
@@ -429,6 +467,31 @@ static int mkdir_p(const char *dir)
     return (mkdir(buf, 0777) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
+/* Bytes of every constant array the source holds (weights, biases,
+ * requantization tables, constant operands, index tables): emit_params run
+ * with no file, counting. The parameter structs (a few dozen bytes a layer,
+ * pointer size dependent) are not included. */
+static int64_t constant_bytes(const out_t *like)
+{
+    out_t c = *like;
+    c.f = NULL;
+    c.const_bytes = 0;
+    const tfg_graph_t *g = &c.m->graph;
+    for (int k = 0; k < c.m->prog.n_steps; k++) {
+        const tfg_step_t *s = &c.m->prog.steps[k];
+        for (int j = 0; j < s->n_in; j++)
+            if (s->in_const[j]) c.const_bytes += tfg_tensor_bytes(&g->tensors[s->in[j]]);
+        emit_params(&c, k, s);
+    }
+    return c.const_bytes;
+}
+
+int64_t tfg_codegen_constant_bytes(const tfg_model_t *m, bool packed)
+{
+    const out_t o = {.n = "m", .N = "M", .m = m, .packed = packed};
+    return constant_bytes(&o);
+}
+
 /* The patch stage: the per-tile region table and the function that runs
  * layers 0..split on one tile with every layer's parameters patched for it. */
 static void emit_patch_stage(out_t *o)
@@ -443,10 +506,10 @@ static void emit_patch_stage(out_t *o)
         o->err = 1;
         return;
     }
-    put(o, "/* ---- patch stage: a %dx%d grid over layer %d's %dx%d output. Per tile, the region\n"
+    put(o, "/* ---- patch stage: a %dx%d grid over L%d (op %d)'s %dx%d output. Per tile, the region\n"
            " * (rows r0..r1, columns c0..c1, exclusive ends) of the input and of every layer's\n"
-           " * output up to layer %d: each tile's receptive field, halos included. */\n",
-        ph, pw, split, y->dims[1], y->dims[2], split);
+           " * output up to L%d: each tile's receptive field, halos included. */\n",
+        ph, pw, split, op_index(o, split), y->dims[1], y->dims[2], split);
     put(o, "static const int16_t %s_tiles[%d][%d][4] = {\n", n, ph * pw, nr);
     for (int i = 0; i < ph; i++)
         for (int j = 0; j < pw; j++) {
@@ -468,17 +531,17 @@ static void emit_patch_stage(out_t *o)
     /* Bytes per pixel: channels times the element size (the input is int8
      * here, as generated code takes int8 input; kept general like the executor). */
     put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n", (int)x->dims[2],
-        (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), n);
+        (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), o->N);
     for (int k = 0; k <= split; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         const int ri = region_index(o, s->in[0]), ro = k + 1;
         const int32_t c = g->tensors[s->out].dims[3];
         layer_comment(o, k, s);
-        char in0[128], in1[128], out[96], scratch[96];
+        char in0[192], in1[192], out[160], scratch[160];
         operand(o, k, s, 0, in0, sizeof in0);
         if (s->n_in > 1) operand(o, k, s, 1, in1, sizeof in1);
-        snprintf(out, sizeof out, "(int8_t *)(arena + %s_L%d_OUT)", n, k);
-        snprintf(scratch, sizeof scratch, "arena + %s_L%d_SCRATCH", n, k);
+        snprintf(out, sizeof out, "(int8_t *)(arena + %s_L%d_OUT)", o->N, k);
+        snprintf(scratch, sizeof scratch, "arena + %s_L%d_SCRATCH", o->N, k);
         switch (s->kernel) {
         case TFG_K_CONV:
             put(o, "    {\n        tfg_conv_params_t p = %s_l%d;\n        tfg_patch_conv(&p, &r[%d], &r[%d]);\n", n, k,
@@ -521,8 +584,41 @@ static void emit_patch_stage(out_t *o)
         }
     }
     put(o, "    tfg_paste_region((const int8_t *)(arena + %s_L%d_OUT), %d, %d, &r[%d], (int8_t *)(arena + %s_STAGE_OUT));\n",
-        n, split, (int)y->dims[2], (int)y->dims[3], nr - 1, n);
+        o->N, split, (int)y->dims[2], (int)y->dims[3], nr - 1, o->N);
     put(o, "}\n\n");
+}
+
+/* The model file's base name: generated files never hold a build-machine path. */
+static const char *base_name(const char *path)
+{
+    const char *b = path ? strrchr(path, '/') : NULL;
+    return b ? b + 1 : (path ? path : "-");
+}
+
+/* Where input i and output i live in the arena (zero copy); input 0 of a
+ * streamed patched schedule lives in the caller's buffer instead. */
+static bool input_streamed(const out_t *o, int i) { return o->sp && o->sp->streamed && i == 0; }
+
+static size_t input_offset(const out_t *o, int i)
+{
+    const tfg_graph_t *g = &o->m->graph;
+    return o->sp ? o->sp->full_in_off : tfg_plan_offset(&o->m->plan, g->inputs[i]);
+}
+
+static size_t output_offset(const out_t *o, int i)
+{
+    const tfg_graph_t *g = &o->m->graph;
+    return o->sp ? o->sp->rest_off[g->outputs[i]] : tfg_plan_offset(&o->m->plan, g->outputs[i]);
+}
+
+/* The first lines of NAME.h and NAME.c: what made them, from what (base
+ * name and content hash of the model, never a path), so the same model and
+ * options give the same bytes on any machine. */
+static void front_matter(out_t *o, const tfg_codegen_opts_t *co)
+{
+    put(o, "/* %s: generated by tinyforge %s for target %s from %s (fnv1a64 %016llx).\n", co->name, TFG_VERSION,
+        co->target, base_name(co->model_path), (unsigned long long)fnv1a(co->model_bytes, co->model_len));
+    put(o, " * Do not edit; regenerate with: %s\n", co->command);
 }
 
 static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d)
@@ -532,19 +628,52 @@ static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tf
     tfg_status_t st = open_out(m, co, dir, ".h", &o, path, sizeof path, d);
     if (st < 0) return st;
     const tfg_graph_t *g = &m->graph;
-    const char *n = co->name;
-    put(&o, "/* %s: generated by tinyforge %s. Do not edit; regenerate with: %s */\n", n, TFG_VERSION, co->command);
-    put(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"tinyforge/status.h\"\n\n", n, n);
-    put(&o, "/* Bytes of working memory %s_run() needs: activations, I/O and kernel scratch. */\n", n);
-    put(&o, "#define %s_ARENA_SIZE %zuu\n\n", n, o.sp ? o.sp->arena_bytes : m->plan.peak);
+    const char *n = co->name, *N = o.N;
+    front_matter(&o, co);
+    const bool streamed = o.sp && o.sp->streamed;
+    put(&o, " *\n * Integration (docs/codegen.md). The caller owns one arena of %s_ARENA_SIZE bytes,\n"
+            " * aligned to %s_ARENA_ALIGN; it need not survive between inferences. Either\n", N, N);
+    if (streamed)
+        put(&o, " *  - zero copy: keep the input image in your own buffer (it is read in place, tile\n"
+                " *    by tile), call %s_invoke_streamed(image, arena), and read each output at\n"
+                " *    %s_output_ptr(arena, i); or\n", n, n);
+    else
+        put(&o, " *  - zero copy: write each input where %s_input_ptr(arena, i) points (a camera's\n"
+                " *    DMA can target it), call %s_invoke(arena), and read each output at\n"
+                " *    %s_output_ptr(arena, i); or\n", n, n, n);
+    put(&o, " *  - %s_run(input, output, arena), which copies the input in and the output out.\n"
+            " * Opt-in pieces (define the macro to 1 where %s.c is compiled and where this header\n"
+            " * is included): %s_WITH_STATIC_ARENA, an arena in .bss and %s_run_static();\n"
+            " * %s_WITH_LAYER_NAMES, a table of layer names and %s_layer_name().\n"
+            " * Layers are numbered by step (L0, L1, ..., the hook's `layer`, `tinyforge plan`'s\n"
+            " * step); each also has its op index in the model (`tinyforge info`'s op column). */\n",
+        n, n, N, n, N, n);
+    put(&o, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"tinyforge/status.h\"\n\n",
+        N, N);
+    put(&o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    put(&o, "#ifndef %s_WITH_STATIC_ARENA\n#define %s_WITH_STATIC_ARENA 0\n#endif\n", N, N);
+    put(&o, "#ifndef %s_WITH_LAYER_NAMES\n#define %s_WITH_LAYER_NAMES 0\n#endif\n\n", N, N);
+    put(&o, "/* Working memory: activations, I/O buffers and kernel scratch. */\n"
+            "#define %s_ARENA_SIZE %zuu\n"
+            "/* The arena's start must be a multiple of this (int32 scratch and word loads). */\n"
+            "#define %s_ARENA_ALIGN 4u\n",
+        N, o.sp ? o.sp->arena_bytes : m->plan.peak, N);
+    put(&o, "/* Constant arrays in flash: weights, biases, requantization, index tables\n"
+            " * (the parameter structs, a few dozen bytes a layer, come on top). */\n"
+            "#define %s_CONSTANT_BYTES %lldu\n",
+        N, (long long)constant_bytes(&o));
+    put(&o, "/* Stack: not known when compiling (it depends on the compiler and its flags);\n"
+            " * `tinyforge bench` measures it on a target (stack_high_water). */\n\n");
+    put(&o, "#define %s_LAYERS %d\n#define %s_INPUTS %d\n#define %s_OUTPUTS %d\n\n", N, m->prog.n_steps, N,
+        g->n_inputs, N, g->n_outputs);
     if (o.sp)
         put(&o,
-            "/* Patch-based schedule: layers 0..%d run once per tile of a %dx%d grid over layer\n"
-            " * %d's output, the rest layer by layer.%s */\n\n",
-            o.sp->cost.split, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split,
-            o.sp->streamed ? " The input image is read tile by tile from the caller's\n * buffer and is not "
-                             "part of the arena."
-                           : "");
+            "/* Patch-based schedule: L0..L%d run once per tile of a %dx%d grid over L%d (op %d)'s\n"
+            " * output, the rest layer by layer.%s */\n\n",
+            o.sp->cost.split, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split, op_index(&o, o.sp->cost.split),
+            o.sp->streamed ? " The input image is read tile by tile, in place, from the\n"
+                             " * caller's buffer (streamed) and is not part of the arena."
+                           : " The whole input image is in the arena.");
     size_t tin = 0, tout = 0;
     for (int io = 0; io < 2; io++) {
         const int cnt = io ? g->n_outputs : g->n_inputs;
@@ -555,30 +684,85 @@ static tfg_status_t write_header(const tfg_model_t *m, const char *dir, const tf
             tfg_shape_str(t, shape, sizeof shape);
             flt(sc, sizeof sc, t->n_q ? t->scale[0] : 1.0f);
             const size_t bytes = (size_t)tfg_tensor_bytes(t);
-            put(&o, "/* %s %d: %s %s '%s' */\n", io ? "output" : "input", i, tfg_dtype_name(t->dtype), shape, t->name);
-            put(&o, "#define %s_%s%d_SIZE %zuu\n#define %s_%s%d_SCALE %s\n#define %s_%s%d_ZERO_POINT %d\n", n, what, i, bytes,
-                n, what, i, sc, n, what, i, t->n_q ? (int)t->zero_point[0] : 0);
+            put(&o, "/* %s %d: %s %s '", io ? "output" : "input", i, tfg_dtype_name(t->dtype), shape);
+            for (const char *c = t->name; *c; c++) put(&o, (c[0] == '*' && c[1] == '/') ? "?" : "%c", *c);
+            put(&o, "' */\n");
+            put(&o, "#define %s_%s%d_SIZE %zuu\n", N, what, i, bytes);
+            if (t->rank == 4 && t->dims[0] == 1)
+                put(&o, "#define %s_%s%d_HEIGHT %d\n#define %s_%s%d_WIDTH %d\n#define %s_%s%d_CHANNELS %d\n", N, what,
+                    i, (int)t->dims[1], N, what, i, (int)t->dims[2], N, what, i, (int)t->dims[3]);
+            else {
+                put(&o, "#define %s_%s%d_RANK %d\n", N, what, i, t->rank);
+                for (int dd = 0; dd < t->rank; dd++) put(&o, "#define %s_%s%d_DIM%d %d\n", N, what, i, dd, (int)t->dims[dd]);
+            }
+            put(&o, "#define %s_%s%d_SCALE %s\n#define %s_%s%d_ZERO_POINT %d\n", N, what, i, sc, N, what, i,
+                t->n_q ? (int)t->zero_point[0] : 0);
+            if (!io && input_streamed(&o, i))
+                put(&o, "#define %s_INPUT%d_STREAMED 1 /* read in place from the caller's buffer, not in the arena */\n",
+                    N, i);
+            else
+                put(&o, "#define %s_%s%d_OFFSET %zuu /* in the arena */\n", N, what, i,
+                    io ? output_offset(&o, i) : input_offset(&o, i));
             if (io) tout += bytes;
             else tin += bytes;
         }
     }
-    put(&o, "/* All inputs (outputs) concatenated in subgraph order. */\n#define %s_INPUT_SIZE %zuu\n#define %s_OUTPUT_SIZE %zuu\n\n",
-        n, tin, n, tout);
+    put(&o, "\n/* All inputs (outputs) concatenated in subgraph order, as %s_run() takes them. */\n"
+            "#define %s_INPUT_SIZE %zuu\n#define %s_OUTPUT_SIZE %zuu\n\n",
+        n, N, tin, N, tout);
+    /* Zero-copy pointers: static inline, so nothing links unless called. */
+    for (int io = 0; io < 2; io++) {
+        const int cnt = io ? g->n_outputs : g->n_inputs;
+        const char *what = io ? "OUTPUT" : "INPUT";
+        put(&o, "/* Where %s i lives in the arena (NULL for a bad i%s). */\n"
+                "static inline int8_t *%s_%s_ptr(uint8_t *arena, int i)\n{\n",
+            io ? "output" : "input", !io && o.sp && o.sp->streamed ? ", or the streamed input 0" : "", n,
+            io ? "output" : "input");
+        put(&o, "    (void)i;\n    if (!arena) return (int8_t *)0;\n");
+        for (int i = 0; i < cnt; i++)
+            if (!(!io && input_streamed(&o, i)))
+                put(&o, "    if (i == %d) return (int8_t *)(arena + %s_%s%d_OFFSET);\n", i, N, what, i);
+        put(&o, "    return (int8_t *)0;\n}\n\n");
+    }
     put(&o,
-        "/* Run one inference. input: %s_INPUT_SIZE bytes; output: %s_OUTPUT_SIZE bytes; arena:\n"
-        " * %s_ARENA_SIZE bytes, 4-byte aligned, owned by the caller (its contents do not need to\n"
-        " * survive between calls). Returns TFG_OK, or TFG_ERR_ARG for a NULL pointer. */\n"
-        "tfg_status_t %s_run(const int8_t *input, int8_t *output, uint8_t *arena);\n\n",
-        n, n, n, n);
-    put(&o, "/* The same with a static arena inside the library (%s_ARENA_SIZE bytes of .bss). */\n"
-            "tfg_status_t %s_run_static(const int8_t *input, int8_t *output);\n\n", n, n);
+        "/* Called after every layer (for profiling and tensor dumps): its step number\n"
+        " * `layer` (L<layer> in %s.c), its op index in the model, and its output, which is\n"
+        " * valid only during the call. */\n"
+        "typedef void (*%s_hook_t)(void *ctx, int layer, int op, const int8_t *data, size_t bytes);\n\n",
+        n, n);
+    if (streamed)
+        put(&o,
+            "/* Zero copy: one inference reading the input image in place from `input`\n"
+            " * (%s_INPUT0_SIZE bytes, read tile by tile), outputs left in the arena at\n"
+            " * %s_output_ptr(). Returns TFG_OK, or TFG_ERR_ARG for a NULL pointer. */\n"
+            "tfg_status_t %s_invoke_streamed(const int8_t *input, uint8_t *arena);\n"
+            "tfg_status_t %s_invoke_streamed_hooked(const int8_t *input, uint8_t *arena, %s_hook_t hook, void *ctx);\n\n",
+            N, n, n, n, n);
+    else
+        put(&o,
+            "/* Zero copy: one inference on the inputs already at %s_input_ptr(arena, i); the\n"
+            " * outputs are then at %s_output_ptr(arena, i). The inputs are consumed (the\n"
+            " * arena is reused): write them again before the next call. Returns TFG_OK, or\n"
+            " * TFG_ERR_ARG for a NULL arena. */\n"
+            "tfg_status_t %s_invoke(uint8_t *arena);\n"
+            "tfg_status_t %s_invoke_hooked(uint8_t *arena, %s_hook_t hook, void *ctx);\n\n",
+            n, n, n, n, n);
     put(&o,
-        "/* Called after every layer with its index, name and output (for profiling and\n"
-        " * tensor dumps). The output pointer is valid only during the call. */\n"
-        "typedef void (*%s_hook_t)(void *ctx, int layer, const char *name, const int8_t *data, size_t bytes);\n"
+        "/* Copying convenience: input, %s_INPUT_SIZE bytes (not inside the arena); output,\n"
+        " * %s_OUTPUT_SIZE bytes. Returns TFG_OK, or TFG_ERR_ARG for a NULL pointer. */\n"
+        "tfg_status_t %s_run(const int8_t *input, int8_t *output, uint8_t *arena);\n"
         "tfg_status_t %s_run_hooked(const int8_t *input, int8_t *output, uint8_t *arena, %s_hook_t hook, void *ctx);\n\n",
-        n, n, n);
-    put(&o, "#define %s_LAYERS %d\n\n#endif\n", n, m->prog.n_steps);
+        N, N, n, n, n);
+    put(&o,
+        "#if %s_WITH_STATIC_ARENA\n"
+        "/* An arena of %s_ARENA_SIZE bytes in .bss, and the copying call on it. */\n"
+        "uint8_t *%s_static_arena(void);\n"
+        "tfg_status_t %s_run_static(const int8_t *input, int8_t *output);\n#endif\n\n",
+        N, N, n, n);
+    put(&o, "#if %s_WITH_LAYER_NAMES\n/* Layer `layer`'s name (its output tensor's), or NULL. */\n"
+            "const char *%s_layer_name(int layer);\n#endif\n\n",
+        N, n);
+    put(&o, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
     return close_out(&o, path, d);
 }
 
@@ -590,23 +774,23 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
     if (st < 0) return st;
     const tfg_graph_t *g = &m->graph;
     const tfg_plan_t *p = &m->plan;
-    const char *n = co->name;
+    const char *n = co->name, *N = o.N;
     int64_t macs = 0;
     for (int k = 0; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
     const tfg_op_t *peak_op = m->prog.n_steps ? &g->ops[m->prog.steps[p->lower_bound_step].op] : NULL;
+    const bool streamed = o.sp && o.sp->streamed;
 
-    put(&o, "/* %s: generated by tinyforge %s for target %s. Do not edit.\n *\n", n, TFG_VERSION, co->target);
-    put(&o, " * command:   %s\n * model:     %s (fnv1a64 %016llx)\n", co->command, co->model_path,
-        (unsigned long long)fnv1a(co->model_bytes, co->model_len));
+    front_matter(&o, co);
+    put(&o, " *\n");
     if (o.sp)
-        put(&o, " * arena:     %zu B with a patch-based schedule (%dx%d tiles over layer %d's output, %.3fx MACs%s);\n"
+        put(&o, " * arena:     %zu B with a patch-based schedule (%dx%d tiles over L%d (op %d)'s output, %.3fx MACs%s);\n"
                 " *            %zu B layer by layer\n",
-            o.sp->arena_bytes, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split,
-            (double)o.sp->cost.macs / (double)(macs ? macs : 1), o.sp->streamed ? ", input streamed" : "", p->peak);
+            o.sp->arena_bytes, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split, op_index(&o, o.sp->cost.split),
+            (double)o.sp->cost.macs / (double)(macs ? macs : 1), streamed ? ", input streamed" : "", p->peak);
     else
-        put(&o, " * arena:     %zu B (lower bound %zu B), peak at layer %d (%s)\n", p->peak, p->lower_bound,
-            p->lower_bound_step, peak_op ? tfg_op_name(peak_op->type) : "-");
-    put(&o, " * constants: %lld B (weights, biases, multipliers) in flash\n", (long long)tfg_program_constant_bytes(&m->prog, o.packed));
+        put(&o, " * arena:     %zu B (lower bound %zu B), peak at L%d (op %d %s)\n", p->peak, p->lower_bound,
+            p->lower_bound_step, peak_op ? peak_op->model_index : -1, peak_op ? tfg_op_name(peak_op->type) : "-");
+    put(&o, " * constants: %lld B (weights, biases, requantization) in flash\n", (long long)constant_bytes(&o));
     put(&o, " * work:      %lld MACs in %d layers\n */\n", (long long)macs, m->prog.n_steps);
     put(&o, "#include \"%s.h\"\n\n#include <string.h>\n\n#include \"tinyforge/kernels.h\"\n\n", n);
     put(&o,
@@ -618,32 +802,28 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
         o.packed);
 
     /* Arena offsets. */
-    put(&o, "/* Arena offsets (bytes) of every layer's operands, output and scratch. */\nenum {\n");
+    put(&o, "/* Arena offsets (bytes) of every layer's operands, output and scratch; the model's\n"
+            " * inputs and outputs are at %s_INPUTi_OFFSET / %s_OUTPUTi_OFFSET (%s.h). */\nenum {\n",
+        N, N, n);
     if (o.sp) {
-        put(&o, "    /* the whole input image%s, and the stage output assembled tile by tile */\n",
-            o.sp->streamed ? " stays in the caller's buffer (streamed)" : "");
-        if (!o.sp->streamed) put(&o, "    %s_IN0 = %zu,\n", n, o.sp->full_in_off);
-        put(&o, "    %s_STAGE_OUT = %zu,\n", n, o.sp->rest_off[m->prog.steps[o.sp->cost.split].out]);
-        put(&o, "    %s_TILE_IN = %zu,\n", n, o.sp->stage_off[g->inputs[0]]);
-        for (int i = 0; i < g->n_outputs; i++) put(&o, "    %s_OUT%d = %zu,\n", n, i, o.sp->rest_off[g->outputs[i]]);
-    } else {
-        for (int i = 0; i < g->n_inputs; i++) put(&o, "    %s_IN%d = %zu,\n", n, i, tfg_plan_offset(p, g->inputs[i]));
-        for (int i = 0; i < g->n_outputs; i++) put(&o, "    %s_OUT%d = %zu,\n", n, i, tfg_plan_offset(p, g->outputs[i]));
+        put(&o, "    /* the stage output, assembled tile by tile, and one tile's input region */\n");
+        put(&o, "    %s_STAGE_OUT = %zu,\n", N, o.sp->rest_off[m->prog.steps[o.sp->cost.split].out]);
+        put(&o, "    %s_TILE_IN = %zu,\n", N, o.sp->stage_off[g->inputs[0]]);
     }
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
-        if (o.sp && k == 0) put(&o, "    /* layers 0..%d: one tile's region buffers */\n", o.sp->cost.split);
+        if (o.sp && k == 0) put(&o, "    /* L0..L%d: one tile's region buffers */\n", o.sp->cost.split);
         for (int j = 0; j < s->n_in; j++)
-            if (!s->in_const[j]) put(&o, "    %s_L%d_IN%d = %zu,\n", n, k, j, op_in_off(&o, k, j));
-        put(&o, "    %s_L%d_OUT = %zu,\n", n, k, op_out_off(&o, k));
-        put(&o, "    %s_L%d_SCRATCH = %zu,\n", n, k, o.sp || s->scratch_bytes ? op_scratch_off(&o, k) : 0);
+            if (!s->in_const[j]) put(&o, "    %s_L%d_IN%d = %zu,\n", N, k, j, op_in_off(&o, k, j));
+        put(&o, "    %s_L%d_OUT = %zu,\n", N, k, op_out_off(&o, k));
+        put(&o, "    %s_L%d_SCRATCH = %zu,\n", N, k, o.sp || s->scratch_bytes ? op_scratch_off(&o, k) : 0);
     }
-    put(&o, "    %s_END_OF_OFFSETS\n};\n\n", n);
+    put(&o, "    %s_END_OF_OFFSETS\n};\n\n", N);
 
     /* Constants and parameters, one layer at a time. */
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
-        put(&o, "/* ---- layer %d: %s */\n", k, tfg_op_name(g->ops[s->op].type));
+        put(&o, "/* ---- L%d (op %d): %s */\n", k, op_index(&o, k), tfg_op_name(g->ops[s->op].type));
         for (int j = 0; j < s->n_in; j++)
             if (s->in_const[j]) {
                 char cname[96];
@@ -653,69 +833,90 @@ static tfg_status_t write_source(const tfg_model_t *m, const char *dir, const tf
         emit_params(&o, k, s);
     }
 
-    /* Layer names for the hook. */
-    put(&o, "\nstatic const char *const %s_names[%d] = {\n", n, m->prog.n_steps ? m->prog.n_steps : 1);
+    /* Layer names: opt-in, so a firmware that never asks does not carry them. */
+    put(&o, "\n#if %s_WITH_LAYER_NAMES\nstatic const char *const %s_names[%d] = {\n", N, n,
+        m->prog.n_steps ? m->prog.n_steps : 1);
     for (int k = 0; k < m->prog.n_steps; k++) {
         put(&o, "    \"");
         for (const char *c = g->tensors[m->prog.steps[k].out].name; *c; c++)
-            put(&o, (*c == '"' || *c == '\\') ? "\\%c" : "%c", *c);
-        put(&o, "\",\n");
+            put(&o, (*c == '"' || *c == '\\') ? "\\%c" : ((unsigned char)*c < 0x20 || *c == '?') ? "\\%03o" : "%c",
+                *c);
+        put(&o, "\", /* L%d (op %d) */\n", k, op_index(&o, k));
     }
     if (!m->prog.n_steps) put(&o, "    \"\"\n");
-    put(&o, "};\n\n");
+    put(&o, "};\n\nconst char *%s_layer_name(int layer)\n{\n    return layer >= 0 && layer < %d ? %s_names[layer] : 0;\n}\n"
+            "#endif\n\n",
+        n, m->prog.n_steps, n);
 
     if (o.sp) emit_patch_stage(&o);
 
-    /* The inference: one call per layer. */
-    put(&o, "tfg_status_t %s_run_hooked(const int8_t *input, int8_t *output, uint8_t *arena, %s_hook_t hook, void *ctx)\n{\n",
-        n, n);
-    put(&o, "    if (!input || !output || !arena) return TFG_ERR_ARG;\n");
-    size_t at = 0;
+    /* The inference: one call per layer, everything in the arena (and the
+     * caller's image when streamed). */
+    put(&o, "static void %s_exec(uint8_t *arena%s, %s_hook_t hook, void *ctx)\n{\n", n,
+        streamed ? ", const int8_t *image" : "", n);
     int first = 0;
     if (o.sp) {
         const int split = o.sp->cost.split;
         const int so = m->prog.steps[split].out;
-        if (o.sp->streamed) {
-            put(&o, "    const int8_t *image = input; /* read tile by tile, never copied whole */\n");
-        } else {
-            put(&o, "    memcpy(arena + %s_IN0, input, %zu);\n", n, (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[0]]));
-            put(&o, "    const int8_t *image = (const int8_t *)(arena + %s_IN0);\n", n);
-        }
-        put(&o, "    /* Layers 0..%d, one tile at a time (%s_patch), assembled into layer %d's output. */\n", split, n,
-            split);
+        if (!streamed) put(&o, "    const int8_t *image = (const int8_t *)(arena + %s_INPUT0_OFFSET);\n", N);
+        put(&o, "    /* L0..L%d, one tile at a time (%s_patch), assembled into L%d's output. */\n", split, n, split);
         put(&o, "    for (int t = 0; t < %d; t++) %s_patch(arena, image, %s_tiles[t]);\n", o.sp->cost.ph * o.sp->cost.pw,
             n, n);
-        put(&o, "    if (hook) hook(ctx, %d, %s_names[%d], (const int8_t *)(arena + %s_STAGE_OUT), %zu);\n", split, n,
-            split, n, (size_t)tfg_tensor_bytes(&g->tensors[so]));
+        put(&o, "    if (hook) hook(ctx, %d, %d, (const int8_t *)(arena + %s_STAGE_OUT), %zu);\n", split,
+            op_index(&o, split), N, (size_t)tfg_tensor_bytes(&g->tensors[so]));
         first = split + 1;
-    } else {
-        for (int i = 0; i < g->n_inputs; i++) {
-            const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
-            put(&o, "    memcpy(arena + %s_IN%d, input + %zu, %zu);\n", n, i, at, bytes);
-            at += bytes;
-        }
     }
     for (int k = first; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         layer_comment(&o, k, s);
         emit_call(&o, k, s);
-        put(&o, "    if (hook) hook(ctx, %d, %s_names[%d], (const int8_t *)(arena + %s_L%d_OUT), %zu);\n", k, n, k, n, k,
+        put(&o, "    if (hook) hook(ctx, %d, %d, (const int8_t *)(arena + %s_L%d_OUT), %zu);\n", k, op_index(&o, k), N, k,
             (size_t)tfg_tensor_bytes(&g->tensors[s->out]));
     }
+    put(&o, "    (void)hook;\n    (void)ctx;\n}\n\n");
+
+    /* Zero-copy entry points. */
+    if (streamed) {
+        put(&o, "tfg_status_t %s_invoke_streamed_hooked(const int8_t *input, uint8_t *arena, %s_hook_t hook, void *ctx)\n{\n"
+                "    if (!input || !arena) return TFG_ERR_ARG;\n    %s_exec(arena, input, hook, ctx);\n    return TFG_OK;\n}\n\n",
+            n, n, n);
+        put(&o, "tfg_status_t %s_invoke_streamed(const int8_t *input, uint8_t *arena)\n{\n"
+                "    return %s_invoke_streamed_hooked(input, arena, 0, 0);\n}\n\n", n, n);
+    } else {
+        put(&o, "tfg_status_t %s_invoke_hooked(uint8_t *arena, %s_hook_t hook, void *ctx)\n{\n"
+                "    if (!arena) return TFG_ERR_ARG;\n    %s_exec(arena, hook, ctx);\n    return TFG_OK;\n}\n\n",
+            n, n, n);
+        put(&o, "tfg_status_t %s_invoke(uint8_t *arena)\n{\n    return %s_invoke_hooked(arena, 0, 0);\n}\n\n", n, n);
+    }
+
+    /* The copying convenience. */
+    put(&o, "tfg_status_t %s_run_hooked(const int8_t *input, int8_t *output, uint8_t *arena, %s_hook_t hook, void *ctx)\n{\n",
+        n, n);
+    put(&o, "    if (!input || !output || !arena) return TFG_ERR_ARG;\n");
+    size_t at = 0;
+    for (int i = 0; i < g->n_inputs; i++) {
+        const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
+        if (!input_streamed(&o, i))
+            put(&o, "    memcpy(arena + %s_INPUT%d_OFFSET, input + %zu, %s_INPUT%d_SIZE);\n", N, i, at, N, i);
+        at += bytes;
+    }
+    put(&o, "    %s_exec(arena%s, hook, ctx);\n", n, streamed ? ", input" : "");
     at = 0;
     for (int i = 0; i < g->n_outputs; i++) {
         const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[g->outputs[i]]);
-        put(&o, "    memcpy(output + %zu, arena + %s_OUT%d, %zu);\n", at, n, i, bytes);
+        put(&o, "    memcpy(output + %zu, arena + %s_OUTPUT%d_OFFSET, %s_OUTPUT%d_SIZE);\n", at, N, i, N, i);
         at += bytes;
     }
-    put(&o, "    (void)%s_names;\n    return TFG_OK;\n}\n\n", n);
+    put(&o, "    return TFG_OK;\n}\n\n");
     put(&o, "tfg_status_t %s_run(const int8_t *input, int8_t *output, uint8_t *arena)\n{\n"
             "    return %s_run_hooked(input, output, arena, 0, 0);\n}\n\n", n, n);
-    put(&o, "/* uint32_t members give the arena the alignment the kernels' int32 scratch needs. */\n"
-            "static union {\n    uint32_t align;\n    uint8_t bytes[%s_ARENA_SIZE ? %s_ARENA_SIZE : 1];\n} %s_arena;\n\n",
-        n, n, n);
-    put(&o, "tfg_status_t %s_run_static(const int8_t *input, int8_t *output)\n{\n"
-            "    return %s_run_hooked(input, output, %s_arena.bytes, 0, 0);\n}\n", n, n, n);
+    put(&o, "#if %s_WITH_STATIC_ARENA\n"
+            "/* uint32_t members give the arena the alignment the kernels' int32 scratch needs. */\n"
+            "static union {\n    uint32_t align;\n    uint8_t bytes[%s_ARENA_SIZE ? %s_ARENA_SIZE : 1];\n} %s_arena;\n\n"
+            "uint8_t *%s_static_arena(void) { return %s_arena.bytes; }\n\n"
+            "tfg_status_t %s_run_static(const int8_t *input, int8_t *output)\n{\n"
+            "    return %s_run_hooked(input, output, %s_arena.bytes, 0, 0);\n}\n#endif\n",
+        N, N, N, n, n, n, n, n, n);
     return close_out(&o, path, d);
 }
 
@@ -730,15 +931,28 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
     put(&o, "{\n  \"name\": \"%s\",\n  \"target\": \"%s\",\n  \"arena_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n", co->name,
         co->target, o.sp ? o.sp->arena_bytes : p->peak, p->lower_bound);
     if (o.sp)
-        put(&o, "  \"schedule\": {\"split_layer\": %d, \"grid\": [%d, %d], \"streamed\": %s, \"macs\": %lld, "
+        put(&o, "  \"schedule\": {\"split_layer\": %d, \"split_op_index\": %d, \"grid\": [%d, %d], \"streamed\": %s, \"macs\": %lld, "
                 "\"layer_by_layer_arena_bytes\": %zu},\n  \"layers_and_buffers_are\": \"the layer-by-layer plan\",\n",
-            o.sp->cost.split, o.sp->cost.ph, o.sp->cost.pw, o.sp->streamed ? "true" : "false",
+            o.sp->cost.split, op_index(&o, o.sp->cost.split), o.sp->cost.ph, o.sp->cost.pw, o.sp->streamed ? "true" : "false",
             (long long)o.sp->cost.macs, p->peak);
-    put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n  \"layers\": [\n", p->lower_bound_step,
-        (long long)tfg_program_constant_bytes(&m->prog, o.packed));
+    put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n", p->lower_bound_step, (long long)constant_bytes(&o));
+    /* Zero copy: where each model input and output lives in the arena. */
+    for (int io = 0; io < 2; io++) {
+        const int cnt = io ? g->n_outputs : g->n_inputs;
+        put(&o, "  \"%s\": [", io ? "outputs" : "inputs");
+        for (int i = 0; i < cnt; i++) {
+            const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[io ? g->outputs[i] : g->inputs[i]]);
+            if (!io && input_streamed(&o, i)) put(&o, "%s{\"bytes\": %zu, \"streamed\": true}", i ? ", " : "", bytes);
+            else
+                put(&o, "%s{\"bytes\": %zu, \"offset\": %zu}", i ? ", " : "", bytes,
+                    io ? output_offset(&o, i) : input_offset(&o, i));
+        }
+        put(&o, "],\n");
+    }
+    put(&o, "  \"layers\": [\n");
     for (int k = 0; k < m->prog.n_steps; k++)
-        put(&o, "    {\"layer\": %d, \"op\": \"%s\", \"live_bytes\": %zu, \"out_offset\": %zu, \"scratch_bytes\": %zu}%s\n", k,
-            tfg_op_name(g->ops[m->prog.steps[k].op].type), p->step_live[k], m->prog.steps[k].out_off,
+        put(&o, "    {\"layer\": %d, \"op_index\": %d, \"op\": \"%s\", \"live_bytes\": %zu, \"out_offset\": %zu, \"scratch_bytes\": %zu}%s\n", k,
+            op_index(&o, k), tfg_op_name(g->ops[m->prog.steps[k].op].type), p->step_live[k], m->prog.steps[k].out_off,
             m->prog.steps[k].scratch_bytes, k + 1 < m->prog.n_steps ? "," : "");
     put(&o, "  ],\n  \"buffers\": [\n");
     for (int b = 0; b < p->n_bufs; b++) {
@@ -811,6 +1025,7 @@ static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *s
 tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o, tfg_diag_t *d)
 {
     const char *n = o->name;
+    if (strlen(n) > 63) return tfg_diag_set(d, TFG_ERR_ARG, "name '%s' is longer than 63 characters", n);
     if (!n[0] || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') || n[0] == '_'))
         return tfg_diag_set(d, TFG_ERR_ARG, "name '%s' is not a C identifier", n);
     for (const char *c = n; *c; c++)

@@ -31,6 +31,11 @@ typedef struct {
 
 tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o, tfg_diag_t *d);
 
+/* The bytes of constant arrays the generated source holds (what its header
+ * states as flash constants), without writing it: conv weights packed as
+ * for 32-bit MCUs when `packed`. */
+int64_t tfg_codegen_constant_bytes(const tfg_model_t *m, bool packed);
+
 /* The targets `compile` accepts (NULL-terminated). */
 extern const char *const tfg_codegen_targets[];
 

@@ -106,21 +106,18 @@ static int32_t read_i32(const uint8_t *p, int64_t i)
     return v;
 }
 
-/* Per-output-channel multipliers, and bias with -in_zp * sum(w) folded in.
+/* Per-output-channel requantization entries (one table: tinyforge/fixedpoint.h),
+ * and bias with -in_zp * sum(w) folded in.
  * Weight element (oc, j) is at w[oc * oc_stride + j * j_stride], j < taps. */
 static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, int b_idx, int32_t n_oc,
                                   int64_t oc_stride,
-                                  int64_t j_stride, int64_t taps, bool fc, int32_t **bias_out, int32_t **mult_out,
-                                  int32_t **shift_out, const tfg_rq_t **rq_out)
+                                  int64_t j_stride, int64_t taps, bool fc, int32_t **bias_out, const tfg_rq_t **rq_out)
 {
     const tfg_tensor_t *in = TT(c, c->op->in[0]), *out = TT(c, c->op->out[0]), *w = TT(c, w_idx);
     int32_t *bias = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
-    int32_t *mult = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
-    int32_t *shift = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
     tfg_rq_t *rq = tfg_graph_alloc(c->g, sizeof(tfg_rq_t) * (size_t)n_oc);
-    if (!bias || !mult || !shift || !rq) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    if (!bias || !rq) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
     const int32_t in_zp = in->zero_point[0];
-    int n_fast = 0; /* channels the prepared requantization covers */
     for (int32_t oc = 0; oc < n_oc; oc++) {
         int64_t sum = 0, abs_sum = 0;
         for (int64_t j = 0; j < taps; j++) {
@@ -143,23 +140,18 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
             real = (double)(in->scale[0] * ws) / (double)out->scale[0];
         else
             real = (double)in->scale[0] * (double)ws / (double)out->scale[0];
-        tfg_status_t st = channel_mult(c, real, &mult[oc], &shift[oc]);
+        int32_t mult, shift;
+        tfg_status_t st = channel_mult(c, real, &mult, &shift);
         if (st < 0) return st;
-        /* tfg_rq_apply needs |accumulator| < 2^30: the same bound, halved. */
-        /* A channel outside its preconditions keeps shift 0: the kernels use
-         * the general form for it. That includes a negative multiplier
-         * (tfg_rq_make refuses it), so negative-scale channels take the exact
-         * generic path on every core. */
-        if ((b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30) &&
-            tfg_rq_make(mult[oc], shift[oc], out->zero_point[0], &rq[oc]))
-            n_fast++;
-        else
-            rq[oc].mult = rq[oc].add = rq[oc].shift = 0;
+        /* tfg_rq_apply needs |accumulator| < 2^30: the same bound, halved.
+         * A channel outside the prepared form's preconditions gets the
+         * general form, which the kernels requantize with tfg_requant. That
+         * includes a negative multiplier (tfg_rq_make refuses it), so
+         * negative-scale channels take the exact general path on every core. */
+        tfg_rq_init(mult, shift, out->zero_point[0], (b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30), &rq[oc]);
     }
-    *rq_out = n_fast ? rq : NULL;
+    *rq_out = rq;
     *bias_out = bias;
-    *mult_out = mult;
-    *shift_out = shift;
     return TFG_OK;
 }
 
@@ -182,10 +174,10 @@ static tfg_status_t lower_conv_weights(const lctx_t *c, tfg_step_t *s, const int
     act_range(y, op->act, &p->act_min, &p->act_max);
     p->weights = weights;
     const int64_t taps = (int64_t)p->k_h * p->k_w * p->in_c;
-    int32_t *b = NULL, *m = NULL, *sh = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &m, &sh, &p->rq);
+    int32_t *b = NULL;
+    tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &p->rq);
     if (st < 0) return st;
-    p->bias = b, p->mult = m, p->shift = sh;
+    p->bias = b;
     s->conv_ohwi = weights;
 #if TFG_CONV_PACKED
     int8_t *packed = tfg_graph_alloc(c->g, tfg_conv_packed_bytes(p));
@@ -241,11 +233,11 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     act_range(y, op->act, &p->act_min, &p->act_max);
     p->weights = (const int8_t *)w->data;
     const int32_t out_c = y->dims[3];
-    int32_t *b = NULL, *m = NULL, *sh = NULL;
+    int32_t *b = NULL;
     tfg_status_t st =
-        prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &m, &sh, &p->rq);
+        prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &p->rq);
     if (st < 0) return st;
-    p->bias = b, p->mult = m, p->shift = sh;
+    p->bias = b;
     s->scratch_bytes = tfg_dwconv_s8_scratch_size(p);
     return TFG_OK;
 }
@@ -263,11 +255,11 @@ static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
     p->out_zp = y->zero_point[0];
     act_range(y, op->act, &p->act_min, &p->act_max);
     p->weights = (const int8_t *)w->data;
-    int32_t *b = NULL, *m = NULL, *sh = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1, p->in_features, true, &b,
-                                    &m, &sh, &p->rq);
+    int32_t *b = NULL;
+    tfg_status_t st =
+        prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1, p->in_features, true, &b, &p->rq);
     if (st < 0) return st;
-    p->bias = b, p->mult = m, p->shift = sh;
+    p->bias = b;
     return TFG_OK;
 }
 
@@ -605,29 +597,4 @@ void tfg_program_free(tfg_program_t *prog)
 {
     free(prog->steps);
     memset(prog, 0, sizeof *prog);
-}
-
-int64_t tfg_program_constant_bytes(const tfg_program_t *prog, bool packed)
-{
-    int64_t n = 0;
-    for (int k = 0; k < prog->n_steps; k++) {
-        const tfg_step_t *s = &prog->steps[k];
-        switch (s->kernel) {
-        case TFG_K_CONV:
-            n += (packed ? (int64_t)tfg_conv_packed_bytes(&s->p.conv)
-                         : (int64_t)s->p.conv.out_c * s->p.conv.k_h * s->p.conv.k_w * s->p.conv.in_c) +
-                 (int64_t)s->p.conv.out_c * (s->p.conv.rq ? 24 : 12);
-            break;
-        case TFG_K_DWCONV: {
-            const int oc = s->p.dw.in_c * s->p.dw.depth_mult;
-            n += (int64_t)oc * (s->p.dw.k_h * s->p.dw.k_w + (s->p.dw.rq ? 24 : 12));
-            break;
-        }
-        case TFG_K_FC:
-            n += (int64_t)s->p.fc.out_features * (s->p.fc.in_features + (s->p.fc.rq ? 24 : 12));
-            break;
-        default: break;
-        }
-    }
-    return n;
 }

@@ -81,11 +81,6 @@ void tfg_program_free(tfg_program_t *prog);
 /* TFLite's QuantizeMultiplier: m = mult * 2^(shift - 31), mult in [2^30, 2^31). */
 void tfg_quantize_multiplier(double m, int32_t *mult, int32_t *shift);
 
-/* The constant bytes the code generator emits for the program (weights,
- * packed when `packed`, as for 32-bit MCUs; folded biases; requantization
- * tables): its flash figure. */
-int64_t tfg_program_constant_bytes(const tfg_program_t *prog, bool packed);
-
 /* MACs of one op (conv, depthwise, fully connected; 0 otherwise). */
 int64_t tfg_op_macs(const tfg_graph_t *g, const tfg_op_t *op);
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "codegen/codegen.h"
 #include "sched/sched.h"
 #include "zoo/zoo.h"
 
@@ -26,7 +27,7 @@ tfg_status_t tfg_cost_model(const tfg_model_t *m, const tfg_cost_opts_t *o, tfg_
     c->split = s.split, c->ph = s.ph, c->pw = s.pw;
     c->arena_layer = lbl.peak;
     c->macs_layer = lbl.macs;
-    c->flash = (size_t)tfg_program_constant_bytes(&m->prog, true);
+    c->flash = (size_t)tfg_codegen_constant_bytes(m, true);
     for (int t = 0; t < m->graph.n_tensors; t++) {
         const tfg_tensor_t *x = &m->graph.tensors[t];
         if (tfg_tensor_is_const(x) && (x->dtype == TFG_DT_INT8 || x->dtype == TFG_DT_INT32))
