@@ -201,6 +201,34 @@ for name in tinyengine_vww mlperf_kws_ref_model tflm_person_detect; do
   else bad "$name: $mism of $n layers disagree with info"; fi
 done
 
+# The hook reports the same (layer, op) pairs as the comments, at run time.
+o="$tmp/num_tinyengine_vww"
+cat > "$tmp/hook.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+static void hook(void *ctx, int layer, int op, const int8_t *data, size_t bytes)
+{
+    (void)ctx, (void)data, (void)bytes;
+    printf("%d %d\n", layer, op);
+}
+
+int main(void)
+{
+    static int8_t in[MODEL_INPUT_SIZE], out[MODEL_OUTPUT_SIZE];
+    uint8_t *arena = malloc(MODEL_ARENA_SIZE);
+    return arena && model_run_hooked(in, out, arena, hook, 0) == TFG_OK ? 0 : 1;
+}
+EOF
+sed -n 's|^    /\* L\([0-9]*\) (op \([0-9]*\)) .*|\1 \2|p' "$o/model.c" > "$tmp/pairs_code.txt"
+# shellcheck disable=SC2086
+if gcc -std=c99 -O1 $strict -I "$o" "$tmp/hook.c" "$o/model.c" "$o"/runtime/*.c -lm -o "$tmp/hook" &&
+   "$tmp/hook" > "$tmp/pairs_hook.txt" && [ -s "$tmp/pairs_hook.txt" ] && cmp -s "$tmp/pairs_code.txt" "$tmp/pairs_hook.txt"; then
+  ok "tinyengine_vww: the hook's (layer, op) pairs are the generated code's L<k> (op <n>)"
+else bad "hook numbering differs from the generated comments"; diff "$tmp/pairs_code.txt" "$tmp/pairs_hook.txt" | head -5; fi
+
 # ---- 7. Designated initializers only: no struct or array-of-struct initializer starts positionally.
 o="$tmp/num_tinyengine_vww"
 if grep -nE "static const tfg_[a-z_]*_t [a-z0-9_]*(\[[0-9]*\])? = \{ *-?[0-9]" "$o/model.c" "$tmp/host/person_detect.c" | head -3 | grep -q .; then

@@ -15,6 +15,8 @@ static const char COMPILE_HELP[] =
     "arena of exactly the planned size. DIR receives N.c, N.h, N.mem.json (the memory\n"
     "plan), tinyforge/ (runtime headers) and runtime/ (only the kernels the model uses).\n"
     "Build with:  cc -std=c99 -O2 -I DIR DIR/N.c DIR/runtime/*.c\n"
+    "Run in place: write the input at N_input_ptr(arena, 0), call N_invoke(arena),\n"
+    "read N_output_ptr(arena, 0); or N_run(in, out, arena), which copies (see N.h).\n"
     "\n"
     "  --target T  host (default), cortex-m0plus, cortex-m3, cortex-m4, cortex-m7,\n"
     "              cortex-m33, cortex-m55, riscv32\n"

@@ -1,7 +1,10 @@
 /* Code generator: a planned model -> plain C99 for a microcontroller.
  *
  * Output in DIR:
- *   NAME.h          arena size, I/O sizes and quantization, NAME_run()
+ *   NAME.h          upper-case macros (arena size and alignment, constant
+ *                   bytes, I/O sizes, geometry, quantization and arena
+ *                   offsets), NAME_input_ptr/NAME_output_ptr and
+ *                   NAME_invoke() (zero copy), NAME_run() (copying); C and C++
  *   NAME.c          every constant (weights, folded biases, multipliers) as
  *                   static const data, one parameter struct and one kernel
  *                   call per layer, arena offsets as named constants
@@ -9,7 +12,7 @@
  *   tinyforge/      the runtime headers
  *   runtime/        the runtime kernels this model uses, and no others
  * Build with: cc -std=c99 -I DIR DIR/NAME.c DIR/runtime/ *.c
- * There is no interpreter: NAME_run() is a straight sequence of calls whose
+ * There is no interpreter: NAME_invoke() is a straight sequence of calls whose
  * parameters the host executor uses too, so both give identical bytes. */
 #ifndef TFG_CODEGEN_H
 #define TFG_CODEGEN_H
