@@ -21,6 +21,14 @@ check "help mentions every command" bash -c "'$cli' --help | grep -q info && '$c
 check "no arguments -> 2" status_is 2 "$cli"
 check "unknown command -> 2" status_is 2 "$cli" frobnicate
 check "unknown option -> 2" status_is 2 "$cli" plan "$m" --bogus
+# One argument loop for every command (src/cli/common.c): the same messages everywhere.
+for c in info plan run compile bench report; do
+  check "$c: unknown option named -> 2" bash -c "'$cli' $c '$m' --bogus 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q \"unknown option '--bogus' (see tinyforge $c --help)\" '$tmp/e'"
+  check "$c: two models -> 2" bash -c "'$cli' $c '$m' '$m' 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q 'more than one model given' '$tmp/e'"
+done
+for c in "run -i" "compile -o" "bench --target" "report --format"; do
+  check "${c%% *}: ${c#* } without its value -> 2" bash -c "'$cli' $c 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q \"option '${c#* }' needs a value\" '$tmp/e'"
+done
 check "run without -o -> 2" status_is 2 "$cli" run "$m" -i "$models/golden/tflm_person_detect.person.input.bin"
 check "--repeat 0 refused" status_is 2 "$cli" run "$m" -i x -o y --repeat 0
 check "missing model file -> 1 with message" bash -c "! '$cli' info '$tmp/none.tflite' 2>'$tmp/e'; grep -q 'cannot open' '$tmp/e'"

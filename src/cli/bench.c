@@ -187,30 +187,15 @@ int cli_bench(int argc, char **argv)
 {
     const char *model = NULL, *target = "cortex-m4", *keep = NULL;
     bool json = false, layers = false;
-    cli_sched_opts_t so = {0, 0, "layer", 0, false};
+    cli_sched_opts_t so = {.schedule = "layer"};
     tfg_pass_opts_t o = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(BENCH_HELP, stdout);
-            return 0;
-        }
-        if (cli_model_option(argv[i], &o)) continue; /* --no-pad-fold, --no-in-place */
-        const int k = cli_schedule_option(argc, argv, &i, &so);
-        if (k < 0) return 2;
-        if (k) continue;
-        if (!strcmp(argv[i], "--target") && i + 1 < argc) target = argv[++i];
-        else if (!strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
-        else if (!strcmp(argv[i], "--json")) json = true;
-        else if (!strcmp(argv[i], "--layers")) layers = true;
-        else if (argv[i][0] == '-') {
-            fprintf(stderr, "tinyforge: unknown or incomplete option '%s'\n%s", argv[i], BENCH_HELP);
-            return 2;
-        } else if (!model) model = argv[i];
-        else {
-            fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    const cli_opt_t opts[] = {{.name = "--target", .value = &target},
+                              {.name = "--keep", .value = &keep},
+                              {.name = "--json", .flag = &json},
+                              {.name = "--layers", .flag = &layers},
+                              {.name = NULL}};
+    const int parsed = cli_parse_args(argc, argv, "bench", BENCH_HELP, &o, &so, opts, &model);
+    if (parsed >= 0) return parsed;
     if (!model) {
         fprintf(stderr, "tinyforge: bench needs a MODEL\n%s", BENCH_HELP);
         return 2;

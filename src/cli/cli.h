@@ -17,6 +17,23 @@ int cli_compile(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_report(int argc, char **argv);
 
+/* A command's own option: a flag (flag set to true) or an option taking
+ * one value (value set to it). Lists end with {NULL}. */
+typedef struct {
+    const char *name;
+    const char **value;
+    bool *flag;
+} cli_opt_t;
+
+struct cli_sched_opts_s;
+/* The argument loop every command shares (common.c): --help prints `help`;
+ * then the model options (o, may be NULL), the schedule options (so, may be
+ * NULL), the command's own (opts); one positional argument, the model (NULL
+ * when none was given). Returns -1 to go on, else the exit status (0 after
+ * --help, 2 after a usage error, with the message printed). */
+int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
+                   struct cli_sched_opts_s *so, const cli_opt_t *opts, const char **model);
+
 /* Shared model options; returns 1 if argv[i] was one (and consumed). */
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);
 /* Wall-clock seconds, for the timings the commands print. */
@@ -26,7 +43,7 @@ double cli_now(void);
 int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m);
 
 /* Patch-schedule options (--sram, --max-overhead, --schedule, --max-grid, --stream-input). */
-typedef struct {
+typedef struct cli_sched_opts_s {
     size_t sram;          /* 0: no limit */
     double max_overhead;  /* 0: the default 1.2 */
     const char *schedule; /* layer | auto | PhxPw@OP; NULL = auto */

@@ -7,68 +7,11 @@
 
 #include "cli/cli.h"
 
-double cli_now(void)
-{
-    struct timespec t;
-    timespec_get(&t, TIME_UTC); /* C11 */
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-int cli_model_option(const char *arg, tfg_pass_opts_t *o)
-{
-    if (!strcmp(arg, "--int8-io")) return o->int8_io = true, 1;
-    if (!strcmp(arg, "--no-in-place")) return o->no_in_place = true, 1;
-    if (!strcmp(arg, "--no-pad-fold")) return o->no_pad_fold = true, 1;
-    return 0;
-}
-
-int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m)
-{
-    tfg_diag_t d = {{0}};
-    tfg_status_t st = tfg_model_load(path, o, m, &d);
-    if (st < 0) {
-        fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : tfg_status_str(st));
-        return 1;
-    }
-    return 0;
-}
-
 /* Step index of an op, or -1 if it has none (folded, view). */
 static int step_of(const tfg_model_t *m, int op)
 {
     for (int s = 0; s < m->prog.n_steps; s++)
         if (m->prog.steps[s].op == op) return s;
-    return -1;
-}
-
-static int parse_model_args(int argc, char **argv, const char *help, tfg_pass_opts_t *o, const char **model,
-                            bool *json)
-{
-    *model = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return 0;
-        }
-        if (cli_model_option(argv[i], o)) continue;
-        if (json && !strcmp(argv[i], "--json")) {
-            *json = true;
-            continue;
-        }
-        if (argv[i][0] == '-') {
-            fprintf(stderr, "tinyforge: unknown option '%s'\n", argv[i]);
-            return 2;
-        }
-        if (*model) {
-            fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", *model, argv[i]);
-            return 2;
-        }
-        *model = argv[i];
-    }
-    if (!*model) {
-        fprintf(stderr, "tinyforge: no model given\n%s", help);
-        return 2;
-    }
     return -1;
 }
 
@@ -84,8 +27,12 @@ int cli_info(int argc, char **argv)
 {
     tfg_pass_opts_t o = {0};
     const char *path;
-    int r = parse_model_args(argc, argv, INFO_HELP, &o, &path, NULL);
+    const int r = cli_parse_args(argc, argv, "info", INFO_HELP, &o, NULL, NULL, &path);
     if (r >= 0) return r;
+    if (!path) {
+        fprintf(stderr, "tinyforge: info needs a MODEL\n%s", INFO_HELP);
+        return 2;
+    }
     tfg_model_t m;
     if (cli_load(path, &o, &m)) return 1;
     const tfg_graph_t *g = &m.graph;
@@ -180,34 +127,18 @@ int cli_run(int argc, char **argv)
     const char *path = NULL, *in_path = NULL, *out_path = NULL;
     long repeat = 1;
     cli_sched_opts_t so = {.schedule = "layer"};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(RUN_HELP, stdout);
-            return 0;
-        }
-        if (cli_model_option(argv[i], &o)) continue;
-        const int k = cli_schedule_option(argc, argv, &i, &so);
-        if (k < 0) return 2;
-        if (k) continue;
-        if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--repeat")) && i + 1 >= argc) {
-            fprintf(stderr, "tinyforge: %s needs a value\n", argv[i]);
-            return 2;
-        }
-        if (!strcmp(argv[i], "-i")) in_path = argv[++i];
-        else if (!strcmp(argv[i], "-o")) out_path = argv[++i];
-        else if (!strcmp(argv[i], "--repeat")) {
-            char *end;
-            repeat = strtol(argv[++i], &end, 10);
-            if (*end || repeat < 1 || repeat > 1000000) {
-                fprintf(stderr, "tinyforge: --repeat takes a count from 1 to 1000000\n");
-                return 2;
-            }
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "tinyforge: unknown option '%s'\n", argv[i]);
-            return 2;
-        } else if (!path) path = argv[i];
-        else {
-            fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
+    const char *repeat_arg = NULL;
+    const cli_opt_t opts[] = {{.name = "-i", .value = &in_path},
+                              {.name = "-o", .value = &out_path},
+                              {.name = "--repeat", .value = &repeat_arg},
+                              {.name = NULL}};
+    const int r = cli_parse_args(argc, argv, "run", RUN_HELP, &o, &so, opts, &path);
+    if (r >= 0) return r;
+    if (repeat_arg) {
+        char *end;
+        repeat = strtol(repeat_arg, &end, 10);
+        if (*end || repeat < 1 || repeat > 1000000) {
+            fprintf(stderr, "tinyforge: --repeat takes a count from 1 to 1000000\n");
             return 2;
         }
     }
@@ -330,22 +261,14 @@ int cli_plan(int argc, char **argv)
     tfg_pass_opts_t o = {0};
     const char *path;
     bool json = false;
-    /* Schedule options first; the rest are the common model options. */
     cli_sched_opts_t so = {.schedule = NULL};
-    char **rest = malloc(sizeof(char *) * (size_t)(argc + 1));
-    if (!rest) return 1;
-    int n_rest = 0;
-    for (int i = 0; i < argc; i++) {
-        const int k = i > 0 ? cli_schedule_option(argc, argv, &i, &so) : 0;
-        if (k < 0) {
-            free(rest);
-            return 2;
-        }
-        if (!k) rest[n_rest++] = argv[i];
-    }
-    int r = parse_model_args(n_rest, rest, PLAN_HELP, &o, &path, &json);
-    free(rest);
+    const cli_opt_t opts[] = {{.name = "--json", .flag = &json}, {.name = NULL}};
+    const int r = cli_parse_args(argc, argv, "plan", PLAN_HELP, &o, &so, opts, &path);
     if (r >= 0) return r;
+    if (!path) {
+        fprintf(stderr, "tinyforge: plan needs a MODEL\n%s", PLAN_HELP);
+        return 2;
+    }
     tfg_model_t m;
     tfg_sched_set_t set;
     int chosen = 0;

@@ -51,30 +51,14 @@ static void default_name(const char *path, char *out, size_t n)
 int cli_compile(int argc, char **argv)
 {
     const char *model = NULL, *dir = NULL, *target = "host", *name = NULL;
-    cli_sched_opts_t so = {0, 0, "layer", 0, false};
+    cli_sched_opts_t so = {.schedule = "layer"};
     tfg_pass_opts_t o = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(COMPILE_HELP, stdout);
-            return 0;
-        }
-        if (cli_model_option(argv[i], &o)) continue; /* --no-pad-fold, --no-in-place */
-        const int k = cli_schedule_option(argc, argv, &i, &so);
-        if (k < 0) return 2;
-        if (k) continue;
-        const bool has_value = i + 1 < argc;
-        if (!strcmp(argv[i], "-o") && has_value) dir = argv[++i];
-        else if (!strcmp(argv[i], "--target") && has_value) target = argv[++i];
-        else if (!strcmp(argv[i], "--name") && has_value) name = argv[++i];
-        else if (argv[i][0] == '-') {
-            fprintf(stderr, "tinyforge: unknown or incomplete option '%s'\n%s", argv[i], COMPILE_HELP);
-            return 2;
-        } else if (!model) model = argv[i];
-        else {
-            fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    const cli_opt_t opts[] = {{.name = "-o", .value = &dir},
+                              {.name = "--target", .value = &target},
+                              {.name = "--name", .value = &name},
+                              {.name = NULL}};
+    const int r = cli_parse_args(argc, argv, "compile", COMPILE_HELP, &o, &so, opts, &model);
+    if (r >= 0) return r;
     if (!model || !dir) {
         fprintf(stderr, "tinyforge: compile needs MODEL and -o DIR\n%s", COMPILE_HELP);
         return 2;

@@ -157,42 +157,11 @@ int cli_report(int argc, char **argv)
     cli_sched_opts_t so = {.schedule = NULL};
     cli_report_opts_t ro = {.target = "cortex-m4", .format = TFG_REPORT_HTML, .figure = TFG_FIG_TIMELINE};
     const char *model = NULL, *format = NULL, *figure = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(REPORT_HELP, stdout);
-            return 0;
-        }
-        if (cli_model_option(a, &o)) continue;
-        const int k = cli_schedule_option(argc, argv, &i, &so);
-        if (k < 0) return 2;
-        if (k) continue;
-        const bool takes = !strcmp(a, "-o") || !strcmp(a, "--format") || !strcmp(a, "--figure") ||
-                           !strcmp(a, "--target") || !strcmp(a, "--bench");
-        if (takes && i + 1 >= argc) {
-            fprintf(stderr, "tinyforge: %s needs a value\n", a);
-            return 2;
-        }
-        if (!strcmp(a, "-o"))
-            ro.out = argv[++i];
-        else if (!strcmp(a, "--format"))
-            format = argv[++i];
-        else if (!strcmp(a, "--figure"))
-            figure = argv[++i];
-        else if (!strcmp(a, "--target"))
-            ro.target = argv[++i];
-        else if (!strcmp(a, "--bench"))
-            ro.bench = argv[++i];
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "tinyforge: unknown option '%s' (see tinyforge report --help)\n", a);
-            return 2;
-        } else if (!model)
-            model = a;
-        else {
-            fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", model, a);
-            return 2;
-        }
-    }
+    const cli_opt_t opts[] = {{.name = "-o", .value = &ro.out},         {.name = "--format", .value = &format},
+                              {.name = "--figure", .value = &figure}, {.name = "--target", .value = &ro.target},
+                              {.name = "--bench", .value = &ro.bench}, {.name = NULL}};
+    const int r = cli_parse_args(argc, argv, "report", REPORT_HELP, &o, &so, opts, &model);
+    if (r >= 0) return r;
     if (!model) {
         fprintf(stderr, "tinyforge: report needs a MODEL\n%s", REPORT_HELP);
         return 2;

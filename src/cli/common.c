@@ -1,0 +1,73 @@
+/* What every subcommand shares: the argument loop, the model options,
+ * loading with diagnostics, and the clock for the timings it prints. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+double cli_now(void)
+{
+    struct timespec t;
+    timespec_get(&t, TIME_UTC); /* C11 */
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int cli_model_option(const char *arg, tfg_pass_opts_t *o)
+{
+    if (!strcmp(arg, "--int8-io")) return o->int8_io = true, 1;
+    if (!strcmp(arg, "--no-in-place")) return o->no_in_place = true, 1;
+    if (!strcmp(arg, "--no-pad-fold")) return o->no_pad_fold = true, 1;
+    return 0;
+}
+
+int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m)
+{
+    tfg_diag_t d = {{0}};
+    tfg_status_t st = tfg_model_load(path, o, m, &d);
+    if (st < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : tfg_status_str(st));
+        return 1;
+    }
+    return 0;
+}
+
+int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
+                   cli_sched_opts_t *so, const cli_opt_t *opts, const char **model)
+{
+    *model = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(help, stdout);
+            return 0;
+        }
+        if (o && cli_model_option(a, o)) continue;
+        if (so) {
+            const int k = cli_schedule_option(argc, argv, &i, so);
+            if (k < 0) return 2;
+            if (k) continue;
+        }
+        const cli_opt_t *opt = opts;
+        while (opt && opt->name && strcmp(opt->name, a)) opt++;
+        if (opt && opt->name) {
+            if (opt->flag) {
+                *opt->flag = true;
+            } else if (i + 1 >= argc) {
+                fprintf(stderr, "tinyforge: option '%s' needs a value (see tinyforge %s --help)\n", a, cmd);
+                return 2;
+            } else {
+                *opt->value = argv[++i];
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "tinyforge: unknown option '%s' (see tinyforge %s --help)\n", a, cmd);
+            return 2;
+        } else if (*model) {
+            fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", *model, a);
+            return 2;
+        } else {
+            *model = a;
+        }
+    }
+    return -1;
+}
