@@ -61,18 +61,7 @@ void tfg_mean_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out)
         for (int32_t i = 0; i < p->inner; i++) {
             int32_t sum = 0;
             for (int32_t r = 0; r < n; r++) sum += base[(size_t)r * (size_t)p->inner + (size_t)i];
-            int32_t v;
-            switch (p->mode) {
-            case TFG_MEAN_REQUANT_THEN_DIVIDE: {
-                int32_t acc = tfg_requant(sum - p->in_zp * n, p->mult, p->shift);
-                acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-                v = tfg_clamp(acc + p->out_zp, -128, 127);
-                break;
-            }
-            case TFG_MEAN_DIVIDE_SAME_QUANT: v = sum / n; break;
-            default: v = tfg_clamp(tfg_requant(sum - p->in_zp * n, p->mult, p->shift) + p->out_zp, -128, 127); break;
-            }
-            *out++ = (int8_t)v;
+            *out++ = mean_out(p, sum, n);
         }
     }
 }

@@ -30,14 +30,22 @@ check_generated() {
   in_bytes=$(sed -n 's/^#define MODEL_INPUT_SIZE \([0-9]*\)u$/\1/p' "$out/model.h")
   head -c "$in_bytes" "$models/golden/$name.rand1.input.bin" > "$tmp/in.bin"
   "$cli" run "$m" --int8-io -i "$tmp/in.bin" -o "$tmp/want.bin" || { bad "$label: executor run"; return 1; }
+  build_and_compare "$out" "$tmp/in.bin" "$tmp/want.bin" "$label" "the executor"
+}
+
+# build_and_compare OUT INPUT WANT LABEL WHAT: build OUT's generated code
+# with every compiler, run it on INPUT, require WANT's bytes (from WHAT).
+# Leaves the last output in $tmp/got.bin.
+build_and_compare() {
+  local out=$1 input=$2 want=$3 label=$4 what=$5 cc
   for cc in $compilers; do
     if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
          "$out"/runtime/*.c -lm -o "$tmp/run_$cc" 2> "$tmp/cc.log"; then
       bad "$label: $cc build"; head -20 "$tmp/cc.log"; continue
     fi
     ok
-    if "$tmp/run_$cc" "$tmp/in.bin" "$tmp/got.bin" && cmp -s "$tmp/got.bin" "$tmp/want.bin"; then ok
-    else bad "$label: $cc output differs from the executor"; fi
+    if "$tmp/run_$cc" "$input" "$tmp/got.bin" && cmp -s "$tmp/got.bin" "$want"; then ok
+    else bad "$label: $cc output differs from $what"; fi
   done
 }
 
@@ -89,14 +97,7 @@ if [ -n "$graph" ]; then
     fi
     "$cli" run "$m" --int8-io -i "$input" -o "$tmp/want.bin" || { bad "$name: executor run"; continue; }
     cmp -s "$tmp/want.bin" "$acc/$name.expected.bin" && ok || bad "$name: executor differs from the reference"
-    for cc in $compilers; do
-      if ! $cc $flags -I "$out" -DMODEL_HEADER='"model.h"' "$src/tests/codegen_driver.c" "$out/model.c" \
-           "$out"/runtime/*.c -lm -o "$tmp/run_$cc" 2> "$tmp/cc.log"; then
-        bad "$name: $cc build"; head -20 "$tmp/cc.log"; continue
-      fi
-      if "$tmp/run_$cc" "$input" "$tmp/got.bin" && cmp -s "$tmp/got.bin" "$acc/$name.expected.bin"; then ok
-      else bad "$name: $cc output differs from the reference"; fi
-    done
+    build_and_compare "$out" "$input" "$acc/$name.expected.bin" "$name" "the reference"
   done
 fi
 echo "$pass passed, $fail failed"
