@@ -7,14 +7,15 @@
 #   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
-#   make format     clang-format every source file
+#   make format     clang-format every C source and header in the tree
+#   make format-check  fail (listing the files) where clang-format would change something
 
 JOBS ?= 2
 FUZZ_SECONDS ?= 60
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build test test-fast test-asan demo demo-tflite bench fuzz format clean
+.PHONY: all deps build test test-fast test-asan demo demo-tflite bench fuzz format format-check clean
 
 all: build
 
@@ -58,8 +59,14 @@ bench: build
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
-format:
-	clang-format -i include/tinyforge/*.h runtime/*.c src/*/*.[ch] tests/*.[ch] bench/*.c fuzz/*.c
+# Every tracked C file but the fuzz corpus (binary models that happen to be named .tflite, not C).
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/corpus/')
+
+format: deps
+	clang-format -i $(FORMAT_FILES)
+
+format-check: deps
+	@clang-format --dry-run -Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files formatted as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -16,7 +16,6 @@
 #include "exec/exec.h"
 #include "zoo/zoo.h"
 
-
 /* Median seconds of `runs` builds+plans; peak returned. */
 static double time_build(const char *spec, bool shapes_only, int runs, size_t *peak)
 {
@@ -49,8 +48,10 @@ int main(void)
     printf("%-38s %10s %14s %14s\n", "spec", "peak KiB", "shapes-only ms", "full ms");
     char spec[2048];
     for (size_t i = 0; i < sizeof archs / sizeof archs[0] + sizeof names / sizeof names[0]; i++) {
-        if (i < 4) snprintf(spec, sizeof spec, "%s/../shared/archs/%s", TFG_SOURCE_DIR, archs[i]);
-        else snprintf(spec, sizeof spec, "%s", names[i - 4]);
+        if (i < 4)
+            snprintf(spec, sizeof spec, "%s/../shared/archs/%s", TFG_SOURCE_DIR, archs[i]);
+        else
+            snprintf(spec, sizeof spec, "%s", names[i - 4]);
         size_t peak = 0;
         const double fast = time_build(spec, true, 21, &peak);
         const double full = time_build(spec, false, 3, &peak);

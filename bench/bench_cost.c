@@ -17,23 +17,24 @@
 #include "model/cost.h"
 #include "zoo/zoo.h"
 
-
 int main(int argc, char **argv)
 {
     /* bench_cost [SPEC [RUNS]]: one spec only (for profiling). */
     const char *only = argc > 1 ? argv[1] : NULL;
     const int only_runs = argc > 2 ? atoi(argv[2]) : 0;
-    static const char *specs[] = {"fm-mbv2-tiny.json", "mcunet-5fps_imagenet.json", "mcunet-320kb-1mb_imagenet.json",
-                                  "mbv2-w0.35-r144"};
+    static const char *specs[] = {"fm-mbv2-tiny.json", "mcunet-5fps_imagenet.json",
+                                  "mcunet-320kb-1mb_imagenet.json", "mbv2-w0.35-r144"};
     printf("Cost API (tfg_cost_net): exact arena of the best patch schedule within 1.2x MACs, flash, MACs,\n"
            "from an in-memory float net; median wall time of repeated calls, one thread.\n\n");
-    printf("%-32s %5s %11s %11s %9s %10s %10s %12s\n", "network", "ops", "arena B", "layer B", "schedule", "flash B",
-           "candidates", "ms per net");
+    printf("%-32s %5s %11s %11s %9s %10s %10s %12s\n", "network", "ops", "arena B", "layer B", "schedule",
+           "flash B", "candidates", "ms per net");
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         if (only && strcmp(only, specs[i])) continue;
         char spec[2048];
-        if (strstr(specs[i], ".json")) snprintf(spec, sizeof spec, "%s/../shared/archs/%s", TFG_SOURCE_DIR, specs[i]);
-        else snprintf(spec, sizeof spec, "%s", specs[i]);
+        if (strstr(specs[i], ".json"))
+            snprintf(spec, sizeof spec, "%s/../shared/archs/%s", TFG_SOURCE_DIR, specs[i]);
+        else
+            snprintf(spec, sizeof spec, "%s", specs[i]);
         tfg_net_t net;
         tfg_diag_t d = {{0}};
         if (tfg_zoo_net(spec, &net, &d) < 0) {
@@ -53,10 +54,10 @@ int main(int argc, char **argv)
             }
             t[r] = bench_now() - t0;
         }
-                char sched[32] = "layer";
+        char sched[32] = "layer";
         if (c.split >= 0) snprintf(sched, sizeof sched, "%dx%d@%d", c.ph, c.pw, c.split);
-        printf("%-32s %5d %11zu %11zu %9s %10zu %10d %12.3f\n", specs[i], c.n_steps, c.arena, c.arena_layer, sched,
-               c.flash, c.candidates, 1e3 * bench_median(t, runs));
+        printf("%-32s %5d %11zu %11zu %9s %10zu %10d %12.3f\n", specs[i], c.n_steps, c.arena, c.arena_layer,
+               sched, c.flash, c.candidates, 1e3 * bench_median(t, runs));
         tfg_net_free(&net);
     }
     return 0;

@@ -15,11 +15,11 @@ static const struct {
     const char *name;
     long tflm_x86, tflm_m4;
 } M[] = {
-    {"tflm_person_detect", 85232, 82388},        {"mlperf_vww_96_int8", 103600, 100756},
-    {"mlperf_kws_ref_model", 24208, 22868},      {"mlperf_pretrainedResnet_quant", 55920, 54436},
-    {"mlperf_ad01_int8", 3632, 2372},            {"tflm_micro_speech_quantized", 7520, 6900},
-    {"tflm_hello_world_int8", 1392, 788},        {"tinyengine_vww", 224912, 219856},
-    {"tinyengine_detection", 386240, 380048},    {"tinyengine_mcunetv2_large", 2614000, 2602144},
+    {"tflm_person_detect", 85232, 82388},     {"mlperf_vww_96_int8", 103600, 100756},
+    {"mlperf_kws_ref_model", 24208, 22868},   {"mlperf_pretrainedResnet_quant", 55920, 54436},
+    {"mlperf_ad01_int8", 3632, 2372},         {"tflm_micro_speech_quantized", 7520, 6900},
+    {"tflm_hello_world_int8", 1392, 788},     {"tinyengine_vww", 224912, 219856},
+    {"tinyengine_detection", 386240, 380048}, {"tinyengine_mcunetv2_large", 2614000, 2602144},
 };
 
 static long plan(const char *path, bool int8_io, bool no_in_place, long *lb)
@@ -43,23 +43,25 @@ int main(void)
 {
     const char *dir = TFG_SOURCE_DIR "/../shared/models";
     printf("Memory: planned arena per model (bytes). int8 I/O: float QUANTIZE/DEQUANTIZE at the edges\n"
-           "stripped. TFLM: arena_used_bytes() from MODELS.md, x86-64 reference kernels / Cortex-M4 32-bit.\n\n");
-    printf("%-30s %10s %10s %10s %12s %10s %10s %8s\n", "model", "arena", "int8 I/O", "lower bnd", "no in-place",
-           "TFLM x86", "TFLM M4", "vs x86");
+           "stripped. TFLM: arena_used_bytes() from MODELS.md, x86-64 reference kernels / Cortex-M4 "
+           "32-bit.\n\n");
+    printf("%-30s %10s %10s %10s %12s %10s %10s %8s\n", "model", "arena", "int8 I/O", "lower bnd",
+           "no in-place", "TFLM x86", "TFLM M4", "vs x86");
     int rc = 0;
     for (size_t i = 0; i < sizeof M / sizeof M[0]; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.tflite", dir, M[i].name);
         long lb = 0, lb8 = 0;
-        long a = plan(path, false, false, &lb), a8 = plan(path, true, false, &lb8), no_ip = plan(path, false, true, NULL);
+        long a = plan(path, false, false, &lb), a8 = plan(path, true, false, &lb8),
+             no_ip = plan(path, false, true, NULL);
         if (a < 0 || a8 < 0 || no_ip < 0) {
             rc = 1;
             continue;
         }
         char a8s[16] = "-";
         if (a8 != a) snprintf(a8s, sizeof a8s, "%ld", a8);
-        printf("%-30s %10ld %10s %10ld %12ld %10ld %10ld %7.1f%%\n", M[i].name, a, a8s, lb, no_ip, M[i].tflm_x86,
-               M[i].tflm_m4, 100.0 * (double)a / (double)M[i].tflm_x86);
+        printf("%-30s %10ld %10s %10ld %12ld %10ld %10ld %7.1f%%\n", M[i].name, a, a8s, lb, no_ip,
+               M[i].tflm_x86, M[i].tflm_m4, 100.0 * (double)a / (double)M[i].tflm_x86);
     }
     return rc;
 }

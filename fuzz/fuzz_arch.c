@@ -29,8 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tfg_zoo_quantize(&net, &o, &g, &d) == TFG_OK) {
             tfg_model_t m;
             tfg_pass_opts_t po = {0};
-            if (tfg_model_prepare(&m, &g, &po, &d) == TFG_OK) tfg_model_free(&m);
-            else if (!d.msg[0]) abort();
+            if (tfg_model_prepare(&m, &g, &po, &d) == TFG_OK)
+                tfg_model_free(&m);
+            else if (!d.msg[0])
+                abort();
         } else if (!d.msg[0]) {
             abort();
         }

@@ -28,8 +28,8 @@ static void write_seed(const char *path)
         const tfg_step_t *s = &model.prog.steps[k];
         const long long ins = 1000 + 3 * (long long)s->macs;
         total += ins;
-        fprintf(f, "%s{\"index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %lld}", k ? ", " : "", k,
-                tfg_op_name(model.graph.ops[s->op].type), (long long)s->macs, ins);
+        fprintf(f, "%s{\"index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %lld}", k ? ", " : "",
+                k, tfg_op_name(model.graph.ops[s->op].type), (long long)s->macs, ins);
     }
     fprintf(f, "], \"instructions\": %lld}\n", total);
     exit(fclose(f) == 0 ? 0 : 1);

@@ -13,7 +13,10 @@
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
-static inline int32_t fx_mul(int32_t a, int32_t b) { return tfg_sat_rdhm(a, b); }
+static inline int32_t fx_mul(int32_t a, int32_t b)
+{
+    return tfg_sat_rdhm(a, b);
+}
 
 /* x * 2^e with saturation (e > 0) or rounding (e < 0). */
 static inline int32_t fx_mul_pot(int32_t x, int e)
@@ -70,13 +73,13 @@ static int32_t one_over_one_plus_x(int32_t x)
     /* Half denominator (1+x)/2 in Q0, rounded: (x + 1 + sign) / 2 in 64 bits. */
     const int64_t sum = (int64_t)x + INT32_MAX;
     const int32_t half_d = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
-    const int32_t c_48_17 = 1515870810;  /* 48/17 in Q2 */
+    const int32_t c_48_17 = 1515870810;   /* 48/17 in Q2 */
     const int32_t c_m32_17 = -1010580540; /* -32/17 in Q2 */
     const int32_t one_q2 = INT32_C(1) << 29;
     int32_t r = c_48_17 + fx_mul(half_d, c_m32_17); /* Q2 */
     for (int i = 0; i < 3; i++) {
         const int32_t e = one_q2 - fx_mul(half_d, r); /* Q2 */
-        r = r + fx_mul_pot(fx_mul(r, e), 2);           /* Q4 -> Q2 */
+        r = r + fx_mul_pot(fx_mul(r, e), 2);          /* Q4 -> Q2 */
     }
     /* r approximates 1/half_d = 2/(1+x) in Q2; as Q1 the same raw is 1/(1+x). */
     return fx_mul_pot(r, 1);

@@ -63,7 +63,10 @@ void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_
 /* A NARROW pointwise conv reads its columns straight from the input when
  * whole 4-byte chunks cover each pixel's channels (no word load runs past
  * the pixel, so none past the tensor). */
-static int narrow_in_place(const tfg_conv_params_t *p) { return conv_is_pointwise(p) && p->in_c % 4 == 0; }
+static int narrow_in_place(const tfg_conv_params_t *p)
+{
+    return conv_is_pointwise(p) && p->in_c % 4 == 0;
+}
 
 /* Scratch. WIDE: two int16 columns (DSP), plus one int8 im2col column when
  * the kernel is not pointwise. NARROW: two int8 columns, or none when the
@@ -145,14 +148,16 @@ typedef struct {
  * overwritten before they are read). Both pixels' residual bytes are read
  * before either pixel is written, because an odd pixel count pairs the last
  * pixel with itself. */
-static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, const residual_t *rs, int oc,
-                               int two, int8_t v00, int8_t v01, int8_t v10, int8_t v11)
+static inline void store_block(const tfg_conv_params_t *p, int8_t *o0, int8_t *o1, const residual_t *rs,
+                               int oc, int two, int8_t v00, int8_t v01, int8_t v10, int8_t v11)
 {
     if (rs) {
-        const int8_t w00 = rs->r0[oc], w10 = rs->r1[oc], w01 = two ? rs->r0[oc + 1] : 0, w11 = two ? rs->r1[oc + 1] : 0;
+        const int8_t w00 = rs->r0[oc], w10 = rs->r1[oc], w01 = two ? rs->r0[oc + 1] : 0,
+                     w11 = two ? rs->r1[oc + 1] : 0;
         const int b = p->res_conv_is_b;
-#define RES_ADD(V, W)                                                                                      \
-    (rs->fast ? tfg_add_prepared(rs->fast, b ? (W) : (V), b ? (V) : (W)) : tfg_add_one_s8(p->res, b ? (W) : (V), b ? (V) : (W)))
+#define RES_ADD(V, W)                                                                                        \
+    (rs->fast ? tfg_add_prepared(rs->fast, b ? (W) : (V), b ? (V) : (W))                                     \
+              : tfg_add_one_s8(p->res, b ? (W) : (V), b ? (V) : (W)))
         v00 = RES_ADD(v00, w00), v10 = RES_ADD(v10, w10), v01 = RES_ADD(v01, w01), v11 = RES_ADD(v11, w11);
 #undef RES_ADD
     }
@@ -279,78 +284,78 @@ static inline int8_t rq_out(int32_t acc, const tfg_rq_t *q, int full_range, int3
  * the two channels' weight words, four SXTB16, then per column one LDRD of
  * its two widened words and four SMLADs. Without optimization (debug
  * builds keep a frame pointer and may lack the registers) the C below runs. */
-#define CHUNK_ASM                                                                                         \
-    "ldrd   %[wa], %[wc], [%[w]], #8\n\t"                                                                 \
-    "sxtb16 %[wb], %[wa]\n\t"                                                                            \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                                    \
-    "sxtb16 %[wd], %[wc]\n\t"                                                                            \
-    "sxtb16 %[wc], %[wc], ror #8\n\t"                                                                    \
-    "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                 \
-    "smlad  %[a00], %[xe], %[wb], %[a00]\n\t"                                                            \
-    "smlad  %[a00], %[xo], %[wa], %[a00]\n\t"                                                            \
-    "smlad  %[a01], %[xe], %[wd], %[a01]\n\t"                                                            \
-    "smlad  %[a01], %[xo], %[wc], %[a01]\n\t"                                                            \
-    "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                 \
-    "smlad  %[a10], %[xe], %[wb], %[a10]\n\t"                                                            \
-    "smlad  %[a10], %[xo], %[wa], %[a10]\n\t"                                                            \
-    "smlad  %[a11], %[xe], %[wd], %[a11]\n\t"                                                            \
+#define CHUNK_ASM                                                                                            \
+    "ldrd   %[wa], %[wc], [%[w]], #8\n\t"                                                                    \
+    "sxtb16 %[wb], %[wa]\n\t"                                                                                \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                                        \
+    "sxtb16 %[wd], %[wc]\n\t"                                                                                \
+    "sxtb16 %[wc], %[wc], ror #8\n\t"                                                                        \
+    "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                    \
+    "smlad  %[a00], %[xe], %[wb], %[a00]\n\t"                                                                \
+    "smlad  %[a00], %[xo], %[wa], %[a00]\n\t"                                                                \
+    "smlad  %[a01], %[xe], %[wd], %[a01]\n\t"                                                                \
+    "smlad  %[a01], %[xo], %[wc], %[a01]\n\t"                                                                \
+    "ldrd   %[xe], %[xo], [%[x]], #8\n\t"                                                                    \
+    "smlad  %[a10], %[xe], %[wb], %[a10]\n\t"                                                                \
+    "smlad  %[a10], %[xo], %[wa], %[a10]\n\t"                                                                \
+    "smlad  %[a11], %[xe], %[wd], %[a11]\n\t"                                                                \
     "smlad  %[a11], %[xo], %[wc], %[a11]\n\t"
-#define CHUNK_OPERANDS(A00, A01, A10, A11)                                                                \
-    [a00] "+r"(A00), [a01] "+r"(A01), [a10] "+r"(A10), [a11] "+r"(A11), [x] "+r"(x_), [w] "+r"(w_),       \
+#define CHUNK_OPERANDS(A00, A01, A10, A11)                                                                   \
+    [a00] "+r"(A00), [a01] "+r"(A01), [a10] "+r"(A10), [a11] "+r"(A11), [x] "+r"(x_), [w] "+r"(w_),          \
         [wa] "=&r"(wa_), [wb] "=&r"(wb_), [wc] "=&r"(wc_), [wd] "=&r"(wd_), [xe] "=&r"(xe_), [xo] "=&r"(xo_)
-#define DOT_2X2(X, W, CHUNKS, A00, A01, A10, A11)                                                         \
-    do {                                                                                                  \
-        const uint32_t *x_ = (X), *w_ = (W);                                                              \
-        uint32_t wa_, wb_, wc_, wd_, xe_, xo_;                                                            \
-        size_t n_ = (CHUNKS) / 2;                                                                         \
-        if ((CHUNKS) & 1) __asm__(CHUNK_ASM : CHUNK_OPERANDS(A00, A01, A10, A11) : : "memory");           \
-        if (n_)                                                                                           \
-            __asm__("1:\n\t" CHUNK_ASM CHUNK_ASM "subs   %[n], %[n], #1\n\t"                              \
-                    "bne    1b\n\t"                                                                       \
-                    : CHUNK_OPERANDS(A00, A01, A10, A11), [n] "+r"(n_)                                     \
-                    :                                                                                     \
-                    : "cc", "memory");                                                                    \
+#define DOT_2X2(X, W, CHUNKS, A00, A01, A10, A11)                                                            \
+    do {                                                                                                     \
+        const uint32_t *x_ = (X), *w_ = (W);                                                                 \
+        uint32_t wa_, wb_, wc_, wd_, xe_, xo_;                                                               \
+        size_t n_ = (CHUNKS) / 2;                                                                            \
+        if ((CHUNKS)&1) __asm__(CHUNK_ASM : CHUNK_OPERANDS(A00, A01, A10, A11) : : "memory");                \
+        if (n_)                                                                                              \
+            __asm__("1:\n\t" CHUNK_ASM CHUNK_ASM "subs   %[n], %[n], #1\n\t"                                 \
+                    "bne    1b\n\t"                                                                          \
+                    : CHUNK_OPERANDS(A00, A01, A10, A11), [n] "+r"(n_)                                       \
+                    :                                                                                        \
+                    : "cc", "memory");                                                                       \
     } while (0)
 #else
-#define DOT_2X2(X, W, CHUNKS, A00, A01, A10, A11)                                                         \
-    do {                                                                                                  \
-        const uint32_t *x_ = (X), *w_ = (W);                                                              \
-        for (size_t i_ = 0; i_ < (CHUNKS); i_++, w_ += 2, x_ += 4) {                                      \
-            const int16x2_t wae_ = __sxtb16(w_[0]), wao_ = tfg_sxtb16_ror8(w_[0]);                        \
-            const int16x2_t wbe_ = __sxtb16(w_[1]), wbo_ = tfg_sxtb16_ror8(w_[1]);                        \
-            A00 = __smlad((int16x2_t)x_[1], wao_, __smlad((int16x2_t)x_[0], wae_, A00));                  \
-            A01 = __smlad((int16x2_t)x_[1], wbo_, __smlad((int16x2_t)x_[0], wbe_, A01));                  \
-            A10 = __smlad((int16x2_t)x_[3], wao_, __smlad((int16x2_t)x_[2], wae_, A10));                  \
-            A11 = __smlad((int16x2_t)x_[3], wbo_, __smlad((int16x2_t)x_[2], wbe_, A11));                  \
-        }                                                                                                 \
+#define DOT_2X2(X, W, CHUNKS, A00, A01, A10, A11)                                                            \
+    do {                                                                                                     \
+        const uint32_t *x_ = (X), *w_ = (W);                                                                 \
+        for (size_t i_ = 0; i_ < (CHUNKS); i_++, w_ += 2, x_ += 4) {                                         \
+            const int16x2_t wae_ = __sxtb16(w_[0]), wao_ = tfg_sxtb16_ror8(w_[0]);                           \
+            const int16x2_t wbe_ = __sxtb16(w_[1]), wbo_ = tfg_sxtb16_ror8(w_[1]);                           \
+            A00 = __smlad((int16x2_t)x_[1], wao_, __smlad((int16x2_t)x_[0], wae_, A00));                     \
+            A01 = __smlad((int16x2_t)x_[1], wbo_, __smlad((int16x2_t)x_[0], wbe_, A01));                     \
+            A10 = __smlad((int16x2_t)x_[3], wao_, __smlad((int16x2_t)x_[2], wae_, A10));                     \
+            A11 = __smlad((int16x2_t)x_[3], wbo_, __smlad((int16x2_t)x_[2], wbe_, A11));                     \
+        }                                                                                                    \
     } while (0)
 #endif
 
 /* NARROW: the same block from two int8 columns (C0, C1), each column word
  * widened in registers as it is read: four more instructions per chunk
  * than DOT_2X2, and no int16 copy of the columns in scratch. */
-#define DOT_2X2_S8(C0, C1, W, CHUNKS, A00, A01, A10, A11)                                                 \
-    do {                                                                                                  \
-        const int8_t *c0_ = (C0), *c1_ = (C1);                                                            \
-        const uint32_t *w_ = (W);                                                                         \
-        for (size_t i_ = 0; i_ < (CHUNKS); i_++, w_ += 2, c0_ += 4, c1_ += 4) {                           \
-            const int16x2_t wae_ = __sxtb16(w_[0]), wao_ = tfg_sxtb16_ror8(w_[0]);                        \
-            const int16x2_t wbe_ = __sxtb16(w_[1]), wbo_ = tfg_sxtb16_ror8(w_[1]);                        \
-            const uint32_t x0_ = tfg_ld4(c0_), x1_ = tfg_ld4(c1_);                                        \
-            const int16x2_t x0e_ = __sxtb16(x0_), x0o_ = tfg_sxtb16_ror8(x0_);                            \
-            const int16x2_t x1e_ = __sxtb16(x1_), x1o_ = tfg_sxtb16_ror8(x1_);                            \
-            A00 = __smlad(x0o_, wao_, __smlad(x0e_, wae_, A00));                                          \
-            A01 = __smlad(x0o_, wbo_, __smlad(x0e_, wbe_, A01));                                          \
-            A10 = __smlad(x1o_, wao_, __smlad(x1e_, wae_, A10));                                          \
-            A11 = __smlad(x1o_, wbo_, __smlad(x1e_, wbe_, A11));                                          \
-        }                                                                                                 \
+#define DOT_2X2_S8(C0, C1, W, CHUNKS, A00, A01, A10, A11)                                                    \
+    do {                                                                                                     \
+        const int8_t *c0_ = (C0), *c1_ = (C1);                                                               \
+        const uint32_t *w_ = (W);                                                                            \
+        for (size_t i_ = 0; i_ < (CHUNKS); i_++, w_ += 2, c0_ += 4, c1_ += 4) {                              \
+            const int16x2_t wae_ = __sxtb16(w_[0]), wao_ = tfg_sxtb16_ror8(w_[0]);                           \
+            const int16x2_t wbe_ = __sxtb16(w_[1]), wbo_ = tfg_sxtb16_ror8(w_[1]);                           \
+            const uint32_t x0_ = tfg_ld4(c0_), x1_ = tfg_ld4(c1_);                                           \
+            const int16x2_t x0e_ = __sxtb16(x0_), x0o_ = tfg_sxtb16_ror8(x0_);                               \
+            const int16x2_t x1e_ = __sxtb16(x1_), x1o_ = tfg_sxtb16_ror8(x1_);                               \
+            A00 = __smlad(x0o_, wao_, __smlad(x0e_, wae_, A00));                                             \
+            A01 = __smlad(x0o_, wbo_, __smlad(x0e_, wbe_, A01));                                             \
+            A10 = __smlad(x1o_, wao_, __smlad(x1e_, wae_, A10));                                             \
+            A11 = __smlad(x1o_, wbo_, __smlad(x1e_, wbe_, A11));                                             \
+        }                                                                                                    \
     } while (0)
 
 /* Channels oc (and oc + 1 when `two`) of both pixels, without the prepared
  * requantization: the general form, out of line to keep the fast loop's
  * registers free. */
-static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, int32_t a10, int32_t a11, int oc,
-                          int two, int8_t *o0, int8_t *o1, const residual_t *rs)
+static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, int32_t a10, int32_t a11,
+                          int oc, int two, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
     const out_side_t q = out_side(p);
     store_block(p, o0, o1, rs, oc, two, requant_out(&q, a00, oc), two ? requant_out(&q, a01, oc + 1) : 0,
@@ -362,12 +367,10 @@ static void store_general(const tfg_conv_params_t *p, int32_t a00, int32_t a01, 
  * channel has the prepared requantization) are constants in each inlined
  * copy: the full int8 range needs only SSAT, and all_fast drops the
  * per-pair test. An odd last channel runs with its zero partner row. */
-static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq,
-                                                                      const int8_t *c0, const int8_t *c1,
-                                                                      size_t chunks, int8_t *o0, int8_t *o1,
-                                                                      const residual_t *rs, const int full_range,
-                                                                      const int all_fast, const int has_res,
-                                                                      const int narrow)
+static inline __attribute__((always_inline)) void
+conv_pair_dsp_body(const tfg_conv_params_t *p, const uint32_t *xq, const int8_t *c0, const int8_t *c1,
+                   size_t chunks, int8_t *o0, int8_t *o1, const residual_t *rs, const int full_range,
+                   const int all_fast, const int has_res, const int narrow)
 {
     const int oc_n = p->out_c;
     const int32_t *bias = p->bias;
@@ -377,8 +380,10 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
     for (int oc = 0; oc < oc_n; oc += 2, w += 2 * chunks) {
         const int two = oc + 1 < oc_n;
         int32_t a00 = bias[oc], a01 = two ? bias[oc + 1] : 0, a10 = a00, a11 = a01;
-        if (narrow) DOT_2X2_S8(c0, c1, w, chunks, a00, a01, a10, a11);
-        else DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
+        if (narrow)
+            DOT_2X2_S8(c0, c1, w, chunks, a00, a01, a10, a11);
+        else
+            DOT_2X2(xq, w, chunks, a00, a01, a10, a11);
         const tfg_rq_t *q0 = &rq[oc];
         if (!all_fast && (!rq || !q0->shift || (two && !q0[1].shift))) {
             store_general(p, a00, a01, a10, a11, oc, two, o0, o1, rs);
@@ -386,7 +391,8 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
         }
         if (has_res) {
             store_block(p, o0, o1, rs, oc, two, rq_out(a00, q0, full_range, lo, hi),
-                        two ? rq_out(a01, q0 + 1, full_range, lo, hi) : 0, rq_out(a10, q0, full_range, lo, hi),
+                        two ? rq_out(a01, q0 + 1, full_range, lo, hi) : 0,
+                        rq_out(a10, q0, full_range, lo, hi),
                         two ? rq_out(a11, q0 + 1, full_range, lo, hi) : 0);
             continue;
         }
@@ -400,11 +406,11 @@ static inline __attribute__((always_inline)) void conv_pair_dsp_body(const tfg_c
 }
 
 /* Each copy out of line, so each gets the registers to itself. */
-#define CONV_PAIR_COPY(NAME, FULL, ALL_FAST, RES)                                                          \
-    static __attribute__((noinline)) void NAME(const tfg_conv_params_t *p, const uint32_t *xq, size_t chunks, \
-                                               int8_t *o0, int8_t *o1, const residual_t *rs)               \
-    {                                                                                                      \
-        conv_pair_dsp_body(p, xq, 0, 0, chunks, o0, o1, rs, FULL, ALL_FAST, RES, 0);                      \
+#define CONV_PAIR_COPY(NAME, FULL, ALL_FAST, RES)                                                            \
+    static __attribute__((noinline)) void NAME(const tfg_conv_params_t *p, const uint32_t *xq,               \
+                                               size_t chunks, int8_t *o0, int8_t *o1, const residual_t *rs)  \
+    {                                                                                                        \
+        conv_pair_dsp_body(p, xq, 0, 0, chunks, o0, o1, rs, FULL, ALL_FAST, RES, 0);                         \
     }
 CONV_PAIR_COPY(conv_pair_full, 1, 1, 0)
 CONV_PAIR_COPY(conv_pair_clamp, 0, 1, 0)
@@ -417,19 +423,22 @@ CONV_PAIR_COPY(conv_pair_residual, 0, 0, 1)
  * arena. One for the common case (every channel prepared, no residual; the
  * activation clamp costs little), one general. */
 static __attribute__((noinline)) void conv_pair_narrow_fast(const tfg_conv_params_t *p, const int8_t *c0,
-                                                            const int8_t *c1, size_t chunks, int8_t *o0, int8_t *o1)
+                                                            const int8_t *c1, size_t chunks, int8_t *o0,
+                                                            int8_t *o1)
 {
     conv_pair_dsp_body(p, 0, c0, c1, chunks, o0, o1, 0, 0, 1, 0, 1);
 }
 
-static __attribute__((noinline)) void conv_pair_narrow(const tfg_conv_params_t *p, const int8_t *c0, const int8_t *c1,
-                                                       size_t chunks, int8_t *o0, int8_t *o1, const residual_t *rs)
+static __attribute__((noinline)) void conv_pair_narrow(const tfg_conv_params_t *p, const int8_t *c0,
+                                                       const int8_t *c1, size_t chunks, int8_t *o0,
+                                                       int8_t *o1, const residual_t *rs)
 {
     conv_pair_dsp_body(p, 0, c0, c1, chunks, o0, o1, rs, 0, 0, 1, 1);
 }
 
 /* A NARROW column: in place, or copied (im2col) into buf. */
-static const int8_t *narrow_column(const tfg_conv_params_t *p, const int8_t *in, int pix, int8_t *buf, size_t k)
+static const int8_t *narrow_column(const tfg_conv_params_t *p, const int8_t *in, int pix, int8_t *buf,
+                                   size_t k)
 {
     const int8_t *c = column(p, in, pix, buf);
     if (c != buf && !narrow_in_place(p)) memcpy(buf, c, k);
@@ -444,10 +453,14 @@ static void conv_pair_dsp(const tfg_conv_params_t *p, const uint32_t *xq, size_t
     /* Copies: the two fast ones (int8 range or clamped), one for a fused
      * residual, one for layers with unprepared channels. */
     (void)full;
-    if (rs) conv_pair_residual(p, xq, k4 / 4, o0, o1, rs);
-    else if (all_fast && full) conv_pair_full(p, xq, k4 / 4, o0, o1, rs);
-    else if (all_fast) conv_pair_clamp(p, xq, k4 / 4, o0, o1, rs);
-    else conv_pair_mixed(p, xq, k4 / 4, o0, o1, rs);
+    if (rs)
+        conv_pair_residual(p, xq, k4 / 4, o0, o1, rs);
+    else if (all_fast && full)
+        conv_pair_full(p, xq, k4 / 4, o0, o1, rs);
+    else if (all_fast)
+        conv_pair_clamp(p, xq, k4 / 4, o0, o1, rs);
+    else
+        conv_pair_mixed(p, xq, k4 / 4, o0, o1, rs);
 }
 
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
@@ -474,8 +487,10 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
             const int8_t *c0 = narrow_column(p, in, pix, buf0, k), *c1 = narrow_column(p, in, pix1, buf1, k);
             int8_t *o0 = out + (size_t)pix * oc_n, *o1 = out + (size_t)pix1 * oc_n;
             residual_t rs;
-            if (all_fast && !p->res) conv_pair_narrow_fast(p, c0, c1, k4 / 4, o0, o1);
-            else conv_pair_narrow(p, c0, c1, k4 / 4, o0, o1, residual_px(p, out, pix, pix1, fast, &rs));
+            if (all_fast && !p->res)
+                conv_pair_narrow_fast(p, c0, c1, k4 / 4, o0, o1);
+            else
+                conv_pair_narrow(p, c0, c1, k4 / 4, o0, o1, residual_px(p, out, pix, pix1, fast, &rs));
         }
         return;
     }
@@ -501,8 +516,8 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
 /* acc[j][i] = dot(col_j, w_i) for two columns and four weight rows: each
  * column byte is loaded once for four rows, each weight byte once for two
  * columns, and the eight dot products vectorize along K. */
-static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w, size_t k,
-                           int32_t acc[2][4])
+static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1, const int8_t *restrict w,
+                           size_t k, int32_t acc[2][4])
 {
     const int8_t *restrict w0 = w, *restrict w1 = w + k, *restrict w2 = w + 2 * k, *restrict w3 = w + 3 * k;
     int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
@@ -522,8 +537,8 @@ static inline void dot_2x4(const int8_t *restrict c0, const int8_t *restrict c1,
 }
 
 /* Two output pixels against every weight row: four rows at a time, then the rest. */
-static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      size_t k4, int8_t *o0, int8_t *o1, const residual_t *rs)
+static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1,
+                      size_t k, size_t k4, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
     (void)k4; /* rows are k bytes apart: OHWI as stored */
     const out_side_t q = out_side(p);
@@ -553,8 +568,8 @@ static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, con
 #else /* portable 32-bit cores, packed pairs */
 
 /* acc[j][r] = dot(column j, channel 2*pair + r) over K bytes of packed weights. */
-static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1, size_t k,
-                      size_t k4, int8_t *o0, int8_t *o1, const residual_t *rs)
+static void conv_pair(const tfg_conv_params_t *p, const int8_t *restrict c0, const int8_t *restrict c1,
+                      size_t k, size_t k4, int8_t *o0, int8_t *o1, const residual_t *rs)
 {
     const out_side_t q = out_side(p);
     const int oc_n = p->out_c;

@@ -21,16 +21,13 @@
  * it, so tfg_dwconv_strip_in_place_ok checks the rule row by row, and the
  * compiler picks STRIP only where it holds.
  *
- * ROWS (any depth_mult; in place only with 1): a whole output row is computed, channels innermost (contiguous in
- * NHWC, so the multiply-accumulate vectorizes), into a small ring of row
- * buffers. Row q is copied to its place in `out` only once no later output
- * row reads input bytes at or below the end of row q: output row j reads
- * input rows from j*stride_h - pad_top onward, so after computing row j the
- * rows q with (q+1)*row_bytes <= max(0, (j+1)*stride_h - pad_top) *
- * in_row_bytes are flushed. The ring holds the rows still waiting; its size
- * is found by running the same flush rule at compile time (scratch size).
- * Padded taps are skipped, and in_zp * w is added instead, because the folded
- * bias assumes every tap read in_zp * w there.
+ * ROWS (any depth_mult; in place only with 1): a whole output row is computed, channels innermost (contiguous
+ * in NHWC, so the multiply-accumulate vectorizes), into a small ring of row buffers. Row q is copied to its
+ * place in `out` only once no later output row reads input bytes at or below the end of row q: output row j
+ * reads input rows from j*stride_h - pad_top onward, so after computing row j the rows q with (q+1)*row_bytes
+ * <= max(0, (j+1)*stride_h - pad_top) * in_row_bytes are flushed. The ring holds the rows still waiting; its
+ * size is found by running the same flush rule at compile time (scratch size). Padded taps are skipped, and
+ * in_zp * w is added instead, because the folded bias assumes every tap read in_zp * w there.
  */
 #include <string.h>
 
@@ -38,7 +35,10 @@
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
-static int use_rows(const tfg_dwconv_params_t *p) { return p->variant == TFG_DW_ROWS; }
+static int use_rows(const tfg_dwconv_params_t *p)
+{
+    return p->variant == TFG_DW_ROWS;
+}
 
 /* ---- ROWS ---------------------------------------------------------------- */
 
@@ -94,12 +94,15 @@ static size_t rows_scratch(const tfg_dwconv_params_t *p)
  * pressure and spills its accumulators on every tap. */
 __attribute__((noinline))
 #endif
-static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int oy, int ox, int8_t *o)
+static int
+dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int oy, int ox, int8_t *o)
 {
     const int kh = p->k_h, kw = p->k_w, c_n = p->in_c;
     const int iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
-    if (iy0 < 0 || ix0 < 0 || iy0 + (kh - 1) * p->dil_h >= p->in_h || ix0 + (kw - 1) * p->dil_w >= p->in_w) return 0;
-    const size_t row_step = (size_t)p->dil_h * (size_t)p->in_w * (size_t)c_n, col_step = (size_t)p->dil_w * (size_t)c_n;
+    if (iy0 < 0 || ix0 < 0 || iy0 + (kh - 1) * p->dil_h >= p->in_h || ix0 + (kw - 1) * p->dil_w >= p->in_w)
+        return 0;
+    const size_t row_step = (size_t)p->dil_h * (size_t)p->in_w * (size_t)c_n,
+                 col_step = (size_t)p->dil_w * (size_t)c_n;
     const int8_t *const xbase = in + ((size_t)iy0 * (size_t)p->in_w + (size_t)ix0) * (size_t)c_n;
     /* Locals: int8 stores may alias *p, which would force reloads after each. */
     const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
@@ -111,18 +114,19 @@ static int dw_pixel_blocks(const tfg_dwconv_params_t *p, const int8_t *in, int o
         int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
         const int8_t *xr = xbase + c, *w = weights + c;
 #ifdef TFG_HAVE_DSP
-#define DW_TAP(X, W)                                                                                        \
-    do {                                                                                                    \
-        const uint32_t xv = tfg_ld4(X), wv = tfg_ld4(W);                                                    \
-        const int16x2_t xe = __sxtb16(xv), we = __sxtb16(wv), xo = tfg_sxtb16_ror8(xv), wo = tfg_sxtb16_ror8(wv); \
-        a0 = __smlabb(xe, we, a0), a2 = __smlatt(xe, we, a2);                                               \
-        a1 = __smlabb(xo, wo, a1), a3 = __smlatt(xo, wo, a3);                                               \
+#define DW_TAP(X, W)                                                                                         \
+    do {                                                                                                     \
+        const uint32_t xv = tfg_ld4(X), wv = tfg_ld4(W);                                                     \
+        const int16x2_t xe = __sxtb16(xv), we = __sxtb16(wv), xo = tfg_sxtb16_ror8(xv),                      \
+                        wo = tfg_sxtb16_ror8(wv);                                                            \
+        a0 = __smlabb(xe, we, a0), a2 = __smlatt(xe, we, a2);                                                \
+        a1 = __smlabb(xo, wo, a1), a3 = __smlatt(xo, wo, a3);                                                \
     } while (0)
 #else
-#define DW_TAP(X, W)                                                                                        \
-    do {                                                                                                    \
-        const int8_t *x_ = (X), *w_ = (W);                                                                  \
-        a0 += x_[0] * w_[0], a1 += x_[1] * w_[1], a2 += x_[2] * w_[2], a3 += x_[3] * w_[3];                \
+#define DW_TAP(X, W)                                                                                         \
+    do {                                                                                                     \
+        const int8_t *x_ = (X), *w_ = (W);                                                                   \
+        a0 += x_[0] * w_[0], a1 += x_[1] * w_[1], a2 += x_[2] * w_[2], a3 += x_[3] * w_[3];                  \
     } while (0)
 #endif
         for (int ky = 0; ky < kh; ky++, xr += row_step) {
@@ -188,7 +192,8 @@ static void dw_rows(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out,
             }
             const tfg_rq_t *const rq = p->rq; /* no reloads after o[] stores */
             const int32_t out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-            for (int c = c0; c < oc_n; c++) o[c] = (int8_t)tfg_clamp(tfg_rq_out(acc[c], &rq[c], out_zp), lo, hi);
+            for (int c = c0; c < oc_n; c++)
+                o[c] = (int8_t)tfg_clamp(tfg_rq_out(acc[c], &rq[c], out_zp), lo, hi);
         }
         const int upto = flushable_until(p, next, oy);
         for (; next < upto; next++) memcpy(out + (size_t)next * rb, rows + (size_t)(next % ring) * rb, rb);
@@ -208,13 +213,17 @@ static void plane_dims(const tfg_dwconv_params_t *p, int *ph, int *pw)
  * run up to 3 bytes past a row's last tap, into weights of zero), then the
  * channel's weights: int32 taps (portable) or int16 pairs per 4-tap chunk
  * (DSP). Target-independent, so one plan serves every core. */
-static size_t plane_bytes(int ph, int pw) { return ((size_t)ph * (size_t)pw + 4 + 3) & ~(size_t)3; }
+static size_t plane_bytes(int ph, int pw)
+{
+    return ((size_t)ph * (size_t)pw + 4 + 3) & ~(size_t)3;
+}
 
 static size_t plane_scratch(const tfg_dwconv_params_t *p)
 {
     int ph, pw;
     plane_dims(p, &ph, &pw);
-    const size_t pairs = 2 * (((size_t)p->k_w + 3) / 4), taps = (size_t)p->k_w > pairs ? (size_t)p->k_w : pairs;
+    const size_t pairs = 2 * (((size_t)p->k_w + 3) / 4),
+                 taps = (size_t)p->k_w > pairs ? (size_t)p->k_w : pairs;
     return plane_bytes(ph, pw) + sizeof(int32_t) * (size_t)p->k_h * taps;
 }
 
@@ -252,8 +261,14 @@ typedef struct {
 
 static dw_out_t dw_out(const tfg_dwconv_params_t *p, int oc)
 {
-    dw_out_t q = {p->bias[oc], tfg_rq_mult(&p->rq[oc]), tfg_rq_shift(&p->rq[oc]), p->out_zp, p->act_min, p->act_max,
-                  {0, 0, 0}, 0};
+    dw_out_t q = {p->bias[oc],
+                  tfg_rq_mult(&p->rq[oc]),
+                  tfg_rq_shift(&p->rq[oc]),
+                  p->out_zp,
+                  p->act_min,
+                  p->act_max,
+                  {0, 0, 0},
+                  0};
     if (p->rq[oc].shift) q.rq = p->rq[oc], q.fast = 1;
     return q;
 }
@@ -263,14 +278,15 @@ static inline int8_t dw_requant(const dw_out_t *q, int32_t a)
 #ifdef TFG_HAVE_DSP
     if (q->fast) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(a, &q->rq), 8), q->lo, q->hi);
 #else
-    if (q->fast) return (int8_t)tfg_clamp(tfg_rq_apply(a, &q->rq), q->lo, q->hi); /* cheaper: see tfg_rq_out */
+    if (q->fast)
+        return (int8_t)tfg_clamp(tfg_rq_apply(a, &q->rq), q->lo, q->hi); /* cheaper: see tfg_rq_out */
 #endif
     return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
 }
 
 /* Portable (and dilated) form: one output at a time, taps from wk. */
-static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk, const dw_out_t *q,
-                       int8_t *o, size_t o_step)
+static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk,
+                       const dw_out_t *q, int8_t *o, size_t o_step)
 {
     const int kh = p->k_h, kw = p->k_w;
     const size_t row_step = (size_t)pw * (size_t)p->dil_h;
@@ -289,7 +305,10 @@ static void conv_plane(const tfg_dwconv_params_t *p, const int8_t *plane, int pw
 
 #ifdef TFG_HAVE_DSP
 /* Two int8 taps as the int16 pair (lo, hi) that SMLAD and SMLAxy read. */
-static inline int32_t pair16(int32_t lo, int32_t hi) { return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffff)); }
+static inline int32_t pair16(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xffff));
+}
 
 /* How the DSP loops requantize a channel; a constant in each specialised copy. */
 enum { RQ_FAST, RQ_FAST_CLAMP, RQ_GENERAL };
@@ -299,7 +318,8 @@ enum { RQ_FAST, RQ_FAST_CLAMP, RQ_GENERAL };
  * channel outside the prepared form's preconditions. */
 static inline __attribute__((always_inline)) int8_t dw_out_mode(int32_t a, const dw_out_t *q, const int mode)
 {
-    if (mode == RQ_GENERAL) return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
+    if (mode == RQ_GENERAL)
+        return (int8_t)tfg_clamp(tfg_requant(a, q->mult, q->shift) + q->out_zp, q->lo, q->hi);
     const int32_t v = __ssat(tfg_rq_apply(a, &q->rq), 8);
     return (int8_t)(mode == RQ_FAST_CLAMP ? tfg_clamp(v, q->lo, q->hi) : v);
 }
@@ -313,9 +333,10 @@ static inline __attribute__((always_inline)) int8_t dw_out_mode(int32_t a, const
  * Stride 2 (out1 reads x2..x4; x4 is one byte load):
  *   out1 += x2 w0 (SMLATB) + x3 w1 (SMLATB) + x4 w2 (SMLABT).
  * s and mode are constants in each specialised copy below. */
-static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv_params_t *p, const int8_t *plane,
-                                                                 int pw, const int32_t *w, const dw_out_t *out,
-                                                                 int8_t *o, size_t o_step, const int s, const int mode)
+static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv_params_t *p,
+                                                                const int8_t *plane, int pw, const int32_t *w,
+                                                                const dw_out_t *out, int8_t *o, size_t o_step,
+                                                                const int s, const int mode)
 {
     const int32_t w02_0 = w[0], w02_1 = w[1], w02_2 = w[2], w1_01 = w[3], w1_2 = w[4];
     const int out_w = p->out_w, out_h = p->out_h;
@@ -379,11 +400,12 @@ static inline __attribute__((always_inline)) void plane3x3_body(const tfg_dwconv
  * share its register pressure and spill on every tap. */
 typedef void plane3x3_fn(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *w,
                          const dw_out_t *q, int8_t *o, size_t o_step);
-#define PLANE3X3_COPY(NAME, S, MODE)                                                                              \
-    static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,         \
-                                               const int32_t *w, const dw_out_t *q, int8_t *o, size_t o_step)      \
-    {                                                                                                             \
-        plane3x3_body(p, plane, pw, w, q, o, o_step, S, MODE);                                                    \
+#define PLANE3X3_COPY(NAME, S, MODE)                                                                         \
+    static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,    \
+                                               const int32_t *w, const dw_out_t *q, int8_t *o,               \
+                                               size_t o_step)                                                \
+    {                                                                                                        \
+        plane3x3_body(p, plane, pw, w, q, o, o_step, S, MODE);                                               \
     }
 PLANE3X3_COPY(plane3x3_s1_fast, 1, RQ_FAST)
 PLANE3X3_COPY(plane3x3_s1_clamp, 1, RQ_FAST_CLAMP)
@@ -413,10 +435,9 @@ static void pair_3x3(const int8_t *w, size_t w_step, int32_t out[5])
  * chunk's weight pairs (w0, w2), (w1, w3); taps past the row are zero).
  * kh and ch (chunks per row) are constants in the 5x5 and 7x7 copies, so
  * their tap loops unroll completely; 0 means "read them from p". */
-static inline __attribute__((always_inline)) void plane_any_body(const tfg_dwconv_params_t *p, const int8_t *plane,
-                                                                  int pw, const int32_t *wk, const dw_out_t *out,
-                                                                  int8_t *o, size_t o_step, const int kh_c,
-                                                                  const int ch_c, const int mode)
+static inline __attribute__((always_inline)) void
+plane_any_body(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk,
+               const dw_out_t *out, int8_t *o, size_t o_step, const int kh_c, const int ch_c, const int mode)
 {
     const int kh = kh_c ? kh_c : p->k_h, ch = ch_c ? ch_c : (p->k_w + 3) / 4;
     const int out_w = p->out_w, out_h = p->out_h, sw = p->stride_w;
@@ -441,11 +462,12 @@ static inline __attribute__((always_inline)) void plane_any_body(const tfg_dwcon
 
 typedef void plane_any_fn(const tfg_dwconv_params_t *p, const int8_t *plane, int pw, const int32_t *wk,
                           const dw_out_t *q, int8_t *o, size_t o_step);
-#define PLANE_ANY_COPY(NAME, KH, CH, MODE)                                                                        \
-    static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,         \
-                                               const int32_t *wk, const dw_out_t *q, int8_t *o, size_t o_step)     \
-    {                                                                                                             \
-        plane_any_body(p, plane, pw, wk, q, o, o_step, KH, CH, MODE);                                             \
+#define PLANE_ANY_COPY(NAME, KH, CH, MODE)                                                                   \
+    static __attribute__((noinline)) void NAME(const tfg_dwconv_params_t *p, const int8_t *plane, int pw,    \
+                                               const int32_t *wk, const dw_out_t *q, int8_t *o,              \
+                                               size_t o_step)                                                \
+    {                                                                                                        \
+        plane_any_body(p, plane, pw, wk, q, o, o_step, KH, CH, MODE);                                        \
     }
 PLANE_ANY_COPY(plane5x5_clamp, 5, 2, RQ_FAST_CLAMP)
 PLANE_ANY_COPY(plane5x5_general, 5, 2, RQ_GENERAL)
@@ -481,8 +503,10 @@ static void prep_channel(const tfg_dwconv_params_t *p, int oc, int32_t *wk)
     const size_t out_c = (size_t)p->in_c * (size_t)p->depth_mult;
 #ifdef TFG_HAVE_DSP
     if (p->dil_h == 1 && p->dil_w == 1) {
-        if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2) pair_3x3(p->weights + oc, out_c, wk);
-        else pair_any(p, p->weights + oc, out_c, wk);
+        if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2)
+            pair_3x3(p->weights + oc, out_c, wk);
+        else
+            pair_any(p, p->weights + oc, out_c, wk);
         return;
     }
 #endif
@@ -497,11 +521,13 @@ static void run_channel(const tfg_dwconv_params_t *p, const int8_t *plane, int p
 #ifdef TFG_HAVE_DSP
     if (p->dil_h == 1 && p->dil_w == 1) {
         if (p->k_h == 3 && p->k_w == 3 && p->stride_w <= 2) {
-            const int mode = !q->fast ? RQ_GENERAL : p->act_min > -128 || p->act_max < 127 ? RQ_FAST_CLAMP : RQ_FAST;
+            const int mode = !q->fast                                ? RQ_GENERAL
+                             : p->act_min > -128 || p->act_max < 127 ? RQ_FAST_CLAMP
+                                                                     : RQ_FAST;
             plane3x3_copies[p->stride_w - 1][mode](p, plane, pw, wk, q, o, o_step);
         } else {
             const int g = !q->fast, k = p->k_h == p->k_w ? p->k_h : 0;
-            plane_any_fn *const f = k == 5 ? (g ? plane5x5_general : plane5x5_clamp)
+            plane_any_fn *const f = k == 5   ? (g ? plane5x5_general : plane5x5_clamp)
                                     : k == 7 ? (g ? plane7x7_general : plane7x7_clamp)
                                              : (g ? plane_any_general : plane_any_clamp);
             f(p, plane, pw, wk, q, o, o_step);
@@ -534,7 +560,10 @@ static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out
 /* ---- STRIP --------------------------------------------------------------- */
 
 /* Rows of input one output row reads: the strip holds just these. */
-static int strip_rows(const tfg_dwconv_params_t *p) { return (p->k_h - 1) * p->dil_h + 1; }
+static int strip_rows(const tfg_dwconv_params_t *p)
+{
+    return (p->k_h - 1) * p->dil_h + 1;
+}
 
 static size_t strip_scratch(const tfg_dwconv_params_t *p)
 {
@@ -586,7 +615,8 @@ static void dw_strip(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out
             const dw_out_t q = dw_out(p, oc);
             prep_channel(p, oc, wk);
             memset(strip, p->in_zp, plane_bytes(kr, pw));
-            for (int r = 0; r < kr; r++) load_strip_row(p, in, c, r - p->pad_top, strip + (size_t)r * (size_t)pw, pw);
+            for (int r = 0; r < kr; r++)
+                load_strip_row(p, in, c, r - p->pad_top, strip + (size_t)r * (size_t)pw, pw);
             for (int oy = 0; oy < p->out_h; oy++) {
                 if (oy > 0) { /* slide down by the stride: keep the overlap, load the rest */
                     const int iy0 = oy * s - p->pad_top;
@@ -615,6 +645,8 @@ void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, 
         return;
     }
 #endif
-    if (use_rows(p)) dw_rows(p, in, out, scratch);
-    else dw_plane(p, in, out, scratch);
+    if (use_rows(p))
+        dw_rows(p, in, out, scratch);
+    else
+        dw_plane(p, in, out, scratch);
 }

@@ -12,7 +12,6 @@
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
 
-
 static inline int8_t mul_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
 {
     const int32_t prod = (a + p->a_offset) * (b + p->b_offset);
@@ -42,7 +41,8 @@ static inline void eltwise(const tfg_eltwise_params_t *p, const int8_t *a, const
 /* Dense ADD (no broadcast) in the prepared form (tfg_add_prepared), with
  * SSAT for the int8 range; `clamp` is a constant in each call below. */
 static inline __attribute__((always_inline)) void add_dense_dsp(const tfg_add_prep_t *qp, const int8_t *a,
-                                                                 const int8_t *b, int8_t *out, size_t n, const int clamp)
+                                                                const int8_t *b, int8_t *out, size_t n,
+                                                                const int clamp)
 {
     const tfg_add_prep_t q = *qp;
     for (size_t i = 0; i < n; i++) {
@@ -72,8 +72,10 @@ void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b,
     const size_t n = (size_t)d[0] * (size_t)d[1] * (size_t)d[2] * (size_t)d[3];
     tfg_add_prep_t q;
     if (dense(p) && tfg_add_prepare(p, &q)) {
-        if (p->act_min == -128 && p->act_max == 127) add_dense_dsp(&q, a, b, out, n, 0);
-        else add_dense_dsp(&q, a, b, out, n, 1);
+        if (p->act_min == -128 && p->act_max == 127)
+            add_dense_dsp(&q, a, b, out, n, 0);
+        else
+            add_dense_dsp(&q, a, b, out, n, 1);
         return;
     }
 #endif

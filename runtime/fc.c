@@ -55,7 +55,8 @@ static void fc_rows2_dsp(const int8_t *x, const int8_t *w0, const int8_t *w1, in
 static inline int8_t fc_out(const tfg_fc_params_t *p, int32_t acc, int o)
 {
 #ifdef TFG_HAVE_DSP
-    if (p->rq[o].shift) return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(acc, &p->rq[o]), 8), p->act_min, p->act_max);
+    if (p->rq[o].shift)
+        return (int8_t)tfg_clamp(__ssat(tfg_rq_apply(acc, &p->rq[o]), 8), p->act_min, p->act_max);
 #endif
     return (int8_t)tfg_clamp(tfg_rq_out(acc, &p->rq[o], p->out_zp), p->act_min, p->act_max);
 }

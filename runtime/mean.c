@@ -44,7 +44,8 @@ static void mean_two_groups(const tfg_mean_params_t *p, const int8_t *in, int8_t
                 int32_t sum = 0;
                 for (int32_t r = 0; r < p->reduce; r++)
                     for (int32_t r2 = 0; r2 < p->reduce2; r2++)
-                        sum += in[(size_t)o * s_o + (size_t)r * s_r + (size_t)m * s_m + (size_t)r2 * s_r2 + (size_t)i];
+                        sum += in[(size_t)o * s_o + (size_t)r * s_r + (size_t)m * s_m + (size_t)r2 * s_r2 +
+                                  (size_t)i];
                 *out++ = mean_out(p, sum, n);
             }
 }

@@ -42,7 +42,8 @@ void tfg_pad_s8(const tfg_pad_params_t *p, const int8_t *in, int8_t *out)
     for (int32_t i0 = 0; i0 < od[0]; i0++)
         for (int32_t i1 = 0; i1 < od[1]; i1++)
             for (int32_t i2 = 0; i2 < od[2]; i2++) {
-                int8_t *o = out + (((size_t)i0 * (size_t)od[1] + (size_t)i1) * (size_t)od[2] + (size_t)i2) * orow;
+                int8_t *o =
+                    out + (((size_t)i0 * (size_t)od[1] + (size_t)i1) * (size_t)od[2] + (size_t)i2) * orow;
                 const int32_t j0 = i0 - p->before[0], j1 = i1 - p->before[1], j2 = i2 - p->before[2];
                 if (j0 < 0 || j0 >= p->in_dims[0] || j1 < 0 || j1 >= p->in_dims[1] || j2 < 0 ||
                     j2 >= p->in_dims[2]) {
@@ -50,7 +51,9 @@ void tfg_pad_s8(const tfg_pad_params_t *p, const int8_t *in, int8_t *out)
                     continue;
                 }
                 const int8_t *s =
-                    in + (((size_t)j0 * (size_t)p->in_dims[1] + (size_t)j1) * (size_t)p->in_dims[2] + (size_t)j2) * row;
+                    in +
+                    (((size_t)j0 * (size_t)p->in_dims[1] + (size_t)j1) * (size_t)p->in_dims[2] + (size_t)j2) *
+                        row;
                 memset(o, p->value, (size_t)p->before[3]);
                 memcpy(o + p->before[3], s, row);
                 memset(o + p->before[3] + row, p->value, (size_t)p->after[3]);

@@ -13,12 +13,12 @@
 
 #include "tinyforge/kernels.h"
 
-#define PATCH_WINDOW(P, IN, OUT)                                                                            \
-    do {                                                                                                    \
-        (P)->pad_top = (IN)->r0 + (P)->pad_top - (OUT)->r0 * (P)->stride_h;                                 \
-        (P)->pad_left = (IN)->c0 + (P)->pad_left - (OUT)->c0 * (P)->stride_w;                               \
-        (P)->in_h = (IN)->r1 - (IN)->r0, (P)->in_w = (IN)->c1 - (IN)->c0;                                   \
-        (P)->out_h = (OUT)->r1 - (OUT)->r0, (P)->out_w = (OUT)->c1 - (OUT)->c0;                             \
+#define PATCH_WINDOW(P, IN, OUT)                                                                             \
+    do {                                                                                                     \
+        (P)->pad_top = (IN)->r0 + (P)->pad_top - (OUT)->r0 * (P)->stride_h;                                  \
+        (P)->pad_left = (IN)->c0 + (P)->pad_left - (OUT)->c0 * (P)->stride_w;                                \
+        (P)->in_h = (IN)->r1 - (IN)->r0, (P)->in_w = (IN)->c1 - (IN)->c0;                                    \
+        (P)->out_h = (OUT)->r1 - (OUT)->r0, (P)->out_w = (OUT)->c1 - (OUT)->c0;                              \
     } while (0)
 
 void tfg_patch_conv(tfg_conv_params_t *p, const tfg_region_t *in, const tfg_region_t *out)
@@ -57,8 +57,8 @@ void tfg_patch_pad(tfg_pad_params_t *p, const tfg_region_t *in, const tfg_region
 
 /* Each input region may be larger than the output's (another reader needed
  * a wider halo): it is read through strides from the output region's corner. */
-void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b, const tfg_region_t *out,
-                       int32_t c, size_t *a_off, size_t *b_off)
+void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b,
+                       const tfg_region_t *out, int32_t c, size_t *a_off, size_t *b_off)
 {
     p->dims[0] = 1, p->dims[1] = out->r1 - out->r0, p->dims[2] = out->c1 - out->c0, p->dims[3] = c;
     const tfg_region_t *r[2] = {a, b};

@@ -28,7 +28,8 @@ void tfg_avgpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out)
             for (int c = 0; c < c_n; c++) {
                 int32_t sum = 0;
                 for (int y = y0; y < y1; y++)
-                    for (int x = x0; x < x1; x++) sum += in[((size_t)y * (size_t)p->in_w + (size_t)x) * (size_t)c_n + (size_t)c];
+                    for (int x = x0; x < x1; x++)
+                        sum += in[((size_t)y * (size_t)p->in_w + (size_t)x) * (size_t)c_n + (size_t)c];
                 int32_t avg = 0;
                 if (count > 0) avg = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
                 *out++ = (int8_t)tfg_clamp(avg, p->act_min, p->act_max);

@@ -18,10 +18,14 @@ void tfg_quantize_f32_s8(const tfg_affine_params_t *p, const float *in, int8_t *
          * the int conversion; NaN maps to the zero point. */
         float q = roundf(in[i] / p->scale);
         int32_t v;
-        if (q != q) v = p->zp;
-        else if (q < -1000.0f) v = -128;
-        else if (q > 1000.0f) v = 127;
-        else v = (int32_t)q + p->zp;
+        if (q != q)
+            v = p->zp;
+        else if (q < -1000.0f)
+            v = -128;
+        else if (q > 1000.0f)
+            v = 127;
+        else
+            v = (int32_t)q + p->zp;
         out[i] = (int8_t)tfg_clamp(v, -128, 127);
     }
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing tinyforge needs, when it is missing.
 # Debian packages only: cmake/gcc/make to build, clang + its runtime for the
-# sanitizer and fuzzer builds, valgrind for instruction-count benchmarks,
+# sanitizer and fuzzer builds, clang-format for the format check, valgrind for
+# instruction-count benchmarks,
 # cJSON for architecture specs; for the report test (tests/report.sh) python3,
 # xmllint (libxml2-utils) and headless Chromium with a font to render text.
 set -euo pipefail
 
-need_cmds=(cmake gcc make clang valgrind python3 xmllint chromium)
+need_cmds=(cmake gcc make clang clang-format valgrind python3 xmllint chromium)
 missing=()
 for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
 # The fuzzer/sanitizer runtime is a library, not a command.
@@ -18,7 +19,7 @@ fi
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-pkgs=(cmake gcc libc6-dev make clang libclang-rt-14-dev valgrind libcjson-dev
+pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev
       python3 libxml2-utils chromium fonts-dejavu-core)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

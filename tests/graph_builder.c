@@ -73,15 +73,14 @@ int add_scalar_i32(tfg_graph_t *g, const char *name, int32_t v)
 
 /* Symmetric int8 weights (zero point 0, one scale). */
 int add_weights(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int8_t *vals,
-                       float scale)
+                float scale)
 {
     const int t = add_act(g, name, dims, rank, scale, 0);
     set_data(g, t, vals);
     return t;
 }
 
-tfg_op_t *add_op(tfg_graph_t *g, tfg_op_type_t type, const int *in, int n_in, const int *out,
-                        int n_out)
+tfg_op_t *add_op(tfg_graph_t *g, tfg_op_type_t type, const int *in, int n_in, const int *out, int n_out)
 {
     if (g->n_ops == GB_MAX_OPS) abort();
     tfg_op_t *op = &g->ops[g->n_ops];

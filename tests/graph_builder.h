@@ -24,7 +24,8 @@ int add_act(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, flo
 int add_const_i32(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int32_t *vals);
 int add_scalar_i32(tfg_graph_t *g, const char *name, int32_t v);
 /* Symmetric int8 weights (zero point 0, one scale). */
-int add_weights(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int8_t *vals, float scale);
+int add_weights(tfg_graph_t *g, const char *name, const int32_t *dims, int rank, const int8_t *vals,
+                float scale);
 /* An op with default spatial options (strides, dilations, windows 1). */
 tfg_op_t *add_op(tfg_graph_t *g, tfg_op_type_t type, const int *in, int n_in, const int *out, int n_out);
 void set_io(tfg_graph_t *g, const int *in, int n_in, const int *out, int n_out);

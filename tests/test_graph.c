@@ -13,9 +13,9 @@
 
 #include "exec/exec.h"
 #include "graph_builder.h"
-#include "tflite/writer.h"
 #include "naive_ref.h"
 #include "tfg_test.h"
+#include "tflite/writer.h"
 
 /* Depthwise variant to force in every prepare() (TFG_DW_AUTO: the library's
  * own choice by arena size), so that both kernels get exercised. */
@@ -694,8 +694,8 @@ static const float ns_wd[8] = {-0.03f, 0.021f, -0.0125f, 0.04f, -0.018f, -0.05f,
 static const float ns_w2[8] = {0.019f, -0.023f, -0.0203871f, 0.008f, -0.031f, 0.014f, 0.026f, -0.011f};
 static const float ns_wf[6] = {-0.006f, 0.004f, -0.0035f, 0.005f, -0.0071f, 0.0042f};
 
-static void build_neg_scales(tfg_graph_t *g, const int8_t *w1, const int8_t *wd, const int8_t *w2, const int8_t *wf,
-                             const int32_t *bias)
+static void build_neg_scales(tfg_graph_t *g, const int8_t *w1, const int8_t *wd, const int8_t *w2,
+                             const int8_t *wf, const int32_t *bias)
 {
     g_init(g);
     const int x = add_act(g, "x", DIMS(1, 8, 8, 4), 0.05f, -5);
@@ -733,7 +733,8 @@ static void build_neg_scales(tfg_graph_t *g, const int8_t *w1, const int8_t *wd,
 
 static void test_negative_scales(void)
 {
-    begin("accept: negative (and zero) per-channel weight scales on CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED");
+    begin("accept: negative (and zero) per-channel weight scales on CONV_2D, DEPTHWISE_CONV_2D, "
+          "FULLY_CONNECTED");
     tt_rng_t r = {91};
     static int8_t w1[8 * 36], wd[72], w2[64], wf[6 * 128], in[NS_IN];
     int32_t bias[30];
@@ -791,7 +792,8 @@ static void test_negative_scales(void)
         const int y = add_act(&g, "y", DIMS(1, 6), 0.1f, 3);
         add_op(&g, TFG_OP_FULLY_CONNECTED, IDS(x, kf), IDS(y));
         set_io(&g, IDS(x), IDS(y));
-        check_refused(&g, "op 0 FULLY_CONNECTED: weights 'wf' have the negative per-tensor scale", "input scale * weight scale >= 0");
+        check_refused(&g, "op 0 FULLY_CONNECTED: weights 'wf' have the negative per-tensor scale",
+                      "input scale * weight scale >= 0");
     }
     end();
 }
@@ -960,10 +962,12 @@ static void test_audit_copies(void)
     const int a = add_act(&g, "a", DIMS(1, 3, 2, 2), 0.07f, 3);
     const int bt = add_act(&g, "b", DIMS(1, 2, 3, 2), 0.09f, -4);
     const int y = add_act(&g, "y", DIMS(1, 4, 6, 2), 0.11f, 6);
-    add_op(&g, TFG_OP_RESHAPE, IDS(x, add_const_i32(&g, "shape", DIMS(4), (const int32_t[]){1, 3, 2, 2})), IDS(a));
-    add_op(&g, TFG_OP_TRANSPOSE, IDS(a, add_const_i32(&g, "perm", DIMS(4), (const int32_t[]){0, 2, 1, 3})), IDS(bt));
-    add_op(&g, TFG_OP_RESIZE_NEAREST_NEIGHBOR, IDS(bt, add_const_i32(&g, "size", DIMS(2), (const int32_t[]){4, 6})),
-           IDS(y));
+    add_op(&g, TFG_OP_RESHAPE, IDS(x, add_const_i32(&g, "shape", DIMS(4), (const int32_t[]){1, 3, 2, 2})),
+           IDS(a));
+    add_op(&g, TFG_OP_TRANSPOSE, IDS(a, add_const_i32(&g, "perm", DIMS(4), (const int32_t[]){0, 2, 1, 3})),
+           IDS(bt));
+    add_op(&g, TFG_OP_RESIZE_NEAREST_NEIGHBOR,
+           IDS(bt, add_const_i32(&g, "size", DIMS(2), (const int32_t[]){4, 6})), IDS(y));
     set_io(&g, IDS(x), IDS(y));
     tfg_model_t m;
     if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
@@ -1001,7 +1005,8 @@ static void test_audit_refusals(void)
         tfg_graph_free(&g);
         tfg_model_t m;
         const tfg_pass_opts_t o = {0};
-        const tfg_status_t st = bytes ? tfg_model_load_mem(bytes, len, "concat10.tflite", &o, &m, &d) : TFG_ERR_INVALID;
+        const tfg_status_t st =
+            bytes ? tfg_model_load_mem(bytes, len, "concat10.tflite", &o, &m, &d) : TFG_ERR_INVALID;
         TT_CHECK(st == TFG_OK);
         if (st == TFG_OK) {
             run(&m, in, got); /* inputs concatenated in order: the output is the input bytes */
@@ -1033,7 +1038,8 @@ static void test_audit_refusals(void)
     fill(&r, w, sizeof w);
     fill(&r, in, sizeof in);
     int32_t mult[3], shift[3];
-    for (int i = 0; i < 3; i++) nr_quantize_multiplier((double)(0.04f * 0.015f) / (double)0.09f, &mult[i], &shift[i]);
+    for (int i = 0; i < 3; i++)
+        nr_quantize_multiplier((double)(0.04f * 0.015f) / (double)0.09f, &mult[i], &shift[i]);
     nr_fc_t pf = {1, 8, 3, -7, 4, -128, 127, w, bias, mult, shift};
     nr_fc(&pf, in, want);
     for (int bad = 0; bad < 2; bad++) {
@@ -1148,8 +1154,10 @@ static void test_uint8_io(bool same_scale, bool out_u8)
     nr_quantize_multiplier((double)si / (double)so, &m, &sh);
     for (int i = 0; i < 108; i++) q[i] = (int8_t)ref_requant1(u[i], zi, zo, m, sh, -128, 127);
     if (same_scale)
-        for (int i = 0; i < 108; i++) TT_CHECK((uint8_t)q[i] == (u[i] ^ 0x80)); /* TFLM's XOR shortcut agrees */
-    const ref_conv_t rc = {false, 6, 6, 3, 6, 6, 4, 3, 1, 1, 1, si == so ? 1.0f / 255 : 0.05f, 0.01f, 0.03f, zo, 5, w, bias};
+        for (int i = 0; i < 108; i++)
+            TT_CHECK((uint8_t)q[i] == (u[i] ^ 0x80)); /* TFLM's XOR shortcut agrees */
+    const ref_conv_t rc = {false, 6,     6,  3, 6, 6,   4, 3, 1, 1, 1, si == so ? 1.0f / 255 : 0.05f,
+                           0.01f, 0.03f, zo, 5, w, bias};
     ref_conv(&rc, q, c);
     size_t out_n = 144;
     if (out_u8) {

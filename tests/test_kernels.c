@@ -280,7 +280,8 @@ static void test_requant_helpers(void)
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
             int32_t got = tfg_requant(v[i].x, v[i].mult, v[i].shift);
             int32_t want = nr_mbqm(v[i].x, v[i].mult, v[i].shift);
-            if (tfg_requant32(v[i].x, v[i].mult, v[i].shift) != want || tfg_requant64(v[i].x, v[i].mult, v[i].shift) != want)
+            if (tfg_requant32(v[i].x, v[i].mult, v[i].shift) != want ||
+                tfg_requant64(v[i].x, v[i].mult, v[i].shift) != want)
                 got = ~want;
             if (got != want)
                 TT_LOG("tfg_requant(%d, %d, %d) = %d, want %d\n", v[i].x, v[i].mult, v[i].shift, got, want);
@@ -340,10 +341,11 @@ static void test_requant_helpers(void)
             tfg_rq_t q;
             const int prepared = tfg_rq_init(mult, shift, zp, tt_chance(&r, 80), &q);
             const int32_t x = tt_int(&r, -70000, 70000);
-            if (tfg_rq_mult(&q) != mult || tfg_rq_shift(&q) != shift || (prepared && (mult < 0 || q.shift < 1)) ||
-                (!prepared && q.shift != 0) || tfg_rq_requant(x, &q) != tfg_requant(x, mult, shift)) {
-                TT_LOG("tfg_rq_init(%d, %d, zp %d): entry {%d, %d, %d} does not give them back\n", mult, shift, zp,
-                       q.mult, q.add, q.shift);
+            if (tfg_rq_mult(&q) != mult || tfg_rq_shift(&q) != shift ||
+                (prepared && (mult < 0 || q.shift < 1)) || (!prepared && q.shift != 0) ||
+                tfg_rq_requant(x, &q) != tfg_requant(x, mult, shift)) {
+                TT_LOG("tfg_rq_init(%d, %d, zp %d): entry {%d, %d, %d} does not give them back\n", mult,
+                       shift, zp, q.mult, q.add, q.shift);
                 TT_CHECK(0);
                 break;
             }
@@ -379,8 +381,9 @@ static void test_requant_helpers(void)
 /* The compiler's prepared requantization for n channels (weight row oc at
  * w + oc * w_stride, element j at j * j_stride), shift 0 where it does not
  * apply: the rule of src/exec/lower.c, restated. */
-static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp, const int32_t *fbias,
-                                     const int8_t *w, int taps, int n, int w_stride, int j_stride)
+static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp,
+                                     const int32_t *fbias, const int8_t *w, int taps, int n, int w_stride,
+                                     int j_stride)
 {
     tfg_rq_t *rq = xmalloc(sizeof(tfg_rq_t) * (size_t)n);
     for (int oc = 0; oc < n; oc++) {
@@ -658,9 +661,9 @@ enum {
     DWC_COUNT
 };
 static const char *const dwc_names[DWC_COUNT] = {
-    "rows",          "rows-blocks",    "plane-3x3/s1",     "plane-3x3/s2",     "plane-5x5",
-    "plane-7x7",     "plane-other-k",  "plane-dilated",    "plane-in-place",   "plane-depth_mult>1",
-    "plane-rq-full", "plane-rq-clamp", "plane-rq-general", "strip",           "strip-in-place",
+    "rows",          "rows-blocks",    "plane-3x3/s1",     "plane-3x3/s2",   "plane-5x5",
+    "plane-7x7",     "plane-other-k",  "plane-dilated",    "plane-in-place", "plane-depth_mult>1",
+    "plane-rq-full", "plane-rq-clamp", "plane-rq-general", "strip",          "strip-in-place",
 };
 static int dw_cover[DWC_COUNT];
 
@@ -711,7 +714,8 @@ static void dw_count_coverage(const nr_conv_t *q, int variant, int in_place, con
             general = 1;
     }
     if (general) dw_cover[DWC_PLANE_RQ_GENERAL]++;
-    if (prepared) dw_cover[q->act_min == -128 && q->act_max == 127 ? DWC_PLANE_RQ_FULL : DWC_PLANE_RQ_CLAMP]++;
+    if (prepared)
+        dw_cover[q->act_min == -128 && q->act_max == 127 ? DWC_PLANE_RQ_FULL : DWC_PLANE_RQ_CLAMP]++;
 }
 
 static void test_dwconv_case(tt_rng_t *r, int case_no)
@@ -835,13 +839,16 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
         tfg_dwconv_s8(&p, in_k, got, scratch);
     }
     if (!compare_buf(in_place ? "dwconv(in place)" : "dwconv", case_no, got, want, out_n, buf_n))
-        TT_LOG(
-            "  %s in %dx%dx%d out %dx%dx%d depth_mult %d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d in_zp %d "
-            "out_zp %d act [%d,%d] %s%s%s%s\n",
-            variant == TFG_DW_STRIP ? "STRIP" : plane ? "PLANE" : "ROWS", q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h,
-            q.k_w, q.stride_h, q.stride_w, q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left,
-            q.in_zp, q.out_zp, q.act_min, q.act_max, per_channel ? "per-channel" : "per-tensor",
-            has_bias ? "" : " no-bias", in_place ? " in-place" : "", rq_desc(p.rq, q.out_c));
+        TT_LOG("  %s in %dx%dx%d out %dx%dx%d depth_mult %d k %dx%d stride %d,%d dil %d,%d %s pad %d,%d "
+               "in_zp %d "
+               "out_zp %d act [%d,%d] %s%s%s%s\n",
+               variant == TFG_DW_STRIP ? "STRIP"
+               : plane                 ? "PLANE"
+                                       : "ROWS",
+               q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.depth_mult, q.k_h, q.k_w, q.stride_h,
+               q.stride_w, q.dil_h, q.dil_w, same ? "SAME" : "VALID", q.pad_top, q.pad_left, q.in_zp,
+               q.out_zp, q.act_min, q.act_max, per_channel ? "per-channel" : "per-tensor",
+               has_bias ? "" : " no-bias", in_place ? " in-place" : "", rq_desc(p.rq, q.out_c));
     tt_end();
     tt_guarded_free(got);
     free(scratch), free(in_block), free(w_block), free(rq);
@@ -928,8 +935,8 @@ static void test_fc_case(tt_rng_t *r, int case_no)
     tt_begin();
     tfg_fc_s8(&p, in_k, got);
     if (!compare_out("fc", case_no, got, want, out_n))
-        TT_LOG("  batches %d in %d out %d in_zp %d out_zp %d act [%d,%d] %s mult0 %d shift0 %d%s\n", q.batches,
-               q.in_features, q.out_features, q.in_zp, q.out_zp, q.act_min, q.act_max,
+        TT_LOG("  batches %d in %d out %d in_zp %d out_zp %d act [%d,%d] %s mult0 %d shift0 %d%s\n",
+               q.batches, q.in_features, q.out_features, q.in_zp, q.out_zp, q.act_min, q.act_max,
                per_channel ? "per-channel" : "per-tensor", mult[0], shift[0], rq_desc(p.rq, q.out_features));
     tt_end();
     tt_guarded_free(got);
@@ -1003,7 +1010,8 @@ static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t 
     int8_t *got = tt_guarded_alloc(buf_n, 0x11);
     for (int32_t y = 0; y < p->out_h; y++)
         for (int32_t x = 0; x < p->out_w; x++)
-            memcpy(got + ((size_t)res_off + (size_t)y * (size_t)(strided ? res_row : p->out_w) + (size_t)x) * (size_t)c,
+            memcpy(got + ((size_t)res_off + (size_t)y * (size_t)(strided ? res_row : p->out_w) + (size_t)x) *
+                             (size_t)c,
                    res + ((size_t)y * (size_t)p->out_w + (size_t)x) * (size_t)c, (size_t)c);
     p->res = &ep;
     p->res_conv_is_b = conv_is_b;
@@ -1016,8 +1024,8 @@ static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t 
     TT_CHECK(diff < 0);
     if (diff >= 0) TT_LOG("conv+residual case %d: first difference at %ld\n", case_no, diff);
     if (diff >= 0)
-        TT_LOG("  out %dx%dx%d, conv is ADD input %s, residual rows %d from pixel %d\n", p->out_h, p->out_w, p->out_c,
-               conv_is_b ? "b" : "a", res_row, res_off);
+        TT_LOG("  out %dx%dx%d, conv is ADD input %s, residual rows %d from pixel %d\n", p->out_h, p->out_w,
+               p->out_c, conv_is_b ? "b" : "a", res_row, res_off);
     tt_end();
     p->res = NULL;
     p->res_row = p->res_off = 0;

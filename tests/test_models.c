@@ -30,14 +30,13 @@ typedef struct {
 } model_info_t;
 
 static const model_info_t MODELS[] = {
-    {"tflm_person_detect", 85232},        {"mlperf_vww_96_int8", 103600},
-    {"mlperf_kws_ref_model", 24208},      {"mlperf_pretrainedResnet_quant", 55920},
-    {"mlperf_ad01_int8", 3632},           {"tflm_micro_speech_quantized", 7520},
-    {"tflm_hello_world_int8", 1392},      {"tinyengine_vww", 224912},
-    {"tinyengine_detection", 386240},     {"tinyengine_mcunetv2_large", 2614000},
+    {"tflm_person_detect", 85232},    {"mlperf_vww_96_int8", 103600},
+    {"mlperf_kws_ref_model", 24208},  {"mlperf_pretrainedResnet_quant", 55920},
+    {"mlperf_ad01_int8", 3632},       {"tflm_micro_speech_quantized", 7520},
+    {"tflm_hello_world_int8", 1392},  {"tinyengine_vww", 224912},
+    {"tinyengine_detection", 386240}, {"tinyengine_mcunetv2_large", 2614000},
 };
 #define N_MODELS (sizeof MODELS / sizeof MODELS[0])
-
 
 static int load_opts(const char *name, bool int8_io, bool fuse, tfg_model_t *m)
 {
@@ -54,8 +53,10 @@ static int load_opts(const char *name, bool int8_io, bool fuse, tfg_model_t *m)
     return 0;
 }
 
-static int load(const char *name, bool int8_io, tfg_model_t *m) { return load_opts(name, int8_io, true, m); }
-
+static int load(const char *name, bool int8_io, tfg_model_t *m)
+{
+    return load_opts(name, int8_io, true, m);
+}
 
 static uint8_t *golden(const char *model, const char *tag, const char *kind, size_t *len)
 {
@@ -75,7 +76,8 @@ static void report_diff(const char *what, const uint8_t *a, const uint8_t *b, si
 
 /* Float edges stripped: quantize the golden float input with the stripped
  * QUANTIZE's parameters, run the int8 model, dequantize its outputs. */
-static void check_int8_io(const char *name, const char *tag, const uint8_t *in, const uint8_t *want, size_t want_len)
+static void check_int8_io(const char *name, const char *tag, const uint8_t *in, const uint8_t *want,
+                          size_t want_len)
 {
     tfg_model_t f, q;
     if (load(name, false, &f) < 0) return;
@@ -141,7 +143,8 @@ static void test_golden(void)
             uint8_t *in = golden(name, tags[i], "input", &in_len);
             uint8_t *want = golden(name, tags[i], "output", &want_len);
             tt_begin();
-            TT_CHECK(in && want && in_len == tfg_model_input_bytes(&m) && want_len == tfg_model_output_bytes(&m));
+            TT_CHECK(in && want && in_len == tfg_model_input_bytes(&m) &&
+                     want_len == tfg_model_output_bytes(&m));
             if (tt_case_ok) {
                 uint8_t *out = tt_run(&m, in);
                 TT_CHECK(out && memcmp(out, want, want_len) == 0);
@@ -179,7 +182,8 @@ static void layer_hook(void *vctx, int step)
     const tfg_op_t *op = &c->m->graph.ops[s->op];
     const tfg_tensor_t *t = &c->m->graph.tensors[s->out];
     char path[4096];
-    snprintf(path, sizeof path, "%s/op%03d_%s_t%d.bin", c->dir, op->model_index, tfg_op_name(op->type), t->model_index);
+    snprintf(path, sizeof path, "%s/op%03d_%s_t%d.bin", c->dir, op->model_index, tfg_op_name(op->type),
+             t->model_index);
     size_t len;
     uint8_t *want = tt_slurp(path, &len);
     if (!want) return;
@@ -207,8 +211,8 @@ static void test_layers(void)
     static const struct {
         const char *model, *input;
     } L[] = {
-        {"tflm_person_detect", "person"},      {"mlperf_pretrainedResnet_quant", "rand1"},
-        {"mlperf_kws_ref_model", "rand1"},     {"tinyengine_vww", "rand1"},
+        {"tflm_person_detect", "person"},  {"mlperf_pretrainedResnet_quant", "rand1"},
+        {"mlperf_kws_ref_model", "rand1"}, {"tinyengine_vww", "rand1"},
         {"tinyengine_detection", "rand1"},
     };
     for (size_t k = 0; k < sizeof L / sizeof L[0]; k++) {
@@ -239,8 +243,8 @@ static void test_layers(void)
         int skipped = 0;
         for (int i = 0; i < m.graph.n_ops; i++) skipped += m.graph.ops[i].dead || m.graph.ops[i].alias;
         TT_CHECK(rows == expected + skipped);
-        printf("layers %s: %d of %d operator outputs compared exactly (%d folded or views)\n", L[k].model, c.compared,
-               rows, skipped);
+        printf("layers %s: %d of %d operator outputs compared exactly (%d folded or views)\n", L[k].model,
+               c.compared, rows, skipped);
         tt_end();
         free(in);
         free(arena);
@@ -336,7 +340,9 @@ static void test_arena(void)
             tt_begin();
             check_placement(&m);
             TT_CHECK((int64_t)m.plan.peak < MODELS[k].tflm_arena);
-            if (!tt_end()) TT_LOG("%s: arena %zu vs TFLM %lld\n", MODELS[k].name, m.plan.peak, (long long)MODELS[k].tflm_arena);
+            if (!tt_end())
+                TT_LOG("%s: arena %zu vs TFLM %lld\n", MODELS[k].name, m.plan.peak,
+                       (long long)MODELS[k].tflm_arena);
 
             char tags[8][32];
             if (tt_golden_tags(g_models, MODELS[k].name, tags, 8) < 1 || io == 1) {
@@ -347,8 +353,13 @@ static void test_arena(void)
             uint8_t *in = golden(MODELS[k].name, tags[0], "input", &in_len);
             uint8_t *want = golden(MODELS[k].name, tags[0], "output", &want_len);
             const int nb = m.plan.n_bufs ? m.plan.n_bufs : 1;
-            canary_ctx_t c = {&m, malloc(m.plan.peak + 2 * GUARD), calloc((size_t)nb, 8), calloc((size_t)nb, sizeof(size_t)),
-                              calloc((size_t)nb, 1), 0, 0};
+            canary_ctx_t c = {&m,
+                              malloc(m.plan.peak + 2 * GUARD),
+                              calloc((size_t)nb, 8),
+                              calloc((size_t)nb, sizeof(size_t)),
+                              calloc((size_t)nb, 1),
+                              0,
+                              0};
             tt_begin();
             TT_CHECK(in && want && c.base && c.hash && c.hashed_bytes && c.has_hash);
             if (tt_case_ok) {
@@ -364,8 +375,10 @@ static void test_arena(void)
                 size_t touched = 0;
                 for (size_t i = 0; i < m.plan.peak; i++)
                     if (c.base[GUARD + i] != CANARY) touched = i + 1;
-                printf("arena %-32s %9zu B planned, %9zu B lower bound, high-water mark %9zu B, TFLM %9lld B\n",
-                       MODELS[k].name, m.plan.peak, m.plan.lower_bound, touched, (long long)MODELS[k].tflm_arena);
+                printf(
+                    "arena %-32s %9zu B planned, %9zu B lower bound, high-water mark %9zu B, TFLM %9lld B\n",
+                    MODELS[k].name, m.plan.peak, m.plan.lower_bound, touched,
+                    (long long)MODELS[k].tflm_arena);
                 free(out);
             }
             tt_end();
@@ -394,8 +407,8 @@ static void test_arena(void)
         TT_CHECK(load(T[i].name, T[i].int8_io, &m) == 0);
         if (tt_case_ok) {
             TT_CHECK(m.plan.peak <= T[i].limit);
-            printf("target %-24s %s arena %zu B <= %zu B\n", T[i].name, T[i].int8_io ? "(int8 I/O)" : "          ",
-                   m.plan.peak, T[i].limit);
+            printf("target %-24s %s arena %zu B <= %zu B\n", T[i].name,
+                   T[i].int8_io ? "(int8 I/O)" : "          ", m.plan.peak, T[i].limit);
             tfg_model_free(&m);
         }
         tt_end();

@@ -26,11 +26,17 @@
 #include "tflite/writer.h"
 #include "zoo/zoo.h"
 
-static const char *models_dir(void) { return TFG_SOURCE_DIR "/../shared/models"; }
+static const char *models_dir(void)
+{
+    return TFG_SOURCE_DIR "/../shared/models";
+}
 
 /* ---- pixel-level MAC count ----------------------------------------------- */
 
-static const tfg_tensor_t *TT_T(const tfg_model_t *m, int t) { return &m->graph.tensors[t]; }
+static const tfg_tensor_t *TT_T(const tfg_model_t *m, int t)
+{
+    return &m->graph.tensors[t];
+}
 
 /* Window geometry of a step (1x1 stride 1 for pointwise ones). */
 static void geometry(const tfg_step_t *s, int g[8])
@@ -72,7 +78,8 @@ static int64_t pixel_macs(const tfg_model_t *m, int split, int ph, int pw)
             }
             const tfg_region_t tile = tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j);
             for (int r = tile.r0; r < tile.r1; r++)
-                for (int c = tile.c0; c < tile.c1; c++) mark[m->prog.steps[split].out][r * y->dims[2] + c] = 1;
+                for (int c = tile.c0; c < tile.c1; c++)
+                    mark[m->prog.steps[split].out][r * y->dims[2] + c] = 1;
             for (int k = split; k >= 0; k--) {
                 const tfg_step_t *s = &m->prog.steps[k];
                 const tfg_tensor_t *o = TT_T(m, s->out);
@@ -88,7 +95,8 @@ static int64_t pixel_macs(const tfg_model_t *m, int split, int ph, int pw)
                             const tfg_tensor_t *x = TT_T(m, s->in[q]);
                             for (int a = 0; a < g[0]; a++)
                                 for (int b = 0; b < g[1]; b++) {
-                                    const int iy = r * g[2] - g[6] + a * g[4], ix = c * g[3] - g[7] + b * g[5];
+                                    const int iy = r * g[2] - g[6] + a * g[4],
+                                              ix = c * g[3] - g[7] + b * g[5];
                                     if (iy >= 0 && iy < x->dims[1] && ix >= 0 && ix < x->dims[2])
                                         mark[s->in[q]][iy * x->dims[2] + ix] = 1;
                                 }
@@ -137,13 +145,14 @@ static int check_model(const char *name, tfg_model_t *m, int max_splits)
                 TT_CHECK(sp.arena_bytes == (streamed ? sp.cost.peak_streamed : sp.cost.peak));
                 if (!streamed) {
                     const int64_t pm = pixel_macs(m, k, grids[gi][0], grids[gi][1]);
-                    if (pm != sp.cost.macs) TT_LOG("  %s split %d: macs %lld, pixel count %lld\n", name, k,
-                                                   (long long)sp.cost.macs, (long long)pm);
+                    if (pm != sp.cost.macs)
+                        TT_LOG("  %s split %d: macs %lld, pixel count %lld\n", name, k,
+                               (long long)sp.cost.macs, (long long)pm);
                     TT_CHECK(pm == sp.cost.macs);
                 }
                 if (!tt_end())
-                    TT_LOG("%s: split step %d grid %dx%d %s: first difference at %ld\n", name, k, grids[gi][0],
-                           grids[gi][1], streamed ? "streamed" : "in arena", diff);
+                    TT_LOG("%s: split step %d grid %dx%d %s: first difference at %ld\n", name, k,
+                           grids[gi][0], grids[gi][1], streamed ? "streamed" : "in arena", diff);
                 tt_guarded_free(ar);
                 tfg_sched_plan_free(&sp);
                 runs++;
@@ -155,8 +164,9 @@ static int check_model(const char *name, tfg_model_t *m, int max_splits)
 
 static void test_shared_models(void)
 {
-    static const char *names[] = {"tflm_person_detect", "mlperf_vww_96_int8", "mlperf_kws_ref_model",
-                                  "mlperf_pretrainedResnet_quant", "tinyengine_vww", "tinyengine_detection",
+    static const char *names[] = {"tflm_person_detect",       "mlperf_vww_96_int8",
+                                  "mlperf_kws_ref_model",     "mlperf_pretrainedResnet_quant",
+                                  "tinyengine_vww",           "tinyengine_detection",
                                   "tinyengine_mcunetv2_large"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[1024];
@@ -210,8 +220,8 @@ static void test_float_io(void)
         tfg_sched_set_free(&set);
         TT_CHECK(n > 100);
         const int runs = check_model(names[i], &m, 3);
-        printf("  %-32s float input: %d patched candidates, %d patched runs identical to layer by layer\n", names[i],
-               n, runs);
+        printf("  %-32s float input: %d patched candidates, %d patched runs identical to layer by layer\n",
+               names[i], n, runs);
         TT_CHECK(runs > 0);
         tfg_model_free(&m);
         tt_end();
@@ -263,8 +273,8 @@ static void test_pad_stage(void)
     TT_CHECK(pads > 0);
     tt_end();
     const int runs = check_model("tinyengine_vww (PAD unfolded)", &m, 100);
-    printf("  %-32s %4d patched runs identical to layer by layer (%d PAD steps)\n", "tinyengine_vww, PAD unfolded",
-           runs, pads);
+    printf("  %-32s %4d patched runs identical to layer by layer (%d PAD steps)\n",
+           "tinyengine_vww, PAD unfolded", runs, pads);
     tt_begin();
     TT_CHECK(runs > 0);
     tt_end();
@@ -273,7 +283,8 @@ static void test_pad_stage(void)
 
 static void test_builtin_models(void)
 {
-    static const char *specs[] = {"mbv2-w0.35-r144", TFG_SOURCE_DIR "/../shared/archs/mcunet-320kb-1mb_imagenet.json"};
+    static const char *specs[] = {"mbv2-w0.35-r144",
+                                  TFG_SOURCE_DIR "/../shared/archs/mcunet-320kb-1mb_imagenet.json"};
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         const tfg_build_opts_t bo = {.seed = 1, .calib_inputs = 1};
         tfg_graph_t g;
@@ -325,17 +336,20 @@ static int best_agrees(const char *name, const tfg_model_t *m)
                 const int want = tfg_sched_choose(&set, limits[li], caps[ci], streamed);
                 tfg_schedule_t got;
                 int costed = 0;
-                const tfg_status_t st = tfg_sched_best(m, 8, limits[li], caps[ci], streamed, &got, &costed, &d);
+                const tfg_status_t st =
+                    tfg_sched_best(m, 8, limits[li], caps[ci], streamed, &got, &costed, &d);
                 const tfg_schedule_t *w = want >= 0 ? &set.c[want] : NULL;
-                const bool same = w ? st == TFG_OK && got.split == w->split && got.ph == w->ph && got.pw == w->pw &&
-                                          got.peak == w->peak && got.peak_streamed == w->peak_streamed &&
-                                          got.macs == w->macs && costed == set.n
+                const bool same = w ? st == TFG_OK && got.split == w->split && got.ph == w->ph &&
+                                          got.pw == w->pw && got.peak == w->peak &&
+                                          got.peak_streamed == w->peak_streamed && got.macs == w->macs &&
+                                          costed == set.n
                                     : st == TFG_ERR_BUDGET;
                 if (!same) {
                     bad++;
-                    TT_LOG("%s: limit %zu cap %.2f streamed %d: best %dx%d@%d (%zu B), choose %dx%d@%d (%zu B)\n",
-                           name, limits[li], caps[ci], streamed, got.ph, got.pw, got.split, got.peak, w ? w->ph : 0,
-                           w ? w->pw : 0, w ? w->split : 0, w ? w->peak : 0);
+                    TT_LOG("%s: limit %zu cap %.2f streamed %d: best %dx%d@%d (%zu B), choose %dx%d@%d (%zu "
+                           "B)\n",
+                           name, limits[li], caps[ci], streamed, got.ph, got.pw, got.split, got.peak,
+                           w ? w->ph : 0, w ? w->pw : 0, w ? w->split : 0, w ? w->peak : 0);
                 }
                 n++;
             }
@@ -345,8 +359,9 @@ static int best_agrees(const char *name, const tfg_model_t *m)
 
 static void test_best(void)
 {
-    static const char *names[] = {"tflm_person_detect", "mlperf_vww_96_int8", "mlperf_kws_ref_model",
-                                  "mlperf_pretrainedResnet_quant", "tinyengine_vww", "tinyengine_detection"};
+    static const char *names[] = {"tflm_person_detect",   "mlperf_vww_96_int8",
+                                  "mlperf_kws_ref_model", "mlperf_pretrainedResnet_quant",
+                                  "tinyengine_vww",       "tinyengine_detection"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), names[i]);
@@ -370,7 +385,8 @@ static size_t header_constant_bytes(const tfg_model_t *m)
 {
     char dir[] = "/tmp/tfg-cost-XXXXXX";
     if (!mkdtemp(dir)) return 0;
-    const tfg_codegen_opts_t co = {.name = "net", .target = "cortex-m4", .command = "test_sched", .model_path = "net"};
+    const tfg_codegen_opts_t co = {
+        .name = "net", .target = "cortex-m4", .command = "test_sched", .model_path = "net"};
     tfg_diag_t d = {{0}};
     size_t bytes = 0;
     char path[64], line[256], cmd[96];
@@ -401,8 +417,10 @@ static void test_cost_api(void)
             tt_end();
             continue;
         }
-        const tfg_cost_opts_t opts[] = {{.max_overhead = 1.2}, {.max_overhead = 1.05, .stream_input = true},
-                                        {.sram = 20000}, {.layer_only = true}};
+        const tfg_cost_opts_t opts[] = {{.max_overhead = 1.2},
+                                        {.max_overhead = 1.05, .stream_input = true},
+                                        {.sram = 20000},
+                                        {.layer_only = true}};
         /* The same network through a file. */
         tfg_graph_t g;
         uint8_t *bytes = NULL;
@@ -428,18 +446,20 @@ static void test_cost_api(void)
             TT_CHECK(tfg_cost_net(&net, o, &c, &d) == TFG_OK);
             tfg_sched_set_t one = {set.c, 1, set.front}; /* layer by layer alone */
             const tfg_sched_set_t *from = o->layer_only ? &one : &set;
-            int want = tfg_sched_choose(from, o->sram, o->max_overhead ? o->max_overhead : 1.2, o->stream_input);
+            int want =
+                tfg_sched_choose(from, o->sram, o->max_overhead ? o->max_overhead : 1.2, o->stream_input);
             TT_CHECK(c.fits == (want >= 0));
             if (want < 0) want = tfg_sched_choose(from, 0, 1e300, o->stream_input);
             const tfg_schedule_t *w = &from->c[want];
             const size_t arena = o->stream_input && w->split >= 0 ? w->peak_streamed : w->peak;
-            TT_CHECK(c.arena == arena && c.macs == w->macs && c.split == w->split && c.ph == w->ph && c.pw == w->pw);
+            TT_CHECK(c.arena == arena && c.macs == w->macs && c.split == w->split && c.ph == w->ph &&
+                     c.pw == w->pw);
             TT_CHECK(c.arena_layer == m.plan.peak && c.macs_layer == set.c[0].macs);
             TT_CHECK(c.flash == header_constant_bytes(&m));
             if (k == 0)
                 printf("  %-32s cost API = file path: arena %zu B (%dx%d@%d), layer %zu B, flash %zu B\n",
-                       strrchr(specs[i], '/') ? strrchr(specs[i], '/') + 1 : specs[i], c.arena, c.ph, c.pw, c.split,
-                       c.arena_layer, c.flash);
+                       strrchr(specs[i], '/') ? strrchr(specs[i], '/') + 1 : specs[i], c.arena, c.ph, c.pw,
+                       c.split, c.arena_layer, c.flash);
         }
         tfg_sched_set_free(&set);
         tfg_model_free(&m);
@@ -492,9 +512,10 @@ static void test_targets(void)
         TT_CHECK(best > 0);
         if (best > 0) {
             const tfg_schedule_t *c = &set.c[best];
-            printf("  %-32s %dx%d after step %d: %zu B (%zu B streamed) at %.3fx MACs; layer by layer %zu B\n",
-                   T[i].model, c->ph, c->pw, c->split, c->peak, c->peak_streamed,
-                   (double)c->macs / (double)set.c[0].macs, set.c[0].peak);
+            printf(
+                "  %-32s %dx%d after step %d: %zu B (%zu B streamed) at %.3fx MACs; layer by layer %zu B\n",
+                T[i].model, c->ph, c->pw, c->split, c->peak, c->peak_streamed,
+                (double)c->macs / (double)set.c[0].macs, set.c[0].peak);
             /* And it runs: same bytes as layer by layer. */
             tfg_sched_plan_t sp;
             TT_CHECK(tfg_sched_plan(&m, c->split, c->ph, c->pw, T[i].streamed, &sp, &d) == TFG_OK);

@@ -28,17 +28,15 @@
 #include <sys/stat.h>
 
 #include "exec/exec.h"
-#include "ir/compare.h"
-#include "graph_builder.h"
 #include "golden.h"
+#include "graph_builder.h"
+#include "ir/compare.h"
 #include "tfg_test.h"
 #include "tflite/reader.h"
 #include "tflite/writer.h"
 
 static char g_models[1024];
 static const char *g_emit; /* directory to save written files in, or NULL */
-
-
 
 static void emit(const char *name, const uint8_t *bytes, size_t len)
 {
@@ -109,7 +107,6 @@ static uint8_t *round_trip(const tfg_graph_t *g, const char *name, tfg_graph_t *
 }
 
 /* ---- 1. shared models --------------------------------------------------- */
-
 
 /* The model in `bytes` gives the golden outputs for every golden input. */
 static void check_golden(const char *model, const uint8_t *bytes, size_t len, const tfg_pass_opts_t *o,
@@ -233,7 +230,6 @@ static void test_shared_models(void)
         free(names[i]);
     }
 }
-
 
 /* ---- graph building: shared helpers in graph_builder.c, plus random weights */
 

@@ -22,9 +22,9 @@
 
 #include "exec/exec.h"
 #include "ir/compare.h"
+#include "tfg_test.h"
 #include "tflite/reader.h"
 #include "tflite/writer.h"
-#include "tfg_test.h"
 #include "zoo/zoo.h"
 
 /* One expected layer: op type, output h/w/c, kernel, and its MACs and parameters. */
@@ -88,7 +88,8 @@ static int expect_from_json(const char *path, wantlist_t *L)
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(b, "shortcut");
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(m, "name");
         if (cJSON_IsString(nm) && !strcmp(nm->valuestring, "ZeroLayer")) continue;
-        const int in = geti(m, "in_channels", 0), er = geti(m, "expand_ratio", 1), k = geti(m, "kernel_size", 0);
+        const int in = geti(m, "in_channels", 0), er = geti(m, "expand_ratio", 1),
+                  k = geti(m, "kernel_size", 0);
         const int mid = er == 1 ? in : geti(m, "mid_channels", in * er);
         if (er != 1) push(L, TFG_OP_CONV_2D, 1, 1, mid);
         push(L, TFG_OP_DEPTHWISE_CONV_2D, k, geti(m, "stride", 1), mid);
@@ -102,7 +103,8 @@ static int expect_from_json(const char *path, wantlist_t *L)
     const cJSON *cl = cJSON_GetObjectItemCaseSensitive(root, "classifier");
     const int in_f = geti(cl, "in_features", 0), out_f = geti(cl, "out_features", 0);
     want_t *w = &L->v[L->n++];
-    *w = (want_t){TFG_OP_FULLY_CONNECTED, 1, 1, out_f, 0, (int64_t)in_f * out_f, (int64_t)in_f * out_f + out_f};
+    *w = (want_t){TFG_OP_FULLY_CONNECTED,       1, 1, out_f, 0, (int64_t)in_f * out_f,
+                  (int64_t)in_f * out_f + out_f};
     L->v[L->n++] = (want_t){TFG_OP_SOFTMAX, 1, 1, out_f, 0, 0, 0};
     cJSON_Delete(root);
     return 0;
@@ -123,8 +125,8 @@ static int compare(const tfg_graph_t *g, const wantlist_t *L, const char *what)
         const int yh = y->rank == 4 ? y->dims[1] : 1, yw = y->rank == 4 ? y->dims[2] : 1;
         const int yc = y->dims[y->rank - 1];
         if (op->type != w->type || yh != w->h || yw != w->w || yc != w->c) {
-            TT_LOG("%s: layer %d is %s %dx%dx%d, expected %s %dx%dx%d\n", what, i, tfg_op_name(op->type), yh, yw, yc,
-                   tfg_op_name(w->type), w->h, w->w, w->c);
+            TT_LOG("%s: layer %d is %s %dx%dx%d, expected %s %dx%dx%d\n", what, i, tfg_op_name(op->type), yh,
+                   yw, yc, tfg_op_name(w->type), w->h, w->w, w->c);
             return -1;
         }
         if ((op->type == TFG_OP_CONV_2D || op->type == TFG_OP_DEPTHWISE_CONV_2D) &&
@@ -134,16 +136,18 @@ static int compare(const tfg_graph_t *g, const wantlist_t *L, const char *what)
         }
         macs += tfg_op_macs(g, op);
         for (int k = 1; k < op->n_in; k++)
-            if (op->in[k] >= 0 && tfg_tensor_is_const(&g->tensors[op->in[k]])) params += tfg_tensor_elems(&g->tensors[op->in[k]]);
+            if (op->in[k] >= 0 && tfg_tensor_is_const(&g->tensors[op->in[k]]))
+                params += tfg_tensor_elems(&g->tensors[op->in[k]]);
         want_macs += w->macs;
         want_params += w->params;
     }
     if (macs != want_macs || params != want_params) {
-        TT_LOG("%s: %lld MACs / %lld params, expected %lld / %lld\n", what, (long long)macs, (long long)params,
-               (long long)want_macs, (long long)want_params);
+        TT_LOG("%s: %lld MACs / %lld params, expected %lld / %lld\n", what, (long long)macs,
+               (long long)params, (long long)want_macs, (long long)want_params);
         return -1;
     }
-    printf("  %-40s %3d layers %8.2f M MACs %8.3f M params\n", what, g->n_ops, (double)macs / 1e6, (double)params / 1e6);
+    printf("  %-40s %3d layers %8.2f M MACs %8.3f M params\n", what, g->n_ops, (double)macs / 1e6,
+           (double)params / 1e6);
     return 0;
 }
 
@@ -194,7 +198,8 @@ static void test_archs(const char *archs)
         int64_t macs = 0, params = 0;
         for (int i = 0; i < L.n; i++) macs += L.v[i].macs, params += L.v[i].params;
         if (macs != 3056176 || params != 53274)
-            TT_LOG("fm-mbv2-tiny.json: counted %lld MACs / %lld params\n", (long long)macs, (long long)params);
+            TT_LOG("fm-mbv2-tiny.json: counted %lld MACs / %lld params\n", (long long)macs,
+                   (long long)params);
         TT_CHECK(macs == 3056176 && params == 53274);
     }
     tt_end();
@@ -246,7 +251,10 @@ static void test_peaks(void)
     static const struct {
         const char *spec;
         double kib;
-    } P[] = {{"mbv2-w1.0-r224", 1372.0}, {"mbv2-w1.0-r144", 567.0}, {"mbv2-w0.35-r224", 686.0}, {"mbv2-w0.35-r144", 283.5}};
+    } P[] = {{"mbv2-w1.0-r224", 1372.0},
+             {"mbv2-w1.0-r144", 567.0},
+             {"mbv2-w0.35-r224", 686.0},
+             {"mbv2-w0.35-r144", 283.5}};
     for (size_t i = 0; i < sizeof P / sizeof P[0]; i++) {
         tt_begin();
         size_t scratch;
@@ -255,8 +263,8 @@ static void test_peaks(void)
          * convolution at the peak runs NARROW, reading its int8 columns in
          * place (runtime/conv.c): no scratch on top. */
         TT_CHECK(peak == (size_t)(P[i].kib * 1024) && scratch == 0);
-        printf("  %-16s peak %8zu B = %6.1f KiB (analytic %.1f KiB + %zu B kernel scratch)\n", P[i].spec, peak,
-               peak / 1024.0, P[i].kib, scratch);
+        printf("  %-16s peak %8zu B = %6.1f KiB (analytic %.1f KiB + %zu B kernel scratch)\n", P[i].spec,
+               peak, peak / 1024.0, P[i].kib, scratch);
         tt_end();
     }
     /* Without in-place depthwise: the analytic 1470.0 KiB plus the kernel's scratch at that step. */
@@ -272,8 +280,8 @@ static void test_peaks(void)
 /* Int8 vs float on a random input: same top-1, probabilities close. */
 static void test_quantization(void)
 {
-    static const char *specs[] = {"mbv2-w0.35-r144", "mbv2-w0.35-r144-se", "mbv1-w0.25-r96-g", "resnet8-cifar",
-                                  "dscnn-kws"};
+    static const char *specs[] = {"mbv2-w0.35-r144", "mbv2-w0.35-r144-se", "mbv1-w0.25-r96-g",
+                                  "resnet8-cifar", "dscnn-kws"};
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         tfg_net_t net;
         tfg_graph_t g;
@@ -287,7 +295,8 @@ static void test_quantization(void)
             tt_end();
             continue;
         }
-        TT_CHECK(tfg_zoo_quantize(&net, &o, &g, &d) == TFG_OK && tfg_model_prepare(&m, &g, &po, &d) == TFG_OK);
+        TT_CHECK(tfg_zoo_quantize(&net, &o, &g, &d) == TFG_OK &&
+                 tfg_model_prepare(&m, &g, &po, &d) == TFG_OK);
         if (tt_case_ok) {
             const tfg_nn_layer_t *in = &net.layers[0];
             const size_t n = (size_t)in->h * (size_t)in->w * (size_t)in->c;
@@ -317,8 +326,9 @@ static void test_quantization(void)
              * must be within one step of the int8 maximum. */
             TT_CHECK(yq[fb] >= yq[qb] - 1);
             TT_CHECK(worst < 0.05f);
-            printf("  %-16s int8 top-1 %4d (q %4d), float top-1 %4d (int8 q %4d), largest |p| difference %.4f\n",
-                   specs[s], qb, yq[qb], fb, yq[fb], worst);
+            printf(
+                "  %-16s int8 top-1 %4d (q %4d), float top-1 %4d (int8 q %4d), largest |p| difference %.4f\n",
+                specs[s], qb, yq[qb], fb, yq[fb], worst);
             tfg_net_free_acts(&net, acts);
             free(acts);
             free(x);
@@ -337,7 +347,8 @@ static int graphs_equal(const tfg_graph_t *a, const tfg_graph_t *b)
     if (a->n_tensors != b->n_tensors || a->n_ops != b->n_ops) return 0;
     for (int i = 0; i < a->n_tensors; i++) {
         const tfg_tensor_t *x = &a->tensors[i], *y = &b->tensors[i];
-        if (x->dtype != y->dtype || x->rank != y->rank || memcmp(x->dims, y->dims, sizeof x->dims) || x->n_q != y->n_q)
+        if (x->dtype != y->dtype || x->rank != y->rank || memcmp(x->dims, y->dims, sizeof x->dims) ||
+            x->n_q != y->n_q)
             return 0;
         if (x->n_q && (memcmp(x->scale, y->scale, sizeof(float) * (size_t)x->n_q) ||
                        memcmp(x->zero_point, y->zero_point, sizeof(int32_t) * (size_t)x->n_q)))
@@ -388,7 +399,8 @@ static void roundtrip(const char *spec, const char *shown, bool shapes_only)
         if (why[0]) TT_LOG("%s: read(write(g)) differs: %s\n", shown, why);
         tfg_graph_free(&back);
     }
-    TT_CHECK(tfg_zoo_build(spec, &o, &g2, &d) == TFG_OK && tfg_tflite_write(&g2, &bytes2, &len2, &d) == TFG_OK);
+    TT_CHECK(tfg_zoo_build(spec, &o, &g2, &d) == TFG_OK &&
+             tfg_tflite_write(&g2, &bytes2, &len2, &d) == TFG_OK);
     TT_CHECK(bytes2 && len2 == len && memcmp(bytes, bytes2, len) == 0);
     if (g2.n_tensors) tfg_graph_free(&g2);
     free(bytes);
@@ -446,24 +458,33 @@ static void expect_error(const char *spec, const char *json, const char *needle)
     if (json) remove(path);
 }
 
-#define HEAD "{\"resolution\": 64, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
+#define HEAD                                                                                                 \
+    "{\"resolution\": 64, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, "         \
+    "\"act_func\": \"relu6\"}, "
 #define TAIL ", \"feature_mix_layer\": null, \"classifier\": {\"in_features\": 8, \"out_features\": 10}}"
-#define BLOCK(name, in, out) \
-    "{\"mobile_inverted_conv\": {\"name\": \"" name "\", \"in_channels\": " #in ", \"out_channels\": " #out \
+#define BLOCK(name, in, out)                                                                                 \
+    "{\"mobile_inverted_conv\": {\"name\": \"" name "\", \"in_channels\": " #in ", \"out_channels\": " #out  \
     ", \"kernel_size\": 3, \"stride\": 1, \"expand_ratio\": 3}, \"shortcut\": null}"
 
 static void test_bad_specs(void)
 {
-    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("MBInvertedConvLayer", 8, 0) "]" TAIL, "'out_channels' must be an integer in 1..65536");
-    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("FancyLayer", 8, 8) "]" TAIL, "unknown block type 'FancyLayer'");
+    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("MBInvertedConvLayer", 8, 0) "]" TAIL,
+                 "'out_channels' must be an integer in 1..65536");
+    expect_error(NULL, HEAD "\"blocks\": [" BLOCK("FancyLayer", 8, 8) "]" TAIL,
+                 "unknown block type 'FancyLayer'");
     expect_error(NULL, HEAD "\"blocks\": [" BLOCK("MBInvertedConvLayer", 16, 8) "]" TAIL,
                  "in_channels is 16 but the previous layer gives 8");
     expect_error(NULL, "{\"resolution\": 64, \"first_conv\": {", "malformed JSON near byte");
     /* Found by the fuzzer: a number far outside int must be refused, not converted. */
-    expect_error(NULL, "{\"resolution\": 8.88889e+98, \"first_conv\": {}}", "'resolution' must be an integer in 1..65536");
-    expect_error(NULL, "{\"resolution\": 64.5, \"first_conv\": {}}", "'resolution' must be an integer in 1..65536");
-    expect_error(NULL, "{\"resolution\": 1, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2}, "
-                       "\"blocks\": []" TAIL, "resolution 1 is smaller than the network's total stride 2");
+    expect_error(NULL, "{\"resolution\": 8.88889e+98, \"first_conv\": {}}",
+                 "'resolution' must be an integer in 1..65536");
+    expect_error(NULL, "{\"resolution\": 64.5, \"first_conv\": {}}",
+                 "'resolution' must be an integer in 1..65536");
+    expect_error(
+        NULL,
+        "{\"resolution\": 1, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2}, "
+        "\"blocks\": []" TAIL,
+        "resolution 1 is smaller than the network's total stride 2");
     expect_error("mbv2-w1.0-r16", NULL, "resolution 16 is smaller than the network's total stride 32");
     expect_error("mbv2-w0-r224", NULL, "width 0 outside");
     expect_error("mbv2-wide", NULL, "expected mbv2-w<width>-r<resolution>");
@@ -493,32 +514,42 @@ static void test_unnamed_specs(void)
      * names, in the flat form (conv keys on the block, shortcut true), and
      * with in_channels / in_features left to default. */
     static const char *named =
-        "{\"name\": \"ProxylessNASNets\", \"resolution\": 32, \"first_conv\": {\"name\": \"ConvLayer\", \"in_channels\": 3, "
+        "{\"name\": \"ProxylessNASNets\", \"resolution\": 32, \"first_conv\": {\"name\": \"ConvLayer\", "
+        "\"in_channels\": 3, "
         "\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, \"blocks\": ["
-        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"MBInvertedConvLayer\", "
-        "\"in_channels\": 8, \"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, \"expand_ratio\": 3}, \"shortcut\": null},"
-        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"MBInvertedConvLayer\", "
+        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": "
+        "\"MBInvertedConvLayer\", "
+        "\"in_channels\": 8, \"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, \"expand_ratio\": 3}, "
+        "\"shortcut\": null},"
+        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": "
+        "\"MBInvertedConvLayer\", "
         "\"in_channels\": 16, \"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, \"expand_ratio\": 4}, "
         "\"shortcut\": {\"name\": \"IdentityLayer\", \"in_channels\": [16], \"out_channels\": [16]}},"
-        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"ZeroLayer\", \"stride\": 1}, "
+        "{\"name\": \"MobileInvertedResidualBlock\", \"mobile_inverted_conv\": {\"name\": \"ZeroLayer\", "
+        "\"stride\": 1}, "
         "\"shortcut\": {\"name\": \"IdentityLayer\"}}], "
-        "\"feature_mix_layer\": {\"name\": \"ConvLayer\", \"out_channels\": 32, \"kernel_size\": 1, \"act_func\": \"relu6\"}, "
+        "\"feature_mix_layer\": {\"name\": \"ConvLayer\", \"out_channels\": 32, \"kernel_size\": 1, "
+        "\"act_func\": \"relu6\"}, "
         "\"classifier\": {\"name\": \"LinearLayer\", \"in_features\": 32, \"out_features\": 10}}";
-    static const char *unnamed =
-        "{\"resolution\": 32, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
-        "\"blocks\": ["
-        "{\"mobile_inverted_conv\": {\"in_channels\": 8, \"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, "
-        "\"expand_ratio\": 3}},"
-        "{\"mobile_inverted_conv\": {\"in_channels\": 16, \"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, "
-        "\"expand_ratio\": 4}, \"shortcut\": {}},"
-        "{\"mobile_inverted_conv\": {\"name\": \"ZeroLayer\"}, \"shortcut\": {}}], "
-        "\"feature_mix_layer\": {\"out_channels\": 32, \"act_func\": \"relu6\"}, "
-        "\"classifier\": {\"in_features\": 32, \"out_features\": 10}}";
+    static const char *unnamed = "{\"resolution\": 32, \"first_conv\": {\"out_channels\": 8, "
+                                 "\"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
+                                 "\"blocks\": ["
+                                 "{\"mobile_inverted_conv\": {\"in_channels\": 8, \"out_channels\": 16, "
+                                 "\"kernel_size\": 3, \"stride\": 2, "
+                                 "\"expand_ratio\": 3}},"
+                                 "{\"mobile_inverted_conv\": {\"in_channels\": 16, \"out_channels\": 16, "
+                                 "\"kernel_size\": 5, \"stride\": 1, "
+                                 "\"expand_ratio\": 4}, \"shortcut\": {}},"
+                                 "{\"mobile_inverted_conv\": {\"name\": \"ZeroLayer\"}, \"shortcut\": {}}], "
+                                 "\"feature_mix_layer\": {\"out_channels\": 32, \"act_func\": \"relu6\"}, "
+                                 "\"classifier\": {\"in_features\": 32, \"out_features\": 10}}";
     static const char *flat =
-        "{\"resolution\": 32, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, \"act_func\": \"relu6\"}, "
+        "{\"resolution\": 32, \"first_conv\": {\"out_channels\": 8, \"kernel_size\": 3, \"stride\": 2, "
+        "\"act_func\": \"relu6\"}, "
         "\"blocks\": ["
         "{\"out_channels\": 16, \"kernel_size\": 3, \"stride\": 2, \"expand_ratio\": 3},"
-        "{\"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, \"expand_ratio\": 4, \"shortcut\": true}], "
+        "{\"out_channels\": 16, \"kernel_size\": 5, \"stride\": 1, \"expand_ratio\": 4, \"shortcut\": "
+        "true}], "
         "\"feature_mix_layer\": {\"out_channels\": 32, \"act_func\": \"relu6\"}, "
         "\"classifier\": {\"out_features\": 10}}";
     tfg_graph_t a, b, c;
@@ -541,12 +572,15 @@ static void test_unnamed_specs(void)
     printf("  specs without names (and flat blocks, default in_channels) build the named spec's graph\n");
     tt_end();
     /* What cannot be guessed is named, with what it must hold. */
-    expect_error(NULL, HEAD "\"blocks\": [{\"mobile_inverted_conv\": {\"stride\": 1}}]" TAIL,
-                 "mobile_inverted_conv has neither a 'name' nor a 'kernel_size': name it \"MBInvertedConvLayer\"");
-    expect_error(NULL, HEAD "\"blocks\": [{\"shortcut\": null}]" TAIL,
-                 "block 0: 'mobile_inverted_conv' is missing: it must be an object with out_channels, kernel_size");
-    expect_error(NULL, HEAD "\"blocks\": [{\"mobile_inverted_conv\": {\"kernel_size\": 3, \"out_channels\": 8, "
-                       "\"stride\": 1}, \"shortcut\": 7}]" TAIL,
+    expect_error(
+        NULL, HEAD "\"blocks\": [{\"mobile_inverted_conv\": {\"stride\": 1}}]" TAIL,
+        "mobile_inverted_conv has neither a 'name' nor a 'kernel_size': name it \"MBInvertedConvLayer\"");
+    expect_error(
+        NULL, HEAD "\"blocks\": [{\"shortcut\": null}]" TAIL,
+        "block 0: 'mobile_inverted_conv' is missing: it must be an object with out_channels, kernel_size");
+    expect_error(NULL,
+                 HEAD "\"blocks\": [{\"mobile_inverted_conv\": {\"kernel_size\": 3, \"out_channels\": 8, "
+                      "\"stride\": 1}, \"shortcut\": 7}]" TAIL,
                  "'shortcut' must be an object (IdentityLayer), true, false or null");
     expect_error(NULL, HEAD "\"blocks\": [7]" TAIL, "block 0: not a JSON object");
 }

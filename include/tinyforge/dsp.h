@@ -23,7 +23,10 @@ static inline uint32_t tfg_ld4(const int8_t *p)
     return v;
 }
 
-static inline uint32_t tfg_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+static inline uint32_t tfg_ror8(uint32_t x)
+{
+    return (x >> 8) | (x << 24);
+}
 
 /* SXTB16 of x rotated right by 8 (bytes 1 and 3), as one instruction: GCC
  * does not fold the rotate into SXTB16's operand by itself. */

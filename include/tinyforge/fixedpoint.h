@@ -140,8 +140,14 @@ static inline void tfg_rq_general(int32_t mult, int32_t shift, tfg_rq_t *q)
 }
 
 /* TFLite's (mult, shift) of an entry in either form. */
-static inline int32_t tfg_rq_mult(const tfg_rq_t *q) { return q->mult; }
-static inline int32_t tfg_rq_shift(const tfg_rq_t *q) { return q->shift ? -q->shift : q->add; }
+static inline int32_t tfg_rq_mult(const tfg_rq_t *q)
+{
+    return q->mult;
+}
+static inline int32_t tfg_rq_shift(const tfg_rq_t *q)
+{
+    return q->shift ? -q->shift : q->add;
+}
 
 /* tfg_requant with an entry's multiplier (out_zp not added), for any entry. */
 static inline int32_t tfg_rq_requant(int32_t x, const tfg_rq_t *q)
@@ -191,7 +197,10 @@ static inline int32_t tfg_rq_apply2(int32_t x2, const tfg_rq_t *q)
 }
 
 /* tfg_requant(x, mult, shift) + out_zp for |x| < 2^30, q from tfg_rq_make. */
-static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q) { return tfg_rq_apply2(x + x, q); }
+static inline int32_t tfg_rq_apply(int32_t x, const tfg_rq_t *q)
+{
+    return tfg_rq_apply2(x + x, q);
+}
 
 /* An entry's output before the activation clamp: tfg_requant(x, mult, shift)
  * + out_zp, in whichever form the entry holds (|x| < 2^30 for a prepared

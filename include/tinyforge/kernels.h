@@ -54,9 +54,9 @@ typedef struct {
     int32_t pad_top, pad_left; /* bottom/right padding follows from out_h/out_w */
     int32_t in_zp;             /* value that padded taps read */
     int32_t out_zp, act_min, act_max;
-    const int8_t *weights;  /* in this build's layout (TFG_CONV_PACKED below); 4-byte aligned */
-    const int32_t *bias;    /* [out_c], zero point folded in */
-    const tfg_rq_t *rq;     /* [out_c] requantization, prepared or general (tinyforge/fixedpoint.h) */
+    const int8_t *weights; /* in this build's layout (TFG_CONV_PACKED below); 4-byte aligned */
+    const int32_t *bias;   /* [out_c], zero point folded in */
+    const tfg_rq_t *rq;    /* [out_c] requantization, prepared or general (tinyforge/fixedpoint.h) */
     /* A residual ADD fused into the output, or NULL. The `out` buffer then
      * already holds the ADD's other input (the residual), laid out with rows
      * of res_row pixels (0: out_w) starting res_off pixels in; the output is
@@ -115,8 +115,8 @@ typedef struct {
     int32_t in_zp;
     int32_t out_zp, act_min, act_max;
     const int8_t *weights;
-    const int32_t *bias;  /* [out_c], zero point folded in */
-    const tfg_rq_t *rq;   /* [out_c] requantization, prepared or general (tinyforge/fixedpoint.h) */
+    const int32_t *bias; /* [out_c], zero point folded in */
+    const tfg_rq_t *rq;  /* [out_c] requantization, prepared or general (tinyforge/fixedpoint.h) */
 } tfg_dwconv_params_t;
 
 size_t tfg_dwconv_s8_scratch_size(const tfg_dwconv_params_t *p);
@@ -132,9 +132,9 @@ void tfg_dwconv_s8(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, 
 typedef struct {
     int32_t batches, in_features, out_features;
     int32_t out_zp, act_min, act_max;
-    const int8_t *weights;  /* [out_features][in_features] */
-    const int32_t *bias;    /* [out_features], zero point folded in */
-    const tfg_rq_t *rq;     /* [out_features] requantization (per-tensor models repeat one entry) */
+    const int8_t *weights; /* [out_features][in_features] */
+    const int32_t *bias;   /* [out_features], zero point folded in */
+    const tfg_rq_t *rq;    /* [out_features] requantization (per-tensor models repeat one entry) */
 } tfg_fc_params_t;
 
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);
@@ -157,8 +157,10 @@ typedef struct tfg_eltwise_params_s {
  * arithmetic; inline so a conv with a fused residual needs no eltwise.c). */
 static inline int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
 {
-    const int32_t sa = tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
-    const int32_t sb = tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
+    const int32_t sa =
+        tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
+    const int32_t sb =
+        tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
     const int32_t v = tfg_requant(sa + sb, p->out_mult, p->out_shift) + p->out_zp;
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
@@ -196,7 +198,8 @@ static inline int tfg_add_prepare(const tfg_eltwise_params_t *p, tfg_add_prep_t 
     q->a_offset = p->a_offset, q->b_offset = p->b_offset, q->shift2 = p->left_shift + 1;
     q->lo = p->act_min, q->hi = p->act_max;
     return p->left_shift <= 20 && tfg_in_scale_make(p->a_mult, p->a_shift, &q->a) &&
-           tfg_in_scale_make(p->b_mult, p->b_shift, &q->b) && tfg_rq_make(p->out_mult, p->out_shift, p->out_zp, &q->out);
+           tfg_in_scale_make(p->b_mult, p->b_shift, &q->b) &&
+           tfg_rq_make(p->out_mult, p->out_shift, p->out_zp, &q->out);
 }
 
 static inline int32_t tfg_in_scale2(int32_t x2, const tfg_in_scale_t *s)
@@ -362,8 +365,8 @@ void tfg_patch_pool(tfg_pool_params_t *p, const tfg_region_t *in, const tfg_regi
 void tfg_patch_pad(tfg_pad_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 /* ADD/MUL: the inputs' regions a, b contain out; *a_off, *b_off are the byte
  * offsets of out's corner in them. c: channels. */
-void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b, const tfg_region_t *out,
-                       int32_t c, size_t *a_off, size_t *b_off);
+void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b,
+                       const tfg_region_t *out, int32_t c, size_t *a_off, size_t *b_off);
 size_t tfg_region_elems(const tfg_region_t *r, int32_t c);
 /* Region r of a w-wide, c-channel image to a dense buffer, and back. */
 void tfg_copy_region(const int8_t *img, int32_t w, int32_t c, const tfg_region_t *r, int8_t *dst);

@@ -65,7 +65,8 @@ static int find_root(char *root, size_t n)
 static void emit_bytes(FILE *f, const char *name, const uint8_t *v, size_t n)
 {
     fprintf(f, "static const int8_t %s[%zu] = {", name, n ? n : 1);
-    for (size_t i = 0; i < n; i++) fprintf(f, "%s%d%s", i % 24 ? "" : "\n    ", (int8_t)v[i], i + 1 < n ? "," : "");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%d%s", i % 24 ? "" : "\n    ", (int8_t)v[i], i + 1 < n ? "," : "");
     fprintf(f, "%s\n};\n", n ? "" : "0");
 }
 
@@ -83,46 +84,53 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
     FILE *f = fopen(path, "w");
     if (!f) return -1;
     const tfg_graph_t *g = &m->graph;
-    fprintf(f, "/* tinyforge bench firmware: one counted zero-copy inference, checked against the host executor. */\n"
+    fprintf(f, "/* tinyforge bench firmware: one counted zero-copy inference, checked against the host "
+               "executor. */\n"
                "#include <string.h>\n#include \"model.h\"\n#include \"tfg_target.h\"\n\n");
     emit_bytes(f, "input", in, n_in);
     emit_bytes(f, "expected", want, n_out);
-    fprintf(f, "static union { uint32_t align; uint8_t bytes[MODEL_ARENA_SIZE ? MODEL_ARENA_SIZE : 1]; } arena;\n\n");
+    fprintf(f, "static union { uint32_t align; uint8_t bytes[MODEL_ARENA_SIZE ? MODEL_ARENA_SIZE : 1]; } "
+               "arena;\n\n");
     if (layers)
-        fprintf(f, "static void count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
-                   "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
-                   "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
+        fprintf(f,
+                "static void count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
+                "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
+                "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
     fprintf(f, "static void bench_write_inputs(void)\n{\n");
     size_t at = 0;
     for (int i = 0; i < g->n_inputs; i++) {
         const size_t b = (size_t)tfg_tensor_bytes(&g->tensors[g->inputs[i]]);
-        if (!(streamed && i == 0)) fprintf(f, "    memcpy(model_input_ptr(arena.bytes, %d), input + %zu, %zu);\n", i, at, b);
+        if (!(streamed && i == 0))
+            fprintf(f, "    memcpy(model_input_ptr(arena.bytes, %d), input + %zu, %zu);\n", i, at, b);
         at += b;
     }
     fprintf(f, "}\n\nstatic int bench_outputs_equal(void)\n{\n    int eq = 1;\n");
     at = 0;
     for (int i = 0; i < g->n_outputs; i++) {
         const size_t b = (size_t)tfg_tensor_bytes(&g->tensors[g->outputs[i]]);
-        fprintf(f, "    eq &= memcmp(model_output_ptr(arena.bytes, %d), expected + %zu, %zu) == 0;\n", i, at, b);
+        fprintf(f, "    eq &= memcmp(model_output_ptr(arena.bytes, %d), expected + %zu, %zu) == 0;\n", i, at,
+                b);
         at += b;
     }
     fprintf(f, "    return eq;\n}\n\n");
     const char *invoke = streamed ? "model_invoke_streamed(input, arena.bytes)" : "model_invoke(arena.bytes)";
     const char *hooked = streamed ? "model_invoke_streamed_hooked(input, arena.bytes, count_layer, 0)"
                                   : "model_invoke_hooked(arena.bytes, count_layer, 0)";
-    fprintf(f, "int main(void)\n{\n"
-               "    bench_write_inputs();\n"
-               "    TFG_COUNT_START();\n"
-               "    tfg_status_t st = %s;\n"
-               "    TFG_COUNT_STOP();\n"
-               "    int exact = st == TFG_OK && bench_outputs_equal();\n",
+    fprintf(f,
+            "int main(void)\n{\n"
+            "    bench_write_inputs();\n"
+            "    TFG_COUNT_START();\n"
+            "    tfg_status_t st = %s;\n"
+            "    TFG_COUNT_STOP();\n"
+            "    int exact = st == TFG_OK && bench_outputs_equal();\n",
             invoke);
     if (layers)
-        fprintf(f, "    bench_write_inputs();\n"
-                   "    TFG_COUNT_START();\n"
-                   "    if (%s != TFG_OK) exact = 0;\n"
-                   "    TFG_COUNT_STOP();\n"
-                   "    exact &= bench_outputs_equal();\n",
+        fprintf(f,
+                "    bench_write_inputs();\n"
+                "    TFG_COUNT_START();\n"
+                "    if (%s != TFG_OK) exact = 0;\n"
+                "    TFG_COUNT_STOP();\n"
+                "    exact &= bench_outputs_equal();\n",
                 hooked);
     fprintf(f, "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
                "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
@@ -169,17 +177,28 @@ static void parse_result(FILE *p, result_t *r)
             continue;
         }
         if (sscanf(line, "%63s %ld", key, &v) != 2) continue;
-        if (!strcmp(key, "built")) r->built = v;
-        else if (!strcmp(key, "flash_text")) r->text = v;
-        else if (!strcmp(key, "flash_rodata")) r->rodata = v;
-        else if (!strcmp(key, "data")) r->data = v;
-        else if (!strcmp(key, "bss")) r->bss = v;
-        else if (!strcmp(key, "stack")) r->stack = v;
-        else if (!strcmp(key, "model_code")) r->model_code = v;
-        else if (!strcmp(key, "exit")) r->exit = v;
-        else if (!strcmp(key, "insn_count")) r->insns = v;
-        else if (!strcmp(key, "bitexact")) r->bitexact = v;
-        else if (!strcmp(key, "stack_high_water")) r->stack_hw = v;
+        if (!strcmp(key, "built"))
+            r->built = v;
+        else if (!strcmp(key, "flash_text"))
+            r->text = v;
+        else if (!strcmp(key, "flash_rodata"))
+            r->rodata = v;
+        else if (!strcmp(key, "data"))
+            r->data = v;
+        else if (!strcmp(key, "bss"))
+            r->bss = v;
+        else if (!strcmp(key, "stack"))
+            r->stack = v;
+        else if (!strcmp(key, "model_code"))
+            r->model_code = v;
+        else if (!strcmp(key, "exit"))
+            r->exit = v;
+        else if (!strcmp(key, "insn_count"))
+            r->insns = v;
+        else if (!strcmp(key, "bitexact"))
+            r->bitexact = v;
+        else if (!strcmp(key, "stack_high_water"))
+            r->stack_hw = v;
     }
 }
 
@@ -208,12 +227,14 @@ int cli_bench(int argc, char **argv)
     }
     char root[4096];
     if (find_root(root, sizeof root) < 0) {
-        fprintf(stderr, "tinyforge: error: cannot find the tinyforge source tree (scripts/, targets/); set TFG_ROOT\n");
+        fprintf(
+            stderr,
+            "tinyforge: error: cannot find the tinyforge source tree (scripts/, targets/); set TFG_ROOT\n");
         return 1;
     }
 
     o.int8_io = true;
-    o.dw = TFG_DW_AUTO_MCU;                          /* the depthwise variants fastest on MCUs (same arena) */
+    o.dw = TFG_DW_AUTO_MCU;                         /* the depthwise variants fastest on MCUs (same arena) */
     o.kernel_budget = so.sram ? so.sram : SIZE_MAX; /* the fastest kernels, unless --sram needs others */
     tfg_model_t m;
     if (cli_load(model, &o, &m)) return 1;
@@ -231,7 +252,8 @@ int cli_bench(int argc, char **argv)
     tfg_model_invoke(&m, arena);
     tfg_model_get_outputs(&m, arena, want);
 
-    if (keep) snprintf(work, sizeof work, "%s", keep);
+    if (keep)
+        snprintf(work, sizeof work, "%s", keep);
     else {
         snprintf(work, sizeof work, "%s/tfg-bench-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         if (!mkdtemp(work)) {
@@ -245,8 +267,8 @@ int cli_bench(int argc, char **argv)
     if (cli_schedule_plan(&m, &so, &sp, &patched)) goto done;
     const int first_layer = patched ? sp.cost.split : 0; /* the patch stage reports as one layer */
     const size_t arena_bytes = patched ? sp.arena_bytes : m.plan.peak;
-    tfg_codegen_opts_t co = {"model", target, "tinyforge bench", model, m.graph.file, m.graph.file_len,
-                             patched ? &sp : NULL};
+    tfg_codegen_opts_t co = {"model",      target,           "tinyforge bench",   model,
+                             m.graph.file, m.graph.file_len, patched ? &sp : NULL};
     tfg_diag_t d = {{0}};
     if (tfg_codegen(&m, gen, &co, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
@@ -256,7 +278,8 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "tinyforge: error: cannot write %s\n", main_c);
         goto done;
     }
-    snprintf(cmd, sizeof cmd, "'%s/scripts/bench_mcu_build.sh' '%s' '%s'%s", root, target, work, layers ? " layers" : "");
+    snprintf(cmd, sizeof cmd, "'%s/scripts/bench_mcu_build.sh' '%s' '%s'%s", root, target, work,
+             layers ? " layers" : "");
     FILE *p = popen(cmd, "r");
     if (!p) {
         fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd);
@@ -273,7 +296,8 @@ int cli_bench(int argc, char **argv)
     if (layers) {
         /* Region 1 is the plain inference; then one per reported layer; then the hooked run's return. */
         if (r.n_regions != n_rows + 2) {
-            fprintf(stderr, "tinyforge: error: %s: expected %d count regions from the per-layer run, got %d\n", model,
+            fprintf(stderr,
+                    "tinyforge: error: %s: expected %d count regions from the per-layer run, got %d\n", model,
                     n_rows + 2, r.n_regions);
             goto done;
         }
@@ -287,12 +311,15 @@ int cli_bench(int argc, char **argv)
     for (int k = first_layer + 1; k < n_steps; k++) stage_macs -= m.prog.steps[k].macs;
     const long flash = r.text + r.rodata + r.data, sram = r.data + r.bss;
     if (json) {
-        printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, \"macs_per_instruction\": %.4f, "
+        printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, "
+               "\"macs_per_instruction\": %.4f, "
                "\"flash_bytes\": %ld, \"code_bytes\": %ld, \"model_code_bytes\": %ld, \"rodata_bytes\": %ld, "
-               "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"stack_reserved_bytes\": %ld, \"stack_high_water_bytes\": %ld, "
+               "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"stack_reserved_bytes\": %ld, "
+               "\"stack_high_water_bytes\": %ld, "
                "\"bitexact\": %s",
-               model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0, flash, r.text,
-               r.model_code, r.rodata, sram, arena_bytes, r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
+               model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0,
+               flash, r.text, r.model_code, r.rodata, sram, arena_bytes, r.stack, r.stack_hw,
+               r.bitexact == 1 ? "true" : "false");
         if (patched)
             printf(", \"schedule\": {\"split_op\": %d, \"grid\": [%d, %d], \"streamed\": %s}",
                    m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, sp.cost.ph, sp.cost.pw,
@@ -301,9 +328,12 @@ int cli_bench(int argc, char **argv)
             printf(", \"layers\": [");
             for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
-                printf("%s\n  {\"index\": %d, \"op_index\": %d, \"op\": \"%s\", \"macs\": %lld, \"instructions\": %ld}",
-                       k > first_layer ? "," : "", k, m.graph.ops[st->op].model_index, patched && k == first_layer ? "PATCH_STAGE" : tfg_op_name(m.graph.ops[st->op].type),
-                       (long long)(patched && k == first_layer ? stage_macs : st->macs), r.region[k - first_layer + 2]);
+                printf("%s\n  {\"index\": %d, \"op_index\": %d, \"op\": \"%s\", \"macs\": %lld, "
+                       "\"instructions\": %ld}",
+                       k > first_layer ? "," : "", k, m.graph.ops[st->op].model_index,
+                       patched && k == first_layer ? "PATCH_STAGE" : tfg_op_name(m.graph.ops[st->op].type),
+                       (long long)(patched && k == first_layer ? stage_macs : st->macs),
+                       r.region[k - first_layer + 2]);
             }
             printf("]");
         }
@@ -312,18 +342,21 @@ int cli_bench(int argc, char **argv)
         printf("%s on %s (QEMU)\n", model, target);
         printf("  instructions   %12ld per inference (%.3f MACs/instruction)\n", r.insns,
                r.insns > 0 ? (double)macs / (double)r.insns : 0.0);
-        printf("  flash          %12ld B: code %ld (model kernels %ld), constants %ld, data %ld\n", flash, r.text,
-               r.model_code, r.rodata, r.data);
-        printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n", sram,
-               arena_bytes, r.stack, r.stack_hw);
+        printf("  flash          %12ld B: code %ld (model kernels %ld), constants %ld, data %ld\n", flash,
+               r.text, r.model_code, r.rodata, r.data);
+        printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n",
+               sram, arena_bytes, r.stack, r.stack_hw);
         if (patched)
-            printf("  schedule       %dx%d tiles over op %d's output (%.3fx MACs), arena %zu B vs %zu B layer by layer%s\n",
-                   sp.cost.ph, sp.cost.pw, m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, (double)sp.cost.macs / (double)(macs_lbl ? macs_lbl : 1),
-                   arena_bytes, m.plan.peak, sp.streamed ? ", input streamed" : "");
-        printf("  bit-exact      %s\n", r.bitexact == 1 ? "yes (output bytes equal the host executor's)" : "NO");
+            printf("  schedule       %dx%d tiles over op %d's output (%.3fx MACs), arena %zu B vs %zu B "
+                   "layer by layer%s\n",
+                   sp.cost.ph, sp.cost.pw, m.graph.ops[m.prog.steps[sp.cost.split].op].model_index,
+                   (double)sp.cost.macs / (double)(macs_lbl ? macs_lbl : 1), arena_bytes, m.plan.peak,
+                   sp.streamed ? ", input streamed" : "");
+        printf("  bit-exact      %s\n",
+               r.bitexact == 1 ? "yes (output bytes equal the host executor's)" : "NO");
         if (layers) {
-            printf("\n  %-5s %4s  %-22s %-14s %-14s %12s %12s %8s %6s\n", "layer", "op", "type", "input", "output", "MACs", "instructions",
-                   "MAC/ins", "share");
+            printf("\n  %-5s %4s  %-22s %-14s %-14s %12s %12s %8s %6s\n", "layer", "op", "type", "input",
+                   "output", "MACs", "instructions", "MAC/ins", "share");
             for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
                 const tfg_op_t *op = &m.graph.ops[st->op];
@@ -335,11 +368,12 @@ int cli_bench(int argc, char **argv)
                 const int64_t lm = stage ? stage_macs : st->macs;
                 if (stage) tfg_shape_str(&m.graph.tensors[m.graph.inputs[0]], ins, sizeof ins);
                 printf("  %-5d %4d  %-22s %-14s %-14s %12lld %12ld %8.3f %5.1f%%\n", k, op->model_index,
-                       stage ? "PATCH STAGE 0.." : tfg_op_name(op->type),
-                       ins, outs, (long long)lm, n, n > 0 ? (double)lm / (double)n : 0.0,
+                       stage ? "PATCH STAGE 0.." : tfg_op_name(op->type), ins, outs, (long long)lm, n,
+                       n > 0 ? (double)lm / (double)n : 0.0,
                        r.insns > 0 ? 100.0 * (double)n / (double)r.insns : 0.0);
             }
-            printf("  (layer: the step, L<layer> in the generated code; op: the op index in the model, as in info.\n"
+            printf("  (layer: the step, L<layer> in the generated code; op: the op index in the model, as in "
+                   "info.\n"
                    "   A layer's count includes its call from the generated code and the hook's return)\n");
         }
     }

@@ -64,8 +64,8 @@ int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sch
                        tfg_sched_set_t *set, int *chosen, double *seconds);
 /* The front and the choice: a text table, or JSON members "schedule",
  * "search_seconds" and "candidates" (each followed by a comma). */
-void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
-                        double seconds, bool json);
+void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set,
+                        int chosen, double seconds, bool json);
 
 /* How the options choose the schedule, in words ("lowest peak within --max-overhead", ...). */
 const char *cli_schedule_rule(const cli_sched_opts_t *so);

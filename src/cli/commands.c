@@ -37,7 +37,8 @@ int cli_info(int argc, char **argv)
     if (cli_load(path, &o, &m)) return 1;
     const tfg_graph_t *g = &m.graph;
     printf("%s: %d ops, %d tensors\n\n", path, g->n_ops, g->n_tensors);
-    printf("%4s  %-30s %-16s %-16s %12s %10s %10s\n", "op", "type", "input", "output", "MACs", "params", "live B");
+    printf("%4s  %-30s %-16s %-16s %12s %10s %10s\n", "op", "type", "input", "output", "MACs", "params",
+           "live B");
     int64_t macs = 0, params = 0;
     for (int i = 0; i < g->n_ops; i++) {
         const tfg_op_t *op = &g->ops[i];
@@ -55,15 +56,19 @@ int cli_info(int argc, char **argv)
         params += p;
         const int s = step_of(&m, i);
         char live[24];
-        if (s >= 0) snprintf(live, sizeof live, "%zu", m.plan.step_live[s]);
-        else snprintf(live, sizeof live, op->alias ? "(view)" : "(folded)");
+        if (s >= 0)
+            snprintf(live, sizeof live, "%zu", m.plan.step_live[s]);
+        else
+            snprintf(live, sizeof live, op->alias ? "(view)" : "(folded)");
         char type[40];
         snprintf(type, sizeof type, "%s%s", tfg_op_name(op->type), op->in_place ? " [in-place]" : "");
         printf("%4d  %-30s %-16s %-16s %12lld %10lld %10s\n", op->model_index, type, ins, outs, (long long)mc,
                (long long)p, live);
     }
-    printf("\ntotal: %lld MACs, %lld parameter bytes, %lld constant bytes in all; arena %zu B (lower bound %zu B)\n",
-           (long long)macs, (long long)params, (long long)tfg_graph_weights_bytes(g), m.plan.peak, m.plan.lower_bound);
+    printf("\ntotal: %lld MACs, %lld parameter bytes, %lld constant bytes in all; arena %zu B (lower bound "
+           "%zu B)\n",
+           (long long)macs, (long long)params, (long long)tfg_graph_weights_bytes(g), m.plan.peak,
+           m.plan.lower_bound);
     tfg_model_free(&m);
     return 0;
 }
@@ -154,8 +159,8 @@ int cli_run(int argc, char **argv)
     uint8_t *arena = NULL, *out = NULL;
     if (read_file(in_path, &in, &in_len)) goto done;
     if (in_len != tfg_model_input_bytes(&m)) {
-        fprintf(stderr, "tinyforge: error: '%s' has %zu bytes but the model's inputs take %zu\n", in_path, in_len,
-                tfg_model_input_bytes(&m));
+        fprintf(stderr, "tinyforge: error: '%s' has %zu bytes but the model's inputs take %zu\n", in_path,
+                in_len, tfg_model_input_bytes(&m));
         goto done;
     }
     /* The schedule: layer by layer unless asked otherwise. */
@@ -239,9 +244,12 @@ static void json_str(const char *s)
 {
     putchar('"');
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
     }
     putchar('"');
 }
@@ -294,9 +302,13 @@ int cli_plan(int argc, char **argv)
     if (json) {
         printf("{\n  \"model\": ");
         json_str(path);
-        printf(",\n  \"peak_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n  \"macs\": %lld,\n  \"weights_bytes\": %lld,\n",
-               m.plan.peak, m.plan.lower_bound, (long long)tfg_graph_macs(g), (long long)tfg_graph_weights_bytes(g));
-        if (other) printf("  \"int8_io_peak_bytes\": %zu,\n  \"int8_io_lower_bound_bytes\": %zu,\n", int8_peak, int8_lb);
+        printf(",\n  \"peak_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n  \"macs\": %lld,\n  "
+               "\"weights_bytes\": %lld,\n",
+               m.plan.peak, m.plan.lower_bound, (long long)tfg_graph_macs(g),
+               (long long)tfg_graph_weights_bytes(g));
+        if (other)
+            printf("  \"int8_io_peak_bytes\": %zu,\n  \"int8_io_lower_bound_bytes\": %zu,\n", int8_peak,
+                   int8_lb);
         cli_schedule_print(&m, &so, &set, chosen, secs, true);
         printf("  \"placement\": ");
         json_str(m.plan.strategy ? m.plan.strategy : "");
@@ -305,19 +317,21 @@ int cli_plan(int argc, char **argv)
         printf(",\n  \"steps\": [\n");
         for (int s = 0; s < m.prog.n_steps; s++) {
             const tfg_op_t *op = &g->ops[m.prog.steps[s].op];
-            printf("    {\"step\": %d, \"op\": %d, \"type\": \"%s\", \"live_bytes\": %zu, \"top_bytes\": %zu, "
-                   "\"scratch_bytes\": %zu, \"in_place\": %s}%s\n",
-                   s, op->model_index, tfg_op_name(op->type), m.plan.step_live[s], m.plan.step_top[s],
-                   m.prog.steps[s].scratch_bytes, op->in_place ? "true" : "false",
-                   s + 1 < m.prog.n_steps ? "," : "");
+            printf(
+                "    {\"step\": %d, \"op\": %d, \"type\": \"%s\", \"live_bytes\": %zu, \"top_bytes\": %zu, "
+                "\"scratch_bytes\": %zu, \"in_place\": %s}%s\n",
+                s, op->model_index, tfg_op_name(op->type), m.plan.step_live[s], m.plan.step_top[s],
+                m.prog.steps[s].scratch_bytes, op->in_place ? "true" : "false",
+                s + 1 < m.prog.n_steps ? "," : "");
         }
         printf("  ],\n  \"buffers\": [\n");
         for (int b = 0; b < m.plan.n_bufs; b++) {
             const tfg_buf_t *bf = &m.plan.bufs[b];
-            printf("    {\"kind\": \"%s\", \"name\": ", bf->kind == TFG_BUF_SCRATCH ? "scratch" : "activation");
+            printf("    {\"kind\": \"%s\", \"name\": ",
+                   bf->kind == TFG_BUF_SCRATCH ? "scratch" : "activation");
             json_str(bf->tensor >= 0 ? g->tensors[bf->tensor].name : "scratch");
-            printf(", \"offset\": %zu, \"bytes\": %zu, \"first_step\": %d, \"last_step\": %d}%s\n", bf->offset,
-                   bf->size, bf->first, bf->last, b + 1 < m.plan.n_bufs ? "," : "");
+            printf(", \"offset\": %zu, \"bytes\": %zu, \"first_step\": %d, \"last_step\": %d}%s\n",
+                   bf->offset, bf->size, bf->first, bf->last, b + 1 < m.plan.n_bufs ? "," : "");
         }
         printf("  ]\n}\n");
     } else {
@@ -328,17 +342,19 @@ int cli_plan(int argc, char **argv)
         printf("  MACs           %10lld\n  weights        %10lld B\n", (long long)tfg_graph_macs(g),
                (long long)tfg_graph_weights_bytes(g));
         printf("  placement: %s\n  %s\n\n", m.plan.strategy ? m.plan.strategy : "-", why);
-        printf("%5s %4s  %-24s %10s %10s %10s  %s\n", "step", "op", "type", "live B", "top B", "scratch B", "kernel");
+        printf("%5s %4s  %-24s %10s %10s %10s  %s\n", "step", "op", "type", "live B", "top B", "scratch B",
+               "kernel");
         for (int s = 0; s < m.prog.n_steps; s++) {
             const tfg_step_t *st = &m.prog.steps[s];
             const tfg_op_t *op = &g->ops[st->op];
             const bool most = s == m.plan.lower_bound_step;
             printf("%5d %4d  %-24s %10zu %10zu %10zu  %-*s%s\n", s, op->model_index, tfg_op_name(op->type),
-                   m.plan.step_live[s], m.plan.step_top[s], st->scratch_bytes, most ? 6 : 0, kernel_variant(st),
-                   most ? "  <- most live" : "");
+                   m.plan.step_live[s], m.plan.step_top[s], st->scratch_bytes, most ? 6 : 0,
+                   kernel_variant(st), most ? "  <- most live" : "");
         }
-        printf("\n  kernel: the variant of a conv (WIDE, or NARROW: least scratch) or depthwise layer (ROWS,\n"
-               "  PLANE, or STRIP: least scratch); the low-memory ones only where they lower the arena.\n");
+        printf(
+            "\n  kernel: the variant of a conv (WIDE, or NARROW: least scratch) or depthwise layer (ROWS,\n"
+            "  PLANE, or STRIP: least scratch); the low-memory ones only where they lower the arena.\n");
         cli_schedule_print(&m, &so, &set, chosen, secs, false);
     }
     tfg_sched_set_free(&set);

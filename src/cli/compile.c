@@ -42,7 +42,8 @@ static void default_name(const char *path, char *out, size_t n)
     size_t j = 0;
     if (!((*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') || *base == '_')) out[j++] = 'm';
     for (; *base && *base != '.' && j + 1 < n; base++)
-        out[j++] = ((*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') || (*base >= '0' && *base <= '9'))
+        out[j++] = ((*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') ||
+                    (*base >= '0' && *base <= '9'))
                        ? *base
                        : '_';
     out[j] = 0;
@@ -66,7 +67,8 @@ int cli_compile(int argc, char **argv)
     bool known = false;
     for (int i = 0; tfg_codegen_targets[i]; i++) known |= !strcmp(tfg_codegen_targets[i], target);
     if (!known) {
-        fprintf(stderr, "tinyforge: unknown target '%s' (run 'tinyforge compile --help' for the list)\n", target);
+        fprintf(stderr, "tinyforge: unknown target '%s' (run 'tinyforge compile --help' for the list)\n",
+                target);
         return 2;
     }
     char auto_name[128];
@@ -107,10 +109,12 @@ int cli_compile(int argc, char **argv)
         tfg_model_free(&m);
         return 1;
     }
-    tfg_codegen_opts_t co = {name, target, command, model, m.graph.file, m.graph.file_len, patched ? &sp : NULL};
+    tfg_codegen_opts_t co = {
+        name, target, command, model, m.graph.file, m.graph.file_len, patched ? &sp : NULL};
     tfg_diag_t d = {{0}};
     tfg_status_t st = tfg_codegen(&m, dir, &co, &d);
-    if (st < 0) fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+    if (st < 0)
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
     else
         printf("%s -> %s/%s.c: %d layers, arena %zu B, target %s\n", model, dir, name, m.prog.n_steps,
                patched ? sp.arena_bytes : m.plan.peak, target);

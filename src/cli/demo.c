@@ -24,7 +24,6 @@ static const char DEMO_HELP[] =
     "It also writes the model's memory and schedule report (tinyforge report --help) to\n"
     "FILE, by default SPEC.report.html in the current directory, and prints its path.\n";
 
-
 static void bar(size_t v, size_t max, int width, char *out)
 {
     const int n = max ? (int)((double)v / (double)max * width + 0.5) : 0;
@@ -99,8 +98,8 @@ int cli_demo(int argc, char **argv)
     }
     printf("== %s: %d layers, %.1f M MACs, %.2f M parameters\n", spec, m.graph.n_ops, (double)macs / 1e6,
            (double)params / 1e6);
-    printf("   built (synthetic weights, calibrated, int8-quantized) in %.2f s; planned in %.1f ms\n\n", t_build,
-           1e3 * t_plan);
+    printf("   built (synthetic weights, calibrated, int8-quantized) in %.2f s; planned in %.1f ms\n\n",
+           t_build, 1e3 * t_plan);
 
     /* Memory profile: bytes live at each step, bars scaled to the peak. */
     const tfg_plan_t *p = &m.plan;
@@ -115,15 +114,16 @@ int cli_demo(int argc, char **argv)
         printf("%4d  %-22.22s %-14s %10.1f  |%s|%s\n", s, m.graph.tensors[st->out].name, shape,
                p->step_live[s] / 1024.0, b, s == p->lower_bound_step ? "  <- peak" : "");
     }
-    printf("\n   peak %.1f KiB (%zu B) at step %d; arena %zu B (lower bound %zu B)\n\n", p->peak / 1024.0, p->peak,
-           p->lower_bound_step, p->peak, p->lower_bound);
+    printf("\n   peak %.1f KiB (%zu B) at step %d; arena %zu B (lower bound %zu B)\n\n", p->peak / 1024.0,
+           p->peak, p->lower_bound_step, p->peak, p->lower_bound);
 
     static const int sram_kib[] = {128, 256, 320, 512, 1024};
     printf("== Against common MCU SRAM (the arena alone; code, stack and buffers come on top)\n\n");
     for (size_t i = 0; i < sizeof sram_kib / sizeof sram_kib[0]; i++) {
         const double have = sram_kib[i] * 1024.0;
         if (p->peak <= have)
-            printf("   %5d KB SRAM: fits, %.1f KiB to spare\n", sram_kib[i], (have - (double)p->peak) / 1024.0);
+            printf("   %5d KB SRAM: fits, %.1f KiB to spare\n", sram_kib[i],
+                   (have - (double)p->peak) / 1024.0);
         else
             printf("   %5d KB SRAM: does not fit, %.2fx over (needs %.1f KiB more)\n", sram_kib[i],
                    (double)p->peak / have, ((double)p->peak - have) / 1024.0);
@@ -140,12 +140,13 @@ int cli_demo(int argc, char **argv)
     memset(&sp, 0, sizeof sp);
     char report_path[256];
     int report_rc = -1; /* -1: not written */
-    if (!no_report && !report) cli_report_default_path(spec, report_path, sizeof report_path), report = report_path;
+    if (!no_report && !report)
+        cli_report_default_path(spec, report_path, sizeof report_path), report = report_path;
     if (cli_schedule_resolve(&m, &so, &set, &chosen, &secs) == 0) {
         cli_schedule_print(&m, &so, &set, chosen, secs, false);
         if (!no_report) {
-            const cli_report_opts_t ro = {.out = report, .target = "cortex-m4", .format = TFG_REPORT_HTML,
-                                          .figure = TFG_FIG_TIMELINE};
+            const cli_report_opts_t ro = {
+                .out = report, .target = "cortex-m4", .format = TFG_REPORT_HTML, .figure = TFG_FIG_TIMELINE};
             report_rc = cli_report_write(&m, spec, &so, &set, chosen, &ro);
         }
         const tfg_schedule_t c = set.c[chosen];
@@ -153,10 +154,11 @@ int cli_demo(int argc, char **argv)
         tfg_sched_set_free(&set);
         if (c.split >= 0 && tfg_sched_plan(&m, c.split, c.ph, c.pw, false, &sp, &d) == TFG_OK) {
             patched = true;
-            printf("\n   chosen: %dx%d tiles over step %d's output: %.1f KiB with the image in SRAM, %.1f KiB\n"
-                   "   with the image streamed from the camera buffer (was %.1f KiB), for %.1f%% more MACs\n",
-                   c.ph, c.pw, c.split, c.peak / 1024.0, c.peak_streamed / 1024.0, p->peak / 1024.0,
-                   100.0 * ((double)c.macs / (double)base_macs - 1.0));
+            printf(
+                "\n   chosen: %dx%d tiles over step %d's output: %.1f KiB with the image in SRAM, %.1f KiB\n"
+                "   with the image streamed from the camera buffer (was %.1f KiB), for %.1f%% more MACs\n",
+                c.ph, c.pw, c.split, c.peak / 1024.0, c.peak_streamed / 1024.0, p->peak / 1024.0,
+                100.0 * ((double)c.macs / (double)base_macs - 1.0));
         }
     }
 
@@ -193,7 +195,8 @@ int cli_demo(int argc, char **argv)
             const double t1 = cli_now();
             tfg_sched_run(&m, &sp, pa, (const uint8_t *)xq, (uint8_t *)yp);
             printf("\n== Patched run on the host (%.1f ms, arena %zu B): output bytes %s layer by layer\n",
-                   1e3 * (cli_now() - t1), sp.arena_bytes, memcmp(yp, yq, (size_t)classes) ? "DIFFER from" : "identical to");
+                   1e3 * (cli_now() - t1), sp.arena_bytes,
+                   memcmp(yp, yq, (size_t)classes) ? "DIFFER from" : "identical to");
         }
         free(pa), free(yp);
         tfg_sched_plan_free(&sp);
@@ -216,7 +219,8 @@ int cli_demo(int argc, char **argv)
     printf("\n   top-1 %s between the int8 and float models\n", top[0] == ftop[0] ? "agrees" : "DIFFERS");
     rc = 0;
     if (report_rc == 0)
-        printf("\n== Report (memory timeline, arena map, schedule front, patch grid; open it in a browser):\n   %s\n",
+        printf("\n== Report (memory timeline, arena map, schedule front, patch grid; open it in a "
+               "browser):\n   %s\n",
                report);
     else if (!no_report)
         rc = 1; /* the reason is printed above */

@@ -7,28 +7,27 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "tinyforge: put int8 neural networks on microcontrollers\n"
-            "\n"
-            "usage: tinyforge <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  info MODEL              per-layer table: op, shapes, MACs, parameters, live bytes\n"
-            "  run MODEL -i IN -o OUT  run on the host (bit-exact with TFLite reference kernels)\n"
-            "  plan MODEL [--json]     memory plan: arena size, lower bound, per-step live bytes\n"
-            "  compile MODEL -o DIR    generate plain C for a microcontroller (no interpreter)\n"
-            "  bench MODEL --target T  run the generated code under QEMU: instructions, flash, SRAM\n"
-            "  report MODEL -o F.html  memory timeline, arena map, schedule front, patch grid (one page)\n"
-            "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
-            "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
-            "\n"
-            "Run 'tinyforge <command> --help' for a command's options.\n"
-            "Model options shared by all commands:\n"
-            "  --int8-io        drop float QUANTIZE/DEQUANTIZE at the model edges (I/O as int8,\n"
-            "                   as on an MCU fed by a sensor); a uint8 input's QUANTIZE too: the\n"
-            "                   model then takes int8 in that QUANTIZE's output quantization\n"
-            "                   (usually zero point - 128: feed the uint8 bytes XOR 0x80)\n"
-            "  --no-in-place    run every op out of place (shows what in-place execution saves)\n");
+    fprintf(f, "tinyforge: put int8 neural networks on microcontrollers\n"
+               "\n"
+               "usage: tinyforge <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  info MODEL              per-layer table: op, shapes, MACs, parameters, live bytes\n"
+               "  run MODEL -i IN -o OUT  run on the host (bit-exact with TFLite reference kernels)\n"
+               "  plan MODEL [--json]     memory plan: arena size, lower bound, per-step live bytes\n"
+               "  compile MODEL -o DIR    generate plain C for a microcontroller (no interpreter)\n"
+               "  bench MODEL --target T  run the generated code under QEMU: instructions, flash, SRAM\n"
+               "  report MODEL -o F.html  memory timeline, arena map, schedule front, patch grid (one page)\n"
+               "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
+               "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
+               "\n"
+               "Run 'tinyforge <command> --help' for a command's options.\n"
+               "Model options shared by all commands:\n"
+               "  --int8-io        drop float QUANTIZE/DEQUANTIZE at the model edges (I/O as int8,\n"
+               "                   as on an MCU fed by a sensor); a uint8 input's QUANTIZE too: the\n"
+               "                   model then takes int8 in that QUANTIZE's output quantization\n"
+               "                   (usually zero point - 128: feed the uint8 bytes XOR 0x80)\n"
+               "  --no-in-place    run every op out of place (shows what in-place execution saves)\n");
 }
 
 int main(int argc, char **argv)

@@ -157,9 +157,10 @@ int cli_report(int argc, char **argv)
     cli_sched_opts_t so = {.schedule = NULL};
     cli_report_opts_t ro = {.target = "cortex-m4", .format = TFG_REPORT_HTML, .figure = TFG_FIG_TIMELINE};
     const char *model = NULL, *format = NULL, *figure = NULL;
-    const cli_opt_t opts[] = {{.name = "-o", .value = &ro.out},         {.name = "--format", .value = &format},
-                              {.name = "--figure", .value = &figure}, {.name = "--target", .value = &ro.target},
-                              {.name = "--bench", .value = &ro.bench}, {.name = NULL}};
+    const cli_opt_t opts[] = {
+        {.name = "-o", .value = &ro.out},        {.name = "--format", .value = &format},
+        {.name = "--figure", .value = &figure},  {.name = "--target", .value = &ro.target},
+        {.name = "--bench", .value = &ro.bench}, {.name = NULL}};
     const int r = cli_parse_args(argc, argv, "report", REPORT_HELP, &o, &so, opts, &model);
     if (r >= 0) return r;
     if (!model) {

@@ -14,8 +14,10 @@ static int parse_bytes(const char *s, size_t *out)
     const double v = strtod(s, &end);
     if (end == s || errno || v < 0) return -1;
     double mul = 1;
-    if (!strcmp(end, "") || !strcmp(end, "B")) mul = 1;
-    else if (!strcmp(end, "K") || !strcmp(end, "k") || !strcmp(end, "KB") || !strcmp(end, "kB") || !strcmp(end, "KiB"))
+    if (!strcmp(end, "") || !strcmp(end, "B"))
+        mul = 1;
+    else if (!strcmp(end, "K") || !strcmp(end, "k") || !strcmp(end, "KB") || !strcmp(end, "kB") ||
+             !strcmp(end, "KiB"))
         mul = 1024;
     else if (!strcmp(end, "M") || !strcmp(end, "MB") || !strcmp(end, "MiB"))
         mul = 1024.0 * 1024.0;
@@ -34,7 +36,8 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
         so->stream = true;
         return 1;
     }
-    if (!strcmp(a, "--sram") || !strcmp(a, "--max-overhead") || !strcmp(a, "--schedule") || !strcmp(a, "--max-grid")) {
+    if (!strcmp(a, "--sram") || !strcmp(a, "--max-overhead") || !strcmp(a, "--schedule") ||
+        !strcmp(a, "--max-grid")) {
         if (!has) {
             fprintf(stderr, "tinyforge: %s needs a value\n", a);
             return -1;
@@ -42,7 +45,8 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
         const char *v = argv[++*i];
         if (!strcmp(a, "--sram")) {
             if (parse_bytes(v, &so->sram) || so->sram == 0) {
-                fprintf(stderr, "tinyforge: --sram wants a size in bytes (e.g. 262144, 256K, 1M), not '%s'\n", v);
+                fprintf(stderr, "tinyforge: --sram wants a size in bytes (e.g. 262144, 256K, 1M), not '%s'\n",
+                        v);
                 return -1;
             }
         } else if (!strcmp(a, "--max-overhead")) {
@@ -65,7 +69,8 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
             int ph, pw, op, n = 0;
             if (strcmp(v, "layer") && strcmp(v, "auto") &&
                 (sscanf(v, "%dx%d@%d%n", &ph, &pw, &op, &n) != 3 || v[n] || ph < 1 || pw < 1 || op < 0)) {
-                fprintf(stderr, "tinyforge: --schedule wants layer, auto or PhxPw@OP (e.g. 4x4@12), not '%s'\n", v);
+                fprintf(stderr,
+                        "tinyforge: --schedule wants layer, auto or PhxPw@OP (e.g. 4x4@12), not '%s'\n", v);
                 return -1;
             }
         }
@@ -121,8 +126,9 @@ int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_s
         sscanf(s, "%dx%d@%d", &ph, &pw, &op);
         const int k = step_of_op(m, op);
         if (k < 0) {
-            fprintf(stderr, "tinyforge: error: --schedule %s: the model has no executed op %d (see tinyforge plan)\n", s,
-                    op);
+            fprintf(stderr,
+                    "tinyforge: error: --schedule %s: the model has no executed op %d (see tinyforge plan)\n",
+                    s, op);
             return 1;
         }
         for (int i = 0; i < set->n; i++)
@@ -158,9 +164,11 @@ int cli_schedule_resolve(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_s
             if (pk < best) best = pk;
         }
         fprintf(stderr,
-                "tinyforge: error: no schedule fits --sram %zu B: the smallest achievable peak is %zu B (%.1f KiB, "
+                "tinyforge: error: no schedule fits --sram %zu B: the smallest achievable peak is %zu B "
+                "(%.1f KiB, "
                 "%s)\n",
-                so->sram, best, best / 1024.0, so->stream ? "with the input image streamed" : "with the input image in the arena");
+                so->sram, best, best / 1024.0,
+                so->stream ? "with the input image streamed" : "with the input image in the arena");
         return 1;
     }
     return 0;
@@ -184,26 +192,28 @@ int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sch
     return 0;
 }
 
-void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set, int chosen,
-                        double seconds, bool json)
+void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const tfg_sched_set_t *set,
+                        int chosen, double seconds, bool json)
 {
     const int64_t base = set->c[0].macs;
     char what[160];
     if (json) {
-        printf("  \"schedule\": {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
-               "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"mac_overhead\": %.4f},\n",
-               set->c[chosen].split,
-               set->c[chosen].split < 0 ? -1 : m->graph.ops[m->prog.steps[set->c[chosen].split].op].model_index,
-               set->c[chosen].ph, set->c[chosen].pw, set->c[chosen].peak, set->c[chosen].peak_streamed,
-               (long long)set->c[chosen].macs, (double)set->c[chosen].macs / (double)base);
+        printf(
+            "  \"schedule\": {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
+            "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"mac_overhead\": %.4f},\n",
+            set->c[chosen].split,
+            set->c[chosen].split < 0 ? -1 : m->graph.ops[m->prog.steps[set->c[chosen].split].op].model_index,
+            set->c[chosen].ph, set->c[chosen].pw, set->c[chosen].peak, set->c[chosen].peak_streamed,
+            (long long)set->c[chosen].macs, (double)set->c[chosen].macs / (double)base);
         printf("  \"search_seconds\": %.4f,\n  \"candidates\": [\n", seconds);
         for (int i = 0; i < set->n; i++) {
             const tfg_schedule_t *c = &set->c[i];
-            printf("    {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
-                   "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"on_front\": %s, \"chosen\": %s}%s\n",
-                   c->split, c->split < 0 ? -1 : m->graph.ops[m->prog.steps[c->split].op].model_index, c->ph, c->pw,
-                   c->peak, c->peak_streamed, (long long)c->macs, set->front[i] ? "true" : "false",
-                   i == chosen ? "true" : "false", i + 1 < set->n ? "," : "");
+            printf(
+                "    {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
+                "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"on_front\": %s, \"chosen\": %s}%s\n",
+                c->split, c->split < 0 ? -1 : m->graph.ops[m->prog.steps[c->split].op].model_index, c->ph,
+                c->pw, c->peak, c->peak_streamed, (long long)c->macs, set->front[i] ? "true" : "false",
+                i == chosen ? "true" : "false", i + 1 < set->n ? "," : "");
         }
         printf("  ],\n");
         if (set->n == 1) {
@@ -217,22 +227,25 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
     }
     int n_front = 0;
     for (int i = 0; i < set->n; i++) n_front += set->front[i];
-    printf("\nSchedules: layer by layer and %d patched candidates (split x grid up to %dx%d), searched in %.3f s.\n",
+    printf("\nSchedules: layer by layer and %d patched candidates (split x grid up to %dx%d), searched in "
+           "%.3f s.\n",
            set->n - 1, so->max_grid ? so->max_grid : 8, so->max_grid ? so->max_grid : 8, seconds);
     if (set->n == 1) {
         char why[256];
         tfg_sched_explain_none(m, why, sizeof why);
         printf("No patched schedule: %s.\n", why);
     }
-    printf("Pareto front of (peak, MACs), %d schedules; * = chosen (%s):\n\n", n_front, cli_schedule_rule(so));
+    printf("Pareto front of (peak, MACs), %d schedules; * = chosen (%s):\n\n", n_front,
+           cli_schedule_rule(so));
     printf("  %-40s %12s %14s %14s %9s\n", "schedule (grid@op, stage output)", "peak B", "no-input B", "MACs",
            "MACs x");
     for (int i = 0; i < set->n; i++) {
         if (!set->front[i] && i != chosen) continue;
         const tfg_schedule_t *c = &set->c[i];
         describe_split(m, c, what, sizeof what);
-        printf("%c %-40s %12zu %14zu %14lld %9.3f%s\n", i == chosen ? '*' : ' ', what, c->peak, c->peak_streamed,
-               (long long)c->macs, (double)c->macs / (double)base, set->front[i] ? "" : "  (not on the front)");
+        printf("%c %-40s %12zu %14zu %14lld %9.3f%s\n", i == chosen ? '*' : ' ', what, c->peak,
+               c->peak_streamed, (long long)c->macs, (double)c->macs / (double)base,
+               set->front[i] ? "" : "  (not on the front)");
     }
     printf("\n  peak: arena with the input image in it; no-input: the input read patch by patch from\n"
            "  outside the arena (as MCUNetV2 reports its figures).\n");
@@ -262,7 +275,9 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
         if (!stream) return 0; /* auto chose layer by layer */
         char why[256] = "";
         if (n_candidates == 1) tfg_sched_explain_none(m, why, sizeof why);
-        fprintf(stderr, "tinyforge: error: --stream-input needs a patched schedule, and this model has none that %s%s%s\n",
+        fprintf(stderr,
+                "tinyforge: error: --stream-input needs a patched schedule, and this model has none that "
+                "%s%s%s\n",
                 so->sram ? "fits --sram" : "helps (see tinyforge plan)", *why ? ": " : "", why);
         return 1;
     }
@@ -272,9 +287,8 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
         return 1;
     }
     *patched = true;
-    fprintf(stderr, "tinyforge: schedule %dx%d@%d: arena %zu B (layer by layer %zu B), %.3fx MACs%s\n", c.ph, c.pw,
-            m->graph.ops[m->prog.steps[c.split].op].model_index, sp->arena_bytes, m->plan.peak,
-            (double)c.macs / (double)(base_macs ? base_macs : 1),
-            stream ? ", input streamed" : "");
+    fprintf(stderr, "tinyforge: schedule %dx%d@%d: arena %zu B (layer by layer %zu B), %.3fx MACs%s\n", c.ph,
+            c.pw, m->graph.ops[m->prog.steps[c.split].op].model_index, sp->arena_bytes, m->plan.peak,
+            (double)c.macs / (double)(base_macs ? base_macs : 1), stream ? ", input streamed" : "");
     return 0;
 }

@@ -38,22 +38,28 @@ static int zoo_build(int argc, char **argv)
     tfg_build_opts_t o = {.seed = 1, .calib_inputs = 2};
     for (int i = 0; i < argc; i++) {
         const bool has_value = i + 1 < argc;
-        if (!strcmp(argv[i], "-o") && has_value) out = argv[++i];
+        if (!strcmp(argv[i], "-o") && has_value)
+            out = argv[++i];
         else if ((!strcmp(argv[i], "--seed") || !strcmp(argv[i], "--calib")) && has_value) {
             char *end;
             const unsigned long long v = strtoull(argv[i + 1], &end, 10);
             if (*end || (argv[i][2] == 'c' && (v < 1 || v > 1000))) {
-                fprintf(stderr, "tinyforge: %s takes a number%s\n", argv[i], argv[i][2] == 'c' ? " from 1 to 1000" : "");
+                fprintf(stderr, "tinyforge: %s takes a number%s\n", argv[i],
+                        argv[i][2] == 'c' ? " from 1 to 1000" : "");
                 return 2;
             }
-            if (argv[i][2] == 's') o.seed = v;
-            else o.calib_inputs = (int)v;
+            if (argv[i][2] == 's')
+                o.seed = v;
+            else
+                o.calib_inputs = (int)v;
             i++;
-        } else if (!strcmp(argv[i], "--shapes-only")) o.shapes_only = true;
+        } else if (!strcmp(argv[i], "--shapes-only"))
+            o.shapes_only = true;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "tinyforge: unknown or incomplete option '%s'\n%s", argv[i], ZOO_HELP);
             return 2;
-        } else if (!spec) spec = argv[i];
+        } else if (!spec)
+            spec = argv[i];
         else {
             fprintf(stderr, "tinyforge: unexpected argument '%s'\n", argv[i]);
             return 2;

@@ -17,9 +17,9 @@
 #include "codegen/embedded.h"
 #include "lower/kernel_table.h"
 
-const char *const tfg_codegen_targets[] = {"host",       "cortex-m0plus", "cortex-m3",  "cortex-m4",
-                                           "cortex-m7",  "cortex-m33",    "cortex-m55", "riscv32",
-                                           NULL};
+const char *const tfg_codegen_targets[] = {"host",       "cortex-m0plus", "cortex-m3",
+                                           "cortex-m4",  "cortex-m7",     "cortex-m33",
+                                           "cortex-m55", "riscv32",       NULL};
 
 static int mkdir_p(const char *dir)
 {
@@ -34,7 +34,8 @@ static int mkdir_p(const char *dir)
     return (mkdir(buf, 0777) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
-static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d)
+static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co,
+                                   tfg_diag_t *d)
 {
     char path[4096];
     out_t o;
@@ -42,47 +43,59 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
     if (st < 0) return st;
     const tfg_plan_t *p = &m->plan;
     const tfg_graph_t *g = &m->graph;
-    tfg_cg_put(&o, "{\n  \"name\": \"%s\",\n  \"target\": \"%s\",\n  \"arena_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n", co->name,
-        co->target, o.sp ? o.sp->arena_bytes : p->peak, p->lower_bound);
+    tfg_cg_put(&o,
+               "{\n  \"name\": \"%s\",\n  \"target\": \"%s\",\n  \"arena_bytes\": %zu,\n  "
+               "\"lower_bound_bytes\": %zu,\n",
+               co->name, co->target, o.sp ? o.sp->arena_bytes : p->peak, p->lower_bound);
     if (o.sp)
-        tfg_cg_put(&o, "  \"schedule\": {\"split_layer\": %d, \"split_op_index\": %d, \"grid\": [%d, %d], \"streamed\": %s, \"macs\": %lld, "
-                "\"layer_by_layer_arena_bytes\": %zu},\n  \"layers_and_buffers_are\": \"the layer-by-layer plan\",\n",
-            o.sp->cost.split, tfg_cg_op_index(&o, o.sp->cost.split), o.sp->cost.ph, o.sp->cost.pw, o.sp->streamed ? "true" : "false",
-            (long long)o.sp->cost.macs, p->peak);
-    tfg_cg_put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n", p->lower_bound_step, (long long)tfg_cg_constant_bytes(&o));
+        tfg_cg_put(&o,
+                   "  \"schedule\": {\"split_layer\": %d, \"split_op_index\": %d, \"grid\": [%d, %d], "
+                   "\"streamed\": %s, \"macs\": %lld, "
+                   "\"layer_by_layer_arena_bytes\": %zu},\n  \"layers_and_buffers_are\": \"the "
+                   "layer-by-layer plan\",\n",
+                   o.sp->cost.split, tfg_cg_op_index(&o, o.sp->cost.split), o.sp->cost.ph, o.sp->cost.pw,
+                   o.sp->streamed ? "true" : "false", (long long)o.sp->cost.macs, p->peak);
+    tfg_cg_put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n", p->lower_bound_step,
+               (long long)tfg_cg_constant_bytes(&o));
     /* Zero copy: where each model input and output lives in the arena. */
     for (int io = 0; io < 2; io++) {
         const int cnt = io ? g->n_outputs : g->n_inputs;
         tfg_cg_put(&o, "  \"%s\": [", io ? "outputs" : "inputs");
         for (int i = 0; i < cnt; i++) {
             const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[io ? g->outputs[i] : g->inputs[i]]);
-            if (!io && tfg_cg_input_streamed(&o, i)) tfg_cg_put(&o, "%s{\"bytes\": %zu, \"streamed\": true}", i ? ", " : "", bytes);
+            if (!io && tfg_cg_input_streamed(&o, i))
+                tfg_cg_put(&o, "%s{\"bytes\": %zu, \"streamed\": true}", i ? ", " : "", bytes);
             else
                 tfg_cg_put(&o, "%s{\"bytes\": %zu, \"offset\": %zu}", i ? ", " : "", bytes,
-                    io ? tfg_cg_output_offset(&o, i) : tfg_cg_input_offset(&o, i));
+                           io ? tfg_cg_output_offset(&o, i) : tfg_cg_input_offset(&o, i));
         }
         tfg_cg_put(&o, "],\n");
     }
     tfg_cg_put(&o, "  \"layers\": [\n");
     for (int k = 0; k < m->prog.n_steps; k++)
-        tfg_cg_put(&o, "    {\"layer\": %d, \"op_index\": %d, \"op\": \"%s\", \"live_bytes\": %zu, \"out_offset\": %zu, \"scratch_bytes\": %zu}%s\n", k,
-            tfg_cg_op_index(&o, k), tfg_op_name(g->ops[m->prog.steps[k].op].type), p->step_live[k], m->prog.steps[k].out_off,
-            m->prog.steps[k].scratch_bytes, k + 1 < m->prog.n_steps ? "," : "");
+        tfg_cg_put(&o,
+                   "    {\"layer\": %d, \"op_index\": %d, \"op\": \"%s\", \"live_bytes\": %zu, "
+                   "\"out_offset\": %zu, \"scratch_bytes\": %zu}%s\n",
+                   k, tfg_cg_op_index(&o, k), tfg_op_name(g->ops[m->prog.steps[k].op].type), p->step_live[k],
+                   m->prog.steps[k].out_off, m->prog.steps[k].scratch_bytes,
+                   k + 1 < m->prog.n_steps ? "," : "");
     tfg_cg_put(&o, "  ],\n  \"buffers\": [\n");
     for (int b = 0; b < p->n_bufs; b++) {
         const tfg_buf_t *bf = &p->bufs[b];
-        tfg_cg_put(&o, "    {\"kind\": \"%s\", \"name\": \"", bf->kind == TFG_BUF_SCRATCH ? "scratch" : "activation");
+        tfg_cg_put(&o, "    {\"kind\": \"%s\", \"name\": \"",
+                   bf->kind == TFG_BUF_SCRATCH ? "scratch" : "activation");
         for (const char *c = bf->tensor >= 0 ? g->tensors[bf->tensor].name : "scratch"; *c; c++)
             tfg_cg_put(&o, (*c == '"' || *c == '\\') ? "\\%c" : ((unsigned char)*c < 0x20 ? "?" : "%c"), *c);
-        tfg_cg_put(&o, "\", \"offset\": %zu, \"bytes\": %zu, \"first_layer\": %d, \"last_layer\": %d}%s\n", bf->offset, bf->size,
-            bf->first, bf->last, b + 1 < p->n_bufs ? "," : "");
+        tfg_cg_put(&o, "\", \"offset\": %zu, \"bytes\": %zu, \"first_layer\": %d, \"last_layer\": %d}%s\n",
+                   bf->offset, bf->size, bf->first, bf->last, b + 1 < p->n_bufs ? "," : "");
     }
     tfg_cg_put(&o, "  ]\n}\n");
     return tfg_cg_close_out(&o, path, d);
 }
 
 /* tinyforge/config.h for this model: only the optional kernel variants it runs. */
-static tfg_status_t write_config(const tfg_model_t *m, const tfg_sched_plan_t *sp, const char *path, tfg_diag_t *d)
+static tfg_status_t write_config(const tfg_model_t *m, const tfg_sched_plan_t *sp, const char *path,
+                                 tfg_diag_t *d)
 {
     bool strip = false, narrow = false;
     for (int k = 0; k < m->prog.n_steps; k++) {
@@ -102,7 +115,8 @@ static tfg_status_t write_config(const tfg_model_t *m, const tfg_sched_plan_t *s
     return fclose(f) != 0 ? tfg_diag_set(d, TFG_ERR_IO, "%s: write failed", path) : TFG_OK;
 }
 
-static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *sp, const char *dir, tfg_diag_t *d)
+static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *sp, const char *dir,
+                                 tfg_diag_t *d)
 {
     const bool patched = sp != NULL;
     tfg_status_t st;
@@ -123,8 +137,10 @@ static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *s
             snprintf(path, sizeof path, "%s/%s", dir, e->path + 8);
         } else {
             /* Only the kernels this model calls (status.c always: tfg_status_str). */
-            bool used = !strcmp(e->path, "runtime/status.c") || (patched && !strcmp(e->path, "runtime/patch.c"));
-            for (int k = 0; k < m->prog.n_steps && !used; k++) used = !strcmp(tfg_kernel_info(m->prog.steps[k].kernel)->file, e->path);
+            bool used =
+                !strcmp(e->path, "runtime/status.c") || (patched && !strcmp(e->path, "runtime/patch.c"));
+            for (int k = 0; k < m->prog.n_steps && !used; k++)
+                used = !strcmp(tfg_kernel_info(m->prog.steps[k].kernel)->file, e->path);
             if (!used) continue;
             snprintf(path, sizeof path, "%s/%s", dir, e->path);
         }
@@ -136,7 +152,8 @@ static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *s
     return TFG_OK;
 }
 
-tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o, tfg_diag_t *d)
+tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o,
+                         tfg_diag_t *d)
 {
     const char *n = o->name;
     if (strlen(n) > 63) return tfg_diag_set(d, TFG_ERR_ARG, "name '%s' is longer than 63 characters", n);
@@ -151,9 +168,11 @@ tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_co
                                 o->model_path, i, tfg_dtype_name(m->graph.tensors[m->graph.inputs[i]].dtype));
     for (int i = 0; i < m->graph.n_outputs; i++)
         if (m->graph.tensors[m->graph.outputs[i]].dtype != TFG_DT_INT8)
-            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: output %d is %s; generated code gives int8 output",
-                                o->model_path, i, tfg_dtype_name(m->graph.tensors[m->graph.outputs[i]].dtype));
-    if (mkdir_p(out_dir) < 0) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot create directory: %s", out_dir, strerror(errno));
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                "%s: output %d is %s; generated code gives int8 output", o->model_path, i,
+                                tfg_dtype_name(m->graph.tensors[m->graph.outputs[i]].dtype));
+    if (mkdir_p(out_dir) < 0)
+        return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot create directory: %s", out_dir, strerror(errno));
     tfg_status_t st = copy_runtime(m, o->sched && o->sched->cost.split >= 0 ? o->sched : NULL, out_dir, d);
     if (st == TFG_OK) st = tfg_cg_write_header(m, out_dir, o, d);
     if (st == TFG_OK) st = tfg_cg_write_source(m, out_dir, o, d);

@@ -32,7 +32,8 @@ typedef struct {
     const tfg_sched_plan_t *sched; /* a patched schedule (sched/sched.h), or NULL: layer by layer */
 } tfg_codegen_opts_t;
 
-tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o, tfg_diag_t *d);
+tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o,
+                         tfg_diag_t *d);
 
 /* The bytes of constant arrays the generated source holds (what its header
  * states as flash constants), without writing it: conv weights packed as

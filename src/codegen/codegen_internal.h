@@ -24,7 +24,7 @@ typedef struct {
     const char *n; /* symbol prefix of functions and objects (the --name) */
     char N[64];    /* the same in upper case: macros and constants (names are at most 63 chars) */
     const tfg_model_t *m;
-    int packed; /* conv weights in the packed layout (every MCU target; see kernels.h) */
+    int packed;                 /* conv weights in the packed layout (every MCU target; see kernels.h) */
     const tfg_sched_plan_t *sp; /* a patched schedule, or NULL (layer by layer) */
     int err;
     int64_t const_bytes; /* bytes of constant arrays emitted so far (without the parameter structs) */
@@ -57,8 +57,8 @@ int tfg_cg_op_index(const out_t *o, int k);
 void tfg_cg_layer_comment(out_t *o, int k, const tfg_step_t *s);
 
 /* Start DIR/NAME<suffix> (written as .tmp, renamed by tfg_cg_close_out). */
-tfg_status_t tfg_cg_open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co, const char *dir, const char *suffix,
-                             out_t *o, char *path, size_t n, tfg_diag_t *d);
+tfg_status_t tfg_cg_open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co, const char *dir,
+                             const char *suffix, out_t *o, char *path, size_t n, tfg_diag_t *d);
 
 /* Close and move the .tmp into place, so a failed run leaves no partial file. */
 tfg_status_t tfg_cg_close_out(out_t *o, const char *path_tmp, tfg_diag_t *d);
@@ -86,8 +86,10 @@ size_t tfg_cg_output_offset(const out_t *o, int i);
  * options give the same bytes on any machine. */
 void tfg_cg_front_matter(out_t *o, const tfg_codegen_opts_t *co);
 
-tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d);
+tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co,
+                                 tfg_diag_t *d);
 
-tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co, tfg_diag_t *d);
+tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co,
+                                 tfg_diag_t *d);
 
 #endif

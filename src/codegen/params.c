@@ -11,7 +11,8 @@ static void emit_i8_words(out_t *o, const char *name, const int8_t *v, size_t n)
 {
     o->const_bytes += (int64_t)n;
     tfg_cg_put(o, "static const union {\n    uint32_t align;\n    int8_t v[%zu];\n} %s = {.v = {", n, name);
-    for (size_t i = 0; i < n; i++) tfg_cg_put(o, "%s%d%s", i % 24 ? "" : "\n    ", v[i], i + 1 < n ? "," : "");
+    for (size_t i = 0; i < n; i++)
+        tfg_cg_put(o, "%s%d%s", i % 24 ? "" : "\n    ", v[i], i + 1 < n ? "," : "");
     tfg_cg_put(o, "\n}};\n");
 }
 
@@ -23,8 +24,8 @@ static void emit_rq(out_t *o, const char *name, const tfg_rq_t *rq, size_t n)
     o->const_bytes += (int64_t)(n * sizeof(tfg_rq_t));
     tfg_cg_put(o, "static const tfg_rq_t %s[%zu] = {", name, n);
     for (size_t i = 0; i < n; i++)
-        tfg_cg_put(o, "%s{.mult = %ld, .add = %ld, .shift = %ld}%s", i % 2 ? " " : "\n    ", (long)rq[i].mult, (long)rq[i].add,
-            (long)rq[i].shift, i + 1 < n ? "," : "");
+        tfg_cg_put(o, "%s{.mult = %ld, .add = %ld, .shift = %ld}%s", i % 2 ? " " : "\n    ", (long)rq[i].mult,
+                   (long)rq[i].add, (long)rq[i].shift, i + 1 < n ? "," : "");
     tfg_cg_put(o, "\n};\n");
 }
 
@@ -35,22 +36,25 @@ static void emit_i32(out_t *o, const char *name, const int32_t *v, size_t n)
     /* INT32_MIN (a multiplier of a negative weight scale can be -2^31) is
      * spelled as an int expression: the literal 2147483648 is not an int. */
     for (size_t i = 0; i < n; i++)
-        if (v[i] == INT32_MIN) tfg_cg_put(o, "%s(-2147483647 - 1)%s", i % 8 ? " " : "\n    ", i + 1 < n ? "," : "");
-        else tfg_cg_put(o, "%s%ld%s", i % 8 ? " " : "\n    ", (long)v[i], i + 1 < n ? "," : "");
+        if (v[i] == INT32_MIN)
+            tfg_cg_put(o, "%s(-2147483647 - 1)%s", i % 8 ? " " : "\n    ", i + 1 < n ? "," : "");
+        else
+            tfg_cg_put(o, "%s%ld%s", i % 8 ? " " : "\n    ", (long)v[i], i + 1 < n ? "," : "");
     tfg_cg_put(o, "\n};\n");
 }
 
 static void emit_eltwise(out_t *o, const char *name, const tfg_eltwise_params_t *p)
 {
     tfg_cg_put(o,
-        "static const tfg_eltwise_params_t %s = {\n"
-        "    .dims = {%d, %d, %d, %d}, .a_stride = {%d, %d, %d, %d}, .b_stride = {%d, %d, %d, %d},\n"
-        "    .a_offset = %d, .b_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = %d, .b_shift = %d,\n"
-        "    .out_mult = %d, .out_shift = %d, .out_zp = %d, .act_min = %d, .act_max = %d};\n",
-        name, p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->a_stride[0], p->a_stride[1], p->a_stride[2],
-        p->a_stride[3], p->b_stride[0], p->b_stride[1], p->b_stride[2], p->b_stride[3], p->a_offset, p->b_offset,
-        p->left_shift, p->a_mult, p->a_shift, p->b_mult, p->b_shift, p->out_mult, p->out_shift, p->out_zp,
-        p->act_min, p->act_max);
+               "static const tfg_eltwise_params_t %s = {\n"
+               "    .dims = {%d, %d, %d, %d}, .a_stride = {%d, %d, %d, %d}, .b_stride = {%d, %d, %d, %d},\n"
+               "    .a_offset = %d, .b_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = "
+               "%d, .b_shift = %d,\n"
+               "    .out_mult = %d, .out_shift = %d, .out_zp = %d, .act_min = %d, .act_max = %d};\n",
+               name, p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->a_stride[0], p->a_stride[1],
+               p->a_stride[2], p->a_stride[3], p->b_stride[0], p->b_stride[1], p->b_stride[2], p->b_stride[3],
+               p->a_offset, p->b_offset, p->left_shift, p->a_mult, p->a_shift, p->b_mult, p->b_shift,
+               p->out_mult, p->out_shift, p->out_zp, p->act_min, p->act_max);
 }
 
 /* A list of n ints, ", "-separated, into buf. */
@@ -58,7 +62,8 @@ static const char *ints(char *buf, size_t size, const int32_t *v, int n)
 {
     size_t used = 0;
     buf[0] = 0;
-    for (int i = 0; i < n && used < size; i++) used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "", (int)v[i]);
+    for (int i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "", (int)v[i]);
     return buf;
 }
 
@@ -78,7 +83,9 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         if (p->res) {
             char rn[96];
             snprintf(rn, sizeof rn, "%s_l%d_res", n, k);
-            tfg_cg_put(o, "/* the residual ADD fused into this convolution's output (in place over its input 1) */\n");
+            tfg_cg_put(
+                o,
+                "/* the residual ADD fused into this convolution's output (in place over its input 1) */\n");
             emit_eltwise(o, rn, p->res);
         }
         if (o->packed) {
@@ -88,7 +95,8 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
                 break;
             }
             tfg_conv_pack_weights(p, s->conv_ohwi, packed);
-            tfg_cg_put(o, "/* weights packed for the kernel: channel pairs, 4-byte chunks (runtime/conv.c) */\n");
+            tfg_cg_put(
+                o, "/* weights packed for the kernel: channel pairs, 4-byte chunks (runtime/conv.c) */\n");
             emit_i8_words(o, a, packed, tfg_conv_packed_bytes(p));
             free(packed);
         } else {
@@ -96,17 +104,22 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         }
         emit_i32(o, b, p->bias, (size_t)p->out_c);
         emit_rq(o, f, p->rq, (size_t)p->out_c);
-        tfg_cg_put(o,
+        tfg_cg_put(
+            o,
             "static const tfg_conv_params_t %s_l%d = {\n"
             "    .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
             "    .weights = %s.v, .bias = %s, .rq = %s",
-            n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h, p->stride_w,
-            p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, f);
-        if (p->res) tfg_cg_put(o, ",\n    .res = &%s_l%d_res, .res_conv_is_b = %d", n, k, (int)p->res_conv_is_b);
+            n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h,
+            p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min,
+            p->act_max, a, b, f);
+        if (p->res)
+            tfg_cg_put(o, ",\n    .res = &%s_l%d_res, .res_conv_is_b = %d", n, k, (int)p->res_conv_is_b);
         if (tfg_cg_step_variant(o->sp, o->m, k) == TFG_CONV_NARROW)
-            tfg_cg_put(o, ",\n    .variant = TFG_CONV_NARROW /* int8 columns: the least scratch, at the arena peak */");
+            tfg_cg_put(
+                o,
+                ",\n    .variant = TFG_CONV_NARROW /* int8 columns: the least scratch, at the arena peak */");
         tfg_cg_put(o, "};\n");
         break;
     }
@@ -117,9 +130,11 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         tfg_cg_emit_i8(o, a, p->weights, (size_t)(p->k_h * p->k_w) * (size_t)oc);
         emit_i32(o, b, p->bias, (size_t)oc);
         emit_rq(o, f, p->rq, (size_t)oc);
-        tfg_cg_put(o,
+        tfg_cg_put(
+            o,
             "static const tfg_dwconv_params_t %s_l%d = {\n"
-            "    .variant = %s, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .depth_mult = %d,\n"
+            "    .variant = %s, .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .depth_mult = "
+            "%d,\n"
             "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d,\n"
             "    .pad_top = %d, .pad_left = %d, .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
             "    .weights = %s, .bias = %s, .rq = %s};\n",
@@ -134,10 +149,12 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         emit_i32(o, b, p->bias, (size_t)p->out_features);
         emit_rq(o, f, p->rq, (size_t)p->out_features);
         tfg_cg_put(o,
-            "static const tfg_fc_params_t %s_l%d = {\n"
-            "    .batches = %d, .in_features = %d, .out_features = %d, .out_zp = %d, .act_min = %d, .act_max = %d,\n"
-            "    .weights = %s, .bias = %s, .rq = %s};\n",
-            n, k, p->batches, p->in_features, p->out_features, p->out_zp, p->act_min, p->act_max, a, b, f);
+                   "static const tfg_fc_params_t %s_l%d = {\n"
+                   "    .batches = %d, .in_features = %d, .out_features = %d, .out_zp = %d, .act_min = %d, "
+                   ".act_max = %d,\n"
+                   "    .weights = %s, .bias = %s, .rq = %s};\n",
+                   n, k, p->batches, p->in_features, p->out_features, p->out_zp, p->act_min, p->act_max, a, b,
+                   f);
         break;
     }
     case TFG_K_ADD:
@@ -151,11 +168,12 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
     case TFG_K_MAXPOOL: {
         const tfg_pool_params_t *p = &s->p.pool;
         tfg_cg_put(o,
-            "static const tfg_pool_params_t %s_l%d = {\n"
-            "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d,\n"
-            "    .stride_h = %d, .stride_w = %d, .pad_top = %d, .pad_left = %d, .act_min = %d, .act_max = %d};\n",
-            n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h, p->stride_w, p->pad_top,
-            p->pad_left, p->act_min, p->act_max);
+                   "static const tfg_pool_params_t %s_l%d = {\n"
+                   "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d,\n"
+                   "    .stride_h = %d, .stride_w = %d, .pad_top = %d, .pad_left = %d, .act_min = %d, "
+                   ".act_max = %d};\n",
+                   n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h, p->stride_w,
+                   p->pad_top, p->pad_left, p->act_min, p->act_max);
         break;
     }
     case TFG_K_MEAN: {
@@ -163,24 +181,26 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
                                             "TFG_MEAN_SUM_THEN_REQUANT"};
         const tfg_mean_params_t *p = &s->p.mean;
         tfg_cg_put(o,
-            "static const tfg_mean_params_t %s_l%d = {\n"
-            "    .outer = %d, .reduce = %d, .inner = %d, .mode = %s, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d,\n"
-            "    .mid = %d, .reduce2 = %d};\n",
-            n, k, p->outer, p->reduce, p->inner, p->mode >= 0 && p->mode <= 2 ? modes[p->mode] : "-1", p->in_zp,
-            p->out_zp, p->mult, p->shift, p->mid, p->reduce2);
+                   "static const tfg_mean_params_t %s_l%d = {\n"
+                   "    .outer = %d, .reduce = %d, .inner = %d, .mode = %s, .in_zp = %d, .out_zp = %d, .mult "
+                   "= %d, .shift = %d,\n"
+                   "    .mid = %d, .reduce2 = %d};\n",
+                   n, k, p->outer, p->reduce, p->inner, p->mode >= 0 && p->mode <= 2 ? modes[p->mode] : "-1",
+                   p->in_zp, p->out_zp, p->mult, p->shift, p->mid, p->reduce2);
         break;
     }
     case TFG_K_SOFTMAX: {
         const tfg_softmax_params_t *p = &s->p.softmax;
         tfg_cg_put(o,
-            "static const tfg_softmax_params_t %s_l%d = {\n"
-            "    .outer = %d, .depth = %d, .in_mult = %d, .in_left_shift = %d, .diff_min = %d};\n",
-            n, k, p->outer, p->depth, p->in_mult, p->in_left_shift, p->diff_min);
+                   "static const tfg_softmax_params_t %s_l%d = {\n"
+                   "    .outer = %d, .depth = %d, .in_mult = %d, .in_left_shift = %d, .diff_min = %d};\n",
+                   n, k, p->outer, p->depth, p->in_mult, p->in_left_shift, p->diff_min);
         break;
     }
     case TFG_K_LOGISTIC: {
         const tfg_logistic_params_t *p = &s->p.logistic;
-        tfg_cg_put(o,
+        tfg_cg_put(
+            o,
             "static const tfg_logistic_params_t %s_l%d = {\n"
             "    .size = %d, .in_zp = %d, .in_range_radius = %d, .in_mult = %d, .in_left_shift = %d};\n",
             n, k, p->size, p->in_zp, p->in_range_radius, p->in_mult, p->in_left_shift);
@@ -190,40 +210,45 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
     case TFG_K_DEQUANTIZE: {
         char sc[32];
         tfg_cg_flt(sc, sizeof sc, s->p.affine.scale);
-        tfg_cg_put(o, "static const tfg_affine_params_t %s_l%d = {.size = %d, .scale = %s, .zp = %d};\n", n, k,
-            s->p.affine.size, sc, s->p.affine.zp);
+        tfg_cg_put(o, "static const tfg_affine_params_t %s_l%d = {.size = %d, .scale = %s, .zp = %d};\n", n,
+                   k, s->p.affine.size, sc, s->p.affine.zp);
         break;
     }
     case TFG_K_REQUANT: {
         const tfg_requant_params_t *p = &s->p.requant;
         tfg_cg_put(o,
-            "static const tfg_requant_params_t %s_l%d = {\n"
-            "    .size = %d, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d, .in_flip = %d, .out_flip = %d};\n",
-            n, k, p->size, p->in_zp, p->out_zp, p->mult, p->shift, p->in_flip, p->out_flip);
+                   "static const tfg_requant_params_t %s_l%d = {\n"
+                   "    .size = %d, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d, .in_flip = %d, "
+                   ".out_flip = %d};\n",
+                   n, k, p->size, p->in_zp, p->out_zp, p->mult, p->shift, p->in_flip, p->out_flip);
         break;
     }
     case TFG_K_GATHER: {
         const tfg_gather_params_t *p = &s->p.gather;
-        tfg_cg_put(o, "static const tfg_gather_params_t %s_l%d = {\n    .rank = %d, .dims = {%s}, .in_stride = {%s}};\n", n, k,
-            p->rank, ints(l1, sizeof l1, p->dims, TFG_MAX_DIMS), ints(l2, sizeof l2, p->in_stride, TFG_MAX_DIMS));
+        tfg_cg_put(o,
+                   "static const tfg_gather_params_t %s_l%d = {\n    .rank = %d, .dims = {%s}, .in_stride = "
+                   "{%s}};\n",
+                   n, k, p->rank, ints(l1, sizeof l1, p->dims, TFG_MAX_DIMS),
+                   ints(l2, sizeof l2, p->in_stride, TFG_MAX_DIMS));
         break;
     }
     case TFG_K_PAD: {
         const tfg_pad_params_t *p = &s->p.pad;
         char l3[160];
         tfg_cg_put(o,
-            "static const tfg_pad_params_t %s_l%d = {\n"
-            "    .in_dims = {%s}, .before = {%s}, .after = {%s}, .value = %d};\n",
-            n, k, ints(l1, sizeof l1, p->in_dims, 4), ints(l2, sizeof l2, p->before, 4), ints(l3, sizeof l3, p->after, 4),
-            p->value);
+                   "static const tfg_pad_params_t %s_l%d = {\n"
+                   "    .in_dims = {%s}, .before = {%s}, .after = {%s}, .value = %d};\n",
+                   n, k, ints(l1, sizeof l1, p->in_dims, 4), ints(l2, sizeof l2, p->before, 4),
+                   ints(l3, sizeof l3, p->after, 4), p->value);
         break;
     }
     case TFG_K_CONCAT: {
         const tfg_concat_params_t *p = &s->p.concat;
         snprintf(a, sizeof a, "%s_l%d_inner", n, k);
         emit_i32(o, a, p->inner, (size_t)p->n_inputs);
-        tfg_cg_put(o, "static const tfg_concat_params_t %s_l%d = {.outer = %d, .n_inputs = %d, .inner = %s};\n", n, k,
-            p->outer, p->n_inputs, a);
+        tfg_cg_put(o,
+                   "static const tfg_concat_params_t %s_l%d = {.outer = %d, .n_inputs = %d, .inner = %s};\n",
+                   n, k, p->outer, p->n_inputs, a);
         break;
     }
     case TFG_K_RESIZE: {
@@ -232,7 +257,8 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         snprintf(b, sizeof b, "%s_l%d_src_x", n, k);
         emit_i32(o, a, p->src_y, (size_t)p->out_h);
         emit_i32(o, b, p->src_x, (size_t)p->out_w);
-        tfg_cg_put(o,
+        tfg_cg_put(
+            o,
             "static const tfg_resize_nearest_params_t %s_l%d = {\n"
             "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .src_y = %s, .src_x = %s};\n",
             n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, a, b);

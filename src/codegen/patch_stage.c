@@ -30,10 +30,11 @@ void tfg_cg_emit_patch_stage(out_t *o)
         o->err = 1;
         return;
     }
-    tfg_cg_put(o, "/* ---- patch stage: a %dx%d grid over L%d (op %d)'s %dx%d output. Per tile, the region\n"
-           " * (rows r0..r1, columns c0..c1, exclusive ends) of the input and of every layer's\n"
-           " * output up to L%d: each tile's receptive field, halos included. */\n",
-        ph, pw, split, tfg_cg_op_index(o, split), y->dims[1], y->dims[2], split);
+    tfg_cg_put(o,
+               "/* ---- patch stage: a %dx%d grid over L%d (op %d)'s %dx%d output. Per tile, the region\n"
+               " * (rows r0..r1, columns c0..c1, exclusive ends) of the input and of every layer's\n"
+               " * output up to L%d: each tile's receptive field, halos included. */\n",
+               ph, pw, split, tfg_cg_op_index(o, split), y->dims[1], y->dims[2], split);
     tfg_cg_put(o, "static const int16_t %s_tiles[%d][%d][4] = {\n", n, ph * pw, nr);
     for (int i = 0; i < ph; i++)
         for (int j = 0; j < pw; j++) {
@@ -41,21 +42,25 @@ void tfg_cg_emit_patch_stage(out_t *o)
             tfg_cg_put(o, "    {");
             for (int r = 0; r < nr; r++) {
                 const int t = r == 0 ? g->inputs[0] : m->prog.steps[r - 1].out;
-                tfg_cg_put(o, "%s{%d, %d, %d, %d}", r ? ", " : "", (int)need[t].r0, (int)need[t].r1, (int)need[t].c0,
-                    (int)need[t].c1);
+                tfg_cg_put(o, "%s{%d, %d, %d, %d}", r ? ", " : "", (int)need[t].r0, (int)need[t].r1,
+                           (int)need[t].c0, (int)need[t].c1);
             }
             tfg_cg_put(o, "}%s\n", i * pw + j + 1 < ph * pw ? "," : "");
         }
     tfg_cg_put(o, "};\n\n");
     free(need);
-    tfg_cg_put(o, "static void %s_patch(uint8_t *arena, const int8_t *image, const int16_t (*tile)[4])\n{\n", n);
+    tfg_cg_put(o, "static void %s_patch(uint8_t *arena, const int8_t *image, const int16_t (*tile)[4])\n{\n",
+               n);
     tfg_cg_put(o, "    tfg_region_t r[%d];\n", nr);
-    tfg_cg_put(o, "    for (int i = 0; i < %d; i++) r[i].r0 = tile[i][0], r[i].r1 = tile[i][1], r[i].c0 = tile[i][2], "
-           "r[i].c1 = tile[i][3];\n", nr);
+    tfg_cg_put(
+        o,
+        "    for (int i = 0; i < %d; i++) r[i].r0 = tile[i][0], r[i].r1 = tile[i][1], r[i].c0 = tile[i][2], "
+        "r[i].c1 = tile[i][3];\n",
+        nr);
     /* Bytes per pixel: channels times the element size (the input is int8
      * here, as generated code takes int8 input; kept general like the executor). */
-    tfg_cg_put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n", (int)x->dims[2],
-        (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), o->N);
+    tfg_cg_put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n",
+               (int)x->dims[2], (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), o->N);
     for (int k = 0; k <= split; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         const int ri = region_index(o, s->in[0]), ro = k + 1;
@@ -74,11 +79,14 @@ void tfg_cg_emit_patch_stage(out_t *o)
         case TFG_PATCH_WINDOW:
             tfg_cg_put(o, "        %s(&p, &r[%d], &r[%d]);\n", info->patch_fn, ri, ro);
             if (s->kernel == TFG_K_CONV && s->p.conv.res)
-                tfg_cg_put(o, "        tfg_patch_residual(&p, &r[%d], &r[%d]);\n", region_index(o, s->in[1]), ro);
+                tfg_cg_put(o, "        tfg_patch_residual(&p, &r[%d], &r[%d]);\n", region_index(o, s->in[1]),
+                           ro);
             break;
         case TFG_PATCH_ELTWISE:
-            tfg_cg_put(o, "        size_t a, b;\n        tfg_patch_eltwise(&p, &r[%d], &r[%d], &r[%d], %d, &a, &b);\n",
-                       region_index(o, s->in[0]), region_index(o, s->in[1]), ro, (int)c);
+            tfg_cg_put(
+                o,
+                "        size_t a, b;\n        tfg_patch_eltwise(&p, &r[%d], &r[%d], &r[%d], %d, &a, &b);\n",
+                region_index(o, s->in[0]), region_index(o, s->in[1]), ro, (int)c);
             snprintf(in0 + strlen(in0), sizeof in0 - strlen(in0), " + a");
             snprintf(in1 + strlen(in1), sizeof in1 - strlen(in1), " + b");
             break;
@@ -92,13 +100,17 @@ void tfg_cg_emit_patch_stage(out_t *o)
         case TFG_CALL_IN_OUT_SCRATCH:
             tfg_cg_put(o, "        %s(&p, %s, %s, %s);\n    }\n", info->fn, in0, out, scratch);
             break;
-        case TFG_CALL_IN2_OUT: tfg_cg_put(o, "        %s(&p, %s, %s, %s);\n    }\n", info->fn, in0, in1, out); break;
+        case TFG_CALL_IN2_OUT:
+            tfg_cg_put(o, "        %s(&p, %s, %s, %s);\n    }\n", info->fn, in0, in1, out);
+            break;
         /* A float QUANTIZE (which the scheduler admits) never gets here:
          * generated code takes int8 input, so compile strips it first. */
         default: o->err = 1; break;
         }
     }
-    tfg_cg_put(o, "    tfg_paste_region((const int8_t *)(arena + %s_L%d_OUT), %d, %d, &r[%d], (int8_t *)(arena + %s_STAGE_OUT));\n",
-        o->N, split, (int)y->dims[2], (int)y->dims[3], nr - 1, o->N);
+    tfg_cg_put(o,
+               "    tfg_paste_region((const int8_t *)(arena + %s_L%d_OUT), %d, %d, &r[%d], (int8_t *)(arena "
+               "+ %s_STAGE_OUT));\n",
+               o->N, split, (int)y->dims[2], (int)y->dims[3], nr - 1, o->N);
     tfg_cg_put(o, "}\n\n");
 }

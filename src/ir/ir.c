@@ -83,9 +83,15 @@ int64_t tfg_tensor_elems(const tfg_tensor_t *t)
     return n;
 }
 
-int64_t tfg_tensor_bytes(const tfg_tensor_t *t) { return tfg_tensor_elems(t) * (int64_t)tfg_dtype_size(t->dtype); }
+int64_t tfg_tensor_bytes(const tfg_tensor_t *t)
+{
+    return tfg_tensor_elems(t) * (int64_t)tfg_dtype_size(t->dtype);
+}
 
-bool tfg_tensor_is_const(const tfg_tensor_t *t) { return t->data != NULL; }
+bool tfg_tensor_is_const(const tfg_tensor_t *t)
+{
+    return t->data != NULL;
+}
 
 int64_t tfg_tensor_int(const tfg_tensor_t *t, int64_t i)
 {

@@ -77,10 +77,10 @@ typedef struct {
 typedef struct {
     int32_t stride_h, stride_w;
     int32_t dil_h, dil_w;
-    int32_t k_h, k_w;     /* pooling window; conv kernels come from the weights */
+    int32_t k_h, k_w; /* pooling window; conv kernels come from the weights */
     int32_t pad_top, pad_left, pad_bottom, pad_right;
-    int32_t depth_mult;   /* depthwise */
-    bool same;            /* as written in the model (for reports) */
+    int32_t depth_mult; /* depthwise */
+    bool same;          /* as written in the model (for reports) */
 } tfg_spatial_t;
 
 /* TFLM's CONCATENATION takes up to 10 inputs (kMaxInputNum); every other op
@@ -96,15 +96,15 @@ typedef struct {
     int out[TFG_MAX_OP_OUTPUTS];
     tfg_act_t act;
     tfg_spatial_t sp;
-    int32_t axis;        /* CONCATENATION, PACK */
-    bool keep_dims;      /* MEAN; FULLY_CONNECTED keep_num_dims */
-    float beta;          /* SOFTMAX */
+    int32_t axis;                           /* CONCATENATION, PACK */
+    bool keep_dims;                         /* MEAN; FULLY_CONNECTED keep_num_dims */
+    float beta;                             /* SOFTMAX */
     bool align_corners, half_pixel_centers; /* RESIZE_NEAREST_NEIGHBOR */
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
-    bool dead;           /* removed by a pass; executors skip it */
-    bool in_place;       /* output shares the buffer of in[in_place_slot] (set by the in-place pass) */
+    bool dead;     /* removed by a pass; executors skip it */
+    bool in_place; /* output shares the buffer of in[in_place_slot] (set by the in-place pass) */
     int in_place_slot;
-    bool alias;          /* output is a view of in[0]: no data moves */
+    bool alias; /* output is a view of in[0]: no data moves */
 } tfg_op_t;
 
 typedef struct {

@@ -35,17 +35,21 @@ static tfg_status_t op_err(const ctx_t *c, tfg_status_t st, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return tfg_diag_set(c->d, st, "%s: op %d %s: %s", c->g->path, c->op->model_index, tfg_op_name(c->op->type),
-                        what);
+    return tfg_diag_set(c->d, st, "%s: op %d %s: %s", c->g->path, c->op->model_index,
+                        tfg_op_name(c->op->type), what);
 }
 
-static const tfg_tensor_t *T(const ctx_t *c, int idx) { return &c->g->tensors[idx]; }
+static const tfg_tensor_t *T(const ctx_t *c, int idx)
+{
+    return &c->g->tensors[idx];
+}
 
 static tfg_status_t need_io(const ctx_t *c, int min_in, int max_in, int n_out)
 {
     if (c->op->n_in < min_in || c->op->n_in > max_in)
         return op_err(c, TFG_ERR_INVALID, "has %d inputs, expected %d..%d", c->op->n_in, min_in, max_in);
-    if (c->op->n_out != n_out) return op_err(c, TFG_ERR_INVALID, "has %d outputs, expected %d", c->op->n_out, n_out);
+    if (c->op->n_out != n_out)
+        return op_err(c, TFG_ERR_INVALID, "has %d outputs, expected %d", c->op->n_out, n_out);
     for (int i = 0; i < min_in; i++)
         if (c->op->in[i] < 0) return op_err(c, TFG_ERR_INVALID, "required input %d is missing", i);
     for (int i = 0; i < n_out; i++)
@@ -67,7 +71,8 @@ static tfg_status_t need_act_quant(const ctx_t *c, int t, const char *role)
     const tfg_tensor_t *x = T(c, t);
     tfg_status_t st = need_dtype(c, t, TFG_DT_INT8, role);
     if (st < 0) return st;
-    if (x->n_q < 1) return op_err(c, TFG_ERR_INVALID, "%s '%s' has no quantization parameters", role, x->name);
+    if (x->n_q < 1)
+        return op_err(c, TFG_ERR_INVALID, "%s '%s' has no quantization parameters", role, x->name);
     if (!(x->scale[0] > 0.0f) || !isfinite(x->scale[0]))
         return op_err(c, TFG_ERR_INVALID, "%s '%s' has scale %g (must be positive and finite)", role, x->name,
                       (double)x->scale[0]);
@@ -105,27 +110,30 @@ static tfg_status_t need_shape(const ctx_t *c, int t, int rank, const int32_t *d
         memcpy(tmp.dims, dims, sizeof(int32_t) * (size_t)rank);
         tfg_shape_str(x, have, sizeof have);
         tfg_shape_str(&tmp, want, sizeof want);
-        return op_err(c, TFG_ERR_INVALID, "output '%s' is declared %s but the op computes %s", x->name, have, want);
+        return op_err(c, TFG_ERR_INVALID, "output '%s' is declared %s but the op computes %s", x->name, have,
+                      want);
     }
     return TFG_OK;
 }
 
-#define TRY(x)                                                                                              \
-    do {                                                                                                    \
-        tfg_status_t st_ = (x);                                                                             \
-        if (st_ < 0) return st_;                                                                            \
+#define TRY(x)                                                                                               \
+    do {                                                                                                     \
+        tfg_status_t st_ = (x);                                                                              \
+        if (st_ < 0) return st_;                                                                             \
     } while (0)
 
 /* TFLite's output size and leading padding for one spatial axis. */
-static tfg_status_t resolve_axis(const ctx_t *c, bool same, int32_t in, int32_t k, int32_t stride, int32_t dil,
-                                 int32_t *out, int32_t *pad_lo, int32_t *pad_hi)
+static tfg_status_t resolve_axis(const ctx_t *c, bool same, int32_t in, int32_t k, int32_t stride,
+                                 int32_t dil, int32_t *out, int32_t *pad_lo, int32_t *pad_hi)
 {
     if (stride < 1 || dil < 1 || k < 1 || stride > 1024 || dil > 1024 || k > 1024)
-        return op_err(c, TFG_ERR_INVALID, "stride %d, dilation %d, window %d must be in 1..1024", stride, dil, k);
+        return op_err(c, TFG_ERR_INVALID, "stride %d, dilation %d, window %d must be in 1..1024", stride, dil,
+                      k);
     const int64_t eff = (int64_t)(k - 1) * dil + 1;
     int64_t o = same ? ((int64_t)in + stride - 1) / stride : ((int64_t)in - eff + stride) / stride;
-    if (o < 1) return op_err(c, TFG_ERR_INVALID, "window %lld is larger than input %d with VALID padding",
-                             (long long)eff, in);
+    if (o < 1)
+        return op_err(c, TFG_ERR_INVALID, "window %lld is larger than input %d with VALID padding",
+                      (long long)eff, in);
     int64_t total = (o - 1) * stride + eff - in;
     if (total < 0 || !same) total = 0;
     *out = (int32_t)o;
@@ -140,8 +148,8 @@ static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels,
     const bool per_tensor_fc = fc && x->n_q == 1;
     TRY(need_dtype(c, w, TFG_DT_INT8, "weights"));
     if (x->n_q != 1 && x->n_q != channels)
-        return op_err(c, TFG_ERR_INVALID, "weights '%s' have %d scales for %d output channels", x->name, (int)x->n_q,
-                      (int)channels);
+        return op_err(c, TFG_ERR_INVALID, "weights '%s' have %d scales for %d output channels", x->name,
+                      (int)x->n_q, (int)channels);
     /* TFLM checks only that the quantized axis has one entry per output
      * channel (filter dims[q_dim] == channels) and then takes scale[c] for
      * output channel c, so a model whose declared axis merely has the right
@@ -163,13 +171,15 @@ static tfg_status_t check_weights_quant(const ctx_t *c, int w, int32_t channels,
             return op_err(c, TFG_ERR_INVALID, "weights '%s' scale %d is %g (must be finite)", x->name, i,
                           (double)x->scale[i]);
         if (per_tensor_fc && x->scale[i] < 0.0f)
-            return op_err(c, TFG_ERR_INVALID,
-                          "weights '%s' have the negative per-tensor scale %g (TFLite's FULLY_CONNECTED requires "
-                          "input scale * weight scale >= 0; only per-channel weights may have negative scales)",
-                          x->name, (double)x->scale[i]);
+            return op_err(
+                c, TFG_ERR_INVALID,
+                "weights '%s' have the negative per-tensor scale %g (TFLite's FULLY_CONNECTED requires "
+                "input scale * weight scale >= 0; only per-channel weights may have negative scales)",
+                x->name, (double)x->scale[i]);
         if (x->zero_point[i] != 0)
-            return op_err(c, TFG_ERR_UNSUPPORTED, "weights '%s' have zero point %d (int8 weights must be symmetric)",
-                          x->name, (int)x->zero_point[i]);
+            return op_err(c, TFG_ERR_UNSUPPORTED,
+                          "weights '%s' have zero point %d (int8 weights must be symmetric)", x->name,
+                          (int)x->zero_point[i]);
     }
     return TFG_OK;
 }
@@ -196,21 +206,24 @@ static tfg_status_t check_conv(const ctx_t *c, tfg_op_t *op)
     TRY(need_rank(c, w, 4, "weights"));
     TRY(need_const(c, w, "weights"));
     const tfg_tensor_t *x = T(c, in), *wt = T(c, w);
-    if (x->dims[0] != 1) return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
+    if (x->dims[0] != 1)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
     int32_t cout, kh = wt->dims[1], kw = wt->dims[2];
     if (dw) {
         cout = wt->dims[3];
         if (wt->dims[0] != 1) return op_err(c, TFG_ERR_INVALID, "depthwise weights must have leading dim 1");
         if (x->dims[3] < 1 || cout % x->dims[3] != 0)
-            return op_err(c, TFG_ERR_INVALID, "%d output channels are not a multiple of %d input channels", cout,
-                          x->dims[3]);
+            return op_err(c, TFG_ERR_INVALID, "%d output channels are not a multiple of %d input channels",
+                          cout, x->dims[3]);
         op->sp.depth_mult = cout / x->dims[3];
         TRY(check_weights_quant(c, w, cout, 3, false));
     } else {
         cout = wt->dims[0];
         if (wt->dims[3] != x->dims[3])
-            return op_err(c, TFG_ERR_UNSUPPORTED, "weights have %d input channels but the input has %d (grouped "
-                          "convolution is not supported)", wt->dims[3], x->dims[3]);
+            return op_err(c, TFG_ERR_UNSUPPORTED,
+                          "weights have %d input channels but the input has %d (grouped "
+                          "convolution is not supported)",
+                          wt->dims[3], x->dims[3]);
         TRY(check_weights_quant(c, w, cout, 0, false));
     }
     TRY(check_bias(c, b, cout));
@@ -218,8 +231,10 @@ static tfg_status_t check_conv(const ctx_t *c, tfg_op_t *op)
     tfg_spatial_t *sp = &op->sp;
     sp->k_h = kh;
     sp->k_w = kw;
-    TRY(resolve_axis(c, sp->same, x->dims[1], kh, sp->stride_h, sp->dil_h, &dims[1], &sp->pad_top, &sp->pad_bottom));
-    TRY(resolve_axis(c, sp->same, x->dims[2], kw, sp->stride_w, sp->dil_w, &dims[2], &sp->pad_left, &sp->pad_right));
+    TRY(resolve_axis(c, sp->same, x->dims[1], kh, sp->stride_h, sp->dil_h, &dims[1], &sp->pad_top,
+                     &sp->pad_bottom));
+    TRY(resolve_axis(c, sp->same, x->dims[2], kw, sp->stride_w, sp->dil_w, &dims[2], &sp->pad_left,
+                     &sp->pad_right));
     return need_shape(c, out, 4, dims);
 }
 
@@ -231,18 +246,22 @@ static tfg_status_t check_pool(const ctx_t *c, tfg_op_t *op)
     TRY(need_act_quant(c, out, "output"));
     TRY(need_rank(c, in, 4, "input"));
     const tfg_tensor_t *x = T(c, in), *y = T(c, out);
-    if (x->dims[0] != 1) return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
+    if (x->dims[0] != 1)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
     /* TFLM's pooling Prepare: scales within 1e-6, equal zero points (the
      * kernels do not requantize). */
     if (!(fabs((double)x->scale[0] - (double)y->scale[0]) <= 1e-6) || x->zero_point[0] != y->zero_point[0])
-        return op_err(c, TFG_ERR_UNSUPPORTED,
-                      "input and output quantization differ (scale %g zp %d vs %g zp %d; TFLite requires scales "
-                      "within 1e-6 and equal zero points)",
-                      (double)x->scale[0], (int)x->zero_point[0], (double)y->scale[0], (int)y->zero_point[0]);
+        return op_err(
+            c, TFG_ERR_UNSUPPORTED,
+            "input and output quantization differ (scale %g zp %d vs %g zp %d; TFLite requires scales "
+            "within 1e-6 and equal zero points)",
+            (double)x->scale[0], (int)x->zero_point[0], (double)y->scale[0], (int)y->zero_point[0]);
     int32_t dims[4] = {1, 0, 0, x->dims[3]};
     tfg_spatial_t *sp = &op->sp;
-    TRY(resolve_axis(c, sp->same, x->dims[1], sp->k_h, sp->stride_h, 1, &dims[1], &sp->pad_top, &sp->pad_bottom));
-    TRY(resolve_axis(c, sp->same, x->dims[2], sp->k_w, sp->stride_w, 1, &dims[2], &sp->pad_left, &sp->pad_right));
+    TRY(resolve_axis(c, sp->same, x->dims[1], sp->k_h, sp->stride_h, 1, &dims[1], &sp->pad_top,
+                     &sp->pad_bottom));
+    TRY(resolve_axis(c, sp->same, x->dims[2], sp->k_w, sp->stride_w, 1, &dims[2], &sp->pad_left,
+                     &sp->pad_right));
     return need_shape(c, out, 4, dims);
 }
 
@@ -267,14 +286,16 @@ static tfg_status_t check_fc(const ctx_t *c, tfg_op_t *op)
         const double ip = (double)T(c, in)->scale[0] * (double)wt->scale[0];
         const double diff = fabs(ip - (double)T(c, b)->scale[0]) / (double)T(c, out)->scale[0];
         if (!(diff <= 0.02))
-            return op_err(c, TFG_ERR_INVALID,
-                          "bias '%s' has scale %g but input scale * weight scale is %g: TFLite requires them within "
-                          "0.02 output scales (here %.3g)",
-                          T(c, b)->name, (double)T(c, b)->scale[0], ip, diff);
+            return op_err(
+                c, TFG_ERR_INVALID,
+                "bias '%s' has scale %g but input scale * weight scale is %g: TFLite requires them within "
+                "0.02 output scales (here %.3g)",
+                T(c, b)->name, (double)T(c, b)->scale[0], ip, diff);
     }
     const int64_t n = tfg_tensor_elems(T(c, in));
     if (k < 1 || n % k != 0)
-        return op_err(c, TFG_ERR_INVALID, "input has %lld values, not a multiple of %d features", (long long)n, k);
+        return op_err(c, TFG_ERR_INVALID, "input has %lld values, not a multiple of %d features",
+                      (long long)n, k);
     if (tfg_tensor_elems(T(c, out)) != (n / k) * units)
         return op_err(c, TFG_ERR_INVALID, "output '%s' has %lld values, expected %lld", T(c, out)->name,
                       (long long)tfg_tensor_elems(T(c, out)), (long long)((n / k) * units));
@@ -336,8 +357,10 @@ static tfg_status_t check_mean(const ctx_t *c, tfg_op_t *op)
     int32_t dims[TFG_MAX_DIMS];
     int r = 0;
     for (int i = 0; i < x->rank; i++) {
-        if (!reduce[i]) dims[r++] = x->dims[i];
-        else if (op->keep_dims) dims[r++] = 1;
+        if (!reduce[i])
+            dims[r++] = x->dims[i];
+        else if (op->keep_dims)
+            dims[r++] = 1;
     }
     return need_shape(c, op->out[0], r, dims);
 }
@@ -346,8 +369,9 @@ static tfg_status_t check_same_quant(const ctx_t *c, int a, int b)
 {
     const tfg_tensor_t *x = T(c, a), *y = T(c, b);
     if (x->scale[0] != y->scale[0] || x->zero_point[0] != y->zero_point[0])
-        return op_err(c, TFG_ERR_UNSUPPORTED, "'%s' and '%s' have different quantization (scale %g zp %d vs %g zp %d)",
-                      x->name, y->name, (double)x->scale[0], (int)x->zero_point[0], (double)y->scale[0],
+        return op_err(c, TFG_ERR_UNSUPPORTED,
+                      "'%s' and '%s' have different quantization (scale %g zp %d vs %g zp %d)", x->name,
+                      y->name, (double)x->scale[0], (int)x->zero_point[0], (double)y->scale[0],
                       (int)y->zero_point[0]);
     return TFG_OK;
 }
@@ -399,16 +423,20 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
         bool ok = n == y->rank, wild = false;
         for (int64_t i = 0; ok && i < n; i++) {
             const int64_t v = tfg_tensor_int(s, i);
-            if (v == -1 && !wild) wild = true;
-            else ok = v == y->dims[i];
+            if (v == -1 && !wild)
+                wild = true;
+            else
+                ok = v == y->dims[i];
         }
         if (!ok) {
             char want[128] = "", have[96];
             size_t used = 0;
             for (int64_t i = 0; i < n && i < TFG_MAX_DIMS && used < sizeof want; i++)
-                used += (size_t)snprintf(want + used, sizeof want - used, i ? "x%lld" : "%lld", (long long)tfg_tensor_int(s, i));
+                used += (size_t)snprintf(want + used, sizeof want - used, i ? "x%lld" : "%lld",
+                                         (long long)tfg_tensor_int(s, i));
             tfg_shape_str(y, have, sizeof have);
-            return op_err(c, TFG_ERR_INVALID, "new shape %s disagrees with output '%s' of shape %s", want, y->name, have);
+            return op_err(c, TFG_ERR_INVALID, "new shape %s disagrees with output '%s' of shape %s", want,
+                          y->name, have);
         }
     }
     return TFG_OK;
@@ -424,9 +452,11 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
      * kernel writes 1/256 steps whatever the declared scale), so LOGISTIC
      * runs with any output scale, giving TFLM's bytes. */
     if (op->type == TFG_OP_LOGISTIC && y->zero_point[0] != -128)
-        return op_err(c, TFG_ERR_UNSUPPORTED, "output zero point must be -128 (has %d)", (int)y->zero_point[0]);
+        return op_err(c, TFG_ERR_UNSUPPORTED, "output zero point must be -128 (has %d)",
+                      (int)y->zero_point[0]);
     if (op->type == TFG_OP_SOFTMAX && (y->scale[0] != 1.0f / 256 || y->zero_point[0] != -128))
-        return op_err(c, TFG_ERR_UNSUPPORTED, "output must be quantized with scale 1/256, zero point -128 (has %g, %d)",
+        return op_err(c, TFG_ERR_UNSUPPORTED,
+                      "output must be quantized with scale 1/256, zero point -128 (has %g, %d)",
                       (double)y->scale[0], (int)y->zero_point[0]);
     if (x->rank < 1) return op_err(c, TFG_ERR_INVALID, "scalar input");
     return need_shape(c, op->out[0], x->rank, x->dims);
@@ -483,7 +513,8 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     /* No equal-quantization check: TFLM's TRANSPOSE copies bytes. */
     TRY(need_int_const(c, op->in[1], "permutation"));
     const tfg_tensor_t *x = T(c, op->in[0]), *p = T(c, op->in[1]);
-    if (tfg_tensor_elems(p) != x->rank) return op_err(c, TFG_ERR_INVALID, "permutation length differs from rank");
+    if (tfg_tensor_elems(p) != x->rank)
+        return op_err(c, TFG_ERR_INVALID, "permutation length differs from rank");
     bool seen[TFG_MAX_DIMS] = {false};
     int32_t dims[TFG_MAX_DIMS];
     for (int i = 0; i < x->rank; i++) {
@@ -499,7 +530,8 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
 static tfg_status_t need_u8_quant(const ctx_t *c, int t, const char *role)
 {
     const tfg_tensor_t *x = T(c, t);
-    if (x->n_q < 1) return op_err(c, TFG_ERR_INVALID, "%s '%s' has no quantization parameters", role, x->name);
+    if (x->n_q < 1)
+        return op_err(c, TFG_ERR_INVALID, "%s '%s' has no quantization parameters", role, x->name);
     if (!(x->scale[0] > 0.0f) || !isfinite(x->scale[0]))
         return op_err(c, TFG_ERR_INVALID, "%s '%s' has scale %g (must be positive and finite)", role, x->name,
                       (double)x->scale[0]);
@@ -523,12 +555,15 @@ static tfg_status_t check_quantize(const ctx_t *c, tfg_op_t *op)
             return op_err(c, TFG_ERR_UNSUPPORTED, "input type %s (float32, int8 or uint8 supported)",
                           tfg_dtype_name(x->dtype));
         if (yt != TFG_DT_INT8 && !(yt == TFG_DT_UINT8 && x->dtype == TFG_DT_INT8))
-            return op_err(c, TFG_ERR_UNSUPPORTED, "%s -> %s (supported: float32 -> int8, int8 <-> uint8, int8 -> int8)",
+            return op_err(c, TFG_ERR_UNSUPPORTED,
+                          "%s -> %s (supported: float32 -> int8, int8 <-> uint8, int8 -> int8)",
                           tfg_dtype_name(x->dtype), tfg_dtype_name(yt));
         if (x->dtype == TFG_DT_INT8) TRY(need_act_quant(c, op->in[0], "input"));
         if (x->dtype == TFG_DT_UINT8) TRY(need_u8_quant(c, op->in[0], "input"));
-        if (yt == TFG_DT_UINT8) TRY(need_u8_quant(c, op->out[0], "output"));
-        else TRY(need_act_quant(c, op->out[0], "output"));
+        if (yt == TFG_DT_UINT8)
+            TRY(need_u8_quant(c, op->out[0], "output"));
+        else
+            TRY(need_act_quant(c, op->out[0], "output"));
     } else {
         TRY(need_act_quant(c, op->in[0], "input"));
         TRY(need_dtype(c, op->out[0], TFG_DT_FLOAT32, "output"));
@@ -578,15 +613,18 @@ static tfg_status_t check_structure(tfg_graph_t *g, tfg_diag_t *d)
             /* tfg_tensor_elems saturates, so give the true size from the dims. */
             double real = (double)tfg_dtype_size(t->dtype);
             for (int k = 0; k < t->rank; k++) real *= t->dims[k];
-            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s' of shape %s would need %.4g bytes (limit 1 GiB)",
-                                name, i, t->name, shape, real);
+            return tfg_diag_set(d, TFG_ERR_INVALID,
+                                "%s: tensor %d '%s' of shape %s would need %.4g bytes (limit 1 GiB)", name, i,
+                                t->name, shape, real);
         }
         if (bytes == 0 && !t->data && t->rank > 0)
-            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: tensor %d '%s' has shape %s: empty tensors are not supported",
-                                name, i, t->name, shape);
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                "%s: tensor %d '%s' has shape %s: empty tensors are not supported", name, i,
+                                t->name, shape);
         if (t->data && (int64_t)t->data_bytes != bytes)
-            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s' has %zu bytes of data but its shape needs %lld",
-                                name, i, t->name, t->data_bytes, (long long)bytes);
+            return tfg_diag_set(d, TFG_ERR_INVALID,
+                                "%s: tensor %d '%s' has %zu bytes of data but its shape needs %lld", name, i,
+                                t->name, t->data_bytes, (long long)bytes);
     }
     /* 0 = not yet available, 1 = available (input, constant or written). */
     char *ready = calloc((size_t)g->n_tensors + 1, 1);
@@ -594,8 +632,10 @@ static tfg_status_t check_structure(tfg_graph_t *g, tfg_diag_t *d)
     tfg_status_t st = TFG_OK;
     for (int i = 0; i < g->n_tensors; i++) ready[i] = tfg_tensor_is_const(&g->tensors[i]);
     for (int i = 0; i < g->n_inputs && st == TFG_OK; i++) {
-        if (g->inputs[i] < 0) st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: graph input %d is missing", name, i);
-        else ready[g->inputs[i]] = 1;
+        if (g->inputs[i] < 0)
+            st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: graph input %d is missing", name, i);
+        else
+            ready[g->inputs[i]] = 1;
     }
     for (int i = 0; i < g->n_ops && st == TFG_OK; i++) {
         const tfg_op_t *op = &g->ops[i];
@@ -604,23 +644,28 @@ static tfg_status_t check_structure(tfg_graph_t *g, tfg_diag_t *d)
         if (op->dead) continue;
         for (int j = 0; j < op->n_in && st == TFG_OK; j++)
             if (op->in[j] >= 0 && !ready[op->in[j]])
-                st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s reads tensor %d '%s' before any op writes it", name,
-                                  op->model_index, tfg_op_name(op->type), op->in[j], g->tensors[op->in[j]].name);
+                st = tfg_diag_set(
+                    d, TFG_ERR_INVALID, "%s: op %d %s reads tensor %d '%s' before any op writes it", name,
+                    op->model_index, tfg_op_name(op->type), op->in[j], g->tensors[op->in[j]].name);
         for (int j = 0; j < op->n_out && st == TFG_OK; j++) {
             int t = op->out[j];
-            if (t < 0) st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s has a missing output", name, op->model_index,
-                                         tfg_op_name(op->type));
+            if (t < 0)
+                st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s has a missing output", name,
+                                  op->model_index, tfg_op_name(op->type));
             else if (ready[t])
-                st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s writes tensor %d '%s', which already has a value",
-                                  name, op->model_index, tfg_op_name(op->type), t, g->tensors[t].name);
-            else ready[t] = 1;
+                st = tfg_diag_set(d, TFG_ERR_INVALID,
+                                  "%s: op %d %s writes tensor %d '%s', which already has a value", name,
+                                  op->model_index, tfg_op_name(op->type), t, g->tensors[t].name);
+            else
+                ready[t] = 1;
         }
     }
     for (int i = 0; i < g->n_outputs && st == TFG_OK; i++)
         if (g->outputs[i] < 0 || !ready[g->outputs[i]])
             st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: graph output %d is never written", name, i);
     free(ready);
-    if (st == TFG_OK && g->n_outputs == 0) st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: model has no outputs", name);
+    if (st == TFG_OK && g->n_outputs == 0)
+        st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: model has no outputs", name);
     return st;
 }
 

@@ -33,7 +33,10 @@ RUN(run_resize, tfg_resize_nearest_s8(&s->p.resize, in[0], out))
 
 /* ---- scratch ---------------------------------------------------------------- */
 
-static size_t scratch_conv(const tfg_step_t *s) { return tfg_conv_s8_scratch_size(&s->p.conv); }
+static size_t scratch_conv(const tfg_step_t *s)
+{
+    return tfg_conv_s8_scratch_size(&s->p.conv);
+}
 
 /* STRIP runs in place only where the rule of runtime/dwconv.c holds. */
 static size_t scratch_dwconv(const tfg_step_t *s)
@@ -47,14 +50,16 @@ static size_t scratch_dwconv(const tfg_step_t *s)
 static bool window_conv(const tfg_step_t *s, tfg_window_t *w)
 {
     const tfg_conv_params_t *p = &s->p.conv;
-    *w = (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+    *w =
+        (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
     return true;
 }
 
 static bool window_dwconv(const tfg_step_t *s, tfg_window_t *w)
 {
     const tfg_dwconv_params_t *p = &s->p.dw;
-    *w = (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
+    *w =
+        (tfg_window_t){p->k_h, p->k_w, p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left};
     return true;
 }
 
@@ -91,9 +96,18 @@ static void patch_pad(tfg_step_t *s, const tfg_region_t *in, const tfg_region_t 
     tfg_patch_pad(&s->p.pad, in, out);
 }
 
-static void size_logistic(tfg_step_t *s, int32_t n) { s->p.logistic.size = n; }
-static void size_requant(tfg_step_t *s, int32_t n) { s->p.requant.size = n; }
-static void size_affine(tfg_step_t *s, int32_t n) { s->p.affine.size = n; }
+static void size_logistic(tfg_step_t *s, int32_t n)
+{
+    s->p.logistic.size = n;
+}
+static void size_requant(tfg_step_t *s, int32_t n)
+{
+    s->p.requant.size = n;
+}
+static void size_affine(tfg_step_t *s, int32_t n)
+{
+    s->p.affine.size = n;
+}
 
 /* ---- the table -------------------------------------------------------------- */
 
@@ -101,23 +115,25 @@ static void size_affine(tfg_step_t *s, int32_t n) { s->p.affine.size = n; }
 
 static const tfg_kernel_info_t table[] = {
     [TFG_K_CONV] = {"CONV_2D", "tfg_conv_s8", "tfg_conv_params_t", "runtime/conv.c", TFG_CALL_IN_OUT_SCRATCH,
-                    WINDOW(window_conv, patch_conv, "tfg_patch_conv"), .n_variants = 2, .scratch = scratch_conv,
-                    .run = run_conv},
+                    WINDOW(window_conv, patch_conv, "tfg_patch_conv"), .n_variants = 2,
+                    .scratch = scratch_conv, .run = run_conv},
     [TFG_K_DWCONV] = {"DEPTHWISE_CONV_2D", "tfg_dwconv_s8", "tfg_dwconv_params_t", "runtime/dwconv.c",
                       TFG_CALL_IN_OUT_SCRATCH, WINDOW(window_dwconv, patch_dwconv, "tfg_patch_dwconv"),
                       .n_variants = 3, .scratch = scratch_dwconv, .run = run_dwconv},
-    [TFG_K_FC] = {"FULLY_CONNECTED", "tfg_fc_s8", "tfg_fc_params_t", "runtime/fc.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE,
-                  .n_variants = 1, .run = run_fc},
+    [TFG_K_FC] = {"FULLY_CONNECTED", "tfg_fc_s8", "tfg_fc_params_t", "runtime/fc.c", TFG_CALL_IN_OUT,
+                  TFG_PATCH_NONE, .n_variants = 1, .run = run_fc},
     [TFG_K_ADD] = {"ADD", "tfg_add_s8", "tfg_eltwise_params_t", "runtime/eltwise.c", TFG_CALL_IN2_OUT,
                    TFG_PATCH_ELTWISE, .n_variants = 1, .run = run_add},
     [TFG_K_MUL] = {"MUL", "tfg_mul_s8", "tfg_eltwise_params_t", "runtime/eltwise.c", TFG_CALL_IN2_OUT,
                    TFG_PATCH_ELTWISE, .n_variants = 1, .run = run_mul},
-    [TFG_K_AVGPOOL] = {"AVERAGE_POOL_2D", "tfg_avgpool_s8", "tfg_pool_params_t", "runtime/pool.c", TFG_CALL_IN_OUT,
-                       WINDOW(window_pool, patch_pool, "tfg_patch_pool"), .n_variants = 1, .run = run_avgpool},
-    [TFG_K_MAXPOOL] = {"MAX_POOL_2D", "tfg_maxpool_s8", "tfg_pool_params_t", "runtime/pool.c", TFG_CALL_IN_OUT,
-                       WINDOW(window_pool, patch_pool, "tfg_patch_pool"), .n_variants = 1, .run = run_maxpool},
-    [TFG_K_MEAN] = {"MEAN", "tfg_mean_s8", "tfg_mean_params_t", "runtime/mean.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE,
-                    .n_variants = 1, .run = run_mean},
+    [TFG_K_AVGPOOL] = {"AVERAGE_POOL_2D", "tfg_avgpool_s8", "tfg_pool_params_t", "runtime/pool.c",
+                       TFG_CALL_IN_OUT, WINDOW(window_pool, patch_pool, "tfg_patch_pool"), .n_variants = 1,
+                       .run = run_avgpool},
+    [TFG_K_MAXPOOL] = {"MAX_POOL_2D", "tfg_maxpool_s8", "tfg_pool_params_t", "runtime/pool.c",
+                       TFG_CALL_IN_OUT, WINDOW(window_pool, patch_pool, "tfg_patch_pool"), .n_variants = 1,
+                       .run = run_maxpool},
+    [TFG_K_MEAN] = {"MEAN", "tfg_mean_s8", "tfg_mean_params_t", "runtime/mean.c", TFG_CALL_IN_OUT,
+                    TFG_PATCH_NONE, .n_variants = 1, .run = run_mean},
     [TFG_K_SOFTMAX] = {"SOFTMAX", "tfg_softmax_s8", "tfg_softmax_params_t", "runtime/activations.c",
                        TFG_CALL_IN_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_softmax},
     [TFG_K_LOGISTIC] = {"LOGISTIC", "tfg_logistic_s8", "tfg_logistic_params_t", "runtime/activations.c",
@@ -138,12 +154,16 @@ static const tfg_kernel_info_t table[] = {
     [TFG_K_CONCAT] = {"CONCATENATION", "tfg_concat_s8", "tfg_concat_params_t", "runtime/movement.c",
                       TFG_CALL_INS_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_concat},
     [TFG_K_RESIZE] = {"RESIZE_NEAREST_NEIGHBOR", "tfg_resize_nearest_s8", "tfg_resize_nearest_params_t",
-                      "runtime/movement.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE, .n_variants = 1, .run = run_resize},
+                      "runtime/movement.c", TFG_CALL_IN_OUT, TFG_PATCH_NONE, .n_variants = 1,
+                      .run = run_resize},
 };
 #undef WINDOW
 _Static_assert(sizeof table / sizeof table[0] == TFG_K_COUNT, "a kernel without a row in the table");
 
-const tfg_kernel_info_t *tfg_kernel_info(tfg_kernel_t k) { return &table[k]; }
+const tfg_kernel_info_t *tfg_kernel_info(tfg_kernel_t k)
+{
+    return &table[k];
+}
 
 int32_t *tfg_step_variant_field(tfg_step_t *s)
 {

@@ -45,7 +45,10 @@ static tfg_status_t lerr(const lctx_t *c, const char *what)
                         tfg_op_name(c->op->type), what);
 }
 
-static const tfg_tensor_t *TT(const lctx_t *c, int i) { return &c->g->tensors[i]; }
+static const tfg_tensor_t *TT(const lctx_t *c, int i)
+{
+    return &c->g->tensors[i];
+}
 
 /* A multiplier the runtime can apply: shift within what tfg_requant handles. */
 static tfg_status_t quant_mult(const lctx_t *c, double m, int32_t *mult, int32_t *shift)
@@ -110,8 +113,8 @@ static int32_t read_i32(const uint8_t *p, int64_t i)
  * and bias with -in_zp * sum(w) folded in.
  * Weight element (oc, j) is at w[oc * oc_stride + j * j_stride], j < taps. */
 static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, int b_idx, int32_t n_oc,
-                                  int64_t oc_stride,
-                                  int64_t j_stride, int64_t taps, bool fc, int32_t **bias_out, const tfg_rq_t **rq_out)
+                                  int64_t oc_stride, int64_t j_stride, int64_t taps, bool fc,
+                                  int32_t **bias_out, const tfg_rq_t **rq_out)
 {
     const tfg_tensor_t *in = TT(c, c->op->in[0]), *out = TT(c, c->op->out[0]), *w = TT(c, w_idx);
     int32_t *bias = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
@@ -148,7 +151,8 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
          * general form, which the kernels requantize with tfg_requant. That
          * includes a negative multiplier (tfg_rq_make refuses it), so
          * negative-scale channels take the exact general path on every core. */
-        tfg_rq_init(mult, shift, out->zero_point[0], (b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30), &rq[oc]);
+        tfg_rq_init(mult, shift, out->zero_point[0], (b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30),
+                    &rq[oc]);
     }
     *rq_out = rq;
     *bias_out = bias;
@@ -234,8 +238,8 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     p->weights = (const int8_t *)w->data;
     const int32_t out_c = y->dims[3];
     int32_t *b = NULL;
-    tfg_status_t st =
-        prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w, false, &b, &p->rq);
+    tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w,
+                                    false, &b, &p->rq);
     if (st < 0) return st;
     p->bias = b;
     s->scratch_bytes = tfg_dwconv_s8_scratch_size(p);
@@ -256,8 +260,8 @@ static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
     act_range(y, op->act, &p->act_min, &p->act_max);
     p->weights = (const int8_t *)w->data;
     int32_t *b = NULL;
-    tfg_status_t st =
-        prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1, p->in_features, true, &b, &p->rq);
+    tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1,
+                                    p->in_features, true, &b, &p->rq);
     if (st < 0) return st;
     p->bias = b;
     return TFG_OK;
@@ -295,9 +299,11 @@ static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
         const double twice_max = 2.0 * (double)(a->scale[0] > b->scale[0] ? a->scale[0] : b->scale[0]);
         if ((st = quant_mult(c, (double)a->scale[0] / twice_max, &p->a_mult, &p->a_shift)) < 0) return st;
         if ((st = quant_mult(c, (double)b->scale[0] / twice_max, &p->b_mult, &p->b_shift)) < 0) return st;
-        if ((st = quant_mult(c, twice_max / ((double)(1 << 20) * (double)y->scale[0]), &p->out_mult, &p->out_shift)) < 0)
+        if ((st = quant_mult(c, twice_max / ((double)(1 << 20) * (double)y->scale[0]), &p->out_mult,
+                             &p->out_shift)) < 0)
             return st;
-        if (p->a_shift > 0 || p->b_shift > 0 || p->out_shift > 0) return lerr(c, "ADD rescale factor exceeds 1");
+        if (p->a_shift > 0 || p->b_shift > 0 || p->out_shift > 0)
+            return lerr(c, "ADD rescale factor exceeds 1");
     } else {
         s->kernel = TFG_K_MUL;
         if ((st = quant_mult(c, (double)a->scale[0] * (double)b->scale[0] / (double)y->scale[0], &p->out_mult,
@@ -341,8 +347,10 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
     int64_t dim[5] = {1, 1, 1, 1, 1}; /* outer, reduce, mid, reduce2, inner */
     for (int i = 0; i < x->rank; i++) {
         if (red[i]) {
-            if (group == 0 || group == 2) group++;
-            else if (group == 4) return lerr(c, "reduced axes form more than two groups of adjacent axes");
+            if (group == 0 || group == 2)
+                group++;
+            else if (group == 4)
+                return lerr(c, "reduced axes form more than two groups of adjacent axes");
         } else if (group == 1 || group == 3) {
             group++;
         }
@@ -385,7 +393,8 @@ static tfg_status_t lower_softmax(const lctx_t *c, tfg_step_t *s)
     double real = (double)c->op->beta * (double)x->scale[0] * (double)(1 << 26);
     if (real > 2147483647.0) real = 2147483647.0;
     /* TFLM's QuantizeMultiplierGreaterThanOne CHECKs real > 1 (an abort there). */
-    if (!(real > 1.0)) return lerr(c, "beta * input scale * 2^26 must exceed 1 (TFLite's softmax requires it)");
+    if (!(real > 1.0))
+        return lerr(c, "beta * input scale * 2^26 must exceed 1 (TFLite's softmax requires it)");
     tfg_quantize_multiplier(real, &p->in_mult, &p->in_left_shift);
     if (p->in_left_shift < 0 || p->in_left_shift > 30) return lerr(c, "input scale * beta out of range");
     p->diff_min = -(int32_t)floor(31.0 * (double)(1 << 26) / (double)(INT64_C(1) << p->in_left_shift));
@@ -518,8 +527,10 @@ static tfg_status_t lower_resize(const lctx_t *c, tfg_step_t *s)
     int32_t *sy = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)p->out_h);
     int32_t *sx = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)p->out_w);
     if (!sy || !sx) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
-    for (int32_t i = 0; i < p->out_h; i++) sy[i] = nearest_src(i, p->in_h, p->out_h, op->align_corners, op->half_pixel_centers);
-    for (int32_t i = 0; i < p->out_w; i++) sx[i] = nearest_src(i, p->in_w, p->out_w, op->align_corners, op->half_pixel_centers);
+    for (int32_t i = 0; i < p->out_h; i++)
+        sy[i] = nearest_src(i, p->in_h, p->out_h, op->align_corners, op->half_pixel_centers);
+    for (int32_t i = 0; i < p->out_w; i++)
+        sx[i] = nearest_src(i, p->in_w, p->out_w, op->align_corners, op->half_pixel_centers);
     p->src_y = sy;
     p->src_x = sx;
     return TFG_OK;

@@ -32,10 +32,10 @@ typedef enum {
 
 typedef struct {
     tfg_kernel_t kernel;
-    int op;                             /* index into graph ops */
-    int n_in;                           /* activation inputs, in kernel order */
-    int in[TFG_MAX_OP_INPUTS];          /* tensor indices */
-    int out;                            /* tensor index */
+    int op;                    /* index into graph ops */
+    int n_in;                  /* activation inputs, in kernel order */
+    int in[TFG_MAX_OP_INPUTS]; /* tensor indices */
+    int out;                   /* tensor index */
     size_t scratch_bytes;
     int64_t macs;
     /* Bound after planning (exec.c): where each operand lives. A constant

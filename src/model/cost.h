@@ -35,16 +35,16 @@ typedef struct {
 } tfg_cost_opts_t;
 
 typedef struct {
-    size_t arena;        /* the chosen schedule */
+    size_t arena; /* the chosen schedule */
     int64_t macs;
-    int split, ph, pw;   /* split step and grid; -1, 1, 1 for layer by layer */
-    size_t arena_layer;  /* layer by layer, for comparison */
+    int split, ph, pw;  /* split step and grid; -1, 1, 1 for layer by layer */
+    size_t arena_layer; /* layer by layer, for comparison */
     int64_t macs_layer;
-    size_t flash;        /* constant bytes in flash */
-    int64_t params;      /* weights and biases, as elements */
-    int n_steps;         /* kernel calls of one inference */
-    int candidates;      /* schedules considered (placed only when they could win) */
-    bool fits;           /* sram == 0, or a schedule fits it */
+    size_t flash;   /* constant bytes in flash */
+    int64_t params; /* weights and biases, as elements */
+    int n_steps;    /* kernel calls of one inference */
+    int candidates; /* schedules considered (placed only when they could win) */
+    bool fits;      /* sram == 0, or a schedule fits it */
 } tfg_cost_t;
 
 /* Cost of a prepared model. */

@@ -10,7 +10,8 @@
 static void bind_steps(tfg_model_t *m)
 {
     for (int b = 0; b < m->plan.n_bufs; b++)
-        if (m->plan.bufs[b].kind == TFG_BUF_SCRATCH) m->prog.steps[m->plan.bufs[b].step].scratch_off = m->plan.bufs[b].offset;
+        if (m->plan.bufs[b].kind == TFG_BUF_SCRATCH)
+            m->prog.steps[m->plan.bufs[b].step].scratch_off = m->plan.bufs[b].offset;
     for (int s = 0; s < m->prog.n_steps; s++) {
         tfg_step_t *st = &m->prog.steps[s];
         for (int k = 0; k < st->n_in; k++) {
@@ -62,8 +63,8 @@ tfg_status_t tfg_model_prepare(tfg_model_t *m, tfg_graph_t *g, const tfg_pass_op
     return prepare(m, opts, d);
 }
 
-tfg_status_t tfg_model_load_mem(const uint8_t *bytes, size_t len, const char *name, const tfg_pass_opts_t *opts,
-                                tfg_model_t *m, tfg_diag_t *d)
+tfg_status_t tfg_model_load_mem(const uint8_t *bytes, size_t len, const char *name,
+                                const tfg_pass_opts_t *opts, tfg_model_t *m, tfg_diag_t *d)
 {
     memset(m, 0, sizeof *m);
     tfg_status_t st = tfg_tflite_load_mem(bytes, len, name, &m->graph, d);
@@ -80,7 +81,8 @@ void tfg_model_free(tfg_model_t *m)
 size_t tfg_model_input_bytes(const tfg_model_t *m)
 {
     size_t n = 0;
-    for (int i = 0; i < m->graph.n_inputs; i++) n += (size_t)tfg_tensor_bytes(&m->graph.tensors[m->graph.inputs[i]]);
+    for (int i = 0; i < m->graph.n_inputs; i++)
+        n += (size_t)tfg_tensor_bytes(&m->graph.tensors[m->graph.inputs[i]]);
     return n;
 }
 

@@ -30,8 +30,8 @@ tfg_status_t tfg_model_load(const char *path, const tfg_pass_opts_t *opts, tfg_m
  * then run the passes, lower and plan. On failure everything is freed. */
 tfg_status_t tfg_model_prepare(tfg_model_t *m, tfg_graph_t *g, const tfg_pass_opts_t *opts, tfg_diag_t *d);
 /* The same from bytes in memory (used by the fuzzer). */
-tfg_status_t tfg_model_load_mem(const uint8_t *bytes, size_t len, const char *name, const tfg_pass_opts_t *opts,
-                                tfg_model_t *m, tfg_diag_t *d);
+tfg_status_t tfg_model_load_mem(const uint8_t *bytes, size_t len, const char *name,
+                                const tfg_pass_opts_t *opts, tfg_model_t *m, tfg_diag_t *d);
 void tfg_model_free(tfg_model_t *m);
 
 size_t tfg_model_input_bytes(const tfg_model_t *m);  /* all inputs, concatenated */

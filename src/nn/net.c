@@ -17,7 +17,10 @@ uint64_t tfg_rng_next(tfg_rng_t *r)
     return z ^ (z >> 31);
 }
 
-float tfg_rng_uniform(tfg_rng_t *r) { return (float)(tfg_rng_next(r) >> 40) * (1.0f / 16777216.0f); }
+float tfg_rng_uniform(tfg_rng_t *r)
+{
+    return (float)(tfg_rng_next(r) >> 40) * (1.0f / 16777216.0f);
+}
 
 float tfg_rng_normal(tfg_rng_t *r)
 {
@@ -86,9 +89,13 @@ int tfg_net_input(tfg_net_t *n, int h, int w, int c)
     return finish(n);
 }
 
-static int same_out(int in, int stride) { return (in + stride - 1) / stride; }
+static int same_out(int in, int stride)
+{
+    return (in + stride - 1) / stride;
+}
 
-int tfg_net_conv_hw(tfg_net_t *n, int in, int out_c, int k_h, int k_w, int stride, tfg_act_t act, const char *name)
+int tfg_net_conv_hw(tfg_net_t *n, int in, int out_c, int k_h, int k_w, int stride, tfg_act_t act,
+                    const char *name)
 {
     if (in < 0 || in >= n->n || out_c < 1 || k_h < 1 || k_w < 1 || stride < 1) return -1;
     const tfg_nn_layer_t x = n->layers[in];
@@ -237,7 +244,8 @@ void tfg_net_init_weights(tfg_net_t *n, uint64_t seed)
                 const size_t per = nw / (size_t)l->c;
                 for (size_t j = 0; j < per; j++) l->weights[(size_t)c * per + j] *= f;
             } else {
-                for (int t = 0; t < l->k_h * l->k_w; t++) l->weights[(size_t)t * (size_t)l->c + (size_t)c] *= f;
+                for (int t = 0; t < l->k_h * l->k_w; t++)
+                    l->weights[(size_t)t * (size_t)l->c + (size_t)c] *= f;
             }
             l->bias[c] = beta - mean * f;
         }

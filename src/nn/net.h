@@ -27,14 +27,14 @@ typedef enum {
     TFG_NN_AVGPOOL, /* global average pool to 1 x 1 x C */
     TFG_NN_SOFTMAX,
     TFG_NN_SIGMOID,
-    TFG_NN_MUL      /* in * in2, where in2 is 1 x 1 x C (broadcast over H and W) or the same shape */
+    TFG_NN_MUL /* in * in2, where in2 is 1 x 1 x C (broadcast over H and W) or the same shape */
 } tfg_nn_kind_t;
 
 typedef struct {
     tfg_nn_kind_t kind;
-    int in, in2;   /* input layers (-1: none) */
-    int h, w, c;   /* output shape */
-    int k_h, k_w;  /* CONV / DWCONV kernel */
+    int in, in2;  /* input layers (-1: none) */
+    int h, w, c;  /* output shape */
+    int k_h, k_w; /* CONV / DWCONV kernel */
     int stride;
     tfg_act_t act;
     float *weights, *bias; /* owned by the net */
@@ -55,7 +55,8 @@ void tfg_net_free(tfg_net_t *n);
 int tfg_net_input(tfg_net_t *n, int h, int w, int c);
 int tfg_net_conv(tfg_net_t *n, int in, int out_c, int k, int stride, tfg_act_t act, const char *name);
 /* Non-square kernels (e.g. DS-CNN's 10x4 first layer). */
-int tfg_net_conv_hw(tfg_net_t *n, int in, int out_c, int k_h, int k_w, int stride, tfg_act_t act, const char *name);
+int tfg_net_conv_hw(tfg_net_t *n, int in, int out_c, int k_h, int k_w, int stride, tfg_act_t act,
+                    const char *name);
 int tfg_net_dwconv(tfg_net_t *n, int in, int k, int stride, tfg_act_t act, const char *name);
 int tfg_net_fc(tfg_net_t *n, int in, int out, const char *name);
 int tfg_net_add(tfg_net_t *n, int a, int b, tfg_act_t act, const char *name);
@@ -84,7 +85,7 @@ typedef struct {
     uint64_t s;
 } tfg_rng_t;
 uint64_t tfg_rng_next(tfg_rng_t *r);
-float tfg_rng_uniform(tfg_rng_t *r);  /* [0, 1) */
-float tfg_rng_normal(tfg_rng_t *r);   /* standard normal */
+float tfg_rng_uniform(tfg_rng_t *r); /* [0, 1) */
+float tfg_rng_normal(tfg_rng_t *r);  /* standard normal */
 
 #endif

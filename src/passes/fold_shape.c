@@ -17,21 +17,23 @@ static bool is_int_const(const tfg_tensor_t *t)
 }
 
 /* Give tensor `out` the values vals[0..n) as constant data in its own dtype. */
-static tfg_status_t set_const(tfg_graph_t *g, const tfg_op_t *op, tfg_tensor_t *out, const int64_t *vals, int64_t n,
-                             tfg_diag_t *d)
+static tfg_status_t set_const(tfg_graph_t *g, const tfg_op_t *op, tfg_tensor_t *out, const int64_t *vals,
+                              int64_t n, tfg_diag_t *d)
 {
     if (out->dtype != TFG_DT_INT32 && out->dtype != TFG_DT_INT64)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: output '%s' is not an integer type", g->path,
-                            op->model_index, tfg_op_name(op->type), out->name);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: output '%s' is not an integer type",
+                            g->path, op->model_index, tfg_op_name(op->type), out->name);
     if (tfg_tensor_elems(out) != n)
-        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: output '%s' is declared with %lld values but computes %lld",
+        return tfg_diag_set(d, TFG_ERR_INVALID,
+                            "%s: op %d %s: output '%s' is declared with %lld values but computes %lld",
                             g->path, op->model_index, tfg_op_name(op->type), out->name,
                             (long long)tfg_tensor_elems(out), (long long)n);
     const size_t es = tfg_dtype_size(out->dtype);
     uint8_t *buf = tfg_graph_alloc(g, es * (size_t)n);
     if (!buf) return tfg_diag_set(d, TFG_ERR_NOMEM, "%s: out of memory", g->path);
     for (int64_t i = 0; i < n; i++) {
-        if (es == 8) memcpy(buf + 8 * i, &vals[i], 8);
+        if (es == 8)
+            memcpy(buf + 8 * i, &vals[i], 8);
         else {
             int32_t v = (int32_t)vals[i];
             memcpy(buf + 4 * i, &v, 4);
@@ -47,7 +49,8 @@ static int64_t slice_1d(const tfg_op_t *op, const tfg_graph_t *g, int64_t *vals)
 {
     const tfg_tensor_t *x = &g->tensors[op->in[0]], *b = &g->tensors[op->in[1]], *e = &g->tensors[op->in[2]],
                        *s = &g->tensors[op->in[3]];
-    if (x->rank != 1 || tfg_tensor_elems(b) != 1 || tfg_tensor_elems(e) != 1 || tfg_tensor_elems(s) != 1) return -1;
+    if (x->rank != 1 || tfg_tensor_elems(b) != 1 || tfg_tensor_elems(e) != 1 || tfg_tensor_elems(s) != 1)
+        return -1;
     if (op->ellipsis_mask || op->new_axis_mask) return -1;
     const int64_t n = x->dims[0], stride = tfg_tensor_int(s, 0);
     if (stride == 0) return -1;
@@ -97,8 +100,10 @@ tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d)
             for (int k = 0; ok && k < op->n_in; k++) {
                 const tfg_tensor_t *x = op->in[k] >= 0 ? &g->tensors[op->in[k]] : NULL;
                 ok = x && is_int_const(x) && x->rank == 0;
-                if (ok && n < (int64_t)(sizeof vals / sizeof vals[0])) vals[n++] = tfg_tensor_int(x, 0);
-                else ok = false;
+                if (ok && n < (int64_t)(sizeof vals / sizeof vals[0]))
+                    vals[n++] = tfg_tensor_int(x, 0);
+                else
+                    ok = false;
             }
             if (!ok) n = -1;
             break;

@@ -29,7 +29,8 @@ int tfg_fuse_residuals(tfg_graph_t *g, tfg_program_t *pr, const int *groups, tfg
             for (int k = 0; k < pr->n_steps; k++) {
                 if (pr->steps[k].out == y) pstep = k;
                 if (pr->steps[k].out == x) xstep = k;
-                for (int q = 0; q < pr->steps[k].n_in; q++) readers += !pr->steps[k].in_const[q] && pr->steps[k].in[q] == y;
+                for (int q = 0; q < pr->steps[k].n_in; q++)
+                    readers += !pr->steps[k].in_const[q] && pr->steps[k].in[q] == y;
             }
             /* y feeds only the ADD, and x already holds its value when the conv runs. */
             if (pstep < 0 || pstep >= a || readers != 1 || xstep >= pstep) continue;
@@ -43,7 +44,8 @@ int tfg_fuse_residuals(tfg_graph_t *g, tfg_program_t *pr, const int *groups, tfg
             bool io = false, view = false;
             for (int i = 0; i < g->n_inputs; i++) io |= g->inputs[i] == x;
             for (int i = 0; i < g->n_outputs; i++) io |= g->outputs[i] == x || g->outputs[i] == y;
-            for (int i = 0; i < g->n_ops; i++) view |= !g->ops[i].dead && g->ops[i].alias && g->ops[i].in[0] == x;
+            for (int i = 0; i < g->n_ops; i++)
+                view |= !g->ops[i].dead && g->ops[i].alias && g->ops[i].in[0] == x;
             if (io || view || x_read || groups[x] < 0 || groups[x] == groups[P->in[0]]) continue;
             tfg_eltwise_params_t *res = tfg_graph_alloc(g, sizeof *res);
             if (!res) {

@@ -34,14 +34,18 @@ int tfg_fold_pad(tfg_graph_t *g)
         const int ci = single_consumer(g, t);
         if (ci < 0) continue;
         tfg_op_t *conv = &g->ops[ci];
-        if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D) || conv->in[0] != t) continue;
+        if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D) || conv->in[0] != t)
+            continue;
         const tfg_tensor_t *p = &g->tensors[pad->in[1]], *x = &g->tensors[pad->in[0]];
         /* The convolution then reads the PAD's input with the PAD output's
          * quantization: only the same one keeps the bytes (TFLM's PAD does
          * not require it). */
         const tfg_tensor_t *xp = &g->tensors[t];
-        if (x->n_q < 1 || xp->n_q < 1 || x->scale[0] != xp->scale[0] || x->zero_point[0] != xp->zero_point[0]) continue;
-        if (x->rank != 4 || tfg_tensor_int(p, 0) || tfg_tensor_int(p, 1) || tfg_tensor_int(p, 6) || tfg_tensor_int(p, 7)) continue;
+        if (x->n_q < 1 || xp->n_q < 1 || x->scale[0] != xp->scale[0] || x->zero_point[0] != xp->zero_point[0])
+            continue;
+        if (x->rank != 4 || tfg_tensor_int(p, 0) || tfg_tensor_int(p, 1) || tfg_tensor_int(p, 6) ||
+            tfg_tensor_int(p, 7))
+            continue;
         conv->sp.pad_top += (int32_t)tfg_tensor_int(p, 2);
         conv->sp.pad_bottom += (int32_t)tfg_tensor_int(p, 3);
         conv->sp.pad_left += (int32_t)tfg_tensor_int(p, 4);
@@ -76,8 +80,10 @@ int tfg_strip_edge_quant(tfg_graph_t *g)
     for (int k = 0; k < g->n_outputs; k++) {
         const int t = g->outputs[k];
         const int pi = tfg_producer(g, t);
-        const bool to_u8 = pi >= 0 && g->ops[pi].type == TFG_OP_QUANTIZE && g->tensors[t].dtype == TFG_DT_UINT8;
-        if (pi < 0 || (g->ops[pi].type != TFG_OP_DEQUANTIZE && !to_u8) || single_consumer(g, t) >= 0) continue;
+        const bool to_u8 =
+            pi >= 0 && g->ops[pi].type == TFG_OP_QUANTIZE && g->tensors[t].dtype == TFG_DT_UINT8;
+        if (pi < 0 || (g->ops[pi].type != TFG_OP_DEQUANTIZE && !to_u8) || single_consumer(g, t) >= 0)
+            continue;
         if (g->tensors[g->ops[pi].in[0]].dtype != TFG_DT_INT8) continue;
         if (tfg_is_graph_input(g, g->ops[pi].in[0])) continue;
         g->outputs[k] = g->ops[pi].in[0];
@@ -116,8 +122,10 @@ static int alias_group(const tfg_graph_t *g, int t, int *group, int cap)
             const tfg_op_t *op = &g->ops[i];
             if (op->dead || !op->alias) continue;
             int other = -1;
-            if (op->in[0] == group[k]) other = op->out[0];
-            else if (op->out[0] == group[k]) other = op->in[0];
+            if (op->in[0] == group[k])
+                other = op->out[0];
+            else if (op->out[0] == group[k])
+                other = op->in[0];
             if (other < 0) continue;
             bool seen = false;
             for (int j = 0; j < n; j++) seen |= group[j] == other;

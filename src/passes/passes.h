@@ -33,7 +33,13 @@ int tfg_mark_in_place(tfg_graph_t *g);
  *    taps and requantization in registers), unless it raises the peak.
  * Either then takes STRIP (and NARROW for conv) where it lowers the peak.
  * The ONLY_ choices force one depthwise variant everywhere (tests). */
-typedef enum { TFG_DW_AUTO = 0, TFG_DW_ONLY_ROWS, TFG_DW_ONLY_PLANE, TFG_DW_AUTO_MCU, TFG_DW_ONLY_STRIP } tfg_dw_choice_t;
+typedef enum {
+    TFG_DW_AUTO = 0,
+    TFG_DW_ONLY_ROWS,
+    TFG_DW_ONLY_PLANE,
+    TFG_DW_AUTO_MCU,
+    TFG_DW_ONLY_STRIP
+} tfg_dw_choice_t;
 
 /* Options for the standard pipeline (passes, lowering, planning). */
 typedef struct {

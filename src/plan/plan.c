@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t align_up(size_t v) { return (v + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1); }
+static size_t align_up(size_t v)
+{
+    return (v + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1);
+}
 
 /* Union-find over tensors: aliases and in-place outputs share storage. */
 static int find(int *parent, int x)
@@ -139,8 +142,10 @@ static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *p
     for (int i = 0; i < g->n_ops; i++) {
         const tfg_op_t *op = &g->ops[i];
         if (op->dead) continue;
-        if (op->alias) unite(parent, op->in[0], op->out[0]);
-        else if (op->in_place) unite(parent, op->in[op->in_place_slot], op->out[0]);
+        if (op->alias)
+            unite(parent, op->in[0], op->out[0]);
+        else if (op->in_place)
+            unite(parent, op->in[op->in_place_slot], op->out[0]);
     }
     /* A conv with a fused residual ADD writes over the ADD's other input. */
     for (int s = 0; s < prog->n_steps; s++)
@@ -304,9 +309,13 @@ tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
     return TFG_OK;
 }
 
-size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor) { return plan->bufs[plan->tensor_buf[tensor]].offset; }
+size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor)
+{
+    return plan->bufs[plan->tensor_buf[tensor]].offset;
+}
 
-void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg_plan_t *plan, char *buf, size_t n)
+void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg_plan_t *plan, char *buf,
+                      size_t n)
 {
     if (plan->n_steps == 0) {
         snprintf(buf, n, "no steps; the arena only holds the model's inputs and outputs");
@@ -320,13 +329,14 @@ void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg
     }
     const int s = plan->peak_step;
     const tfg_op_t *op = &g->ops[prog->steps[s].op];
-    snprintf(buf, n,
-             "arena %zu B exceeds the lower bound %zu B (step %d, op %d %s) by %zu B: at step %d (op %d %s) the "
-             "arena top is %zu B but only %zu B are live there; the %zu B between are holes left where buffers "
-             "of other steps are placed (fragmentation of a first-fit placement)",
-             plan->peak, plan->lower_bound, plan->lower_bound_step, lb_op->model_index, tfg_op_name(lb_op->type),
-             plan->peak - plan->lower_bound, s, op->model_index, tfg_op_name(op->type), plan->step_top[s],
-             plan->step_live[s], plan->step_top[s] - plan->step_live[s]);
+    snprintf(
+        buf, n,
+        "arena %zu B exceeds the lower bound %zu B (step %d, op %d %s) by %zu B: at step %d (op %d %s) the "
+        "arena top is %zu B but only %zu B are live there; the %zu B between are holes left where buffers "
+        "of other steps are placed (fragmentation of a first-fit placement)",
+        plan->peak, plan->lower_bound, plan->lower_bound_step, lb_op->model_index, tfg_op_name(lb_op->type),
+        plan->peak - plan->lower_bound, s, op->model_index, tfg_op_name(op->type), plan->step_top[s],
+        plan->step_live[s], plan->step_top[s] - plan->step_live[s]);
 }
 
 void tfg_plan_free(tfg_plan_t *plan)

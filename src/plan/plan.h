@@ -74,6 +74,7 @@ tfg_status_t tfg_plan_choose_variants(const tfg_graph_t *g, tfg_program_t *prog,
 size_t tfg_plan_offset(const tfg_plan_t *plan, int tensor);
 
 /* One-paragraph explanation of peak vs lower bound, for reports. */
-void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg_plan_t *plan, char *buf, size_t n);
+void tfg_plan_explain(const tfg_graph_t *g, const tfg_program_t *prog, const tfg_plan_t *plan, char *buf,
+                      size_t n);
 
 #endif

@@ -18,7 +18,7 @@ static void set_variant(tfg_step_t *st, int32_t v)
 /* Step s with variant v: kept (and the plan replaced) when the new peak is
  * at most `limit`; else the step is put back. */
 static tfg_status_t try_variant(const tfg_graph_t *g, tfg_program_t *pr, tfg_plan_t *plan, int s, int32_t v,
-                                 size_t limit, tfg_diag_t *d)
+                                size_t limit, tfg_diag_t *d)
 {
     tfg_step_t *st = &pr->steps[s];
     const int32_t was = tfg_step_variant(st);
@@ -41,8 +41,8 @@ static tfg_status_t try_variant(const tfg_graph_t *g, tfg_program_t *pr, tfg_pla
  * once, since several layers may share the peak and one at a time none
  * might lower it. If the peak drops, each layer then goes back to its fast
  * variant where the peak stays within the new peak (or the budget). */
-static tfg_status_t choose_low_memory(const tfg_graph_t *g, tfg_program_t *pr, tfg_plan_t *plan, size_t budget,
-                                      tfg_diag_t *d)
+static tfg_status_t choose_low_memory(const tfg_graph_t *g, tfg_program_t *pr, tfg_plan_t *plan,
+                                      size_t budget, tfg_diag_t *d)
 {
     if (budget == SIZE_MAX || (budget && plan->peak <= budget)) return TFG_OK; /* the fast kernels fit */
     const int n = pr->n_steps;
@@ -52,13 +52,16 @@ static tfg_status_t choose_low_memory(const tfg_graph_t *g, tfg_program_t *pr, t
     for (int s = 0; s < n; s++) {
         tfg_step_t *st = &pr->steps[s];
         fast[s] = -1;
-        if (st->kernel != TFG_K_CONV && (st->kernel != TFG_K_DWCONV || !tfg_dwconv_strip_in_place_ok(&st->p.dw)))
+        if (st->kernel != TFG_K_CONV &&
+            (st->kernel != TFG_K_DWCONV || !tfg_dwconv_strip_in_place_ok(&st->p.dw)))
             continue;
         const size_t was = st->scratch_bytes;
         fast[s] = tfg_step_variant(st);
         set_variant(st, st->kernel == TFG_K_CONV ? TFG_CONV_NARROW : TFG_DW_STRIP);
-        if (st->scratch_bytes < was) any = true;
-        else set_variant(st, fast[s]), fast[s] = -1;
+        if (st->scratch_bytes < was)
+            any = true;
+        else
+            set_variant(st, fast[s]), fast[s] = -1;
     }
     tfg_plan_t trial;
     tfg_status_t rc = any ? tfg_plan_build(g, pr, &trial, d) : TFG_OK;
@@ -86,7 +89,8 @@ tfg_status_t tfg_plan_choose_variants(const tfg_graph_t *g, tfg_program_t *pr, t
             tfg_step_t *st = &pr->steps[s];
             if (st->kernel != TFG_K_DWCONV) continue;
             st->p.dw.variant = c == TFG_DW_ONLY_ROWS ? TFG_DW_ROWS : TFG_DW_PLANE;
-            if (c == TFG_DW_ONLY_STRIP && tfg_dwconv_strip_in_place_ok(&st->p.dw)) st->p.dw.variant = TFG_DW_STRIP;
+            if (c == TFG_DW_ONLY_STRIP && tfg_dwconv_strip_in_place_ok(&st->p.dw))
+                st->p.dw.variant = TFG_DW_STRIP;
             set_variant(st, st->p.dw.variant);
         }
         tfg_plan_free(plan);
@@ -100,7 +104,8 @@ tfg_status_t tfg_plan_choose_variants(const tfg_graph_t *g, tfg_program_t *pr, t
         const bool prefer = c == TFG_DW_AUTO_MCU;
         tfg_dwconv_params_t plane = st->p.dw;
         plane.variant = TFG_DW_PLANE;
-        if (!prefer && tfg_dwconv_s8_scratch_size(&plane) >= st->scratch_bytes) continue; /* cannot lower it */
+        if (!prefer && tfg_dwconv_s8_scratch_size(&plane) >= st->scratch_bytes)
+            continue; /* cannot lower it */
         rc = try_variant(g, pr, plan, s, TFG_DW_PLANE, prefer ? plan->peak : plan->peak - 1, d);
     }
     return rc == TFG_OK ? choose_low_memory(g, pr, plan, opts->kernel_budget, d) : rc;

@@ -17,9 +17,15 @@ typedef struct {
     int32_t k_h, k_w, s_h, s_w, d_h, d_w, pad_top, pad_left;
 } geo_t;
 
-static const tfg_tensor_t *T(const tfg_model_t *m, int t) { return &m->graph.tensors[t]; }
+static const tfg_tensor_t *T(const tfg_model_t *m, int t)
+{
+    return &m->graph.tensors[t];
+}
 
-static bool is_nhwc1(const tfg_tensor_t *t) { return t->rank == 4 && t->dims[0] == 1; }
+static bool is_nhwc1(const tfg_tensor_t *t)
+{
+    return t->rank == 4 && t->dims[0] == 1;
+}
 
 static bool same_hw(const tfg_tensor_t *a, const tfg_tensor_t *b)
 {
@@ -47,12 +53,16 @@ static geo_t step_geo(const tfg_model_t *m, const tfg_step_t *s)
         if (s->in_const[k]) continue;
         if (!is_nhwc1(T(m, s->in[k]))) return (geo_t){G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
         /* Pointwise ops read the same pixel of every input (no spatial broadcast). */
-        if (g.kind == G_POINTWISE && !same_hw(T(m, s->in[k]), y)) return (geo_t){G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
+        if (g.kind == G_POINTWISE && !same_hw(T(m, s->in[k]), y))
+            return (geo_t){G_NONE, 1, 1, 1, 1, 1, 1, 0, 0};
     }
     return g;
 }
 
-static bool region_empty(tfg_region_t r) { return r.r1 <= r.r0 || r.c1 <= r.c0; }
+static bool region_empty(tfg_region_t r)
+{
+    return r.r1 <= r.r0 || r.c1 <= r.c0;
+}
 
 static tfg_region_t region_union(tfg_region_t a, tfg_region_t b)
 {
@@ -122,7 +132,8 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
     const tfg_program_t *pr = &m->prog;
     const tfg_graph_t *g = &m->graph;
     if (split < 0 || split >= pr->n_steps) return "no such step";
-    if (g->n_inputs != 1 || !is_nhwc1(T(m, g->inputs[0]))) return "the model does not have one NHWC image input";
+    if (g->n_inputs != 1 || !is_nhwc1(T(m, g->inputs[0])))
+        return "the model does not have one NHWC image input";
     if (split == pr->n_steps - 1) return "the stage would be the whole model (nothing after the split)";
     const int input = g->inputs[0];
     for (int k = 0; k <= split; k++) {
@@ -146,7 +157,8 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
     }
     for (int i = 0; i < g->n_outputs; i++)
         for (int q = 0; q <= split; q++)
-            if (pr->steps[q].out == g->outputs[i] && g->outputs[i] != out) return "a model output is inside the stage";
+            if (pr->steps[q].out == g->outputs[i] && g->outputs[i] != out)
+                return "a model output is inside the stage";
     return NULL;
 }
 
@@ -185,7 +197,10 @@ void tfg_sched_explain_none(const tfg_model_t *m, char *buf, size_t n)
 /* Kernel variants step s can run in: tfg_dw_variant_t or tfg_conv_variant_t
  * values 0..n-1 (1 for kernels without variants). */
 enum { MAX_VARIANTS = 3 };
-static int n_variants(const tfg_step_t *s) { return tfg_kernel_info(s->kernel)->n_variants; }
+static int n_variants(const tfg_step_t *s)
+{
+    return tfg_kernel_info(s->kernel)->n_variants;
+}
 
 /* Scratch of step s in variant v, run on region `o` of its output from
  * region `in` of its first input; SIZE_MAX where v cannot run. */
@@ -202,22 +217,25 @@ static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o
 
 /* ---- cost of a candidate --------------------------------------------------- */
 
-static size_t align4(size_t n) { return (n + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1); }
+static size_t align4(size_t n)
+{
+    return (n + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1);
+}
 
 /* Everything one evaluation needs, allocated once. */
 typedef struct {
-    size_t *tsize;       /* [n_tensors] largest region bytes over the tiles (stage tensors) */
-    size_t *scratch;     /* [n_steps] scratch of the variant in use */
-    size_t *vscratch;    /* [n_steps * MAX_VARIANTS] scratch of each variant (largest over the tiles) */
-    int *producer;       /* [n_tensors] step writing the tensor, -1 */
-    int *last_use;       /* [n_tensors] last step reading it (n_steps - 1 for outputs) */
-    int32_t *variant;    /* [n_steps] kernel variant the schedule uses, -1 for kernels without */
-    tfg_region_t *rows;  /* [max tiles per side][n_tensors] regions for a tile row over all columns */
-    tfg_region_t *cols;  /* [max tiles per side][n_tensors] regions for a tile column over all rows */
-    int max_side;        /* tiles per side rows and cols have room for */
-    size_t *bpp;         /* [n_tensors] bytes per pixel of 4-D tensors */
-    geo_t *geo;          /* [n_steps] each step's geometry */
-    size_t *whole;       /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
+    size_t *tsize;      /* [n_tensors] largest region bytes over the tiles (stage tensors) */
+    size_t *scratch;    /* [n_steps] scratch of the variant in use */
+    size_t *vscratch;   /* [n_steps * MAX_VARIANTS] scratch of each variant (largest over the tiles) */
+    int *producer;      /* [n_tensors] step writing the tensor, -1 */
+    int *last_use;      /* [n_tensors] last step reading it (n_steps - 1 for outputs) */
+    int32_t *variant;   /* [n_steps] kernel variant the schedule uses, -1 for kernels without */
+    tfg_region_t *rows; /* [max tiles per side][n_tensors] regions for a tile row over all columns */
+    tfg_region_t *cols; /* [max tiles per side][n_tensors] regions for a tile column over all rows */
+    int max_side;       /* tiles per side rows and cols have room for */
+    size_t *bpp;        /* [n_tensors] bytes per pixel of 4-D tensors */
+    geo_t *geo;         /* [n_steps] each step's geometry */
+    size_t *whole;      /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
 } work_t;
 
 static void work_free(work_t *w)
@@ -240,8 +258,8 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
     w->bpp = malloc(sizeof(size_t) * nt);
     w->geo = malloc(sizeof(geo_t) * ns);
     w->whole = malloc(sizeof(size_t) * ns * MAX_VARIANTS);
-    if (!w->geo || !w->whole || !w->tsize || !w->scratch || !w->vscratch || !w->producer || !w->last_use || !w->variant ||
-        !w->bpp) {
+    if (!w->geo || !w->whole || !w->tsize || !w->scratch || !w->vscratch || !w->producer || !w->last_use ||
+        !w->variant || !w->bpp) {
         work_free(w);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
@@ -256,7 +274,8 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
         const tfg_step_t *s = &m->prog.steps[k];
         w->geo[k] = step_geo(m, s);
         const tfg_region_t all = {0, T(m, s->out)->dims[1], 0, T(m, s->out)->dims[2]};
-        const tfg_region_t in = s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
+        const tfg_region_t in =
+            s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
         for (int v = 0; v < MAX_VARIANTS; v++)
             w->whole[(size_t)k * MAX_VARIANTS + v] = v < n_variants(s) ? patch_scratch(s, in, all, v) : 0;
         w->producer[s->out] = k;
@@ -278,8 +297,8 @@ typedef struct {
 /* Lay out the patched buffers (p->bufs, p->n_bufs; no offsets yet);
  * `streamed` leaves the full input out. With map, records where each tensor
  * lives. */
-static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w, bool streamed, tfg_plan_t *p,
-                                bufmap_t *map, tfg_diag_t *d)
+static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w, bool streamed,
+                                tfg_plan_t *p, bufmap_t *map, tfg_diag_t *d)
 {
     const tfg_plan_t *lp = &m->plan;
     const int ns = m->prog.n_steps, nt = m->graph.n_tensors, input = m->graph.inputs[0];
@@ -339,7 +358,8 @@ static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w
     p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, out, -1, 0, full_last, full_size, 0};
     if (!streamed) {
         if (map) map->full_in_buf = n;
-        p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, input, -1, 0, split, align4((size_t)tfg_tensor_bytes(T(m, input))), 0};
+        p->bufs[n++] =
+            (tfg_buf_t){TFG_BUF_ACT, input, -1, 0, split, align4((size_t)tfg_tensor_bytes(T(m, input))), 0};
     }
     for (int k = 0; k < ns; k++) {
         const size_t sc = w->scratch[k];
@@ -352,8 +372,8 @@ static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w
 }
 
 /* lay_buffers, then place them. */
-static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t *w, bool streamed, tfg_plan_t *p,
-                                  bufmap_t *map, tfg_diag_t *d)
+static tfg_status_t place_patched(const tfg_model_t *m, int split, const work_t *w, bool streamed,
+                                  tfg_plan_t *p, bufmap_t *map, tfg_diag_t *d)
 {
     const tfg_status_t st = lay_buffers(m, split, w, streamed, p, map, d);
     return st < 0 ? st : tfg_plan_place(p, m->prog.n_steps, d);
@@ -372,8 +392,14 @@ static tfg_status_t work_sides(const tfg_model_t *m, work_t *w, int side, tfg_di
     return TFG_OK;
 }
 
-static int32_t rows_of(tfg_region_t r) { return region_empty(r) ? 0 : r.r1 - r.r0; }
-static int32_t cols_of(tfg_region_t r) { return region_empty(r) ? 0 : r.c1 - r.c0; }
+static int32_t rows_of(tfg_region_t r)
+{
+    return region_empty(r) ? 0 : r.r1 - r.r0;
+}
+static int32_t cols_of(tfg_region_t r)
+{
+    return region_empty(r) ? 0 : r.c1 - r.c0;
+}
 
 /* A window's per-axis patch: what tfg_patch_conv/dwconv set for one axis
  * (the pad shift, input and output length). They set the row fields from
@@ -395,8 +421,8 @@ static int axis_add(axis_t *set, int n, axis_t a)
  * patched parameters only, and those combine one row patch with one column
  * patch, so each distinct pair is evaluated once (a grid has a handful:
  * border and inner tiles, of one or two sizes) instead of every tile. */
-static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t *rows, const tfg_region_t *cols,
-                         int nt, size_t *vs)
+static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t *rows,
+                         const tfg_region_t *cols, int nt, size_t *vs)
 {
     enum { MAX_AXIS = 64 };
     axis_t ra[MAX_AXIS], ca[MAX_AXIS];
@@ -421,16 +447,20 @@ static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t
         if (!rows_of(o)) continue;
         tfg_conv_params_t c = s->p.conv;
         tfg_dwconv_params_t d = s->p.dw;
-        if (conv) tfg_patch_conv(&c, &in, &o), nr = axis_add(ra, nr, (axis_t){c.pad_top, c.in_h, c.out_h});
-        else tfg_patch_dwconv(&d, &in, &o), nr = axis_add(ra, nr, (axis_t){d.pad_top, d.in_h, d.out_h});
+        if (conv)
+            tfg_patch_conv(&c, &in, &o), nr = axis_add(ra, nr, (axis_t){c.pad_top, c.in_h, c.out_h});
+        else
+            tfg_patch_dwconv(&d, &in, &o), nr = axis_add(ra, nr, (axis_t){d.pad_top, d.in_h, d.out_h});
     }
     for (int j = 0; j < pw; j++) {
         const tfg_region_t o = cols[(size_t)j * nt + s->out], in = cols[(size_t)j * nt + s->in[0]];
         if (!cols_of(o)) continue;
         tfg_conv_params_t c = s->p.conv;
         tfg_dwconv_params_t d = s->p.dw;
-        if (conv) tfg_patch_conv(&c, &in, &o), nc = axis_add(ca, nc, (axis_t){c.pad_left, c.in_w, c.out_w});
-        else tfg_patch_dwconv(&d, &in, &o), nc = axis_add(ca, nc, (axis_t){d.pad_left, d.in_w, d.out_w});
+        if (conv)
+            tfg_patch_conv(&c, &in, &o), nc = axis_add(ca, nc, (axis_t){c.pad_left, c.in_w, c.out_w});
+        else
+            tfg_patch_dwconv(&d, &in, &o), nc = axis_add(ca, nc, (axis_t){d.pad_left, d.in_w, d.out_w});
     }
     for (int i = 0; i < nr; i++)
         for (int j = 0; j < nc; j++)
@@ -447,8 +477,9 @@ static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t
                     p.pad_top = ra[i].pad, p.in_h = ra[i].in, p.out_h = ra[i].out;
                     p.pad_left = ca[j].pad, p.in_w = ca[j].in, p.out_w = ca[j].out;
                     p.variant = v;
-                    sc = v == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&p) ? SIZE_MAX
-                                                                               : tfg_dwconv_s8_scratch_size(&p);
+                    sc = v == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&p)
+                             ? SIZE_MAX
+                             : tfg_dwconv_s8_scratch_size(&p);
                 }
                 if (sc > vs[v]) vs[v] = sc;
             }
@@ -471,20 +502,23 @@ static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t
  * and scratch sizes and each step's variant of least scratch. */
 #define ROW(i, t) w->rows[(size_t)(i) * (size_t)m->graph.n_tensors + (size_t)(t)]
 #define COL(j, t) w->cols[(size_t)(j) * (size_t)m->graph.n_tensors + (size_t)(t)]
-static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out, tfg_diag_t *d)
+static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out,
+                         tfg_diag_t *d)
 {
     const char *why = tfg_sched_split_problem(m, split);
     if (why) return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "cannot patch up to step %d: %s", split, why);
     const tfg_tensor_t *y = T(m, m->prog.steps[split].out);
     if (ph < 1 || pw < 1 || ph > y->dims[1] || pw > y->dims[2])
-        return tfg_diag_set(d, TFG_ERR_ARG, "a %dx%d grid does not fit the %dx%d stage output", ph, pw, y->dims[1],
-                            y->dims[2]);
+        return tfg_diag_set(d, TFG_ERR_ARG, "a %dx%d grid does not fit the %dx%d stage output", ph, pw,
+                            y->dims[1], y->dims[2]);
     tfg_status_t st = work_sides(m, w, ph > pw ? ph : pw, d);
     if (st < 0) return st;
     /* Tile row i is tile (i, 0) of a ph x 1 grid: the same rows as in the
      * ph x pw grid, every column (and likewise for columns). */
-    for (int i = 0; i < ph; i++) regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, 1, i, 0), &ROW(i, 0));
-    for (int j = 0; j < pw; j++) regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], 1, pw, 0, j), &COL(j, 0));
+    for (int i = 0; i < ph; i++)
+        regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, 1, i, 0), &ROW(i, 0));
+    for (int j = 0; j < pw; j++)
+        regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], 1, pw, 0, j), &COL(j, 0));
     int64_t macs = 0;
     for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
     for (int k = 0; k <= split; k++) {
@@ -511,10 +545,11 @@ static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t
             same = want.c0 == got.c0 && want.c1 == got.c1;
         }
         if (!same)
-            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
-                                "cannot patch up to step %d: step %d's input is also read with a larger halo by "
-                                "another step",
-                                split, k);
+            return tfg_diag_set(
+                d, TFG_ERR_UNSUPPORTED,
+                "cannot patch up to step %d: step %d's input is also read with a larger halo by "
+                "another step",
+                split, k);
     }
     *macs_out = macs;
     return TFG_OK;
@@ -605,7 +640,8 @@ static tfg_status_t relax_variants(const tfg_model_t *m, int split, work_t *w, b
         } else if (s->kernel == TFG_K_DWCONV) {
             st = try_relax(m, split, w, streamed, k, dw_fast, limit, &kept, d);
             if (st == TFG_OK && !kept && w->variant[k] == TFG_DW_STRIP)
-                st = try_relax(m, split, w, streamed, k, TFG_DW_PLANE + TFG_DW_ROWS - dw_fast, limit, &kept, d);
+                st = try_relax(m, split, w, streamed, k, TFG_DW_PLANE + TFG_DW_ROWS - dw_fast, limit, &kept,
+                               d);
         }
     }
     return st;
@@ -630,7 +666,8 @@ static tfg_status_t cost(const tfg_model_t *m, int split, int ph, int pw, work_t
     return TFG_OK;
 }
 
-tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out, tfg_diag_t *d)
+tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out,
+                            tfg_diag_t *d)
 {
     work_t w;
     tfg_status_t st = work_init(m, &w, d);
@@ -658,8 +695,8 @@ static tfg_status_t lay_out(const tfg_model_t *m, int split, int ph, int pw, boo
     return st;
 }
 
-tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_sched_plan_t *sp,
-                            tfg_diag_t *d)
+tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed,
+                            tfg_sched_plan_t *sp, tfg_diag_t *d)
 {
     memset(sp, 0, sizeof *sp);
     const int nt = m->graph.n_tensors, ns = m->prog.n_steps;
@@ -696,7 +733,8 @@ tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, boo
                     malloc(sizeof(int) * ((size_t)ns + 1)), -1};
     tfg_plan_t p;
     memset(&p, 0, sizeof p);
-    if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    if (!map.stage_buf || !map.rest_buf || !map.scratch_buf)
+        st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     if (st == TFG_OK) st = lay_out(m, split, ph, pw, streamed, &w, &sp->cost, &p, &map, d);
     if (st == TFG_OK) {
         for (int t = 0; t < nt; t++) {
@@ -750,7 +788,8 @@ static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const t
     }
 }
 
-void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *arena, const uint8_t *in, uint8_t *out)
+void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *arena, const uint8_t *in,
+                   uint8_t *out)
 {
     const tfg_graph_t *g = &m->graph;
     const int split = sp->cost.split, ns = m->prog.n_steps, input = g->inputs[0];
@@ -888,8 +927,10 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
     for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, max_grid, &k, &ph, &pw);) {
         tfg_diag_t dd = {{0}};
         const tfg_status_t rc = cost(m, k, ph, pw, &w, &c, &dd);
-        if (rc == TFG_OK) st = set_push(set, &cap, &c, d);
-        else if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+        if (rc == TFG_OK)
+            st = set_push(set, &cap, &c, d);
+        else if (rc == TFG_ERR_NOMEM)
+            st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
     work_free(&w);
     if (st == TFG_OK) {
@@ -908,9 +949,10 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
         for (int j = 0; j < set->n && !dominated; j++) {
             const tfg_schedule_t *a = &set->c[j], *b = &set->c[i];
             const bool le = a->peak <= b->peak && a->macs <= b->macs;
-            dominated = le && ((a->peak < b->peak || a->macs < b->macs) ||
-                               (j != i && a->peak == b->peak && a->macs == b->macs &&
-                                (a->ph * a->pw < b->ph * b->pw || (a->ph * a->pw == b->ph * b->pw && j < i))));
+            dominated =
+                le && ((a->peak < b->peak || a->macs < b->macs) ||
+                       (j != i && a->peak == b->peak && a->macs == b->macs &&
+                        (a->ph * a->pw < b->ph * b->pw || (a->ph * a->pw == b->ph * b->pw && j < i))));
         }
         set->front[i] = !dominated;
     }
@@ -947,8 +989,8 @@ int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_o
  * lower bound already exceeds the best peak or the limit (a placement never
  * beats its lower bound). Candidates are visited in the enumeration's order
  * and compared by the same rule, ties included, so the choice is the same. */
-tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limit, double max_overhead, bool streamed,
-                            tfg_schedule_t *best, int *n_costed, tfg_diag_t *d)
+tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limit, double max_overhead,
+                            bool streamed, tfg_schedule_t *best, int *n_costed, tfg_diag_t *d)
 {
     tfg_schedule_t c;
     tfg_status_t st = tfg_sched_layer(m, &c, d);
@@ -958,10 +1000,11 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
     int costed = 1;
 #define PEAK(x) (streamed && (x).split >= 0 ? (x).peak_streamed : (x).peak)
     /* Would a candidate with these MACs and this peak replace the best? */
-#define BETTER(macs, peak)                                                                                      \
-    (!have || (sram_limit > 0 ? (macs) < best->macs || ((macs) == best->macs && (peak) < PEAK(*best))          \
+#define BETTER(macs, peak)                                                                                   \
+    (!have || (sram_limit > 0 ? (macs) < best->macs || ((macs) == best->macs && (peak) < PEAK(*best))        \
                               : (peak) < PEAK(*best) || ((peak) == PEAK(*best) && (macs) < best->macs)))
-#define ALLOWED(macs, peak) (sram_limit > 0 ? (peak) <= sram_limit : (double)(macs) <= max_overhead * (double)base)
+#define ALLOWED(macs, peak)                                                                                  \
+    (sram_limit > 0 ? (peak) <= sram_limit : (double)(macs) <= max_overhead * (double)base)
     if (ALLOWED(c.macs, PEAK(c))) *best = c, have = true;
     work_t w;
     if ((st = work_init(m, &w, d)) < 0) return st;
@@ -983,8 +1026,13 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
             continue;
         }
         if ((st = tfg_plan_place(&p, m->prog.n_steps, d)) < 0) break;
-        const tfg_schedule_t cand = {.split = k, .ph = ph, .pw = pw, .peak = p.peak, .peak_streamed = p.peak,
-                                     .macs = macs, .peak_step = p.lower_bound_step};
+        const tfg_schedule_t cand = {.split = k,
+                                     .ph = ph,
+                                     .pw = pw,
+                                     .peak = p.peak,
+                                     .peak_streamed = p.peak,
+                                     .macs = macs,
+                                     .peak_step = p.lower_bound_step};
         tfg_plan_free(&p);
         if (ALLOWED(macs, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
     }
@@ -1014,7 +1062,8 @@ tfg_status_t tfg_sched_layout(const tfg_model_t *m, int split, int ph, int pw, b
     bufmap_t map = {malloc(sizeof(int) * ((size_t)nt + 1)), malloc(sizeof(int) * ((size_t)nt + 1)),
                     malloc(sizeof(int) * ((size_t)ns + 1)), -1};
     tfg_schedule_t c;
-    if (!map.stage_buf || !map.rest_buf || !map.scratch_buf) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    if (!map.stage_buf || !map.rest_buf || !map.scratch_buf)
+        st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     if (st == TFG_OK) st = lay_out(m, split, ph, pw, streamed, &w, &c, p, &map, d);
     if (st == TFG_OK) {
         if (stage_buf) memcpy(stage_buf, map.stage_buf, sizeof(int) * (size_t)nt);

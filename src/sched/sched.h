@@ -52,7 +52,8 @@ void tfg_sched_explain_none(const tfg_model_t *m, char *buf, size_t n);
 
 /* Cost of one candidate. Fails (with the reason in d) when the split cannot
  * be patched or the grid is larger than the stage output. */
-tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out, tfg_diag_t *d);
+tfg_status_t tfg_sched_eval(const tfg_model_t *m, int split, int ph, int pw, tfg_schedule_t *out,
+                            tfg_diag_t *d);
 
 /* The layer-by-layer schedule (split -1) with both peaks. */
 tfg_status_t tfg_sched_layer(const tfg_model_t *m, tfg_schedule_t *out, tfg_diag_t *d);
@@ -81,8 +82,8 @@ int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_o
  * that can still win (what a search costing many networks needs). best gets
  * both peaks; n_costed (may be NULL) the number of candidates considered.
  * TFG_ERR_BUDGET when nothing fits sram_limit. */
-tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limit, double max_overhead, bool streamed,
-                            tfg_schedule_t *best, int *n_costed, tfg_diag_t *d);
+tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limit, double max_overhead,
+                            bool streamed, tfg_schedule_t *best, int *n_costed, tfg_diag_t *d);
 
 /* A patched schedule ready to run: where every buffer lives in the arena. */
 typedef struct {
@@ -92,19 +93,21 @@ typedef struct {
     size_t *stage_off;   /* [n_tensors] region buffer of each stage tensor (and the input's region copy) */
     size_t *rest_off;    /* [n_tensors] buffer of every other tensor, the stage output in full */
     size_t *scratch_off; /* [n_steps] */
-    int32_t *variant; /* [n_steps] kernel variant in this schedule (tfg_dw_variant_t or tfg_conv_variant_t), -1: the model's */
-    size_t full_in_off;  /* the whole input image (not streamed) */
+    int32_t *variant;   /* [n_steps] kernel variant in this schedule (tfg_dw_variant_t or tfg_conv_variant_t),
+                           -1: the model's */
+    size_t full_in_off; /* the whole input image (not streamed) */
 } tfg_sched_plan_t;
 
 /* Plan a candidate (split -1: layer by layer, ph = pw = 1). */
-tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed, tfg_sched_plan_t *sp,
-                            tfg_diag_t *d);
+tfg_status_t tfg_sched_plan(const tfg_model_t *m, int split, int ph, int pw, bool streamed,
+                            tfg_sched_plan_t *sp, tfg_diag_t *d);
 void tfg_sched_plan_free(tfg_sched_plan_t *sp);
 
 /* One inference with the schedule: reads the model inputs from `in` (copied
  * into the arena, or read tile by tile when streamed) and writes the outputs
  * to `out` (both concatenated in graph order). arena: sp->arena_bytes. */
-void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *arena, const uint8_t *in, uint8_t *out);
+void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *arena, const uint8_t *in,
+                   uint8_t *out);
 
 /* Tile (i, j) of a ph x pw grid over an h x w tensor: near-equal parts. */
 tfg_region_t tfg_sched_tile(int32_t h, int32_t w, int ph, int pw, int i, int j);

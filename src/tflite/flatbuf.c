@@ -3,14 +3,20 @@
 
 #include <string.h>
 
-uint16_t fb_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+uint16_t fb_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
 
 uint32_t fb_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-uint64_t fb_le64(const uint8_t *p) { return (uint64_t)fb_le32(p) | ((uint64_t)fb_le32(p + 4) << 32); }
+uint64_t fb_le64(const uint8_t *p)
+{
+    return (uint64_t)fb_le32(p) | ((uint64_t)fb_le32(p + 4) << 32);
+}
 
 /* Is [pos, pos + n) inside the buffer? Computed without overflow. */
 static int in_bounds(const fb_buf_t *fb, uint64_t pos, uint64_t n)
@@ -54,16 +60,16 @@ static int field_pos(const fb_table_t *t, int field, size_t size, size_t *pos)
     return FB_OK;
 }
 
-#define SCALAR_GETTER(name, type, size, decode)                                                             \
-    int name(const fb_table_t *t, int field, type def, type *out)                                           \
-    {                                                                                                       \
-        size_t pos;                                                                                         \
-        int st = field_pos(t, field, size, &pos);                                                           \
-        *out = def;                                                                                         \
-        if (st != FB_OK) return st;                                                                         \
-        const uint8_t *p = t->fb->buf + pos;                                                                \
-        decode;                                                                                             \
-        return FB_OK;                                                                                       \
+#define SCALAR_GETTER(name, type, size, decode)                                                              \
+    int name(const fb_table_t *t, int field, type def, type *out)                                            \
+    {                                                                                                        \
+        size_t pos;                                                                                          \
+        int st = field_pos(t, field, size, &pos);                                                            \
+        *out = def;                                                                                          \
+        if (st != FB_OK) return st;                                                                          \
+        const uint8_t *p = t->fb->buf + pos;                                                                 \
+        decode;                                                                                              \
+        return FB_OK;                                                                                        \
     }
 
 SCALAR_GETTER(fb_u8, uint8_t, 1, *out = p[0])
@@ -154,4 +160,7 @@ float fb_vec_f32(const fb_vec_t *v, uint32_t i)
     return f;
 }
 
-uint8_t fb_vec_u8(const fb_vec_t *v, uint32_t i) { return i < v->n ? v->fb->buf[v->pos + i] : 0; }
+uint8_t fb_vec_u8(const fb_vec_t *v, uint32_t i)
+{
+    return i < v->n ? v->fb->buf[v->pos + i] : 0;
+}

@@ -12,12 +12,13 @@
 #include "tflite/flatbuf.h"
 #include "tflite/schema.h"
 
-#define FB_TRY(expr, what)                                                                                  \
-    do {                                                                                                    \
-        if ((expr) == FB_BAD)                                                                               \
-            return tfg_diag_set(d, TFG_ERR_FORMAT,                                                          \
-                                "%s: corrupt flatbuffer at %s (an offset or length points outside the "     \
-                                "%zu-byte file: truncated or damaged)", name, what, fb_len);                \
+#define FB_TRY(expr, what)                                                                                   \
+    do {                                                                                                     \
+        if ((expr) == FB_BAD)                                                                                \
+            return tfg_diag_set(d, TFG_ERR_FORMAT,                                                           \
+                                "%s: corrupt flatbuffer at %s (an offset or length points outside the "      \
+                                "%zu-byte file: truncated or damaged)",                                      \
+                                name, what, fb_len);                                                         \
     } while (0)
 
 static tfg_dtype_t map_dtype(uint8_t t)
@@ -87,8 +88,8 @@ typedef struct {
     size_t bytes;
 } buffer_ref_t;
 
-static tfg_status_t read_buffers(const fb_table_t *model, const char *name, buffer_ref_t **out, uint32_t *n_out,
-                                 tfg_diag_t *d)
+static tfg_status_t read_buffers(const fb_table_t *model, const char *name, buffer_ref_t **out,
+                                 uint32_t *n_out, tfg_diag_t *d)
 {
     const size_t fb_len = model->fb->len; /* for FB_TRY messages */
     fb_vec_t bufs;
@@ -159,8 +160,8 @@ static tfg_status_t read_tensor(tfg_graph_t *g, const fb_table_t *tt, int index,
         return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: tensor %d '%s': element type %u not supported", name,
                             index, t->name, type);
     if (is_var)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: tensor %d '%s': variable tensors not supported", name,
-                            index, t->name);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: tensor %d '%s': variable tensors not supported",
+                            name, index, t->name);
     if (sparsity.fb)
         return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: tensor %d '%s': sparse tensors not supported", name,
                             index, t->name);
@@ -172,8 +173,8 @@ static tfg_status_t read_tensor(tfg_graph_t *g, const fb_table_t *tt, int index,
         int32_t dim = fb_vec_i32(&shape, i);
         if (dim < 0)
             return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
-                                "%s: tensor %d '%s': dimension %u is %d (dynamic shapes not supported)", name, index,
-                                t->name, i, dim);
+                                "%s: tensor %d '%s': dimension %u is %d (dynamic shapes not supported)", name,
+                                index, t->name, i, dim);
         t->dims[i] = dim;
     }
     if (qscale.n > 0) {
@@ -188,15 +189,16 @@ static tfg_status_t read_tensor(tfg_graph_t *g, const fb_table_t *tt, int index,
             t->scale[i] = fb_vec_f32(&qscale, i);
             int64_t zp = qzp.n ? fb_vec_i64(&qzp, i) : 0;
             if (zp < INT32_MIN || zp > INT32_MAX)
-                return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s': zero point %lld out of range", name,
-                                    index, t->name, (long long)zp);
+                return tfg_diag_set(d, TFG_ERR_INVALID, "%s: tensor %d '%s': zero point %lld out of range",
+                                    name, index, t->name, (long long)zp);
             t->zero_point[i] = (int32_t)zp;
         }
         t->q_dim = qdim;
     }
     if (buffer >= n_bufs && !(buffer == 0 && n_bufs == 0))
-        return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: tensor %d '%s': buffer index %u out of range (%u buffers)",
-                            name, index, t->name, buffer, n_bufs);
+        return tfg_diag_set(d, TFG_ERR_FORMAT,
+                            "%s: tensor %d '%s': buffer index %u out of range (%u buffers)", name, index,
+                            t->name, buffer, n_bufs);
     if (n_bufs && bufs[buffer].bytes) {
         t->data = bufs[buffer].data;
         t->data_bytes = bufs[buffer].bytes;
@@ -204,8 +206,8 @@ static tfg_status_t read_tensor(tfg_graph_t *g, const fb_table_t *tt, int index,
     return TFG_OK;
 }
 
-static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt_type, int idx, const char *name,
-                                 tfg_diag_t *d)
+static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt_type, int idx,
+                                 const char *name, tfg_diag_t *d)
 {
     const size_t fb_len = ot->fb->len; /* for FB_TRY messages */
     fb_table_t o;
@@ -213,8 +215,8 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
     uint8_t u8 = 0;
     int expect = tfl_options_type_for(op->type);
     if (o.fb && expect >= 0 && opt_type != expect)
-        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: builtin options of type %u, expected %d", name, idx,
-                            tfg_op_name(op->type), opt_type, expect);
+        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: builtin options of type %u, expected %d", name,
+                            idx, tfg_op_name(op->type), opt_type, expect);
     tfg_spatial_t *sp = &op->sp;
     sp->stride_h = sp->stride_w = sp->dil_h = sp->dil_w = sp->k_h = sp->k_w = sp->depth_mult = 1;
     switch (op->type) {
@@ -261,8 +263,9 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         op->act = (tfg_act_t)u8;
         FB_TRY(fb_u8(&o, TFL_FC_WEIGHTS_FORMAT, 0, &u8), "weights_format");
         if (u8 != 0)
-            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d FULLY_CONNECTED: shuffled weights format %u not supported",
-                                name, idx, u8);
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                "%s: op %d FULLY_CONNECTED: shuffled weights format %u not supported", name,
+                                idx, u8);
         FB_TRY(fb_u8(&o, TFL_FC_KEEP_NUM_DIMS, 0, &u8), "keep_num_dims");
         op->keep_dims = u8 != 0;
         break;
@@ -295,9 +298,7 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         FB_TRY(fb_u8(&o, TFL_RESIZE_HALF_PIXEL_CENTERS, 0, &u8), "half_pixel_centers");
         op->half_pixel_centers = u8 != 0;
         break;
-    case TFG_OP_PACK:
-        FB_TRY(fb_i32(&o, TFL_PACK_AXIS, 0, &op->axis), "axis");
-        break;
+    case TFG_OP_PACK: FB_TRY(fb_i32(&o, TFL_PACK_AXIS, 0, &op->axis), "axis"); break;
     case TFG_OP_STRIDED_SLICE:
         FB_TRY(fb_i32(&o, TFL_SS_BEGIN_MASK, 0, &op->begin_mask), "begin_mask");
         FB_TRY(fb_i32(&o, TFL_SS_END_MASK, 0, &op->end_mask), "end_mask");
@@ -306,30 +307,31 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         FB_TRY(fb_i32(&o, TFL_SS_SHRINK_AXIS_MASK, 0, &op->shrink_axis_mask), "shrink_axis_mask");
         FB_TRY(fb_u8(&o, TFL_SS_OFFSET, 0, &u8), "offset");
         if (u8)
-            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d STRIDED_SLICE: offset mode not supported", name,
-                                idx);
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d STRIDED_SLICE: offset mode not supported",
+                                name, idx);
         break;
     default: break;
     }
     if (op->act > TFG_ACT_RELU6)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: fused activation %d not supported", name, idx,
-                            tfg_op_name(op->type), (int)op->act);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: fused activation %d not supported", name,
+                            idx, tfg_op_name(op->type), (int)op->act);
     return TFG_OK;
 }
 
 /* `who` names the owner for messages: "op 3 ADD" or "the subgraph". */
-static tfg_status_t read_index_list(const fb_vec_t *v, int *dst, int cap, int *n, int n_tensors, const char *who,
-                                    const char *what, const char *name, tfg_diag_t *d)
+static tfg_status_t read_index_list(const fb_vec_t *v, int *dst, int cap, int *n, int n_tensors,
+                                    const char *who, const char *what, const char *name, tfg_diag_t *d)
 {
     if ((int64_t)v->n > cap)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: %s has %u %ss (at most %d supported)", name, who, v->n, what,
-                            cap);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: %s has %u %ss (at most %d supported)", name, who,
+                            v->n, what, cap);
     *n = (int)v->n;
     for (uint32_t i = 0; i < v->n; i++) {
         int32_t t = fb_vec_i32(v, i);
         if (t < -1 || t >= n_tensors)
-            return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: %s: %s %u refers to tensor %d, but the model has %d tensors",
-                                name, who, what, i, t, n_tensors);
+            return tfg_diag_set(d, TFG_ERR_FORMAT,
+                                "%s: %s: %s %u refers to tensor %d, but the model has %d tensors", name, who,
+                                what, i, t, n_tensors);
         dst[i] = t;
     }
     return TFG_OK;
@@ -345,13 +347,15 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
     uint32_t version = 0;
     tfg_status_t st;
 
-    if (g->file_len < 8) return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: file too short (%zu bytes)", name, g->file_len);
+    if (g->file_len < 8)
+        return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: file too short (%zu bytes)", name, g->file_len);
     if (memcmp(g->file + 4, "TFL3", 4) != 0)
         return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: not a TFLite model (file identifier is not TFL3)", name);
     FB_TRY(fb_root(&fb, &model), "Model");
     FB_TRY(fb_u32(&model, TFL_MODEL_VERSION, 0, &version), "Model.version");
     if (version != 3)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: schema version %u (only 3 is supported)", name, version);
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: schema version %u (only 3 is supported)", name,
+                            version);
     FB_TRY(fb_vector(&model, TFL_MODEL_OPERATOR_CODES, 4, &codes), "Model.operator_codes");
     FB_TRY(fb_vector(&model, TFL_MODEL_SUBGRAPHS, 4, &subgraphs), "Model.subgraphs");
     if (subgraphs.n != 1)
@@ -371,8 +375,9 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
     for (uint32_t i = 0; i < tensors.n && st == TFG_OK; i++) {
         fb_table_t tt;
         if (fb_vec_table(&tensors, i, &tt) != FB_OK) {
-            st = tfg_diag_set(d, TFG_ERR_FORMAT, "%s: corrupt flatbuffer at SubGraph.tensors[%u] (file is %zu bytes)",
-                              name, i, g->file_len);
+            st = tfg_diag_set(d, TFG_ERR_FORMAT,
+                              "%s: corrupt flatbuffer at SubGraph.tensors[%u] (file is %zu bytes)", name, i,
+                              g->file_len);
             break;
         }
         st = read_tensor(g, &tt, (int)i, bufs, n_bufs, d);
@@ -384,7 +389,8 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
     FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_OUTPUTS, 4, &outs), "SubGraph.outputs");
     st = read_index_list(&ins, g->inputs, 16, &g->n_inputs, g->n_tensors, "the subgraph", "input", name, d);
     if (st < 0) return st;
-    st = read_index_list(&outs, g->outputs, 16, &g->n_outputs, g->n_tensors, "the subgraph", "output", name, d);
+    st = read_index_list(&outs, g->outputs, 16, &g->n_outputs, g->n_tensors, "the subgraph", "output", name,
+                         d);
     if (st < 0) return st;
 
     FB_TRY(fb_vector(&sg, TFL_SUBGRAPH_OPERATORS, 4, &ops), "SubGraph.operators");
@@ -401,10 +407,11 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
         FB_TRY(fb_vec_table(&ops, i, &ot), "SubGraph.operators[]");
         FB_TRY(fb_u32(&ot, TFL_OP_OPCODE_INDEX, 0, &opcode_index), "Operator.opcode_index");
         if (opcode_index >= codes.n)
-            return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: op %d: opcode index %u out of range (%u codes)", name, idx,
-                                opcode_index, codes.n);
+            return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: op %d: opcode index %u out of range (%u codes)", name,
+                                idx, opcode_index, codes.n);
         FB_TRY(fb_vec_table(&codes, opcode_index, &oc), "OperatorCode");
-        FB_TRY(fb_u8(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE, 0, &dep_code), "OperatorCode.deprecated_builtin_code");
+        FB_TRY(fb_u8(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE, 0, &dep_code),
+               "OperatorCode.deprecated_builtin_code");
         FB_TRY(fb_i32(&oc, TFL_OPCODE_BUILTIN_CODE, 0, &code), "OperatorCode.builtin_code");
         /* Old files only fill the deprecated byte; new ones fill both. */
         if ((int32_t)(int8_t)dep_code > code) code = (int8_t)dep_code;
@@ -418,10 +425,12 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
                 const char *cc;
                 uint32_t cc_len;
                 FB_TRY(fb_string(&oc, TFL_OPCODE_CUSTOM_CODE, &cc, &cc_len), "OperatorCode.custom_code");
-                return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d CUSTOM '%.*s': custom ops are not supported",
-                                    name, idx, (int)(cc_len > 64 ? 64 : cc_len), cc);
+                return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                    "%s: op %d CUSTOM '%.*s': custom ops are not supported", name, idx,
+                                    (int)(cc_len > 64 ? 64 : cc_len), cc);
             }
-            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: operator not supported", name, idx, cname);
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: op %d %s: operator not supported", name, idx,
+                                cname);
         }
         FB_TRY(fb_vector(&ot, TFL_OP_INPUTS, 4, &oin), "Operator.inputs");
         FB_TRY(fb_vector(&ot, TFL_OP_OUTPUTS, 4, &oout), "Operator.outputs");
@@ -429,7 +438,8 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
         snprintf(who, sizeof who, "op %d %s", idx, tfg_op_name(op->type));
         st = read_index_list(&oin, op->in, TFG_MAX_OP_INPUTS, &op->n_in, g->n_tensors, who, "input", name, d);
         if (st < 0) return st;
-        st = read_index_list(&oout, op->out, TFG_MAX_OP_OUTPUTS, &op->n_out, g->n_tensors, who, "output", name, d);
+        st = read_index_list(&oout, op->out, TFG_MAX_OP_OUTPUTS, &op->n_out, g->n_tensors, who, "output",
+                             name, d);
         if (st < 0) return st;
         FB_TRY(fb_u8(&ot, TFL_OP_BUILTIN_OPTIONS_TYPE, 0, &opt_type), "Operator.builtin_options_type");
         st = read_options(op, &ot, opt_type, idx, name, d);
@@ -439,7 +449,8 @@ static tfg_status_t decode(tfg_graph_t *g, tfg_diag_t *d)
     return TFG_OK;
 }
 
-tfg_status_t tfg_tflite_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_graph_t *g, tfg_diag_t *d)
+tfg_status_t tfg_tflite_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_graph_t *g,
+                                 tfg_diag_t *d)
 {
     memset(g, 0, sizeof *g);
     g->path = dup_str(name, (uint32_t)strlen(name));

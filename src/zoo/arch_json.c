@@ -109,14 +109,16 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
         /* The flat form: the block holds the conv's keys itself. */
         if (!mb && cJSON_GetObjectItemCaseSensitive(b, "kernel_size")) mb = b;
         if (!cJSON_IsObject(mb))
-            return jerr(c, where,
-                        "'mobile_inverted_conv' is missing: it must be an object with out_channels, kernel_size, "
-                        "stride and expand_ratio (an MBInvertedConvLayer), or {\"name\": \"ZeroLayer\"}");
+            return jerr(
+                c, where,
+                "'mobile_inverted_conv' is missing: it must be an object with out_channels, kernel_size, "
+                "stride and expand_ratio (an MBInvertedConvLayer), or {\"name\": \"ZeroLayer\"}");
         const char *kind = mb != b ? jstr(mb, "name") : NULL;
         if (!kind && cJSON_GetObjectItemCaseSensitive(mb, "kernel_size")) kind = "MBInvertedConvLayer";
         if (!kind)
             return jerr(c, where,
-                        "mobile_inverted_conv has neither a 'name' nor a 'kernel_size': name it \"MBInvertedConvLayer\" "
+                        "mobile_inverted_conv has neither a 'name' nor a 'kernel_size': name it "
+                        "\"MBInvertedConvLayer\" "
                         "(with out_channels, kernel_size, stride, expand_ratio) or \"ZeroLayer\"");
         const char *sc_kind = NULL;
         if (cJSON_IsObject(sc)) {
@@ -151,13 +153,15 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
         if ((st = need_pos(c, mb, where, "kernel_size", &ks)) < 0) return st;
         if ((st = need_pos(c, mb, where, "stride", &stride)) < 0) return st;
         if (jint(mb, "expand_ratio", 6, &er) < 0 || er < 1) return jerr(c, where, "bad 'expand_ratio'");
-        if (jint(mb, "mid_channels", in_c * er, &mid) < 0 || mid < 1) return jerr(c, where, "bad 'mid_channels'");
+        if (jint(mb, "mid_channels", in_c * er, &mid) < 0 || mid < 1)
+            return jerr(c, where, "bad 'mid_channels'");
         if (er == 1) mid = in_c;
         if (act_of(mb, TFG_ACT_RELU6, &act) < 0 || act != TFG_ACT_RELU6)
             return jerr(c, where, "only relu6 inverted residual blocks are supported");
         const int se = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mb, "use_se"));
         if (in_c != n->layers[x].c) {
-            snprintf(msg, sizeof msg, "in_channels is %d but the previous layer gives %d", in_c, n->layers[x].c);
+            snprintf(msg, sizeof msg, "in_channels is %d but the previous layer gives %d", in_c,
+                     n->layers[x].c);
             return jerr(c, where, msg);
         }
         if (sc_kind && (stride != 1 || in_c != out_c))
@@ -168,13 +172,15 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
     }
     if (x < 0) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->path);
     if (res < total_stride) {
-        snprintf(msg, sizeof msg, "resolution %d is smaller than the network's total stride %d", res, total_stride);
+        snprintf(msg, sizeof msg, "resolution %d is smaller than the network's total stride %d", res,
+                 total_stride);
         return jerr(c, "top level", msg);
     }
     const cJSON *fm = cJSON_GetObjectItemCaseSensitive(root, "feature_mix_layer");
     if (cJSON_IsObject(fm)) {
         if ((st = need_pos(c, fm, "feature_mix_layer", "out_channels", &oc)) < 0) return st;
-        if (jint(fm, "kernel_size", 1, &k) < 0 || k != 1) return jerr(c, "feature_mix_layer", "kernel_size must be 1");
+        if (jint(fm, "kernel_size", 1, &k) < 0 || k != 1)
+            return jerr(c, "feature_mix_layer", "kernel_size must be 1");
         if (act_of(fm, TFG_ACT_NONE, &act) < 0) return jerr(c, "feature_mix_layer", "unsupported 'act_func'");
         x = tfg_net_conv(n, x, oc, 1, 1, act, "feature_mix");
     }
@@ -188,7 +194,8 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
         return st;
     if ((st = need_pos(c, cl, "classifier", "out_features", &out_f)) < 0) return st;
     if (x >= 0 && in_f != n->layers[x].c) {
-        snprintf(msg, sizeof msg, "in_features is %d but the network gives %d channels", in_f, n->layers[x].c);
+        snprintf(msg, sizeof msg, "in_features is %d but the network gives %d channels", in_f,
+                 n->layers[x].c);
         return jerr(c, "classifier", msg);
     }
     if (x >= 0) x = tfg_zoo_head(n, x, out_f);
@@ -196,7 +203,8 @@ static tfg_status_t build(const jctx_t *c, const cJSON *root, tfg_net_t *n)
     return TFG_OK;
 }
 
-tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *name, tfg_net_t *n, tfg_diag_t *d)
+tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *name, tfg_net_t *n,
+                                   tfg_diag_t *d)
 {
     tfg_net_init(n, name);
     cJSON *root = cJSON_ParseWithLength(text, len);

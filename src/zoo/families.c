@@ -20,8 +20,8 @@ int tfg_zoo_divisible(double v)
     return r;
 }
 
-int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride, int mid, int residual, int se,
-                              int blk)
+int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride, int mid, int residual,
+                              int se, int blk)
 {
     char name[48];
     const int in_c = n->layers[x].c;
@@ -72,7 +72,7 @@ int tfg_zoo_head(tfg_net_t *n, int x, int classes)
 static int build_mbv2(tfg_net_t *n, double w, int res, int classes, int se)
 {
     static const int cfg[7][4] = {/* expand t, channels c, repeats n, stride s */
-                                  {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                                  {1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                                   {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     int x = tfg_net_input(n, res, res, 3);
     if (x >= 0) x = tfg_net_conv(n, x, tfg_zoo_divisible(32 * w), 3, 2, TFG_ACT_RELU6, "stem");
@@ -89,7 +89,7 @@ static int build_mbv2(tfg_net_t *n, double w, int res, int classes, int se)
 
 static int build_mbv1(tfg_net_t *n, double w, int res, int classes, int in_c)
 {
-    static const int cfg[13][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2},  {512, 1},
+    static const int cfg[13][2] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1},  {512, 2}, {512, 1},
                                    {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
     int x = tfg_net_input(n, res, res, in_c);
     int c0 = (int)(32 * w);
@@ -197,8 +197,9 @@ static int parse_mobilenet(const char *s, double *w, int *res, int *classes, int
 static tfg_status_t check_resolution(const char *spec, int res, int total_stride, tfg_diag_t *d)
 {
     if (res < total_stride)
-        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: resolution %d is smaller than the network's total stride %d",
-                            spec, res, total_stride);
+        return tfg_diag_set(d, TFG_ERR_INVALID,
+                            "%s: resolution %d is smaller than the network's total stride %d", spec, res,
+                            total_stride);
     return TFG_OK;
 }
 
@@ -215,13 +216,15 @@ tfg_status_t tfg_zoo_net(const char *spec, tfg_net_t *n, tfg_diag_t *d)
         if (parse_mobilenet(spec + 4, &w, &res, &classes, &gray, &se) < 0 || (v2 && gray) || (!v2 && se))
             return tfg_diag_set(d, TFG_ERR_ARG, "%s: expected %s-w<width>-r<resolution>[-c<classes>]%s", spec,
                                 v2 ? "mbv2" : "mbv1", v2 ? "[-se]" : "[-g]");
-        if (!(w > 0.0) || w > 4.0) return tfg_diag_set(d, TFG_ERR_ARG, "%s: width %g outside (0, 4]", spec, w);
+        if (!(w > 0.0) || w > 4.0)
+            return tfg_diag_set(d, TFG_ERR_ARG, "%s: width %g outside (0, 4]", spec, w);
         if (classes == 0) classes = gray ? 2 : 1000;
         if (classes < 1) return tfg_diag_set(d, TFG_ERR_ARG, "%s: %d classes", spec, classes);
         tfg_status_t st = check_resolution(spec, res, 32, d);
         if (st < 0) return st;
         if (res > 1024) return tfg_diag_set(d, TFG_ERR_ARG, "%s: resolution %d above 1024", spec, res);
-        if (!v2 && (int)(32 * w) < 1) return tfg_diag_set(d, TFG_ERR_ARG, "%s: width %g leaves zero channels", spec, w);
+        if (!v2 && (int)(32 * w) < 1)
+            return tfg_diag_set(d, TFG_ERR_ARG, "%s: width %g leaves zero channels", spec, w);
         ok = v2 ? build_mbv2(n, w, res, classes, se) : build_mbv1(n, w, res, classes, gray ? 1 : 3);
     } else if (!strcmp(spec, "resnet8-cifar")) {
         ok = build_resnet8(n);

@@ -111,7 +111,8 @@ static int weights_and_bias(qctx_t *c, const tfg_nn_layer_t *l, float in_scale, 
     for (size_t j = 0; j < nw; j++) tensor_max = fmaxf(tensor_max, fabsf(l->weights[j]));
     for (int o = 0; o < oc; o++) {
         float mx = 0.0f;
-        for (size_t j = 0; j < per; j++) mx = fmaxf(mx, fabsf(l->weights[dw ? j * (size_t)oc + (size_t)o : (size_t)o * per + j]));
+        for (size_t j = 0; j < per; j++)
+            mx = fmaxf(mx, fabsf(l->weights[dw ? j * (size_t)oc + (size_t)o : (size_t)o * per + j]));
         if (per_tensor) mx = tensor_max;
         const float s = mx > 0.0f ? mx / 127.0f : 1.0f;
         if (!per_tensor || o == 0) w->scale[per_tensor ? 0 : o] = s;
@@ -134,7 +135,8 @@ static int weights_and_bias(qctx_t *c, const tfg_nn_layer_t *l, float in_scale, 
 }
 
 /* Activation ranges from float forward passes over inputs uniform in [-1, 1]. */
-static tfg_status_t calibrate(qctx_t *c, const tfg_net_t *net, uint64_t seed, int passes, float *mins, float *maxs)
+static tfg_status_t calibrate(qctx_t *c, const tfg_net_t *net, uint64_t seed, int passes, float *mins,
+                              float *maxs)
 {
     const tfg_nn_layer_t *in = &net->layers[0];
     const size_t n_in = (size_t)in->h * (size_t)in->w * (size_t)in->c;
@@ -169,7 +171,8 @@ static tfg_status_t calibrate(qctx_t *c, const tfg_net_t *net, uint64_t seed, in
     return st;
 }
 
-static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, const float *maxs, bool shapes_only)
+static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, const float *maxs,
+                         bool shapes_only)
 {
     int *tensor_of = calloc((size_t)net->n, sizeof(int));
     qparams_t *q = calloc((size_t)net->n, sizeof(qparams_t));
@@ -183,25 +186,29 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
         const tfg_nn_layer_t *l = &net->layers[i];
         const tfg_nn_layer_t *x = l->in >= 0 ? &net->layers[l->in] : NULL;
         /* Output quantization. */
-        if (l->kind == TFG_NN_INPUT) q[i] = choose_qparams(-1.0, 1.0);
-        else if (l->kind == TFG_NN_AVGPOOL) q[i] = q[l->in];
-        else if (l->kind == TFG_NN_SOFTMAX || l->kind == TFG_NN_SIGMOID) q[i] = (qparams_t){1.0f / 256.0f, -128};
-        else if (shapes_only) q[i] = choose_qparams(-1.0, 1.0);
-        else q[i] = choose_qparams(mins[i], maxs[i]);
+        if (l->kind == TFG_NN_INPUT)
+            q[i] = choose_qparams(-1.0, 1.0);
+        else if (l->kind == TFG_NN_AVGPOOL)
+            q[i] = q[l->in];
+        else if (l->kind == TFG_NN_SOFTMAX || l->kind == TFG_NN_SIGMOID)
+            q[i] = (qparams_t){1.0f / 256.0f, -128};
+        else if (shapes_only)
+            q[i] = choose_qparams(-1.0, 1.0);
+        else
+            q[i] = choose_qparams(mins[i], maxs[i]);
         const int t = tensor_of[i] = act_tensor(c, l, q[i]);
         if (t < 0) break;
         const int in_t = l->in >= 0 ? tensor_of[l->in] : -1;
         tfg_op_t *op = NULL;
         int wt, bt;
         switch (l->kind) {
-        case TFG_NN_INPUT:
-            c->g->inputs[c->g->n_inputs++] = t;
-            break;
+        case TFG_NN_INPUT: c->g->inputs[c->g->n_inputs++] = t; break;
         case TFG_NN_CONV:
         case TFG_NN_DWCONV: {
             const bool dw = l->kind == TFG_NN_DWCONV;
             const int32_t dims[4] = {dw ? 1 : l->c, l->k_h, l->k_w, dw ? l->c : x->c};
-            wt = weights_and_bias(c, l, q[l->in].scale, 4, dims, dw ? 3 : 0, false, tfg_nn_weight_count(net, i), &bt);
+            wt = weights_and_bias(c, l, q[l->in].scale, 4, dims, dw ? 3 : 0, false,
+                                  tfg_nn_weight_count(net, i), &bt);
             op = wt >= 0 ? new_op(c, dw ? TFG_OP_DEPTHWISE_CONV_2D : TFG_OP_CONV_2D) : NULL;
             if (!op) break;
             op->n_in = 3, op->in[0] = in_t, op->in[1] = wt, op->in[2] = bt;
@@ -249,8 +256,10 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
             break;
         }
         if (l->kind != TFG_NN_INPUT) {
-            if (!op) st = tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
-            else op->n_out = 1, op->out[0] = t;
+            if (!op)
+                st = tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
+            else
+                op->n_out = 1, op->out[0] = t;
         }
     }
     if (st == TFG_OK && c->g->n_tensors < net->n)

@@ -29,7 +29,8 @@ int tfg_zoo_list(const tfg_zoo_entry_t **entries);
 /* Spec -> float net (shapes only; weights are zero until initialised). */
 tfg_status_t tfg_zoo_net(const char *spec, tfg_net_t *net, tfg_diag_t *d);
 /* An architecture JSON already in memory (name is for messages; used by the fuzzer). */
-tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *name, tfg_net_t *net, tfg_diag_t *d);
+tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *name, tfg_net_t *net,
+                                   tfg_diag_t *d);
 
 typedef struct {
     uint64_t seed;    /* weights and calibration inputs */

@@ -9,8 +9,8 @@ int tfg_zoo_divisible(double v);
 /* Inverted residual: [1x1 expand to mid] -> k x k depthwise -> [squeeze-and-
  * excite if se] -> 1x1 project, plus the identity shortcut if residual is 1
  * (-1: whenever shapes allow). No expand conv when mid == in. */
-int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride, int mid, int residual, int se,
-                              int blk);
+int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride, int mid, int residual,
+                              int se, int blk);
 /* Global average pool, classifier, softmax. */
 int tfg_zoo_head(tfg_net_t *n, int x, int classes);
 /* ProxylessNAS/MCUNet JSON -> net. */

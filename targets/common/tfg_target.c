@@ -162,8 +162,8 @@ size_t tfg_stack_high_water(void)
 
 #if defined(__arm__)
 static const char *const exception_names[16] = {
-    "thread", "reset", "NMI", "HardFault", "MemManage", "BusFault", "UsageFault", "SecureFault",
-    "reserved", "reserved", "reserved", "SVCall", "DebugMonitor", "reserved", "PendSV", "SysTick"};
+    "thread",   "reset",    "NMI",      "HardFault", "MemManage",    "BusFault", "UsageFault", "SecureFault",
+    "reserved", "reserved", "reserved", "SVCall",    "DebugMonitor", "reserved", "PendSV",     "SysTick"};
 
 void tfg_fault(uint32_t pc, uint32_t lr, uint32_t ipsr, uint32_t frame) __attribute__((noreturn, used));
 

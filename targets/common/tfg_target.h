@@ -36,14 +36,15 @@ void tfg_puts(const char *s); /* no newline added */
 void tfg_print_u32(uint32_t v);
 void tfg_print_i32(int32_t v);
 void tfg_print_u64(uint64_t v);
-void tfg_print_hex32(uint32_t v); /* 0x%08x */
+void tfg_print_hex32(uint32_t v);                  /* 0x%08x */
 void tfg_print_hex_bytes(const void *p, size_t n); /* two lowercase hex digits a byte, no separator */
 
 /* Ends the firmware; status reaches the host as QEMU's exit status (0..255). */
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Noreturn
 #endif
-void tfg_exit(int status) __attribute__((noreturn));
+    void
+    tfg_exit(int status) __attribute__((noreturn));
 
 /* Bytes of the stack that were ever written since reset (deepest use), and
  * the size of the stack the linker script reserved. A high-water mark equal

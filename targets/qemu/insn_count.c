@@ -92,12 +92,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 
 enum marker { MARK_NONE, MARK_START, MARK_STOP };
 
-static uint64_t executed;   /* every non-marker instruction so far */
-static uint64_t counted;    /* sum of finished START..STOP regions */
-static uint64_t region_at;  /* value of `executed` at the open region's START */
-static bool counting;       /* inside a START..STOP region */
-static bool guest_arm;      /* else RISC-V */
-static unsigned regions;    /* finished regions */
+static uint64_t executed;  /* every non-marker instruction so far */
+static uint64_t counted;   /* sum of finished START..STOP regions */
+static uint64_t region_at; /* value of `executed` at the open region's START */
+static bool counting;      /* inside a START..STOP region */
+static bool guest_arm;     /* else RISC-V */
+static unsigned regions;   /* finished regions */
 static bool verbose;
 static char *outfile;
 static bool reported;
@@ -205,7 +205,10 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 
 /* A guest that exits through semihosting ends QEMU with exit(); report from
  * the C library's exit handlers too, whichever runs first wins. */
-static void on_process_exit(void) { report(); }
+static void on_process_exit(void)
+{
+    report();
+}
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
                                            char **argv)

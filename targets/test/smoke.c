@@ -56,8 +56,8 @@ static __attribute__((noinline)) uint32_t marker_loop(uint32_t n)
     /* GCC hands Armv6-M inline asm to gas in divided syntax; say unified
      * (it switches back to unified after the block on every Arm target). */
     __asm__ volatile(".syntax unified\n" START_ "\n"
-                            "1: subs %0, %0, #1\n"
-                            "   bne 1b\n" STOP_
+                     "1: subs %0, %0, #1\n"
+                     "   bne 1b\n" STOP_
                      : "+l"(n)
                      :
                      : "cc", "memory");
