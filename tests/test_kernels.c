@@ -380,7 +380,7 @@ static void test_requant_helpers(void)
 
 /* The compiler's prepared requantization for n channels (weight row oc at
  * w + oc * w_stride, element j at j * j_stride), shift 0 where it does not
- * apply: the rule of src/exec/lower.c, restated. */
+ * apply: the rule of src/lower/lower.c, restated. */
 static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp,
                                      const int32_t *fbias, const int8_t *w, int taps, int n, int w_stride,
                                      int j_stride)

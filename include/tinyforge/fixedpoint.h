@@ -47,7 +47,7 @@ static inline int32_t tfg_rshift_round(int32_t x, int e)
  * speed, with identical results:
  *  - the one saturating case (both operands INT32_MIN) is excluded by the
  *    callers: mult > INT32_MIN, or no left shift with |x| < 2^31 - the
- *    compiler refuses the rest (src/exec/lower.c channel_mult);
+ *    compiler refuses the rest (src/lower/lower.c channel_mult);
  *  - the high multiply adds 2^30 (ab >= 0) or 1 - 2^30 (ab < 0), then
  *    truncates toward zero. For ab < 0 the sum v is negative and
  *    trunc(v / 2^31) = (v + 2^31 - 1) >> 31 = (ab + 2^30) >> 31, the same

@@ -223,7 +223,7 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     tfg_dwconv_params_t *p = &s->p.dw;
     s->kernel = TFG_K_DWCONV;
     /* The fast variant by default; the model preparation may switch a layer
-     * to PLANE where that lowers the arena peak (exec.c). */
+     * to PLANE where that lowers the arena peak (plan/variants.c). */
     p->variant = TFG_DW_ROWS;
     p->in_h = x->dims[1], p->in_w = x->dims[2], p->in_c = x->dims[3];
     p->out_h = y->dims[1], p->out_w = y->dims[2];

@@ -38,7 +38,7 @@ typedef struct {
     int out;                   /* tensor index */
     size_t scratch_bytes;
     int64_t macs;
-    /* Bound after planning (exec.c): where each operand lives. A constant
+    /* Bound after planning (model/model.c): where each operand lives. A constant
      * operand has its data pointer in in_const; others live at in_off. */
     const uint8_t *in_const[TFG_MAX_OP_INPUTS];
     size_t in_off[TFG_MAX_OP_INPUTS];
