@@ -240,13 +240,31 @@ tfg_status_t tfg_plan_build(const tfg_graph_t *g, const tfg_program_t *prog, tfg
 
 size_t tfg_plan_bound(const tfg_buf_t *bufs, int n_bufs, int n_steps)
 {
+    /* Bytes live at each step as a running sum of starts and ends: linear in
+     * buffers plus steps (the search calls this for every candidate). */
+    int64_t *delta = calloc((size_t)n_steps + 1, sizeof *delta);
     size_t bound = 0;
-    for (int s = 0; s < n_steps; s++) {
-        size_t live = 0;
-        for (int i = 0; i < n_bufs; i++)
-            if (bufs[i].first <= s && s <= bufs[i].last) live += bufs[i].size;
-        if (live > bound) bound = live;
+    if (!delta) { /* the same figure, step by step */
+        for (int s = 0; s < n_steps; s++) {
+            size_t live = 0;
+            for (int i = 0; i < n_bufs; i++)
+                if (bufs[i].first <= s && s <= bufs[i].last) live += bufs[i].size;
+            if (live > bound) bound = live;
+        }
+        return bound;
     }
+    for (int i = 0; i < n_bufs; i++) {
+        const int first = bufs[i].first < 0 ? 0 : bufs[i].first, last = bufs[i].last;
+        if (first > last || first >= n_steps) continue;
+        delta[first] += (int64_t)bufs[i].size;
+        delta[last + 1 < n_steps ? last + 1 : n_steps] -= (int64_t)bufs[i].size;
+    }
+    int64_t live = 0;
+    for (int s = 0; s < n_steps; s++) {
+        live += delta[s];
+        if ((size_t)live > bound) bound = (size_t)live;
+    }
+    free(delta);
     return bound;
 }
 
