@@ -30,3 +30,9 @@ add_executable(fuzz_bench ${CMAKE_SOURCE_DIR}/fuzz/fuzz_bench.c)
 target_compile_options(fuzz_bench PRIVATE -fsanitize=fuzzer)
 target_link_options(fuzz_bench PRIVATE -fsanitize=fuzzer)
 target_link_libraries(fuzz_bench PRIVATE tinyforge)
+
+# IDX datasets (src/data): gzip inflation and every header and count check.
+add_executable(fuzz_idx ${CMAKE_SOURCE_DIR}/fuzz/fuzz_idx.c)
+target_compile_options(fuzz_idx PRIVATE -fsanitize=fuzzer)
+target_link_options(fuzz_idx PRIVATE -fsanitize=fuzzer)
+target_link_libraries(fuzz_idx PRIVATE tinyforge)

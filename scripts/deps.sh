@@ -3,7 +3,8 @@
 # Debian packages only: cmake/gcc/make to build, clang + its runtime for the
 # sanitizer and fuzzer builds, clang-format for the format check, valgrind for
 # instruction-count benchmarks,
-# cJSON for architecture specs; for the report test (tests/report.sh) python3,
+# cJSON for architecture specs, zlib and Fashion-MNIST (gzipped IDX) for the
+# dataset reader; for the report test (tests/report.sh) python3,
 # xmllint (libxml2-utils) and headless Chromium with a font to render text.
 set -euo pipefail
 
@@ -16,10 +17,13 @@ if command -v clang >/dev/null 2>&1; then
   [ -f "$rt" ] || missing+=(libclang-rt)
 fi
 [ -f /usr/include/cjson/cJSON.h ] || missing+=(libcjson-dev)
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+[ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev
+pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev zlib1g-dev
+      dataset-fashion-mnist
       python3 libxml2-utils chromium fonts-dejavu-core)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -34,7 +34,7 @@ mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_bench >"$BUILD/build.log" 2>&1 ||
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_bench fuzz_idx >"$BUILD/build.log" 2>&1 ||
     { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
 [ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
 
@@ -115,7 +115,8 @@ run_target() {
 # Second target: architecture JSON specs (builder and planner), seeded with ../shared/archs.
 ARCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-arch.XXXXXX")
 BENCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-bench.XXXXXX")
-trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS"' EXIT
+IDX_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-idx.XXXXXX")
+trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS" "$IDX_CORPUS"' EXIT
 for f in "$ROOT"/../shared/archs/*.json; do [ -f "$f" ] && cp "$f" "$ARCH_CORPUS/"; done
 echo '{"resolution": 32, "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2}, "blocks": [], "classifier": {"in_features": 8, "out_features": 4}}' >"$ARCH_CORPUS/tiny.json"
 run_target "arch specs" "$BUILD/fuzz_arch" "$ARCH_CORPUS" "${FUZZ_ARCH_SECONDS:-30}" 65536 arch- "$BUILD/fuzz_arch.log"
@@ -127,3 +128,15 @@ TFG_FUZZ_BENCH_SEED="$BENCH_CORPUS/valid.json" "$BUILD/fuzz_bench" >/dev/null 2>
 echo '{"model": "x", "layers": [{"index": 0, "op": "PATCH_STAGE", "macs": 1, "instructions": 2}]}' >"$BENCH_CORPUS/stage.json"
 echo '{"layers": []}' >"$BENCH_CORPUS/empty.json"
 run_target "bench data" "$BUILD/fuzz_bench" "$BENCH_CORPUS" "${FUZZ_BENCH_SECONDS:-20}" 16384 bench- "$BUILD/fuzz_bench.log"
+
+# Fourth target: IDX datasets (src/data), seeded with a small raw and a
+# gzipped pair: two bytes of images length, the images, the labels.
+python3 - "$IDX_CORPUS" <<'PY'
+import gzip, struct, sys
+d = sys.argv[1]
+images = bytes([0, 0, 8, 3]) + struct.pack('>III', 2, 3, 2) + bytes(range(12))
+labels = bytes([0, 0, 8, 1]) + struct.pack('>I', 2) + bytes([1, 0])
+for name, im, lb in (('raw', images, labels), ('gz', gzip.compress(images), gzip.compress(labels))):
+    open(f'{d}/{name}', 'wb').write(struct.pack('>H', len(im)) + im + lb)
+PY
+run_target "IDX datasets" "$BUILD/fuzz_idx" "$IDX_CORPUS" "${FUZZ_IDX_SECONDS:-20}" 4096 idx- "$BUILD/fuzz_idx.log"
