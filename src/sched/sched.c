@@ -222,6 +222,15 @@ static size_t align4(size_t n)
     return (n + TFG_ALIGN - 1) & ~(size_t)(TFG_ALIGN - 1);
 }
 
+/* What a window's per-patch parameters depend on along one axis: the
+ * runtime's patch functions (runtime/patch.c) set the padding from
+ * in.r0 - out.r0 * stride and the lengths from the two regions, rows and
+ * columns apart. Two tile rows (columns) with the same key give the same
+ * parameters along that axis. */
+typedef struct {
+    int32_t shift, in, out;
+} axis_t;
+
 /* Everything one evaluation needs, allocated once. */
 typedef struct {
     size_t *tsize;      /* [n_tensors] largest region bytes over the tiles (stage tensors) */
@@ -233,6 +242,8 @@ typedef struct {
     tfg_region_t *rows; /* [max tiles per side][n_tensors] regions for a tile row over all columns */
     tfg_region_t *cols; /* [max tiles per side][n_tensors] regions for a tile column over all rows */
     int max_side;       /* tiles per side rows and cols have room for */
+    axis_t *keys;       /* [2 * max_side] distinct row, then column, patch keys of one step (tile_scratch) */
+    int *reps;          /* [2 * max_side] a tile row (column) with each key */
     size_t *bpp;        /* [n_tensors] bytes per pixel of 4-D tensors */
     geo_t *geo;         /* [n_steps] each step's geometry */
     size_t *whole;      /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
@@ -242,6 +253,7 @@ static void work_free(work_t *w)
 {
     free(w->tsize), free(w->scratch), free(w->vscratch), free(w->producer), free(w->last_use);
     free(w->variant), free(w->rows), free(w->cols), free(w->bpp), free(w->geo), free(w->whole);
+    free(w->keys), free(w->reps);
     memset(w, 0, sizeof *w);
 }
 
@@ -387,7 +399,11 @@ static tfg_status_t work_sides(const tfg_model_t *m, work_t *w, int side, tfg_di
     tfg_region_t *r = realloc(w->rows, sizeof *r * n), *c = r ? realloc(w->cols, sizeof *c * n) : NULL;
     if (r) w->rows = r;
     if (c) w->cols = c;
-    if (!r || !c) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    axis_t *k = c ? realloc(w->keys, sizeof *k * 2 * (size_t)side) : NULL;
+    if (k) w->keys = k;
+    int *reps = k ? realloc(w->reps, sizeof *reps * 2 * (size_t)side) : NULL;
+    if (reps) w->reps = reps;
+    if (!reps) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     w->max_side = side;
     return TFG_OK;
 }
@@ -401,88 +417,47 @@ static int32_t cols_of(tfg_region_t r)
     return region_empty(r) ? 0 : r.c1 - r.c0;
 }
 
-/* A window's per-axis patch: what tfg_patch_conv/dwconv set for one axis
- * (the pad shift, input and output length). They set the row fields from
- * the rows of the regions and the column fields from the columns alone. */
-typedef struct {
-    int32_t pad, in, out;
-} axis_t;
-
-static int axis_add(axis_t *set, int n, axis_t a)
+/* Index i's key is added to set (n entries, reps their tile indices) unless
+ * an equal one is there; returns the new count. */
+static int axis_add(axis_t *set, int *reps, int n, axis_t a, int i)
 {
-    for (int i = 0; i < n; i++)
-        if (set[i].pad == a.pad && set[i].in == a.in && set[i].out == a.out) return n;
-    set[n] = a;
+    for (int k = 0; k < n; k++)
+        if (set[k].shift == a.shift && set[k].in == a.in && set[k].out == a.out) return n;
+    set[n] = a, reps[n] = i;
     return n + 1;
 }
 
 /* The largest scratch of step s over the tiles, per variant, into vs
- * (which holds the running maxima). A window op's scratch depends on its
- * patched parameters only, and those combine one row patch with one column
- * patch, so each distinct pair is evaluated once (a grid has a handful:
- * border and inner tiles, of one or two sizes) instead of every tile. */
-static void tile_scratch(const tfg_step_t *s, int ph, int pw, const tfg_region_t *rows,
-                         const tfg_region_t *cols, int nt, size_t *vs)
+ * (which holds the running maxima). A step's scratch depends on its patched
+ * parameters only, so one tile stands for every tile with the same row key
+ * and the same column key: a grid has a handful (border and inner tiles, of
+ * one or two sizes). Those are evaluated through patch_scratch, the kernel
+ * table's scratch rule, instead of every tile. */
+static void tile_scratch(const tfg_step_t *s, const geo_t *g, int ph, int pw, const work_t *w, int nt,
+                         size_t *vs)
 {
-    enum { MAX_AXIS = 64 };
-    axis_t ra[MAX_AXIS], ca[MAX_AXIS];
-    int nr = 0, nc = 0;
-    const bool conv = s->kernel == TFG_K_CONV, dw = s->kernel == TFG_K_DWCONV;
-    if ((!conv && !dw) || ph > MAX_AXIS || pw > MAX_AXIS) { /* tile by tile */
-        for (int i = 0; i < ph; i++)
-            for (int j = 0; j < pw; j++) {
-                const tfg_region_t *ri = &rows[(size_t)i * nt], *cj = &cols[(size_t)j * nt];
-                const tfg_region_t o = {ri[s->out].r0, ri[s->out].r1, cj[s->out].c0, cj[s->out].c1};
-                const tfg_region_t in = {ri[s->in[0]].r0, ri[s->in[0]].r1, cj[s->in[0]].c0, cj[s->in[0]].c1};
-                if (region_empty(o)) continue;
-                for (int v = 0; v < n_variants(s); v++) {
-                    const size_t sc = patch_scratch(s, in, o, v);
-                    if (sc > vs[v]) vs[v] = sc;
-                }
-            }
-        return;
-    }
+    axis_t *ra = w->keys, *ca = w->keys + w->max_side;
+    int *rr = w->reps, *rc = w->reps + w->max_side, nr = 0, nc = 0;
     for (int i = 0; i < ph; i++) {
-        const tfg_region_t o = rows[(size_t)i * nt + s->out], in = rows[(size_t)i * nt + s->in[0]];
-        if (!rows_of(o)) continue;
-        tfg_conv_params_t c = s->p.conv;
-        tfg_dwconv_params_t d = s->p.dw;
-        if (conv)
-            tfg_patch_conv(&c, &in, &o), nr = axis_add(ra, nr, (axis_t){c.pad_top, c.in_h, c.out_h});
-        else
-            tfg_patch_dwconv(&d, &in, &o), nr = axis_add(ra, nr, (axis_t){d.pad_top, d.in_h, d.out_h});
+        const tfg_region_t o = w->rows[(size_t)i * nt + s->out], in = w->rows[(size_t)i * nt + s->in[0]];
+        if (rows_of(o))
+            nr = axis_add(ra, rr, nr, (axis_t){in.r0 - o.r0 * g->s_h, rows_of(in), rows_of(o)}, i);
     }
     for (int j = 0; j < pw; j++) {
-        const tfg_region_t o = cols[(size_t)j * nt + s->out], in = cols[(size_t)j * nt + s->in[0]];
-        if (!cols_of(o)) continue;
-        tfg_conv_params_t c = s->p.conv;
-        tfg_dwconv_params_t d = s->p.dw;
-        if (conv)
-            tfg_patch_conv(&c, &in, &o), nc = axis_add(ca, nc, (axis_t){c.pad_left, c.in_w, c.out_w});
-        else
-            tfg_patch_dwconv(&d, &in, &o), nc = axis_add(ca, nc, (axis_t){d.pad_left, d.in_w, d.out_w});
+        const tfg_region_t o = w->cols[(size_t)j * nt + s->out], in = w->cols[(size_t)j * nt + s->in[0]];
+        if (cols_of(o))
+            nc = axis_add(ca, rc, nc, (axis_t){in.c0 - o.c0 * g->s_w, cols_of(in), cols_of(o)}, j);
     }
     for (int i = 0; i < nr; i++)
-        for (int j = 0; j < nc; j++)
+        for (int j = 0; j < nc; j++) {
+            const tfg_region_t *ri = &w->rows[(size_t)rr[i] * nt], *cj = &w->cols[(size_t)rc[j] * nt];
+            const tfg_region_t o = {ri[s->out].r0, ri[s->out].r1, cj[s->out].c0, cj[s->out].c1};
+            const tfg_region_t in = {ri[s->in[0]].r0, ri[s->in[0]].r1, cj[s->in[0]].c0, cj[s->in[0]].c1};
             for (int v = 0; v < n_variants(s); v++) {
-                size_t sc;
-                if (conv) {
-                    tfg_conv_params_t p = s->p.conv;
-                    p.pad_top = ra[i].pad, p.in_h = ra[i].in, p.out_h = ra[i].out;
-                    p.pad_left = ca[j].pad, p.in_w = ca[j].in, p.out_w = ca[j].out;
-                    p.variant = v;
-                    sc = tfg_conv_s8_scratch_size(&p);
-                } else {
-                    tfg_dwconv_params_t p = s->p.dw;
-                    p.pad_top = ra[i].pad, p.in_h = ra[i].in, p.out_h = ra[i].out;
-                    p.pad_left = ca[j].pad, p.in_w = ca[j].in, p.out_w = ca[j].out;
-                    p.variant = v;
-                    sc = v == TFG_DW_STRIP && !tfg_dwconv_strip_in_place_ok(&p)
-                             ? SIZE_MAX
-                             : tfg_dwconv_s8_scratch_size(&p);
-                }
+                const size_t sc = patch_scratch(s, in, o, v);
                 if (sc > vs[v]) vs[v] = sc;
             }
+        }
 }
 
 /* Region sizes, scratch and MACs of a candidate over all its tiles.
@@ -573,7 +548,7 @@ static void sizes(const tfg_model_t *m, int split, int ph, int pw, work_t *w)
         if (k > split) {
             for (int v = 0; v < n_variants(s); v++) vs[v] = w->whole[(size_t)k * MAX_VARIANTS + v];
         } else {
-            tile_scratch(s, ph, pw, w->rows, w->cols, m->graph.n_tensors, vs);
+            tile_scratch(s, &w->geo[k], ph, pw, w, m->graph.n_tensors, vs);
         }
     }
     /* The cost is the least peak: each step in its variant with the least
