@@ -26,7 +26,7 @@ for c in info plan run compile bench report; do
   check "$c: unknown option named -> 2" bash -c "'$cli' $c '$m' --bogus 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q \"unknown option '--bogus' (see tinyforge $c --help)\" '$tmp/e'"
   check "$c: two models -> 2" bash -c "'$cli' $c '$m' '$m' 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q 'more than one model given' '$tmp/e'"
 done
-for c in "run -i" "compile -o" "bench --target" "report --format"; do
+for c in "run -i" "compile -o" "bench --target" "report --format" "plan --sram"; do
   check "${c%% *}: ${c#* } without its value -> 2" bash -c "'$cli' $c 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q \"option '${c#* }' needs a value\" '$tmp/e'"
 done
 check "run without -o -> 2" status_is 2 "$cli" run "$m" -i "$models/golden/tflm_person_detect.person.input.bin"

@@ -39,7 +39,7 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
     if (!strcmp(a, "--sram") || !strcmp(a, "--max-overhead") || !strcmp(a, "--schedule") ||
         !strcmp(a, "--max-grid")) {
         if (!has) {
-            fprintf(stderr, "tinyforge: %s needs a value\n", a);
+            fprintf(stderr, "tinyforge: option '%s' needs a value\n", a);
             return -1;
         }
         const char *v = argv[++*i];

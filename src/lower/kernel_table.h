@@ -1,6 +1,6 @@
 /* The kernel table: everything the stages after lowering need to know
  * about a kernel, in one place. The host executor calls `run`, the planner
- * asks `scratch` and `variant`, the patch scheduler reads the `patch` rule
+ * asks `scratch` (and the step's variant field), the patch scheduler reads the `patch` rule
  * and `window`, and the code generator prints `fn`, `params`, `file` and the
  * `call` form. A new kernel is one row here (and its lowering), not a case in
  * every stage's switch. */
