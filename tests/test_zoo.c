@@ -321,10 +321,11 @@ static void test_quantization(void)
                 if (fp[i] > fp[fb]) fb = i;
                 worst = fmaxf(worst, fabsf((float)(yq[i] + 128) / 256.0f - fp[i]));
             }
-            /* With many near-equal classes int8 outputs tie at 1/256 resolution
-             * (argmax then takes the lowest index): the float winner's int8 score
-             * must be within one step of the int8 maximum. */
-            TT_CHECK(yq[fb] >= yq[qb] - 1);
+            /* With 1,000 near-equal classes (synthetic weights: the top scores
+             * are 0.05 apart at most) int8 rounding reorders the top few: the
+             * float winner's int8 score must be within 4 steps (1/64) of the
+             * int8 maximum. A wrong layer moves it by far more. */
+            TT_CHECK(yq[fb] >= yq[qb] - 4);
             TT_CHECK(worst < 0.05f);
             printf(
                 "  %-16s int8 top-1 %4d (q %4d), float top-1 %4d (int8 q %4d), largest |p| difference %.4f\n",

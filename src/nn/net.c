@@ -1,13 +1,13 @@
-/* Float networks: construction, synthetic weights and the forward pass.
- * See net.h for layouts. Convolutions use SAME padding with TFLite's rule
- * (the odd extra pad goes bottom/right), so float and int8 graphs agree on
- * every shape. Loops keep channels innermost so compilers vectorize them. */
+/* Float networks: construction, weights (synthetic or for training), batch
+ * norm folding. See net.h for layouts; the forward pass is forward.c. */
 #include "nn/net.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nn/forward.h"
 
 uint64_t tfg_rng_next(tfg_rng_t *r)
 {
@@ -41,6 +41,7 @@ void tfg_net_free(tfg_net_t *n)
     for (int i = 0; i < n->n; i++) {
         free(n->layers[i].weights);
         free(n->layers[i].bias);
+        free(n->layers[i].bn_params);
     }
     free(n->layers);
     memset(n, 0, sizeof *n);
@@ -103,6 +104,7 @@ int tfg_net_conv_hw(tfg_net_t *n, int in, int out_c, int k_h, int k_w, int strid
     if (!l) return -1;
     l->h = same_out(x.h, stride), l->w = same_out(x.w, stride), l->c = out_c;
     l->k_h = k_h, l->k_w = k_w, l->stride = stride, l->act = act;
+    l->bn = true; /* conv-BN-act unless the builder says otherwise (SE convs have a bias instead) */
     return finish(n);
 }
 
@@ -119,6 +121,7 @@ int tfg_net_dwconv(tfg_net_t *n, int in, int k, int stride, tfg_act_t act, const
     if (!l) return -1;
     l->h = same_out(x.h, stride), l->w = same_out(x.w, stride), l->c = x.c;
     l->k_h = l->k_w = k, l->stride = stride, l->act = act;
+    l->bn = true;
     return finish(n);
 }
 
@@ -220,6 +223,89 @@ int64_t tfg_nn_macs(const tfg_net_t *n, int i)
     }
 }
 
+int tfg_net_alloc_bn(tfg_net_t *n)
+{
+    for (int i = 0; i < n->n; i++) {
+        tfg_nn_layer_t *l = &n->layers[i];
+        if (!l->bn || l->bn_params) continue;
+        if (!(l->bn_params = malloc(sizeof(float) * 4 * (size_t)l->c))) return -1;
+        for (int k = 0; k < l->c; k++) {
+            l->bn_params[k] = 1.0f;            /* gamma */
+            l->bn_params[l->c + k] = 0.0f;     /* beta */
+            l->bn_params[2 * l->c + k] = 0.0f; /* running mean */
+            l->bn_params[3 * l->c + k] = 1.0f; /* running var */
+        }
+    }
+    return 0;
+}
+
+void tfg_net_fold_bn(tfg_net_t *n)
+{
+    for (int i = 0; i < n->n; i++) {
+        tfg_nn_layer_t *l = &n->layers[i];
+        if (!l->bn_params) continue;
+        const size_t c = (size_t)l->c, per = tfg_nn_weight_count(n, i) / c;
+        const float *gm = l->bn_params, *bt = gm + c, *mu = bt + c, *var = mu + c;
+        for (size_t k = 0; k < c; k++) {
+            const float f = gm[k] / sqrtf(var[k] + TFG_NN_BN_EPS);
+            for (size_t j = 0; j < per; j++) {
+                /* conv weights are OHWI (a channel's weights together), depthwise [k][k][C] */
+                const size_t at = l->kind == TFG_NN_DWCONV ? j * c + k : k * per + j;
+                l->weights[at] *= f;
+            }
+            l->bias[k] = bt[k] + (l->bias[k] - mu[k]) * f;
+        }
+        free(l->bn_params);
+        l->bn_params = NULL;
+    }
+}
+
+static float *dup_floats(const float *src, size_t count)
+{
+    if (!src) return NULL;
+    float *d = malloc(sizeof(float) * count);
+    if (d) memcpy(d, src, sizeof(float) * count);
+    return d;
+}
+
+int tfg_net_copy(tfg_net_t *dst, const tfg_net_t *src)
+{
+    *dst = *src;
+    dst->layers = calloc((size_t)src->cap, sizeof *dst->layers);
+    if (!dst->layers) return -1;
+    for (int i = 0; i < src->n; i++) {
+        const tfg_nn_layer_t *l = &src->layers[i];
+        tfg_nn_layer_t *d = &dst->layers[i];
+        *d = *l;
+        d->weights = dup_floats(l->weights, tfg_nn_weight_count(src, i));
+        d->bias = dup_floats(l->bias, tfg_nn_bias_count(src, i));
+        d->bn_params = dup_floats(l->bn_params, 4 * (size_t)l->c);
+        if ((l->weights && !d->weights) || (l->bias && !d->bias) || (l->bn_params && !d->bn_params)) {
+            dst->n = i + 1;
+            tfg_net_free(dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int tfg_net_init_train(tfg_net_t *n, uint64_t seed)
+{
+    for (int i = 0; i < n->n; i++) {
+        tfg_nn_layer_t *l = &n->layers[i];
+        const size_t nw = tfg_nn_weight_count(n, i);
+        if (!nw) continue;
+        tfg_rng_t r = {seed * UINT64_C(0x100000001B3) + (uint64_t)i};
+        const size_t fan_in = nw / (size_t)l->c;
+        const float std = l->kind == TFG_NN_FC ? 0.01f : sqrtf(2.0f / (float)fan_in);
+        for (size_t j = 0; j < nw; j++) l->weights[j] = std * tfg_rng_normal(&r);
+        memset(l->bias, 0, sizeof(float) * tfg_nn_bias_count(n, i));
+        free(l->bn_params);
+        l->bn_params = NULL;
+    }
+    return tfg_net_alloc_bn(n);
+}
+
 void tfg_net_init_weights(tfg_net_t *n, uint64_t seed)
 {
     for (int i = 0; i < n->n; i++) {
@@ -252,132 +338,15 @@ void tfg_net_init_weights(tfg_net_t *n, uint64_t seed)
     }
 }
 
-static float act(float v, tfg_act_t a)
-{
-    if (a == TFG_ACT_RELU || a == TFG_ACT_RELU6) v = v > 0.0f ? v : 0.0f;
-    if (a == TFG_ACT_RELU6) v = v < 6.0f ? v : 6.0f;
-    if (a == TFG_ACT_RELU_N1_TO_1) v = v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
-    return v;
-}
-
-/* TFLite SAME padding: leading pad for one axis. */
-static int pad_lead(int in, int out, int k, int stride)
-{
-    int total = (out - 1) * stride + k - in;
-    return total > 0 ? total / 2 : 0;
-}
-
-static void fwd_conv(const tfg_nn_layer_t *l, const tfg_nn_layer_t *x, const float *in, float *out)
-{
-    const int ic = x->c, kh = l->k_h, kw = l->k_w, s = l->stride;
-    const int pt = pad_lead(x->h, l->h, kh, s), pl = pad_lead(x->w, l->w, kw, s);
-    for (int oy = 0; oy < l->h; oy++)
-        for (int ox = 0; ox < l->w; ox++) {
-            float *o = out + ((size_t)oy * (size_t)l->w + (size_t)ox) * (size_t)l->c;
-            for (int oc = 0; oc < l->c; oc++) {
-                float acc = l->bias[oc];
-                const float *w = l->weights + (size_t)oc * (size_t)(kh * kw * ic);
-                for (int ky = 0; ky < kh; ky++) {
-                    const int iy = oy * s - pt + ky;
-                    if (iy < 0 || iy >= x->h) continue;
-                    for (int kx = 0; kx < kw; kx++) {
-                        const int ix = ox * s - pl + kx;
-                        if (ix < 0 || ix >= x->w) continue;
-                        const float *xi = in + ((size_t)iy * (size_t)x->w + (size_t)ix) * (size_t)ic;
-                        const float *wi = w + (size_t)(ky * kw + kx) * (size_t)ic;
-                        for (int c = 0; c < ic; c++) acc += xi[c] * wi[c];
-                    }
-                }
-                o[oc] = act(acc, l->act);
-            }
-        }
-}
-
-static void fwd_dwconv(const tfg_nn_layer_t *l, const tfg_nn_layer_t *x, const float *in, float *out)
-{
-    const int cn = l->c, k = l->k_h, s = l->stride; /* square */
-    const int pt = pad_lead(x->h, l->h, k, s), pl = pad_lead(x->w, l->w, k, s);
-    for (int oy = 0; oy < l->h; oy++)
-        for (int ox = 0; ox < l->w; ox++) {
-            float *o = out + ((size_t)oy * (size_t)l->w + (size_t)ox) * (size_t)cn;
-            for (int c = 0; c < cn; c++) o[c] = l->bias[c];
-            for (int ky = 0; ky < k; ky++) {
-                const int iy = oy * s - pt + ky;
-                if (iy < 0 || iy >= x->h) continue;
-                for (int kx = 0; kx < k; kx++) {
-                    const int ix = ox * s - pl + kx;
-                    if (ix < 0 || ix >= x->w) continue;
-                    const float *xi = in + ((size_t)iy * (size_t)x->w + (size_t)ix) * (size_t)cn;
-                    const float *wi = l->weights + (size_t)(ky * k + kx) * (size_t)cn;
-                    for (int c = 0; c < cn; c++) o[c] += xi[c] * wi[c];
-                }
-            }
-            for (int c = 0; c < cn; c++) o[c] = act(o[c], l->act);
-        }
-}
-
 int tfg_net_forward(const tfg_net_t *n, const float *input, float **acts)
 {
     for (int i = 0; i < n->n; i++) acts[i] = NULL;
-    for (int i = 0; i < n->n; i++) {
-        const tfg_nn_layer_t *l = &n->layers[i];
-        const size_t size = (size_t)l->h * (size_t)l->w * (size_t)l->c;
-        float *out = malloc(sizeof(float) * size);
-        if (!out) {
-            tfg_net_free_acts(n, acts);
-            return -1;
-        }
-        acts[i] = out;
-        const tfg_nn_layer_t *x = l->in >= 0 ? &n->layers[l->in] : NULL;
-        const float *in = l->in >= 0 ? acts[l->in] : NULL;
-        switch (l->kind) {
-        case TFG_NN_INPUT: memcpy(out, input, sizeof(float) * size); break;
-        case TFG_NN_CONV: fwd_conv(l, x, in, out); break;
-        case TFG_NN_DWCONV: fwd_dwconv(l, x, in, out); break;
-        case TFG_NN_FC: {
-            const size_t k = (size_t)x->h * (size_t)x->w * (size_t)x->c;
-            for (int o = 0; o < l->c; o++) {
-                float acc = l->bias[o];
-                const float *w = l->weights + (size_t)o * k;
-                for (size_t j = 0; j < k; j++) acc += in[j] * w[j];
-                out[o] = act(acc, l->act);
-            }
-            break;
-        }
-        case TFG_NN_ADD: {
-            const float *b = acts[l->in2];
-            for (size_t j = 0; j < size; j++) out[j] = act(in[j] + b[j], l->act);
-            break;
-        }
-        case TFG_NN_AVGPOOL: {
-            const size_t hw = (size_t)x->h * (size_t)x->w;
-            for (int c = 0; c < l->c; c++) {
-                double sum = 0.0;
-                for (size_t p = 0; p < hw; p++) sum += in[p * (size_t)l->c + (size_t)c];
-                out[c] = (float)(sum / (double)hw);
-            }
-            break;
-        }
-        case TFG_NN_SIGMOID:
-            for (size_t j = 0; j < size; j++) out[j] = (float)(1.0 / (1.0 + exp(-(double)in[j])));
-            break;
-        case TFG_NN_MUL: {
-            const tfg_nn_layer_t *y = &n->layers[l->in2];
-            const float *b = acts[l->in2];
-            const size_t c = (size_t)l->c, b_size = (size_t)y->h * (size_t)y->w * c;
-            for (size_t j = 0; j < size; j++) out[j] = in[j] * b[b_size == c ? j % c : j];
-            break;
-        }
-        case TFG_NN_SOFTMAX: {
-            float mx = in[0];
-            for (size_t j = 1; j < size; j++) mx = in[j] > mx ? in[j] : mx;
-            double sum = 0.0;
-            for (size_t j = 0; j < size; j++) sum += exp((double)(in[j] - mx));
-            for (size_t j = 0; j < size; j++) out[j] = (float)(exp((double)(in[j] - mx)) / sum);
-            break;
-        }
-        }
-    }
+    tfg_nn_tape_t t;
+    if (tfg_nn_tape_init(&t, n, 1, 1, false) < 0) return -1;
+    tfg_nn_forward(n, &t, NULL, input, 1, false, 0);
+    /* The tape's buffers become the caller's. */
+    for (int i = 0; i < n->n; i++) acts[i] = t.out[i], t.out[i] = NULL;
+    tfg_nn_tape_free(&t);
     return 0;
 }
 

@@ -1,18 +1,26 @@
 /* Float networks: the layer graph the model builder produces, with float
  * weights, and its float forward pass.
  *
- * This is the float side of tinyforge. The builder fills a net with
- * synthetic weights, the forward pass calibrates activation ranges, and the
- * quantizer turns the net into an int8 IR graph. The training engine (a later
- * issue) will add a backward pass over the same structure.
+ * This is the float side of tinyforge. The builder describes a net; either
+ * synthetic weights fill it (tfg_net_init_weights) or the trainer
+ * (src/train) learns them. The batched forward pass (forward.h) serves both:
+ * it calibrates activation ranges for the quantizer and it is the training
+ * engine's forward pass, so there is one float implementation of each layer.
  *
- * Layout: activations are NHWC with batch 1; a net is a list of layers in
- * execution order, each reading earlier layers by index. Conv weights are
- * OHWI, depthwise weights are [k][k][C] (TFLite's layouts), and FC weights are
- * [out][in]. Every layer's output shape is stored in the layer. */
+ * Layout: activations are NHWC; a net is a list of layers in execution
+ * order, each reading earlier layers by index. Conv weights are OHWI,
+ * depthwise weights are [k][k][C] (TFLite's layouts), and FC weights are
+ * [out][in]. Every layer's output shape (one image) is stored in the layer.
+ *
+ * Batch normalization belongs to the conv it follows. The builder marks the
+ * convs that have one (`bn`); the trainer gives them parameters
+ * (tfg_net_alloc_bn), and tfg_net_fold_bn folds them into weight and bias
+ * for export, which is the form the quantizer reads. A net with synthetic
+ * weights has them folded from the start. */
 #ifndef TFG_NN_NET_H
 #define TFG_NN_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,8 +46,14 @@ typedef struct {
     int stride;
     tfg_act_t act;
     float *weights, *bias; /* owned by the net */
+    bool bn;               /* CONV / DWCONV: batch norm follows in training (set by the builder) */
+    float *bn_params;      /* when bn and allocated: gamma, beta, running mean, running var; c each */
+    float dropout;         /* FC: dropout rate on its input in training (0: none) */
     char name[48];
 } tfg_nn_layer_t;
+
+#define TFG_NN_BN_EPS 1e-5f     /* PyTorch's BatchNorm2d default */
+#define TFG_NN_BN_MOMENTUM 0.1f /* running = (1 - m) running + m batch, as PyTorch */
 
 typedef struct {
     tfg_nn_layer_t *layers;
@@ -75,8 +89,25 @@ int64_t tfg_nn_macs(const tfg_net_t *n, int i);
  * as a trained-then-folded network would have. Same seed, same weights. */
 void tfg_net_init_weights(tfg_net_t *n, uint64_t seed);
 
-/* Float forward pass. acts[i] receives layer i's output (h*w*c floats,
- * allocated here; free with tfg_net_free_acts). */
+/* Training initialisation: He-normal (fan-in) conv weights, FC weights
+ * normal(0, 0.01), zero biases, and for every `bn` layer parameters gamma 1,
+ * beta 0, running mean 0, running var 1. Same seed, same weights. -1 when out
+ * of memory. */
+int tfg_net_init_train(tfg_net_t *n, uint64_t seed);
+/* Give every `bn` layer its parameters (gamma 1, beta 0, mean 0, var 1) if it
+ * has none; -1 when out of memory. */
+int tfg_net_alloc_bn(tfg_net_t *n);
+/* Fold each layer's batch norm (running statistics) into its weights and
+ * bias and drop the parameters: w' = w g / sqrt(v + eps),
+ * b' = beta + (b - mean) g / sqrt(v + eps). The net then computes the same
+ * function in evaluation mode. */
+void tfg_net_fold_bn(tfg_net_t *n);
+/* A deep copy (weights, biases and batch-norm parameters); -1 when out of memory. */
+int tfg_net_copy(tfg_net_t *dst, const tfg_net_t *src);
+
+/* Float forward pass of one image in evaluation mode (see forward.h for
+ * batches). acts[i] receives layer i's output (h*w*c floats, allocated
+ * here; free with tfg_net_free_acts). */
 int tfg_net_forward(const tfg_net_t *n, const float *input, float **acts);
 void tfg_net_free_acts(const tfg_net_t *n, float **acts);
 

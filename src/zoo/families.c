@@ -43,6 +43,8 @@ int tfg_zoo_inverted_residual(tfg_net_t *n, int x, int out_c, int k, int stride,
         if (g >= 0) g = tfg_net_conv(n, g, tfg_zoo_divisible(mid / 4.0), 1, 1, TFG_ACT_RELU, name);
         snprintf(name, sizeof name, "b%d_se_expand", blk);
         if (g >= 0) g = tfg_net_conv(n, g, mid, 1, 1, TFG_ACT_NONE, name);
+        /* the SE convs train with a bias, not batch norm */
+        if (g >= 0) n->layers[g].bn = n->layers[n->layers[g].in].bn = false;
         snprintf(name, sizeof name, "b%d_se_gate", blk);
         if (g >= 0) g = tfg_net_sigmoid(n, g, name);
         snprintf(name, sizeof name, "b%d_se_scale", blk);

@@ -1,0 +1,426 @@
+/* The batched float forward pass (see forward.h).
+ *
+ * Convolutions are matrix products: a 1x1 stride-1 conv multiplies the
+ * input rows of a group of images by the weight rows directly; other convs
+ * gather each image's columns first (im2col). Depthwise convs are direct
+ * loops with channels innermost, so they vectorize. A layer with batch norm
+ * computes its conv into `pre`, gathers per-image channel sums on the way
+ * (while the image is in cache), then normalizes and activates. */
+#include "nn/forward.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/gemm.h"
+
+static size_t img_size(const tfg_nn_layer_t *l)
+{
+    return (size_t)l->h * (size_t)l->w * (size_t)l->c;
+}
+
+/* TFLite SAME padding: leading pad for one axis (the odd extra pad goes
+ * bottom/right), so float and int8 graphs agree on every shape. */
+static int pad_lead(int in, int out, int k, int stride)
+{
+    const int total = (out - 1) * stride + k - in;
+    return total > 0 ? total / 2 : 0;
+}
+
+tfg_nn_geom_t tfg_nn_geom(const tfg_net_t *n, int i)
+{
+    const tfg_nn_layer_t *l = &n->layers[i], *x = &n->layers[l->in];
+    tfg_nn_geom_t g = {x->h, x->w, x->c, l->h, l->w, l->c, l->k_h, l->k_w, l->stride, 0, 0, 0};
+    g.pt = pad_lead(x->h, l->h, l->k_h, l->stride);
+    g.pl = pad_lead(x->w, l->w, l->k_w, l->stride);
+    g.k = l->k_h * l->k_w * x->c;
+    return g;
+}
+
+void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col)
+{
+    const size_t ic = (size_t)g->ic;
+    for (int oy = 0; oy < g->oh; oy++)
+        for (int ox = 0; ox < g->ow; ox++) {
+            float *c = col + ((size_t)oy * (size_t)g->ow + (size_t)ox) * (size_t)g->k;
+            for (int ky = 0; ky < g->kh; ky++) {
+                const int iy = oy * g->s - g->pt + ky;
+                for (int kx = 0; kx < g->kw; kx++, c += ic) {
+                    const int ix = ox * g->s - g->pl + kx;
+                    if (iy < 0 || iy >= g->ih || ix < 0 || ix >= g->iw)
+                        memset(c, 0, sizeof(float) * ic);
+                    else
+                        memcpy(c, in + ((size_t)iy * (size_t)g->iw + (size_t)ix) * ic, sizeof(float) * ic);
+                }
+            }
+        }
+}
+
+void tfg_nn_tape_free(tfg_nn_tape_t *t)
+{
+    for (int i = 0; i < t->n_layers; i++) {
+        free(t->out[i]);
+        if (t->pre) free(t->pre[i]);
+        if (t->mean) free(t->mean[i]);
+        if (t->invstd) free(t->invstd[i]);
+        if (t->fc_in) free(t->fc_in[i]);
+    }
+    for (int th = 0; t->col && th < t->threads; th++) free(t->col[th]);
+    free(t->out);
+    free(t->pre);
+    free(t->mean);
+    free(t->invstd);
+    free(t->fc_in);
+    free(t->col);
+    free(t->partial);
+    free(t->wrow);
+    memset(t, 0, sizeof *t);
+}
+
+int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train)
+{
+    memset(t, 0, sizeof *t);
+    if (cap < 1 || threads < 1) return -1;
+    t->cap = cap, t->train = train, t->threads = threads, t->n_layers = n->n;
+    const size_t nl = (size_t)n->n;
+    t->out = calloc(nl, sizeof(float *));
+    t->pre = calloc(nl, sizeof(float *));
+    t->mean = calloc(nl, sizeof(float *));
+    t->invstd = calloc(nl, sizeof(float *));
+    t->fc_in = calloc(nl, sizeof(float *));
+    t->col = calloc((size_t)threads, sizeof(float *));
+    bool ok = t->out && t->pre && t->mean && t->invstd && t->fc_in && t->col;
+    for (int i = 0; ok && i < n->n; i++) {
+        const tfg_nn_layer_t *l = &n->layers[i];
+        const size_t size = (size_t)cap * img_size(l);
+        if (l->c > t->widest) t->widest = l->c;
+        ok = (t->out[i] = malloc(sizeof(float) * size)) != NULL;
+        if (ok && (l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV)) {
+            const tfg_nn_geom_t g = tfg_nn_geom(n, i);
+            const size_t col = l->kind == TFG_NN_CONV && !tfg_nn_direct(&g) ? (size_t)g.oh * g.ow * g.k : 0;
+            if (col > t->col_floats) t->col_floats = col;
+            const size_t wrow = l->kind == TFG_NN_DWCONV ? (size_t)g.kh * g.kw * g.ow * g.oc : 0;
+            if (wrow > t->wrow_floats) t->wrow_floats = wrow;
+            if (train && tfg_nn_has_bn(l)) {
+                ok = (t->pre[i] = malloc(sizeof(float) * size)) &&
+                     (t->mean[i] = malloc(sizeof(float) * l->c)) &&
+                     (t->invstd[i] = malloc(sizeof(float) * l->c));
+            }
+        }
+        if (ok && train && l->kind == TFG_NN_FC && l->dropout > 0.0f)
+            ok = (t->fc_in[i] = malloc(sizeof(float) * (size_t)cap * img_size(&n->layers[l->in]))) != NULL;
+    }
+    for (int th = 0; ok && th < threads && t->col_floats; th++)
+        ok = (t->col[th] = malloc(sizeof(float) * t->col_floats)) != NULL;
+    if (ok && t->wrow_floats) ok = (t->wrow = malloc(sizeof(float) * t->wrow_floats)) != NULL;
+    if (ok) ok = (t->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)t->widest)) != NULL;
+    if (!ok) {
+        tfg_nn_tape_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const tfg_net_t *n;
+    tfg_nn_tape_t *t;
+    int i, batch;
+    bool train;
+    uint64_t seed;
+    float *scale, *shift; /* evaluation-mode batch norm per channel */
+} job_t;
+
+/* After image b's conv output is in dst: bias and activation (no batch
+ * norm), running-statistics batch norm and activation (evaluation), or
+ * per-image channel sums for the batch statistics (training). */
+TFG_NN_VECTOR static void conv_epilogue(const job_t *j, int b)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w;
+    float *o = j->t->out[j->i] + (size_t)b * px * c;
+    if (!tfg_nn_has_bn(l)) {
+        for (size_t p = 0; p < px; p++)
+            for (size_t k = 0; k < c; k++) o[p * c + k] = tfg_nn_act(o[p * c + k] + l->bias[k], l->act);
+    } else if (!j->train) {
+        for (size_t p = 0; p < px; p++)
+            for (size_t k = 0; k < c; k++)
+                o[p * c + k] = tfg_nn_act(o[p * c + k] * j->scale[k] + j->shift[k], l->act);
+    } else {
+        /* Two passes over the image while it is in cache: its mean, then its
+         * squared deviations; batch_stats combines images exactly (Chan et
+         * al.), which keeps the variance accurate when |mean| >> std. */
+        const float *restrict z = j->t->pre[j->i] + (size_t)b * px * c;
+        float *restrict m = j->t->partial + (size_t)b * 2 * c, *restrict q = m + c;
+        for (size_t k = 0; k < c; k++) m[k] = q[k] = 0.0f;
+        for (size_t p = 0; p < px; p++)
+            for (size_t k = 0; k < c; k++) m[k] += z[p * c + k];
+        for (size_t k = 0; k < c; k++) m[k] /= (float)px;
+        for (size_t p = 0; p < px; p++)
+            for (size_t k = 0; k < c; k++) {
+                const float e = z[p * c + k] - m[k];
+                q[k] += e * e;
+            }
+    }
+}
+
+static float *conv_dst(const job_t *j)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    return tfg_nn_has_bn(l) && j->train ? j->t->pre[j->i] : j->t->out[j->i];
+}
+
+static void conv_task(void *ctx, int task, int thread)
+{
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const tfg_nn_geom_t g = tfg_nn_geom(j->n, j->i);
+    const float *in = j->t->out[l->in];
+    float *dst = conv_dst(j);
+    const size_t px = (size_t)g.oh * (size_t)g.ow, in_img = (size_t)g.ih * g.iw * g.ic;
+    int b0 = task, b1 = task + 1;
+    if (tfg_nn_direct(&g)) {
+        tfg_nn_group(task, j->batch, &b0, &b1);
+        tfg_gemm(false, true, (b1 - b0) * (int)px, g.oc, g.ic, 1.0f, in + (size_t)b0 * in_img, g.ic,
+                 l->weights, g.ic, 0.0f, dst + (size_t)b0 * px * g.oc, g.oc);
+    } else {
+        float *col = j->t->col[thread];
+        tfg_nn_im2col(&g, in + (size_t)b0 * in_img, col);
+        tfg_gemm(false, true, (int)px, g.oc, g.k, 1.0f, col, g.k, l->weights, g.k, 0.0f,
+                 dst + (size_t)b0 * px * g.oc, g.oc);
+    }
+    for (int b = b0; b < b1; b++) conv_epilogue(j, b);
+}
+
+/* One image. Stride 1 runs each kernel tap over a whole output row as one
+ * contiguous loop (input and output rows advance together; the tap's weights
+ * are repeated along the row in wrow), which vectorizes far better than a
+ * loop over a few channels per pixel. */
+TFG_NN_VECTOR static void dwconv_task(void *ctx, int b, int thread)
+{
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const tfg_nn_geom_t g = tfg_nn_geom(j->n, j->i);
+    const size_t c = (size_t)g.oc;
+    const float *in = j->t->out[l->in] + (size_t)b * g.ih * g.iw * c;
+    float *o = conv_dst(j) + (size_t)b * g.oh * g.ow * c;
+    (void)thread;
+    const float *wrow = j->t->wrow;
+    for (int oy = 0; oy < g.oh; oy++) {
+        float *row = o + (size_t)oy * g.ow * c;
+        memset(row, 0, sizeof(float) * (size_t)g.ow * c);
+        for (int ky = 0; ky < g.kh; ky++) {
+            const int iy = oy * g.s - g.pt + ky;
+            if (iy < 0 || iy >= g.ih) continue;
+            const float *irow = in + (size_t)iy * g.iw * c;
+            for (int kx = 0; kx < g.kw; kx++) {
+                const float *w = l->weights + (size_t)(ky * g.kw + kx) * c;
+                /* output columns whose input column ox * s - pl + kx is inside */
+                int lo = g.pl - kx > 0 ? (g.pl - kx + g.s - 1) / g.s : 0;
+                int hi = (g.iw - 1 + g.pl - kx) / g.s + 1;
+                if (hi > g.ow) hi = g.ow;
+                if (lo >= hi) continue;
+                if (g.s == 1) {
+                    const size_t len = (size_t)(hi - lo) * c;
+                    float *restrict dst = row + (size_t)lo * c;
+                    const float *restrict src = irow + (size_t)(lo - g.pl + kx) * c;
+                    const float *restrict wr = wrow + (size_t)(ky * g.kw + kx) * g.ow * c;
+                    for (size_t e = 0; e < len; e++) dst[e] += src[e] * wr[e];
+                    continue;
+                }
+                for (int ox = lo; ox < hi; ox++) {
+                    const float *restrict xi = irow + (size_t)(ox * g.s - g.pl + kx) * c;
+                    float *restrict oo = row + (size_t)ox * c;
+                    for (size_t k = 0; k < c; k++) oo[k] += xi[k] * w[k];
+                }
+            }
+        }
+    }
+    conv_epilogue(j, b);
+}
+
+void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t)
+{
+    float *wrow = t->wrow;
+    const tfg_nn_geom_t g = tfg_nn_geom(n, i);
+    const size_t c = (size_t)g.oc;
+    for (int t = 0; t < g.kh * g.kw; t++)
+        for (int ox = 0; ox < g.ow; ox++)
+            memcpy(wrow + ((size_t)t * g.ow + (size_t)ox) * c, n->layers[i].weights + (size_t)t * c,
+                   sizeof(float) * c);
+}
+
+/* Training: batch statistics from the per-image sums (in image order), then
+ * normalize and activate. */
+TFG_NN_VECTOR static void bn_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w;
+    const float *gamma = l->bn_params, *beta = l->bn_params + c;
+    const float *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
+    int b0, b1;
+    tfg_nn_group(task, j->batch, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+        const float *z = j->t->pre[j->i] + (size_t)b * px * c;
+        float *o = j->t->out[j->i] + (size_t)b * px * c;
+        for (size_t p = 0; p < px; p++)
+            for (size_t k = 0; k < c; k++)
+                o[p * c + k] = tfg_nn_act(gamma[k] * (z[p * c + k] - mean[k]) * inv[k] + beta[k], l->act);
+    }
+}
+
+static void batch_stats(const job_t *j)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c;
+    const double px = (double)l->h * l->w;
+    for (size_t k = 0; k < c; k++) {
+        /* Chan, Golub and LeVeque's pairwise update, image by image. */
+        double count = 0.0, mean = 0.0, m2 = 0.0;
+        for (int b = 0; b < j->batch; b++) {
+            const double mb = j->t->partial[(size_t)b * 2 * c + k],
+                         qb = j->t->partial[(size_t)b * 2 * c + c + k];
+            const double delta = mb - mean, total = count + px;
+            mean += delta * px / total;
+            m2 += qb + delta * delta * count * px / total;
+            count = total;
+        }
+        j->t->mean[j->i][k] = (float)mean;
+        j->t->invstd[j->i][k] = (float)(1.0 / sqrt(m2 / count + (double)TFG_NN_BN_EPS));
+    }
+}
+
+/* Elementwise layers and pooling, a group of images per task. */
+TFG_NN_VECTOR static void elem_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    const tfg_net_t *n = j->n;
+    const tfg_nn_layer_t *l = &n->layers[j->i];
+    const tfg_nn_layer_t *x = &n->layers[l->in];
+    int b0, b1;
+    tfg_nn_group(task, j->batch, &b0, &b1);
+    const size_t size = img_size(l), c = (size_t)l->c;
+    for (int b = b0; b < b1; b++) {
+        const float *in = j->t->out[l->in] + (size_t)b * img_size(x);
+        float *out = j->t->out[j->i] + (size_t)b * size;
+        switch (l->kind) {
+        case TFG_NN_ADD: {
+            const float *o2 = j->t->out[l->in2] + (size_t)b * size;
+            for (size_t e = 0; e < size; e++) out[e] = tfg_nn_act(in[e] + o2[e], l->act);
+            break;
+        }
+        case TFG_NN_AVGPOOL: {
+            const size_t px = (size_t)x->h * (size_t)x->w;
+            for (size_t k = 0; k < c; k++) out[k] = 0.0f;
+            for (size_t p = 0; p < px; p++)
+                for (size_t k = 0; k < c; k++) out[k] += in[p * c + k];
+            for (size_t k = 0; k < c; k++) out[k] /= (float)px;
+            break;
+        }
+        case TFG_NN_SIGMOID:
+            for (size_t e = 0; e < size; e++) out[e] = 1.0f / (1.0f + expf(-in[e]));
+            break;
+        case TFG_NN_MUL: {
+            const tfg_nn_layer_t *y = &n->layers[l->in2];
+            const size_t ysize = img_size(y);
+            const float *g = j->t->out[l->in2] + (size_t)b * ysize;
+            for (size_t e = 0; e < size; e++) out[e] = in[e] * g[ysize == c ? e % c : e];
+            break;
+        }
+        case TFG_NN_SOFTMAX:
+            /* over the last axis, as TFLite */
+            for (size_t p = 0; p < size; p += c) {
+                float mx = in[p];
+                for (size_t k = 1; k < c; k++) mx = in[p + k] > mx ? in[p + k] : mx;
+                double sum = 0.0;
+                for (size_t k = 0; k < c; k++) sum += exp((double)(in[p + k] - mx));
+                for (size_t k = 0; k < c; k++) out[p + k] = (float)(exp((double)(in[p + k] - mx)) / sum);
+            }
+            break;
+        default: break;
+        }
+    }
+}
+
+bool tfg_nn_dropout_keep(uint64_t seed, int i, size_t e, float p)
+{
+    tfg_rng_t r = {seed ^ ((uint64_t)i << 48) ^ (uint64_t)e * UINT64_C(0x9E3779B97F4A7C15)};
+    return tfg_rng_uniform(&r) >= p;
+}
+
+static void fc_forward(const job_t *j)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t k = img_size(&j->n->layers[l->in]), o = (size_t)l->c;
+    const float *in = j->t->out[l->in];
+    if (j->train && l->dropout > 0.0f) {
+        float *m = j->t->fc_in[j->i];
+        const float s = 1.0f / (1.0f - l->dropout);
+        for (size_t e = 0; e < (size_t)j->batch * k; e++)
+            m[e] = tfg_nn_dropout_keep(j->seed, j->i, e, l->dropout) ? in[e] * s : 0.0f;
+        in = m;
+    }
+    float *out = j->t->out[j->i];
+    tfg_gemm(false, true, j->batch, (int)o, (int)k, 1.0f, in, (int)k, l->weights, (int)k, 0.0f, out, (int)o);
+    for (int b = 0; b < j->batch; b++)
+        for (size_t c = 0; c < o; c++)
+            out[(size_t)b * o + c] = tfg_nn_act(out[(size_t)b * o + c] + l->bias[c], l->act);
+}
+
+void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, const float *input, int batch,
+                    bool train, uint64_t dropout_seed)
+{
+    t->batch = batch;
+    t->dropout_seed = dropout_seed;
+    float *bn_scale = (float *)t->partial, *bn_shift = bn_scale + t->widest; /* evaluation only */
+    for (int i = 0; i < n->n; i++) {
+        const tfg_nn_layer_t *l = &n->layers[i];
+        job_t j = {n, t, i, batch, train && t->train, dropout_seed, bn_scale, bn_shift};
+        switch (l->kind) {
+        case TFG_NN_INPUT: memcpy(t->out[i], input, sizeof(float) * (size_t)batch * img_size(l)); break;
+        case TFG_NN_CONV:
+        case TFG_NN_DWCONV: {
+            if (tfg_nn_has_bn(l) && !j.train) {
+                const float *gm = l->bn_params, *bt = gm + l->c, *mu = bt + l->c, *var = mu + l->c;
+                for (int k = 0; k < l->c; k++) {
+                    bn_scale[k] = gm[k] / sqrtf(var[k] + TFG_NN_BN_EPS);
+                    bn_shift[k] = bt[k] + (l->bias[k] - mu[k]) * bn_scale[k];
+                }
+            }
+            const tfg_nn_geom_t g = tfg_nn_geom(n, i);
+            if (l->kind == TFG_NN_DWCONV) {
+                tfg_nn_dw_weight_rows(n, i, t);
+                tfg_pool_for(pool, batch, dwconv_task, &j);
+            } else
+                tfg_pool_for(pool, tfg_nn_direct(&g) ? tfg_nn_groups(batch) : batch, conv_task, &j);
+            if (tfg_nn_has_bn(l) && j.train) {
+                batch_stats(&j);
+                tfg_pool_for(pool, tfg_nn_groups(batch), bn_task, &j);
+            }
+            break;
+        }
+        case TFG_NN_FC: fc_forward(&j); break;
+        default: tfg_pool_for(pool, tfg_nn_groups(batch), elem_task, &j); break;
+        }
+    }
+}
+
+void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t)
+{
+    for (int i = 0; i < n->n; i++) {
+        tfg_nn_layer_t *l = &n->layers[i];
+        if (!tfg_nn_has_bn(l) || !t->mean[i]) continue;
+        const double count = (double)t->batch * l->h * l->w;
+        float *mu = l->bn_params + 2 * l->c, *var = mu + l->c;
+        for (int k = 0; k < l->c; k++) {
+            const double inv = t->invstd[i][k];
+            double v = 1.0 / (inv * inv) - (double)TFG_NN_BN_EPS;
+            if (v < 0.0) v = 0.0;
+            if (count > 1.0) v *= count / (count - 1.0);
+            mu[k] = (1.0f - TFG_NN_BN_MOMENTUM) * mu[k] + TFG_NN_BN_MOMENTUM * t->mean[i][k];
+            var[k] = (1.0f - TFG_NN_BN_MOMENTUM) * var[k] + TFG_NN_BN_MOMENTUM * (float)v;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+/* The batched float forward pass: evaluation (calibration, float accuracy)
+ * and training (batch statistics, dropout), over a tape that keeps what the
+ * backward pass (src/train/backward.c) needs.
+ *
+ * A batch is NHWC: image b of layer i starts at out[i] + b * h*w*c. In
+ * training mode a `bn` layer keeps its conv output before normalization
+ * (pre) and the batch mean and 1/sqrt(var + eps) of each channel; an FC with
+ * dropout keeps its masked input. Work is split into tasks by image (or by
+ * fixed groups of images), and every reduction over the batch sums per-image
+ * partials in image order, so results are bit-identical for any thread
+ * count (parallel.h). */
+#ifndef TFG_NN_FORWARD_H
+#define TFG_NN_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/net.h"
+#include "nn/parallel.h"
+
+/* The elementwise loops of training run over every activation several
+ * times a step. On x86-64 they are compiled twice, for AVX2 and for the
+ * baseline, and the loader picks one (GCC/clang function multiversioning).
+ * Both compute the same bits: C11 mode does not contract a * b + c into
+ * FMA, and these loops vectorize across channels, never by reassociating a
+ * sum. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TFG_NN_VECTOR __attribute__((target_clones("avx2", "default")))
+#else
+#define TFG_NN_VECTOR
+#endif
+
+/* Images per task in the row-parallel loops (pointwise convs, elementwise
+ * layers). Fixed, so that the split never depends on the thread count. */
+#define TFG_NN_GROUP 8
+
+typedef struct {
+    int cap;    /* images the buffers hold */
+    int batch;  /* images in the last forward pass */
+    bool train; /* the tape was made for training */
+    int n_layers;
+    float **out;  /* [layer] cap * h*w*c */
+    float **pre;  /* [layer] bn layers in training: the conv output before batch norm */
+    float **mean; /* [layer] bn layers in training: batch mean per channel */
+    float **invstd;
+    float **fc_in; /* [layer] FC with dropout in training: its input times the mask / (1 - p) */
+    int threads;
+    float **col; /* [thread] im2col scratch */
+    size_t col_floats;
+    float *wrow; /* a depthwise layer's taps repeated along an output row (tfg_nn_dw_weight_rows) */
+    size_t wrow_floats;
+    float *partial; /* [cap][2 * widest channel count]: per-image statistics (mean, squared deviations) */
+    int widest;
+    uint64_t dropout_seed; /* of the last training-mode pass (the backward pass redraws the masks) */
+} tfg_nn_tape_t;
+
+/* Buffers for batches of up to cap images; train adds what training needs.
+ * -1 when out of memory (the tape is then empty; free is still safe). */
+int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train);
+void tfg_nn_tape_free(tfg_nn_tape_t *t);
+
+/* Forward `batch` (<= cap) images, NHWC floats. In training mode (the tape
+ * must have been made for it) bn layers normalize with the batch's
+ * statistics and dropout draws its masks from dropout_seed; in evaluation
+ * mode bn layers use their running statistics and dropout is off. The net is
+ * not modified (tfg_nn_update_running folds the batch statistics in). */
+void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, const float *input, int batch,
+                    bool train, uint64_t dropout_seed);
+
+/* After a training-mode forward: running = (1 - m) running + m batch, with
+ * the unbiased batch variance (as PyTorch). */
+void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t);
+
+/* Dropout's keep/drop draw for element e of layer i's input: a hash of
+ * (seed, i, e), so a mask does not depend on the order elements are visited. */
+bool tfg_nn_dropout_keep(uint64_t seed, int i, size_t e, float p);
+
+/* A layer normalizes when the builder gave it batch norm and the trainer its
+ * parameters (a synthetic net has its batch norm folded already). */
+static inline bool tfg_nn_has_bn(const tfg_nn_layer_t *l)
+{
+    return l->bn && l->bn_params;
+}
+
+/* Images [*b0, *b1) of group `task` of a batch. */
+static inline void tfg_nn_group(int task, int batch, int *b0, int *b1)
+{
+    *b0 = task * TFG_NN_GROUP;
+    *b1 = *b0 + TFG_NN_GROUP < batch ? *b0 + TFG_NN_GROUP : batch;
+}
+static inline int tfg_nn_groups(int batch)
+{
+    return (batch + TFG_NN_GROUP - 1) / TFG_NN_GROUP;
+}
+
+/* The activation a layer applies, and its derivative from the activated
+ * output y (ReLU: y > 0; ReLU6: 0 < y < 6): 1 or 0. */
+static inline float tfg_nn_act(float v, tfg_act_t a)
+{
+    if (a == TFG_ACT_RELU || a == TFG_ACT_RELU6) v = v > 0.0f ? v : 0.0f;
+    if (a == TFG_ACT_RELU6) v = v < 6.0f ? v : 6.0f;
+    if (a == TFG_ACT_RELU_N1_TO_1) v = v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
+    return v;
+}
+static inline float tfg_nn_act_grad(float y, tfg_act_t a)
+{
+    switch (a) {
+    case TFG_ACT_RELU: return y > 0.0f ? 1.0f : 0.0f;
+    case TFG_ACT_RELU6: return y > 0.0f && y < 6.0f ? 1.0f : 0.0f;
+    case TFG_ACT_RELU_N1_TO_1: return y > -1.0f && y < 1.0f ? 1.0f : 0.0f;
+    default: return 1.0f;
+    }
+}
+
+/* Fill t->wrow for depthwise layer i: tap t's weights repeated ow times. */
+void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t);
+
+/* SAME-padding geometry of a CONV or DWCONV layer. */
+typedef struct {
+    int ih, iw, ic, oh, ow, oc, kh, kw, s, pt, pl;
+    int k; /* column length: kh * kw * ic (CONV) */
+} tfg_nn_geom_t;
+tfg_nn_geom_t tfg_nn_geom(const tfg_net_t *n, int i);
+/* A 1x1 stride-1 conv reads its columns straight from the input. */
+static inline bool tfg_nn_direct(const tfg_nn_geom_t *g)
+{
+    return g->kh == 1 && g->kw == 1 && g->s == 1;
+}
+/* One image's columns: col[oh*ow][kh*kw*ic], zeros where the kernel hangs
+ * over the edge. */
+void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col);
+
+#endif

@@ -1,0 +1,22 @@
+/* Single-precision matrix multiply for the training engine, row-major:
+ *   C[M][N] = alpha * op(A)[M][K] * op(B)[K][N] + beta * C
+ * where op(X) is X or its transpose (ta, tb) and lda/ldb/ldc are row strides.
+ *
+ * Backed by the BLAS the build found (OpenBLAS from Debian; see
+ * CMakeLists.txt and bench/bench_train.c for the measurement that chose it),
+ * always called single-threaded: the trainer splits work across its own
+ * threads (parallel.h) by the data, so results do not depend on the thread
+ * count. tfg_gemm_init() tells the BLAS to keep to one thread; call it once
+ * before the first multiply. */
+#ifndef TFG_NN_GEMM_H
+#define TFG_NN_GEMM_H
+
+#include <stdbool.h>
+
+void tfg_gemm_init(void);
+void tfg_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+              int ldb, float beta, float *c, int ldc);
+/* What backs tfg_gemm, for the benchmark's table. */
+const char *tfg_gemm_backend(void);
+
+#endif

@@ -1,0 +1,462 @@
+/* The backward pass (see backward.h).
+ *
+ * A conv with batch norm is differentiated in three steps: the activation
+ * mask (from the activated output), batch norm in training mode
+ *   dz = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)),
+ * where xhat is recomputed from the saved conv output, then the conv itself
+ * as matrix products: dW = dZ^T X (X the input rows or im2col columns) and
+ * dX = dZ W (scattered back through col2im for k x k kernels). */
+#include "train/backward.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/gemm.h"
+
+static size_t img_size(const tfg_nn_layer_t *l)
+{
+    return (size_t)l->h * (size_t)l->w * (size_t)l->c;
+}
+
+void tfg_grad_free(tfg_grad_t *g)
+{
+    for (int i = 0; i < g->n_layers; i++) {
+        free(g->dout[i]);
+        free(g->dw[i]);
+        free(g->db[i]);
+        free(g->dgamma[i]);
+        free(g->dbeta[i]);
+    }
+    for (int th = 0; g->col && th < g->threads; th++) {
+        free(g->col[th]);
+        free(g->dcol[th]);
+    }
+    free(g->dout);
+    free(g->dw);
+    free(g->db);
+    free(g->dgamma);
+    free(g->dbeta);
+    free(g->col);
+    free(g->dcol);
+    free(g->wpart);
+    free(g->partial);
+    free(g->dwrow);
+    memset(g, 0, sizeof *g);
+}
+
+int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
+{
+    memset(g, 0, sizeof *g);
+    if (cap < 1 || threads < 1) return -1;
+    const size_t nl = (size_t)n->n;
+    g->cap = cap, g->threads = threads;
+    g->dout = calloc(nl, sizeof(float *));
+    g->dw = calloc(nl, sizeof(float *));
+    g->db = calloc(nl, sizeof(float *));
+    g->dgamma = calloc(nl, sizeof(float *));
+    g->dbeta = calloc(nl, sizeof(float *));
+    g->col = calloc((size_t)threads, sizeof(float *));
+    g->dcol = calloc((size_t)threads, sizeof(float *));
+    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol;
+    if (ok) g->n_layers = n->n;
+    int widest = 1;
+    size_t wmax = 0;
+    for (int i = 0; ok && i < n->n; i++) {
+        const tfg_nn_layer_t *l = &n->layers[i];
+        const size_t nw = tfg_nn_weight_count(n, i), nb = tfg_nn_bias_count(n, i);
+        if (l->c > widest) widest = l->c;
+        if (nw > wmax) wmax = nw;
+        ok = (g->dout[i] = malloc(sizeof(float) * (size_t)cap * img_size(l))) != NULL;
+        if (ok && nw) ok = (g->dw[i] = malloc(sizeof(float) * nw)) != NULL;
+        if (ok && nb) ok = (g->db[i] = calloc(nb, sizeof(float))) != NULL;
+        if (ok && tfg_nn_has_bn(l))
+            ok =
+                (g->dgamma[i] = malloc(sizeof(float) * l->c)) && (g->dbeta[i] = malloc(sizeof(float) * l->c));
+        if (ok && l->kind == TFG_NN_CONV) {
+            const tfg_nn_geom_t ge = tfg_nn_geom(n, i);
+            const size_t col = tfg_nn_direct(&ge) ? 0 : (size_t)ge.oh * ge.ow * ge.k;
+            if (col > g->col_floats) g->col_floats = col;
+        }
+        if (ok && l->kind == TFG_NN_DWCONV) {
+            const tfg_nn_geom_t ge = tfg_nn_geom(n, i);
+            const size_t rows = (size_t)ge.kh * ge.kw * ge.ow * ge.oc;
+            if (rows > g->dwrow_floats) g->dwrow_floats = rows;
+        }
+    }
+    for (int th = 0; ok && th < threads && g->col_floats; th++)
+        ok = (g->col[th] = malloc(sizeof(float) * g->col_floats)) &&
+             (g->dcol[th] = malloc(sizeof(float) * g->col_floats));
+    g->wpart_floats = wmax;
+    if (ok) ok = (g->wpart = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * (wmax ? wmax : 1))) != NULL;
+    if (ok) ok = (g->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)widest)) != NULL;
+    if (ok && g->dwrow_floats)
+        ok = (g->dwrow = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * g->dwrow_floats)) != NULL;
+    if (!ok) {
+        tfg_grad_free(g);
+        return -1;
+    }
+    return 0;
+}
+
+int tfg_nn_logits_layer(const tfg_net_t *n)
+{
+    const tfg_nn_layer_t *last = &n->layers[n->n - 1];
+    return last->kind == TFG_NN_SOFTMAX ? last->in : n->n - 1;
+}
+
+double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const uint8_t *labels,
+                   float eps, int *correct)
+{
+    const int li = tfg_nn_logits_layer(n);
+    const size_t k = img_size(&n->layers[li]);
+    const double off = (double)eps / (double)k, on = 1.0 - (double)eps + off;
+    double total = 0.0;
+    int hits = 0;
+    for (int b = 0; b < t->batch; b++) {
+        const float *z = t->out[li] + (size_t)b * k;
+        float *dz = g ? g->dout[li] + (size_t)b * k : NULL;
+        size_t best = 0;
+        for (size_t c = 1; c < k; c++) best = z[c] > z[best] ? c : best;
+        hits += best == labels[b];
+        double sum = 0.0;
+        for (size_t c = 0; c < k; c++) sum += exp((double)z[c] - (double)z[best]);
+        const double lse = (double)z[best] + log(sum);
+        for (size_t c = 0; c < k; c++) {
+            const double q = c == labels[b] ? on : off, p = exp((double)z[c] - lse);
+            total -= q * ((double)z[c] - lse);
+            if (dz) dz[c] = (float)((p - q) / (double)t->batch);
+        }
+    }
+    if (correct) *correct = hits;
+    return total / (double)t->batch;
+}
+
+typedef struct {
+    const tfg_net_t *n;
+    const tfg_nn_tape_t *t;
+    tfg_grad_t *g;
+    int i, batch;
+} job_t;
+
+/* g = dout * act'(out), in place; per-image sums of g and (bn layers) of
+ * g * (z - mean) into partial[b] (float: one image's few hundred pixels;
+ * images are summed in double). */
+TFG_NN_VECTOR static void mask_task(void *ctx, int b, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w, off = (size_t)b * px * c, len = px * c;
+    float *restrict d = j->g->dout[j->i] + off;
+    const float *restrict y = j->t->out[j->i] + off;
+    float *restrict s = j->g->partial + (size_t)b * 2 * c, *restrict q = s + c;
+    switch (l->act) {
+    case TFG_ACT_RELU:
+        for (size_t e = 0; e < len; e++) d[e] = y[e] > 0.0f ? d[e] : 0.0f;
+        break;
+    case TFG_ACT_RELU6:
+        for (size_t e = 0; e < len; e++) d[e] = y[e] > 0.0f && y[e] < 6.0f ? d[e] : 0.0f;
+        break;
+    case TFG_ACT_RELU_N1_TO_1:
+        for (size_t e = 0; e < len; e++) d[e] = y[e] > -1.0f && y[e] < 1.0f ? d[e] : 0.0f;
+        break;
+    default: break;
+    }
+    for (size_t k = 0; k < 2 * c; k++) s[k] = 0.0f;
+    for (size_t p = 0; p < px; p++)
+        for (size_t k = 0; k < c; k++) s[k] += d[p * c + k];
+    if (!tfg_nn_has_bn(l)) return;
+    const float *restrict z = j->t->pre[j->i] + off, *restrict mean = j->t->mean[j->i];
+    for (size_t p = 0; p < px; p++)
+        for (size_t k = 0; k < c; k++) q[k] += d[p * c + k] * (z[p * c + k] - mean[k]);
+}
+
+/* Batch norm's input gradient, in place over g. */
+TFG_NN_VECTOR static void bn_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w;
+    const float m = (float)((double)j->batch * (double)px);
+    const float *gamma = l->bn_params, *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
+    const float *dgamma = j->g->dgamma[j->i], *dbeta = j->g->dbeta[j->i];
+    int b0, b1;
+    tfg_nn_group(task, j->batch, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+        const size_t off = (size_t)b * px * c;
+        float *d = j->g->dout[j->i] + off;
+        const float *z = j->t->pre[j->i] + off;
+        for (size_t p = 0; p < px; p++)
+            for (size_t k = 0; k < c; k++) {
+                const float xhat = (z[p * c + k] - mean[k]) * inv[k];
+                d[p * c + k] = gamma[k] * inv[k] * (d[p * c + k] - dbeta[k] / m - xhat * dgamma[k] / m);
+            }
+    }
+}
+
+/* Adds one image's column gradient back onto its input gradient. */
+TFG_NN_VECTOR static void col2im_add(const tfg_nn_geom_t *ge, const float *dcol, float *din)
+{
+    const size_t ic = (size_t)ge->ic;
+    for (int oy = 0; oy < ge->oh; oy++)
+        for (int ox = 0; ox < ge->ow; ox++) {
+            const float *c = dcol + ((size_t)oy * (size_t)ge->ow + (size_t)ox) * (size_t)ge->k;
+            for (int ky = 0; ky < ge->kh; ky++) {
+                const int iy = oy * ge->s - ge->pt + ky;
+                for (int kx = 0; kx < ge->kw; kx++, c += ic) {
+                    const int ix = ox * ge->s - ge->pl + kx;
+                    if (iy < 0 || iy >= ge->ih || ix < 0 || ix >= ge->iw) continue;
+                    float *d = din + ((size_t)iy * (size_t)ge->iw + (size_t)ix) * ic;
+                    for (size_t k = 0; k < ic; k++) d[k] += c[k];
+                }
+            }
+        }
+}
+
+/* A group of images: their weight gradient into wpart[task], their input
+ * gradient added to dout[in]. */
+static void conv_task(void *ctx, int task, int thread)
+{
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const tfg_nn_geom_t ge = tfg_nn_geom(j->n, j->i);
+    const size_t px = (size_t)ge.oh * ge.ow, in_img = (size_t)ge.ih * ge.iw * ge.ic,
+                 nw = (size_t)ge.oc * ge.k;
+    const bool need_din = j->n->layers[l->in].kind != TFG_NN_INPUT;
+    float *wp = j->g->wpart + (size_t)task * j->g->wpart_floats;
+    const float *in = j->t->out[l->in];
+    float *din = j->g->dout[l->in];
+    const float *dz = j->g->dout[j->i];
+    int b0, b1;
+    tfg_nn_group(task, j->batch, &b0, &b1);
+    if (tfg_nn_direct(&ge)) {
+        const int rows = (b1 - b0) * (int)px;
+        tfg_gemm(true, false, ge.oc, ge.ic, rows, 1.0f, dz + (size_t)b0 * px * ge.oc, ge.oc,
+                 in + (size_t)b0 * in_img, ge.ic, 0.0f, wp, ge.ic);
+        if (need_din)
+            tfg_gemm(false, false, rows, ge.ic, ge.oc, 1.0f, dz + (size_t)b0 * px * ge.oc, ge.oc, l->weights,
+                     ge.ic, 1.0f, din + (size_t)b0 * in_img, ge.ic);
+        return;
+    }
+    memset(wp, 0, sizeof(float) * nw);
+    float *col = j->g->col[thread], *dcol = j->g->dcol[thread];
+    for (int b = b0; b < b1; b++) {
+        const float *dzb = dz + (size_t)b * px * ge.oc;
+        tfg_nn_im2col(&ge, in + (size_t)b * in_img, col);
+        tfg_gemm(true, false, ge.oc, ge.k, (int)px, 1.0f, dzb, ge.oc, col, ge.k, 1.0f, wp, ge.k);
+        if (!need_din) continue;
+        tfg_gemm(false, false, (int)px, ge.k, ge.oc, 1.0f, dzb, ge.oc, l->weights, ge.k, 0.0f, dcol, ge.k);
+        col2im_add(&ge, dcol, din + (size_t)b * in_img);
+    }
+}
+
+/* A group of images. Stride 1 works on whole output rows as forward.c does:
+ * the input gradient is one contiguous loop per tap, and the weight
+ * gradient is gathered per output column (dwrow) and folded once per group. */
+TFG_NN_VECTOR static void dwconv_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const tfg_nn_geom_t ge = tfg_nn_geom(j->n, j->i);
+    const size_t c = (size_t)ge.oc, in_img = (size_t)ge.ih * ge.iw * c, out_img = (size_t)ge.oh * ge.ow * c;
+    const size_t taps = (size_t)ge.kh * ge.kw, row = (size_t)ge.ow * c;
+    float *wp = j->g->wpart + (size_t)task * j->g->wpart_floats;
+    float *dwrow = j->g->dwrow + (size_t)task * j->g->dwrow_floats;
+    memset(wp, 0, sizeof(float) * taps * c);
+    if (ge.s == 1) memset(dwrow, 0, sizeof(float) * taps * row);
+    int b0, b1;
+    tfg_nn_group(task, j->batch, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+        const float *in = j->t->out[l->in] + (size_t)b * in_img;
+        float *din = j->g->dout[l->in] + (size_t)b * in_img;
+        const float *dz = j->g->dout[j->i] + (size_t)b * out_img;
+        for (int oy = 0; oy < ge.oh; oy++)
+            for (int ky = 0; ky < ge.kh; ky++) {
+                const int iy = oy * ge.s - ge.pt + ky;
+                if (iy < 0 || iy >= ge.ih) continue;
+                for (int kx = 0; kx < ge.kw; kx++) {
+                    const size_t tap = (size_t)(ky * ge.kw + kx);
+                    int lo = ge.pl - kx > 0 ? (ge.pl - kx + ge.s - 1) / ge.s : 0;
+                    int hi = (ge.iw - 1 + ge.pl - kx) / ge.s + 1;
+                    if (hi > ge.ow) hi = ge.ow;
+                    if (lo >= hi) continue;
+                    const float *restrict d = dz + (size_t)oy * row;
+                    if (ge.s == 1) {
+                        const size_t len = (size_t)(hi - lo) * c,
+                                     at = ((size_t)iy * ge.iw + (size_t)(lo - ge.pl + kx)) * c;
+                        const float *restrict dd = d + (size_t)lo * c, *restrict x = in + at;
+                        const float *restrict wr = j->t->wrow + tap * row;
+                        float *restrict dx = din + at, *restrict dw = dwrow + tap * row;
+                        for (size_t e = 0; e < len; e++) {
+                            dw[e] += dd[e] * x[e];
+                            dx[e] += dd[e] * wr[e];
+                        }
+                        continue;
+                    }
+                    const float *restrict w = l->weights + tap * c;
+                    float *restrict dw = wp + tap * c;
+                    for (int ox = lo; ox < hi; ox++) {
+                        const size_t at = ((size_t)iy * ge.iw + (size_t)(ox * ge.s - ge.pl + kx)) * c;
+                        const float *restrict dd = d + (size_t)ox * c, *restrict x = in + at;
+                        float *restrict dx = din + at;
+                        for (size_t k = 0; k < c; k++) {
+                            dw[k] += dd[k] * x[k];
+                            dx[k] += dd[k] * w[k];
+                        }
+                    }
+                }
+            }
+    }
+    if (ge.s == 1)
+        for (size_t tap = 0; tap < taps; tap++)
+            for (int ox = 0; ox < ge.ow; ox++)
+                for (size_t k = 0; k < c; k++) wp[tap * c + k] += dwrow[tap * row + (size_t)ox * c + k];
+}
+
+/* Sum the per-group weight partials in group order. */
+static void reduce_weights(const job_t *j)
+{
+    const size_t nw = tfg_nn_weight_count(j->n, j->i);
+    float *dw = j->g->dw[j->i];
+    memcpy(dw, j->g->wpart, sizeof(float) * nw);
+    for (int t = 1; t < tfg_nn_groups(j->batch); t++) {
+        const float *p = j->g->wpart + (size_t)t * j->g->wpart_floats;
+        for (size_t e = 0; e < nw; e++) dw[e] += p[e];
+    }
+}
+
+static void conv_backward(const job_t *j, tfg_pool_t *pool)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c;
+    const bool bn = tfg_nn_has_bn(l);
+    tfg_pool_for(pool, j->batch, mask_task, (void *)j);
+    /* Bias (or beta) and gamma gradients: per-image sums in image order. */
+    for (size_t k = 0; k < c; k++) {
+        double s = 0.0, q = 0.0;
+        for (int b = 0; b < j->batch; b++) {
+            s += j->g->partial[(size_t)b * 2 * c + k];
+            q += j->g->partial[(size_t)b * 2 * c + c + k];
+        }
+        if (bn) {
+            j->g->dbeta[j->i][k] = (float)s;
+            j->g->dgamma[j->i][k] = (float)(q * (double)j->t->invstd[j->i][k]);
+        } else {
+            j->g->db[j->i][k] = (float)s;
+        }
+    }
+    if (bn) tfg_pool_for(pool, tfg_nn_groups(j->batch), bn_task, (void *)j);
+    if (l->kind == TFG_NN_DWCONV) tfg_nn_dw_weight_rows(j->n, j->i, j->t);
+    tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : dwconv_task, (void *)j);
+    reduce_weights(j);
+}
+
+static void fc_backward(const job_t *j)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t k = img_size(&j->n->layers[l->in]), o = (size_t)l->c;
+    float *d = j->g->dout[j->i];
+    for (int b = 0; b < j->batch; b++)
+        for (size_t c = 0; c < o; c++)
+            d[(size_t)b * o + c] *= tfg_nn_act_grad(j->t->out[j->i][(size_t)b * o + c], l->act);
+    for (size_t c = 0; c < o; c++) {
+        double s = 0.0;
+        for (int b = 0; b < j->batch; b++) s += d[(size_t)b * o + c];
+        j->g->db[j->i][c] = (float)s;
+    }
+    const bool drop = l->dropout > 0.0f && j->t->fc_in[j->i];
+    const float *x = drop ? j->t->fc_in[j->i] : j->t->out[l->in];
+    tfg_gemm(true, false, (int)o, (int)k, j->batch, 1.0f, d, (int)o, x, (int)k, 0.0f, j->g->dw[j->i], (int)k);
+    if (j->n->layers[l->in].kind == TFG_NN_INPUT) return;
+    float *din = j->g->dout[l->in];
+    if (!drop) {
+        tfg_gemm(false, false, j->batch, (int)k, (int)o, 1.0f, d, (int)o, l->weights, (int)k, 1.0f, din,
+                 (int)k);
+        return;
+    }
+    /* Through the dropout mask: dX = (dY W) * mask / (1 - p). */
+    const float s = 1.0f / (1.0f - l->dropout);
+    for (int b = 0; b < j->batch; b++)
+        for (size_t e = 0; e < k; e++) {
+            const size_t at = (size_t)b * k + e;
+            if (!tfg_nn_dropout_keep(j->t->dropout_seed, j->i, at, l->dropout)) continue;
+            float v = 0.0f;
+            for (size_t c = 0; c < o; c++) v += d[(size_t)b * o + c] * l->weights[c * k + e];
+            din[at] += v * s;
+        }
+}
+
+/* Elementwise layers and pooling, a group of images per task. */
+TFG_NN_VECTOR static void elem_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const tfg_nn_layer_t *x = &j->n->layers[l->in];
+    const size_t size = img_size(l), xsize = img_size(x), c = (size_t)l->c;
+    int b0, b1;
+    tfg_nn_group(task, j->batch, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+        float *d = j->g->dout[j->i] + (size_t)b * size;
+        const float *y = j->t->out[j->i] + (size_t)b * size;
+        float *din = j->g->dout[l->in] + (size_t)b * xsize;
+        switch (l->kind) {
+        case TFG_NN_ADD: {
+            float *din2 = j->g->dout[l->in2] + (size_t)b * size;
+            for (size_t e = 0; e < size; e++) {
+                const float v = d[e] * tfg_nn_act_grad(y[e], l->act);
+                din[e] += v;
+                din2[e] += v;
+            }
+            break;
+        }
+        case TFG_NN_AVGPOOL: {
+            const size_t px = (size_t)x->h * (size_t)x->w;
+            const float inv = 1.0f / (float)px;
+            for (size_t p = 0; p < px; p++)
+                for (size_t k = 0; k < c; k++) din[p * c + k] += d[k] * inv;
+            break;
+        }
+        case TFG_NN_SIGMOID:
+            for (size_t e = 0; e < size; e++) din[e] += d[e] * y[e] * (1.0f - y[e]);
+            break;
+        case TFG_NN_MUL: {
+            const tfg_nn_layer_t *gl = &j->n->layers[l->in2];
+            const size_t gsize = img_size(gl);
+            const float *xin = j->t->out[l->in] + (size_t)b * xsize;
+            const float *gate = j->t->out[l->in2] + (size_t)b * gsize;
+            float *dgate = j->g->dout[l->in2] + (size_t)b * gsize;
+            for (size_t e = 0; e < size; e++) {
+                const size_t ge = gsize == c ? e % c : e;
+                din[e] += d[e] * gate[ge];
+                dgate[ge] += d[e] * xin[e];
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+}
+
+void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, tfg_pool_t *pool)
+{
+    const int logits = tfg_nn_logits_layer(n);
+    /* Every other gradient accumulates from its consumers: start at zero. */
+    for (int i = 0; i < logits; i++)
+        memset(g->dout[i], 0, sizeof(float) * (size_t)t->batch * img_size(&n->layers[i]));
+    for (int i = logits; i > 0; i--) {
+        const tfg_nn_layer_t *l = &n->layers[i];
+        job_t j = {n, t, g, i, t->batch};
+        switch (l->kind) {
+        case TFG_NN_CONV:
+        case TFG_NN_DWCONV: conv_backward(&j, pool); break;
+        case TFG_NN_FC: fc_backward(&j); break;
+        case TFG_NN_INPUT:
+        case TFG_NN_SOFTMAX: break; /* a softmax inside the net is not trained through */
+        default: tfg_pool_for(pool, tfg_nn_groups(t->batch), elem_task, &j); break;
+        }
+    }
+}

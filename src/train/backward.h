@@ -1,0 +1,48 @@
+/* The backward pass of the float training engine, over the forward pass's
+ * tape (src/nn/forward.h), and the loss.
+ *
+ * Gradients follow the same split as the forward pass: tasks by image or by
+ * fixed groups of images, per-task partial sums added in task order, so a
+ * gradient is bit-identical for any thread count. */
+#ifndef TFG_TRAIN_BACKWARD_H
+#define TFG_TRAIN_BACKWARD_H
+
+#include "nn/forward.h"
+
+typedef struct {
+    int n_layers, cap;
+    float **dout;   /* [layer] cap * h*w*c: d loss / d output */
+    float **dw;     /* [layer] d loss / d weights (CONV, DWCONV, FC) */
+    float **db;     /* [layer] d loss / d bias (layers without batch norm) */
+    float **dgamma; /* [layer] bn layers */
+    float **dbeta;
+    float *wpart; /* per-group partial weight gradients: groups(cap) * largest weight count */
+    size_t wpart_floats;
+    int threads;
+    float **col, **dcol; /* [thread] im2col scratch and its gradient */
+    size_t col_floats;
+    float *partial; /* [cap][2 * widest]: per-image sums */
+    float *dwrow;   /* per group: depthwise weight gradients per output column (see backward.c) */
+    size_t dwrow_floats;
+} tfg_grad_t;
+
+int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads);
+void tfg_grad_free(tfg_grad_t *g);
+
+/* The layer whose output is the logits: the SOFTMAX's input when the net
+ * ends with one, else the last layer. */
+int tfg_nn_logits_layer(const tfg_net_t *n);
+
+/* Softmax cross-entropy with label smoothing eps over the logits of the last
+ * forward pass: the targets are (1 - eps) on the label plus eps / classes on
+ * every class. Writes d (mean loss) / d logits into g->dout[logits layer] and
+ * returns the mean loss; *correct counts argmax hits (may be NULL). g NULL:
+ * the loss alone. */
+double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const uint8_t *labels,
+                   float eps, int *correct);
+
+/* Backward from g->dout[logits] (set by tfg_nn_loss) to every parameter
+ * gradient, after a training-mode tfg_nn_forward on the same tape. */
+void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, tfg_pool_t *pool);
+
+#endif

@@ -1,0 +1,84 @@
+/* Training a float net on a dataset: the loop, augmentation, validation.
+ *
+ * The recipe is the one MCUNet-style nets are trained with and the PyTorch
+ * peer (../shared/peers/torch_fmnist.py) uses: SGD with Nesterov momentum,
+ * weight decay on conv and FC weights only, cosine learning rate after an
+ * optional linear warm-up, label-smoothed cross-entropy; per-image random
+ * translation (zero pad and crop), horizontal flips and random erasing.
+ *
+ * Everything random is drawn from counters, not from a stream: the epoch's
+ * shuffle from (seed, epoch), an image's augmentation from (seed, epoch,
+ * position), dropout masks from (seed, step). So a run resumed at an epoch
+ * boundary continues exactly as if it had never stopped, and the same seed
+ * and options give bit-identical weights for any thread count. */
+#ifndef TFG_TRAIN_TRAIN_H
+#define TFG_TRAIN_TRAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "nn/net.h"
+#include "nn/parallel.h"
+
+typedef struct {
+    int epochs;            /* default 1 */
+    int batch;             /* default 64 */
+    float lr;              /* peak learning rate; default 0.05 */
+    float momentum;        /* default 0.9 (Nesterov) */
+    float weight_decay;    /* default 4e-5 */
+    float label_smoothing; /* default 0.1 */
+    float warmup_epochs;   /* linear warm-up; default 0 */
+    uint64_t seed;         /* default 1 */
+    int translate;         /* random shift of up to this many pixels each way; default 2 (-1: none) */
+    bool no_flip;          /* no horizontal flips (digits, text) */
+    float erase;           /* probability of random erasing per image; default 0 */
+} tfg_train_opts_t;
+
+/* Fills the defaults above into zero fields. */
+void tfg_train_defaults(tfg_train_opts_t *o);
+
+/* What the loop reports after each step and each epoch. */
+typedef struct {
+    int epoch, epochs; /* epoch is 0-based */
+    long step, steps;  /* steps in this epoch so far, and per epoch */
+    long global_step, total_steps;
+    double loss;          /* mean loss over this epoch's steps so far */
+    double accuracy;      /* training accuracy (augmented images) this epoch so far */
+    double samples_per_s; /* this epoch so far */
+    float lr;
+    bool epoch_done;
+    double val_accuracy; /* at epoch end, when there is a validation set (else -1) */
+    double val_loss;
+} tfg_train_progress_t;
+
+typedef struct tfg_trainer tfg_trainer_t;
+
+/* A trainer for net (its shapes fix the input size; the dataset must match
+ * h, w, c) over train, validating on val (may be NULL). The net is trained in
+ * place; it must have batch-norm parameters (tfg_net_init_train). NULL with a
+ * message in d on error. */
+tfg_trainer_t *tfg_trainer_create(tfg_net_t *net, const tfg_dataset_t *train, const tfg_dataset_t *val,
+                                  const tfg_train_opts_t *o, int threads, tfg_diag_t *d);
+void tfg_trainer_free(tfg_trainer_t *t);
+
+/* Run one epoch (the trainer's next); progress is called after every step
+ * and once more at the end with epoch_done set. Returns the epoch's report. */
+tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
+                                       void (*progress)(void *ctx, const tfg_train_progress_t *p), void *ctx);
+/* The next epoch to run (0-based); tfg_trainer_set_epoch moves it (resume). */
+int tfg_trainer_next_epoch(const tfg_trainer_t *t);
+void tfg_trainer_set_epoch(tfg_trainer_t *t, int epoch);
+
+/* The trainable tensors with their momentum buffers (for checkpoints). */
+struct tfg_params_s;
+const struct tfg_params_s *tfg_trainer_params(const tfg_trainer_t *t);
+
+/* Float accuracy (evaluation mode) and mean loss of net over ds, in batches
+ * on pool. */
+double tfg_eval_float(const tfg_net_t *net, const tfg_dataset_t *ds, tfg_pool_t *pool, double *loss);
+
+/* Images -> floats the way the net's input sees them (a pixel p is p / 255). */
+void tfg_train_pixels(const uint8_t *img, size_t n, float *out);
+
+#endif
