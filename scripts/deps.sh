@@ -4,7 +4,7 @@
 # sanitizer and fuzzer builds, clang-format for the format check, valgrind for
 # instruction-count benchmarks,
 # cJSON for architecture specs, zlib and Fashion-MNIST (gzipped IDX) for the
-# dataset reader; for the report test (tests/report.sh) python3,
+# dataset reader, OpenBLAS for the training engine's matrix products; for the report test (tests/report.sh) python3,
 # xmllint (libxml2-utils) and headless Chromium with a font to render text.
 set -euo pipefail
 
@@ -18,11 +18,12 @@ if command -v clang >/dev/null 2>&1; then
 fi
 [ -f /usr/include/cjson/cJSON.h ] || missing+=(libcjson-dev)
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+ls /usr/lib/*/libopenblas.so >/dev/null 2>&1 || missing+=(libopenblas-dev)
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev zlib1g-dev
+pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev zlib1g-dev libopenblas-dev
       dataset-fashion-mnist
       python3 libxml2-utils chromium fonts-dejavu-core)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
