@@ -424,3 +424,27 @@ void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t)
         }
     }
 }
+
+int tfg_nn_ranges(const tfg_net_t *n, const float *x, int count, tfg_pool_t *pool, float *mins, float *maxs)
+{
+    const int cap = count < 64 ? count : 64;
+    if (cap < 1) return 0;
+    tfg_nn_tape_t t;
+    if (tfg_nn_tape_init(&t, n, cap, tfg_pool_threads(pool), false) < 0) return -1;
+    const size_t isz = img_size(&n->layers[0]);
+    for (int first = 0; first < count; first += cap) {
+        const int batch = first + cap <= count ? cap : count - first;
+        tfg_nn_forward(n, &t, pool, x + (size_t)first * isz, batch, false, 0);
+        for (int i = 0; i < n->n; i++) {
+            const float *v = t.out[i];
+            float lo = mins[i], hi = maxs[i];
+            for (size_t e = 0; e < (size_t)batch * img_size(&n->layers[i]); e++) {
+                lo = v[e] < lo ? v[e] : lo;
+                hi = v[e] > hi ? v[e] : hi;
+            }
+            mins[i] = lo, maxs[i] = hi;
+        }
+    }
+    tfg_nn_tape_free(&t);
+    return 0;
+}

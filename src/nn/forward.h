@@ -68,6 +68,11 @@ void tfg_nn_tape_free(tfg_nn_tape_t *t);
 void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, const float *input, int batch,
                     bool train, uint64_t dropout_seed);
 
+/* Activation ranges for quantization: widens mins[i]..maxs[i] (the caller
+ * starts them, e.g. at 0) to every value layer i outputs for the n images x
+ * in evaluation mode, in batches. pool may be NULL. -1 when out of memory. */
+int tfg_nn_ranges(const tfg_net_t *n, const float *x, int count, tfg_pool_t *pool, float *mins, float *maxs);
+
 /* After a training-mode forward: running = (1 - m) running + m batch, with
  * the unbiased batch variance (as PyTorch). */
 void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t);

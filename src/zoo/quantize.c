@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/forward.h"
 #include "zoo/zoo.h"
 
 typedef struct {
@@ -140,39 +141,43 @@ static tfg_status_t calibrate(qctx_t *c, const tfg_net_t *net, uint64_t seed, in
 {
     const tfg_nn_layer_t *in = &net->layers[0];
     const size_t n_in = (size_t)in->h * (size_t)in->w * (size_t)in->c;
-    float *x = malloc(sizeof(float) * n_in);
-    float **acts = calloc((size_t)net->n, sizeof(float *));
-    if (!x || !acts) {
-        free(x);
-        free(acts);
-        return tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
-    }
-    for (int i = 0; i < net->n; i++) mins[i] = 0.0f, maxs[i] = 0.0f;
+    float *x = malloc(sizeof(float) * n_in * (size_t)passes);
+    if (!x) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
     tfg_rng_t r = {seed ^ UINT64_C(0xC0FFEE)};
-    tfg_status_t st = TFG_OK;
-    for (int p = 0; p < passes && st == TFG_OK; p++) {
-        for (size_t j = 0; j < n_in; j++) x[j] = 2.0f * tfg_rng_uniform(&r) - 1.0f;
-        if (tfg_net_forward(net, x, acts) < 0) {
-            st = tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory in calibration", c->spec);
-            break;
-        }
-        for (int i = 0; i < net->n; i++) {
-            const tfg_nn_layer_t *l = &net->layers[i];
-            const size_t n = (size_t)l->h * (size_t)l->w * (size_t)l->c;
-            for (size_t j = 0; j < n; j++) {
-                mins[i] = fminf(mins[i], acts[i][j]);
-                maxs[i] = fmaxf(maxs[i], acts[i][j]);
-            }
-        }
-        tfg_net_free_acts(net, acts);
-    }
+    for (size_t j = 0; j < n_in * (size_t)passes; j++) x[j] = 2.0f * tfg_rng_uniform(&r) - 1.0f;
+    for (int i = 0; i < net->n; i++) mins[i] = 0.0f, maxs[i] = 0.0f;
+    const int st = tfg_nn_ranges(net, x, passes, NULL, mins, maxs);
     free(x);
-    free(acts);
-    return st;
+    return st < 0 ? tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory in calibration", c->spec) : TFG_OK;
+}
+
+/* The graph. trained: the input's range is mins[0]..maxs[0] (else the
+ * synthetic [-1, 1]); float_io: QUANTIZE and DEQUANTIZE at the edges. */
+/* Float I/O: a float32 tensor of the int8 tensor t's shape and the op
+ * between them (QUANTIZE into the input, DEQUANTIZE out of the output),
+ * which becomes the graph's input or output. */
+static tfg_op_t *float_edge(qctx_t *c, const tfg_nn_layer_t *l, int t, bool input)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s_float", l->name);
+    const tfg_tensor_t *x = &c->g->tensors[t];
+    int32_t dims[4];
+    const int rank = x->rank;
+    memcpy(dims, x->dims, sizeof(int32_t) * (size_t)rank);
+    const int f = new_tensor(c, name, TFG_DT_FLOAT32, rank, dims, 0);
+    tfg_op_t *op = f >= 0 ? new_op(c, input ? TFG_OP_QUANTIZE : TFG_OP_DEQUANTIZE) : NULL;
+    if (!op) return NULL;
+    op->n_in = 1, op->in[0] = input ? f : t;
+    op->n_out = 1, op->out[0] = input ? t : f;
+    if (input)
+        c->g->inputs[c->g->n_inputs++] = f;
+    else
+        c->g->outputs[c->g->n_outputs++] = f;
+    return op;
 }
 
 static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, const float *maxs,
-                         bool shapes_only)
+                         bool shapes_only, bool trained, bool float_io)
 {
     int *tensor_of = calloc((size_t)net->n, sizeof(int));
     qparams_t *q = calloc((size_t)net->n, sizeof(qparams_t));
@@ -187,7 +192,7 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
         const tfg_nn_layer_t *x = l->in >= 0 ? &net->layers[l->in] : NULL;
         /* Output quantization. */
         if (l->kind == TFG_NN_INPUT)
-            q[i] = choose_qparams(-1.0, 1.0);
+            q[i] = trained ? choose_qparams(mins[i], maxs[i]) : choose_qparams(-1.0, 1.0);
         else if (l->kind == TFG_NN_AVGPOOL)
             q[i] = q[l->in];
         else if (l->kind == TFG_NN_SOFTMAX || l->kind == TFG_NN_SIGMOID)
@@ -202,7 +207,13 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
         tfg_op_t *op = NULL;
         int wt, bt;
         switch (l->kind) {
-        case TFG_NN_INPUT: c->g->inputs[c->g->n_inputs++] = t; break;
+        case TFG_NN_INPUT:
+            if (!float_io) {
+                c->g->inputs[c->g->n_inputs++] = t;
+                break;
+            }
+            op = float_edge(c, l, t, true);
+            break;
         case TFG_NN_CONV:
         case TFG_NN_DWCONV: {
             const bool dw = l->kind == TFG_NN_DWCONV;
@@ -255,16 +266,18 @@ static tfg_status_t emit(qctx_t *c, const tfg_net_t *net, const float *mins, con
             op->beta = 1.0f;
             break;
         }
-        if (l->kind != TFG_NN_INPUT) {
+        if (l->kind != TFG_NN_INPUT || float_io) {
             if (!op)
                 st = tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
-            else
+            else if (l->kind != TFG_NN_INPUT)
                 op->n_out = 1, op->out[0] = t;
         }
     }
     if (st == TFG_OK && c->g->n_tensors < net->n)
         st = tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
-    if (st == TFG_OK) c->g->outputs[c->g->n_outputs++] = tensor_of[net->n - 1];
+    if (st == TFG_OK && !float_io) c->g->outputs[c->g->n_outputs++] = tensor_of[net->n - 1];
+    if (st == TFG_OK && float_io && !float_edge(c, &net->layers[net->n - 1], tensor_of[net->n - 1], false))
+        st = tfg_diag_set(c->d, TFG_ERR_NOMEM, "%s: out of memory", c->spec);
     free(tensor_of);
     free(q);
     return st;
@@ -292,10 +305,31 @@ tfg_status_t tfg_zoo_quantize(tfg_net_t *net, const tfg_build_opts_t *o, tfg_gra
         tfg_net_init_weights(net, o->seed);
         st = calibrate(&c, net, o->seed, o->calib_inputs > 0 ? o->calib_inputs : 2, mins, maxs);
     }
-    if (st == TFG_OK) st = emit(&c, net, mins, maxs, o->shapes_only);
+    if (st == TFG_OK) st = emit(&c, net, mins, maxs, o->shapes_only, false, false);
     if (st == TFG_OK) st = tfg_graph_validate(g, d);
     free(mins);
     free(maxs);
+    if (st < 0) tfg_graph_free(g);
+    return st;
+}
+
+tfg_status_t tfg_zoo_quantize_trained(const tfg_net_t *net, const float *mins, const float *maxs, bool float_io,
+                                      tfg_graph_t *g, tfg_diag_t *d)
+{
+    memset(g, 0, sizeof *g);
+    qctx_t c = {g, d, net->name};
+    if (net->n < 2 || net->layers[0].kind != TFG_NN_INPUT)
+        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: a network starts with its input", net->name);
+    for (int i = 0; i < net->n; i++)
+        if (net->layers[i].bn_params)
+            return tfg_diag_set(d, TFG_ERR_INVALID,
+                                "%s: layer %s still has batch norm: fold it into the conv before quantizing",
+                                net->name, net->layers[i].name);
+    g->path = malloc(strlen(net->name) + 1);
+    if (!g->path) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    memcpy(g->path, net->name, strlen(net->name) + 1);
+    tfg_status_t st = emit(&c, net, mins, maxs, false, true, float_io);
+    if (st == TFG_OK) st = tfg_graph_validate(g, d);
     if (st < 0) tfg_graph_free(g);
     return st;
 }
