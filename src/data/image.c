@@ -431,12 +431,17 @@ tfg_status_t tfg_image_load(const char *path, int32_t c, tfg_image_t *img, tfg_d
 
 /* ---- resizing ----------------------------------------------------------- */
 
-/* The two source indices and weights of output index i, computed as
- * PyTorch's area_pixel_compute_source_index and
- * compute_indices_weights_linear compute them: the scale in float, the
- * source coordinate in double rounded once to float, the weight as a float
- * difference. Reproducing the arithmetic, not just the formula, makes the
- * float version agree with PyTorch to the bit on ordinary sizes. */
+/* No fused multiply-adds: the results must not depend on the compiler or
+ * the CPU (gcc in ISO C mode does not contract and does not know the pragma;
+ * clang would contract on targets with FMA). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* The two source indices and weights of output index i, as PyTorch computes
+ * them (area_pixel_compute_source_index, then the linear weights): the
+ * scale in float, the source coordinate clamped at 0, the weight the
+ * fractional part as a float difference. */
 typedef struct {
     int32_t i0, i1;
     float l0, l1;

@@ -57,9 +57,13 @@ void tfg_image_channels(const uint8_t *src, int32_t sc, uint8_t *dst, int32_t dc
  * (x + 0.5) * sw / dw - 0.5, clamped below at 0; its left neighbour is the
  * integer part, the right one the next column (the last column repeats), and
  * the weights are the fractional part and its complement; rows likewise.
- * Shrinking therefore samples rather than averages. The uint8 version
- * rounds each result to the nearest integer (half up); the float version
- * keeps it (the trainer's path, as PyTorch resizes p / 255 in float).
+ * Shrinking therefore samples rather than averages. The float version
+ * keeps the result (the trainer's path, as PyTorch resizes p / 255 in
+ * float); it agrees with PyTorch 1.13 to float rounding (a few ulp: its CPU
+ * kernels' operation order and FMA use vary with the build and the CPU).
+ * The uint8 version rounds each result to the nearest integer (half up), so
+ * it may differ by one level from rounding PyTorch's result where that lies
+ * within float rounding of a half. Both are deterministic across machines.
  * Equal sizes copy. dst must not overlap src. */
 void tfg_image_resize(const uint8_t *src, int32_t sh, int32_t sw, int32_t c, uint8_t *dst, int32_t dh,
                       int32_t dw);
