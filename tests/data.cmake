@@ -4,3 +4,11 @@ add_executable(test_data ${CMAKE_SOURCE_DIR}/tests/test_data.c)
 target_link_libraries(test_data PRIVATE tinyforge)
 target_include_directories(test_data PRIVATE ${CMAKE_SOURCE_DIR}/tests)
 add_test(NAME data COMMAND test_data)
+
+# Image decoding, resizing, image-folder datasets, the dataset opener and the
+# input convention (tests/test_images.c). It writes PNG and JPEG files with
+# libpng and libjpeg itself, into a temporary folder it removes.
+add_executable(test_images ${CMAKE_SOURCE_DIR}/tests/test_images.c)
+target_link_libraries(test_images PRIVATE tinyforge)
+target_include_directories(test_images PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+add_test(NAME data_images COMMAND test_images)

@@ -18,6 +18,7 @@ static void usage(FILE *f)
                "  compile MODEL -o DIR    generate plain C for a microcontroller (no interpreter)\n"
                "  bench MODEL --target T  run the generated code under QEMU: instructions, flash, SRAM\n"
                "  report MODEL -o F.html  memory timeline, arena map, schedule front, patch grid (one page)\n"
+               "  eval MODEL --data SPEC  accuracy (overall, per class, confusion matrix) on a dataset\n"
                "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
                "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
                "\n"
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "compile")) return cli_compile(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

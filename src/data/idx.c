@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "data/dataset.h"
+#include "data/data_internal.h"
 
 /* Largest file we inflate or read: the Fashion-MNIST training images are
  * 47 MB; 1 GiB leaves room for larger sets and bounds a gzip bomb. */
@@ -206,16 +206,13 @@ tfg_status_t tfg_fashion_mnist_load(const char *dir, const char *split, tfg_data
     snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, stem);
     snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, stem);
     tfg_status_t st = tfg_idx_load(images, labels, 10, ds, d);
-    if (st == TFG_OK) ds->classes = 10;
+    if (st == TFG_OK) {
+        ds->classes = 10;
+        st = tfg_dataset_set_class_names(ds, tfg_fashion_mnist_classes, 10, d);
+        if (st < 0) tfg_dataset_free(ds);
+    }
     if (st == TFG_ERR_IO)
         snprintf(d->msg + strlen(d->msg), sizeof d->msg - strlen(d->msg),
                  " (Debian's dataset-fashion-mnist installs it; scripts/deps.sh does)");
     return st;
-}
-
-void tfg_dataset_free(tfg_dataset_t *ds)
-{
-    free(ds->images);
-    free(ds->labels);
-    memset(ds, 0, sizeof *ds);
 }
