@@ -16,6 +16,7 @@ int cli_zoo(int argc, char **argv);
 int cli_compile(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 
 /* A command's own option: a flag (flag set to true) or an option taking

@@ -21,6 +21,7 @@ static void usage(FILE *f)
                "  eval MODEL --data SPEC  accuracy (overall, per class, confusion matrix) on a dataset\n"
                "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
                "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
+               "  train ARCH --data D -o DIR  train on a dataset in C, quantize, write the int8 model\n"
                "\n"
                "Run 'tinyforge <command> --help' for a command's options.\n"
                "Model options shared by all commands:\n"
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "compile")) return cli_compile(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "train")) return cli_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);

@@ -189,6 +189,43 @@ int tfg_net_mul(tfg_net_t *n, int a, int b, const char *name)
     return finish(n);
 }
 
+static int realloc_params(tfg_net_t *n, int i)
+{
+    tfg_nn_layer_t *l = &n->layers[i];
+    const size_t nw = tfg_nn_weight_count(n, i), nb = tfg_nn_bias_count(n, i);
+    float *w = calloc(nw ? nw : 1, sizeof(float)), *b = calloc(nb ? nb : 1, sizeof(float));
+    if (!w || !b) {
+        free(w);
+        free(b);
+        return -1;
+    }
+    free(l->weights);
+    free(l->bias);
+    free(l->bn_params);
+    l->weights = w, l->bias = b, l->bn_params = NULL;
+    return 0;
+}
+
+int tfg_net_retarget(tfg_net_t *n, int in_c, int classes)
+{
+    if (n->n < 2 || n->layers[0].kind != TFG_NN_INPUT) return -1;
+    const int last = n->layers[n->n - 1].kind == TFG_NN_SOFTMAX ? n->layers[n->n - 1].in : n->n - 1;
+    if (classes > 0 && n->layers[last].kind != TFG_NN_FC) return -1;
+    for (int i = 1; in_c > 0 && i < n->n; i++)
+        if ((n->layers[i].in == 0 || n->layers[i].in2 == 0) && n->layers[i].kind != TFG_NN_CONV) return -1;
+    if (in_c > 0 && in_c != n->layers[0].c) {
+        n->layers[0].c = in_c;
+        for (int i = 1; i < n->n; i++)
+            if (n->layers[i].in == 0 && realloc_params(n, i) < 0) return -1;
+    }
+    if (classes > 0 && classes != n->layers[last].c) {
+        n->layers[last].c = classes;
+        if (realloc_params(n, last) < 0) return -1;
+        if (last != n->n - 1) n->layers[n->n - 1].c = classes;
+    }
+    return 0;
+}
+
 static size_t in_elems(const tfg_net_t *n, int i)
 {
     const tfg_nn_layer_t *x = &n->layers[n->layers[i].in];

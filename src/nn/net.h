@@ -79,6 +79,13 @@ int tfg_net_softmax(tfg_net_t *n, int in);
 int tfg_net_sigmoid(tfg_net_t *n, int in, const char *name);
 int tfg_net_mul(tfg_net_t *n, int a, int b, const char *name);
 
+/* Fit a net to a dataset: in_c input channels and `classes` outputs (0
+ * keeps either). The layers reading the input and the classifier (the FC
+ * before the final softmax, or the last layer) get new, zeroed weights.
+ * -1 when the net does not start with an input read only by convs or does
+ * not end in an FC (the net is then unchanged), or when out of memory. */
+int tfg_net_retarget(tfg_net_t *n, int in_c, int classes);
+
 /* Number of weights / biases of a layer (0 for layers without). */
 size_t tfg_nn_weight_count(const tfg_net_t *n, int i);
 size_t tfg_nn_bias_count(const tfg_net_t *n, int i);

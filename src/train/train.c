@@ -26,16 +26,16 @@ struct tfg_trainer {
     int epoch;
 };
 
-void tfg_train_defaults(tfg_train_opts_t *o)
+tfg_train_opts_t tfg_train_default_opts(void)
 {
-    if (o->epochs <= 0) o->epochs = 1;
-    if (o->batch <= 0) o->batch = 64;
-    if (o->lr <= 0.0f) o->lr = 0.05f;
-    if (o->momentum <= 0.0f) o->momentum = 0.9f;
-    if (o->weight_decay == 0.0f) o->weight_decay = 4e-5f;
-    if (o->label_smoothing == 0.0f) o->label_smoothing = 0.1f;
-    if (o->seed == 0) o->seed = 1;
-    if (o->translate == 0) o->translate = 2;
+    return (tfg_train_opts_t){.epochs = 10,
+                              .batch = 64,
+                              .lr = 0.05f,
+                              .momentum = 0.9f,
+                              .weight_decay = 4e-5f,
+                              .label_smoothing = 0.1f,
+                              .seed = 1,
+                              .translate = 2};
 }
 
 void tfg_train_pixels(const uint8_t *img, size_t n, float *out)
@@ -125,7 +125,6 @@ tfg_trainer_t *tfg_trainer_create(tfg_net_t *net, const tfg_dataset_t *train, co
     tfg_trainer_t *t = calloc(1, sizeof *t);
     if (!t) goto nomem;
     t->net = net, t->train = train, t->val = val, t->o = *o;
-    tfg_train_defaults(&t->o);
     if (t->o.batch > train->n) t->o.batch = train->n;
     tfg_gemm_init();
     const size_t isz = (size_t)in->h * in->w * in->c;

@@ -22,7 +22,7 @@
 #include "nn/parallel.h"
 
 typedef struct {
-    int epochs;            /* default 1 */
+    int epochs;            /* default 10 */
     int batch;             /* default 64 */
     float lr;              /* peak learning rate; default 0.05 */
     float momentum;        /* default 0.9 (Nesterov) */
@@ -30,13 +30,13 @@ typedef struct {
     float label_smoothing; /* default 0.1 */
     float warmup_epochs;   /* linear warm-up; default 0 */
     uint64_t seed;         /* default 1 */
-    int translate;         /* random shift of up to this many pixels each way; default 2 (-1: none) */
+    int translate;         /* random shift of up to this many pixels each way; default 2 */
     bool no_flip;          /* no horizontal flips (digits, text) */
     float erase;           /* probability of random erasing per image; default 0 */
 } tfg_train_opts_t;
 
-/* Fills the defaults above into zero fields. */
-void tfg_train_defaults(tfg_train_opts_t *o);
+/* The defaults above (the PyTorch peer's recipe). */
+tfg_train_opts_t tfg_train_default_opts(void);
 
 /* What the loop reports after each step and each epoch. */
 typedef struct {

@@ -313,8 +313,8 @@ tfg_status_t tfg_zoo_quantize(tfg_net_t *net, const tfg_build_opts_t *o, tfg_gra
     return st;
 }
 
-tfg_status_t tfg_zoo_quantize_trained(const tfg_net_t *net, const float *mins, const float *maxs, bool float_io,
-                                      tfg_graph_t *g, tfg_diag_t *d)
+tfg_status_t tfg_zoo_quantize_trained(const tfg_net_t *net, const float *mins, const float *maxs,
+                                      bool float_io, tfg_graph_t *g, tfg_diag_t *d)
 {
     memset(g, 0, sizeof *g);
     qctx_t c = {g, d, net->name};

@@ -1,0 +1,617 @@
+/* tinyforge train: from a dataset and an architecture to an int8 .tflite.
+ *
+ * The float net is trained by src/train on the batched forward pass of
+ * src/nn, quantized by the one quantizer (src/zoo/quantize.c) and written by
+ * the .tflite writer; the int8 test accuracy printed at the end is measured
+ * on the written file, read back, by the same evaluation `tinyforge eval`
+ * runs (src/train/eval.c), so the two agree to the image.
+ *
+ * The output folder holds the model, the checkpoint (rewritten atomically
+ * after every epoch; --resume continues from it), the JSON log, the SVG plot
+ * of the curves and the command that made them. */
+#define _POSIX_C_SOURCE 200809L /* isatty, fileno, mkdir */
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "data/dataset.h"
+#include "nn/forward.h"
+#include "tflite/writer.h"
+#include "train/checkpoint.h"
+#include "train/eval.h"
+#include "train/export.h"
+#include "train/train.h"
+#include "zoo/zoo.h"
+
+static const char TRAIN_HELP[] =
+    "usage: tinyforge train ARCH --data SPEC -o DIR [options]\n"
+    "\n"
+    "Trains ARCH on a dataset in float, quantizes it to int8 (TFLite's rules, the same\n"
+    "quantizer the model builder uses) and writes DIR/NAME.tflite, with int8 input and\n"
+    "output. At the end it prints the int8 accuracy on the test split, measured by the\n"
+    "engine on the written file exactly as 'tinyforge eval' measures it.\n"
+    "\n"
+    "  ARCH            a built-in family name (see 'tinyforge zoo list') or an MCUNet /\n"
+    "                  ProxylessNAS JSON spec, e.g. ../shared/archs/fm-mbv2-tiny.json;\n"
+    "                  its input channels and classes are set from the dataset, its\n"
+    "                  resolution is kept (images are resized to it)\n"
+    "  --data SPEC     fashion-mnist, a folder of IDX files, or an image folder (one\n"
+    "                  folder per class; train/ and test/ inside for the two splits);\n"
+    "                  see 'tinyforge eval --help'\n"
+    "  -o DIR          the output folder (created): NAME.tflite, checkpoint.tfgc,\n"
+    "                  log.json, curves.svg, command.txt\n"
+    "\n"
+    "Recipe (defaults: the PyTorch peer's, ../shared/peers/torch_fmnist.py):\n"
+    "  --epochs N      float training epochs (default 10)\n"
+    "  --batch N       images per step (default 64)\n"
+    "  --lr X          peak learning rate (default 0.05), cosine decay to 0\n"
+    "  --warmup E      linear warm-up over E epochs first (default 0)\n"
+    "  --wd X          weight decay on conv and FC weights (default 4e-5)\n"
+    "  --momentum X    Nesterov momentum (default 0.9)\n"
+    "  --smoothing X   label smoothing (default 0.1)\n"
+    "  --dropout P     dropout before the classifier (default 0)\n"
+    "  --translate N   random shifts of up to N pixels (default 2; 0: none)\n"
+    "  --no-flip       no random horizontal flips (digits, text)\n"
+    "  --erase P       random erasing with probability P (default 0)\n"
+    "  --seed N        everything random: init, shuffles, augmentation (default 1)\n"
+    "\n"
+    "Data:\n"
+    "  --limit N       train on the first N training images only (quick looks)\n"
+    "  --val N         hold out N training images for validation (default: 5,000, or\n"
+    "                  a tenth of a smaller set; 0: none). The test split is used only\n"
+    "                  for the accuracies reported at the end.\n"
+    "  --calib N       training images PTQ calibrates activation ranges on (default 1000)\n"
+    "\n"
+    "Run:\n"
+    "  --threads N     threads (default 2). The same seed and options give bit-identical\n"
+    "                  weights for any thread count.\n"
+    "  --resume        continue the run in DIR from its last checkpoint (the options\n"
+    "                  must be the same; a run killed mid-epoch redoes that epoch and\n"
+    "                  ends with the same weights as an uninterrupted one)\n"
+    "  --float-io      float input and output (QUANTIZE/DEQUANTIZE at the edges)\n"
+    "  --quiet         no progress (a live line on a terminal, a line per epoch otherwise)\n";
+
+typedef struct {
+    const char *arch, *data, *out;
+    int epochs, batch, threads, limit, val, calib, translate;
+    double lr, warmup, wd, momentum, smoothing, dropout, erase;
+    uint64_t seed;
+    bool no_flip, resume, float_io, quiet;
+} args_t;
+
+static int parse_num(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    const double x = strtod(v, &end);
+    if (!*v || *end || errno || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "tinyforge: %s takes a number from %g to %g, not '%s'\n", opt, lo, hi, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int parse_int(const char *opt, const char *v, long lo, long hi, int *out)
+{
+    double x;
+    if (parse_num(opt, v, (double)lo, (double)hi, &x) < 0) return -1;
+    if (x != floor(x)) {
+        fprintf(stderr, "tinyforge: %s takes a whole number, not '%s'\n", opt, v);
+        return -1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+/* ---- progress ---- */
+
+typedef struct {
+    bool tty, quiet;
+    double t0;
+    long steps_at_start; /* global steps done before this process started (resume) */
+} ui_t;
+
+static void fmt_time(double s, char *buf, size_t n)
+{
+    if (s < 0 || s > 1e7) s = 0;
+    const long t = lround(s);
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void progress(void *ctx, const tfg_train_progress_t *p)
+{
+    ui_t *ui = ctx;
+    if (ui->quiet) return;
+    const double el = cli_now() - ui->t0;
+    const long done = p->global_step - ui->steps_at_start;
+    char eta[32];
+    fmt_time(done > 0 ? el / (double)done * (double)(p->total_steps - p->global_step) : 0, eta, sizeof eta);
+    if (!p->epoch_done) {
+        if (ui->tty && (p->step % 5 == 0 || p->step == p->steps))
+            fprintf(stderr,
+                    "\repoch %d/%d  step %ld/%ld  loss %.4f  acc %.2f%%  %.0f img/s  lr %.4f  ETA %s   ",
+                    p->epoch + 1, p->epochs, p->step, p->steps, p->loss, 100.0 * p->accuracy,
+                    p->samples_per_s, p->lr, eta);
+        return;
+    }
+    if (ui->tty) fprintf(stderr, "\r%100s\r", "");
+    fprintf(stderr, "epoch %d/%d  loss %.4f  acc %.2f%%", p->epoch + 1, p->epochs, p->loss,
+            100.0 * p->accuracy);
+    if (p->val_accuracy >= 0)
+        fprintf(stderr, "  val loss %.4f  val acc %.2f%%", p->val_loss, 100.0 * p->val_accuracy);
+    fprintf(stderr, "  %.0f img/s  ETA %s\n", p->samples_per_s, eta);
+}
+
+/* ---- the log and the plot ---- */
+
+static void json_escape(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+    if (v < 0 || v != v)
+        fprintf(f, "null");
+    else
+        fprintf(f, "%.6g", v);
+}
+
+typedef struct {
+    double float_test, ptq_test;
+    int32_t int8_correct, int8_total;
+    const char *model;
+} final_t;
+
+/* Written whole and renamed over the old one, like the checkpoint. */
+static int write_log(const char *dir, const char *command, const args_t *a, const tfg_epoch_log_t *h, int n,
+                     const final_t *fin)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/log.json", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return -1;
+    fprintf(f, "{\n  \"command\": ");
+    json_escape(f, command);
+    fprintf(f, ",\n  \"arch\": ");
+    json_escape(f, a->arch);
+    fprintf(f, ",\n  \"data\": ");
+    json_escape(f, a->data);
+    fprintf(f, ",\n  \"epochs_planned\": %d,\n  \"batch\": %d,\n  \"lr\": %g,\n  \"seed\": %llu,\n",
+            a->epochs, a->batch, a->lr, (unsigned long long)a->seed);
+    fprintf(f, "  \"epochs\": [");
+    for (int e = 0; e < n; e++) {
+        fprintf(f, "%s\n    {\"epoch\": %d, \"loss\": ", e ? "," : "", e + 1);
+        json_num(f, h[e].loss);
+        fprintf(f, ", \"accuracy\": ");
+        json_num(f, h[e].accuracy);
+        fprintf(f, ", \"val_loss\": ");
+        json_num(f, h[e].val_loss);
+        fprintf(f, ", \"val_accuracy\": ");
+        json_num(f, h[e].val_accuracy);
+        fprintf(f, ", \"lr\": %.6g, \"seconds\": %.3f, \"samples_per_s\": %.1f}", h[e].lr, h[e].seconds,
+                h[e].samples_per_s);
+    }
+    fprintf(f, "\n  ]");
+    if (fin) {
+        fprintf(f, ",\n  \"float_test_accuracy\": ");
+        json_num(f, fin->float_test);
+        fprintf(f, ",\n  \"ptq_test_accuracy\": ");
+        json_num(f, fin->ptq_test);
+        fprintf(f, ",\n  \"int8_test_accuracy\": ");
+        json_num(f, fin->int8_total ? (double)fin->int8_correct / fin->int8_total : -1);
+        fprintf(f, ",\n  \"int8_test_correct\": %d,\n  \"int8_test_total\": %d,\n  \"model\": ",
+                fin->int8_correct, fin->int8_total);
+        json_escape(f, fin->model);
+    }
+    fprintf(f, "\n}\n");
+    const bool ok = fclose(f) == 0;
+    return ok && rename(tmp, path) == 0 ? 0 : -1;
+}
+
+/* Two panels: loss and accuracy per epoch, training and validation. */
+static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t *h, int n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/curves.svg", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    const int W = 420, H = 260, L = 56, R = 16, T = 34, B = 40;
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
+            "sans-serif\" font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            2 * W, H + 24);
+    fprintf(f, "<text x=\"%d\" y=\"16\" font-size=\"13\" text-anchor=\"middle\">", W);
+    for (const char *s = title; *s; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
+    }
+    fprintf(f, "</text>\n");
+    for (int panel = 0; panel < 2; panel++) {
+        const int x0 = panel * W + L, x1 = panel * W + W - R, y0 = T, y1 = H - B + 24;
+        double lo = 1e30, hi = -1e30;
+        for (int e = 0; e < n; e++) {
+            const double v[2] = {panel ? h[e].accuracy * 100 : h[e].loss,
+                                 panel ? h[e].val_accuracy * 100 : h[e].val_loss};
+            for (int k = 0; k < 2; k++)
+                if (v[k] >= 0) lo = v[k] < lo ? v[k] : lo, hi = v[k] > hi ? v[k] : hi;
+        }
+        if (lo > hi) lo = 0, hi = 1;
+        if (hi - lo < 1e-9) hi = lo + 1;
+        const double pad = 0.05 * (hi - lo);
+        lo -= pad, hi += pad;
+        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", x0,
+                y0, x1 - x0, y1 - y0);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2, y0 - 6,
+                panel ? "accuracy (%)" : "loss");
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">epoch</text>\n", (x0 + x1) / 2, y1 + 30);
+        for (int t = 0; t <= 4; t++) {
+            const double v = lo + (hi - lo) * t / 4.0;
+            const double y = y1 - (y1 - y0) * t / 4.0;
+            fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n", x0, x1, y, y);
+            fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", x0 - 4, y + 4,
+                    panel ? 1 : 3, v);
+        }
+        for (int e = 0; e < n; e++) {
+            const double x = n > 1 ? x0 + (double)(x1 - x0) * e / (n - 1) : (x0 + x1) / 2.0;
+            if (n <= 12 || e % ((n + 11) / 12) == 0 || e == n - 1)
+                fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", x, y1 + 14, e + 1);
+        }
+        static const char *colors[2] = {"#1f77b4", "#d62728"};
+        static const char *names[2] = {"training", "validation"};
+        for (int k = 0; k < 2; k++) {
+            fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colors[k]);
+            int shown = 0;
+            for (int e = 0; e < n; e++) {
+                const double v = k ? (panel ? h[e].val_accuracy * 100 : h[e].val_loss)
+                                   : (panel ? h[e].accuracy * 100 : h[e].loss);
+                if (v < 0) continue;
+                const double x = n > 1 ? x0 + (double)(x1 - x0) * e / (n - 1) : (x0 + x1) / 2.0;
+                fprintf(f, "%.1f,%.1f ", x, y1 - (y1 - y0) * (v - lo) / (hi - lo));
+                shown++;
+            }
+            fprintf(f, "\"/>\n");
+            if (shown)
+                fprintf(f,
+                        "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"3\" fill=\"%s\"/><text x=\"%d\" "
+                        "y=\"%d\">%s</text>\n",
+                        x1 - 90, y0 + 12 + 14 * k, colors[k], x1 - 76, y0 + 16 + 14 * k, names[k]);
+        }
+    }
+    fprintf(f, "</svg>\n");
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* ---- data ---- */
+
+/* Hold out `val` images of train (chosen by the seed) into val_out; train
+ * keeps the rest, in order. */
+static int split_val(tfg_dataset_t *train, int val, uint64_t seed, tfg_dataset_t *val_out)
+{
+    memset(val_out, 0, sizeof *val_out);
+    if (val <= 0) return 0;
+    const int32_t n = train->n;
+    const size_t isz = (size_t)train->h * train->w * train->c;
+    int32_t *idx = malloc(sizeof(int32_t) * (size_t)n);
+    uint8_t *is_val = calloc((size_t)n, 1);
+    *val_out = *train;
+    val_out->n = val;
+    val_out->class_names = NULL;
+    val_out->images = malloc(isz * (size_t)val);
+    val_out->labels = malloc((size_t)val);
+    if (!idx || !is_val || !val_out->images || !val_out->labels) {
+        free(idx), free(is_val), free(val_out->images), free(val_out->labels);
+        memset(val_out, 0, sizeof *val_out);
+        return -1;
+    }
+    for (int32_t i = 0; i < n; i++) idx[i] = i;
+    tfg_rng_t r = {seed ^ UINT64_C(0x5EED0F0A1)};
+    for (int32_t i = 0; i < val; i++) { /* partial Fisher-Yates: the first val are the held-out ones */
+        const int32_t j = i + (int32_t)(tfg_rng_next(&r) % (uint64_t)(n - i));
+        const int32_t s = idx[i];
+        idx[i] = idx[j], idx[j] = s;
+        is_val[idx[i]] = 1;
+    }
+    int32_t v = 0, t = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const uint8_t *img = train->images + (size_t)i * isz;
+        if (is_val[i]) {
+            memcpy(val_out->images + (size_t)v * isz, img, isz);
+            val_out->labels[v++] = train->labels[i];
+        } else {
+            memmove(train->images + (size_t)t * isz, img, isz);
+            train->labels[t++] = train->labels[i];
+        }
+    }
+    train->n = t;
+    free(idx);
+    free(is_val);
+    return 0;
+}
+
+/* The options that shape the weights (not threads, not output). */
+static uint64_t fingerprint(const args_t *a, const tfg_net_t *net)
+{
+    char buf[512];
+    uint64_t h = tfg_fingerprint(0, "tinyforge-train-1");
+    for (int i = 0; i < net->n; i++) {
+        const tfg_nn_layer_t *l = &net->layers[i];
+        snprintf(buf, sizeof buf, "%d %d %d %d %d %d %d %d %d %d %d", l->kind, l->in, l->in2, l->h, l->w,
+                 l->c, l->k_h, l->k_w, l->stride, l->act, l->bn);
+        h = tfg_fingerprint(h, buf);
+    }
+    snprintf(buf, sizeof buf, "%s|%d|%d|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%d|%d|%.9g|%llu|%d|%d", a->data,
+             a->epochs, a->batch, a->lr, a->warmup, a->wd, a->momentum, a->smoothing, a->dropout, a->erase,
+             a->translate, a->no_flip, 0.0, (unsigned long long)a->seed, a->limit, a->val);
+    return tfg_fingerprint(h, buf);
+}
+
+static const char *base_name(const char *arch, char *buf, size_t n)
+{
+    const char *s = strrchr(arch, '/');
+    s = s ? s + 1 : arch;
+    snprintf(buf, n, "%s", s);
+    char *dot = strrchr(buf, '.');
+    if (dot && !strcmp(dot, ".json")) *dot = 0;
+    return buf;
+}
+
+int cli_train(int argc, char **argv)
+{
+    args_t a = {.epochs = 10,
+                .batch = 64,
+                .threads = 2,
+                .val = -1,
+                .calib = 1000,
+                .translate = 2,
+                .lr = 0.05,
+                .wd = 4e-5,
+                .momentum = 0.9,
+                .smoothing = 0.1,
+                .seed = 1};
+    const char *v_epochs = NULL, *v_batch = NULL, *v_lr = NULL, *v_seed = NULL, *v_threads = NULL,
+               *v_limit = NULL, *v_val = NULL, *v_calib = NULL, *v_warmup = NULL, *v_wd = NULL, *v_mom = NULL,
+               *v_smooth = NULL, *v_drop = NULL, *v_translate = NULL, *v_erase = NULL;
+    const cli_opt_t opts[] = {{"--data", &a.data, NULL},       {"-o", &a.out, NULL},
+                              {"--epochs", &v_epochs, NULL},   {"--batch", &v_batch, NULL},
+                              {"--lr", &v_lr, NULL},           {"--seed", &v_seed, NULL},
+                              {"--threads", &v_threads, NULL}, {"--limit", &v_limit, NULL},
+                              {"--val", &v_val, NULL},         {"--calib", &v_calib, NULL},
+                              {"--warmup", &v_warmup, NULL},   {"--wd", &v_wd, NULL},
+                              {"--momentum", &v_mom, NULL},    {"--smoothing", &v_smooth, NULL},
+                              {"--dropout", &v_drop, NULL},    {"--translate", &v_translate, NULL},
+                              {"--erase", &v_erase, NULL},     {"--no-flip", NULL, &a.no_flip},
+                              {"--resume", NULL, &a.resume},   {"--float-io", NULL, &a.float_io},
+                              {"--quiet", NULL, &a.quiet},     {NULL, NULL, NULL}};
+    const int pr = cli_parse_args(argc, argv, "train", TRAIN_HELP, NULL, NULL, opts, &a.arch);
+    if (pr >= 0) return pr;
+    if (!a.arch || !a.data || !a.out) {
+        fprintf(stderr, "tinyforge: train needs ARCH, --data SPEC and -o DIR, e.g.\n"
+                        "  tinyforge train ../shared/archs/fm-mbv2-tiny.json --data fashion-mnist -o out\n"
+                        "(see tinyforge train --help)\n");
+        return 2;
+    }
+    double x;
+    if ((v_epochs && parse_int("--epochs", v_epochs, 1, 100000, &a.epochs) < 0) ||
+        (v_batch && parse_int("--batch", v_batch, 2, 65536, &a.batch) < 0) ||
+        (v_lr && parse_num("--lr", v_lr, 1e-9, 100, &a.lr) < 0) ||
+        (v_threads && parse_int("--threads", v_threads, 1, 256, &a.threads) < 0) ||
+        (v_limit && parse_int("--limit", v_limit, 2, 2000000000, &a.limit) < 0) ||
+        (v_val && parse_int("--val", v_val, 0, 2000000000, &a.val) < 0) ||
+        (v_calib && parse_int("--calib", v_calib, 1, 1000000, &a.calib) < 0) ||
+        (v_warmup && parse_num("--warmup", v_warmup, 0, 100000, &a.warmup) < 0) ||
+        (v_wd && parse_num("--wd", v_wd, 0, 1, &a.wd) < 0) ||
+        (v_mom && parse_num("--momentum", v_mom, 0, 0.999, &a.momentum) < 0) ||
+        (v_smooth && parse_num("--smoothing", v_smooth, 0, 0.999, &a.smoothing) < 0) ||
+        (v_drop && parse_num("--dropout", v_drop, 0, 0.95, &a.dropout) < 0) ||
+        (v_translate && parse_int("--translate", v_translate, 0, 64, &a.translate) < 0) ||
+        (v_erase && parse_num("--erase", v_erase, 0, 1, &a.erase) < 0) ||
+        (v_seed && parse_num("--seed", v_seed, 0, 9007199254740992.0, &x) < 0))
+        return 2;
+    if (v_seed) a.seed = (uint64_t)x;
+
+    /* The net first: its resolution decides how the images are read. */
+    tfg_diag_t d = {{0}};
+    tfg_net_t net = {0};
+    tfg_dataset_t train = {0}, val = {0}, test = {0};
+    tfg_trainer_t *tr = NULL;
+    tfg_pool_t *pool = NULL;
+    tfg_epoch_log_t *hist = NULL;
+    int n_hist = 0, rc = 1;
+    char command[8192] = "tinyforge train", name[256], path[4096];
+    for (int i = 1; i < argc; i++) {
+        const size_t at = strlen(command);
+        snprintf(command + at, sizeof command - at, " %s", argv[i]);
+    }
+    if (tfg_zoo_net(a.arch, &net, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        return 1;
+    }
+    const tfg_nn_layer_t *in = &net.layers[0];
+    if (tfg_data_open(a.data, "train", in->h, in->w, 0, &train, &d) < 0 ||
+        tfg_data_open(a.data, "test", in->h, in->w, train.c, &test, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        goto done;
+    }
+    if (tfg_net_retarget(&net, train.c, train.classes) < 0) {
+        fprintf(stderr,
+                "tinyforge: error: %s: cannot fit it to %d input channels and %d classes (the net must start "
+                "with convs on its input and end in a classifier)\n",
+                a.arch, train.c, train.classes);
+        goto done;
+    }
+    if (test.classes > train.classes) {
+        fprintf(stderr, "tinyforge: error: %s: the test split has %d classes, the training split %d\n",
+                a.data, test.classes, train.classes);
+        goto done;
+    }
+    test.classes = train.classes;
+    if (a.limit > 0 && a.limit < train.n) train.n = a.limit;
+    if (a.val < 0) a.val = train.n >= 50000 ? 5000 : train.n / 10;
+    if (a.val >= train.n - 1) {
+        fprintf(stderr, "tinyforge: error: --val %d leaves fewer than 2 of the %d training images\n", a.val,
+                train.n);
+        goto done;
+    }
+    if (split_val(&train, a.val, a.seed, &val) < 0) {
+        fprintf(stderr, "tinyforge: error: out of memory\n");
+        goto done;
+    }
+    if (tfg_net_init_train(&net, a.seed) < 0) {
+        fprintf(stderr, "tinyforge: error: out of memory\n");
+        goto done;
+    }
+    const int logits = net.layers[net.n - 1].kind == TFG_NN_SOFTMAX ? net.layers[net.n - 1].in : net.n - 1;
+    net.layers[logits].dropout = (float)a.dropout;
+
+    if (mkdir(a.out, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tinyforge: error: cannot create %s: %s\n", a.out, strerror(errno));
+        goto done;
+    }
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.tfgc", a.out);
+    const bool have_ckpt = access(ckpt, F_OK) == 0;
+    if (have_ckpt && !a.resume) {
+        fprintf(stderr,
+                "tinyforge: error: %s already holds a training run (checkpoint.tfgc): add --resume to "
+                "continue it, or choose another -o\n",
+                a.out);
+        goto done;
+    }
+    const tfg_train_opts_t o = {.epochs = a.epochs,
+                                .batch = a.batch,
+                                .lr = (float)a.lr,
+                                .momentum = (float)a.momentum,
+                                .weight_decay = (float)a.wd,
+                                .label_smoothing = (float)a.smoothing,
+                                .warmup_epochs = (float)a.warmup,
+                                .seed = a.seed,
+                                .translate = a.translate,
+                                .no_flip = a.no_flip,
+                                .erase = (float)a.erase};
+    tr = tfg_trainer_create(&net, &train, val.n ? &val : NULL, &o, a.threads, &d);
+    pool = tfg_pool_create(a.threads);
+    if (!tr || !pool) {
+        fprintf(stderr, "tinyforge: error: %s\n", tr ? "out of memory" : d.msg);
+        goto done;
+    }
+    const uint64_t fp = fingerprint(&a, &net);
+    int start = 0;
+    if (have_ckpt) {
+        tfg_params_t *ps = (tfg_params_t *)tfg_trainer_params(tr);
+        if (tfg_checkpoint_load(ckpt, &net, ps, fp, &start, &hist, &n_hist, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            goto done;
+        }
+        tfg_trainer_set_epoch(tr, start);
+        if (!a.quiet) fprintf(stderr, "resuming %s after epoch %d of %d\n", a.out, start, a.epochs);
+    } else if (a.resume && !a.quiet) {
+        fprintf(stderr, "no checkpoint in %s yet: starting from the beginning\n", a.out);
+    }
+    snprintf(path, sizeof path, "%s/command.txt", a.out);
+    FILE *cf = fopen(path, "w");
+    if (cf) fprintf(cf, "%s\n", command), fclose(cf);
+    if (!a.quiet) {
+        fprintf(stderr,
+                "%s: %d layers, %d training images (%d held out for validation), %d test images, %dx%dx%d, "
+                "%d classes; %d epochs of %d, %d thread%s\n",
+                a.arch, net.n, train.n, val.n, test.n, train.h, train.w, train.c, train.classes, a.epochs,
+                a.batch, a.threads, a.threads == 1 ? "" : "s");
+    }
+    hist = realloc(hist, sizeof *hist * (size_t)(a.epochs + 1));
+    if (!hist) goto done;
+    ui_t ui = {isatty(fileno(stderr)) != 0, a.quiet, cli_now(), 0};
+    base_name(a.arch, name, sizeof name);
+    for (int e = start; e < a.epochs; e++) {
+        const double t0 = cli_now();
+        ui.steps_at_start = e == start ? 0 : ui.steps_at_start;
+        if (e == start) {
+            /* ETA counts only this process's steps */
+            const long steps = (long)(train.n / a.batch + (train.n % a.batch >= 2));
+            ui.steps_at_start = steps * start;
+        }
+        const tfg_train_progress_t p = tfg_trainer_epoch(tr, progress, &ui);
+        hist[n_hist++] = (tfg_epoch_log_t){p.loss, p.accuracy,     p.val_loss,     p.val_accuracy,
+                                           p.lr,   cli_now() - t0, p.samples_per_s};
+        if (tfg_checkpoint_save(ckpt, &net, tfg_trainer_params(tr), fp, e + 1, hist, n_hist, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            goto done;
+        }
+        write_log(a.out, command, &a, hist, n_hist, NULL);
+        write_plot(a.out, name, hist, n_hist);
+    }
+
+    /* Float accuracy, then PTQ, the file, and the engine's accuracy on it. */
+    final_t fin = {-1, -1, 0, 0, NULL};
+    fin.float_test = tfg_eval_float(&net, &test, pool, NULL);
+    tfg_graph_t g;
+    if (tfg_train_ptq(&net, &train, a.calib, a.float_io, pool, &g, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: quantizing: %s\n", d.msg);
+        goto done;
+    }
+    char model[4096];
+    snprintf(model, sizeof model, "%s/%s.tflite", a.out, name);
+    fin.model = model;
+    const tfg_status_t ws = tfg_tflite_write_file(&g, model, &d);
+    tfg_graph_free(&g);
+    if (ws < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        goto done;
+    }
+    tfg_model_t m;
+    const tfg_pass_opts_t po = {0};
+    if (tfg_model_load(model, &po, &m, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: reading back %s: %s\n", model, d.msg);
+        goto done;
+    }
+    tfg_eval_t ev;
+    const tfg_status_t es = tfg_eval_model(&m, NULL, &test, test.n, pool, NULL, NULL, &ev, &d);
+    if (es == TFG_OK) {
+        fin.int8_correct = ev.correct, fin.int8_total = ev.total;
+        fin.ptq_test = (double)ev.correct / ev.total;
+        tfg_eval_free(&ev);
+    }
+    tfg_model_free(&m);
+    if (es < 0) {
+        fprintf(stderr, "tinyforge: error: evaluating %s: %s\n", model, d.msg);
+        goto done;
+    }
+    write_log(a.out, command, &a, hist, n_hist, &fin);
+    printf("float test accuracy %.2f%%; int8 (PTQ) test accuracy %.2f%% (%d of %d), measured on %s\n",
+           100.0 * fin.float_test, 100.0 * fin.int8_correct / fin.int8_total, fin.int8_correct,
+           fin.int8_total, model);
+    rc = 0;
+done:
+    tfg_trainer_free(tr);
+    tfg_pool_destroy(pool);
+    free(hist);
+    tfg_dataset_free(&train);
+    tfg_dataset_free(&val);
+    tfg_dataset_free(&test);
+    tfg_net_free(&net);
+    return rc;
+}

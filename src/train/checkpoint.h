@@ -1,0 +1,48 @@
+/* Checkpoints: everything a training run needs to continue exactly where it
+ * stopped (the net's parameters and batch-norm running statistics, the
+ * momentum buffers, the next epoch, the per-epoch history), plus a
+ * fingerprint of the options that shape the result, so that resuming with
+ * other options is refused instead of silently mixing two runs.
+ *
+ * File layout (little-endian):
+ *   "TFGCKPT1", u32 version (1), u64 fingerprint, u32 next epoch,
+ *   u32 history count, history records (TFG_EPOCH_FIELDS doubles each),
+ *   u32 tensor count, per tensor: u32 layer, u32 part (0 weights, 1 bias,
+ *   2 batch norm), u64 count, count floats; then every momentum buffer in
+ *   parameter order as u64 count + floats; u32 CRC-32 of all bytes before it.
+ * Saving writes NAME.tmp, syncs it and renames it over NAME, so a run killed
+ * at any moment leaves the previous checkpoint or the new one, never half of
+ * one. Loading checks every count against the net and the CRC, and is
+ * fuzzed (fuzz/fuzz_checkpoint.c). */
+#ifndef TFG_TRAIN_CHECKPOINT_H
+#define TFG_TRAIN_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "nn/net.h"
+#include "train/optim.h"
+
+/* One epoch's record in the history and the JSON log. */
+typedef struct {
+    double loss, accuracy;         /* training (augmented images) */
+    double val_loss, val_accuracy; /* -1 without a validation set */
+    double lr, seconds, samples_per_s;
+} tfg_epoch_log_t;
+#define TFG_EPOCH_FIELDS 7
+
+tfg_status_t tfg_checkpoint_save(const char *path, const tfg_net_t *net, const tfg_params_t *ps,
+                                 uint64_t fingerprint, int next_epoch, const tfg_epoch_log_t *hist,
+                                 int n_hist, tfg_diag_t *d);
+
+/* Restores into net (same architecture, batch norm allocated) and ps (its
+ * parameters, collected from it); *hist is allocated (free it). */
+tfg_status_t tfg_checkpoint_load(const char *path, tfg_net_t *net, tfg_params_t *ps, uint64_t fingerprint,
+                                 int *next_epoch, tfg_epoch_log_t **hist, int *n_hist, tfg_diag_t *d);
+tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net,
+                                     tfg_params_t *ps, uint64_t fingerprint, int *next_epoch,
+                                     tfg_epoch_log_t **hist, int *n_hist, tfg_diag_t *d);
+
+/* FNV-1a over a string, for fingerprints. */
+uint64_t tfg_fingerprint(uint64_t h, const char *s);
+
+#endif
