@@ -33,9 +33,10 @@ static const char TRAIN_HELP[] =
     "usage: tinyforge train ARCH --data SPEC -o DIR [options]\n"
     "\n"
     "Trains ARCH on a dataset in float, quantizes it to int8 (TFLite's rules, the same\n"
-    "quantizer the model builder uses) and writes DIR/NAME.tflite, with int8 input and\n"
-    "output. At the end it prints the int8 accuracy on the test split, measured by the\n"
-    "engine on the written file exactly as 'tinyforge eval' measures it.\n"
+    "quantizer the model builder uses), fine-tunes it quantization-aware and writes\n"
+    "DIR/NAME.tflite, with int8 input and output. At the end it prints the float, PTQ and\n"
+    "final int8 accuracies on the test split; the last is measured by the engine on the\n"
+    "written file exactly as 'tinyforge eval' measures it.\n"
     "\n"
     "  ARCH            a built-in family name (see 'tinyforge zoo list') or an MCUNet /\n"
     "                  ProxylessNAS JSON spec, e.g. ../shared/archs/fm-mbv2-tiny.json;\n"
@@ -61,12 +62,21 @@ static const char TRAIN_HELP[] =
     "  --erase P       random erasing with probability P (default 0)\n"
     "  --seed N        everything random: init, shuffles, augmentation (default 1)\n"
     "\n"
+    "Quantization:\n"
+    "  --qat-epochs N  quantization-aware fine-tuning epochs after float training\n"
+    "                  (default 2; 0: post-training quantization only). Each QAT step's\n"
+    "                  forward pass is the int8 engine itself on the freshly quantized\n"
+    "                  weights (batch norm folded and frozen), so the exported model\n"
+    "                  computes exactly what was trained; the backward pass is float.\n"
+    "  --qat-lr X      QAT's peak learning rate (default 0.005), cosine decay to 0\n"
+    "  --calib N       training images that calibrate the activation ranges (default 1000);\n"
+    "                  QAT starts from them and follows their moving average\n"
     "Data:\n"
     "  --limit N       train on the first N training images only (quick looks)\n"
     "  --val N         hold out N training images for validation (default: 5,000, or\n"
     "                  a tenth of a smaller set; 0: none). The test split is used only\n"
     "                  for the accuracies reported at the end.\n"
-    "  --calib N       training images PTQ calibrates activation ranges on (default 1000)\n"
+
     "\n"
     "Run:\n"
     "  --threads N     threads (default 2). The same seed and options give bit-identical\n"
@@ -79,8 +89,8 @@ static const char TRAIN_HELP[] =
 
 typedef struct {
     const char *arch, *data, *out;
-    int epochs, batch, threads, limit, val, calib, translate;
-    double lr, warmup, wd, momentum, smoothing, dropout, erase;
+    int epochs, batch, threads, limit, val, calib, translate, qat_epochs;
+    double lr, warmup, wd, momentum, smoothing, dropout, erase, qat_lr;
     uint64_t seed;
     bool no_flip, resume, float_io, quiet;
 } args_t;
@@ -230,7 +240,7 @@ static int write_log(const char *dir, const char *command, const args_t *a, cons
 }
 
 /* Two panels: loss and accuracy per epoch, training and validation. */
-static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t *h, int n)
+static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t *h, int n, int float_epochs)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/curves.svg", dir);
@@ -269,6 +279,14 @@ static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t 
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", (x0 + x1) / 2, y0 - 6,
                 panel ? "accuracy (%)" : "loss");
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">epoch</text>\n", (x0 + x1) / 2, y1 + 30);
+        if (n > float_epochs && n > 1) { /* QAT's epochs: shaded */
+            const double xq = x0 + (double)(x1 - x0) * (float_epochs - 0.5) / (n - 1);
+            fprintf(
+                f,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#f3efe0\"/><text x=\"%.1f\" "
+                "y=\"%d\">QAT</text>\n",
+                xq, y0 + 1, x1 - xq - 1, y1 - y0 - 2, xq + 3, y1 - 4);
+        }
         for (int t = 0; t <= 4; t++) {
             const double v = lo + (hi - lo) * t / 4.0;
             const double y = y1 - (y1 - y0) * t / 4.0;
@@ -353,6 +371,19 @@ static int split_val(tfg_dataset_t *train, int val, uint64_t seed, tfg_dataset_t
     return 0;
 }
 
+/* A loaded history into the run's own array (sized for every epoch). */
+static void adopt_history(tfg_epoch_log_t *hist, tfg_ckpt_state_t *cs)
+{
+    memcpy(hist, cs->hist, sizeof *hist * (size_t)cs->n_hist);
+    free(cs->hist);
+    cs->hist = hist;
+}
+
+static long steps_per_epoch(int n, int batch)
+{
+    return n / batch + (n % batch >= 2 ? 1 : 0);
+}
+
 /* The options that shape the weights (not threads, not output). */
 static uint64_t fingerprint(const args_t *a, const tfg_net_t *net)
 {
@@ -364,9 +395,10 @@ static uint64_t fingerprint(const args_t *a, const tfg_net_t *net)
                  l->c, l->k_h, l->k_w, l->stride, l->act, l->bn);
         h = tfg_fingerprint(h, buf);
     }
-    snprintf(buf, sizeof buf, "%s|%d|%d|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%d|%d|%.9g|%llu|%d|%d", a->data,
-             a->epochs, a->batch, a->lr, a->warmup, a->wd, a->momentum, a->smoothing, a->dropout, a->erase,
-             a->translate, a->no_flip, 0.0, (unsigned long long)a->seed, a->limit, a->val);
+    snprintf(buf, sizeof buf, "%s|%d|%d|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%d|%d|%d|%.9g|%d|%llu|%d|%d",
+             a->data, a->epochs, a->batch, a->lr, a->warmup, a->wd, a->momentum, a->smoothing, a->dropout,
+             a->erase, a->translate, a->no_flip, a->qat_epochs, a->qat_lr, a->calib,
+             (unsigned long long)a->seed, a->limit, a->val);
     return tfg_fingerprint(h, buf);
 }
 
@@ -392,10 +424,13 @@ int cli_train(int argc, char **argv)
                 .wd = 4e-5,
                 .momentum = 0.9,
                 .smoothing = 0.1,
+                .qat_epochs = 2,
+                .qat_lr = 0.005,
                 .seed = 1};
     const char *v_epochs = NULL, *v_batch = NULL, *v_lr = NULL, *v_seed = NULL, *v_threads = NULL,
                *v_limit = NULL, *v_val = NULL, *v_calib = NULL, *v_warmup = NULL, *v_wd = NULL, *v_mom = NULL,
-               *v_smooth = NULL, *v_drop = NULL, *v_translate = NULL, *v_erase = NULL;
+               *v_smooth = NULL, *v_drop = NULL, *v_translate = NULL, *v_erase = NULL, *v_qat = NULL,
+               *v_qat_lr = NULL;
     const cli_opt_t opts[] = {{"--data", &a.data, NULL},       {"-o", &a.out, NULL},
                               {"--epochs", &v_epochs, NULL},   {"--batch", &v_batch, NULL},
                               {"--lr", &v_lr, NULL},           {"--seed", &v_seed, NULL},
@@ -406,7 +441,8 @@ int cli_train(int argc, char **argv)
                               {"--dropout", &v_drop, NULL},    {"--translate", &v_translate, NULL},
                               {"--erase", &v_erase, NULL},     {"--no-flip", NULL, &a.no_flip},
                               {"--resume", NULL, &a.resume},   {"--float-io", NULL, &a.float_io},
-                              {"--quiet", NULL, &a.quiet},     {NULL, NULL, NULL}};
+                              {"--quiet", NULL, &a.quiet},     {"--qat-epochs", &v_qat, NULL},
+                              {"--qat-lr", &v_qat_lr, NULL},   {NULL, NULL, NULL}};
     const int pr = cli_parse_args(argc, argv, "train", TRAIN_HELP, NULL, NULL, opts, &a.arch);
     if (pr >= 0) return pr;
     if (!a.arch || !a.data || !a.out) {
@@ -430,6 +466,8 @@ int cli_train(int argc, char **argv)
         (v_drop && parse_num("--dropout", v_drop, 0, 0.95, &a.dropout) < 0) ||
         (v_translate && parse_int("--translate", v_translate, 0, 64, &a.translate) < 0) ||
         (v_erase && parse_num("--erase", v_erase, 0, 1, &a.erase) < 0) ||
+        (v_qat && parse_int("--qat-epochs", v_qat, 0, 100000, &a.qat_epochs) < 0) ||
+        (v_qat_lr && parse_num("--qat-lr", v_qat_lr, 1e-9, 100, &a.qat_lr) < 0) ||
         (v_seed && parse_num("--seed", v_seed, 0, 9007199254740992.0, &x) < 0))
         return 2;
     if (v_seed) a.seed = (uint64_t)x;
@@ -440,8 +478,10 @@ int cli_train(int argc, char **argv)
     tfg_dataset_t train = {0}, val = {0}, test = {0};
     tfg_trainer_t *tr = NULL;
     tfg_pool_t *pool = NULL;
+    tfg_net_t folded = {0};
+    float *mins = NULL, *maxs = NULL;
     tfg_epoch_log_t *hist = NULL;
-    int n_hist = 0, rc = 1;
+    int rc = 1;
     char command[8192] = "tinyforge train", name[256], path[4096];
     for (int i = 1; i < argc; i++) {
         const size_t at = strlen(command);
@@ -502,77 +542,173 @@ int cli_train(int argc, char **argv)
                 a.out);
         goto done;
     }
-    const tfg_train_opts_t o = {.epochs = a.epochs,
-                                .batch = a.batch,
-                                .lr = (float)a.lr,
-                                .momentum = (float)a.momentum,
-                                .weight_decay = (float)a.wd,
-                                .label_smoothing = (float)a.smoothing,
-                                .warmup_epochs = (float)a.warmup,
-                                .seed = a.seed,
-                                .translate = a.translate,
-                                .no_flip = a.no_flip,
-                                .erase = (float)a.erase};
-    tr = tfg_trainer_create(&net, &train, val.n ? &val : NULL, &o, a.threads, &d);
+    tfg_train_opts_t o = tfg_train_default_opts();
+    o.epochs = a.epochs, o.batch = a.batch, o.lr = (float)a.lr, o.momentum = (float)a.momentum;
+    o.weight_decay = (float)a.wd, o.label_smoothing = (float)a.smoothing, o.warmup_epochs = (float)a.warmup;
+    o.seed = a.seed, o.translate = a.translate, o.no_flip = a.no_flip, o.erase = (float)a.erase;
     pool = tfg_pool_create(a.threads);
-    if (!tr || !pool) {
-        fprintf(stderr, "tinyforge: error: %s\n", tr ? "out of memory" : d.msg);
+    mins = calloc((size_t)net.n, sizeof(float)), maxs = calloc((size_t)net.n, sizeof(float));
+    hist = calloc((size_t)(a.epochs + a.qat_epochs + 1), sizeof *hist);
+    if (!pool || !mins || !maxs || !hist || tfg_net_copy(&folded, &net) < 0) {
+        fprintf(stderr, "tinyforge: error: out of memory\n");
         goto done;
     }
     const uint64_t fp = fingerprint(&a, &net);
+    tfg_ckpt_state_t cs = {.fingerprint = fp, .hist = hist};
     int start = 0;
-    if (have_ckpt) {
-        tfg_params_t *ps = (tfg_params_t *)tfg_trainer_params(tr);
-        if (tfg_checkpoint_load(ckpt, &net, ps, fp, &start, &hist, &n_hist, &d) < 0) {
-            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
-            goto done;
-        }
-        tfg_trainer_set_epoch(tr, start);
-        if (!a.quiet) fprintf(stderr, "resuming %s after epoch %d of %d\n", a.out, start, a.epochs);
-    } else if (a.resume && !a.quiet) {
-        fprintf(stderr, "no checkpoint in %s yet: starting from the beginning\n", a.out);
+    bool resume_qat = false;
+    if (have_ckpt && tfg_checkpoint_peek(ckpt, &start, &resume_qat, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        goto done;
     }
     snprintf(path, sizeof path, "%s/command.txt", a.out);
     FILE *cf = fopen(path, "w");
     if (cf) fprintf(cf, "%s\n", command), fclose(cf);
+    base_name(a.arch, name, sizeof name);
     if (!a.quiet) {
         fprintf(stderr,
                 "%s: %d layers, %d training images (%d held out for validation), %d test images, %dx%dx%d, "
-                "%d classes; %d epochs of %d, %d thread%s\n",
+                "%d classes; %d float + %d QAT epochs of %d, %d thread%s\n",
                 a.arch, net.n, train.n, val.n, test.n, train.h, train.w, train.c, train.classes, a.epochs,
-                a.batch, a.threads, a.threads == 1 ? "" : "s");
+                a.qat_epochs, a.batch, a.threads, a.threads == 1 ? "" : "s");
+        if (have_ckpt)
+            fprintf(stderr, "resuming %s after epoch %d\n", a.out, start);
+        else if (a.resume)
+            fprintf(stderr, "no checkpoint in %s yet: starting from the beginning\n", a.out);
     }
-    hist = realloc(hist, sizeof *hist * (size_t)(a.epochs + 1));
-    if (!hist) goto done;
     ui_t ui = {isatty(fileno(stderr)) != 0, a.quiet, cli_now(), 0};
-    base_name(a.arch, name, sizeof name);
-    for (int e = start; e < a.epochs; e++) {
-        const double t0 = cli_now();
-        ui.steps_at_start = e == start ? 0 : ui.steps_at_start;
-        if (e == start) {
-            /* ETA counts only this process's steps */
-            const long steps = (long)(train.n / a.batch + (train.n % a.batch >= 2));
-            ui.steps_at_start = steps * start;
-        }
-        const tfg_train_progress_t p = tfg_trainer_epoch(tr, progress, &ui);
-        hist[n_hist++] = (tfg_epoch_log_t){p.loss, p.accuracy,     p.val_loss,     p.val_accuracy,
-                                           p.lr,   cli_now() - t0, p.samples_per_s};
-        if (tfg_checkpoint_save(ckpt, &net, tfg_trainer_params(tr), fp, e + 1, hist, n_hist, &d) < 0) {
+
+    /* 1. Float training (batch norm in training mode). */
+    if (!resume_qat) {
+        tr = tfg_trainer_create(&net, &train, val.n ? &val : NULL, &o, a.threads, &d);
+        if (!tr) {
             fprintf(stderr, "tinyforge: error: %s\n", d.msg);
             goto done;
         }
-        write_log(a.out, command, &a, hist, n_hist, NULL);
-        write_plot(a.out, name, hist, n_hist);
+        if (have_ckpt) {
+            if (tfg_checkpoint_load(ckpt, &net, (tfg_params_t *)tfg_trainer_params(tr), &cs, &d) < 0) {
+                fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+                goto done;
+            }
+            adopt_history(hist, &cs);
+            tfg_trainer_set_epoch(tr, start);
+        }
+        ui.steps_at_start = steps_per_epoch(train.n, a.batch) * start;
+        for (int e = start; e < a.epochs; e++) {
+            const double t0 = cli_now();
+            const tfg_train_progress_t p = tfg_trainer_epoch(tr, progress, &ui);
+            hist[cs.n_hist++] = (tfg_epoch_log_t){p.loss, p.accuracy,     p.val_loss,     p.val_accuracy,
+                                                  p.lr,   cli_now() - t0, p.samples_per_s};
+            cs.next_epoch = e + 1, cs.hist = hist;
+            if (tfg_checkpoint_save(ckpt, &net, tfg_trainer_params(tr), &cs, &d) < 0) {
+                fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+                goto done;
+            }
+            write_log(a.out, command, &a, hist, cs.n_hist, NULL);
+            write_plot(a.out, name, hist, cs.n_hist, a.epochs);
+        }
+        tfg_trainer_free(tr);
+        tr = NULL;
+        /* Batch norm folded (running statistics, frozen from here on). */
+        tfg_net_free(&folded);
+        if (tfg_net_copy(&folded, &net) < 0) {
+            fprintf(stderr, "tinyforge: error: out of memory\n");
+            goto done;
+        }
+        tfg_net_fold_bn(&folded);
+    } else {
+        tfg_net_fold_bn(&folded); /* the shapes; the checkpoint brings the weights */
     }
 
-    /* Float accuracy, then PTQ, the file, and the engine's accuracy on it. */
+    /* 2. Post-training quantization: ranges on training images, the graph, its accuracy. */
+    float *calib = tfg_train_calibration_images(&train, a.calib);
+    const int n_calib = a.calib < train.n ? a.calib : train.n;
+    if (!calib || tfg_train_ranges(&folded, calib, n_calib, pool, mins, maxs) < 0) {
+        free(calib);
+        fprintf(stderr, "tinyforge: error: out of memory in calibration\n");
+        goto done;
+    }
+    free(calib);
     final_t fin = {-1, -1, 0, 0, NULL};
-    fin.float_test = tfg_eval_float(&net, &test, pool, NULL);
+    if (!resume_qat) {
+        fin.float_test = tfg_eval_float(&folded, &test, pool, NULL);
+        tfg_graph_t pg;
+        tfg_model_t pm;
+        tfg_eval_t ev;
+        const tfg_pass_opts_t po = {0};
+        if (tfg_zoo_quantize_trained(&folded, mins, maxs, a.float_io, &pg, &d) < 0 ||
+            tfg_model_prepare(&pm, &pg, &po, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: quantizing: %s\n", d.msg);
+            goto done;
+        }
+        const tfg_status_t es = tfg_eval_model(&pm, NULL, &test, test.n, pool, NULL, NULL, &ev, &d);
+        tfg_model_free(&pm);
+        if (es < 0) {
+            fprintf(stderr, "tinyforge: error: evaluating the PTQ model: %s\n", d.msg);
+            goto done;
+        }
+        fin.ptq_test = (double)ev.correct / ev.total;
+        tfg_eval_free(&ev);
+        cs.float_test = fin.float_test, cs.ptq_test = fin.ptq_test;
+        if (!a.quiet)
+            fprintf(stderr, "float test accuracy %.2f%%, after PTQ %.2f%%%s\n", 100 * fin.float_test,
+                    100 * fin.ptq_test, a.qat_epochs ? "; quantization-aware fine-tuning" : "");
+    }
+
+    /* 3. Quantization-aware training: the int8 engine's forward pass. */
     tfg_graph_t g;
-    if (tfg_train_ptq(&net, &train, a.calib, a.float_io, pool, &g, &d) < 0) {
+    if (a.qat_epochs > 0) {
+        tfg_train_opts_t oq = o;
+        oq.epochs = a.qat_epochs, oq.lr = (float)a.qat_lr, oq.warmup_epochs = 0;
+        const tfg_qat_opts_t qo = {.ema = 0.99f, .delay = 0};
+        tr = tfg_trainer_create(&folded, &train, val.n ? &val : NULL, &oq, a.threads, &d);
+        if (!tr || tfg_trainer_start_qat(tr, mins, maxs, &qo, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            goto done;
+        }
+        int qstart = 0;
+        if (resume_qat) {
+            float *qmax, *qmin = tfg_trainer_qat_ranges(tr, &qmax);
+            cs.mins = qmin, cs.maxs = qmax;
+            if (tfg_checkpoint_load(ckpt, &folded, (tfg_params_t *)tfg_trainer_params(tr), &cs, &d) < 0) {
+                fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+                goto done;
+            }
+            adopt_history(hist, &cs);
+            fin.float_test = cs.float_test, fin.ptq_test = cs.ptq_test;
+            qstart = start - a.epochs;
+            tfg_trainer_set_epoch(tr, qstart);
+        }
+        ui.t0 = cli_now();
+        ui.steps_at_start = steps_per_epoch(train.n, a.batch) * qstart;
+        for (int e = qstart; e < a.qat_epochs; e++) {
+            const double t0 = cli_now();
+            const tfg_train_progress_t p = tfg_trainer_epoch(tr, progress, &ui);
+            if (tfg_trainer_error(tr)) {
+                fprintf(stderr, "tinyforge: error: QAT: %s\n", tfg_trainer_error(tr));
+                goto done;
+            }
+            hist[cs.n_hist++] = (tfg_epoch_log_t){p.loss, p.accuracy,     p.val_loss,     p.val_accuracy,
+                                                  p.lr,   cli_now() - t0, p.samples_per_s};
+            float *qmax, *qmin = tfg_trainer_qat_ranges(tr, &qmax);
+            cs.mins = qmin, cs.maxs = qmax, cs.next_epoch = a.epochs + e + 1, cs.hist = hist;
+            if (tfg_checkpoint_save(ckpt, &folded, tfg_trainer_params(tr), &cs, &d) < 0) {
+                fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+                goto done;
+            }
+            write_log(a.out, command, &a, hist, cs.n_hist, NULL);
+            write_plot(a.out, name, hist, cs.n_hist, a.epochs);
+        }
+        if (tfg_trainer_qat_graph(tr, a.float_io, &g, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: quantizing: %s\n", d.msg);
+            goto done;
+        }
+    } else if (tfg_zoo_quantize_trained(&folded, mins, maxs, a.float_io, &g, &d) < 0) {
         fprintf(stderr, "tinyforge: error: quantizing: %s\n", d.msg);
         goto done;
     }
+
+    /* 4. The file, read back and measured by the engine as `eval` measures it. */
     char model[4096];
     snprintf(model, sizeof model, "%s/%s.tflite", a.out, name);
     fin.model = model;
@@ -590,22 +726,22 @@ int cli_train(int argc, char **argv)
     }
     tfg_eval_t ev;
     const tfg_status_t es = tfg_eval_model(&m, NULL, &test, test.n, pool, NULL, NULL, &ev, &d);
-    if (es == TFG_OK) {
-        fin.int8_correct = ev.correct, fin.int8_total = ev.total;
-        fin.ptq_test = (double)ev.correct / ev.total;
-        tfg_eval_free(&ev);
-    }
     tfg_model_free(&m);
     if (es < 0) {
         fprintf(stderr, "tinyforge: error: evaluating %s: %s\n", model, d.msg);
         goto done;
     }
-    write_log(a.out, command, &a, hist, n_hist, &fin);
-    printf("float test accuracy %.2f%%; int8 (PTQ) test accuracy %.2f%% (%d of %d), measured on %s\n",
-           100.0 * fin.float_test, 100.0 * fin.int8_correct / fin.int8_total, fin.int8_correct,
-           fin.int8_total, model);
+    fin.int8_correct = ev.correct, fin.int8_total = ev.total;
+    tfg_eval_free(&ev);
+    write_log(a.out, command, &a, hist, cs.n_hist, &fin);
+    printf("%s: float %.2f%%, PTQ %.2f%%, int8%s %.2f%% (%d of %d test images, measured on the file)\n",
+           model, 100.0 * fin.float_test, 100.0 * fin.ptq_test, a.qat_epochs ? " after QAT" : "",
+           100.0 * fin.int8_correct / fin.int8_total, fin.int8_correct, fin.int8_total);
     rc = 0;
 done:
+    free(mins);
+    free(maxs);
+    tfg_net_free(&folded);
     tfg_trainer_free(tr);
     tfg_pool_destroy(pool);
     free(hist);

@@ -294,6 +294,7 @@ void tfg_net_fold_bn(tfg_net_t *n)
         }
         free(l->bn_params);
         l->bn_params = NULL;
+        l->bn = false; /* folded for good: training it further trains the folded weights */
     }
 }
 

@@ -107,7 +107,8 @@ int tfg_net_alloc_bn(tfg_net_t *n);
 /* Fold each layer's batch norm (running statistics) into its weights and
  * bias and drop the parameters: w' = w g / sqrt(v + eps),
  * b' = beta + (b - mean) g / sqrt(v + eps). The net then computes the same
- * function in evaluation mode. */
+ * function in evaluation mode, and has no batch norm any more (bn is
+ * cleared: QAT trains the folded weights). */
 void tfg_net_fold_bn(tfg_net_t *n);
 /* A deep copy (weights, biases and batch-norm parameters); -1 when out of memory. */
 int tfg_net_copy(tfg_net_t *dst, const tfg_net_t *src);

@@ -97,17 +97,19 @@ static int parts(const tfg_net_t *net, part_t *out)
 }
 
 tfg_status_t tfg_checkpoint_save(const char *path, const tfg_net_t *net, const tfg_params_t *ps,
-                                 uint64_t fingerprint, int next_epoch, const tfg_epoch_log_t *hist,
-                                 int n_hist, tfg_diag_t *d)
+                                 const tfg_ckpt_state_t *cs, tfg_diag_t *d)
 {
     buf_t b = {0};
     put(&b, MAGIC, 8);
     put32(&b, VERSION);
-    put64(&b, fingerprint);
-    put32(&b, (uint32_t)next_epoch);
-    put32(&b, (uint32_t)n_hist);
-    for (int e = 0; e < n_hist; e++) {
-        const tfg_epoch_log_t *h = &hist[e];
+    put64(&b, cs->fingerprint);
+    put32(&b, (uint32_t)cs->next_epoch);
+    put32(&b, cs->mins ? (uint32_t)net->n : 0u);
+    put32(&b, (uint32_t)cs->n_hist);
+    putd(&b, cs->float_test);
+    putd(&b, cs->ptq_test);
+    for (int e = 0; e < cs->n_hist; e++) {
+        const tfg_epoch_log_t *h = &cs->hist[e];
         const double f[TFG_EPOCH_FIELDS] = {h->loss, h->accuracy, h->val_loss,     h->val_accuracy,
                                             h->lr,   h->seconds,  h->samples_per_s};
         for (int k = 0; k < TFG_EPOCH_FIELDS; k++) putd(&b, f[k]);
@@ -129,6 +131,10 @@ tfg_status_t tfg_checkpoint_save(const char *path, const tfg_net_t *net, const t
     for (int k = 0; k < ps->n; k++) {
         put64(&b, ps->p[k].n);
         putf(&b, ps->p[k].v, ps->p[k].n);
+    }
+    if (cs->mins) {
+        putf(&b, cs->mins, (size_t)net->n);
+        putf(&b, cs->maxs, (size_t)net->n);
     }
     if (!b.oom) put32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.n));
     if (b.oom) {
@@ -193,50 +199,73 @@ static double getd(rd_t *r)
     return v;
 }
 
-tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net,
-                                     tfg_params_t *ps, uint64_t fingerprint, int *next_epoch,
-                                     tfg_epoch_log_t **hist, int *n_hist, tfg_diag_t *d)
+typedef struct {
+    uint64_t fingerprint;
+    uint32_t next_epoch, ranges, n_hist;
+    double float_test, ptq_test;
+} header_t;
+
+/* Magic, CRC, version and the fixed header; the reader is left after it. */
+static tfg_status_t open_checked(const uint8_t *bytes, size_t len, const char *name, rd_t *r, header_t *h,
+                                 tfg_diag_t *d)
 {
-    *hist = NULL, *n_hist = 0;
-    if (len < 8 + 4 + 8 + 4 + 4 + 4 + 4 || memcmp(bytes, MAGIC, 8) != 0)
+    if (len < 8 + 4 + 8 + 4 * 5 + 16 || memcmp(bytes, MAGIC, 8) != 0)
         return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: not a tinyforge checkpoint (no %s header)", name, MAGIC);
-    uint32_t stored;
-    memcpy(&stored, bytes + len - 4, 4); /* little-endian hosts only: checked below */
     rd_t tail = {bytes + len - 4, 4, 0, false};
-    stored = get32(&tail);
-    if ((uint32_t)crc32(0L, bytes, (uInt)(len - 4)) != stored)
+    if ((uint32_t)crc32(0L, bytes, (uInt)(len - 4)) != get32(&tail))
         return tfg_diag_set(d, TFG_ERR_FORMAT,
                             "%s: checkpoint is damaged (CRC mismatch): truncated or overwritten", name);
-    rd_t r = {bytes, len - 4, 8, false};
-    const uint32_t version = get32(&r);
+    *r = (rd_t){bytes, len - 4, 8, false};
+    const uint32_t version = get32(r);
     if (version != VERSION)
         return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: checkpoint version %u, this tinyforge reads %u", name,
                             version, VERSION);
-    if (get64(&r) != fingerprint)
+    h->fingerprint = get64(r);
+    h->next_epoch = get32(r);
+    h->ranges = get32(r);
+    h->n_hist = get32(r);
+    h->float_test = getd(r);
+    h->ptq_test = getd(r);
+    return TFG_OK;
+}
+
+tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net,
+                                     tfg_params_t *ps, tfg_ckpt_state_t *cs, tfg_diag_t *d)
+{
+    cs->hist = NULL, cs->n_hist = 0;
+    rd_t r;
+    header_t hd;
+    tfg_status_t st = open_checked(bytes, len, name, &r, &hd, d);
+    if (st < 0) return st;
+    if (hd.fingerprint != cs->fingerprint)
         return tfg_diag_set(
             d, TFG_ERR_INVALID,
             "%s: the checkpoint is from a run with other options (architecture, data, epochs, "
             "batch, learning rate, seed, augmentation or limits differ): resume with the same "
             "options, or train into a new folder",
             name);
-    const uint32_t epoch = get32(&r), nh = get32(&r);
-    if (nh > 1000000 || (size_t)nh * TFG_EPOCH_FIELDS * 8 > r.n - r.at)
-        return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: history of %u epochs does not fit the file", name, nh);
-    tfg_epoch_log_t *h = calloc(nh ? nh : 1, sizeof *h);
+    if (hd.ranges != (cs->mins ? (uint32_t)net->n : 0u))
+        return tfg_diag_set(d, TFG_ERR_INVALID, "%s: the checkpoint is from the %s phase, not the %s one",
+                            name, hd.ranges ? "QAT" : "float training", cs->mins ? "QAT" : "float training");
+    if (hd.n_hist > 1000000 || (size_t)hd.n_hist * TFG_EPOCH_FIELDS * 8 > r.n - r.at)
+        return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: history of %u epochs does not fit the file", name,
+                            hd.n_hist);
+    tfg_epoch_log_t *h = calloc(hd.n_hist ? hd.n_hist : 1, sizeof *h);
     if (!h) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
-    for (uint32_t e = 0; e < nh; e++) {
+    for (uint32_t e = 0; e < hd.n_hist; e++) {
         double f[TFG_EPOCH_FIELDS];
         for (int k = 0; k < TFG_EPOCH_FIELDS; k++) f[k] = getd(&r);
         h[e] = (tfg_epoch_log_t){f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
     }
     const int np = parts(net, NULL);
     part_t *pt = malloc(sizeof(part_t) * (size_t)(np ? np : 1));
-    tfg_status_t st = pt ? TFG_OK : tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    if (!pt) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     if (st == TFG_OK) parts(net, pt);
     if (st == TFG_OK && get32(&r) != (uint32_t)np)
         st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: the checkpoint's net has another number of tensors", name);
-    /* Values go to a scratch copy first: a bad file must not half-overwrite the net. */
-    float **keep = st == TFG_OK ? calloc((size_t)(np + ps->n + 1), sizeof(float *)) : NULL;
+    /* Values go to scratch copies first: a bad file must not half-overwrite the net. */
+    const int nk = np + ps->n + 1;
+    float **keep = st == TFG_OK ? calloc((size_t)nk, sizeof(float *)) : NULL;
     if (st == TFG_OK && !keep) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     for (int k = 0; st == TFG_OK && k < np; k++) {
         const uint32_t layer = get32(&r), part = get32(&r);
@@ -261,25 +290,35 @@ tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const cha
         else
             getf(&r, keep[np + k], ps->p[k].n);
     }
+    if (st == TFG_OK && hd.ranges) {
+        if (!(keep[nk - 1] = malloc(sizeof(float) * 2 * hd.ranges)))
+            st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+        else
+            getf(&r, keep[nk - 1], 2 * (size_t)hd.ranges);
+    }
     if (st == TFG_OK && (r.short_read || r.at != r.n))
         st = tfg_diag_set(d, TFG_ERR_FORMAT, "%s: checkpoint %s", name,
                           r.short_read ? "is truncated" : "has trailing bytes");
     if (st == TFG_OK) {
         for (int k = 0; k < np; k++) memcpy(pt[k].v, keep[k], sizeof(float) * pt[k].n);
         for (int k = 0; k < ps->n; k++) memcpy(ps->p[k].v, keep[np + k], sizeof(float) * ps->p[k].n);
-        *next_epoch = (int)epoch;
-        *hist = h, *n_hist = (int)nh;
+        if (hd.ranges) {
+            memcpy(cs->mins, keep[nk - 1], sizeof(float) * hd.ranges);
+            memcpy(cs->maxs, keep[nk - 1] + hd.ranges, sizeof(float) * hd.ranges);
+        }
+        cs->next_epoch = (int)hd.next_epoch;
+        cs->float_test = hd.float_test, cs->ptq_test = hd.ptq_test;
+        cs->hist = h, cs->n_hist = (int)hd.n_hist;
         h = NULL;
     }
-    for (int k = 0; keep && k < np + ps->n; k++) free(keep[k]);
+    for (int k = 0; keep && k < nk; k++) free(keep[k]);
     free(keep);
     free(pt);
     free(h);
     return st;
 }
 
-tfg_status_t tfg_checkpoint_load(const char *path, tfg_net_t *net, tfg_params_t *ps, uint64_t fingerprint,
-                                 int *next_epoch, tfg_epoch_log_t **hist, int *n_hist, tfg_diag_t *d)
+static tfg_status_t slurp(const char *path, uint8_t **out, size_t *len, tfg_diag_t *d)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot open the checkpoint (%s)", path, strerror(errno));
@@ -302,9 +341,36 @@ tfg_status_t tfg_checkpoint_load(const char *path, tfg_net_t *net, tfg_params_t 
     }
     const bool err = ferror(f);
     fclose(f);
-    tfg_status_t st =
-        err ? tfg_diag_set(d, TFG_ERR_IO, "%s: read error", path)
-            : tfg_checkpoint_load_mem(bytes, n, path, net, ps, fingerprint, next_epoch, hist, n_hist, d);
+    if (err) {
+        free(bytes);
+        return tfg_diag_set(d, TFG_ERR_IO, "%s: read error", path);
+    }
+    *out = bytes, *len = n;
+    return TFG_OK;
+}
+
+tfg_status_t tfg_checkpoint_load(const char *path, tfg_net_t *net, tfg_params_t *ps, tfg_ckpt_state_t *cs,
+                                 tfg_diag_t *d)
+{
+    uint8_t *bytes;
+    size_t n;
+    tfg_status_t st = slurp(path, &bytes, &n, d);
+    if (st < 0) return st;
+    st = tfg_checkpoint_load_mem(bytes, n, path, net, ps, cs, d);
+    free(bytes);
+    return st;
+}
+
+tfg_status_t tfg_checkpoint_peek(const char *path, int *next_epoch, bool *qat, tfg_diag_t *d)
+{
+    uint8_t *bytes;
+    size_t n;
+    tfg_status_t st = slurp(path, &bytes, &n, d);
+    if (st < 0) return st;
+    rd_t r;
+    header_t h;
+    st = open_checked(bytes, n, path, &r, &h, d);
+    if (st == TFG_OK) *next_epoch = (int)h.next_epoch, *qat = h.ranges != 0;
     free(bytes);
     return st;
 }

@@ -11,20 +11,7 @@
 #include "nn/gemm.h"
 #include "train/backward.h"
 #include "train/optim.h"
-
-struct tfg_trainer {
-    tfg_net_t *net;
-    const tfg_dataset_t *train, *val;
-    tfg_train_opts_t o;
-    tfg_pool_t *pool;
-    tfg_nn_tape_t tape;
-    tfg_grad_t grad;
-    tfg_params_t params;
-    float *x;       /* one batch of input images */
-    uint8_t *y;     /* their labels */
-    int32_t *order; /* this epoch's shuffle */
-    int epoch;
-};
+#include "train/train_internal.h"
 
 tfg_train_opts_t tfg_train_default_opts(void)
 {
@@ -147,6 +134,7 @@ nomem:
 void tfg_trainer_free(tfg_trainer_t *t)
 {
     if (!t) return;
+    tfg_qat_free(t->qat);
     tfg_params_free(&t->params);
     tfg_grad_free(&t->grad);
     tfg_nn_tape_free(&t->tape);
@@ -213,13 +201,17 @@ tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
             t->y[b] = ds->labels[idx];
         }
         const long global = (long)t->epoch * steps + s;
-        tfg_nn_forward(t->net, &t->tape, t->pool, t->x, batch, true, t->o.seed ^ ((uint64_t)global << 20));
+        if (t->qat)
+            tfg_qat_forward(t, batch, global);
+        else
+            tfg_nn_forward(t->net, &t->tape, t->pool, t->x, batch, true,
+                           t->o.seed ^ ((uint64_t)global << 20));
         int correct = 0;
         const double loss = tfg_nn_loss(t->net, &t->tape, &t->grad, t->y, t->o.label_smoothing, &correct);
         tfg_nn_backward(t->net, &t->tape, &t->grad, t->pool);
         const float lr = tfg_lr_at(t->o.lr, global, warmup, total);
         tfg_sgd_step(&t->params, lr, t->o.momentum, t->o.weight_decay, true);
-        tfg_nn_update_running(t->net, &t->tape);
+        if (!t->qat) tfg_nn_update_running(t->net, &t->tape);
         loss_sum += loss * batch;
         seen += batch;
         hits += correct;

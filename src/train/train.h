@@ -74,6 +74,41 @@ void tfg_trainer_set_epoch(tfg_trainer_t *t, int epoch);
 struct tfg_params_s;
 const struct tfg_params_s *tfg_trainer_params(const tfg_trainer_t *t);
 
+/* ---- quantization-aware training ----
+ *
+ * A trainer created on a folded net (tfg_net_fold_bn: batch norm frozen at
+ * its running statistics and folded into the weights, so the weights being
+ * trained are exactly the ones the engine quantizes) switches to QAT here.
+ * From then on each step's forward pass is the int8 engine itself: the
+ * current weights go through the one quantizer (src/zoo/quantize.c) with
+ * the current activation ranges, the model pipeline prepares the graph, and
+ * the host executor runs every image with its int8 kernels; each layer's
+ * int8 output is dequantized into the tape and the backward pass runs in
+ * float on those values (straight-through: the rounding is treated as the
+ * identity). So the forward pass computes exactly what the exported model
+ * computes. The ranges start at PTQ's calibration and follow an exponential
+ * moving average of a float forward pass's per-layer min/max; TFLite's
+ * shared ranges (average pool keeps its input's, softmax and logistic have
+ * fixed outputs) are the quantizer's rules, so they hold throughout. */
+typedef struct {
+    float ema;  /* weight of the old range in each step's moving average (default 0.99) */
+    long delay; /* steps of float forward passes, the ranges still moving, before the engine takes over */
+} tfg_qat_opts_t;
+
+/* mins/maxs: one range per layer (layer 0: the input), copied. */
+tfg_status_t tfg_trainer_start_qat(tfg_trainer_t *t, const float *mins, const float *maxs,
+                                   const tfg_qat_opts_t *o, tfg_diag_t *d);
+/* The current ranges (per layer; the trainer owns them, a checkpoint may restore them). */
+float *tfg_trainer_qat_ranges(tfg_trainer_t *t, float **maxs);
+/* The int8 graph of the current weights and ranges: what the QAT forward pass runs, and what is exported. */
+tfg_status_t tfg_trainer_qat_graph(const tfg_trainer_t *t, bool float_io, tfg_graph_t *g, tfg_diag_t *d);
+/* QAT's forward pass on n float images (NHWC, p / 255): each image's output
+ * bytes (the int8 engine's) into out, image after image. */
+tfg_status_t tfg_trainer_qat_outputs(tfg_trainer_t *t, const float *x, int n, uint8_t *out, tfg_diag_t *d);
+/* A failure inside a QAT step (out of memory, a graph the engine refuses):
+ * the step is skipped and the message kept here; NULL when all went well. */
+const char *tfg_trainer_error(const tfg_trainer_t *t);
+
 /* Float accuracy (evaluation mode) and mean loss of net over ds, in batches
  * on pool. */
 double tfg_eval_float(const tfg_net_t *net, const tfg_dataset_t *ds, tfg_pool_t *pool, double *loss);
