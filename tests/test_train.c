@@ -9,17 +9,34 @@
  *    coordinate.
  *  - Threads: the same batch gives bit-identical gradients on 1 and 2 threads.
  *  - Evaluation mode equals the folded net: batch norm folded into weight and
- *    bias (the form the quantizer reads) computes the same outputs. */
+ *    bias (the form the quantizer reads) computes the same outputs.
+ *  - Learning: a small net overfits 32 Fashion-MNIST images to 100%.
+ *  - Determinism: a float epoch and a QAT epoch give bit-identical weights on
+ *    1 and 2 threads, and when run twice.
+ *  - What you train is what you run: QAT's forward pass on a batch gives
+ *    exactly the output bytes of the exported model run by the executor
+ *    (written, read back, fed through the input convention).
+ *  - Checkpoints: a round trip restores every value; a damaged, truncated or
+ *    foreign checkpoint is refused with a message naming it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/dataset.h"
+#include "exec/exec.h"
+#include "model/model.h"
 #include "nn/forward.h"
 #include "nn/gemm.h"
 #include "tfg_test.h"
+#include "tflite/writer.h"
 #include "train/backward.h"
+#include "train/checkpoint.h"
+#include "train/eval.h"
+#include "train/export.h"
 #include "train/optim.h"
+#include "train/train.h"
+#include "zoo/zoo.h"
 
 static float randf(tt_rng_t *r)
 {
@@ -221,11 +238,283 @@ static void test_loss(void)
     tt_end();
 }
 
+/* Small conv net on 28x28x1 (the layer kinds of fm-mbv2-tiny, a fraction of its size). */
+static void small_net(tfg_net_t *n)
+{
+    tfg_net_init(n, "small");
+    int x = tfg_net_input(n, 28, 28, 1);
+    x = tfg_net_conv(n, x, 8, 3, 2, TFG_ACT_RELU6, "stem");
+    int y = tfg_net_conv(n, x, 16, 1, 1, TFG_ACT_RELU6, "expand");
+    y = tfg_net_dwconv(n, y, 3, 2, TFG_ACT_RELU6, "dw");
+    y = tfg_net_conv(n, y, 8, 1, 1, TFG_ACT_NONE, "project");
+    int z = tfg_net_conv(n, y, 16, 1, 1, TFG_ACT_RELU6, "expand2");
+    z = tfg_net_dwconv(n, z, 3, 1, TFG_ACT_RELU6, "dw2");
+    z = tfg_net_conv(n, z, 8, 1, 1, TFG_ACT_NONE, "project2");
+    z = tfg_net_add(n, z, y, TFG_ACT_NONE, "add");
+    head(n, z, 10);
+}
+
+/* The first n images of a Fashion-MNIST split, as their own dataset. */
+static int fmnist_head(const char *split, int n, tfg_dataset_t *ds)
+{
+    tfg_diag_t d = {{0}};
+    if (tfg_fashion_mnist_load(NULL, split, ds, &d) < 0) {
+        fprintf(stderr, "  %s\n", d.msg);
+        return -1;
+    }
+    ds->n = n;
+    return 0;
+}
+
+static bool same_weights(const tfg_net_t *a, const tfg_net_t *b)
+{
+    for (int i = 0; i < a->n; i++) {
+        const size_t nw = tfg_nn_weight_count(a, i), nb = tfg_nn_bias_count(a, i);
+        if (nw && memcmp(a->layers[i].weights, b->layers[i].weights, sizeof(float) * nw)) return false;
+        if (nb && memcmp(a->layers[i].bias, b->layers[i].bias, sizeof(float) * nb)) return false;
+        if (!a->layers[i].bn_params != !b->layers[i].bn_params) return false;
+        if (a->layers[i].bn_params &&
+            memcmp(a->layers[i].bn_params, b->layers[i].bn_params, sizeof(float) * 4 * (size_t)a->layers[i].c))
+            return false;
+    }
+    return true;
+}
+
+static void test_fold(void)
+{
+    tt_begin();
+    tfg_net_t n, f;
+    small_net(&n);
+    randomize(&n, 9);
+    tt_rng_t r = {5};
+    for (int i = 0; i < n.n; i++)
+        if (n.layers[i].bn_params)
+            for (int k = 0; k < n.layers[i].c; k++) {
+                n.layers[i].bn_params[2 * n.layers[i].c + k] = 0.2f * randf(&r);        /* running mean */
+                n.layers[i].bn_params[3 * n.layers[i].c + k] = 0.5f + 0.4f * randf(&r); /* running var */
+            }
+    TT_CHECK(tfg_net_copy(&f, &n) == 0);
+    tfg_net_fold_bn(&f);
+    float x[4 * 784];
+    for (int e = 0; e < 4 * 784; e++) x[e] = 0.5f + 0.5f * randf(&r);
+    tfg_nn_tape_t a, b;
+    TT_CHECK(tfg_nn_tape_init(&a, &n, 4, 1, false) == 0 && tfg_nn_tape_init(&b, &f, 4, 1, false) == 0);
+    tfg_nn_forward(&n, &a, NULL, x, 4, false, 0);
+    tfg_nn_forward(&f, &b, NULL, x, 4, false, 0);
+    const int lg = tfg_nn_logits_layer(&n);
+    double worst = 0.0;
+    for (int e = 0; e < 40; e++) worst = fmax(worst, fabs(a.out[lg][e] - b.out[lg][e]) / (1.0 + fabs(a.out[lg][e])));
+    TT_CHECK(worst < 1e-5);
+    for (int i = 0; i < f.n; i++) TT_CHECK(!f.layers[i].bn && !f.layers[i].bn_params);
+    printf("  batch norm folded into the convs: logits agree to %.1e (relative)\n", worst);
+    tfg_nn_tape_free(&a);
+    tfg_nn_tape_free(&b);
+    tfg_net_free(&f);
+    tfg_net_free(&n);
+    tt_end();
+}
+
+static void test_overfit(void)
+{
+    tt_begin();
+    tfg_dataset_t ds;
+    if (fmnist_head("train", 32, &ds) < 0) {
+        TT_CHECK(!"Fashion-MNIST (dataset-fashion-mnist) is needed");
+        tt_end();
+        return;
+    }
+    tfg_net_t n;
+    small_net(&n);
+    TT_CHECK(tfg_net_init_train(&n, 3) == 0);
+    tfg_train_opts_t o = tfg_train_default_opts();
+    o.epochs = 150, o.batch = 32, o.lr = 0.05f, o.translate = 0, o.no_flip = true, o.label_smoothing = 0.0f;
+    o.weight_decay = 0.0f;
+    tfg_diag_t d = {{0}};
+    tfg_trainer_t *t = tfg_trainer_create(&n, &ds, NULL, &o, 2, &d);
+    TT_CHECK(t != NULL);
+    tfg_train_progress_t p = {0}, first = {0};
+    for (int e = 0; t && e < o.epochs; e++) {
+        p = tfg_trainer_epoch(t, NULL, NULL);
+        if (e == 0) first = p;
+    }
+    double loss = 0.0;
+    const double acc = tfg_eval_float(&n, &ds, NULL, &loss);
+    TT_CHECK(acc == 1.0);
+    TT_CHECK(loss < 0.5 && first.loss > 2.0); /* from chance (ln 10 = 2.30) to confident */
+    printf("  a small net overfits 32 images: loss %.3f -> %.4f, accuracy %.0f%% (evaluation mode)\n", first.loss,
+           loss, 100.0 * acc);
+    tfg_trainer_free(t);
+    tfg_net_free(&n);
+    tfg_dataset_free(&ds);
+    tt_end();
+}
+
+/* One float epoch then one QAT epoch on 192 images; returns the trained
+ * (folded) net and, when out is given, the QAT forward's output bytes of
+ * 16 test images, and the exported graph. */
+static int train_small(int threads, tfg_net_t *folded, const tfg_dataset_t *ds, const float *x16, uint8_t *out,
+                       tfg_graph_t *g)
+{
+    tfg_net_t n;
+    small_net(&n);
+    tfg_diag_t d = {{0}};
+    if (tfg_net_init_train(&n, 11) < 0) return -1;
+    n.layers[tfg_nn_logits_layer(&n)].dropout = 0.2f;
+    tfg_train_opts_t o = tfg_train_default_opts();
+    o.epochs = 1, o.batch = 32, o.erase = 0.5f;
+    tfg_pool_t *pool = tfg_pool_create(threads);
+    tfg_trainer_t *t = tfg_trainer_create(&n, ds, ds, &o, threads, &d);
+    if (!t || !pool) return -1;
+    tfg_trainer_epoch(t, NULL, NULL);
+    tfg_trainer_free(t);
+    TT_CHECK(tfg_net_copy(folded, &n) == 0);
+    tfg_net_fold_bn(folded);
+    float mins[64], maxs[64];
+    float *calib = tfg_train_calibration_images(ds, 100);
+    TT_CHECK(calib && tfg_train_ranges(folded, calib, 100, pool, mins, maxs) == 0);
+    free(calib);
+    o.lr = 0.005f;
+    t = tfg_trainer_create(folded, ds, NULL, &o, threads, &d);
+    TT_CHECK(t && tfg_trainer_start_qat(t, mins, maxs, NULL, &d) == TFG_OK);
+    if (t) tfg_trainer_epoch(t, NULL, NULL);
+    TT_CHECK(t && !tfg_trainer_error(t));
+    if (t && out) TT_CHECK(tfg_trainer_qat_outputs(t, x16, 16, out, &d) == TFG_OK);
+    if (t && g) TT_CHECK(tfg_trainer_qat_graph(t, false, g, &d) == TFG_OK);
+    tfg_trainer_free(t);
+    tfg_pool_destroy(pool);
+    tfg_net_free(&n);
+    return 0;
+}
+
+static void test_determinism_and_qat(void)
+{
+    tt_begin();
+    tfg_dataset_t ds, test;
+    if (fmnist_head("train", 192, &ds) < 0 || fmnist_head("test", 16, &test) < 0) {
+        TT_CHECK(!"Fashion-MNIST (dataset-fashion-mnist) is needed");
+        tt_end();
+        return;
+    }
+    float x16[16 * 784];
+    tfg_train_pixels(test.images, 16 * 784, x16);
+    tfg_net_t a, b, c;
+    uint8_t out[16 * 10];
+    tfg_graph_t g;
+    TT_CHECK(train_small(2, &a, &ds, x16, out, &g) == 0);
+    TT_CHECK(train_small(1, &b, &ds, NULL, NULL, NULL) == 0);
+    TT_CHECK(train_small(2, &c, &ds, NULL, NULL, NULL) == 0);
+    TT_CHECK(same_weights(&a, &b));
+    TT_CHECK(same_weights(&a, &c));
+    printf("  float + QAT epochs: bit-identical weights on 1 and 2 threads and when run again\n");
+    /* The exported model, written and read back, run by the executor on the
+     * same images through the input convention. */
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    tfg_diag_t d = {{0}};
+    tfg_model_t m;
+    const tfg_pass_opts_t po = {0};
+    TT_CHECK(tfg_tflite_write(&g, &bytes, &len, &d) == TFG_OK);
+    TT_CHECK(tfg_model_load_mem(bytes, len, "qat.tflite", &po, &m, &d) == TFG_OK);
+    uint8_t *arena = calloc(m.plan.peak + 1, 1), in[784], y[10];
+    int same = 0;
+    for (int i = 0; i < 16; i++) {
+        TT_CHECK(tfg_data_to_input(test.images + i * 784, 784, &m.graph.tensors[m.graph.inputs[0]], in, &d) == 0);
+        tfg_model_set_inputs(&m, arena, in);
+        tfg_model_invoke(&m, arena);
+        tfg_model_get_outputs(&m, arena, y);
+        same += !memcmp(y, out + i * 10, 10);
+    }
+    TT_CHECK(same == 16);
+    printf("  QAT's forward pass = the exported model's output bytes on %d of 16 images\n", same);
+    free(arena);
+    free(bytes);
+    tfg_model_free(&m);
+    tfg_graph_free(&g);
+    tfg_net_free(&a);
+    tfg_net_free(&b);
+    tfg_net_free(&c);
+    tfg_dataset_free(&ds);
+    tfg_dataset_free(&test);
+    tt_end();
+}
+
+static void test_checkpoint(void)
+{
+    tt_begin();
+    tfg_net_t n, m;
+    small_net(&n);
+    small_net(&m);
+    randomize(&n, 21);
+    TT_CHECK(tfg_net_init_train(&m, 22) == 0);
+    tfg_grad_t g;
+    tfg_params_t pn, pm;
+    TT_CHECK(tfg_grad_init(&g, &n, 2, 1) == 0);
+    TT_CHECK(tfg_params_collect(&n, &g, &pn) == 0 && tfg_params_collect(&m, &g, &pm) == 0);
+    for (int i = 0; i < pn.n; i++)
+        for (size_t e = 0; e < pn.p[i].n; e++) pn.p[i].v[e] = (float)e * 0.001f - (float)i;
+    tfg_epoch_log_t hist[2] = {{1.5, 0.4, 1.2, 0.5, 0.05, 10, 1000}, {1.0, 0.6, 0.9, 0.65, 0.02, 10, 1000}};
+    const char *path = "test_train_checkpoint.tfgc";
+    tfg_ckpt_state_t s = {.fingerprint = 42, .next_epoch = 2, .hist = hist, .n_hist = 2, .float_test = -1,
+                          .ptq_test = -1};
+    tfg_diag_t d = {{0}};
+    TT_CHECK(tfg_checkpoint_save(path, &n, &pn, &s, &d) == TFG_OK);
+    tfg_ckpt_state_t r = {.fingerprint = 42};
+    TT_CHECK(tfg_checkpoint_load(path, &m, &pm, &r, &d) == TFG_OK);
+    TT_CHECK(same_weights(&n, &m) && r.next_epoch == 2 && r.n_hist == 2 && r.hist &&
+             r.hist[1].val_accuracy == 0.65);
+    bool moments = true;
+    for (int i = 0; i < pn.n; i++) moments &= !memcmp(pn.p[i].v, pm.p[i].v, sizeof(float) * pn.p[i].n);
+    TT_CHECK(moments);
+    free(r.hist);
+    /* Refusals: other options, the other phase, damage, truncation, not a checkpoint. */
+    FILE *f = fopen(path, "rb");
+    uint8_t *bytes = malloc(1 << 20);
+    const size_t len = f ? fread(bytes, 1, 1 << 20, f) : 0;
+    if (f) fclose(f);
+    struct {
+        const char *what;
+        size_t len;
+        int flip;
+        uint64_t fp;
+        bool qat;
+        const char *needle;
+    } bad[] = {{"other options", len, -1, 43, false, "other options"},
+               {"QAT phase expected", len, -1, 42, true, "phase"},
+               {"a flipped byte", len, 100, 42, false, "CRC"},
+               {"truncated", len - 9, -1, 42, false, "CRC"},
+               {"not a checkpoint", 40, 0, 42, false, "not a tinyforge checkpoint"}};
+    float mins[64], maxs[64];
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        uint8_t *c = malloc(len);
+        memcpy(c, bytes, len);
+        if (bad[k].flip >= 0) c[bad[k].flip] ^= 0x5A;
+        tfg_ckpt_state_t q = {.fingerprint = bad[k].fp, .mins = bad[k].qat ? mins : NULL, .maxs = maxs};
+        tfg_diag_t e = {{0}};
+        const tfg_status_t st = tfg_checkpoint_load_mem(c, bad[k].len, "ckpt", &m, &pm, &q, &e);
+        TT_CHECK(st < 0 && strstr(e.msg, bad[k].needle) && strstr(e.msg, "ckpt"));
+        if (st >= 0 || !strstr(e.msg, bad[k].needle)) TT_LOG("  %s: '%s'\n", bad[k].what, e.msg);
+        free(c);
+    }
+    printf("  checkpoints: round trip exact; other options, other phase, damage, truncation refused\n");
+    remove(path);
+    free(bytes);
+    tfg_params_free(&pn);
+    tfg_params_free(&pm);
+    tfg_grad_free(&g);
+    tfg_net_free(&n);
+    tfg_net_free(&m);
+    tt_end();
+}
+
 int main(void)
 {
     tfg_gemm_init();
     printf("training engine (BLAS: %s):\n", tfg_gemm_backend());
     test_loss();
     test_gradients();
+    test_fold();
+    test_checkpoint();
+    test_overfit();
+    test_determinism_and_qat();
     return tt_summary();
 }
