@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# tinyforge train, end to end on small subsets of Fashion-MNIST:
+#  - the output folder (model, checkpoint, JSON log, SVG plot, command);
+#  - the int8 test accuracy train prints equals, to the image, what
+#    `tinyforge eval` measures on the file (layer by layer and patched);
+#  - the same weights on 1 and 2 threads (the model files are identical);
+#  - kill -9 in the float phase and again in the QAT phase, --resume each
+#    time: the final model is byte-identical to an uninterrupted run's;
+#  - bad input: clear messages and non-zero exits, nothing overwritten.
+# usage: tests/train.sh path/to/tinyforge SOURCE_DIR
+set -u
+cli=$1; src=$2
+arch="$src/../shared/archs/fm-mbv2-tiny.json"
+[ -f "$arch" ] || { echo "SKIP: $arch not found"; exit 0; }
+tmp=$(mktemp -d); trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() { # name, then a command that must succeed
+  local name=$1; shift
+  if "$@" >"$tmp/log" 2>&1; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $name"; sed 's/^/  | /' "$tmp/log" | head -12; fi
+}
+status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
+epochs_logged() { # DIR -> number of epochs in DIR/log.json (0 when none yet)
+  python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['epochs']))" "$1/log.json" 2>/dev/null || echo 0
+}
+
+# A small IDX folder cut from Debian's Fashion-MNIST: 1,600 training and 500
+# test images (train's final evaluation runs over the whole test split).
+fm=/usr/share/datasets/fashion-mnist
+[ -f "$fm/t10k-labels-idx1-ubyte.gz" ] || { echo "FAIL: $fm not found (dataset-fashion-mnist)"; exit 1; }
+python3 - "$fm" "$tmp/fm" <<'EOF'
+import gzip, os, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst)
+for split, n in (("train", 1600), ("t10k", 500)):
+    for kind in ("images-idx3", "labels-idx1"):
+        data = gzip.open(f"{src}/{split}-{kind}-ubyte.gz").read()
+        nd = data[3]
+        dims = list(struct.unpack(">" + "I" * nd, data[4:4 + 4 * nd]))
+        per = 1
+        for d in dims[1:]: per *= d
+        dims[0] = n
+        out = data[:4] + struct.pack(">" + "I" * nd, *dims) + data[4 + 4 * nd:4 + 4 * nd + n * per]
+        with gzip.open(f"{dst}/{split}-{kind}-ubyte.gz", "wb") as f: f.write(out)
+EOF
+small=(--data "$tmp/fm" --epochs 2 --qat-epochs 1 --val 100 --batch 64 --quiet)
+check "train --help" status_is 0 "$cli" train --help
+check "train --help teaches QAT and resume" bash -c "'$cli' train --help | grep -q -- --qat-epochs && '$cli' train --help | grep -q -- --resume"
+check "small run" bash -c "'$cli' train '$arch' ${small[*]} -o '$tmp/a' > '$tmp/a.out'"
+check "output folder" bash -c "for f in fm-mbv2-tiny.tflite checkpoint.tfgc log.json curves.svg command.txt; do [ -s '$tmp/a/'\$f ] || { echo missing \$f; exit 1; }; done"
+check "log.json: 3 epochs and the accuracies" python3 - "$tmp/a/log.json" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert len(j["epochs"]) == 3, j["epochs"]
+for k in ("float_test_accuracy", "ptq_test_accuracy", "int8_test_accuracy", "int8_test_correct", "command"):
+    assert k in j, k
+assert j["int8_test_total"] == 500
+assert all(0 <= e["accuracy"] <= 1 and e["loss"] > 0 for e in j["epochs"])
+EOF
+if command -v xmllint >/dev/null; then
+  check "curves.svg is well-formed SVG" xmllint --noout "$tmp/a/curves.svg"
+fi
+correct=$(sed -n 's/.*(\([0-9]*\) of 500 test images.*/\1/p' "$tmp/a.out")
+check "train printed its int8 accuracy" test -n "$correct"
+check "eval on the file agrees to the image" bash -c "'$cli' eval '$tmp/a/fm-mbv2-tiny.tflite' --data '$tmp/fm' --json | grep -q '\"correct\": $correct,'"
+check "eval patched agrees too" bash -c "'$cli' eval '$tmp/a/fm-mbv2-tiny.tflite' --data '$tmp/fm' --json --schedule auto | grep -q '\"correct\": $correct,'"
+check "log.json's count is the printed one" grep -q "\"int8_test_correct\": $correct," "$tmp/a/log.json"
+check "one thread: the same model bytes" bash -c "'$cli' train '$arch' ${small[*]} --threads 1 -o '$tmp/t1' >/dev/null && cmp '$tmp/a/fm-mbv2-tiny.tflite' '$tmp/t1/fm-mbv2-tiny.tflite'"
+
+# kill -9 mid-epoch, twice (float phase, QAT phase), resuming each time.
+long=(--data "$tmp/fm" --epochs 2 --qat-epochs 2 --val 100 --batch 32 --quiet)
+"$cli" train "$arch" "${long[@]}" -o "$tmp/ref" >/dev/null 2>&1
+kill_after_epochs() { # DIR, epochs to wait for, then kill -9 mid-epoch; 0 if killed
+  local dir=$1 want=$2; shift 2
+  "$cli" train "$arch" "${long[@]}" -o "$dir" "$@" >/dev/null 2>&1 &
+  local pid=$! waited=0
+  while [ "$(epochs_logged "$dir")" -lt "$want" ] && kill -0 $pid 2>/dev/null && [ $waited -lt 1200 ]; do
+    sleep 0.1; waited=$((waited+1))
+  done
+  sleep 0.3
+  kill -0 $pid 2>/dev/null || return 1
+  kill -9 $pid; wait $pid 2>/dev/null
+  return 0
+}
+check "killed in epoch 2 (float)" kill_after_epochs "$tmp/k" 1
+check "killed in epoch 4 (QAT), after resuming" kill_after_epochs "$tmp/k" 3 --resume
+check "no model yet after the kills" test ! -e "$tmp/k/fm-mbv2-tiny.tflite"
+check "resumed to the end" "$cli" train "$arch" "${long[@]}" -o "$tmp/k" --resume
+check "resumed model = uninterrupted model, byte for byte" cmp "$tmp/ref/fm-mbv2-tiny.tflite" "$tmp/k/fm-mbv2-tiny.tflite"
+check "resumed log has every epoch once" test "$(epochs_logged "$tmp/k")" -eq 4
+
+# Bad input.
+check "missing ARCH/--data/-o -> 2" status_is 2 "$cli" train "$arch" --data fashion-mnist
+check "unknown option -> 2" bash -c "'$cli' train '$arch' --bogus 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q \"unknown option '--bogus'\" '$tmp/e'"
+check "--epochs 0 -> 2" bash -c "'$cli' train '$arch' ${small[*]} --epochs 0 -o '$tmp/z' 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q -- '--epochs takes a number' '$tmp/e'"
+check "--lr abc -> 2" status_is 2 "$cli" train "$arch" "${small[@]}" --lr abc -o "$tmp/z"
+check "unknown architecture -> 1, named" bash -c "'$cli' train nosuch-net ${small[*]} -o '$tmp/z' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q 'nosuch-net' '$tmp/e'"
+check "missing data folder -> 1, named" bash -c "'$cli' train '$arch' --data '$tmp/nodata' -o '$tmp/z' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q '$tmp/nodata' '$tmp/e'"
+check "an existing run is not overwritten without --resume" bash -c "cp '$tmp/a/fm-mbv2-tiny.tflite' '$tmp/keep'; '$cli' train '$arch' ${small[*]} -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- '--resume' '$tmp/e' && cmp '$tmp/keep' '$tmp/a/fm-mbv2-tiny.tflite'"
+check "resume with other options refused" bash -c "'$cli' train '$arch' ${small[*]} --lr 0.1 --resume -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q 'other options' '$tmp/e'"
+check "damaged checkpoint refused" bash -c "printf 'XXXX' | dd of='$tmp/a/checkpoint.tfgc' bs=1 seek=64 conv=notrunc 2>/dev/null; '$cli' train '$arch' ${small[*]} --resume -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q 'damaged' '$tmp/e'"
+check "--val too large -> 1" bash -c "'$cli' train '$arch' --data '$tmp/fm' --limit 100 --val 99 -o '$tmp/v' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- '--val' '$tmp/e'"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
