@@ -6,6 +6,7 @@
 #   make demo       build MobileNetV2 1.0@224, show its memory profile, run it, write its report
 #   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
+#   make bench-train  training speed and memory against PyTorch (installs python3-torch)
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
 #   make format     clang-format every C source and header in the tree
 #   make format-check  fail (listing the files) where clang-format would change something
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build test test-fast test-asan demo demo-tflite bench fuzz format format-check clean
+.PHONY: all deps build test test-fast test-asan demo demo-tflite bench bench-train fuzz format format-check clean
 
 all: build
 
@@ -47,6 +48,12 @@ demo: build
 
 demo-tflite: build
 	@scripts/demo.sh $(BUILD)/tinyforge
+
+# The PyTorch peer is a benchmark dependency only (a large install): not in deps.sh.
+bench-train: build
+	@/usr/bin/python3 -c "import torch" 2>/dev/null || { [ "$$(id -u)" -eq 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch libblis4 >/dev/null; } || true
+	@scripts/bench_train.sh $(BUILD)
 
 bench: build
 	@$(BUILD)/bench_memory

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Training speed against PyTorch 1.13 (Debian's python3-torch) on the same
+# net, threads and batch sizes, measured in this run (make bench-train).
+# Both train fm-mbv2-tiny on Fashion-MNIST (the peer: ../shared/peers/
+# torch_fmnist.py, one epoch over 12,800 images); tinyforge also with BLIS
+# in place of OpenBLAS (LD_PRELOAD), which is how the BLAS was chosen, and
+# its QAT steps (the int8 engine's forward pass).
+# usage: scripts/bench_train.sh BUILD_DIR [SOURCE_DIR]
+set -u
+build=$1; src=${2:-$(cd "$(dirname "$0")/.." && pwd)}
+arch="$src/../shared/archs/fm-mbv2-tiny.json"
+peer="$src/../shared/peers/torch_fmnist.py"
+threads=${TRAIN_THREADS:-2}
+steps64=${TRAIN_STEPS:-200}
+[ -f "$arch" ] || { echo "bench-train: $arch not found"; exit 1; }
+py=/usr/bin/python3
+have_torch=1
+"$py" -c "import torch" 2>/dev/null || have_torch=0
+rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+
+ours() { # batch steps [qat|blis] -> "img/s rss"
+  local b=$1 s=$2 mode=${3:-} pre=""
+  [ "$mode" = blis ] && pre=$(ls /usr/lib/*/libblis.so.4 2>/dev/null | head -1)
+  if [ "$mode" = blis ] && [ -z "$pre" ]; then echo "- -"; return; fi
+  LD_PRELOAD=$pre "$build/bench_train" "$arch" "$b" "$threads" "$s" ${mode/blis/} 2>&1 |
+    sed -n 's/.*: \([0-9]*\) img\/s, peak RSS \([0-9]*\) KiB.*/\1 \2/p'
+}
+theirs() { # batch -> "img/s rss"
+  [ $have_torch = 1 ] || { echo "- -"; return; }
+  /usr/bin/time -v "$py" "$peer" "$arch" --epochs 1 --limit 12800 --batch "$1" --threads "$threads" \
+    >"$tmp/peer.out" 2>"$tmp/peer.err" || { echo "- -"; return; }
+  echo "$(sed -n 's/.*train_samples_per_s \([0-9]*\).*/\1/p' "$tmp/peer.out") $(rss "$tmp/peer.err")"
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+echo "Training speed: fm-mbv2-tiny (3.06 M MACs) on Fashion-MNIST, $threads threads"
+echo "(images per second of training steps; peak RSS of the whole process)"
+printf '%-34s %10s %10s %12s %12s %8s\n' "" "batch" "img/s" "peak RSS" "PyTorch" "ratio"
+for b in 64 256; do
+  s=$(( steps64 * 64 / b )); [ $s -lt 10 ] && s=10
+  read -r ips r <<<"$(ours $b $s)"
+  read -r tips tr <<<"$(theirs $b)"
+  ratio="-"; [ "$tips" != "-" ] && [ -n "$tips" ] && ratio=$(awk -v a="$ips" -v b="$tips" 'BEGIN{printf "%.2fx", a/b}')
+  printf '%-34s %10d %10s %9s KiB %8s img/s %8s\n' "tinyforge float (OpenBLAS)" "$b" "$ips" "$r" "$tips" "$ratio"
+  [ "$tr" != "-" ] && printf '%-34s %10d %10s %9s KiB\n' "PyTorch 1.13 float" "$b" "$tips" "$tr"
+done
+read -r ips r <<<"$(ours 64 "$steps64" blis)"
+printf '%-34s %10d %10s %9s KiB\n' "tinyforge float (BLIS)" 64 "$ips" "$r"
+read -r ips r <<<"$(ours 64 $((steps64 / 4)) qat)"
+printf '%-34s %10d %10s %9s KiB\n' "tinyforge QAT (int8 engine forward)" 64 "$ips" "$r"
+[ $have_torch = 1 ] || echo "(PyTorch not installed: apt-get install python3-torch for the peer's figures)"
