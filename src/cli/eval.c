@@ -160,7 +160,8 @@ static void print_text(const char *model, const char *data, const char *split, c
            ds->w, ds->c, strcmp(sched, "layer") ? "schedule " : "",
            strcmp(sched, "layer") ? sched : "layer by layer", secs);
     if (ds->skipped)
-        printf("  (%d files in the folder were skipped: hidden, or not named as images)\n", ds->skipped);
+        printf("  (%d file%s skipped: not named .png, .jpg, .jpeg, .pgm, .ppm or .pnm)\n", ds->skipped,
+               ds->skipped == 1 ? "" : "s");
     printf("\naccuracy %.2f%% (%lld of %d)\n\n", total ? 100.0 * (double)correct / total : 0.0,
            (long long)correct, total);
     int namew = 5;

@@ -32,7 +32,7 @@ typedef struct {
     /* [classes] names, owned (NULL when unknown: raw IDX files). Fashion-MNIST
      * has its ten, an image folder its class folders' names. */
     char **class_names;
-    int32_t skipped; /* image folders: files left out (hidden, or not named as an image) */
+    int32_t skipped; /* image folders: files left out as not named as images (hidden ones not counted) */
 } tfg_dataset_t;
 
 /* The two files of an IDX dataset (each gzipped or raw), checked to agree.
