@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <jpeglib.h>
 #include <png.h>
@@ -384,9 +385,14 @@ static void test_broken(void)
     for (size_t i = 45; i < n - 20; i++) work[i] ^= 0x41; /* IDAT data: its CRC no longer matches */
     write_bytes("bad/corrupt.png", work, n);
     expect_refused("corrupt PNG", "bad/corrupt.png", TFG_ERR_FORMAT, "corrupt PNG");
-    memcpy(work, file, n), work[16] = 0x7f; /* width 0x7f000006 */
+    /* Width 0x7f000006 with IHDR's CRC (over type and data, bytes 12..28) redone. */
+    memcpy(work, file, n), work[16] = 0x7f;
+    const uLong crc = crc32(0, work + 12, 17);
+    work[29] = (uint8_t)(crc >> 24), work[30] = (uint8_t)(crc >> 16), work[31] = (uint8_t)(crc >> 8);
+    work[32] = (uint8_t)crc;
     write_bytes("bad/huge.png", work, n);
-    expect_refused("PNG wider than the limit", "bad/huge.png", TFG_ERR_FORMAT, "PNG");
+    expect_refused("PNG wider than the limit", "bad/huge.png", TFG_ERR_UNSUPPORTED,
+                   "PNG image of 2130706438x5 pixels is larger than we read");
 
     n = read_bytes("img/rgb.jpg", file, sizeof file);
     write_bytes("bad/trunc.jpg", file, n / 2);
