@@ -688,8 +688,31 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
     return remove(p);
 }
 
-int main(void)
+/* test_images --resize SH SW C DH DW: reads SH*SW*C floats (values in
+ * [0, 1]) on stdin, writes tfg_image_resize_f32's DH*DW*C floats, then
+ * tfg_image_resize's bytes for the pixels round(255 v), on stdout
+ * (tests/resize_torch.py compares them with PyTorch). */
+static int resize_filter(char **argv)
 {
+    const int sh = atoi(argv[2]), sw = atoi(argv[3]), c = atoi(argv[4]), dh = atoi(argv[5]),
+              dw = atoi(argv[6]);
+    if (sh < 1 || sw < 1 || (c != 1 && c != 3) || dh < 1 || dw < 1 || sh * sw > 1 << 20 || dh * dw > 1 << 20)
+        return 2;
+    const size_t ns = (size_t)sh * sw * c, nd = (size_t)dh * dw * c;
+    float *s = malloc(ns * 4), *d = malloc(nd * 4);
+    uint8_t *su = malloc(ns), *du = malloc(nd);
+    if (!s || !d || !su || !du || fread(s, 4, ns, stdin) != ns) return 1;
+    for (size_t i = 0; i < ns; i++) su[i] = (uint8_t)floor(s[i] * 255.0 + 0.5);
+    tfg_image_resize_f32(s, sh, sw, c, d, dh, dw);
+    tfg_image_resize(su, sh, sw, c, du, dh, dw);
+    const int ok = fwrite(d, 4, nd, stdout) == nd && fwrite(du, 1, nd, stdout) == nd;
+    free(s), free(d), free(su), free(du);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 7 && !strcmp(argv[1], "--resize")) return resize_filter(argv);
     const char *tmp = getenv("TMPDIR");
     snprintf(root, sizeof root, "%s/tfg-images.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(root)) {
