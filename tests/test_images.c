@@ -506,6 +506,18 @@ static void test_folders(void)
         TT_LOG("zoo: %s\n", d.msg);
     }
     tt_end();
+    /* The first 3 images only: class by class; the classes stay the whole set's. */
+    tt_begin();
+    char zp[512];
+    path_of(zp, sizeof zp, "zoo");
+    st = tfg_data_open_n(zp, "test", 5, 6, 3, 3, &ds, &d);
+    TT_CHECK(st == TFG_OK && ds.n == 3 && ds.classes == 3 && ds.labels[0] == 0 && ds.labels[2] == 1 &&
+             !memcmp(ds.images + 2 * 90, rgb, 90));
+    if (st == TFG_OK) tfg_dataset_free(&ds);
+    st = tfg_data_open_n("fashion-mnist", "train", 32, 32, 1, 7, &ds, &d);
+    TT_CHECK(st == TFG_OK && ds.n == 7 && ds.h == 32 && ds.classes == 10);
+    if (st == TFG_OK) tfg_dataset_free(&ds);
+    tt_end();
     /* Sizes left open take the first image's; a different size is then an error. */
     tt_begin();
     char p[512];
