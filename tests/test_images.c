@@ -78,6 +78,8 @@ static size_t read_bytes(const char *rel, uint8_t *b, size_t cap)
 
 /* A PNG of w x h with the given colour type and depth; samples are 8- or
  * 16-bit values in row order (16-bit given as uint16_t). */
+static int png_interlace = PNG_INTERLACE_NONE; /* for the next write_png */
+
 static void write_png(const char *rel, int w, int h, int color, int depth, const void *samples,
                       const png_color *palette, int n_palette)
 {
@@ -91,7 +93,7 @@ static void write_png(const char *rel, int w, int h, int color, int depth, const
         exit(1);
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, depth, color, PNG_INTERLACE_NONE,
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, depth, color, png_interlace,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (palette) png_set_PLTE(png, info, palette, n_palette);
     png_write_info(png, info);
@@ -101,7 +103,9 @@ static void write_png(const char *rel, int w, int h, int color, int depth, const
                                                        : 1;
     if (depth == 16) png_set_swap(png); /* our uint16_t are little-endian */
     const size_t row = depth < 8 ? ((size_t)w * (size_t)depth + 7) / 8 : (size_t)w * ch * (depth / 8);
-    for (int y = 0; y < h; y++) png_write_row(png, (png_const_bytep)samples + (size_t)y * row);
+    const int passes = png_set_interlace_handling(png); /* Adam7 writes every row in 7 passes */
+    for (int pass = 0; pass < passes; pass++)
+        for (int y = 0; y < h; y++) png_write_row(png, (png_const_bytep)samples + (size_t)y * row);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     fclose(f);
@@ -190,6 +194,10 @@ static void test_decode(void)
     expect_image("RGBA PNG: alpha dropped", "img/rgba.png", 3, 5, 6, 3, rgb, 0);
     expect_image("RGBA PNG to grey", "img/rgba.png", 1, 5, 6, 1, to_gray, 0);
     expect_image("grey+alpha PNG", "img/ga.png", 0, 5, 6, 1, gray, 0);
+    png_interlace = PNG_INTERLACE_ADAM7;
+    write_png("img/adam7.png", 6, 5, PNG_COLOR_TYPE_RGB, 8, rgb, NULL, 0);
+    png_interlace = PNG_INTERLACE_NONE;
+    expect_image("interlaced (Adam7) RGB PNG", "img/adam7.png", 0, 5, 6, 3, rgb, 0);
 
     /* 16-bit: round(v * 255 / 65535), so 511 -> 2 (its high byte would be 1). */
     uint16_t g16[30];
@@ -268,8 +276,9 @@ static void test_decode(void)
     write_jpeg("img/rgb.jpg", 16, 16, 3, jc, 95);
     expect_image("grey JPEG", "img/gray.jpg", 0, 16, 16, 1, jg, 4);
     expect_image("colour JPEG", "img/rgb.jpg", 0, 16, 16, 3, jc, 6);
-    printf("  decoding: PNG grey/RGB/RGBA/grey+alpha/16-bit/palette/1-bit, PGM/PPM binary and ASCII, "
-           "JPEG grey and colour\n");
+    printf(
+        "  decoding: PNG grey/RGB/RGBA/grey+alpha/interlaced/16-bit/palette/1-bit, PGM/PPM binary and ASCII, "
+        "JPEG grey and colour\n");
 }
 
 /* Bilinear with half-pixel centres in double, written from the definition. */
