@@ -330,6 +330,12 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("eval:\n");
+    char arch[1024];
+    snprintf(arch, sizeof arch, "%s/../shared/archs/fm-mbv2-tiny.json", src);
+    if (access(arch, R_OK) != 0) {
+        printf("SKIP: %s not found (the shared data next to the repository)\n", arch);
+        return 0;
+    }
     tfg_dataset_t fm;
     tfg_diag_t d = {{0}};
     if (tfg_fashion_mnist_load(NULL, "test", &fm, &d) < 0) {
