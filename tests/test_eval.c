@@ -334,12 +334,14 @@ int main(int argc, char **argv)
     snprintf(arch, sizeof arch, "%s/../shared/archs/fm-mbv2-tiny.json", src);
     if (access(arch, R_OK) != 0) {
         printf("SKIP: %s not found (the shared data next to the repository)\n", arch);
+        rmdir(tmp);
         return 0;
     }
     tfg_dataset_t fm;
     tfg_diag_t d = {{0}};
     if (tfg_fashion_mnist_load(NULL, "test", &fm, &d) < 0) {
         printf("SKIP: %s\n", d.msg);
+        rmdir(tmp);
         return 0;
     }
     test_fm(&fm);
