@@ -36,3 +36,11 @@ add_executable(fuzz_idx ${CMAKE_SOURCE_DIR}/fuzz/fuzz_idx.c)
 target_compile_options(fuzz_idx PRIVATE -fsanitize=fuzzer)
 target_link_options(fuzz_idx PRIVATE -fsanitize=fuzzer)
 target_link_libraries(fuzz_idx PRIVATE tinyforge)
+
+# Images (src/data/image.c): libpng and libjpeg-turbo behind our error handlers, and the PNM parser.
+# The conventional macro lets mutated PNG chunks past their CRC (image.c), so the fuzzer reaches the decoder.
+target_compile_definitions(tinyforge PRIVATE FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+add_executable(fuzz_image ${CMAKE_SOURCE_DIR}/fuzz/fuzz_image.c)
+target_compile_options(fuzz_image PRIVATE -fsanitize=fuzzer)
+target_link_options(fuzz_image PRIVATE -fsanitize=fuzzer)
+target_link_libraries(fuzz_image PRIVATE tinyforge)

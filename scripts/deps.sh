@@ -21,11 +21,15 @@ fi
 ls /usr/lib/*/libopenblas.so >/dev/null 2>&1 || missing+=(libopenblas-dev)
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+# libpng and libjpeg-turbo decode image-folder datasets (src/data/image.c).
+[ -f /usr/include/png.h ] || missing+=(libpng-dev)
+[ -f /usr/include/jpeglib.h ] || missing+=(libjpeg62-turbo-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev zlib1g-dev libopenblas-dev
       dataset-fashion-mnist
       python3 libxml2-utils chromium fonts-dejavu-core)
+pkgs+=(libpng-dev libjpeg62-turbo-dev)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps: not root (or no apt-get): run 'sudo apt-get install ${pkgs[*]}' and retry" >&2

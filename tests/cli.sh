@@ -16,13 +16,13 @@ check() { # name, then a command that must succeed
 status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
 
 check "top-level --help" status_is 0 "$cli" --help
-for c in info run plan demo zoo compile bench; do check "$c --help" status_is 0 "$cli" $c --help; done
+for c in info run plan demo zoo compile bench eval; do check "$c --help" status_is 0 "$cli" $c --help; done
 check "help mentions every command" bash -c "'$cli' --help | grep -q info && '$cli' --help | grep -q plan && '$cli' --help | grep -q run"
 check "no arguments -> 2" status_is 2 "$cli"
 check "unknown command -> 2" status_is 2 "$cli" frobnicate
 check "unknown option -> 2" status_is 2 "$cli" plan "$m" --bogus
 # One argument loop for every command (src/cli/common.c): the same messages everywhere.
-for c in info plan run compile bench report; do
+for c in info plan run compile bench report eval; do
   check "$c: unknown option named -> 2" bash -c "'$cli' $c '$m' --bogus 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q \"unknown option '--bogus' (see tinyforge $c --help)\" '$tmp/e'"
   check "$c: two models -> 2" bash -c "'$cli' $c '$m' '$m' 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q 'more than one model given' '$tmp/e'"
 done

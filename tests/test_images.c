@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <jpeglib.h>
 #include <png.h>
@@ -77,6 +78,8 @@ static size_t read_bytes(const char *rel, uint8_t *b, size_t cap)
 
 /* A PNG of w x h with the given colour type and depth; samples are 8- or
  * 16-bit values in row order (16-bit given as uint16_t). */
+static int png_interlace = PNG_INTERLACE_NONE; /* for the next write_png */
+
 static void write_png(const char *rel, int w, int h, int color, int depth, const void *samples,
                       const png_color *palette, int n_palette)
 {
@@ -90,7 +93,7 @@ static void write_png(const char *rel, int w, int h, int color, int depth, const
         exit(1);
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, depth, color, PNG_INTERLACE_NONE,
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, depth, color, png_interlace,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (palette) png_set_PLTE(png, info, palette, n_palette);
     png_write_info(png, info);
@@ -100,7 +103,9 @@ static void write_png(const char *rel, int w, int h, int color, int depth, const
                                                        : 1;
     if (depth == 16) png_set_swap(png); /* our uint16_t are little-endian */
     const size_t row = depth < 8 ? ((size_t)w * (size_t)depth + 7) / 8 : (size_t)w * ch * (depth / 8);
-    for (int y = 0; y < h; y++) png_write_row(png, (png_const_bytep)samples + (size_t)y * row);
+    const int passes = png_set_interlace_handling(png); /* Adam7 writes every row in 7 passes */
+    for (int pass = 0; pass < passes; pass++)
+        for (int y = 0; y < h; y++) png_write_row(png, (png_const_bytep)samples + (size_t)y * row);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     fclose(f);
@@ -189,6 +194,10 @@ static void test_decode(void)
     expect_image("RGBA PNG: alpha dropped", "img/rgba.png", 3, 5, 6, 3, rgb, 0);
     expect_image("RGBA PNG to grey", "img/rgba.png", 1, 5, 6, 1, to_gray, 0);
     expect_image("grey+alpha PNG", "img/ga.png", 0, 5, 6, 1, gray, 0);
+    png_interlace = PNG_INTERLACE_ADAM7;
+    write_png("img/adam7.png", 6, 5, PNG_COLOR_TYPE_RGB, 8, rgb, NULL, 0);
+    png_interlace = PNG_INTERLACE_NONE;
+    expect_image("interlaced (Adam7) RGB PNG", "img/adam7.png", 0, 5, 6, 3, rgb, 0);
 
     /* 16-bit: round(v * 255 / 65535), so 511 -> 2 (its high byte would be 1). */
     uint16_t g16[30];
@@ -267,8 +276,9 @@ static void test_decode(void)
     write_jpeg("img/rgb.jpg", 16, 16, 3, jc, 95);
     expect_image("grey JPEG", "img/gray.jpg", 0, 16, 16, 1, jg, 4);
     expect_image("colour JPEG", "img/rgb.jpg", 0, 16, 16, 3, jc, 6);
-    printf("  decoding: PNG grey/RGB/RGBA/grey+alpha/16-bit/palette/1-bit, PGM/PPM binary and ASCII, "
-           "JPEG grey and colour\n");
+    printf(
+        "  decoding: PNG grey/RGB/RGBA/grey+alpha/interlaced/16-bit/palette/1-bit, PGM/PPM binary and ASCII, "
+        "JPEG grey and colour\n");
 }
 
 /* Bilinear with half-pixel centres in double, written from the definition. */
@@ -384,9 +394,14 @@ static void test_broken(void)
     for (size_t i = 45; i < n - 20; i++) work[i] ^= 0x41; /* IDAT data: its CRC no longer matches */
     write_bytes("bad/corrupt.png", work, n);
     expect_refused("corrupt PNG", "bad/corrupt.png", TFG_ERR_FORMAT, "corrupt PNG");
-    memcpy(work, file, n), work[16] = 0x7f; /* width 0x7f000006 */
+    /* Width 0x7f000006 with IHDR's CRC (over type and data, bytes 12..28) redone. */
+    memcpy(work, file, n), work[16] = 0x7f;
+    const uLong crc = crc32(0, work + 12, 17);
+    work[29] = (uint8_t)(crc >> 24), work[30] = (uint8_t)(crc >> 16), work[31] = (uint8_t)(crc >> 8);
+    work[32] = (uint8_t)crc;
     write_bytes("bad/huge.png", work, n);
-    expect_refused("PNG wider than the limit", "bad/huge.png", TFG_ERR_FORMAT, "PNG");
+    expect_refused("PNG wider than the limit", "bad/huge.png", TFG_ERR_UNSUPPORTED,
+                   "PNG image of 2130706438x5 pixels is larger than we read");
 
     n = read_bytes("img/rgb.jpg", file, sizeof file);
     write_bytes("bad/trunc.jpg", file, n / 2);
@@ -499,6 +514,18 @@ static void test_folders(void)
     } else {
         TT_LOG("zoo: %s\n", d.msg);
     }
+    tt_end();
+    /* The first 3 images only: class by class; the classes stay the whole set's. */
+    tt_begin();
+    char zp[512];
+    path_of(zp, sizeof zp, "zoo");
+    st = tfg_data_open_n(zp, "test", 5, 6, 3, 3, &ds, &d);
+    TT_CHECK(st == TFG_OK && ds.n == 3 && ds.classes == 3 && ds.labels[0] == 0 && ds.labels[2] == 1 &&
+             !memcmp(ds.images + 2 * 90, rgb, 90));
+    if (st == TFG_OK) tfg_dataset_free(&ds);
+    st = tfg_data_open_n("fashion-mnist", "train", 32, 32, 1, 7, &ds, &d);
+    TT_CHECK(st == TFG_OK && ds.n == 7 && ds.h == 32 && ds.classes == 10);
+    if (st == TFG_OK) tfg_dataset_free(&ds);
     tt_end();
     /* Sizes left open take the first image's; a different size is then an error. */
     tt_begin();
@@ -682,8 +709,31 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
     return remove(p);
 }
 
-int main(void)
+/* test_images --resize SH SW C DH DW: reads SH*SW*C floats (values in
+ * [0, 1]) on stdin, writes tfg_image_resize_f32's DH*DW*C floats, then
+ * tfg_image_resize's bytes for the pixels round(255 v), on stdout
+ * (tests/resize_torch.py compares them with PyTorch). */
+static int resize_filter(char **argv)
 {
+    const int sh = atoi(argv[2]), sw = atoi(argv[3]), c = atoi(argv[4]), dh = atoi(argv[5]),
+              dw = atoi(argv[6]);
+    if (sh < 1 || sw < 1 || (c != 1 && c != 3) || dh < 1 || dw < 1 || sh * sw > 1 << 20 || dh * dw > 1 << 20)
+        return 2;
+    const size_t ns = (size_t)sh * sw * c, nd = (size_t)dh * dw * c;
+    float *s = malloc(ns * 4), *d = malloc(nd * 4);
+    uint8_t *su = malloc(ns), *du = malloc(nd);
+    if (!s || !d || !su || !du || fread(s, 4, ns, stdin) != ns) return 1;
+    for (size_t i = 0; i < ns; i++) su[i] = (uint8_t)floor(s[i] * 255.0 + 0.5);
+    tfg_image_resize_f32(s, sh, sw, c, d, dh, dw);
+    tfg_image_resize(su, sh, sw, c, du, dh, dw);
+    const int ok = fwrite(d, 4, nd, stdout) == nd && fwrite(du, 1, nd, stdout) == nd;
+    free(s), free(d), free(su), free(du);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 7 && !strcmp(argv[1], "--resize")) return resize_filter(argv);
     const char *tmp = getenv("TMPDIR");
     snprintf(root, sizeof root, "%s/tfg-images.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(root)) {

@@ -36,7 +36,8 @@ static const char EVAL_HELP[] =
     "                  holds both splits; without them it is one set. Hidden files and\n"
     "                  files not named .png/.jpg/.jpeg/.pgm/.ppm/.pnm are skipped.\n"
     "  --split S       test (default) or train\n"
-    "  --limit N       only the first N images of the split\n"
+    "  --limit N       only the first N images of the split (an image folder: class by\n"
+    "                  class); only those are decoded and resized\n"
     "  --json          one JSON object: accuracy, correct, total, per_class, confusion\n"
     "  --quiet         no progress line (it is shown only on a terminal anyway)\n"
     "\n"
@@ -160,7 +161,8 @@ static void print_text(const char *model, const char *data, const char *split, c
            ds->w, ds->c, strcmp(sched, "layer") ? "schedule " : "",
            strcmp(sched, "layer") ? sched : "layer by layer", secs);
     if (ds->skipped)
-        printf("  (%d files in the folder were skipped: hidden, or not named as images)\n", ds->skipped);
+        printf("  (%d file%s skipped: not named .png, .jpg, .jpeg, .pgm, .ppm or .pnm)\n", ds->skipped,
+               ds->skipped == 1 ? "" : "s");
     printf("\naccuracy %.2f%% (%lld of %d)\n\n", total ? 100.0 * (double)correct / total : 0.0,
            (long long)correct, total);
     int namew = 5;
@@ -232,20 +234,20 @@ int cli_eval(int argc, char **argv)
     int64_t *conf = NULL;
     const tfg_graph_t *g = &m.graph;
     /* One image input 1 x H x W x C and one output of class scores. */
+    if (g->n_inputs < 1 || g->n_outputs != 1) {
+        fprintf(stderr,
+                "tinyforge: error: %s: eval feeds one image and reads one output of class scores; the model "
+                "has %d inputs and %d outputs\n",
+                path, g->n_inputs, g->n_outputs);
+        goto done;
+    }
     const tfg_tensor_t *ti = &g->tensors[g->inputs[0]], *to = &g->tensors[g->outputs[0]];
     char shape[64];
     tfg_shape_str(ti, shape, sizeof shape);
     if (g->n_inputs != 1 || ti->rank != 4 || ti->dims[0] != 1 || (ti->dims[3] != 1 && ti->dims[3] != 3)) {
         fprintf(stderr,
-                "tinyforge: error: %s: eval feeds one image input of 1 x H x W x C with C 1 or 3; the model "
-                "has %d "
-                "input%s, the first %s\n",
-                path, g->n_inputs, g->n_inputs == 1 ? "" : "s", shape);
-        goto done;
-    }
-    if (g->n_outputs != 1) {
-        fprintf(stderr, "tinyforge: error: %s: eval reads one output of class scores; the model has %d\n",
-                path, g->n_outputs);
+                "tinyforge: error: %s: eval feeds one image input of 1 x H x W x C with C 1 or 3, not %s%s\n",
+                path, shape, g->n_inputs > 1 ? " and more inputs" : "");
         goto done;
     }
     const int64_t n_out = tfg_tensor_elems(to);
@@ -258,7 +260,8 @@ int cli_eval(int argc, char **argv)
     }
     tfg_diag_t d = {{0}};
     const double t_open = cli_now();
-    if (tfg_data_open(data, split, ti->dims[1], ti->dims[2], ti->dims[3], &ds, &d) < 0) {
+    if (tfg_data_open_n(data, split, ti->dims[1], ti->dims[2], ti->dims[3], limit > 0 ? (int32_t)limit : 0,
+                        &ds, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         goto done;
     }
@@ -289,7 +292,7 @@ int cli_eval(int argc, char **argv)
         fprintf(stderr, "tinyforge: error: out of memory\n");
         goto done;
     }
-    const int32_t total = limit > 0 && limit < ds.n ? (int32_t)limit : ds.n;
+    const int32_t total = ds.n; /* the opener kept the first --limit */
     const bool progress = !quiet && isatty(fileno(stderr));
     const double t0 = cli_now();
     double shown = t0;

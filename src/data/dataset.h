@@ -32,7 +32,7 @@ typedef struct {
     /* [classes] names, owned (NULL when unknown: raw IDX files). Fashion-MNIST
      * has its ten, an image folder its class folders' names. */
     char **class_names;
-    int32_t skipped; /* image folders: files left out (hidden, or not named as an image) */
+    int32_t skipped; /* image folders: files left out as not named as images (hidden ones not counted) */
 } tfg_dataset_t;
 
 /* The two files of an IDX dataset (each gzipped or raw), checked to agree.
@@ -93,6 +93,12 @@ tfg_status_t tfg_dataset_convert(tfg_dataset_t *ds, int32_t h, int32_t w, int32_
  * keeps the dataset's own value; c is 0, 1 or 3). */
 tfg_status_t tfg_data_open(const char *spec, const char *split, int32_t h, int32_t w, int32_t c,
                            tfg_dataset_t *ds, tfg_diag_t *d);
+/* The same keeping only the first max_images images (0: all) of the split,
+ * in file order (an image folder: class by class, then by file name). Only
+ * those are decoded and converted (eval --limit on a large input size); the
+ * classes and their names are still the whole dataset's. */
+tfg_status_t tfg_data_open_n(const char *spec, const char *split, int32_t h, int32_t w, int32_t c,
+                             int32_t max_images, tfg_dataset_t *ds, tfg_diag_t *d);
 
 /* Fashion-MNIST's ten class names, in label order. */
 extern const char *const tfg_fashion_mnist_classes[10];

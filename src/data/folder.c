@@ -110,6 +110,12 @@ tfg_status_t tfg_data_list_classes(const char *dir, char ***names, int *n, tfg_d
 tfg_status_t tfg_image_folder_load(const char *dir, int32_t h, int32_t w, int32_t c, tfg_dataset_t *ds,
                                    tfg_diag_t *d)
 {
+    return tfg_image_folder_load_n(dir, h, w, c, 0, ds, d);
+}
+
+tfg_status_t tfg_image_folder_load_n(const char *dir, int32_t h, int32_t w, int32_t c, int32_t max_images,
+                                     tfg_dataset_t *ds, tfg_diag_t *d)
+{
     memset(ds, 0, sizeof *ds);
     if (h < 0 || w < 0 || (c != 0 && c != 1 && c != 3) || (!h) != (!w))
         return tfg_diag_set(d, TFG_ERR_ARG, "%s: cannot convert images to %dx%dx%d (c is 1 or 3)", dir, h, w,
@@ -156,12 +162,14 @@ tfg_status_t tfg_image_folder_load(const char *dir, int32_t h, int32_t w, int32_
     }
     if (st == TFG_OK && total > INT32_MAX)
         st = tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "%s: more than 2^31 - 1 images", dir);
+    /* Every folder is listed and checked; only the first max_images are decoded. */
+    if (max_images > 0 && total > max_images) total = max_images;
     /* Pass 2: decode, convert, resize. */
     tfg_image_t img = {0};
     uint8_t *conv = NULL;
     size_t conv_cap = 0, per_image = 0;
     for (int k = 0; st == TFG_OK && k < classes.n; k++) {
-        for (int i = 0; st == TFG_OK && i < per_class[k].n; i++) {
+        for (int i = 0; st == TFG_OK && i < per_class[k].n && ds->n < total; i++) {
             snprintf(path, sizeof path, "%s/%s/%s", dir, classes.v[k], per_class[k].v[i]);
             if ((st = tfg_image_load(path, c, &img, d)) < 0) break;
             if (!ds->images) {

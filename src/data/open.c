@@ -136,7 +136,7 @@ static tfg_status_t same_classes(const char *a, const char *b, tfg_diag_t *d)
 }
 
 static tfg_status_t open_folder(const char *dir, const char *split, int32_t h, int32_t w, int32_t c,
-                                tfg_dataset_t *ds, tfg_diag_t *d)
+                                int32_t max_images, tfg_dataset_t *ds, tfg_diag_t *d)
 {
     char train[4096], test[4096];
     snprintf(train, sizeof train, "%s/train", dir);
@@ -147,7 +147,8 @@ static tfg_status_t open_folder(const char *dir, const char *split, int32_t h, i
         snprintf(test, sizeof test, "%s/val", dir);
         has_test = tfg_data_is_dir(test) == 1;
     }
-    if (!has_train && !has_test) return tfg_image_folder_load(dir, h, w, c, ds, d); /* one set */
+    if (!has_train && !has_test)
+        return tfg_image_folder_load_n(dir, h, w, c, max_images, ds, d); /* one set */
     const int want_train = !strcmp(split, "train");
     if (want_train ? !has_train : !has_test)
         return tfg_diag_set(d, TFG_ERR_IO, "%s: has a %s folder but no %s folder for the %s split", dir,
@@ -157,11 +158,17 @@ static tfg_status_t open_folder(const char *dir, const char *split, int32_t h, i
         const tfg_status_t st = same_classes(train, test, d);
         if (st < 0) return st;
     }
-    return tfg_image_folder_load(want_train ? train : test, h, w, c, ds, d);
+    return tfg_image_folder_load_n(want_train ? train : test, h, w, c, max_images, ds, d);
 }
 
 tfg_status_t tfg_data_open(const char *spec, const char *split, int32_t h, int32_t w, int32_t c,
                            tfg_dataset_t *ds, tfg_diag_t *d)
+{
+    return tfg_data_open_n(spec, split, h, w, c, 0, ds, d);
+}
+
+tfg_status_t tfg_data_open_n(const char *spec, const char *split, int32_t h, int32_t w, int32_t c,
+                             int32_t max_images, tfg_dataset_t *ds, tfg_diag_t *d)
 {
     memset(ds, 0, sizeof *ds);
     if (!split) split = "test";
@@ -186,8 +193,9 @@ tfg_status_t tfg_data_open(const char *spec, const char *split, int32_t h, int32
             idx_file(spec, "t10k-images-idx3-ubyte", probe, sizeof probe))
             st = open_idx_dir(spec, stem, ds, d);
         else
-            return open_folder(spec, split, h, w, c, ds, d); /* converted as it is read */
+            return open_folder(spec, split, h, w, c, max_images, ds, d); /* converted as it is read */
     }
+    if (st == TFG_OK && max_images > 0 && max_images < ds->n) ds->n = max_images; /* converts only these */
     if (st == TFG_OK) st = tfg_dataset_convert(ds, h ? h : ds->h, w ? w : ds->w, c ? c : ds->c, d);
     if (st < 0) tfg_dataset_free(ds);
     return st;
