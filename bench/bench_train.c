@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     const double s = step_time(t);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("tinyforge float batch %d threads %d: %.0f img/s, peak RSS %ld KiB, BLAS %s\n", batch, threads, run.n / s,
-           ru.ru_maxrss, tfg_gemm_backend());
+    printf("tinyforge float batch %d threads %d: %.0f img/s, peak RSS %ld KiB, BLAS %s\n", batch, threads,
+           run.n / s, ru.ru_maxrss, tfg_gemm_backend());
     return 0;
 }

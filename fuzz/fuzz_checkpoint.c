@@ -50,8 +50,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *seed = getenv("TFG_FUZZ_CKPT_SEED");
     if (seed) {
         tfg_epoch_log_t h = {1.0, 0.5, 1.0, 0.5, 0.01, 1.0, 100.0};
-        tfg_ckpt_state_t s = {.fingerprint = 7, .next_epoch = 1, .hist = &h, .n_hist = 1, .float_test = -1,
-                              .ptq_test = -1};
+        tfg_ckpt_state_t s = {
+            .fingerprint = 7, .next_epoch = 1, .hist = &h, .n_hist = 1, .float_test = -1, .ptq_test = -1};
         tfg_diag_t d = {{0}};
         exit(tfg_checkpoint_save(seed, &net, &params, &s, &d) == TFG_OK ? 0 : 1);
     }

@@ -273,8 +273,8 @@ static bool same_weights(const tfg_net_t *a, const tfg_net_t *b)
         if (nw && memcmp(a->layers[i].weights, b->layers[i].weights, sizeof(float) * nw)) return false;
         if (nb && memcmp(a->layers[i].bias, b->layers[i].bias, sizeof(float) * nb)) return false;
         if (!a->layers[i].bn_params != !b->layers[i].bn_params) return false;
-        if (a->layers[i].bn_params &&
-            memcmp(a->layers[i].bn_params, b->layers[i].bn_params, sizeof(float) * 4 * (size_t)a->layers[i].c))
+        if (a->layers[i].bn_params && memcmp(a->layers[i].bn_params, b->layers[i].bn_params,
+                                             sizeof(float) * 4 * (size_t)a->layers[i].c))
             return false;
     }
     return true;
@@ -303,7 +303,8 @@ static void test_fold(void)
     tfg_nn_forward(&f, &b, NULL, x, 4, false, 0);
     const int lg = tfg_nn_logits_layer(&n);
     double worst = 0.0;
-    for (int e = 0; e < 40; e++) worst = fmax(worst, fabs(a.out[lg][e] - b.out[lg][e]) / (1.0 + fabs(a.out[lg][e])));
+    for (int e = 0; e < 40; e++)
+        worst = fmax(worst, fabs(a.out[lg][e] - b.out[lg][e]) / (1.0 + fabs(a.out[lg][e])));
     TT_CHECK(worst < 1e-5);
     for (int i = 0; i < f.n; i++) TT_CHECK(!f.layers[i].bn && !f.layers[i].bn_params);
     printf("  batch norm folded into the convs: logits agree to %.1e (relative)\n", worst);
@@ -341,8 +342,8 @@ static void test_overfit(void)
     const double acc = tfg_eval_float(&n, &ds, NULL, &loss);
     TT_CHECK(acc == 1.0);
     TT_CHECK(loss < 0.5 && first.loss > 2.0); /* from chance (ln 10 = 2.30) to confident */
-    printf("  a small net overfits 32 images: loss %.3f -> %.4f, accuracy %.0f%% (evaluation mode)\n", first.loss,
-           loss, 100.0 * acc);
+    printf("  a small net overfits 32 images: loss %.3f -> %.4f, accuracy %.0f%% (evaluation mode)\n",
+           first.loss, loss, 100.0 * acc);
     tfg_trainer_free(t);
     tfg_net_free(&n);
     tfg_dataset_free(&ds);
@@ -352,8 +353,8 @@ static void test_overfit(void)
 /* One float epoch then one QAT epoch on 192 images; returns the trained
  * (folded) net and, when out is given, the QAT forward's output bytes of
  * 16 test images, and the exported graph. */
-static int train_small(int threads, tfg_net_t *folded, const tfg_dataset_t *ds, const float *x16, uint8_t *out,
-                       tfg_graph_t *g)
+static int train_small(int threads, tfg_net_t *folded, const tfg_dataset_t *ds, const float *x16,
+                       uint8_t *out, tfg_graph_t *g)
 {
     tfg_net_t n;
     small_net(&n);
@@ -418,7 +419,8 @@ static void test_determinism_and_qat(void)
     uint8_t *arena = calloc(m.plan.peak + 1, 1), in[784], y[10];
     int same = 0;
     for (int i = 0; i < 16; i++) {
-        TT_CHECK(tfg_data_to_input(test.images + i * 784, 784, &m.graph.tensors[m.graph.inputs[0]], in, &d) == 0);
+        TT_CHECK(tfg_data_to_input(test.images + i * 784, 784, &m.graph.tensors[m.graph.inputs[0]], in, &d) ==
+                 0);
         tfg_model_set_inputs(&m, arena, in);
         tfg_model_invoke(&m, arena);
         tfg_model_get_outputs(&m, arena, y);
@@ -454,8 +456,8 @@ static void test_checkpoint(void)
         for (size_t e = 0; e < pn.p[i].n; e++) pn.p[i].v[e] = (float)e * 0.001f - (float)i;
     tfg_epoch_log_t hist[2] = {{1.5, 0.4, 1.2, 0.5, 0.05, 10, 1000}, {1.0, 0.6, 0.9, 0.65, 0.02, 10, 1000}};
     const char *path = "test_train_checkpoint.tfgc";
-    tfg_ckpt_state_t s = {.fingerprint = 42, .next_epoch = 2, .hist = hist, .n_hist = 2, .float_test = -1,
-                          .ptq_test = -1};
+    tfg_ckpt_state_t s = {
+        .fingerprint = 42, .next_epoch = 2, .hist = hist, .n_hist = 2, .float_test = -1, .ptq_test = -1};
     tfg_diag_t d = {{0}};
     TT_CHECK(tfg_checkpoint_save(path, &n, &pn, &s, &d) == TFG_OK);
     tfg_ckpt_state_t r = {.fingerprint = 42};

@@ -55,8 +55,8 @@ tfg_status_t tfg_zoo_quantize_placeholder(const tfg_net_t *net, tfg_graph_t *g, 
  * training images, tfg_nn_ranges; QAT: the moving averages it tracked).
  * float_io puts a QUANTIZE before the input and a DEQUANTIZE after the
  * output (float I/O); otherwise I/O is int8. The net is not modified. */
-tfg_status_t tfg_zoo_quantize_trained(const tfg_net_t *net, const float *mins, const float *maxs, bool float_io,
-                                      tfg_graph_t *g, tfg_diag_t *d);
+tfg_status_t tfg_zoo_quantize_trained(const tfg_net_t *net, const float *mins, const float *maxs,
+                                      bool float_io, tfg_graph_t *g, tfg_diag_t *d);
 
 /* Both steps. */
 tfg_status_t tfg_zoo_build(const char *spec, const tfg_build_opts_t *o, tfg_graph_t *g, tfg_diag_t *d);
