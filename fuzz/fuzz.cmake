@@ -44,3 +44,9 @@ add_executable(fuzz_image ${CMAKE_SOURCE_DIR}/fuzz/fuzz_image.c)
 target_compile_options(fuzz_image PRIVATE -fsanitize=fuzzer)
 target_link_options(fuzz_image PRIVATE -fsanitize=fuzzer)
 target_link_libraries(fuzz_image PRIVATE tinyforge)
+
+# Training checkpoints (src/train/checkpoint.c).
+add_executable(fuzz_checkpoint ${CMAKE_SOURCE_DIR}/fuzz/fuzz_checkpoint.c)
+target_compile_options(fuzz_checkpoint PRIVATE -fsanitize=fuzzer)
+target_link_options(fuzz_checkpoint PRIVATE -fsanitize=fuzzer)
+target_link_libraries(fuzz_checkpoint PRIVATE tinyforge)

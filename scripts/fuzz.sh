@@ -34,7 +34,7 @@ mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_bench fuzz_idx fuzz_image >"$BUILD/build.log" 2>&1 ||
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_bench fuzz_idx fuzz_image fuzz_checkpoint >"$BUILD/build.log" 2>&1 ||
     { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
 [ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
 
@@ -117,7 +117,8 @@ ARCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-arch.XXXXXX")
 BENCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-bench.XXXXXX")
 IDX_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-idx.XXXXXX")
 IMAGE_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-image.XXXXXX")
-trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS" "$IDX_CORPUS" "$IMAGE_CORPUS"' EXIT
+CKPT_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-ckpt.XXXXXX")
+trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS" "$IDX_CORPUS" "$IMAGE_CORPUS" "$CKPT_CORPUS"' EXIT
 for f in "$ROOT"/../shared/archs/*.json; do [ -f "$f" ] && cp "$f" "$ARCH_CORPUS/"; done
 echo '{"resolution": 32, "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2}, "blocks": [], "classifier": {"in_features": 8, "out_features": 4}}' >"$ARCH_CORPUS/tiny.json"
 run_target "arch specs" "$BUILD/fuzz_arch" "$ARCH_CORPUS" "${FUZZ_ARCH_SECONDS:-30}" 65536 arch- "$BUILD/fuzz_arch.log"
@@ -147,3 +148,9 @@ run_target "IDX datasets" "$BUILD/fuzz_idx" "$IDX_CORPUS" "${FUZZ_IDX_SECONDS:-2
 TFG_FUZZ_IMAGE_SEEDS="$IMAGE_CORPUS" "$BUILD/fuzz_image" >/dev/null 2>&1 ||
     die "fuzz_image could not write its seeds"
 run_target "images" "$BUILD/fuzz_image" "$IMAGE_CORPUS" "${FUZZ_IMAGE_SECONDS:-30}" 16384 image- "$BUILD/fuzz_image.log"
+
+# Sixth target: training checkpoints (src/train/checkpoint.c), seeded with a
+# valid checkpoint the harness writes for its own net.
+TFG_FUZZ_CKPT_SEED="$CKPT_CORPUS/valid.tfgc" "$BUILD/fuzz_checkpoint" >/dev/null 2>&1 ||
+    die "fuzz_checkpoint could not write its seed"
+run_target "checkpoints" "$BUILD/fuzz_checkpoint" "$CKPT_CORPUS" "${FUZZ_CKPT_SECONDS:-20}" 16384 ckpt- "$BUILD/fuzz_checkpoint.log"

@@ -16,9 +16,11 @@
 
 #include "cli/cli.h"
 #include "data/dataset.h"
+#include "train/eval.h"
 
 static const char EVAL_HELP[] =
     "usage: tinyforge eval MODEL --data SPEC [--split test|train] [--limit N] [--json] [--quiet]\n"
+    "                      [--threads N] [--show N]\n"
     "                      [--schedule S] [--sram LIMIT] [--max-overhead X] [--max-grid N]\n"
     "                      [--stream-input] [--int8-io] [--no-in-place]\n"
     "\n"
@@ -40,6 +42,9 @@ static const char EVAL_HELP[] =
     "                  class); only those are decoded and resized\n"
     "  --json          one JSON object: accuracy, correct, total, per_class, confusion\n"
     "  --quiet         no progress line (it is shown only on a terminal anyway)\n"
+    "  --threads N     images run on N threads, each with its own arena (default 2;\n"
+    "                  the predictions do not depend on it)\n"
+    "  --show N        draw the first N images as text with their class and the prediction\n"
     "\n"
     "The model's input shape (1 x H x W x C, C = 1 or 3) sets the image size: images\n"
     "are converted to C channels (grey to RGB repeats the value, RGB to grey is the\n"
@@ -57,39 +62,43 @@ static const char EVAL_HELP[] =
     "instead of layer by layer (the default); the outputs, hence the predictions, are\n"
     "the same bytes.\n";
 
-/* Index of the largest of n values of the output tensor (first on ties; NaN
- * never wins). */
-static int argmax(const uint8_t *p, int64_t n, tfg_dtype_t t)
+typedef struct {
+    bool on;
+    int32_t total;
+    double started, shown;
+} progress_t;
+
+static void show_progress(void *ctx, int32_t done, int32_t correct)
 {
-    int best = -1;
-    double bv = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double v;
-        switch (t) {
-        case TFG_DT_INT8: v = (int8_t)p[i]; break;
-        case TFG_DT_UINT8: v = p[i]; break;
-        case TFG_DT_INT16: {
-            int16_t x;
-            memcpy(&x, p + 2 * i, 2);
-            v = x;
-            break;
+    progress_t *p = ctx;
+    if (!p->on || cli_now() - p->started < 0.25) return;
+    p->shown = cli_now();
+    fprintf(stderr, "\reval: %d / %d images, accuracy so far %.2f%%   ", done, p->total,
+            100.0 * (double)correct / (done ? done : 1));
+}
+
+/* The first n images as text (one character per pixel pair, by brightness),
+ * with the true class and the prediction. */
+static void show_images(const tfg_dataset_t *ds, const uint8_t *pred, int n)
+{
+    static const char ramp[] = " .:-=+*#%@";
+    const int step = ds->w > 40 ? (ds->w + 39) / 40 : 1; /* at most 40 columns of pixels */
+    for (int i = 0; i < n; i++) {
+        const uint8_t *img = ds->images + (size_t)i * ds->h * ds->w * ds->c;
+        const char *truth = ds->class_names ? ds->class_names[ds->labels[i]] : "";
+        const char *guess = ds->class_names ? ds->class_names[pred[i]] : "";
+        printf("\nimage %d: %s (class %d) -> predicted %s (class %d)%s\n", i, truth, ds->labels[i], guess, pred[i],
+               pred[i] == ds->labels[i] ? "" : "   WRONG");
+        for (int y = 0; y < ds->h; y += 2 * step) {
+            printf("  ");
+            for (int x = 0; x < ds->w; x += step) {
+                int v = 0;
+                for (int k = 0; k < ds->c; k++) v += img[((size_t)y * ds->w + (size_t)x) * ds->c + (size_t)k];
+                putchar(ramp[v / ds->c * 10 / 256]);
+            }
+            putchar('\n');
         }
-        case TFG_DT_INT32: {
-            int32_t x;
-            memcpy(&x, p + 4 * i, 4);
-            v = x;
-            break;
-        }
-        default: {
-            float x;
-            memcpy(&x, p + 4 * i, 4);
-            v = x;
-            break;
-        }
-        }
-        if (v == v && (best < 0 || v > bv)) best = (int)i, bv = v;
     }
-    return best < 0 ? 0 : best;
 }
 
 static void json_str(const char *s)
@@ -199,11 +208,13 @@ int cli_eval(int argc, char **argv)
 {
     tfg_pass_opts_t o = {0};
     cli_sched_opts_t so = {.schedule = "layer"};
-    const char *path = NULL, *data = NULL, *split = "test", *limit_arg = NULL;
+    const char *path = NULL, *data = NULL, *split = "test", *limit_arg = NULL, *threads_arg = NULL,
+               *show_arg = NULL;
     bool json = false, quiet = false;
     const cli_opt_t opts[] = {{.name = "--data", .value = &data},       {.name = "--split", .value = &split},
                               {.name = "--limit", .value = &limit_arg}, {.name = "--json", .flag = &json},
-                              {.name = "--quiet", .flag = &quiet},      {.name = NULL}};
+                              {.name = "--quiet", .flag = &quiet},      {.name = "--threads", .value = &threads_arg},
+                              {.name = "--show", .value = &show_arg},   {.name = NULL}};
     const int r = cli_parse_args(argc, argv, "eval", EVAL_HELP, &o, &so, opts, &path);
     if (r >= 0) return r;
     if (!path || !data) {
@@ -224,13 +235,26 @@ int cli_eval(int argc, char **argv)
             return 2;
         }
     }
+    int threads = 2, show = 0;
+    for (int k = 0; k < 2; k++) {
+        const char *v = k ? show_arg : threads_arg;
+        if (!v) continue;
+        char *end;
+        const long x = strtol(v, &end, 10);
+        if (*end || !*v || x < (k ? 0 : 1) || x > (k ? 1000000 : 256)) {
+            fprintf(stderr, "tinyforge: %s takes a number from %d to %d, not '%s'\n", k ? "--show" : "--threads",
+                    k ? 0 : 1, k ? 1000000 : 256, v);
+            return 2;
+        }
+        *(k ? &show : &threads) = (int)x;
+    }
     tfg_model_t m;
     if (cli_load(path, &o, &m)) return 1;
     int rc = 1;
+    tfg_pool_t *pool = NULL;
     tfg_dataset_t ds = {0};
     tfg_sched_plan_t sp;
     memset(&sp, 0, sizeof sp);
-    uint8_t *arena = NULL, *in = NULL, *out = NULL;
     int64_t *conf = NULL;
     const tfg_graph_t *g = &m.graph;
     /* One image input 1 x H x W x C and one output of class scores. */
@@ -283,50 +307,33 @@ int cli_eval(int argc, char **argv)
     if (patched)
         snprintf(sched, sizeof sched, "%dx%d@%d%s", sp.cost.ph, sp.cost.pw,
                  g->ops[m.prog.steps[sp.cost.split].op].model_index, sp.streamed ? " streamed" : "");
-    const size_t in_bytes = tfg_model_input_bytes(&m), out_bytes = tfg_model_output_bytes(&m);
-    const size_t px = (size_t)ds.h * (size_t)ds.w * (size_t)ds.c;
-    arena = calloc(patched ? sp.arena_bytes + 1 : m.plan.peak + 1, 1);
-    in = malloc(in_bytes + 1), out = malloc(out_bytes + 1);
-    conf = calloc((size_t)ds.classes * (size_t)ds.classes, sizeof *conf);
-    if (!arena || !in || !out || !conf) {
+    pool = tfg_pool_create(threads);
+    if (!pool) {
         fprintf(stderr, "tinyforge: error: out of memory\n");
         goto done;
     }
     const int32_t total = ds.n; /* the opener kept the first --limit */
-    const bool progress = !quiet && isatty(fileno(stderr));
+    progress_t pr = {!quiet && isatty(fileno(stderr)), total, cli_now(), 0};
     const double t0 = cli_now();
-    double shown = t0;
-    int64_t correct = 0;
-    for (int32_t i = 0; i < total; i++) {
-        if (tfg_data_to_input(ds.images + (size_t)i * px, px, ti, in, &d) < 0) {
-            fprintf(stderr, "tinyforge: error: %s: %s\n", path, d.msg);
-            goto done;
-        }
-        if (patched) {
-            tfg_sched_run(&m, &sp, arena, in, out);
-        } else {
-            tfg_model_set_inputs(&m, arena, in);
-            tfg_model_invoke(&m, arena);
-            tfg_model_get_outputs(&m, arena, out);
-        }
-        const int pred = argmax(out, n_out, to->dtype);
-        conf[ds.labels[i] * ds.classes + pred]++;
-        correct += pred == ds.labels[i];
-        if (progress && cli_now() - shown > 0.25) {
-            shown = cli_now();
-            fprintf(stderr, "\reval: %d / %d images, accuracy so far %.2f%%   ", i + 1, total,
-                    100.0 * (double)correct / (i + 1));
-        }
+    tfg_eval_t ev;
+    if (tfg_eval_model(&m, patched ? &sp : NULL, &ds, total, pool, show_progress, &pr, &ev, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s: %s\n", path, d.msg);
+        goto done;
     }
-    if (progress && shown > t0) fprintf(stderr, "\r%60s\r", "");
+    if (pr.on && pr.shown > 0) fprintf(stderr, "\r%60s\r", "");
+    conf = ev.confusion;
+    ev.confusion = NULL;
     const double secs = cli_now() - t0;
     if (json)
         print_json(path, data, split, sched, &ds, total, conf, secs);
     else
         print_text(path, data, split, sched, &ds, total, conf, secs);
+    if (show > 0 && !json) show_images(&ds, ev.pred, show < total ? show : total);
+    tfg_eval_free(&ev);
     rc = 0;
 done:
-    free(arena), free(in), free(out), free(conf);
+    free(conf);
+    tfg_pool_destroy(pool);
     tfg_sched_plan_free(&sp);
     tfg_dataset_free(&ds);
     tfg_model_free(&m);

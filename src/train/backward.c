@@ -173,7 +173,7 @@ TFG_NN_VECTOR static void mask_task(void *ctx, int b, int thread)
 }
 
 /* Batch norm's input gradient, in place over g. */
-TFG_NN_VECTOR static void bn_task(void *ctx, int task, int thread)
+TFG_NN_VECTOR static void bw_bn_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
@@ -255,7 +255,8 @@ static void conv_task(void *ctx, int task, int thread)
 /* A group of images. Stride 1 works on whole output rows as forward.c does:
  * the input gradient is one contiguous loop per tap, and the weight
  * gradient is gathered per output column (dwrow) and folded once per group. */
-TFG_NN_VECTOR static void dwconv_task(void *ctx, int task, int thread)
+/* (Names differ from forward.c's: clang makes the clones' resolvers global.) */
+TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
@@ -348,9 +349,9 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
             j->g->db[j->i][k] = (float)s;
         }
     }
-    if (bn) tfg_pool_for(pool, tfg_nn_groups(j->batch), bn_task, (void *)j);
+    if (bn) tfg_pool_for(pool, tfg_nn_groups(j->batch), bw_bn_task, (void *)j);
     if (l->kind == TFG_NN_DWCONV) tfg_nn_dw_weight_rows(j->n, j->i, j->t);
-    tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : dwconv_task, (void *)j);
+    tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : bw_dwconv_task, (void *)j);
     reduce_weights(j);
 }
 
@@ -390,7 +391,7 @@ static void fc_backward(const job_t *j)
 }
 
 /* Elementwise layers and pooling, a group of images per task. */
-TFG_NN_VECTOR static void elem_task(void *ctx, int task, int thread)
+TFG_NN_VECTOR static void bw_elem_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
@@ -456,7 +457,7 @@ void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, 
         case TFG_NN_FC: fc_backward(&j); break;
         case TFG_NN_INPUT:
         case TFG_NN_SOFTMAX: break; /* a softmax inside the net is not trained through */
-        default: tfg_pool_for(pool, tfg_nn_groups(t->batch), elem_task, &j); break;
+        default: tfg_pool_for(pool, tfg_nn_groups(t->batch), bw_elem_task, &j); break;
         }
     }
 }
