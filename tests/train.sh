@@ -4,8 +4,11 @@
 #  - the int8 test accuracy train prints equals, to the image, what
 #    `tinyforge eval` measures on the file (layer by layer and patched);
 #  - the same weights on 1 and 2 threads (the model files are identical);
-#  - kill -9 in the float phase and again in the QAT phase, --resume each
-#    time: the final model is byte-identical to an uninterrupted run's;
+#  - killed (SIGKILL) mid-epoch in the float phase and again in the QAT
+#    phase, --resume each time: the final model is byte-identical to an
+#    uninterrupted run's. The kills land at exact steps through a test hook
+#    (TFG_TRAIN_KILL_AT=EPOCH:STEP makes train SIGKILL itself there), so the
+#    test never depends on timing; one more kill comes from outside;
 #  - bad input: clear messages and non-zero exits, nothing overwritten.
 # usage: tests/train.sh path/to/tinyforge SOURCE_DIR
 set -u
@@ -23,7 +26,7 @@ epochs_logged() { # DIR -> number of epochs in DIR/log.json (0 when none yet)
   python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['epochs']))" "$1/log.json" 2>/dev/null || echo 0
 }
 
-# A small IDX folder cut from Debian's Fashion-MNIST: 1,600 training and 500
+# A small IDX folder cut from Debian's Fashion-MNIST: 800 training and 300
 # test images (train's final evaluation runs over the whole test split).
 fm=/usr/share/datasets/fashion-mnist
 [ -f "$fm/t10k-labels-idx1-ubyte.gz" ] || { echo "FAIL: $fm not found (dataset-fashion-mnist)"; exit 1; }
@@ -31,7 +34,7 @@ python3 - "$fm" "$tmp/fm" <<'EOF'
 import gzip, os, struct, sys
 src, dst = sys.argv[1], sys.argv[2]
 os.makedirs(dst)
-for split, n in (("train", 1600), ("t10k", 500)):
+for split, n in (("train", 800), ("t10k", 300)):
     for kind in ("images-idx3", "labels-idx1"):
         data = gzip.open(f"{src}/{split}-{kind}-ubyte.gz").read()
         nd = data[3]
@@ -53,40 +56,45 @@ j = json.load(open(sys.argv[1]))
 assert len(j["epochs"]) == 3, j["epochs"]
 for k in ("float_test_accuracy", "ptq_test_accuracy", "int8_test_accuracy", "int8_test_correct", "command"):
     assert k in j, k
-assert j["int8_test_total"] == 500
+assert j["int8_test_total"] == 300
 assert all(0 <= e["accuracy"] <= 1 and e["loss"] > 0 for e in j["epochs"])
 EOF
 if command -v xmllint >/dev/null; then
   check "curves.svg is well-formed SVG" xmllint --noout "$tmp/a/curves.svg"
 fi
-correct=$(sed -n 's/.*(\([0-9]*\) of 500 test images.*/\1/p' "$tmp/a.out")
+correct=$(sed -n 's/.*(\([0-9]*\) of 300 test images.*/\1/p' "$tmp/a.out")
 check "train printed its int8 accuracy" test -n "$correct"
 check "eval on the file agrees to the image" bash -c "'$cli' eval '$tmp/a/fm-mbv2-tiny.tflite' --data '$tmp/fm' --json | grep -q '\"correct\": $correct,'"
 check "eval patched agrees too" bash -c "'$cli' eval '$tmp/a/fm-mbv2-tiny.tflite' --data '$tmp/fm' --json --schedule auto | grep -q '\"correct\": $correct,'"
 check "log.json's count is the printed one" grep -q "\"int8_test_correct\": $correct," "$tmp/a/log.json"
 check "one thread: the same model bytes" bash -c "'$cli' train '$arch' ${small[*]} --threads 1 -o '$tmp/t1' >/dev/null && cmp '$tmp/a/fm-mbv2-tiny.tflite' '$tmp/t1/fm-mbv2-tiny.tflite'"
 
-# kill -9 mid-epoch, twice (float phase, QAT phase), resuming each time.
-long=(--data "$tmp/fm" --epochs 2 --qat-epochs 2 --val 100 --batch 32 --quiet)
+# Killed mid-epoch, twice (float phase, QAT phase), resuming each time.
+long=(--data "$tmp/fm" --epochs 2 --qat-epochs 1 --val 100 --batch 64 --quiet)
 "$cli" train "$arch" "${long[@]}" -o "$tmp/ref" >/dev/null 2>&1
-kill_after_epochs() { # DIR, epochs to wait for, then kill -9 mid-epoch; 0 if killed
-  local dir=$1 want=$2; shift 2
-  "$cli" train "$arch" "${long[@]}" -o "$dir" "$@" >/dev/null 2>&1 &
-  local pid=$! waited=0
-  while [ "$(epochs_logged "$dir")" -lt "$want" ] && kill -0 $pid 2>/dev/null && [ $waited -lt 1200 ]; do
-    sleep 0.1; waited=$((waited+1))
-  done
-  sleep 0.3
-  kill -0 $pid 2>/dev/null || return 1
-  kill -9 $pid; wait $pid 2>/dev/null
-  return 0
+killed() { # DIR EPOCH:STEP [--resume]: the run must die of SIGKILL (status 137)
+  local dir=$1 at=$2; shift 2
+  TFG_TRAIN_KILL_AT=$at "$cli" train "$arch" "${long[@]}" -o "$dir" "$@" >/dev/null 2>&1
+  [ $? -eq 137 ]
 }
-check "killed in epoch 2 (float)" kill_after_epochs "$tmp/k" 1
-check "killed in epoch 4 (QAT), after resuming" kill_after_epochs "$tmp/k" 3 --resume
+check "killed at epoch 2, step 5 (float)" killed "$tmp/k" 2:5
+check "checkpoint of epoch 1 kept" test "$(epochs_logged "$tmp/k")" -eq 1
+check "resumed, killed at epoch 3, step 4 (QAT)" killed "$tmp/k" 3:4 --resume
 check "no model yet after the kills" test ! -e "$tmp/k/fm-mbv2-tiny.tflite"
 check "resumed to the end" "$cli" train "$arch" "${long[@]}" -o "$tmp/k" --resume
 check "resumed model = uninterrupted model, byte for byte" cmp "$tmp/ref/fm-mbv2-tiny.tflite" "$tmp/k/fm-mbv2-tiny.tflite"
-check "resumed log has every epoch once" test "$(epochs_logged "$tmp/k")" -eq 4
+check "resumed log has every epoch once" test "$(epochs_logged "$tmp/k")" -eq 3
+# And kill -9 from outside, whenever it lands (before, during or after an
+# epoch): resuming must still end with the same model.
+outside() {
+  "$cli" train "$arch" "${long[@]}" -o "$tmp/o" >/dev/null 2>&1 &
+  local pid=$! n=0
+  while [ ! -e "$tmp/o/command.txt" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
+  sleep 0.5
+  kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+  "$cli" train "$arch" "${long[@]}" -o "$tmp/o" --resume >/dev/null 2>&1 && cmp "$tmp/ref/fm-mbv2-tiny.tflite" "$tmp/o/fm-mbv2-tiny.tflite"
+}
+check "kill -9 from outside, then --resume: the same model" outside
 
 # Bad input.
 check "missing ARCH/--data/-o -> 2" status_is 2 "$cli" train "$arch" --data fashion-mnist

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,9 @@ typedef struct {
     bool tty, quiet;
     double t0;
     long steps_at_start; /* global steps done before this process started (resume) */
+    int epoch_offset;    /* epochs before this trainer's (the float ones, during QAT) */
+    int kill_epoch;      /* TFG_TRAIN_KILL_AT=E:S (tests) */
+    long kill_step;
 } ui_t;
 
 static void fmt_time(double s, char *buf, size_t n)
@@ -141,6 +145,11 @@ static void fmt_time(double s, char *buf, size_t n)
 static void progress(void *ctx, const tfg_train_progress_t *p)
 {
     ui_t *ui = ctx;
+    /* Test hook (tests/train.sh): SIGKILL ourselves after step S of overall
+     * epoch E, exactly mid-epoch, as `kill -9` from outside would. */
+    if (ui->kill_epoch > 0 && p->epoch + 1 + ui->epoch_offset == ui->kill_epoch && p->step == ui->kill_step &&
+        !p->epoch_done)
+        raise(SIGKILL);
     if (ui->quiet) return;
     const double el = cli_now() - ui->t0;
     const long done = p->global_step - ui->steps_at_start;
@@ -576,7 +585,9 @@ int cli_train(int argc, char **argv)
         else if (a.resume)
             fprintf(stderr, "no checkpoint in %s yet: starting from the beginning\n", a.out);
     }
-    ui_t ui = {isatty(fileno(stderr)) != 0, a.quiet, cli_now(), 0};
+    ui_t ui = {isatty(fileno(stderr)) != 0, a.quiet, cli_now(), 0, 0, 0, 0};
+    const char *kill_at = getenv("TFG_TRAIN_KILL_AT");
+    if (kill_at && sscanf(kill_at, "%d:%ld", &ui.kill_epoch, &ui.kill_step) != 2) ui.kill_epoch = 0;
 
     /* 1. Float training (batch norm in training mode). */
     if (!resume_qat) {
@@ -680,6 +691,7 @@ int cli_train(int argc, char **argv)
             tfg_trainer_set_epoch(tr, qstart);
         }
         ui.t0 = cli_now();
+        ui.epoch_offset = a.epochs;
         ui.steps_at_start = steps_per_epoch(train.n, a.batch) * qstart;
         for (int e = qstart; e < a.qat_epochs; e++) {
             const double t0 = cli_now();
