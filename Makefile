@@ -3,7 +3,8 @@
 #
 #   make            build the CLI (build/tinyforge) and the tests
 #   make test       every test: the normal build, then again under ASan+UBSan
-#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it, write its report
+#   make demo       build MobileNetV2 1.0@224, show its memory profile, run it, write its report;
+#                   then classify Fashion-MNIST test images with the model tinyforge trained (models/)
 #   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
 #   make bench-train  training speed and memory against PyTorch (installs python3-torch)
@@ -45,6 +46,7 @@ test: test-fast test-asan
 
 demo: build
 	@$(BUILD)/tinyforge demo --report $(BUILD)/demo-report.html
+	@scripts/demo_trained.sh $(BUILD)/tinyforge
 
 demo-tflite: build
 	@scripts/demo.sh $(BUILD)/tinyforge

@@ -47,29 +47,22 @@ int main(int argc, char **argv)
     tfg_dataset_t warm = ds, run = ds;
     warm.n = 2 * batch, run.n = steps * batch;
     if (run.n > ds.n) run.n = ds.n;
+    tfg_trainer_t *tw = NULL, *t = NULL;
+    float *mins = calloc((size_t)net.n, sizeof(float)), *maxs = calloc((size_t)net.n, sizeof(float));
     if (qat) {
+        /* QAT trains the folded net from PTQ's ranges, as `train` does. */
         tfg_net_fold_bn(&net);
-        float *mins = calloc((size_t)net.n, sizeof(float)), *maxs = calloc((size_t)net.n, sizeof(float));
         float *x = tfg_train_calibration_images(&ds, 256);
-        tfg_train_ranges(&net, x, 256, NULL, mins, maxs);
-        tfg_trainer_t *tw = tfg_trainer_create(&net, &warm, NULL, &o, threads, &d);
-        tfg_trainer_t *t = tfg_trainer_create(&net, &run, NULL, &o, threads, &d);
-        if (!t || !tw || tfg_trainer_start_qat(t, mins, maxs, NULL, &d) < 0 ||
-            tfg_trainer_start_qat(tw, mins, maxs, NULL, &d) < 0) {
-            fprintf(stderr, "bench_train: %s\n", d.msg);
-            return 1;
-        }
-        step_time(tw);
-        const double s = step_time(t);
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        printf("tinyforge qat batch %d threads %d: %.0f img/s, peak RSS %ld KiB, BLAS %s\n", batch, threads,
-               run.n / s, ru.ru_maxrss, tfg_gemm_backend());
-        return 0;
+        if (!x || tfg_train_ranges(&net, x, 256, NULL, mins, maxs) < 0) return 1;
+        free(x);
     }
-    tfg_trainer_t *tw = tfg_trainer_create(&net, &warm, NULL, &o, threads, &d);
-    tfg_trainer_t *t = tfg_trainer_create(&net, &run, NULL, &o, threads, &d);
-    if (!t || !tw) {
+    tw = tfg_trainer_create(&net, &warm, NULL, &o, threads, &d);
+    t = tw ? tfg_trainer_create(&net, &run, NULL, &o, threads, &d) : NULL;
+    if (t && qat &&
+        (tfg_trainer_start_qat(tw, mins, maxs, NULL, &d) < 0 ||
+         tfg_trainer_start_qat(t, mins, maxs, NULL, &d) < 0))
+        t = NULL;
+    if (!t) {
         fprintf(stderr, "bench_train: %s\n", d.msg);
         return 1;
     }
@@ -77,7 +70,7 @@ int main(int argc, char **argv)
     const double s = step_time(t);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("tinyforge float batch %d threads %d: %.0f img/s, peak RSS %ld KiB, BLAS %s\n", batch, threads,
-           run.n / s, ru.ru_maxrss, tfg_gemm_backend());
+    printf("tinyforge %s batch %d threads %d: %.0f img/s, peak RSS %ld KiB, BLAS %s\n", qat ? "qat" : "float",
+           batch, threads, run.n / s, ru.ru_maxrss, tfg_gemm_backend());
     return 0;
 }

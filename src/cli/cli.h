@@ -3,6 +3,7 @@
 #define TFG_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "exec/exec.h"
 #include "report/report.h"
@@ -38,6 +39,10 @@ int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg
 
 /* Shared model options; returns 1 if argv[i] was one (and consumed). */
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);
+/* A JSON string literal: quoted, with quotes, backslashes and control
+ * characters escaped. */
+void cli_json_str(FILE *f, const char *s);
+
 /* Wall-clock seconds, for the timings the commands print. */
 double cli_now(void);
 

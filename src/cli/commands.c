@@ -240,20 +240,6 @@ static const char PLAN_HELP[] =
     "patch by patch, as MCUNetV2 reports); --stream-input makes the choice compare the\n"
     "streamed peaks. --json adds \"schedule\" and \"candidates\".\n";
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 /* The kernel variant a conv or depthwise step runs, for the plan table. */
 static const char *kernel_variant(const tfg_step_t *st)
 {
@@ -301,7 +287,7 @@ int cli_plan(int argc, char **argv)
     tfg_plan_explain(g, &m.prog, &m.plan, why, sizeof why);
     if (json) {
         printf("{\n  \"model\": ");
-        json_str(path);
+        cli_json_str(stdout, path);
         printf(",\n  \"peak_bytes\": %zu,\n  \"lower_bound_bytes\": %zu,\n  \"macs\": %lld,\n  "
                "\"weights_bytes\": %lld,\n",
                m.plan.peak, m.plan.lower_bound, (long long)tfg_graph_macs(g),
@@ -311,9 +297,9 @@ int cli_plan(int argc, char **argv)
                    int8_lb);
         cli_schedule_print(&m, &so, &set, chosen, secs, true);
         printf("  \"placement\": ");
-        json_str(m.plan.strategy ? m.plan.strategy : "");
+        cli_json_str(stdout, m.plan.strategy ? m.plan.strategy : "");
         printf(",\n  \"explanation\": ");
-        json_str(why);
+        cli_json_str(stdout, why);
         printf(",\n  \"steps\": [\n");
         for (int s = 0; s < m.prog.n_steps; s++) {
             const tfg_op_t *op = &g->ops[m.prog.steps[s].op];
@@ -329,7 +315,7 @@ int cli_plan(int argc, char **argv)
             const tfg_buf_t *bf = &m.plan.bufs[b];
             printf("    {\"kind\": \"%s\", \"name\": ",
                    bf->kind == TFG_BUF_SCRATCH ? "scratch" : "activation");
-            json_str(bf->tensor >= 0 ? g->tensors[bf->tensor].name : "scratch");
+            cli_json_str(stdout, bf->tensor >= 0 ? g->tensors[bf->tensor].name : "scratch");
             printf(", \"offset\": %zu, \"bytes\": %zu, \"first_step\": %d, \"last_step\": %d}%s\n",
                    bf->offset, bf->size, bf->first, bf->last, b + 1 < m.plan.n_bufs ? "," : "");
         }

@@ -87,8 +87,8 @@ static void show_images(const tfg_dataset_t *ds, const uint8_t *pred, int n)
         const uint8_t *img = ds->images + (size_t)i * ds->h * ds->w * ds->c;
         const char *truth = ds->class_names ? ds->class_names[ds->labels[i]] : "";
         const char *guess = ds->class_names ? ds->class_names[pred[i]] : "";
-        printf("\nimage %d: %s (class %d) -> predicted %s (class %d)%s\n", i, truth, ds->labels[i], guess, pred[i],
-               pred[i] == ds->labels[i] ? "" : "   WRONG");
+        printf("\nimage %d: %s (class %d) -> predicted %s (class %d)%s\n", i, truth, ds->labels[i], guess,
+               pred[i], pred[i] == ds->labels[i] ? "" : "   WRONG");
         for (int y = 0; y < ds->h; y += 2 * step) {
             printf("  ");
             for (int x = 0; x < ds->w; x += step) {
@@ -101,20 +101,6 @@ static void show_images(const tfg_dataset_t *ds, const uint8_t *pred, int n)
     }
 }
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const char *model, const char *data, const char *split, const char *sched,
                        const tfg_dataset_t *ds, int32_t total, const int64_t *conf, double secs)
 {
@@ -122,19 +108,19 @@ static void print_json(const char *model, const char *data, const char *split, c
     int64_t correct = 0;
     for (int i = 0; i < k; i++) correct += conf[i * k + i];
     printf("{\n  \"model\": ");
-    json_str(model);
+    cli_json_str(stdout, model);
     printf(",\n  \"data\": ");
-    json_str(data);
+    cli_json_str(stdout, data);
     printf(",\n  \"split\": ");
-    json_str(split);
+    cli_json_str(stdout, split);
     printf(",\n  \"schedule\": ");
-    json_str(sched);
+    cli_json_str(stdout, sched);
     printf(",\n  \"input\": [%d, %d, %d],\n  \"skipped_files\": %d,\n", ds->h, ds->w, ds->c, ds->skipped);
     printf("  \"total\": %d,\n  \"correct\": %lld,\n  \"accuracy\": %.6f,\n  \"seconds\": %.3f,\n", total,
            (long long)correct, total ? (double)correct / total : 0.0, secs);
     printf("  \"classes\": [");
     for (int i = 0; i < k; i++) {
-        json_str(ds->class_names ? ds->class_names[i] : "");
+        cli_json_str(stdout, ds->class_names ? ds->class_names[i] : "");
         printf(i + 1 < k ? ", " : "");
     }
     printf("],\n  \"per_class\": [\n");
@@ -142,7 +128,7 @@ static void print_json(const char *model, const char *data, const char *split, c
         int64_t n = 0;
         for (int j = 0; j < k; j++) n += conf[i * k + j];
         printf("    {\"class\": %d, \"name\": ", i);
-        json_str(ds->class_names ? ds->class_names[i] : "");
+        cli_json_str(stdout, ds->class_names ? ds->class_names[i] : "");
         printf(", \"total\": %lld, \"correct\": %lld, \"accuracy\": ", (long long)n,
                (long long)conf[i * k + i]);
         if (n)
@@ -211,10 +197,11 @@ int cli_eval(int argc, char **argv)
     const char *path = NULL, *data = NULL, *split = "test", *limit_arg = NULL, *threads_arg = NULL,
                *show_arg = NULL;
     bool json = false, quiet = false;
-    const cli_opt_t opts[] = {{.name = "--data", .value = &data},       {.name = "--split", .value = &split},
-                              {.name = "--limit", .value = &limit_arg}, {.name = "--json", .flag = &json},
-                              {.name = "--quiet", .flag = &quiet},      {.name = "--threads", .value = &threads_arg},
-                              {.name = "--show", .value = &show_arg},   {.name = NULL}};
+    const cli_opt_t opts[] = {
+        {.name = "--data", .value = &data},       {.name = "--split", .value = &split},
+        {.name = "--limit", .value = &limit_arg}, {.name = "--json", .flag = &json},
+        {.name = "--quiet", .flag = &quiet},      {.name = "--threads", .value = &threads_arg},
+        {.name = "--show", .value = &show_arg},   {.name = NULL}};
     const int r = cli_parse_args(argc, argv, "eval", EVAL_HELP, &o, &so, opts, &path);
     if (r >= 0) return r;
     if (!path || !data) {
@@ -242,8 +229,8 @@ int cli_eval(int argc, char **argv)
         char *end;
         const long x = strtol(v, &end, 10);
         if (*end || !*v || x < (k ? 0 : 1) || x > (k ? 1000000 : 256)) {
-            fprintf(stderr, "tinyforge: %s takes a number from %d to %d, not '%s'\n", k ? "--show" : "--threads",
-                    k ? 0 : 1, k ? 1000000 : 256, v);
+            fprintf(stderr, "tinyforge: %s takes a number from %d to %d, not '%s'\n",
+                    k ? "--show" : "--threads", k ? 0 : 1, k ? 1000000 : 256, v);
             return 2;
         }
         *(k ? &show : &threads) = (int)x;

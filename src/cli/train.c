@@ -173,20 +173,6 @@ static void progress(void *ctx, const tfg_train_progress_t *p)
 
 /* ---- the log and the plot ---- */
 
-static void json_escape(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void json_num(FILE *f, double v)
 {
     if (v < 0 || v != v)
@@ -211,11 +197,11 @@ static int write_log(const char *dir, const char *command, const args_t *a, cons
     FILE *f = fopen(tmp, "w");
     if (!f) return -1;
     fprintf(f, "{\n  \"command\": ");
-    json_escape(f, command);
+    cli_json_str(f, command);
     fprintf(f, ",\n  \"arch\": ");
-    json_escape(f, a->arch);
+    cli_json_str(f, a->arch);
     fprintf(f, ",\n  \"data\": ");
-    json_escape(f, a->data);
+    cli_json_str(f, a->data);
     fprintf(f, ",\n  \"epochs_planned\": %d,\n  \"batch\": %d,\n  \"lr\": %g,\n  \"seed\": %llu,\n",
             a->epochs, a->batch, a->lr, (unsigned long long)a->seed);
     fprintf(f, "  \"epochs\": [");
@@ -241,7 +227,7 @@ static int write_log(const char *dir, const char *command, const args_t *a, cons
         json_num(f, fin->int8_total ? (double)fin->int8_correct / fin->int8_total : -1);
         fprintf(f, ",\n  \"int8_test_correct\": %d,\n  \"int8_test_total\": %d,\n  \"model\": ",
                 fin->int8_correct, fin->int8_total);
-        json_escape(f, fin->model);
+        cli_json_str(f, fin->model);
     }
     fprintf(f, "\n}\n");
     const bool ok = fclose(f) == 0;
@@ -423,19 +409,21 @@ static const char *base_name(const char *arch, char *buf, size_t n)
 
 int cli_train(int argc, char **argv)
 {
-    args_t a = {.epochs = 10,
-                .batch = 64,
+    /* The recipe's defaults are the library's (the PyTorch peer's); the rest are the command's. */
+    const tfg_train_opts_t def = tfg_train_default_opts();
+    args_t a = {.epochs = def.epochs,
+                .batch = def.batch,
+                .lr = def.lr,
+                .wd = def.weight_decay,
+                .momentum = def.momentum,
+                .smoothing = def.label_smoothing,
+                .translate = def.translate,
+                .seed = def.seed,
                 .threads = 2,
                 .val = -1,
                 .calib = 1000,
-                .translate = 2,
-                .lr = 0.05,
-                .wd = 4e-5,
-                .momentum = 0.9,
-                .smoothing = 0.1,
                 .qat_epochs = 2,
-                .qat_lr = 0.005,
-                .seed = 1};
+                .qat_lr = 0.005};
     const char *v_epochs = NULL, *v_batch = NULL, *v_lr = NULL, *v_seed = NULL, *v_threads = NULL,
                *v_limit = NULL, *v_val = NULL, *v_calib = NULL, *v_warmup = NULL, *v_wd = NULL, *v_mom = NULL,
                *v_smooth = NULL, *v_drop = NULL, *v_translate = NULL, *v_erase = NULL, *v_qat = NULL,

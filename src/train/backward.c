@@ -351,7 +351,8 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
     }
     if (bn) tfg_pool_for(pool, tfg_nn_groups(j->batch), bw_bn_task, (void *)j);
     if (l->kind == TFG_NN_DWCONV) tfg_nn_dw_weight_rows(j->n, j->i, j->t);
-    tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : bw_dwconv_task, (void *)j);
+    tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : bw_dwconv_task,
+                 (void *)j);
     reduce_weights(j);
 }
 
