@@ -158,16 +158,17 @@ static void progress(void *ctx, const tfg_train_progress_t *p)
     if (!p->epoch_done) {
         if (ui->tty && (p->step % 5 == 0 || p->step == p->steps))
             fprintf(stderr,
-                    "\repoch %d/%d  step %ld/%ld  loss %.4f  acc %.2f%%  %.0f img/s  lr %.4f  ETA %s   ",
-                    p->epoch + 1, p->epochs, p->step, p->steps, p->loss, 100.0 * p->accuracy,
-                    p->samples_per_s, p->lr, eta);
+                    "\r%sepoch %d/%d  step %ld/%ld  loss %.4f  acc %.2f%%  %.0f img/s  lr %.4f  ETA %s   ",
+                    ui->epoch_offset ? "QAT " : "", p->epoch + 1, p->epochs, p->step, p->steps, p->loss,
+                    100.0 * p->accuracy, p->samples_per_s, p->lr, eta);
         return;
     }
     if (ui->tty) fprintf(stderr, "\r%100s\r", "");
-    fprintf(stderr, "epoch %d/%d  loss %.4f  acc %.2f%%", p->epoch + 1, p->epochs, p->loss,
-            100.0 * p->accuracy);
+    fprintf(stderr, "%sepoch %d/%d  loss %.4f  acc %.2f%%", ui->epoch_offset ? "QAT " : "", p->epoch + 1,
+            p->epochs, p->loss, 100.0 * p->accuracy);
+    if (p->val_loss >= 0) fprintf(stderr, "  val loss %.4f", p->val_loss);
     if (p->val_accuracy >= 0)
-        fprintf(stderr, "  val loss %.4f  val acc %.2f%%", p->val_loss, 100.0 * p->val_accuracy);
+        fprintf(stderr, "  val acc%s %.2f%%", ui->epoch_offset ? " (int8)" : "", 100.0 * p->val_accuracy);
     fprintf(stderr, "  %.0f img/s  ETA %s\n", p->samples_per_s, eta);
 }
 

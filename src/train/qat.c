@@ -7,6 +7,7 @@
 
 #include "exec/exec.h"
 #include "model/model.h"
+#include "train/eval.h"
 #include "train/train_internal.h"
 #include "zoo/zoo.h"
 
@@ -240,4 +241,26 @@ tfg_status_t tfg_trainer_qat_outputs(tfg_trainer_t *t, const float *x, int n, ui
 {
     if (!t->qat) return tfg_diag_set(d, TFG_ERR_ARG, "QAT has not started");
     return run_engine(t, x, n, out, d);
+}
+
+double tfg_qat_val_accuracy(tfg_trainer_t *t)
+{
+    tfg_diag_t d = {{0}};
+    tfg_graph_t g;
+    tfg_model_t m;
+    tfg_eval_t ev;
+    const tfg_pass_opts_t po = {0};
+    tfg_status_t st = tfg_trainer_qat_graph(t, false, &g, &d);
+    if (st == TFG_OK) st = tfg_model_prepare(&m, &g, &po, &d);
+    if (st == TFG_OK) {
+        st = tfg_eval_model(&m, NULL, t->val, t->val->n, t->pool, NULL, NULL, &ev, &d);
+        tfg_model_free(&m);
+    }
+    if (st < 0) {
+        if (t->qat->st == TFG_OK) t->qat->st = st, snprintf(t->qat->error, sizeof t->qat->error, "%s", d.msg);
+        return -1.0;
+    }
+    const double acc = (double)ev.correct / (double)ev.total;
+    tfg_eval_free(&ev);
+    return acc;
 }

@@ -220,7 +220,10 @@ tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
         p.samples_per_s = (double)seen / (now() - t0 + 1e-9);
         if (progress) progress(ctx, &p);
     }
-    if (t->val && t->val->n > 0) p.val_accuracy = tfg_eval_float(t->net, t->val, t->pool, &p.val_loss);
+    if (t->val && t->val->n > 0 && t->qat)
+        p.val_accuracy = tfg_qat_val_accuracy(t); /* the int8 engine's: what QAT optimizes */
+    else if (t->val && t->val->n > 0)
+        p.val_accuracy = tfg_eval_float(t->net, t->val, t->pool, &p.val_loss);
     p.epoch_done = true;
     t->epoch++;
     if (progress) progress(ctx, &p);

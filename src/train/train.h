@@ -48,8 +48,9 @@ typedef struct {
     double samples_per_s; /* this epoch so far */
     float lr;
     bool epoch_done;
-    double val_accuracy; /* at epoch end, when there is a validation set (else -1) */
-    double val_loss;
+    double val_accuracy; /* at epoch end, when there is a validation set (else -1); during QAT the
+                            int8 engine's accuracy on it, what QAT optimizes */
+    double val_loss;     /* float training only (else -1) */
 } tfg_train_progress_t;
 
 typedef struct tfg_trainer tfg_trainer_t;

@@ -30,5 +30,8 @@ struct tfg_trainer {
  * for the float backward pass; the activation ranges move after it. */
 void tfg_qat_forward(tfg_trainer_t *t, int batch, long qat_step);
 void tfg_qat_free(tfg_qat_state_t *q);
+/* The int8 model of the current weights and ranges, evaluated on the
+ * validation set by the engine (-1 on failure, kept in the QAT error). */
+double tfg_qat_val_accuracy(tfg_trainer_t *t);
 
 #endif
