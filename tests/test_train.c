@@ -169,8 +169,13 @@ static void test_gradients(void)
     x = tfg_net_conv(&n, x, 4, 1, 1, TFG_ACT_RELU6, "expand");
     x = tfg_net_dwconv(&n, x, 3, 1, TFG_ACT_RELU6, "dw3x3");
     x = tfg_net_dwconv(&n, x, 5, 2, TFG_ACT_NONE, "dw5x5_s2");
+    /* maps smaller than the kernel: 4x4 -> 2x2 -> 1x1 */
+    x = tfg_net_dwconv(&n, x, 3, 2, TFG_ACT_RELU6, "dw3x3_s2_small");
+    n.layers[x].bn = false;
+    x = tfg_net_dwconv(&n, x, 3, 2, TFG_ACT_NONE, "dw3x3_s2_tiny");
+    n.layers[x].bn = false;
     head(&n, x, 3);
-    gradcheck("depthwise (3x3, 5x5 stride 2) + BN", &n, 3, 3);
+    gradcheck("depthwise (3x3, 5x5 s2, tiny maps) + BN", &n, 3, 3);
     tfg_net_free(&n);
 
     /* residual ADD and squeeze-and-excite (pool, 1x1 ReLU, 1x1, sigmoid, MUL) */
@@ -350,6 +355,8 @@ static void test_overfit(void)
     tt_end();
 }
 
+static float qmins[64], qmaxs[64]; /* the QAT ranges train_small ended with (its export's) */
+
 /* One float epoch then one QAT epoch on 192 images; returns the trained
  * (folded) net and, when out is given, the QAT forward's output bytes of
  * 16 test images, and the exported graph. */
@@ -380,7 +387,12 @@ static int train_small(int threads, tfg_net_t *folded, const tfg_dataset_t *ds, 
     if (t) tfg_trainer_epoch(t, NULL, NULL);
     TT_CHECK(t && !tfg_trainer_error(t));
     if (t && out) TT_CHECK(tfg_trainer_qat_outputs(t, x16, 16, out, &d) == TFG_OK);
-    if (t && g) TT_CHECK(tfg_trainer_qat_graph(t, false, g, &d) == TFG_OK);
+    if (t && g) {
+        TT_CHECK(tfg_trainer_qat_graph(t, false, g, &d) == TFG_OK);
+        float *mx, *mn = tfg_trainer_qat_ranges(t, &mx);
+        memcpy(qmins, mn, sizeof(float) * (size_t)folded->n);
+        memcpy(qmaxs, mx, sizeof(float) * (size_t)folded->n);
+    }
     tfg_trainer_free(t);
     tfg_pool_destroy(pool);
     tfg_net_free(&n);
@@ -428,6 +440,30 @@ static void test_determinism_and_qat(void)
     }
     TT_CHECK(same == 16);
     printf("  QAT's forward pass = the exported model's output bytes on %d of 16 images\n", same);
+    /* The float-I/O export: QUANTIZE and DEQUANTIZE at the edges around the
+     * same int8 graph, so its outputs are the int8 ones dequantized. */
+    tfg_graph_t gf;
+    tfg_model_t mf;
+    const tfg_tensor_t *to = &m.graph.tensors[m.graph.outputs[0]];
+    TT_CHECK(tfg_zoo_quantize_trained(&a, qmins, qmaxs, true, &gf, &d) == TFG_OK &&
+             tfg_model_prepare(&mf, &gf, &po, &d) == TFG_OK);
+    int fsame = 0;
+    for (int i = 0; i < 16 && tt_case_ok; i++) {
+        float xf[784], yf[10];
+        tfg_train_pixels(test.images + i * 784, 784, xf);
+        uint8_t *af = calloc(mf.plan.peak + 1, 1);
+        tfg_model_set_inputs(&mf, af, (const uint8_t *)xf);
+        tfg_model_invoke(&mf, af);
+        tfg_model_get_outputs(&mf, af, (uint8_t *)yf);
+        free(af);
+        int ok = 1;
+        for (int k = 0; k < 10; k++)
+            ok &= yf[k] == ((float)(int8_t)out[i * 10 + k] - (float)to->zero_point[0]) * to->scale[0];
+        fsame += ok;
+    }
+    TT_CHECK(fsame == 16);
+    printf("  the float-I/O export gives the same outputs, dequantized, on %d of 16 images\n", fsame);
+    tfg_model_free(&mf);
     free(arena);
     free(bytes);
     tfg_model_free(&m);
@@ -508,6 +544,57 @@ static void test_checkpoint(void)
     tt_end();
 }
 
+/* Every family the builder knows trains and quantizes once fitted to a
+ * dataset's channels and classes (random images, 3 classes). */
+static void test_families(void)
+{
+    static const char *specs[] = {"mbv2-w0.35-r32-se", "mbv1-w0.25-r32", "resnet8-cifar", "dscnn-kws",
+                                  TFG_SOURCE_DIR "/../shared/archs/fm-mbv2-tiny.json"};
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+        tt_begin();
+        tfg_net_t n;
+        tfg_diag_t d = {{0}};
+        if (tfg_zoo_net(specs[k], &n, &d) < 0) {
+            TT_CHECK(!"builds");
+            TT_LOG("  %s: %s\n", specs[k], d.msg);
+            tt_end();
+            continue;
+        }
+        const int c = k % 2 ? 1 : 3;
+        TT_CHECK(tfg_net_retarget(&n, c, 3) == 0 && tfg_net_init_train(&n, 5) == 0);
+        const tfg_nn_layer_t *in = &n.layers[0];
+        tfg_dataset_t ds = {8, in->h, in->w, c, NULL, NULL, 3, NULL, 0};
+        const size_t isz = (size_t)in->h * in->w * (size_t)c;
+        ds.images = malloc(isz * 8), ds.labels = malloc(8);
+        tt_rng_t r = {k + 1};
+        for (size_t e = 0; e < isz * 8; e++) ds.images[e] = (uint8_t)tt_next(&r);
+        for (int b = 0; b < 8; b++) ds.labels[b] = (uint8_t)(b % 3);
+        tfg_train_opts_t o = tfg_train_default_opts();
+        o.epochs = 1, o.batch = 4;
+        tfg_trainer_t *t = tfg_trainer_create(&n, &ds, NULL, &o, 2, &d);
+        TT_CHECK(t != NULL);
+        const tfg_train_progress_t p = t ? tfg_trainer_epoch(t, NULL, NULL) : (tfg_train_progress_t){0};
+        TT_CHECK(p.loss > 0.0 && p.loss < 20.0 && p.steps == 2);
+        tfg_graph_t g;
+        tfg_model_t m;
+        const tfg_pass_opts_t po = {0};
+        TT_CHECK(tfg_train_ptq(&n, &ds, 8, false, NULL, &g, &d) == TFG_OK &&
+                 tfg_model_prepare(&m, &g, &po, &d) == TFG_OK);
+        tfg_eval_t ev;
+        if (tt_case_ok) {
+            TT_CHECK(tfg_eval_model(&m, NULL, &ds, 8, NULL, NULL, NULL, &ev, &d) == TFG_OK && ev.total == 8);
+            tfg_model_free(&m);
+            tfg_eval_free(&ev);
+        }
+        printf("  %-18s fitted to %dx%dx%d, 3 classes: trains (loss %.3f), quantizes, runs on the engine\n",
+               k == 4 ? "fm-mbv2-tiny.json" : specs[k], in->h, in->w, c, p.loss);
+        tfg_trainer_free(t);
+        tfg_dataset_free(&ds);
+        tfg_net_free(&n);
+        tt_end();
+    }
+}
+
 int main(void)
 {
     tfg_gemm_init();
@@ -515,6 +602,7 @@ int main(void)
     test_loss();
     test_gradients();
     test_fold();
+    test_families();
     test_checkpoint();
     test_overfit();
     test_determinism_and_qat();

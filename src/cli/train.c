@@ -70,6 +70,9 @@ static const char TRAIN_HELP[] =
     "                  weights (batch norm folded and frozen), so the exported model\n"
     "                  computes exactly what was trained; the backward pass is float.\n"
     "  --qat-lr X      QAT's peak learning rate (default 0.005), cosine decay to 0\n"
+    "  --qat-delay N   QAT's first N steps run the float forward pass while the ranges\n"
+    "                  settle, as TensorFlow's quant_delay (default 0: PTQ's ranges are\n"
+    "                  a settled start)\n"
     "  --calib N       training images that calibrate the activation ranges (default 1000);\n"
     "                  QAT starts from them and follows their moving average\n"
     "Data:\n"
@@ -90,7 +93,7 @@ static const char TRAIN_HELP[] =
 
 typedef struct {
     const char *arch, *data, *out;
-    int epochs, batch, threads, limit, val, calib, translate, qat_epochs;
+    int epochs, batch, threads, limit, val, calib, translate, qat_epochs, qat_delay;
     double lr, warmup, wd, momentum, smoothing, dropout, erase, qat_lr;
     uint64_t seed;
     bool no_flip, resume, float_io, quiet;
@@ -428,19 +431,32 @@ int cli_train(int argc, char **argv)
     const char *v_epochs = NULL, *v_batch = NULL, *v_lr = NULL, *v_seed = NULL, *v_threads = NULL,
                *v_limit = NULL, *v_val = NULL, *v_calib = NULL, *v_warmup = NULL, *v_wd = NULL, *v_mom = NULL,
                *v_smooth = NULL, *v_drop = NULL, *v_translate = NULL, *v_erase = NULL, *v_qat = NULL,
-               *v_qat_lr = NULL;
-    const cli_opt_t opts[] = {{"--data", &a.data, NULL},       {"-o", &a.out, NULL},
-                              {"--epochs", &v_epochs, NULL},   {"--batch", &v_batch, NULL},
-                              {"--lr", &v_lr, NULL},           {"--seed", &v_seed, NULL},
-                              {"--threads", &v_threads, NULL}, {"--limit", &v_limit, NULL},
-                              {"--val", &v_val, NULL},         {"--calib", &v_calib, NULL},
-                              {"--warmup", &v_warmup, NULL},   {"--wd", &v_wd, NULL},
-                              {"--momentum", &v_mom, NULL},    {"--smoothing", &v_smooth, NULL},
-                              {"--dropout", &v_drop, NULL},    {"--translate", &v_translate, NULL},
-                              {"--erase", &v_erase, NULL},     {"--no-flip", NULL, &a.no_flip},
-                              {"--resume", NULL, &a.resume},   {"--float-io", NULL, &a.float_io},
-                              {"--quiet", NULL, &a.quiet},     {"--qat-epochs", &v_qat, NULL},
-                              {"--qat-lr", &v_qat_lr, NULL},   {NULL, NULL, NULL}};
+               *v_qat_lr = NULL, *v_qat_delay = NULL;
+    const cli_opt_t opts[] = {{"--data", &a.data, NULL},
+                              {"-o", &a.out, NULL},
+                              {"--epochs", &v_epochs, NULL},
+                              {"--batch", &v_batch, NULL},
+                              {"--lr", &v_lr, NULL},
+                              {"--seed", &v_seed, NULL},
+                              {"--threads", &v_threads, NULL},
+                              {"--limit", &v_limit, NULL},
+                              {"--val", &v_val, NULL},
+                              {"--calib", &v_calib, NULL},
+                              {"--warmup", &v_warmup, NULL},
+                              {"--wd", &v_wd, NULL},
+                              {"--momentum", &v_mom, NULL},
+                              {"--smoothing", &v_smooth, NULL},
+                              {"--dropout", &v_drop, NULL},
+                              {"--translate", &v_translate, NULL},
+                              {"--erase", &v_erase, NULL},
+                              {"--no-flip", NULL, &a.no_flip},
+                              {"--resume", NULL, &a.resume},
+                              {"--float-io", NULL, &a.float_io},
+                              {"--quiet", NULL, &a.quiet},
+                              {"--qat-epochs", &v_qat, NULL},
+                              {"--qat-lr", &v_qat_lr, NULL},
+                              {"--qat-delay", &v_qat_delay, NULL},
+                              {NULL, NULL, NULL}};
     const int pr = cli_parse_args(argc, argv, "train", TRAIN_HELP, NULL, NULL, opts, &a.arch);
     if (pr >= 0) return pr;
     if (!a.arch || !a.data || !a.out) {
@@ -466,6 +482,7 @@ int cli_train(int argc, char **argv)
         (v_erase && parse_num("--erase", v_erase, 0, 1, &a.erase) < 0) ||
         (v_qat && parse_int("--qat-epochs", v_qat, 0, 100000, &a.qat_epochs) < 0) ||
         (v_qat_lr && parse_num("--qat-lr", v_qat_lr, 1e-9, 100, &a.qat_lr) < 0) ||
+        (v_qat_delay && parse_int("--qat-delay", v_qat_delay, 0, 1000000000, &a.qat_delay) < 0) ||
         (v_seed && parse_num("--seed", v_seed, 0, 9007199254740992.0, &x) < 0))
         return 2;
     if (v_seed) a.seed = (uint64_t)x;
@@ -660,7 +677,7 @@ int cli_train(int argc, char **argv)
     if (a.qat_epochs > 0) {
         tfg_train_opts_t oq = o;
         oq.epochs = a.qat_epochs, oq.lr = (float)a.qat_lr, oq.warmup_epochs = 0;
-        const tfg_qat_opts_t qo = {.ema = 0.99f, .delay = 0};
+        const tfg_qat_opts_t qo = {.ema = 0.99f, .delay = a.qat_delay};
         tr = tfg_trainer_create(&folded, &train, val.n ? &val : NULL, &oq, a.threads, &d);
         if (!tr || tfg_trainer_start_qat(tr, mins, maxs, &qo, &d) < 0) {
             fprintf(stderr, "tinyforge: error: %s\n", d.msg);

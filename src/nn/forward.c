@@ -215,9 +215,8 @@ TFG_NN_VECTOR static void dwconv_task(void *ctx, int b, int thread)
             for (int kx = 0; kx < g.kw; kx++) {
                 const float *w = l->weights + (size_t)(ky * g.kw + kx) * c;
                 /* output columns whose input column ox * s - pl + kx is inside */
-                int lo = g.pl - kx > 0 ? (g.pl - kx + g.s - 1) / g.s : 0;
-                int hi = (g.iw - 1 + g.pl - kx) / g.s + 1;
-                if (hi > g.ow) hi = g.ow;
+                int lo, hi;
+                tfg_nn_tap_columns(&g, kx, &lo, &hi);
                 if (lo >= hi) continue;
                 if (g.s == 1) {
                     const size_t len = (size_t)(hi - lo) * c;

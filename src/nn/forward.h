@@ -122,11 +122,21 @@ static inline float tfg_nn_act_grad(float y, tfg_act_t a)
 void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t);
 
 /* SAME-padding geometry of a CONV or DWCONV layer. */
-typedef struct {
+typedef struct tfg_nn_geom_s {
     int ih, iw, ic, oh, ow, oc, kh, kw, s, pt, pl;
     int k; /* column length: kh * kw * ic (CONV) */
 } tfg_nn_geom_t;
 tfg_nn_geom_t tfg_nn_geom(const tfg_net_t *n, int i);
+/* The output columns [*lo, *hi) whose kernel column kx lands inside the
+ * input (ox * s - pl + kx in [0, iw)); empty when *lo >= *hi. */
+static inline void tfg_nn_tap_columns(const struct tfg_nn_geom_s *g, int kx, int *lo, int *hi)
+{
+    const int first = g->pl - kx, last = g->iw - 1 + g->pl - kx; /* ox * s must lie in [first, last] */
+    *lo = first > 0 ? (first + g->s - 1) / g->s : 0;
+    *hi = last < 0 ? 0 : last / g->s + 1; /* C division truncates: a negative bound is no column */
+    if (*hi > g->ow) *hi = g->ow;
+}
+
 /* A 1x1 stride-1 conv reads its columns straight from the input. */
 static inline bool tfg_nn_direct(const tfg_nn_geom_t *g)
 {

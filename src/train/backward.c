@@ -280,9 +280,8 @@ TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
                 if (iy < 0 || iy >= ge.ih) continue;
                 for (int kx = 0; kx < ge.kw; kx++) {
                     const size_t tap = (size_t)(ky * ge.kw + kx);
-                    int lo = ge.pl - kx > 0 ? (ge.pl - kx + ge.s - 1) / ge.s : 0;
-                    int hi = (ge.iw - 1 + ge.pl - kx) / ge.s + 1;
-                    if (hi > ge.ow) hi = ge.ow;
+                    int lo, hi;
+                    tfg_nn_tap_columns(&ge, kx, &lo, &hi);
                     if (lo >= hi) continue;
                     const float *restrict d = dz + (size_t)oy * row;
                     if (ge.s == 1) {
