@@ -56,6 +56,8 @@ bench-train: build
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || { [ "$$(id -u)" -eq 0 ] && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch libblis4 >/dev/null; } || true
 	@scripts/bench_train.sh $(BUILD)
+	@echo; echo "Image resize against PyTorch's F.interpolate (the peer's resize):"
+	@/usr/bin/python3 tests/resize_torch.py $(BUILD)/test_images
 
 bench: build
 	@$(BUILD)/bench_memory
