@@ -603,7 +603,7 @@ int cli_train(int argc, char **argv)
             goto done;
         }
         if (have_ckpt) {
-            if (tfg_checkpoint_load(ckpt, &net, (tfg_params_t *)tfg_trainer_params(tr), &cs, &d) < 0) {
+            if (tfg_checkpoint_load(ckpt, &net, tfg_trainer_params(tr), &cs, &d) < 0) {
                 fprintf(stderr, "tinyforge: error: %s\n", d.msg);
                 goto done;
             }
@@ -687,7 +687,7 @@ int cli_train(int argc, char **argv)
         if (resume_qat) {
             float *qmax, *qmin = tfg_trainer_qat_ranges(tr, &qmax);
             cs.mins = qmin, cs.maxs = qmax;
-            if (tfg_checkpoint_load(ckpt, &folded, (tfg_params_t *)tfg_trainer_params(tr), &cs, &d) < 0) {
+            if (tfg_checkpoint_load(ckpt, &folded, tfg_trainer_params(tr), &cs, &d) < 0) {
                 fprintf(stderr, "tinyforge: error: %s\n", d.msg);
                 goto done;
             }

@@ -155,7 +155,7 @@ void tfg_trainer_set_epoch(tfg_trainer_t *t, int epoch)
     t->epoch = epoch;
 }
 
-const tfg_params_t *tfg_trainer_params(const tfg_trainer_t *t)
+tfg_params_t *tfg_trainer_params(tfg_trainer_t *t)
 {
     return &t->params;
 }

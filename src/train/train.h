@@ -73,7 +73,7 @@ void tfg_trainer_set_epoch(tfg_trainer_t *t, int epoch);
 
 /* The trainable tensors with their momentum buffers (for checkpoints). */
 struct tfg_params_s;
-const struct tfg_params_s *tfg_trainer_params(const tfg_trainer_t *t);
+struct tfg_params_s *tfg_trainer_params(tfg_trainer_t *t);
 
 /* ---- quantization-aware training ----
  *
