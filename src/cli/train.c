@@ -293,9 +293,10 @@ static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t 
             fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", x0 - 4, y + 4,
                     panel ? 1 : 3, v);
         }
+        const int every = (n + 11) / 12; /* at most about 12 epoch labels, the last always */
         for (int e = 0; e < n; e++) {
             const double x = n > 1 ? x0 + (double)(x1 - x0) * e / (n - 1) : (x0 + x1) / 2.0;
-            if (n <= 12 || e % ((n + 11) / 12) == 0 || e == n - 1)
+            if (e == n - 1 || (e % every == 0 && n - 1 - e > every / 2))
                 fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", x, y1 + 14, e + 1);
         }
         static const char *colors[2] = {"#1f77b4", "#d62728"};
@@ -316,7 +317,9 @@ static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t 
                 fprintf(f,
                         "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"3\" fill=\"%s\"/><text x=\"%d\" "
                         "y=\"%d\">%s</text>\n",
-                        x1 - 90, y0 + 12 + 14 * k, colors[k], x1 - 76, y0 + 16 + 14 * k, names[k]);
+                        /* loss falls and accuracy rises: the legend goes where the curves are not */
+                        x1 - 90, panel ? y1 - 34 + 14 * k : y0 + 12 + 14 * k, colors[k], x1 - 76,
+                        panel ? y1 - 30 + 14 * k : y0 + 16 + 14 * k, names[k]);
         }
     }
     fprintf(f, "</svg>\n");
@@ -394,11 +397,17 @@ static uint64_t fingerprint(const args_t *a, const tfg_net_t *net)
                  l->c, l->k_h, l->k_w, l->stride, l->act, l->bn);
         h = tfg_fingerprint(h, buf);
     }
-    snprintf(buf, sizeof buf, "%s|%d|%d|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%.9g|%d|%d|%d|%.9g|%d|%llu|%d|%d",
+    /* Rates at float precision (%.7g): the trainer takes them as floats. */
+    snprintf(buf, sizeof buf, "%s|%d|%d|%.7g|%.7g|%.7g|%.7g|%.7g|%.7g|%.7g|%d|%d|%d|%.7g|%d|%llu|%d|%d",
              a->data, a->epochs, a->batch, a->lr, a->warmup, a->wd, a->momentum, a->smoothing, a->dropout,
              a->erase, a->translate, a->no_flip, a->qat_epochs, a->qat_lr, a->calib,
              (unsigned long long)a->seed, a->limit, a->val);
-    return tfg_fingerprint(h, buf);
+    h = tfg_fingerprint(h, buf);
+    if (a->qat_delay) { /* options added later join only when set, so older checkpoints still resume */
+        snprintf(buf, sizeof buf, "qat-delay %d", a->qat_delay);
+        h = tfg_fingerprint(h, buf);
+    }
+    return h;
 }
 
 static const char *base_name(const char *arch, char *buf, size_t n)
@@ -752,6 +761,7 @@ int cli_train(int argc, char **argv)
     fin.int8_correct = ev.correct, fin.int8_total = ev.total;
     tfg_eval_free(&ev);
     write_log(a.out, command, &a, hist, cs.n_hist, &fin);
+    write_plot(a.out, name, hist, cs.n_hist, a.epochs); /* also after resuming a finished run */
     printf("%s: float %.2f%%, PTQ %.2f%%, int8%s %.2f%% (%d of %d test images, measured on the file)\n",
            model, 100.0 * fin.float_test, 100.0 * fin.ptq_test, a.qat_epochs ? " after QAT" : "",
            100.0 * fin.int8_correct / fin.int8_total, fin.int8_correct, fin.int8_total);
