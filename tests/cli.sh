@@ -7,13 +7,7 @@ cli=$1; src=$2; graph=${3:-}
 models="$src/../shared/models"
 [ -d "$models" ] || { echo "SKIP: shared models not found at $models"; exit 0; }
 m="$models/tflm_person_detect.tflite"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { # name, then a command that must succeed
-  local name=$1; shift
-  if "$@" >"$tmp/log" 2>&1; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $name"; sed 's/^/  | /' "$tmp/log" | head -8; fi
-}
-status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
+. "$(dirname "$0")/lib.sh"
 
 check "top-level --help" status_is 0 "$cli" --help
 for c in info run plan demo zoo compile bench eval; do check "$c --help" status_is 0 "$cli" $c --help; done
@@ -103,5 +97,4 @@ if [ -n "$graph" ]; then
   check "run --help explains uint8 with --int8-io" bash -c "'$cli' run --help | grep -q 'XOR 0x80'"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -14,15 +14,9 @@ for t in python3 xmllint chromium; do
   command -v "$t" >/dev/null 2>&1 || { echo "FAIL: $t not found (scripts/deps.sh installs it)"; exit 1; }
 done
 check_py="$src/tests/report_check.py"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 shots=${REPORT_SHOTS:-$PWD/report-screenshots}
 mkdir -p "$shots" && shots=$(cd "$shots" && pwd)
-pass=0; fail=0
-check() { # name, then a command that must succeed
-  local name=$1; shift
-  if "$@" >"$tmp/log" 2>&1; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $name"; sed 's/^/  | /' "$tmp/log" | head -12; fi
-}
-status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
 # Headless Chromium with nothing that reaches the network; one fresh profile per run.
 browse() {
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
@@ -123,5 +117,4 @@ check "-o - writes html to stdout" bash -c "'$cli' report '$pd' -o - | head -1 |
 # The demo writes its model's report and prints the path.
 check "demo writes its report" bash -c "'$cli' demo dscnn-kws --report '$tmp/demo.html' > '$tmp/demo.log' && grep -qF '$tmp/demo.html' '$tmp/demo.log' && xmllint --noout '$tmp/demo.html' && grep -q 'fig-timeline' '$tmp/demo.html'"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -14,13 +14,7 @@ set -u
 cli=$1; src=$2
 arch="$src/../shared/archs/fm-mbv2-tiny.json"
 [ -f "$arch" ] || { echo "SKIP: $arch not found"; exit 0; }
-tmp=$(mktemp -d); trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0; fail=0
-check() { # name, then a command that must succeed
-  local name=$1; shift
-  if "$@" >"$tmp/log" 2>&1; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $name"; sed 's/^/  | /' "$tmp/log" | head -12; fi
-}
-status_is() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; [ $? -eq "$want" ]; }
+. "$(dirname "$0")/lib.sh"
 epochs_logged() { # DIR -> number of epochs in DIR/log.json (0 when none yet)
   python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['epochs']))" "$1/log.json" 2>/dev/null || echo 0
 }
@@ -106,5 +100,4 @@ check "resume with other options refused" bash -c "'$cli' train '$arch' ${small[
 check "damaged checkpoint refused" bash -c "printf 'XXXX' | dd of='$tmp/a/checkpoint.tfgc' bs=1 seek=64 conv=notrunc 2>/dev/null; '$cli' train '$arch' ${small[*]} --resume -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q 'damaged' '$tmp/e'"
 check "--val too large -> 1" bash -c "'$cli' train '$arch' --data '$tmp/fm' --limit 100 --val 99 -o '$tmp/v' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- '--val' '$tmp/e'"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
