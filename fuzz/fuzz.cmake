@@ -14,39 +14,25 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 endif()
 target_compile_options(tinyforge PRIVATE -fsanitize=fuzzer-no-link)
 target_compile_options(tinyforge_rt PRIVATE -fsanitize=fuzzer-no-link)
-add_executable(fuzz_model ${CMAKE_SOURCE_DIR}/fuzz/fuzz_model.c)
-target_compile_options(fuzz_model PRIVATE -fsanitize=fuzzer)
-target_link_options(fuzz_model PRIVATE -fsanitize=fuzzer)
-target_link_libraries(fuzz_model PRIVATE tinyforge)
+# One libFuzzer executable per harness fuzz/NAME.c.
+function(tfg_fuzz_target name)
+  add_executable(${name} ${CMAKE_SOURCE_DIR}/fuzz/${name}.c)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE tinyforge)
+endfunction()
 
+# Models: the reader, validator, planner and executor.
+tfg_fuzz_target(fuzz_model)
 # Architecture JSON specs: cJSON parsing, the builder and the planner.
-add_executable(fuzz_arch ${CMAKE_SOURCE_DIR}/fuzz/fuzz_arch.c)
-target_compile_options(fuzz_arch PRIVATE -fsanitize=fuzzer)
-target_link_options(fuzz_arch PRIVATE -fsanitize=fuzzer)
-target_link_libraries(fuzz_arch PRIVATE tinyforge)
-
+tfg_fuzz_target(fuzz_arch)
 # Bench data for the report (`report --bench`): cJSON and the layer checks.
-add_executable(fuzz_bench ${CMAKE_SOURCE_DIR}/fuzz/fuzz_bench.c)
-target_compile_options(fuzz_bench PRIVATE -fsanitize=fuzzer)
-target_link_options(fuzz_bench PRIVATE -fsanitize=fuzzer)
-target_link_libraries(fuzz_bench PRIVATE tinyforge)
-
+tfg_fuzz_target(fuzz_bench)
 # IDX datasets (src/data): gzip inflation and every header and count check.
-add_executable(fuzz_idx ${CMAKE_SOURCE_DIR}/fuzz/fuzz_idx.c)
-target_compile_options(fuzz_idx PRIVATE -fsanitize=fuzzer)
-target_link_options(fuzz_idx PRIVATE -fsanitize=fuzzer)
-target_link_libraries(fuzz_idx PRIVATE tinyforge)
-
+tfg_fuzz_target(fuzz_idx)
 # Images (src/data/image.c): libpng and libjpeg-turbo behind our error handlers, and the PNM parser.
 # The conventional macro lets mutated PNG chunks past their CRC (image.c), so the fuzzer reaches the decoder.
 target_compile_definitions(tinyforge PRIVATE FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
-add_executable(fuzz_image ${CMAKE_SOURCE_DIR}/fuzz/fuzz_image.c)
-target_compile_options(fuzz_image PRIVATE -fsanitize=fuzzer)
-target_link_options(fuzz_image PRIVATE -fsanitize=fuzzer)
-target_link_libraries(fuzz_image PRIVATE tinyforge)
-
+tfg_fuzz_target(fuzz_image)
 # Training checkpoints (src/train/checkpoint.c).
-add_executable(fuzz_checkpoint ${CMAKE_SOURCE_DIR}/fuzz/fuzz_checkpoint.c)
-target_compile_options(fuzz_checkpoint PRIVATE -fsanitize=fuzzer)
-target_link_options(fuzz_checkpoint PRIVATE -fsanitize=fuzzer)
-target_link_libraries(fuzz_checkpoint PRIVATE tinyforge)
+tfg_fuzz_target(fuzz_checkpoint)
