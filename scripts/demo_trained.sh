@@ -18,7 +18,10 @@ echo "== A model trained by tinyforge: Fashion-MNIST, int8"
 echo "   made by:  $(cat "$dir/command.txt")"
 echo "   (float training, post-training quantization, then quantization-aware fine-tuning"
 echo "    whose forward pass is the int8 engine; the curves are in models/fm-mbv2-tiny/curves.svg)"
-"$cli" plan "$model" | sed -n '1,2p' | sed 's/^/   /'
+acc() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$dir/log.json" | awk '{printf "%.2f%%", 100 * $1}'; }
+echo "   train measured on the test split: float $(acc float_test_accuracy), after PTQ $(acc ptq_test_accuracy),"
+echo "   int8 after QAT $(acc int8_test_accuracy) (this file)"
+"$cli" plan "$model" | sed -n '2p' | sed 's/^/   /'
 echo
 echo "== tinyforge eval: three real test images, then all 10,000"
 "$cli" eval "$model" --data fashion-mnist --limit 3 --show 3 --quiet | sed -n '/^image /,$p'
