@@ -9,6 +9,7 @@
 #include "train/backward.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ void tfg_grad_free(tfg_grad_t *g)
     free(g->wpart);
     free(g->partial);
     free(g->dwrow);
+    free(g->written);
     memset(g, 0, sizeof *g);
 }
 
@@ -58,7 +60,8 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     g->dbeta = calloc(nl, sizeof(float *));
     g->col = calloc((size_t)threads, sizeof(float *));
     g->dcol = calloc((size_t)threads, sizeof(float *));
-    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol;
+    g->written = calloc(nl, sizeof(bool));
+    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol && g->written;
     if (ok) g->n_layers = n->n;
     int widest = 1;
     size_t wmax = 0;
@@ -137,39 +140,69 @@ typedef struct {
     const tfg_nn_tape_t *t;
     tfg_grad_t *g;
     int i, batch;
+    /* The input gradients this layer is the first to write (backward order):
+     * its tasks zero their images' slices first, while they are in cache,
+     * instead of a pass over every gradient before the backward pass. */
+    bool fresh, fresh2;
 } job_t;
+
+/* Zero images [b0, b1) of the input gradients this layer is the first to write. */
+static void zero_inputs(const job_t *j, int b0, int b1)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    for (int k = 0; k < 2; k++) {
+        const int in = k ? l->in2 : l->in;
+        if (!(k ? j->fresh2 : j->fresh) || in < 0) continue;
+        const tfg_nn_layer_t *x = &j->n->layers[in];
+        const size_t sz = (size_t)x->h * (size_t)x->w * (size_t)x->c;
+        memset(j->g->dout[in] + (size_t)b0 * sz, 0, sizeof(float) * sz * (size_t)(b1 - b0));
+    }
+}
 
 /* g = dout * act'(out), in place; per-image sums of g and (bn layers) of
  * g * (z - mean) into partial[b] (float: one image's few hundred pixels;
- * images are summed in double). */
+ * images are summed in double). One pass; each sum still adds the pixels in
+ * order. */
+static inline void mask_sums(float *restrict d, const float *restrict y, const float *restrict z,
+                             const float *restrict mean, float *restrict s, float *restrict q, size_t px,
+                             size_t c, float lo, float hi, bool masked, bool bn)
+{
+    for (size_t k = 0; k < c; k++) s[k] = q[k] = 0.0f;
+    for (size_t p = 0; p < px; p++)
+        for (size_t k = 0; k < c; k++) {
+            const size_t e = p * c + k;
+            float v = d[e];
+            if (masked) v = y[e] > lo && y[e] < hi ? v : 0.0f;
+            d[e] = v;
+            s[k] += v;
+            if (bn) q[k] += v * (z[e] - mean[k]);
+        }
+}
+
 TFG_NN_VECTOR static void mask_task(void *ctx, int b, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
-    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w, off = (size_t)b * px * c, len = px * c;
-    float *restrict d = j->g->dout[j->i] + off;
-    const float *restrict y = j->t->out[j->i] + off;
-    float *restrict s = j->g->partial + (size_t)b * 2 * c, *restrict q = s + c;
-    switch (l->act) {
-    case TFG_ACT_RELU:
-        for (size_t e = 0; e < len; e++) d[e] = y[e] > 0.0f ? d[e] : 0.0f;
-        break;
-    case TFG_ACT_RELU6:
-        for (size_t e = 0; e < len; e++) d[e] = y[e] > 0.0f && y[e] < 6.0f ? d[e] : 0.0f;
-        break;
-    case TFG_ACT_RELU_N1_TO_1:
-        for (size_t e = 0; e < len; e++) d[e] = y[e] > -1.0f && y[e] < 1.0f ? d[e] : 0.0f;
-        break;
-    default: break;
+    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w, off = (size_t)b * px * c;
+    float *d = j->g->dout[j->i] + off;
+    const float *y = j->t->out[j->i] + off;
+    float *s = j->g->partial + (size_t)b * 2 * c, *q = s + c;
+    /* the activation's open interval where its derivative is 1 */
+    const bool masked = l->act == TFG_ACT_RELU || l->act == TFG_ACT_RELU6 || l->act == TFG_ACT_RELU_N1_TO_1;
+    const float lo = l->act == TFG_ACT_RELU_N1_TO_1 ? -1.0f : 0.0f;
+    const float hi = l->act == TFG_ACT_RELU6 ? 6.0f : (l->act == TFG_ACT_RELU_N1_TO_1 ? 1.0f : INFINITY);
+    if (tfg_nn_has_bn(l)) {
+        const float *z = j->t->pre[j->i] + off, *mean = j->t->mean[j->i];
+        if (masked)
+            mask_sums(d, y, z, mean, s, q, px, c, lo, hi, true, true);
+        else
+            mask_sums(d, y, z, mean, s, q, px, c, lo, hi, false, true);
+    } else if (masked) {
+        mask_sums(d, y, NULL, NULL, s, q, px, c, lo, hi, true, false);
+    } else {
+        mask_sums(d, y, NULL, NULL, s, q, px, c, lo, hi, false, false);
     }
-    for (size_t k = 0; k < 2 * c; k++) s[k] = 0.0f;
-    for (size_t p = 0; p < px; p++)
-        for (size_t k = 0; k < c; k++) s[k] += d[p * c + k];
-    if (!tfg_nn_has_bn(l)) return;
-    const float *restrict z = j->t->pre[j->i] + off, *restrict mean = j->t->mean[j->i];
-    for (size_t p = 0; p < px; p++)
-        for (size_t k = 0; k < c; k++) q[k] += d[p * c + k] * (z[p * c + k] - mean[k]);
 }
 
 /* Batch norm's input gradient, in place over g. */
@@ -235,11 +268,13 @@ static void conv_task(void *ctx, int task, int thread)
         const int rows = (b1 - b0) * (int)px;
         tfg_gemm(true, false, ge.oc, ge.ic, rows, 1.0f, dz + (size_t)b0 * px * ge.oc, ge.oc,
                  in + (size_t)b0 * in_img, ge.ic, 0.0f, wp, ge.ic);
+        /* the first writer of din overwrites it (beta 0) instead of zeroing it first */
         if (need_din)
             tfg_gemm(false, false, rows, ge.ic, ge.oc, 1.0f, dz + (size_t)b0 * px * ge.oc, ge.oc, l->weights,
-                     ge.ic, 1.0f, din + (size_t)b0 * in_img, ge.ic);
+                     ge.ic, j->fresh ? 0.0f : 1.0f, din + (size_t)b0 * in_img, ge.ic);
         return;
     }
+    if (need_din) zero_inputs(j, b0, b1);
     memset(wp, 0, sizeof(float) * nw);
     float *col = j->g->col[thread], *dcol = j->g->dcol[thread];
     for (int b = b0; b < b1; b++) {
@@ -270,6 +305,7 @@ TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
     if (ge.s == 1) memset(dwrow, 0, sizeof(float) * taps * row);
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
+    zero_inputs(j, b0, b1);
     for (int b = b0; b < b1; b++) {
         const float *in = j->t->out[l->in] + (size_t)b * in_img;
         float *din = j->g->dout[l->in] + (size_t)b * in_img;
@@ -374,10 +410,11 @@ static void fc_backward(const job_t *j)
     if (j->n->layers[l->in].kind == TFG_NN_INPUT) return;
     float *din = j->g->dout[l->in];
     if (!drop) {
-        tfg_gemm(false, false, j->batch, (int)k, (int)o, 1.0f, d, (int)o, l->weights, (int)k, 1.0f, din,
-                 (int)k);
+        tfg_gemm(false, false, j->batch, (int)k, (int)o, 1.0f, d, (int)o, l->weights, (int)k,
+                 j->fresh ? 0.0f : 1.0f, din, (int)k);
         return;
     }
+    zero_inputs(j, 0, j->batch);
     /* Through the dropout mask: dX = (dY W) * mask / (1 - p). */
     const float s = 1.0f / (1.0f - l->dropout);
     for (int b = 0; b < j->batch; b++)
@@ -400,6 +437,7 @@ TFG_NN_VECTOR static void bw_elem_task(void *ctx, int task, int thread)
     const size_t size = img_size(l), xsize = img_size(x), c = (size_t)l->c;
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
+    zero_inputs(j, b0, b1);
     for (int b = b0; b < b1; b++) {
         float *d = j->g->dout[j->i] + (size_t)b * size;
         const float *y = j->t->out[j->i] + (size_t)b * size;
@@ -445,12 +483,20 @@ TFG_NN_VECTOR static void bw_elem_task(void *ctx, int task, int thread)
 void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, tfg_pool_t *pool)
 {
     const int logits = tfg_nn_logits_layer(n);
-    /* Every other gradient accumulates from its consumers: start at zero. */
-    for (int i = 0; i < logits; i++)
-        memset(g->dout[i], 0, sizeof(float) * (size_t)t->batch * img_size(&n->layers[i]));
+    /* Every other gradient accumulates from its consumers; the first
+     * consumer (in backward order) zeroes or overwrites it (job_t.fresh). */
+    for (int i = 0; i < n->n; i++) g->written[i] = i >= logits;
     for (int i = logits; i > 0; i--) {
         const tfg_nn_layer_t *l = &n->layers[i];
-        job_t j = {n, t, g, i, t->batch};
+        if (!g->written[i]) /* read by nothing: its gradient is zero */
+            memset(g->dout[i], 0, sizeof(float) * (size_t)t->batch * img_size(l));
+        job_t j = {n,
+                   t,
+                   g,
+                   i,
+                   t->batch,
+                   l->in >= 0 && !g->written[l->in],
+                   l->in2 >= 0 && l->in2 != l->in && !g->written[l->in2]};
         switch (l->kind) {
         case TFG_NN_CONV:
         case TFG_NN_DWCONV: conv_backward(&j, pool); break;
@@ -458,6 +504,10 @@ void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, 
         case TFG_NN_INPUT:
         case TFG_NN_SOFTMAX: break; /* a softmax inside the net is not trained through */
         default: tfg_pool_for(pool, tfg_nn_groups(t->batch), bw_elem_task, &j); break;
+        }
+        if (l->kind != TFG_NN_SOFTMAX && l->kind != TFG_NN_INPUT) {
+            if (l->in >= 0) g->written[l->in] = true;
+            if (l->in2 >= 0) g->written[l->in2] = true;
         }
     }
 }

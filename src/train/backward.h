@@ -23,6 +23,7 @@ typedef struct {
     size_t col_floats;
     float *partial; /* [cap][2 * widest]: per-image sums */
     float *dwrow;   /* per group: depthwise weight gradients per output column (see backward.c) */
+    bool *written;  /* [layer] its gradient has been written this pass (lazy zeroing) */
     size_t dwrow_floats;
 } tfg_grad_t;
 
