@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Training speed against PyTorch 1.13 (Debian's python3-torch) on the same
 # net, threads and batch sizes, measured in this run (make bench-train).
-# Both train fm-mbv2-tiny on Fashion-MNIST (the peer: ../shared/peers/
-# torch_fmnist.py, one epoch over 12,800 images); tinyforge also with BLIS
-# in place of OpenBLAS (LD_PRELOAD), which is how the BLAS was chosen, and
-# its QAT steps (the int8 engine's forward pass).
+# Both train fm-mbv2-tiny on Fashion-MNIST for one whole epoch of 60,000
+# images (TRAIN_IMAGES), so that start-up costs (PyTorch's first iterations,
+# our first-touch page faults) are amortized alike: the peer is
+# ../shared/peers/torch_fmnist.py; tinyforge also runs with BLIS in place of
+# OpenBLAS (LD_PRELOAD), which is how the BLAS was chosen, and its QAT steps
+# (the int8 engine's forward pass) on a sixth of the images.
 # usage: scripts/bench_train.sh BUILD_DIR [SOURCE_DIR]
 set -u
 build=$1; src=${2:-$(cd "$(dirname "$0")/.." && pwd)}
 arch="$src/../shared/archs/fm-mbv2-tiny.json"
 peer="$src/../shared/peers/torch_fmnist.py"
 threads=${TRAIN_THREADS:-2}
-steps64=${TRAIN_STEPS:-200}
+images=${TRAIN_IMAGES:-60000}
 [ -f "$arch" ] || { echo "bench-train: $arch not found"; exit 1; }
 py=/usr/bin/python3
 have_torch=1
@@ -27,25 +29,25 @@ ours() { # batch steps [qat|blis] -> "img/s rss"
 }
 theirs() { # batch -> "img/s rss"
   [ $have_torch = 1 ] || { echo "- -"; return; }
-  /usr/bin/time -v "$py" "$peer" "$arch" --epochs 1 --limit 12800 --batch "$1" --threads "$threads" \
+  /usr/bin/time -v "$py" "$peer" "$arch" --epochs 1 --limit "$images" --batch "$1" --threads "$threads" \
     >"$tmp/peer.out" 2>"$tmp/peer.err" || { echo "- -"; return; }
   echo "$(sed -n 's/.*train_samples_per_s \([0-9]*\).*/\1/p' "$tmp/peer.out") $(rss "$tmp/peer.err")"
 }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 echo "Training speed: fm-mbv2-tiny (3.06 M MACs) on Fashion-MNIST, $threads threads"
-echo "(images per second of training steps; peak RSS of the whole process)"
+echo "(images per second over an epoch of $images images; peak RSS of the whole process)"
 printf '%-34s %10s %10s %12s %12s %8s\n' "" "batch" "img/s" "peak RSS" "PyTorch" "ratio"
 for b in 64 256; do
-  s=$(( steps64 * 64 / b )); [ $s -lt 10 ] && s=10
+  s=$(( images / b ))
   read -r ips r <<<"$(ours $b $s)"
   read -r tips tr <<<"$(theirs $b)"
   ratio="-"; [ "$tips" != "-" ] && [ -n "$tips" ] && ratio=$(awk -v a="$ips" -v b="$tips" 'BEGIN{printf "%.2fx", a/b}')
   printf '%-34s %10d %10s %9s KiB %8s img/s %8s\n' "tinyforge float (OpenBLAS)" "$b" "$ips" "$r" "$tips" "$ratio"
   [ "$tr" != "-" ] && printf '%-34s %10d %10s %9s KiB\n' "PyTorch 1.13 float" "$b" "$tips" "$tr"
 done
-read -r ips r <<<"$(ours 64 "$steps64" blis)"
+read -r ips r <<<"$(ours 64 $((images / 64)) blis)"
 printf '%-34s %10d %10s %9s KiB\n' "tinyforge float (BLIS)" 64 "$ips" "$r"
-read -r ips r <<<"$(ours 64 $((steps64 / 4)) qat)"
+read -r ips r <<<"$(ours 64 $((images / 64 / 6)) qat)"
 printf '%-34s %10d %10s %9s KiB\n' "tinyforge QAT (int8 engine forward)" 64 "$ips" "$r"
 [ $have_torch = 1 ] || echo "(PyTorch not installed: apt-get install python3-torch for the peer's figures)"
