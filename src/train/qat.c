@@ -1,6 +1,5 @@
 /* Quantization-aware training's forward pass: the int8 engine (see
  * train.h). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
