@@ -334,10 +334,18 @@ int tfg_net_init_train(tfg_net_t *n, uint64_t seed)
         const size_t nw = tfg_nn_weight_count(n, i);
         if (!nw) continue;
         tfg_rng_t r = {seed * UINT64_C(0x100000001B3) + (uint64_t)i};
+        /* PyTorch's default for conv and linear layers (He uniform with
+         * a = sqrt(5)): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), the FC bias too.
+         * Behind batch norm a conv's scale only sets its effective learning
+         * rate (lr / |w|^2); He-normal weights, 2.4x larger, learned slower:
+         * 90.40% against 91.18% after 5 epochs of fm-mbv2-tiny. */
         const size_t fan_in = nw / (size_t)l->c;
-        const float std = l->kind == TFG_NN_FC ? 0.01f : sqrtf(2.0f / (float)fan_in);
-        for (size_t j = 0; j < nw; j++) l->weights[j] = std * tfg_rng_normal(&r);
+        const float bound = 1.0f / sqrtf((float)fan_in);
+        for (size_t j = 0; j < nw; j++) l->weights[j] = bound * (2.0f * tfg_rng_uniform(&r) - 1.0f);
         memset(l->bias, 0, sizeof(float) * tfg_nn_bias_count(n, i));
+        if (l->kind == TFG_NN_FC)
+            for (size_t j = 0; j < tfg_nn_bias_count(n, i); j++)
+                l->bias[j] = bound * (2.0f * tfg_rng_uniform(&r) - 1.0f);
         free(l->bn_params);
         l->bn_params = NULL;
     }

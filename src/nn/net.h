@@ -96,10 +96,10 @@ int64_t tfg_nn_macs(const tfg_net_t *n, int i);
  * as a trained-then-folded network would have. Same seed, same weights. */
 void tfg_net_init_weights(tfg_net_t *n, uint64_t seed);
 
-/* Training initialisation: He-normal (fan-in) conv weights, FC weights
- * normal(0, 0.01), zero biases, and for every `bn` layer parameters gamma 1,
- * beta 0, running mean 0, running var 1. Same seed, same weights. -1 when out
- * of memory. */
+/* Training initialisation, PyTorch's default: weights and the FC bias
+ * uniform in +-1/sqrt(fan_in), other biases zero, and for every `bn` layer
+ * parameters gamma 1, beta 0, running mean 0, running var 1. Same seed, same
+ * weights. -1 when out of memory. */
 int tfg_net_init_train(tfg_net_t *n, uint64_t seed);
 /* Give every `bn` layer its parameters (gamma 1, beta 0, mean 0, var 1) if it
  * has none; -1 when out of memory. */
