@@ -8,9 +8,8 @@
 # step's multi-megabyte tensors are mapped and unmapped again, and the page
 # faults halve its speed until some larger allocation (the peer's first test
 # pass) raises glibc's dynamic thresholds: 415 img/s in its first epoch,
-# 1,000 from the third on. The figure here is that faster steady state. The
-# peer is
-# ../shared/peers/torch_fmnist.py; tinyforge also runs with BLIS in place of
+# 1,000 from the third on. The figure here is that faster steady state.
+# The peer is ../shared/peers/torch_fmnist.py; tinyforge also runs with BLIS in place of
 # OpenBLAS (LD_PRELOAD), which is how the BLAS was chosen, and its QAT steps
 # (the int8 engine's forward pass) on a sixth of the images.
 # usage: scripts/bench_train.sh BUILD_DIR [SOURCE_DIR]

@@ -285,6 +285,47 @@ static bool same_weights(const tfg_net_t *a, const tfg_net_t *b)
     return true;
 }
 
+/* tfg_net_init_train is PyTorch's default: every weight (and the FC bias)
+ * within +-1/sqrt(fan_in), fan_in counted here from the layer's geometry,
+ * and filling that range (He-normal weights would break the bound, a
+ * narrower draw would not reach it); conv biases zero, batch norm neutral. */
+static void test_init(void)
+{
+    tt_begin();
+    tfg_net_t n;
+    small_net(&n);
+    TT_CHECK(tfg_net_init_train(&n, 3) == 0);
+    int checked = 0;
+    for (int i = 0; i < n.n; i++) {
+        const tfg_nn_layer_t *l = &n.layers[i], *x = &n.layers[l->in];
+        size_t fan_in = 0, nw = 0;
+        if (l->kind == TFG_NN_CONV) fan_in = (size_t)l->k_h * l->k_w * x->c, nw = fan_in * l->c;
+        if (l->kind == TFG_NN_DWCONV) fan_in = (size_t)l->k_h * l->k_w, nw = fan_in * l->c;
+        if (l->kind == TFG_NN_FC) fan_in = (size_t)x->h * x->w * x->c, nw = fan_in * l->c;
+        if (!fan_in) continue;
+        const float bound = 1.0f / sqrtf((float)fan_in);
+        float top = 0.0f;
+        for (size_t e = 0; e < nw; e++) {
+            TT_CHECK(fabsf(l->weights[e]) <= bound);
+            top = fmaxf(top, fabsf(l->weights[e]));
+        }
+        if (nw >= 64) TT_CHECK(top > 0.9f * bound);
+        for (int k = 0; k < l->c; k++) {
+            TT_CHECK(l->kind == TFG_NN_FC ? fabsf(l->bias[k]) <= bound && l->bias[k] != 0.0f
+                                          : l->bias[k] == 0.0f);
+            if (l->bn_params)
+                TT_CHECK(l->bn_params[k] == 1.0f && l->bn_params[l->c + k] == 0.0f &&
+                         l->bn_params[2 * l->c + k] == 0.0f && l->bn_params[3 * l->c + k] == 1.0f);
+        }
+        checked++;
+    }
+    TT_CHECK(checked == 8);
+    printf("  training initialisation: %d layers uniform within +-1/sqrt(fan_in), batch norm neutral\n",
+           checked);
+    tfg_net_free(&n);
+    tt_end();
+}
+
 static void test_fold(void)
 {
     tt_begin();
@@ -601,6 +642,7 @@ int main(void)
     printf("training engine (BLAS: %s):\n", tfg_gemm_backend());
     test_loss();
     test_gradients();
+    test_init();
     test_fold();
     test_families();
     test_checkpoint();
