@@ -66,6 +66,8 @@ void tfg_nn_tape_free(tfg_nn_tape_t *t)
         if (t->fc_in) free(t->fc_in[i]);
     }
     for (int th = 0; t->col && th < t->threads; th++) free(t->col[th]);
+    for (int th = 0; t->xs && th < t->threads; th++) free(t->xs[th]);
+    free(t->xs);
     free(t->out);
     free(t->pre);
     free(t->mean);
@@ -75,6 +77,22 @@ void tfg_nn_tape_free(tfg_nn_tape_t *t)
     free(t->partial);
     free(t->wrow);
     memset(t, 0, sizeof *t);
+}
+
+/* Layer i is recomputed by its readers (see tfg_nn_tape_init): a training
+ * tape, batch norm, and every reader a conv or an elementwise layer (an FC
+ * or the loss reads the whole batch at once). */
+static bool recomputed(const tfg_net_t *n, int i, bool train)
+{
+    if (!train || !tfg_nn_has_bn(&n->layers[i])) return false;
+    int readers = 0;
+    for (int r = i + 1; r < n->n; r++) {
+        const tfg_nn_layer_t *l = &n->layers[r];
+        if (l->in != i && l->in2 != i) continue;
+        readers++;
+        if (l->kind == TFG_NN_FC || l->kind == TFG_NN_SOFTMAX) return false;
+    }
+    return readers > 0;
 }
 
 int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train)
@@ -89,12 +107,18 @@ int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads,
     t->invstd = calloc(nl, sizeof(float *));
     t->fc_in = calloc(nl, sizeof(float *));
     t->col = calloc((size_t)threads, sizeof(float *));
-    bool ok = t->out && t->pre && t->mean && t->invstd && t->fc_in && t->col;
+    t->xs = calloc((size_t)threads, sizeof(float *));
+    bool ok = t->out && t->pre && t->mean && t->invstd && t->fc_in && t->col && t->xs;
     for (int i = 0; ok && i < n->n; i++) {
         const tfg_nn_layer_t *l = &n->layers[i];
         const size_t size = (size_t)cap * img_size(l);
         if (l->c > t->widest) t->widest = l->c;
-        ok = (t->out[i] = malloc(sizeof(float) * size)) != NULL;
+        if (recomputed(n, i, train)) {
+            const size_t group = (size_t)TFG_NN_GROUP * img_size(l);
+            if (group > t->xs_floats) t->xs_floats = group;
+        } else {
+            ok = (t->out[i] = malloc(sizeof(float) * size)) != NULL;
+        }
         if (ok && (l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV)) {
             const tfg_nn_geom_t g = tfg_nn_geom(n, i);
             const size_t col = l->kind == TFG_NN_CONV && !tfg_nn_direct(&g) ? (size_t)g.oh * g.ow * g.k : 0;
@@ -112,6 +136,8 @@ int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads,
     }
     for (int th = 0; ok && th < threads && t->col_floats; th++)
         ok = (t->col[th] = malloc(sizeof(float) * t->col_floats)) != NULL;
+    for (int th = 0; ok && th < threads && t->xs_floats; th++)
+        ok = (t->xs[th] = malloc(sizeof(float) * 2 * t->xs_floats)) != NULL;
     if (ok && t->wrow_floats) ok = (t->wrow = malloc(sizeof(float) * t->wrow_floats)) != NULL;
     if (ok) ok = (t->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)t->widest)) != NULL;
     if (!ok) {
@@ -137,7 +163,7 @@ TFG_NN_VECTOR static void conv_epilogue(const job_t *j, int b)
 {
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w;
-    float *o = j->t->out[j->i] + (size_t)b * px * c;
+    float *o = j->train && tfg_nn_has_bn(l) ? NULL : j->t->out[j->i] + (size_t)b * px * c;
     if (!tfg_nn_has_bn(l)) {
         for (size_t p = 0; p < px; p++)
             for (size_t k = 0; k < c; k++) o[p * c + k] = tfg_nn_act(o[p * c + k] + l->bias[k], l->act);
@@ -174,17 +200,17 @@ static void conv_task(void *ctx, int task, int thread)
     const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const tfg_nn_geom_t g = tfg_nn_geom(j->n, j->i);
-    const float *in = j->t->out[l->in];
     float *dst = conv_dst(j);
-    const size_t px = (size_t)g.oh * (size_t)g.ow, in_img = (size_t)g.ih * g.iw * g.ic;
+    const size_t px = (size_t)g.oh * (size_t)g.ow;
     int b0 = task, b1 = task + 1;
     if (tfg_nn_direct(&g)) {
         tfg_nn_group(task, j->batch, &b0, &b1);
-        tfg_gemm(false, true, (b1 - b0) * (int)px, g.oc, g.ic, 1.0f, in + (size_t)b0 * in_img, g.ic,
-                 l->weights, g.ic, 0.0f, dst + (size_t)b0 * px * g.oc, g.oc);
+        const float *in = tfg_nn_acts(j->n, j->t, l->in, b0, b1, tfg_nn_scratch(j->t, thread, 0));
+        tfg_gemm(false, true, (b1 - b0) * (int)px, g.oc, g.ic, 1.0f, in, g.ic, l->weights, g.ic, 0.0f,
+                 dst + (size_t)b0 * px * g.oc, g.oc);
     } else {
         float *col = j->t->col[thread];
-        tfg_nn_im2col(&g, in + (size_t)b0 * in_img, col);
+        tfg_nn_im2col(&g, tfg_nn_acts(j->n, j->t, l->in, b0, b1, tfg_nn_scratch(j->t, thread, 0)), col);
         tfg_gemm(false, true, (int)px, g.oc, g.k, 1.0f, col, g.k, l->weights, g.k, 0.0f,
                  dst + (size_t)b0 * px * g.oc, g.oc);
     }
@@ -201,9 +227,8 @@ TFG_NN_VECTOR static void dwconv_task(void *ctx, int b, int thread)
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const tfg_nn_geom_t g = tfg_nn_geom(j->n, j->i);
     const size_t c = (size_t)g.oc;
-    const float *in = j->t->out[l->in] + (size_t)b * g.ih * g.iw * c;
+    const float *in = tfg_nn_acts(j->n, j->t, l->in, b, b + 1, tfg_nn_scratch(j->t, thread, 0));
     float *o = conv_dst(j) + (size_t)b * g.oh * g.ow * c;
-    (void)thread;
     const float *wrow = j->t->wrow;
     for (int oy = 0; oy < g.oh; oy++) {
         float *row = o + (size_t)oy * g.ow * c;
@@ -248,25 +273,40 @@ void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t)
                    sizeof(float) * c);
 }
 
-/* Training: batch statistics from the per-image sums (in image order), then
- * normalize and activate. */
-TFG_NN_VECTOR static void bn_task(void *ctx, int task, int thread)
+/* Training: layer i's batch norm (batch statistics) and activation over
+ * `pixels` pixels of pre from z on. */
+TFG_NN_VECTOR static void bn_apply(const tfg_nn_layer_t *l, const float *restrict z,
+                                   const float *restrict mean, const float *restrict inv, size_t pixels,
+                                   float *restrict o)
+{
+    const size_t c = (size_t)l->c;
+    const float *gamma = l->bn_params, *beta = l->bn_params + c;
+    for (size_t p = 0; p < pixels; p++)
+        for (size_t k = 0; k < c; k++)
+            o[p * c + k] = tfg_nn_act(gamma[k] * (z[p * c + k] - mean[k]) * inv[k] + beta[k], l->act);
+}
+
+/* Training, a stored layer: normalize and activate a group of images. */
+static void bn_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
-    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w;
-    const float *gamma = l->bn_params, *beta = l->bn_params + c;
-    const float *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
+    const size_t size = img_size(l);
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
-    for (int b = b0; b < b1; b++) {
-        const float *z = j->t->pre[j->i] + (size_t)b * px * c;
-        float *o = j->t->out[j->i] + (size_t)b * px * c;
-        for (size_t p = 0; p < px; p++)
-            for (size_t k = 0; k < c; k++)
-                o[p * c + k] = tfg_nn_act(gamma[k] * (z[p * c + k] - mean[k]) * inv[k] + beta[k], l->act);
-    }
+    bn_apply(l, j->t->pre[j->i] + (size_t)b0 * size, j->t->mean[j->i], j->t->invstd[j->i],
+             (size_t)(b1 - b0) * l->h * l->w, j->t->out[j->i] + (size_t)b0 * size);
+}
+
+const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b0, int b1, float *scratch)
+{
+    const tfg_nn_layer_t *l = &n->layers[i];
+    const size_t size = img_size(l);
+    if (t->out[i]) return t->out[i] + (size_t)b0 * size;
+    bn_apply(l, t->pre[i] + (size_t)b0 * size, t->mean[i], t->invstd[i], (size_t)(b1 - b0) * l->h * l->w,
+             scratch);
+    return scratch;
 }
 
 static void batch_stats(const job_t *j)
@@ -293,7 +333,6 @@ static void batch_stats(const job_t *j)
 /* Elementwise layers and pooling, a group of images per task. */
 TFG_NN_VECTOR static void elem_task(void *ctx, int task, int thread)
 {
-    (void)thread;
     const job_t *j = ctx;
     const tfg_net_t *n = j->n;
     const tfg_nn_layer_t *l = &n->layers[j->i];
@@ -301,12 +340,15 @@ TFG_NN_VECTOR static void elem_task(void *ctx, int task, int thread)
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
     const size_t size = img_size(l), c = (size_t)l->c;
+    const float *in0 = tfg_nn_acts(n, j->t, l->in, b0, b1, tfg_nn_scratch(j->t, thread, 0));
+    const float *in2 =
+        l->in2 < 0 ? NULL : tfg_nn_acts(n, j->t, l->in2, b0, b1, tfg_nn_scratch(j->t, thread, 1));
     for (int b = b0; b < b1; b++) {
-        const float *in = j->t->out[l->in] + (size_t)b * img_size(x);
+        const float *in = in0 + (size_t)(b - b0) * img_size(x);
         float *out = j->t->out[j->i] + (size_t)b * size;
         switch (l->kind) {
         case TFG_NN_ADD: {
-            const float *o2 = j->t->out[l->in2] + (size_t)b * size;
+            const float *o2 = in2 + (size_t)(b - b0) * size;
             for (size_t e = 0; e < size; e++) out[e] = tfg_nn_act(in[e] + o2[e], l->act);
             break;
         }
@@ -324,7 +366,7 @@ TFG_NN_VECTOR static void elem_task(void *ctx, int task, int thread)
         case TFG_NN_MUL: {
             const tfg_nn_layer_t *y = &n->layers[l->in2];
             const size_t ysize = img_size(y);
-            const float *g = j->t->out[l->in2] + (size_t)b * ysize;
+            const float *g = in2 + (size_t)(b - b0) * ysize;
             for (size_t e = 0; e < size; e++) out[e] = in[e] * g[ysize == c ? e % c : e];
             break;
         }
@@ -396,7 +438,7 @@ void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, cons
                 tfg_pool_for(pool, tfg_nn_direct(&g) ? tfg_nn_groups(batch) : batch, conv_task, &j);
             if (tfg_nn_has_bn(l) && j.train) {
                 batch_stats(&j);
-                tfg_pool_for(pool, tfg_nn_groups(batch), bn_task, &j);
+                if (t->out[i]) tfg_pool_for(pool, tfg_nn_groups(batch), bn_task, &j);
             }
             break;
         }

@@ -40,7 +40,7 @@ typedef struct {
     int batch;  /* images in the last forward pass */
     bool train; /* the tape was made for training */
     int n_layers;
-    float **out;  /* [layer] cap * h*w*c */
+    float **out;  /* [layer] cap * h*w*c; NULL for a recomputed layer (tfg_nn_acts) */
     float **pre;  /* [layer] bn layers in training: the conv output before batch norm */
     float **mean; /* [layer] bn layers in training: batch mean per channel */
     float **invstd;
@@ -48,6 +48,8 @@ typedef struct {
     int threads;
     float **col; /* [thread] im2col scratch */
     size_t col_floats;
+    float **xs; /* [thread] two slots of xs_floats: recomputed activations (tfg_nn_acts) */
+    size_t xs_floats;
     float *wrow; /* a depthwise layer's taps repeated along an output row (tfg_nn_dw_weight_rows) */
     size_t wrow_floats;
     float *partial; /* [cap][2 * widest channel count]: per-image statistics (mean, squared deviations) */
@@ -56,7 +58,15 @@ typedef struct {
 } tfg_nn_tape_t;
 
 /* Buffers for batches of up to cap images; train adds what training needs.
- * -1 when out of memory (the tape is then empty; free is still safe). */
+ * -1 when out of memory (the tape is then empty; free is still safe).
+ *
+ * A training tape keeps only the conv output (pre) of a layer with batch
+ * norm whose readers are all convs or elementwise layers: its activated
+ * output is recomputed from pre, mean and invstd by each reader, a group of
+ * images at a time (tfg_nn_acts). Writing that output for the whole batch
+ * and reading it back from memory cost more than recomputing it in cache,
+ * and the tape is smaller. A training tape therefore serves training-mode
+ * passes only. */
 int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train);
 void tfg_nn_tape_free(tfg_nn_tape_t *t);
 
@@ -67,6 +77,16 @@ void tfg_nn_tape_free(tfg_nn_tape_t *t);
  * not modified (tfg_nn_update_running folds the batch statistics in). */
 void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, const float *input, int batch,
                     bool train, uint64_t dropout_seed);
+
+/* Layer i's output for images [b0, b1) of the last forward pass: a pointer
+ * into out[i], or for a recomputed layer its values written into `scratch`
+ * (xs_floats floats; tfg_nn_scratch), the same bits a stored output would
+ * have. */
+const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b0, int b1, float *scratch);
+static inline float *tfg_nn_scratch(const tfg_nn_tape_t *t, int thread, int slot)
+{
+    return t->xs[thread] + (size_t)slot * t->xs_floats;
+}
 
 /* Activation ranges for quantization: widens mins[i]..maxs[i] (the caller
  * starts them, e.g. at 0) to every value layer i outputs for the n images x

@@ -1,11 +1,16 @@
 /* The backward pass (see backward.h).
  *
- * A conv with batch norm is differentiated in three steps: the activation
- * mask (from the activated output), batch norm in training mode
- *   dz = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)),
- * where xhat is recomputed from the saved conv output, then the conv itself
- * as matrix products: dW = dZ^T X (X the input rows or im2col columns) and
- * dX = dZ W (scattered back through col2im for k x k kernels). */
+ * A conv with batch norm is differentiated in two passes over its output
+ * gradient g. The first sums, per image, g through the activation's mask
+ * and its product with the saved conv output: they give the bias (beta) and
+ * gamma gradients, and the batch means that batch norm's gradient
+ *   dz = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat))
+ * needs. The second works a group of images at a time: it computes dz into
+ * a scratch that stays in cache (conv_grad), and from it the conv's
+ * gradients as matrix products, dW = dZ^T X (X the input rows or im2col
+ * columns) and dX = dZ W (scattered back through col2im for k x k kernels).
+ * The mask and xhat are recomputed from the conv output (pre) where they
+ * are needed, so no pass writes a masked or normalized gradient back. */
 #include "train/backward.h"
 
 #include <math.h>
@@ -32,7 +37,9 @@ void tfg_grad_free(tfg_grad_t *g)
     for (int th = 0; g->col && th < g->threads; th++) {
         free(g->col[th]);
         free(g->dcol[th]);
+        free(g->dz[th]);
     }
+    free(g->dz);
     free(g->dout);
     free(g->dw);
     free(g->db);
@@ -60,8 +67,9 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     g->dbeta = calloc(nl, sizeof(float *));
     g->col = calloc((size_t)threads, sizeof(float *));
     g->dcol = calloc((size_t)threads, sizeof(float *));
+    g->dz = calloc((size_t)threads, sizeof(float *));
     g->written = calloc(nl, sizeof(bool));
-    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol && g->written;
+    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol && g->dz && g->written;
     if (ok) g->n_layers = n->n;
     int widest = 1;
     size_t wmax = 0;
@@ -76,6 +84,9 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
         if (ok && tfg_nn_has_bn(l))
             ok =
                 (g->dgamma[i] = malloc(sizeof(float) * l->c)) && (g->dbeta[i] = malloc(sizeof(float) * l->c));
+        if ((l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV) &&
+            (size_t)TFG_NN_GROUP * img_size(l) > g->dz_floats)
+            g->dz_floats = (size_t)TFG_NN_GROUP * img_size(l);
         if (ok && l->kind == TFG_NN_CONV) {
             const tfg_nn_geom_t ge = tfg_nn_geom(n, i);
             const size_t col = tfg_nn_direct(&ge) ? 0 : (size_t)ge.oh * ge.ow * ge.k;
@@ -90,6 +101,8 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     for (int th = 0; ok && th < threads && g->col_floats; th++)
         ok = (g->col[th] = malloc(sizeof(float) * g->col_floats)) &&
              (g->dcol[th] = malloc(sizeof(float) * g->col_floats));
+    for (int th = 0; ok && th < threads && g->dz_floats; th++)
+        ok = (g->dz[th] = malloc(sizeof(float) * g->dz_floats)) != NULL;
     g->wpart_floats = wmax;
     if (ok) ok = (g->wpart = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * (wmax ? wmax : 1))) != NULL;
     if (ok) ok = (g->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)widest)) != NULL;
@@ -144,6 +157,7 @@ typedef struct {
      * its tasks zero their images' slices first, while they are in cache,
      * instead of a pass over every gradient before the backward pass. */
     bool fresh, fresh2;
+    bool sums_in; /* the tasks also make the input layer's per-image sums (summed_by_reader) */
 } job_t;
 
 /* Zero images [b0, b1) of the input gradients this layer is the first to write. */
@@ -159,74 +173,153 @@ static void zero_inputs(const job_t *j, int b0, int b1)
     }
 }
 
-/* g = dout * act'(out), in place; per-image sums of g and (bn layers) of
- * g * (z - mean) into partial[b] (float: one image's few hundred pixels;
- * images are summed in double). One pass; each sum still adds the pixels in
- * order. */
-static inline void mask_sums(float *restrict d, const float *restrict y, const float *restrict z,
-                             const float *restrict mean, float *restrict s, float *restrict q, size_t px,
-                             size_t c, float lo, float hi, bool masked, bool bn)
+/* The open interval where a layer's activation has derivative 1 (0
+ * outside); `masked` false: no activation, derivative 1 everywhere. With
+ * batch norm the mask is read off the normalized value u before the
+ * activation: lo < act(u) < hi exactly when lo < u < hi, since the
+ * activations clamp to lo and hi. */
+typedef struct {
+    bool masked;
+    float lo, hi;
+} mask_t;
+
+static mask_t act_mask(tfg_act_t a)
+{
+    const mask_t m = {a == TFG_ACT_RELU || a == TFG_ACT_RELU6 || a == TFG_ACT_RELU_N1_TO_1,
+                      a == TFG_ACT_RELU_N1_TO_1 ? -1.0f : 0.0f,
+                      a == TFG_ACT_RELU6 ? 6.0f : (a == TFG_ACT_RELU_N1_TO_1 ? 1.0f : INFINITY)};
+    return m;
+}
+
+/* The per-channel sums of one image's gradient g through the mask, and
+ * (bn layers) of its product with z - mean, into s and q (float: one
+ * image's few hundred pixels; images are summed in double). `u` says the
+ * mask is read off the normalized conv output (bn layers), else off the
+ * activated output y. */
+static inline void mask_sums(const float *restrict d, const float *restrict y, const float *restrict z,
+                             const float *restrict gamma, const float *restrict beta,
+                             const float *restrict mean, const float *restrict inv, float *restrict s,
+                             float *restrict q, size_t px, size_t c, mask_t m, bool masked, bool bn)
 {
     for (size_t k = 0; k < c; k++) s[k] = q[k] = 0.0f;
     for (size_t p = 0; p < px; p++)
         for (size_t k = 0; k < c; k++) {
             const size_t e = p * c + k;
             float v = d[e];
-            if (masked) v = y[e] > lo && y[e] < hi ? v : 0.0f;
-            d[e] = v;
+            if (masked) {
+                const float a = bn ? gamma[k] * (z[e] - mean[k]) * inv[k] + beta[k] : y[e];
+                v = a > m.lo && a < m.hi ? v : 0.0f;
+            }
             s[k] += v;
             if (bn) q[k] += v * (z[e] - mean[k]);
         }
 }
 
-TFG_NN_VECTOR static void mask_task(void *ctx, int b, int thread)
+/* Image b's sums for conv layer i, into partial[b]. */
+TFG_NN_VECTOR static void image_sums(const tfg_net_t *n, const tfg_nn_tape_t *t, const tfg_grad_t *g, int i,
+                                     int b)
 {
-    (void)thread;
-    const job_t *j = ctx;
-    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const tfg_nn_layer_t *l = &n->layers[i];
     const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w, off = (size_t)b * px * c;
-    float *d = j->g->dout[j->i] + off;
-    const float *y = j->t->out[j->i] + off;
-    float *s = j->g->partial + (size_t)b * 2 * c, *q = s + c;
-    /* the activation's open interval where its derivative is 1 */
-    const bool masked = l->act == TFG_ACT_RELU || l->act == TFG_ACT_RELU6 || l->act == TFG_ACT_RELU_N1_TO_1;
-    const float lo = l->act == TFG_ACT_RELU_N1_TO_1 ? -1.0f : 0.0f;
-    const float hi = l->act == TFG_ACT_RELU6 ? 6.0f : (l->act == TFG_ACT_RELU_N1_TO_1 ? 1.0f : INFINITY);
+    const float *d = g->dout[i] + off;
+    float *s = g->partial + (size_t)b * 2 * c, *q = s + c;
+    const mask_t m = act_mask(l->act);
     if (tfg_nn_has_bn(l)) {
-        const float *z = j->t->pre[j->i] + off, *mean = j->t->mean[j->i];
-        if (masked)
-            mask_sums(d, y, z, mean, s, q, px, c, lo, hi, true, true);
+        const float *z = t->pre[i] + off, *mean = t->mean[i], *inv = t->invstd[i];
+        const float *gamma = l->bn_params, *beta = gamma + c;
+        if (m.masked)
+            mask_sums(d, NULL, z, gamma, beta, mean, inv, s, q, px, c, m, true, true);
         else
-            mask_sums(d, y, z, mean, s, q, px, c, lo, hi, false, true);
-    } else if (masked) {
-        mask_sums(d, y, NULL, NULL, s, q, px, c, lo, hi, true, false);
+            mask_sums(d, NULL, z, gamma, beta, mean, inv, s, q, px, c, m, false, true);
     } else {
-        mask_sums(d, y, NULL, NULL, s, q, px, c, lo, hi, false, false);
+        const float *y = t->out[i] + off;
+        if (m.masked)
+            mask_sums(d, y, NULL, NULL, NULL, NULL, NULL, s, q, px, c, m, true, false);
+        else
+            mask_sums(d, y, NULL, NULL, NULL, NULL, NULL, s, q, px, c, m, false, false);
     }
 }
 
-/* Batch norm's input gradient, in place over g. */
-TFG_NN_VECTOR static void bw_bn_task(void *ctx, int task, int thread)
+static void mask_task(void *ctx, int b, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
-    const tfg_nn_layer_t *l = &j->n->layers[j->i];
-    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w;
-    const float m = (float)((double)j->batch * (double)px);
-    const float *gamma = l->bn_params, *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
-    const float *dgamma = j->g->dgamma[j->i], *dbeta = j->g->dbeta[j->i];
-    int b0, b1;
-    tfg_nn_group(task, j->batch, &b0, &b1);
-    for (int b = b0; b < b1; b++) {
-        const size_t off = (size_t)b * px * c;
-        float *d = j->g->dout[j->i] + off;
-        const float *z = j->t->pre[j->i] + off;
-        for (size_t p = 0; p < px; p++)
-            for (size_t k = 0; k < c; k++) {
-                const float xhat = (z[p * c + k] - mean[k]) * inv[k];
-                d[p * c + k] = gamma[k] * inv[k] * (d[p * c + k] - dbeta[k] / m - xhat * dgamma[k] / m);
-            }
+    image_sums(j->n, j->t, j->g, j->i, b);
+}
+
+/* The sole reader of layer i, or -1. */
+static int sole_reader(const tfg_net_t *n, int i)
+{
+    int r = -1;
+    for (int k = i + 1; k < n->n; k++) {
+        if (n->layers[k].in != i && n->layers[k].in2 != i) continue;
+        if (r >= 0) return -1;
+        r = k;
     }
+    return r;
+}
+
+static bool is_conv(const tfg_nn_layer_t *l)
+{
+    return l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV;
+}
+
+/* A conv read only by another conv gets its per-image sums from that
+ * reader's tasks, right after they have written the image's gradient and
+ * while it is in cache, instead of from a pass of their own. */
+static bool summed_by_reader(const tfg_net_t *n, int i)
+{
+    const int r = sole_reader(n, i);
+    return is_conv(&n->layers[i]) && r >= 0 && is_conv(&n->layers[r]);
+}
+
+/* Batch norm's gradient over `pixels` pixels (see the top of the file). */
+static inline void bn_grad(const tfg_nn_layer_t *l, const float *restrict d, const float *restrict z,
+                           const float *restrict mean, const float *restrict inv,
+                           const float *restrict dgamma, const float *restrict dbeta, float mm, size_t pixels,
+                           mask_t m, bool masked, float *restrict o)
+{
+    const size_t c = (size_t)l->c;
+    const float *restrict gamma = l->bn_params, *restrict beta = gamma + c;
+    for (size_t p = 0; p < pixels; p++)
+        for (size_t k = 0; k < c; k++) {
+            const size_t e = p * c + k;
+            float v = d[e];
+            if (masked) {
+                const float a = gamma[k] * (z[e] - mean[k]) * inv[k] + beta[k];
+                v = a > m.lo && a < m.hi ? v : 0.0f;
+            }
+            const float xhat = (z[e] - mean[k]) * inv[k];
+            o[e] = gamma[k] * inv[k] * (v - dbeta[k] / mm - xhat * dgamma[k] / mm);
+        }
+}
+
+/* The gradient at layer i's conv output for images [b0, b1): the output
+ * gradient through the activation's mask and, with batch norm, through the
+ * batch statistics (the sums of mask_task are in dbeta and dgamma). Written
+ * into `o` (dz_floats), or the output gradient itself when it passes
+ * unchanged. */
+TFG_NN_VECTOR static const float *conv_grad(const job_t *j, int b0, int b1, float *restrict o)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    const size_t c = (size_t)l->c, px = (size_t)l->h * (size_t)l->w, off = (size_t)b0 * px * c;
+    const size_t pixels = (size_t)(b1 - b0) * px;
+    const float *restrict d = j->g->dout[j->i] + off;
+    const mask_t m = act_mask(l->act);
+    if (!tfg_nn_has_bn(l)) {
+        if (!m.masked) return d;
+        const float *restrict y = j->t->out[j->i] + off;
+        for (size_t e = 0; e < pixels * c; e++) o[e] = y[e] > m.lo && y[e] < m.hi ? d[e] : 0.0f;
+        return o;
+    }
+    const float mm = (float)((double)j->batch * (double)px);
+    const float *z = j->t->pre[j->i] + off, *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
+    const float *dgamma = j->g->dgamma[j->i], *dbeta = j->g->dbeta[j->i];
+    if (m.masked)
+        bn_grad(l, d, z, mean, inv, dgamma, dbeta, mm, pixels, m, true, o);
+    else
+        bn_grad(l, d, z, mean, inv, dgamma, dbeta, mm, pixels, m, false, o);
+    return o;
 }
 
 /* Adds one image's column gradient back onto its input gradient. */
@@ -259,31 +352,32 @@ static void conv_task(void *ctx, int task, int thread)
                  nw = (size_t)ge.oc * ge.k;
     const bool need_din = j->n->layers[l->in].kind != TFG_NN_INPUT;
     float *wp = j->g->wpart + (size_t)task * j->g->wpart_floats;
-    const float *in = j->t->out[l->in];
-    float *din = j->g->dout[l->in];
-    const float *dz = j->g->dout[j->i];
+    float *din = j->g->dout[l->in], *xs = tfg_nn_scratch(j->t, thread, 0);
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
     if (tfg_nn_direct(&ge)) {
         const int rows = (b1 - b0) * (int)px;
-        tfg_gemm(true, false, ge.oc, ge.ic, rows, 1.0f, dz + (size_t)b0 * px * ge.oc, ge.oc,
-                 in + (size_t)b0 * in_img, ge.ic, 0.0f, wp, ge.ic);
+        const float *dz = conv_grad(j, b0, b1, j->g->dz[thread]);
+        tfg_gemm(true, false, ge.oc, ge.ic, rows, 1.0f, dz, ge.oc, tfg_nn_acts(j->n, j->t, l->in, b0, b1, xs),
+                 ge.ic, 0.0f, wp, ge.ic);
         /* the first writer of din overwrites it (beta 0) instead of zeroing it first */
         if (need_din)
-            tfg_gemm(false, false, rows, ge.ic, ge.oc, 1.0f, dz + (size_t)b0 * px * ge.oc, ge.oc, l->weights,
-                     ge.ic, j->fresh ? 0.0f : 1.0f, din + (size_t)b0 * in_img, ge.ic);
+            tfg_gemm(false, false, rows, ge.ic, ge.oc, 1.0f, dz, ge.oc, l->weights, ge.ic,
+                     j->fresh ? 0.0f : 1.0f, din + (size_t)b0 * in_img, ge.ic);
+        for (int b = b0; j->sums_in && b < b1; b++) image_sums(j->n, j->t, j->g, l->in, b);
         return;
     }
     if (need_din) zero_inputs(j, b0, b1);
     memset(wp, 0, sizeof(float) * nw);
     float *col = j->g->col[thread], *dcol = j->g->dcol[thread];
     for (int b = b0; b < b1; b++) {
-        const float *dzb = dz + (size_t)b * px * ge.oc;
-        tfg_nn_im2col(&ge, in + (size_t)b * in_img, col);
+        const float *dzb = conv_grad(j, b, b + 1, j->g->dz[thread]);
+        tfg_nn_im2col(&ge, tfg_nn_acts(j->n, j->t, l->in, b, b + 1, xs), col);
         tfg_gemm(true, false, ge.oc, ge.k, (int)px, 1.0f, dzb, ge.oc, col, ge.k, 1.0f, wp, ge.k);
         if (!need_din) continue;
         tfg_gemm(false, false, (int)px, ge.k, ge.oc, 1.0f, dzb, ge.oc, l->weights, ge.k, 0.0f, dcol, ge.k);
         col2im_add(&ge, dcol, din + (size_t)b * in_img);
+        if (j->sums_in) image_sums(j->n, j->t, j->g, l->in, b);
     }
 }
 
@@ -293,11 +387,10 @@ static void conv_task(void *ctx, int task, int thread)
 /* (Names differ from forward.c's: clang makes the clones' resolvers global.) */
 TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
 {
-    (void)thread;
     const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const tfg_nn_geom_t ge = tfg_nn_geom(j->n, j->i);
-    const size_t c = (size_t)ge.oc, in_img = (size_t)ge.ih * ge.iw * c, out_img = (size_t)ge.oh * ge.ow * c;
+    const size_t c = (size_t)ge.oc, in_img = (size_t)ge.ih * ge.iw * c;
     const size_t taps = (size_t)ge.kh * ge.kw, row = (size_t)ge.ow * c;
     float *wp = j->g->wpart + (size_t)task * j->g->wpart_floats;
     float *dwrow = j->g->dwrow + (size_t)task * j->g->dwrow_floats;
@@ -307,9 +400,9 @@ TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
     tfg_nn_group(task, j->batch, &b0, &b1);
     zero_inputs(j, b0, b1);
     for (int b = b0; b < b1; b++) {
-        const float *in = j->t->out[l->in] + (size_t)b * in_img;
+        const float *in = tfg_nn_acts(j->n, j->t, l->in, b, b + 1, tfg_nn_scratch(j->t, thread, 0));
         float *din = j->g->dout[l->in] + (size_t)b * in_img;
-        const float *dz = j->g->dout[j->i] + (size_t)b * out_img;
+        const float *dz = conv_grad(j, b, b + 1, j->g->dz[thread]);
         for (int oy = 0; oy < ge.oh; oy++)
             for (int ky = 0; ky < ge.kh; ky++) {
                 const int iy = oy * ge.s - ge.pt + ky;
@@ -345,6 +438,7 @@ TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
                     }
                 }
             }
+        if (j->sums_in) image_sums(j->n, j->t, j->g, l->in, b);
     }
     if (ge.s == 1)
         for (size_t tap = 0; tap < taps; tap++)
@@ -369,7 +463,7 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const size_t c = (size_t)l->c;
     const bool bn = tfg_nn_has_bn(l);
-    tfg_pool_for(pool, j->batch, mask_task, (void *)j);
+    if (!summed_by_reader(j->n, j->i)) tfg_pool_for(pool, j->batch, mask_task, (void *)j);
     /* Bias (or beta) and gamma gradients: per-image sums in image order. */
     for (size_t k = 0; k < c; k++) {
         double s = 0.0, q = 0.0;
@@ -384,7 +478,6 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
             j->g->db[j->i][k] = (float)s;
         }
     }
-    if (bn) tfg_pool_for(pool, tfg_nn_groups(j->batch), bw_bn_task, (void *)j);
     if (l->kind == TFG_NN_DWCONV) tfg_nn_dw_weight_rows(j->n, j->i, j->t);
     tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : bw_dwconv_task,
                  (void *)j);
@@ -430,7 +523,6 @@ static void fc_backward(const job_t *j)
 /* Elementwise layers and pooling, a group of images per task. */
 TFG_NN_VECTOR static void bw_elem_task(void *ctx, int task, int thread)
 {
-    (void)thread;
     const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const tfg_nn_layer_t *x = &j->n->layers[l->in];
@@ -465,8 +557,8 @@ TFG_NN_VECTOR static void bw_elem_task(void *ctx, int task, int thread)
         case TFG_NN_MUL: {
             const tfg_nn_layer_t *gl = &j->n->layers[l->in2];
             const size_t gsize = img_size(gl);
-            const float *xin = j->t->out[l->in] + (size_t)b * xsize;
-            const float *gate = j->t->out[l->in2] + (size_t)b * gsize;
+            const float *xin = tfg_nn_acts(j->n, j->t, l->in, b, b + 1, tfg_nn_scratch(j->t, thread, 0));
+            const float *gate = tfg_nn_acts(j->n, j->t, l->in2, b, b + 1, tfg_nn_scratch(j->t, thread, 1));
             float *dgate = j->g->dout[l->in2] + (size_t)b * gsize;
             for (size_t e = 0; e < size; e++) {
                 const size_t ge = gsize == c ? e % c : e;
@@ -496,7 +588,8 @@ void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, 
                    i,
                    t->batch,
                    l->in >= 0 && !g->written[l->in],
-                   l->in2 >= 0 && l->in2 != l->in && !g->written[l->in2]};
+                   l->in2 >= 0 && l->in2 != l->in && !g->written[l->in2],
+                   is_conv(l) && l->in >= 0 && summed_by_reader(n, l->in)};
         switch (l->kind) {
         case TFG_NN_CONV:
         case TFG_NN_DWCONV: conv_backward(&j, pool); break;

@@ -21,6 +21,8 @@ typedef struct {
     int threads;
     float **col, **dcol; /* [thread] im2col scratch and its gradient */
     size_t col_floats;
+    float **dz; /* [thread] a group's gradient at a conv's output (conv_grad in backward.c) */
+    size_t dz_floats;
     float *partial; /* [cap][2 * widest]: per-image sums */
     float *dwrow;   /* per group: depthwise weight gradients per output column (see backward.c) */
     bool *written;  /* [layer] its gradient has been written this pass (lazy zeroing) */
