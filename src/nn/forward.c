@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/bigmem.h"
 #include "nn/gemm.h"
 
 static size_t img_size(const tfg_nn_layer_t *l)
@@ -59,12 +60,10 @@ void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col)
 void tfg_nn_tape_free(tfg_nn_tape_t *t)
 {
     for (int i = 0; i < t->n_layers; i++) {
-        free(t->out[i]);
-        if (t->pre) free(t->pre[i]);
         if (t->mean) free(t->mean[i]);
         if (t->invstd) free(t->invstd[i]);
-        if (t->fc_in) free(t->fc_in[i]);
     }
+    free(t->slab);
     for (int th = 0; t->col && th < t->threads; th++) free(t->col[th]);
     for (int th = 0; t->xs && th < t->threads; th++) free(t->xs[th]);
     free(t->xs);
@@ -109,30 +108,37 @@ int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads,
     t->col = calloc((size_t)threads, sizeof(float *));
     t->xs = calloc((size_t)threads, sizeof(float *));
     bool ok = t->out && t->pre && t->mean && t->invstd && t->fc_in && t->col && t->xs;
-    for (int i = 0; ok && i < n->n; i++) {
-        const tfg_nn_layer_t *l = &n->layers[i];
-        const size_t size = (size_t)cap * img_size(l);
-        if (l->c > t->widest) t->widest = l->c;
-        if (recomputed(n, i, train)) {
-            const size_t group = (size_t)TFG_NN_GROUP * img_size(l);
-            if (group > t->xs_floats) t->xs_floats = group;
-        } else {
-            ok = (t->out[i] = malloc(sizeof(float) * size)) != NULL;
-        }
-        if (ok && (l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV)) {
-            const tfg_nn_geom_t g = tfg_nn_geom(n, i);
-            const size_t col = l->kind == TFG_NN_CONV && !tfg_nn_direct(&g) ? (size_t)g.oh * g.ow * g.k : 0;
-            if (col > t->col_floats) t->col_floats = col;
-            const size_t wrow = l->kind == TFG_NN_DWCONV ? (size_t)g.kh * g.kw * g.ow * g.oc : 0;
-            if (wrow > t->wrow_floats) t->wrow_floats = wrow;
-            if (train && tfg_nn_has_bn(l)) {
-                ok = (t->pre[i] = malloc(sizeof(float) * size)) &&
-                     (t->mean[i] = malloc(sizeof(float) * l->c)) &&
-                     (t->invstd[i] = malloc(sizeof(float) * l->c));
+    /* The batch buffers are slices of one slab: a first pass counts. */
+    size_t used = 0;
+    for (int pass = 0; ok && pass < 2; pass++) {
+        if (pass == 1) ok = (t->slab = tfg_nn_big_floats(used)) != NULL, used = 0;
+        for (int i = 0; ok && i < n->n; i++) {
+            const tfg_nn_layer_t *l = &n->layers[i];
+            const size_t size = (size_t)cap * img_size(l);
+            if (l->c > t->widest) t->widest = l->c;
+            if (recomputed(n, i, train)) {
+                const size_t group = (size_t)TFG_NN_GROUP * img_size(l);
+                if (group > t->xs_floats) t->xs_floats = group;
+            } else {
+                t->out[i] = tfg_nn_carve(t->slab, &used, size);
             }
+            if (l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV) {
+                const tfg_nn_geom_t g = tfg_nn_geom(n, i);
+                const size_t col =
+                    l->kind == TFG_NN_CONV && !tfg_nn_direct(&g) ? (size_t)g.oh * g.ow * g.k : 0;
+                if (col > t->col_floats) t->col_floats = col;
+                const size_t wrow = l->kind == TFG_NN_DWCONV ? (size_t)g.kh * g.kw * g.ow * g.oc : 0;
+                if (wrow > t->wrow_floats) t->wrow_floats = wrow;
+                if (train && tfg_nn_has_bn(l)) {
+                    t->pre[i] = tfg_nn_carve(t->slab, &used, size);
+                    if (pass == 1)
+                        ok = (t->mean[i] = malloc(sizeof(float) * l->c)) &&
+                             (t->invstd[i] = malloc(sizeof(float) * l->c));
+                }
+            }
+            if (train && l->kind == TFG_NN_FC && l->dropout > 0.0f)
+                t->fc_in[i] = tfg_nn_carve(t->slab, &used, (size_t)cap * img_size(&n->layers[l->in]));
         }
-        if (ok && train && l->kind == TFG_NN_FC && l->dropout > 0.0f)
-            ok = (t->fc_in[i] = malloc(sizeof(float) * (size_t)cap * img_size(&n->layers[l->in]))) != NULL;
     }
     for (int th = 0; ok && th < threads && t->col_floats; th++)
         ok = (t->col[th] = malloc(sizeof(float) * t->col_floats)) != NULL;

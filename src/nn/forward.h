@@ -40,6 +40,7 @@ typedef struct {
     int batch;  /* images in the last forward pass */
     bool train; /* the tape was made for training */
     int n_layers;
+    float *slab;  /* out, pre and fc_in are slices of it */
     float **out;  /* [layer] cap * h*w*c; NULL for a recomputed layer (tfg_nn_acts) */
     float **pre;  /* [layer] bn layers in training: the conv output before batch norm */
     float **mean; /* [layer] bn layers in training: batch mean per channel */

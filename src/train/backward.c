@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/bigmem.h"
 #include "nn/gemm.h"
 
 static size_t img_size(const tfg_nn_layer_t *l)
@@ -27,8 +28,8 @@ static size_t img_size(const tfg_nn_layer_t *l)
 
 void tfg_grad_free(tfg_grad_t *g)
 {
+    free(g->slab);
     for (int i = 0; i < g->n_layers; i++) {
-        free(g->dout[i]);
         free(g->dw[i]);
         free(g->db[i]);
         free(g->dgamma[i]);
@@ -72,13 +73,17 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol && g->dz && g->written;
     if (ok) g->n_layers = n->n;
     int widest = 1;
-    size_t wmax = 0;
+    size_t wmax = 0, used = 0;
+    for (int i = 0; ok && i < n->n; i++) /* the output gradients are slices of one slab */
+        tfg_nn_carve(NULL, &used, (size_t)cap * img_size(&n->layers[i]));
+    if (ok) ok = (g->slab = tfg_nn_big_floats(used)) != NULL;
+    used = 0;
     for (int i = 0; ok && i < n->n; i++) {
         const tfg_nn_layer_t *l = &n->layers[i];
         const size_t nw = tfg_nn_weight_count(n, i), nb = tfg_nn_bias_count(n, i);
         if (l->c > widest) widest = l->c;
         if (nw > wmax) wmax = nw;
-        ok = (g->dout[i] = malloc(sizeof(float) * (size_t)cap * img_size(l))) != NULL;
+        g->dout[i] = tfg_nn_carve(g->slab, &used, (size_t)cap * img_size(l));
         if (ok && nw) ok = (g->dw[i] = malloc(sizeof(float) * nw)) != NULL;
         if (ok && nb) ok = (g->db[i] = calloc(nb, sizeof(float))) != NULL;
         if (ok && tfg_nn_has_bn(l))

@@ -11,6 +11,7 @@
 
 typedef struct {
     int n_layers, cap;
+    float *slab;    /* the dout buffers are slices of it */
     float **dout;   /* [layer] cap * h*w*c: d loss / d output */
     float **dw;     /* [layer] d loss / d weights (CONV, DWCONV, FC) */
     float **db;     /* [layer] d loss / d bias (layers without batch norm) */
