@@ -162,6 +162,24 @@ typedef struct {
     float *scale, *shift; /* evaluation-mode batch norm per channel */
 } job_t;
 
+/* One image's mean and sum of squared deviations of channels [k0, k0 + w)
+ * (tfg_nn_block). */
+static TFG_NN_INLINE void image_stats(const float *restrict z, size_t px, size_t c, size_t k0, size_t w,
+                                      float *restrict mean, float *restrict sq)
+{
+    float m[TFG_NN_BLOCK_MAX], q[TFG_NN_BLOCK_MAX];
+    for (size_t k = 0; k < w; k++) m[k] = q[k] = 0.0f;
+    for (size_t p = 0; p < px; p++)
+        for (size_t k = 0; k < w; k++) m[k] += z[p * c + k0 + k];
+    for (size_t k = 0; k < w; k++) m[k] /= (float)px;
+    for (size_t p = 0; p < px; p++)
+        for (size_t k = 0; k < w; k++) {
+            const float e = z[p * c + k0 + k] - m[k];
+            q[k] += e * e;
+        }
+    for (size_t k = 0; k < w; k++) mean[k0 + k] = m[k], sq[k0 + k] = q[k];
+}
+
 /* After image b's conv output is in dst: bias and activation (no batch
  * norm), running-statistics batch norm and activation (evaluation), or
  * per-image channel sums for the batch statistics (training). */
@@ -181,17 +199,17 @@ TFG_NN_VECTOR static void conv_epilogue(const job_t *j, int b)
         /* Two passes over the image while it is in cache: its mean, then its
          * squared deviations; batch_stats combines images exactly (Chan et
          * al.), which keeps the variance accurate when |mean| >> std. */
-        const float *restrict z = j->t->pre[j->i] + (size_t)b * px * c;
-        float *restrict m = j->t->partial + (size_t)b * 2 * c, *restrict q = m + c;
-        for (size_t k = 0; k < c; k++) m[k] = q[k] = 0.0f;
-        for (size_t p = 0; p < px; p++)
-            for (size_t k = 0; k < c; k++) m[k] += z[p * c + k];
-        for (size_t k = 0; k < c; k++) m[k] /= (float)px;
-        for (size_t p = 0; p < px; p++)
-            for (size_t k = 0; k < c; k++) {
-                const float e = z[p * c + k] - m[k];
-                q[k] += e * e;
+        const float *z = j->t->pre[j->i] + (size_t)b * px * c;
+        float *m = j->t->partial + (size_t)b * 2 * c, *q = m + c;
+        for (size_t k0 = 0; k0 < c;) {
+            const size_t w = tfg_nn_block(c - k0);
+            switch (w) {
+            case 16: image_stats(z, px, c, k0, 16, m, q); break;
+            case 8: image_stats(z, px, c, k0, 8, m, q); break;
+            default: image_stats(z, px, c, k0, 1, m, q); break;
             }
+            k0 += w;
+        }
     }
 }
 

@@ -31,6 +31,14 @@
 #define TFG_NN_VECTOR
 #endif
 
+/* Inlined into its (cloned) caller even when large, so that the caller's
+ * constant arguments specialize its loops and they use the caller's ISA. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TFG_NN_INLINE inline __attribute__((always_inline))
+#else
+#define TFG_NN_INLINE inline
+#endif
+
 /* Images per task in the row-parallel loops (pointwise convs, elementwise
  * layers). Fixed, so that the split never depends on the thread count. */
 #define TFG_NN_GROUP 8
@@ -107,6 +115,18 @@ bool tfg_nn_dropout_keep(uint64_t seed, int i, size_t e, float p);
 static inline bool tfg_nn_has_bn(const tfg_nn_layer_t *l)
 {
     return l->bn && l->bn_params;
+}
+
+/* Per-channel reductions over an image's pixels (batch statistics, their
+ * gradients) run over a block of channels at a time, widest first: the
+ * block's sums live in registers for the whole pass, where a loop over all
+ * channels kept them in memory and each pixel's add waited on the previous
+ * pixel's store. Each channel still adds its pixels in order, so the result
+ * is the plain loop's to the bit. */
+#define TFG_NN_BLOCK_MAX 16
+static inline size_t tfg_nn_block(size_t left)
+{
+    return left >= 16 ? 16 : left >= 8 ? 8 : 1;
 }
 
 /* Images [*b0, *b1) of group `task` of a batch. */
