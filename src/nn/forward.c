@@ -299,15 +299,17 @@ void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t)
 
 /* Training: layer i's batch norm (batch statistics) and activation over
  * `pixels` pixels of pre from z on. */
-TFG_NN_VECTOR static void bn_apply(const tfg_nn_layer_t *l, const float *restrict z,
+TFG_NN_VECTOR static void bn_apply(const tfg_nn_layer_t *l, const float *restrict z, const float *zlim,
                                    const float *restrict mean, const float *restrict inv, size_t pixels,
                                    float *restrict o)
 {
     const size_t c = (size_t)l->c;
     const float *gamma = l->bn_params, *beta = l->bn_params + c;
-    for (size_t p = 0; p < pixels; p++)
+    for (size_t p = 0; p < pixels; p++) {
+        tfg_nn_prefetch(z + p * c, zlim, c);
         for (size_t k = 0; k < c; k++)
             o[p * c + k] = tfg_nn_act(gamma[k] * (z[p * c + k] - mean[k]) * inv[k] + beta[k], l->act);
+    }
 }
 
 /* Training, a stored layer: normalize and activate a group of images. */
@@ -319,8 +321,9 @@ static void bn_task(void *ctx, int task, int thread)
     const size_t size = img_size(l);
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
-    bn_apply(l, j->t->pre[j->i] + (size_t)b0 * size, j->t->mean[j->i], j->t->invstd[j->i],
-             (size_t)(b1 - b0) * l->h * l->w, j->t->out[j->i] + (size_t)b0 * size);
+    bn_apply(l, j->t->pre[j->i] + (size_t)b0 * size, j->t->pre[j->i] + (size_t)j->t->cap * size,
+             j->t->mean[j->i], j->t->invstd[j->i], (size_t)(b1 - b0) * l->h * l->w,
+             j->t->out[j->i] + (size_t)b0 * size);
 }
 
 const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b0, int b1, float *scratch)
@@ -328,8 +331,8 @@ const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int 
     const tfg_nn_layer_t *l = &n->layers[i];
     const size_t size = img_size(l);
     if (t->out[i]) return t->out[i] + (size_t)b0 * size;
-    bn_apply(l, t->pre[i] + (size_t)b0 * size, t->mean[i], t->invstd[i], (size_t)(b1 - b0) * l->h * l->w,
-             scratch);
+    bn_apply(l, t->pre[i] + (size_t)b0 * size, t->pre[i] + (size_t)t->cap * size, t->mean[i], t->invstd[i],
+             (size_t)(b1 - b0) * l->h * l->w, scratch);
     return scratch;
 }
 

@@ -129,6 +129,20 @@ static inline size_t tfg_nn_block(size_t left)
     return left >= 16 ? 16 : left >= 8 ? 8 : 1;
 }
 
+/* Passes over data that has left the caches (a layer's saved conv output or
+ * its gradient, read back a group of images at a time) ask for it 16 KiB
+ * ahead, a line at a time: on one core here the hardware prefetcher alone
+ * streams such a pass at about 20 GB/s, and at 30 with the hint. Called once
+ * per pixel with the pixel's n floats at p; lim is the end of the buffer,
+ * which the hint never passes. */
+#define TFG_NN_AHEAD 4096 /* floats */
+static inline void tfg_nn_prefetch(const float *p, const float *lim, size_t n)
+{
+    if (lim - p <= TFG_NN_AHEAD) return;
+    const float *q = p + TFG_NN_AHEAD, *end = (size_t)(lim - q) < n ? lim : q + n;
+    for (; q < end; q += 16) __builtin_prefetch(q);
+}
+
 /* Images [*b0, *b1) of group `task` of a batch. */
 static inline void tfg_nn_group(int task, int batch, int *b0, int *b1)
 {
