@@ -241,10 +241,28 @@ static void conv_task(void *ctx, int task, int thread)
     for (int b = b0; b < b1; b++) conv_epilogue(j, b);
 }
 
-/* One image. Stride 1 runs each kernel tap over a whole output row as one
- * contiguous loop (input and output rows advance together; the tap's weights
- * are repeated along the row in wrow), which vectorizes far better than a
- * loop over a few channels per pixel. */
+/* One output pixel of a depthwise conv, channels [k0, k0 + w)
+ * (tfg_nn_block): its ny x nx taps inside the image, kernel rows then
+ * columns, summed in registers. in and wt point at the first such tap's
+ * input pixel and weights. */
+static TFG_NN_INLINE void dw_pixel(const float *restrict in, const float *restrict wt, size_t c, size_t iw,
+                                   size_t kw, int ny, int nx, size_t k0, size_t w, float *restrict out)
+{
+    float acc[TFG_NN_BLOCK_MAX];
+    for (size_t k = 0; k < w; k++) acc[k] = 0.0f;
+    for (int ky = 0; ky < ny; ky++)
+        for (int kx = 0; kx < nx; kx++) {
+            const float *restrict x = in + ((size_t)ky * iw + (size_t)kx) * c + k0;
+            const float *restrict f = wt + ((size_t)ky * kw + (size_t)kx) * c + k0;
+            for (size_t k = 0; k < w; k++) acc[k] += x[k] * f[k];
+        }
+    for (size_t k = 0; k < w; k++) out[k0 + k] = acc[k];
+}
+
+/* One image. Each output pixel keeps its sums in registers while it runs
+ * over its taps (a loop per tap over whole rows kept them in memory, a load
+ * and a store per tap); the taps come in the same order, so the sums are
+ * the same to the bit. */
 TFG_NN_VECTOR static void dwconv_task(void *ctx, int b, int thread)
 {
     const job_t *j = ctx;
@@ -253,33 +271,25 @@ TFG_NN_VECTOR static void dwconv_task(void *ctx, int b, int thread)
     const size_t c = (size_t)g.oc;
     const float *in = tfg_nn_acts(j->n, j->t, l->in, b, b + 1, tfg_nn_scratch(j->t, thread, 0));
     float *o = conv_dst(j) + (size_t)b * g.oh * g.ow * c;
-    const float *wrow = j->t->wrow;
     for (int oy = 0; oy < g.oh; oy++) {
-        float *row = o + (size_t)oy * g.ow * c;
-        memset(row, 0, sizeof(float) * (size_t)g.ow * c);
-        for (int ky = 0; ky < g.kh; ky++) {
-            const int iy = oy * g.s - g.pt + ky;
-            if (iy < 0 || iy >= g.ih) continue;
-            const float *irow = in + (size_t)iy * g.iw * c;
-            for (int kx = 0; kx < g.kw; kx++) {
-                const float *w = l->weights + (size_t)(ky * g.kw + kx) * c;
-                /* output columns whose input column ox * s - pl + kx is inside */
-                int lo, hi;
-                tfg_nn_tap_columns(&g, kx, &lo, &hi);
-                if (lo >= hi) continue;
-                if (g.s == 1) {
-                    const size_t len = (size_t)(hi - lo) * c;
-                    float *restrict dst = row + (size_t)lo * c;
-                    const float *restrict src = irow + (size_t)(lo - g.pl + kx) * c;
-                    const float *restrict wr = wrow + (size_t)(ky * g.kw + kx) * g.ow * c;
-                    for (size_t e = 0; e < len; e++) dst[e] += src[e] * wr[e];
-                    continue;
+        const int iy = oy * g.s - g.pt; /* the kernel's top row */
+        const int ky0 = iy < 0 ? -iy : 0, ky1 = g.ih - iy < g.kh ? g.ih - iy : g.kh;
+        for (int ox = 0; ox < g.ow; ox++) {
+            const int ix = ox * g.s - g.pl;
+            const int kx0 = ix < 0 ? -ix : 0, kx1 = g.iw - ix < g.kw ? g.iw - ix : g.kw;
+            const float *x = in + ((size_t)(iy + ky0) * g.iw + (size_t)(ix + kx0)) * c;
+            const float *f = l->weights + ((size_t)ky0 * g.kw + (size_t)kx0) * c;
+            const int ny = ky1 - ky0, nx = kx1 - kx0;
+            const size_t iw = (size_t)g.iw, kw = (size_t)g.kw;
+            float *out = o + ((size_t)oy * g.ow + (size_t)ox) * c;
+            for (size_t k0 = 0; k0 < c;) {
+                const size_t w = tfg_nn_block(c - k0);
+                switch (w) {
+                case 16: dw_pixel(x, f, c, iw, kw, ny, nx, k0, 16, out); break;
+                case 8: dw_pixel(x, f, c, iw, kw, ny, nx, k0, 8, out); break;
+                default: dw_pixel(x, f, c, iw, kw, ny, nx, k0, 1, out); break;
                 }
-                for (int ox = lo; ox < hi; ox++) {
-                    const float *restrict xi = irow + (size_t)(ox * g.s - g.pl + kx) * c;
-                    float *restrict oo = row + (size_t)ox * c;
-                    for (size_t k = 0; k < c; k++) oo[k] += xi[k] * w[k];
-                }
+                k0 += w;
             }
         }
     }
@@ -459,7 +469,6 @@ void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, cons
             }
             const tfg_nn_geom_t g = tfg_nn_geom(n, i);
             if (l->kind == TFG_NN_DWCONV) {
-                tfg_nn_dw_weight_rows(n, i, t);
                 tfg_pool_for(pool, batch, dwconv_task, &j);
             } else
                 tfg_pool_for(pool, tfg_nn_direct(&g) ? tfg_nn_groups(batch) : batch, conv_task, &j);
