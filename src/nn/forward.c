@@ -43,15 +43,15 @@ void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col)
     const size_t ic = (size_t)g->ic;
     for (int oy = 0; oy < g->oh; oy++)
         for (int ox = 0; ox < g->ow; ox++) {
-            float *c = col + ((size_t)oy * (size_t)g->ow + (size_t)ox) * (size_t)g->k;
+            float *restrict c = col + ((size_t)oy * (size_t)g->ow + (size_t)ox) * (size_t)g->k;
             for (int ky = 0; ky < g->kh; ky++) {
                 const int iy = oy * g->s - g->pt + ky;
                 for (int kx = 0; kx < g->kw; kx++, c += ic) {
                     const int ix = ox * g->s - g->pl + kx;
-                    if (iy < 0 || iy >= g->ih || ix < 0 || ix >= g->iw)
-                        memset(c, 0, sizeof(float) * ic);
-                    else
-                        memcpy(c, in + ((size_t)iy * (size_t)g->iw + (size_t)ix) * ic, sizeof(float) * ic);
+                    const bool inside = iy >= 0 && iy < g->ih && ix >= 0 && ix < g->iw;
+                    const float *restrict x = inside ? in + ((size_t)iy * (size_t)g->iw + (size_t)ix) * ic : NULL;
+                    /* a loop, not memcpy: a stem's few channels made every tap a library call */
+                    for (size_t k = 0; k < ic; k++) c[k] = inside ? x[k] : 0.0f;
                 }
             }
         }
