@@ -50,6 +50,7 @@ void tfg_grad_free(tfg_grad_t *g)
     free(g->dcol);
     free(g->wpart);
     free(g->partial);
+    free(g->coef);
     free(g->dwrow);
     free(g->written);
     memset(g, 0, sizeof *g);
@@ -111,6 +112,7 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     g->wpart_floats = wmax;
     if (ok) ok = (g->wpart = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * (wmax ? wmax : 1))) != NULL;
     if (ok) ok = (g->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)widest)) != NULL;
+    if (ok) ok = (g->coef = malloc(sizeof(float) * 2 * (size_t)widest)) != NULL;
     if (ok && g->dwrow_floats)
         ok = (g->dwrow = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * g->dwrow_floats)) != NULL;
     if (!ok) {
@@ -280,8 +282,8 @@ static bool summed_by_reader(const tfg_net_t *n, int i)
 
 /* Batch norm's gradient over `pixels` pixels (see the top of the file). */
 static inline void bn_grad(const tfg_nn_layer_t *l, const float *restrict d, const float *restrict z,
-                           const float *restrict mean, const float *restrict inv,
-                           const float *restrict dgamma, const float *restrict dbeta, float mm, size_t pixels,
+                           const float *restrict mean, const float *restrict inv, const float *restrict gi,
+                           const float *restrict nb, const float *restrict dgamma, float mm, size_t pixels,
                            mask_t m, bool masked, float *restrict o)
 {
     const size_t c = (size_t)l->c;
@@ -295,7 +297,7 @@ static inline void bn_grad(const tfg_nn_layer_t *l, const float *restrict d, con
                 v = a > m.lo && a < m.hi ? v : 0.0f;
             }
             const float xhat = (z[e] - mean[k]) * inv[k];
-            o[e] = gamma[k] * inv[k] * (v - dbeta[k] / mm - xhat * dgamma[k] / mm);
+            o[e] = gi[k] * (v - nb[k] - xhat * dgamma[k] / mm);
         }
 }
 
@@ -319,11 +321,11 @@ TFG_NN_VECTOR static const float *conv_grad(const job_t *j, int b0, int b1, floa
     }
     const float mm = (float)((double)j->batch * (double)px);
     const float *z = j->t->pre[j->i] + off, *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
-    const float *dgamma = j->g->dgamma[j->i], *dbeta = j->g->dbeta[j->i];
+    const float *dgamma = j->g->dgamma[j->i], *gi = j->g->coef, *nb = gi + c;
     if (m.masked)
-        bn_grad(l, d, z, mean, inv, dgamma, dbeta, mm, pixels, m, true, o);
+        bn_grad(l, d, z, mean, inv, gi, nb, dgamma, mm, pixels, m, true, o);
     else
-        bn_grad(l, d, z, mean, inv, dgamma, dbeta, mm, pixels, m, false, o);
+        bn_grad(l, d, z, mean, inv, gi, nb, dgamma, mm, pixels, m, false, o);
     return o;
 }
 
@@ -477,8 +479,12 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
             q += j->g->partial[(size_t)b * 2 * c + c + k];
         }
         if (bn) {
+            const float inv = j->t->invstd[j->i][k], mm = (float)((double)j->batch * (double)l->h * l->w);
             j->g->dbeta[j->i][k] = (float)s;
-            j->g->dgamma[j->i][k] = (float)(q * (double)j->t->invstd[j->i][k]);
+            j->g->dgamma[j->i][k] = (float)(q * (double)inv);
+            /* conv_grad's per-channel factors, rounded as it rounded them per element */
+            j->g->coef[k] = l->bn_params[k] * inv;
+            j->g->coef[c + k] = j->g->dbeta[j->i][k] / mm;
         } else {
             j->g->db[j->i][k] = (float)s;
         }
