@@ -94,7 +94,8 @@ void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, cons
 const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b0, int b1, float *scratch);
 static inline float *tfg_nn_scratch(const tfg_nn_tape_t *t, int thread, int slot)
 {
-    return t->xs[thread] + (size_t)slot * t->xs_floats;
+    return t->xs[thread] ? t->xs[thread] + (size_t)slot * t->xs_floats
+                         : NULL; /* NULL: nothing is recomputed */
 }
 
 /* Activation ranges for quantization: widens mins[i]..maxs[i] (the caller

@@ -396,10 +396,16 @@ int tfg_net_forward(const tfg_net_t *n, const float *input, float **acts)
     tfg_nn_tape_t t;
     if (tfg_nn_tape_init(&t, n, 1, 1, false) < 0) return -1;
     tfg_nn_forward(n, &t, NULL, input, 1, false, 0);
-    /* The tape's buffers become the caller's. */
-    for (int i = 0; i < n->n; i++) acts[i] = t.out[i], t.out[i] = NULL;
+    /* Copied out: the tape's buffers are slices of one allocation. */
+    bool ok = true;
+    for (int i = 0; ok && i < n->n; i++) {
+        const size_t bytes = sizeof(float) * (size_t)n->layers[i].h * n->layers[i].w * n->layers[i].c;
+        ok = (acts[i] = malloc(bytes)) != NULL;
+        if (ok) memcpy(acts[i], t.out[i], bytes);
+    }
     tfg_nn_tape_free(&t);
-    return 0;
+    if (!ok) tfg_net_free_acts(n, acts);
+    return ok ? 0 : -1;
 }
 
 void tfg_net_free_acts(const tfg_net_t *n, float **acts)
