@@ -49,7 +49,8 @@ void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col)
                 for (int kx = 0; kx < g->kw; kx++, c += ic) {
                     const int ix = ox * g->s - g->pl + kx;
                     const bool inside = iy >= 0 && iy < g->ih && ix >= 0 && ix < g->iw;
-                    const float *restrict x = inside ? in + ((size_t)iy * (size_t)g->iw + (size_t)ix) * ic : NULL;
+                    const float *restrict x =
+                        inside ? in + ((size_t)iy * (size_t)g->iw + (size_t)ix) * ic : NULL;
                     /* a loop, not memcpy: a stem's few channels made every tap a library call */
                     for (size_t k = 0; k < ic; k++) c[k] = inside ? x[k] : 0.0f;
                 }
@@ -346,12 +347,16 @@ const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int 
     return scratch;
 }
 
-static void batch_stats(const job_t *j)
+/* The batch statistics of channels [16 task, 16 task + 16). */
+static void batch_stats_task(void *ctx, int task, int thread)
 {
+    (void)thread;
+    const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
-    const size_t c = (size_t)l->c;
+    const size_t c = (size_t)l->c, k0 = (size_t)task * TFG_NN_CHANNELS;
+    const size_t k1 = k0 + TFG_NN_CHANNELS < c ? k0 + TFG_NN_CHANNELS : c;
     const double px = (double)l->h * l->w;
-    for (size_t k = 0; k < c; k++) {
+    for (size_t k = k0; k < k1; k++) {
         /* Chan, Golub and LeVeque's pairwise update, image by image. */
         double count = 0.0, mean = 0.0, m2 = 0.0;
         for (int b = 0; b < j->batch; b++) {
@@ -473,7 +478,7 @@ void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, cons
             } else
                 tfg_pool_for(pool, tfg_nn_direct(&g) ? tfg_nn_groups(batch) : batch, conv_task, &j);
             if (tfg_nn_has_bn(l) && j.train) {
-                batch_stats(&j);
+                tfg_pool_for(pool, tfg_nn_channel_tasks(l->c), batch_stats_task, &j);
                 if (t->out[i]) tfg_pool_for(pool, tfg_nn_groups(batch), bn_task, &j);
             }
             break;

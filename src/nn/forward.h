@@ -144,6 +144,13 @@ static inline void tfg_nn_prefetch(const float *p, const float *lim, size_t n)
     for (; q < end; q += 16) __builtin_prefetch(q);
 }
 
+/* Per-channel reductions over the batch run as tasks of this many channels. */
+#define TFG_NN_CHANNELS 16
+static inline int tfg_nn_channel_tasks(int c)
+{
+    return (c + TFG_NN_CHANNELS - 1) / TFG_NN_CHANNELS;
+}
+
 /* Images [*b0, *b1) of group `task` of a batch. */
 static inline void tfg_nn_group(int task, int batch, int *b0, int *b1)
 {

@@ -454,31 +454,37 @@ TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
 }
 
 /* Sum the per-group weight partials in group order. */
-static void reduce_weights(const job_t *j)
+#define REDUCE_CHUNK 4096 /* weights per task */
+static void reduce_task(void *ctx, int task, int thread)
 {
-    const size_t nw = tfg_nn_weight_count(j->n, j->i);
+    (void)thread;
+    const job_t *j = ctx;
+    const size_t nw = tfg_nn_weight_count(j->n, j->i), e0 = (size_t)task * REDUCE_CHUNK;
+    const size_t e1 = e0 + REDUCE_CHUNK < nw ? e0 + REDUCE_CHUNK : nw;
     float *dw = j->g->dw[j->i];
-    memcpy(dw, j->g->wpart, sizeof(float) * nw);
+    memcpy(dw + e0, j->g->wpart + e0, sizeof(float) * (e1 - e0));
     for (int t = 1; t < tfg_nn_groups(j->batch); t++) {
         const float *p = j->g->wpart + (size_t)t * j->g->wpart_floats;
-        for (size_t e = 0; e < nw; e++) dw[e] += p[e];
+        for (size_t e = e0; e < e1; e++) dw[e] += p[e];
     }
 }
 
-static void conv_backward(const job_t *j, tfg_pool_t *pool)
+/* Bias (or beta) and gamma gradients of channels [16 task, 16 task + 16):
+ * per-image sums in image order. */
+static void channel_task(void *ctx, int task, int thread)
 {
+    (void)thread;
+    const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
-    const size_t c = (size_t)l->c;
-    const bool bn = tfg_nn_has_bn(l);
-    if (!summed_by_reader(j->n, j->i)) tfg_pool_for(pool, j->batch, mask_task, (void *)j);
-    /* Bias (or beta) and gamma gradients: per-image sums in image order. */
-    for (size_t k = 0; k < c; k++) {
+    const size_t c = (size_t)l->c, k0 = (size_t)task * TFG_NN_CHANNELS;
+    const size_t k1 = k0 + TFG_NN_CHANNELS < c ? k0 + TFG_NN_CHANNELS : c;
+    for (size_t k = k0; k < k1; k++) {
         double s = 0.0, q = 0.0;
         for (int b = 0; b < j->batch; b++) {
             s += j->g->partial[(size_t)b * 2 * c + k];
             q += j->g->partial[(size_t)b * 2 * c + c + k];
         }
-        if (bn) {
+        if (tfg_nn_has_bn(l)) {
             const float inv = j->t->invstd[j->i][k], mm = (float)((double)j->batch * (double)l->h * l->w);
             j->g->dbeta[j->i][k] = (float)s;
             j->g->dgamma[j->i][k] = (float)(q * (double)inv);
@@ -489,10 +495,18 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
             j->g->db[j->i][k] = (float)s;
         }
     }
+}
+
+static void conv_backward(const job_t *j, tfg_pool_t *pool)
+{
+    const tfg_nn_layer_t *l = &j->n->layers[j->i];
+    if (!summed_by_reader(j->n, j->i)) tfg_pool_for(pool, j->batch, mask_task, (void *)j);
+    tfg_pool_for(pool, tfg_nn_channel_tasks(l->c), channel_task, (void *)j);
     if (l->kind == TFG_NN_DWCONV) tfg_nn_dw_weight_rows(j->n, j->i, j->t);
     tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : bw_dwconv_task,
                  (void *)j);
-    reduce_weights(j);
+    const size_t nw = tfg_nn_weight_count(j->n, j->i);
+    tfg_pool_for(pool, (int)((nw + REDUCE_CHUNK - 1) / REDUCE_CHUNK), reduce_task, (void *)j);
 }
 
 static void fc_backward(const job_t *j)

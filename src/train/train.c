@@ -175,11 +175,33 @@ static long steps_per_epoch(const tfg_trainer_t *t)
     return n / b + (n % b >= 2 ? 1 : 0);
 }
 
+typedef struct {
+    tfg_trainer_t *t;
+    long first; /* the batch's first position in the epoch's order */
+    int batch;
+} batch_job_t;
+
+/* A group of the batch's images: read, augmented, labelled. */
+static void batch_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const batch_job_t *bj = ctx;
+    const tfg_trainer_t *t = bj->t;
+    const tfg_dataset_t *ds = t->train;
+    const size_t isz = (size_t)ds->h * ds->w * ds->c;
+    int b0, b1;
+    tfg_nn_group(task, bj->batch, &b0, &b1);
+    for (int b = b0; b < b1; b++) {
+        const int32_t idx = t->order[bj->first + b];
+        augment(t, bj->first + b, ds->images + (size_t)idx * isz, t->x + (size_t)b * isz);
+        t->y[b] = ds->labels[idx];
+    }
+}
+
 tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
                                        void (*progress)(void *ctx, const tfg_train_progress_t *p), void *ctx)
 {
     const tfg_dataset_t *ds = t->train;
-    const size_t isz = (size_t)ds->h * ds->w * ds->c;
     const long steps = steps_per_epoch(t), total = steps * t->o.epochs;
     const long warmup = (long)lround((double)t->o.warmup_epochs * (double)steps);
     tfg_train_progress_t p = {.epoch = t->epoch,
@@ -195,11 +217,8 @@ tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
     for (long s = 0; s < steps; s++) {
         const long first = s * t->o.batch;
         const int batch = (int)(first + t->o.batch <= ds->n ? t->o.batch : ds->n - first);
-        for (int b = 0; b < batch; b++) {
-            const int32_t idx = t->order[first + b];
-            augment(t, first + b, ds->images + (size_t)idx * isz, t->x + (size_t)b * isz);
-            t->y[b] = ds->labels[idx];
-        }
+        batch_job_t bj = {t, first, batch};
+        tfg_pool_for(t->pool, tfg_nn_groups(batch), batch_task, &bj);
         const long global = (long)t->epoch * steps + s;
         if (t->qat)
             tfg_qat_forward(t, batch, global);
