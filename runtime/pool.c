@@ -44,8 +44,12 @@ void tfg_maxpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out)
         for (int ox = 0; ox < p->out_w; ox++) {
             int y0, y1, x0, x1;
             window(p, oy, ox, &y0, &y1, &x0, &x1);
+            /* a window that leaves the image (or lies wholly in the padding) reads padding cells:
+             * with pad_fill they hold pad_value */
+            const int clipped = y1 - y0 < p->k_h || x1 - x0 < p->k_w;
+            const int32_t start = p->pad_fill && clipped ? p->pad_value : -128;
             for (int c = 0; c < c_n; c++) {
-                int32_t m = -128;
+                int32_t m = start;
                 for (int y = y0; y < y1; y++)
                     for (int x = x0; x < x1; x++) {
                         int32_t v = in[((size_t)y * (size_t)p->in_w + (size_t)x) * (size_t)c_n + (size_t)c];

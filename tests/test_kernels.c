@@ -1655,6 +1655,63 @@ static void test_maxpool_case(tt_rng_t *r, int case_no)
     test_pool_case(r, case_no, 1);
 }
 
+/* A max pool with an explicit PAD folded into it (pad_fill): against
+ * padding the image with the value, then a VALID max pool. */
+static void test_maxpool_padded_case(tt_rng_t *r, int case_no)
+{
+    const int ih = tt_int(r, 1, 15), iw = tt_int(r, 1, 15), c = tt_int(r, 1, 24);
+    const int pt = tt_int(r, 0, 3), pb = tt_int(r, 0, 3), pl = tt_int(r, 0, 3), pr = tt_int(r, 0, 3);
+    const int ph = ih + pt + pb, pw = iw + pl + pr;
+    const int kh = tt_int(r, 1, ph < 5 ? ph : 5), kw = tt_int(r, 1, pw < 5 ? pw : 5);
+    const int sh = tt_int(r, 1, 3), sw = tt_int(r, 1, 3);
+    const int32_t pv = tt_chance(r, 50) ? tt_int(r, -128, 127) : -128 + tt_int(r, 0, 3);
+    nr_pool_t q;
+    memset(&q, 0, sizeof q);
+    q.in_h = ph, q.in_w = pw, q.c = c, q.k_h = kh, q.k_w = kw, q.stride_h = sh, q.stride_w = sw;
+    q.out_h = (ph - kh) / sh + 1, q.out_w = (pw - kw) / sw + 1;
+    if (tt_chance(r, 50))
+        q.act_min = -128, q.act_max = 127;
+    else
+        pick_act(r, tt_int(r, -128, 127), &q.act_min, &q.act_max);
+    const size_t in_n = (size_t)ih * iw * c, pad_n = (size_t)ph * pw * c,
+                 out_n = (size_t)q.out_h * q.out_w * c;
+    int8_t *in = xmalloc(in_n), *padded = xmalloc(pad_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    for (int y = 0; y < ph; y++)
+        for (int x = 0; x < pw; x++)
+            for (int k = 0; k < c; k++) {
+                const int sy = y - pt, sx = x - pl;
+                const int inside = sy >= 0 && sy < ih && sx >= 0 && sx < iw;
+                padded[((size_t)y * pw + x) * c + k] =
+                    inside ? in[((size_t)sy * iw + sx) * c + k] : (int8_t)pv;
+            }
+    nr_maxpool(&q, padded, want);
+    tfg_pool_params_t p = {.in_h = ih,
+                           .in_w = iw,
+                           .c = c,
+                           .out_h = q.out_h,
+                           .out_w = q.out_w,
+                           .k_h = kh,
+                           .k_w = kw,
+                           .stride_h = sh,
+                           .stride_w = sw,
+                           .pad_top = pt,
+                           .pad_left = pl,
+                           .act_min = q.act_min,
+                           .act_max = q.act_max,
+                           .pad_fill = 1,
+                           .pad_value = pv};
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_maxpool_s8(&p, in, got);
+    if (!compare_out("maxpool padded", case_no, got, want, out_n))
+        TT_LOG("  in %dx%dx%d pads t%d b%d l%d r%d value %d k %dx%d stride %d,%d\n", ih, iw, c, pt, pb, pl,
+               pr, (int)pv, kh, kw, sh, sw);
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(padded), free(want);
+}
+
 static void run_cases(const char *name, case_fn fn, uint64_t seed, int n)
 {
     int failed_before = tt_failed;
@@ -1690,6 +1747,7 @@ int main(void)
     run_cases("mul", test_mul_case, 15, 2000);
     run_cases("avgpool", test_avgpool_case, 16, 1500);
     run_cases("maxpool", test_maxpool_case, 17, 1500);
+    run_cases("maxpool padded", test_maxpool_padded_case, 40, 1500);
     run_cases("mean", test_mean_case, 18, 1000);
     run_cases("requantize", test_requantize_case, 19, 1000);
     run_cases("quantize", test_quantize_case, 20, 1000);

@@ -35,6 +35,7 @@ static const model_info_t MODELS[] = {
     {"mlperf_ad01_int8", 3632},       {"tflm_micro_speech_quantized", 7520},
     {"tflm_hello_world_int8", 1392},  {"tinyengine_vww", 224912},
     {"tinyengine_detection", 386240}, {"tinyengine_mcunetv2_large", 2614000},
+    {"st_yamnet_256_64x96", 163392},  {"st_miniresnetv2_1stacks_64x50", 118160},
 };
 #define N_MODELS (sizeof MODELS / sizeof MODELS[0])
 

@@ -228,6 +228,10 @@ typedef struct {
     int32_t stride_h, stride_w;
     int32_t pad_top, pad_left;
     int32_t act_min, act_max;
+    /* Max pool: pad_fill 1 makes the cells outside the image pad_value, in
+     * the max (an explicit PAD folded in); 0 leaves them out, as TFLite's
+     * padding. */
+    int32_t pad_fill, pad_value;
 } tfg_pool_params_t;
 
 /* Windows are clipped to the image; the average divides by the clipped count

@@ -171,9 +171,9 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
                    "static const tfg_pool_params_t %s_l%d = {\n"
                    "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d,\n"
                    "    .stride_h = %d, .stride_w = %d, .pad_top = %d, .pad_left = %d, .act_min = %d, "
-                   ".act_max = %d};\n",
+                   ".act_max = %d,\n    .pad_fill = %d, .pad_value = %d};\n",
                    n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h, p->stride_w,
-                   p->pad_top, p->pad_left, p->act_min, p->act_max);
+                   p->pad_top, p->pad_left, p->act_min, p->act_max, p->pad_fill, p->pad_value);
         break;
     }
     case TFG_K_MEAN: {

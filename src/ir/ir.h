@@ -81,6 +81,11 @@ typedef struct {
     int32_t pad_top, pad_left, pad_bottom, pad_right;
     int32_t depth_mult; /* depthwise */
     bool same;          /* as written in the model (for reports) */
+    /* MAX_POOL_2D with a PAD folded into it (tfg_fold_pad): cells outside
+     * the image hold pad_value and take part in the max, where TFLite's own
+     * padding is left out of the window. */
+    bool pad_fill;
+    int32_t pad_value;
 } tfg_spatial_t;
 
 /* TFLM's CONCATENATION takes up to 10 inputs (kMaxInputNum); every other op

@@ -324,6 +324,7 @@ static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
     p->k_h = op->sp.k_h, p->k_w = op->sp.k_w;
     p->stride_h = op->sp.stride_h, p->stride_w = op->sp.stride_w;
     p->pad_top = op->sp.pad_top, p->pad_left = op->sp.pad_left;
+    p->pad_fill = op->sp.pad_fill, p->pad_value = op->sp.pad_value;
     act_range(y, op->act, &p->act_min, &p->act_max);
     return TFG_OK;
 }

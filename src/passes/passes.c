@@ -22,7 +22,14 @@ static int single_consumer(const tfg_graph_t *g, int t)
 
 /* PAD (of H and W only) feeding one convolution: fold into its padding. The
  * padded cells hold the zero point, which is what the convolution's own
- * padding reads, so the result is unchanged. */
+ * padding reads, so the result is unchanged.
+ *
+ * PAD feeding a MAX_POOL_2D without padding of its own folds too, with the
+ * pool told that cells outside the image hold the PAD's value and count in
+ * the max (pad_fill): TFLite's own pool padding is left out of the window,
+ * an explicit PAD's cells are not. The padded copy, the largest tensor of
+ * models such as MiniResNetV2 (a PAD before the stem's max pool), is then
+ * never made. */
 int tfg_fold_pad(tfg_graph_t *g)
 {
     int n = 0;
@@ -34,8 +41,12 @@ int tfg_fold_pad(tfg_graph_t *g)
         const int ci = single_consumer(g, t);
         if (ci < 0) continue;
         tfg_op_t *conv = &g->ops[ci];
-        if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D) || conv->in[0] != t)
+        const bool pool = conv->type == TFG_OP_MAX_POOL_2D;
+        if ((conv->type != TFG_OP_CONV_2D && conv->type != TFG_OP_DEPTHWISE_CONV_2D && !pool) ||
+            conv->in[0] != t)
             continue;
+        if (pool && (conv->sp.pad_top || conv->sp.pad_left || conv->sp.pad_bottom || conv->sp.pad_right))
+            continue; /* its own padding is left out of the max; the PAD's is not */
         const tfg_tensor_t *p = &g->tensors[pad->in[1]], *x = &g->tensors[pad->in[0]];
         /* The convolution then reads the PAD's input with the PAD output's
          * quantization: only the same one keeps the bytes (TFLM's PAD does
@@ -50,6 +61,7 @@ int tfg_fold_pad(tfg_graph_t *g)
         conv->sp.pad_bottom += (int32_t)tfg_tensor_int(p, 3);
         conv->sp.pad_left += (int32_t)tfg_tensor_int(p, 4);
         conv->sp.pad_right += (int32_t)tfg_tensor_int(p, 5);
+        if (pool) conv->sp.pad_fill = true, conv->sp.pad_value = xp->zero_point[0];
         conv->in[0] = pad->in[0];
         pad->dead = true;
         n++;
