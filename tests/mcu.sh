@@ -54,6 +54,9 @@ runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 2x2@3
 runp cortex-m4 "$models/mlperf_pretrainedResnet_quant.tflite" --schedule 3x2@0 --stream-input
 runp cortex-m4 "$models/mlperf_kws_ref_model.tflite" --schedule 2x3@3 --stream-input
 runp cortex-m7 "$models/mlperf_vww_96_int8.tflite" --schedule auto
+# A PAD folded into the max pool of the patched stage (pad_fill), and without the fold
+runp cortex-m4 "$models/st_miniresnetv2_1stacks_64x50.tflite" --schedule auto --stream-input
+runp cortex-m4 "$models/st_miniresnetv2_1stacks_64x50.tflite" --no-pad-fold --schedule auto
 # The low-memory kernels, which --sram asks for where the fastest ones would
 # not fit: conv NARROW layer by layer (KWS: 16,000 B instead of 16,256 B) and
 # depthwise STRIP with NARROW in a patched stage (mcunet-vww1 3x7@7 streamed:
