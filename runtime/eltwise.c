@@ -1,8 +1,9 @@
-/* int8 ADD and MUL with 4-D broadcasting.
+/* int8 ADD, MUL, MINIMUM and MAXIMUM with 4-D broadcasting.
  *
  * Arithmetic is TFLite's: ADD lifts both inputs by left_shift bits of
  * headroom, rescales each to a common scale, sums and rescales to the output;
- * MUL requantizes the product of the offset inputs. The loop walks the output
+ * MUL requantizes the product of the offset inputs; MINIMUM and MAXIMUM
+ * compare the raw values (TFLM does not requantize them). The loop walks the output
  * densely and each input through its own strides (0 on broadcast axes), so
  * one routine covers equal shapes, per-channel broadcast ([1,1,1,C] against
  * [1,H,W,C], as in squeeze-excite) and the general case. Writing out[i] only
@@ -19,10 +20,22 @@ static inline int8_t mul_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
 
-/* One loop nest for both ops; `is_mul` is a constant at each call site, so
+enum { ELT_ADD, ELT_MUL, ELT_MIN, ELT_MAX };
+
+static inline int8_t one(const tfg_eltwise_params_t *p, int32_t x, int32_t y, int op)
+{
+    switch (op) {
+    case ELT_MUL: return mul_one(p, x, y);
+    case ELT_MIN: return (int8_t)(x < y ? x : y);
+    case ELT_MAX: return (int8_t)(x > y ? x : y);
+    default: return tfg_add_one_s8(p, x, y);
+    }
+}
+
+/* One loop nest for all the ops; `op` is a constant at each call site, so
  * the compiler specializes the inner loop. */
 static inline void eltwise(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out,
-                           int is_mul)
+                           int op)
 {
     const int32_t *d = p->dims, *as = p->a_stride, *bs = p->b_stride;
     for (int i0 = 0; i0 < d[0]; i0++)
@@ -32,7 +45,7 @@ static inline void eltwise(const tfg_eltwise_params_t *p, const int8_t *a, const
                 const int8_t *pb = b + (size_t)i0 * bs[0] + (size_t)i1 * bs[1] + (size_t)i2 * bs[2];
                 for (int i3 = 0; i3 < d[3]; i3++) {
                     const int32_t x = pa[(size_t)i3 * as[3]], y = pb[(size_t)i3 * bs[3]];
-                    *out++ = is_mul ? mul_one(p, x, y) : tfg_add_one_s8(p, x, y);
+                    *out++ = one(p, x, y, op);
                 }
             }
 }
@@ -79,10 +92,20 @@ void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b,
         return;
     }
 #endif
-    eltwise(p, a, b, out, 0);
+    eltwise(p, a, b, out, ELT_ADD);
 }
 
 void tfg_mul_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    eltwise(p, a, b, out, 1);
+    eltwise(p, a, b, out, ELT_MUL);
+}
+
+void tfg_minimum_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+{
+    eltwise(p, a, b, out, ELT_MIN);
+}
+
+void tfg_maximum_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+{
+    eltwise(p, a, b, out, ELT_MAX);
 }

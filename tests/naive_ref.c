@@ -227,6 +227,20 @@ void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out
                 }
 }
 
+void nr_minmax(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int is_max)
+{
+    int o[4], i[4];
+    nr_out_dims(p, o);
+    long n = 0;
+    for (i[0] = 0; i[0] < o[0]; i[0]++)
+        for (i[1] = 0; i[1] < o[1]; i[1]++)
+            for (i[2] = 0; i[2] < o[2]; i[2]++)
+                for (i[3] = 0; i[3] < o[3]; i[3]++) {
+                    const int8_t va = a[nr_bcast_index(p->a_dims, i)], vb = b[nr_bcast_index(p->b_dims, i)];
+                    out[n++] = is_max ? (va >= vb ? va : vb) : (va <= vb ? va : vb);
+                }
+}
+
 void nr_mul(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
     int o[4], i[4];

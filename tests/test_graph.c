@@ -878,6 +878,54 @@ static void test_mean_not_adjacent(void)
     end();
 }
 
+/* EfficientNet-lite's hard-sigmoid clip as TFLite writes it: MINIMUM with a
+ * per-channel constant, MAXIMUM with a scalar one, then MAXIMUM of two
+ * activations (the first of which dies there: in place). TFLM compares the
+ * raw int8 values. */
+static void test_minmax(void)
+{
+    begin("MINIMUM / MAXIMUM: constants broadcast per channel and as a scalar, two activations");
+    tt_rng_t r = {107};
+    enum { N = 4 * 5 * 3 };
+    int8_t in[N], hi[3], t1[N], t2[N], want[N], got[N];
+    const int8_t lo[1] = {-20};
+    fill(&r, in, sizeof in);
+    fill(&r, hi, sizeof hi);
+    nr_eltwise_t q = {.a_dims = {1, 4, 5, 3}, .b_dims = {1, 1, 1, 3}};
+    nr_minmax(&q, in, hi, t1, 0);
+    q.b_dims[3] = 1;
+    nr_minmax(&q, t1, lo, t2, 1);
+    for (int k = 0; k < 4; k++) q.b_dims[k] = q.a_dims[k];
+    nr_minmax(&q, t2, in, want, 1);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 5, 3), 0.05f, 3);
+    const int h = add_tensor(&g, "hi", TFG_DT_INT8, DIMS(3));
+    set_quant(&g, h, 0.05f, 3);
+    set_data(&g, h, hi);
+    const int l = add_tensor(&g, "lo", TFG_DT_INT8, DIMS(1));
+    set_quant(&g, l, 0.05f, 3);
+    set_data(&g, l, lo);
+    const int y1 = add_act(&g, "y1", DIMS(1, 4, 5, 3), 0.05f, 3);
+    const int y2 = add_act(&g, "y2", DIMS(1, 4, 5, 3), 0.05f, 3);
+    const int y = add_act(&g, "y", DIMS(1, 4, 5, 3), 0.05f, 3);
+    add_op(&g, TFG_OP_MINIMUM, IDS(x, h), IDS(y1));
+    add_op(&g, TFG_OP_MAXIMUM, IDS(y1, l), IDS(y2));
+    add_op(&g, TFG_OP_MAXIMUM, IDS(y2, x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    write_model(&g, "accept_minmax", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(m.prog.n_steps == 3 && m.prog.steps[0].kernel == TFG_K_MINIMUM &&
+                 m.prog.steps[2].kernel == TFG_K_MAXIMUM);
+        TT_CHECK(m.graph.ops[2].in_place); /* y2 dies at the last MAXIMUM */
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "min/max");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
 /* ---- 10. the TFLM audit (docs/tflm-audit.md): rows where we used to differ ---- */
 
 static void test_audit_pool(void)
@@ -1326,6 +1374,8 @@ int main(int argc, char **argv)
         test_in_place(IP_DW_READ_LATER, kept_names[v]);
     }
     g_dw = TFG_DW_AUTO;
+
+    test_minmax();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

@@ -1646,6 +1646,54 @@ static void test_mul_case(tt_rng_t *r, int case_no)
 {
     test_eltwise_case(r, case_no, 1);
 }
+/* MINIMUM / MAXIMUM with broadcasting on any axis, and in place (out == a)
+ * when a is not broadcast. */
+static void test_minmax_case(tt_rng_t *r, int case_no, int is_max)
+{
+    nr_eltwise_t q;
+    memset(&q, 0, sizeof q);
+    int od[4] = {tt_chance(r, 80) ? 1 : tt_int(r, 1, 3), tt_int(r, 1, 12), tt_int(r, 1, 12),
+                 tt_int(r, 1, 40)};
+    for (int k = 0; k < 4; k++) {
+        q.a_dims[k] = q.b_dims[k] = od[k];
+        const int which = tt_int(r, 0, 3); /* 0, 1: both full; 2: a broadcast; 3: b broadcast */
+        if (which == 2) q.a_dims[k] = 1;
+        if (which == 3) q.b_dims[k] = 1;
+    }
+    for (int k = 0; k < 4; k++) od[k] = q.a_dims[k] > q.b_dims[k] ? q.a_dims[k] : q.b_dims[k];
+    const long a_n = dims_count(q.a_dims), b_n = dims_count(q.b_dims), out_n = dims_count(od);
+    int8_t *a = xmalloc(a_n), *b = xmalloc(b_n), *want = xmalloc(out_n);
+    /* narrow ranges make ties common */
+    const int lo = tt_chance(r, 30) ? -2 : -128, hi = lo == -2 ? 2 : 127;
+    tt_fill_s8(r, a, a_n, lo, hi);
+    tt_fill_s8(r, b, b_n, lo, hi);
+    nr_minmax(&q, a, b, want, is_max);
+    tfg_eltwise_params_t p;
+    memset(&p, 0, sizeof p);
+    for (int k = 0; k < 4; k++) p.dims[k] = od[k];
+    bcast_strides(q.a_dims, p.a_stride);
+    bcast_strides(q.b_dims, p.b_stride);
+    const int in_place = a_n == out_n && tt_chance(r, 30);
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    if (in_place) memcpy(got, a, (size_t)a_n);
+    tt_begin();
+    (is_max ? tfg_maximum_s8 : tfg_minimum_s8)(&p, in_place ? got : a, b, got);
+    if (!compare_out(is_max ? "maximum" : "minimum", case_no, got, want, (size_t)out_n))
+        TT_LOG("  out %dx%dx%dx%d a %dx%dx%dx%d b %dx%dx%dx%d%s\n", od[0], od[1], od[2], od[3], q.a_dims[0],
+               q.a_dims[1], q.a_dims[2], q.a_dims[3], q.b_dims[0], q.b_dims[1], q.b_dims[2], q.b_dims[3],
+               in_place ? " in place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(a), free(b), free(want);
+}
+static void test_minimum_case(tt_rng_t *r, int case_no)
+{
+    test_minmax_case(r, case_no, 0);
+}
+static void test_maximum_case(tt_rng_t *r, int case_no)
+{
+    test_minmax_case(r, case_no, 1);
+}
 static void test_avgpool_case(tt_rng_t *r, int case_no)
 {
     test_pool_case(r, case_no, 0);
@@ -1745,6 +1793,8 @@ int main(void)
     tt_end();
     run_cases("add", test_add_case, 14, 2000);
     run_cases("mul", test_mul_case, 15, 2000);
+    run_cases("minimum", test_minimum_case, 41, 1500);
+    run_cases("maximum", test_maximum_case, 42, 1500);
     run_cases("avgpool", test_avgpool_case, 16, 1500);
     run_cases("maxpool", test_maxpool_case, 17, 1500);
     run_cases("maxpool padded", test_maxpool_padded_case, 40, 1500);

@@ -158,7 +158,9 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         break;
     }
     case TFG_K_ADD:
-    case TFG_K_MUL: {
+    case TFG_K_MUL:
+    case TFG_K_MINIMUM:
+    case TFG_K_MAXIMUM: {
         char en[96];
         snprintf(en, sizeof en, "%s_l%d", n, k);
         emit_eltwise(o, en, &s->p.elt);

@@ -52,6 +52,8 @@ typedef enum {
     TFG_OP_SHAPE,
     TFG_OP_PACK,
     TFG_OP_STRIDED_SLICE,
+    TFG_OP_MINIMUM,
+    TFG_OP_MAXIMUM,
     TFG_OP_COUNT
 } tfg_op_type_t;
 

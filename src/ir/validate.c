@@ -580,7 +580,9 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_MAX_POOL_2D: return check_pool(c, op);
     case TFG_OP_FULLY_CONNECTED: return check_fc(c, op);
     case TFG_OP_ADD:
-    case TFG_OP_MUL: return check_eltwise(c, op);
+    case TFG_OP_MUL:
+    case TFG_OP_MINIMUM:
+    case TFG_OP_MAXIMUM: return check_eltwise(c, op);
     case TFG_OP_MEAN: return check_mean(c, op);
     case TFG_OP_PAD: return check_pad(c, op);
     case TFG_OP_RESHAPE:

@@ -17,6 +17,8 @@ RUN(run_dwconv, tfg_dwconv_s8(&s->p.dw, in[0], out, scratch))
 RUN(run_fc, tfg_fc_s8(&s->p.fc, in[0], out))
 RUN(run_add, tfg_add_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_mul, tfg_mul_s8(&s->p.elt, in[0], in[1], out))
+RUN(run_minimum, tfg_minimum_s8(&s->p.elt, in[0], in[1], out))
+RUN(run_maximum, tfg_maximum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
 RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
 RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
@@ -160,6 +162,22 @@ static const tfg_kernel_info_t table[] = {
                    .patch = TFG_PATCH_ELTWISE,
                    .n_variants = 1,
                    .run = run_mul},
+    [TFG_K_MINIMUM] = {.name = "MINIMUM",
+                       .fn = "tfg_minimum_s8",
+                       .params = "tfg_eltwise_params_t",
+                       .file = "runtime/eltwise.c",
+                       .call = TFG_CALL_IN2_OUT,
+                       .patch = TFG_PATCH_ELTWISE,
+                       .n_variants = 1,
+                       .run = run_minimum},
+    [TFG_K_MAXIMUM] = {.name = "MAXIMUM",
+                       .fn = "tfg_maximum_s8",
+                       .params = "tfg_eltwise_params_t",
+                       .file = "runtime/eltwise.c",
+                       .call = TFG_CALL_IN2_OUT,
+                       .patch = TFG_PATCH_ELTWISE,
+                       .n_variants = 1,
+                       .run = run_maximum},
     [TFG_K_AVGPOOL] = {.name = "AVERAGE_POOL_2D",
                        .fn = "tfg_avgpool_s8",
                        .params = "tfg_pool_params_t",

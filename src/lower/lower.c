@@ -293,6 +293,11 @@ static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
     p->out_zp = y->zero_point[0];
     act_range(y, op->act, &p->act_min, &p->act_max);
     tfg_status_t st;
+    if (op->type == TFG_OP_MINIMUM || op->type == TFG_OP_MAXIMUM) {
+        /* TFLM compares the raw int8 values, whatever the quantizations */
+        s->kernel = op->type == TFG_OP_MINIMUM ? TFG_K_MINIMUM : TFG_K_MAXIMUM;
+        return TFG_OK;
+    }
     if (op->type == TFG_OP_ADD) {
         s->kernel = TFG_K_ADD;
         p->left_shift = 20;
@@ -568,11 +573,13 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         s->op = i;
         s->out = op->out[0];
         s->macs = tfg_op_macs(g, op);
-        /* Data inputs in kernel order. ADD, MUL and CONCATENATION take all of
-         * theirs (any may be a constant); other ops take in[0], the rest being
-         * parameters (weights, axes, shapes) consumed above. */
-        const bool all_data =
-            op->type == TFG_OP_ADD || op->type == TFG_OP_MUL || op->type == TFG_OP_CONCATENATION;
+        /* Data inputs in kernel order. The two-input elementwise ops and
+         * CONCATENATION take all of theirs (any may be a constant); other ops
+         * take in[0], the rest being parameters (weights, axes, shapes)
+         * consumed above. */
+        const bool all_data = op->type == TFG_OP_ADD || op->type == TFG_OP_MUL ||
+                              op->type == TFG_OP_MINIMUM || op->type == TFG_OP_MAXIMUM ||
+                              op->type == TFG_OP_CONCATENATION;
         s->n_in = all_data ? op->n_in : 1;
         for (int k = 0; k < s->n_in; k++) s->in[k] = op->in[k];
         lctx_t c = {g, op, d};
@@ -582,7 +589,9 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_DEPTHWISE_CONV_2D: st = lower_dwconv(&c, s); break;
         case TFG_OP_FULLY_CONNECTED: st = lower_fc(&c, s); break;
         case TFG_OP_ADD:
-        case TFG_OP_MUL: st = lower_eltwise(&c, s); break;
+        case TFG_OP_MUL:
+        case TFG_OP_MINIMUM:
+        case TFG_OP_MAXIMUM: st = lower_eltwise(&c, s); break;
         case TFG_OP_AVERAGE_POOL_2D:
         case TFG_OP_MAX_POOL_2D: st = lower_pool(&c, s); break;
         case TFG_OP_MEAN: st = lower_mean(&c, s); break;

@@ -26,9 +26,11 @@ typedef enum {
     TFG_K_PAD,
     TFG_K_CONCAT,
     TFG_K_RESIZE,
+    TFG_K_MINIMUM,
+    TFG_K_MAXIMUM,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_RESIZE + 1)
+#define TFG_K_COUNT (TFG_K_MAXIMUM + 1)
 
 typedef struct {
     tfg_kernel_t kernel;

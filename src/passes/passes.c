@@ -181,6 +181,8 @@ int tfg_mark_in_place(tfg_graph_t *g)
             break;
         case TFG_OP_ADD:
         case TFG_OP_MUL:
+        case TFG_OP_MINIMUM:
+        case TFG_OP_MAXIMUM:
             /* Reuse an input that is not broadcast (same element count as the output). */
             for (int s = 0; s < 2 && slot < 0; s++)
                 if (!tfg_tensor_is_const(&g->tensors[op->in[s]]) &&

@@ -506,8 +506,8 @@ static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t
         macs += s->macs / ((int64_t)x->dims[1] * x->dims[2]) * rows * cols;
         /* Window ops and single-input pointwise ops must get exactly the
          * region they need: a larger one (another reader wanted more) would
-         * need a strided read. ADD and MUL read strided. */
-        if (s->kernel == TFG_K_ADD || s->kernel == TFG_K_MUL) continue;
+         * need a strided read. Two-input elementwise ops read strided. */
+        if (tfg_kernel_info(s->kernel)->patch == TFG_PATCH_ELTWISE) continue;
         bool same = true;
         for (int i = 0; i < ph && same; i++) {
             if (!rows_of(ROW(i, s->out))) continue;

@@ -46,6 +46,8 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_FULLY_CONNECTED, TFG_OP_FULLY_CONNECTED},
         {TFL_OP_ADD, TFG_OP_ADD},
         {TFL_OP_MUL, TFG_OP_MUL},
+        {TFL_OP_MINIMUM, TFG_OP_MINIMUM},
+        {TFL_OP_MAXIMUM, TFG_OP_MAXIMUM},
         {TFL_OP_AVERAGE_POOL_2D, TFG_OP_AVERAGE_POOL_2D},
         {TFL_OP_MAX_POOL_2D, TFG_OP_MAX_POOL_2D},
         {TFL_OP_MEAN, TFG_OP_MEAN},

@@ -37,6 +37,8 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_FULLY_CONNECTED: return TFL_OP_FULLY_CONNECTED;
     case TFG_OP_ADD: return TFL_OP_ADD;
     case TFG_OP_MUL: return TFL_OP_MUL;
+    case TFG_OP_MINIMUM: return TFL_OP_MINIMUM;
+    case TFG_OP_MAXIMUM: return TFL_OP_MAXIMUM;
     case TFG_OP_AVERAGE_POOL_2D: return TFL_OP_AVERAGE_POOL_2D;
     case TFG_OP_MAX_POOL_2D: return TFL_OP_MAX_POOL_2D;
     case TFG_OP_MEAN: return TFL_OP_MEAN;
@@ -125,6 +127,8 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
         return i8 ? 2 : 1;
     }
     case TFG_OP_ADD: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
+    case TFG_OP_MINIMUM:
+    case TFG_OP_MAXIMUM: return i16 ? 4 : i8 ? 2 : 1;
     case TFG_OP_AVERAGE_POOL_2D:
     case TFG_OP_MAX_POOL_2D: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SOFTMAX:
