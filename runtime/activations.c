@@ -135,6 +135,15 @@ void tfg_softmax_s8(const tfg_softmax_params_t *p, const int8_t *in, int8_t *out
     }
 }
 
+void tfg_relu_s8(const tfg_relu_params_t *p, const int8_t *in, int8_t *out)
+{
+    for (int32_t i = 0; i < p->size; i++) {
+        int32_t v = in[i];
+        if (p->requant) v = p->out_zp + tfg_requant(v - p->in_zp, p->mult, p->shift);
+        out[i] = (int8_t)tfg_clamp(v, p->lo, p->hi);
+    }
+}
+
 void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out)
 {
     enum { kInBits = 4 };

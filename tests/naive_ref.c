@@ -301,6 +301,26 @@ void nr_maxpool(const nr_pool_t *p, const int8_t *in, int8_t *out)
             }
 }
 
+/* ---- activations ------------------------------------------------------- */
+
+void nr_relu(int n, float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, const int8_t *in,
+             int8_t *out)
+{
+    int32_t mult, shift;
+    nr_quantize_multiplier((double)in_scale / (double)out_scale, &mult, &shift);
+    const int32_t lo = out_zp > -128 ? out_zp : -128;
+    for (int i = 0; i < n; i++)
+        out[i] = (int8_t)nr_clamp((int64_t)out_zp + nr_mbqm(in[i] - in_zp, mult, shift), lo, 127);
+}
+
+void nr_relu6(int n, float in_scale, int32_t in_zp, const int8_t *in, int8_t *out)
+{
+    /* FloatToQuantizedType: round(6 / scale) in float, plus the zero point, clamped to int8 */
+    const float q = roundf(6.0f / in_scale) + (float)in_zp;
+    const int32_t six = q > 127.0f ? 127 : q < -128.0f ? -128 : (int32_t)q;
+    for (int i = 0; i < n; i++) out[i] = (int8_t)(in[i] > six ? six : in[i] < in_zp ? in_zp : in[i]);
+}
+
 /* ---- reductions, requantization ----------------------------------------- */
 
 void nr_mean_requant_then_divide(int outer, int reduce, int inner, int32_t in_zp, int32_t out_zp,

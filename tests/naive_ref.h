@@ -92,6 +92,12 @@ void nr_maxpool(const nr_pool_t *p, const int8_t *in, int8_t *out);
 void nr_mean_requant_then_divide(int outer, int reduce, int inner, int32_t in_zp, int32_t out_zp,
                                  int32_t mult, int32_t shift, const int8_t *in, int8_t *out);
 
+/* TFLM's int8 RELU (requantized from in to out, floor at the output's zero
+ * point) and RELU6 (the input's bytes clamped to its zero point and six),
+ * Prepare included: scales as the .tflite stores them. */
+void nr_relu(int n, float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, const int8_t *in,
+             int8_t *out);
+void nr_relu6(int n, float in_scale, int32_t in_zp, const int8_t *in, int8_t *out);
 void nr_requantize(int n, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift, const int8_t *in,
                    int8_t *out);
 

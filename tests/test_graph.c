@@ -926,6 +926,38 @@ static void test_minmax(void)
     end();
 }
 
+/* Standalone RELU between two quantizations (TFLM requantizes), then RELU6
+ * (TFLM clamps the bytes to the input's zero point and quantized six). */
+static void test_relu(void)
+{
+    begin("RELU (requantized) and RELU6 (clamped bytes) as standalone ops");
+    tt_rng_t r = {108};
+    enum { N = 3 * 7 * 4 };
+    int8_t in[N], mid[N], want[N], got[N];
+    fill(&r, in, sizeof in);
+    const float sx = 0.11f, sm = 0.047f;
+    nr_relu(N, sx, 9, sm, -128, in, mid);
+    nr_relu6(N, sm, -128, mid, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 3, 7, 4), sx, 9);
+    const int m = add_act(&g, "m", DIMS(1, 3, 7, 4), sm, -128);
+    const int y = add_act(&g, "y", DIMS(1, 3, 7, 4), sm, -128);
+    add_op(&g, TFG_OP_RELU, IDS(x), IDS(m));
+    add_op(&g, TFG_OP_RELU6, IDS(m), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    write_model(&g, "accept_relu", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t mdl;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
+        TT_CHECK(mdl.prog.n_steps == 2 && mdl.prog.steps[1].kernel == TFG_K_RELU &&
+                 mdl.graph.ops[1].in_place);
+        run(&mdl, in, got);
+        check_bytes(got, want, sizeof want, "relu, relu6");
+        tfg_model_free(&mdl);
+    }
+    end();
+}
+
 /* ---- 10. the TFLM audit (docs/tflm-audit.md): rows where we used to differ ---- */
 
 static void test_audit_pool(void)
@@ -1376,6 +1408,7 @@ int main(int argc, char **argv)
     g_dw = TFG_DW_AUTO;
 
     test_minmax();
+    test_relu();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

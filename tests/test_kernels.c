@@ -1412,6 +1412,41 @@ static void test_logistic_case(tt_rng_t *r, int case_no)
     free(in), free(want);
 }
 
+/* RELU (requantized; in and out scales a factor of up to 4 apart either
+ * way) and RELU6 (clamped bytes), in place or not. */
+static void test_relu_case(tt_rng_t *r, int case_no)
+{
+    const int n = tt_int(r, 1, 600), six = tt_chance(r, 40);
+    const float si = (float)exp2(tt_uniform(r, -9, 0)), so = (float)(si * exp2(tt_uniform(r, -2, 2)));
+    const int32_t zi = tt_int(r, -128, 127), zo = tt_chance(r, 50) ? -128 : tt_int(r, -128, 127);
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    if (six)
+        nr_relu6(n, si, zi, in, want);
+    else
+        nr_relu(n, si, zi, so, zo, in, want);
+    /* the parameters as lowering makes them: TFLM's Prepare */
+    tfg_relu_params_t p = {.size = n, .in_zp = zi, .out_zp = zo, .requant = !six};
+    if (six) {
+        const float q = roundf(6.0f / si) + (float)zi;
+        p.lo = zi, p.hi = q > 127.0f ? 127 : (int32_t)q;
+    } else {
+        nr_quantize_multiplier((double)si / (double)so, &p.mult, &p.shift);
+        p.lo = zo > -128 ? zo : -128, p.hi = 127;
+    }
+    const int in_place = tt_chance(r, 30);
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    if (in_place) memcpy(got, in, n);
+    tt_begin();
+    tfg_relu_s8(&p, in_place ? got : in, got);
+    if (!compare_out(six ? "relu6" : "relu", case_no, got, want, n))
+        TT_LOG("  n %d in %a/%d out %a/%d%s\n", n, (double)si, zi, (double)so, zo,
+               in_place ? " in place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
 /* The fixed-point references must also agree with plain float math to within
  * a couple of output steps; this catches a reference that merely shares a
  * mistake with the kernel (both would be equally wrong, and still "equal"). */
@@ -1804,6 +1839,7 @@ int main(void)
     run_cases("dequantize", test_dequantize_case, 21, 500);
     run_cases("softmax", test_softmax_case, 22, 1000);
     run_cases("logistic", test_logistic_case, 23, 1000);
+    run_cases("relu, relu6", test_relu_case, 43, 1500);
     run_cases("gather", test_gather_case, 24, 1500);
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);

@@ -279,6 +279,19 @@ typedef struct {
 
 void tfg_softmax_s8(const tfg_softmax_params_t *p, const int8_t *in, int8_t *out);
 
+/* RELU and RELU6 as TFLM runs them: RELU requantizes (x - in_zp) by mult,
+ * shift to the output and clamps to [lo, hi] (lo = max(-128, out_zp));
+ * RELU6 (requant 0) clamps the input's bytes to [in_zp, quantized 6]. In
+ * place allowed. */
+typedef struct {
+    int32_t size;
+    int32_t in_zp, out_zp;
+    int32_t requant, mult, shift;
+    int32_t lo, hi;
+} tfg_relu_params_t;
+
+void tfg_relu_s8(const tfg_relu_params_t *p, const int8_t *in, int8_t *out);
+
 /* LOGISTIC; output is int8 with scale 1/256, zp -128. In place allowed. */
 typedef struct {
     int32_t size;

@@ -199,6 +199,16 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
                    n, k, p->outer, p->depth, p->in_mult, p->in_left_shift, p->diff_min);
         break;
     }
+    case TFG_K_RELU: {
+        const tfg_relu_params_t *p = &s->p.relu;
+        tfg_cg_put(
+            o,
+            "static const tfg_relu_params_t %s_l%d = {\n"
+            "    .size = %d, .in_zp = %d, .out_zp = %d, .requant = %d, .mult = %d, .shift = %d, .lo = %d, "
+            ".hi = %d};\n",
+            n, k, p->size, p->in_zp, p->out_zp, p->requant, p->mult, p->shift, p->lo, p->hi);
+        break;
+    }
     case TFG_K_LOGISTIC: {
         const tfg_logistic_params_t *p = &s->p.logistic;
         tfg_cg_put(

@@ -43,6 +43,8 @@ const char *tfg_op_name(tfg_op_type_t t)
         [TFG_OP_STRIDED_SLICE] = "STRIDED_SLICE",
         [TFG_OP_MINIMUM] = "MINIMUM",
         [TFG_OP_MAXIMUM] = "MAXIMUM",
+        [TFG_OP_RELU] = "RELU",
+        [TFG_OP_RELU6] = "RELU6",
     };
     return (t >= 0 && t < TFG_OP_COUNT && names[t]) ? names[t] : "?";
 }

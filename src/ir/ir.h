@@ -54,6 +54,8 @@ typedef enum {
     TFG_OP_STRIDED_SLICE,
     TFG_OP_MINIMUM,
     TFG_OP_MAXIMUM,
+    TFG_OP_RELU,
+    TFG_OP_RELU6,
     TFG_OP_COUNT
 } tfg_op_type_t;
 

@@ -19,6 +19,7 @@ RUN(run_add, tfg_add_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_mul, tfg_mul_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_minimum, tfg_minimum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_maximum, tfg_maximum_s8(&s->p.elt, in[0], in[1], out))
+RUN(run_relu, tfg_relu_s8(&s->p.relu, in[0], out))
 RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
 RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
 RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
@@ -102,6 +103,11 @@ static void size_logistic(tfg_step_t *s, int32_t n)
 {
     s->p.logistic.size = n;
 }
+
+static void size_relu(tfg_step_t *s, int32_t n)
+{
+    s->p.relu.size = n;
+}
 static void size_requant(tfg_step_t *s, int32_t n)
 {
     s->p.requant.size = n;
@@ -178,6 +184,15 @@ static const tfg_kernel_info_t table[] = {
                        .patch = TFG_PATCH_ELTWISE,
                        .n_variants = 1,
                        .run = run_maximum},
+    [TFG_K_RELU] = {.name = "RELU",
+                    .fn = "tfg_relu_s8",
+                    .params = "tfg_relu_params_t",
+                    .file = "runtime/activations.c",
+                    .call = TFG_CALL_IN_OUT,
+                    .patch = TFG_PATCH_SIZE,
+                    .n_variants = 1,
+                    .patch_size = size_relu,
+                    .run = run_relu},
     [TFG_K_AVGPOOL] = {.name = "AVERAGE_POOL_2D",
                        .fn = "tfg_avgpool_s8",
                        .params = "tfg_pool_params_t",

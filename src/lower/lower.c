@@ -407,6 +407,30 @@ static tfg_status_t lower_softmax(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* RELU and RELU6 as TFLM prepares them (docs/tflm-semantics.md). */
+static tfg_status_t lower_relu(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]), *y = TT(c, c->op->out[0]);
+    tfg_relu_params_t *p = &s->p.relu;
+    s->kernel = TFG_K_RELU;
+    p->size = (int32_t)tfg_tensor_elems(x);
+    p->in_zp = x->zero_point[0], p->out_zp = y->zero_point[0];
+    if (c->op->type == TFG_OP_RELU6) {
+        /* the input's bytes clamped to its own zero point and 6 (FloatToQuantizedType) */
+        const float six = roundf(6.0f / x->scale[0]) + (float)x->zero_point[0];
+        p->requant = 0;
+        p->lo = x->zero_point[0];
+        p->hi = six > 127.0f ? 127 : six < -128.0f ? -128 : (int32_t)six;
+        return TFG_OK;
+    }
+    p->requant = 1;
+    tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &p->mult, &p->shift);
+    if (st < 0) return st;
+    p->lo = y->zero_point[0] > -128 ? y->zero_point[0] : -128; /* out_zp + roundf(0 / scale) */
+    p->hi = 127;
+    return TFG_OK;
+}
+
 static tfg_status_t lower_logistic(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_tensor_t *x = TT(c, c->op->in[0]);
@@ -597,6 +621,8 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_MEAN: st = lower_mean(&c, s); break;
         case TFG_OP_SOFTMAX: st = lower_softmax(&c, s); break;
         case TFG_OP_LOGISTIC: st = lower_logistic(&c, s); break;
+        case TFG_OP_RELU:
+        case TFG_OP_RELU6: st = lower_relu(&c, s); break;
         case TFG_OP_QUANTIZE:
         case TFG_OP_DEQUANTIZE: st = lower_quant(&c, s); break;
         case TFG_OP_TRANSPOSE: st = lower_transpose(&c, s); break;

@@ -191,6 +191,8 @@ int tfg_mark_in_place(tfg_graph_t *g)
                     slot = s;
             break;
         case TFG_OP_LOGISTIC:
+        case TFG_OP_RELU:
+        case TFG_OP_RELU6:
             if (dies_at(g, op->in[0], i)) slot = 0;
             break;
         case TFG_OP_QUANTIZE:

@@ -48,6 +48,8 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_MUL, TFG_OP_MUL},
         {TFL_OP_MINIMUM, TFG_OP_MINIMUM},
         {TFL_OP_MAXIMUM, TFG_OP_MAXIMUM},
+        {TFL_OP_RELU, TFG_OP_RELU},
+        {TFL_OP_RELU6, TFG_OP_RELU6},
         {TFL_OP_AVERAGE_POOL_2D, TFG_OP_AVERAGE_POOL_2D},
         {TFL_OP_MAX_POOL_2D, TFG_OP_MAX_POOL_2D},
         {TFL_OP_MEAN, TFG_OP_MEAN},

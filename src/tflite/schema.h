@@ -124,6 +124,8 @@ enum {
     TFL_OP_LOGISTIC = 14,
     TFL_OP_MAX_POOL_2D = 17,
     TFL_OP_MUL = 18,
+    TFL_OP_RELU = 19,
+    TFL_OP_RELU6 = 21,
     TFL_OP_RESHAPE = 22,
     TFL_OP_SOFTMAX = 25,
     TFL_OP_CUSTOM = 32,

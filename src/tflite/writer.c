@@ -39,6 +39,8 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_MUL: return TFL_OP_MUL;
     case TFG_OP_MINIMUM: return TFL_OP_MINIMUM;
     case TFG_OP_MAXIMUM: return TFL_OP_MAXIMUM;
+    case TFG_OP_RELU: return TFL_OP_RELU;
+    case TFG_OP_RELU6: return TFL_OP_RELU6;
     case TFG_OP_AVERAGE_POOL_2D: return TFL_OP_AVERAGE_POOL_2D;
     case TFG_OP_MAX_POOL_2D: return TFL_OP_MAX_POOL_2D;
     case TFG_OP_MEAN: return TFL_OP_MEAN;
@@ -129,6 +131,8 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     case TFG_OP_ADD: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_MINIMUM:
     case TFG_OP_MAXIMUM: return i16 ? 4 : i8 ? 2 : 1;
+    case TFG_OP_RELU: return i16 ? 3 : i8 ? 2 : 1;
+    case TFG_OP_RELU6: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_AVERAGE_POOL_2D:
     case TFG_OP_MAX_POOL_2D: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SOFTMAX:
@@ -243,7 +247,8 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
     int32_t dims[TFG_MAX_DIMS];
     fbb_ref_t vec = 0;
     *type = 0;
-    if (op->type == TFG_OP_LOGISTIC) return 0; /* the schema has no options table for it */
+    /* the schema has no options table for these */
+    if (op->type == TFG_OP_LOGISTIC || op->type == TFG_OP_RELU || op->type == TFG_OP_RELU6) return 0;
     /* Vectors first: nothing can be built inside a table. */
     if (op->type == TFG_OP_RESHAPE) vec = fbb_vec_i32(b, dims, (size_t)reshape_dims(g, op, dims));
     if (op->type == TFG_OP_SQUEEZE) vec = fbb_vec_i32(b, dims, (size_t)squeeze_dims(g, op, dims));
