@@ -144,6 +144,16 @@ void tfg_relu_s8(const tfg_relu_params_t *p, const int8_t *in, int8_t *out)
     }
 }
 
+void tfg_leaky_relu_s8(const tfg_leaky_relu_params_t *p, const int8_t *in, int8_t *out)
+{
+    for (int32_t i = 0; i < p->size; i++) {
+        const int32_t v = in[i] - p->in_zp;
+        const int32_t r =
+            v >= 0 ? tfg_requant(v, p->id_mult, p->id_shift) : tfg_requant(v, p->alpha_mult, p->alpha_shift);
+        out[i] = (int8_t)tfg_clamp(p->out_zp + r, -128, 127);
+    }
+}
+
 void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out)
 {
     enum { kInBits = 4 };

@@ -321,6 +321,19 @@ void nr_relu6(int n, float in_scale, int32_t in_zp, const int8_t *in, int8_t *ou
     for (int i = 0; i < n; i++) out[i] = (int8_t)(in[i] > six ? six : in[i] < in_zp ? in_zp : in[i]);
 }
 
+void nr_leaky_relu(int n, float in_scale, int32_t in_zp, float alpha, float out_scale, int32_t out_zp,
+                   const int8_t *in, int8_t *out)
+{
+    int32_t im, is, am, as;
+    nr_quantize_multiplier((double)in_scale / (double)out_scale, &im, &is);
+    nr_quantize_multiplier((double)in_scale * (double)alpha / (double)out_scale, &am, &as);
+    for (int i = 0; i < n; i++) {
+        const int32_t v = in[i] - in_zp;
+        const int64_t r = (int64_t)out_zp + (v >= 0 ? nr_mbqm(v, im, is) : nr_mbqm(v, am, as));
+        out[i] = (int8_t)nr_clamp(r, -128, 127);
+    }
+}
+
 /* ---- reductions, requantization ----------------------------------------- */
 
 void nr_mean_requant_then_divide(int outer, int reduce, int inner, int32_t in_zp, int32_t out_zp,

@@ -958,6 +958,34 @@ static void test_relu(void)
     end();
 }
 
+/* LEAKY_RELU (alpha 0.2) between two quantizations, written, read back
+ * and run. */
+static void test_leaky_relu(void)
+{
+    begin("LEAKY_RELU: alpha 0.2 between two quantizations, through the written file");
+    tt_rng_t r = {109};
+    enum { N = 2 * 9 * 5 };
+    int8_t in[N], want[N], got[N];
+    fill(&r, in, sizeof in);
+    const float sx = 0.083f, sy = 0.061f, alpha = 0.2f;
+    nr_leaky_relu(N, sx, -7, alpha, sy, 11, in, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 2, 9, 5), sx, -7);
+    const int y = add_act(&g, "y", DIMS(1, 2, 9, 5), sy, 11);
+    add_op(&g, TFG_OP_LEAKY_RELU, IDS(x), IDS(y))->alpha = alpha;
+    set_io(&g, IDS(x), IDS(y));
+    write_model(&g, "accept_leaky_relu", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(m.prog.n_steps == 1 && m.prog.steps[0].kernel == TFG_K_LEAKY_RELU);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "leaky relu");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
 /* ---- 10. the TFLM audit (docs/tflm-audit.md): rows where we used to differ ---- */
 
 static void test_audit_pool(void)
@@ -1409,6 +1437,7 @@ int main(int argc, char **argv)
 
     test_minmax();
     test_relu();
+    test_leaky_relu();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

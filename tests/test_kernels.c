@@ -1447,6 +1447,32 @@ static void test_relu_case(tt_rng_t *r, int case_no)
     free(in), free(want);
 }
 
+/* LEAKY_RELU: alpha in (0, 1) mostly, sometimes above 1 or negative. */
+static void test_leaky_relu_case(tt_rng_t *r, int case_no)
+{
+    const int n = tt_int(r, 1, 600);
+    const float si = (float)exp2(tt_uniform(r, -9, 0)), so = (float)(si * exp2(tt_uniform(r, -2, 2)));
+    const float alpha = tt_chance(r, 80) ? (float)tt_uniform(r, 0.001, 0.5) : (float)tt_uniform(r, -1.5, 3);
+    const int32_t zi = tt_int(r, -128, 127), zo = tt_int(r, -128, 127);
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    nr_leaky_relu(n, si, zi, alpha, so, zo, in, want);
+    tfg_leaky_relu_params_t p = {.size = n, .in_zp = zi, .out_zp = zo};
+    nr_quantize_multiplier((double)si / (double)so, &p.id_mult, &p.id_shift);
+    nr_quantize_multiplier((double)si * (double)alpha / (double)so, &p.alpha_mult, &p.alpha_shift);
+    const int in_place = tt_chance(r, 30);
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    if (in_place) memcpy(got, in, n);
+    tt_begin();
+    tfg_leaky_relu_s8(&p, in_place ? got : in, got);
+    if (!compare_out("leaky_relu", case_no, got, want, n))
+        TT_LOG("  n %d in %a/%d alpha %a out %a/%d%s\n", n, (double)si, zi, (double)alpha, (double)so, zo,
+               in_place ? " in place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
 /* The fixed-point references must also agree with plain float math to within
  * a couple of output steps; this catches a reference that merely shares a
  * mistake with the kernel (both would be equally wrong, and still "equal"). */
@@ -1840,6 +1866,7 @@ int main(void)
     run_cases("softmax", test_softmax_case, 22, 1000);
     run_cases("logistic", test_logistic_case, 23, 1000);
     run_cases("relu, relu6", test_relu_case, 43, 1500);
+    run_cases("leaky_relu", test_leaky_relu_case, 44, 1500);
     run_cases("gather", test_gather_case, 24, 1500);
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);

@@ -292,6 +292,17 @@ typedef struct {
 
 void tfg_relu_s8(const tfg_relu_params_t *p, const int8_t *in, int8_t *out);
 
+/* LEAKY_RELU as TFLM runs it: x - in_zp requantized by the identity's
+ * multiplier where it is >= 0 and by alpha's where it is negative, plus
+ * out_zp, clamped to int8. In place allowed. */
+typedef struct {
+    int32_t size;
+    int32_t in_zp, out_zp;
+    int32_t id_mult, id_shift, alpha_mult, alpha_shift;
+} tfg_leaky_relu_params_t;
+
+void tfg_leaky_relu_s8(const tfg_leaky_relu_params_t *p, const int8_t *in, int8_t *out);
+
 /* LOGISTIC; output is int8 with scale 1/256, zp -128. In place allowed. */
 typedef struct {
     int32_t size;

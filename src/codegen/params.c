@@ -209,6 +209,16 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->size, p->in_zp, p->out_zp, p->requant, p->mult, p->shift, p->lo, p->hi);
         break;
     }
+    case TFG_K_LEAKY_RELU: {
+        const tfg_leaky_relu_params_t *p = &s->p.leaky;
+        tfg_cg_put(
+            o,
+            "static const tfg_leaky_relu_params_t %s_l%d = {\n"
+            "    .size = %d, .in_zp = %d, .out_zp = %d, .id_mult = %d, .id_shift = %d, .alpha_mult = %d, "
+            ".alpha_shift = %d};\n",
+            n, k, p->size, p->in_zp, p->out_zp, p->id_mult, p->id_shift, p->alpha_mult, p->alpha_shift);
+        break;
+    }
     case TFG_K_LOGISTIC: {
         const tfg_logistic_params_t *p = &s->p.logistic;
         tfg_cg_put(

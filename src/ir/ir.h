@@ -56,6 +56,7 @@ typedef enum {
     TFG_OP_MAXIMUM,
     TFG_OP_RELU,
     TFG_OP_RELU6,
+    TFG_OP_LEAKY_RELU,
     TFG_OP_COUNT
 } tfg_op_type_t;
 
@@ -108,6 +109,7 @@ typedef struct {
     int32_t axis;                           /* CONCATENATION, PACK */
     bool keep_dims;                         /* MEAN; FULLY_CONNECTED keep_num_dims */
     float beta;                             /* SOFTMAX */
+    float alpha;                            /* LEAKY_RELU */
     bool align_corners, half_pixel_centers; /* RESIZE_NEAREST_NEIGHBOR */
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
     bool dead;     /* removed by a pass; executors skip it */

@@ -20,6 +20,7 @@ RUN(run_mul, tfg_mul_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_minimum, tfg_minimum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_maximum, tfg_maximum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_relu, tfg_relu_s8(&s->p.relu, in[0], out))
+RUN(run_leaky_relu, tfg_leaky_relu_s8(&s->p.leaky, in[0], out))
 RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
 RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
 RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
@@ -108,6 +109,11 @@ static void size_relu(tfg_step_t *s, int32_t n)
 {
     s->p.relu.size = n;
 }
+
+static void size_leaky_relu(tfg_step_t *s, int32_t n)
+{
+    s->p.leaky.size = n;
+}
 static void size_requant(tfg_step_t *s, int32_t n)
 {
     s->p.requant.size = n;
@@ -193,6 +199,15 @@ static const tfg_kernel_info_t table[] = {
                     .n_variants = 1,
                     .patch_size = size_relu,
                     .run = run_relu},
+    [TFG_K_LEAKY_RELU] = {.name = "LEAKY_RELU",
+                          .fn = "tfg_leaky_relu_s8",
+                          .params = "tfg_leaky_relu_params_t",
+                          .file = "runtime/activations.c",
+                          .call = TFG_CALL_IN_OUT,
+                          .patch = TFG_PATCH_SIZE,
+                          .n_variants = 1,
+                          .patch_size = size_leaky_relu,
+                          .run = run_leaky_relu},
     [TFG_K_AVGPOOL] = {.name = "AVERAGE_POOL_2D",
                        .fn = "tfg_avgpool_s8",
                        .params = "tfg_pool_params_t",

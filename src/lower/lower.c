@@ -431,6 +431,24 @@ static tfg_status_t lower_relu(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* LEAKY_RELU as TFLM prepares it: two multipliers formed in double, the
+ * identity's in / out and alpha's in * alpha / out (alpha may be negative:
+ * QuantizeMultiplier keeps the sign). */
+static tfg_status_t lower_leaky_relu(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]), *y = TT(c, c->op->out[0]);
+    tfg_leaky_relu_params_t *p = &s->p.leaky;
+    s->kernel = TFG_K_LEAKY_RELU;
+    p->size = (int32_t)tfg_tensor_elems(x);
+    p->in_zp = x->zero_point[0], p->out_zp = y->zero_point[0];
+    tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &p->id_mult, &p->id_shift);
+    if (st < 0) return st;
+    const double a = (double)x->scale[0] * (double)c->op->alpha / (double)y->scale[0];
+    tfg_quantize_multiplier(a, &p->alpha_mult, &p->alpha_shift);
+    if (!isfinite(a) || p->alpha_shift > 30) return lerr(c, "alpha's requantization scale is out of range");
+    return TFG_OK;
+}
+
 static tfg_status_t lower_logistic(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_tensor_t *x = TT(c, c->op->in[0]);
@@ -623,6 +641,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_LOGISTIC: st = lower_logistic(&c, s); break;
         case TFG_OP_RELU:
         case TFG_OP_RELU6: st = lower_relu(&c, s); break;
+        case TFG_OP_LEAKY_RELU: st = lower_leaky_relu(&c, s); break;
         case TFG_OP_QUANTIZE:
         case TFG_OP_DEQUANTIZE: st = lower_quant(&c, s); break;
         case TFG_OP_TRANSPOSE: st = lower_transpose(&c, s); break;

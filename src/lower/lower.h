@@ -29,9 +29,10 @@ typedef enum {
     TFG_K_MINIMUM,
     TFG_K_MAXIMUM,
     TFG_K_RELU,
+    TFG_K_LEAKY_RELU,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_RELU + 1)
+#define TFG_K_COUNT (TFG_K_LEAKY_RELU + 1)
 
 typedef struct {
     tfg_kernel_t kernel;
@@ -57,6 +58,7 @@ typedef struct {
         tfg_softmax_params_t softmax;
         tfg_logistic_params_t logistic;
         tfg_relu_params_t relu;
+        tfg_leaky_relu_params_t leaky;
         tfg_affine_params_t affine;
         tfg_requant_params_t requant;
         tfg_gather_params_t gather;

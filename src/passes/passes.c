@@ -193,6 +193,7 @@ int tfg_mark_in_place(tfg_graph_t *g)
         case TFG_OP_LOGISTIC:
         case TFG_OP_RELU:
         case TFG_OP_RELU6:
+        case TFG_OP_LEAKY_RELU:
             if (dies_at(g, op->in[0], i)) slot = 0;
             break;
         case TFG_OP_QUANTIZE:

@@ -50,6 +50,7 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_MAXIMUM, TFG_OP_MAXIMUM},
         {TFL_OP_RELU, TFG_OP_RELU},
         {TFL_OP_RELU6, TFG_OP_RELU6},
+        {TFL_OP_LEAKY_RELU, TFG_OP_LEAKY_RELU},
         {TFL_OP_AVERAGE_POOL_2D, TFG_OP_AVERAGE_POOL_2D},
         {TFL_OP_MAX_POOL_2D, TFG_OP_MAX_POOL_2D},
         {TFL_OP_MEAN, TFG_OP_MEAN},
@@ -286,6 +287,12 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         FB_TRY(fb_u8(&o, TFL_CONCAT_FUSED_ACT, 0, &u8), "fused_activation_function");
         op->act = (tfg_act_t)u8;
         break;
+    case TFG_OP_LEAKY_RELU: {
+        float alpha = 0.0f;
+        FB_TRY(fb_f32(&o, TFL_LEAKY_RELU_ALPHA, 0.0f, &alpha), "alpha");
+        op->alpha = alpha;
+        break;
+    }
     case TFG_OP_SOFTMAX: {
         float beta = 1.0f;
         FB_TRY(fb_f32(&o, TFL_SOFTMAX_BETA, 0.0f, &beta), "beta");
