@@ -1,7 +1,8 @@
-/* int8 ADD, MUL, MINIMUM and MAXIMUM with 4-D broadcasting.
+/* int8 ADD, SUB, MUL, MINIMUM and MAXIMUM with 4-D broadcasting.
  *
  * Arithmetic is TFLite's: ADD lifts both inputs by left_shift bits of
  * headroom, rescales each to a common scale, sums and rescales to the output;
+ * SUB is ADD with the rescaled second input subtracted (TFLM prepares it as ADD);
  * MUL requantizes the product of the offset inputs; MINIMUM and MAXIMUM
  * compare the raw values (TFLM does not requantize them). The loop walks the output
  * densely and each input through its own strides (0 on broadcast axes), so
@@ -20,12 +21,23 @@ static inline int8_t mul_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
 
-enum { ELT_ADD, ELT_MUL, ELT_MIN, ELT_MAX };
+enum { ELT_ADD, ELT_MUL, ELT_MIN, ELT_MAX, ELT_SUB };
+
+static inline int8_t sub_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
+{
+    const int32_t sa =
+        tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
+    const int32_t sb =
+        tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
+    const int32_t v = tfg_requant(sa - sb, p->out_mult, p->out_shift) + p->out_zp;
+    return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
+}
 
 static inline int8_t one(const tfg_eltwise_params_t *p, int32_t x, int32_t y, int op)
 {
     switch (op) {
     case ELT_MUL: return mul_one(p, x, y);
+    case ELT_SUB: return sub_one(p, x, y);
     case ELT_MIN: return (int8_t)(x < y ? x : y);
     case ELT_MAX: return (int8_t)(x > y ? x : y);
     default: return tfg_add_one_s8(p, x, y);
@@ -98,6 +110,11 @@ void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b,
 void tfg_mul_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
     eltwise(p, a, b, out, ELT_MUL);
+}
+
+void tfg_sub_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+{
+    eltwise(p, a, b, out, ELT_SUB);
 }
 
 void tfg_minimum_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out)

@@ -72,6 +72,8 @@ typedef struct {
 } nr_eltwise_t;
 
 void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+/* SUB: ADD's arithmetic with the rescaled b subtracted. */
+void nr_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 void nr_mul(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 /* MINIMUM / MAXIMUM (is_max): TFLM compares the raw int8 values; only the dims are read. */
 void nr_minmax(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int is_max);

@@ -986,6 +986,45 @@ static void test_leaky_relu(void)
     end();
 }
 
+/* SUB with a per-channel constant broadcast and a fused RELU, written, read
+ * back and run. */
+static void test_sub(void)
+{
+    begin("SUB: per-channel constant, fused RELU, through the written file");
+    tt_rng_t r = {110};
+    enum { N = 3 * 4 * 6 };
+    int8_t in[N], c[6], want[N], got[N];
+    fill(&r, in, sizeof in);
+    fill(&r, c, sizeof c);
+    const float sa = 0.07f, sb = 0.03f, so = 0.09f;
+    nr_eltwise_t q = {.a_dims = {1, 3, 4, 6}, .b_dims = {1, 1, 1, 6}, .a_zp = 5, .b_zp = -3, .out_zp = -128};
+    q.act_min = -128, q.act_max = 127; /* RELU with out_zp -128 floors at -128 */
+    q.left_shift = 20;
+    const double twice_max = 2.0 * (double)(sa > sb ? sa : sb);
+    nr_quantize_multiplier((double)sa / twice_max, &q.a_mult, &q.a_shift);
+    nr_quantize_multiplier((double)sb / twice_max, &q.b_mult, &q.b_shift);
+    nr_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)so), &q.out_mult, &q.out_shift);
+    nr_sub(&q, in, c, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 3, 4, 6), sa, 5);
+    const int k = add_tensor(&g, "c", TFG_DT_INT8, DIMS(6));
+    set_quant(&g, k, sb, -3);
+    set_data(&g, k, c);
+    const int y = add_act(&g, "y", DIMS(1, 3, 4, 6), so, -128);
+    add_op(&g, TFG_OP_SUB, IDS(x, k), IDS(y))->act = TFG_ACT_RELU;
+    set_io(&g, IDS(x), IDS(y));
+    write_model(&g, "accept_sub", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(m.prog.n_steps == 1 && m.prog.steps[0].kernel == TFG_K_SUB);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "sub");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
 /* ---- 10. the TFLM audit (docs/tflm-audit.md): rows where we used to differ ---- */
 
 static void test_audit_pool(void)
@@ -1438,6 +1477,7 @@ int main(int argc, char **argv)
     test_minmax();
     test_relu();
     test_leaky_relu();
+    test_sub();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

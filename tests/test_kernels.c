@@ -1033,8 +1033,10 @@ static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t 
     free(res), free(want);
 }
 
-static void test_eltwise_case(tt_rng_t *r, int case_no, int is_mul)
+/* op: 0 ADD, 1 MUL, 2 SUB (ADD's arithmetic, b subtracted). */
+static void test_eltwise_case(tt_rng_t *r, int case_no, int op)
 {
+    const int is_mul = op == 1;
     nr_eltwise_t q;
     memset(&q, 0, sizeof q);
     int od[4] = {tt_chance(r, 80) ? 1 : tt_int(r, 1, 3), tt_int(r, 1, 12), tt_int(r, 1, 12),
@@ -1092,10 +1094,7 @@ static void test_eltwise_case(tt_rng_t *r, int case_no, int is_mul)
     int8_t *a = xmalloc(a_n), *b = xmalloc(b_n), *want = xmalloc(out_n);
     tt_fill_s8(r, a, a_n, -128, 127);
     tt_fill_s8(r, b, b_n, -128, 127);
-    if (is_mul)
-        nr_mul(&q, a, b, want);
-    else
-        nr_add(&q, a, b, want);
+    (is_mul ? nr_mul : op == 2 ? nr_sub : nr_add)(&q, a, b, want);
 
     tfg_eltwise_params_t p;
     memset(&p, 0, sizeof p);
@@ -1119,14 +1118,14 @@ static void test_eltwise_case(tt_rng_t *r, int case_no, int is_mul)
     tt_begin();
     if (mode == BC_INPLACE_A) {
         memcpy(got, a, a_n); /* a is not broadcast here: a_n == out_n */
-        (is_mul ? tfg_mul_s8 : tfg_add_s8)(&p, got, b, got);
+        (is_mul ? tfg_mul_s8 : op == 2 ? tfg_sub_s8 : tfg_add_s8)(&p, got, b, got);
     } else if (mode == BC_INPLACE_B) {
         memcpy(got, b, b_n);
-        (is_mul ? tfg_mul_s8 : tfg_add_s8)(&p, a, got, got);
+        (is_mul ? tfg_mul_s8 : op == 2 ? tfg_sub_s8 : tfg_add_s8)(&p, a, got, got);
     } else {
-        (is_mul ? tfg_mul_s8 : tfg_add_s8)(&p, a, b, got);
+        (is_mul ? tfg_mul_s8 : op == 2 ? tfg_sub_s8 : tfg_add_s8)(&p, a, b, got);
     }
-    if (!compare_out(is_mul ? "mul" : "add", case_no, got, want, out_n))
+    if (!compare_out(is_mul ? "mul" : op == 2 ? "sub" : "add", case_no, got, want, out_n))
         TT_LOG(
             "  %s a [%d,%d,%d,%d] b [%d,%d,%d,%d] zp a %d b %d out %d act [%d,%d] out_mult %d out_shift %d "
             "a %d/%d b %d/%d\n",
@@ -1707,6 +1706,10 @@ static void test_mul_case(tt_rng_t *r, int case_no)
 {
     test_eltwise_case(r, case_no, 1);
 }
+static void test_sub_case(tt_rng_t *r, int case_no)
+{
+    test_eltwise_case(r, case_no, 2);
+}
 /* MINIMUM / MAXIMUM with broadcasting on any axis, and in place (out == a)
  * when a is not broadcast. */
 static void test_minmax_case(tt_rng_t *r, int case_no, int is_max)
@@ -1854,6 +1857,7 @@ int main(void)
     tt_end();
     run_cases("add", test_add_case, 14, 2000);
     run_cases("mul", test_mul_case, 15, 2000);
+    run_cases("sub", test_sub_case, 45, 2000);
     run_cases("minimum", test_minimum_case, 41, 1500);
     run_cases("maximum", test_maximum_case, 42, 1500);
     run_cases("avgpool", test_avgpool_case, 16, 1500);

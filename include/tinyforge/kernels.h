@@ -218,6 +218,8 @@ static inline int8_t tfg_add_prepared(const tfg_add_prep_t *q, int32_t a, int32_
 /* `out` may equal `a` (or `b`) when that input is not broadcast. */
 void tfg_add_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 void tfg_mul_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+/* SUB: ADD's parameters and arithmetic with the rescaled b subtracted. */
+void tfg_sub_s8(const tfg_eltwise_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 /* MINIMUM and MAXIMUM compare the raw int8 values, as TFLM does (the
  * converter gives inputs and output one quantization); only dims and the
  * strides are read. */

@@ -158,6 +158,7 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
         break;
     }
     case TFG_K_ADD:
+    case TFG_K_SUB:
     case TFG_K_MUL:
     case TFG_K_MINIMUM:
     case TFG_K_MAXIMUM: {

@@ -114,6 +114,7 @@ static bool op_equal(const tfg_op_t *x, const tfg_op_t *y, int k, int ia, int ib
         FIELD(keep_dims, "keep_num_dims");
         break;
     case TFG_OP_ADD:
+    case TFG_OP_SUB:
     case TFG_OP_MUL: FIELD(act, "fused activation"); break;
     case TFG_OP_CONCATENATION:
         FIELD(act, "fused activation");

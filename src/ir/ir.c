@@ -46,6 +46,7 @@ const char *tfg_op_name(tfg_op_type_t t)
         [TFG_OP_RELU] = "RELU",
         [TFG_OP_RELU6] = "RELU6",
         [TFG_OP_LEAKY_RELU] = "LEAKY_RELU",
+        [TFG_OP_SUB] = "SUB",
     };
     return (t >= 0 && t < TFG_OP_COUNT && names[t]) ? names[t] : "?";
 }

@@ -593,6 +593,7 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_FULLY_CONNECTED: return check_fc(c, op);
     case TFG_OP_ADD:
     case TFG_OP_MUL:
+    case TFG_OP_SUB:
     case TFG_OP_MINIMUM:
     case TFG_OP_MAXIMUM: return check_eltwise(c, op);
     case TFG_OP_MEAN: return check_mean(c, op);

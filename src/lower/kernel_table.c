@@ -17,6 +17,7 @@ RUN(run_dwconv, tfg_dwconv_s8(&s->p.dw, in[0], out, scratch))
 RUN(run_fc, tfg_fc_s8(&s->p.fc, in[0], out))
 RUN(run_add, tfg_add_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_mul, tfg_mul_s8(&s->p.elt, in[0], in[1], out))
+RUN(run_sub, tfg_sub_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_minimum, tfg_minimum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_maximum, tfg_maximum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_relu, tfg_relu_s8(&s->p.relu, in[0], out))
@@ -174,6 +175,14 @@ static const tfg_kernel_info_t table[] = {
                    .patch = TFG_PATCH_ELTWISE,
                    .n_variants = 1,
                    .run = run_mul},
+    [TFG_K_SUB] = {.name = "SUB",
+                   .fn = "tfg_sub_s8",
+                   .params = "tfg_eltwise_params_t",
+                   .file = "runtime/eltwise.c",
+                   .call = TFG_CALL_IN2_OUT,
+                   .patch = TFG_PATCH_ELTWISE,
+                   .n_variants = 1,
+                   .run = run_sub},
     [TFG_K_MINIMUM] = {.name = "MINIMUM",
                        .fn = "tfg_minimum_s8",
                        .params = "tfg_eltwise_params_t",

@@ -298,8 +298,8 @@ static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
         s->kernel = op->type == TFG_OP_MINIMUM ? TFG_K_MINIMUM : TFG_K_MAXIMUM;
         return TFG_OK;
     }
-    if (op->type == TFG_OP_ADD) {
-        s->kernel = TFG_K_ADD;
+    if (op->type == TFG_OP_ADD || op->type == TFG_OP_SUB) { /* TFLM prepares SUB as ADD */
+        s->kernel = op->type == TFG_OP_ADD ? TFG_K_ADD : TFG_K_SUB;
         p->left_shift = 20;
         const double twice_max = 2.0 * (double)(a->scale[0] > b->scale[0] ? a->scale[0] : b->scale[0]);
         if ((st = quant_mult(c, (double)a->scale[0] / twice_max, &p->a_mult, &p->a_shift)) < 0) return st;
@@ -307,8 +307,7 @@ static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
         if ((st = quant_mult(c, twice_max / ((double)(1 << 20) * (double)y->scale[0]), &p->out_mult,
                              &p->out_shift)) < 0)
             return st;
-        if (p->a_shift > 0 || p->b_shift > 0 || p->out_shift > 0)
-            return lerr(c, "ADD rescale factor exceeds 1");
+        if (p->a_shift > 0 || p->b_shift > 0 || p->out_shift > 0) return lerr(c, "rescale factor exceeds 1");
     } else {
         s->kernel = TFG_K_MUL;
         if ((st = quant_mult(c, (double)a->scale[0] * (double)b->scale[0] / (double)y->scale[0], &p->out_mult,
@@ -619,7 +618,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
          * CONCATENATION take all of theirs (any may be a constant); other ops
          * take in[0], the rest being parameters (weights, axes, shapes)
          * consumed above. */
-        const bool all_data = op->type == TFG_OP_ADD || op->type == TFG_OP_MUL ||
+        const bool all_data = op->type == TFG_OP_ADD || op->type == TFG_OP_SUB || op->type == TFG_OP_MUL ||
                               op->type == TFG_OP_MINIMUM || op->type == TFG_OP_MAXIMUM ||
                               op->type == TFG_OP_CONCATENATION;
         s->n_in = all_data ? op->n_in : 1;
@@ -631,6 +630,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_DEPTHWISE_CONV_2D: st = lower_dwconv(&c, s); break;
         case TFG_OP_FULLY_CONNECTED: st = lower_fc(&c, s); break;
         case TFG_OP_ADD:
+        case TFG_OP_SUB:
         case TFG_OP_MUL:
         case TFG_OP_MINIMUM:
         case TFG_OP_MAXIMUM: st = lower_eltwise(&c, s); break;

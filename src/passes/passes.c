@@ -180,6 +180,7 @@ int tfg_mark_in_place(tfg_graph_t *g)
             if (op->sp.depth_mult == 1 && dies_at(g, op->in[0], i)) slot = 0;
             break;
         case TFG_OP_ADD:
+        case TFG_OP_SUB:
         case TFG_OP_MUL:
         case TFG_OP_MINIMUM:
         case TFG_OP_MAXIMUM:

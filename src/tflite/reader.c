@@ -51,6 +51,7 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_RELU, TFG_OP_RELU},
         {TFL_OP_RELU6, TFG_OP_RELU6},
         {TFL_OP_LEAKY_RELU, TFG_OP_LEAKY_RELU},
+        {TFL_OP_SUB, TFG_OP_SUB},
         {TFL_OP_AVERAGE_POOL_2D, TFG_OP_AVERAGE_POOL_2D},
         {TFL_OP_MAX_POOL_2D, TFG_OP_MAX_POOL_2D},
         {TFL_OP_MEAN, TFG_OP_MEAN},
@@ -280,6 +281,10 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         break;
     case TFG_OP_MUL:
         FB_TRY(fb_u8(&o, TFL_MUL_FUSED_ACT, 0, &u8), "fused_activation_function");
+        op->act = (tfg_act_t)u8;
+        break;
+    case TFG_OP_SUB:
+        FB_TRY(fb_u8(&o, TFL_SUB_FUSED_ACT, 0, &u8), "fused_activation_function");
         op->act = (tfg_act_t)u8;
         break;
     case TFG_OP_CONCATENATION:
