@@ -50,6 +50,25 @@ static void mean_two_groups(const tfg_mean_params_t *p, const int8_t *in, int8_t
             }
 }
 
+void tfg_reduce_max_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out)
+{
+    const int32_t r2n = p->reduce2 > 1 ? p->reduce2 : 1, mid = p->reduce2 > 1 ? p->mid : 1;
+    const size_t s_r2 = (size_t)p->inner, s_m = s_r2 * (size_t)r2n, s_r = s_m * (size_t)mid,
+                 s_o = s_r * (size_t)p->reduce;
+    for (int32_t o = 0; o < p->outer; o++)
+        for (int32_t m = 0; m < mid; m++)
+            for (int32_t i = 0; i < p->inner; i++) {
+                int32_t v = -128;
+                for (int32_t r = 0; r < p->reduce; r++)
+                    for (int32_t r2 = 0; r2 < r2n; r2++) {
+                        const int32_t x = in[(size_t)o * s_o + (size_t)r * s_r + (size_t)m * s_m +
+                                             (size_t)r2 * s_r2 + (size_t)i];
+                        v = x > v ? x : v;
+                    }
+                *out++ = (int8_t)v;
+            }
+}
+
 void tfg_mean_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out)
 {
     if (p->reduce2 > 1) {

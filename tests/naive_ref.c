@@ -344,6 +344,22 @@ void nr_relu6(int n, float in_scale, int32_t in_zp, const int8_t *in, int8_t *ou
     for (int i = 0; i < n; i++) out[i] = (int8_t)(in[i] > six ? six : in[i] < in_zp ? in_zp : in[i]);
 }
 
+void nr_reduce_max(const int dims[4], const int red[4], const int8_t *in, int8_t *out)
+{
+    int od[4], i[4];
+    long n_out = 1;
+    for (int k = 0; k < 4; k++) od[k] = red[k] ? 1 : dims[k], n_out *= od[k];
+    for (long e = 0; e < n_out; e++) out[e] = -128;
+    for (i[0] = 0; i[0] < dims[0]; i[0]++)
+        for (i[1] = 0; i[1] < dims[1]; i[1]++)
+            for (i[2] = 0; i[2] < dims[2]; i[2]++)
+                for (i[3] = 0; i[3] < dims[3]; i[3]++) {
+                    long o = 0, x = 0;
+                    for (int k = 0; k < 4; k++) o = o * od[k] + (red[k] ? 0 : i[k]), x = x * dims[k] + i[k];
+                    if (in[x] > out[o]) out[o] = in[x];
+                }
+}
+
 void nr_leaky_relu(int n, float in_scale, int32_t in_zp, float alpha, float out_scale, int32_t out_zp,
                    const int8_t *in, int8_t *out)
 {

@@ -100,6 +100,9 @@ void nr_mean_requant_then_divide(int outer, int reduce, int inner, int32_t in_zp
 void nr_relu(int n, float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, const int8_t *in,
              int8_t *out);
 void nr_relu6(int n, float in_scale, int32_t in_zp, const int8_t *in, int8_t *out);
+/* REDUCE_MAX of a 4-D int8 tensor over the axes with red[k] set (TFLM's
+ * ReduceGeneric from -128); out in row-major order of the kept axes. */
+void nr_reduce_max(const int dims[4], const int red[4], const int8_t *in, int8_t *out);
 /* TFLM's int8 LEAKY_RELU, Prepare included (multipliers formed in double). */
 void nr_leaky_relu(int n, float in_scale, int32_t in_zp, float alpha, float out_scale, int32_t out_zp,
                    const int8_t *in, int8_t *out);

@@ -833,14 +833,15 @@ static void test_invalid_conv(int variant, const char *what, const char *needle)
  * reduces any two axes; the reference here is its arithmetic written out:
  * M, shift from in/out scale, k = min(floor(log2 n), 32, 31 + shift), M' =
  * (M << k) / n, out = clamp(MBQM(sum - in_zp * n, M', shift - k) + out_zp). */
-static void test_mean_not_adjacent(void)
+/* c: the channels (axis 3, reduced with axis 1); 1 makes the second reduced
+ * group one element wide, which once fell back to a view that lost axis 2. */
+static void mean_axes_1_3(int c, const char *model)
 {
-    begin("audit MEAN: non-adjacent axes {1, 3} run (two reduced groups), three groups refused");
     tt_rng_t r = {106};
     int8_t in[3 * 4 * 5 * 2], got[3 * 5], want[3 * 5];
     fill(&r, in, sizeof in);
     const float si = 0.1f, so = 0.03f;
-    const int32_t zi = 4, zo = -6, n = 4 * 2;
+    const int32_t zi = 4, zo = -6, n = 4 * c;
     int32_t m, sh;
     nr_quantize_multiplier((double)si / (double)so, &m, &sh);
     int k = 0;
@@ -851,24 +852,36 @@ static void test_mean_not_adjacent(void)
         for (int w = 0; w < 5; w++) {
             int32_t sum = 0;
             for (int h = 0; h < 4; h++)
-                for (int c = 0; c < 2; c++) sum += in[((b * 4 + h) * 5 + w) * 2 + c];
+                for (int ch = 0; ch < c; ch++) sum += in[((b * 4 + h) * 5 + w) * c + ch];
             want[b * 5 + w] = (int8_t)nr_clamp((int64_t)nr_mbqm(sum - zi * n, mm, ms) + zo, -128, 127);
         }
     tfg_graph_t g;
     g_init(&g);
-    const int x = add_act(&g, "x", DIMS(3, 4, 5, 2), si, zi);
+    const int x = add_act(&g, "x", (const int32_t[]){3, 4, 5, c}, 4, si, zi);
     const int ax = add_const_i32(&g, "axes", DIMS(2), (const int32_t[]){1, 3});
     const int y = add_act(&g, "y", DIMS(3, 5), so, zo);
     add_op(&g, TFG_OP_MEAN, IDS(x, ax), IDS(y));
     set_io(&g, IDS(x), IDS(y));
-    write_model(&g, "accept_mean_axes_1_3", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    if (model) write_model(&g, model, in, (size_t)3 * 4 * 5 * c, want, sizeof want); /* codegen.sh, mcu.sh */
     tfg_model_t mdl;
     if (prepare_ok(&g, (tfg_pass_opts_t){0}, &mdl)) {
         run(&mdl, in, got);
-        check_bytes(got, want, sizeof want, "mean over axes 1 and 3");
+        check_bytes(got, want, sizeof want,
+                    c == 1 ? "mean over axes 1 and 3 (one channel)" : "mean over axes 1 and 3");
         tfg_model_free(&mdl);
     }
+}
+
+static void test_mean_not_adjacent(void)
+{
+    begin("audit MEAN: non-adjacent axes {1, 3} run (two reduced groups, the second one wide or not), three "
+          "groups refused");
+    mean_axes_1_3(2, "accept_mean_axes_1_3");
+    mean_axes_1_3(1, NULL);
+    tfg_graph_t g;
     g_init(&g);
+    const float si = 0.1f, so = 0.03f;
+    const int32_t zi = 4, zo = -6;
     const int x3 = add_act(&g, "x", DIMS(2, 2, 2, 2, 2), si, zi);
     const int ax3 = add_const_i32(&g, "axes", DIMS(3), (const int32_t[]){0, 2, 4});
     const int y3 = add_act(&g, "y", DIMS(2, 2), so, zo);
@@ -1025,6 +1038,60 @@ static void test_sub(void)
         check_bytes(got, want, sizeof want, "sub");
         tfg_model_free(&m);
     }
+    end();
+}
+
+/* REDUCE_MAX over every subset of the four axes of random shapes, with and
+ * without keep_dims; a quantization change refused as TFLM refuses it. */
+static void test_reduce_max(void)
+{
+    begin("REDUCE_MAX: every axis subset of 4-D shapes, keep_dims both ways; unequal quantization refused");
+    tt_rng_t r = {111};
+    for (int mask = 1; mask < 16; mask++)
+        for (int keep = 0; keep < 2; keep++) {
+            int dims[4], red[4], od[4], rank = 0;
+            for (int k = 0; k < 4; k++) dims[k] = tt_int(&r, 1, k == 0 ? 2 : 6), red[k] = (mask >> k) & 1;
+            int32_t axes[4], n_ax = 0, odims[4];
+            for (int k = 0; k < 4; k++) {
+                if (red[k]) axes[n_ax++] = tt_chance(&r, 50) ? k : k - 4; /* negative axes too */
+                od[k] = red[k] ? 1 : dims[k];
+                if (keep || !red[k]) odims[rank++] = od[k];
+            }
+            const size_t n = (size_t)dims[0] * dims[1] * dims[2] * dims[3];
+            const size_t n_out = (size_t)od[0] * od[1] * od[2] * od[3];
+            int8_t *in = malloc(n), *want = malloc(n_out), *got = malloc(n_out);
+            fill(&r, in, n);
+            nr_reduce_max(dims, red, in, want);
+            tfg_graph_t g;
+            g_init(&g);
+            const int x =
+                add_act(&g, "x", (const int32_t[]){dims[0], dims[1], dims[2], dims[3]}, 4, 0.02f, 3);
+            const int ax = add_const_i32(&g, "axes", (const int32_t[]){n_ax}, 1, axes);
+            const int y = add_act(&g, "y", odims, rank ? rank : 1, 0.02f, 3);
+            if (rank == 0) g.tensors[y].rank = 0;
+            add_op(&g, TFG_OP_REDUCE_MAX, IDS(x, ax), IDS(y))->keep_dims = keep;
+            set_io(&g, IDS(x), IDS(y));
+            if (mask == 6 && keep)
+                write_model(&g, "accept_reduce_max", in, n, want, n_out); /* codegen.sh, mcu.sh */
+            tfg_model_t m;
+            if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+                run(&m, in, got);
+                check_bytes(got, want, n_out, "reduce_max");
+                if (!tt_case_ok)
+                    TT_LOG("  axes mask %d keep_dims %d dims %dx%dx%dx%d\n", mask, keep, dims[0], dims[1],
+                           dims[2], dims[3]);
+                tfg_model_free(&m);
+            }
+            free(in), free(want), free(got);
+        }
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.02f, 3);
+    const int ax = add_const_i32(&g, "axes", DIMS(2), (const int32_t[]){1, 2});
+    const int y = add_act(&g, "y", DIMS(1, 1, 1, 2), 0.03f, 3);
+    add_op(&g, TFG_OP_REDUCE_MAX, IDS(x, ax), IDS(y))->keep_dims = true;
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 REDUCE_MAX: input and output quantization differ", NULL);
     end();
 }
 
@@ -1481,6 +1548,7 @@ int main(int argc, char **argv)
     test_relu();
     test_leaky_relu();
     test_sub();
+    test_reduce_max();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

@@ -271,6 +271,9 @@ typedef struct {
 } tfg_mean_params_t;
 
 void tfg_mean_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out);
+/* REDUCE_MAX over the same view (only outer, reduce, mid, reduce2 and inner
+ * are read): the largest byte, input and output sharing one quantization. */
+void tfg_reduce_max_s8(const tfg_mean_params_t *p, const int8_t *in, int8_t *out);
 
 /* SOFTMAX over the innermost axis; output is int8 with scale 1/256, zp -128. */
 typedef struct {

@@ -179,7 +179,8 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
                    p->pad_top, p->pad_left, p->act_min, p->act_max, p->pad_fill, p->pad_value);
         break;
     }
-    case TFG_K_MEAN: {
+    case TFG_K_MEAN:
+    case TFG_K_REDUCE_MAX: {
         static const char *const modes[] = {"TFG_MEAN_REQUANT_THEN_DIVIDE", "TFG_MEAN_DIVIDE_SAME_QUANT",
                                             "TFG_MEAN_SUM_THEN_REQUANT"};
         const tfg_mean_params_t *p = &s->p.mean;

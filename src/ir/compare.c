@@ -121,7 +121,8 @@ static bool op_equal(const tfg_op_t *x, const tfg_op_t *y, int k, int ia, int ib
         FIELD(axis, "axis");
         break;
     case TFG_OP_PACK: FIELD(axis, "axis"); break;
-    case TFG_OP_MEAN: FIELD(keep_dims, "keep_dims"); break;
+    case TFG_OP_MEAN:
+    case TFG_OP_REDUCE_MAX: FIELD(keep_dims, "keep_dims"); break;
     case TFG_OP_LEAKY_RELU:
         if (!same_f32(x->alpha, y->alpha))
             return differ(why, n, "live op %d (%d vs %d) LEAKY_RELU: alpha %.9g vs %.9g", k, ia, ib,

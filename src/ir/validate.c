@@ -597,6 +597,15 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_MINIMUM:
     case TFG_OP_MAXIMUM: return check_eltwise(c, op);
     case TFG_OP_MEAN: return check_mean(c, op);
+    case TFG_OP_REDUCE_MAX: {
+        /* TFLM ENSUREs one quantization: the max of the bytes is the output */
+        TRY(check_mean(c, op));
+        const tfg_tensor_t *x = T(c, op->in[0]), *y = T(c, op->out[0]);
+        if ((double)x->scale[0] != (double)y->scale[0] || x->zero_point[0] != y->zero_point[0])
+            return op_err(c, TFG_ERR_INVALID,
+                          "input and output quantization differ (TFLM requires them equal)");
+        return TFG_OK;
+    }
     case TFG_OP_PAD: return check_pad(c, op);
     case TFG_OP_RESHAPE:
     case TFG_OP_SQUEEZE: return check_reshape(c, op);

@@ -25,6 +25,7 @@ RUN(run_leaky_relu, tfg_leaky_relu_s8(&s->p.leaky, in[0], out))
 RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
 RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
 RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
+RUN(run_reduce_max, tfg_reduce_max_s8(&s->p.mean, in[0], out))
 RUN(run_softmax, tfg_softmax_s8(&s->p.softmax, in[0], out))
 RUN(run_logistic, tfg_logistic_s8(&s->p.logistic, in[0], out))
 RUN(run_quantize, tfg_quantize_f32_s8(&s->p.affine, (const float *)(const void *)in[0], out))
@@ -247,6 +248,14 @@ static const tfg_kernel_info_t table[] = {
                     .patch = TFG_PATCH_NONE,
                     .n_variants = 1,
                     .run = run_mean},
+    [TFG_K_REDUCE_MAX] = {.name = "REDUCE_MAX",
+                          .fn = "tfg_reduce_max_s8",
+                          .params = "tfg_mean_params_t",
+                          .file = "runtime/mean.c",
+                          .call = TFG_CALL_IN_OUT,
+                          .patch = TFG_PATCH_NONE,
+                          .n_variants = 1,
+                          .run = run_reduce_max},
     [TFG_K_SOFTMAX] = {.name = "SOFTMAX",
                        .fn = "tfg_softmax_s8",
                        .params = "tfg_softmax_params_t",

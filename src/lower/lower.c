@@ -334,12 +334,12 @@ static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
 }
 
 /* MEAN: TFLM's current integer path folds 1/n into the multiplier. */
-static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
+/* A reduction's view of its input, [outer][reduce][mid][reduce2][inner]
+ * (tfg_mean_params_t). */
+static tfg_status_t reduce_view(const lctx_t *c, tfg_mean_params_t *p)
 {
     const tfg_op_t *op = c->op;
-    const tfg_tensor_t *x = TT(c, op->in[0]), *ax = TT(c, op->in[1]), *y = TT(c, op->out[0]);
-    tfg_mean_params_t *p = &s->p.mean;
-    s->kernel = TFG_K_MEAN;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *ax = TT(c, op->in[1]);
     bool red[TFG_MAX_DIMS] = {false};
     for (int64_t i = 0; i < tfg_tensor_elems(ax); i++) {
         int64_t a = tfg_tensor_int(ax, i);
@@ -362,19 +362,40 @@ static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
         dim[group] *= x->dims[i];
     }
     p->outer = (int32_t)dim[0], p->reduce = (int32_t)dim[1];
-    if (group >= 3) {
+    /* A second group of extent 1 reduces nothing: the plain view then (its
+     * kernels read mid only when reduce2 > 1) */
+    if (group >= 3 && dim[3] > 1) {
         p->mid = (int32_t)dim[2], p->reduce2 = (int32_t)dim[3], p->inner = (int32_t)dim[4];
     } else {
         p->mid = p->reduce2 = 1;
         p->inner = (int32_t)(dim[2] * dim[3] * dim[4]);
     }
+    return TFG_OK;
+}
+
+/* REDUCE_MAX: the largest byte, from TFLM's initial -128 (validation made
+ * input and output one quantization). */
+static tfg_status_t lower_reduce_max(const lctx_t *c, tfg_step_t *s)
+{
+    s->kernel = TFG_K_REDUCE_MAX;
+    return reduce_view(c, &s->p.mean);
+}
+
+static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *y = TT(c, op->out[0]);
+    tfg_mean_params_t *p = &s->p.mean;
+    s->kernel = TFG_K_MEAN;
+    tfg_status_t st = reduce_view(c, p);
+    if (st < 0) return st;
     const int64_t n_red = (int64_t)p->reduce * p->reduce2;
     if (n_red > (1 << 22)) return lerr(c, "more than 2^22 values per mean (int32 sums could overflow)");
     p->in_zp = x->zero_point[0];
     p->out_zp = y->zero_point[0];
     p->mode = TFG_MEAN_SUM_THEN_REQUANT;
     int32_t m, sh;
-    tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &m, &sh);
+    st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &m, &sh);
     if (st < 0) return st;
     /* Fold 1/n: k = min(floor(log2 n), 32, 31 + shift); mult' = (mult << k) / n. */
     const int64_t n = n_red;
@@ -637,6 +658,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_AVERAGE_POOL_2D:
         case TFG_OP_MAX_POOL_2D: st = lower_pool(&c, s); break;
         case TFG_OP_MEAN: st = lower_mean(&c, s); break;
+        case TFG_OP_REDUCE_MAX: st = lower_reduce_max(&c, s); break;
         case TFG_OP_SOFTMAX: st = lower_softmax(&c, s); break;
         case TFG_OP_LOGISTIC: st = lower_logistic(&c, s); break;
         case TFG_OP_RELU:

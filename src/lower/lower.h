@@ -31,9 +31,10 @@ typedef enum {
     TFG_K_RELU,
     TFG_K_LEAKY_RELU,
     TFG_K_SUB,
+    TFG_K_REDUCE_MAX,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_SUB + 1)
+#define TFG_K_COUNT (TFG_K_REDUCE_MAX + 1)
 
 typedef struct {
     tfg_kernel_t kernel;

@@ -52,6 +52,7 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_RELU6, TFG_OP_RELU6},
         {TFL_OP_LEAKY_RELU, TFG_OP_LEAKY_RELU},
         {TFL_OP_SUB, TFG_OP_SUB},
+        {TFL_OP_REDUCE_MAX, TFG_OP_REDUCE_MAX},
         {TFL_OP_AVERAGE_POOL_2D, TFG_OP_AVERAGE_POOL_2D},
         {TFL_OP_MAX_POOL_2D, TFG_OP_MAX_POOL_2D},
         {TFL_OP_MEAN, TFG_OP_MEAN},
@@ -305,6 +306,7 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         break;
     }
     case TFG_OP_MEAN:
+    case TFG_OP_REDUCE_MAX:
         FB_TRY(fb_u8(&o, TFL_REDUCER_KEEP_DIMS, 0, &u8), "keep_dims");
         op->keep_dims = u8 != 0;
         break;

@@ -17,7 +17,8 @@ int tfl_options_type_for(tfg_op_type_t t)
     case TFG_OP_MUL: return TFL_OPT_MUL;
     case TFG_OP_SUB: return TFL_OPT_SUB;
     case TFG_OP_LEAKY_RELU: return TFL_OPT_LEAKY_RELU;
-    case TFG_OP_MEAN: return TFL_OPT_REDUCER;
+    case TFG_OP_MEAN:
+    case TFG_OP_REDUCE_MAX: return TFL_OPT_REDUCER;
     case TFG_OP_STRIDED_SLICE: return TFL_OPT_STRIDED_SLICE;
     case TFG_OP_PACK: return TFL_OPT_PACK;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return TFL_OPT_RESIZE_NN;

@@ -43,6 +43,7 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_RELU6: return TFL_OP_RELU6;
     case TFG_OP_LEAKY_RELU: return TFL_OP_LEAKY_RELU;
     case TFG_OP_SUB: return TFL_OP_SUB;
+    case TFG_OP_REDUCE_MAX: return TFL_OP_REDUCE_MAX;
     case TFG_OP_AVERAGE_POOL_2D: return TFL_OP_AVERAGE_POOL_2D;
     case TFG_OP_MAX_POOL_2D: return TFL_OP_MAX_POOL_2D;
     case TFG_OP_MEAN: return TFL_OP_MEAN;
@@ -137,6 +138,7 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     case TFG_OP_RELU6: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_LEAKY_RELU: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SUB: return i16 ? 3 : i8 ? 2 : 1;
+    case TFG_OP_REDUCE_MAX: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_AVERAGE_POOL_2D:
     case TFG_OP_MAX_POOL_2D: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SOFTMAX:
@@ -318,6 +320,7 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
         fbb_add_u8(b, TFL_CONCAT_FUSED_ACT, (uint8_t)op->act, 0);
         break;
     case TFG_OP_MEAN:
+    case TFG_OP_REDUCE_MAX:
         *type = TFL_OPT_REDUCER;
         fbb_add_u8(b, TFL_REDUCER_KEEP_DIMS, op->keep_dims, 0);
         break;
