@@ -25,10 +25,8 @@ enum { ELT_ADD, ELT_MUL, ELT_MIN, ELT_MAX, ELT_SUB };
 
 static inline int8_t sub_one(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
 {
-    const int32_t sa =
-        tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
-    const int32_t sb =
-        tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
+    const int32_t sa = tfg_elt_scaled(p, a, p->a_offset, p->a_mult, p->a_shift);
+    const int32_t sb = tfg_elt_scaled(p, b, p->b_offset, p->b_mult, p->b_shift);
     const int32_t v = tfg_requant(sa - sb, p->out_mult, p->out_shift) + p->out_zp;
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }

@@ -204,7 +204,10 @@ static void nr_out_dims(const nr_eltwise_t *p, int *o)
     for (int k = 0; k < 4; k++) o[k] = p->a_dims[k] > p->b_dims[k] ? p->a_dims[k] : p->b_dims[k];
 }
 
-void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+/* ADD (sign +1) and SUB (sign -1): TFLite shifts both inputs up by
+ * left_shift for headroom, rescales each to the common scale, adds or
+ * subtracts, and rescales to the output. */
+static void nr_add_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int sign)
 {
     int o[4], i[4];
     nr_out_dims(p, o);
@@ -215,39 +218,24 @@ void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out
                 for (i[3] = 0; i[3] < o[3]; i[3]++) {
                     int32_t va = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
                     int32_t vb = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
-                    /* TFLite: shift both up by left_shift for headroom, rescale
-                     * each to the common scale, add, rescale to the output. */
                     int32_t sa = nr_mbqm(nr_to_i32((int64_t)va * ((int64_t)1 << p->left_shift), "add shift"),
                                          p->a_mult, p->a_shift);
                     int32_t sb = nr_mbqm(nr_to_i32((int64_t)vb * ((int64_t)1 << p->left_shift), "add shift"),
                                          p->b_mult, p->b_shift);
-                    int32_t sum = nr_to_i32((int64_t)sa + sb, "add raw sum overflows");
+                    int32_t sum = nr_to_i32((int64_t)sa + sign * (int64_t)sb, "add/sub raw result overflows");
                     int32_t v = nr_mbqm(sum, p->out_mult, p->out_shift);
                     out[n++] = (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
                 }
 }
 
+void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
+{
+    nr_add_sub(p, a, b, out, 1);
+}
+
 void nr_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    int o[4], i[4];
-    nr_out_dims(p, o);
-    long n = 0;
-    for (i[0] = 0; i[0] < o[0]; i[0]++)
-        for (i[1] = 0; i[1] < o[1]; i[1]++)
-            for (i[2] = 0; i[2] < o[2]; i[2]++)
-                for (i[3] = 0; i[3] < o[3]; i[3]++) {
-                    int32_t va = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
-                    int32_t vb = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
-                    /* TFLite: shift both up by left_shift for headroom, rescale
-                     * each to the common scale, subtract, rescale to the output. */
-                    int32_t sa = nr_mbqm(nr_to_i32((int64_t)va * ((int64_t)1 << p->left_shift), "add shift"),
-                                         p->a_mult, p->a_shift);
-                    int32_t sb = nr_mbqm(nr_to_i32((int64_t)vb * ((int64_t)1 << p->left_shift), "add shift"),
-                                         p->b_mult, p->b_shift);
-                    int32_t sum = nr_to_i32((int64_t)sa - sb, "sub raw difference overflows");
-                    int32_t v = nr_mbqm(sum, p->out_mult, p->out_shift);
-                    out[n++] = (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
-                }
+    nr_add_sub(p, a, b, out, -1);
 }
 
 void nr_minmax(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int is_max)

@@ -153,14 +153,20 @@ typedef struct tfg_eltwise_params_s {
     int32_t out_zp, act_min, act_max;
 } tfg_eltwise_params_t;
 
-/* One element of ADD: the output byte for input bytes a and b (TFLite's
- * arithmetic; inline so a conv with a fused residual needs no eltwise.c). */
+/* An ADD or SUB input byte lifted by left_shift bits of headroom and
+ * rescaled to the common scale (TFLite's arithmetic). */
+static inline int32_t tfg_elt_scaled(const tfg_eltwise_params_t *p, int32_t x, int32_t offset, int32_t mult,
+                                     int32_t shift)
+{
+    return tfg_requant((int32_t)((uint32_t)(x + offset) << p->left_shift), mult, shift);
+}
+
+/* One element of ADD: the output byte for input bytes a and b (inline so a
+ * conv with a fused residual needs no eltwise.c). */
 static inline int8_t tfg_add_one_s8(const tfg_eltwise_params_t *p, int32_t a, int32_t b)
 {
-    const int32_t sa =
-        tfg_requant((int32_t)((uint32_t)(a + p->a_offset) << p->left_shift), p->a_mult, p->a_shift);
-    const int32_t sb =
-        tfg_requant((int32_t)((uint32_t)(b + p->b_offset) << p->left_shift), p->b_mult, p->b_shift);
+    const int32_t sa = tfg_elt_scaled(p, a, p->a_offset, p->a_mult, p->a_shift);
+    const int32_t sb = tfg_elt_scaled(p, b, p->b_offset, p->b_mult, p->b_shift);
     const int32_t v = tfg_requant(sa + sb, p->out_mult, p->out_shift) + p->out_zp;
     return (int8_t)tfg_clamp(v, p->act_min, p->act_max);
 }
