@@ -154,6 +154,28 @@ void tfg_leaky_relu_s8(const tfg_leaky_relu_params_t *p, const int8_t *in, int8_
     }
 }
 
+void tfg_prelu_s8(const tfg_prelu_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out)
+{
+    const int32_t *d = p->dims, *is = p->in_stride, *as = p->alpha_stride;
+    for (int32_t i0 = 0; i0 < d[0]; i0++)
+        for (int32_t i1 = 0; i1 < d[1]; i1++)
+            for (int32_t i2 = 0; i2 < d[2]; i2++)
+                for (int32_t i3 = 0; i3 < d[3]; i3++) {
+                    const int32_t v =
+                        p->in_offset +
+                        in[(size_t)i0 * is[0] + (size_t)i1 * is[1] + (size_t)i2 * is[2] + (size_t)i3 * is[3]];
+                    int32_t r;
+                    if (v >= 0) {
+                        r = tfg_requant(v, p->mult1, p->shift1);
+                    } else {
+                        const int32_t a = p->alpha_offset + alpha[(size_t)i0 * as[0] + (size_t)i1 * as[1] +
+                                                                  (size_t)i2 * as[2] + (size_t)i3 * as[3]];
+                        r = tfg_requant(v * a, p->mult2, p->shift2);
+                    }
+                    *out++ = (int8_t)tfg_clamp(r + p->out_zp, -128, 127);
+                }
+}
+
 void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out)
 {
     enum { kInBits = 4 };

@@ -238,6 +238,26 @@ void nr_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out
     nr_add_sub(p, a, b, out, -1);
 }
 
+void nr_prelu(const nr_eltwise_t *p, float in_scale, float alpha_scale, float out_scale, const int8_t *a,
+              const int8_t *b, int8_t *out)
+{
+    int32_t m1, s1, m2, s2;
+    nr_quantize_multiplier((double)in_scale / (double)out_scale, &m1, &s1);
+    nr_quantize_multiplier((double)in_scale * (double)alpha_scale / (double)out_scale, &m2, &s2);
+    int o[4], i[4];
+    nr_out_dims(p, o);
+    long n = 0;
+    for (i[0] = 0; i[0] < o[0]; i[0]++)
+        for (i[1] = 0; i[1] < o[1]; i[1]++)
+            for (i[2] = 0; i[2] < o[2]; i[2]++)
+                for (i[3] = 0; i[3] < o[3]; i[3]++) {
+                    const int32_t v = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
+                    const int32_t al = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
+                    const int32_t r = v >= 0 ? nr_mbqm(v, m1, s1) : nr_mbqm(v * al, m2, s2);
+                    out[n++] = (int8_t)nr_clamp((int64_t)r + p->out_zp, -128, 127);
+                }
+}
+
 void nr_minmax(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int is_max)
 {
     int o[4], i[4];

@@ -75,6 +75,10 @@ void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out
 /* SUB: ADD's arithmetic with the rescaled b subtracted. */
 void nr_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 void nr_mul(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out);
+/* PRELU, TFLM's int8 arithmetic, Prepare included: a is the input, b alpha
+ * (broadcast per the dims); scales as the .tflite stores them. */
+void nr_prelu(const nr_eltwise_t *p, float in_scale, float alpha_scale, float out_scale, const int8_t *a,
+              const int8_t *b, int8_t *out);
 /* MINIMUM / MAXIMUM (is_max): TFLM compares the raw int8 values; only the dims are read. */
 void nr_minmax(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int is_max);
 

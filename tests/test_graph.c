@@ -1041,6 +1041,39 @@ static void test_sub(void)
     end();
 }
 
+/* PRELU with a per-channel alpha constant (as converters write it: shape
+ * [1, 1, C]), written, read back and run. */
+static void test_prelu(void)
+{
+    begin("PRELU: per-channel alpha, through the written file");
+    tt_rng_t r = {112};
+    enum { N = 4 * 3 * 5 };
+    int8_t in[N], al[5], want[N], got[N];
+    fill(&r, in, sizeof in);
+    fill(&r, al, sizeof al);
+    const float si = 0.05f, sa = 0.004f, so = 0.04f;
+    nr_eltwise_t q = {.a_dims = {1, 4, 3, 5}, .b_dims = {1, 1, 1, 5}, .a_zp = -2, .b_zp = 10, .out_zp = 7};
+    nr_prelu(&q, si, sa, so, in, al, want);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 3, 5), si, -2);
+    const int a = add_tensor(&g, "alpha", TFG_DT_INT8, DIMS(1, 1, 5));
+    set_quant(&g, a, sa, 10);
+    set_data(&g, a, al);
+    const int y = add_act(&g, "y", DIMS(1, 4, 3, 5), so, 7);
+    add_op(&g, TFG_OP_PRELU, IDS(x, a), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    write_model(&g, "accept_prelu", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(m.prog.n_steps == 1 && m.prog.steps[0].kernel == TFG_K_PRELU);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "prelu");
+        tfg_model_free(&m);
+    }
+    end();
+}
+
 /* REDUCE_MAX over every subset of the four axes of random shapes, with and
  * without keep_dims; a quantization change refused as TFLM refuses it. */
 static void test_reduce_max(void)
@@ -1549,6 +1582,7 @@ int main(int argc, char **argv)
     test_leaky_relu();
     test_sub();
     test_reduce_max();
+    test_prelu();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

@@ -1750,6 +1750,45 @@ static void test_minmax_case(tt_rng_t *r, int case_no, int is_max)
     tt_guarded_free(got);
     free(a), free(b), free(want);
 }
+/* PRELU: alpha per channel (as converters write it), per position, or
+ * broadcast on any axis. */
+static void test_prelu_case(tt_rng_t *r, int case_no)
+{
+    nr_eltwise_t q;
+    memset(&q, 0, sizeof q);
+    int od[4] = {1, tt_int(r, 1, 10), tt_int(r, 1, 10), tt_int(r, 1, 32)};
+    for (int k = 0; k < 4; k++) q.a_dims[k] = q.b_dims[k] = od[k];
+    if (tt_chance(r, 60))
+        q.b_dims[1] = q.b_dims[2] = 1; /* per channel */
+    else
+        for (int k = 1; k < 4; k++)
+            if (tt_chance(r, 40)) q.b_dims[k] = 1;
+    q.a_zp = tt_int(r, -128, 127), q.b_zp = tt_int(r, -128, 127), q.out_zp = tt_int(r, -128, 127);
+    const float si = (float)exp2(tt_uniform(r, -9, 0)), sa = (float)exp2(tt_uniform(r, -10, -5));
+    const float so = (float)(si * exp2(tt_uniform(r, -1, 1)));
+    const long a_n = dims_count(q.a_dims), b_n = dims_count(q.b_dims), out_n = dims_count(od);
+    int8_t *a = xmalloc(a_n), *b = xmalloc(b_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, a, a_n, -128, 127);
+    tt_fill_s8(r, b, b_n, -128, 127);
+    nr_prelu(&q, si, sa, so, a, b, want);
+    tfg_prelu_params_t p;
+    memset(&p, 0, sizeof p);
+    for (int k = 0; k < 4; k++) p.dims[k] = od[k];
+    bcast_strides(q.a_dims, p.in_stride);
+    bcast_strides(q.b_dims, p.alpha_stride);
+    p.in_offset = -q.a_zp, p.alpha_offset = -q.b_zp, p.out_zp = q.out_zp;
+    nr_quantize_multiplier((double)si / (double)so, &p.mult1, &p.shift1);
+    nr_quantize_multiplier((double)si * (double)sa / (double)so, &p.mult2, &p.shift2);
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_prelu_s8(&p, a, b, got);
+    if (!compare_out("prelu", case_no, got, want, (size_t)out_n))
+        TT_LOG("  out %dx%dx%dx%d alpha %dx%dx%dx%d\n", od[0], od[1], od[2], od[3], q.b_dims[0], q.b_dims[1],
+               q.b_dims[2], q.b_dims[3]);
+    tt_end();
+    tt_guarded_free(got);
+    free(a), free(b), free(want);
+}
 static void test_minimum_case(tt_rng_t *r, int case_no)
 {
     test_minmax_case(r, case_no, 0);
@@ -1871,6 +1910,7 @@ int main(void)
     run_cases("logistic", test_logistic_case, 23, 1000);
     run_cases("relu, relu6", test_relu_case, 43, 1500);
     run_cases("leaky_relu", test_leaky_relu_case, 44, 1500);
+    run_cases("prelu", test_prelu_case, 46, 1500);
     run_cases("gather", test_gather_case, 24, 1500);
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);

@@ -314,6 +314,19 @@ typedef struct {
 
 void tfg_leaky_relu_s8(const tfg_leaky_relu_params_t *p, const int8_t *in, int8_t *out);
 
+/* PRELU as TFLM runs it: v = x - in_zp; v >= 0: requant(v, mult1, shift1),
+ * else requant(v * (alpha - alpha_zp), mult2, shift2); plus out_zp, clamped
+ * to int8. The output is walked densely over dims, input and alpha through
+ * their strides (0 on broadcast axes). */
+typedef struct {
+    int32_t dims[4];
+    int32_t in_stride[4], alpha_stride[4];
+    int32_t in_offset, alpha_offset, out_zp; /* offsets: minus the zero points */
+    int32_t mult1, shift1, mult2, shift2;
+} tfg_prelu_params_t;
+
+void tfg_prelu_s8(const tfg_prelu_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out);
+
 /* LOGISTIC; output is int8 with scale 1/256, zp -128. In place allowed. */
 typedef struct {
     int32_t size;

@@ -211,6 +211,20 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->size, p->in_zp, p->out_zp, p->requant, p->mult, p->shift, p->lo, p->hi);
         break;
     }
+    case TFG_K_PRELU: {
+        const tfg_prelu_params_t *p = &s->p.prelu;
+        tfg_cg_put(
+            o,
+            "static const tfg_prelu_params_t %s_l%d = {\n"
+            "    .dims = {%d, %d, %d, %d}, .in_stride = {%d, %d, %d, %d}, .alpha_stride = {%d, %d, %d, %d},\n"
+            "    .in_offset = %d, .alpha_offset = %d, .out_zp = %d, .mult1 = %d, .shift1 = %d, .mult2 = %d, "
+            ".shift2 = %d};\n",
+            n, k, p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->in_stride[0], p->in_stride[1],
+            p->in_stride[2], p->in_stride[3], p->alpha_stride[0], p->alpha_stride[1], p->alpha_stride[2],
+            p->alpha_stride[3], p->in_offset, p->alpha_offset, p->out_zp, p->mult1, p->shift1, p->mult2,
+            p->shift2);
+        break;
+    }
     case TFG_K_LEAKY_RELU: {
         const tfg_leaky_relu_params_t *p = &s->p.leaky;
         tfg_cg_put(

@@ -595,7 +595,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_MUL:
     case TFG_OP_SUB:
     case TFG_OP_MINIMUM:
-    case TFG_OP_MAXIMUM: return check_eltwise(c, op);
+    case TFG_OP_MAXIMUM:
+    case TFG_OP_PRELU: return check_eltwise(c, op); /* PRELU: input, alpha (broadcast), output */
     case TFG_OP_MEAN: return check_mean(c, op);
     case TFG_OP_REDUCE_MAX: {
         /* TFLM ENSUREs one quantization: the max of the bytes is the output */

@@ -22,6 +22,7 @@ RUN(run_minimum, tfg_minimum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_maximum, tfg_maximum_s8(&s->p.elt, in[0], in[1], out))
 RUN(run_relu, tfg_relu_s8(&s->p.relu, in[0], out))
 RUN(run_leaky_relu, tfg_leaky_relu_s8(&s->p.leaky, in[0], out))
+RUN(run_prelu, tfg_prelu_s8(&s->p.prelu, in[0], in[1], out))
 RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
 RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
 RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
@@ -218,6 +219,14 @@ static const tfg_kernel_info_t table[] = {
                           .n_variants = 1,
                           .patch_size = size_leaky_relu,
                           .run = run_leaky_relu},
+    [TFG_K_PRELU] = {.name = "PRELU",
+                     .fn = "tfg_prelu_s8",
+                     .params = "tfg_prelu_params_t",
+                     .file = "runtime/activations.c",
+                     .call = TFG_CALL_IN2_OUT,
+                     .patch = TFG_PATCH_NONE,
+                     .n_variants = 1,
+                     .run = run_prelu},
     [TFG_K_AVGPOOL] = {.name = "AVERAGE_POOL_2D",
                        .fn = "tfg_avgpool_s8",
                        .params = "tfg_pool_params_t",

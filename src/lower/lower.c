@@ -279,6 +279,26 @@ static void bcast_strides(const tfg_tensor_t *in, const int32_t *odims, int32_t 
     }
 }
 
+/* PRELU as TFLM prepares it: x - in_zp by in / out where it is >= 0, the
+ * product with alpha - alpha_zp by in * alpha / out where it is negative
+ * (both formed in double); alpha broadcast like an elementwise input. */
+static tfg_status_t lower_prelu(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *a = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    tfg_prelu_params_t *p = &s->p.prelu;
+    s->kernel = TFG_K_PRELU;
+    for (int i = 0; i < 4; i++) p->dims[i] = 1;
+    for (int i = 0; i < y->rank; i++) p->dims[4 - y->rank + i] = y->dims[i];
+    bcast_strides(x, p->dims, p->in_stride);
+    bcast_strides(a, p->dims, p->alpha_stride);
+    p->in_offset = -x->zero_point[0], p->alpha_offset = -a->zero_point[0], p->out_zp = y->zero_point[0];
+    tfg_status_t st = quant_mult(c, (double)x->scale[0] / (double)y->scale[0], &p->mult1, &p->shift1);
+    if (st < 0) return st;
+    return quant_mult(c, (double)x->scale[0] * (double)a->scale[0] / (double)y->scale[0], &p->mult2,
+                      &p->shift2);
+}
+
 static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_op_t *op = c->op;
@@ -640,8 +660,8 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
          * take in[0], the rest being parameters (weights, axes, shapes)
          * consumed above. */
         const bool all_data = op->type == TFG_OP_ADD || op->type == TFG_OP_SUB || op->type == TFG_OP_MUL ||
-                              op->type == TFG_OP_MINIMUM || op->type == TFG_OP_MAXIMUM ||
-                              op->type == TFG_OP_CONCATENATION;
+                              op->type == TFG_OP_PRELU || op->type == TFG_OP_MINIMUM ||
+                              op->type == TFG_OP_MAXIMUM || op->type == TFG_OP_CONCATENATION;
         s->n_in = all_data ? op->n_in : 1;
         for (int k = 0; k < s->n_in; k++) s->in[k] = op->in[k];
         lctx_t c = {g, op, d};
@@ -659,6 +679,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_MAX_POOL_2D: st = lower_pool(&c, s); break;
         case TFG_OP_MEAN: st = lower_mean(&c, s); break;
         case TFG_OP_REDUCE_MAX: st = lower_reduce_max(&c, s); break;
+        case TFG_OP_PRELU: st = lower_prelu(&c, s); break;
         case TFG_OP_SOFTMAX: st = lower_softmax(&c, s); break;
         case TFG_OP_LOGISTIC: st = lower_logistic(&c, s); break;
         case TFG_OP_RELU:

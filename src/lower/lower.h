@@ -32,9 +32,10 @@ typedef enum {
     TFG_K_LEAKY_RELU,
     TFG_K_SUB,
     TFG_K_REDUCE_MAX,
+    TFG_K_PRELU,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_REDUCE_MAX + 1)
+#define TFG_K_COUNT (TFG_K_PRELU + 1)
 
 typedef struct {
     tfg_kernel_t kernel;
@@ -61,6 +62,7 @@ typedef struct {
         tfg_logistic_params_t logistic;
         tfg_relu_params_t relu;
         tfg_leaky_relu_params_t leaky;
+        tfg_prelu_params_t prelu;
         tfg_affine_params_t affine;
         tfg_requant_params_t requant;
         tfg_gather_params_t gather;

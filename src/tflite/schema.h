@@ -137,6 +137,7 @@ enum {
     TFL_OP_SUB = 41,
     TFL_OP_SQUEEZE = 43,
     TFL_OP_STRIDED_SLICE = 45,
+    TFL_OP_PRELU = 54,
     TFL_OP_MAXIMUM = 55,
     TFL_OP_MINIMUM = 57,
     TFL_OP_SHAPE = 77,

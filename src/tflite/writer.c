@@ -44,6 +44,7 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_LEAKY_RELU: return TFL_OP_LEAKY_RELU;
     case TFG_OP_SUB: return TFL_OP_SUB;
     case TFG_OP_REDUCE_MAX: return TFL_OP_REDUCE_MAX;
+    case TFG_OP_PRELU: return TFL_OP_PRELU;
     case TFG_OP_AVERAGE_POOL_2D: return TFL_OP_AVERAGE_POOL_2D;
     case TFG_OP_MAX_POOL_2D: return TFL_OP_MAX_POOL_2D;
     case TFG_OP_MEAN: return TFL_OP_MEAN;
@@ -139,6 +140,7 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     case TFG_OP_LEAKY_RELU: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SUB: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_REDUCE_MAX: return i16 ? 3 : i8 ? 2 : 1;
+    case TFG_OP_PRELU: return i8 ? 2 : 1;
     case TFG_OP_AVERAGE_POOL_2D:
     case TFG_OP_MAX_POOL_2D: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SOFTMAX:
@@ -254,7 +256,9 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
     fbb_ref_t vec = 0;
     *type = 0;
     /* the schema has no options table for these */
-    if (op->type == TFG_OP_LOGISTIC || op->type == TFG_OP_RELU || op->type == TFG_OP_RELU6) return 0;
+    if (op->type == TFG_OP_LOGISTIC || op->type == TFG_OP_RELU || op->type == TFG_OP_RELU6 ||
+        op->type == TFG_OP_PRELU)
+        return 0;
     /* Vectors first: nothing can be built inside a table. */
     if (op->type == TFG_OP_RESHAPE) vec = fbb_vec_i32(b, dims, (size_t)reshape_dims(g, op, dims));
     if (op->type == TFG_OP_SQUEEZE) vec = fbb_vec_i32(b, dims, (size_t)squeeze_dims(g, op, dims));
