@@ -204,10 +204,13 @@ static void nr_out_dims(const nr_eltwise_t *p, int *o)
     for (int k = 0; k < 4; k++) o[k] = p->a_dims[k] > p->b_dims[k] ? p->a_dims[k] : p->b_dims[k];
 }
 
-/* ADD (sign +1) and SUB (sign -1): TFLite shifts both inputs up by
- * left_shift for headroom, rescales each to the common scale, adds or
- * subtracts, and rescales to the output. */
-static void nr_add_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int sign)
+/* The walk all the two-input elementwise references share: every output
+ * element in row-major order, from the two input bytes it reads (each
+ * broadcast along its size-1 dims) through the op's own function. */
+typedef int8_t (*nr_elt_fn)(const nr_eltwise_t *p, int32_t a, int32_t b, const void *ctx);
+
+static void nr_elt_walk(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, nr_elt_fn fn,
+                        const void *ctx)
 {
     int o[4], i[4];
     nr_out_dims(p, o);
@@ -215,77 +218,81 @@ static void nr_add_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, 
     for (i[0] = 0; i[0] < o[0]; i[0]++)
         for (i[1] = 0; i[1] < o[1]; i[1]++)
             for (i[2] = 0; i[2] < o[2]; i[2]++)
-                for (i[3] = 0; i[3] < o[3]; i[3]++) {
-                    int32_t va = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
-                    int32_t vb = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
-                    int32_t sa = nr_mbqm(nr_to_i32((int64_t)va * ((int64_t)1 << p->left_shift), "add shift"),
-                                         p->a_mult, p->a_shift);
-                    int32_t sb = nr_mbqm(nr_to_i32((int64_t)vb * ((int64_t)1 << p->left_shift), "add shift"),
-                                         p->b_mult, p->b_shift);
-                    int32_t sum = nr_to_i32((int64_t)sa + sign * (int64_t)sb, "add/sub raw result overflows");
-                    int32_t v = nr_mbqm(sum, p->out_mult, p->out_shift);
-                    out[n++] = (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
-                }
+                for (i[3] = 0; i[3] < o[3]; i[3]++)
+                    out[n++] = fn(p, a[nr_bcast_index(p->a_dims, i)], b[nr_bcast_index(p->b_dims, i)], ctx);
+}
+
+/* ADD (sign +1) and SUB (sign -1): TFLite shifts both inputs up by
+ * left_shift for headroom, rescales each to the common scale, adds or
+ * subtracts, and rescales to the output. */
+static int8_t nr_add_sub_one(const nr_eltwise_t *p, int32_t a, int32_t b, const void *ctx)
+{
+    const int sign = *(const int *)ctx;
+    const int32_t va = a - p->a_zp, vb = b - p->b_zp;
+    const int32_t sa =
+        nr_mbqm(nr_to_i32((int64_t)va * ((int64_t)1 << p->left_shift), "add shift"), p->a_mult, p->a_shift);
+    const int32_t sb =
+        nr_mbqm(nr_to_i32((int64_t)vb * ((int64_t)1 << p->left_shift), "add shift"), p->b_mult, p->b_shift);
+    const int32_t sum = nr_to_i32((int64_t)sa + sign * (int64_t)sb, "add/sub raw result overflows");
+    const int32_t v = nr_mbqm(sum, p->out_mult, p->out_shift);
+    return (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
 }
 
 void nr_add(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    nr_add_sub(p, a, b, out, 1);
+    const int sign = 1;
+    nr_elt_walk(p, a, b, out, nr_add_sub_one, &sign);
 }
 
 void nr_sub(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    nr_add_sub(p, a, b, out, -1);
+    const int sign = -1;
+    nr_elt_walk(p, a, b, out, nr_add_sub_one, &sign);
+}
+
+typedef struct {
+    int32_t m1, s1, m2, s2;
+} nr_prelu_q_t;
+
+static int8_t nr_prelu_one(const nr_eltwise_t *p, int32_t a, int32_t b, const void *ctx)
+{
+    const nr_prelu_q_t *q = ctx;
+    const int32_t v = a - p->a_zp, al = b - p->b_zp;
+    const int32_t r = v >= 0 ? nr_mbqm(v, q->m1, q->s1) : nr_mbqm(v * al, q->m2, q->s2);
+    return (int8_t)nr_clamp((int64_t)r + p->out_zp, -128, 127);
 }
 
 void nr_prelu(const nr_eltwise_t *p, float in_scale, float alpha_scale, float out_scale, const int8_t *a,
               const int8_t *b, int8_t *out)
 {
-    int32_t m1, s1, m2, s2;
-    nr_quantize_multiplier((double)in_scale / (double)out_scale, &m1, &s1);
-    nr_quantize_multiplier((double)in_scale * (double)alpha_scale / (double)out_scale, &m2, &s2);
-    int o[4], i[4];
-    nr_out_dims(p, o);
-    long n = 0;
-    for (i[0] = 0; i[0] < o[0]; i[0]++)
-        for (i[1] = 0; i[1] < o[1]; i[1]++)
-            for (i[2] = 0; i[2] < o[2]; i[2]++)
-                for (i[3] = 0; i[3] < o[3]; i[3]++) {
-                    const int32_t v = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
-                    const int32_t al = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
-                    const int32_t r = v >= 0 ? nr_mbqm(v, m1, s1) : nr_mbqm(v * al, m2, s2);
-                    out[n++] = (int8_t)nr_clamp((int64_t)r + p->out_zp, -128, 127);
-                }
+    nr_prelu_q_t q;
+    nr_quantize_multiplier((double)in_scale / (double)out_scale, &q.m1, &q.s1);
+    nr_quantize_multiplier((double)in_scale * (double)alpha_scale / (double)out_scale, &q.m2, &q.s2);
+    nr_elt_walk(p, a, b, out, nr_prelu_one, &q);
+}
+
+static int8_t nr_minmax_one(const nr_eltwise_t *p, int32_t a, int32_t b, const void *ctx)
+{
+    (void)p;
+    const int is_max = *(const int *)ctx;
+    return (int8_t)(is_max ? (a >= b ? a : b) : (a <= b ? a : b));
 }
 
 void nr_minmax(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out, int is_max)
 {
-    int o[4], i[4];
-    nr_out_dims(p, o);
-    long n = 0;
-    for (i[0] = 0; i[0] < o[0]; i[0]++)
-        for (i[1] = 0; i[1] < o[1]; i[1]++)
-            for (i[2] = 0; i[2] < o[2]; i[2]++)
-                for (i[3] = 0; i[3] < o[3]; i[3]++) {
-                    const int8_t va = a[nr_bcast_index(p->a_dims, i)], vb = b[nr_bcast_index(p->b_dims, i)];
-                    out[n++] = is_max ? (va >= vb ? va : vb) : (va <= vb ? va : vb);
-                }
+    nr_elt_walk(p, a, b, out, nr_minmax_one, &is_max);
+}
+
+static int8_t nr_mul_one(const nr_eltwise_t *p, int32_t a, int32_t b, const void *ctx)
+{
+    (void)ctx;
+    const int32_t v = nr_mbqm((a - p->a_zp) * (b - p->b_zp), p->out_mult, p->out_shift);
+    return (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
 }
 
 void nr_mul(const nr_eltwise_t *p, const int8_t *a, const int8_t *b, int8_t *out)
 {
-    int o[4], i[4];
-    nr_out_dims(p, o);
-    long n = 0;
-    for (i[0] = 0; i[0] < o[0]; i[0]++)
-        for (i[1] = 0; i[1] < o[1]; i[1]++)
-            for (i[2] = 0; i[2] < o[2]; i[2]++)
-                for (i[3] = 0; i[3] < o[3]; i[3]++) {
-                    int32_t va = a[nr_bcast_index(p->a_dims, i)] - p->a_zp;
-                    int32_t vb = b[nr_bcast_index(p->b_dims, i)] - p->b_zp;
-                    int32_t v = nr_mbqm(va * vb, p->out_mult, p->out_shift);
-                    out[n++] = (int8_t)nr_clamp((int64_t)v + p->out_zp, p->act_min, p->act_max);
-                }
+    nr_elt_walk(p, a, b, out, nr_mul_one, NULL);
 }
 
 /* ---- pooling ------------------------------------------------------------ */
