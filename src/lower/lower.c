@@ -353,7 +353,6 @@ static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
-/* MEAN: TFLM's current integer path folds 1/n into the multiplier. */
 /* A reduction's view of its input, [outer][reduce][mid][reduce2][inner]
  * (tfg_mean_params_t). */
 static tfg_status_t reduce_view(const lctx_t *c, tfg_mean_params_t *p)
@@ -401,6 +400,7 @@ static tfg_status_t lower_reduce_max(const lctx_t *c, tfg_step_t *s)
     return reduce_view(c, &s->p.mean);
 }
 
+/* MEAN: TFLM's current integer path folds 1/n into the multiplier. */
 static tfg_status_t lower_mean(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_op_t *op = c->op;

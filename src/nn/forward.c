@@ -319,7 +319,8 @@ TFG_NN_VECTOR static void bn_apply(const tfg_nn_layer_t *l, const float *restric
     for (size_t p = 0; p < pixels; p++) {
         tfg_nn_prefetch(z + p * c, zlim, c);
         for (size_t k = 0; k < c; k++)
-            o[p * c + k] = tfg_nn_act(gamma[k] * (z[p * c + k] - mean[k]) * inv[k] + beta[k], l->act);
+            o[p * c + k] =
+                tfg_nn_act(tfg_nn_bn_value(gamma[k], z[p * c + k], mean[k], inv[k], beta[k]), l->act);
     }
 }
 

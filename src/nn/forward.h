@@ -162,6 +162,15 @@ static inline int tfg_nn_groups(int batch)
     return (batch + TFG_NN_GROUP - 1) / TFG_NN_GROUP;
 }
 
+/* Batch norm in training, before the activation: gamma * (z - mean) *
+ * invstd + beta. The forward pass's recomputation and the backward pass's
+ * activation mask both take it from here, in this one order, so the mask is
+ * read off the same bits the forward pass activated. */
+static inline float tfg_nn_bn_value(float gamma, float z, float mean, float inv, float beta)
+{
+    return gamma * (z - mean) * inv + beta;
+}
+
 /* The activation a layer applies, and its derivative from the activated
  * output y (ReLU: y > 0; ReLU6: 0 < y < 6): 1 or 0. */
 static inline float tfg_nn_act(float v, tfg_act_t a)

@@ -28,7 +28,6 @@ struct tfg_pool {
     void (*fn)(void *ctx, int task, int thread);
     void *ctx;
     int n;
-    bool reverse; /* hand out this job's tasks from the last one down */
     atomic_int next;
 };
 
@@ -37,7 +36,7 @@ static void run_tasks(struct tfg_pool *p, int thread)
     for (;;) {
         const int t = atomic_fetch_add(&p->next, 1);
         if (t >= p->n) return;
-        p->fn(p->ctx, p->reverse ? p->n - 1 - t : t, thread);
+        p->fn(p->ctx, t, thread);
     }
 }
 
@@ -136,13 +135,8 @@ int tfg_pool_threads(const tfg_pool_t *p)
 void tfg_pool_for(tfg_pool_t *p, int n, void (*fn)(void *ctx, int task, int thread), void *ctx)
 {
     if (n <= 0) return;
-    /* Jobs alternate the order of their tasks: a job's last tasks touched
-     * the images the next job's first tasks read (a layer's output, then
-     * the next layer's input), and those are still in cache. */
-    const bool reverse = p && !p->reverse;
-    if (p) p->reverse = reverse;
     if (!p || p->threads == 1 || n == 1) {
-        for (int t = 0; t < n; t++) fn(ctx, reverse ? n - 1 - t : t, 0);
+        for (int t = 0; t < n; t++) fn(ctx, t, 0);
         return;
     }
     p->fn = fn, p->ctx = ctx, p->n = n;

@@ -200,9 +200,9 @@ static mask_t act_mask(tfg_act_t a)
 
 /* The per-channel sums of one image's gradient g through the mask, and
  * (bn layers) of its product with z - mean, into s and q (float: one
- * image's few hundred pixels; images are summed in double). `u` says the
- * mask is read off the normalized conv output (bn layers), else off the
- * activated output y. */
+ * image's few hundred pixels; images are summed in double). `bn`: the
+ * mask is read off the normalized conv output, else off the activated
+ * output y. */
 static inline void mask_sums(const float *restrict d, const float *restrict y, const float *restrict z,
                              const float *restrict gamma, const float *restrict beta,
                              const float *restrict mean, const float *restrict inv, float *restrict s,
@@ -214,7 +214,7 @@ static inline void mask_sums(const float *restrict d, const float *restrict y, c
             const size_t e = p * c + k;
             float v = d[e];
             if (masked) {
-                const float a = bn ? gamma[k] * (z[e] - mean[k]) * inv[k] + beta[k] : y[e];
+                const float a = bn ? tfg_nn_bn_value(gamma[k], z[e], mean[k], inv[k], beta[k]) : y[e];
                 v = a > m.lo && a < m.hi ? v : 0.0f;
             }
             s[k] += v;
@@ -293,7 +293,7 @@ static inline void bn_grad(const tfg_nn_layer_t *l, const float *restrict d, con
             const size_t e = p * c + k;
             float v = d[e];
             if (masked) {
-                const float a = gamma[k] * (z[e] - mean[k]) * inv[k] + beta[k];
+                const float a = tfg_nn_bn_value(gamma[k], z[e], mean[k], inv[k], beta[k]);
                 v = a > m.lo && a < m.hi ? v : 0.0f;
             }
             const float xhat = (z[e] - mean[k]) * inv[k];
