@@ -178,6 +178,30 @@ static void test_gradients(void)
     gradcheck("depthwise (3x3, 5x5 s2, tiny maps) + BN", &n, 3, 3);
     tfg_net_free(&n);
 
+    /* The vector paths: a stem on few input channels and depthwise layers
+     * with 27 channels (blocks of 16 and 8, 3 left over), kernel rows 1, 3,
+     * 5 and 7 wide (sums in registers) and 9 wide (a tap at a time). */
+    tfg_net_init(&n, "vectors");
+    x = tfg_net_input(&n, 8, 8, 3);
+    x = tfg_net_conv(&n, x, 27, 3, 1, TFG_ACT_NONE, "stem3x3");
+    x = tfg_net_dwconv(&n, x, 3, 1, TFG_ACT_RELU6, "dw3x3");
+    x = tfg_net_dwconv(&n, x, 7, 1, TFG_ACT_NONE, "dw7x7");
+    x = tfg_net_dwconv(&n, x, 5, 2, TFG_ACT_NONE, "dw5x5_s2");
+    x = tfg_net_dwconv(&n, x, 1, 1, TFG_ACT_NONE, "dw1x1");
+    n.layers[x].bn = false;
+    x = tfg_net_dwconv(&n, x, 9, 1, TFG_ACT_NONE, "dw9x9");
+    head(&n, x, 3);
+    gradcheck("stem and depthwise vector paths (27 channels)", &n, 3, 6);
+    tfg_net_free(&n);
+
+    /* a strided stem wider than a vector block, on two channels */
+    tfg_net_init(&n, "stem");
+    x = tfg_net_input(&n, 7, 7, 2);
+    x = tfg_net_conv(&n, x, 24, 5, 2, TFG_ACT_RELU6, "stem5x5_s2");
+    head(&n, x, 3);
+    gradcheck("stem 5x5 stride 2 (24 channels)", &n, 3, 7);
+    tfg_net_free(&n);
+
     /* residual ADD and squeeze-and-excite (pool, 1x1 ReLU, 1x1, sigmoid, MUL) */
     tfg_net_init(&n, "se");
     x = tfg_net_input(&n, 4, 4, 4);

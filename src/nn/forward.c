@@ -58,6 +58,34 @@ void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col)
         }
 }
 
+tfg_nn_pad_t tfg_nn_padded(const tfg_nn_geom_t *g)
+{
+    tfg_nn_pad_t p = {(size_t)(g->oh - 1) * g->s + g->kh, (size_t)(g->ow - 1) * g->s + g->kw};
+    /* rows and columns the kernel never reads still hold the image */
+    if (p.h < (size_t)g->ih + g->pt) p.h = (size_t)g->ih + g->pt;
+    if (p.w < (size_t)g->iw + g->pl) p.w = (size_t)g->iw + g->pl;
+    return p;
+}
+
+void tfg_nn_pad_copy(const float *src, size_t h, size_t w, size_t c, float *dst, size_t pw, size_t top,
+                     size_t left)
+{
+    for (size_t y = 0; y < h; y++)
+        memcpy(dst + ((y + top) * pw + left) * c, src + y * w * c, sizeof(float) * w * c);
+}
+
+size_t tfg_nn_few_floats(const tfg_nn_geom_t *g)
+{
+    const tfg_nn_pad_t p = tfg_nn_padded(g);
+    return p.h * p.w * (size_t)g->ic + (size_t)g->k * (size_t)g->oc;
+}
+
+void tfg_nn_few_weights(const tfg_nn_geom_t *g, const float *w, float *wt)
+{
+    for (size_t o = 0; o < (size_t)g->oc; o++)
+        for (size_t e = 0; e < (size_t)g->k; e++) wt[e * (size_t)g->oc + o] = w[o * (size_t)g->k + e];
+}
+
 void tfg_nn_tape_free(tfg_nn_tape_t *t)
 {
     for (int i = 0; i < t->n_layers; i++) {
@@ -75,7 +103,6 @@ void tfg_nn_tape_free(tfg_nn_tape_t *t)
     free(t->fc_in);
     free(t->col);
     free(t->partial);
-    free(t->wrow);
     memset(t, 0, sizeof *t);
 }
 
@@ -125,11 +152,9 @@ int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads,
             }
             if (l->kind == TFG_NN_CONV || l->kind == TFG_NN_DWCONV) {
                 const tfg_nn_geom_t g = tfg_nn_geom(n, i);
-                const size_t col =
-                    l->kind == TFG_NN_CONV && !tfg_nn_direct(&g) ? (size_t)g.oh * g.ow * g.k : 0;
+                size_t col = l->kind == TFG_NN_CONV && !tfg_nn_direct(&g) ? (size_t)g.oh * g.ow * g.k : 0;
+                if (l->kind == TFG_NN_CONV && tfg_nn_few_inputs(&g)) col = tfg_nn_few_floats(&g);
                 if (col > t->col_floats) t->col_floats = col;
-                const size_t wrow = l->kind == TFG_NN_DWCONV ? (size_t)g.kh * g.kw * g.ow * g.oc : 0;
-                if (wrow > t->wrow_floats) t->wrow_floats = wrow;
                 if (train && tfg_nn_has_bn(l)) {
                     t->pre[i] = tfg_nn_carve(t->slab, &used, size);
                     if (pass == 1)
@@ -145,7 +170,6 @@ int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads,
         ok = (t->col[th] = malloc(sizeof(float) * t->col_floats)) != NULL;
     for (int th = 0; ok && th < threads && t->xs_floats; th++)
         ok = (t->xs[th] = malloc(sizeof(float) * 2 * t->xs_floats)) != NULL;
-    if (ok && t->wrow_floats) ok = (t->wrow = malloc(sizeof(float) * t->wrow_floats)) != NULL;
     if (ok) ok = (t->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)t->widest)) != NULL;
     if (!ok) {
         tfg_nn_tape_free(t);
@@ -220,6 +244,53 @@ static float *conv_dst(const job_t *j)
     return tfg_nn_has_bn(l) && j->train ? j->t->pre[j->i] : j->t->out[j->i];
 }
 
+/* Output pixel (oy, ox) of a conv on few input channels, output channels
+ * [o0, o0 + 8 nv): xp is the pixel's first tap in the padded input. */
+static TFG_NN_INLINE void few_pixel(const tfg_nn_geom_t *g, const float *restrict xp, size_t pw,
+                                    const float *restrict wt, size_t o0, size_t nv, float *restrict out)
+{
+    const size_t ic = (size_t)g->ic, oc = (size_t)g->oc;
+    tfg_v8 acc[2] = {{0}, {0}}, w;
+    const float *restrict f = wt + o0;
+    for (size_t ky = 0; ky < (size_t)g->kh; ky++)
+        for (size_t e = 0; e < (size_t)g->kw * ic; e++, f += oc) {
+            const float x = xp[ky * pw * ic + e];
+            for (size_t v = 0; v < nv; v++) {
+                TFG_V8_LOAD(w, f + 8 * v);
+                acc[v] += x * w;
+            }
+        }
+    for (size_t v = 0; v < nv; v++) TFG_V8_STORE(out + o0 + 8 * v, acc[v]);
+}
+
+/* One image of a conv on few input channels (tfg_nn_few_inputs); scratch
+ * holds tfg_nn_few_floats. */
+TFG_NN_VECTOR static void few_conv(const tfg_nn_geom_t *g, const float *in, const float *weights,
+                                   float *scratch, float *out)
+{
+    const tfg_nn_pad_t p = tfg_nn_padded(g);
+    const size_t ic = (size_t)g->ic, oc = (size_t)g->oc, s = (size_t)g->s;
+    float *xp = scratch, *wt = scratch + p.h * p.w * ic;
+    memset(xp, 0, sizeof(float) * p.h * p.w * ic);
+    tfg_nn_pad_copy(in, (size_t)g->ih, (size_t)g->iw, ic, xp, p.w, (size_t)g->pt, (size_t)g->pl);
+    tfg_nn_few_weights(g, weights, wt);
+    for (size_t oy = 0; oy < (size_t)g->oh; oy++)
+        for (size_t ox = 0; ox < (size_t)g->ow; ox++) {
+            const float *x = xp + (oy * s * p.w + ox * s) * ic;
+            float *o = out + (oy * (size_t)g->ow + ox) * oc;
+            size_t o0 = 0;
+            for (; o0 + 16 <= oc; o0 += 16) few_pixel(g, x, p.w, wt, o0, 2, o);
+            for (; o0 + 8 <= oc; o0 += 8) few_pixel(g, x, p.w, wt, o0, 1, o);
+            for (; o0 < oc; o0++) { /* channels left over from the vectors */
+                float acc = 0.0f;
+                for (size_t ky = 0; ky < (size_t)g->kh; ky++)
+                    for (size_t e = 0; e < (size_t)g->kw * ic; e++)
+                        acc += x[ky * p.w * ic + e] * wt[(ky * (size_t)g->kw * ic + e) * oc + o0];
+                o[o0] = acc;
+            }
+        }
+}
+
 static void conv_task(void *ctx, int task, int thread)
 {
     const job_t *j = ctx;
@@ -233,6 +304,9 @@ static void conv_task(void *ctx, int task, int thread)
         const float *in = tfg_nn_acts(j->n, j->t, l->in, b0, b1, tfg_nn_scratch(j->t, thread, 0));
         tfg_gemm(false, true, (b1 - b0) * (int)px, g.oc, g.ic, 1.0f, in, g.ic, l->weights, g.ic, 0.0f,
                  dst + (size_t)b0 * px * g.oc, g.oc);
+    } else if (tfg_nn_few_inputs(&g)) {
+        few_conv(&g, tfg_nn_acts(j->n, j->t, l->in, b0, b1, tfg_nn_scratch(j->t, thread, 0)), l->weights,
+                 j->t->col[thread], dst + (size_t)b0 * px * g.oc);
     } else {
         float *col = j->t->col[thread];
         tfg_nn_im2col(&g, tfg_nn_acts(j->n, j->t, l->in, b0, b1, tfg_nn_scratch(j->t, thread, 0)), col);
@@ -295,17 +369,6 @@ TFG_NN_VECTOR static void dwconv_task(void *ctx, int b, int thread)
         }
     }
     conv_epilogue(j, b);
-}
-
-void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t)
-{
-    float *wrow = t->wrow;
-    const tfg_nn_geom_t g = tfg_nn_geom(n, i);
-    const size_t c = (size_t)g.oc;
-    for (int t = 0; t < g.kh * g.kw; t++)
-        for (int ox = 0; ox < g.ow; ox++)
-            memcpy(wrow + ((size_t)t * g.ow + (size_t)ox) * c, n->layers[i].weights + (size_t)t * c,
-                   sizeof(float) * c);
 }
 
 /* Training: layer i's batch norm (batch statistics) and activation over

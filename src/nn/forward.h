@@ -59,8 +59,6 @@ typedef struct {
     size_t col_floats;
     float **xs; /* [thread] two slots of xs_floats: recomputed activations (tfg_nn_acts) */
     size_t xs_floats;
-    float *wrow; /* a depthwise layer's taps repeated along an output row (tfg_nn_dw_weight_rows) */
-    size_t wrow_floats;
     float *partial; /* [cap][2 * widest channel count]: per-image statistics (mean, squared deviations) */
     int widest;
     uint64_t dropout_seed; /* of the last training-mode pass (the backward pass redraws the masks) */
@@ -190,9 +188,6 @@ static inline float tfg_nn_act_grad(float y, tfg_act_t a)
     }
 }
 
-/* Fill t->wrow for depthwise layer i: tap t's weights repeated ow times. */
-void tfg_nn_dw_weight_rows(const tfg_net_t *n, int i, const tfg_nn_tape_t *t);
-
 /* SAME-padding geometry of a CONV or DWCONV layer. */
 typedef struct tfg_nn_geom_s {
     int ih, iw, ic, oh, ow, oc, kh, kw, s, pt, pl;
@@ -209,11 +204,45 @@ static inline void tfg_nn_tap_columns(const struct tfg_nn_geom_s *g, int kx, int
     if (*hi > g->ow) *hi = g->ow;
 }
 
+/* Eight floats as one vector (GCC/clang vector extension; one ymm register
+ * in the AVX2 clones), for loops whose sums must stay in registers across
+ * taps, which plain loops over a float array do not reliably get. Loads
+ * and stores go through memcpy: unaligned moves. A float operand is
+ * broadcast. */
+typedef float tfg_v8 __attribute__((vector_size(32)));
+#define TFG_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(tfg_v8))
+#define TFG_V8_STORE(p, v) memcpy((p), &(v), sizeof(tfg_v8))
+
+/* A conv's input zero-padded so that output pixel (oy, ox)'s tap (ky, kx)
+ * reads padded pixel (oy s + ky, ox s + kx): h rows of w pixels, the image
+ * at (pt, pl). Kernels over it test no edges. */
+typedef struct {
+    size_t h, w;
+} tfg_nn_pad_t;
+tfg_nn_pad_t tfg_nn_padded(const struct tfg_nn_geom_s *g);
+/* Copy an h x w image of c channels to (top, left) of a padded buffer of
+ * row width pw pixels (its border is left as it is: zero it once). */
+void tfg_nn_pad_copy(const float *src, size_t h, size_t w, size_t c, float *dst, size_t pw, size_t top,
+                     size_t left);
+
 /* A 1x1 stride-1 conv reads its columns straight from the input. */
 static inline bool tfg_nn_direct(const tfg_nn_geom_t *g)
 {
     return g->kh == 1 && g->kw == 1 && g->s == 1;
 }
+/* A k x k conv on at most this many input channels (a grayscale or colour
+ * stem) multiplies directly, output channels in vector registers: as a
+ * matrix product its columns would be a few floats long, and im2col and the
+ * BLAS's packing cost more than the multiply. */
+#define TFG_NN_FEW_INPUTS 4
+static inline bool tfg_nn_few_inputs(const tfg_nn_geom_t *g)
+{
+    return g->ic <= TFG_NN_FEW_INPUTS && !tfg_nn_direct(g);
+}
+/* Its scratch: the padded image, then the weights tap-major ([k][oc]). */
+size_t tfg_nn_few_floats(const tfg_nn_geom_t *g);
+void tfg_nn_few_weights(const tfg_nn_geom_t *g, const float *w, float *wt);
+
 /* One image's columns: col[oh*ow][kh*kw*ic], zeros where the kernel hangs
  * over the edge. */
 void tfg_nn_im2col(const tfg_nn_geom_t *g, const float *in, float *col);

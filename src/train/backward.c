@@ -26,6 +26,27 @@ static size_t img_size(const tfg_nn_layer_t *l)
     return (size_t)l->h * (size_t)l->w * (size_t)l->c;
 }
 
+/* Depthwise backward works on zero-padded copies of one image's input x
+ * and output gradient dz (pad_geom), so that no loop tests an edge: output
+ * pixel (oy, ox)'s tap (ky, kx) reads xp[oy s + ky][ox s + kx], and, at
+ * stride 1, input pixel (iy, ix) gathers its gradient from
+ * dp[iy + kh-1 - ky][ix + kw-1 - kx]. A pass handles one kernel row and a
+ * block of channels, its taps' sums (or weights) in registers; the padding
+ * contributes exact zeros. */
+typedef struct {
+    size_t xw, xh;  /* padded input (tfg_nn_padded) */
+    size_t dw_, dh; /* stride 1: padded output gradient, dz at (kh-1 - pt, kw-1 - pl) */
+    size_t floats;  /* the larger of the two, per channel */
+} pad_geom_t;
+
+static pad_geom_t pad_geom(const tfg_nn_geom_t *ge)
+{
+    const tfg_nn_pad_t x = tfg_nn_padded(ge);
+    pad_geom_t p = {x.w, x.h, (size_t)ge->ow + ge->kw - 1, (size_t)ge->oh + ge->kh - 1, 0};
+    p.floats = p.xh * p.xw > p.dh * p.dw_ ? p.xh * p.xw : p.dh * p.dw_;
+    return p;
+}
+
 void tfg_grad_free(tfg_grad_t *g)
 {
     free(g->slab);
@@ -51,7 +72,8 @@ void tfg_grad_free(tfg_grad_t *g)
     free(g->wpart);
     free(g->partial);
     free(g->coef);
-    free(g->dwrow);
+    for (int th = 0; g->pad && th < g->threads; th++) free(g->pad[th]);
+    free(g->pad);
     free(g->written);
     memset(g, 0, sizeof *g);
 }
@@ -70,8 +92,10 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     g->col = calloc((size_t)threads, sizeof(float *));
     g->dcol = calloc((size_t)threads, sizeof(float *));
     g->dz = calloc((size_t)threads, sizeof(float *));
+    g->pad = calloc((size_t)threads, sizeof(float *));
     g->written = calloc(nl, sizeof(bool));
-    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol && g->dz && g->written;
+    bool ok = g->dout && g->dw && g->db && g->dgamma && g->dbeta && g->col && g->dcol && g->dz && g->pad &&
+              g->written;
     if (ok) g->n_layers = n->n;
     int widest = 1;
     size_t wmax = 0, used = 0;
@@ -95,13 +119,14 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
             g->dz_floats = (size_t)TFG_NN_GROUP * img_size(l);
         if (ok && l->kind == TFG_NN_CONV) {
             const tfg_nn_geom_t ge = tfg_nn_geom(n, i);
-            const size_t col = tfg_nn_direct(&ge) ? 0 : (size_t)ge.oh * ge.ow * ge.k;
+            size_t col = tfg_nn_direct(&ge) ? 0 : (size_t)ge.oh * ge.ow * ge.k;
+            if (tfg_nn_few_inputs(&ge) && tfg_nn_few_floats(&ge) > col) col = tfg_nn_few_floats(&ge);
             if (col > g->col_floats) g->col_floats = col;
         }
         if (ok && l->kind == TFG_NN_DWCONV) {
             const tfg_nn_geom_t ge = tfg_nn_geom(n, i);
-            const size_t rows = (size_t)ge.kh * ge.kw * ge.ow * ge.oc;
-            if (rows > g->dwrow_floats) g->dwrow_floats = rows;
+            const size_t pad = pad_geom(&ge).floats * (size_t)ge.oc;
+            if (pad > g->pad_floats) g->pad_floats = pad;
         }
     }
     for (int th = 0; ok && th < threads && g->col_floats; th++)
@@ -113,8 +138,8 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     if (ok) ok = (g->wpart = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * (wmax ? wmax : 1))) != NULL;
     if (ok) ok = (g->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)widest)) != NULL;
     if (ok) ok = (g->coef = malloc(sizeof(float) * 2 * (size_t)widest)) != NULL;
-    if (ok && g->dwrow_floats)
-        ok = (g->dwrow = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * g->dwrow_floats)) != NULL;
+    for (int th = 0; ok && th < threads && g->pad_floats; th++)
+        ok = (g->pad[th] = malloc(sizeof(float) * 2 * g->pad_floats)) != NULL;
     if (!ok) {
         tfg_grad_free(g);
         return -1;
@@ -348,6 +373,50 @@ TFG_NN_VECTOR static void col2im_add(const tfg_nn_geom_t *ge, const float *dcol,
         }
 }
 
+/* Tap e's weight gradient of a conv on few input channels, output
+ * channels [o0, o0 + 8 nv), summed over the image's pixels. */
+static TFG_NN_INLINE void few_wgrad_tap(const tfg_nn_geom_t *ge, const tfg_nn_pad_t *p,
+                                        const float *restrict dz, const float *restrict xp, size_t e,
+                                        size_t o0, size_t nv, float *restrict wp)
+{
+    const size_t ic = (size_t)ge->ic, oc = (size_t)ge->oc, s = (size_t)ge->s, k = (size_t)ge->k;
+    const size_t ky = e / ((size_t)ge->kw * ic), kxi = e % ((size_t)ge->kw * ic); /* kx * ic + i */
+    tfg_v8 acc[2] = {{0}, {0}}, d;
+    for (size_t oy = 0; oy < (size_t)ge->oh; oy++) {
+        const float *restrict x = xp + (oy * s + ky) * p->w * ic + kxi;
+        const float *restrict dr = dz + oy * (size_t)ge->ow * oc + o0;
+        for (size_t ox = 0; ox < (size_t)ge->ow; ox++)
+            for (size_t v = 0; v < nv; v++) {
+                TFG_V8_LOAD(d, dr + ox * oc + 8 * v);
+                acc[v] += x[ox * s * ic] * d;
+            }
+    }
+    for (size_t v = 0; v < nv; v++)
+        for (size_t o = 0; o < 8; o++) wp[(o0 + 8 * v + o) * k + e] += acc[v][o];
+}
+
+/* One image's weight gradient of a conv on few input channels
+ * (tfg_nn_few_inputs), from its padded input xp. */
+TFG_NN_VECTOR static void few_wgrad(const tfg_nn_geom_t *ge, const tfg_nn_pad_t *p, const float *dz,
+                                    const float *xp, float *wp)
+{
+    const size_t ic = (size_t)ge->ic, oc = (size_t)ge->oc, s = (size_t)ge->s, k = (size_t)ge->k;
+    for (size_t e = 0; e < k; e++) {
+        size_t o0 = 0;
+        for (; o0 + 16 <= oc; o0 += 16) few_wgrad_tap(ge, p, dz, xp, e, o0, 2, wp);
+        for (; o0 + 8 <= oc; o0 += 8) few_wgrad_tap(ge, p, dz, xp, e, o0, 1, wp);
+        const size_t ky = e / ((size_t)ge->kw * ic), kxi = e % ((size_t)ge->kw * ic);
+        for (; o0 < oc; o0++) { /* channels left over from the vectors */
+            float acc = 0.0f;
+            for (size_t oy = 0; oy < (size_t)ge->oh; oy++)
+                for (size_t ox = 0; ox < (size_t)ge->ow; ox++)
+                    acc += dz[(oy * (size_t)ge->ow + ox) * oc + o0] *
+                           xp[((oy * s + ky) * p->w + ox * s) * ic + kxi];
+            wp[o0 * k + e] += acc;
+        }
+    }
+}
+
 /* A group of images: their weight gradient into wpart[task], their input
  * gradient added to dout[in]. */
 static void conv_task(void *ctx, int task, int thread)
@@ -376,6 +445,17 @@ static void conv_task(void *ctx, int task, int thread)
     }
     if (need_din) zero_inputs(j, b0, b1);
     memset(wp, 0, sizeof(float) * nw);
+    if (tfg_nn_few_inputs(&ge) && !need_din) { /* a stem on the image: the forward pass's direct form */
+        const tfg_nn_pad_t p = tfg_nn_padded(&ge);
+        float *xp = j->g->col[thread];
+        memset(xp, 0, sizeof(float) * p.h * p.w * (size_t)ge.ic);
+        for (int b = b0; b < b1; b++) {
+            tfg_nn_pad_copy(tfg_nn_acts(j->n, j->t, l->in, b, b + 1, xs), (size_t)ge.ih, (size_t)ge.iw,
+                            (size_t)ge.ic, xp, p.w, (size_t)ge.pt, (size_t)ge.pl);
+            few_wgrad(&ge, &p, conv_grad(j, b, b + 1, j->g->dz[thread]), xp, wp);
+        }
+        return;
+    }
     float *col = j->g->col[thread], *dcol = j->g->dcol[thread];
     for (int b = b0; b < b1; b++) {
         const float *dzb = conv_grad(j, b, b + 1, j->g->dz[thread]);
@@ -388,21 +468,191 @@ static void conv_task(void *ctx, int task, int thread)
     }
 }
 
-/* A group of images. Stride 1 works on whole output rows as forward.c does:
- * the input gradient is one contiguous loop per tap, and the weight
- * gradient is gathered per output column (dwrow) and folded once per group. */
+/* The row passes below keep their sums in vector registers (tfg_v8). A
+ * pass runs over one kernel row (kw taps, kw a constant in each instance)
+ * and nv vectors of channels. */
+#define DW_KW_MAX 7 /* widest kernel row kept in registers; wider rows go a tap at a time */
+
+/* Weight gradient of kernel row ky, channels [k0, k0 + 8 nv): kw sums per
+ * channel over the image's output pixels. */
+static TFG_NN_INLINE void dw_wgrad_row(const tfg_nn_geom_t *ge, const pad_geom_t *pg,
+                                       const float *restrict dz, const float *restrict xp, int ky, size_t kw,
+                                       size_t k0, size_t nv, float *restrict wp)
+{
+    const size_t c = (size_t)ge->oc, s = (size_t)ge->s;
+    tfg_v8 acc[DW_KW_MAX][2];
+    for (size_t kx = 0; kx < kw; kx++)
+        for (size_t v = 0; v < nv; v++) acc[kx][v] = (tfg_v8){0};
+    for (size_t oy = 0; oy < (size_t)ge->oh; oy++) {
+        const float *restrict xr = xp + (oy * s + (size_t)ky) * pg->xw * c + k0;
+        const float *restrict dr = dz + oy * (size_t)ge->ow * c + k0;
+        for (size_t ox = 0; ox < (size_t)ge->ow; ox++)
+            for (size_t v = 0; v < nv; v++) {
+                tfg_v8 d, x;
+                TFG_V8_LOAD(d, dr + ox * c + 8 * v);
+                for (size_t kx = 0; kx < kw; kx++) {
+                    TFG_V8_LOAD(x, xr + (ox * s + kx) * c + 8 * v);
+                    acc[kx][v] += d * x;
+                }
+            }
+    }
+    for (size_t kx = 0; kx < kw; kx++)
+        for (size_t v = 0; v < nv; v++) {
+            float *o = wp + ((size_t)ky * kw + kx) * c + k0 + 8 * v;
+            tfg_v8 sum;
+            TFG_V8_LOAD(sum, o);
+            sum += acc[kx][v];
+            TFG_V8_STORE(o, sum);
+        }
+}
+
+/* Kernel row ky's weights, channels [k0, k0 + 8 nv), into registers. */
+static TFG_NN_INLINE void row_weights(const float *wt, size_t c, int ky, size_t kw, size_t k0, size_t nv,
+                                      tfg_v8 f[DW_KW_MAX][2])
+{
+    for (size_t kx = 0; kx < kw; kx++)
+        for (size_t v = 0; v < nv; v++) TFG_V8_LOAD(f[kx][v], wt + ((size_t)ky * kw + kx) * c + k0 + 8 * v);
+}
+
+/* Stride 1: kernel row ky's part of the input gradient, channels
+ * [k0, k0 + 8 nv), gathered per input pixel with the row's weights in
+ * registers. */
+static TFG_NN_INLINE void dw_xgather_row(const tfg_nn_geom_t *ge, const pad_geom_t *pg,
+                                         const float *restrict dp, const float *restrict wt, int ky,
+                                         size_t kw, size_t k0, size_t nv, float *restrict din)
+{
+    const size_t c = (size_t)ge->oc, iw = (size_t)ge->iw;
+    tfg_v8 f[DW_KW_MAX][2];
+    row_weights(wt, c, ky, kw, k0, nv, f);
+    for (size_t iy = 0; iy < (size_t)ge->ih; iy++) {
+        const float *restrict dr = dp + (iy + (size_t)ge->kh - 1 - (size_t)ky) * pg->dw_ * c + k0;
+        float *restrict o = din + iy * iw * c + k0;
+        for (size_t ix = 0; ix < iw; ix++)
+            for (size_t v = 0; v < nv; v++) {
+                tfg_v8 acc, d;
+                TFG_V8_LOAD(acc, o + ix * c + 8 * v);
+                for (size_t kx = 0; kx < kw; kx++) {
+                    TFG_V8_LOAD(d, dr + (ix + kw - 1 - kx) * c + 8 * v);
+                    acc += d * f[kx][v];
+                }
+                TFG_V8_STORE(o + ix * c + 8 * v, acc);
+            }
+    }
+}
+
+/* Stride > 1: kernel row ky's part of the input gradient, channels
+ * [k0, k0 + 8 nv), scattered from each output pixel into the padded buffer
+ * xg (xp's geometry). */
+static TFG_NN_INLINE void dw_xscatter_row(const tfg_nn_geom_t *ge, const pad_geom_t *pg,
+                                          const float *restrict dz, const float *restrict wt, int ky,
+                                          size_t kw, size_t k0, size_t nv, float *restrict xg)
+{
+    const size_t c = (size_t)ge->oc, s = (size_t)ge->s;
+    tfg_v8 f[DW_KW_MAX][2];
+    row_weights(wt, c, ky, kw, k0, nv, f);
+    for (size_t oy = 0; oy < (size_t)ge->oh; oy++) {
+        float *restrict xr = xg + (oy * s + (size_t)ky) * pg->xw * c + k0;
+        const float *restrict dr = dz + oy * (size_t)ge->ow * c + k0;
+        for (size_t ox = 0; ox < (size_t)ge->ow; ox++)
+            for (size_t v = 0; v < nv; v++) {
+                tfg_v8 d, x;
+                TFG_V8_LOAD(d, dr + ox * c + 8 * v);
+                for (size_t kx = 0; kx < kw; kx++) {
+                    float *at = xr + (ox * s + kx) * c + 8 * v;
+                    TFG_V8_LOAD(x, at);
+                    x += d * f[kx][v];
+                    TFG_V8_STORE(at, x);
+                }
+            }
+    }
+}
+
+typedef enum { DW_WGRAD, DW_XGATHER, DW_XSCATTER } dw_pass_t;
+
+/* The same three passes for one tap (ky, kx) and any channels [k0, k1):
+ * kernel rows wider than DW_KW_MAX and channels left over from the vector
+ * blocks. */
+static void dw_tap(dw_pass_t pass, const tfg_nn_geom_t *ge, const pad_geom_t *pg, const float *restrict a,
+                   const float *restrict b, int ky, int kx, size_t k0, size_t k1, float *restrict o)
+{
+    const size_t c = (size_t)ge->oc, s = (size_t)ge->s, tap = ((size_t)ky * ge->kw + (size_t)kx) * c;
+    if (pass == DW_XGATHER) {
+        for (size_t iy = 0; iy < (size_t)ge->ih; iy++)
+            for (size_t ix = 0; ix < (size_t)ge->iw; ix++) {
+                const float *d =
+                    a + ((iy + (size_t)(ge->kh - 1 - ky)) * pg->dw_ + ix + (size_t)(ge->kw - 1 - kx)) * c;
+                float *x = o + (iy * (size_t)ge->iw + ix) * c;
+                for (size_t k = k0; k < k1; k++) x[k] += d[k] * b[tap + k];
+            }
+        return;
+    }
+    for (size_t oy = 0; oy < (size_t)ge->oh; oy++)
+        for (size_t ox = 0; ox < (size_t)ge->ow; ox++) {
+            const float *d = a + (oy * (size_t)ge->ow + ox) * c;
+            const size_t at = ((oy * s + (size_t)ky) * pg->xw + ox * s + (size_t)kx) * c;
+            for (size_t k = k0; k < k1; k++) {
+                if (pass == DW_WGRAD)
+                    o[tap + k] += d[k] * b[at + k];
+                else
+                    o[at + k] += d[k] * b[tap + k];
+            }
+        }
+}
+
+static TFG_NN_INLINE void dw_row(dw_pass_t pass, const tfg_nn_geom_t *ge, const pad_geom_t *pg,
+                                 const float *a, const float *b, int ky, size_t kw, size_t k0, size_t nv,
+                                 float *o)
+{
+    switch (pass) {
+    case DW_WGRAD: dw_wgrad_row(ge, pg, a, b, ky, kw, k0, nv, o); break;
+    case DW_XGATHER: dw_xgather_row(ge, pg, a, b, ky, kw, k0, nv, o); break;
+    case DW_XSCATTER: dw_xscatter_row(ge, pg, a, b, ky, kw, k0, nv, o); break;
+    }
+}
+
+/* One pass over every kernel row and channel: blocks of 16 channels (8 for
+ * 7-wide rows, whose 14 sums would not leave registers to spare), the
+ * kernel width a constant in each call. */
+TFG_NN_VECTOR static void dw_passes(dw_pass_t pass, const tfg_nn_geom_t *ge, const pad_geom_t *pg,
+                                    const float *a, const float *b, float *o)
+{
+    const size_t c = (size_t)ge->oc, kw = (size_t)ge->kw;
+    const bool fast = kw == 1 || kw == 3 || kw == 5 || kw == 7;
+    for (int ky = 0; ky < ge->kh; ky++) {
+        size_t k0 = 0;
+        for (; fast && k0 + 8 <= c;) {
+            const size_t nv = k0 + 16 <= c && kw < 7 ? 2 : 1;
+            switch (kw * 2 + nv) {
+            case 3: dw_row(pass, ge, pg, a, b, ky, 1, k0, 1, o); break;
+            case 4: dw_row(pass, ge, pg, a, b, ky, 1, k0, 2, o); break;
+            case 7: dw_row(pass, ge, pg, a, b, ky, 3, k0, 1, o); break;
+            case 8: dw_row(pass, ge, pg, a, b, ky, 3, k0, 2, o); break;
+            case 11: dw_row(pass, ge, pg, a, b, ky, 5, k0, 1, o); break;
+            case 12: dw_row(pass, ge, pg, a, b, ky, 5, k0, 2, o); break;
+            default: dw_row(pass, ge, pg, a, b, ky, 7, k0, 1, o); break;
+            }
+            k0 += 8 * nv;
+        }
+        if (k0 < c)
+            for (int kx = 0; kx < ge->kw; kx++) dw_tap(pass, ge, pg, a, b, ky, kx, k0, c, o);
+    }
+}
+
+/* A group of images: their weight gradient into wpart[task], their input
+ * gradient added to dout[in]. */
 /* (Names differ from forward.c's: clang makes the clones' resolvers global.) */
-TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
+static void bw_dwconv_task(void *ctx, int task, int thread)
 {
     const job_t *j = ctx;
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     const tfg_nn_geom_t ge = tfg_nn_geom(j->n, j->i);
+    const pad_geom_t pg = pad_geom(&ge);
     const size_t c = (size_t)ge.oc, in_img = (size_t)ge.ih * ge.iw * c;
-    const size_t taps = (size_t)ge.kh * ge.kw, row = (size_t)ge.ow * c;
     float *wp = j->g->wpart + (size_t)task * j->g->wpart_floats;
-    float *dwrow = j->g->dwrow + (size_t)task * j->g->dwrow_floats;
-    memset(wp, 0, sizeof(float) * taps * c);
-    if (ge.s == 1) memset(dwrow, 0, sizeof(float) * taps * row);
+    float *xp = j->g->pad[thread], *gp = xp + j->g->pad_floats; /* gp: dp (stride 1) or the scatter buffer */
+    memset(wp, 0, sizeof(float) * (size_t)ge.kh * ge.kw * c);
+    memset(xp, 0, sizeof(float) * pg.xh * pg.xw * c);
+    if (ge.s == 1) memset(gp, 0, sizeof(float) * pg.dh * pg.dw_ * c);
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
     zero_inputs(j, b0, b1);
@@ -410,47 +660,23 @@ TFG_NN_VECTOR static void bw_dwconv_task(void *ctx, int task, int thread)
         const float *in = tfg_nn_acts(j->n, j->t, l->in, b, b + 1, tfg_nn_scratch(j->t, thread, 0));
         float *din = j->g->dout[l->in] + (size_t)b * in_img;
         const float *dz = conv_grad(j, b, b + 1, j->g->dz[thread]);
-        for (int oy = 0; oy < ge.oh; oy++)
-            for (int ky = 0; ky < ge.kh; ky++) {
-                const int iy = oy * ge.s - ge.pt + ky;
-                if (iy < 0 || iy >= ge.ih) continue;
-                for (int kx = 0; kx < ge.kw; kx++) {
-                    const size_t tap = (size_t)(ky * ge.kw + kx);
-                    int lo, hi;
-                    tfg_nn_tap_columns(&ge, kx, &lo, &hi);
-                    if (lo >= hi) continue;
-                    const float *restrict d = dz + (size_t)oy * row;
-                    if (ge.s == 1) {
-                        const size_t len = (size_t)(hi - lo) * c,
-                                     at = ((size_t)iy * ge.iw + (size_t)(lo - ge.pl + kx)) * c;
-                        const float *restrict dd = d + (size_t)lo * c, *restrict x = in + at;
-                        const float *restrict wr = j->t->wrow + tap * row;
-                        float *restrict dx = din + at, *restrict dw = dwrow + tap * row;
-                        for (size_t e = 0; e < len; e++) {
-                            dw[e] += dd[e] * x[e];
-                            dx[e] += dd[e] * wr[e];
-                        }
-                        continue;
-                    }
-                    const float *restrict w = l->weights + tap * c;
-                    float *restrict dw = wp + tap * c;
-                    for (int ox = lo; ox < hi; ox++) {
-                        const size_t at = ((size_t)iy * ge.iw + (size_t)(ox * ge.s - ge.pl + kx)) * c;
-                        const float *restrict dd = d + (size_t)ox * c, *restrict x = in + at;
-                        float *restrict dx = din + at;
-                        for (size_t k = 0; k < c; k++) {
-                            dw[k] += dd[k] * x[k];
-                            dx[k] += dd[k] * w[k];
-                        }
-                    }
-                }
+        tfg_nn_pad_copy(in, (size_t)ge.ih, (size_t)ge.iw, c, xp, pg.xw, (size_t)ge.pt, (size_t)ge.pl);
+        dw_passes(DW_WGRAD, &ge, &pg, dz, xp, wp);
+        if (ge.s == 1) {
+            tfg_nn_pad_copy(dz, (size_t)ge.oh, (size_t)ge.ow, c, gp, pg.dw_, (size_t)(ge.kh - 1 - ge.pt),
+                            (size_t)(ge.kw - 1 - ge.pl));
+            dw_passes(DW_XGATHER, &ge, &pg, gp, l->weights, din);
+        } else {
+            memset(gp, 0, sizeof(float) * pg.xh * pg.xw * c);
+            dw_passes(DW_XSCATTER, &ge, &pg, dz, l->weights, gp);
+            for (int y = 0; y < ge.ih; y++) {
+                const float *src = gp + (((size_t)y + ge.pt) * pg.xw + (size_t)ge.pl) * c;
+                float *dst = din + (size_t)y * ge.iw * c;
+                for (size_t e = 0; e < (size_t)ge.iw * c; e++) dst[e] += src[e];
             }
+        }
         if (j->sums_in) image_sums(j->n, j->t, j->g, l->in, b);
     }
-    if (ge.s == 1)
-        for (size_t tap = 0; tap < taps; tap++)
-            for (int ox = 0; ox < ge.ow; ox++)
-                for (size_t k = 0; k < c; k++) wp[tap * c + k] += dwrow[tap * row + (size_t)ox * c + k];
 }
 
 /* Sum the per-group weight partials in group order. */
@@ -502,7 +728,6 @@ static void conv_backward(const job_t *j, tfg_pool_t *pool)
     const tfg_nn_layer_t *l = &j->n->layers[j->i];
     if (!summed_by_reader(j->n, j->i)) tfg_pool_for(pool, j->batch, mask_task, (void *)j);
     tfg_pool_for(pool, tfg_nn_channel_tasks(l->c), channel_task, (void *)j);
-    if (l->kind == TFG_NN_DWCONV) tfg_nn_dw_weight_rows(j->n, j->i, j->t);
     tfg_pool_for(pool, tfg_nn_groups(j->batch), l->kind == TFG_NN_CONV ? conv_task : bw_dwconv_task,
                  (void *)j);
     const size_t nw = tfg_nn_weight_count(j->n, j->i);

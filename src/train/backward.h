@@ -26,9 +26,9 @@ typedef struct {
     size_t dz_floats;
     float *partial; /* [cap][2 * widest]: per-image sums */
     float *coef;    /* [2 * widest]: the current layer's batch-norm gradient factors (conv_grad) */
-    float *dwrow;   /* per group: depthwise weight gradients per output column (see backward.c) */
     bool *written;  /* [layer] its gradient has been written this pass (lazy zeroing) */
-    size_t dwrow_floats;
+    float **pad; /* [thread] two padded images for the depthwise backward pass (backward.c) */
+    size_t pad_floats;
 } tfg_grad_t;
 
 int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads);
