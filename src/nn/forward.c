@@ -411,6 +411,22 @@ const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int 
     return scratch;
 }
 
+void tfg_nn_acts_padded(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b, float *dst, size_t pw,
+                        size_t top, size_t left)
+{
+    const tfg_nn_layer_t *l = &n->layers[i];
+    const size_t size = img_size(l), row = (size_t)l->w * (size_t)l->c;
+    if (t->out[i]) {
+        tfg_nn_pad_copy(t->out[i] + (size_t)b * size, (size_t)l->h, (size_t)l->w, (size_t)l->c, dst, pw, top,
+                        left);
+        return;
+    }
+    const float *z = t->pre[i] + (size_t)b * size, *lim = t->pre[i] + (size_t)t->cap * size;
+    for (size_t y = 0; y < (size_t)l->h; y++)
+        bn_apply(l, z + y * row, lim, t->mean[i], t->invstd[i], (size_t)l->w,
+                 dst + ((y + top) * pw + left) * (size_t)l->c);
+}
+
 /* The batch statistics of channels [16 task, 16 task + 16). */
 static void batch_stats_task(void *ctx, int task, int thread)
 {

@@ -90,6 +90,10 @@ void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, cons
  * (xs_floats floats; tfg_nn_scratch), the same bits a stored output would
  * have. */
 const float *tfg_nn_acts(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b0, int b1, float *scratch);
+/* The same for image b, written at (top, left) of a padded buffer of row
+ * width pw pixels (tfg_nn_pad_copy). */
+void tfg_nn_acts_padded(const tfg_net_t *n, const tfg_nn_tape_t *t, int i, int b, float *dst, size_t pw,
+                        size_t top, size_t left);
 static inline float *tfg_nn_scratch(const tfg_nn_tape_t *t, int thread, int slot)
 {
     return t->xs[thread] ? t->xs[thread] + (size_t)slot * t->xs_floats

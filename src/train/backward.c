@@ -137,7 +137,7 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     g->wpart_floats = wmax;
     if (ok) ok = (g->wpart = malloc(sizeof(float) * (size_t)tfg_nn_groups(cap) * (wmax ? wmax : 1))) != NULL;
     if (ok) ok = (g->partial = malloc(sizeof(float) * (size_t)cap * 2 * (size_t)widest)) != NULL;
-    if (ok) ok = (g->coef = malloc(sizeof(float) * 2 * (size_t)widest)) != NULL;
+    if (ok) ok = (g->coef = malloc(sizeof(float) * 3 * (size_t)widest)) != NULL;
     for (int th = 0; ok && th < threads && g->pad_floats; th++)
         ok = (g->pad[th] = malloc(sizeof(float) * 2 * g->pad_floats)) != NULL;
     if (!ok) {
@@ -305,11 +305,13 @@ static bool summed_by_reader(const tfg_net_t *n, int i)
     return is_conv(&n->layers[i]) && r >= 0 && is_conv(&n->layers[r]);
 }
 
-/* Batch norm's gradient over `pixels` pixels (see the top of the file). */
+/* Batch norm's gradient over `pixels` pixels (see the top of the file),
+ * with the per-channel factors of channel_task: gi = gamma invstd,
+ * nb = mean(g), ng = mean(g xhat). */
 static inline void bn_grad(const tfg_nn_layer_t *l, const float *restrict d, const float *restrict z,
                            const float *restrict mean, const float *restrict inv, const float *restrict gi,
-                           const float *restrict nb, const float *restrict dgamma, float mm, size_t pixels,
-                           mask_t m, bool masked, float *restrict o)
+                           const float *restrict nb, const float *restrict ng, size_t pixels, mask_t m,
+                           bool masked, float *restrict o)
 {
     const size_t c = (size_t)l->c;
     const float *restrict gamma = l->bn_params, *restrict beta = gamma + c;
@@ -322,7 +324,7 @@ static inline void bn_grad(const tfg_nn_layer_t *l, const float *restrict d, con
                 v = a > m.lo && a < m.hi ? v : 0.0f;
             }
             const float xhat = (z[e] - mean[k]) * inv[k];
-            o[e] = gi[k] * (v - nb[k] - xhat * dgamma[k] / mm);
+            o[e] = gi[k] * (v - nb[k] - xhat * ng[k]);
         }
 }
 
@@ -344,13 +346,12 @@ TFG_NN_VECTOR static const float *conv_grad(const job_t *j, int b0, int b1, floa
         for (size_t e = 0; e < pixels * c; e++) o[e] = y[e] > m.lo && y[e] < m.hi ? d[e] : 0.0f;
         return o;
     }
-    const float mm = (float)((double)j->batch * (double)px);
     const float *z = j->t->pre[j->i] + off, *mean = j->t->mean[j->i], *inv = j->t->invstd[j->i];
-    const float *dgamma = j->g->dgamma[j->i], *gi = j->g->coef, *nb = gi + c;
+    const float *gi = j->g->coef, *nb = gi + c, *ng = nb + c;
     if (m.masked)
-        bn_grad(l, d, z, mean, inv, gi, nb, dgamma, mm, pixels, m, true, o);
+        bn_grad(l, d, z, mean, inv, gi, nb, ng, pixels, m, true, o);
     else
-        bn_grad(l, d, z, mean, inv, gi, nb, dgamma, mm, pixels, m, false, o);
+        bn_grad(l, d, z, mean, inv, gi, nb, ng, pixels, m, false, o);
     return o;
 }
 
@@ -655,12 +656,11 @@ static void bw_dwconv_task(void *ctx, int task, int thread)
     if (ge.s == 1) memset(gp, 0, sizeof(float) * pg.dh * pg.dw_ * c);
     int b0, b1;
     tfg_nn_group(task, j->batch, &b0, &b1);
-    zero_inputs(j, b0, b1);
     for (int b = b0; b < b1; b++) {
-        const float *in = tfg_nn_acts(j->n, j->t, l->in, b, b + 1, tfg_nn_scratch(j->t, thread, 0));
+        zero_inputs(j, b, b + 1); /* an image at a time: it stays in cache for the passes */
         float *din = j->g->dout[l->in] + (size_t)b * in_img;
         const float *dz = conv_grad(j, b, b + 1, j->g->dz[thread]);
-        tfg_nn_pad_copy(in, (size_t)ge.ih, (size_t)ge.iw, c, xp, pg.xw, (size_t)ge.pt, (size_t)ge.pl);
+        tfg_nn_acts_padded(j->n, j->t, l->in, b, xp, pg.xw, (size_t)ge.pt, (size_t)ge.pl);
         dw_passes(DW_WGRAD, &ge, &pg, dz, xp, wp);
         if (ge.s == 1) {
             tfg_nn_pad_copy(dz, (size_t)ge.oh, (size_t)ge.ow, c, gp, pg.dw_, (size_t)(ge.kh - 1 - ge.pt),
@@ -714,9 +714,10 @@ static void channel_task(void *ctx, int task, int thread)
             const float inv = j->t->invstd[j->i][k], mm = (float)((double)j->batch * (double)l->h * l->w);
             j->g->dbeta[j->i][k] = (float)s;
             j->g->dgamma[j->i][k] = (float)(q * (double)inv);
-            /* conv_grad's per-channel factors, rounded as it rounded them per element */
+            /* conv_grad's per-channel factors */
             j->g->coef[k] = l->bn_params[k] * inv;
             j->g->coef[c + k] = j->g->dbeta[j->i][k] / mm;
+            j->g->coef[2 * c + k] = j->g->dgamma[j->i][k] / mm;
         } else {
             j->g->db[j->i][k] = (float)s;
         }

@@ -25,7 +25,7 @@ typedef struct {
     float **dz; /* [thread] a group's gradient at a conv's output (conv_grad in backward.c) */
     size_t dz_floats;
     float *partial; /* [cap][2 * widest]: per-image sums */
-    float *coef;    /* [2 * widest]: the current layer's batch-norm gradient factors (conv_grad) */
+    float *coef;    /* [3 * widest]: the current layer's batch-norm gradient factors (conv_grad) */
     bool *written;  /* [layer] its gradient has been written this pass (lazy zeroing) */
     float **pad; /* [thread] two padded images for the depthwise backward pass (backward.c) */
     size_t pad_floats;
