@@ -12,6 +12,10 @@
 # The peer is ../shared/peers/torch_fmnist.py; tinyforge also runs with BLIS in place of
 # OpenBLAS (LD_PRELOAD), which is how the BLAS was chosen, and its QAT steps
 # (the int8 engine's forward pass) on a sixth of the images.
+# OpenBLAS picks its kernels for the CPU it finds (AVX-512 ones where the CPU
+# has AVX-512), unless OPENBLAS_CORETYPE names a kernel set. Where the
+# environment sets it, the table's rows run with OpenBLAS's own choice, as
+# on a machine without the variable, and one more row with the variable's.
 # usage: scripts/bench_train.sh BUILD_DIR [SOURCE_DIR]
 set -u
 build=$1; src=${2:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -25,16 +29,21 @@ have_torch=1
 "$py" -c "import torch" 2>/dev/null || have_torch=0
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
 
-ours() { # batch steps [qat|blis] -> "img/s rss"
-  local b=$1 s=$2 mode=${3:-} pre=""
-  [ "$mode" = blis ] && pre=$(ls /usr/lib/*/libblis.so.4 2>/dev/null | head -1)
-  if [ "$mode" = blis ] && [ -z "$pre" ]; then echo "- -"; return; fi
-  LD_PRELOAD=$pre "$build/bench_train" "$arch" "$b" "$threads" "$s" ${mode/blis/} 2>&1 |
-    sed -n 's/.*: \([0-9]*\) img\/s, peak RSS \([0-9]*\) KiB.*/\1 \2/p'
+forced=${OPENBLAS_CORETYPE:-}
+ours() { # batch steps [qat|blis|forced] -> "img/s rss blas"
+  local b=$1 s=$2 mode=${3:-} pre="" qat="" env=(env -u OPENBLAS_CORETYPE)
+  [ "$mode" = qat ] && qat=qat
+  [ "$mode" = forced ] && env=(env OPENBLAS_CORETYPE="$forced")
+  if [ "$mode" = blis ]; then
+    pre=$(ls /usr/lib/*/libblis.so.4 2>/dev/null | head -1)
+    [ -n "$pre" ] || { echo "- - -"; return; }
+  fi
+  "${env[@]}" LD_PRELOAD="$pre" "$build/bench_train" "$arch" "$b" "$threads" "$s" $qat 2>&1 |
+    sed -n 's/.*: \([0-9]*\) img\/s, peak RSS \([0-9]*\) KiB, BLAS \(.*\)/\1 \2 \3/p'
 }
 theirs() { # batch -> "img/s rss"
   [ $have_torch = 1 ] || { echo "- -"; return; }
-  MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 \
+  env -u OPENBLAS_CORETYPE MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 \
     /usr/bin/time -v "$py" "$peer" "$arch" --epochs 1 --limit "$images" --batch "$1" --threads "$threads" \
     >"$tmp/peer.out" 2>"$tmp/peer.err" || { echo "- -"; return; }
   echo "$(sed -n 's/.*train_samples_per_s \([0-9]*\).*/\1/p' "$tmp/peer.out") $(rss "$tmp/peer.err")"
@@ -43,17 +52,22 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 echo "Training speed: fm-mbv2-tiny (3.06 M MACs) on Fashion-MNIST, $threads threads"
 echo "(images per second over an epoch of $images images; peak RSS of the whole process)"
-printf '%-34s %10s %10s %12s %12s %8s\n' "" "batch" "img/s" "peak RSS" "PyTorch" "ratio"
+row() { printf '%-52s %6s %8s %9s KiB' "$1" "$2" "$3" "$4"; }
+printf '%-52s %6s %8s %13s %14s %7s\n' "" "batch" "img/s" "peak RSS" "PyTorch" "ratio"
 for b in 64 256; do
   s=$(( images / b ))
-  read -r ips r <<<"$(ours $b $s)"
+  read -r ips r blas <<<"$(ours $b $s)"
   read -r tips tr <<<"$(theirs $b)"
   ratio="-"; [ "$tips" != "-" ] && [ -n "$tips" ] && ratio=$(awk -v a="$ips" -v b="$tips" 'BEGIN{printf "%.2fx", a/b}')
-  printf '%-34s %10d %10s %9s KiB %8s img/s %8s\n' "tinyforge float (OpenBLAS)" "$b" "$ips" "$r" "$tips" "$ratio"
-  [ "$tr" != "-" ] && printf '%-34s %10d %10s %9s KiB\n' "PyTorch 1.13 float" "$b" "$tips" "$tr"
+  row "tinyforge float ($blas)" "$b" "$ips" "$r"; printf ' %8s img/s %7s\n' "$tips" "$ratio"
+  [ "$tr" != "-" ] && { row "PyTorch 1.13 float" "$b" "$tips" "$tr"; echo; }
 done
-read -r ips r <<<"$(ours 64 $((images / 64)) blis)"
-printf '%-34s %10d %10s %9s KiB\n' "tinyforge float (BLIS)" 64 "$ips" "$r"
-read -r ips r <<<"$(ours 64 $((images / 64 / 6)) qat)"
-printf '%-34s %10d %10s %9s KiB\n' "tinyforge QAT (int8 engine forward)" 64 "$ips" "$r"
+if [ -n "$forced" ]; then
+  read -r ips r blas <<<"$(ours 64 $((images / 64)) forced)"
+  row "tinyforge float ($blas: OPENBLAS_CORETYPE)" 64 "$ips" "$r"; echo
+fi
+read -r ips r blas <<<"$(ours 64 $((images / 64)) blis)"
+row "tinyforge float (BLIS)" 64 "$ips" "$r"; echo
+read -r ips r blas <<<"$(ours 64 $((images / 64 / 6)) qat)"
+row "tinyforge QAT (int8 engine forward)" 64 "$ips" "$r"; echo
 [ $have_torch = 1 ] || echo "(PyTorch not installed: apt-get install python3-torch for the peer's figures)"

@@ -5,6 +5,7 @@
 #include "nn/gemm.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 void sgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k, const float *alpha,
             const float *a, const int *lda, const float *b, const int *ldb, const float *beta, float *c,
@@ -14,6 +15,7 @@ void sgemm_(const char *ta, const char *tb, const int *m, const int *n, const in
 void openblas_set_num_threads(int n) __attribute__((weak));
 void bli_thread_set_num_threads(long n) __attribute__((weak));
 char *openblas_get_config(void) __attribute__((weak));
+char *openblas_get_corename(void) __attribute__((weak));
 
 void tfg_gemm_init(void)
 {
@@ -23,7 +25,14 @@ void tfg_gemm_init(void)
 
 const char *tfg_gemm_backend(void)
 {
-    if (openblas_get_config) return "OpenBLAS";
+    /* OpenBLAS's kernels depend on the CPU it detects (or OPENBLAS_CORETYPE),
+     * and so do the rounding of its products and a training run's bytes. */
+    static char name[64];
+    if (openblas_get_config) {
+        const char *core = openblas_get_corename ? openblas_get_corename() : NULL;
+        snprintf(name, sizeof name, "OpenBLAS %s", core ? core : "");
+        return name;
+    }
     if (bli_thread_set_num_threads) return "BLIS";
     return "BLAS";
 }

@@ -16,7 +16,8 @@
 void tfg_gemm_init(void);
 void tfg_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
               int ldb, float beta, float *c, int ldc);
-/* What backs tfg_gemm, for the benchmark's table. */
+/* What backs tfg_gemm, for the benchmark's table and the training log:
+ * "OpenBLAS <its kernel set>", "BLIS" or "BLAS". */
 const char *tfg_gemm_backend(void);
 
 #endif
