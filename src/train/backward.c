@@ -451,8 +451,7 @@ static void conv_task(void *ctx, int task, int thread)
         float *xp = j->g->col[thread];
         memset(xp, 0, sizeof(float) * p.h * p.w * (size_t)ge.ic);
         for (int b = b0; b < b1; b++) {
-            tfg_nn_pad_copy(tfg_nn_acts(j->n, j->t, l->in, b, b + 1, xs), (size_t)ge.ih, (size_t)ge.iw,
-                            (size_t)ge.ic, xp, p.w, (size_t)ge.pt, (size_t)ge.pl);
+            tfg_nn_acts_padded(j->n, j->t, l->in, b, xp, p.w, (size_t)ge.pt, (size_t)ge.pl);
             few_wgrad(&ge, &p, conv_grad(j, b, b + 1, j->g->dz[thread]), xp, wp);
         }
         return;
