@@ -23,11 +23,11 @@
 #include "cli/cli.h"
 #include "data/dataset.h"
 #include "nn/forward.h"
+#include "nn/gemm.h"
 #include "tflite/writer.h"
 #include "train/checkpoint.h"
 #include "train/eval.h"
 #include "train/export.h"
-#include "nn/gemm.h"
 #include "train/train.h"
 #include "zoo/zoo.h"
 
@@ -208,7 +208,8 @@ static int write_log(const char *dir, const char *command, const args_t *a, cons
     fprintf(f, ",\n  \"data\": ");
     cli_json_str(f, a->data);
     fprintf(f, ",\n  \"blas\": ");
-    cli_json_str(f, tfg_gemm_backend()); /* its kernels round the products: the same bytes need the same ones */
+    cli_json_str(f,
+                 tfg_gemm_backend()); /* its kernels round the products: the same bytes need the same ones */
     fprintf(f, ",\n  \"epochs_planned\": %d,\n  \"batch\": %d,\n  \"lr\": %g,\n  \"seed\": %llu,\n",
             a->epochs, a->batch, a->lr, (unsigned long long)a->seed);
     fprintf(f, "  \"epochs\": [");

@@ -27,7 +27,7 @@ typedef struct {
     float *partial; /* [cap][2 * widest]: per-image sums */
     float *coef;    /* [3 * widest]: the current layer's batch-norm gradient factors (conv_grad) */
     bool *written;  /* [layer] its gradient has been written this pass (lazy zeroing) */
-    float **pad; /* [thread] two padded images for the depthwise backward pass (backward.c) */
+    float **pad;    /* [thread] two padded images for the depthwise backward pass (backward.c) */
     size_t pad_floats;
 } tfg_grad_t;
 
