@@ -343,6 +343,13 @@ static void hello_world(const blob_t *seed)
     b = copy(seed);
     put32(&b, shp + 4 * (rank - 1), (uint32_t)-1);
     emit_free("hw_dim_negative", &b, "dimension 1 is -1");
+    /* The last FULLY_CONNECTED's 1x1 output declared a scalar: the value
+     * count still matches, but it has no last dimension to hold the units. */
+    uint32_t out_rank;
+    const size_t out_shp = shape_at(&v, op_tensor(&v, 2, TFL_OP_OUTPUTS, 0), &out_rank);
+    b = copy(seed);
+    put32(&b, out_shp - 4, 0);
+    emit_free("hw_fc_output_scalar", &b, "last dimension is not 1");
     b = copy(seed);
     put32(&b, shp + 4 * (rank - 1), 0x7fffffffu);
     emit_free("hw_dim_huge", &b, "of shape 1x2147483647 would need 2.147e+09 bytes");

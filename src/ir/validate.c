@@ -299,7 +299,8 @@ static tfg_status_t check_fc(const ctx_t *c, tfg_op_t *op)
     if (tfg_tensor_elems(T(c, out)) != (n / k) * units)
         return op_err(c, TFG_ERR_INVALID, "output '%s' has %lld values, expected %lld", T(c, out)->name,
                       (long long)tfg_tensor_elems(T(c, out)), (long long)((n / k) * units));
-    if (T(c, out)->dims[T(c, out)->rank - 1] != units)
+    /* a scalar output has the right count when units is 1, and no last dimension (found by the fuzzer) */
+    if (T(c, out)->rank < 1 || T(c, out)->dims[T(c, out)->rank - 1] != units)
         return op_err(c, TFG_ERR_INVALID, "output '%s' last dimension is not %d", T(c, out)->name, units);
     return TFG_OK;
 }
