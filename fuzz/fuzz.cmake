@@ -26,6 +26,8 @@ endfunction()
 tfg_fuzz_target(fuzz_model)
 # Architecture JSON specs: cJSON parsing, the builder and the planner.
 tfg_fuzz_target(fuzz_arch)
+# TinyNAS search spaces (src/search/space.c): parsing, and subnets the builder must accept.
+tfg_fuzz_target(fuzz_space)
 # Bench data for the report (`report --bench`): cJSON and the layer checks.
 tfg_fuzz_target(fuzz_bench)
 # IDX datasets (src/data): gzip inflation and every header and count check.

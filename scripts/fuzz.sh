@@ -34,7 +34,7 @@ mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_bench fuzz_idx fuzz_image fuzz_checkpoint >"$BUILD/build.log" 2>&1 ||
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_space fuzz_bench fuzz_idx fuzz_image fuzz_checkpoint >"$BUILD/build.log" 2>&1 ||
     { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
 [ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
 
@@ -118,10 +118,16 @@ BENCH_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-bench.XXXXXX")
 IDX_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-idx.XXXXXX")
 IMAGE_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-image.XXXXXX")
 CKPT_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-ckpt.XXXXXX")
-trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS" "$IDX_CORPUS" "$IMAGE_CORPUS" "$CKPT_CORPUS"' EXIT
+SPACE_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/tfg-fuzz-space.XXXXXX")
+trap 'rm -rf "$CORPUS" "$ARCH_CORPUS" "$BENCH_CORPUS" "$IDX_CORPUS" "$IMAGE_CORPUS" "$CKPT_CORPUS" "$SPACE_CORPUS"' EXIT
 for f in "$ROOT"/../shared/archs/*.json; do [ -f "$f" ] && cp "$f" "$ARCH_CORPUS/"; done
 echo '{"resolution": 32, "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2}, "blocks": [], "classifier": {"in_features": 8, "out_features": 4}}' >"$ARCH_CORPUS/tiny.json"
 run_target "arch specs" "$BUILD/fuzz_arch" "$ARCH_CORPUS" "${FUZZ_ARCH_SECONDS:-30}" 65536 arch- "$BUILD/fuzz_arch.log"
+
+# TinyNAS search spaces, seeded with the spaces in docs/ and a small one.
+for f in "$ROOT"/docs/spaces/*.json; do [ -f "$f" ] && cp "$f" "$SPACE_CORPUS/"; done
+echo '{"resolutions": [16], "width_multipliers": [0.5], "kernel_sizes": [3, 5], "expand_ratios": [2], "stem": {"channels": 8}, "stages": [{"channels": 8, "stride": 2, "depths": [1, 2], "kernel_sizes": [3]}]}' >"$SPACE_CORPUS/small.json"
+run_target "search spaces" "$BUILD/fuzz_space" "$SPACE_CORPUS" "${FUZZ_SPACE_SECONDS:-15}" 16384 space- "$BUILD/fuzz_space.log"
 
 # Third target: the report's bench data (JSON from `bench --json --layers`),
 # seeded with a valid file for the harness's model and two broken ones.

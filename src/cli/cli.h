@@ -19,6 +19,7 @@ int cli_bench(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
+int cli_search(int argc, char **argv);
 
 /* A command's own option: a flag (flag set to true) or an option taking
  * one value (value set to it). Lists end with {NULL}. */
@@ -42,6 +43,9 @@ int cli_model_option(const char *arg, tfg_pass_opts_t *o);
 /* A JSON string literal: quoted, with quotes, backslashes and control
  * characters escaped. */
 void cli_json_str(FILE *f, const char *s);
+
+/* "262144", "256K", "256KiB", "1M": bytes, with binary suffixes; 0 on success. */
+int cli_parse_bytes(const char *s, size_t *out);
 
 /* Wall-clock seconds, for the timings the commands print. */
 double cli_now(void);

@@ -22,6 +22,7 @@ static void usage(FILE *f)
                "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
                "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
                "  train ARCH --data D -o DIR  train on a dataset in C, quantize, write the int8 model\n"
+               "  search --data D --sram S --flash F -o DIR  TinyNAS: the network that fits a board\n"
                "\n"
                "Run 'tinyforge <command> --help' for a command's options.\n"
                "Model options shared by all commands:\n"
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report")) return cli_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "train")) return cli_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "search")) return cli_search(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

@@ -6,8 +6,7 @@
 
 #include "cli/cli.h"
 
-/* "262144", "256K", "256KiB", "1M": bytes, with binary suffixes. */
-static int parse_bytes(const char *s, size_t *out)
+int cli_parse_bytes(const char *s, size_t *out)
 {
     char *end;
     errno = 0;
@@ -44,7 +43,7 @@ int cli_schedule_option(int argc, char **argv, int *i, cli_sched_opts_t *so)
         }
         const char *v = argv[++*i];
         if (!strcmp(a, "--sram")) {
-            if (parse_bytes(v, &so->sram) || so->sram == 0) {
+            if (cli_parse_bytes(v, &so->sram) || so->sram == 0) {
                 fprintf(stderr, "tinyforge: --sram wants a size in bytes (e.g. 262144, 256K, 1M), not '%s'\n",
                         v);
                 return -1;

@@ -1,0 +1,128 @@
+/* Search-space optimisation (see spaceopt.h). */
+#include "search/spaceopt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/cost.h"
+
+typedef struct {
+    const tfg_space_t *s;
+    const tfg_spaceopt_opts_t *o;
+    const tfg_subnet_t *nets; /* this cell's sample */
+    int64_t *macs;            /* per subnet: its schedule's MACs, -1 when it does not fit */
+    unsigned char *over;      /* bit 0: over SRAM, bit 1: over flash */
+    tfg_status_t *st;         /* per subnet */
+    tfg_diag_t *diag;         /* per subnet, kept only for the first failure */
+} job_t;
+
+static void price(void *ctx, int i, int thread)
+{
+    (void)thread;
+    const job_t *j = ctx;
+    tfg_net_t net;
+    tfg_diag_t d = {{0}};
+    tfg_status_t st = tfg_subnet_net(j->s, &j->nets[i], &net, &d);
+    tfg_cost_t c;
+    if (st >= 0) {
+        const tfg_cost_opts_t co = {j->o->sram, 0.0, 0, false, false};
+        st = tfg_cost_net(&net, &co, &c, &d);
+    }
+    tfg_net_free(&net);
+    j->st[i] = st;
+    if (st < 0) {
+        j->diag[i] = d;
+        return;
+    }
+    /* the fewest MACs within the arena: over the cap means no schedule both fits and keeps to it */
+    const int over_sram = !c.fits || (double)c.macs > j->o->max_overhead * (double)c.macs_layer;
+    const int over_flash = c.flash + j->o->code_bytes > j->o->flash;
+    j->over[i] = (unsigned char)(over_sram | over_flash << 1);
+    j->macs[i] = over_sram || over_flash ? -1 : c.macs;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void tfg_spaceopt_free(tfg_spaceopt_t *r)
+{
+    for (int i = 0; r->cells && i < r->n; i++) free(r->cells[i].macs);
+    free(r->cells);
+    memset(r, 0, sizeof *r);
+}
+
+tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o, tfg_pool_t *pool,
+                              tfg_spaceopt_progress_t progress, void *ctx, tfg_spaceopt_t *out, tfg_diag_t *d)
+{
+    memset(out, 0, sizeof *out);
+    out->best = -1;
+    if (o->samples < 1 || o->sram < 1 || o->flash < 1 || !(o->max_overhead >= 1.0))
+        return tfg_diag_set(d, TFG_ERR_ARG,
+                            "space optimisation: samples, SRAM and flash must be positive and "
+                            "the MAC overhead at least 1");
+    const int n = s->n_width * s->n_res, k = o->samples;
+    out->n = n;
+    out->cells = calloc((size_t)n, sizeof *out->cells);
+    tfg_subnet_t *nets = malloc(sizeof *nets * (size_t)k);
+    int64_t *macs = malloc(sizeof *macs * (size_t)k);
+    unsigned char *over = malloc((size_t)k);
+    tfg_status_t *st = malloc(sizeof *st * (size_t)k);
+    tfg_diag_t *diag = malloc(sizeof *diag * (size_t)k);
+    tfg_status_t ret = TFG_OK;
+    if (!out->cells || !nets || !macs || !over || !st || !diag)
+        ret = tfg_diag_set(d, TFG_ERR_NOMEM, "space optimisation: out of memory");
+    for (int c = 0; ret >= 0 && c < n; c++) {
+        tfg_spaceopt_cell_t *cell = &out->cells[c];
+        cell->width = c / s->n_res, cell->res = c % s->n_res;
+        tfg_rng_t rng = {o->seed ^ (uint64_t)(cell->width + 1) * UINT64_C(0x9E3779B97F4A7C15) ^
+                         (uint64_t)(cell->res + 1) * UINT64_C(0xC2B2AE3D27D4EB4F)};
+        for (int i = 0; i < k; i++) tfg_subnet_sample(s, cell->width, cell->res, &rng, &nets[i]);
+        job_t j = {s, o, nets, macs, over, st, diag};
+        tfg_pool_for(pool, k, price, &j);
+        cell->sampled = k;
+        for (int i = 0; i < k && ret >= 0; i++)
+            if (st[i] < 0) {
+                *d = diag[i];
+                ret = st[i];
+            }
+        if (ret < 0) break;
+        if (!(cell->macs = malloc(sizeof *cell->macs * (size_t)k))) {
+            ret = tfg_diag_set(d, TFG_ERR_NOMEM, "space optimisation: out of memory");
+            break;
+        }
+        double sum = 0.0;
+        for (int i = 0; i < k; i++) {
+            cell->over_sram += over[i] & 1, cell->over_flash += over[i] >> 1;
+            if (macs[i] >= 0) cell->macs[cell->fit++] = macs[i], sum += (double)macs[i];
+        }
+        qsort(cell->macs, (size_t)cell->fit, sizeof *cell->macs, cmp64);
+        cell->mean_macs = cell->fit ? sum / cell->fit : 0.0;
+        const int eligible = cell->fit >= 1 && cell->fit >= o->min_fit * cell->sampled;
+        if (eligible && (out->best < 0 || cell->mean_macs > out->cells[out->best].mean_macs)) out->best = c;
+        if (progress) progress(ctx, c + 1, n, cell);
+    }
+    free(nets);
+    free(macs);
+    free(over);
+    free(st);
+    free(diag);
+    if (ret < 0) tfg_spaceopt_free(out);
+    return ret;
+}
+
+double tfg_spaceopt_cdf(const tfg_spaceopt_cell_t *c, int64_t macs)
+{
+    if (c->fit < 1) return 0.0;
+    int lo = 0, hi = c->fit; /* the first fitting subnet above macs */
+    while (lo < hi) {
+        const int mid = (lo + hi) / 2;
+        if (c->macs[mid] <= macs)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (double)lo / c->fit;
+}

@@ -1,0 +1,61 @@
+/* TinyNAS's first phase, search-space optimisation (MCUNet section 3.1):
+ * before any training, choose the width multiplier and resolution whose
+ * subnets make the best use of the budget. For every (width, resolution)
+ * pair it samples subnets, prices each exactly with the engine
+ * (tfg_cost_net: the arena under the best patch schedule within the MAC
+ * cap, and the constant bytes in flash), keeps those that fit, and picks
+ * the pair whose fitting subnets have the largest mean MACs: within a
+ * family, more computation that still fits means more accuracy. A pair
+ * where few subnets fit is not eligible (min_fit): its mean rests on a
+ * handful of samples, and a supernet trained on it would spend its steps
+ * on networks the board cannot hold. */
+#ifndef TFG_SEARCH_SPACEOPT_H
+#define TFG_SEARCH_SPACEOPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/parallel.h"
+#include "search/space.h"
+
+typedef struct {
+    size_t sram;         /* the whole arena, input included */
+    size_t flash;        /* constants plus code */
+    size_t code_bytes;   /* the code's share of flash, counted for every subnet */
+    double max_overhead; /* patch schedules within this x layer-by-layer MACs */
+    int samples;         /* subnets per (width, resolution) pair */
+    double min_fit;      /* a pair is eligible when at least this fraction of its subnets fit */
+    uint64_t seed;
+} tfg_spaceopt_opts_t;
+
+/* One (width, resolution) pair's sample. */
+typedef struct {
+    int width, res;            /* indices into the space */
+    int sampled;               /* subnets priced */
+    int fit;                   /* of which fit SRAM and flash */
+    int64_t *macs;             /* the fitting subnets' MACs (of their schedule), ascending */
+    double mean_macs;          /* over the fitting subnets (0 when none fits) */
+    int over_sram, over_flash; /* why the others did not fit (both may count one subnet) */
+} tfg_spaceopt_cell_t;
+
+typedef struct {
+    int n; /* widths x resolutions, width-major */
+    tfg_spaceopt_cell_t *cells;
+    int best; /* the chosen cell, -1 when nothing fits anywhere */
+} tfg_spaceopt_t;
+
+/* Called after each cell with the number done and the total (may be NULL). */
+typedef void (*tfg_spaceopt_progress_t)(void *ctx, int done, int total, const tfg_spaceopt_cell_t *cell);
+
+/* Run the phase. Subnets are drawn from a generator seeded by (seed, width,
+ * resolution), so results do not depend on the pool's thread count. */
+tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o, tfg_pool_t *pool,
+                              tfg_spaceopt_progress_t progress, void *ctx, tfg_spaceopt_t *out,
+                              tfg_diag_t *d);
+void tfg_spaceopt_free(tfg_spaceopt_t *r);
+
+/* The fraction of a cell's fitting subnets with at most `macs` MACs (the
+ * CDF MCUNet's Figure 3 draws). */
+double tfg_spaceopt_cdf(const tfg_spaceopt_cell_t *c, int64_t macs);
+
+#endif

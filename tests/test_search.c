@@ -1,0 +1,249 @@
+/* TinyNAS's search space and its space optimisation (src/search):
+ * parsing and its errors, sampling, subnets against an independent count
+ * of their layers, channels and MACs, and the phase's bookkeeping against
+ * a recount from the engine's cost of the same subnets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/cost.h"
+#include "search/spaceopt.h"
+#include "tfg_test.h"
+
+static void test_default(void)
+{
+    tt_begin();
+    tfg_space_t s, file;
+    tfg_diag_t d = {{0}};
+    TT_CHECK(tfg_space_load(NULL, &s, &d) == TFG_OK);
+    TT_CHECK(s.n_res == 5 && s.res[0] == 20 && s.res[4] == 36);
+    TT_CHECK(s.n_width == 5 && s.width[0] == 0.35 && s.width[4] == 1.0);
+    TT_CHECK(s.n_stages == 4 && s.stem_channels == 16 && s.stem_stride == 1 && s.first_channels == 8);
+    TT_CHECK(s.stages[3].channels == 64 && s.stages[3].n_depths == 2 && s.stages[0].n_kernels == 3 &&
+             s.stages[0].kernels[2] == 7 && s.stages[0].n_expands == 3 && s.stages[0].expands[0] == 3);
+    /* the copy users edit says what the built-in says */
+    TT_CHECK(tfg_space_load(TFG_SOURCE_DIR "/docs/spaces/small-gray.json", &file, &d) == TFG_OK);
+    TT_CHECK(!memcmp(&s, &file, sizeof s));
+    printf(
+        "  default space: %d resolutions x %d widths, %d stages; docs/spaces/small-gray.json is the same\n",
+        s.n_res, s.n_width, s.n_stages);
+    tt_end();
+}
+
+static void test_bad_spaces(void)
+{
+    static const struct {
+        const char *json, *expect;
+    } cases[] = {
+        {"{", "malformed JSON"},
+        {"[1]", "not a JSON object"},
+        {"{\"name\": \"a\\\"b\"}", "'name' must be 1 to 63 letters"},
+        {"{\"resolutions\": [28]}", "'width_multipliers' must be"},
+        {"{\"resolutions\": [], \"width_multipliers\": [1]}", "'resolutions' must be an array of 1 to"},
+        {"{\"resolutions\": [28, 28], \"width_multipliers\": [1]}", "lists 28 twice"},
+        {"{\"resolutions\": [2], \"width_multipliers\": [1]}", "integer in 8..1024"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [0], \"kernel_sizes\": [3]}", "in 0.05..4"},
+        {"{\"resolutions\": [8, 28], \"width_multipliers\": [1], \"kernel_sizes\": [3], \"expand_ratios\": "
+         "[3], "
+         "\"stem\": {\"channels\": 8, \"stride\": 2}, \"stages\": [{\"channels\": 8, \"depths\": [1], "
+         "\"stride\": "
+         "2}, {\"channels\": 8, \"depths\": [1], \"stride\": 2}, {\"channels\": 8, \"depths\": [1], "
+         "\"stride\": 2}]}",
+         "resolution 8 is smaller than the network's total stride 16"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_sizes\": [4], \"expand_ratios\": [3]}",
+         "must be odd"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_size\": [3]}",
+         "unknown key 'kernel_size'"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_sizes\": [3], \"expand_ratios\": [3], "
+         "\"stem\": {\"channels\": 8}, \"stages\": [{\"channels\": 8, \"depths\": [7]}]}",
+         "stage 0: every entry of 'depths' must be an integer in 1..6"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_sizes\": [3], \"expand_ratios\": [3], "
+         "\"stem\": {\"channels\": 8}, \"stages\": [{\"channels\": 8, \"depths\": [1], \"stride\": 3}]}",
+         "stage 0: 'stride' must be an integer in 1..2"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_sizes\": [3], \"expand_ratios\": [3], "
+         "\"stem\": {}, \"stages\": []}",
+         "stem: 'channels' is missing"},
+        {"{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_sizes\": [3], \"expand_ratios\": [3], "
+         "\"stem\": {\"channels\": 8}, \"stages\": []}",
+         "'stages' must be an array of 1 to"},
+    };
+    int ok = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tt_begin();
+        tfg_space_t s;
+        tfg_diag_t d = {{0}};
+        TT_CHECK(tfg_space_parse(cases[i].json, strlen(cases[i].json), "t.json", &s, &d) == TFG_ERR_INVALID);
+        TT_CHECK(strstr(d.msg, cases[i].expect) != NULL && !strncmp(d.msg, "t.json: ", 8));
+        if (!tt_case_ok) TT_LOG("  case %zu: got '%s'\n", i, d.msg);
+        ok += tt_case_ok;
+        tt_end();
+    }
+    tt_begin();
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    TT_CHECK(tfg_space_load("/nonexistent/space.json", &s, &d) == TFG_ERR_IO &&
+             strstr(d.msg, "/nonexistent"));
+    tt_end();
+    printf("  %d broken spaces refused, each naming its problem; a missing file names itself\n", ok);
+}
+
+/* Channels by MobileNet's rounding, written out: the multiple of 8 nearest
+ * base * width, at least 8, bumped by 8 when that is 10% short. */
+static int round8(double x)
+{
+    int c = 8;
+    for (int k = 8; k <= 4096; k += 8)
+        if (k - x <= 4.0 && k - x > -4.0) c = k; /* nearest, ties upward */
+    if (x < 4.0) c = 8;
+    if (c < 0.9 * x) c += 8;
+    return c;
+}
+
+static long long conv_macs(int h, int w, int k, int cin, int cout)
+{
+    return (long long)h * w * k * k * cin * cout;
+}
+
+static int out_size(int in, int stride)
+{
+    return (in + stride - 1) / stride; /* SAME */
+}
+
+static void test_subnets(void)
+{
+    tt_begin();
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    TT_CHECK(tfg_space_load(NULL, &s, &d) == TFG_OK);
+    s.in_channels = 1, s.classes = 10;
+    tfg_rng_t a = {7}, b = {7};
+    int seen_k[8] = {0}, seen_e[8] = {0}, seen_depth[4][4] = {{0}}, checked = 0;
+    for (int t = 0; t < 60 && tt_case_ok; t++) {
+        tfg_subnet_t x, y;
+        const int w = t % s.n_width, r = (t / s.n_width) % s.n_res;
+        tfg_subnet_sample(&s, w, r, &a, &x);
+        tfg_subnet_sample(&s, w, r, &b, &y);
+        TT_CHECK(!memcmp(&x, &y, sizeof x)); /* the same seed, the same subnet */
+        /* Independent count: layers, channels and MACs from the choices. */
+        int h = s.res[r], ch = round8(16 * s.width[w]), convs = 1, adds = 0;
+        long long macs = conv_macs(h, h, 3, 1, ch);
+        int c8 = round8(8 * s.width[w]);
+        macs += conv_macs(h, h, 3, 1, ch) / 1 + conv_macs(h, h, 1, ch, c8); /* first block: dw 3x3, project */
+        convs += 2, adds += c8 == ch;
+        ch = c8;
+        for (int i = 0; i < s.n_stages; i++) {
+            const int out = round8(s.stages[i].channels * s.width[w]);
+            seen_depth[i][x.depth[i] - 1]++;
+            for (int k = 0; k < x.depth[i]; k++) {
+                const int st = k ? 1 : s.stages[i].stride, mid = ch * x.expand[i][k], oh = out_size(h, st);
+                seen_k[x.kernel[i][k]]++, seen_e[x.expand[i][k]]++;
+                macs += conv_macs(h, h, 1, ch, mid) +
+                        (long long)oh * oh * x.kernel[i][k] * x.kernel[i][k] * mid +
+                        conv_macs(oh, oh, 1, mid, out);
+                convs += 3, adds += st == 1 && out == ch;
+                h = oh, ch = out;
+            }
+        }
+        macs += (long long)ch * s.classes; /* the classifier */
+        tfg_net_t n;
+        TT_CHECK(tfg_subnet_net(&s, &x, &n, &d) == TFG_OK);
+        if (!tt_case_ok) {
+            TT_LOG("  subnet %d: %s\n", t, d.msg);
+            break;
+        }
+        long long got = 0;
+        int got_convs = 0, got_adds = 0;
+        for (int i = 0; i < n.n; i++) {
+            got += tfg_nn_macs(&n, i);
+            got_convs += n.layers[i].kind == TFG_NN_CONV || n.layers[i].kind == TFG_NN_DWCONV;
+            got_adds += n.layers[i].kind == TFG_NN_ADD;
+        }
+        TT_CHECK(got == macs && got_convs == convs && got_adds == adds);
+        TT_CHECK(n.layers[0].h == s.res[r] && n.layers[0].c == 1 && n.layers[n.n - 1].c == 10);
+        if (!tt_case_ok)
+            TT_LOG("  subnet %d: MACs %lld vs %lld, convs %d vs %d, adds %d vs %d\n", t, got, macs, got_convs,
+                   convs, got_adds, adds);
+        checked++;
+        tfg_net_free(&n);
+    }
+    /* every choice is drawn */
+    for (int k = 3; k <= 7; k += 2) TT_CHECK(seen_k[k] > 0);
+    TT_CHECK(seen_e[3] > 0 && seen_e[4] > 0 && seen_e[6] > 0);
+    for (int i = 0; i < 3; i++) TT_CHECK(seen_depth[i][0] && seen_depth[i][1] && seen_depth[i][2]);
+    TT_CHECK(seen_depth[3][0] && seen_depth[3][1] && !seen_depth[3][2]);
+    printf("  %d sampled subnets: layers, shortcuts and MACs as counted from their choices\n", checked);
+    tt_end();
+}
+
+/* The phase on a small space: each pair's counts and MACs equal a recount
+ * that prices the same subnets (same seed rule) with the engine. */
+static void test_spaceopt(void)
+{
+    tt_begin();
+    static const char small[] =
+        "{\"name\": \"t\", \"resolutions\": [16, 24], \"width_multipliers\": [0.5, 1.0], "
+        "\"kernel_sizes\": [3, 5], \"expand_ratios\": [2, 4], \"stem\": {\"channels\": 16}, "
+        "\"first_block\": {\"channels\": 8}, \"stages\": [{\"channels\": 16, \"stride\": 2, \"depths\": [1, "
+        "2]}, "
+        "{\"channels\": 32, \"stride\": 2, \"depths\": [1, 2]}]}";
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    TT_CHECK(tfg_space_parse(small, sizeof small - 1, "small", &s, &d) == TFG_OK);
+    const tfg_spaceopt_opts_t o = {12 * 1024, 24 * 1024, 8 * 1024, 1.2, 12, 0.1, 5};
+    tfg_pool_t *pool = tfg_pool_create(2);
+    tfg_spaceopt_t r;
+    TT_CHECK(pool && tfg_spaceopt_run(&s, &o, pool, NULL, NULL, &r, &d) == TFG_OK);
+    tfg_pool_destroy(pool);
+    if (!tt_case_ok) {
+        TT_LOG("  %s\n", d.msg);
+        tt_end();
+        return;
+    }
+    TT_CHECK(r.n == 4);
+    int fit_total = 0, best = -1;
+    double best_mean = 0;
+    for (int c = 0; c < r.n; c++) {
+        const tfg_spaceopt_cell_t *cell = &r.cells[c];
+        tfg_rng_t rng = {o.seed ^ (uint64_t)(cell->width + 1) * UINT64_C(0x9E3779B97F4A7C15) ^
+                         (uint64_t)(cell->res + 1) * UINT64_C(0xC2B2AE3D27D4EB4F)};
+        int fit = 0;
+        double sum = 0;
+        int64_t lo = INT64_MAX;
+        for (int i = 0; i < o.samples; i++) {
+            tfg_subnet_t x;
+            tfg_subnet_sample(&s, cell->width, cell->res, &rng, &x);
+            tfg_net_t n;
+            tfg_cost_t cost;
+            const tfg_cost_opts_t co = {.sram = o.sram};
+            TT_CHECK(tfg_subnet_net(&s, &x, &n, &d) == TFG_OK && tfg_cost_net(&n, &co, &cost, &d) == TFG_OK);
+            tfg_net_free(&n);
+            if (!tt_case_ok) break;
+            if (cost.fits && cost.macs <= 1.2 * cost.macs_layer && cost.flash + o.code_bytes <= o.flash) {
+                fit++, sum += (double)cost.macs;
+                if (cost.macs < lo) lo = cost.macs;
+            }
+        }
+        TT_CHECK(cell->sampled == o.samples && cell->fit == fit);
+        TT_CHECK(!fit || (cell->macs[0] == lo && cell->mean_macs == sum / fit));
+        TT_CHECK(!fit ||
+                 (tfg_spaceopt_cdf(cell, cell->macs[fit - 1]) == 1.0 && tfg_spaceopt_cdf(cell, lo - 1) == 0));
+        for (int i = 1; i < cell->fit; i++) TT_CHECK(cell->macs[i - 1] <= cell->macs[i]);
+        if (fit >= 2 && (best < 0 || sum / fit > best_mean)) best = c, best_mean = sum / fit;
+        fit_total += fit;
+    }
+    TT_CHECK(r.best == best);
+    printf("  space optimisation on 4 pairs x %d subnets: %d fit, counts, MACs and the choice as recounted\n",
+           o.samples, fit_total);
+    tfg_spaceopt_free(&r);
+    tt_end();
+}
+
+int main(void)
+{
+    printf("search space and space optimisation:\n");
+    test_default();
+    test_bad_spaces();
+    test_subnets();
+    test_spaceopt();
+    return tt_summary();
+}
