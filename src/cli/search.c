@@ -119,7 +119,7 @@ static int write_svg(const char *path, const tfg_space_t *s, const tfg_spaceopt_
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    const int W = 760, H = 440, L = 70, R = 200, T = 40, B = 50;
+    const int W = 800, H = 440, L = 70, R = 230, T = 40, B = 50;
     int64_t hi = 1;
     for (int i = 0; i < r->n; i++)
         if (r->cells[i].fit && r->cells[i].macs[r->cells[i].fit - 1] > hi)
@@ -129,11 +129,11 @@ static int write_svg(const char *path, const tfg_space_t *s, const tfg_spaceopt_
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
             "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             W, H);
-    fprintf(f,
-            "<text x=\"%d\" y=\"22\" font-size=\"14\">Search-space optimisation: CDF of the MACs of subnets "
-            "that fit "
-            "%zu B SRAM, %zu B flash</text>\n",
-            L, o->sram, o->flash);
+    fprintf(
+        f,
+        "<text x=\"%d\" y=\"22\" font-size=\"14\">Search-space optimisation: MACs of the subnets that fit "
+        "%.0f KB SRAM and %.0f KB flash (CDF)</text>\n",
+        L, o->sram / 1024.0, o->flash / 1024.0);
     const int pw = W - L - R, ph = H - T - B;
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", L, T,
             pw, ph);
@@ -144,29 +144,35 @@ static int write_svg(const char *path, const tfg_space_t *s, const tfg_spaceopt_
                 xmax * t / 4.0);
     }
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">M MACs</text>\n", L + pw / 2, H - 12);
+    /* eligible pairs in colour (hue by width, lightness by resolution), the
+     * chosen one black and thick, the others dashed and faint */
     int shown = 0;
     for (int i = 0; i < r->n; i++) {
         const tfg_spaceopt_cell_t *c = &r->cells[i];
         if (!c->fit) continue;
-        const double hue = 360.0 * (double)c->width / s->n_width;
-        const double light = 30.0 + 40.0 * (double)c->res / (s->n_res > 1 ? s->n_res - 1 : 1);
-        const bool best = i == r->best;
-        fprintf(f, "<polyline fill=\"none\" stroke=\"hsl(%.0f,70%%,%.0f%%)\" stroke-width=\"%s\" points=\"",
-                hue, light, best ? "3" : "1.2");
+        const bool best = i == r->best, eligible = c->fit >= o->min_fit * c->sampled;
+        char stroke[64];
+        snprintf(stroke, sizeof stroke, "hsl(%.0f,70%%,%.0f%%)", 360.0 * c->width / s->n_width,
+                 30.0 + 35.0 * c->res / (s->n_res > 1 ? s->n_res - 1 : 1));
+        if (best) snprintf(stroke, sizeof stroke, "black");
+        const char *style = best       ? "stroke-width=\"3\""
+                            : eligible ? "stroke-width=\"1.3\""
+                                       : "stroke-width=\"1\" stroke-dasharray=\"3,3\" opacity=\"0.6\"";
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" %s points=\"", stroke, style);
         for (int k = 0; k < c->fit; k++) {
             const double x = L + pw * ((double)c->macs[k] / 1e6) / xmax;
             fprintf(f, "%.1f,%.1f %.1f,%.1f ", x, T + ph - ph * (double)k / c->fit, x,
                     T + ph - ph * (double)(k + 1) / c->fit);
         }
         fprintf(f, "\"/>\n");
-        if (shown < 24) {
-            const int y = T + 12 + 14 * shown++;
+        if (shown < 26) {
+            const int y = T + 10 + 13 * shown++;
             fprintf(f,
-                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"hsl(%.0f,70%%,%.0f%%)\" "
-                    "stroke-width=\"%s\"/>\n<text x=\"%d\" y=\"%d\"%s>w%g r%d (%d%% fit)</text>\n",
-                    L + pw + 10, y - 4, L + pw + 30, y - 4, hue, light, best ? "3" : "1.2", L + pw + 36, y,
+                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" %s/>\n<text x=\"%d\" "
+                    "y=\"%d\" font-size=\"11\"%s>w%g r%d: %d%% fit%s</text>\n",
+                    L + pw + 10, y - 4, L + pw + 30, y - 4, stroke, style, L + pw + 36, y,
                     best ? " font-weight=\"bold\"" : "", s->width[c->width], s->res[c->res],
-                    (int)(100.0 * c->fit / c->sampled + 0.5));
+                    (int)(100.0 * c->fit / c->sampled + 0.5), best ? " (chosen)" : "");
         }
     }
     fprintf(f, "</svg>\n");
