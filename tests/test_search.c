@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "model/cost.h"
+#include "nn/forward.h"
 #include "search/spaceopt.h"
+#include "search/supernet.h"
 #include "tfg_test.h"
 
 static void test_default(void)
@@ -238,6 +240,175 @@ static void test_spaceopt(void)
     tt_end();
 }
 
+/* A block's layers found by walking the layer list (not by name):
+ * [expand conv] depthwise conv, project conv [add]. */
+typedef struct {
+    int expand, dw, project;
+} block_t;
+
+static int blocks_of(const tfg_net_t *n, block_t *b, int max)
+{
+    int nb = 0;
+    for (int i = 2; i < n->n && nb < max; i++) { /* after the input and the stem */
+        const tfg_nn_layer_t *l = &n->layers[i];
+        if (l->kind == TFG_NN_DWCONV) {
+            const int prev = l->in;
+            b[nb].expand = n->layers[prev].kind == TFG_NN_CONV && prev > 1 ? prev : -1;
+            b[nb].dw = i, b[nb].project = i + 1;
+            nb++;
+        }
+    }
+    return nb;
+}
+
+static float frand(tfg_rng_t *r)
+{
+    return tfg_rng_uniform(r) * 2.0f - 1.0f;
+}
+
+/* Slicing written out by index: the subnet's weights from the supernet's,
+ * layer by layer along both nets' blocks (stage by stage, leading blocks). */
+static void slice_by_hand(const tfg_net_t *sup, const tfg_subnet_t *big, const tfg_space_t *s,
+                          const tfg_subnet_t *n, tfg_net_t *sub)
+{
+    block_t bs[64], bb[64];
+    blocks_of(sub, bs, 64);
+    blocks_of(sup, bb, 64);
+    int map[64], k = 0, K = 0;
+    if (s->first_channels) map[k++] = K++;
+    for (int i = 0; i < s->n_stages; i++) {
+        for (int d = 0; d < n->depth[i]; d++) map[k + d] = K + d;
+        k += n->depth[i], K += big->depth[i];
+    }
+    /* the stem and the classifier: same shapes */
+    const int same[2][2] = {{1, 1}, {sub->n - 2, sup->n - 2}};
+    for (int t = 0; t < 2; t++) {
+        const tfg_nn_layer_t *a = &sub->layers[same[t][0]], *A = &sup->layers[same[t][1]];
+        memcpy(a->weights, A->weights, sizeof(float) * tfg_nn_weight_count(sub, same[t][0]));
+        memcpy(a->bias, A->bias, sizeof(float) * (size_t)a->c);
+        if (a->bn_params) memcpy(a->bn_params, A->bn_params, sizeof(float) * 4 * (size_t)a->c);
+    }
+    for (int i = 0; i < k; i++) {
+        const block_t *b = &bs[i], *B = &bb[map[i]];
+        const int roles[3][2] = {{b->expand, B->expand}, {b->dw, B->dw}, {b->project, B->project}};
+        for (int r = 0; r < 3; r++) {
+            if (roles[r][0] < 0) continue;
+            tfg_nn_layer_t *a = &sub->layers[roles[r][0]];
+            const tfg_nn_layer_t *A = &sup->layers[roles[r][1]];
+            const int in = sub->layers[a->in].c, IN = sup->layers[A->in].c;
+            for (int c = 0; c < a->c; c++) {
+                a->bias[c] = A->bias[c];
+                a->bn_params[c] = A->bn_params[c];
+                a->bn_params[a->c + c] = A->bn_params[A->c + c];
+                a->bn_params[2 * a->c + c] = 0.0f, a->bn_params[3 * a->c + c] = 1.0f;
+            }
+            if (a->kind == TFG_NN_DWCONV) {
+                const int o = (A->k_h - a->k_h) / 2;
+                for (int y = 0; y < a->k_h; y++)
+                    for (int x = 0; x < a->k_w; x++)
+                        for (int c = 0; c < a->c; c++)
+                            a->weights[(y * a->k_w + x) * a->c + c] =
+                                A->weights[((y + o) * A->k_w + x + o) * A->c + c];
+            } else {
+                for (int c = 0; c < a->c; c++)
+                    for (int e = 0; e < in; e++) a->weights[c * in + e] = A->weights[c * IN + e];
+            }
+        }
+    }
+}
+
+static void test_supernet(void)
+{
+    tt_begin();
+    static const char text[] =
+        "{\"name\": \"t\", \"resolutions\": [16], \"width_multipliers\": [1.0], \"kernel_sizes\": [3, 5, 7], "
+        "\"expand_ratios\": [2, 3, 4], \"stem\": {\"channels\": 16}, \"first_block\": {\"channels\": 8}, "
+        "\"stages\": [{\"channels\": 16, \"stride\": 2, \"depths\": [1, 2, 3]}, {\"channels\": 24, "
+        "\"stride\": 1, "
+        "\"depths\": [1, 2]}]}";
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    tfg_supernet_t sn;
+    TT_CHECK(tfg_space_parse(text, sizeof text - 1, "t", &s, &d) == TFG_OK);
+    TT_CHECK(tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
+    if (!tt_case_ok) {
+        TT_LOG("  %s\n", d.msg);
+        tt_end();
+        return;
+    }
+    tfg_rng_t r = {11};
+    for (int i = 0; i < sn.net.n; i++) {
+        tfg_nn_layer_t *l = &sn.net.layers[i];
+        for (size_t e = 0; e < tfg_nn_weight_count(&sn.net, i); e++) l->weights[e] = 0.3f * frand(&r);
+        for (size_t e = 0; e < tfg_nn_bias_count(&sn.net, i); e++) l->bias[e] = 0.1f * frand(&r);
+        for (int c = 0; l->bn_params && c < l->c; c++)
+            l->bn_params[c] = 1.0f + 0.2f * frand(&r), l->bn_params[l->c + c] = 0.1f * frand(&r);
+    }
+    float x[2 * 16 * 16];
+    for (int e = 0; e < 2 * 16 * 16; e++) x[e] = tfg_rng_uniform(&r);
+    int checked = 0;
+    for (int t = 0; t < 12 && tt_case_ok; t++) {
+        tfg_subnet_t n;
+        tfg_subnet_sample(&s, 0, 0, &r, &n);
+        if (t == 0) n = sn.largest;
+        tfg_net_t a, b;
+        TT_CHECK(tfg_supernet_extract(&sn, &n, &a, &d) == TFG_OK);
+        TT_CHECK(tfg_subnet_net(&s, &n, &b, &d) == TFG_OK && tfg_net_alloc_bn(&b) == 0);
+        if (!tt_case_ok) break;
+        slice_by_hand(&sn.net, &sn.largest, &s, &n, &b);
+        for (int i = 0; i < a.n; i++) {
+            if (tfg_nn_weight_count(&a, i))
+                TT_CHECK(!memcmp(a.layers[i].weights, b.layers[i].weights,
+                                 sizeof(float) * tfg_nn_weight_count(&a, i)));
+            if (a.layers[i].bn_params)
+                TT_CHECK(
+                    !memcmp(a.layers[i].bn_params, b.layers[i].bn_params, sizeof(float) * 2 * a.layers[i].c));
+        }
+        /* the same outputs in training mode (batch statistics), through the engine's forward pass */
+        tfg_nn_tape_t ta, tb;
+        TT_CHECK(tfg_nn_tape_init(&ta, &a, 2, 1, true) == 0 && tfg_nn_tape_init(&tb, &b, 2, 1, true) == 0);
+        tfg_nn_forward(&a, &ta, NULL, x, 2, true, 1);
+        tfg_nn_forward(&b, &tb, NULL, x, 2, true, 1);
+        TT_CHECK(!memcmp(ta.out[a.n - 1], tb.out[b.n - 1], sizeof(float) * 2 * (size_t)a.layers[a.n - 1].c));
+        tfg_nn_tape_free(&ta);
+        tfg_nn_tape_free(&tb);
+        /* adding the subnet's weights into a zeroed supernet puts them back where they came from */
+        tfg_supernet_t z;
+        TT_CHECK(tfg_supernet_init(&z, &s, 0, 0, &d) == TFG_OK);
+        tfg_layer_arrays_t from = {calloc((size_t)a.n, sizeof(float *)), NULL, NULL, NULL},
+                           to = {calloc((size_t)z.net.n, sizeof(float *)), NULL, NULL, NULL};
+        double sum_sub = 0, sum_super = 0;
+        for (int i = 0; i < a.n; i++) {
+            from.w[i] = a.layers[i].weights;
+            for (size_t e = 0; e < tfg_nn_weight_count(&a, i); e++) sum_sub += a.layers[i].weights[e];
+        }
+        for (int i = 0; i < z.net.n; i++) to.w[i] = z.net.layers[i].weights;
+        tfg_supernet_add(&z, &n, &a, &from, &to);
+        for (int i = 0; i < z.net.n; i++)
+            for (size_t e = 0; e < tfg_nn_weight_count(&z.net, i); e++)
+                sum_super += z.net.layers[i].weights[e];
+        TT_CHECK(sum_sub == sum_super);
+        tfg_net_t back;
+        TT_CHECK(tfg_supernet_extract(&z, &n, &back, &d) == TFG_OK);
+        for (int i = 0; tt_case_ok && i < a.n; i++)
+            if (tfg_nn_weight_count(&a, i))
+                TT_CHECK(!memcmp(a.layers[i].weights, back.layers[i].weights,
+                                 sizeof(float) * tfg_nn_weight_count(&a, i)));
+        tfg_net_free(&back);
+        free(from.w), free(to.w);
+        tfg_supernet_free(&z);
+        tfg_net_free(&a);
+        tfg_net_free(&b);
+        checked++;
+    }
+    printf("  supernet: %d subnets sliced (kernel centre, leading channels, leading blocks) as written out "
+           "by hand,\n"
+           "  the same outputs through the forward pass, and their weights added back where they came from\n",
+           checked);
+    tfg_supernet_free(&sn);
+    tt_end();
+}
+
 int main(void)
 {
     printf("search space and space optimisation:\n");
@@ -245,5 +416,6 @@ int main(void)
     test_bad_spaces();
     test_subnets();
     test_spaceopt();
+    test_supernet();
     return tt_summary();
 }

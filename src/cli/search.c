@@ -15,6 +15,7 @@
 #include "data/dataset.h"
 #include "nn/parallel.h"
 #include "search/spaceopt.h"
+#include "zoo/zoo.h"
 
 static const char SEARCH_HELP[] =
     "usage: tinyforge search --data SPEC --sram SIZE --flash SIZE -o DIR [options]\n"
@@ -187,20 +188,6 @@ static int write_text(const char *path, const char *text)
     return fclose(f);
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = n >= 0 && n < (1 << 24) ? malloc((size_t)n + 1) : NULL;
-    if (t && fread(t, 1, (size_t)n, f) != (size_t)n) free(t), t = NULL;
-    if (t) t[n] = 0;
-    fclose(f);
-    return t;
-}
-
 static int parse_count(const char *v, const char *what, long lo, long hi, long *out)
 {
     char *end;
@@ -290,7 +277,13 @@ int cli_search(int argc, char **argv)
         return 1;
     }
     /* the space searched, as text beside the results */
-    char *space_text = space_path ? read_text(space_path) : NULL;
+    char *space_text = NULL;
+    size_t space_len;
+    if (space_path &&
+        tfg_read_text_file(space_path, 16u << 20, "search space", &space_text, &space_len, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        return 1;
+    }
     snprintf(path, sizeof path, "%s/space.json", out);
     if (write_text(path, space_text ? space_text : tfg_space_default_json()) != 0) {
         free(space_text);

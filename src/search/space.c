@@ -228,28 +228,10 @@ tfg_status_t tfg_space_load(const char *path, tfg_space_t *s, tfg_diag_t *d)
 {
     if (!path || !strcmp(path, "default"))
         return tfg_space_parse(default_space, sizeof default_space - 1, "default space", s, d);
-    FILE *f = fopen(path, "rb");
-    if (!f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot open the search space", path);
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            char *t = cap < (16u << 20) ? realloc(text, cap = cap * 2 + 8192) : NULL;
-            if (!t) {
-                free(text);
-                fclose(f);
-                return tfg_diag_set(d, TFG_ERR_INVALID, "%s: too large for a search space", path);
-            }
-            text = t;
-        }
-        const size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    const int bad = ferror(f);
-    fclose(f);
-    tfg_status_t st =
-        bad ? tfg_diag_set(d, TFG_ERR_IO, "%s: read error", path) : tfg_space_parse(text, len, path, s, d);
+    char *text;
+    size_t len;
+    tfg_status_t st = tfg_read_text_file(path, 16u << 20, "search space", &text, &len, d);
+    if (st >= 0) st = tfg_space_parse(text, len, path, s, d);
     free(text);
     return st;
 }

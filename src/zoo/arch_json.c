@@ -220,30 +220,47 @@ tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *nam
     return st;
 }
 
-tfg_status_t tfg_zoo_net_json(const char *path, tfg_net_t *n, tfg_diag_t *d)
+tfg_status_t tfg_read_text_file(const char *path, size_t max, const char *what, char **text, size_t *len,
+                                tfg_diag_t *d)
 {
+    *text = NULL, *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot open file", path);
-    char *text = NULL;
-    size_t len = 0, cap = 0;
+    char *t = NULL;
+    size_t n = 0, cap = 0;
     for (;;) {
-        if (len + 4096 > cap) {
+        if (n + 4096 > cap) {
             cap = cap ? cap * 2 : 65536;
-            char *t = cap <= (64u << 20) ? realloc(text, cap) : NULL;
-            if (!t) {
-                free(text);
+            char *q = cap <= max + 4096 ? realloc(t, cap) : NULL;
+            if (!q) {
+                free(t);
                 fclose(f);
-                return tfg_diag_set(d, TFG_ERR_INVALID, "%s: file too large for an architecture spec", path);
+                return tfg_diag_set(d, TFG_ERR_INVALID, "%s: too large for %s", path, what);
             }
-            text = t;
+            t = q;
         }
-        size_t r = fread(text + len, 1, cap - len - 1, f);
-        len += r;
+        const size_t r = fread(t + n, 1, cap - n - 1, f);
+        n += r;
         if (r == 0) break;
     }
+    const int bad = ferror(f);
     fclose(f);
-    text[len] = 0;
-    tfg_status_t st = tfg_zoo_net_json_text(text, len, path, n, d);
+    if (bad) {
+        free(t);
+        return tfg_diag_set(d, TFG_ERR_IO, "%s: read error", path);
+    }
+    t[n] = 0;
+    *text = t, *len = n;
+    return TFG_OK;
+}
+
+tfg_status_t tfg_zoo_net_json(const char *path, tfg_net_t *n, tfg_diag_t *d)
+{
+    char *text;
+    size_t len;
+    tfg_status_t st = tfg_read_text_file(path, 64u << 20, "an architecture spec", &text, &len, d);
+    if (st < 0) return st;
+    st = tfg_zoo_net_json_text(text, len, path, n, d);
     free(text);
     return st;
 }

@@ -32,6 +32,12 @@ tfg_status_t tfg_zoo_net(const char *spec, tfg_net_t *net, tfg_diag_t *d);
 tfg_status_t tfg_zoo_net_json_text(const char *text, size_t len, const char *name, tfg_net_t *net,
                                    tfg_diag_t *d);
 
+/* A whole text file (NUL-terminated, malloc'd) of at most max bytes, for
+ * the JSON specs (architectures, search spaces); `what` names it in
+ * messages ("an architecture spec"). */
+tfg_status_t tfg_read_text_file(const char *path, size_t max, const char *what, char **text, size_t *len,
+                                tfg_diag_t *d);
+
 typedef struct {
     uint64_t seed;    /* weights and calibration inputs */
     int calib_inputs; /* float forward passes for activation ranges (0: a default) */
