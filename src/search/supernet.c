@@ -1,6 +1,7 @@
 /* The weight-sharing supernet (see supernet.h). */
 #include "search/supernet.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,4 +213,76 @@ int tfg_supernet_add(const tfg_supernet_t *sn, const tfg_subnet_t *n, const tfg_
 {
     const char *bad = NULL;
     return slice_all(sn, n, sub, to, from, ADD, &bad);
+}
+
+typedef struct {
+    float importance;
+    int index;
+} rank_t;
+
+static int by_importance(const void *a, const void *b)
+{
+    const rank_t *x = a, *y = b;
+    if (x->importance != y->importance) return x->importance < y->importance ? 1 : -1;
+    return (x->index > y->index) - (x->index < y->index); /* ties keep their order: deterministic */
+}
+
+/* Reorder the m channels of each of `rows` rows (`stride` floats apart) by perm. */
+static void permute(float *a, size_t rows, size_t stride, size_t m, const rank_t *perm, float *tmp)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float *p = a + r * stride;
+        for (size_t k = 0; k < m; k++) tmp[k] = p[perm[k].index];
+        memcpy(p, tmp, sizeof(float) * m);
+    }
+}
+
+/* Rows (output channels of an OHWI conv): m rows of len floats. */
+static void permute_rows(float *a, size_t m, size_t len, const rank_t *perm, float *tmp)
+{
+    memcpy(tmp, a, sizeof(float) * m * len);
+    for (size_t k = 0; k < m; k++)
+        memcpy(a + k * len, tmp + (size_t)perm[k].index * len, sizeof(float) * len);
+}
+
+tfg_status_t tfg_supernet_sort_channels(tfg_supernet_t *sn, tfg_diag_t *d)
+{
+    tfg_net_t *net = &sn->net;
+    size_t most = 0;
+    for (int i = 0; i < net->n; i++) {
+        const size_t w = tfg_nn_weight_count(net, i);
+        if (w > most) most = w;
+    }
+    rank_t *rank = malloc(sizeof *rank * (most + 1));
+    float *tmp = malloc(sizeof(float) * (most + 1));
+    if (!rank || !tmp) {
+        free(rank), free(tmp);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "supernet: out of memory");
+    }
+    for (int p = 0; p < net->n; p++) {
+        const tfg_nn_layer_t *pl = &net->layers[p];
+        if (strstr(pl->name, "_project") == NULL || pl->kind != TFG_NN_CONV) continue;
+        const int dw = pl->in, ex = net->layers[dw].in;
+        tfg_nn_layer_t *dl = &net->layers[dw], *el = &net->layers[ex];
+        if (dl->kind != TFG_NN_DWCONV || el->kind != TFG_NN_CONV || !strstr(el->name, "_expand")) continue;
+        const size_t m = (size_t)dl->c, out = (size_t)pl->c, in = (size_t)net->layers[el->in].c;
+        /* OFA's importance: the L1 norm of the project conv's weights on the channel */
+        for (size_t k = 0; k < m; k++) {
+            float s = 0.0f;
+            for (size_t o = 0; o < out; o++) s += fabsf(pl->weights[o * m + k]);
+            rank[k] = (rank_t){s, (int)k};
+        }
+        qsort(rank, m, sizeof *rank, by_importance);
+        permute(pl->weights, out, m, m, rank, tmp);                       /* project: columns */
+        permute(dl->weights, (size_t)dl->k_h * dl->k_w, m, m, rank, tmp); /* depthwise: [k][k][m] */
+        permute_rows(el->weights, m, in, rank, tmp);                      /* expand: rows */
+        tfg_nn_layer_t *const per_channel[2] = {el, dl};
+        for (int q = 0; q < 2; q++) {
+            tfg_nn_layer_t *l = per_channel[q];
+            if (l->bias) permute(l->bias, 1, m, m, rank, tmp);
+            if (l->bn_params) permute(l->bn_params, 4, m, m, rank, tmp); /* gamma, beta, mean, var */
+        }
+    }
+    free(rank), free(tmp);
+    return TFG_OK;
 }

@@ -32,6 +32,15 @@ typedef struct {
 tfg_status_t tfg_supernet_init(tfg_supernet_t *sn, const tfg_space_t *s, int w, int r, tfg_diag_t *d);
 void tfg_supernet_free(tfg_supernet_t *sn);
 
+/* Elastic expansion keeps the leading channels, so they should be the ones
+ * that matter most: after the largest net is trained, each block's
+ * expanded channels are reordered by importance, the L1 norm of the project
+ * conv's weights on the channel (Once-for-All's rule), descending, ties in
+ * index order. The expand conv's rows, the depthwise conv's channels, the
+ * project conv's columns and both batch norms move together, so the
+ * largest net computes the same function. */
+tfg_status_t tfg_supernet_sort_channels(tfg_supernet_t *sn, tfg_diag_t *d);
+
 /* Subnet n (of the supernet's width and resolution) as a standalone net
  * (built by the model builder) holding its slice of the shared weights,
  * biases and batch-norm parameters. */
