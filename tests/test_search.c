@@ -131,7 +131,7 @@ static void test_subnets(void)
         int h = s.res[r], ch = round8(16 * s.width[w]), convs = 1, adds = 0;
         long long macs = conv_macs(h, h, 3, 1, ch);
         int c8 = round8(8 * s.width[w]);
-        macs += conv_macs(h, h, 3, 1, ch) / 1 + conv_macs(h, h, 1, ch, c8); /* first block: dw 3x3, project */
+        macs += conv_macs(h, h, 3, 1, ch) + conv_macs(h, h, 1, ch, c8); /* first block: dw 3x3, project */
         convs += 2, adds += c8 == ch;
         ch = c8;
         for (int i = 0; i < s.n_stages; i++) {
@@ -207,8 +207,7 @@ static void test_spaceopt(void)
     double best_mean = 0;
     for (int c = 0; c < r.n; c++) {
         const tfg_spaceopt_cell_t *cell = &r.cells[c];
-        tfg_rng_t rng = {o.seed ^ (uint64_t)(cell->width + 1) * UINT64_C(0x9E3779B97F4A7C15) ^
-                         (uint64_t)(cell->res + 1) * UINT64_C(0xC2B2AE3D27D4EB4F)};
+        tfg_rng_t rng = tfg_spaceopt_rng(&o, cell->width, cell->res);
         int fit = 0;
         double sum = 0;
         int64_t lo = INT64_MAX;
@@ -265,6 +264,22 @@ static int blocks_of(const tfg_net_t *n, block_t *b, int max)
 static float frand(tfg_rng_t *r)
 {
     return tfg_rng_uniform(r) * 2.0f - 1.0f;
+}
+
+/* Random shared weights, biases and batch norm (gamma, beta, running
+ * mean and a positive running variance). */
+static void randomize_supernet(tfg_supernet_t *sn, tfg_rng_t *r)
+{
+    for (int i = 0; i < sn->net.n; i++) {
+        tfg_nn_layer_t *l = &sn->net.layers[i];
+        for (size_t e = 0; e < tfg_nn_weight_count(&sn->net, i); e++) l->weights[e] = 0.4f * frand(r);
+        for (size_t e = 0; e < tfg_nn_bias_count(&sn->net, i); e++) l->bias[e] = 0.1f * frand(r);
+        for (int c = 0; l->bn_params && c < l->c; c++) {
+            l->bn_params[c] = 1.0f + 0.3f * frand(r), l->bn_params[l->c + c] = 0.2f * frand(r);
+            l->bn_params[2 * l->c + c] = 0.2f * frand(r),
+                                    l->bn_params[3 * l->c + c] = 0.5f + tfg_rng_uniform(r);
+        }
+    }
 }
 
 /* Slicing written out by index: the subnet's weights from the supernet's,
@@ -338,13 +353,7 @@ static void test_supernet(void)
         return;
     }
     tfg_rng_t r = {11};
-    for (int i = 0; i < sn.net.n; i++) {
-        tfg_nn_layer_t *l = &sn.net.layers[i];
-        for (size_t e = 0; e < tfg_nn_weight_count(&sn.net, i); e++) l->weights[e] = 0.3f * frand(&r);
-        for (size_t e = 0; e < tfg_nn_bias_count(&sn.net, i); e++) l->bias[e] = 0.1f * frand(&r);
-        for (int c = 0; l->bn_params && c < l->c; c++)
-            l->bn_params[c] = 1.0f + 0.2f * frand(&r), l->bn_params[l->c + c] = 0.1f * frand(&r);
-    }
+    randomize_supernet(&sn, &r);
     float x[2 * 16 * 16];
     for (int e = 0; e < 2 * 16 * 16; e++) x[e] = tfg_rng_uniform(&r);
     int checked = 0;
@@ -431,16 +440,7 @@ static void test_sort(void)
         return;
     }
     tfg_rng_t r = {5};
-    for (int i = 0; i < sn.net.n; i++) {
-        tfg_nn_layer_t *l = &sn.net.layers[i];
-        for (size_t e = 0; e < tfg_nn_weight_count(&sn.net, i); e++) l->weights[e] = 0.4f * frand(&r);
-        for (size_t e = 0; e < tfg_nn_bias_count(&sn.net, i); e++) l->bias[e] = 0.1f * frand(&r);
-        for (int c = 0; l->bn_params && c < l->c; c++) {
-            l->bn_params[c] = 1.0f + 0.3f * frand(&r), l->bn_params[l->c + c] = 0.2f * frand(&r);
-            l->bn_params[2 * l->c + c] = 0.2f * frand(&r),
-                                    l->bn_params[3 * l->c + c] = 0.5f + tfg_rng_uniform(&r);
-        }
-    }
+    randomize_supernet(&sn, &r);
     float x[3 * 12 * 12], before[3 * 10];
     for (int e = 0; e < 3 * 12 * 12; e++) x[e] = tfg_rng_uniform(&r);
     tfg_nn_tape_t t;

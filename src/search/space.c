@@ -15,7 +15,7 @@
  * keeps the full resolution (an ImageNet stem's stride 2 would leave 14x14
  * before the first block), and the stages step down to 14, 7 and 4 pixels
  * as the reference net fm-mbv2-tiny does. At width 1 and resolution 28 its
- * largest subnet is about 14 M MACs, its smallest about 1.5 M. */
+ * largest subnet is about 12 M MACs, its smallest about 1.5 M. */
 static const char default_space[] = "{\n"
                                     "  \"name\": \"small-gray\",\n"
                                     "  \"resolutions\": [20, 24, 28, 32, 36],\n"

@@ -47,6 +47,13 @@ static int cmp64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+tfg_rng_t tfg_spaceopt_rng(const tfg_spaceopt_opts_t *o, int width, int res)
+{
+    const tfg_rng_t r = {o->seed ^ (uint64_t)(width + 1) * UINT64_C(0x9E3779B97F4A7C15) ^
+                         (uint64_t)(res + 1) * UINT64_C(0xC2B2AE3D27D4EB4F)};
+    return r;
+}
+
 void tfg_spaceopt_free(tfg_spaceopt_t *r)
 {
     for (int i = 0; r->cells && i < r->n; i++) free(r->cells[i].macs);
@@ -77,8 +84,7 @@ tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o
     for (int c = 0; ret >= 0 && c < n; c++) {
         tfg_spaceopt_cell_t *cell = &out->cells[c];
         cell->width = c / s->n_res, cell->res = c % s->n_res;
-        tfg_rng_t rng = {o->seed ^ (uint64_t)(cell->width + 1) * UINT64_C(0x9E3779B97F4A7C15) ^
-                         (uint64_t)(cell->res + 1) * UINT64_C(0xC2B2AE3D27D4EB4F)};
+        tfg_rng_t rng = tfg_spaceopt_rng(o, cell->width, cell->res);
         for (int i = 0; i < k; i++) tfg_subnet_sample(s, cell->width, cell->res, &rng, &nets[i]);
         job_t j = {s, o, nets, macs, over, st, diag};
         tfg_pool_for(pool, k, price, &j);

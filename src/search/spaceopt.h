@@ -47,8 +47,12 @@ typedef struct {
 /* Called after each cell with the number done and the total (may be NULL). */
 typedef void (*tfg_spaceopt_progress_t)(void *ctx, int done, int total, const tfg_spaceopt_cell_t *cell);
 
-/* Run the phase. Subnets are drawn from a generator seeded by (seed, width,
- * resolution), so results do not depend on the pool's thread count. */
+/* The generator a (width, resolution) pair's sample is drawn from, seeded
+ * by (seed, width, resolution): results do not depend on the thread count. */
+tfg_rng_t tfg_spaceopt_rng(const tfg_spaceopt_opts_t *o, int width, int res);
+
+/* Run the phase: a pair's subnets are its generator's first `samples`
+ * draws of tfg_subnet_sample. */
 tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o, tfg_pool_t *pool,
                               tfg_spaceopt_progress_t progress, void *ctx, tfg_spaceopt_t *out,
                               tfg_diag_t *d);
