@@ -1,7 +1,8 @@
 /* TinyNAS's search space and its space optimisation (src/search):
  * parsing and its errors, sampling, subnets against an independent count
  * of their layers, channels and MACs, and the phase's bookkeeping against
- * a recount from the engine's cost of the same subnets. */
+ * a recount from the engine's cost of the same subnets; the supernet's
+ * slicing, and its sandwich-rule training against finite differences. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,11 @@
 
 #include "model/cost.h"
 #include "nn/forward.h"
+#include "search/sntrain.h"
 #include "search/spaceopt.h"
 #include "search/supernet.h"
 #include "tfg_test.h"
+#include "train/optim.h"
 
 static void test_default(void)
 {
@@ -490,6 +493,231 @@ static void test_sort(void)
     tt_end();
 }
 
+/* ---- sandwich-rule supernet training ---- */
+
+static const char SANDWICH_SPACE[] =
+    "{\"name\": \"t\", \"resolutions\": [12], \"width_multipliers\": [1.0], \"kernel_sizes\": [3, 5], "
+    "\"expand_ratios\": [2, 4], \"stem\": {\"channels\": 8}, \"first_block\": {\"channels\": 8}, "
+    "\"stages\": [{\"channels\": 16, \"stride\": 2, \"depths\": [1, 2]}, {\"channels\": 16, \"stride\": 1, "
+    "\"depths\": [1, 2]}]}";
+
+/* n random 12x12 grayscale images with labels 0..9. */
+static void tiny_dataset(tfg_dataset_t *ds, int n, uint64_t seed)
+{
+    tfg_rng_t r = {seed};
+    memset(ds, 0, sizeof *ds);
+    ds->n = n, ds->h = 12, ds->w = 12, ds->c = 1, ds->classes = 10;
+    ds->images = malloc((size_t)n * 144), ds->labels = malloc((size_t)n);
+    for (int e = 0; e < n * 144; e++) ds->images[e] = (uint8_t)(tfg_rng_next(&r) >> 56);
+    for (int b = 0; b < n; b++) ds->labels[b] = (uint8_t)(tfg_rng_next(&r) % 10);
+}
+
+typedef struct {
+    tfg_supernet_t *sn;
+    tfg_sntrain_t *st;
+    tfg_subnet_t students[3];
+    int compared;
+    double worst;
+} sandwich_t;
+
+/* Where each value of a subnet lives in the supernet, from slice_by_hand
+ * (written out by index, independent of tfg_supernet_add): the supernet's
+ * values are set to codes layer * 65536 + part * 16384 + index (part 0
+ * weights, 1 bias, 2 gamma, 3 beta; exact in a float below 2^24), and the
+ * hand-sliced subnet then holds the codes of its values. */
+static void code_map(const tfg_supernet_t *sn, const tfg_subnet_t *n, tfg_net_t *map)
+{
+    tfg_diag_t d = {{0}};
+    tfg_net_t codes;
+    TT_CHECK(tfg_net_copy(&codes, &sn->net) == 0);
+    for (int i = 0; i < codes.n; i++) {
+        tfg_nn_layer_t *l = &codes.layers[i];
+        for (size_t e = 0; e < tfg_nn_weight_count(&codes, i); e++) l->weights[e] = (float)(i * 65536 + e);
+        for (size_t e = 0; e < tfg_nn_bias_count(&codes, i); e++) l->bias[e] = (float)(i * 65536 + 16384 + e);
+        for (int c = 0; l->bn_params && c < l->c; c++)
+            l->bn_params[c] = (float)(i * 65536 + 2 * 16384 + c),
+            l->bn_params[l->c + c] = (float)(i * 65536 + 3 * 16384 + c);
+    }
+    TT_CHECK(tfg_subnet_net(&sn->space, n, map, &d) == TFG_OK && tfg_net_alloc_bn(map) == 0);
+    slice_by_hand(&codes, &sn->largest, &sn->space, n, map);
+    tfg_net_free(&codes);
+}
+
+/* Add a subnet's gradient array (count values, their codes beside) into
+ * the expected supernet gradients. */
+static void scatter(const tfg_params_t *ps, float **expect, const float *grad, const float *codes,
+                    size_t count, size_t stride)
+{
+    static const char *parts[4] = {"weights", "bias", "gamma", "beta"};
+    for (size_t e = 0; grad && e < count; e++) {
+        const long code = lroundf(codes[e * stride]);
+        const int layer = (int)(code / 65536), part = (int)(code % 65536 / 16384);
+        const size_t at = (size_t)(code % 16384);
+        for (int i = 0; i < ps->n; i++)
+            if (ps->p[i].layer == layer && !strcmp(ps->p[i].what, parts[part])) expect[i][at] += grad[e];
+    }
+}
+
+/* As the trainer's step: the largest net's gradient alone, then the
+ * sandwich gradient; meanwhile each student is run on its own and its
+ * gradient scattered by the hand-made map onto the largest's. The two must
+ * agree. */
+static double sandwich_step(void *ctx, tfg_trainer_t *t, int batch, long step, int *correct)
+{
+    sandwich_t *f = ctx;
+    const tfg_params_t *ps = tfg_trainer_params(t);
+    float **expect = calloc((size_t)ps->n, sizeof(float *));
+    tfg_sntrain_grad(f->st, f->students, 0, batch, step, correct);
+    for (int i = 0; i < ps->n; i++) {
+        expect[i] = malloc(sizeof(float) * ps->p[i].n);
+        memcpy(expect[i], ps->p[i].g, sizeof(float) * ps->p[i].n);
+    }
+    const double loss = tfg_sntrain_grad(f->st, f->students, 3, batch, step, correct);
+    const tfg_trainer_batch_t tb = tfg_trainer_batch(t);
+    const float *targets = tb.tape->out[f->sn->net.n - 1];
+    for (int k = 0; k < 3 && tt_case_ok; k++) {
+        tfg_diag_t d = {{0}};
+        tfg_net_t n, map;
+        tfg_nn_tape_t tape;
+        tfg_grad_t g;
+        TT_CHECK(tfg_supernet_extract(f->sn, &f->students[k], &n, &d) == TFG_OK);
+        TT_CHECK(tfg_nn_tape_init(&tape, &n, batch, 1, true) == 0 && tfg_grad_init(&g, &n, batch, 1) == 0);
+        tfg_nn_forward(&n, &tape, NULL, tb.x, batch, true, tfg_trainer_step_seed(t, step));
+        tfg_nn_loss_soft(&n, &tape, &g, targets, tb.y, NULL);
+        tfg_nn_backward(&n, &tape, &g, NULL);
+        code_map(f->sn, &f->students[k], &map);
+        for (int i = 0; i < n.n; i++) {
+            const tfg_nn_layer_t *l = &map.layers[i];
+            scatter(ps, expect, g.dw[i], l->weights, tfg_nn_weight_count(&n, i), 1);
+            if (!tfg_nn_has_bn(l)) scatter(ps, expect, g.db[i], l->bias, tfg_nn_bias_count(&n, i), 1);
+            if (l->bn_params) {
+                scatter(ps, expect, g.dgamma[i], l->bn_params, (size_t)l->c, 1);
+                scatter(ps, expect, g.dbeta[i], l->bn_params + l->c, (size_t)l->c, 1);
+            }
+        }
+        tfg_net_free(&map);
+        tfg_grad_free(&g);
+        tfg_nn_tape_free(&tape);
+        tfg_net_free(&n);
+    }
+    for (int i = 0; i < ps->n; i++) {
+        for (size_t e = 0; e < ps->p[i].n; e++) {
+            const double diff = fabs((double)expect[i][e] - ps->p[i].g[e]);
+            f->worst = diff > f->worst ? diff : f->worst;
+            f->compared++;
+        }
+        free(expect[i]);
+    }
+    free(expect);
+    return loss;
+}
+
+/* The supernet's gradient after a sandwich step is the largest net's plus
+ * each student's, every student's at the slice it used. Checked against
+ * the students run on their own, their gradients scattered by a map made
+ * by hand (a gradient added at the wrong place, or not added, fails it);
+ * the students' own gradients are the engine's, checked against finite
+ * differences in test_train. */
+static void test_sandwich_gradient(void)
+{
+    tt_begin();
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    tfg_supernet_t sn;
+    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
+             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
+    if (!tt_case_ok) {
+        tt_end();
+        return;
+    }
+    tfg_rng_t r = {17};
+    randomize_supernet(&sn, &r);
+    tfg_dataset_t ds;
+    tiny_dataset(&ds, 6, 5);
+    tfg_train_opts_t o = tfg_train_default_opts();
+    o.epochs = 1, o.batch = 6;
+    tfg_trainer_t *t = tfg_trainer_create(&sn.net, &ds, NULL, &o, 2, &d);
+    const tfg_sntrain_opts_t so = {2, 9};
+    tfg_sntrain_t *st = t ? tfg_sntrain_attach(&sn, t, &so, &d) : NULL;
+    TT_CHECK(st != NULL);
+    if (st) {
+        sandwich_t f = {&sn, st, {{0}}, 0, 0.0};
+        TT_CHECK(tfg_sntrain_students(st, 0, f.students, 3) == 3);
+        tfg_subnet_t smallest; /* the smallest first, then random ones */
+        tfg_subnet_extreme(&s, 0, 0, 0, &smallest);
+        TT_CHECK(!memcmp(&f.students[0], &smallest, sizeof smallest));
+        TT_CHECK(memcmp(&f.students[1], &f.students[2], sizeof smallest) != 0);
+        tfg_trainer_set_step(t, sandwich_step, &f);
+        tfg_trainer_epoch(t, NULL, NULL);
+        TT_CHECK(tfg_sntrain_error(st) == NULL);
+        TT_CHECK(f.compared > 1000 && f.worst <= 1e-6);
+        printf("  sandwich step: the supernet's gradient is the largest's plus each distilled student's "
+               "(smallest, 2 random)\n  at the slice it used: %d values within %.1e\n",
+               f.compared, f.worst);
+    }
+    tfg_sntrain_free(st);
+    tfg_trainer_free(t);
+    tfg_dataset_free(&ds);
+    tfg_supernet_free(&sn);
+    tt_end();
+}
+
+/* Two sandwich epochs on 1 and on 2 threads give bit-identical shared
+ * weights (the students of a step come from (seed, step)), and the
+ * weights move. */
+static void train_supernet(int threads, tfg_net_t *out)
+{
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    tfg_supernet_t sn;
+    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
+             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK && tfg_net_init_train(&sn.net, 3) == 0);
+    tfg_dataset_t ds;
+    tiny_dataset(&ds, 40, 6);
+    tfg_train_opts_t o = tfg_train_default_opts();
+    o.epochs = 2, o.batch = 16;
+    tfg_trainer_t *t = tfg_trainer_create(&sn.net, &ds, NULL, &o, threads, &d);
+    const tfg_sntrain_opts_t so = {2, 4};
+    tfg_sntrain_t *st = t ? tfg_sntrain_attach(&sn, t, &so, &d) : NULL;
+    TT_CHECK(st != NULL);
+    for (int e = 0; st && e < 2; e++) tfg_trainer_epoch(t, NULL, NULL);
+    TT_CHECK(st && tfg_sntrain_error(st) == NULL && tfg_sntrain_student_loss(st) > 0.0);
+    TT_CHECK(tfg_net_copy(out, &sn.net) == 0);
+    tfg_sntrain_free(st);
+    tfg_trainer_free(t);
+    tfg_dataset_free(&ds);
+    tfg_supernet_free(&sn);
+}
+
+static void test_sandwich_threads(void)
+{
+    tt_begin();
+    tfg_net_t a = {0}, b = {0}, init = {0};
+    train_supernet(1, &a);
+    train_supernet(2, &b);
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    tfg_supernet_t sn;
+    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
+             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK && tfg_net_init_train(&sn.net, 3) == 0 &&
+             tfg_net_copy(&init, &sn.net) == 0);
+    int same = 0, moved = 0, tensors = 0;
+    for (int i = 0; tt_case_ok && i < a.n; i++) {
+        const size_t nw = tfg_nn_weight_count(&a, i);
+        if (!nw) continue;
+        tensors++;
+        same += !memcmp(a.layers[i].weights, b.layers[i].weights, sizeof(float) * nw);
+        moved += memcmp(a.layers[i].weights, init.layers[i].weights, sizeof(float) * nw) != 0;
+    }
+    TT_CHECK(tensors > 10 && same == tensors && moved == tensors);
+    printf("  sandwich training: %d shared tensors bit-identical on 1 and 2 threads, all trained\n", tensors);
+    tfg_supernet_free(&sn);
+    tfg_net_free(&init);
+    tfg_net_free(&a);
+    tfg_net_free(&b);
+    tt_end();
+}
+
 int main(void)
 {
     printf("search space and space optimisation:\n");
@@ -499,5 +727,7 @@ int main(void)
     test_spaceopt();
     test_supernet();
     test_sort();
+    test_sandwich_gradient();
+    test_sandwich_threads();
     return tt_summary();
 }

@@ -569,7 +569,7 @@ void tfg_nn_forward(const tfg_net_t *n, tfg_nn_tape_t *t, tfg_pool_t *pool, cons
     }
 }
 
-void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t)
+void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t, float m)
 {
     for (int i = 0; i < n->n; i++) {
         tfg_nn_layer_t *l = &n->layers[i];
@@ -581,8 +581,8 @@ void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t)
             double v = 1.0 / (inv * inv) - (double)TFG_NN_BN_EPS;
             if (v < 0.0) v = 0.0;
             if (count > 1.0) v *= count / (count - 1.0);
-            mu[k] = (1.0f - TFG_NN_BN_MOMENTUM) * mu[k] + TFG_NN_BN_MOMENTUM * t->mean[i][k];
-            var[k] = (1.0f - TFG_NN_BN_MOMENTUM) * var[k] + TFG_NN_BN_MOMENTUM * (float)v;
+            mu[k] = (1.0f - m) * mu[k] + m * t->mean[i][k];
+            var[k] = (1.0f - m) * var[k] + m * (float)v;
         }
     }
 }

@@ -106,8 +106,10 @@ static inline float *tfg_nn_scratch(const tfg_nn_tape_t *t, int thread, int slot
 int tfg_nn_ranges(const tfg_net_t *n, const float *x, int count, tfg_pool_t *pool, float *mins, float *maxs);
 
 /* After a training-mode forward: running = (1 - m) running + m batch, with
- * the unbiased batch variance (as PyTorch). */
-void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t);
+ * the unbiased batch variance (as PyTorch; training uses
+ * TFG_NN_BN_MOMENTUM). m = 1 / (k + 1) over batches k = 0, 1, ... makes the
+ * running statistics the plain mean of the batches' (BN recalibration). */
+void tfg_nn_update_running(tfg_net_t *n, const tfg_nn_tape_t *t, float m);
 
 /* Dropout's keep/drop draw for element e of layer i's input: a hash of
  * (seed, i, e), so a mask does not depend on the order elements are visited. */

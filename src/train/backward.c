@@ -153,8 +153,11 @@ int tfg_nn_logits_layer(const tfg_net_t *n)
     return last->kind == TFG_NN_SOFTMAX ? last->in : n->n - 1;
 }
 
-double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const uint8_t *labels,
-                   float eps, int *correct)
+/* Softmax cross-entropy against per-image target distributions: q(b, c)
+ * from `targets` (batch x classes) when given, else label smoothing's
+ * (1 - eps + eps / classes on the label, eps / classes elsewhere). */
+static double cross_entropy(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const uint8_t *labels,
+                            float eps, const float *targets, int *correct)
 {
     const int li = tfg_nn_logits_layer(n);
     const size_t k = img_size(&n->layers[li]);
@@ -164,6 +167,7 @@ double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, co
     for (int b = 0; b < t->batch; b++) {
         const float *z = t->out[li] + (size_t)b * k;
         float *dz = g ? g->dout[li] + (size_t)b * k : NULL;
+        const float *tq = targets ? targets + (size_t)b * k : NULL;
         size_t best = 0;
         for (size_t c = 1; c < k; c++) best = z[c] > z[best] ? c : best;
         hits += best == labels[b];
@@ -171,13 +175,25 @@ double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, co
         for (size_t c = 0; c < k; c++) sum += exp((double)z[c] - (double)z[best]);
         const double lse = (double)z[best] + log(sum);
         for (size_t c = 0; c < k; c++) {
-            const double q = c == labels[b] ? on : off, p = exp((double)z[c] - lse);
+            const double q = tq ? (double)tq[c] : c == labels[b] ? on : off, p = exp((double)z[c] - lse);
             total -= q * ((double)z[c] - lse);
             if (dz) dz[c] = (float)((p - q) / (double)t->batch);
         }
     }
     if (correct) *correct = hits;
     return total / (double)t->batch;
+}
+
+double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const uint8_t *labels,
+                   float eps, int *correct)
+{
+    return cross_entropy(n, t, g, labels, eps, NULL, correct);
+}
+
+double tfg_nn_loss_soft(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const float *targets,
+                        const uint8_t *labels, int *correct)
+{
+    return cross_entropy(n, t, g, labels, 0.0f, targets, correct);
 }
 
 typedef struct {

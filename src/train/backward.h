@@ -46,6 +46,12 @@ int tfg_nn_logits_layer(const tfg_net_t *n);
 double tfg_nn_loss(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const uint8_t *labels,
                    float eps, int *correct);
 
+/* The same loss against given target distributions (batch x classes
+ * floats summing to 1 per image): knowledge distillation, where a teacher's
+ * softmax outputs are the targets. Hits still count against labels. */
+double tfg_nn_loss_soft(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, const float *targets,
+                        const uint8_t *labels, int *correct);
+
 /* Backward from g->dout[logits] (set by tfg_nn_loss) to every parameter
  * gradient, after a training-mode tfg_nn_forward on the same tape. */
 void tfg_nn_backward(const tfg_net_t *n, const tfg_nn_tape_t *t, tfg_grad_t *g, tfg_pool_t *pool);

@@ -160,6 +160,32 @@ tfg_params_t *tfg_trainer_params(tfg_trainer_t *t)
     return &t->params;
 }
 
+double tfg_trainer_forward_backward(tfg_trainer_t *t, int batch, long step, int *correct)
+{
+    if (t->qat)
+        tfg_qat_forward(t, batch, step);
+    else
+        tfg_nn_forward(t->net, &t->tape, t->pool, t->x, batch, true, tfg_trainer_step_seed(t, step));
+    const double loss = tfg_nn_loss(t->net, &t->tape, &t->grad, t->y, t->o.label_smoothing, correct);
+    tfg_nn_backward(t->net, &t->tape, &t->grad, t->pool);
+    return loss;
+}
+
+uint64_t tfg_trainer_step_seed(const tfg_trainer_t *t, long step)
+{
+    return t->o.seed ^ ((uint64_t)step << 20);
+}
+
+void tfg_trainer_set_step(tfg_trainer_t *t, tfg_train_step_t fn, void *ctx)
+{
+    t->step = fn, t->step_ctx = ctx;
+}
+
+tfg_trainer_batch_t tfg_trainer_batch(tfg_trainer_t *t)
+{
+    return (tfg_trainer_batch_t){t->x, t->y, &t->tape, &t->grad, t->pool};
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -220,17 +246,12 @@ tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
         batch_job_t bj = {t, first, batch};
         tfg_pool_for(t->pool, tfg_nn_groups(batch), batch_task, &bj);
         const long global = (long)t->epoch * steps + s;
-        if (t->qat)
-            tfg_qat_forward(t, batch, global);
-        else
-            tfg_nn_forward(t->net, &t->tape, t->pool, t->x, batch, true,
-                           t->o.seed ^ ((uint64_t)global << 20));
         int correct = 0;
-        const double loss = tfg_nn_loss(t->net, &t->tape, &t->grad, t->y, t->o.label_smoothing, &correct);
-        tfg_nn_backward(t->net, &t->tape, &t->grad, t->pool);
+        const double loss = t->step ? t->step(t->step_ctx, t, batch, global, &correct)
+                                    : tfg_trainer_forward_backward(t, batch, global, &correct);
         const float lr = tfg_lr_at(t->o.lr, global, warmup, total);
         tfg_sgd_step(&t->params, lr, t->o.momentum, t->o.weight_decay, true);
-        if (!t->qat) tfg_nn_update_running(t->net, &t->tape);
+        if (!t->qat) tfg_nn_update_running(t->net, &t->tape, TFG_NN_BN_MOMENTUM);
         loss_sum += loss * batch;
         seen += batch;
         hits += correct;

@@ -18,8 +18,10 @@
 #include <stdint.h>
 
 #include "data/dataset.h"
+#include "nn/forward.h"
 #include "nn/net.h"
 #include "nn/parallel.h"
+#include "train/backward.h"
 
 typedef struct {
     int epochs;            /* default 10 */
@@ -70,6 +72,33 @@ tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
 /* The next epoch to run (0-based); tfg_trainer_set_epoch moves it (resume). */
 int tfg_trainer_next_epoch(const tfg_trainer_t *t);
 void tfg_trainer_set_epoch(tfg_trainer_t *t, int epoch);
+
+/* ---- custom steps ----
+ *
+ * A step function replaces a step's forward, loss and backward passes (the
+ * supernet's sandwich rule, src/search/sntrain.c, runs several subnets per
+ * step): the batch is ready in tfg_trainer_batch's x and y, and the function
+ * must leave every gradient of the trainer's parameters written and return
+ * the step's mean loss (*correct: the batch's argmax hits). The trainer
+ * then takes the SGD step and updates batch norm's running statistics from
+ * its tape. tfg_trainer_forward_backward is the default step, on the
+ * trainer's own net, tape and gradients; a custom step may run it first.
+ * `step` counts from the first epoch (it keys dropout masks). */
+typedef double (*tfg_train_step_t)(void *ctx, tfg_trainer_t *t, int batch, long step, int *correct);
+void tfg_trainer_set_step(tfg_trainer_t *t, tfg_train_step_t fn, void *ctx);
+double tfg_trainer_forward_backward(tfg_trainer_t *t, int batch, long step, int *correct);
+/* The seed of a step's training-mode forward pass (dropout). */
+uint64_t tfg_trainer_step_seed(const tfg_trainer_t *t, long step);
+
+/* The current batch and the trainer's buffers, for a step function. */
+typedef struct {
+    const float *x;      /* the batch's augmented images, NHWC */
+    const uint8_t *y;    /* their labels */
+    tfg_nn_tape_t *tape; /* the trainer's net's forward pass */
+    tfg_grad_t *grad;    /* its gradients, which the SGD step reads */
+    tfg_pool_t *pool;
+} tfg_trainer_batch_t;
+tfg_trainer_batch_t tfg_trainer_batch(tfg_trainer_t *t);
 
 /* The trainable tensors with their momentum buffers (for checkpoints). */
 struct tfg_params_s;

@@ -22,7 +22,9 @@ struct tfg_trainer {
     uint8_t *y;     /* their labels */
     int32_t *order; /* this epoch's shuffle */
     int epoch;
-    tfg_qat_state_t *qat; /* set by tfg_trainer_start_qat */
+    tfg_qat_state_t *qat;  /* set by tfg_trainer_start_qat */
+    tfg_train_step_t step; /* tfg_trainer_set_step; NULL: tfg_trainer_forward_backward */
+    void *step_ctx;
 };
 
 /* QAT's forward pass over the batch in t->x (qat.c): the int8 engine on the
