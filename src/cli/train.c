@@ -63,6 +63,9 @@ static const char TRAIN_HELP[] =
     "  --no-flip       no random horizontal flips (digits, text)\n"
     "  --erase P       random erasing with probability P (default 0)\n"
     "  --seed N        everything random: init, shuffles, augmentation (default 1)\n"
+    "  --init FILE     start from the weights in FILE (a checkpoint.tfgc of the same\n"
+    "                  architecture, e.g. another run's, or the weights 'tinyforge search'\n"
+    "                  hands its final model) instead of a random initialization\n"
     "\n"
     "Quantization:\n"
     "  --qat-epochs N  quantization-aware fine-tuning epochs after float training\n"
@@ -93,7 +96,7 @@ static const char TRAIN_HELP[] =
     "  --quiet         no progress (a live line on a terminal, a line per epoch otherwise)\n";
 
 typedef struct {
-    const char *arch, *data, *out;
+    const char *arch, *data, *out, *init;
     int epochs, batch, threads, limit, val, calib, translate, qat_epochs, qat_delay;
     double lr, warmup, wd, momentum, smoothing, dropout, erase, qat_lr;
     uint64_t seed;
@@ -332,51 +335,6 @@ static int write_plot(const char *dir, const char *title, const tfg_epoch_log_t 
 
 /* ---- data ---- */
 
-/* Hold out `val` images of train (chosen by the seed) into val_out; train
- * keeps the rest, in order. */
-static int split_val(tfg_dataset_t *train, int val, uint64_t seed, tfg_dataset_t *val_out)
-{
-    memset(val_out, 0, sizeof *val_out);
-    if (val <= 0) return 0;
-    const int32_t n = train->n;
-    const size_t isz = (size_t)train->h * train->w * train->c;
-    int32_t *idx = malloc(sizeof(int32_t) * (size_t)n);
-    uint8_t *is_val = calloc((size_t)n, 1);
-    *val_out = *train;
-    val_out->n = val;
-    val_out->class_names = NULL;
-    val_out->images = malloc(isz * (size_t)val);
-    val_out->labels = malloc((size_t)val);
-    if (!idx || !is_val || !val_out->images || !val_out->labels) {
-        free(idx), free(is_val), free(val_out->images), free(val_out->labels);
-        memset(val_out, 0, sizeof *val_out);
-        return -1;
-    }
-    for (int32_t i = 0; i < n; i++) idx[i] = i;
-    tfg_rng_t r = {seed ^ UINT64_C(0x5EED0F0A1)};
-    for (int32_t i = 0; i < val; i++) { /* partial Fisher-Yates: the first val are the held-out ones */
-        const int32_t j = i + (int32_t)(tfg_rng_next(&r) % (uint64_t)(n - i));
-        const int32_t s = idx[i];
-        idx[i] = idx[j], idx[j] = s;
-        is_val[idx[i]] = 1;
-    }
-    int32_t v = 0, t = 0;
-    for (int32_t i = 0; i < n; i++) {
-        const uint8_t *img = train->images + (size_t)i * isz;
-        if (is_val[i]) {
-            memcpy(val_out->images + (size_t)v * isz, img, isz);
-            val_out->labels[v++] = train->labels[i];
-        } else {
-            memmove(train->images + (size_t)t * isz, img, isz);
-            train->labels[t++] = train->labels[i];
-        }
-    }
-    train->n = t;
-    free(idx);
-    free(is_val);
-    return 0;
-}
-
 /* A loaded history into the run's own array (sized for every epoch). */
 static void adopt_history(tfg_epoch_log_t *hist, tfg_ckpt_state_t *cs)
 {
@@ -411,6 +369,7 @@ static uint64_t fingerprint(const args_t *a, const tfg_net_t *net)
         snprintf(buf, sizeof buf, "qat-delay %d", a->qat_delay);
         h = tfg_fingerprint(h, buf);
     }
+    if (a->init) h = tfg_fingerprint(h, a->init);
     return h;
 }
 
@@ -446,6 +405,7 @@ int cli_train(int argc, char **argv)
                *v_smooth = NULL, *v_drop = NULL, *v_translate = NULL, *v_erase = NULL, *v_qat = NULL,
                *v_qat_lr = NULL, *v_qat_delay = NULL;
     const cli_opt_t opts[] = {{"--data", &a.data, NULL},
+                              {"--init", &a.init, NULL},
                               {"-o", &a.out, NULL},
                               {"--epochs", &v_epochs, NULL},
                               {"--batch", &v_batch, NULL},
@@ -545,12 +505,16 @@ int cli_train(int argc, char **argv)
                 train.n);
         goto done;
     }
-    if (split_val(&train, a.val, a.seed, &val) < 0) {
+    if (tfg_dataset_split(&train, a.val, a.seed, &val) < 0) {
         fprintf(stderr, "tinyforge: error: out of memory\n");
         goto done;
     }
     if (tfg_net_init_train(&net, a.seed) < 0) {
         fprintf(stderr, "tinyforge: error: out of memory\n");
+        goto done;
+    }
+    if (a.init && tfg_checkpoint_load_weights(a.init, &net, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: --init: %s\n", d.msg);
         goto done;
     }
     const int logits = net.layers[net.n - 1].kind == TFG_NN_SOFTMAX ? net.layers[net.n - 1].in : net.n - 1;

@@ -100,6 +100,12 @@ tfg_status_t tfg_data_open(const char *spec, const char *split, int32_t h, int32
 tfg_status_t tfg_data_open_n(const char *spec, const char *split, int32_t h, int32_t w, int32_t c,
                              int32_t max_images, tfg_dataset_t *ds, tfg_diag_t *d);
 
+/* A validation split: hold out `val` images of train, chosen by the seed,
+ * into val_out (its own buffers, no class names); train keeps the rest in
+ * order. `tinyforge train` and `tinyforge search` hold out the same images
+ * for the same seed. -1 when out of memory (train unchanged). */
+int tfg_dataset_split(tfg_dataset_t *train, int32_t val, uint64_t seed, tfg_dataset_t *val_out);
+
 /* Fashion-MNIST's ten class names, in label order. */
 extern const char *const tfg_fashion_mnist_classes[10];
 

@@ -13,6 +13,7 @@
 
 #include "data/data_internal.h"
 #include "data/image.h"
+#include "nn/net.h" /* tfg_rng_t */
 #include "tinyforge/kernels.h"
 
 const char *const tfg_fashion_mnist_classes[10] = {
@@ -233,4 +234,48 @@ tfg_status_t tfg_data_to_input(const uint8_t *pixels, size_t n, const tfg_tensor
             for (size_t j = 0; j < k; j++) out[i + j] ^= 0x80;
     }
     return TFG_OK;
+}
+
+/* See dataset.h. */
+int tfg_dataset_split(tfg_dataset_t *train, int32_t val, uint64_t seed, tfg_dataset_t *val_out)
+{
+    memset(val_out, 0, sizeof *val_out);
+    if (val <= 0) return 0;
+    const int32_t n = train->n;
+    const size_t isz = (size_t)train->h * train->w * train->c;
+    int32_t *idx = malloc(sizeof(int32_t) * (size_t)n);
+    uint8_t *is_val = calloc((size_t)n, 1);
+    *val_out = *train;
+    val_out->n = val;
+    val_out->class_names = NULL;
+    val_out->images = malloc(isz * (size_t)val);
+    val_out->labels = malloc((size_t)val);
+    if (!idx || !is_val || !val_out->images || !val_out->labels) {
+        free(idx), free(is_val), free(val_out->images), free(val_out->labels);
+        memset(val_out, 0, sizeof *val_out);
+        return -1;
+    }
+    for (int32_t i = 0; i < n; i++) idx[i] = i;
+    tfg_rng_t r = {seed ^ UINT64_C(0x5EED0F0A1)};
+    for (int32_t i = 0; i < val; i++) { /* partial Fisher-Yates: the first val are the held-out ones */
+        const int32_t j = i + (int32_t)(tfg_rng_next(&r) % (uint64_t)(n - i));
+        const int32_t s = idx[i];
+        idx[i] = idx[j], idx[j] = s;
+        is_val[idx[i]] = 1;
+    }
+    int32_t v = 0, t = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const uint8_t *img = train->images + (size_t)i * isz;
+        if (is_val[i]) {
+            memcpy(val_out->images + (size_t)v * isz, img, isz);
+            val_out->labels[v++] = train->labels[i];
+        } else {
+            memmove(train->images + (size_t)t * isz, img, isz);
+            train->labels[t++] = train->labels[i];
+        }
+    }
+    train->n = t;
+    free(idx);
+    free(is_val);
+    return 0;
 }

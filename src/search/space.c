@@ -374,3 +374,92 @@ tfg_status_t tfg_subnet_net(const tfg_space_t *s, const tfg_subnet_t *n, tfg_net
     free(json);
     return st;
 }
+
+char *tfg_subnet_choices(const tfg_space_t *s, const tfg_subnet_t *n)
+{
+    buf_t b = {0};
+    put(&b, "{\"width\": %g, \"resolution\": %d, \"stages\": [", s->width[n->width], s->res[n->res]);
+    for (int i = 0; i < s->n_stages; i++) {
+        put(&b, "%s{\"depth\": %d, \"kernels\": [", i ? ", " : "", n->depth[i]);
+        for (int k = 0; k < n->depth[i]; k++) put(&b, "%s%d", k ? ", " : "", n->kernel[i][k]);
+        put(&b, "], \"expands\": [");
+        for (int k = 0; k < n->depth[i]; k++) put(&b, "%s%d", k ? ", " : "", n->expand[i][k]);
+        put(&b, "]}");
+    }
+    put(&b, "]}");
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* The index of v in list (n entries), or -1. */
+static int index_of(const int *list, int n, int v)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i] == v) return i;
+    return -1;
+}
+
+static tfg_status_t choices(const ctx_t *c, const tfg_space_t *s, const cJSON *root, tfg_subnet_t *n)
+{
+    static const char *const top[] = {"width", "resolution", "stages", NULL};
+    static const char *const stage_keys[] = {"depth", "kernels", "expands", NULL};
+    memset(n, 0, sizeof *n);
+    if (!cJSON_IsObject(root)) return err(c, "the top level is not a JSON object");
+    TRY(known_keys(c, root, "top level", top));
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "width");
+    n->width = -1;
+    for (int i = 0; cJSON_IsNumber(w) && i < s->n_width; i++)
+        if (fabs(s->width[i] - w->valuedouble) < 1e-9) n->width = i;
+    if (n->width < 0) return err(c, "'width' is not one of the space's width multipliers");
+    int res = 0;
+    TRY(get_int(c, root, "top level", "resolution", 1, 100000, 0, &res));
+    if ((n->res = index_of(s->res, s->n_res, res)) < 0)
+        return err(c, "resolution %d is not one of the space's", res);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "stages"), *g;
+    if (!cJSON_IsArray(st) || cJSON_GetArraySize(st) != s->n_stages)
+        return err(c, "'stages' must be an array of the space's %d stages", s->n_stages);
+    int i = 0;
+    cJSON_ArrayForEach(g, st)
+    {
+        char where[32];
+        snprintf(where, sizeof where, "stage %d", i);
+        const tfg_space_stage_t *sg = &s->stages[i];
+        if (!cJSON_IsObject(g)) return err(c, "%s is not an object", where);
+        TRY(known_keys(c, g, where, stage_keys));
+        TRY(get_int(c, g, where, "depth", 1, TFG_SPACE_MAX_DEPTH, 0, &n->depth[i]));
+        if (index_of(sg->depths, sg->n_depths, n->depth[i]) < 0)
+            return err(c, "%s: depth %d is not one of the stage's", where, n->depth[i]);
+        const char *keys[2] = {"kernels", "expands"};
+        for (int k = 0; k < 2; k++) {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(g, keys[k]), *v;
+            if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n->depth[i])
+                return err(c, "%s: '%s' must list one choice per block (%d)", where, keys[k], n->depth[i]);
+            int b = 0;
+            cJSON_ArrayForEach(v, a)
+            {
+                const int x = cJSON_IsNumber(v) ? (int)v->valuedouble : -1;
+                const int ok = k ? index_of(sg->expands, sg->n_expands, x) : index_of(sg->kernels, sg->n_kernels, x);
+                if (ok < 0 || !cJSON_IsNumber(v) || v->valuedouble != x)
+                    return err(c, "%s: block %d's %s is not one of the stage's choices", where, b,
+                               k ? "expansion" : "kernel size");
+                (k ? n->expand : n->kernel)[i][b++] = x;
+            }
+        }
+        i++;
+    }
+    return TFG_OK;
+}
+
+tfg_status_t tfg_subnet_choices_parse(const tfg_space_t *s, const char *text, const char *name, tfg_subnet_t *n,
+                                      tfg_diag_t *d)
+{
+    const ctx_t c = {name, d};
+    cJSON *root = cJSON_Parse(text);
+    if (!root) return err(&c, "not valid JSON");
+    const tfg_status_t st = choices(&c, s, root, n);
+    cJSON_Delete(root);
+    return st;
+}

@@ -78,4 +78,12 @@ char *tfg_subnet_json(const tfg_space_t *s, const tfg_subnet_t *n);
 /* The subnet as a float net, built from that JSON by the model builder. */
 tfg_status_t tfg_subnet_net(const tfg_space_t *s, const tfg_subnet_t *n, tfg_net_t *net, tfg_diag_t *d);
 
+/* A subnet's choices as one line of JSON: {"width": 0.5, "resolution": 36,
+ * "stages": [{"depth": 2, "kernels": [3, 5], "expands": [4, 6]}, ...]}
+ * (malloc'd; NULL when out of memory), and back: every value must be one
+ * of the space's choices. */
+char *tfg_subnet_choices(const tfg_space_t *s, const tfg_subnet_t *n);
+tfg_status_t tfg_subnet_choices_parse(const tfg_space_t *s, const char *text, const char *name, tfg_subnet_t *n,
+                                      tfg_diag_t *d);
+
 #endif

@@ -16,29 +16,38 @@ typedef struct {
     tfg_diag_t *diag;         /* per subnet, kept only for the first failure */
 } job_t;
 
+tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
+                              tfg_cost_t *c, unsigned *over, tfg_diag_t *d)
+{
+    tfg_net_t net;
+    tfg_status_t st = tfg_subnet_net(s, n, &net, d);
+    if (st >= 0) {
+        const tfg_cost_opts_t co = {o->sram, 0.0, 0, false, false};
+        st = tfg_cost_net(&net, &co, c, d);
+    }
+    tfg_net_free(&net);
+    if (st < 0) return st;
+    /* the fewest MACs within the arena: over the cap means no schedule both fits and keeps to it */
+    const unsigned over_sram = !c->fits || (double)c->macs > o->max_overhead * (double)c->macs_layer;
+    const unsigned over_flash = c->flash + o->code_bytes > o->flash;
+    *over = over_sram | over_flash << 1;
+    return TFG_OK;
+}
+
 static void price(void *ctx, int i, int thread)
 {
     (void)thread;
     const job_t *j = ctx;
-    tfg_net_t net;
     tfg_diag_t d = {{0}};
-    tfg_status_t st = tfg_subnet_net(j->s, &j->nets[i], &net, &d);
     tfg_cost_t c;
-    if (st >= 0) {
-        const tfg_cost_opts_t co = {j->o->sram, 0.0, 0, false, false};
-        st = tfg_cost_net(&net, &co, &c, &d);
-    }
-    tfg_net_free(&net);
-    j->st[i] = st;
-    if (st < 0) {
+    unsigned over = 0;
+    j->st[i] = tfg_subnet_price(j->s, &j->nets[i], j->o, &c, &over, &d);
+    if (j->st[i] < 0) {
         j->diag[i] = d;
         return;
     }
-    /* the fewest MACs within the arena: over the cap means no schedule both fits and keeps to it */
-    const int over_sram = !c.fits || (double)c.macs > j->o->max_overhead * (double)c.macs_layer;
-    const int over_flash = c.flash + j->o->code_bytes > j->o->flash;
-    j->over[i] = (unsigned char)(over_sram | over_flash << 1);
-    j->macs[i] = over_sram || over_flash ? -1 : c.macs;
+    j->over[i] = (unsigned char)over;
+    j->macs[i] = over ? -1 : c.macs;
 }
 
 static int cmp64(const void *a, const void *b)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/cost.h"
 #include "nn/parallel.h"
 #include "search/space.h"
 
@@ -46,6 +47,13 @@ typedef struct {
 
 /* Called after each cell with the number done and the total (may be NULL). */
 typedef void (*tfg_spaceopt_progress_t)(void *ctx, int done, int total, const tfg_spaceopt_cell_t *cell);
+
+/* Subnet n priced against the budget: c as tfg_cost_net gives it (the
+ * fewest MACs among schedules within o->sram), *over bit 0 when no schedule
+ * fits the SRAM within o->max_overhead times the layer-by-layer MACs, bit 1
+ * when its constants plus o->code_bytes exceed o->flash (0: it fits). */
+tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
+                              tfg_cost_t *c, unsigned *over, tfg_diag_t *d);
 
 /* The generator a (width, resolution) pair's sample is drawn from, seeded
  * by (seed, width, resolution): results do not depend on the thread count. */

@@ -229,14 +229,20 @@ static tfg_status_t open_checked(const uint8_t *bytes, size_t len, const char *n
     return TFG_OK;
 }
 
-tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net,
-                                     tfg_params_t *ps, tfg_ckpt_state_t *cs, tfg_diag_t *d)
+/* weights_only: the net's tensors alone, whatever run wrote them (the
+ * fingerprint, the momentum and the ranges are not read). */
+static tfg_status_t load(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net, tfg_params_t *ps,
+                         tfg_ckpt_state_t *cs, bool weights_only, tfg_diag_t *d)
 {
     cs->hist = NULL, cs->n_hist = 0;
     rd_t r;
     header_t hd;
     tfg_status_t st = open_checked(bytes, len, name, &r, &hd, d);
     if (st < 0) return st;
+    if (weights_only) {
+        cs->fingerprint = hd.fingerprint;
+        hd.ranges = 0;
+    }
     if (hd.fingerprint != cs->fingerprint)
         return tfg_diag_set(
             d, TFG_ERR_INVALID,
@@ -280,7 +286,7 @@ tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const cha
         else
             getf(&r, keep[k], pt[k].n);
     }
-    for (int k = 0; st == TFG_OK && k < ps->n; k++) {
+    for (int k = 0; st == TFG_OK && !weights_only && k < ps->n; k++) {
         if (get64(&r) != ps->p[k].n || r.short_read) {
             st = tfg_diag_set(d, TFG_ERR_INVALID, "%s: momentum buffer %d does not match the net", name, k);
             break;
@@ -296,6 +302,7 @@ tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const cha
         else
             getf(&r, keep[nk - 1], 2 * (size_t)hd.ranges);
     }
+    if (weights_only && st == TFG_OK && !r.short_read) r.at = r.n; /* the rest is not the net's */
     if (st == TFG_OK && (r.short_read || r.at != r.n))
         st = tfg_diag_set(d, TFG_ERR_FORMAT, "%s: checkpoint %s", name,
                           r.short_read ? "is truncated" : "has trailing bytes");
@@ -316,6 +323,12 @@ tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const cha
     free(pt);
     free(h);
     return st;
+}
+
+tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net,
+                                     tfg_params_t *ps, tfg_ckpt_state_t *cs, tfg_diag_t *d)
+{
+    return load(bytes, len, name, net, ps, cs, false, d);
 }
 
 static tfg_status_t slurp(const char *path, uint8_t **out, size_t *len, tfg_diag_t *d)
@@ -357,6 +370,20 @@ tfg_status_t tfg_checkpoint_load(const char *path, tfg_net_t *net, tfg_params_t 
     tfg_status_t st = slurp(path, &bytes, &n, d);
     if (st < 0) return st;
     st = tfg_checkpoint_load_mem(bytes, n, path, net, ps, cs, d);
+    free(bytes);
+    return st;
+}
+
+tfg_status_t tfg_checkpoint_load_weights(const char *path, tfg_net_t *net, tfg_diag_t *d)
+{
+    uint8_t *bytes;
+    size_t n;
+    tfg_status_t st = slurp(path, &bytes, &n, d);
+    if (st < 0) return st;
+    tfg_params_t none = {0};
+    tfg_ckpt_state_t cs = {0};
+    st = load(bytes, n, path, net, &none, &cs, true, d);
+    free(cs.hist);
     free(bytes);
     return st;
 }

@@ -56,6 +56,12 @@ tfg_status_t tfg_checkpoint_load(const char *path, tfg_net_t *net, tfg_params_t 
                                  tfg_diag_t *d);
 tfg_status_t tfg_checkpoint_load_mem(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net,
                                      tfg_params_t *ps, tfg_ckpt_state_t *s, tfg_diag_t *d);
+/* The net's tensors alone (weights, biases, batch norm) from any
+ * checkpoint of the same architecture in the same phase, whatever options
+ * wrote it: a starting point (train --init; the search's final model
+ * starts from its supernet's weights). The net is unchanged on error. */
+tfg_status_t tfg_checkpoint_load_weights(const char *path, tfg_net_t *net, tfg_diag_t *d);
+
 /* The next epoch and whether the file holds QAT ranges, from a whole,
  * undamaged checkpoint (to build the net of the right phase first). */
 tfg_status_t tfg_checkpoint_peek(const char *path, int *next_epoch, bool *qat, tfg_diag_t *d);

@@ -1,0 +1,561 @@
+/* tinyforge search, phases 2 to 4 (docs/search.md): the supernet, the
+ * evolution, the final model. Each phase leaves its results in the output
+ * folder and, with --resume, is kept when they are there (a phase killed
+ * midway continues from its last checkpoint or is redone). */
+#define _POSIX_C_SOURCE 200809L /* popen */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/search_internal.h"
+#include "search/sntrain.h"
+#include "train/checkpoint.h"
+#include "train/optim.h"
+#include "train/train.h"
+#include "zoo/zoo.h"
+
+/* ---- small helpers ---- */
+
+static const char *in_out(const search_run_t *r, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", r->out, name);
+    return buf;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A JSON file of ours, parsed (NULL with a message when it is missing or broken). */
+static cJSON *read_json(const char *path)
+{
+    tfg_diag_t d = {{0}};
+    char *text = NULL;
+    size_t len;
+    if (tfg_read_text_file(path, 64u << 20, "results", &text, &len, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        return NULL;
+    }
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    if (!j) fprintf(stderr, "tinyforge: error: %s is not valid JSON: remove it to redo its phase\n", path);
+    return j;
+}
+
+static double json_number(const cJSON *o, const char *key, double def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+/* Written to NAME.tmp and renamed: a reader never sees half a file. */
+static FILE *open_atomic(const char *path, char *tmp, size_t n)
+{
+    snprintf(tmp, n, "%s.tmp", path);
+    return fopen(tmp, "w");
+}
+
+static int close_atomic(FILE *f, const char *tmp, const char *path)
+{
+    const int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "tinyforge: error: cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+/* The options that shape a training phase's weights (not threads, not output). */
+static uint64_t fingerprint(const search_run_t *r, const tfg_supernet_t *sn, const char *phase)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s|%s|%s|w%g r%d|%d %d %d %d|%.7g|%llu", phase, r->space.name, r->data,
+             r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs, r->batch,
+             r->students, r->lr, (unsigned long long)r->seed);
+    return tfg_fingerprint(tfg_fingerprint(0, "tinyforge-search-1"), buf);
+}
+
+/* ---- training progress ---- */
+
+typedef struct {
+    const search_run_t *r;
+    const char *what;
+    bool tty;
+    tfg_sntrain_t *st; /* the sandwich phase: its students' loss too */
+    double t0;
+} ui_t;
+
+static void on_step(void *ctx, const tfg_train_progress_t *p)
+{
+    ui_t *ui = ctx;
+    if (ui->r->quiet) return;
+    if (!p->epoch_done) {
+        if (ui->tty && (p->step % 10 == 0 || p->step == p->steps))
+            fprintf(stderr, "\r  %s epoch %d/%d  step %ld/%ld  loss %.4f  acc %.2f%%  %.0f img/s   ", ui->what,
+                    p->epoch + 1, p->epochs, p->step, p->steps, p->loss, 100.0 * p->accuracy,
+                    p->samples_per_s);
+        return;
+    }
+    if (ui->tty) fprintf(stderr, "\r%110s\r", "");
+    printf("  %s epoch %d/%d: loss %.4f, training accuracy %.2f%%", ui->what, p->epoch + 1, p->epochs, p->loss,
+           100.0 * p->accuracy);
+    if (ui->st) printf(", students' distillation loss %.4f", tfg_sntrain_student_loss(ui->st));
+    if (p->val_accuracy >= 0) printf(", validation %.2f%%", 100.0 * p->val_accuracy);
+    printf(" (%.0f img/s, %.0f s)\n", p->samples_per_s, cli_now() - ui->t0);
+    fflush(stdout);
+}
+
+/* Train sn->net for `epochs` epochs with a checkpoint after each (resumed
+ * from it when it is there); sandwich: by the sandwich rule. */
+static int train_phase(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset_t *train,
+                       const tfg_dataset_t *val, const char *ckpt, const char *what, int epochs, bool sandwich)
+{
+    tfg_train_opts_t o = tfg_train_default_opts();
+    o.epochs = epochs, o.batch = r->batch, o.lr = (float)r->lr, o.seed = r->seed;
+    tfg_diag_t d = {{0}};
+    tfg_trainer_t *t = tfg_trainer_create(&sn->net, train, val, &o, r->threads, &d);
+    tfg_sntrain_t *st = NULL;
+    int rc = 1;
+    if (!t) goto fail;
+    if (sandwich) {
+        const tfg_sntrain_opts_t so = {r->students, r->seed};
+        if (!(st = tfg_sntrain_attach(sn, t, &so, &d))) goto fail;
+    }
+    tfg_ckpt_state_t cs = {.fingerprint = fingerprint(r, sn, what)};
+    if (exists(ckpt)) {
+        if (tfg_checkpoint_load(ckpt, &sn->net, tfg_trainer_params(t), &cs, &d) < 0) goto fail;
+        free(cs.hist);
+        cs.hist = NULL, cs.n_hist = 0;
+        tfg_trainer_set_epoch(t, cs.next_epoch);
+        if (!r->quiet && cs.next_epoch < epochs)
+            printf("  resuming %s after epoch %d of %d\n", ckpt, cs.next_epoch, epochs);
+    }
+    ui_t ui = {r, what, isatty(fileno(stderr)) != 0, st, cli_now()};
+    for (int e = tfg_trainer_next_epoch(t); e < epochs; e++) {
+        tfg_trainer_epoch(t, on_step, &ui);
+        if (st && tfg_sntrain_error(st)) {
+            fprintf(stderr, "tinyforge: error: %s\n", tfg_sntrain_error(st));
+            goto done;
+        }
+        cs.next_epoch = e + 1;
+        if (tfg_checkpoint_save(ckpt, &sn->net, tfg_trainer_params(t), &cs, &d) < 0) goto fail;
+    }
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+done:
+    tfg_sntrain_free(st);
+    tfg_trainer_free(t);
+    return rc;
+}
+
+/* ---- phase 2: the supernet ---- */
+
+int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset_t *train,
+                          const tfg_dataset_t *val)
+{
+    char largest[4096], super[4096], summary[4096], tmp[4200];
+    in_out(r, "largest.tfgc", largest, sizeof largest);
+    in_out(r, "supernet.tfgc", super, sizeof super);
+    in_out(r, "supernet.json", summary, sizeof summary);
+    tfg_diag_t d = {{0}};
+    if (!r->quiet)
+        printf("\nphase 2, the supernet (width %g, resolution %d): the largest subnet for %d epochs, then %d "
+               "epochs by the sandwich rule (largest, smallest and %d random subnets per step)\n",
+               r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs,
+               r->students);
+    if (r->resume && exists(summary)) {
+        cJSON *j = read_json(summary);
+        if (!j) return 1;
+        r->seconds[2] = json_number(j, "seconds", 0);
+        cJSON_Delete(j);
+        if (tfg_checkpoint_load_weights(super, &sn->net, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            return 1;
+        }
+        if (!r->quiet) printf("  done already (%s): kept\n", summary);
+        return 0;
+    }
+    const double t0 = cli_now();
+    if (tfg_net_init_train(&sn->net, r->seed) < 0) {
+        fprintf(stderr, "tinyforge: error: out of memory\n");
+        return 1;
+    }
+    /* The largest net first, then its channels sorted by importance: the
+     * sandwich phase starts from them (redone from largest.tfgc when it was
+     * killed before its first checkpoint). */
+    if (!exists(super)) {
+        if (train_phase(r, sn, train, val, largest, "largest", r->largest_epochs, false)) return 1;
+        if (tfg_supernet_sort_channels(sn, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            return 1;
+        }
+    }
+    if (train_phase(r, sn, train, val, super, "supernet", r->supernet_epochs, true)) return 1;
+
+    /* How the extremes came out, measured as the evolution will measure them. */
+    tfg_pool_t *pool = tfg_pool_create(r->threads);
+    tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
+    double acc[2] = {-1, -1};
+    for (int k = 0; f && k < 2; k++) {
+        tfg_subnet_t n;
+        tfg_subnet_extreme(&r->space, sn->width, sn->res, 1 - k, &n);
+        if (tfg_fitness_eval(f, &n, &acc[k], &d) < 0) break;
+    }
+    tfg_fitness_free(f);
+    tfg_pool_destroy(pool);
+    if (acc[1] < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory");
+        return 1;
+    }
+    r->seconds[2] = cli_now() - t0;
+    FILE *out = open_atomic(summary, tmp, sizeof tmp);
+    if (!out) return fprintf(stderr, "tinyforge: error: cannot write %s\n", summary), 1;
+    fprintf(out,
+            "{\n  \"width\": %g,\n  \"resolution\": %d,\n  \"largest_epochs\": %d,\n  \"supernet_epochs\": %d,\n"
+            "  \"batch\": %d,\n  \"lr\": %g,\n  \"students_per_step\": %d,\n  \"largest_val_accuracy\": %.4f,\n"
+            "  \"smallest_val_accuracy\": %.4f,\n  \"seconds\": %.1f\n}\n",
+            r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs, r->batch,
+            r->lr, r->students + 1, acc[0], acc[1], r->seconds[2]);
+    if (close_atomic(out, tmp, summary)) return 1;
+    if (!r->quiet)
+        printf("  supernet trained in %.0f s: validation accuracy %.2f%% (largest), %.2f%% (smallest), with "
+               "inherited weights and recalibrated batch norm\n",
+               r->seconds[2], 100.0 * acc[0], 100.0 * acc[1]);
+    return 0;
+}
+
+/* ---- phase 3: evolution ---- */
+
+typedef struct {
+    const search_run_t *r;
+    double t0;
+    int generations;
+} evo_ui_t;
+
+static void on_generation(void *ctx, int g, const tfg_evolve_t *e)
+{
+    const evo_ui_t *ui = ctx;
+    if (ui->r->quiet) return;
+    const tfg_candidate_t *b = &e->evaluated[e->top];
+    printf("  generation %2d/%d: best %.2f%%, population mean %.2f%%, %d evaluated (best: %.2f M MACs, "
+           "arena %zu B, flash %zu B) %.0f s\n",
+           g, ui->generations, 100.0 * e->best[g], 100.0 * e->mean[g], e->n_evaluated, b->macs / 1e6, b->arena,
+           b->flash, cli_now() - ui->t0);
+    fflush(stdout);
+}
+
+static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t *c)
+{
+    char *ch = tfg_subnet_choices(s, &c->net);
+    fprintf(f,
+            "{\"accuracy\": %.4f, \"macs\": %lld, \"arena\": %zu, \"flash\": %zu, \"split\": %d, \"grid\": [%d, "
+            "%d], \"generation\": %d, \"choices\": %s}",
+            c->accuracy, (long long)c->macs, c->arena, c->flash, c->split, c->ph, c->pw, c->generation,
+            ch ? ch : "null");
+    free(ch);
+}
+
+/* Evolution's progress: the population's best and mean per generation. */
+static int write_progress_svg(const char *path, const tfg_evolve_t *e)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    const int W = 640, H = 360, L = 60, R = 20, T = 40, B = 45, pw = W - L - R, ph = H - T - B;
+    double lo = 1, hi = 0;
+    for (int g = 0; g < e->n_gen; g++) {
+        lo = e->mean[g] < lo ? e->mean[g] : lo;
+        hi = e->best[g] > hi ? e->best[g] : hi;
+    }
+    lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
+    const int last = e->n_gen > 1 ? e->n_gen - 1 : 1;
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
+            "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+            "<text x=\"%d\" y=\"22\" font-size=\"14\">Evolution: validation accuracy of the population "
+            "(inherited weights)</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+            "stroke=\"#888\"/>\n",
+            W, H, L, L, T, pw, ph);
+    for (int t = 0; t <= 4; t++)
+        fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6,
+                T + ph - ph * t / 4.0 + 4, 100 * (lo + (hi - lo) * t / 4.0));
+    for (int t = 0; t <= 5; t++)
+        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n", L + pw * t / 5.0,
+                T + ph + 16, last * t / 5.0);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">generation</text>\n", L + pw / 2, H - 10);
+    const char *colour[2] = {"#1f6fb4", "#e07b00"}, *label[2] = {"best", "mean"};
+    for (int k = 0; k < 2; k++) {
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colour[k]);
+        for (int g = 0; g < e->n_gen; g++)
+            fprintf(f, "%.1f,%.1f ", L + pw * (double)g / last,
+                    T + ph - ph * ((k ? e->mean[g] : e->best[g]) - lo) / (hi - lo));
+        fprintf(f, "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", L + pw - 60, T + 18 + 16 * k,
+                colour[k], label[k]);
+    }
+    fprintf(f, "</svg>\n");
+    return fclose(f);
+}
+
+/* Accuracy against SRAM: every candidate evaluated (grey), the final
+ * population (blue), their Pareto front (the most accurate net within each
+ * arena), the budget (red). */
+static int write_pareto_svg(const char *path, const tfg_evolve_t *e, size_t sram)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    const int W = 640, H = 400, L = 60, R = 20, T = 40, B = 45, pw = W - L - R, ph = H - T - B;
+    double lo = 1, hi = 0;
+    for (int i = 0; i < e->n_evaluated; i++) {
+        lo = e->evaluated[i].accuracy < lo ? e->evaluated[i].accuracy : lo;
+        hi = e->evaluated[i].accuracy > hi ? e->evaluated[i].accuracy : hi;
+    }
+    lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
+    const double xmax = ceil((double)sram / 1024.0 / 4.0 + 0.01) * 4.0;
+#define X(bytes) (L + pw * ((double)(bytes) / 1024.0) / xmax)
+#define Y(acc) (T + ph - ph * ((acc) - lo) / (hi - lo))
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
+            "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+            "<text x=\"%d\" y=\"22\" font-size=\"14\">Validation accuracy against SRAM (arena, input "
+            "included)</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+            "stroke=\"#888\"/>\n",
+            W, H, L, L, T, pw, ph);
+    for (int t = 0; t <= 4; t++) {
+        fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6,
+                T + ph - ph * t / 4.0 + 4, 100 * (lo + (hi - lo) * t / 4.0));
+        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f KB</text>\n", L + pw * t / 4.0,
+                T + ph + 16, xmax * t / 4.0);
+    }
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4,3\"/>\n",
+            X(sram), T, X(sram), T + ph);
+    char *in_pop = calloc((size_t)e->n_evaluated + 1, 1);
+    for (int i = 0; in_pop && i < e->n_population; i++) in_pop[e->population[i]] = 1;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < e->n_evaluated; i++) {
+            const int pop = in_pop && in_pop[i];
+            if (pop != pass) continue;
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"/>\n", X(e->evaluated[i].arena),
+                    Y(e->evaluated[i].accuracy), pop ? "3" : "2", pop ? "#1f6fb4" : "#bbb");
+        }
+    free(in_pop);
+    /* the front: in order of arena, each candidate more accurate than every smaller one */
+    fprintf(f, "<polyline fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"1.5\" points=\"");
+    double best = -1;
+    for (;;) {
+        int next = -1; /* the smallest arena above the front's accuracy so far */
+        for (int i = 0; i < e->n_evaluated; i++)
+            if (e->evaluated[i].accuracy > best &&
+                (next < 0 || e->evaluated[i].arena < e->evaluated[next].arena ||
+                 (e->evaluated[i].arena == e->evaluated[next].arena &&
+                  e->evaluated[i].accuracy > e->evaluated[next].accuracy)))
+                next = i;
+        if (next < 0) break;
+        best = e->evaluated[next].accuracy;
+        fprintf(f, "%.1f,%.1f ", X(e->evaluated[next].arena), Y(best));
+    }
+    fprintf(f, "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#1f6fb4\">final population</text>\n<text x=\"%d\" "
+               "y=\"%d\" fill=\"#999\">every candidate evaluated</text>\n<text x=\"%d\" y=\"%d\" "
+               "fill=\"#c00\">SRAM budget</text>\n</svg>\n",
+            L + 10, T + 18, L + 10, T + 34, L + 10, T + 50);
+#undef X
+#undef Y
+    return fclose(f);
+}
+
+static int write_evolution(const search_run_t *r, const char *path, const tfg_evolve_t *e, int n_val,
+                           double seconds)
+{
+    char tmp[4200];
+    FILE *f = open_atomic(path, tmp, sizeof tmp);
+    if (!f) return fprintf(stderr, "tinyforge: error: cannot write %s\n", path), 1;
+    const tfg_evolve_opts_t *o = &r->evo;
+    fprintf(f,
+            "{\n  \"population\": %d,\n  \"parents\": %d,\n  \"mutations\": %d,\n  \"crossovers\": %d,\n"
+            "  \"mutate_prob\": %g,\n  \"generations\": %d,\n  \"calibration_images\": %d,\n"
+            "  \"validation_images\": %d,\n  \"evaluated\": %d,\n  \"rejected_draws\": %ld,\n  \"seconds\": "
+            "%.1f,\n  \"best\": ",
+            o->population, o->parents, o->mutations, o->crossovers, o->mutate_prob, o->generations, r->calib, n_val,
+            e->n_evaluated, e->rejected, seconds);
+    write_candidate(f, &r->space, &e->evaluated[e->top]);
+    fprintf(f, ",\n  \"per_generation\": [");
+    for (int g = 0; g < e->n_gen; g++)
+        fprintf(f, "%s{\"best\": %.4f, \"mean\": %.4f}", g ? ", " : "", e->best[g], e->mean[g]);
+    fprintf(f, "],\n  \"final_population\": [");
+    for (int i = 0; i < e->n_population; i++) fprintf(f, "%s%d", i ? ", " : "", e->population[i]);
+    fprintf(f, "],\n  \"candidates\": [");
+    for (int i = 0; i < e->n_evaluated; i++) {
+        fprintf(f, "%s\n    ", i ? "," : "");
+        write_candidate(f, &r->space, &e->evaluated[i]);
+    }
+    fprintf(f, "\n  ]\n}\n");
+    return close_atomic(f, tmp, path);
+}
+
+int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                        const tfg_dataset_t *val, tfg_subnet_t *best)
+{
+    char path[4096], svg[4096];
+    in_out(r, "evolution.json", path, sizeof path);
+    tfg_diag_t d = {{0}};
+    const tfg_evolve_opts_t *o = &r->evo;
+    if (!r->quiet)
+        printf("\nphase 3, evolution: population %d, %d parents kept, %d mutations (rate %g) and %d crossovers "
+               "per generation, %d generations; fitness: accuracy on %d validation images after batch-norm "
+               "recalibration on %d training images\n",
+               o->population, o->parents, o->mutations, o->mutate_prob, o->crossovers, o->generations, val->n,
+               r->calib);
+    if (r->resume && exists(path)) {
+        cJSON *j = read_json(path);
+        if (!j) return 1;
+        r->seconds[3] = json_number(j, "seconds", 0);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "best");
+        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "choices"));
+        const tfg_status_t st = text ? tfg_subnet_choices_parse(&r->space, text, path, best, &d)
+                                     : tfg_diag_set(&d, TFG_ERR_INVALID, "%s: no best subnet", path);
+        free(text);
+        cJSON_Delete(j);
+        if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg), 1;
+        if (!r->quiet) printf("  done already (%s): kept\n", path);
+        return 0;
+    }
+    const double t0 = cli_now();
+    tfg_pool_t *pool = tfg_pool_create(r->threads);
+    tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
+    tfg_evolve_t e;
+    evo_ui_t ui = {r, t0, o->generations};
+    tfg_evolve_opts_t eo = *o;
+    eo.budget = r->budget, eo.seed = r->seed;
+    const tfg_status_t st = f ? tfg_evolve_run(f, sn, &eo, on_generation, &ui, &e, &d) : TFG_ERR_NOMEM;
+    tfg_fitness_free(f);
+    tfg_pool_destroy(pool);
+    if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
+    r->seconds[3] = cli_now() - t0;
+    *best = e.evaluated[e.top].net;
+    int rc = write_evolution(r, path, &e, val->n, r->seconds[3]);
+    if (!rc && (write_progress_svg(in_out(r, "evolution.svg", svg, sizeof svg), &e) != 0 ||
+                write_pareto_svg(in_out(r, "pareto.svg", svg, sizeof svg), &e, r->budget.sram) != 0))
+        rc = fprintf(stderr, "tinyforge: error: cannot write the plots in %s\n", r->out) > 0;
+    if (!rc && !r->quiet)
+        printf("  best: %.2f%% validation accuracy, %.2f M MACs, arena %zu B, flash %zu B + code, in %.0f s; "
+               "%s, evolution.svg, pareto.svg\n",
+               100.0 * e.evaluated[e.top].accuracy, e.evaluated[e.top].macs / 1e6, e.evaluated[e.top].arena,
+               e.evaluated[e.top].flash, r->seconds[3], path);
+    tfg_evolve_free(&e);
+    return rc;
+}
+
+/* ---- phase 4: the final model ---- */
+
+/* `tinyforge bench` on the model, its JSON parsed (NULL with a message). */
+static cJSON *bench(const search_run_t *r, const char *model)
+{
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "'%s' bench '%s' --sram %zu --max-overhead %g --json", r->exe, model,
+             r->budget.sram, r->budget.max_overhead);
+    FILE *p = popen(cmd, "r");
+    if (!p) return fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd), NULL;
+    char buf[65536];
+    const size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = 0;
+    const int status = pclose(p);
+    cJSON *j = status == 0 ? cJSON_Parse(buf) : NULL;
+    if (!j) fprintf(stderr, "tinyforge: error: %s failed (exit status %d)\n", cmd, status);
+    return j;
+}
+
+int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                       const tfg_dataset_t *val, const tfg_subnet_t *best)
+{
+    char arch[4096], init[4096], dir[4096], model[4200], log[4200], result[4096], tmp[4200];
+    in_out(r, "best.json", arch, sizeof arch);
+    in_out(r, "best_init.tfgc", init, sizeof init);
+    in_out(r, "final", dir, sizeof dir);
+    in_out(r, "result.json", result, sizeof result);
+    snprintf(model, sizeof model, "%s/best.tflite", dir);
+    snprintf(log, sizeof log, "%s/log.json", dir);
+    tfg_diag_t d = {{0}};
+    if (!r->quiet)
+        printf("\nphase 4, the final model: fine-tuned from the supernet's weights for %d epochs, %d of QAT, "
+               "exported, compiled and run on the Cortex-M4 under QEMU\n",
+               r->final_epochs, r->qat_epochs);
+    const double t0 = cli_now();
+    /* The subnet's architecture and its inherited weights (batch norm recalibrated). */
+    char *json = tfg_subnet_json(&r->space, best);
+    FILE *f = json ? open_atomic(arch, tmp, sizeof tmp) : NULL;
+    if (!f) return free(json), fprintf(stderr, "tinyforge: error: cannot write %s\n", arch), 1;
+    fputs(json, f);
+    free(json);
+    if (close_atomic(f, tmp, arch)) return 1;
+    tfg_pool_t *pool = tfg_pool_create(r->threads);
+    tfg_fitness_t *fit = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
+    tfg_net_t net = {0};
+    const tfg_params_t none = {0};
+    const tfg_ckpt_state_t cs = {0};
+    const tfg_status_t st = fit ? tfg_fitness_net(fit, best, &net, &d) : TFG_ERR_NOMEM;
+    const tfg_status_t ws = st < 0 ? st : tfg_checkpoint_save(init, &net, &none, &cs, &d);
+    tfg_net_free(&net);
+    tfg_fitness_free(fit);
+    tfg_pool_destroy(pool);
+    if (ws < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
+
+    /* `tinyforge train` from those weights: the same pipeline as every model. */
+    char epochs[16], qat[16], lr[32], threads[16], seed[32];
+    snprintf(epochs, sizeof epochs, "%d", r->final_epochs);
+    snprintf(qat, sizeof qat, "%d", r->qat_epochs);
+    snprintf(lr, sizeof lr, "%g", r->final_lr);
+    snprintf(threads, sizeof threads, "%d", r->threads);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    char *argv[24] = {"train", arch,   "--data",     (char *)r->data, "-o",        dir,     "--init",
+                      init,    "--epochs", epochs,   "--qat-epochs",  qat,         "--lr",  lr,
+                      "--threads", threads, "--seed", seed};
+    int argc = 18;
+    if (r->resume) argv[argc++] = "--resume";
+    if (r->quiet) argv[argc++] = "--quiet";
+    argv[argc] = NULL;
+    fflush(stdout);
+    if (cli_train(argc, argv) != 0) return 1;
+    r->seconds[4] = cli_now() - t0;
+
+    cJSON *lj = read_json(log), *bj = lj ? bench(r, model) : NULL;
+    if (!bj) return cJSON_Delete(lj), 1;
+    FILE *o = open_atomic(result, tmp, sizeof tmp);
+    if (!o) return cJSON_Delete(lj), cJSON_Delete(bj), fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
+    const double acc = json_number(lj, "int8_test_accuracy", -1);
+    const cJSON *sched = cJSON_GetObjectItemCaseSensitive(bj, "schedule");
+    char *sched_text = sched ? cJSON_PrintUnformatted(sched) : NULL;
+    char *choices = tfg_subnet_choices(&r->space, best);
+    const double flash = json_number(bj, "model_code_bytes", 0) + json_number(bj, "rodata_bytes", 0);
+    fprintf(o, "{\n  \"tflite\": ");
+    cli_json_str(o, model);
+    fprintf(o,
+            ",\n  \"int8_test_accuracy\": %.4f,\n  \"arena_bytes\": %.0f,\n  \"flash_bytes\": %.0f,\n"
+            "  \"macs\": %.0f,\n  \"m4_instructions\": %.0f,\n  \"bitexact_on_m4\": %s,\n  \"schedule\": %s,\n"
+            "  \"sram_budget\": %zu,\n  \"flash_budget\": %zu,\n  \"subnet\": %s,\n  \"seconds\": {\"space\": "
+            "%.1f, \"supernet\": %.1f, \"evolution\": %.1f, \"final\": %.1f, \"total\": %.1f}\n}\n",
+            acc, json_number(bj, "arena_bytes", 0), flash, json_number(bj, "macs", 0),
+            json_number(bj, "instructions", 0),
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bj, "bitexact")) ? "true" : "false",
+            sched_text ? sched_text : "\"layer by layer\"", r->budget.sram, r->budget.flash,
+            choices ? choices : "null", r->seconds[1], r->seconds[2], r->seconds[3], r->seconds[4],
+            r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
+    free(sched_text);
+    free(choices);
+    int rc = close_atomic(o, tmp, result);
+    if (!rc)
+        printf("\nfound: %s: int8 test accuracy %.2f%%, arena %.0f B of %zu, flash %.0f B of %zu (constants + "
+               "model code), %.2f M MACs, %.0f Cortex-M4 instructions per inference; %s\n",
+               model, 100.0 * acc, json_number(bj, "arena_bytes", 0), r->budget.sram, flash, r->budget.flash,
+               json_number(bj, "macs", 0) / 1e6, json_number(bj, "instructions", 0), result);
+    cJSON_Delete(lj);
+    cJSON_Delete(bj);
+    return rc;
+}
