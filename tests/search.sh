@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# tinyforge search, end to end on a small space (phase 1, search-space
-# optimisation, is what the command runs so far):
-#  - the output folder: the space searched, every pair's sample as JSON,
-#    the CDF plot; the chosen pair is the eligible one with the most MACs;
-#  - a second run refuses the folder without --resume and keeps the phase with it;
-#  - the same seed gives the same results on one thread and on two;
+# tinyforge search, end to end on a small space:
+#  - phase 1 alone (--stop-after 1): the space searched, every pair's sample
+#    as JSON, the CDF plot; the chosen pair is the eligible one with the most
+#    MACs; the same seed gives the same results on one thread and on two; a
+#    second run refuses the folder without --resume and keeps the phase with it;
+#  - every phase on a small cut of Fashion-MNIST: the supernet, the evolution
+#    (every candidate within the budget, none twice, the best kept), the final
+#    model (result.json agrees with the training log and with bench, bit-exact
+#    on the Cortex-M4 when QEMU is installed), and --resume keeps them all;
 #  - bad input: clear messages and non-zero exits.
 # usage: tests/search.sh path/to/tinyforge SOURCE_DIR
 set -u
@@ -15,7 +18,7 @@ cat >"$tmp/space.json" <<'JSON'
  "expand_ratios": [2, 4], "stem": {"channels": 16}, "first_block": {"channels": 8},
  "stages": [{"channels": 16, "stride": 2, "depths": [1, 2]}, {"channels": 32, "stride": 2, "depths": [1, 2]}]}
 JSON
-run() { "$cli" search --space "$tmp/space.json" --sram 12K --flash 24K --code 8K --samples 10 "$@"; }
+run() { "$cli" search --space "$tmp/space.json" --sram 12K --flash 24K --code 8K --samples 10 --stop-after 1 "$@"; }
 check "a search runs" run -o "$tmp/a" --threads 2
 check "its outputs" bash -c "for f in space.json space_opt.json space_cdf.svg; do [ -s '$tmp/a/'\$f ] || { echo missing \$f; exit 1; }; done"
 check "space.json is the space searched" cmp "$tmp/space.json" "$tmp/a/space.json"
@@ -34,9 +37,70 @@ d = xml.dom.minidom.parse(sys.argv[1])
 fits = sum(1 for p in json.load(open(sys.argv[2]))["pairs"] if p["fit"])
 assert len(d.getElementsByTagName("polyline")) == fits
 PY
-check "the same seed on one thread: the same results" bash -c "'$cli' search --space '$tmp/space.json' --sram 12K --flash 24K --code 8K --samples 10 -o '$tmp/b' --threads 1 --quiet >/dev/null && diff <(grep -v seconds '$tmp/a/space_opt.json') <(grep -v seconds '$tmp/b/space_opt.json')"
+check "the same seed on one thread: the same results" bash -c "'$cli' search --space '$tmp/space.json' --sram 12K --flash 24K --code 8K --samples 10 --stop-after 1 -o '$tmp/b' --threads 1 --quiet >/dev/null && diff <(grep -v seconds '$tmp/a/space_opt.json') <(grep -v seconds '$tmp/b/space_opt.json')"
 check "the folder is refused without --resume" bash -c "! '$cli' search --space '$tmp/space.json' --sram 12K --flash 24K --code 8K -o '$tmp/a' 2>'$tmp/e' && grep -q -- '--resume' '$tmp/e'"
-check "--resume keeps the phase" bash -c "'$cli' search --space '$tmp/space.json' --sram 12K --flash 24K --code 8K -o '$tmp/a' --resume | grep -q 'done already'"
+check "--resume keeps the phase" bash -c "'$cli' search --space '$tmp/space.json' --sram 12K --flash 24K --code 8K --stop-after 1 -o '$tmp/a' --resume | grep -q 'done already'"
+
+# Every phase, on 1,200 training and 300 test images of Fashion-MNIST at 12x12 and 16x16.
+fm=/usr/share/datasets/fashion-mnist
+[ -f "$fm/t10k-labels-idx1-ubyte.gz" ] || { echo "FAIL: $fm not found (dataset-fashion-mnist)"; exit 1; }
+python3 - "$fm" "$tmp/fm" <<'PY'
+import gzip, os, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst)
+for split, n in (("train", 1200), ("t10k", 300)):
+    for kind in ("images-idx3", "labels-idx1"):
+        data = gzip.open(f"{src}/{split}-{kind}-ubyte.gz").read()
+        nd = data[3]
+        dims = list(struct.unpack(">" + "I" * nd, data[4:4 + 4 * nd]))
+        per = 1
+        for d in dims[1:]: per *= d
+        dims[0] = n
+        out = data[:4] + struct.pack(">" + "I" * nd, *dims) + data[4 + 4 * nd:4 + 4 * nd + n * per]
+        with gzip.open(f"{dst}/{split}-{kind}-ubyte.gz", "wb") as f: f.write(out)
+PY
+cat >"$tmp/small.json" <<'JSON'
+{"name": "s", "resolutions": [12, 16], "width_multipliers": [0.5, 1.0], "kernel_sizes": [3, 5],
+ "expand_ratios": [3, 6], "stem": {"channels": 8}, "first_block": {"channels": 8},
+ "stages": [{"channels": 16, "stride": 2, "depths": [1, 2]}, {"channels": 24, "stride": 2, "depths": [1, 2]}]}
+JSON
+full=(search --data "$tmp/fm" --space "$tmp/small.json" --sram 8K --flash 24K --code 12K --samples 20
+      --largest-epochs 1 --supernet-epochs 1 --population 6 --parents 3 --mutations 3 --crossovers 3
+      --generations 2 --calib 64 --final-epochs 1 --qat-epochs 1 -o "$tmp/full")
+check "every phase runs" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} >'$tmp/full.out' 2>&1 || { tail -20 '$tmp/full.out'; exit 1; }"
+check "every phase's outputs" bash -c "for f in space_opt.json largest.tfgc supernet.tfgc supernet.json evolution.json evolution.svg pareto.svg best.json best_init.tfgc final/best.tflite final/log.json result.json; do [ -s '$tmp/full/'\$f ] || { echo missing \$f; exit 1; }; done"
+check "the evolution: within the budget, no subnet twice, the best kept" python3 - "$tmp/full/evolution.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+c = e["candidates"]
+assert e["evaluated"] == len(c) and len(c) <= 6 + 2 * 6, len(c)
+assert all(x["arena"] <= 8192 and x["flash"] + 12288 <= 24576 for x in c)
+keys = [json.dumps(x["choices"], sort_keys=True) for x in c]
+assert len(set(keys)) == len(keys), "a subnet evaluated twice"
+best = max(x["accuracy"] for x in c)
+assert e["best"]["accuracy"] == best
+g = [x["best"] for x in e["per_generation"]]
+assert len(g) == 3 and all(a <= b for a, b in zip(g, g[1:])), g   # the parents are kept
+assert all(c[i]["accuracy"] <= e["best"]["accuracy"] for i in e["final_population"])
+PY
+check "result.json: the model, its accuracy from the log, its cost from bench" python3 - "$tmp/full" <<'PY'
+import json, sys
+d = sys.argv[1]
+r = json.load(open(d + "/result.json")); log = json.load(open(d + "/final/log.json"))
+for k in ("tflite", "int8_test_accuracy", "arena_bytes", "flash_bytes", "macs", "m4_instructions", "schedule", "seconds"):
+    assert k in r, k
+assert r["int8_test_accuracy"] == round(log["int8_test_accuracy"], 4)
+assert log["int8_test_total"] == 300
+assert r["arena_bytes"] <= 8192 and r["flash_bytes"] > 0 and r["m4_instructions"] > r["macs"] / 4
+assert set(r["seconds"]) == {"space", "supernet", "evolution", "final", "total"}
+best = json.load(open(d + "/evolution.json"))["best"]["choices"]
+assert r["subnet"] == best
+PY
+if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
+  check "the found model is bit-exact on the Cortex-M4" grep -q '"bitexact_on_m4": true' "$tmp/full/result.json"
+fi
+check "--resume keeps every phase" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} --resume >'$tmp/again.out' 2>&1 && [ \$(grep -c 'done already' '$tmp/again.out') -eq 3 ]"
+check "bad --stop-after" bash -c "'$cli' search --sram 8K --flash 64K --stop-after 5 -o '$tmp/c' 2>&1 | grep -q -- '--stop-after wants an integer in 1..4'"
 
 # bad input
 check "no --flash" bash -c "'$cli' search --sram 8K -o '$tmp/c' 2>&1 | grep -q 'needs --sram, --flash and -o'"

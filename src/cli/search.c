@@ -81,7 +81,6 @@ typedef struct {
     double t0;
 } progress_t;
 
-
 static void on_cell(void *ctx, int done, int total, const tfg_spaceopt_cell_t *c)
 {
     const progress_t *p = ctx;
@@ -230,8 +229,8 @@ static int parse_count(const char *v, const char *what, long lo, long hi, long *
 
 /* Phase 1, or its kept results: the chosen pair's indices in *w, *r (-1
  * when none is eligible). */
-static int phase_space(const search_run_t *run, const char *space_path, tfg_spaceopt_opts_t *o, double *seconds,
-                       int *w, int *r)
+static int phase_space(const search_run_t *run, const char *space_path, tfg_spaceopt_opts_t *o,
+                       double *seconds, int *w, int *r)
 {
     const tfg_space_t *s = &run->space;
     tfg_diag_t d = {{0}};
@@ -257,8 +256,8 @@ static int phase_space(const search_run_t *run, const char *space_path, tfg_spac
             "search: space '%s' (%d widths x %d resolutions), %d input channel%s, %d classes; budget %zu B "
             "SRAM, %zu B flash (%zu B of it code), MACs within %gx layer by layer\n"
             "phase 1, search-space optimisation: %d subnets per pair\n",
-            s->name, s->n_width, s->n_res, s->in_channels, s->in_channels == 1 ? "" : "s", s->classes, o->sram,
-            o->flash, o->code_bytes, o->max_overhead, o->samples);
+            s->name, s->n_width, s->n_res, s->in_channels, s->in_channels == 1 ? "" : "s", s->classes,
+            o->sram, o->flash, o->code_bytes, o->max_overhead, o->samples);
     snprintf(path, sizeof path, "%s/space_opt.json", run->out);
     struct stat st;
     if (run->resume && !stat(path, &st)) {
@@ -339,10 +338,29 @@ int cli_search(int argc, char **argv)
     const char *data = "fashion-mnist", *out = NULL, *space_path = NULL, *flash_arg = NULL, *code_arg = "20K",
                *positional = NULL;
     /* the numeric options, parsed after the loop */
-    const char *v[20] = {"1000", "1", "2", "4", "10", "15", "2", "64", "0.05", "100",
-                         "20",   "50", "50", "0.1", "30", "1000", "10", "2", "0.02", NULL};
-    enum { SAMPLES, SEED, THREADS, STOP, LARGEST, SUPER, STUDENTS, BATCH, LR, POP,
-           PARENTS, MUT, CROSS, MPROB, GENS, CALIB, FINAL, QAT, FINAL_LR };
+    const char *v[20] = {"1000", "1",  "2",  "4",   "10", "15",   "2",  "64", "0.05", "100",
+                         "20",   "50", "50", "0.1", "30", "1000", "10", "2",  "0.02", NULL};
+    enum {
+        SAMPLES,
+        SEED,
+        THREADS,
+        STOP,
+        LARGEST,
+        SUPER,
+        STUDENTS,
+        BATCH,
+        LR,
+        POP,
+        PARENTS,
+        MUT,
+        CROSS,
+        MPROB,
+        GENS,
+        CALIB,
+        FINAL,
+        QAT,
+        FINAL_LR
+    };
     bool resume = false, quiet = false;
     const cli_opt_t opts[] = {{.name = "--data", .value = &data},
                               {.name = "-o", .value = &out},
@@ -377,7 +395,8 @@ int cli_search(int argc, char **argv)
         fprintf(stderr, "tinyforge: search takes no positional argument ('%s'); see --help\n", positional);
         return 2;
     }
-    search_run_t run = {.data = data, .out = out, .resume = resume, .quiet = quiet, .evo = tfg_evolve_default_opts()};
+    search_run_t run = {
+        .data = data, .out = out, .resume = resume, .quiet = quiet, .evo = tfg_evolve_default_opts()};
     tfg_spaceopt_opts_t *o = &run.budget;
     *o = (tfg_spaceopt_opts_t){so.sram, 0, 0, so.max_overhead > 0 ? so.max_overhead : 1.2, 0, 0.1, 0};
     if (!out || !so.sram || !flash_arg) {
@@ -402,24 +421,38 @@ int cli_search(int argc, char **argv)
     static const struct {
         const char *name;
         long lo, hi;
-    } ints[] = {{"--samples", 1, 1000000},      {"--seed", 0, 0x7fffffffL},      {"--threads", 1, 256},
-                {"--stop-after", 1, 4},         {"--largest-epochs", 1, 10000},  {"--supernet-epochs", 0, 10000},
-                {"--students", 0, 15},          {"--batch", 2, 65536},           {NULL, 0, 0},
-                {"--population", 1, 100000},    {"--parents", 1, 100000},        {"--mutations", 0, 100000},
-                {"--crossovers", 0, 100000},    {NULL, 0, 0},                    {"--generations", 0, 100000},
-                {"--calib", 2, 1000000},        {"--final-epochs", 1, 10000},    {"--qat-epochs", 0, 10000}};
+    } ints[] = {{"--samples", 1, 1000000},
+                {"--seed", 0, 0x7fffffffL},
+                {"--threads", 1, 256},
+                {"--stop-after", 1, 4},
+                {"--largest-epochs", 1, 10000},
+                {"--supernet-epochs", 0, 10000},
+                {"--students", 0, 15},
+                {"--batch", 2, 65536},
+                {NULL, 0, 0},
+                {"--population", 1, 100000},
+                {"--parents", 1, 100000},
+                {"--mutations", 0, 100000},
+                {"--crossovers", 0, 100000},
+                {NULL, 0, 0},
+                {"--generations", 0, 100000},
+                {"--calib", 2, 1000000},
+                {"--final-epochs", 1, 10000},
+                {"--qat-epochs", 0, 10000}};
     for (int i = 0; i <= QAT; i++)
         if (ints[i].name && parse_count(v[i], ints[i].name, ints[i].lo, ints[i].hi, &n[i])) return 2;
     if (parse_real(v[LR], "--lr", 1e-9, 100, &lr) || parse_real(v[MPROB], "--mutate-prob", 0, 1, &mprob) ||
         parse_real(v[FINAL_LR], "--final-lr", 1e-9, 100, &final_lr))
         return 2;
     if (n[PARENTS] > n[POP]) {
-        fprintf(stderr, "tinyforge: --parents (%ld) must not exceed --population (%ld)\n", n[PARENTS], n[POP]);
+        fprintf(stderr, "tinyforge: --parents (%ld) must not exceed --population (%ld)\n", n[PARENTS],
+                n[POP]);
         return 2;
     }
     o->samples = (int)n[SAMPLES], o->seed = (uint64_t)n[SEED];
     run.threads = (int)n[THREADS], run.seed = (uint64_t)n[SEED];
-    run.largest_epochs = (int)n[LARGEST], run.supernet_epochs = (int)n[SUPER], run.students = (int)n[STUDENTS];
+    run.largest_epochs = (int)n[LARGEST], run.supernet_epochs = (int)n[SUPER],
+    run.students = (int)n[STUDENTS];
     run.batch = (int)n[BATCH], run.lr = lr, run.calib = (int)n[CALIB];
     run.evo.population = (int)n[POP], run.evo.parents = (int)n[PARENTS], run.evo.mutations = (int)n[MUT];
     run.evo.crossovers = (int)n[CROSS], run.evo.mutate_prob = mprob, run.evo.generations = (int)n[GENS];

@@ -25,7 +25,7 @@ typedef struct {
     /* phase 4: the final model */
     int final_epochs, qat_epochs;
     double final_lr;
-    const char *exe; /* this program, for the bench it runs */
+    const char *exe;   /* this program, for the bench it runs */
     double seconds[5]; /* per phase (index 1..4), also when kept from an earlier run */
 } search_run_t;
 

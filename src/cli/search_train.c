@@ -78,8 +78,8 @@ static uint64_t fingerprint(const search_run_t *r, const tfg_supernet_t *sn, con
 {
     char buf[512];
     snprintf(buf, sizeof buf, "%s|%s|%s|w%g r%d|%d %d %d %d|%.7g|%llu", phase, r->space.name, r->data,
-             r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs, r->batch,
-             r->students, r->lr, (unsigned long long)r->seed);
+             r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs,
+             r->batch, r->students, r->lr, (unsigned long long)r->seed);
     return tfg_fingerprint(tfg_fingerprint(0, "tinyforge-search-1"), buf);
 }
 
@@ -99,14 +99,14 @@ static void on_step(void *ctx, const tfg_train_progress_t *p)
     if (ui->r->quiet) return;
     if (!p->epoch_done) {
         if (ui->tty && (p->step % 10 == 0 || p->step == p->steps))
-            fprintf(stderr, "\r  %s epoch %d/%d  step %ld/%ld  loss %.4f  acc %.2f%%  %.0f img/s   ", ui->what,
-                    p->epoch + 1, p->epochs, p->step, p->steps, p->loss, 100.0 * p->accuracy,
+            fprintf(stderr, "\r  %s epoch %d/%d  step %ld/%ld  loss %.4f  acc %.2f%%  %.0f img/s   ",
+                    ui->what, p->epoch + 1, p->epochs, p->step, p->steps, p->loss, 100.0 * p->accuracy,
                     p->samples_per_s);
         return;
     }
     if (ui->tty) fprintf(stderr, "\r%110s\r", "");
-    printf("  %s epoch %d/%d: loss %.4f, training accuracy %.2f%%", ui->what, p->epoch + 1, p->epochs, p->loss,
-           100.0 * p->accuracy);
+    printf("  %s epoch %d/%d: loss %.4f, training accuracy %.2f%%", ui->what, p->epoch + 1, p->epochs,
+           p->loss, 100.0 * p->accuracy);
     if (ui->st) printf(", students' distillation loss %.4f", tfg_sntrain_student_loss(ui->st));
     if (p->val_accuracy >= 0) printf(", validation %.2f%%", 100.0 * p->val_accuracy);
     printf(" (%.0f img/s, %.0f s)\n", p->samples_per_s, cli_now() - ui->t0);
@@ -116,7 +116,8 @@ static void on_step(void *ctx, const tfg_train_progress_t *p)
 /* Train sn->net for `epochs` epochs with a checkpoint after each (resumed
  * from it when it is there); sandwich: by the sandwich rule. */
 static int train_phase(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset_t *train,
-                       const tfg_dataset_t *val, const char *ckpt, const char *what, int epochs, bool sandwich)
+                       const tfg_dataset_t *val, const char *ckpt, const char *what, int epochs,
+                       bool sandwich)
 {
     tfg_train_opts_t o = tfg_train_default_opts();
     o.epochs = epochs, o.batch = r->batch, o.lr = (float)r->lr, o.seed = r->seed;
@@ -220,12 +221,13 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
     r->seconds[2] = cli_now() - t0;
     FILE *out = open_atomic(summary, tmp, sizeof tmp);
     if (!out) return fprintf(stderr, "tinyforge: error: cannot write %s\n", summary), 1;
-    fprintf(out,
-            "{\n  \"width\": %g,\n  \"resolution\": %d,\n  \"largest_epochs\": %d,\n  \"supernet_epochs\": %d,\n"
-            "  \"batch\": %d,\n  \"lr\": %g,\n  \"students_per_step\": %d,\n  \"largest_val_accuracy\": %.4f,\n"
-            "  \"smallest_val_accuracy\": %.4f,\n  \"seconds\": %.1f\n}\n",
-            r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs, r->batch,
-            r->lr, r->students + 1, acc[0], acc[1], r->seconds[2]);
+    fprintf(
+        out,
+        "{\n  \"width\": %g,\n  \"resolution\": %d,\n  \"largest_epochs\": %d,\n  \"supernet_epochs\": %d,\n"
+        "  \"batch\": %d,\n  \"lr\": %g,\n  \"students_per_step\": %d,\n  \"largest_val_accuracy\": %.4f,\n"
+        "  \"smallest_val_accuracy\": %.4f,\n  \"seconds\": %.1f\n}\n",
+        r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs, r->batch,
+        r->lr, r->students + 1, acc[0], acc[1], r->seconds[2]);
     if (close_atomic(out, tmp, summary)) return 1;
     if (!r->quiet)
         printf("  supernet trained in %.0f s: validation accuracy %.2f%% (largest), %.2f%% (smallest), with "
@@ -249,19 +251,20 @@ static void on_generation(void *ctx, int g, const tfg_evolve_t *e)
     const tfg_candidate_t *b = &e->evaluated[e->top];
     printf("  generation %2d/%d: best %.2f%%, population mean %.2f%%, %d evaluated (best: %.2f M MACs, "
            "arena %zu B, flash %zu B) %.0f s\n",
-           g, ui->generations, 100.0 * e->best[g], 100.0 * e->mean[g], e->n_evaluated, b->macs / 1e6, b->arena,
-           b->flash, cli_now() - ui->t0);
+           g, ui->generations, 100.0 * e->best[g], 100.0 * e->mean[g], e->n_evaluated, b->macs / 1e6,
+           b->arena, b->flash, cli_now() - ui->t0);
     fflush(stdout);
 }
 
 static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t *c)
 {
     char *ch = tfg_subnet_choices(s, &c->net);
-    fprintf(f,
-            "{\"accuracy\": %.4f, \"macs\": %lld, \"arena\": %zu, \"flash\": %zu, \"split\": %d, \"grid\": [%d, "
-            "%d], \"generation\": %d, \"choices\": %s}",
-            c->accuracy, (long long)c->macs, c->arena, c->flash, c->split, c->ph, c->pw, c->generation,
-            ch ? ch : "null");
+    fprintf(
+        f,
+        "{\"accuracy\": %.4f, \"macs\": %lld, \"arena\": %zu, \"flash\": %zu, \"split\": %d, \"grid\": [%d, "
+        "%d], \"generation\": %d, \"choices\": %s}",
+        c->accuracy, (long long)c->macs, c->arena, c->flash, c->split, c->ph, c->pw, c->generation,
+        ch ? ch : "null");
     free(ch);
 }
 
@@ -321,7 +324,7 @@ static int write_pareto_svg(const char *path, const tfg_evolve_t *e, size_t sram
     lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
     const double xmax = ceil((double)sram / 1024.0 / 4.0 + 0.01) * 4.0;
 #define X(bytes) (L + pw * ((double)(bytes) / 1024.0) / xmax)
-#define Y(acc) (T + ph - ph * ((acc) - lo) / (hi - lo))
+#define Y(acc) (T + ph - ph * ((acc)-lo) / (hi - lo))
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
             "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
@@ -335,7 +338,8 @@ static int write_pareto_svg(const char *path, const tfg_evolve_t *e, size_t sram
         fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f KB</text>\n", L + pw * t / 4.0,
                 T + ph + 16, xmax * t / 4.0);
     }
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4,3\"/>\n",
+    fprintf(f,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4,3\"/>\n",
             X(sram), T, X(sram), T + ph);
     char *in_pop = calloc((size_t)e->n_evaluated + 1, 1);
     for (int i = 0; in_pop && i < e->n_population; i++) in_pop[e->population[i]] = 1;
@@ -362,9 +366,10 @@ static int write_pareto_svg(const char *path, const tfg_evolve_t *e, size_t sram
         best = e->evaluated[next].accuracy;
         fprintf(f, "%.1f,%.1f ", X(e->evaluated[next].arena), Y(best));
     }
-    fprintf(f, "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#1f6fb4\">final population</text>\n<text x=\"%d\" "
-               "y=\"%d\" fill=\"#999\">every candidate evaluated</text>\n<text x=\"%d\" y=\"%d\" "
-               "fill=\"#c00\">SRAM budget</text>\n</svg>\n",
+    fprintf(f,
+            "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#1f6fb4\">final population</text>\n<text x=\"%d\" "
+            "y=\"%d\" fill=\"#999\">every candidate evaluated</text>\n<text x=\"%d\" y=\"%d\" "
+            "fill=\"#c00\">SRAM budget</text>\n</svg>\n",
             L + 10, T + 18, L + 10, T + 34, L + 10, T + 50);
 #undef X
 #undef Y
@@ -383,8 +388,8 @@ static int write_evolution(const search_run_t *r, const char *path, const tfg_ev
             "  \"mutate_prob\": %g,\n  \"generations\": %d,\n  \"calibration_images\": %d,\n"
             "  \"validation_images\": %d,\n  \"evaluated\": %d,\n  \"rejected_draws\": %ld,\n  \"seconds\": "
             "%.1f,\n  \"best\": ",
-            o->population, o->parents, o->mutations, o->crossovers, o->mutate_prob, o->generations, r->calib, n_val,
-            e->n_evaluated, e->rejected, seconds);
+            o->population, o->parents, o->mutations, o->crossovers, o->mutate_prob, o->generations, r->calib,
+            n_val, e->n_evaluated, e->rejected, seconds);
     write_candidate(f, &r->space, &e->evaluated[e->top]);
     fprintf(f, ",\n  \"per_generation\": [");
     for (int g = 0; g < e->n_gen; g++)
@@ -408,11 +413,12 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
     tfg_diag_t d = {{0}};
     const tfg_evolve_opts_t *o = &r->evo;
     if (!r->quiet)
-        printf("\nphase 3, evolution: population %d, %d parents kept, %d mutations (rate %g) and %d crossovers "
-               "per generation, %d generations; fitness: accuracy on %d validation images after batch-norm "
-               "recalibration on %d training images\n",
-               o->population, o->parents, o->mutations, o->mutate_prob, o->crossovers, o->generations, val->n,
-               r->calib);
+        printf(
+            "\nphase 3, evolution: population %d, %d parents kept, %d mutations (rate %g) and %d crossovers "
+            "per generation, %d generations; fitness: accuracy on %d validation images after batch-norm "
+            "recalibration on %d training images\n",
+            o->population, o->parents, o->mutations, o->mutate_prob, o->crossovers, o->generations, val->n,
+            r->calib);
     if (r->resume && exists(path)) {
         cJSON *j = read_json(path);
         if (!j) return 1;
@@ -514,9 +520,9 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
     snprintf(lr, sizeof lr, "%g", r->final_lr);
     snprintf(threads, sizeof threads, "%d", r->threads);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
-    char *argv[24] = {"train", arch,   "--data",     (char *)r->data, "-o",        dir,     "--init",
-                      init,    "--epochs", epochs,   "--qat-epochs",  qat,         "--lr",  lr,
-                      "--threads", threads, "--seed", seed};
+    char *argv[24] = {"train",  arch, "--data",    (char *)r->data, "-o",           dir,
+                      "--init", init, "--epochs",  epochs,          "--qat-epochs", qat,
+                      "--lr",   lr,   "--threads", threads,         "--seed",       seed};
     int argc = 18;
     if (r->resume) argv[argc++] = "--resume";
     if (r->quiet) argv[argc++] = "--quiet";
@@ -525,36 +531,60 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
     if (cli_train(argc, argv) != 0) return 1;
     r->seconds[4] = cli_now() - t0;
 
-    cJSON *lj = read_json(log), *bj = lj ? bench(r, model) : NULL;
-    if (!bj) return cJSON_Delete(lj), 1;
-    FILE *o = open_atomic(result, tmp, sizeof tmp);
-    if (!o) return cJSON_Delete(lj), cJSON_Delete(bj), fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
+    cJSON *lj = read_json(log);
+    if (!lj) return 1;
+    cJSON *bj = bench(r, model);
+    if (!bj) { /* the model stands; only its figures on the core are missing */
+        fprintf(stderr, "tinyforge: warning: no Cortex-M4 figures (the cross toolchain and QEMU come with "
+                        "scripts/deps-targets.sh); result.json has them as null\n");
+        bj = cJSON_CreateObject();
+    }
+    FILE *o = bj ? open_atomic(result, tmp, sizeof tmp) : NULL;
+    if (!o) {
+        cJSON_Delete(lj), cJSON_Delete(bj);
+        return fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
+    }
     const double acc = json_number(lj, "int8_test_accuracy", -1);
     const cJSON *sched = cJSON_GetObjectItemCaseSensitive(bj, "schedule");
     char *sched_text = sched ? cJSON_PrintUnformatted(sched) : NULL;
     char *choices = tfg_subnet_choices(&r->space, best);
+    const bool benched = json_number(bj, "instructions", -1) >= 0;
     const double flash = json_number(bj, "model_code_bytes", 0) + json_number(bj, "rodata_bytes", 0);
     fprintf(o, "{\n  \"tflite\": ");
     cli_json_str(o, model);
-    fprintf(o,
-            ",\n  \"int8_test_accuracy\": %.4f,\n  \"arena_bytes\": %.0f,\n  \"flash_bytes\": %.0f,\n"
-            "  \"macs\": %.0f,\n  \"m4_instructions\": %.0f,\n  \"bitexact_on_m4\": %s,\n  \"schedule\": %s,\n"
-            "  \"sram_budget\": %zu,\n  \"flash_budget\": %zu,\n  \"subnet\": %s,\n  \"seconds\": {\"space\": "
-            "%.1f, \"supernet\": %.1f, \"evolution\": %.1f, \"final\": %.1f, \"total\": %.1f}\n}\n",
-            acc, json_number(bj, "arena_bytes", 0), flash, json_number(bj, "macs", 0),
-            json_number(bj, "instructions", 0),
-            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bj, "bitexact")) ? "true" : "false",
-            sched_text ? sched_text : "\"layer by layer\"", r->budget.sram, r->budget.flash,
-            choices ? choices : "null", r->seconds[1], r->seconds[2], r->seconds[3], r->seconds[4],
-            r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
+    fprintf(o, ",\n  \"int8_test_accuracy\": %.4f,\n  \"arena_bytes\": ", acc);
+    const char *keys[4] = {"arena_bytes", NULL, "macs", "instructions"};
+    const char *names[4] = {"arena_bytes", "flash_bytes", "macs", "m4_instructions"};
+    for (int k = 0; k < 4; k++) {
+        if (k) fprintf(o, ",\n  \"%s\": ", names[k]);
+        const double x = k == 1 ? flash : json_number(bj, keys[k], -1);
+        if (benched && x >= 0)
+            fprintf(o, "%.0f", x);
+        else
+            fprintf(o, "null");
+    }
+    fprintf(
+        o,
+        ",\n  \"bitexact_on_m4\": %s,\n  \"schedule\": %s,\n  \"sram_budget\": %zu,\n  \"flash_budget\": "
+        "%zu,\n  \"subnet\": %s,\n  \"seconds\": {\"space\": %.1f, \"supernet\": %.1f, \"evolution\": %.1f, "
+        "\"final\": %.1f, \"total\": %.1f}\n}\n",
+        !benched                                                         ? "null"
+        : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bj, "bitexact")) ? "true"
+                                                                         : "false",
+        sched_text ? sched_text : "\"layer by layer\"", r->budget.sram, r->budget.flash,
+        choices ? choices : "null", r->seconds[1], r->seconds[2], r->seconds[3], r->seconds[4],
+        r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
     free(sched_text);
     free(choices);
     int rc = close_atomic(o, tmp, result);
-    if (!rc)
-        printf("\nfound: %s: int8 test accuracy %.2f%%, arena %.0f B of %zu, flash %.0f B of %zu (constants + "
-               "model code), %.2f M MACs, %.0f Cortex-M4 instructions per inference; %s\n",
-               model, 100.0 * acc, json_number(bj, "arena_bytes", 0), r->budget.sram, flash, r->budget.flash,
-               json_number(bj, "macs", 0) / 1e6, json_number(bj, "instructions", 0), result);
+    if (!rc && benched)
+        printf(
+            "\nfound: %s: int8 test accuracy %.2f%%, arena %.0f B of %zu, flash %.0f B of %zu (constants + "
+            "model code), %.2f M MACs, %.0f Cortex-M4 instructions per inference; %s\n",
+            model, 100.0 * acc, json_number(bj, "arena_bytes", 0), r->budget.sram, flash, r->budget.flash,
+            json_number(bj, "macs", 0) / 1e6, json_number(bj, "instructions", 0), result);
+    else if (!rc)
+        printf("\nfound: %s: int8 test accuracy %.2f%%; %s\n", model, 100.0 * acc, result);
     cJSON_Delete(lj);
     cJSON_Delete(bj);
     return rc;

@@ -441,7 +441,8 @@ static tfg_status_t choices(const ctx_t *c, const tfg_space_t *s, const cJSON *r
             cJSON_ArrayForEach(v, a)
             {
                 const int x = cJSON_IsNumber(v) ? (int)v->valuedouble : -1;
-                const int ok = k ? index_of(sg->expands, sg->n_expands, x) : index_of(sg->kernels, sg->n_kernels, x);
+                const int ok =
+                    k ? index_of(sg->expands, sg->n_expands, x) : index_of(sg->kernels, sg->n_kernels, x);
                 if (ok < 0 || !cJSON_IsNumber(v) || v->valuedouble != x)
                     return err(c, "%s: block %d's %s is not one of the stage's choices", where, b,
                                k ? "expansion" : "kernel size");
@@ -453,8 +454,8 @@ static tfg_status_t choices(const ctx_t *c, const tfg_space_t *s, const cJSON *r
     return TFG_OK;
 }
 
-tfg_status_t tfg_subnet_choices_parse(const tfg_space_t *s, const char *text, const char *name, tfg_subnet_t *n,
-                                      tfg_diag_t *d)
+tfg_status_t tfg_subnet_choices_parse(const tfg_space_t *s, const char *text, const char *name,
+                                      tfg_subnet_t *n, tfg_diag_t *d)
 {
     const ctx_t c = {name, d};
     cJSON *root = cJSON_Parse(text);

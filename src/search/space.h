@@ -83,7 +83,7 @@ tfg_status_t tfg_subnet_net(const tfg_space_t *s, const tfg_subnet_t *n, tfg_net
  * (malloc'd; NULL when out of memory), and back: every value must be one
  * of the space's choices. */
 char *tfg_subnet_choices(const tfg_space_t *s, const tfg_subnet_t *n);
-tfg_status_t tfg_subnet_choices_parse(const tfg_space_t *s, const char *text, const char *name, tfg_subnet_t *n,
-                                      tfg_diag_t *d);
+tfg_status_t tfg_subnet_choices_parse(const tfg_space_t *s, const char *text, const char *name,
+                                      tfg_subnet_t *n, tfg_diag_t *d);
 
 #endif
