@@ -10,6 +10,7 @@
 
 #include "model/cost.h"
 #include "nn/forward.h"
+#include "search/evolve.h"
 #include "search/sntrain.h"
 #include "search/spaceopt.h"
 #include "search/supernet.h"
@@ -718,6 +719,154 @@ static void test_sandwich_threads(void)
     tt_end();
 }
 
+/* ---- fitness and evolution ---- */
+
+/* Batch-norm recalibration: the stem's running mean is the mean of its
+ * conv output over every calibration image (the batches' means averaged;
+ * the stem's input does not depend on the batching), computed here by one
+ * forward pass over all of them; every other batch norm is recomputed too. */
+static void test_recalibration(void)
+{
+    tt_begin();
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    tfg_supernet_t sn;
+    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
+             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
+    if (!tt_case_ok) {
+        tt_end();
+        return;
+    }
+    tfg_rng_t r = {21};
+    randomize_supernet(&sn, &r);
+    for (int i = 0; i < sn.net.n; i++) /* a bias before batch norm would shift the mean: none */
+        for (size_t e = 0; e < tfg_nn_bias_count(&sn.net, i); e++) sn.net.layers[i].bias[e] = 0.0f;
+    tfg_dataset_t ds;
+    tiny_dataset(&ds, 500, 8);
+    tfg_fitness_t *f = tfg_fitness_create(&sn, &ds, &ds, 500, 3, NULL, &d);
+    TT_CHECK(f != NULL);
+    tfg_net_t net;
+    TT_CHECK(f && tfg_fitness_net(f, &sn.largest, &net, &d) == TFG_OK);
+    if (tt_case_ok) {
+        float *x = malloc(sizeof(float) * 500 * 144);
+        tfg_train_pixels(ds.images, 500 * 144, x);
+        tfg_nn_tape_t t;
+        TT_CHECK(tfg_nn_tape_init(&t, &net, 500, 1, true) == 0);
+        tfg_nn_forward(&net, &t, NULL, x, 500, true, 0);
+        const tfg_nn_layer_t *stem = &net.layers[1];
+        double worst = 0;
+        for (int c = 0; c < stem->c; c++) {
+            const double diff = fabs((double)stem->bn_params[2 * stem->c + c] - t.mean[1][c]);
+            worst = diff > worst ? diff : worst;
+        }
+        TT_CHECK(tfg_nn_has_bn(stem) && worst < 1e-5);
+        int recalibrated = 0, bn = 0;
+        for (int i = 0; i < net.n; i++) {
+            const tfg_nn_layer_t *l = &net.layers[i], *L = &sn.net.layers[i];
+            if (!tfg_nn_has_bn(l)) continue;
+            bn++;
+            bool moved = true, positive = true;
+            for (int c = 0; c < l->c; c++) {
+                moved &= l->bn_params[2 * l->c + c] != L->bn_params[2 * L->c + c];
+                positive &= l->bn_params[3 * l->c + c] > 0.0f;
+            }
+            recalibrated += moved && positive;
+        }
+        TT_CHECK(bn > 5 && recalibrated == bn);
+        printf("  batch-norm recalibration: the stem's running mean is the mean over 500 images (within %.1e); "
+               "all %d batch norms recomputed\n",
+               worst, bn);
+        tfg_nn_tape_free(&t);
+        free(x);
+        tfg_net_free(&net);
+    }
+    tfg_fitness_free(f);
+    tfg_dataset_free(&ds);
+    tfg_supernet_free(&sn);
+    tt_end();
+}
+
+/* The evolution's bookkeeping on a small supernet: every candidate is
+ * canonical, fits the budget as the engine prices it again, is evaluated
+ * once, has the accuracy the fitness gives it again; the population is
+ * sorted, its best never drops (the parents stay), and each generation adds
+ * its mutations and crossovers. Random search evaluates as many distinct
+ * fitting subnets as asked. */
+static void test_evolution(void)
+{
+    tt_begin();
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    tfg_supernet_t sn;
+    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
+             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
+    if (!tt_case_ok) {
+        tt_end();
+        return;
+    }
+    tfg_rng_t r = {23};
+    randomize_supernet(&sn, &r);
+    tfg_dataset_t train, val;
+    tiny_dataset(&train, 64, 9);
+    tiny_dataset(&val, 50, 10);
+    tfg_fitness_t *f = tfg_fitness_create(&sn, &train, &val, 32, 3, NULL, &d);
+    TT_CHECK(f != NULL);
+    /* a flash budget that some subnets exceed: the largest's constants are over it */
+    tfg_cost_t big;
+    unsigned over;
+    tfg_spaceopt_opts_t b = {1 << 20, 1 << 20, 0, 1.2, 0, 0.1, 0};
+    TT_CHECK(tfg_subnet_price(&s, &sn.largest, &b, &big, &over, &d) == TFG_OK && over == 0);
+    b.flash = big.flash * 3 / 4;
+    tfg_evolve_opts_t o = tfg_evolve_default_opts();
+    o.population = 8, o.parents = 3, o.mutations = 4, o.crossovers = 4, o.generations = 3, o.budget = b;
+    tfg_evolve_t e;
+    TT_CHECK(f && tfg_evolve_run(f, &sn, &o, NULL, NULL, &e, &d) == TFG_OK);
+    if (tt_case_ok) {
+        /* a generation adds its 4 mutations and up to 4 crossovers (3 parents may have fewer new children) */
+        int per_gen[4] = {0};
+        for (int i = 0; i < e.n_evaluated; i++) per_gen[e.evaluated[i].generation]++;
+        TT_CHECK(per_gen[0] == 8 && e.n_gen == 4 && e.rejected > 0);
+        for (int g = 1; g < 4; g++) TT_CHECK(per_gen[g] >= 4 && per_gen[g] <= 8);
+        int bad = 0;
+        for (int i = 0; i < e.n_evaluated; i++) {
+            const tfg_candidate_t *c = &e.evaluated[i];
+            tfg_subnet_t canon = c->net;
+            tfg_subnet_canonical(&s, &canon);
+            bad += memcmp(&canon, &c->net, sizeof canon) != 0;
+            tfg_cost_t cost;
+            bad += tfg_subnet_price(&s, &c->net, &b, &cost, &over, &d) != TFG_OK || over != 0 ||
+                   cost.macs != c->macs || cost.arena != c->arena || cost.flash != c->flash;
+            for (int k = 0; k < i; k++) bad += !memcmp(&e.evaluated[k].net, &c->net, sizeof canon);
+            if (i % 8 == 0) {
+                double acc = -1;
+                bad += tfg_fitness_eval(f, &c->net, &acc, &d) != TFG_OK || acc != c->accuracy;
+            }
+        }
+        TT_CHECK(bad == 0);
+        for (int i = 1; i < e.n_population; i++)
+            TT_CHECK(e.evaluated[e.population[i - 1]].accuracy >= e.evaluated[e.population[i]].accuracy);
+        for (int g = 1; g < e.n_gen; g++) TT_CHECK(e.best[g] >= e.best[g - 1]);
+        TT_CHECK(e.n_population == 3 + per_gen[3] && e.top == e.population[0]);
+        printf("  evolution: %d distinct subnets evaluated over 3 generations, each within the budget as "
+               "priced again\n  (%ld draws over it), its accuracy reproduced; the best never drops\n",
+               e.n_evaluated, e.rejected);
+        tfg_evolve_free(&e);
+    }
+    tfg_evolve_t rs;
+    TT_CHECK(f && tfg_random_search(f, &sn, &o, 20, NULL, NULL, &rs, &d) == TFG_OK);
+    if (tt_case_ok) {
+        TT_CHECK(rs.n_evaluated == 20 && rs.n_population == 20);
+        for (int i = 1; i < rs.n_population; i++)
+            TT_CHECK(rs.evaluated[rs.population[i - 1]].accuracy >= rs.evaluated[rs.population[i]].accuracy);
+        tfg_evolve_free(&rs);
+    }
+    tfg_fitness_free(f);
+    tfg_dataset_free(&train);
+    tfg_dataset_free(&val);
+    tfg_supernet_free(&sn);
+    tt_end();
+}
+
 int main(void)
 {
     printf("search space and space optimisation:\n");
@@ -729,5 +878,7 @@ int main(void)
     test_sort();
     test_sandwich_gradient();
     test_sandwich_threads();
+    test_recalibration();
+    test_evolution();
     return tt_summary();
 }

@@ -68,6 +68,9 @@ static const char SEARCH_HELP[] =
     "  --final-epochs N  fine-tuning epochs (default 10); --qat-epochs N (default 2);\n"
     "  --final-lr X      fine-tuning's peak learning rate (default 0.02)\n"
     "\n"
+    "  --budget TIME     the whole search's wall time (e.g. 2h, 90m, 5400s): the evolution\n"
+    "                    stops early when another generation and the final model would\n"
+    "                    pass it (the training phases' epochs are their options')\n"
     "  --seed N          everything random (default 1); the validation split is\n"
     "                    'tinyforge train's for the same seed\n"
     "  --threads N       worker threads (default 2)\n"
@@ -332,11 +335,25 @@ static int parse_real(const char *v, const char *what, double lo, double hi, dou
     return 0;
 }
 
+/* "2h", "90m", "5400s", "5400": seconds; 0 on success. */
+static int parse_duration(const char *v, double *out)
+{
+    char *end;
+    const double x = strtod(v, &end);
+    const double unit = !strcmp(end, "h")              ? 3600
+                        : !strcmp(end, "m")            ? 60
+                        : (!*end || !strcmp(end, "s")) ? 1
+                                                       : 0;
+    if (end == v || !unit || !(x > 0 && x <= 1e6)) return -1;
+    *out = x * unit;
+    return 0;
+}
+
 int cli_search(int argc, char **argv)
 {
     cli_sched_opts_t so = {0};
     const char *data = "fashion-mnist", *out = NULL, *space_path = NULL, *flash_arg = NULL, *code_arg = "20K",
-               *positional = NULL;
+               *budget_arg = NULL, *positional = NULL;
     /* the numeric options, parsed after the loop */
     const char *v[20] = {"1000", "1",  "2",  "4",   "10", "15",   "2",  "64", "0.05", "100",
                          "20",   "50", "50", "0.1", "30", "1000", "10", "2",  "0.02", NULL};
@@ -367,6 +384,7 @@ int cli_search(int argc, char **argv)
                               {.name = "--space", .value = &space_path},
                               {.name = "--flash", .value = &flash_arg},
                               {.name = "--code", .value = &code_arg},
+                              {.name = "--budget", .value = &budget_arg},
                               {.name = "--samples", .value = &v[SAMPLES]},
                               {.name = "--seed", .value = &v[SEED]},
                               {.name = "--threads", .value = &v[THREADS]},
@@ -444,6 +462,10 @@ int cli_search(int argc, char **argv)
     if (parse_real(v[LR], "--lr", 1e-9, 100, &lr) || parse_real(v[MPROB], "--mutate-prob", 0, 1, &mprob) ||
         parse_real(v[FINAL_LR], "--final-lr", 1e-9, 100, &final_lr))
         return 2;
+    if (budget_arg && parse_duration(budget_arg, &run.budget_s)) {
+        fprintf(stderr, "tinyforge: --budget wants a duration (e.g. 2h, 90m, 5400s), not '%s'\n", budget_arg);
+        return 2;
+    }
     if (n[PARENTS] > n[POP]) {
         fprintf(stderr, "tinyforge: --parents (%ld) must not exceed --population (%ld)\n", n[PARENTS],
                 n[POP]);

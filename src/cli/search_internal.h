@@ -25,8 +25,10 @@ typedef struct {
     /* phase 4: the final model */
     int final_epochs, qat_epochs;
     double final_lr;
-    const char *exe;   /* this program, for the bench it runs */
-    double seconds[5]; /* per phase (index 1..4), also when kept from an earlier run */
+    const char *exe;        /* this program, for the bench it runs */
+    double budget_s;        /* --budget: the whole search's wall time (0: none) */
+    double largest_epoch_s; /* one epoch of the largest subnet, to foresee the final model's training */
+    double seconds[5];      /* per phase (index 1..4), also when kept from an earlier run */
 } search_run_t;
 
 /* Each returns 0, or 1 with the message printed. */

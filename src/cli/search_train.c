@@ -141,7 +141,9 @@ static int train_phase(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset_t 
     }
     ui_t ui = {r, what, isatty(fileno(stderr)) != 0, st, cli_now()};
     for (int e = tfg_trainer_next_epoch(t); e < epochs; e++) {
+        const double e0 = cli_now();
         tfg_trainer_epoch(t, on_step, &ui);
+        if (!sandwich) r->largest_epoch_s = cli_now() - e0;
         if (st && tfg_sntrain_error(st)) {
             fprintf(stderr, "tinyforge: error: %s\n", tfg_sntrain_error(st));
             goto done;
@@ -178,6 +180,7 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
         cJSON *j = read_json(summary);
         if (!j) return 1;
         r->seconds[2] = json_number(j, "seconds", 0);
+        r->largest_epoch_s = json_number(j, "largest_epoch_seconds", 0);
         cJSON_Delete(j);
         if (tfg_checkpoint_load_weights(super, &sn->net, &d) < 0) {
             fprintf(stderr, "tinyforge: error: %s\n", d.msg);
@@ -225,9 +228,9 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
         out,
         "{\n  \"width\": %g,\n  \"resolution\": %d,\n  \"largest_epochs\": %d,\n  \"supernet_epochs\": %d,\n"
         "  \"batch\": %d,\n  \"lr\": %g,\n  \"students_per_step\": %d,\n  \"largest_val_accuracy\": %.4f,\n"
-        "  \"smallest_val_accuracy\": %.4f,\n  \"seconds\": %.1f\n}\n",
+        "  \"smallest_val_accuracy\": %.4f,\n  \"largest_epoch_seconds\": %.1f,\n  \"seconds\": %.1f\n}\n",
         r->space.width[sn->width], r->space.res[sn->res], r->largest_epochs, r->supernet_epochs, r->batch,
-        r->lr, r->students + 1, acc[0], acc[1], r->seconds[2]);
+        r->lr, r->students + 1, acc[0], acc[1], r->largest_epoch_s, r->seconds[2]);
     if (close_atomic(out, tmp, summary)) return 1;
     if (!r->quiet)
         printf("  supernet trained in %.0f s: validation accuracy %.2f%% (largest), %.2f%% (smallest), with "
@@ -240,20 +243,42 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
 
 typedef struct {
     const search_run_t *r;
-    double t0;
+    double t0, last;
     int generations;
 } evo_ui_t;
 
-static void on_generation(void *ctx, int g, const tfg_evolve_t *e)
+/* The final model's expected wall time: its fine-tuning at most the
+ * largest subnet's epoch time, a QAT epoch about three of those (measured
+ * by bench-train: 1,000-1,300 against 3,500 img/s), and a few minutes for
+ * the evaluations and the bench. */
+static double final_estimate(const search_run_t *r)
 {
-    const evo_ui_t *ui = ctx;
-    if (ui->r->quiet) return;
+    return r->largest_epoch_s * (r->final_epochs + 3.0 * r->qat_epochs) + 180.0;
+}
+
+static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
+{
+    evo_ui_t *ui = ctx;
+    const double now = cli_now(), gen = now - ui->last;
+    ui->last = now;
     const tfg_candidate_t *b = &e->evaluated[e->top];
-    printf("  generation %2d/%d: best %.2f%%, population mean %.2f%%, %d evaluated (best: %.2f M MACs, "
-           "arena %zu B, flash %zu B) %.0f s\n",
-           g, ui->generations, 100.0 * e->best[g], 100.0 * e->mean[g], e->n_evaluated, b->macs / 1e6,
-           b->arena, b->flash, cli_now() - ui->t0);
-    fflush(stdout);
+    if (!ui->r->quiet) {
+        printf("  generation %2d/%d: best %.2f%%, population mean %.2f%%, %d evaluated (best: %.2f M MACs, "
+               "arena %zu B, flash %zu B) %.0f s\n",
+               g, ui->generations, 100.0 * e->best[g], 100.0 * e->mean[g], e->n_evaluated, b->macs / 1e6,
+               b->arena, b->flash, now - ui->t0);
+        fflush(stdout);
+    }
+    /* --budget: another generation like this one, then the final model, must end in time */
+    const double spent = ui->r->seconds[1] + ui->r->seconds[2] + (now - ui->t0);
+    if (ui->r->budget_s > 0 && g < ui->generations && spent + gen + final_estimate(ui->r) > ui->r->budget_s) {
+        printf(
+            "  stopping after generation %d: another (%.0f s) and the final model (about %.0f s) would pass "
+            "--budget (%.0f s; %.0f s spent)\n",
+            g, gen, final_estimate(ui->r), ui->r->budget_s, spent);
+        return 1;
+    }
+    return 0;
 }
 
 static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t *c)
@@ -291,9 +316,12 @@ static int write_progress_svg(const char *path, const tfg_evolve_t *e)
     for (int t = 0; t <= 4; t++)
         fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6,
                 T + ph - ph * t / 4.0 + 4, 100 * (lo + (hi - lo) * t / 4.0));
-    for (int t = 0; t <= 5; t++)
-        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n", L + pw * t / 5.0,
-                T + ph + 16, last * t / 5.0);
+    const int ticks = last < 5 ? last : 5;
+    for (int t = 0; t <= ticks; t++) { /* whole generations */
+        const int g = (int)lround((double)last * t / ticks);
+        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", L + pw * (double)g / last,
+                T + ph + 16, g);
+    }
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">generation</text>\n", L + pw / 2, H - 10);
     const char *colour[2] = {"#1f6fb4", "#e07b00"}, *label[2] = {"best", "mean"};
     for (int k = 0; k < 2; k++) {
@@ -386,10 +414,10 @@ static int write_evolution(const search_run_t *r, const char *path, const tfg_ev
     fprintf(f,
             "{\n  \"population\": %d,\n  \"parents\": %d,\n  \"mutations\": %d,\n  \"crossovers\": %d,\n"
             "  \"mutate_prob\": %g,\n  \"generations\": %d,\n  \"calibration_images\": %d,\n"
-            "  \"validation_images\": %d,\n  \"evaluated\": %d,\n  \"rejected_draws\": %ld,\n  \"seconds\": "
-            "%.1f,\n  \"best\": ",
+            "  \"validation_images\": %d,\n  \"evaluated\": %d,\n  \"rejected_draws\": %ld,\n"
+            "  \"generations_run\": %d,\n  \"stopped_by_budget\": %s,\n  \"seconds\": %.1f,\n  \"best\": ",
             o->population, o->parents, o->mutations, o->crossovers, o->mutate_prob, o->generations, r->calib,
-            n_val, e->n_evaluated, e->rejected, seconds);
+            n_val, e->n_evaluated, e->rejected, e->n_gen - 1, e->stopped ? "true" : "false", seconds);
     write_candidate(f, &r->space, &e->evaluated[e->top]);
     fprintf(f, ",\n  \"per_generation\": [");
     for (int g = 0; g < e->n_gen; g++)
@@ -437,7 +465,7 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
     tfg_pool_t *pool = tfg_pool_create(r->threads);
     tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
     tfg_evolve_t e;
-    evo_ui_t ui = {r, t0, o->generations};
+    evo_ui_t ui = {r, t0, t0, o->generations};
     tfg_evolve_opts_t eo = *o;
     eo.budget = r->budget, eo.seed = r->seed;
     const tfg_status_t st = f ? tfg_evolve_run(f, sn, &eo, on_generation, &ui, &e, &d) : TFG_ERR_NOMEM;

@@ -295,7 +295,7 @@ static tfg_status_t next_generation(search_t *s, int g, tfg_evolve_progress_t pr
 {
     if (sort_population(s->e) < 0 || record(s->e, g) < 0)
         return tfg_diag_set(s->d, TFG_ERR_NOMEM, "search: out of memory");
-    if (progress) progress(ctx, g, s->e);
+    if (progress && progress(ctx, g, s->e)) s->e->stopped = true;
     return TFG_OK;
 }
 
@@ -337,7 +337,7 @@ tfg_status_t tfg_evolve_run(tfg_fitness_t *f, const tfg_supernet_t *sn, const tf
         st = tfg_diag_set(d, TFG_ERR_BUDGET, "search: no subnet of the supernet fits the budget in %d draws",
                           MAX_DRAWS);
     if (st == TFG_OK) st = next_generation(&s, 0, progress, ctx);
-    for (int g = 1; st == TFG_OK && g <= o->generations; g++) {
+    for (int g = 1; st == TFG_OK && !out->stopped && g <= o->generations; g++) {
         s.n_parents = out->n_population < o->parents ? out->n_population : o->parents;
         s.parents = malloc(sizeof(int) * (size_t)s.n_parents);
         if (!s.parents) {
@@ -366,7 +366,7 @@ tfg_status_t tfg_random_search(tfg_fitness_t *f, const tfg_supernet_t *sn, const
     search_t s;
     tfg_status_t st = start(&s, f, sn, o, count, out, d); /* the population: every subnet evaluated */
     const int group = o->population > 0 ? o->population : 100;
-    for (int done = 0, g = 0; st == TFG_OK && done < count; g++) {
+    for (int done = 0, g = 0; st == TFG_OK && !out->stopped && done < count; g++) {
         const int want = count - done < group ? count - done : group, before = out->n_population;
         st = add_random(&s, want);
         done += want;

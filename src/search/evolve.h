@@ -21,6 +21,8 @@
 #ifndef TFG_SEARCH_EVOLVE_H
 #define TFG_SEARCH_EVOLVE_H
 
+#include <stdbool.h>
+
 #include "data/dataset.h"
 #include "search/spaceopt.h"
 #include "search/supernet.h"
@@ -79,10 +81,13 @@ typedef struct {
     int n_gen;
     long rejected; /* draws that did not fit the budget */
     int top;       /* the best candidate (index into evaluated) */
+    bool stopped;  /* the progress function stopped it early */
 } tfg_evolve_t;
 
-/* Called after the initial population and after every generation. */
-typedef void (*tfg_evolve_progress_t)(void *ctx, int generation, const tfg_evolve_t *e);
+/* Called after the initial population and after every generation; a
+ * non-zero return stops the search there (a time budget), the results so
+ * far standing. */
+typedef int (*tfg_evolve_progress_t)(void *ctx, int generation, const tfg_evolve_t *e);
 
 tfg_status_t tfg_evolve_run(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
                             tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out, tfg_diag_t *d);
