@@ -64,17 +64,17 @@ cat >"$tmp/small.json" <<'JSON'
  "expand_ratios": [3, 6], "stem": {"channels": 8}, "first_block": {"channels": 8},
  "stages": [{"channels": 16, "stride": 2, "depths": [1, 2]}, {"channels": 24, "stride": 2, "depths": [1, 2]}]}
 JSON
-full=(search --data "$tmp/fm" --space "$tmp/small.json" --sram 8K --flash 24K --code 12K --samples 20
+full=(search --data "$tmp/fm" --space "$tmp/small.json" --sram 8K --flash 48K --code 24K --samples 20
       --largest-epochs 1 --supernet-epochs 1 --population 6 --parents 3 --mutations 3 --crossovers 3
-      --generations 2 --calib 64 --final-epochs 1 --qat-epochs 1 -o "$tmp/full")
+      --generations 2 --calib 64 --final-epochs 1 --qat-epochs 1 --baselines -o "$tmp/full")
 check "every phase runs" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} >'$tmp/full.out' 2>&1 || { tail -20 '$tmp/full.out'; exit 1; }"
-check "every phase's outputs" bash -c "for f in space_opt.json largest.tfgc supernet.tfgc supernet.json evolution.json evolution.svg pareto.svg best.json best_init.tfgc final/best.tflite final/log.json result.json; do [ -s '$tmp/full/'\$f ] || { echo missing \$f; exit 1; }; done"
+check "every phase's outputs" bash -c "for f in space_opt.json largest.tfgc supernet.tfgc supernet.json evolution.json evolution.svg pareto.svg best.json best_init.tfgc final/best.tflite final/log.json result.json random_search.json final_random/random_best.tflite baselines.json; do [ -s '$tmp/full/'\$f ] || { echo missing \$f; exit 1; }; done"
 check "the evolution: within the budget, no subnet twice, the best kept" python3 - "$tmp/full/evolution.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
 c = e["candidates"]
 assert e["evaluated"] == len(c) and len(c) <= 6 + 2 * 6, len(c)
-assert all(x["arena"] <= 8192 and x["flash"] + 12288 <= 24576 for x in c)
+assert all(x["arena"] <= 8192 and x["flash"] + 24576 <= 49152 for x in c)
 keys = [json.dumps(x["choices"], sort_keys=True) for x in c]
 assert len(set(keys)) == len(keys), "a subnet evaluated twice"
 best = max(x["accuracy"] for x in c)
@@ -91,15 +91,33 @@ for k in ("tflite", "int8_test_accuracy", "arena_bytes", "flash_bytes", "macs", 
     assert k in r, k
 assert r["int8_test_accuracy"] == round(log["int8_test_accuracy"], 4)
 assert log["int8_test_total"] == 300
-assert r["arena_bytes"] <= 8192 and r["flash_bytes"] > 0 and r["m4_instructions"] > r["macs"] / 4
 assert set(r["seconds"]) == {"space", "supernet", "evolution", "final", "total"}
-best = json.load(open(d + "/evolution.json"))["best"]["choices"]
-assert r["subnet"] == best
+best = json.load(open(d + "/evolution.json"))["best"]
+assert r["subnet"] == best["choices"]
+# benched: the engine's figures, as the search priced them (bench picks the fastest kernel variants
+# within the SRAM, which may take a little more than the least-memory arena the search priced)
+if r["m4_instructions"] is not None:
+    assert r["macs"] == best["macs"] and best["arena"] <= r["arena_bytes"] <= 8192, (r, best)
+    assert r["arena_bytes"] <= 8192 and 0 < r["flash_bytes"] <= 49152 and r["fits"] is True
+PY
+check "the baselines: random search at equal cost, MobileNetV2 scaled or none" python3 - "$tmp/full" <<'PY'
+import json, sys
+d = sys.argv[1]
+b = json.load(open(d + "/baselines.json")); e = json.load(open(d + "/evolution.json"))
+rs = json.load(open(d + "/random_search.json"))
+assert rs["evaluated"] == e["evaluated"] == b["random_search"]["candidates"]
+assert all(x["arena"] <= 8192 for x in rs["candidates"])
+assert b["random_search"]["best_val_accuracy"] == rs["best"]["accuracy"]
+if b["random_search"]["m4_instructions"] is not None:
+    assert b["random_search"]["macs"] == rs["best"]["macs"]
+    assert rs["best"]["arena"] <= b["random_search"]["arena_bytes"] <= 8192
+m = b["mobilenetv2"]
+assert m is None or (m["spec"].startswith("mbv2-") and m["int8_test_accuracy"] > 0)
 PY
 if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
   check "the found model is bit-exact on the Cortex-M4" grep -q '"bitexact_on_m4": true' "$tmp/full/result.json"
 fi
-check "--resume keeps every phase" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} --resume >'$tmp/again.out' 2>&1 && [ \$(grep -c 'done already' '$tmp/again.out') -eq 3 ]"
+check "--resume keeps every phase" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} --resume >'$tmp/again.out' 2>&1 && [ \$(grep -c 'done already' '$tmp/again.out') -eq 5 ]"
 check "--budget stops the evolution early, the final model still made" bash -c "TFG_ROOT='$src' '$cli' ${full[*]/$tmp\/full/$tmp/budget} --budget 1s >'$tmp/budget.out' 2>&1 && grep -q 'stopping after generation 0' '$tmp/budget.out' && grep -q '\"stopped_by_budget\": true' '$tmp/budget/evolution.json' && [ -s '$tmp/budget/result.json' ]"
 check "bad --budget" bash -c "'$cli' search --sram 8K --flash 64K --budget 2x -o '$tmp/c' 2>&1 | grep -q -- '--budget wants a duration'"
 check "bad --stop-after" bash -c "'$cli' search --sram 8K --flash 64K --stop-after 5 -o '$tmp/c' 2>&1 | grep -q -- '--stop-after wants an integer in 1..4'"

@@ -67,6 +67,12 @@ static const char SEARCH_HELP[] =
     "Phase 4:\n"
     "  --final-epochs N  fine-tuning epochs (default 10); --qat-epochs N (default 2);\n"
     "  --final-lr X      fine-tuning's peak learning rate (default 0.02)\n"
+    "  --baselines       then the baselines at equal budget, into baselines.json: random\n"
+    "                    search over the same supernet with as many candidates as the\n"
+    "                    evolution evaluated (random_search.json; its best fine-tuned the\n"
+    "                    same way, in final_random/), and MobileNetV2 scaled by width and resolution to\n"
+    "                    the budget, trained from scratch for as many epochs as the found\n"
+    "                    net's weights had (final_mbv2/)\n"
     "\n"
     "  --budget TIME     the whole search's wall time (e.g. 2h, 90m, 5400s): the evolution\n"
     "                    stops early when another generation and the final model would\n"
@@ -378,8 +384,9 @@ int cli_search(int argc, char **argv)
         QAT,
         FINAL_LR
     };
-    bool resume = false, quiet = false;
-    const cli_opt_t opts[] = {{.name = "--data", .value = &data},
+    bool resume = false, quiet = false, baselines = false;
+    const cli_opt_t opts[] = {{.name = "--baselines", .flag = &baselines},
+                              {.name = "--data", .value = &data},
                               {.name = "-o", .value = &out},
                               {.name = "--space", .value = &space_path},
                               {.name = "--flash", .value = &flash_arg},
@@ -537,6 +544,7 @@ int cli_search(int argc, char **argv)
     if (search_phase_supernet(&run, &sn, &train, &val)) goto done;
     if (n[STOP] > 2 && search_phase_evolve(&run, &sn, &train, &val, &best)) goto done;
     if (n[STOP] > 3 && search_phase_final(&run, &sn, &train, &val, &best)) goto done;
+    if (n[STOP] > 3 && baselines && search_phase_baselines(&run, &sn, &train, &val)) goto done;
     if (!quiet) printf("\nsearch: %.0f s in this run\n", cli_now() - t0);
     rc = 0;
 done:

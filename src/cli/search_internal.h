@@ -39,4 +39,10 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
 int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
                        const tfg_dataset_t *val, const tfg_subnet_t *best);
 
+/* --baselines: random search over the same supernet with as many
+ * candidates as the evolution evaluated, and MobileNetV2 scaled to the
+ * budget and trained from scratch; baselines.json. */
+int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                           const tfg_dataset_t *val);
+
 #endif

@@ -493,8 +493,8 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
 static cJSON *bench(const search_run_t *r, const char *model)
 {
     char cmd[9000];
-    snprintf(cmd, sizeof cmd, "'%s' bench '%s' --sram %zu --max-overhead %g --json", r->exe, model,
-             r->budget.sram, r->budget.max_overhead);
+    snprintf(cmd, sizeof cmd, "'%s' bench '%s' --sram %zu --max-overhead %g --schedule auto --json", r->exe,
+             model, r->budget.sram, r->budget.max_overhead);
     FILE *p = popen(cmd, "r");
     if (!p) return fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd), NULL;
     char buf[65536];
@@ -506,114 +506,312 @@ static cJSON *bench(const search_run_t *r, const char *model)
     return j;
 }
 
-int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
-                       const tfg_dataset_t *val, const tfg_subnet_t *best)
+/* What a trained model measures: int8 test accuracy from its training log
+ * (measured there on the file, as eval does), the rest from bench (-1 and
+ * "null" when bench could not run). */
+typedef struct {
+    char tflite[4200], schedule[256];
+    double acc, arena, flash, macs, insns;
+    int bitexact; /* 1, 0; -1: not benched */
+} figures_t;
+
+static int measure(const search_run_t *r, const char *dir, const char *name, figures_t *fig)
 {
-    char arch[4096], init[4096], dir[4096], model[4200], log[4200], result[4096], tmp[4200];
-    in_out(r, "best.json", arch, sizeof arch);
-    in_out(r, "best_init.tfgc", init, sizeof init);
-    in_out(r, "final", dir, sizeof dir);
-    in_out(r, "result.json", result, sizeof result);
-    snprintf(model, sizeof model, "%s/best.tflite", dir);
+    char log[4200];
+    snprintf(fig->tflite, sizeof fig->tflite, "%s/%s.tflite", dir, name);
     snprintf(log, sizeof log, "%s/log.json", dir);
-    tfg_diag_t d = {{0}};
-    if (!r->quiet)
-        printf("\nphase 4, the final model: fine-tuned from the supernet's weights for %d epochs, %d of QAT, "
-               "exported, compiled and run on the Cortex-M4 under QEMU\n",
-               r->final_epochs, r->qat_epochs);
-    const double t0 = cli_now();
-    /* The subnet's architecture and its inherited weights (batch norm recalibrated). */
-    char *json = tfg_subnet_json(&r->space, best);
+    cJSON *lj = read_json(log);
+    if (!lj) return 1;
+    fig->acc = json_number(lj, "int8_test_accuracy", -1);
+    cJSON_Delete(lj);
+    cJSON *bj = bench(r, fig->tflite);
+    if (!bj) /* the model stands; only its figures on the core are missing */
+        fprintf(stderr,
+                "tinyforge: warning: no Cortex-M4 figures for %s (the cross toolchain and QEMU come with "
+                "scripts/deps-targets.sh): they are null\n",
+                fig->tflite);
+    const bool benched = bj && json_number(bj, "instructions", -1) >= 0;
+    fig->arena = benched ? json_number(bj, "arena_bytes", -1) : -1;
+    fig->flash = benched ? json_number(bj, "model_code_bytes", 0) + json_number(bj, "rodata_bytes", 0) : -1;
+    fig->macs = benched ? json_number(bj, "macs", -1) : -1;
+    fig->insns = benched ? json_number(bj, "instructions", -1) : -1;
+    fig->bitexact = !benched ? -1 : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bj, "bitexact")) ? 1 : 0;
+    const cJSON *sched = bj ? cJSON_GetObjectItemCaseSensitive(bj, "schedule") : NULL;
+    char *st = sched ? cJSON_PrintUnformatted(sched) : NULL;
+    snprintf(fig->schedule, sizeof fig->schedule, "%s", st ? st : benched ? "\"layer by layer\"" : "null");
+    free(st);
+    cJSON_Delete(bj);
+    return 0;
+}
+
+static void put_num(FILE *f, const char *indent, const char *key, double x)
+{
+    fprintf(f, ",\n%s  \"%s\": ", indent, key);
+    if (x >= 0)
+        fprintf(f, "%.0f", x);
+    else
+        fprintf(f, "null");
+}
+
+/* The figures as JSON members (after "tflite"; the caller closes the object). */
+static void put_figures(FILE *f, const figures_t *g, const char *indent)
+{
+    fprintf(f, "{\n%s  \"tflite\": ", indent);
+    cli_json_str(f, g->tflite);
+    fprintf(f, ",\n%s  \"int8_test_accuracy\": %.4f", indent, g->acc);
+    const char *keys[4] = {"arena_bytes", "flash_bytes", "macs", "m4_instructions"};
+    const double v[4] = {g->arena, g->flash, g->macs, g->insns};
+    for (int k = 0; k < 4; k++) put_num(f, indent, keys[k], v[k]);
+    fprintf(f, ",\n%s  \"bitexact_on_m4\": %s,\n%s  \"schedule\": %s", indent,
+            g->bitexact < 0 ? "null"
+            : g->bitexact   ? "true"
+                            : "false",
+            indent, g->schedule);
+}
+
+/* `tinyforge train ARCH` into dir: the same pipeline as every model. init
+ * (may be NULL) holds the starting weights. */
+static int run_train(const search_run_t *r, const char *arch, const char *dir, const char *init, int epochs,
+                     double lr)
+{
+    char e[16], q[16], l[32], threads[16], seed[32];
+    snprintf(e, sizeof e, "%d", epochs);
+    snprintf(q, sizeof q, "%d", r->qat_epochs);
+    snprintf(l, sizeof l, "%g", lr);
+    snprintf(threads, sizeof threads, "%d", r->threads);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    char *argv[24] = {"train",  (char *)arch, "--data", (char *)r->data, "-o",    (char *)dir,    "--epochs",
+                      e,        "--lr",       l,        "--threads",     threads, "--qat-epochs", q,
+                      "--seed", seed};
+    int argc = 16;
+    if (init) argv[argc++] = "--init", argv[argc++] = (char *)init;
+    if (r->resume) argv[argc++] = "--resume";
+    if (r->quiet) argv[argc++] = "--quiet";
+    argv[argc] = NULL;
+    fflush(stdout);
+    return cli_train(argc, argv) != 0;
+}
+
+/* A subnet fine-tuned from its inherited weights (batch norm recalibrated):
+ * NAME.json (its architecture), NAME_init.tfgc (the weights), then
+ * `tinyforge train` into dir. */
+static int train_subnet(const search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                        const tfg_dataset_t *val, const tfg_subnet_t *n, const char *name, const char *dir,
+                        figures_t *fig)
+{
+    char arch[4096], init[4096], file[300], tmp[4200];
+    snprintf(file, sizeof file, "%s.json", name);
+    in_out(r, file, arch, sizeof arch);
+    snprintf(file, sizeof file, "%s_init.tfgc", name);
+    in_out(r, file, init, sizeof init);
+    char *json = tfg_subnet_json(&r->space, n);
     FILE *f = json ? open_atomic(arch, tmp, sizeof tmp) : NULL;
     if (!f) return free(json), fprintf(stderr, "tinyforge: error: cannot write %s\n", arch), 1;
     fputs(json, f);
     free(json);
     if (close_atomic(f, tmp, arch)) return 1;
+    tfg_diag_t d = {{0}};
     tfg_pool_t *pool = tfg_pool_create(r->threads);
     tfg_fitness_t *fit = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
     tfg_net_t net = {0};
     const tfg_params_t none = {0};
     const tfg_ckpt_state_t cs = {0};
-    const tfg_status_t st = fit ? tfg_fitness_net(fit, best, &net, &d) : TFG_ERR_NOMEM;
+    const tfg_status_t st = fit ? tfg_fitness_net(fit, n, &net, &d) : TFG_ERR_NOMEM;
     const tfg_status_t ws = st < 0 ? st : tfg_checkpoint_save(init, &net, &none, &cs, &d);
     tfg_net_free(&net);
     tfg_fitness_free(fit);
     tfg_pool_destroy(pool);
     if (ws < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
+    if (run_train(r, arch, dir, init, r->final_epochs, r->final_lr)) return 1;
+    return measure(r, dir, name, fig);
+}
 
-    /* `tinyforge train` from those weights: the same pipeline as every model. */
-    char epochs[16], qat[16], lr[32], threads[16], seed[32];
-    snprintf(epochs, sizeof epochs, "%d", r->final_epochs);
-    snprintf(qat, sizeof qat, "%d", r->qat_epochs);
-    snprintf(lr, sizeof lr, "%g", r->final_lr);
-    snprintf(threads, sizeof threads, "%d", r->threads);
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
-    char *argv[24] = {"train",  arch, "--data",    (char *)r->data, "-o",           dir,
-                      "--init", init, "--epochs",  epochs,          "--qat-epochs", qat,
-                      "--lr",   lr,   "--threads", threads,         "--seed",       seed};
-    int argc = 18;
-    if (r->resume) argv[argc++] = "--resume";
-    if (r->quiet) argv[argc++] = "--quiet";
-    argv[argc] = NULL;
-    fflush(stdout);
-    if (cli_train(argc, argv) != 0) return 1;
+int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                       const tfg_dataset_t *val, const tfg_subnet_t *best)
+{
+    char dir[4096], result[4096], tmp[4200];
+    in_out(r, "final", dir, sizeof dir);
+    in_out(r, "result.json", result, sizeof result);
+    if (!r->quiet)
+        printf("\nphase 4, the final model: fine-tuned from the supernet's weights for %d epochs, %d of QAT, "
+               "exported, compiled and run on the Cortex-M4 under QEMU\n",
+               r->final_epochs, r->qat_epochs);
+    if (r->resume && exists(result)) {
+        cJSON *j = read_json(result);
+        if (!j) return 1;
+        r->seconds[4] = json_number(cJSON_GetObjectItemCaseSensitive(j, "seconds"), "final", 0);
+        cJSON_Delete(j);
+        if (!r->quiet) printf("  done already (%s): kept\n", result);
+        return 0;
+    }
+    const double t0 = cli_now();
+    figures_t fig;
+    if (train_subnet(r, sn, train, val, best, "best", dir, &fig)) return 1;
     r->seconds[4] = cli_now() - t0;
-
-    cJSON *lj = read_json(log);
-    if (!lj) return 1;
-    cJSON *bj = bench(r, model);
-    if (!bj) { /* the model stands; only its figures on the core are missing */
-        fprintf(stderr, "tinyforge: warning: no Cortex-M4 figures (the cross toolchain and QEMU come with "
-                        "scripts/deps-targets.sh); result.json has them as null\n");
-        bj = cJSON_CreateObject();
-    }
-    FILE *o = bj ? open_atomic(result, tmp, sizeof tmp) : NULL;
-    if (!o) {
-        cJSON_Delete(lj), cJSON_Delete(bj);
-        return fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
-    }
-    const double acc = json_number(lj, "int8_test_accuracy", -1);
-    const cJSON *sched = cJSON_GetObjectItemCaseSensitive(bj, "schedule");
-    char *sched_text = sched ? cJSON_PrintUnformatted(sched) : NULL;
+    FILE *o = open_atomic(result, tmp, sizeof tmp);
+    if (!o) return fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
+    put_figures(o, &fig, "");
     char *choices = tfg_subnet_choices(&r->space, best);
-    const bool benched = json_number(bj, "instructions", -1) >= 0;
-    const double flash = json_number(bj, "model_code_bytes", 0) + json_number(bj, "rodata_bytes", 0);
-    fprintf(o, "{\n  \"tflite\": ");
-    cli_json_str(o, model);
-    fprintf(o, ",\n  \"int8_test_accuracy\": %.4f,\n  \"arena_bytes\": ", acc);
-    const char *keys[4] = {"arena_bytes", NULL, "macs", "instructions"};
-    const char *names[4] = {"arena_bytes", "flash_bytes", "macs", "m4_instructions"};
-    for (int k = 0; k < 4; k++) {
-        if (k) fprintf(o, ",\n  \"%s\": ", names[k]);
-        const double x = k == 1 ? flash : json_number(bj, keys[k], -1);
-        if (benched && x >= 0)
-            fprintf(o, "%.0f", x);
-        else
-            fprintf(o, "null");
-    }
-    fprintf(
-        o,
-        ",\n  \"bitexact_on_m4\": %s,\n  \"schedule\": %s,\n  \"sram_budget\": %zu,\n  \"flash_budget\": "
-        "%zu,\n  \"subnet\": %s,\n  \"seconds\": {\"space\": %.1f, \"supernet\": %.1f, \"evolution\": %.1f, "
-        "\"final\": %.1f, \"total\": %.1f}\n}\n",
-        !benched                                                         ? "null"
-        : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bj, "bitexact")) ? "true"
-                                                                         : "false",
-        sched_text ? sched_text : "\"layer by layer\"", r->budget.sram, r->budget.flash,
-        choices ? choices : "null", r->seconds[1], r->seconds[2], r->seconds[3], r->seconds[4],
-        r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
-    free(sched_text);
+    fprintf(o,
+            ",\n  \"fits\": %s,\n  \"sram_budget\": %zu,\n  \"flash_budget\": %zu,\n  \"code_allowance\": "
+            "%zu,\n  \"subnet\": %s,\n"
+            "  \"seconds\": {\"space\": %.1f, \"supernet\": %.1f, \"evolution\": %.1f, \"final\": %.1f, "
+            "\"total\": %.1f}\n}\n",
+            fig.bitexact < 0                                                              ? "null"
+            : fig.arena <= (double)r->budget.sram && fig.flash <= (double)r->budget.flash ? "true"
+                                                                                          : "false",
+            r->budget.sram, r->budget.flash, r->budget.code_bytes, choices ? choices : "null", r->seconds[1],
+            r->seconds[2], r->seconds[3], r->seconds[4],
+            r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
     free(choices);
-    int rc = close_atomic(o, tmp, result);
-    if (!rc && benched)
+    if (close_atomic(o, tmp, result)) return 1;
+    if (fig.flash > (double)r->budget.flash)
+        fprintf(
+            stderr,
+            "tinyforge: warning: the model's flash, %.0f B (its constants and kernel code as bench measures "
+            "them), is over the %zu B budget: its code took %.0f B more than --code allowed for; search "
+            "again "
+            "with a larger --code\n",
+            fig.flash, r->budget.flash, fig.flash - (double)r->budget.flash);
+    printf("\nfound: %s: int8 test accuracy %.2f%%", fig.tflite, 100.0 * fig.acc);
+    if (fig.bitexact >= 0)
+        printf(", arena %.0f B of %zu, flash %.0f B of %zu (constants + model code), %.2f M MACs, %.0f "
+               "Cortex-M4 "
+               "instructions per inference (%s)",
+               fig.arena, r->budget.sram, fig.flash, r->budget.flash, fig.macs / 1e6, fig.insns,
+               fig.bitexact ? "bit-exact" : "NOT bit-exact");
+    printf("; %s\n", result);
+    return 0;
+}
+
+/* ---- phase 5: the baselines ---- */
+
+/* MobileNetV2 scaled by width and resolution to the budget: of the widths
+ * and resolutions below (and the space's resolutions), the one that fits
+ * with the most MACs, as phase 1 chooses. */
+static int pick_mbv2(const search_run_t *r, char *spec, size_t n, double *macs)
+{
+    static const double widths[] = {0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1.0};
+    int res[TFG_SPACE_MAX_CHOICES + 6], nres = 0;
+    static const int more[] = {48, 64, 80, 96, 112, 128};
+    for (int i = 0; i < r->space.n_res; i++) res[nres++] = r->space.res[i];
+    for (int i = 0; i < 6; i++) res[nres++] = more[i];
+    *macs = -1;
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++)
+        for (int k = 0; k < nres; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "mbv2-w%g-r%d-c%d", widths[w], res[k], r->space.classes);
+            tfg_net_t net;
+            tfg_diag_t d = {{0}};
+            tfg_cost_t c;
+            unsigned over = 1;
+            if (tfg_zoo_net(name, &net, &d) < 0) continue;
+            if (tfg_net_retarget(&net, r->space.in_channels, r->space.classes) == 0 &&
+                tfg_net_price(&net, &r->budget, &c, &over, &d) == TFG_OK && !over && (double)c.macs > *macs) {
+                *macs = (double)c.macs;
+                snprintf(spec, n, "%s", name);
+            }
+            tfg_net_free(&net);
+        }
+    return *macs < 0;
+}
+
+int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                           const tfg_dataset_t *val)
+{
+    char path[4096], rpath[4096], dir[4096], tmp[4200];
+    tfg_diag_t d = {{0}};
+    in_out(r, "evolution.json", path, sizeof path);
+    cJSON *ej = read_json(path);
+    if (!ej) return 1;
+    const int count = (int)json_number(ej, "evaluated", 0);
+    const double evo_best = json_number(cJSON_GetObjectItemCaseSensitive(ej, "best"), "accuracy", -1);
+    cJSON_Delete(ej);
+    const int mb_epochs = r->largest_epochs + r->supernet_epochs + r->final_epochs;
+    if (!r->quiet)
         printf(
-            "\nfound: %s: int8 test accuracy %.2f%%, arena %.0f B of %zu, flash %.0f B of %zu (constants + "
-            "model code), %.2f M MACs, %.0f Cortex-M4 instructions per inference; %s\n",
-            model, 100.0 * acc, json_number(bj, "arena_bytes", 0), r->budget.sram, flash, r->budget.flash,
-            json_number(bj, "macs", 0) / 1e6, json_number(bj, "instructions", 0), result);
-    else if (!rc)
-        printf("\nfound: %s: int8 test accuracy %.2f%%; %s\n", model, 100.0 * acc, result);
-    cJSON_Delete(lj);
-    cJSON_Delete(bj);
-    return rc;
+            "\nbaselines at equal budget: random search over the same supernet (%d subnets, as many as the "
+            "evolution evaluated), and MobileNetV2 scaled to the budget, trained from scratch for %d epochs "
+            "(as many as the found net's weights had)\n",
+            count, mb_epochs);
+    /* random search: its best subnet, fine-tuned as the evolution's */
+    in_out(r, "random_search.json", rpath, sizeof rpath);
+    tfg_subnet_t best;
+    double rs_val = -1;
+    if (r->resume && exists(rpath)) {
+        cJSON *j = read_json(rpath);
+        if (!j) return 1;
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "best");
+        rs_val = json_number(b, "accuracy", -1);
+        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "choices"));
+        const tfg_status_t st = text ? tfg_subnet_choices_parse(&r->space, text, rpath, &best, &d)
+                                     : tfg_diag_set(&d, TFG_ERR_INVALID, "%s: no best subnet", rpath);
+        free(text);
+        cJSON_Delete(j);
+        if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg), 1;
+        if (!r->quiet) printf("  random search done already (%s): kept\n", rpath);
+    } else {
+        const double t0 = cli_now();
+        tfg_pool_t *pool = tfg_pool_create(r->threads);
+        tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
+        tfg_evolve_t e;
+        evo_ui_t ui = {r, t0, t0, (count + r->evo.population - 1) / r->evo.population - 1};
+        search_run_t quiet = *r; /* its groups are reported like generations, but no budget stops them */
+        quiet.budget_s = 0;
+        ui.r = &quiet;
+        tfg_evolve_opts_t eo = r->evo;
+        eo.budget = r->budget, eo.seed = r->seed ^ UINT64_C(0x5A5D);
+        const tfg_status_t st =
+            f ? tfg_random_search(f, sn, &eo, count, on_generation, &ui, &e, &d) : TFG_ERR_NOMEM;
+        tfg_fitness_free(f);
+        tfg_pool_destroy(pool);
+        if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
+        best = e.evaluated[e.top].net;
+        rs_val = e.evaluated[e.top].accuracy;
+        const int rc = write_evolution(r, rpath, &e, val->n, cli_now() - t0);
+        tfg_evolve_free(&e);
+        if (rc) return 1;
+    }
+    figures_t rs, mb;
+    if (train_subnet(r, sn, train, val, &best, "random_best", in_out(r, "final_random", dir, sizeof dir),
+                     &rs))
+        return 1;
+    /* MobileNetV2, when a scaled one fits at all */
+    char spec[64] = "";
+    double mb_macs;
+    const bool mb_fits = pick_mbv2(r, spec, sizeof spec, &mb_macs) == 0;
+    if (!r->quiet && mb_fits)
+        printf("  MobileNetV2 scaled to the budget: %s (%.2f M MACs)\n", spec, mb_macs / 1e6);
+    if (!mb_fits)
+        printf("  no MobileNetV2 of widths 0.1-1.0 at these resolutions fits %zu B SRAM and %zu B flash: no "
+               "such "
+               "baseline\n",
+               r->budget.sram, r->budget.flash);
+    if (mb_fits && (run_train(r, spec, in_out(r, "final_mbv2", dir, sizeof dir), NULL, mb_epochs, r->lr) ||
+                    measure(r, dir, spec, &mb)))
+        return 1;
+    in_out(r, "baselines.json", path, sizeof path);
+    FILE *o = open_atomic(path, tmp, sizeof tmp);
+    if (!o) return fprintf(stderr, "tinyforge: error: cannot write %s\n", path), 1;
+    fprintf(o, "{\n  \"evolution_best_val_accuracy\": %.4f,\n  \"random_search\": ", evo_best);
+    put_figures(o, &rs, "  ");
+    fprintf(o,
+            ",\n    \"candidates\": %d,\n    \"best_val_accuracy\": %.4f\n  },\n  \"mobilenetv2\": ", count,
+            rs_val);
+    if (mb_fits) {
+        put_figures(o, &mb, "  ");
+        fprintf(o, ",\n    \"spec\": \"%s\",\n    \"epochs\": %d\n  }\n}\n", spec, mb_epochs);
+    } else {
+        fprintf(o, "null\n}\n");
+    }
+    if (close_atomic(o, tmp, path)) return 1;
+    printf("\nbaselines (%s): random search %.2f%% int8 test accuracy (its best subnet %.2f%% on validation, "
+           "the "
+           "evolution's %.2f%%)",
+           path, 100.0 * rs.acc, 100.0 * rs_val, 100.0 * evo_best);
+    if (mb_fits)
+        printf("; %s %.2f%%\n", spec, 100.0 * mb.acc);
+    else
+        printf("; no MobileNetV2 fits\n");
+    return 0;
 }

@@ -16,22 +16,27 @@ typedef struct {
     tfg_diag_t *diag;         /* per subnet, kept only for the first failure */
 } job_t;
 
-tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
-                              tfg_cost_t *c, unsigned *over, tfg_diag_t *d)
+tfg_status_t tfg_net_price(const tfg_net_t *net, const tfg_spaceopt_opts_t *o, tfg_cost_t *c, unsigned *over,
+                           tfg_diag_t *d)
 {
-    tfg_net_t net;
-    tfg_status_t st = tfg_subnet_net(s, n, &net, d);
-    if (st >= 0) {
-        const tfg_cost_opts_t co = {o->sram, 0.0, 0, false, false};
-        st = tfg_cost_net(&net, &co, c, d);
-    }
-    tfg_net_free(&net);
+    const tfg_cost_opts_t co = {o->sram, 0.0, 0, false, false};
+    const tfg_status_t st = tfg_cost_net(net, &co, c, d);
     if (st < 0) return st;
     /* the fewest MACs within the arena: over the cap means no schedule both fits and keeps to it */
     const unsigned over_sram = !c->fits || (double)c->macs > o->max_overhead * (double)c->macs_layer;
     const unsigned over_flash = c->flash + o->code_bytes > o->flash;
     *over = over_sram | over_flash << 1;
     return TFG_OK;
+}
+
+tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
+                              tfg_cost_t *c, unsigned *over, tfg_diag_t *d)
+{
+    tfg_net_t net;
+    tfg_status_t st = tfg_subnet_net(s, n, &net, d);
+    if (st >= 0) st = tfg_net_price(&net, o, c, over, d);
+    tfg_net_free(&net);
+    return st;
 }
 
 static void price(void *ctx, int i, int thread)

@@ -54,6 +54,9 @@ typedef void (*tfg_spaceopt_progress_t)(void *ctx, int done, int total, const tf
  * when its constants plus o->code_bytes exceed o->flash (0: it fits). */
 tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
                               tfg_cost_t *c, unsigned *over, tfg_diag_t *d);
+/* The same for any float net (the baselines). */
+tfg_status_t tfg_net_price(const tfg_net_t *net, const tfg_spaceopt_opts_t *o, tfg_cost_t *c, unsigned *over,
+                           tfg_diag_t *d);
 
 /* The generator a (width, resolution) pair's sample is drawn from, seeded
  * by (seed, width, resolution): results do not depend on the thread count. */
