@@ -124,9 +124,10 @@ for f in "$ROOT"/../shared/archs/*.json; do [ -f "$f" ] && cp "$f" "$ARCH_CORPUS
 echo '{"resolution": 32, "first_conv": {"out_channels": 8, "kernel_size": 3, "stride": 2}, "blocks": [], "classifier": {"in_features": 8, "out_features": 4}}' >"$ARCH_CORPUS/tiny.json"
 run_target "arch specs" "$BUILD/fuzz_arch" "$ARCH_CORPUS" "${FUZZ_ARCH_SECONDS:-30}" 65536 arch- "$BUILD/fuzz_arch.log"
 
-# TinyNAS search spaces, seeded with the spaces in docs/ and a small one.
+# TinyNAS search spaces and subnet choices, seeded with the spaces in docs/, a small one and a subnet.
 for f in "$ROOT"/docs/spaces/*.json; do [ -f "$f" ] && cp "$f" "$SPACE_CORPUS/"; done
 echo '{"resolutions": [16], "width_multipliers": [0.5], "kernel_sizes": [3, 5], "expand_ratios": [2], "stem": {"channels": 8}, "stages": [{"channels": 8, "stride": 2, "depths": [1, 2], "kernel_sizes": [3]}]}' >"$SPACE_CORPUS/small.json"
+echo '{"width": 0.5, "resolution": 36, "stages": [{"depth": 2, "kernels": [3, 5], "expands": [4, 6]}, {"depth": 1, "kernels": [7], "expands": [3]}, {"depth": 3, "kernels": [3, 3, 5], "expands": [6, 6, 4]}, {"depth": 2, "kernels": [5, 7], "expands": [3, 4]}]}' >"$SPACE_CORPUS/subnet.json"
 run_target "search spaces" "$BUILD/fuzz_space" "$SPACE_CORPUS" "${FUZZ_SPACE_SECONDS:-15}" 16384 space- "$BUILD/fuzz_space.log"
 
 # Third target: the report's bench data (JSON from `bench --json --layers`),

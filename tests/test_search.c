@@ -773,9 +773,10 @@ static void test_recalibration(void)
             recalibrated += moved && positive;
         }
         TT_CHECK(bn > 5 && recalibrated == bn);
-        printf("  batch-norm recalibration: the stem's running mean is the mean over 500 images (within %.1e); "
-               "all %d batch norms recomputed\n",
-               worst, bn);
+        printf(
+            "  batch-norm recalibration: the stem's running mean is the mean over 500 images (within %.1e); "
+            "all %d batch norms recomputed\n",
+            worst, bn);
         tfg_nn_tape_free(&t);
         free(x);
         tfg_net_free(&net);
@@ -867,6 +868,67 @@ static void test_evolution(void)
     tt_end();
 }
 
+/* A subnet's choices as text and back (how --resume reads evolution.json's
+ * best): 40 sampled subnets round-trip canonically; broken choices are
+ * refused naming their problem. */
+static void test_choices(void)
+{
+    tt_begin();
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    TT_CHECK(tfg_space_load(NULL, &s, &d) == TFG_OK);
+    tfg_rng_t r = {31};
+    int same = 0;
+    for (int i = 0; i < 40; i++) {
+        tfg_subnet_t n, back;
+        tfg_subnet_sample(&s, i % s.n_width, i % s.n_res, &r, &n);
+        tfg_subnet_canonical(&s, &n);
+        char *text = tfg_subnet_choices(&s, &n);
+        TT_CHECK(text && tfg_subnet_choices_parse(&s, text, "t", &back, &d) == TFG_OK);
+        same += text && !memcmp(&n, &back, sizeof n);
+        free(text);
+    }
+    TT_CHECK(same == 40);
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"[1]", "not a JSON object"},
+        {"{\"width\": 0.3, \"resolution\": 28, \"stages\": []}", "'width' is not one of"},
+        {"{\"width\": 0.5, \"resolution\": 30, \"stages\": []}", "resolution 30 is not one of"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"stages\": []}", "must be an array of the space's 4 stages"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"depth\": 2}", "unknown key 'depth'"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"stages\": [{\"depth\": 4, \"kernels\": [3,3,3,3], "
+         "\"expands\": "
+         "[3,3,3,3]}, {}, {}, {}]}",
+         "stage 0: depth 4 is not one of"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"stages\": [{\"depth\": 1, \"kernels\": [3, 5], \"expands\": "
+         "[3]}, "
+         "{}, {}, {}]}",
+         "stage 0: 'kernels' must list one choice per block"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"stages\": [{\"depth\": 1, \"kernels\": [9], \"expands\": "
+         "[3]}, {}, "
+         "{}, {}]}",
+         "stage 0: block 0's kernel size is not one of"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"stages\": [{\"depth\": 1, \"kernels\": [3], \"expands\": "
+         "[4.5]}, "
+         "{}, {}, {}]}",
+         "stage 0: block 0's expansion is not one of"},
+        {"{\"width\": 0.5", "not valid JSON"},
+    };
+    int named = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        tfg_subnet_t n;
+        tfg_diag_t e = {{0}};
+        const bool refused = tfg_subnet_choices_parse(&s, bad[i].text, "c.json", &n, &e) < 0;
+        const bool says = strstr(e.msg, bad[i].want) && strstr(e.msg, "c.json");
+        if (!refused || !says) TT_LOG("  choices %zu: '%s' (wanted '%s')\n", i, e.msg, bad[i].want);
+        named += refused && says;
+    }
+    TT_CHECK(named == (int)(sizeof bad / sizeof *bad));
+    printf("  subnet choices: 40 round trips; %d broken ones refused, each naming its problem\n", named);
+    tt_end();
+}
+
 int main(void)
 {
     printf("search space and space optimisation:\n");
@@ -880,5 +942,6 @@ int main(void)
     test_sandwich_threads();
     test_recalibration();
     test_evolution();
+    test_choices();
     return tt_summary();
 }
