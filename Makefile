@@ -8,6 +8,7 @@
 #   make demo-tflite  info, plan and run TFLM's person detector from ../shared/models
 #   make bench      memory and instruction-count tables against TFLM
 #   make bench-train  training speed and memory against PyTorch (installs python3-torch)
+#   make bench-search TinyNAS at 8-64 KB of SRAM against its baselines (hours; resumable)
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
 #   make format     clang-format every C source and header in the tree
 #   make format-check  fail (listing the files) where clang-format would change something
@@ -17,7 +18,7 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build test test-fast test-asan demo demo-tflite bench bench-train fuzz format format-check clean
+.PHONY: all deps build test test-fast test-asan demo demo-tflite bench bench-train bench-search fuzz format format-check clean
 
 all: build
 
@@ -58,6 +59,10 @@ bench-train: build
 	@scripts/bench_train.sh $(BUILD)
 	@echo; echo "Image resize against PyTorch's F.interpolate (the peer's resize):"
 	@/usr/bin/python3 tests/resize_torch.py $(BUILD)/test_images
+
+# Hours per budget: the runs land in build/bench-search/ and resume where they stopped.
+bench-search: build
+	@scripts/bench_search.sh $(BUILD) $(BUILD)/bench-search
 
 bench: build
 	@$(BUILD)/bench_memory

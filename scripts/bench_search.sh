@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# TinyNAS over SRAM budgets (make bench-search): for each budget, the whole
+# search on Fashion-MNIST (tinyforge search ... --baselines) into
+# OUT/sram<K>/, then one table from the runs' result.json and baselines.json:
+# the search's int8 test accuracy against random search at equal cost and
+# MobileNetV2 scaled to the same budget, with the found net's MACs, schedule,
+# Cortex-M4 instructions, arena and flash, and the search's wall time.
+# A run takes hours (about two for the search, as much again for the
+# baselines); each is resumed where it stopped (--resume), so the benchmark
+# can be run again after an interruption and only finishes what is missing.
+# BUDGETS="8 16 32 64" (KB of SRAM); the flash is 64 KB, 128 KB for 64 KB of SRAM.
+# usage: scripts/bench_search.sh BUILD_DIR OUT_DIR
+set -u
+build=$1; out=$2
+cli="$build/tinyforge"
+mkdir -p "$out"
+for k in ${BUDGETS:-8 16 32 64}; do
+  flash=64K; [ "$k" -ge 64 ] && flash=128K
+  dir="$out/sram${k}"
+  echo "bench-search: ${k} KB SRAM, $flash flash -> $dir (log: $dir.log)"
+  resume=; [ -d "$dir" ] && resume=--resume
+  if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --baselines $resume >>"$dir.log" 2>&1; then
+    echo "bench-search: the ${k} KB run failed; the end of $dir.log:"; tail -5 "$dir.log"
+  fi
+done
+python3 - "$out" ${BUDGETS:-8 16 32 64} <<'PY'
+import json, os, sys
+out, budgets = sys.argv[1], sys.argv[2:]
+def load(p):
+    try: return json.load(open(p))
+    except (OSError, ValueError): return None
+def pct(x): return "-" if x is None else f"{100 * x:.2f}%"
+print("\n| SRAM | flash | search | random search | MobileNetV2 (scaled) | MACs | schedule | M4 instructions | arena | flash used | search time |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for k in budgets:
+    d = os.path.join(out, f"sram{k}")
+    r, b = load(d + "/result.json"), load(d + "/baselines.json")
+    if not r:
+        print(f"| {k} KB | | (not finished) | | | | | | | | |"); continue
+    rs = b and b.get("random_search"); mb = b and b.get("mobilenetv2")
+    s = r["schedule"]
+    sched = s if isinstance(s, str) else f'{s["grid"][0]}x{s["grid"][1]} tiles to op {s["split_op"]}'
+    mbs = "none fits" if b and mb is None else (f'{pct(mb["int8_test_accuracy"])} ({mb["spec"]})' if mb else "-")
+    print(f'| {k} KB | {r["flash_budget"] // 1024} KB | **{pct(r["int8_test_accuracy"])}** | {pct(rs and rs["int8_test_accuracy"])} | {mbs} | '
+          f'{r["macs"] / 1e6:.2f} M | {sched} | {r["m4_instructions"] / 1e6:.2f} M | {r["arena_bytes"]:,} B | {r["flash_bytes"]:,} B | '
+          f'{r["seconds"]["total"] / 60:.0f} min |')
+PY
