@@ -42,23 +42,7 @@ check "the folder is refused without --resume" bash -c "! '$cli' search --space 
 check "--resume keeps the phase" bash -c "'$cli' search --space '$tmp/space.json' --sram 12K --flash 24K --code 8K --stop-after 1 -o '$tmp/a' --resume | grep -q 'done already'"
 
 # Every phase, on 1,200 training and 300 test images of Fashion-MNIST at 12x12 and 16x16.
-fm=/usr/share/datasets/fashion-mnist
-[ -f "$fm/t10k-labels-idx1-ubyte.gz" ] || { echo "FAIL: $fm not found (dataset-fashion-mnist)"; exit 1; }
-python3 - "$fm" "$tmp/fm" <<'PY'
-import gzip, os, struct, sys
-src, dst = sys.argv[1], sys.argv[2]
-os.makedirs(dst)
-for split, n in (("train", 1200), ("t10k", 300)):
-    for kind in ("images-idx3", "labels-idx1"):
-        data = gzip.open(f"{src}/{split}-{kind}-ubyte.gz").read()
-        nd = data[3]
-        dims = list(struct.unpack(">" + "I" * nd, data[4:4 + 4 * nd]))
-        per = 1
-        for d in dims[1:]: per *= d
-        dims[0] = n
-        out = data[:4] + struct.pack(">" + "I" * nd, *dims) + data[4 + 4 * nd:4 + 4 * nd + n * per]
-        with gzip.open(f"{dst}/{split}-{kind}-ubyte.gz", "wb") as f: f.write(out)
-PY
+fm_cut "$tmp/fm" 1200 300
 cat >"$tmp/small.json" <<'JSON'
 {"name": "s", "resolutions": [12, 16], "width_multipliers": [0.5, 1.0], "kernel_sizes": [3, 5],
  "expand_ratios": [3, 6], "stem": {"channels": 8}, "first_block": {"channels": 8},

@@ -513,6 +513,24 @@ static void tiny_dataset(tfg_dataset_t *ds, int n, uint64_t seed)
     for (int b = 0; b < n; b++) ds->labels[b] = (uint8_t)(tfg_rng_next(&r) % 10);
 }
 
+/* The sandwich space's supernet: shared weights random (randomize_supernet,
+ * drawn from `seed`) or, for seed 0, initialized for training. */
+static bool small_supernet(tfg_supernet_t *sn, uint64_t seed)
+{
+    tfg_space_t s;
+    tfg_diag_t d = {{0}};
+    memset(sn, 0, sizeof *sn);
+    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
+             tfg_supernet_init(sn, &s, 0, 0, &d) == TFG_OK);
+    if (!tt_case_ok) return false;
+    tfg_rng_t r = {seed};
+    if (seed)
+        randomize_supernet(sn, &r);
+    else
+        TT_CHECK(tfg_net_init_train(&sn->net, 3) == 0);
+    return tt_case_ok;
+}
+
 typedef struct {
     tfg_supernet_t *sn;
     tfg_sntrain_t *st;
@@ -622,17 +640,14 @@ static double sandwich_step(void *ctx, tfg_trainer_t *t, int batch, long step, i
 static void test_sandwich_gradient(void)
 {
     tt_begin();
-    tfg_space_t s;
-    tfg_diag_t d = {{0}};
     tfg_supernet_t sn;
-    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
-             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
-    if (!tt_case_ok) {
+    tfg_diag_t d = {{0}};
+    if (!small_supernet(&sn, 17)) {
+        tfg_supernet_free(&sn);
         tt_end();
         return;
     }
-    tfg_rng_t r = {17};
-    randomize_supernet(&sn, &r);
+    const tfg_space_t *s = &sn.space;
     tfg_dataset_t ds;
     tiny_dataset(&ds, 6, 5);
     tfg_train_opts_t o = tfg_train_default_opts();
@@ -645,7 +660,7 @@ static void test_sandwich_gradient(void)
         sandwich_t f = {&sn, st, {{0}}, 0, 0.0};
         TT_CHECK(tfg_sntrain_students(st, 0, f.students, 3) == 3);
         tfg_subnet_t smallest; /* the smallest first, then random ones */
-        tfg_subnet_extreme(&s, 0, 0, 0, &smallest);
+        tfg_subnet_extreme(s, 0, 0, 0, &smallest);
         TT_CHECK(!memcmp(&f.students[0], &smallest, sizeof smallest));
         TT_CHECK(memcmp(&f.students[1], &f.students[2], sizeof smallest) != 0);
         tfg_trainer_set_step(t, sandwich_step, &f);
@@ -668,11 +683,9 @@ static void test_sandwich_gradient(void)
  * weights move. */
 static void train_supernet(int threads, tfg_net_t *out)
 {
-    tfg_space_t s;
     tfg_diag_t d = {{0}};
     tfg_supernet_t sn;
-    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
-             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK && tfg_net_init_train(&sn.net, 3) == 0);
+    small_supernet(&sn, 0);
     tfg_dataset_t ds;
     tiny_dataset(&ds, 40, 6);
     tfg_train_opts_t o = tfg_train_default_opts();
@@ -696,12 +709,8 @@ static void test_sandwich_threads(void)
     tfg_net_t a = {0}, b = {0}, init = {0};
     train_supernet(1, &a);
     train_supernet(2, &b);
-    tfg_space_t s;
-    tfg_diag_t d = {{0}};
     tfg_supernet_t sn;
-    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
-             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK && tfg_net_init_train(&sn.net, 3) == 0 &&
-             tfg_net_copy(&init, &sn.net) == 0);
+    TT_CHECK(small_supernet(&sn, 0) && tfg_net_copy(&init, &sn.net) == 0);
     int same = 0, moved = 0, tensors = 0;
     for (int i = 0; tt_case_ok && i < a.n; i++) {
         const size_t nw = tfg_nn_weight_count(&a, i);
@@ -728,17 +737,13 @@ static void test_sandwich_threads(void)
 static void test_recalibration(void)
 {
     tt_begin();
-    tfg_space_t s;
     tfg_diag_t d = {{0}};
     tfg_supernet_t sn;
-    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
-             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
-    if (!tt_case_ok) {
+    if (!small_supernet(&sn, 21)) {
+        tfg_supernet_free(&sn);
         tt_end();
         return;
     }
-    tfg_rng_t r = {21};
-    randomize_supernet(&sn, &r);
     for (int i = 0; i < sn.net.n; i++) /* a bias before batch norm would shift the mean: none */
         for (size_t e = 0; e < tfg_nn_bias_count(&sn.net, i); e++) sn.net.layers[i].bias[e] = 0.0f;
     tfg_dataset_t ds;
@@ -796,17 +801,14 @@ static void test_recalibration(void)
 static void test_evolution(void)
 {
     tt_begin();
-    tfg_space_t s;
     tfg_diag_t d = {{0}};
     tfg_supernet_t sn;
-    TT_CHECK(tfg_space_parse(SANDWICH_SPACE, sizeof SANDWICH_SPACE - 1, "t", &s, &d) == TFG_OK &&
-             tfg_supernet_init(&sn, &s, 0, 0, &d) == TFG_OK);
-    if (!tt_case_ok) {
+    if (!small_supernet(&sn, 23)) {
+        tfg_supernet_free(&sn);
         tt_end();
         return;
     }
-    tfg_rng_t r = {23};
-    randomize_supernet(&sn, &r);
+    const tfg_space_t *s = &sn.space;
     tfg_dataset_t train, val;
     tiny_dataset(&train, 64, 9);
     tiny_dataset(&val, 50, 10);
@@ -816,7 +818,7 @@ static void test_evolution(void)
     tfg_cost_t big;
     unsigned over;
     tfg_spaceopt_opts_t b = {1 << 20, 1 << 20, 0, 1.2, 0, 0.1, 0};
-    TT_CHECK(tfg_subnet_price(&s, &sn.largest, &b, &big, &over, &d) == TFG_OK && over == 0);
+    TT_CHECK(tfg_subnet_price(s, &sn.largest, &b, &big, &over, &d) == TFG_OK && over == 0);
     b.flash = big.flash * 3 / 4;
     tfg_evolve_opts_t o = tfg_evolve_default_opts();
     o.population = 8, o.parents = 3, o.mutations = 4, o.crossovers = 4, o.generations = 3, o.budget = b;
@@ -832,10 +834,10 @@ static void test_evolution(void)
         for (int i = 0; i < e.n_evaluated; i++) {
             const tfg_candidate_t *c = &e.evaluated[i];
             tfg_subnet_t canon = c->net;
-            tfg_subnet_canonical(&s, &canon);
+            tfg_subnet_canonical(s, &canon);
             bad += memcmp(&canon, &c->net, sizeof canon) != 0;
             tfg_cost_t cost;
-            bad += tfg_subnet_price(&s, &c->net, &b, &cost, &over, &d) != TFG_OK || over != 0 ||
+            bad += tfg_subnet_price(s, &c->net, &b, &cost, &over, &d) != TFG_OK || over != 0 ||
                    cost.macs != c->macs || cost.arena != c->arena || cost.flash != c->flash;
             for (int k = 0; k < i; k++) bad += !memcmp(&e.evaluated[k].net, &c->net, sizeof canon);
             if (i % 8 == 0) {

@@ -21,23 +21,8 @@ epochs_logged() { # DIR -> number of epochs in DIR/log.json (0 when none yet)
 
 # A small IDX folder cut from Debian's Fashion-MNIST: 800 training and 300
 # test images (train's final evaluation runs over the whole test split).
-fm=/usr/share/datasets/fashion-mnist
-[ -f "$fm/t10k-labels-idx1-ubyte.gz" ] || { echo "FAIL: $fm not found (dataset-fashion-mnist)"; exit 1; }
-python3 - "$fm" "$tmp/fm" <<'EOF'
-import gzip, os, struct, sys
-src, dst = sys.argv[1], sys.argv[2]
-os.makedirs(dst)
-for split, n in (("train", 800), ("t10k", 300)):
-    for kind in ("images-idx3", "labels-idx1"):
-        data = gzip.open(f"{src}/{split}-{kind}-ubyte.gz").read()
-        nd = data[3]
-        dims = list(struct.unpack(">" + "I" * nd, data[4:4 + 4 * nd]))
-        per = 1
-        for d in dims[1:]: per *= d
-        dims[0] = n
-        out = data[:4] + struct.pack(">" + "I" * nd, *dims) + data[4 + 4 * nd:4 + 4 * nd + n * per]
-        with gzip.open(f"{dst}/{split}-{kind}-ubyte.gz", "wb") as f: f.write(out)
-EOF
+fm_cut "$tmp/fm" 800 300
+
 small=(--data "$tmp/fm" --epochs 2 --qat-epochs 1 --val 100 --batch 64 --quiet)
 check "train --help" status_is 0 "$cli" train --help
 check "train --help teaches QAT and resume" bash -c "'$cli' train --help | grep -q -- --qat-epochs && '$cli' train --help | grep -q -- --resume"
