@@ -40,7 +40,7 @@ static const char SEARCH_HELP[] =
     "  --sram SIZE       the whole arena, input included (e.g. 32K)\n"
     "  --flash SIZE      the model's constants plus its code (e.g. 64K)\n"
     "  -o DIR            the output folder (created), one file or more per phase:\n"
-    "                    space.json, space_opt.json, space_cdf.svg (1); largest.tfgc,\n"
+    "                    command.txt; space.json, space_opt.json, space_cdf.svg (1); largest.tfgc,\n"
     "                    supernet.tfgc, supernet.json (2); evolution.json, evolution.svg,\n"
     "                    pareto.svg (3); best.json (the architecture), final/ (the\n"
     "                    training run and best.tflite), result.json (4)\n"
@@ -517,6 +517,15 @@ int cli_search(int argc, char **argv)
                 "tinyforge: error: %s holds a search already: --resume to keep its phases, or another -o\n",
                 out);
         return 1;
+    }
+    /* the command, for the record (appended: a resumed run adds its own line) */
+    snprintf(path, sizeof path, "%s/command.txt", out);
+    FILE *cf = fopen(path, "a");
+    if (cf) {
+        fputs("tinyforge", cf);
+        for (int i = 0; i < argc; i++) fprintf(cf, " %s", argv[i]);
+        fputs("\n", cf);
+        fclose(cf);
     }
     const double t0 = cli_now();
     int w, r;
