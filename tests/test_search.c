@@ -207,13 +207,13 @@ static void test_spaceopt(void)
         return;
     }
     TT_CHECK(r.n == 4);
-    int fit_total = 0, best = -1;
+    int fit_total = 0, best = -1, patched_total = 0;
     double best_mean = 0;
     for (int c = 0; c < r.n; c++) {
         const tfg_spaceopt_cell_t *cell = &r.cells[c];
         tfg_rng_t rng = tfg_spaceopt_rng(&o, cell->width, cell->res);
-        int fit = 0;
-        double sum = 0;
+        int fit = 0, patched = 0;
+        double sum = 0, overhead = 0;
         int64_t lo = INT64_MAX;
         for (int i = 0; i < o.samples; i++) {
             tfg_subnet_t x;
@@ -226,11 +226,14 @@ static void test_spaceopt(void)
             if (!tt_case_ok) break;
             if (cost.fits && cost.macs <= 1.2 * cost.macs_layer && cost.flash + o.code_bytes <= o.flash) {
                 fit++, sum += (double)cost.macs;
+                patched += cost.split >= 0, overhead += (double)cost.macs / (double)cost.macs_layer;
                 if (cost.macs < lo) lo = cost.macs;
             }
         }
         TT_CHECK(cell->sampled == o.samples && cell->fit == fit);
         TT_CHECK(!fit || (cell->macs[0] == lo && cell->mean_macs == sum / fit));
+        TT_CHECK(cell->patched == patched && fabs(cell->mean_overhead - (fit ? overhead / fit : 0)) < 1e-12);
+        patched_total += patched;
         TT_CHECK(!fit ||
                  (tfg_spaceopt_cdf(cell, cell->macs[fit - 1]) == 1.0 && tfg_spaceopt_cdf(cell, lo - 1) == 0));
         for (int i = 1; i < cell->fit; i++) TT_CHECK(cell->macs[i - 1] <= cell->macs[i]);
@@ -238,8 +241,11 @@ static void test_spaceopt(void)
         fit_total += fit;
     }
     TT_CHECK(r.best == best);
-    printf("  space optimisation on 4 pairs x %d subnets: %d fit, counts, MACs and the choice as recounted\n",
-           o.samples, fit_total);
+    TT_CHECK(patched_total > 0);
+    printf(
+        "  space optimisation on 4 pairs x %d subnets: %d fit (%d patched), counts, MACs, MAC overheads and "
+        "the choice as recounted\n",
+        o.samples, fit_total, patched_total);
     tfg_spaceopt_free(&r);
     tt_end();
 }

@@ -139,10 +139,12 @@ static int write_json(const char *path, const tfg_space_t *s, const tfg_spaceopt
         fprintf(
             f,
             "%s\n    {\"width\": %g, \"resolution\": %d, \"sampled\": %d, \"fit\": %d, \"over_sram\": %d, "
-            "\"over_flash\": %d, \"mean_macs\": %.0f, \"macs_p10\": %lld, \"macs_p50\": %lld, "
+            "\"over_flash\": %d, \"mean_macs\": %.0f, \"patched\": %d, \"mean_mac_overhead\": %.4f, "
+            "\"macs_p10\": %lld, \"macs_p50\": %lld, "
             "\"macs_p90\": %lld}",
             i ? "," : "", s->width[c->width], s->res[c->res], c->sampled, c->fit, c->over_sram, c->over_flash,
-            c->mean_macs, (long long)pct(c, 0.1), (long long)pct(c, 0.5), (long long)pct(c, 0.9));
+            c->mean_macs, c->patched, c->mean_overhead, (long long)pct(c, 0.1), (long long)pct(c, 0.5),
+            (long long)pct(c, 0.9));
     }
     fprintf(f, "\n  ]\n}\n");
     const int bad = ferror(f);
@@ -309,12 +311,13 @@ static int phase_space(const search_run_t *run, const char *space_path, tfg_spac
         tfg_spaceopt_free(&res);
         return 1;
     }
-    printf("\n%-7s %5s %6s %6s %9s %9s %9s %9s\n", "width", "res", "fit", "of", "mean", "p10", "p50", "p90");
+    printf("\n%-7s %5s %6s %6s %9s %9s %9s %9s %8s %9s\n", "width", "res", "fit", "of", "mean", "p10", "p50",
+           "p90", "patched", "MAC ovh");
     for (int i = 0; i < res.n; i++) {
         const tfg_spaceopt_cell_t *c = &res.cells[i];
-        printf("%-7g %5d %6d %6d %8.2fM %8.2fM %8.2fM %8.2fM%s\n", s->width[c->width], s->res[c->res], c->fit,
-               c->sampled, c->mean_macs / 1e6, pct(c, 0.1) / 1e6, pct(c, 0.5) / 1e6, pct(c, 0.9) / 1e6,
-               mark(c, i == res.best, o->min_fit));
+        printf("%-7g %5d %6d %6d %8.2fM %8.2fM %8.2fM %8.2fM %8d %8.3fx%s\n", s->width[c->width],
+               s->res[c->res], c->fit, c->sampled, c->mean_macs / 1e6, pct(c, 0.1) / 1e6, pct(c, 0.5) / 1e6,
+               pct(c, 0.9) / 1e6, c->patched, c->mean_overhead, mark(c, i == res.best, o->min_fit));
     }
     if (res.best < 0) {
         printf("\nin no pair do %.0f%% of the subnets fit %zu B SRAM and %zu B flash: a smaller space "

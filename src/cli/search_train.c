@@ -284,12 +284,11 @@ static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
 static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t *c)
 {
     char *ch = tfg_subnet_choices(s, &c->net);
-    fprintf(
-        f,
-        "{\"accuracy\": %.4f, \"macs\": %lld, \"arena\": %zu, \"flash\": %zu, \"split\": %d, \"grid\": [%d, "
-        "%d], \"generation\": %d, \"choices\": %s}",
-        c->accuracy, (long long)c->macs, c->arena, c->flash, c->split, c->ph, c->pw, c->generation,
-        ch ? ch : "null");
+    fprintf(f,
+            "{\"accuracy\": %.4f, \"macs\": %lld, \"macs_layer\": %lld, \"arena\": %zu, \"flash\": %zu, "
+            "\"split\": %d, \"grid\": [%d, %d], \"generation\": %d, \"choices\": %s}",
+            c->accuracy, (long long)c->macs, (long long)c->macs_layer, c->arena, c->flash, c->split, c->ph,
+            c->pw, c->generation, ch ? ch : "null");
     free(ch);
 }
 

@@ -183,8 +183,16 @@ static int try_add(search_t *s, const tfg_subnet_t *n, int generation)
     double acc;
     st = tfg_fitness_eval(s->f, &c, &acc, s->d);
     if (st < 0) return st;
-    e->evaluated[e->n_evaluated++] = (tfg_candidate_t){c,          acc,     cost.macs, cost.arena, cost.flash,
-                                                       cost.split, cost.ph, cost.pw,   generation};
+    e->evaluated[e->n_evaluated++] = (tfg_candidate_t){.net = c,
+                                                       .accuracy = acc,
+                                                       .macs = cost.macs,
+                                                       .macs_layer = cost.macs_layer,
+                                                       .arena = cost.arena,
+                                                       .flash = cost.flash,
+                                                       .split = cost.split,
+                                                       .ph = cost.ph,
+                                                       .pw = cost.pw,
+                                                       .generation = generation};
     return 1;
 }
 

@@ -63,9 +63,10 @@ tfg_evolve_opts_t tfg_evolve_default_opts(void);
 
 /* One evaluated subnet. */
 typedef struct {
-    tfg_subnet_t net; /* canonical: choices of blocks beyond a stage's depth are 0 */
-    double accuracy;  /* validation, inherited weights, recalibrated batch norm */
-    int64_t macs;     /* of its schedule */
+    tfg_subnet_t net;   /* canonical: choices of blocks beyond a stage's depth are 0 */
+    double accuracy;    /* validation, inherited weights, recalibrated batch norm */
+    int64_t macs;       /* of its schedule */
+    int64_t macs_layer; /* layer by layer (macs / macs_layer: the schedule's MAC overhead) */
     size_t arena, flash;
     int split, ph, pw; /* its schedule (-1, 1, 1: layer by layer) */
     int generation;    /* when it was first evaluated (0: the initial population or random search) */

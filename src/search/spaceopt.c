@@ -11,7 +11,8 @@ typedef struct {
     const tfg_spaceopt_opts_t *o;
     const tfg_subnet_t *nets; /* this cell's sample */
     int64_t *macs;            /* per subnet: its schedule's MACs, -1 when it does not fit */
-    unsigned char *over;      /* bit 0: over SRAM, bit 1: over flash */
+    int64_t *macs_layer;      /* per subnet: its layer-by-layer MACs */
+    unsigned char *over;      /* bit 0: over SRAM, bit 1: over flash, bit 2: patched */
     tfg_status_t *st;         /* per subnet */
     tfg_diag_t *diag;         /* per subnet, kept only for the first failure */
 } job_t;
@@ -51,8 +52,9 @@ static void price(void *ctx, int i, int thread)
         j->diag[i] = d;
         return;
     }
-    j->over[i] = (unsigned char)over;
+    j->over[i] = (unsigned char)(over | (c.split >= 0) << 2); /* bit 2: the schedule is patched */
     j->macs[i] = over ? -1 : c.macs;
+    j->macs_layer[i] = c.macs_layer;
 }
 
 static int cmp64(const void *a, const void *b)
@@ -88,19 +90,19 @@ tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o
     out->n = n;
     out->cells = calloc((size_t)n, sizeof *out->cells);
     tfg_subnet_t *nets = malloc(sizeof *nets * (size_t)k);
-    int64_t *macs = malloc(sizeof *macs * (size_t)k);
+    int64_t *macs = malloc(sizeof *macs * (size_t)k), *macs_layer = malloc(sizeof *macs * (size_t)k);
     unsigned char *over = malloc((size_t)k);
     tfg_status_t *st = malloc(sizeof *st * (size_t)k);
     tfg_diag_t *diag = malloc(sizeof *diag * (size_t)k);
     tfg_status_t ret = TFG_OK;
-    if (!out->cells || !nets || !macs || !over || !st || !diag)
+    if (!out->cells || !nets || !macs || !macs_layer || !over || !st || !diag)
         ret = tfg_diag_set(d, TFG_ERR_NOMEM, "space optimisation: out of memory");
     for (int c = 0; ret >= 0 && c < n; c++) {
         tfg_spaceopt_cell_t *cell = &out->cells[c];
         cell->width = c / s->n_res, cell->res = c % s->n_res;
         tfg_rng_t rng = tfg_spaceopt_rng(o, cell->width, cell->res);
         for (int i = 0; i < k; i++) tfg_subnet_sample(s, cell->width, cell->res, &rng, &nets[i]);
-        job_t j = {s, o, nets, macs, over, st, diag};
+        job_t j = {s, o, nets, macs, macs_layer, over, st, diag};
         tfg_pool_for(pool, k, price, &j);
         cell->sampled = k;
         for (int i = 0; i < k && ret >= 0; i++)
@@ -115,17 +117,22 @@ tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o
         }
         double sum = 0.0;
         for (int i = 0; i < k; i++) {
-            cell->over_sram += over[i] & 1, cell->over_flash += over[i] >> 1;
-            if (macs[i] >= 0) cell->macs[cell->fit++] = macs[i], sum += (double)macs[i];
+            cell->over_sram += over[i] & 1, cell->over_flash += over[i] >> 1 & 1;
+            if (macs[i] < 0) continue;
+            cell->macs[cell->fit++] = macs[i], sum += (double)macs[i];
+            cell->patched += over[i] >> 2 & 1;
+            cell->mean_overhead += (double)macs[i] / (double)macs_layer[i];
         }
         qsort(cell->macs, (size_t)cell->fit, sizeof *cell->macs, cmp64);
         cell->mean_macs = cell->fit ? sum / cell->fit : 0.0;
+        cell->mean_overhead = cell->fit ? cell->mean_overhead / cell->fit : 0.0;
         const int eligible = cell->fit >= 1 && cell->fit >= o->min_fit * cell->sampled;
         if (eligible && (out->best < 0 || cell->mean_macs > out->cells[out->best].mean_macs)) out->best = c;
         if (progress) progress(ctx, c + 1, n, cell);
     }
     free(nets);
     free(macs);
+    free(macs_layer);
     free(over);
     free(st);
     free(diag);

@@ -36,6 +36,8 @@ typedef struct {
     int fit;                   /* of which fit SRAM and flash */
     int64_t *macs;             /* the fitting subnets' MACs (of their schedule), ascending */
     double mean_macs;          /* over the fitting subnets (0 when none fits) */
+    int patched;               /* fitting subnets whose schedule is patched */
+    double mean_overhead;      /* their schedules' MACs over layer by layer's, averaged (1: none patched) */
     int over_sram, over_flash; /* why the others did not fit (both may count one subnet) */
 } tfg_spaceopt_cell_t;
 
