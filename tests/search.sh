@@ -105,6 +105,9 @@ check "--resume keeps every phase" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} --
 # --budget, from the trained supernet (phases 1 and 2 kept): the evolution stops after its first population
 cp -r "$tmp/full" "$tmp/budget" && rm -rf "$tmp/budget"/{evolution.json,result.json,baselines.json,random_search.json,final,final_random,final_mbv2}
 check "--budget stops the evolution early, the final model still made" bash -c "TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/budget' --resume --budget 1s >'$tmp/budget.out' 2>&1 && grep -q 'stopping after generation 0' '$tmp/budget.out' && grep -q '\"stopped_by_budget\": true' '$tmp/budget/evolution.json' && [ -s '$tmp/budget/result.json' ]"
+# killed after the evolution's generation 1 and resumed: the same evolution as the uninterrupted run's
+cp -r "$tmp/budget" "$tmp/kill" && rm -rf "$tmp/kill"/{evolution.json,result.json,final}
+check "a killed evolution resumes to the same search" bash -c "TFG_SEARCH_KILL_AFTER=1 '$cli' ${full[*]/--baselines/} -o '$tmp/kill' --resume >/dev/null 2>&1; grep -q '\"complete\": false' '$tmp/kill/evolution.json' && TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/kill' --resume >'$tmp/kill.out' 2>&1 && grep -q 'resuming .*evolution.json after generation 1' '$tmp/kill.out' && diff <(grep -v seconds '$tmp/full/evolution.json') <(grep -v seconds '$tmp/kill/evolution.json')"
 check "bad --budget" bash -c "'$cli' search --sram 8K --flash 64K --budget 2x -o '$tmp/c' 2>&1 | grep -q -- '--budget wants a duration'"
 check "bad --stop-after" bash -c "'$cli' search --sram 8K --flash 64K --stop-after 5 -o '$tmp/c' 2>&1 | grep -q -- '--stop-after wants an integer in 1..4'"
 

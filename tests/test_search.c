@@ -798,12 +798,19 @@ static void test_recalibration(void)
     tt_end();
 }
 
+static int stop_after_1(void *ctx, int generation, const tfg_evolve_t *e)
+{
+    (void)ctx, (void)e;
+    return generation == 1;
+}
+
 /* The evolution's bookkeeping on a small supernet: every candidate is
  * canonical, fits the budget as the engine prices it again, is evaluated
  * once, has the accuracy the fitness gives it again; the population is
  * sorted, its best never drops (the parents stay), and each generation adds
- * its mutations and crossovers. Random search evaluates as many distinct
- * fitting subnets as asked. */
+ * its mutations and crossovers; stopped, restored and resumed, it is the
+ * same search. Random search evaluates as many distinct fitting subnets as
+ * asked, and resumes the same way. */
 static void test_evolution(void)
 {
     tt_begin();
@@ -856,17 +863,43 @@ static void test_evolution(void)
             TT_CHECK(e.evaluated[e.population[i - 1]].accuracy >= e.evaluated[e.population[i]].accuracy);
         for (int g = 1; g < e.n_gen; g++) TT_CHECK(e.best[g] >= e.best[g - 1]);
         TT_CHECK(e.n_population == 3 + per_gen[3] && e.top == e.population[0]);
+        /* stopped after generation 1, restored from its figures and resumed: the same search */
+        tfg_evolve_t part, resumed;
+        TT_CHECK(tfg_evolve_run(f, &sn, &o, stop_after_1, NULL, &part, &d) == TFG_OK && part.n_gen == 2);
+        TT_CHECK(tfg_evolve_restore(&resumed, part.evaluated, part.n_evaluated, part.population,
+                                    part.n_population, part.best, part.mean, part.n_gen, part.rejected,
+                                    &d) == TFG_OK);
+        TT_CHECK(tfg_evolve_resume(f, &sn, &o, NULL, NULL, &resumed, &d) == TFG_OK);
+        TT_CHECK(resumed.n_evaluated == e.n_evaluated && resumed.n_population == e.n_population &&
+                 resumed.rejected == e.rejected && resumed.n_gen == e.n_gen);
+        for (int i = 0; tt_case_ok && i < e.n_evaluated; i++)
+            TT_CHECK(!memcmp(&resumed.evaluated[i], &e.evaluated[i], sizeof *e.evaluated));
+        for (int i = 0; tt_case_ok && i < e.n_population; i++)
+            TT_CHECK(resumed.population[i] == e.population[i]);
+        tfg_evolve_free(&part);
+        tfg_evolve_free(&resumed);
         printf("  evolution: %d distinct subnets evaluated over 3 generations, each within the budget as "
-               "priced again\n  (%ld draws over it), its accuracy reproduced; the best never drops\n",
+               "priced again\n  (%ld draws over it), its accuracy reproduced; the best never drops; resumed "
+               "after "
+               "generation 1, the same search\n",
                e.n_evaluated, e.rejected);
         tfg_evolve_free(&e);
     }
-    tfg_evolve_t rs;
+    tfg_evolve_t rs, rpart;
     TT_CHECK(f && tfg_random_search(f, &sn, &o, 20, NULL, NULL, &rs, &d) == TFG_OK);
     if (tt_case_ok) {
         TT_CHECK(rs.n_evaluated == 20 && rs.n_population == 20);
         for (int i = 1; i < rs.n_population; i++)
             TT_CHECK(rs.evaluated[rs.population[i - 1]].accuracy >= rs.evaluated[rs.population[i]].accuracy);
+        /* in groups of the population's size (8): stopped after the second, resumed, the same */
+        TT_CHECK(tfg_random_search(f, &sn, &o, 20, stop_after_1, NULL, &rpart, &d) == TFG_OK &&
+                 rpart.n_evaluated == 16);
+        TT_CHECK(tfg_random_search_resume(f, &sn, &o, 20, NULL, NULL, &rpart, &d) == TFG_OK &&
+                 rpart.n_evaluated == 20);
+        for (int i = 0; tt_case_ok && i < 20; i++)
+            TT_CHECK(!memcmp(&rpart.evaluated[i], &rs.evaluated[i], sizeof *rs.evaluated) &&
+                     rpart.population[i] == rs.population[i]);
+        tfg_evolve_free(&rpart);
         tfg_evolve_free(&rs);
     }
     tfg_fitness_free(f);

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +246,15 @@ typedef struct {
     const search_run_t *r;
     double t0, last;
     int generations;
+    bool budgeted;    /* --budget may stop it (the evolution, not the baseline) */
+    const char *path; /* the state after every generation: evolution.json or random_search.json */
+    int n_val;        /* validation images, for the record */
+    double seconds0;  /* spent in earlier runs (resumed) */
+    int failed_write; /* the state could not be written */
 } evo_ui_t;
+
+static int write_evolution(const search_run_t *r, const char *path, const tfg_evolve_t *e, int n_val,
+                           double seconds, bool complete);
 
 /* The final model's expected wall time: its fine-tuning at most the
  * largest subnet's epoch time, a QAT epoch about three of those (measured
@@ -269,9 +278,17 @@ static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
                b->arena, b->flash, now - ui->t0);
         fflush(stdout);
     }
+    /* the state after every generation, so a killed run resumes here (TFG_SEARCH_KILL_AFTER: tests) */
+    if (write_evolution(ui->r, ui->path, e, ui->n_val, ui->seconds0 + now - ui->t0, false)) {
+        ui->failed_write = 1;
+        return 1;
+    }
+    const char *kill_at = getenv("TFG_SEARCH_KILL_AFTER");
+    if (kill_at && atoi(kill_at) == g) raise(SIGKILL);
     /* --budget: another generation like this one, then the final model, must end in time */
-    const double spent = ui->r->seconds[1] + ui->r->seconds[2] + (now - ui->t0);
-    if (ui->r->budget_s > 0 && g < ui->generations && spent + gen + final_estimate(ui->r) > ui->r->budget_s) {
+    const double spent = ui->r->seconds[1] + ui->r->seconds[2] + ui->seconds0 + (now - ui->t0);
+    if (ui->budgeted && ui->r->budget_s > 0 && g < ui->generations &&
+        spent + gen + final_estimate(ui->r) > ui->r->budget_s) {
         printf(
             "  stopping after generation %d: another (%.0f s) and the final model (about %.0f s) would pass "
             "--budget (%.0f s; %.0f s spent)\n",
@@ -285,7 +302,7 @@ static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t
 {
     char *ch = tfg_subnet_choices(s, &c->net);
     fprintf(f,
-            "{\"accuracy\": %.4f, \"macs\": %lld, \"macs_layer\": %lld, \"arena\": %zu, \"flash\": %zu, "
+            "{\"accuracy\": %.17g, \"macs\": %lld, \"macs_layer\": %lld, \"arena\": %zu, \"flash\": %zu, "
             "\"split\": %d, \"grid\": [%d, %d], \"generation\": %d, \"choices\": %s}",
             c->accuracy, (long long)c->macs, (long long)c->macs_layer, c->arena, c->flash, c->split, c->ph,
             c->pw, c->generation, ch ? ch : "null");
@@ -403,24 +420,28 @@ static int write_pareto_svg(const char *path, const tfg_evolve_t *e, size_t sram
     return fclose(f);
 }
 
+/* A search's state and results (the accuracies at full precision: a
+ * resumed search must rank them as the uninterrupted one did). */
 static int write_evolution(const search_run_t *r, const char *path, const tfg_evolve_t *e, int n_val,
-                           double seconds)
+                           double seconds, bool complete)
 {
     char tmp[4200];
     FILE *f = open_atomic(path, tmp, sizeof tmp);
     if (!f) return fprintf(stderr, "tinyforge: error: cannot write %s\n", path), 1;
     const tfg_evolve_opts_t *o = &r->evo;
     fprintf(f,
-            "{\n  \"population\": %d,\n  \"parents\": %d,\n  \"mutations\": %d,\n  \"crossovers\": %d,\n"
-            "  \"mutate_prob\": %g,\n  \"generations\": %d,\n  \"calibration_images\": %d,\n"
+            "{\n  \"complete\": %s,\n  \"population\": %d,\n  \"parents\": %d,\n  \"mutations\": %d,\n"
+            "  \"crossovers\": %d,\n  \"mutate_prob\": %g,\n  \"generations\": %d,\n  "
+            "\"calibration_images\": %d,\n"
             "  \"validation_images\": %d,\n  \"evaluated\": %d,\n  \"rejected_draws\": %ld,\n"
             "  \"generations_run\": %d,\n  \"stopped_by_budget\": %s,\n  \"seconds\": %.1f,\n  \"best\": ",
-            o->population, o->parents, o->mutations, o->crossovers, o->mutate_prob, o->generations, r->calib,
-            n_val, e->n_evaluated, e->rejected, e->n_gen - 1, e->stopped ? "true" : "false", seconds);
+            complete ? "true" : "false", o->population, o->parents, o->mutations, o->crossovers,
+            o->mutate_prob, o->generations, r->calib, n_val, e->n_evaluated, e->rejected, e->n_gen - 1,
+            complete && e->stopped ? "true" : "false", seconds);
     write_candidate(f, &r->space, &e->evaluated[e->top]);
     fprintf(f, ",\n  \"per_generation\": [");
     for (int g = 0; g < e->n_gen; g++)
-        fprintf(f, "%s{\"best\": %.4f, \"mean\": %.4f}", g ? ", " : "", e->best[g], e->mean[g]);
+        fprintf(f, "%s{\"best\": %.17g, \"mean\": %.17g}", g ? ", " : "", e->best[g], e->mean[g]);
     fprintf(f, "],\n  \"final_population\": [");
     for (int i = 0; i < e->n_population; i++) fprintf(f, "%s%d", i ? ", " : "", e->population[i]);
     fprintf(f, "],\n  \"candidates\": [");
@@ -432,12 +453,119 @@ static int write_evolution(const search_run_t *r, const char *path, const tfg_ev
     return close_atomic(f, tmp, path);
 }
 
+/* A search's state back from its file: every candidate, the population,
+ * the figures per generation. */
+static int load_evolution(const search_run_t *r, const char *path, tfg_evolve_t *e, bool *complete,
+                          double *seconds)
+{
+    cJSON *j = read_json(path);
+    if (!j) return 1;
+    tfg_diag_t d = {{0}};
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(j, "candidates"),
+                *pop = cJSON_GetObjectItemCaseSensitive(j, "final_population"),
+                *gens = cJSON_GetObjectItemCaseSensitive(j, "per_generation"), *v;
+    const int n = cJSON_GetArraySize(cs), np = cJSON_GetArraySize(pop), ng = cJSON_GetArraySize(gens);
+    tfg_candidate_t *c = calloc((size_t)(n ? n : 1), sizeof *c);
+    int *p = calloc((size_t)(np ? np : 1), sizeof *p);
+    double *best = calloc((size_t)(ng ? ng : 1), sizeof *best),
+           *mean = calloc((size_t)(ng ? ng : 1), sizeof *mean);
+    tfg_status_t st = c && p && best && mean ? TFG_OK : tfg_diag_set(&d, TFG_ERR_NOMEM, "out of memory");
+    if (st == TFG_OK &&
+        (!cJSON_IsArray(cs) || !cJSON_IsArray(pop) || !cJSON_IsArray(gens) || !n || !np || !ng))
+        st = tfg_diag_set(&d, TFG_ERR_INVALID, "%s: no candidates, population or generations", path);
+    int i = 0;
+    if (st == TFG_OK) cJSON_ArrayForEach(v, cs)
+        {
+            const cJSON *grid = cJSON_GetObjectItemCaseSensitive(v, "grid");
+            char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "choices"));
+            st = text ? tfg_subnet_choices_parse(&r->space, text, path, &c[i].net, &d)
+                      : tfg_diag_set(&d, TFG_ERR_INVALID, "%s: candidate %d has no choices", path, i);
+            free(text);
+            if (st < 0) break;
+            c[i].accuracy = json_number(v, "accuracy", 0);
+            c[i].macs = (int64_t)json_number(v, "macs", 0),
+            c[i].macs_layer = (int64_t)json_number(v, "macs_layer", 0);
+            c[i].arena = (size_t)json_number(v, "arena", 0), c[i].flash = (size_t)json_number(v, "flash", 0);
+            c[i].split = (int)json_number(v, "split", -1),
+            c[i].generation = (int)json_number(v, "generation", 0);
+            c[i].ph = cJSON_IsNumber(cJSON_GetArrayItem(grid, 0)) ? cJSON_GetArrayItem(grid, 0)->valueint : 1;
+            c[i].pw = cJSON_IsNumber(cJSON_GetArrayItem(grid, 1)) ? cJSON_GetArrayItem(grid, 1)->valueint : 1;
+            tfg_subnet_canonical(&r->space, &c[i].net);
+            i++;
+        }
+    i = 0;
+    if (st == TFG_OK) cJSON_ArrayForEach(v, pop) p[i++] = cJSON_IsNumber(v) ? v->valueint : -1;
+    i = 0;
+    if (st == TFG_OK) cJSON_ArrayForEach(v, gens)
+        {
+            best[i] = json_number(v, "best", 0), mean[i] = json_number(v, "mean", 0);
+            i++;
+        }
+    if (st == TFG_OK)
+        st =
+            tfg_evolve_restore(e, c, n, p, np, best, mean, ng, (long)json_number(j, "rejected_draws", 0), &d);
+    *complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+    *seconds = json_number(j, "seconds", 0);
+    if (st == TFG_OK) e->stopped = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "stopped_by_budget"));
+    free(c), free(p), free(best), free(mean);
+    cJSON_Delete(j);
+    if (st < 0) fprintf(stderr, "tinyforge: error: %s (remove it to redo its phase)\n", d.msg);
+    return st < 0;
+}
+
+/* The evolution (count 0) or random search over count subnets: resumed
+ * from `path` when it holds an unfinished one, kept when it holds a
+ * finished one (*kept), else run; the state written after every generation. */
+static int run_search(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
+                      const tfg_dataset_t *val, const char *path, int count, tfg_evolve_t *e, double *seconds,
+                      bool *kept)
+{
+    bool complete = false;
+    double before = 0;
+    *kept = false;
+    *e = (tfg_evolve_t){.top = -1};
+    if (r->resume && exists(path)) {
+        if (load_evolution(r, path, e, &complete, &before)) return 1;
+        if (complete) {
+            *kept = true, *seconds = before;
+            return 0;
+        }
+        if (!r->quiet) printf("  resuming %s after generation %d\n", path, e->n_gen - 1);
+    }
+    tfg_diag_t d = {{0}};
+    const double t0 = cli_now();
+    tfg_pool_t *pool = tfg_pool_create(r->threads);
+    tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
+    evo_ui_t ui = {
+        r,      t0,
+        t0,     count ? (count + r->evo.population - 1) / r->evo.population - 1 : r->evo.generations,
+        !count, path,
+        val->n, before,
+        0};
+    tfg_evolve_opts_t eo = r->evo;
+    eo.budget = r->budget, eo.seed = count ? r->seed ^ UINT64_C(0x5A5D) : r->seed;
+    const bool resume = e->n_gen > 0;
+    tfg_status_t st = TFG_ERR_NOMEM;
+    if (f && !count)
+        st = resume ? tfg_evolve_resume(f, sn, &eo, on_generation, &ui, e, &d)
+                    : tfg_evolve_run(f, sn, &eo, on_generation, &ui, e, &d);
+    else if (f)
+        st = resume ? tfg_random_search_resume(f, sn, &eo, count, on_generation, &ui, e, &d)
+                    : tfg_random_search(f, sn, &eo, count, on_generation, &ui, e, &d);
+    tfg_fitness_free(f);
+    tfg_pool_destroy(pool);
+    if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
+    if (ui.failed_write) return tfg_evolve_free(e), 1;
+    *seconds = before + cli_now() - t0;
+    if (write_evolution(r, path, e, val->n, *seconds, true)) return tfg_evolve_free(e), 1;
+    return 0;
+}
+
 int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
                         const tfg_dataset_t *val, tfg_subnet_t *best)
 {
     char path[4096], svg[4096];
     in_out(r, "evolution.json", path, sizeof path);
-    tfg_diag_t d = {{0}};
     const tfg_evolve_opts_t *o = &r->evo;
     if (!r->quiet)
         printf(
@@ -446,36 +574,18 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
             "recalibration on %d training images\n",
             o->population, o->parents, o->mutations, o->mutate_prob, o->crossovers, o->generations, val->n,
             r->calib);
-    if (r->resume && exists(path)) {
-        cJSON *j = read_json(path);
-        if (!j) return 1;
-        r->seconds[3] = json_number(j, "seconds", 0);
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "best");
-        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "choices"));
-        const tfg_status_t st = text ? tfg_subnet_choices_parse(&r->space, text, path, best, &d)
-                                     : tfg_diag_set(&d, TFG_ERR_INVALID, "%s: no best subnet", path);
-        free(text);
-        cJSON_Delete(j);
-        if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg), 1;
+    tfg_evolve_t e;
+    bool kept;
+    if (run_search(r, sn, train, val, path, 0, &e, &r->seconds[3], &kept)) return 1;
+    *best = e.evaluated[e.top].net;
+    if (kept) {
         if (!r->quiet) printf("  done already (%s): kept\n", path);
+        tfg_evolve_free(&e);
         return 0;
     }
-    const double t0 = cli_now();
-    tfg_pool_t *pool = tfg_pool_create(r->threads);
-    tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
-    tfg_evolve_t e;
-    evo_ui_t ui = {r, t0, t0, o->generations};
-    tfg_evolve_opts_t eo = *o;
-    eo.budget = r->budget, eo.seed = r->seed;
-    const tfg_status_t st = f ? tfg_evolve_run(f, sn, &eo, on_generation, &ui, &e, &d) : TFG_ERR_NOMEM;
-    tfg_fitness_free(f);
-    tfg_pool_destroy(pool);
-    if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
-    r->seconds[3] = cli_now() - t0;
-    *best = e.evaluated[e.top].net;
-    int rc = write_evolution(r, path, &e, val->n, r->seconds[3]);
-    if (!rc && (write_progress_svg(in_out(r, "evolution.svg", svg, sizeof svg), &e) != 0 ||
-                write_pareto_svg(in_out(r, "pareto.svg", svg, sizeof svg), &e, r->budget.sram) != 0))
+    int rc = 0;
+    if ((write_progress_svg(in_out(r, "evolution.svg", svg, sizeof svg), &e) != 0 ||
+         write_pareto_svg(in_out(r, "pareto.svg", svg, sizeof svg), &e, r->budget.sram) != 0))
         rc = fprintf(stderr, "tinyforge: error: cannot write the plots in %s\n", r->out) > 0;
     if (!rc && !r->quiet)
         printf("  best: %.2f%% validation accuracy, %.2f M MACs, arena %zu B, flash %zu B + code, in %.0f s; "
@@ -719,7 +829,6 @@ int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_
                            const tfg_dataset_t *val)
 {
     char path[4096], rpath[4096], dir[4096], tmp[4200];
-    tfg_diag_t d = {{0}};
     in_out(r, "evolution.json", path, sizeof path);
     cJSON *ej = read_json(path);
     if (!ej) return 1;
@@ -735,42 +844,14 @@ int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_
             count, mb_epochs);
     /* random search: its best subnet, fine-tuned as the evolution's */
     in_out(r, "random_search.json", rpath, sizeof rpath);
-    tfg_subnet_t best;
-    double rs_val = -1;
-    if (r->resume && exists(rpath)) {
-        cJSON *j = read_json(rpath);
-        if (!j) return 1;
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "best");
-        rs_val = json_number(b, "accuracy", -1);
-        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "choices"));
-        const tfg_status_t st = text ? tfg_subnet_choices_parse(&r->space, text, rpath, &best, &d)
-                                     : tfg_diag_set(&d, TFG_ERR_INVALID, "%s: no best subnet", rpath);
-        free(text);
-        cJSON_Delete(j);
-        if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg), 1;
-        if (!r->quiet) printf("  random search done already (%s): kept\n", rpath);
-    } else {
-        const double t0 = cli_now();
-        tfg_pool_t *pool = tfg_pool_create(r->threads);
-        tfg_fitness_t *f = pool ? tfg_fitness_create(sn, train, val, r->calib, r->seed, pool, &d) : NULL;
-        tfg_evolve_t e;
-        evo_ui_t ui = {r, t0, t0, (count + r->evo.population - 1) / r->evo.population - 1};
-        search_run_t quiet = *r; /* its groups are reported like generations, but no budget stops them */
-        quiet.budget_s = 0;
-        ui.r = &quiet;
-        tfg_evolve_opts_t eo = r->evo;
-        eo.budget = r->budget, eo.seed = r->seed ^ UINT64_C(0x5A5D);
-        const tfg_status_t st =
-            f ? tfg_random_search(f, sn, &eo, count, on_generation, &ui, &e, &d) : TFG_ERR_NOMEM;
-        tfg_fitness_free(f);
-        tfg_pool_destroy(pool);
-        if (st < 0) return fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory"), 1;
-        best = e.evaluated[e.top].net;
-        rs_val = e.evaluated[e.top].accuracy;
-        const int rc = write_evolution(r, rpath, &e, val->n, cli_now() - t0);
-        tfg_evolve_free(&e);
-        if (rc) return 1;
-    }
+    tfg_evolve_t e;
+    bool kept;
+    double rs_seconds;
+    if (run_search(r, sn, train, val, rpath, count, &e, &rs_seconds, &kept)) return 1;
+    const tfg_subnet_t best = e.evaluated[e.top].net;
+    const double rs_val = e.evaluated[e.top].accuracy;
+    tfg_evolve_free(&e);
+    if (kept && !r->quiet) printf("  random search done already (%s): kept\n", rpath);
     figures_t rs, mb;
     if (train_subnet(r, sn, train, val, &best, "random_best", in_out(r, "final_random", dir, sizeof dir),
                      &rs))

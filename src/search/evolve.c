@@ -307,18 +307,34 @@ static tfg_status_t next_generation(search_t *s, int g, tfg_evolve_progress_t pr
     return TFG_OK;
 }
 
-static tfg_status_t start(search_t *s, tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
-                          int population, tfg_evolve_t *out, tfg_diag_t *d)
+/* Generation g's draws come from a generator keyed by (seed, g), so a
+ * search resumed after generation g - 1 draws what it would have drawn. */
+static void generation_rng(search_t *s, int g)
 {
-    memset(out, 0, sizeof *out);
-    out->top = -1;
-    *s = (search_t){f, sn, o, out, {o->seed * UINT64_C(0x9E3779B97F4A7C15) ^ UINT64_C(0xE70)}, d, NULL, 0};
+    s->rng = (tfg_rng_t){s->o->seed * UINT64_C(0x9E3779B97F4A7C15) ^
+                         (uint64_t)(g + 1) * UINT64_C(0xD6E8FEB86659FD93) ^ UINT64_C(0xE70)};
     tfg_rng_next(&s->rng);
+}
+
+/* A fresh search (out zeroed), or one resumed from the state in out
+ * (resume): the population array made large enough for `population`. */
+static tfg_status_t start(search_t *s, tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                          int population, bool resume, tfg_evolve_t *out, tfg_diag_t *d)
+{
+    if (!resume) {
+        memset(out, 0, sizeof *out);
+        out->top = -1;
+    }
+    *s = (search_t){f, sn, o, out, {0}, d, NULL, 0};
     if (population < 1 || o->parents < 1 || o->mutations < 0 || o->crossovers < 0 || o->generations < 0 ||
         !(o->mutate_prob >= 0.0 && o->mutate_prob <= 1.0))
         return tfg_diag_set(d, TFG_ERR_ARG, "search: population, parents and generations must be positive");
-    out->population = malloc(sizeof(int) * (size_t)(population + o->parents + o->mutations + o->crossovers));
-    return out->population ? TFG_OK : tfg_diag_set(d, TFG_ERR_NOMEM, "search: out of memory");
+    const int cap = population + o->parents + o->mutations + o->crossovers;
+    int *p =
+        realloc(out->population, sizeof(int) * (size_t)(cap > out->n_population ? cap : out->n_population));
+    if (!p) return tfg_diag_set(d, TFG_ERR_NOMEM, "search: out of memory");
+    out->population = p;
+    return TFG_OK;
 }
 
 /* Random fitting subnets into the population, `want` of them (fewer when
@@ -335,17 +351,22 @@ static tfg_status_t add_random(search_t *s, int want)
     return TFG_OK;
 }
 
-tfg_status_t tfg_evolve_run(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
-                            tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out, tfg_diag_t *d)
+static tfg_status_t evolve(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                           tfg_evolve_progress_t progress, void *ctx, bool resume, tfg_evolve_t *out,
+                           tfg_diag_t *d)
 {
     search_t s;
-    tfg_status_t st = start(&s, f, sn, o, o->population, out, d);
-    if (st == TFG_OK) st = add_random(&s, o->population);
-    if (st == TFG_OK && out->n_population == 0)
-        st = tfg_diag_set(d, TFG_ERR_BUDGET, "search: no subnet of the supernet fits the budget in %d draws",
-                          MAX_DRAWS);
-    if (st == TFG_OK) st = next_generation(&s, 0, progress, ctx);
-    for (int g = 1; st == TFG_OK && !out->stopped && g <= o->generations; g++) {
+    tfg_status_t st = start(&s, f, sn, o, o->population, resume, out, d);
+    if (st == TFG_OK && out->n_gen == 0) {
+        generation_rng(&s, 0);
+        st = add_random(&s, o->population);
+        if (st == TFG_OK && out->n_population == 0)
+            st = tfg_diag_set(d, TFG_ERR_BUDGET,
+                              "search: no subnet of the supernet fits the budget in %d draws", MAX_DRAWS);
+        if (st == TFG_OK) st = next_generation(&s, 0, progress, ctx);
+    }
+    for (int g = out->n_gen; st == TFG_OK && !out->stopped && g <= o->generations; g++) {
+        generation_rng(&s, g);
         s.n_parents = out->n_population < o->parents ? out->n_population : o->parents;
         s.parents = malloc(sizeof(int) * (size_t)s.n_parents);
         if (!s.parents) {
@@ -367,22 +388,78 @@ tfg_status_t tfg_evolve_run(tfg_fitness_t *f, const tfg_supernet_t *sn, const tf
     return st;
 }
 
-tfg_status_t tfg_random_search(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
-                               int count, tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out,
-                               tfg_diag_t *d)
+tfg_status_t tfg_evolve_run(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                            tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out, tfg_diag_t *d)
+{
+    return evolve(f, sn, o, progress, ctx, false, out, d);
+}
+
+tfg_status_t tfg_evolve_resume(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                               tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *state, tfg_diag_t *d)
+{
+    state->stopped = false;
+    return evolve(f, sn, o, progress, ctx, true, state, d);
+}
+
+static tfg_status_t random_search(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                                  int count, tfg_evolve_progress_t progress, void *ctx, bool resume,
+                                  tfg_evolve_t *out, tfg_diag_t *d)
 {
     search_t s;
-    tfg_status_t st = start(&s, f, sn, o, count, out, d); /* the population: every subnet evaluated */
+    /* the population: every subnet evaluated */
+    tfg_status_t st = start(&s, f, sn, o, count, resume, out, d);
     const int group = o->population > 0 ? o->population : 100;
-    for (int done = 0, g = 0; st == TFG_OK && !out->stopped && done < count; g++) {
-        const int want = count - done < group ? count - done : group, before = out->n_population;
-        st = add_random(&s, want);
-        done += want;
-        if (st == TFG_OK) st = next_generation(&s, g, progress, ctx);
-        if (out->n_population == before) break; /* no new subnet fits */
+    while (st == TFG_OK && !out->stopped && out->n_evaluated < count) {
+        const int before = out->n_evaluated, left = count - out->n_evaluated;
+        generation_rng(&s, out->n_gen);
+        st = add_random(&s, left < group ? left : group);
+        if (st == TFG_OK) st = next_generation(&s, out->n_gen, progress, ctx);
+        if (out->n_evaluated == before) break; /* no new subnet fits */
     }
     if (st == TFG_OK && out->n_population == 0)
         st = tfg_diag_set(d, TFG_ERR_BUDGET, "search: no subnet of the supernet fits the budget");
     if (st != TFG_OK) tfg_evolve_free(out);
     return st;
+}
+
+tfg_status_t tfg_random_search(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                               int count, tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out,
+                               tfg_diag_t *d)
+{
+    return random_search(f, sn, o, count, progress, ctx, false, out, d);
+}
+
+tfg_status_t tfg_random_search_resume(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                                      int count, tfg_evolve_progress_t progress, void *ctx,
+                                      tfg_evolve_t *state, tfg_diag_t *d)
+{
+    state->stopped = false;
+    return random_search(f, sn, o, count, progress, ctx, true, state, d);
+}
+
+tfg_status_t tfg_evolve_restore(tfg_evolve_t *e, const tfg_candidate_t *c, int n, const int *population,
+                                int n_population, const double *best, const double *mean, int n_gen,
+                                long rejected, tfg_diag_t *d)
+{
+    memset(e, 0, sizeof *e);
+    e->top = -1;
+    for (int i = 0; i < n_population; i++)
+        if (population[i] < 0 || population[i] >= n)
+            return tfg_diag_set(d, TFG_ERR_INVALID, "search state: population member %d is no candidate",
+                                population[i]);
+    e->evaluated = malloc(sizeof *c * (size_t)(n ? n : 1));
+    e->population = malloc(sizeof(int) * (size_t)(n_population ? n_population : 1));
+    e->best = malloc(sizeof(double) * (size_t)(n_gen ? n_gen : 1));
+    e->mean = malloc(sizeof(double) * (size_t)(n_gen ? n_gen : 1));
+    if (!e->evaluated || !e->population || !e->best || !e->mean) {
+        tfg_evolve_free(e);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "search: out of memory");
+    }
+    memcpy(e->evaluated, c, sizeof *c * (size_t)n);
+    memcpy(e->population, population, sizeof(int) * (size_t)n_population);
+    memcpy(e->best, best, sizeof(double) * (size_t)n_gen);
+    memcpy(e->mean, mean, sizeof(double) * (size_t)n_gen);
+    e->n_evaluated = e->cap = n, e->n_population = n_population, e->n_gen = n_gen, e->rejected = rejected;
+    e->top = n_population ? population[0] : -1;
+    return TFG_OK;
 }

@@ -94,10 +94,24 @@ tfg_status_t tfg_evolve_run(tfg_fitness_t *f, const tfg_supernet_t *sn, const tf
                             tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out, tfg_diag_t *d);
 
 /* The baseline: `count` distinct random subnets that fit, the best kept
- * (progress after every population-sized group). */
+ * (progress after every population-sized group, counted as generations). */
 tfg_status_t tfg_random_search(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
                                int count, tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *out,
                                tfg_diag_t *d);
+
+/* Resuming: a search stopped after a generation continues from its state
+ * (the candidates evaluated, the population, the figures per generation)
+ * exactly as it would have gone on: generation g's draws come from (seed,
+ * g). tfg_evolve_restore builds such a state from saved figures (the
+ * arrays are copied; the population's indices must name candidates). */
+tfg_status_t tfg_evolve_resume(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                               tfg_evolve_progress_t progress, void *ctx, tfg_evolve_t *state, tfg_diag_t *d);
+tfg_status_t tfg_random_search_resume(tfg_fitness_t *f, const tfg_supernet_t *sn, const tfg_evolve_opts_t *o,
+                                      int count, tfg_evolve_progress_t progress, void *ctx,
+                                      tfg_evolve_t *state, tfg_diag_t *d);
+tfg_status_t tfg_evolve_restore(tfg_evolve_t *e, const tfg_candidate_t *c, int n, const int *population,
+                                int n_population, const double *best, const double *mean, int n_gen,
+                                long rejected, tfg_diag_t *d);
 
 void tfg_evolve_free(tfg_evolve_t *e);
 
