@@ -52,7 +52,7 @@ full=(search --data "$tmp/fm" --space "$tmp/small.json" --sram 8K --flash 48K --
       --largest-epochs 1 --supernet-epochs 1 --population 6 --parents 3 --mutations 3 --crossovers 3
       --generations 2 --calib 64 --final-epochs 1 --qat-epochs 1 --baselines -o "$tmp/full")
 check "every phase runs" bash -c "TFG_ROOT='$src' '$cli' ${full[*]} >'$tmp/full.out' 2>&1 || { tail -20 '$tmp/full.out'; exit 1; }"
-check "every phase's outputs" bash -c "for f in command.txt space_opt.json largest.tfgc supernet.tfgc supernet.json evolution.json evolution.svg pareto.svg best.json best_init.tfgc final/best.tflite final/log.json result.json random_search.json final_random/random_best.tflite baselines.json; do [ -s '$tmp/full/'\$f ] || { echo missing \$f; exit 1; }; done"
+check "every phase's outputs" bash -c "for f in command.txt space_opt.json largest.tfgc supernet.tfgc supernet.json evolution.json evolution.svg pareto.svg best.json best_init.tfgc final/best.tflite final/log.json final/bench.json result.json report.html random_search.json final_random/random_best.tflite baselines.json; do [ -s '$tmp/full/'\$f ] || { echo missing \$f; exit 1; }; done"
 check "the evolution: within the budget, no subnet twice, the best kept" python3 - "$tmp/full/evolution.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))

@@ -599,19 +599,24 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
 /* ---- phase 4: the final model ---- */
 
 /* `tinyforge bench` on the model, its JSON parsed (NULL with a message). */
-static cJSON *bench(const search_run_t *r, const char *model)
+/* `tinyforge bench --layers` on the model (the schedule chosen as the
+ * search chose it), its JSON also kept in `save` for the report; NULL with
+ * a message when it cannot run. */
+static cJSON *bench(const search_run_t *r, const char *model, const char *save)
 {
     char cmd[9000];
-    snprintf(cmd, sizeof cmd, "'%s' bench '%s' --sram %zu --max-overhead %g --schedule auto --json", r->exe,
-             model, r->budget.sram, r->budget.max_overhead);
+    snprintf(cmd, sizeof cmd, "'%s' bench '%s' --sram %zu --max-overhead %g --schedule auto --json --layers",
+             r->exe, model, r->budget.sram, r->budget.max_overhead);
     FILE *p = popen(cmd, "r");
     if (!p) return fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd), NULL;
-    char buf[65536];
+    static char buf[1 << 20];
     const size_t n = fread(buf, 1, sizeof buf - 1, p);
     buf[n] = 0;
     const int status = pclose(p);
     cJSON *j = status == 0 ? cJSON_Parse(buf) : NULL;
     if (!j) fprintf(stderr, "tinyforge: error: %s failed (exit status %d)\n", cmd, status);
+    FILE *f = j ? fopen(save, "w") : NULL;
+    if (f) fputs(buf, f), fclose(f);
     return j;
 }
 
@@ -633,7 +638,9 @@ static int measure(const search_run_t *r, const char *dir, const char *name, fig
     if (!lj) return 1;
     fig->acc = json_number(lj, "int8_test_accuracy", -1);
     cJSON_Delete(lj);
-    cJSON *bj = bench(r, fig->tflite);
+    char saved[4200];
+    snprintf(saved, sizeof saved, "%s/bench.json", dir);
+    cJSON *bj = bench(r, fig->tflite, saved);
     if (!bj) /* the model stands; only its figures on the core are missing */
         fprintf(stderr,
                 "tinyforge: warning: no Cortex-M4 figures for %s (the cross toolchain and QEMU come with "
@@ -774,6 +781,19 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
             r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
     free(choices);
     if (close_atomic(o, tmp, result)) return 1;
+    /* the model's memory and schedule report, with bench's per-layer counts */
+    char report[4096], bench_json[4200], sram[32], ovh[32];
+    in_out(r, "report.html", report, sizeof report);
+    snprintf(bench_json, sizeof bench_json, "%s/bench.json", dir);
+    snprintf(sram, sizeof sram, "%zu", r->budget.sram);
+    snprintf(ovh, sizeof ovh, "%g", r->budget.max_overhead);
+    char *rargv[16] = {"report", fig.tflite,       "-o", report,       "--sram",
+                       sram,     "--max-overhead", ovh,  "--schedule", "auto"};
+    int rargc = 10;
+    if (fig.bitexact >= 0) rargv[rargc++] = "--bench", rargv[rargc++] = bench_json;
+    rargv[rargc] = NULL;
+    fflush(stdout);
+    if (cli_report(rargc, rargv) != 0) fprintf(stderr, "tinyforge: warning: no report for %s\n", fig.tflite);
     if (fig.flash > (double)r->budget.flash)
         fprintf(
             stderr,
@@ -789,7 +809,7 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
                "instructions per inference (%s)",
                fig.arena, r->budget.sram, fig.flash, r->budget.flash, fig.macs / 1e6, fig.insns,
                fig.bitexact ? "bit-exact" : "NOT bit-exact");
-    printf("; %s\n", result);
+    printf("; %s, %s\n", result, report);
     return 0;
 }
 
