@@ -598,7 +598,30 @@ static void test_checkpoint(void)
         if (st >= 0 || !strstr(e.msg, bad[k].needle)) TT_LOG("  %s: '%s'\n", bad[k].what, e.msg);
         free(c);
     }
-    printf("  checkpoints: round trip exact; other options, other phase, damage, truncation refused\n");
+    /* Weights alone (train --init): any options' checkpoint of the same net;
+     * another architecture is refused and leaves the net as it was. */
+    tfg_net_t w, other;
+    small_net(&w);
+    TT_CHECK(tfg_net_init_train(&w, 23) == 0);
+    TT_CHECK(tfg_checkpoint_load_weights(path, &w, &d) == TFG_OK && same_weights(&n, &w));
+    TT_CHECK(tfg_net_init_train(&w, 24) == 0 && tfg_net_copy(&other, &w) == 0);
+    tfg_net_t bigger;
+    const char *bpath = "test_train_checkpoint_other.tfgc";
+    TT_CHECK(tfg_zoo_net("mbv1-w0.25-r32-g-c3", &bigger, &d) == TFG_OK &&
+             tfg_net_init_train(&bigger, 1) == 0);
+    const tfg_params_t none = {0};
+    const tfg_ckpt_state_t bs = {.fingerprint = 7};
+    TT_CHECK(tfg_checkpoint_save(bpath, &bigger, &none, &bs, &d) == TFG_OK);
+    tfg_diag_t e = {{0}};
+    TT_CHECK(tfg_checkpoint_load_weights(bpath, &w, &e) < 0 && strstr(e.msg, "tensor") &&
+             same_weights(&w, &other));
+    if (!strstr(e.msg, "tensor")) TT_LOG("  weights of another net: '%s'\n", e.msg);
+    remove(bpath);
+    tfg_net_free(&bigger);
+    tfg_net_free(&other);
+    tfg_net_free(&w);
+    printf("  checkpoints: round trip exact; other options, other phase, damage, truncation refused; weights "
+           "alone load from any run's checkpoint of the same net, another net's refused\n");
     remove(path);
     free(bytes);
     tfg_params_free(&pn);

@@ -83,6 +83,8 @@ check "missing data folder -> 1, named" bash -c "'$cli' train '$arch' --data '$t
 check "an existing run is not overwritten without --resume" bash -c "cp '$tmp/a/fm-mbv2-tiny.tflite' '$tmp/keep'; '$cli' train '$arch' ${small[*]} -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- '--resume' '$tmp/e' && cmp '$tmp/keep' '$tmp/a/fm-mbv2-tiny.tflite'"
 check "resume with other options refused" bash -c "'$cli' train '$arch' ${small[*]} --lr 0.1 --resume -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q 'other options' '$tmp/e'"
 check "damaged checkpoint refused" bash -c "printf 'XXXX' | dd of='$tmp/a/checkpoint.tfgc' bs=1 seek=64 conv=notrunc 2>/dev/null; '$cli' train '$arch' ${small[*]} --resume -o '$tmp/a' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q 'damaged' '$tmp/e'"
+check "--init from a missing file -> 1, named" bash -c "'$cli' train '$arch' ${small[*]} --init '$tmp/none.tfgc' -o '$tmp/i' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- \"--init: .*none.tfgc\" '$tmp/e'"
+check "--init from another net's weights -> 1" bash -c "'$cli' train mbv1-w0.25-r32-g ${small[*]} --epochs 1 -o '$tmp/other' >/dev/null 2>&1; '$cli' train '$arch' ${small[*]} --init '$tmp/other/checkpoint.tfgc' -o '$tmp/i2' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- '--init: .*tensor' '$tmp/e'"
 check "--val too large -> 1" bash -c "'$cli' train '$arch' --data '$tmp/fm' --limit 100 --val 99 -o '$tmp/v' 2>'$tmp/e'; [ \$? -eq 1 ] && grep -q -- '--val' '$tmp/e'"
 
 finish
