@@ -1,8 +1,9 @@
 /* tinyforge search: TinyNAS, the most accurate network that fits a board
  * (docs/search.md). This file: the command, its options and phase 1,
- * search-space optimisation; phases 2 to 4 (supernet, evolution, the final
- * model) are in search_train.c. Each phase writes its results to the
- * output folder and is kept when they are there already (--resume). */
+ * search-space optimisation; phases 2 to 4 and the baselines (supernet,
+ * evolution, the final model) are in search_train.c, the plots in
+ * search_plots.c. Each phase writes its results to the output folder and is
+ * kept when they are there already (--resume). */
 #define _POSIX_C_SOURCE 200809L /* readlink */
 #include <errno.h>
 #include <math.h>
@@ -153,72 +154,6 @@ static int write_json(const char *path, const tfg_space_t *s, const tfg_spaceopt
     return rename(tmp, path);
 }
 
-/* MCUNet's Figure 3: per pair, the CDF of the fitting subnets' MACs. */
-static int write_svg(const char *path, const tfg_space_t *s, const tfg_spaceopt_t *r,
-                     const tfg_spaceopt_opts_t *o)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
-    const int W = 800, H = 440, L = 70, R = 230, T = 40, B = 50;
-    int64_t hi = 1;
-    for (int i = 0; i < r->n; i++)
-        if (r->cells[i].fit && r->cells[i].macs[r->cells[i].fit - 1] > hi)
-            hi = r->cells[i].macs[r->cells[i].fit - 1];
-    const double xmax = ceil((double)hi / 1e6);
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
-            "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-            W, H);
-    fprintf(
-        f,
-        "<text x=\"%d\" y=\"22\" font-size=\"14\">Search-space optimisation: MACs of the subnets that fit "
-        "%.0f KB SRAM and %.0f KB flash (CDF)</text>\n",
-        L, o->sram / 1024.0, o->flash / 1024.0);
-    const int pw = W - L - R, ph = H - T - B;
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", L, T,
-            pw, ph);
-    for (int t = 0; t <= 4; t++) {
-        const double y = T + ph - ph * t / 4.0, x = L + pw * t / 4.0;
-        fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%d%%</text>\n", L - 6, y + 4, 25 * t);
-        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>\n", x, T + ph + 16,
-                xmax * t / 4.0);
-    }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">M MACs</text>\n", L + pw / 2, H - 12);
-    /* eligible pairs in colour (hue by width, lightness by resolution), the
-     * chosen one black and thick, the others dashed and faint */
-    int shown = 0;
-    for (int i = 0; i < r->n; i++) {
-        const tfg_spaceopt_cell_t *c = &r->cells[i];
-        if (!c->fit) continue;
-        const bool best = i == r->best, eligible = c->fit >= o->min_fit * c->sampled;
-        char stroke[64];
-        snprintf(stroke, sizeof stroke, "hsl(%.0f,70%%,%.0f%%)", 360.0 * c->width / s->n_width,
-                 30.0 + 35.0 * c->res / (s->n_res > 1 ? s->n_res - 1 : 1));
-        if (best) snprintf(stroke, sizeof stroke, "black");
-        const char *style = best       ? "stroke-width=\"3\""
-                            : eligible ? "stroke-width=\"1.3\""
-                                       : "stroke-width=\"1\" stroke-dasharray=\"3,3\" opacity=\"0.6\"";
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" %s points=\"", stroke, style);
-        for (int k = 0; k < c->fit; k++) {
-            const double x = L + pw * ((double)c->macs[k] / 1e6) / xmax;
-            fprintf(f, "%.1f,%.1f %.1f,%.1f ", x, T + ph - ph * (double)k / c->fit, x,
-                    T + ph - ph * (double)(k + 1) / c->fit);
-        }
-        fprintf(f, "\"/>\n");
-        if (shown < 26) {
-            const int y = T + 10 + 13 * shown++;
-            fprintf(f,
-                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" %s/>\n<text x=\"%d\" "
-                    "y=\"%d\" font-size=\"11\"%s>w%g r%d: %d%% fit%s</text>\n",
-                    L + pw + 10, y - 4, L + pw + 30, y - 4, stroke, style, L + pw + 36, y,
-                    best ? " font-weight=\"bold\"" : "", s->width[c->width], s->res[c->res],
-                    (int)(100.0 * c->fit / c->sampled + 0.5), best ? " (chosen)" : "");
-        }
-    }
-    fprintf(f, "</svg>\n");
-    return fclose(f);
-}
-
 static int write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -307,7 +242,7 @@ static int phase_space(const search_run_t *run, const char *space_path, tfg_spac
     *seconds = cli_now() - pr.t0;
     char svg[4096];
     snprintf(svg, sizeof svg, "%s/space_cdf.svg", run->out);
-    if (write_svg(svg, s, &res, o) != 0 || write_json(path, s, o, &res, *seconds) != 0) {
+    if (search_plot_cdf(svg, s, &res, o) != 0 || write_json(path, s, o, &res, *seconds) != 0) {
         fprintf(stderr, "tinyforge: error: cannot write the results in %s\n", run->out);
         tfg_spaceopt_free(&res);
         return 1;

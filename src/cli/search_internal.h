@@ -45,4 +45,10 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
 int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_dataset_t *train,
                            const tfg_dataset_t *val);
 
+/* The plots (search_plots.c); each returns 0, or -1 when the file cannot be written. */
+int search_plot_cdf(const char *path, const tfg_space_t *s, const tfg_spaceopt_t *r,
+                    const tfg_spaceopt_opts_t *o);
+int search_plot_progress(const char *path, const tfg_evolve_t *e);
+int search_plot_pareto(const char *path, const tfg_evolve_t *e, size_t sram);
+
 #endif

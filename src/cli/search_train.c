@@ -1,5 +1,5 @@
 /* tinyforge search, phases 2 to 4 (docs/search.md): the supernet, the
- * evolution, the final model. Each phase leaves its results in the output
+ * evolution, the final model; and the baselines. Each phase leaves its results in the output
  * folder and, with --resume, is kept when they are there (a phase killed
  * midway continues from its last checkpoint or is redone). */
 #define _POSIX_C_SOURCE 200809L /* popen */
@@ -309,117 +309,6 @@ static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t
     free(ch);
 }
 
-/* Evolution's progress: the population's best and mean per generation. */
-static int write_progress_svg(const char *path, const tfg_evolve_t *e)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
-    const int W = 640, H = 360, L = 60, R = 20, T = 40, B = 45, pw = W - L - R, ph = H - T - B;
-    double lo = 1, hi = 0;
-    for (int g = 0; g < e->n_gen; g++) {
-        lo = e->mean[g] < lo ? e->mean[g] : lo;
-        hi = e->best[g] > hi ? e->best[g] : hi;
-    }
-    lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
-    const int last = e->n_gen > 1 ? e->n_gen - 1 : 1;
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
-            "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-            "<text x=\"%d\" y=\"22\" font-size=\"14\">Evolution: validation accuracy of the population "
-            "(inherited weights)</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-            "stroke=\"#888\"/>\n",
-            W, H, L, L, T, pw, ph);
-    for (int t = 0; t <= 4; t++)
-        fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6,
-                T + ph - ph * t / 4.0 + 4, 100 * (lo + (hi - lo) * t / 4.0));
-    const int ticks = last < 5 ? last : 5;
-    for (int t = 0; t <= ticks; t++) { /* whole generations */
-        const int g = (int)lround((double)last * t / ticks);
-        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", L + pw * (double)g / last,
-                T + ph + 16, g);
-    }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">generation</text>\n", L + pw / 2, H - 10);
-    const char *colour[2] = {"#1f6fb4", "#e07b00"}, *label[2] = {"best", "mean"};
-    for (int k = 0; k < 2; k++) {
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colour[k]);
-        for (int g = 0; g < e->n_gen; g++)
-            fprintf(f, "%.1f,%.1f ", L + pw * (double)g / last,
-                    T + ph - ph * ((k ? e->mean[g] : e->best[g]) - lo) / (hi - lo));
-        fprintf(f, "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", L + pw - 60, T + 18 + 16 * k,
-                colour[k], label[k]);
-    }
-    fprintf(f, "</svg>\n");
-    return fclose(f);
-}
-
-/* Accuracy against SRAM: every candidate evaluated (grey), the final
- * population (blue), their Pareto front (the most accurate net within each
- * arena), the budget (red). */
-static int write_pareto_svg(const char *path, const tfg_evolve_t *e, size_t sram)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
-    const int W = 640, H = 400, L = 60, R = 20, T = 40, B = 45, pw = W - L - R, ph = H - T - B;
-    double lo = 1, hi = 0;
-    for (int i = 0; i < e->n_evaluated; i++) {
-        lo = e->evaluated[i].accuracy < lo ? e->evaluated[i].accuracy : lo;
-        hi = e->evaluated[i].accuracy > hi ? e->evaluated[i].accuracy : hi;
-    }
-    lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
-    const double xmax = ceil((double)sram / 1024.0 / 4.0 + 0.01) * 4.0;
-#define X(bytes) (L + pw * ((double)(bytes) / 1024.0) / xmax)
-#define Y(acc) (T + ph - ph * ((acc)-lo) / (hi - lo))
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
-            "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-            "<text x=\"%d\" y=\"22\" font-size=\"14\">Validation accuracy against SRAM (arena, input "
-            "included)</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-            "stroke=\"#888\"/>\n",
-            W, H, L, L, T, pw, ph);
-    for (int t = 0; t <= 4; t++) {
-        fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6,
-                T + ph - ph * t / 4.0 + 4, 100 * (lo + (hi - lo) * t / 4.0));
-        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f KB</text>\n", L + pw * t / 4.0,
-                T + ph + 16, xmax * t / 4.0);
-    }
-    fprintf(f,
-            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4,3\"/>\n",
-            X(sram), T, X(sram), T + ph);
-    char *in_pop = calloc((size_t)e->n_evaluated + 1, 1);
-    for (int i = 0; in_pop && i < e->n_population; i++) in_pop[e->population[i]] = 1;
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < e->n_evaluated; i++) {
-            const int pop = in_pop && in_pop[i];
-            if (pop != pass) continue;
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"/>\n", X(e->evaluated[i].arena),
-                    Y(e->evaluated[i].accuracy), pop ? "3" : "2", pop ? "#1f6fb4" : "#bbb");
-        }
-    free(in_pop);
-    /* the front: in order of arena, each candidate more accurate than every smaller one */
-    fprintf(f, "<polyline fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"1.5\" points=\"");
-    double best = -1;
-    for (;;) {
-        int next = -1; /* the smallest arena above the front's accuracy so far */
-        for (int i = 0; i < e->n_evaluated; i++)
-            if (e->evaluated[i].accuracy > best &&
-                (next < 0 || e->evaluated[i].arena < e->evaluated[next].arena ||
-                 (e->evaluated[i].arena == e->evaluated[next].arena &&
-                  e->evaluated[i].accuracy > e->evaluated[next].accuracy)))
-                next = i;
-        if (next < 0) break;
-        best = e->evaluated[next].accuracy;
-        fprintf(f, "%.1f,%.1f ", X(e->evaluated[next].arena), Y(best));
-    }
-    fprintf(f,
-            "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#1f6fb4\">final population</text>\n<text x=\"%d\" "
-            "y=\"%d\" fill=\"#999\">every candidate evaluated</text>\n<text x=\"%d\" y=\"%d\" "
-            "fill=\"#c00\">SRAM budget</text>\n</svg>\n",
-            L + 10, T + 18, L + 10, T + 34, L + 10, T + 50);
-#undef X
-#undef Y
-    return fclose(f);
-}
-
 /* A search's state and results (the accuracies at full precision: a
  * resumed search must rank them as the uninterrupted one did). */
 static int write_evolution(const search_run_t *r, const char *path, const tfg_evolve_t *e, int n_val,
@@ -584,8 +473,8 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
         return 0;
     }
     int rc = 0;
-    if ((write_progress_svg(in_out(r, "evolution.svg", svg, sizeof svg), &e) != 0 ||
-         write_pareto_svg(in_out(r, "pareto.svg", svg, sizeof svg), &e, r->budget.sram) != 0))
+    if ((search_plot_progress(in_out(r, "evolution.svg", svg, sizeof svg), &e) != 0 ||
+         search_plot_pareto(in_out(r, "pareto.svg", svg, sizeof svg), &e, r->budget.sram) != 0))
         rc = fprintf(stderr, "tinyforge: error: cannot write the plots in %s\n", r->out) > 0;
     if (!rc && !r->quiet)
         printf("  best: %.2f%% validation accuracy, %.2f M MACs, arena %zu B, flash %zu B + code, in %.0f s; "
