@@ -3,7 +3,7 @@
 # strict flags generated code promises: -std=c99 -Wall -Wextra -Werror
 # -pedantic) and runs it
 # under QEMU. Called by `tinyforge bench`; prints "key value" lines:
-#   built 1 / flash_text N / flash_rodata N / data N / bss N / stack N
+#   built 1 / flash_text N / flash_rodata N / data N / bss N / stack N / model_code N / model_rodata N
 #   exit N / insn_count N / bitexact 0|1 / stack_high_water N
 #   region I N  (with "layers": every count region, 1-based)
 # usage: scripts/bench_mcu_build.sh TARGET WORKDIR [layers]   (WORKDIR holds gen/ and bench_main.c)
@@ -40,6 +40,15 @@ echo "built 1"
     s += $2
   }
   END { print "model_code", s + 0 }'
+# The model's own constants: every read-only or initialized object except the harness's
+# (its input and expected output, bench_*) and the target support's (exception_names, hexdigits).
+"$tc-nm" -S --radix=d "$work/fw.elf" | awk '
+  NF == 4 && (tolower($3) == "r" || tolower($3) == "d") {
+    n = $4
+    if (n == "input" || n == "expected" || n ~ /^bench_/ || n == "exception_names" || n == "hexdigits") next
+    s += $2
+  }
+  END { print "model_rodata", s + 0 }'
 count=--count; [ "$mode" = layers ] && count=--verbose-count
 out=$("$root/scripts/qemu_run.sh" "$target" "$work/fw.elf" $count --timeout 600 2>&1); rc=$?
 echo "$out" | sed -n 's/^insn_count_region: \([0-9]*\) \([0-9]*\)$/region \1 \2/p'

@@ -141,7 +141,7 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
 #define MAX_REGIONS 4096
 
 typedef struct {
-    long built, text, rodata, data, bss, stack, model_code, exit, insns, bitexact, stack_hw;
+    long built, text, rodata, data, bss, stack, model_code, model_rodata, exit, insns, bitexact, stack_hw;
     long region[MAX_REGIONS + 1]; /* region[i]: instructions of count region i (1-based) */
     int n_regions;
     char error[4096]; /* the first error line and its indented details */
@@ -191,6 +191,8 @@ static void parse_result(FILE *p, result_t *r)
             r->stack = v;
         else if (!strcmp(key, "model_code"))
             r->model_code = v;
+        else if (!strcmp(key, "model_rodata"))
+            r->model_rodata = v;
         else if (!strcmp(key, "exit"))
             r->exit = v;
         else if (!strcmp(key, "insn_count"))
@@ -314,12 +316,13 @@ int cli_bench(int argc, char **argv)
         printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, "
                "\"macs_per_instruction\": %.4f, "
                "\"flash_bytes\": %ld, \"code_bytes\": %ld, \"model_code_bytes\": %ld, \"rodata_bytes\": %ld, "
+               "\"model_flash_bytes\": %ld, "
                "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"stack_reserved_bytes\": %ld, "
                "\"stack_high_water_bytes\": %ld, "
                "\"bitexact\": %s",
                model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0,
-               flash, r.text, r.model_code, r.rodata, sram, arena_bytes, r.stack, r.stack_hw,
-               r.bitexact == 1 ? "true" : "false");
+               flash, r.text, r.model_code, r.rodata, r.model_code + r.model_rodata, sram, arena_bytes,
+               r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
         if (patched)
             printf(", \"schedule\": {\"split_op\": %d, \"grid\": [%d, %d], \"streamed\": %s}",
                    m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, sp.cost.ph, sp.cost.pw,
@@ -342,8 +345,10 @@ int cli_bench(int argc, char **argv)
         printf("%s on %s (QEMU)\n", model, target);
         printf("  instructions   %12ld per inference (%.3f MACs/instruction)\n", r.insns,
                r.insns > 0 ? (double)macs / (double)r.insns : 0.0);
-        printf("  flash          %12ld B: code %ld (model kernels %ld), constants %ld, data %ld\n", flash,
-               r.text, r.model_code, r.rodata, r.data);
+        printf("  flash          %12ld B: code %ld (model kernels %ld), constants %ld, data %ld; the model's "
+               "own "
+               "%ld B (its code and constants, not the harness's)\n",
+               flash, r.text, r.model_code, r.rodata, r.data, r.model_code + r.model_rodata);
         printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n",
                sram, arena_bytes, r.stack, r.stack_hw);
         if (patched)

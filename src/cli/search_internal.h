@@ -49,6 +49,6 @@ int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_
 int search_plot_cdf(const char *path, const tfg_space_t *s, const tfg_spaceopt_t *r,
                     const tfg_spaceopt_opts_t *o);
 int search_plot_progress(const char *path, const tfg_evolve_t *e);
-int search_plot_pareto(const char *path, const tfg_evolve_t *e, size_t sram);
+int search_plot_pareto(const char *path, const tfg_evolve_t *e, const tfg_spaceopt_opts_t *budget);
 
 #endif

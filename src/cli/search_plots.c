@@ -116,70 +116,84 @@ int search_plot_progress(const char *path, const tfg_evolve_t *e)
     return fclose(f);
 }
 
-/* Accuracy against SRAM: every candidate evaluated (grey), the final
- * population (blue), their Pareto front (the most accurate net within each
- * arena), the budget (red). */
-int search_plot_pareto(const char *path, const tfg_evolve_t *e, size_t sram)
+/* One panel of the accuracy plot: x is a candidate's arena (axis 0) or its
+ * flash, constants plus the code allowance (axis 1); every candidate grey,
+ * the final population blue with its Pareto front (the most accurate net
+ * within each x), the budget red. */
+static void pareto_panel(FILE *f, const tfg_evolve_t *e, int axis, size_t budget, size_t code, int x0,
+                         double lo, double hi)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
-    const int W = 640, H = 400, L = 60, R = 20, T = 40, B = 45, pw = W - L - R, ph = H - T - B;
-    double lo = 1, hi = 0;
-    for (int i = 0; i < e->n_evaluated; i++) {
-        lo = e->evaluated[i].accuracy < lo ? e->evaluated[i].accuracy : lo;
-        hi = e->evaluated[i].accuracy > hi ? e->evaluated[i].accuracy : hi;
-    }
-    lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
-    const double xmax = ceil((double)sram / 1024.0 / 4.0 + 0.01) * 4.0;
+    const int L = x0 + 60, T = 40, pw = 320 - 80, ph = 400 - 40 - 45;
+    const double xmax = ceil((double)budget / 1024.0 / 8.0 + 0.01) * 8.0;
+#define VAL(c) ((double)(axis ? (c)->flash + code : (c)->arena))
 #define X(bytes) (L + pw * ((double)(bytes) / 1024.0) / xmax)
 #define Y(acc) (T + ph - ph * ((acc)-lo) / (hi - lo))
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans, "
-            "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-            "<text x=\"%d\" y=\"22\" font-size=\"14\">Validation accuracy against SRAM (arena, input "
-            "included)</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-            "stroke=\"#888\"/>\n",
-            W, H, L, L, T, pw, ph);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", L, T,
+            pw, ph);
     for (int t = 0; t <= 4; t++) {
         fprintf(f, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.1f%%</text>\n", L - 6,
                 T + ph - ph * t / 4.0 + 4, 100 * (lo + (hi - lo) * t / 4.0));
-        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f KB</text>\n", L + pw * t / 4.0,
+        fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n", L + pw * t / 4.0,
                 T + ph + 16, xmax * t / 4.0);
     }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", L + pw / 2, T + ph + 34,
+            axis ? "flash: constants + code (KB)" : "SRAM: arena, input included (KB)");
     fprintf(f,
             "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4,3\"/>\n",
-            X(sram), T, X(sram), T + ph);
+            X(budget), T, X(budget), T + ph);
     char *in_pop = calloc((size_t)e->n_evaluated + 1, 1);
     for (int i = 0; in_pop && i < e->n_population; i++) in_pop[e->population[i]] = 1;
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < e->n_evaluated; i++) {
             const int pop = in_pop && in_pop[i];
             if (pop != pass) continue;
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"/>\n", X(e->evaluated[i].arena),
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"/>\n", X(VAL(&e->evaluated[i])),
                     Y(e->evaluated[i].accuracy), pop ? "3" : "2", pop ? "#1f6fb4" : "#bbb");
         }
     free(in_pop);
-    /* the front: in order of arena, each candidate more accurate than every smaller one */
+    /* the front: in order of x, each candidate more accurate than every one to its left */
     fprintf(f, "<polyline fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"1.5\" points=\"");
     double best = -1;
     for (;;) {
-        int next = -1; /* the smallest arena above the front's accuracy so far */
-        for (int i = 0; i < e->n_evaluated; i++)
-            if (e->evaluated[i].accuracy > best &&
-                (next < 0 || e->evaluated[i].arena < e->evaluated[next].arena ||
-                 (e->evaluated[i].arena == e->evaluated[next].arena &&
-                  e->evaluated[i].accuracy > e->evaluated[next].accuracy)))
+        int next = -1; /* the smallest x above the front's accuracy so far */
+        for (int i = 0; i < e->n_evaluated; i++) {
+            const tfg_candidate_t *c = &e->evaluated[i];
+            if (c->accuracy > best &&
+                (next < 0 || VAL(c) < VAL(&e->evaluated[next]) ||
+                 (VAL(c) == VAL(&e->evaluated[next]) && c->accuracy > e->evaluated[next].accuracy)))
                 next = i;
+        }
         if (next < 0) break;
         best = e->evaluated[next].accuracy;
-        fprintf(f, "%.1f,%.1f ", X(e->evaluated[next].arena), Y(best));
+        fprintf(f, "%.1f,%.1f ", X(VAL(&e->evaluated[next])), Y(best));
     }
-    fprintf(f,
-            "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"#1f6fb4\">final population</text>\n<text x=\"%d\" "
-            "y=\"%d\" fill=\"#999\">every candidate evaluated</text>\n<text x=\"%d\" y=\"%d\" "
-            "fill=\"#c00\">SRAM budget</text>\n</svg>\n",
-            L + 10, T + 18, L + 10, T + 34, L + 10, T + 50);
+    fprintf(f, "\"/>\n");
+#undef VAL
 #undef X
 #undef Y
+}
+
+int search_plot_pareto(const char *path, const tfg_evolve_t *e, const tfg_spaceopt_opts_t *budget)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    double lo = 1, hi = 0;
+    for (int i = 0; i < e->n_evaluated; i++) {
+        lo = e->evaluated[i].accuracy < lo ? e->evaluated[i].accuracy : lo;
+        hi = e->evaluated[i].accuracy > hi ? e->evaluated[i].accuracy : hi;
+    }
+    lo = floor(lo * 100 - 0.5) / 100, hi = ceil(hi * 100 + 0.5) / 100;
+    fprintf(
+        f,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"400\" font-family=\"DejaVu Sans, "
+        "sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+        "<text x=\"60\" y=\"22\" font-size=\"14\">Validation accuracy against SRAM and flash (every "
+        "candidate "
+        "evaluated)</text>\n");
+    pareto_panel(f, e, 0, budget->sram, 0, 0, lo, hi);
+    pareto_panel(f, e, 1, budget->flash, budget->code_bytes, 320, lo, hi);
+    fprintf(f, "<text x=\"70\" y=\"58\" fill=\"#1f6fb4\">final population</text>\n<text x=\"70\" y=\"74\" "
+               "fill=\"#999\">every candidate</text>\n<text x=\"70\" y=\"90\" "
+               "fill=\"#c00\">budget</text>\n</svg>\n");
     return fclose(f);
 }

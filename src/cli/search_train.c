@@ -393,7 +393,8 @@ static int load_evolution(const search_run_t *r, const char *path, tfg_evolve_t 
     if (st == TFG_OK)
         st =
             tfg_evolve_restore(e, c, n, p, np, best, mean, ng, (long)json_number(j, "rejected_draws", 0), &d);
-    *complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete"));
+    /* "complete": false marks a search in progress; files written before it existed are finished ones */
+    *complete = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "complete"));
     *seconds = json_number(j, "seconds", 0);
     if (st == TFG_OK) e->stopped = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "stopped_by_budget"));
     free(c), free(p), free(best), free(mean);
@@ -467,16 +468,12 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
     bool kept;
     if (run_search(r, sn, train, val, path, 0, &e, &r->seconds[3], &kept)) return 1;
     *best = e.evaluated[e.top].net;
-    if (kept) {
-        if (!r->quiet) printf("  done already (%s): kept\n", path);
-        tfg_evolve_free(&e);
-        return 0;
-    }
-    int rc = 0;
+    if (kept && !r->quiet) printf("  done already (%s): kept\n", path);
+    int rc = 0; /* the plots are drawn again from the kept results too */
     if ((search_plot_progress(in_out(r, "evolution.svg", svg, sizeof svg), &e) != 0 ||
-         search_plot_pareto(in_out(r, "pareto.svg", svg, sizeof svg), &e, r->budget.sram) != 0))
+         search_plot_pareto(in_out(r, "pareto.svg", svg, sizeof svg), &e, &r->budget) != 0))
         rc = fprintf(stderr, "tinyforge: error: cannot write the plots in %s\n", r->out) > 0;
-    if (!rc && !r->quiet)
+    if (!rc && !kept && !r->quiet)
         printf("  best: %.2f%% validation accuracy, %.2f M MACs, arena %zu B, flash %zu B + code, in %.0f s; "
                "%s, evolution.svg, pareto.svg\n",
                100.0 * e.evaluated[e.top].accuracy, e.evaluated[e.top].macs / 1e6, e.evaluated[e.top].arena,
@@ -537,7 +534,7 @@ static int measure(const search_run_t *r, const char *dir, const char *name, fig
                 fig->tflite);
     const bool benched = bj && json_number(bj, "instructions", -1) >= 0;
     fig->arena = benched ? json_number(bj, "arena_bytes", -1) : -1;
-    fig->flash = benched ? json_number(bj, "model_code_bytes", 0) + json_number(bj, "rodata_bytes", 0) : -1;
+    fig->flash = benched ? json_number(bj, "model_flash_bytes", -1) : -1; /* code and constants, no harness */
     fig->macs = benched ? json_number(bj, "macs", -1) : -1;
     fig->insns = benched ? json_number(bj, "instructions", -1) : -1;
     fig->bitexact = !benched ? -1 : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bj, "bitexact")) ? 1 : 0;
@@ -686,10 +683,10 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
     if (fig.flash > (double)r->budget.flash)
         fprintf(
             stderr,
-            "tinyforge: warning: the model's flash, %.0f B (its constants and kernel code as bench measures "
-            "them), is over the %zu B budget: its code took %.0f B more than --code allowed for; search "
-            "again "
-            "with a larger --code\n",
+            "tinyforge: warning: the model's flash, %.0f B (its code and constants as bench measures them), "
+            "is over the %zu B budget by %.0f B: its code and parameter structs took more than --code "
+            "allowed "
+            "for; search again with a larger --code\n",
             fig.flash, r->budget.flash, fig.flash - (double)r->budget.flash);
     printf("\nfound: %s: int8 test accuracy %.2f%%", fig.tflite, 100.0 * fig.acc);
     if (fig.bitexact >= 0)
