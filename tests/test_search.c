@@ -955,6 +955,9 @@ static void test_choices(void)
          "{}, {}, {}]}",
          "stage 0: block 0's expansion is not one of"},
         {"{\"width\": 0.5", "not valid JSON"},
+        {"{\"width\": 0.5, \"resolution\": 28, \"stages\": [{\"depth\": 1, \"kernels\": [7555555555555], "
+         "\"expands\": [3]}, {}, {}, {}]}",
+         "stage 0: block 0's kernel size is not one of"}, /* the fuzzer's: no cast of a huge value */
     };
     int named = 0;
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

@@ -57,6 +57,14 @@ static double json_number(const cJSON *o, const char *key, double def)
     return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+/* A whole number in [lo, hi] (an edited file may hold anything; a value out
+ * of range must not reach a cast), else def. */
+static double json_whole(const cJSON *o, const char *key, double lo, double hi, double def)
+{
+    const double x = json_number(o, key, def);
+    return x >= lo && x <= hi && x == floor(x) ? x : def;
+}
+
 /* Written to NAME.tmp and renamed: a reader never sees half a file. */
 static FILE *open_atomic(const char *path, char *tmp, size_t n)
 {
@@ -372,11 +380,12 @@ static int load_evolution(const search_run_t *r, const char *path, tfg_evolve_t 
             free(text);
             if (st < 0) break;
             c[i].accuracy = json_number(v, "accuracy", 0);
-            c[i].macs = (int64_t)json_number(v, "macs", 0),
-            c[i].macs_layer = (int64_t)json_number(v, "macs_layer", 0);
-            c[i].arena = (size_t)json_number(v, "arena", 0), c[i].flash = (size_t)json_number(v, "flash", 0);
-            c[i].split = (int)json_number(v, "split", -1),
-            c[i].generation = (int)json_number(v, "generation", 0);
+            c[i].macs = (int64_t)json_whole(v, "macs", 0, 1e15, 0),
+            c[i].macs_layer = (int64_t)json_whole(v, "macs_layer", 0, 1e15, 0);
+            c[i].arena = (size_t)json_whole(v, "arena", 0, 1e12, 0);
+            c[i].flash = (size_t)json_whole(v, "flash", 0, 1e12, 0);
+            c[i].split = (int)json_whole(v, "split", -1, 1e6, -1);
+            c[i].generation = (int)json_whole(v, "generation", 0, 1e6, 0);
             c[i].ph = cJSON_IsNumber(cJSON_GetArrayItem(grid, 0)) ? cJSON_GetArrayItem(grid, 0)->valueint : 1;
             c[i].pw = cJSON_IsNumber(cJSON_GetArrayItem(grid, 1)) ? cJSON_GetArrayItem(grid, 1)->valueint : 1;
             tfg_subnet_canonical(&r->space, &c[i].net);
@@ -391,8 +400,8 @@ static int load_evolution(const search_run_t *r, const char *path, tfg_evolve_t 
             i++;
         }
     if (st == TFG_OK)
-        st =
-            tfg_evolve_restore(e, c, n, p, np, best, mean, ng, (long)json_number(j, "rejected_draws", 0), &d);
+        st = tfg_evolve_restore(e, c, n, p, np, best, mean, ng,
+                                (long)json_whole(j, "rejected_draws", 0, 1e15, 0), &d);
     /* "complete": false marks a search in progress; files written before it existed are finished ones */
     *complete = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "complete"));
     *seconds = json_number(j, "seconds", 0);
@@ -738,7 +747,7 @@ int search_phase_baselines(search_run_t *r, const tfg_supernet_t *sn, const tfg_
     in_out(r, "evolution.json", path, sizeof path);
     cJSON *ej = read_json(path);
     if (!ej) return 1;
-    const int count = (int)json_number(ej, "evaluated", 0);
+    const int count = (int)json_whole(ej, "evaluated", 0, 1e8, 0);
     const double evo_best = json_number(cJSON_GetObjectItemCaseSensitive(ej, "best"), "accuracy", -1);
     cJSON_Delete(ej);
     const int mb_epochs = r->largest_epochs + r->supernet_epochs + r->final_epochs;

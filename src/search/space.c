@@ -440,7 +440,10 @@ static tfg_status_t choices(const ctx_t *c, const tfg_space_t *s, const cJSON *r
             int b = 0;
             cJSON_ArrayForEach(v, a)
             {
-                const int x = cJSON_IsNumber(v) ? (int)v->valuedouble : -1;
+                /* a value outside every choice's range is no choice (and must not be cast to int) */
+                const int x = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1024
+                                  ? (int)v->valuedouble
+                                  : -1;
                 const int ok =
                     k ? index_of(sg->expands, sg->n_expands, x) : index_of(sg->kernels, sg->n_kernels, x);
                 if (ok < 0 || !cJSON_IsNumber(v) || v->valuedouble != x)
