@@ -33,7 +33,7 @@ tfg_status_t tfg_net_price(const tfg_net_t *net, const tfg_spaceopt_opts_t *o, t
 tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
                               tfg_cost_t *c, unsigned *over, tfg_diag_t *d)
 {
-    tfg_net_t net;
+    tfg_net_t net = {0}; /* freed below even when it was never built (out of memory) */
     tfg_status_t st = tfg_subnet_net(s, n, &net, d);
     if (st >= 0) st = tfg_net_price(&net, o, c, over, d);
     tfg_net_free(&net);
