@@ -70,7 +70,9 @@ static const char SEARCH_HELP[] =
     "  --crossovers N    (50); --mutate-prob P (0.1); --generations N (30)\n"
     "  --calib N         training images that recalibrate batch norm (default 1000)\n"
     "Phase 4:\n"
-    "  --final-epochs N  fine-tuning epochs (default 10); --qat-epochs N (default 2);\n"
+    "  --final-epochs N  fine-tuning epochs (default 15), on every training image (the\n"
+    "                    validation split chose the net; it is not held out now);\n"
+    "  --qat-epochs N    (default 2)\n"
     "  --final-lr X      fine-tuning's peak learning rate (default 0.02)\n"
     "  --baselines       then the baselines at equal budget, into baselines.json: random\n"
     "                    search over the same supernet with as many candidates as the\n"
@@ -304,7 +306,7 @@ int cli_search(int argc, char **argv)
                *budget_arg = NULL, *positional = NULL;
     /* the numeric options, parsed after the loop */
     const char *v[20] = {"1000", "1",  "2",  "4",   "10", "15",   "2",  "64", "0.05", "100",
-                         "20",   "50", "50", "0.1", "30", "1000", "10", "2",  "0.02", NULL};
+                         "20",   "50", "50", "0.1", "30", "1000", "15", "2",  "0.02", NULL};
     enum {
         SAMPLES,
         SEED,

@@ -270,7 +270,8 @@ static int write_evolution(const search_run_t *r, const char *path, const tfg_ev
  * the evaluations and the bench. */
 static double final_estimate(const search_run_t *r)
 {
-    return r->largest_epoch_s * (r->final_epochs + 3.0 * r->qat_epochs) + 180.0;
+    const double all_images = 60.0 / 55.0; /* the final model trains on the validation split too */
+    return r->largest_epoch_s * all_images * (r->final_epochs + 3.0 * r->qat_epochs) + 180.0;
 }
 
 static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
@@ -591,10 +592,13 @@ static int run_train(const search_run_t *r, const char *arch, const char *dir, c
     snprintf(l, sizeof l, "%g", lr);
     snprintf(threads, sizeof threads, "%d", r->threads);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
-    char *argv[24] = {"train",  (char *)arch, "--data", (char *)r->data, "-o",    (char *)dir,    "--epochs",
-                      e,        "--lr",       l,        "--threads",     threads, "--qat-epochs", q,
-                      "--seed", seed};
-    int argc = 16;
+    /* --val 0: the validation split has done its work (it chose the net);
+     * the final model learns from every training image. The test split is
+     * still never seen before the end. */
+    char *argv[24] = {
+        "train", (char *)arch, "--data", (char *)r->data, "-o", (char *)dir, "--epochs", e,       "--lr",
+        l,       "--threads",  threads,  "--qat-epochs",  q,    "--seed",    seed,       "--val", "0"};
+    int argc = 18;
     if (init) argv[argc++] = "--init", argv[argc++] = (char *)init;
     if (r->resume) argv[argc++] = "--resume";
     if (r->quiet) argv[argc++] = "--quiet";
