@@ -4,6 +4,7 @@
 # -pedantic) and runs it
 # under QEMU. Called by `tinyforge bench`; prints "key value" lines:
 #   built 1 / flash_text N / flash_rodata N / data N / bss N / stack N / model_code N / model_rodata N
+#   model_gen_code N / model_gen_rodata N (the generated source's share of the two)
 #   exit N / insn_count N / bitexact 0|1 / stack_high_water N
 #   region I N  (with "layers": every count region, 1-based)
 # usage: scripts/bench_mcu_build.sh TARGET WORKDIR [layers]   (WORKDIR holds gen/ and bench_main.c)
@@ -36,19 +37,22 @@ echo "built 1"
   NF == 4 && tolower($3) == "t" {
     n = $4
     if (n == "main" || n ~ /^bench_/ || n ~ /^tfg_(puts|print_|exit|stack_high_water|c_start|reset_handler|exception_handler|fault|semihost|write)/ ||
-        n ~ /^(memcpy|memset|memmove|strlen|__aeabi_mem)/) next
+        n ~ /^(memcpy|memset|memmove|memcmp|strlen|__aeabi_mem)/) next # memcmp: the harness checks the output
     s += $2
+    if (n ~ /^model_/) g += $2 # the generated functions (bench names the model "model")
   }
-  END { print "model_code", s + 0 }'
+  END { print "model_code", s + 0; print "model_gen_code", g + 0 }'
 # The model's own constants: every read-only or initialized object except the harness's
-# (its input and expected output, bench_*) and the target support's (exception_names, hexdigits).
+# (its input and expected output, bench_*) and the target support's (exception_names, hexdigits,
+# console).
 "$tc-nm" -S --radix=d "$work/fw.elf" | awk '
   NF == 4 && (tolower($3) == "r" || tolower($3) == "d") {
     n = $4
-    if (n == "input" || n == "expected" || n ~ /^bench_/ || n == "exception_names" || n == "hexdigits") next
+    if (n == "input" || n == "expected" || n ~ /^bench_/ || n == "exception_names" || n == "hexdigits" || n == "console") next
     s += $2
+    if (n ~ /^model_/) g += $2 # the generated constants: arrays, parameter structs, the tile table
   }
-  END { print "model_rodata", s + 0 }'
+  END { print "model_rodata", s + 0; print "model_gen_rodata", g + 0 }'
 count=--count; [ "$mode" = layers ] && count=--verbose-count
 out=$("$root/scripts/qemu_run.sh" "$target" "$work/fw.elf" $count --timeout 600 2>&1); rc=$?
 echo "$out" | sed -n 's/^insn_count_region: \([0-9]*\) \([0-9]*\)$/region \1 \2/p'

@@ -224,7 +224,9 @@ static void test_spaceopt(void)
             TT_CHECK(tfg_subnet_net(&s, &x, &n, &d) == TFG_OK && tfg_cost_net(&n, &co, &cost, &d) == TFG_OK);
             tfg_net_free(&n);
             if (!tt_case_ok) break;
-            if (cost.fits && cost.macs <= 1.2 * cost.macs_layer && cost.flash + o.code_bytes <= o.flash) {
+            const size_t flash =
+                o.code_bytes ? cost.flash + o.code_bytes : (size_t)cost.m4.total + TFG_FLASH_MARGIN;
+            if (cost.fits && cost.macs <= 1.2 * cost.macs_layer && flash <= o.flash) {
                 fit++, sum += (double)cost.macs;
                 patched += cost.split >= 0, overhead += (double)cost.macs / (double)cost.macs_layer;
                 if (cost.macs < lo) lo = cost.macs;
@@ -827,12 +829,16 @@ static void test_evolution(void)
     tiny_dataset(&val, 50, 10);
     tfg_fitness_t *f = tfg_fitness_create(&sn, &train, &val, 32, 3, NULL, &d);
     TT_CHECK(f != NULL);
-    /* a flash budget that some subnets exceed: the largest's constants are over it */
-    tfg_cost_t big;
+    /* a flash budget that some subnets exceed: halfway between the smallest's
+     * and the largest's whole flash on the M4 (--code auto) */
+    tfg_cost_t big, small;
     unsigned over;
     tfg_spaceopt_opts_t b = {1 << 20, 1 << 20, 0, 1.2, 0, 0.1, 0};
     TT_CHECK(tfg_subnet_price(s, &sn.largest, &b, &big, &over, &d) == TFG_OK && over == 0);
-    b.flash = big.flash * 3 / 4;
+    tfg_subnet_t smallest;
+    tfg_subnet_extreme(s, sn.largest.width, sn.largest.res, 0, &smallest);
+    TT_CHECK(tfg_subnet_price(s, &smallest, &b, &small, &over, &d) == TFG_OK && over == 0);
+    b.flash = (size_t)(big.m4.total + small.m4.total) / 2;
     tfg_evolve_opts_t o = tfg_evolve_default_opts();
     o.population = 8, o.parents = 3, o.mutations = 4, o.crossovers = 4, o.generations = 3, o.budget = b;
     tfg_evolve_t e;
@@ -851,7 +857,8 @@ static void test_evolution(void)
             bad += memcmp(&canon, &c->net, sizeof canon) != 0;
             tfg_cost_t cost;
             bad += tfg_subnet_price(s, &c->net, &b, &cost, &over, &d) != TFG_OK || over != 0 ||
-                   cost.macs != c->macs || cost.arena != c->arena || cost.flash != c->flash;
+                   cost.macs != c->macs || cost.arena != c->arena || (size_t)cost.m4.total != c->flash ||
+                   c->flash + TFG_FLASH_MARGIN > b.flash;
             for (int k = 0; k < i; k++) bad += !memcmp(&e.evaluated[k].net, &c->net, sizeof canon);
             if (i % 8 == 0) {
                 double acc = -1;

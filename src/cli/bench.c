@@ -141,7 +141,8 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
 #define MAX_REGIONS 4096
 
 typedef struct {
-    long built, text, rodata, data, bss, stack, model_code, model_rodata, exit, insns, bitexact, stack_hw;
+    long built, text, rodata, data, bss, stack, model_code, model_rodata, gen_code, gen_rodata, exit, insns,
+        bitexact, stack_hw;
     long region[MAX_REGIONS + 1]; /* region[i]: instructions of count region i (1-based) */
     int n_regions;
     char error[4096]; /* the first error line and its indented details */
@@ -193,6 +194,10 @@ static void parse_result(FILE *p, result_t *r)
             r->model_code = v;
         else if (!strcmp(key, "model_rodata"))
             r->model_rodata = v;
+        else if (!strcmp(key, "model_gen_code"))
+            r->gen_code = v;
+        else if (!strcmp(key, "model_gen_rodata"))
+            r->gen_rodata = v;
         else if (!strcmp(key, "exit"))
             r->exit = v;
         else if (!strcmp(key, "insn_count"))
@@ -312,6 +317,14 @@ int cli_bench(int argc, char **argv)
     int64_t stage_macs = macs;
     for (int k = first_layer + 1; k < n_steps; k++) stage_macs -= m.prog.steps[k].macs;
     const long flash = r.text + r.rodata + r.data, sram = r.data + r.bss;
+    /* The flash the search and plan predict without a cross compiler (its
+     * table is the Cortex-M4's), next to what the ELF says. */
+    tfg_flash_t fp;
+    const bool predicted =
+        !strcmp(target, "cortex-m4") &&
+        tfg_codegen_flash(&m, patched ? sp.cost.split : -1, patched ? sp.cost.ph : 1,
+                          patched ? sp.cost.pw : 1, patched ? sp.variant : NULL, &fp, &d) == TFG_OK;
+    const long runtime_bytes = r.model_code - r.gen_code + r.model_rodata - r.gen_rodata;
     if (json) {
         printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, "
                "\"macs_per_instruction\": %.4f, "
@@ -323,6 +336,14 @@ int cli_bench(int argc, char **argv)
                model, target, r.insns, (long long)macs, r.insns > 0 ? (double)macs / (double)r.insns : 0.0,
                flash, r.text, r.model_code, r.rodata, r.model_code + r.model_rodata, sram, arena_bytes,
                r.stack, r.stack_hw, r.bitexact == 1 ? "true" : "false");
+        printf(", \"model_flash_parts\": {\"generated_code\": %ld, \"generated_constants\": %ld, "
+               "\"runtime\": %ld}",
+               r.gen_code, r.gen_rodata, runtime_bytes);
+        if (predicted)
+            printf(", \"model_flash_predicted\": {\"constants\": %lld, \"structs\": %lld, \"runtime\": %lld, "
+                   "\"generated\": %lld, \"total\": %lld}",
+                   (long long)fp.constants, (long long)fp.structs, (long long)fp.runtime,
+                   (long long)fp.generated, (long long)fp.total);
         if (patched)
             printf(", \"schedule\": {\"split_op\": %d, \"grid\": [%d, %d], \"streamed\": %s}",
                    m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, sp.cost.ph, sp.cost.pw,
@@ -349,6 +370,13 @@ int cli_bench(int argc, char **argv)
                "own "
                "%ld B (its code and constants, not the harness's)\n",
                flash, r.text, r.model_code, r.rodata, r.data, r.model_code + r.model_rodata);
+        if (predicted)
+            printf("  flash model    %12lld B predicted: constants %lld and structs %lld (exact: %ld), "
+                   "runtime %lld "
+                   "(exact: %ld), generated code %lld (estimated: %ld); %+lld B\n",
+                   (long long)fp.total, (long long)fp.constants, (long long)fp.structs, r.gen_rodata,
+                   (long long)fp.runtime, runtime_bytes, (long long)fp.generated, r.gen_code,
+                   (long long)fp.total - (r.model_code + r.model_rodata));
         printf("  SRAM           %12ld B: data+bss (arena %zu B), plus %ld B stack (high-water %ld B)\n",
                sram, arena_bytes, r.stack, r.stack_hw);
         if (patched)

@@ -254,24 +254,31 @@ typedef struct {
     const search_run_t *r;
     double t0, last;
     int generations;
-    bool budgeted;    /* --budget may stop it (the evolution, not the baseline) */
-    const char *path; /* the state after every generation: evolution.json or random_search.json */
-    int n_val;        /* validation images, for the record */
-    double seconds0;  /* spent in earlier runs (resumed) */
-    int failed_write; /* the state could not be written */
+    bool budgeted;       /* --budget may stop it (the evolution, not the baseline) */
+    const char *path;    /* the state after every generation: evolution.json or random_search.json */
+    int n_val;           /* validation images, for the record */
+    double seconds0;     /* spent in earlier runs (resumed) */
+    int failed_write;    /* the state could not be written */
+    double largest_macs; /* the largest subnet's (layer by layer), to scale its epoch time to the best's */
 } evo_ui_t;
 
 static int write_evolution(const search_run_t *r, const char *path, const tfg_evolve_t *e, int n_val,
                            double seconds, bool complete);
 
-/* The final model's expected wall time: its fine-tuning at most the
- * largest subnet's epoch time, a QAT epoch about three of those (measured
- * by bench-train: 1,000-1,300 against 3,500 img/s), and a few minutes for
- * the evaluations and the bench. */
-static double final_estimate(const search_run_t *r)
+/* The final model's expected wall time: the largest subnet's epoch time
+ * scaled by the MACs of the net it will be (per image, the training work
+ * follows the MACs, with a floor for what does not: the data, the
+ * optimizer), on every training image; a QAT epoch about 2.5 float ones
+ * (bench-train: 1,000-1,300 against 3,500 img/s, and 4,100 against 9,700 on
+ * the search test's nets); and a few minutes for the evaluations and the
+ * bench. The 32 KB run's final net, 0.4x the largest's MACs, trained at
+ * 0.45x its epoch time. */
+static double final_estimate(const search_run_t *r, double best_macs, double largest_macs)
 {
     const double all_images = 60.0 / 55.0; /* the final model trains on the validation split too */
-    return r->largest_epoch_s * all_images * (r->final_epochs + 3.0 * r->qat_epochs) + 180.0;
+    double scale = largest_macs > 0 ? best_macs / largest_macs : 1.0;
+    scale = scale < 0.3 ? 0.3 : scale > 1.0 ? 1.0 : scale;
+    return r->largest_epoch_s * scale * all_images * (r->final_epochs + 2.5 * r->qat_epochs) + 180.0;
 }
 
 static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
@@ -296,12 +303,13 @@ static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
     if (kill_at && atoi(kill_at) == g) raise(SIGKILL);
     /* --budget: another generation like this one, then the final model, must end in time */
     const double spent = ui->r->seconds[1] + ui->r->seconds[2] + ui->seconds0 + (now - ui->t0);
+    const double final_s = final_estimate(ui->r, (double)b->macs_layer, ui->largest_macs);
     if (ui->budgeted && ui->r->budget_s > 0 && g < ui->generations &&
-        spent + gen + final_estimate(ui->r) > ui->r->budget_s) {
+        spent + gen + final_s > ui->r->budget_s) {
         printf(
             "  stopping after generation %d: another (%.0f s) and the final model (about %.0f s) would pass "
             "--budget (%.0f s; %.0f s spent)\n",
-            g, gen, final_estimate(ui->r), ui->r->budget_s, spent);
+            g, gen, final_s, ui->r->budget_s, spent);
         return 1;
     }
     return 0;
@@ -441,7 +449,11 @@ static int run_search(search_run_t *r, const tfg_supernet_t *sn, const tfg_datas
         t0,     count ? (count + r->evo.population - 1) / r->evo.population - 1 : r->evo.generations,
         !count, path,
         val->n, before,
-        0};
+        0,      0};
+    tfg_cost_t largest;
+    unsigned over;
+    if (tfg_subnet_price(&r->space, &sn->largest, &r->budget, &largest, &over, &d) == TFG_OK)
+        ui.largest_macs = (double)largest.macs_layer;
     tfg_evolve_opts_t eo = r->evo;
     eo.budget = r->budget, eo.seed = count ? r->seed ^ UINT64_C(0x5A5D) : r->seed;
     const bool resume = e->n_gen > 0;
@@ -484,10 +496,11 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
          search_plot_pareto(in_out(r, "pareto.svg", svg, sizeof svg), &e, &r->budget) != 0))
         rc = fprintf(stderr, "tinyforge: error: cannot write the plots in %s\n", r->out) > 0;
     if (!rc && !kept && !r->quiet)
-        printf("  best: %.2f%% validation accuracy, %.2f M MACs, arena %zu B, flash %zu B + code, in %.0f s; "
+        printf("  best: %.2f%% validation accuracy, %.2f M MACs, arena %zu B, flash %zu B%s, in %.0f s; "
                "%s, evolution.svg, pareto.svg\n",
                100.0 * e.evaluated[e.top].accuracy, e.evaluated[e.top].macs / 1e6, e.evaluated[e.top].arena,
-               e.evaluated[e.top].flash, r->seconds[3], path);
+               e.evaluated[e.top].flash, r->budget.code_bytes ? " (with --code)" : " (predicted)",
+               r->seconds[3], path);
     tfg_evolve_free(&e);
     return rc;
 }
@@ -667,17 +680,26 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
     if (!o) return fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
     put_figures(o, &fig, "");
     char *choices = tfg_subnet_choices(&r->space, best);
+    /* the flash the search priced it at, next to bench's measured flash_bytes */
+    tfg_cost_t cost;
+    unsigned over;
+    tfg_diag_t d = {{0}};
+    const double priced = tfg_subnet_price(&r->space, best, &r->budget, &cost, &over, &d) < 0
+                              ? -1
+                              : (double)tfg_priced_flash(&cost, &r->budget);
+    put_num(o, "", "flash_priced", priced);
+    char code[32] = "null";
+    if (r->budget.code_bytes) snprintf(code, sizeof code, "%zu", r->budget.code_bytes);
     fprintf(o,
             ",\n  \"fits\": %s,\n  \"sram_budget\": %zu,\n  \"flash_budget\": %zu,\n  \"code_allowance\": "
-            "%zu,\n  \"subnet\": %s,\n"
+            "%s,\n  \"subnet\": %s,\n"
             "  \"seconds\": {\"space\": %.1f, \"supernet\": %.1f, \"evolution\": %.1f, \"final\": %.1f, "
             "\"total\": %.1f}\n}\n",
             fig.bitexact < 0                                                              ? "null"
             : fig.arena <= (double)r->budget.sram && fig.flash <= (double)r->budget.flash ? "true"
                                                                                           : "false",
-            r->budget.sram, r->budget.flash, r->budget.code_bytes, choices ? choices : "null", r->seconds[1],
-            r->seconds[2], r->seconds[3], r->seconds[4],
-            r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
+            r->budget.sram, r->budget.flash, code, choices ? choices : "null", r->seconds[1], r->seconds[2],
+            r->seconds[3], r->seconds[4], r->seconds[1] + r->seconds[2] + r->seconds[3] + r->seconds[4]);
     free(choices);
     if (close_atomic(o, tmp, result)) return 1;
     /* the model's memory and schedule report, with bench's per-layer counts */
@@ -697,10 +719,11 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
         fprintf(
             stderr,
             "tinyforge: warning: the model's flash, %.0f B (its code and constants as bench measures them), "
-            "is over the %zu B budget by %.0f B: its code and parameter structs took more than --code "
-            "allowed "
-            "for; search again with a larger --code\n",
-            fig.flash, r->budget.flash, fig.flash - (double)r->budget.flash);
+            "is over the %zu B budget by %.0f B: %s\n",
+            fig.flash, r->budget.flash, fig.flash - (double)r->budget.flash,
+            r->budget.code_bytes ? "its code and parameter structs took more than --code allowed for; search "
+                                   "again with a larger --code, or --code auto"
+                                 : "the flash model erred by more than its margin; please report it");
     printf("\nfound: %s: int8 test accuracy %.2f%%", fig.tflite, 100.0 * fig.acc);
     if (fig.bitexact >= 0)
         printf(", arena %.0f B of %zu, flash %.0f B of %zu (constants + model code), %.2f M MACs, %.0f "

@@ -40,6 +40,23 @@ tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_co
  * for 32-bit MCUs when `packed`. */
 int64_t tfg_codegen_constant_bytes(const tfg_model_t *m, bool packed);
 
+/* The flash a model generated with a schedule takes on the Cortex-M4, as
+ * `bench` reports it (model_flash_bytes: the model's constants and code, not
+ * the test harness), without a cross compiler. Every part is exact but the
+ * generated functions' machine code, estimated per call (docs/codegen.md). */
+typedef struct {
+    int64_t constants; /* weight, bias, requantization and index arrays */
+    int64_t structs;   /* the layers' parameter structs and the patch stage's tile table */
+    int64_t runtime;   /* the runtime functions the model links and their tables */
+    int64_t generated; /* the model's own functions (estimated) */
+    int64_t total;
+} tfg_flash_t;
+
+/* split, ph, pw: the schedule (split -1, 1, 1: layer by layer); variant: each
+ * step's kernel variant in it, or NULL for the model's own. */
+tfg_status_t tfg_codegen_flash(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant,
+                               tfg_flash_t *f, tfg_diag_t *d);
+
 /* The targets `compile` accepts (NULL-terminated). */
 extern const char *const tfg_codegen_targets[];
 

@@ -28,6 +28,20 @@ tfg_status_t tfg_cost_model(const tfg_model_t *m, const tfg_cost_opts_t *o, tfg_
     c->arena_layer = lbl.peak;
     c->macs_layer = lbl.macs;
     c->flash = (size_t)tfg_codegen_constant_bytes(m, true);
+    /* The whole flash needs the kernel variants the generated code will run:
+     * a patched schedule's are its plan's (traded for the fastest within the
+     * model's kernel budget), layer by layer the model's own. */
+    if (c->split < 0) {
+        st = tfg_codegen_flash(m, -1, 1, 1, NULL, &c->m4, d);
+    } else {
+        tfg_sched_plan_t sp;
+        st = tfg_sched_plan(m, c->split, c->ph, c->pw, o->stream_input, &sp, d);
+        if (st == TFG_OK) {
+            st = tfg_codegen_flash(m, c->split, c->ph, c->pw, sp.variant, &c->m4, d);
+            tfg_sched_plan_free(&sp);
+        }
+    }
+    if (st < 0) return st;
     for (int t = 0; t < m->graph.n_tensors; t++) {
         const tfg_tensor_t *x = &m->graph.tensors[t];
         if (tfg_tensor_is_const(x) && (x->dtype == TFG_DT_INT8 || x->dtype == TFG_DT_INT32))
@@ -44,7 +58,8 @@ tfg_status_t tfg_cost_net(const tfg_net_t *net, const tfg_cost_opts_t *o, tfg_co
     tfg_status_t st = tfg_zoo_quantize_placeholder(net, &g, d);
     if (st < 0) return st;
     tfg_model_t m;
-    const tfg_pass_opts_t po = {0};
+    /* as compile and bench prepare it with --sram (without one: the least memory, as plan) */
+    const tfg_pass_opts_t po = {.int8_io = true, .dw = TFG_DW_AUTO_MCU, .kernel_budget = o ? o->sram : 0};
     if ((st = tfg_model_prepare(&m, &g, &po, d)) < 0) return st; /* g is freed on failure too */
     st = tfg_cost_model(&m, o, c, d);
     tfg_model_free(&m);

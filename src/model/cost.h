@@ -15,7 +15,11 @@
  *    the least-memory kernel variants, as `plan` reports;
  *  - macs: that schedule's MACs, the recomputed halos included;
  *  - flash: the model's constant bytes as the code generator emits them for
- *    an MCU (packed conv weights, folded biases, requantization tables). */
+ *    an MCU (packed conv weights, folded biases, requantization tables);
+ *  - m4: the whole model's flash on the Cortex-M4 as `bench` reports it
+ *    (constants, parameter structs, the runtime it links, its generated
+ *    code), for the chosen schedule with the kernel variants `compile --sram`
+ *    would pick; exact but for the generated code (codegen.h). */
 #ifndef TFG_MODEL_COST_H
 #define TFG_MODEL_COST_H
 
@@ -23,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codegen/codegen.h"
 #include "exec/exec.h"
 #include "nn/net.h"
 
@@ -41,6 +46,7 @@ typedef struct {
     size_t arena_layer; /* layer by layer, for comparison */
     int64_t macs_layer;
     size_t flash;   /* constant bytes in flash */
+    tfg_flash_t m4; /* the whole model in flash on the Cortex-M4 */
     int64_t params; /* weights and biases, as elements */
     int n_steps;    /* kernel calls of one inference */
     int candidates; /* schedules considered (placed only when they could win) */
@@ -50,7 +56,9 @@ typedef struct {
 /* Cost of a prepared model. */
 tfg_status_t tfg_cost_model(const tfg_model_t *m, const tfg_cost_opts_t *o, tfg_cost_t *c, tfg_diag_t *d);
 
-/* Cost of a float network (its weights are neither read nor changed). An
+/* Cost of a float network (its weights are neither read nor changed),
+ * prepared as `compile --sram` and `bench --sram` prepare it (int8 I/O, the
+ * MCU's depthwise variants, the fastest kernels within the sram limit). An
  * sram limit nothing fits is not an error: c->fits is false and c describes
  * the least-arena schedule. */
 tfg_status_t tfg_cost_net(const tfg_net_t *net, const tfg_cost_opts_t *o, tfg_cost_t *c, tfg_diag_t *d);

@@ -188,7 +188,7 @@ static int try_add(search_t *s, const tfg_subnet_t *n, int generation)
                                                        .macs = cost.macs,
                                                        .macs_layer = cost.macs_layer,
                                                        .arena = cost.arena,
-                                                       .flash = cost.flash,
+                                                       .flash = tfg_priced_flash(&cost, &s->o->budget),
                                                        .split = cost.split,
                                                        .ph = cost.ph,
                                                        .pw = cost.pw,

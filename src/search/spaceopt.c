@@ -17,6 +17,11 @@ typedef struct {
     tfg_diag_t *diag;         /* per subnet, kept only for the first failure */
 } job_t;
 
+size_t tfg_priced_flash(const tfg_cost_t *c, const tfg_spaceopt_opts_t *o)
+{
+    return o->code_bytes ? c->flash + o->code_bytes : (size_t)c->m4.total;
+}
+
 tfg_status_t tfg_net_price(const tfg_net_t *net, const tfg_spaceopt_opts_t *o, tfg_cost_t *c, unsigned *over,
                            tfg_diag_t *d)
 {
@@ -25,7 +30,7 @@ tfg_status_t tfg_net_price(const tfg_net_t *net, const tfg_spaceopt_opts_t *o, t
     if (st < 0) return st;
     /* the fewest MACs within the arena: over the cap means no schedule both fits and keeps to it */
     const unsigned over_sram = !c->fits || (double)c->macs > o->max_overhead * (double)c->macs_layer;
-    const unsigned over_flash = c->flash + o->code_bytes > o->flash;
+    const unsigned over_flash = tfg_priced_flash(c, o) + (o->code_bytes ? 0 : TFG_FLASH_MARGIN) > o->flash;
     *over = over_sram | over_flash << 1;
     return TFG_OK;
 }

@@ -21,13 +21,23 @@
 
 typedef struct {
     size_t sram;         /* the whole arena, input included */
-    size_t flash;        /* constants plus code */
-    size_t code_bytes;   /* the code's share of flash, counted for every subnet */
+    size_t flash;        /* the model's constants and code */
+    size_t code_bytes;   /* 0: each subnet's flash as the Cortex-M4 takes it (tfg_cost_t.m4, plus
+                            TFG_FLASH_MARGIN); else its constants plus this many bytes */
     double max_overhead; /* patch schedules within this x layer-by-layer MACs */
     int samples;         /* subnets per (width, resolution) pair */
     double min_fit;      /* a pair is eligible when at least this fraction of its subnets fit */
     uint64_t seed;
 } tfg_spaceopt_opts_t;
+
+/* Headroom for the one estimated part of a subnet's M4 flash, its generated
+ * code: the estimate's error over 40 models was -52 to +46 B
+ * (scripts/bench_flash.sh). */
+#define TFG_FLASH_MARGIN 128
+
+/* A priced subnet's flash: the whole model on the M4, or its constants plus
+ * the fixed allowance o->code_bytes. */
+size_t tfg_priced_flash(const tfg_cost_t *c, const tfg_spaceopt_opts_t *o);
 
 /* One (width, resolution) pair's sample. */
 typedef struct {
@@ -53,7 +63,8 @@ typedef void (*tfg_spaceopt_progress_t)(void *ctx, int done, int total, const tf
 /* Subnet n priced against the budget: c as tfg_cost_net gives it (the
  * fewest MACs among schedules within o->sram), *over bit 0 when no schedule
  * fits the SRAM within o->max_overhead times the layer-by-layer MACs, bit 1
- * when its constants plus o->code_bytes exceed o->flash (0: it fits). */
+ * when its flash (tfg_priced_flash, with TFG_FLASH_MARGIN when it is the
+ * M4's) exceeds o->flash (0: it fits). */
 tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
                               tfg_cost_t *c, unsigned *over, tfg_diag_t *d);
 /* The same for any float net (the baselines). */
