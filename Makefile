@@ -9,6 +9,8 @@
 #   make bench      memory and instruction-count tables against TFLM
 #   make bench-train  training speed and memory against PyTorch (installs python3-torch)
 #   make bench-search TinyNAS at 8-64 KB of SRAM against its baselines (hours; resumable)
+#   make bench-flash  the flash the search predicts against bench's Cortex-M4 ELFs (N=12 subnets per budget)
+#   make flash-table  measure the runtime's flash on the Cortex-M4 again (src/codegen/flash_m4.c)
 #   make fuzz       libFuzzer over reader, validator and planner (FUZZ_SECONDS=60)
 #   make format     clang-format every C source and header in the tree
 #   make format-check  fail (listing the files) where clang-format would change something
@@ -18,7 +20,8 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build test test-fast test-asan demo demo-tflite bench bench-train bench-search fuzz format format-check clean
+.PHONY: all deps build test test-fast test-asan demo demo-tflite bench bench-train bench-search bench-flash flash-table \
+	fuzz format format-check clean
 
 all: build
 
@@ -63,6 +66,16 @@ bench-train: build
 # Hours per budget: the runs land in build/bench-search/ and resume where they stopped.
 bench-search: build
 	@scripts/bench_search.sh $(BUILD) $(BUILD)/bench-search
+
+N ?= 12
+bench-flash: build
+	@scripts/deps-targets.sh
+	@scripts/bench_flash.sh $(BUILD) $(N)
+
+# After a change to runtime/ (tests/flash.sh fails until this is run and committed).
+flash-table: deps
+	@scripts/deps-targets.sh
+	@scripts/flash_table.sh
 
 bench: build
 	@$(BUILD)/bench_memory
