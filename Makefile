@@ -81,6 +81,7 @@ bench: build
 	@$(BUILD)/bench_memory
 	@$(BUILD)/bench_build
 	@$(BUILD)/bench_cost
+	@$(BUILD)/bench_rd
 	@scripts/bench_speed.sh $(BUILD)/tinyforge
 	@scripts/bench_mcu.sh $(BUILD)/tinyforge
 	@scripts/bench_patches.sh $(BUILD)/tinyforge
