@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The flash the search predicts (src/codegen/flash.c, no cross compiler)
-# against the flash bench measures in the Cortex-M4 ELF, part by part, on
+# against the flash bench measures in the Cortex-M4 ELF, part by part, and
+# the instructions it predicts (src/model/latency.c) against QEMU's count, on
 # sampled subnets of the default search space (the search's own candidates,
 # patched where their budget wants it) and on the shared models. Prints a
 # table and the error of the one estimated part, the generated functions.
@@ -48,7 +49,9 @@ def elf_symbols(elf):
         if len(f) == 4: s[f[3]] = (f[2].lower(), int(f[1]))
     return s
 print(f"{'model':<22} {'SRAM':>5} {'sched':>9} {'steps':>5} | {'exact: constants+structs':>24} {'runtime':>13} | "
-      f"{'estimated: code+stage':>21} | {'total predicted':>15} {'measured':>9} {'error':>6}")
+      f"{'estimated: code+stage':>21} | {'total predicted':>15} {'measured':>9} {'error':>6} | "
+      f"{'M4 instructions predicted':>25} {'measured':>10} {'error':>7}")
+lat_bad = []
 errs, exact, feats = [], True, []
 for line in open(rows):
     name, sram, path = line.rstrip("\n").split("\t"); b = json.load(open(path))
@@ -71,7 +74,10 @@ for line in open(rows):
                   sum(kinds[str(k)] == "tfg_dwconv_params_t" for k in stage), 1 if stage else 0, est_m))
     print(f"{name:<22} {sram:>5} {sched:>9} {n_steps:>5} | {cs:>11}/{gen_const:<12} "
           f"{p['runtime']:>6}/{runtime:<6} | {p['generated']:>10}/{est_m:<10} | "
-          f"{p['total']:>15} {b['model_flash_bytes']:>9} {err:>+6}")
+          f"{p['total']:>15} {b['model_flash_bytes']:>9} {err:>+6} | "
+          f"{b['instructions_predicted']:>25} {b['instructions']:>10} "
+          f"{100 * (b['instructions_predicted'] / b['instructions'] - 1):>+6.1f}%")
+    if name.startswith("w") and abs(b["instructions_predicted"] / b["instructions"] - 1) > 0.10: lat_bad.append(name)
 print(f"\n{len(errs)} models: constants, layer structs and runtime {'exact on every one' if exact else 'NOT exact'}; "
       f"total error {min(e[0] for e in errs):+d} .. {max(e[0] for e in errs):+d} B, all of it the estimate of the "
       f"generated functions and the patch stage's struct copies")
@@ -79,5 +85,6 @@ json.dump(feats, open(f"{out}/features.json", "w"))
 margin = 128  # TFG_FLASH_MARGIN (src/search/spaceopt.h): the search keeps this much free for the estimate
 under = [e[0] for e in errs if -e[0] > margin]
 if under: print(f"the estimate fell short by more than the search's {margin} B margin on {len(under)} models")
-if not exact or under: sys.exit(1)
+if lat_bad: print(f"the latency model erred by more than 10% on {', '.join(lat_bad)}")
+if not exact or under or lat_bad: sys.exit(1)
 PY

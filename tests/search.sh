@@ -122,5 +122,7 @@ check "bad --code" bash -c "'$cli' search --sram 8K --flash 16K --code lots -o '
 check "a broken space names the file and the key" bash -c "echo '{\"resolutions\": [28], \"width_multipliers\": [1], \"kernel_size\": [3]}' >'$tmp/bad.json'; '$cli' search --space '$tmp/bad.json' --sram 8K --flash 64K -o '$tmp/c' 2>&1 | grep -q \"bad.json: top level: unknown key 'kernel_size'\""
 check "a missing space file" bash -c "'$cli' search --space '$tmp/none.json' --sram 8K --flash 64K -o '$tmp/c' 2>&1 | grep -q 'none.json: cannot open'"
 check "bad --samples" bash -c "'$cli' search --sram 8K --flash 64K --samples 0 -o '$tmp/c' 2>&1 | grep -q -- '--samples wants an integer'"
+check "a latency budget nothing meets" bash -c "! '$cli' search --space '$tmp/space.json' --sram 64K --flash 24K --code 8K --samples 4 --max-instructions 10K -o '$tmp/l' >'$tmp/o' && grep -q 'at most 10000 Cortex-M4 instructions per inference (predicted): a smaller space' '$tmp/o' && python3 -c \"import json; p = json.load(open('$tmp/l/space_opt.json'))['pairs']; assert all(c['over_latency'] == c['sampled'] == 4 for c in p)\""
+check "bad --max-instructions" bash -c "'$cli' search --sram 8K --flash 64K --max-instructions lots -o '$tmp/c' 2>&1 | grep -q -- '--max-instructions wants a count'"
 check "nothing eligible is an error with a way out" bash -c "! '$cli' search --space '$tmp/space.json' --sram 1K --flash 24K --code 8K --samples 4 -o '$tmp/d' --quiet >'$tmp/o' && grep -q 'a smaller space' '$tmp/o'"
 finish

@@ -9,13 +9,16 @@
 #include <string.h>
 
 #include "model/cost.h"
+#include "model/latency.h"
 #include "nn/forward.h"
+#include "sched/sched.h"
 #include "search/evolve.h"
 #include "search/sntrain.h"
 #include "search/spaceopt.h"
 #include "search/supernet.h"
 #include "tfg_test.h"
 #include "train/optim.h"
+#include "zoo/zoo.h"
 
 static void test_default(void)
 {
@@ -196,7 +199,7 @@ static void test_spaceopt(void)
     tfg_space_t s;
     tfg_diag_t d = {{0}};
     TT_CHECK(tfg_space_parse(small, sizeof small - 1, "small", &s, &d) == TFG_OK);
-    const tfg_spaceopt_opts_t o = {12 * 1024, 24 * 1024, 8 * 1024, 1.2, 12, 0.1, 5};
+    const tfg_spaceopt_opts_t o = {12 * 1024, 24 * 1024, 8 * 1024, 1.2, 12, 0.1, 5, 0};
     tfg_pool_t *pool = tfg_pool_create(2);
     tfg_spaceopt_t r;
     TT_CHECK(pool && tfg_spaceopt_run(&s, &o, pool, NULL, NULL, &r, &d) == TFG_OK);
@@ -833,7 +836,7 @@ static void test_evolution(void)
      * and the largest's whole flash on the M4 (--code auto) */
     tfg_cost_t big, small;
     unsigned over;
-    tfg_spaceopt_opts_t b = {1 << 20, 1 << 20, 0, 1.2, 0, 0.1, 0};
+    tfg_spaceopt_opts_t b = {1 << 20, 1 << 20, 0, 1.2, 0, 0.1, 0, 0};
     TT_CHECK(tfg_subnet_price(s, &sn.largest, &b, &big, &over, &d) == TFG_OK && over == 0);
     tfg_subnet_t smallest;
     tfg_subnet_extreme(s, sn.largest.width, sn.largest.res, 0, &smallest);
@@ -980,6 +983,119 @@ static void test_choices(void)
     tt_end();
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The latency model's bookkeeping and the latency budget:
+ *  - a patch stage sums its steps' features over the tiles: the MACs it sums
+ *    are the scheduler's own recount of the stage with its halos, and on
+ *    one tile its features are the steps' own (MACs, output elements,
+ *    pixels, one call each) and its copies the input and the stage output;
+ *  - tfg_subnet_price flags a subnet over --max-instructions exactly when
+ *    the prediction exceeds it, and space optimisation counts those. */
+static void test_latency(void)
+{
+    tt_begin();
+    tfg_diag_t d = {{0}};
+    tfg_net_t net;
+    tfg_graph_t g;
+    tfg_model_t m;
+    const tfg_pass_opts_t po = {.int8_io = true};
+    char spec[4096];
+    snprintf(spec, sizeof spec, "%s/../shared/archs/fm-mbv2-tiny.json", TFG_SOURCE_DIR);
+    TT_CHECK(tfg_zoo_net(spec, &net, &d) == TFG_OK);
+    if (!tt_case_ok) {
+        tt_end();
+        return;
+    }
+    TT_CHECK(tfg_zoo_quantize_placeholder(&net, &g, &d) == TFG_OK &&
+             tfg_model_prepare(&m, &g, &po, &d) == TFG_OK);
+    tfg_net_free(&net);
+    if (!tt_case_ok) {
+        tt_end();
+        return;
+    }
+    const int split = 5;
+    double f1[TFG_LAT_COUNT][4], f4[TFG_LAT_COUNT][4], want[TFG_LAT_COUNT][4] = {{0}}, b1, b4;
+    TT_CHECK(tfg_latency_stage_features(&m, split, 1, 1, NULL, f1, &b1) == TFG_OK);
+    TT_CHECK(tfg_latency_stage_features(&m, split, 2, 2, NULL, f4, &b4) == TFG_OK);
+    for (int k = 0; k <= split; k++) {
+        const tfg_step_t *st = &m.prog.steps[k];
+        const tfg_tensor_t *y = &m.graph.tensors[st->out];
+        double *w = want[tfg_latency_class(st, -1)];
+        w[0] += (double)st->macs, w[1] += (double)(y->dims[1] * y->dims[2] * y->dims[3]);
+        w[2] += (double)(y->dims[1] * y->dims[2]), w[3] += 1;
+    }
+    int bad = 0;
+    double macs4 = 0, calls4 = 0;
+    for (int c = 0; c < TFG_LAT_COUNT; c++) {
+        for (int q = 0; q < 4; q++) bad += f1[c][q] != want[c][q];
+        macs4 += f4[c][0], calls4 += f4[c][3];
+    }
+    const tfg_tensor_t *x = &m.graph.tensors[m.graph.inputs[0]],
+                       *y = &m.graph.tensors[m.prog.steps[split].out];
+    TT_CHECK(bad == 0 && b1 == (double)(tfg_tensor_elems(x) + tfg_tensor_elems(y)));
+    tfg_schedule_t sc;
+    int64_t rest = 0;
+    for (int k = split + 1; k < m.prog.n_steps; k++) rest += m.prog.steps[k].macs;
+    TT_CHECK(tfg_sched_eval(&m, split, 2, 2, &sc, &d) == TFG_OK);
+    TT_CHECK(macs4 == (double)(sc.macs - rest) && calls4 == 4.0 * (split + 1) && b4 > b1);
+    TT_CHECK(tfg_latency_m4(&m, split, 2, 2, NULL) > 0 && tfg_latency_m4(&m, -1, 1, 1, NULL) > 0);
+    tfg_model_free(&m);
+
+    /* the budget: a subnet exactly at it fits, one instruction less does not */
+    static const char small[] =
+        "{\"name\": \"t\", \"resolutions\": [24], \"width_multipliers\": [0.5], \"kernel_sizes\": [3, 5], "
+        "\"expand_ratios\": [2, 4], \"stem\": {\"channels\": 16}, \"first_block\": {\"channels\": 8}, "
+        "\"stages\": [{\"channels\": 16, \"stride\": 2, \"depths\": [1, 2]}, {\"channels\": 32, \"stride\": "
+        "2, "
+        "\"depths\": [1, 2]}]}";
+    tfg_space_t s;
+    TT_CHECK(tfg_space_parse(small, sizeof small - 1, "small", &s, &d) == TFG_OK);
+    tfg_spaceopt_opts_t o = {1 << 20, 1 << 20, 0, 1.2, 16, 0.1, 5, 0};
+    tfg_rng_t rng = tfg_spaceopt_rng(&o, 0, 0);
+    double insns[16];
+    for (int i = 0; i < 16 && tt_case_ok; i++) {
+        tfg_subnet_t n;
+        tfg_subnet_sample(&s, 0, 0, &rng, &n);
+        tfg_cost_t c;
+        unsigned over = 0;
+        TT_CHECK(tfg_subnet_price(&s, &n, &o, &c, &over, &d) == TFG_OK && over == 0);
+        insns[i] = (double)c.m4_instructions;
+        if (i == 0) {
+            tfg_spaceopt_opts_t at = o;
+            at.max_instructions = insns[0];
+            TT_CHECK(tfg_subnet_price(&s, &n, &at, &c, &over, &d) == TFG_OK && over == 0);
+            at.max_instructions = insns[0] - 1;
+            TT_CHECK(tfg_subnet_price(&s, &n, &at, &c, &over, &d) == TFG_OK && over == 8);
+        }
+    }
+    double sorted[16];
+    memcpy(sorted, insns, sizeof sorted);
+    qsort(sorted, 16, sizeof *sorted, cmp_double);
+    o.max_instructions = sorted[8];
+    int over_want = 0;
+    for (int i = 0; i < 16; i++) over_want += insns[i] > o.max_instructions;
+    tfg_pool_t *pool = tfg_pool_create(2);
+    tfg_spaceopt_t r;
+    TT_CHECK(pool && tfg_spaceopt_run(&s, &o, pool, NULL, NULL, &r, &d) == TFG_OK);
+    tfg_pool_destroy(pool);
+    if (tt_case_ok) {
+        TT_CHECK(r.n == 1 && r.cells[0].over_latency == over_want && over_want > 0 &&
+                 r.cells[0].fit == 16 - over_want);
+        printf(
+            "  latency model: a stage's per-tile MACs are the scheduler's recount (%.0f on 2x2), one tile's\n"
+            "  features the steps' own; --max-instructions at the median: %d of 16 subnets over it, "
+            "counted\n",
+            macs4, over_want);
+        tfg_spaceopt_free(&r);
+    }
+    tt_end();
+}
+
 int main(void)
 {
     printf("search space and space optimisation:\n");
@@ -994,5 +1110,6 @@ int main(void)
     test_recalibration();
     test_evolution();
     test_choices();
+    test_latency();
     return tt_summary();
 }

@@ -46,10 +46,11 @@ if(NOT TFG_SANITIZE)
   add_test(NAME kernels_mcu COMMAND ${CMAKE_SOURCE_DIR}/tests/kernels_mcu.sh ${CMAKE_SOURCE_DIR})
 endif()
 add_test(NAME target_smoke COMMAND ${CMAKE_SOURCE_DIR}/scripts/target_smoke.sh)
-# The flash the search prices candidates by against the M4 ELFs bench links
-# (cross builds of host-made code: the sanitizer build would only repeat it).
+# The flash and the instructions the search prices candidates by, against
+# the M4 ELFs bench links and QEMU's counts (cross builds of host-made code:
+# the sanitizer build would only repeat it).
 if(NOT TFG_SANITIZE)
-  add_test(NAME flash_model COMMAND ${CMAKE_SOURCE_DIR}/tests/flash.sh $<TARGET_FILE_DIR:tfg_cli> ${CMAKE_SOURCE_DIR})
+  add_test(NAME m4_models COMMAND ${CMAKE_SOURCE_DIR}/tests/m4_models.sh $<TARGET_FILE_DIR:tfg_cli> ${CMAKE_SOURCE_DIR})
 endif()
 
 # Patch-based inference: patched runs against layer by layer, MAC recount, targets.

@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "codegen/codegen.h"
+#include "model/latency.h"
 
 static const char BENCH_HELP[] =
     "usage: tinyforge bench MODEL [--target T] [--layers] [--json] [--keep DIR]\n"
@@ -339,6 +340,9 @@ int cli_bench(int argc, char **argv)
         printf(", \"model_flash_parts\": {\"generated_code\": %ld, \"generated_constants\": %ld, "
                "\"runtime\": %ld}",
                r.gen_code, r.gen_rodata, runtime_bytes);
+        printf(", \"instructions_predicted\": %.0f",
+               tfg_latency_m4(&m, patched ? sp.cost.split : -1, patched ? sp.cost.ph : 1,
+                              patched ? sp.cost.pw : 1, patched ? sp.variant : NULL));
         if (predicted)
             printf(", \"model_flash_predicted\": {\"constants\": %lld, \"structs\": %lld, \"runtime\": %lld, "
                    "\"generated\": %lld, \"total\": %lld}",
@@ -349,15 +353,37 @@ int cli_bench(int argc, char **argv)
                    m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, sp.cost.ph, sp.cost.pw,
                    sp.streamed ? "true" : "false");
         if (layers) {
+            /* each row with what the latency model (src/model/latency.c) predicts and is fitted on */
             printf(", \"layers\": [");
             for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];
+                const tfg_tensor_t *y = &m.graph.tensors[st->out];
+                const int64_t oh = y->rank == 4 ? y->dims[1] : 1, ow = y->rank == 4 ? y->dims[2] : 1;
+                const int64_t oc = y->rank == 4 ? y->dims[3] : y->dims[y->rank - 1];
+                const int32_t v = patched ? sp.variant[k] : -1;
                 printf("%s\n  {\"index\": %d, \"op_index\": %d, \"op\": \"%s\", \"macs\": %lld, "
-                       "\"instructions\": %ld}",
+                       "\"instructions\": %ld",
                        k > first_layer ? "," : "", k, m.graph.ops[st->op].model_index,
                        patched && k == first_layer ? "PATCH_STAGE" : tfg_op_name(m.graph.ops[st->op].type),
                        (long long)(patched && k == first_layer ? stage_macs : st->macs),
                        r.region[k - first_layer + 2]);
+                if (patched && k == first_layer) {
+                    double feat[TFG_LAT_COUNT][4], bytes;
+                    tfg_latency_stage_features(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant, feat,
+                                               &bytes);
+                    printf(", \"predicted\": %.0f, \"tiles\": %d, \"tile_bytes\": %.0f, \"features\": {",
+                           tfg_latency_stage(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant),
+                           sp.cost.ph * sp.cost.pw, bytes);
+                    for (int c = 0, n = 0; c < TFG_LAT_COUNT; c++)
+                        if (feat[c][3] > 0)
+                            printf("%s\"%s\": [%.0f, %.0f, %.0f, %.0f]", n++ ? ", " : "",
+                                   tfg_lat_class_names[c], feat[c][0], feat[c][1], feat[c][2], feat[c][3]);
+                    printf("}}");
+                } else {
+                    printf(", \"predicted\": %.0f, \"features\": {\"%s\": [%lld, %lld, %lld, 1]}}",
+                           tfg_latency_step(&m, st, v, oh, ow), tfg_lat_class_names[tfg_latency_class(st, v)],
+                           (long long)st->macs, (long long)(oh * ow * oc), (long long)(oh * ow));
+                }
             }
             printf("]");
         }

@@ -59,6 +59,10 @@ static const char SEARCH_HELP[] =
     "                    on 40 models; 128 B are kept free for it). SIZE: its constants\n"
     "                    plus SIZE for everything else, for other cores (the final phase\n"
     "                    measures the real figure on the M4 and warns when it is over)\n"
+    "  --max-instructions N  a latency budget: at most N Cortex-M4 instructions per\n"
+    "                    inference (e.g. 15M), as the per-layer cost model predicts them\n"
+    "                    (src/model/latency.c; its error against QEMU is in docs/search.md);\n"
+    "                    the final model is measured under QEMU\n"
     "  --samples N       subnets per (width, resolution) pair (default 1000)\n"
     "  --stop-after N    stop after phase N (1-4; default 4)\n"
     "Phase 2:\n"
@@ -131,10 +135,10 @@ static int write_json(const char *path, const tfg_space_t *s, const tfg_spaceopt
     if (!f) return -1;
     fprintf(f,
             "{\n  \"sram\": %zu,\n  \"flash\": %zu,\n  \"code\": %zu,\n  \"max_overhead\": %g,\n  "
-            "\"samples\": %d,\n"
+            "\"max_instructions\": %.0f,\n  \"samples\": %d,\n"
             "  \"seed\": %llu,\n  \"seconds\": %.1f,\n",
-            o->sram, o->flash, o->code_bytes, o->max_overhead, o->samples, (unsigned long long)o->seed,
-            seconds);
+            o->sram, o->flash, o->code_bytes, o->max_overhead, o->max_instructions, o->samples,
+            (unsigned long long)o->seed, seconds);
     if (r->best >= 0)
         fprintf(f, "  \"chosen\": {\"width\": %g, \"resolution\": %d},\n", s->width[r->cells[r->best].width],
                 s->res[r->cells[r->best].res]);
@@ -146,12 +150,12 @@ static int write_json(const char *path, const tfg_space_t *s, const tfg_spaceopt
         fprintf(
             f,
             "%s\n    {\"width\": %g, \"resolution\": %d, \"sampled\": %d, \"fit\": %d, \"over_sram\": %d, "
-            "\"over_flash\": %d, \"mean_macs\": %.0f, \"patched\": %d, \"mean_mac_overhead\": %.4f, "
-            "\"macs_p10\": %lld, \"macs_p50\": %lld, "
+            "\"over_flash\": %d, \"over_latency\": %d, \"mean_macs\": %.0f, \"patched\": %d, "
+            "\"mean_mac_overhead\": %.4f, \"macs_p10\": %lld, \"macs_p50\": %lld, "
             "\"macs_p90\": %lld}",
             i ? "," : "", s->width[c->width], s->res[c->res], c->sampled, c->fit, c->over_sram, c->over_flash,
-            c->mean_macs, c->patched, c->mean_overhead, (long long)pct(c, 0.1), (long long)pct(c, 0.5),
-            (long long)pct(c, 0.9));
+            c->over_latency, c->mean_macs, c->patched, c->mean_overhead, (long long)pct(c, 0.1),
+            (long long)pct(c, 0.5), (long long)pct(c, 0.9));
     }
     fprintf(f, "\n  ]\n}\n");
     const int bad = ferror(f);
@@ -204,7 +208,10 @@ static int phase_space(const search_run_t *run, const char *space_path, tfg_spac
         fprintf(stderr, "tinyforge: error: cannot write %s\n", path);
         return 1;
     }
-    char code[160];
+    char code[160], latency[96] = "";
+    if (o->max_instructions > 0)
+        snprintf(latency, sizeof latency, ", at most %.0f Cortex-M4 instructions per inference (predicted)",
+                 o->max_instructions);
     if (o->code_bytes)
         snprintf(code, sizeof code, "%zu B of it code", o->code_bytes);
     else
@@ -212,10 +219,10 @@ static int phase_space(const search_run_t *run, const char *space_path, tfg_spac
     if (!run->quiet)
         printf(
             "search: space '%s' (%d widths x %d resolutions), %d input channel%s, %d classes; budget %zu B "
-            "SRAM, %zu B flash (%s), MACs within %gx layer by layer\n"
+            "SRAM, %zu B flash (%s), MACs within %gx layer by layer%s\n"
             "phase 1, search-space optimisation: %d subnets per pair\n",
             s->name, s->n_width, s->n_res, s->in_channels, s->in_channels == 1 ? "" : "s", s->classes,
-            o->sram, o->flash, code, o->max_overhead, o->samples);
+            o->sram, o->flash, code, o->max_overhead, latency, o->samples);
     snprintf(path, sizeof path, "%s/space_opt.json", run->out);
     struct stat st;
     if (run->resume && !stat(path, &st)) {
@@ -266,9 +273,9 @@ static int phase_space(const search_run_t *run, const char *space_path, tfg_spac
                pct(c, 0.9) / 1e6, c->patched, c->mean_overhead, mark(c, i == res.best, o->min_fit));
     }
     if (res.best < 0) {
-        printf("\nin no pair do %.0f%% of the subnets fit %zu B SRAM and %zu B flash: a smaller space "
+        printf("\nin no pair do %.0f%% of the subnets fit %zu B SRAM and %zu B flash%s: a smaller space "
                "(fewer channels, lower widths or resolutions) or a larger budget\n",
-               100.0 * o->min_fit, o->sram, o->flash);
+               100.0 * o->min_fit, o->sram, o->flash, latency);
     } else {
         *w = res.cells[res.best].width, *r = res.cells[res.best].res;
         printf("\nchosen: width %g, resolution %d (the most MACs on average among subnets that fit), in "
@@ -309,7 +316,7 @@ int cli_search(int argc, char **argv)
 {
     cli_sched_opts_t so = {0};
     const char *data = "fashion-mnist", *out = NULL, *space_path = NULL, *flash_arg = NULL,
-               *code_arg = "auto", *budget_arg = NULL, *positional = NULL;
+               *code_arg = "auto", *insns_arg = NULL, *budget_arg = NULL, *positional = NULL;
     /* the numeric options, parsed after the loop */
     const char *v[20] = {"1000", "1",  "2",  "4",   "10", "15",   "2",  "64", "0.05", "100",
                          "20",   "50", "50", "0.1", "30", "1000", "15", "2",  "0.02", NULL};
@@ -341,6 +348,7 @@ int cli_search(int argc, char **argv)
                               {.name = "--space", .value = &space_path},
                               {.name = "--flash", .value = &flash_arg},
                               {.name = "--code", .value = &code_arg},
+                              {.name = "--max-instructions", .value = &insns_arg},
                               {.name = "--budget", .value = &budget_arg},
                               {.name = "--samples", .value = &v[SAMPLES]},
                               {.name = "--seed", .value = &v[SEED]},
@@ -373,7 +381,7 @@ int cli_search(int argc, char **argv)
     search_run_t run = {
         .data = data, .out = out, .resume = resume, .quiet = quiet, .evo = tfg_evolve_default_opts()};
     tfg_spaceopt_opts_t *o = &run.budget;
-    *o = (tfg_spaceopt_opts_t){so.sram, 0, 0, so.max_overhead > 0 ? so.max_overhead : 1.2, 0, 0.1, 0};
+    *o = (tfg_spaceopt_opts_t){so.sram, 0, 0, so.max_overhead > 0 ? so.max_overhead : 1.2, 0, 0.1, 0, 0};
     if (!out || !so.sram || !flash_arg) {
         fprintf(stderr, "tinyforge: search needs --sram, --flash and -o DIR\n\n%s", SEARCH_HELP);
         return 2;
@@ -385,6 +393,17 @@ int cli_search(int argc, char **argv)
     if (strcmp(code_arg, "auto") != 0 && (cli_parse_bytes(code_arg, &o->code_bytes) || !o->code_bytes)) {
         fprintf(stderr, "tinyforge: --code wants auto or a size in bytes (e.g. 25K), not '%s'\n", code_arg);
         return 2;
+    }
+    if (insns_arg) {
+        char *end = NULL;
+        double v = strtod(insns_arg, &end);
+        if (end && (*end == 'M' || *end == 'K')) v *= *end++ == 'M' ? 1e6 : 1e3;
+        if (!end || end == insns_arg || *end || !(v >= 1 && v <= 1e15)) {
+            fprintf(stderr, "tinyforge: --max-instructions wants a count (e.g. 15000000 or 15M), not '%s'\n",
+                    insns_arg);
+            return 2;
+        }
+        o->max_instructions = v;
     }
     if (o->code_bytes >= o->flash) {
         fprintf(stderr, "tinyforge: --code (%zu B) leaves nothing of --flash (%zu B) for the weights\n",

@@ -318,11 +318,12 @@ static int on_generation(void *ctx, int g, const tfg_evolve_t *e)
 static void write_candidate(FILE *f, const tfg_space_t *s, const tfg_candidate_t *c)
 {
     char *ch = tfg_subnet_choices(s, &c->net);
-    fprintf(f,
-            "{\"accuracy\": %.17g, \"macs\": %lld, \"macs_layer\": %lld, \"arena\": %zu, \"flash\": %zu, "
-            "\"split\": %d, \"grid\": [%d, %d], \"generation\": %d, \"choices\": %s}",
-            c->accuracy, (long long)c->macs, (long long)c->macs_layer, c->arena, c->flash, c->split, c->ph,
-            c->pw, c->generation, ch ? ch : "null");
+    fprintf(
+        f,
+        "{\"accuracy\": %.17g, \"macs\": %lld, \"macs_layer\": %lld, \"arena\": %zu, \"flash\": %zu, "
+        "\"m4_instructions\": %lld, \"split\": %d, \"grid\": [%d, %d], \"generation\": %d, \"choices\": %s}",
+        c->accuracy, (long long)c->macs, (long long)c->macs_layer, c->arena, c->flash, (long long)c->insns,
+        c->split, c->ph, c->pw, c->generation, ch ? ch : "null");
     free(ch);
 }
 
@@ -393,6 +394,7 @@ static int load_evolution(const search_run_t *r, const char *path, tfg_evolve_t 
             c[i].macs_layer = (int64_t)json_whole(v, "macs_layer", 0, 1e15, 0);
             c[i].arena = (size_t)json_whole(v, "arena", 0, 1e12, 0);
             c[i].flash = (size_t)json_whole(v, "flash", 0, 1e12, 0);
+            c[i].insns = (int64_t)json_whole(v, "m4_instructions", 0, 1e15, 0);
             c[i].split = (int)json_whole(v, "split", -1, 1e6, -1);
             c[i].generation = (int)json_whole(v, "generation", 0, 1e6, 0);
             c[i].ph = cJSON_IsNumber(cJSON_GetArrayItem(grid, 0)) ? cJSON_GetArrayItem(grid, 0)->valueint : 1;
@@ -680,14 +682,13 @@ int search_phase_final(search_run_t *r, const tfg_supernet_t *sn, const tfg_data
     if (!o) return fprintf(stderr, "tinyforge: error: cannot write %s\n", result), 1;
     put_figures(o, &fig, "");
     char *choices = tfg_subnet_choices(&r->space, best);
-    /* the flash the search priced it at, next to bench's measured flash_bytes */
+    /* the flash and instructions the search priced it at, next to bench's measured figures */
     tfg_cost_t cost;
     unsigned over;
     tfg_diag_t d = {{0}};
-    const double priced = tfg_subnet_price(&r->space, best, &r->budget, &cost, &over, &d) < 0
-                              ? -1
-                              : (double)tfg_priced_flash(&cost, &r->budget);
-    put_num(o, "", "flash_priced", priced);
+    const bool priced = tfg_subnet_price(&r->space, best, &r->budget, &cost, &over, &d) == TFG_OK;
+    put_num(o, "", "flash_priced", priced ? (double)tfg_priced_flash(&cost, &r->budget) : -1);
+    put_num(o, "", "m4_instructions_predicted", priced ? (double)cost.m4_instructions : -1);
     char code[32] = "null";
     if (r->budget.code_bytes) snprintf(code, sizeof code, "%zu", r->budget.code_bytes);
     fprintf(o,

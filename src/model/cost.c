@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codegen/codegen.h"
+#include "model/latency.h"
 #include "sched/sched.h"
 #include "zoo/zoo.h"
 
@@ -33,15 +34,18 @@ tfg_status_t tfg_cost_model(const tfg_model_t *m, const tfg_cost_opts_t *o, tfg_
      * model's kernel budget), layer by layer the model's own. */
     if (c->split < 0) {
         st = tfg_codegen_flash(m, -1, 1, 1, NULL, &c->m4, d);
+        c->m4_instructions = (int64_t)tfg_latency_m4(m, -1, 1, 1, NULL);
     } else {
         tfg_sched_plan_t sp;
         st = tfg_sched_plan(m, c->split, c->ph, c->pw, o->stream_input, &sp, d);
         if (st == TFG_OK) {
             st = tfg_codegen_flash(m, c->split, c->ph, c->pw, sp.variant, &c->m4, d);
+            c->m4_instructions = (int64_t)tfg_latency_m4(m, c->split, c->ph, c->pw, sp.variant);
             tfg_sched_plan_free(&sp);
         }
     }
     if (st < 0) return st;
+    if (c->m4_instructions < 0) return tfg_diag_set(d, TFG_ERR_NOMEM, "cost: out of memory");
     for (int t = 0; t < m->graph.n_tensors; t++) {
         const tfg_tensor_t *x = &m->graph.tensors[t];
         if (tfg_tensor_is_const(x) && (x->dtype == TFG_DT_INT8 || x->dtype == TFG_DT_INT32))

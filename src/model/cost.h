@@ -19,7 +19,9 @@
  *  - m4: the whole model's flash on the Cortex-M4 as `bench` reports it
  *    (constants, parameter structs, the runtime it links, its generated
  *    code), for the chosen schedule with the kernel variants `compile --sram`
- *    would pick; exact but for the generated code (codegen.h). */
+ *    would pick; exact but for the generated code (codegen.h);
+ *  - m4_instructions: one inference on the Cortex-M4 with that schedule, as
+ *    the per-layer cost model predicts it (model/latency.h). */
 #ifndef TFG_MODEL_COST_H
 #define TFG_MODEL_COST_H
 
@@ -47,6 +49,7 @@ typedef struct {
     int64_t macs_layer;
     size_t flash;   /* constant bytes in flash */
     tfg_flash_t m4; /* the whole model in flash on the Cortex-M4 */
+    int64_t m4_instructions;
     int64_t params; /* weights and biases, as elements */
     int n_steps;    /* kernel calls of one inference */
     int candidates; /* schedules considered (placed only when they could win) */

@@ -192,7 +192,8 @@ static int try_add(search_t *s, const tfg_subnet_t *n, int generation)
                                                        .split = cost.split,
                                                        .ph = cost.ph,
                                                        .pw = cost.pw,
-                                                       .generation = generation};
+                                                       .generation = generation,
+                                                       .insns = cost.m4_instructions};
     return 1;
 }
 

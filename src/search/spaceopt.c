@@ -12,7 +12,7 @@ typedef struct {
     const tfg_subnet_t *nets; /* this cell's sample */
     int64_t *macs;            /* per subnet: its schedule's MACs, -1 when it does not fit */
     int64_t *macs_layer;      /* per subnet: its layer-by-layer MACs */
-    unsigned char *over;      /* bit 0: over SRAM, bit 1: over flash, bit 2: patched */
+    unsigned char *over;      /* bit 0: over SRAM, bit 1: over flash, bit 2: patched, bit 3: over latency */
     tfg_status_t *st;         /* per subnet */
     tfg_diag_t *diag;         /* per subnet, kept only for the first failure */
 } job_t;
@@ -31,7 +31,8 @@ tfg_status_t tfg_net_price(const tfg_net_t *net, const tfg_spaceopt_opts_t *o, t
     /* the fewest MACs within the arena: over the cap means no schedule both fits and keeps to it */
     const unsigned over_sram = !c->fits || (double)c->macs > o->max_overhead * (double)c->macs_layer;
     const unsigned over_flash = tfg_priced_flash(c, o) + (o->code_bytes ? 0 : TFG_FLASH_MARGIN) > o->flash;
-    *over = over_sram | over_flash << 1;
+    const unsigned over_latency = o->max_instructions > 0 && (double)c->m4_instructions > o->max_instructions;
+    *over = over_sram | over_flash << 1 | over_latency << 3;
     return TFG_OK;
 }
 
@@ -123,6 +124,7 @@ tfg_status_t tfg_spaceopt_run(const tfg_space_t *s, const tfg_spaceopt_opts_t *o
         double sum = 0.0;
         for (int i = 0; i < k; i++) {
             cell->over_sram += over[i] & 1, cell->over_flash += over[i] >> 1 & 1;
+            cell->over_latency += over[i] >> 3 & 1;
             if (macs[i] < 0) continue;
             cell->macs[cell->fit++] = macs[i], sum += (double)macs[i];
             cell->patched += over[i] >> 2 & 1;

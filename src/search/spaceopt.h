@@ -28,6 +28,7 @@ typedef struct {
     int samples;         /* subnets per (width, resolution) pair */
     double min_fit;      /* a pair is eligible when at least this fraction of its subnets fit */
     uint64_t seed;
+    double max_instructions; /* > 0: a latency budget, Cortex-M4 instructions per inference (predicted) */
 } tfg_spaceopt_opts_t;
 
 /* Headroom for the one estimated part of a subnet's M4 flash, its generated
@@ -49,6 +50,7 @@ typedef struct {
     int patched;               /* fitting subnets whose schedule is patched */
     double mean_overhead;      /* their schedules' MACs over layer by layer's, averaged (1: none patched) */
     int over_sram, over_flash; /* why the others did not fit (both may count one subnet) */
+    int over_latency;          /* over max_instructions */
 } tfg_spaceopt_cell_t;
 
 typedef struct {
@@ -64,7 +66,8 @@ typedef void (*tfg_spaceopt_progress_t)(void *ctx, int done, int total, const tf
  * fewest MACs among schedules within o->sram), *over bit 0 when no schedule
  * fits the SRAM within o->max_overhead times the layer-by-layer MACs, bit 1
  * when its flash (tfg_priced_flash, with TFG_FLASH_MARGIN when it is the
- * M4's) exceeds o->flash (0: it fits). */
+ * M4's) exceeds o->flash, bit 3 when its predicted M4 instructions exceed
+ * o->max_instructions (0: it fits). */
 tfg_status_t tfg_subnet_price(const tfg_space_t *s, const tfg_subnet_t *n, const tfg_spaceopt_opts_t *o,
                               tfg_cost_t *c, unsigned *over, tfg_diag_t *d);
 /* The same for any float net (the baselines). */
