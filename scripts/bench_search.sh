@@ -9,6 +9,8 @@
 # baselines); each is resumed where it stopped (--resume), so the benchmark
 # can be run again after an interruption and only finishes what is missing.
 # BUDGETS="8 16 32 64" (KB of SRAM); the flash is 64 KB, 128 KB for 64 KB of SRAM.
+# Every search runs with --budget 2h (the evolution stops early when it must
+# to keep the whole search within two hours); SEARCH_ARGS adds options.
 # usage: scripts/bench_search.sh BUILD_DIR OUT_DIR
 set -u
 build=$1; out=$2
@@ -19,7 +21,9 @@ for k in ${BUDGETS:-8 16 32 64}; do
   dir="$out/sram${k}"
   echo "bench-search: ${k} KB SRAM, $flash flash -> $dir (log: $dir.log)"
   resume=; [ -d "$dir" ] && resume=--resume
-  if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --baselines $resume >>"$dir.log" 2>&1; then
+  # shellcheck disable=SC2086
+  if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --budget 2h --baselines $resume \
+      ${SEARCH_ARGS:-} >>"$dir.log" 2>&1; then
     echo "bench-search: the ${k} KB run failed; the end of $dir.log:"; tail -5 "$dir.log"
   fi
 done
