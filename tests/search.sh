@@ -112,6 +112,16 @@ check "--budget stops the evolution early, the final model still made" bash -c "
 # killed after the evolution's generation 1 and resumed: the same evolution as the uninterrupted run's
 cp -r "$tmp/budget" "$tmp/kill" && rm -rf "$tmp/kill"/{evolution.json,result.json,final}
 check "a killed evolution resumes to the same search" bash -c "TFG_SEARCH_KILL_AFTER=1 '$cli' ${full[*]/--baselines/} -o '$tmp/kill' --resume >/dev/null 2>&1; grep -q '\"complete\": false' '$tmp/kill/evolution.json' && TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/kill' --resume >'$tmp/kill.out' 2>&1 && grep -q 'resuming .*evolution.json after generation 1' '$tmp/kill.out' && diff <(grep -v seconds '$tmp/full/evolution.json') <(grep -v seconds '$tmp/kill/evolution.json')"
+# killed in the final model's training (TFG_TRAIN_KILL_AT: its QAT epoch, step 3) and resumed: the same model
+cp -r "$tmp/full" "$tmp/p4" && rm -rf "$tmp/p4"/{result.json,report.html,baselines.json,random_search.json,final,final_random,final_mbv2}
+check "phase 4 killed in its training and resumed: the uninterrupted run's model, byte for byte" bash -c "TFG_TRAIN_KILL_AT=2:3 TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/p4' --resume >/dev/null 2>&1; [ \$? -eq 137 ] && [ ! -e '$tmp/p4/result.json' ] && TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/p4' --resume >/dev/null 2>&1 && cmp '$tmp/full/final/best.tflite' '$tmp/p4/final/best.tflite' && [ -s '$tmp/p4/result.json' ]"
+# killed in phase 2 after the largest's first epoch, then after the sandwich's first, resumed each time: the
+# supernet of an uninterrupted run, and its time counts the killed processes' epochs (the largest's included)
+p2=(search --data "$tmp/fm" --space "$tmp/small.json" --sram 8K --flash 48K --samples 20 --largest-epochs 2
+    --supernet-epochs 2 --calib 64 --stop-after 2 --quiet)
+check "phase 2 uninterrupted" "$cli" "${p2[@]}" -o "$tmp/p2"
+check "phase 2 killed in the largest's epochs and in the sandwich's, resumed: the same supernet" bash -c "TFG_SEARCH_KILL_EPOCH=largest:1 '$cli' ${p2[*]} -o '$tmp/p2k' >/dev/null 2>&1; [ -s '$tmp/p2k/largest.tfgc' ] && [ ! -e '$tmp/p2k/supernet.tfgc' ] && { TFG_SEARCH_KILL_EPOCH=supernet:1 '$cli' ${p2[*]} -o '$tmp/p2k' --resume >/dev/null 2>&1; [ -s '$tmp/p2k/supernet.tfgc' ] && [ ! -e '$tmp/p2k/supernet.json' ]; } && '$cli' ${p2[*]} -o '$tmp/p2k' --resume >/dev/null && diff <(grep -v seconds '$tmp/p2/supernet.json') <(grep -v seconds '$tmp/p2k/supernet.json')"
+check "the resumed phase 2 counts every process's epochs" python3 -c "import json; s = json.load(open('$tmp/p2k/supernet.json')); assert s['largest_epoch_seconds'] > 0 and s['seconds'] > 2 * s['largest_epoch_seconds'], s"
 check "bad --budget" bash -c "'$cli' search --sram 8K --flash 64K --budget 2x -o '$tmp/c' 2>&1 | grep -q -- '--budget wants a duration'"
 check "bad --stop-after" bash -c "'$cli' search --sram 8K --flash 64K --stop-after 5 -o '$tmp/c' 2>&1 | grep -q -- '--stop-after wants an integer in 1..4'"
 

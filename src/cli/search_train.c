@@ -100,11 +100,13 @@ typedef struct {
     bool tty;
     tfg_sntrain_t *st; /* the sandwich phase: its students' loss too */
     double t0;
+    tfg_train_progress_t last; /* the last epoch's figures, for the checkpoint's history */
 } ui_t;
 
 static void on_step(void *ctx, const tfg_train_progress_t *p)
 {
     ui_t *ui = ctx;
+    if (p->epoch_done) ui->last = *p;
     if (ui->r->quiet) return;
     if (!p->epoch_done) {
         if (ui->tty && (p->step % 10 == 0 || p->step == p->steps))
@@ -122,11 +124,20 @@ static void on_step(void *ctx, const tfg_train_progress_t *p)
     fflush(stdout);
 }
 
+/* The wall time of a phase's epochs so far, and of its last one, from its
+ * checkpoint's history (a killed and resumed run counts every process's). */
+static void history_seconds(const tfg_epoch_log_t *h, int n, double *total, double *last)
+{
+    *total = 0, *last = 0;
+    for (int e = 0; e < n; e++) *total += h[e].seconds, *last = h[e].seconds;
+}
+
 /* Train sn->net for `epochs` epochs with a checkpoint after each (resumed
- * from it when it is there); sandwich: by the sandwich rule. */
+ * from it when it is there); sandwich: by the sandwich rule. *seconds: the
+ * epochs' wall time, earlier processes' included. */
 static int train_phase(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset_t *train,
                        const tfg_dataset_t *val, const char *ckpt, const char *what, int epochs,
-                       bool sandwich)
+                       bool sandwich, double *seconds)
 {
     tfg_train_opts_t o = tfg_train_default_opts();
     o.epochs = epochs, o.batch = r->batch, o.lr = (float)r->lr, o.seed = r->seed;
@@ -142,29 +153,43 @@ static int train_phase(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset_t 
     tfg_ckpt_state_t cs = {.fingerprint = fingerprint(r, sn, what)};
     if (exists(ckpt)) {
         if (tfg_checkpoint_load(ckpt, &sn->net, tfg_trainer_params(t), &cs, &d) < 0) goto fail;
-        free(cs.hist);
-        cs.hist = NULL, cs.n_hist = 0;
         tfg_trainer_set_epoch(t, cs.next_epoch);
         if (!r->quiet && cs.next_epoch < epochs)
             printf("  resuming %s after epoch %d of %d\n", ckpt, cs.next_epoch, epochs);
     }
-    ui_t ui = {r, what, isatty(fileno(stderr)) != 0, st, cli_now()};
+    ui_t ui = {r, what, isatty(fileno(stderr)) != 0, st, cli_now(), {0}};
     for (int e = tfg_trainer_next_epoch(t); e < epochs; e++) {
         const double e0 = cli_now();
         tfg_trainer_epoch(t, on_step, &ui);
-        if (!sandwich) r->largest_epoch_s = cli_now() - e0;
         if (st && tfg_sntrain_error(st)) {
             fprintf(stderr, "tinyforge: error: %s\n", tfg_sntrain_error(st));
             goto done;
         }
-        cs.next_epoch = e + 1;
+        tfg_epoch_log_t *h = realloc(cs.hist, sizeof *h * (size_t)(cs.n_hist + 1));
+        if (!h) {
+            tfg_diag_set(&d, TFG_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        const tfg_train_progress_t *p = &ui.last;
+        h[cs.n_hist++] = (tfg_epoch_log_t){p->loss, p->accuracy,    p->val_loss,     p->val_accuracy,
+                                           p->lr,   cli_now() - e0, p->samples_per_s};
+        cs.hist = h, cs.next_epoch = e + 1;
         if (tfg_checkpoint_save(ckpt, &sn->net, tfg_trainer_params(t), &cs, &d) < 0) goto fail;
+        /* TFG_SEARCH_KILL_EPOCH=largest:N or supernet:N (tests): die after that epoch's checkpoint */
+        const char *kill_at = getenv("TFG_SEARCH_KILL_EPOCH");
+        const size_t wl = strlen(what);
+        if (kill_at && !strncmp(kill_at, what, wl) && kill_at[wl] == ':' && atoi(kill_at + wl + 1) == e + 1)
+            raise(SIGKILL);
     }
+    double last;
+    history_seconds(cs.hist, cs.n_hist, seconds, &last);
+    if (!sandwich) r->largest_epoch_s = last;
     rc = 0;
     goto done;
 fail:
     fprintf(stderr, "tinyforge: error: %s\n", d.msg);
 done:
+    free(cs.hist);
     tfg_sntrain_free(st);
     tfg_trainer_free(t);
     return rc;
@@ -198,7 +223,6 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
         if (!r->quiet) printf("  done already (%s): kept\n", summary);
         return 0;
     }
-    const double t0 = cli_now();
     if (tfg_net_init_train(&sn->net, r->seed) < 0) {
         fprintf(stderr, "tinyforge: error: out of memory\n");
         return 1;
@@ -206,14 +230,28 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
     /* The largest net first, then its channels sorted by importance: the
      * sandwich phase starts from them (redone from largest.tfgc when it was
      * killed before its first checkpoint). */
+    double largest_s = 0, sort_s = 0, super_s = 0;
     if (!exists(super)) {
-        if (train_phase(r, sn, train, val, largest, "largest", r->largest_epochs, false)) return 1;
+        if (train_phase(r, sn, train, val, largest, "largest", r->largest_epochs, false, &largest_s))
+            return 1;
+        const double t_sort = cli_now();
         if (tfg_supernet_sort_channels(sn, &d) < 0) {
             fprintf(stderr, "tinyforge: error: %s\n", d.msg);
             return 1;
         }
+        sort_s = cli_now() - t_sort;
+    } else { /* resumed in the sandwich phase: the largest's time from its checkpoint */
+        tfg_epoch_log_t *h;
+        int n;
+        if (tfg_checkpoint_history(largest, &h, &n, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            return 1;
+        }
+        history_seconds(h, n, &largest_s, &r->largest_epoch_s);
+        free(h);
     }
-    if (train_phase(r, sn, train, val, super, "supernet", r->supernet_epochs, true)) return 1;
+    if (train_phase(r, sn, train, val, super, "supernet", r->supernet_epochs, true, &super_s)) return 1;
+    const double t_eval = cli_now();
 
     /* How the extremes came out, measured as the evolution will measure them. */
     tfg_pool_t *pool = tfg_pool_create(r->threads);
@@ -230,7 +268,8 @@ int search_phase_supernet(search_run_t *r, tfg_supernet_t *sn, const tfg_dataset
         fprintf(stderr, "tinyforge: error: %s\n", d.msg[0] ? d.msg : "out of memory");
         return 1;
     }
-    r->seconds[2] = cli_now() - t0;
+    /* the epochs' time from their checkpoints (every process's), the rest this one's */
+    r->seconds[2] = largest_s + sort_s + super_s + (cli_now() - t_eval);
     FILE *out = open_atomic(summary, tmp, sizeof tmp);
     if (!out) return fprintf(stderr, "tinyforge: error: cannot write %s\n", summary), 1;
     fprintf(

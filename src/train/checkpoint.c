@@ -229,6 +229,24 @@ static tfg_status_t open_checked(const uint8_t *bytes, size_t len, const char *n
     return TFG_OK;
 }
 
+/* The history after the header (allocated, at least one entry). */
+static tfg_status_t read_history(rd_t *r, const header_t *hd, const char *name, tfg_epoch_log_t **out,
+                                 tfg_diag_t *d)
+{
+    if (hd->n_hist > 1000000 || (size_t)hd->n_hist * TFG_EPOCH_FIELDS * 8 > r->n - r->at)
+        return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: history of %u epochs does not fit the file", name,
+                            hd->n_hist);
+    tfg_epoch_log_t *h = calloc(hd->n_hist ? hd->n_hist : 1, sizeof *h);
+    if (!h) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    for (uint32_t e = 0; e < hd->n_hist; e++) {
+        double f[TFG_EPOCH_FIELDS];
+        for (int k = 0; k < TFG_EPOCH_FIELDS; k++) f[k] = getd(r);
+        h[e] = (tfg_epoch_log_t){f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+    }
+    *out = h;
+    return TFG_OK;
+}
+
 /* weights_only: the net's tensors alone, whatever run wrote them (the
  * fingerprint, the momentum and the ranges are not read). */
 static tfg_status_t load(const uint8_t *bytes, size_t len, const char *name, tfg_net_t *net, tfg_params_t *ps,
@@ -253,16 +271,8 @@ static tfg_status_t load(const uint8_t *bytes, size_t len, const char *name, tfg
     if (hd.ranges != (cs->mins ? (uint32_t)net->n : 0u))
         return tfg_diag_set(d, TFG_ERR_INVALID, "%s: the checkpoint is from the %s phase, not the %s one",
                             name, hd.ranges ? "QAT" : "float training", cs->mins ? "QAT" : "float training");
-    if (hd.n_hist > 1000000 || (size_t)hd.n_hist * TFG_EPOCH_FIELDS * 8 > r.n - r.at)
-        return tfg_diag_set(d, TFG_ERR_FORMAT, "%s: history of %u epochs does not fit the file", name,
-                            hd.n_hist);
-    tfg_epoch_log_t *h = calloc(hd.n_hist ? hd.n_hist : 1, sizeof *h);
-    if (!h) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
-    for (uint32_t e = 0; e < hd.n_hist; e++) {
-        double f[TFG_EPOCH_FIELDS];
-        for (int k = 0; k < TFG_EPOCH_FIELDS; k++) f[k] = getd(&r);
-        h[e] = (tfg_epoch_log_t){f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
-    }
+    tfg_epoch_log_t *h;
+    if ((st = read_history(&r, &hd, name, &h, d)) < 0) return st;
     const int np = parts(net, NULL);
     part_t *pt = malloc(sizeof(part_t) * (size_t)(np ? np : 1));
     if (!pt) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
@@ -398,6 +408,22 @@ tfg_status_t tfg_checkpoint_peek(const char *path, int *next_epoch, bool *qat, t
     header_t h;
     st = open_checked(bytes, n, path, &r, &h, d);
     if (st == TFG_OK) *next_epoch = (int)h.next_epoch, *qat = h.ranges != 0;
+    free(bytes);
+    return st;
+}
+
+tfg_status_t tfg_checkpoint_history(const char *path, tfg_epoch_log_t **hist, int *n, tfg_diag_t *d)
+{
+    *hist = NULL, *n = 0;
+    uint8_t *bytes;
+    size_t len;
+    tfg_status_t st = slurp(path, &bytes, &len, d);
+    if (st < 0) return st;
+    rd_t r;
+    header_t h;
+    st = open_checked(bytes, len, path, &r, &h, d);
+    if (st == TFG_OK) st = read_history(&r, &h, path, hist, d);
+    if (st == TFG_OK) *n = (int)h.n_hist;
     free(bytes);
     return st;
 }

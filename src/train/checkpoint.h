@@ -66,6 +66,10 @@ tfg_status_t tfg_checkpoint_load_weights(const char *path, tfg_net_t *net, tfg_d
  * undamaged checkpoint (to build the net of the right phase first). */
 tfg_status_t tfg_checkpoint_peek(const char *path, int *next_epoch, bool *qat, tfg_diag_t *d);
 
+/* The epochs' history alone (allocated: free it), from a whole, undamaged
+ * checkpoint: a resumed run's earlier epochs, their time included. */
+tfg_status_t tfg_checkpoint_history(const char *path, tfg_epoch_log_t **hist, int *n, tfg_diag_t *d);
+
 /* FNV-1a over a string, for fingerprints. */
 uint64_t tfg_fingerprint(uint64_t h, const char *s);
 
