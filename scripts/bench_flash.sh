@@ -26,7 +26,7 @@ for pair in "1 4 32K" "0 1 12K"; do
   dir=$out/subnets_w$1_r$2; rm -rf "$dir"; mkdir -p "$dir"
   "$build/sample_subnets" default "$1" "$2" "$n" 1 "$dir"
   for ((i = 0; i < n; i++)); do
-    "$cli" zoo build "$dir/subnet_$i.json" --shapes-only -o "$dir/subnet_$i.tflite" >/dev/null
+    "$cli" zoo build "$dir/subnet_$i.json" -o "$dir/subnet_$i.tflite" >/dev/null # calibrated, as trained models
     one "w$1r$2_$i" "$dir/subnet_$i.tflite" "$3"
     case $((i % 3)) in
       0) one "w$1r$2_${i}_layer" "$dir/subnet_$i.tflite" 256K layer ;;

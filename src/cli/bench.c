@@ -94,7 +94,7 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
                "arena;\n\n");
     if (layers)
         fprintf(f,
-                "static void count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
+                "static void bench_count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
                 "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
                 "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
     fprintf(f, "static void bench_write_inputs(void)\n{\n");
@@ -115,8 +115,8 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
     }
     fprintf(f, "    return eq;\n}\n\n");
     const char *invoke = streamed ? "model_invoke_streamed(input, arena.bytes)" : "model_invoke(arena.bytes)";
-    const char *hooked = streamed ? "model_invoke_streamed_hooked(input, arena.bytes, count_layer, 0)"
-                                  : "model_invoke_hooked(arena.bytes, count_layer, 0)";
+    const char *hooked = streamed ? "model_invoke_streamed_hooked(input, arena.bytes, bench_count_layer, 0)"
+                                  : "model_invoke_hooked(arena.bytes, bench_count_layer, 0)";
     fprintf(f,
             "int main(void)\n{\n"
             "    bench_write_inputs();\n"
