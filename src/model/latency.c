@@ -15,24 +15,24 @@ const char *const tfg_lat_class_names[TFG_LAT_COUNT] = {
  * over QEMU's counts (FIT=1 scripts/bench_latency.sh rewrites this block). */
 /* BEGIN fitted by scripts/bench_latency.sh */
 static const double coef[TFG_LAT_COUNT][4] = {
-    [TFG_LAT_CONV1X1] = {1.079, 59.3, 129.2, -969.8},
-    [TFG_LAT_CONV1X1_NARROW] = {4.406, 35.25, 98, 92.25},
-    [TFG_LAT_CONV1X1_RES] = {1.08, 112.8, 52.49, -4354},
-    [TFG_LAT_CONV] = {4.004, 36.04, 323.7, -4.592e+04},
-    [TFG_LAT_DW3_S1] = {2.905, 26.15, -74.71, 2.773e+04},
-    [TFG_LAT_DW3_S2] = {4.607, 41.46, -353.1, 3.307e+04},
-    [TFG_LAT_DW5_S1] = {3.106, 77.66, -2538, 1.336e+05},
-    [TFG_LAT_DW5_S2] = {1.895, 47.39, 2275, 7.246e+04},
-    [TFG_LAT_DW7_S1] = {1.8, 88.19, -545.4, 6.629e+04},
-    [TFG_LAT_DW7_S2] = {2.553, 125.1, -1752, 3.096e+04},
+    [TFG_LAT_CONV1X1] = {1.08, 17.56, 128.9, -1941},
+    [TFG_LAT_CONV1X1_NARROW] = {2.157, 17.25, 97.32, 305.2},
+    [TFG_LAT_CONV1X1_RES] = {1.083, 91.07, 52.69, -4896},
+    [TFG_LAT_CONV] = {1.683, 15.15, 324.2, -4.665e+04},
+    [TFG_LAT_DW3_S1] = {1.834, 16.51, -75.73, 2.713e+04},
+    [TFG_LAT_DW3_S2] = {3.21, 28.89, -357.7, 3.517e+04},
+    [TFG_LAT_DW5_S1] = {2.904, 72.6, -2510, 1.322e+05},
+    [TFG_LAT_DW5_S2] = {1.763, 44.07, 2116, 7.235e+04},
+    [TFG_LAT_DW7_S1] = {1.698, 83.21, -543.1, 6.598e+04},
+    [TFG_LAT_DW7_S2] = {2.446, 119.9, -1737, 3.085e+04},
     [TFG_LAT_DW_OTHER] = {0, 0, 0, 0},
     [TFG_LAT_DW_STRIP] = {0, 0, 0, 0},
-    [TFG_LAT_FC] = {1.901, 19.79, 197.9, 197.9},
-    [TFG_LAT_POOL] = {0, 147.1, 508.4, 508.4},
-    [TFG_LAT_SOFTMAX] = {0, 229, 2290, 2290},
+    [TFG_LAT_FC] = {1.9, 15.83, 158.3, 158.3},
+    [TFG_LAT_POOL] = {0, 146.7, 507.1, 507.1},
+    [TFG_LAT_SOFTMAX] = {0, 184.4, 1844, 1844},
     [TFG_LAT_OTHER] = {0, 0, 0, 0},
 };
-static const double tile_coef[2] = {4.493e+04, 1.824};
+static const double tile_coef[2] = {4.728e+04, 1.574};
 /* END fitted */
 
 tfg_lat_class_t tfg_latency_class(const tfg_step_t *s, int32_t variant)
