@@ -93,10 +93,10 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
     fprintf(f, "static union { uint32_t align; uint8_t bytes[MODEL_ARENA_SIZE ? MODEL_ARENA_SIZE : 1]; } "
                "arena;\n\n");
     if (layers)
-        fprintf(f,
-                "static void bench_count_layer(void *ctx, int layer, int op, const int8_t *data, size_t bytes)\n{\n"
-                "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
-                "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
+        fprintf(f, "static void bench_count_layer(void *ctx, int layer, int op, const int8_t *data, size_t "
+                   "bytes)\n{\n"
+                   "    (void)ctx; (void)layer; (void)op; (void)data; (void)bytes;\n"
+                   "    TFG_COUNT_STOP();\n    TFG_COUNT_START();\n}\n\n");
     fprintf(f, "static void bench_write_inputs(void)\n{\n");
     size_t at = 0;
     for (int i = 0; i < g->n_inputs; i++) {
