@@ -398,32 +398,33 @@ tfg_status_t tfg_checkpoint_load_weights(const char *path, tfg_net_t *net, tfg_d
     return st;
 }
 
-tfg_status_t tfg_checkpoint_peek(const char *path, int *next_epoch, bool *qat, tfg_diag_t *d)
+/* The header of a whole, undamaged checkpoint, and its history when hist is given. */
+static tfg_status_t read_head(const char *path, header_t *h, tfg_epoch_log_t **hist, tfg_diag_t *d)
 {
     uint8_t *bytes;
     size_t n;
     tfg_status_t st = slurp(path, &bytes, &n, d);
     if (st < 0) return st;
     rd_t r;
-    header_t h;
-    st = open_checked(bytes, n, path, &r, &h, d);
-    if (st == TFG_OK) *next_epoch = (int)h.next_epoch, *qat = h.ranges != 0;
+    st = open_checked(bytes, n, path, &r, h, d);
+    if (st == TFG_OK && hist) st = read_history(&r, h, path, hist, d);
     free(bytes);
+    return st;
+}
+
+tfg_status_t tfg_checkpoint_peek(const char *path, int *next_epoch, bool *qat, tfg_diag_t *d)
+{
+    header_t h;
+    const tfg_status_t st = read_head(path, &h, NULL, d);
+    if (st == TFG_OK) *next_epoch = (int)h.next_epoch, *qat = h.ranges != 0;
     return st;
 }
 
 tfg_status_t tfg_checkpoint_history(const char *path, tfg_epoch_log_t **hist, int *n, tfg_diag_t *d)
 {
     *hist = NULL, *n = 0;
-    uint8_t *bytes;
-    size_t len;
-    tfg_status_t st = slurp(path, &bytes, &len, d);
-    if (st < 0) return st;
-    rd_t r;
     header_t h;
-    st = open_checked(bytes, len, path, &r, &h, d);
-    if (st == TFG_OK) st = read_history(&r, &h, path, hist, d);
+    const tfg_status_t st = read_head(path, &h, hist, d);
     if (st == TFG_OK) *n = (int)h.n_hist;
-    free(bytes);
     return st;
 }
