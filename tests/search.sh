@@ -112,6 +112,19 @@ check "--budget stops the evolution early, the final model still made" bash -c "
 # killed after the evolution's generation 1 and resumed: the same evolution as the uninterrupted run's
 cp -r "$tmp/budget" "$tmp/kill" && rm -rf "$tmp/kill"/{evolution.json,result.json,final}
 check "a killed evolution resumes to the same search" bash -c "TFG_SEARCH_KILL_AFTER=1 '$cli' ${full[*]/--baselines/} -o '$tmp/kill' --resume >/dev/null 2>&1; grep -q '\"complete\": false' '$tmp/kill/evolution.json' && TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/kill' --resume >'$tmp/kill.out' 2>&1 && grep -q 'resuming .*evolution.json after generation 1' '$tmp/kill.out' && diff <(grep -v seconds '$tmp/full/evolution.json') <(grep -v seconds '$tmp/kill/evolution.json')"
+# priced with a fixed allowance (--code 24K) instead: every candidate within the flash, and the plot's flash
+# panel puts each where its priced flash is, left of the budget line
+cp -r "$tmp/budget" "$tmp/code" && rm -rf "$tmp/code"/{evolution.json,result.json,final}
+check "--code SIZE: candidates priced with it, the plot's flash panel within the budget line" bash -c "'$cli' ${full[*]/--baselines/} --code 24K -o '$tmp/code' --resume --stop-after 3 >/dev/null 2>&1 && python3 - '$tmp/code' <<'PY'
+import json, re, sys
+d = sys.argv[1]
+c = json.load(open(d + '/evolution.json'))['candidates']
+assert c and all(x['flash'] <= 49152 for x in c)
+svg = open(d + '/pareto.svg').read()
+line = [float(x) for x in re.findall(r'<line x1=\"([0-9.]+)\"[^>]*stroke=\"#c00\"', svg)][1]
+xs = [float(x) for x in re.findall(r'<circle cx=\"([0-9.]+)\"', svg) if float(x) > 380]
+assert len(xs) == len(c) and max(xs) <= line, (max(xs), line)
+PY"
 # killed in the final model's training (TFG_TRAIN_KILL_AT: its QAT epoch, step 3) and resumed: the same model
 cp -r "$tmp/full" "$tmp/p4" && rm -rf "$tmp/p4"/{result.json,report.html,baselines.json,random_search.json,final,final_random,final_mbv2}
 check "phase 4 killed in its training and resumed: the uninterrupted run's model, byte for byte" bash -c "TFG_TRAIN_KILL_AT=2:3 TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/p4' --resume >/dev/null 2>&1; [ \$? -eq 137 ] && [ ! -e '$tmp/p4/result.json' ] && TFG_ROOT='$src' '$cli' ${full[*]/--baselines/} -o '$tmp/p4' --resume >/dev/null 2>&1 && cmp '$tmp/full/final/best.tflite' '$tmp/p4/final/best.tflite' && [ -s '$tmp/p4/result.json' ]"

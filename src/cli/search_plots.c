@@ -117,15 +117,15 @@ int search_plot_progress(const char *path, const tfg_evolve_t *e)
 }
 
 /* One panel of the accuracy plot: x is a candidate's arena (axis 0) or its
- * flash, constants plus the code allowance (axis 1); every candidate grey,
- * the final population blue with its Pareto front (the most accurate net
- * within each x), the budget red. */
-static void pareto_panel(FILE *f, const tfg_evolve_t *e, int axis, size_t budget, size_t code, int x0,
-                         double lo, double hi)
+ * flash as the search priced it (axis 1: tfg_priced_flash, code included);
+ * every candidate grey, the final population blue with its Pareto front (the
+ * most accurate net within each x), the budget red. */
+static void pareto_panel(FILE *f, const tfg_evolve_t *e, int axis, size_t budget, int x0, double lo,
+                         double hi)
 {
     const int L = x0 + 60, T = 40, pw = 320 - 80, ph = 400 - 40 - 45;
     const double xmax = ceil((double)budget / 1024.0 / 8.0 + 0.01) * 8.0;
-#define VAL(c) ((double)(axis ? (c)->flash + code : (c)->arena))
+#define VAL(c) ((double)(axis ? (c)->flash : (c)->arena))
 #define X(bytes) (L + pw * ((double)(bytes) / 1024.0) / xmax)
 #define Y(acc) (T + ph - ph * ((acc)-lo) / (hi - lo))
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n", L, T,
@@ -190,8 +190,8 @@ int search_plot_pareto(const char *path, const tfg_evolve_t *e, const tfg_spaceo
         "<text x=\"60\" y=\"22\" font-size=\"14\">Validation accuracy against SRAM and flash (every "
         "candidate "
         "evaluated)</text>\n");
-    pareto_panel(f, e, 0, budget->sram, 0, 0, lo, hi);
-    pareto_panel(f, e, 1, budget->flash, budget->code_bytes, 320, lo, hi);
+    pareto_panel(f, e, 0, budget->sram, 0, lo, hi);
+    pareto_panel(f, e, 1, budget->flash, 320, lo, hi);
     fprintf(f, "<text x=\"70\" y=\"58\" fill=\"#1f6fb4\">final population</text>\n<text x=\"70\" y=\"74\" "
                "fill=\"#999\">every candidate</text>\n<text x=\"70\" y=\"90\" "
                "fill=\"#c00\">budget</text>\n</svg>\n");
