@@ -318,13 +318,14 @@ int cli_bench(int argc, char **argv)
     int64_t stage_macs = macs;
     for (int k = first_layer + 1; k < n_steps; k++) stage_macs -= m.prog.steps[k].macs;
     const long flash = r.text + r.rodata + r.data, sram = r.data + r.bss;
-    /* The flash the search and plan predict without a cross compiler (its
-     * table is the Cortex-M4's), next to what the ELF says. */
+    /* The flash and instructions the search predicts without a cross
+     * compiler or QEMU (both models are the Cortex-M4's), next to what the ELF
+     * and the count say. */
+    const bool m4 = !strcmp(target, "cortex-m4");
     tfg_flash_t fp;
     const bool predicted =
-        !strcmp(target, "cortex-m4") &&
-        tfg_codegen_flash(&m, patched ? sp.cost.split : -1, patched ? sp.cost.ph : 1,
-                          patched ? sp.cost.pw : 1, patched ? sp.variant : NULL, &fp, &d) == TFG_OK;
+        m4 && tfg_codegen_flash(&m, patched ? sp.cost.split : -1, patched ? sp.cost.ph : 1,
+                                patched ? sp.cost.pw : 1, patched ? sp.variant : NULL, &fp, &d) == TFG_OK;
     const long runtime_bytes = r.model_code - r.gen_code + r.model_rodata - r.gen_rodata;
     if (json) {
         printf("{\"model\": \"%s\", \"target\": \"%s\", \"instructions\": %ld, \"macs\": %lld, "
@@ -340,9 +341,10 @@ int cli_bench(int argc, char **argv)
         printf(", \"model_flash_parts\": {\"generated_code\": %ld, \"generated_constants\": %ld, "
                "\"runtime\": %ld}",
                r.gen_code, r.gen_rodata, runtime_bytes);
-        printf(", \"instructions_predicted\": %.0f",
-               tfg_latency_m4(&m, patched ? sp.cost.split : -1, patched ? sp.cost.ph : 1,
-                              patched ? sp.cost.pw : 1, patched ? sp.variant : NULL));
+        if (m4)
+            printf(", \"instructions_predicted\": %.0f",
+                   tfg_latency_m4(&m, patched ? sp.cost.split : -1, patched ? sp.cost.ph : 1,
+                                  patched ? sp.cost.pw : 1, patched ? sp.variant : NULL));
         if (predicted)
             printf(", \"model_flash_predicted\": {\"constants\": %lld, \"structs\": %lld, \"runtime\": %lld, "
                    "\"generated\": %lld, \"total\": %lld}",
@@ -359,7 +361,6 @@ int cli_bench(int argc, char **argv)
                 const tfg_step_t *st = &m.prog.steps[k];
                 const tfg_tensor_t *y = &m.graph.tensors[st->out];
                 const int64_t oh = y->rank == 4 ? y->dims[1] : 1, ow = y->rank == 4 ? y->dims[2] : 1;
-                const int64_t oc = y->rank == 4 ? y->dims[3] : y->dims[y->rank - 1];
                 const int32_t v = patched ? sp.variant[k] : -1;
                 printf("%s\n  {\"index\": %d, \"op_index\": %d, \"op\": \"%s\", \"macs\": %lld, "
                        "\"instructions\": %ld",
@@ -380,9 +381,11 @@ int cli_bench(int argc, char **argv)
                                    tfg_lat_class_names[c], feat[c][0], feat[c][1], feat[c][2], feat[c][3]);
                     printf("}}");
                 } else {
-                    printf(", \"predicted\": %.0f, \"features\": {\"%s\": [%lld, %lld, %lld, 1]}}",
+                    double f[4];
+                    tfg_latency_step_features(&m, st, oh, ow, f);
+                    printf(", \"predicted\": %.0f, \"features\": {\"%s\": [%.0f, %.0f, %.0f, %.0f]}}",
                            tfg_latency_step(&m, st, v, oh, ow), tfg_lat_class_names[tfg_latency_class(st, v)],
-                           (long long)st->macs, (long long)(oh * ow * oc), (long long)(oh * ow));
+                           f[0], f[1], f[2], f[3]);
                 }
             }
             printf("]");
@@ -397,9 +400,8 @@ int cli_bench(int argc, char **argv)
                "%ld B (its code and constants, not the harness's)\n",
                flash, r.text, r.model_code, r.rodata, r.data, r.model_code + r.model_rodata);
         if (predicted)
-            printf("  flash model    %12lld B predicted: constants %lld and structs %lld (exact: %ld), "
-                   "runtime %lld "
-                   "(exact: %ld), generated code %lld (estimated: %ld); %+lld B\n",
+            printf("  flash model    %12lld B predicted: constants %lld and structs %lld (measured: %ld), "
+                   "runtime %lld (measured: %ld), generated code %lld (measured: %ld); %+lld B\n",
                    (long long)fp.total, (long long)fp.constants, (long long)fp.structs, r.gen_rodata,
                    (long long)fp.runtime, runtime_bytes, (long long)fp.generated, r.gen_code,
                    (long long)fp.total - (r.model_code + r.model_rodata));

@@ -68,10 +68,8 @@ tfg_lat_class_t tfg_latency_class(const tfg_step_t *s, int32_t variant)
     }
 }
 
-/* Step s's features on an out_h x out_w region of its output: MACs,
- * output elements, output pixels, calls. */
-static void step_features(const tfg_model_t *m, const tfg_step_t *s, int64_t out_h, int64_t out_w,
-                          double f[4])
+void tfg_latency_step_features(const tfg_model_t *m, const tfg_step_t *s, int64_t out_h, int64_t out_w,
+                               double f[4])
 {
     const tfg_tensor_t *y = &m->graph.tensors[s->out];
     /* NHWC (a 2-D FC output is [batch, features]: one pixel) */
@@ -108,7 +106,7 @@ double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t varia
                         int64_t out_w)
 {
     double f[4];
-    step_features(m, s, out_h, out_w, f);
+    tfg_latency_step_features(m, s, out_h, out_w, f);
     const double *k = coefficients(s, variant);
     return k[0] * f[0] + k[1] * f[1] + k[2] * f[2] + k[3] * f[3];
 }
@@ -136,7 +134,7 @@ static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, 
                 const tfg_region_t r = need[s->out];
                 const int32_t v = variant ? variant[k] : -1;
                 double f[4];
-                step_features(m, s, r.r1 - r.r0, r.c1 - r.c0, f);
+                tfg_latency_step_features(m, s, r.r1 - r.r0, r.c1 - r.c0, f);
                 double *into = feat[tfg_latency_class(s, v)];
                 for (int q = 0; q < 4; q++) into[q] += f[q];
                 t += tfg_latency_step(m, s, v, r.r1 - r.r0, r.c1 - r.c0);

@@ -41,6 +41,11 @@ extern const char *const tfg_lat_class_names[TFG_LAT_COUNT];
 /* Step s's class, with `variant` its kernel variant (-1: the step's own). */
 tfg_lat_class_t tfg_latency_class(const tfg_step_t *s, int32_t variant);
 
+/* Step s's features on an out_h x out_w region of its output: MACs, output
+ * elements, output pixels, calls (1). */
+void tfg_latency_step_features(const tfg_model_t *m, const tfg_step_t *s, int64_t out_h, int64_t out_w,
+                               double f[4]);
+
 /* Instructions of step s producing an out_h x out_w region of its output. */
 double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, int64_t out_h,
                         int64_t out_w);
