@@ -38,8 +38,10 @@ done
 for m in tflm_person_detect mlperf_vww_96_int8 mlperf_kws_ref_model tinyengine_vww; do
   one "$m" "$root/../shared/models/$m.tflite" 256K
 done
-python3 - "$rows" "$out" <<'PY'
+python3 - "$rows" "$out" "$root/scripts" <<'PY'
 import json, re, subprocess, sys
+sys.path.insert(0, sys.argv[3])
+import lstsq
 rows, out = sys.argv[1:3]
 def elf_symbols(elf):
     s = {}
@@ -58,8 +60,7 @@ for line in open(rows):
     p = b["model_flash_predicted"]
     src = open(f"{out}/{name}/gen/model.c").read()
     stage = [int(k) for k in re.findall(r"\bp = model_l(\d+);", src)]
-    kinds = dict(re.findall(r"static const (tfg_\w+_params_t) model_l(\d+) = ", src)[i][::-1] for i in
-                 range(len(re.findall(r"static const (tfg_\w+_params_t) model_l(\d+) = ", src))))
+    kinds = {k: t for t, k in re.findall(r"static const (tfg_\w+_params_t) model_l(\d+) = ", src)}
     syms = elf_symbols(f"{out}/{name}/fw.elf")
     gen_code = sum(v[1] for k, v in syms.items() if k.startswith("model_") and v[0] == "t")
     stage_structs = sum(syms[f"model_l{k}"][1] for k in stage if f"model_l{k}" in syms)
@@ -81,7 +82,10 @@ for line in open(rows):
 print(f"\n{len(errs)} models: constants, layer structs and runtime {'exact on every one' if exact else 'NOT exact'}; "
       f"total error {min(e[0] for e in errs):+d} .. {max(e[0] for e in errs):+d} B, all of it the estimate of the "
       f"generated functions and the patch stage's struct copies")
-json.dump(feats, open(f"{out}/features.json", "w"))
+# the generated code's constants (src/codegen/flash.c GEN_*), fitted again on these models
+k = lstsq.fit([[1, a, b, c, d] for a, b, c, d, _ in feats], [m for *_, m in feats])
+print("generated code, fitted on these models: base %+.0f, per call %.0f, per stage conv %.0f, per other stage "
+      "layer %.0f, per patch stage %.0f B" % tuple(k))
 margin = 128  # TFG_FLASH_MARGIN (src/search/spaceopt.h): the search keeps this much free for the estimate
 under = [e[0] for e in errs if -e[0] > margin]
 if under: print(f"the estimate fell short by more than the search's {margin} B margin on {len(under)} models")

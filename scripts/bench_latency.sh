@@ -32,8 +32,10 @@ for pair in "1 4 32K" "0 1 12K" "2 2 48K" "0 4 16K" "3 3 64K"; do
     fi
   done
 done
-python3 - "$out/rows.tsv" "$root/src/model/latency.c" "${FIT:-0}" <<'PY'
+python3 - "$out/rows.tsv" "$root/src/model/latency.c" "${FIT:-0}" "$root/scripts" <<'PY'
 import json, re, sys
+sys.path.insert(0, sys.argv[4])
+import lstsq
 rows_path, src_path, write = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 src = open(src_path).read()
 classes = re.findall(r'"(\w+)"', src[src.index("tfg_lat_class_names"):src.index("};", src.index("tfg_lat_class_names"))])
@@ -52,19 +54,7 @@ X, y = [], []
 for half, b in models:
     if half == 0:
         for row in b["layers"]: X.append(vec(row)); y.append(row["instructions"])
-# least squares with a little ridge (columns of classes that never occur stay 0)
-used = [j for j in range(nv) if any(r[j] for r in X)]
-scale = [max(abs(r[j]) for r in X) or 1 for j in range(nv)]
-A = [[sum(X[k][i] / scale[i] * X[k][j] / scale[j] for k in range(len(X))) + (1e-6 if i == j else 0) for j in used] +
-     [sum(X[k][i] / scale[i] * y[k] for k in range(len(X)))] for i in used]
-m = len(used)
-for i in range(m):
-    p = max(range(i, m), key=lambda r: abs(A[r][i])); A[i], A[p] = A[p], A[i]
-    for r in range(m):
-        if r != i:
-            f = A[r][i] / A[i][i]; A[r] = [a - f * b for a, b in zip(A[r], A[i])]
-coef = [0.0] * nv
-for i, j in enumerate(used): coef[j] = A[i][m] / A[i][i] / scale[j]
+coef = lstsq.fit(X, y)  # classes that never occur keep 0
 pred = lambda b: sum(sum(c * x for c, x in zip(coef, vec(r))) for r in b["layers"])
 print(f"{len(X)} layer and stage rows of {sum(1 for h, _ in models if h == 0)} subnets fitted; "
       f"whole inferences of the other {sum(1 for h, _ in models if h == 1)}:\n")
@@ -80,7 +70,6 @@ ma = lambda e: sum(abs(x) for x in e) / len(e)
 print(f"\nfitted: mean |error| {100 * ma(errs):.1f}%, worst {100 * max(errs, key=abs):+.1f}%;"
       f" built-in coefficients: mean |error| {100 * ma(errs_b):.1f}%, worst {100 * max(errs_b, key=abs):+.1f}%")
 lines = ["/* BEGIN fitted by scripts/bench_latency.sh */", "static const double coef[TFG_LAT_COUNT][4] = {"]
-enum = re.findall(r"(TFG_LAT_\w+),", src[src.index("typedef enum") if "typedef enum" in src else 0:]) or []
 hdr = open(src_path.replace("latency.c", "latency.h")).read()
 enum = [e for e in re.findall(r"(TFG_LAT_\w+)", hdr) if e != "TFG_LAT_COUNT"]
 for i, e in enumerate(enum):
