@@ -43,7 +43,9 @@ static int32_t struct_bytes(const char *type)
     return -1;
 }
 
-/* Marks fn and everything it references (depth first; the table is small). */
+/* Marks fn and everything it references (depth first). Each symbol is pushed
+ * once, when it is first marked, so the stack never holds more than the
+ * table's symbols (at most 1024, checked by the caller). */
 static tfg_status_t link(const tfg_flash_table_t *t, const char *fn, unsigned char *kept, tfg_diag_t *d)
 {
     const int root = find_sym(t, fn);
@@ -58,7 +60,7 @@ static tfg_status_t link(const tfg_flash_table_t *t, const char *fn, unsigned ch
         const tfg_flash_sym_t *s = &t->syms[stack[--n]];
         for (int r = 0; r < s->n; r++) {
             const int j = t->refs[s->first + r];
-            if (!kept[j] && n < (int)(sizeof stack / sizeof stack[0])) kept[j] = 1, stack[n++] = j;
+            if (!kept[j]) kept[j] = 1, stack[n++] = j;
         }
     }
     return TFG_OK;
@@ -79,6 +81,10 @@ tfg_status_t tfg_codegen_flash(const tfg_model_t *m, int split, int ph, int pw, 
     unsigned char kept[1024] = {0};
     if (t->n_syms > (int)sizeof kept)
         return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "flash: the table is too large");
+    const int32_t res_bytes = struct_bytes("tfg_eltwise_params_t"); /* a fused residual's NAME_lK_res */
+    if (res_bytes < 0)
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                            "flash: tfg_eltwise_params_t is not in src/codegen/flash_m4.c");
     tfg_status_t st = TFG_OK;
     f->constants = tfg_codegen_constant_bytes(m, true);
     f->generated = GEN_BASE;
@@ -89,8 +95,7 @@ tfg_status_t tfg_codegen_flash(const tfg_model_t *m, int split, int ph, int pw, 
         if (sb < 0)
             return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "flash: %s is not in src/codegen/flash_m4.c",
                                 info->params);
-        /* a fused residual ADD has its own eltwise struct (NAME_lK_res) */
-        if (s->kernel == TFG_K_CONV && s->p.conv.res) f->structs += struct_bytes("tfg_eltwise_params_t");
+        if (s->kernel == TFG_K_CONV && s->p.conv.res) f->structs += res_bytes;
         st = link(t, info->fn, kept, d);
         if (k > split) {
             f->structs += sb;
