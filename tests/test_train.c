@@ -233,6 +233,22 @@ static void test_gradients(void)
 }
 
 /* The loss's own gradient, independently: -sum q log softmax(z), mean over the batch. */
+/* The BLAS keeps to one thread once tfg_gemm has run, whoever calls it first
+ * (the trainer's threads split the work; a threaded BLAS beside them spins). */
+int openblas_get_num_threads(void) __attribute__((weak));
+static void test_gemm_single_threaded(void)
+{
+    tt_begin();
+    const float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {1, 0, -1, 2, 0.5f, 1};
+    float c[4] = {9, 9, 9, 9};
+    tfg_gemm(false, false, 2, 2, 3, 1.0f, a, 3, b, 2, 0.0f, c, 2);
+    /* independent: C = A B by hand */
+    TT_CHECK(c[0] == 1 * 1 + 2 * -1 + 3 * 0.5f && c[1] == 1 * 0 + 2 * 2 + 3 * 1);
+    TT_CHECK(c[2] == 4 * 1 + 5 * -1 + 6 * 0.5f && c[3] == 4 * 0 + 5 * 2 + 6 * 1);
+    if (openblas_get_num_threads) TT_CHECK(openblas_get_num_threads() == 1);
+    tt_end();
+}
+
 static void test_loss(void)
 {
     tt_begin();
@@ -685,8 +701,8 @@ static void test_families(void)
 
 int main(void)
 {
-    tfg_gemm_init();
     printf("training engine (BLAS: %s):\n", tfg_gemm_backend());
+    test_gemm_single_threaded();
     test_loss();
     test_gradients();
     test_init();

@@ -4,6 +4,7 @@
  * C^T = B^T A^T, so the operands are passed swapped. */
 #include "nn/gemm.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,7 +18,7 @@ void bli_thread_set_num_threads(long n) __attribute__((weak));
 char *openblas_get_config(void) __attribute__((weak));
 char *openblas_get_corename(void) __attribute__((weak));
 
-void tfg_gemm_init(void)
+static void keep_to_one_thread(void)
 {
     if (openblas_set_num_threads) openblas_set_num_threads(1);
     if (bli_thread_set_num_threads) bli_thread_set_num_threads(1);
@@ -40,6 +41,8 @@ const char *tfg_gemm_backend(void)
 void tfg_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
               int ldb, float beta, float *c, int ldc)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, keep_to_one_thread);
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (int i = 0; i < m; i++)

@@ -113,7 +113,6 @@ tfg_trainer_t *tfg_trainer_create(tfg_net_t *net, const tfg_dataset_t *train, co
     if (!t) goto nomem;
     t->net = net, t->train = train, t->val = val, t->o = *o;
     if (t->o.batch > train->n) t->o.batch = train->n;
-    tfg_gemm_init();
     const size_t isz = (size_t)in->h * in->w * in->c;
     t->pool = tfg_pool_create(threads);
     t->x = malloc(sizeof(float) * isz * (size_t)t->o.batch);
