@@ -24,3 +24,19 @@ float *tfg_nn_big_floats(size_t n)
 #endif
     return posix_memalign(&p, 64, bytes) == 0 ? p : NULL;
 }
+
+float *tfg_nn_keep_floats(tfg_nn_keep_t *k, size_t n)
+{
+    if (k->p && k->n >= n) return k->p;
+    free(k->p);
+    k->n = 0;
+    if (!(k->p = tfg_nn_big_floats(n))) return NULL;
+    k->n = n;
+    return k->p;
+}
+
+void tfg_nn_keep_free(tfg_nn_keep_t *k)
+{
+    free(k->p);
+    k->p = NULL, k->n = 0;
+}

@@ -92,7 +92,7 @@ void tfg_nn_tape_free(tfg_nn_tape_t *t)
         if (t->mean) free(t->mean[i]);
         if (t->invstd) free(t->invstd[i]);
     }
-    free(t->slab);
+    if (!t->slab_kept) free(t->slab);
     for (int th = 0; t->col && th < t->threads; th++) free(t->col[th]);
     for (int th = 0; t->xs && th < t->threads; th++) free(t->xs[th]);
     free(t->xs);
@@ -124,6 +124,12 @@ static bool recomputed(const tfg_net_t *n, int i, bool train)
 
 int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train)
 {
+    return tfg_nn_tape_init_in(t, n, cap, threads, train, NULL);
+}
+
+int tfg_nn_tape_init_in(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train,
+                        tfg_nn_keep_t *keep)
+{
     memset(t, 0, sizeof *t);
     if (cap < 1 || threads < 1) return -1;
     t->cap = cap, t->train = train, t->threads = threads, t->n_layers = n->n;
@@ -139,7 +145,11 @@ int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads,
     /* The batch buffers are slices of one slab: a first pass counts. */
     size_t used = 0;
     for (int pass = 0; ok && pass < 2; pass++) {
-        if (pass == 1) ok = (t->slab = tfg_nn_big_floats(used)) != NULL, used = 0;
+        if (pass == 1) {
+            t->slab = keep ? tfg_nn_keep_floats(keep, used) : tfg_nn_big_floats(used);
+            t->slab_kept = keep != NULL;
+            ok = t->slab != NULL, used = 0;
+        }
         for (int i = 0; ok && i < n->n; i++) {
             const tfg_nn_layer_t *l = &n->layers[i];
             const size_t size = (size_t)cap * img_size(l);

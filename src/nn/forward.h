@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/bigmem.h"
 #include "nn/net.h"
 #include "nn/parallel.h"
 
@@ -48,10 +49,11 @@ typedef struct {
     int batch;  /* images in the last forward pass */
     bool train; /* the tape was made for training */
     int n_layers;
-    float *slab;  /* out, pre and fc_in are slices of it */
-    float **out;  /* [layer] cap * h*w*c; NULL for a recomputed layer (tfg_nn_acts) */
-    float **pre;  /* [layer] bn layers in training: the conv output before batch norm */
-    float **mean; /* [layer] bn layers in training: batch mean per channel */
+    float *slab;    /* out, pre and fc_in are slices of it */
+    bool slab_kept; /* it is borrowed (tfg_nn_tape_init_in), not freed with the tape */
+    float **out;    /* [layer] cap * h*w*c; NULL for a recomputed layer (tfg_nn_acts) */
+    float **pre;    /* [layer] bn layers in training: the conv output before batch norm */
+    float **mean;   /* [layer] bn layers in training: batch mean per channel */
     float **invstd;
     float **fc_in; /* [layer] FC with dropout in training: its input times the mask / (1 - p) */
     int threads;
@@ -75,6 +77,10 @@ typedef struct {
  * and the tape is smaller. A training tape therefore serves training-mode
  * passes only. */
 int tfg_nn_tape_init(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train);
+/* The same with the batch buffers in `keep` (bigmem.h), which must outlive
+ * the tape and serve one tape at a time. */
+int tfg_nn_tape_init_in(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threads, bool train,
+                        tfg_nn_keep_t *keep);
 void tfg_nn_tape_free(tfg_nn_tape_t *t);
 
 /* Forward `batch` (<= cap) images, NHWC floats. In training mode (the tape

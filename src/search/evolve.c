@@ -18,6 +18,7 @@ struct tfg_fitness {
     tfg_pool_t *pool;
     float *calib; /* calib_images images as the net's input sees them */
     int n_calib;
+    tfg_nn_keep_t keep; /* the candidates' batch buffers, one candidate after another */
 };
 
 tfg_fitness_t *tfg_fitness_create(const tfg_supernet_t *sn, const tfg_dataset_t *train,
@@ -68,6 +69,7 @@ void tfg_fitness_free(tfg_fitness_t *f)
 {
     if (!f) return;
     free(f->calib);
+    tfg_nn_keep_free(&f->keep);
     free(f);
 }
 
@@ -77,7 +79,7 @@ tfg_status_t tfg_fitness_net(tfg_fitness_t *f, const tfg_subnet_t *n, tfg_net_t 
     if (st < 0) return st;
     const int cap = f->n_calib < CALIB_BATCH ? f->n_calib : CALIB_BATCH;
     tfg_nn_tape_t t;
-    if (tfg_nn_tape_init(&t, net, cap, tfg_pool_threads(f->pool), true) < 0) {
+    if (tfg_nn_tape_init_in(&t, net, cap, tfg_pool_threads(f->pool), true, &f->keep) < 0) {
         tfg_net_free(net);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "fitness: out of memory for batch-norm recalibration");
     }
@@ -99,7 +101,7 @@ tfg_status_t tfg_fitness_eval(tfg_fitness_t *f, const tfg_subnet_t *n, double *a
     tfg_net_t net;
     tfg_status_t st = tfg_fitness_net(f, n, &net, d);
     if (st < 0) return st;
-    *accuracy = tfg_eval_float(&net, f->val, f->pool, NULL);
+    *accuracy = tfg_eval_float_in(&net, f->val, f->pool, NULL, &f->keep);
     tfg_net_free(&net);
     if (*accuracy < 0.0) return tfg_diag_set(d, TFG_ERR_NOMEM, "fitness: out of memory evaluating a subnet");
     return TFG_OK;

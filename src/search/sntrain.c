@@ -11,6 +11,7 @@ struct tfg_sntrain {
     tfg_supernet_t *sn;
     tfg_trainer_t *t;
     tfg_sntrain_opts_t o;
+    tfg_nn_keep_t tape_keep, grad_keep; /* the students' batch buffers, one student after another */
     double student_loss;
     long student_runs;
     tfg_diag_t err;
@@ -53,6 +54,8 @@ void tfg_sntrain_free(tfg_sntrain_t *st)
 {
     if (!st) return;
     tfg_trainer_set_step(st->t, NULL, NULL);
+    tfg_nn_keep_free(&st->tape_keep);
+    tfg_nn_keep_free(&st->grad_keep);
     free(st);
 }
 
@@ -82,8 +85,8 @@ static int student(tfg_sntrain_t *st, const tfg_subnet_t *sub, const tfg_trainer
     int rc = -1;
     const int threads = tfg_pool_threads(tb->pool);
     if (tfg_supernet_extract(st->sn, sub, &net, &d) < 0) goto done;
-    if (tfg_nn_tape_init(&tape, &net, batch, threads, true) < 0 ||
-        tfg_grad_init(&g, &net, batch, threads) < 0) {
+    if (tfg_nn_tape_init_in(&tape, &net, batch, threads, true, &st->tape_keep) < 0 ||
+        tfg_grad_init_in(&g, &net, batch, threads, &st->grad_keep) < 0) {
         tfg_diag_set(&d, TFG_ERR_NOMEM, "supernet training: out of memory for a subnet at batch %d", batch);
         goto done;
     }

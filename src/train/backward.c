@@ -49,7 +49,7 @@ static pad_geom_t pad_geom(const tfg_nn_geom_t *ge)
 
 void tfg_grad_free(tfg_grad_t *g)
 {
-    free(g->slab);
+    if (!g->slab_kept) free(g->slab);
     for (int i = 0; i < g->n_layers; i++) {
         free(g->dw[i]);
         free(g->db[i]);
@@ -80,6 +80,11 @@ void tfg_grad_free(tfg_grad_t *g)
 
 int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
 {
+    return tfg_grad_init_in(g, n, cap, threads, NULL);
+}
+
+int tfg_grad_init_in(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads, tfg_nn_keep_t *keep)
+{
     memset(g, 0, sizeof *g);
     if (cap < 1 || threads < 1) return -1;
     const size_t nl = (size_t)n->n;
@@ -101,7 +106,11 @@ int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads)
     size_t wmax = 0, used = 0;
     for (int i = 0; ok && i < n->n; i++) /* the output gradients are slices of one slab */
         tfg_nn_carve(NULL, &used, (size_t)cap * img_size(&n->layers[i]));
-    if (ok) ok = (g->slab = tfg_nn_big_floats(used)) != NULL;
+    if (ok) {
+        g->slab = keep ? tfg_nn_keep_floats(keep, used) : tfg_nn_big_floats(used);
+        g->slab_kept = keep != NULL;
+        ok = g->slab != NULL;
+    }
     used = 0;
     for (int i = 0; ok && i < n->n; i++) {
         const tfg_nn_layer_t *l = &n->layers[i];

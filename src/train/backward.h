@@ -12,6 +12,7 @@
 typedef struct {
     int n_layers, cap;
     float *slab;    /* the dout buffers are slices of it */
+    bool slab_kept; /* it is borrowed (tfg_grad_init_in), not freed with the rest */
     float **dout;   /* [layer] cap * h*w*c: d loss / d output */
     float **dw;     /* [layer] d loss / d weights (CONV, DWCONV, FC) */
     float **db;     /* [layer] d loss / d bias (layers without batch norm) */
@@ -32,6 +33,9 @@ typedef struct {
 } tfg_grad_t;
 
 int tfg_grad_init(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads);
+/* The same with the output gradients in `keep` (nn/bigmem.h), which must
+ * outlive g and serve one user at a time. */
+int tfg_grad_init_in(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads, tfg_nn_keep_t *keep);
 void tfg_grad_free(tfg_grad_t *g);
 
 /* The layer whose output is the logits: the SOFTMAX's input when the net

@@ -271,11 +271,17 @@ tfg_train_progress_t tfg_trainer_epoch(tfg_trainer_t *t,
 
 double tfg_eval_float(const tfg_net_t *net, const tfg_dataset_t *ds, tfg_pool_t *pool, double *loss)
 {
+    return tfg_eval_float_in(net, ds, pool, loss, NULL);
+}
+
+double tfg_eval_float_in(const tfg_net_t *net, const tfg_dataset_t *ds, tfg_pool_t *pool, double *loss,
+                         tfg_nn_keep_t *keep)
+{
     const int cap = 256;
     tfg_nn_tape_t tape;
     const size_t isz = (size_t)ds->h * ds->w * ds->c;
     float *x = malloc(sizeof(float) * isz * cap);
-    if (!x || tfg_nn_tape_init(&tape, net, cap, tfg_pool_threads(pool), false) < 0) {
+    if (!x || tfg_nn_tape_init_in(&tape, net, cap, tfg_pool_threads(pool), false, keep) < 0) {
         free(x);
         return -1.0;
     }

@@ -142,6 +142,10 @@ const char *tfg_trainer_error(const tfg_trainer_t *t);
 /* Float accuracy (evaluation mode) and mean loss of net over ds, in batches
  * on pool. */
 double tfg_eval_float(const tfg_net_t *net, const tfg_dataset_t *ds, tfg_pool_t *pool, double *loss);
+/* The same with its batch buffers in `keep` (nn/bigmem.h), for callers that
+ * evaluate net after net. */
+double tfg_eval_float_in(const tfg_net_t *net, const tfg_dataset_t *ds, tfg_pool_t *pool, double *loss,
+                         tfg_nn_keep_t *keep);
 
 /* Images -> floats the way the net's input sees them (a pixel p is p / 255). */
 void tfg_train_pixels(const uint8_t *img, size_t n, float *out);
