@@ -9,11 +9,19 @@
 # baselines); each is resumed where it stopped (--resume), so the benchmark
 # can be run again after an interruption and only finishes what is missing.
 # BUDGETS="8 16 32 64" (KB of SRAM); the flash is 64 KB, 128 KB for 64 KB of SRAM.
+# A run outlives neither its machine nor its session, so RECORD=1 copies each
+# finished budget's small files (result.json, baselines.json, best.json,
+# space_opt.json, supernet.json, the plots, and recorded.json: commit, date,
+# CPU, cores) into bench/results/search/sram<K>/, to be committed; the table takes a
+# budget from OUT_DIR when it has finished there and from that record
+# otherwise, and says which.
 # Every search runs with --budget 2h (the evolution stops early when it must
 # to keep the whole search within two hours); SEARCH_ARGS adds options.
 # usage: scripts/bench_search.sh BUILD_DIR OUT_DIR
 set -u
 build=$1; out=$2
+src=$(cd "$(dirname "$0")/.." && pwd)
+record_dir="$src/bench/results/search"
 cli="$build/tinyforge"
 mkdir -p "$out"
 for k in ${BUDGETS:-8 16 32 64}; do
@@ -25,27 +33,43 @@ for k in ${BUDGETS:-8 16 32 64}; do
   if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --budget 2h --baselines $resume \
       ${SEARCH_ARGS:-} >>"$dir.log" 2>&1; then
     echo "bench-search: the ${k} KB run failed; the end of $dir.log:"; tail -5 "$dir.log"
+  elif [ "${RECORD:-0}" = 1 ] && [ -f "$dir/result.json" ] && [ -f "$dir/baselines.json" ]; then
+    rec="$record_dir/sram${k}"; mkdir -p "$rec"
+    # paths inside the run folder become relative to it: no machine's paths in the repository
+    for f in result.json baselines.json best.json space_opt.json supernet.json \
+             space_cdf.svg evolution.svg pareto.svg; do
+      [ -f "$dir/$f" ] && sed "s|$dir/||g" "$dir/$f" >"$rec/$f"
+    done
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+    printf '{\n  "commit": "%s",\n  "date": "%s",\n  "cpu": "%s",\n  "cores": %s\n}\n' \
+      "$(git -C "$src" rev-parse --short HEAD)" "$(date -u +%Y-%m-%dT%H:%MZ)" "$cpu" "$(nproc)" >"$rec/recorded.json"
+    echo "bench-search: recorded the ${k} KB run in $rec (commit it)"
   fi
 done
-python3 - "$out" ${BUDGETS:-8 16 32 64} <<'PY'
+python3 - "$out" "$record_dir" ${BUDGETS:-8 16 32 64} <<'PY'
 import json, os, sys
-out, budgets = sys.argv[1], sys.argv[2:]
+out, record, budgets = sys.argv[1], sys.argv[2], sys.argv[3:]
 def load(p):
     try: return json.load(open(p))
     except (OSError, ValueError): return None
 def pct(x): return "-" if x is None else f"{100 * x:.2f}%"
-print("\n| SRAM | flash | search | random search | MobileNetV2 (scaled) | MACs | schedule | M4 instructions | arena | flash used | search time |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("\n| SRAM | flash | search | random search | MobileNetV2 (scaled) | MACs | schedule | M4 instructions | arena | flash used | search time | run |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for k in budgets:
     d = os.path.join(out, f"sram{k}")
     r, b = load(d + "/result.json"), load(d + "/baselines.json")
+    where = "this one"
     if not r:
-        print(f"| {k} KB | | (not finished) | | | | | | | | |"); continue
+        d = os.path.join(record, f"sram{k}")
+        r, b, rec = load(d + "/result.json"), load(d + "/baselines.json"), load(d + "/recorded.json")
+        where = f'recorded {rec["date"][:10]} at {rec["commit"]}' if rec else "recorded"
+    if not r:
+        print(f"| {k} KB | | (not finished) | | | | | | | | | |"); continue
     rs = b and b.get("random_search"); mb = b and b.get("mobilenetv2")
     s = r["schedule"]
     sched = s if isinstance(s, str) else f'{s["grid"][0]}x{s["grid"][1]} tiles to op {s["split_op"]}'
     mbs = "none fits" if b and mb is None else (f'{pct(mb["int8_test_accuracy"])} ({mb["spec"]})' if mb else "-")
     print(f'| {k} KB | {r["flash_budget"] // 1024} KB | **{pct(r["int8_test_accuracy"])}** | {pct(rs and rs["int8_test_accuracy"])} | {mbs} | '
           f'{r["macs"] / 1e6:.2f} M | {sched} | {r["m4_instructions"] / 1e6:.2f} M | {r["arena_bytes"]:,} B | {r["flash_bytes"]:,} B | '
-          f'{r["seconds"]["total"] / 60:.0f} min |')
+          f'{r["seconds"]["total"] / 60:.0f} min | {where} |')
 PY
