@@ -1096,6 +1096,40 @@ static void test_latency(void)
     tt_end();
 }
 
+/* What limits the accuracy: each candidate counted in the band of each
+ * budget its flash and arena fall in, against bands worked out by hand. */
+static void test_limits(void)
+{
+    tt_begin();
+    const tfg_spaceopt_opts_t b = {.sram = 1000, .flash = 2000};
+    /* {accuracy, arena, flash}; the bands start at 0, 50, 70, 80, 90 and 95% */
+    static const struct {
+        double acc;
+        size_t arena, flash;
+    } c[] = {{0.80, 100, 100},   /* arena band 0, flash band 0 */
+             {0.85, 499, 1000},  /* 0 (just under 50%), 1 (50% exactly) */
+             {0.90, 700, 1900},  /* 2 (70% exactly), 5 (95% exactly) */
+             {0.70, 949, 2000},  /* 4 (just under 95%), 5 (the whole budget) */
+             {0.88, 1000, 1599}, /* 5, 2 (just under 80%) */
+             {0.60, 950, 1799}}; /* 5, 3 (just under 90%) */
+    tfg_candidate_t cand[6];
+    memset(cand, 0, sizeof cand);
+    for (int i = 0; i < 6; i++)
+        cand[i].accuracy = c[i].acc, cand[i].arena = c[i].arena, cand[i].flash = c[i].flash;
+    tfg_evolve_t e = {.evaluated = cand, .n_evaluated = 6};
+    double fl[TFG_LIMIT_BANDS], ar[TFG_LIMIT_BANDS];
+    tfg_evolve_limits(&e, &b, fl, ar);
+    /* the best of each band's candidates, -1 for an empty band */
+    const double want_ar[TFG_LIMIT_BANDS] = {0.85, -1, 0.90, -1, 0.70, 0.88};
+    const double want_fl[TFG_LIMIT_BANDS] = {0.80, 0.85, 0.88, 0.60, -1, 0.90};
+    for (int i = 0; i < TFG_LIMIT_BANDS; i++) {
+        TT_CHECK(ar[i] == want_ar[i]);
+        TT_CHECK(fl[i] == want_fl[i]);
+    }
+    printf("  what limits it: 6 candidates in the bands of both budgets as worked out by hand\n");
+    tt_end();
+}
+
 int main(void)
 {
     printf("search space and space optimisation:\n");
@@ -1111,5 +1145,6 @@ int main(void)
     test_evolution();
     test_choices();
     test_latency();
+    test_limits();
     return tt_summary();
 }

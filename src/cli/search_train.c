@@ -388,7 +388,22 @@ static int write_evolution(const search_run_t *r, const char *path, const tfg_ev
     fprintf(f, ",\n  \"per_generation\": [");
     for (int g = 0; g < e->n_gen; g++)
         fprintf(f, "%s{\"best\": %.17g, \"mean\": %.17g}", g ? ", " : "", e->best[g], e->mean[g]);
-    fprintf(f, "],\n  \"final_population\": [");
+    double fl[TFG_LIMIT_BANDS], ar[TFG_LIMIT_BANDS];
+    tfg_evolve_limits(e, &r->budget, fl, ar);
+    fprintf(f, "],\n  \"limits\": {\"edges\": [");
+    for (int i = 0; i < TFG_LIMIT_BANDS; i++) fprintf(f, "%s%g", i ? ", " : "", tfg_limit_edges[i]);
+    for (int k = 0; k < 2; k++) {
+        fprintf(f, "], \"%s\": [", k ? "arena" : "flash");
+        for (int i = 0; i < TFG_LIMIT_BANDS; i++) {
+            const double a = k ? ar[i] : fl[i];
+            if (a < 0)
+                fprintf(f, "%snull", i ? ", " : "");
+            else
+                fprintf(f, "%s%.4f", i ? ", " : "", a);
+        }
+    }
+    fprintf(f, "]}");
+    fprintf(f, ",\n  \"final_population\": [");
     for (int i = 0; i < e->n_population; i++) fprintf(f, "%s%d", i ? ", " : "", e->population[i]);
     fprintf(f, "],\n  \"candidates\": [");
     for (int i = 0; i < e->n_evaluated; i++) {
@@ -397,6 +412,36 @@ static int write_evolution(const search_run_t *r, const char *path, const tfg_ev
     }
     fprintf(f, "\n  ]\n}\n");
     return close_atomic(f, tmp, path);
+}
+
+/* The best accuracy by the share of each budget a candidate uses
+ * (tfg_evolve_limits), as a small table. */
+static void print_limits(const search_run_t *r, const tfg_evolve_t *e)
+{
+    double fl[TFG_LIMIT_BANDS], ar[TFG_LIMIT_BANDS];
+    tfg_evolve_limits(e, &r->budget, fl, ar);
+    printf("  what limits it: the best validation accuracy by the share of the budget a subnet uses\n"
+           "    %-6s",
+           "share");
+    for (int i = 0; i < TFG_LIMIT_BANDS; i++) {
+        char b[48];
+        if (i == 0)
+            snprintf(b, sizeof b, "<%g%%", 100 * tfg_limit_edges[0]);
+        else
+            snprintf(b, sizeof b, "%g-%g%%", 100 * tfg_limit_edges[i - 1], 100 * tfg_limit_edges[i]);
+        printf(" %8s", b);
+    }
+    for (int k = 0; k < 2; k++) {
+        printf("\n    %-6s", k ? "arena" : "flash");
+        for (int i = 0; i < TFG_LIMIT_BANDS; i++) {
+            const double a = k ? ar[i] : fl[i];
+            if (a < 0)
+                printf(" %8s", "-");
+            else
+                printf(" %7.2f%%", 100 * a);
+        }
+    }
+    printf("\n");
 }
 
 /* A search's state back from its file: every candidate, the population,
@@ -542,6 +587,7 @@ int search_phase_evolve(search_run_t *r, const tfg_supernet_t *sn, const tfg_dat
                100.0 * e.evaluated[e.top].accuracy, e.evaluated[e.top].macs / 1e6, e.evaluated[e.top].arena,
                e.evaluated[e.top].flash, r->budget.code_bytes ? " (with --code)" : " (predicted)",
                r->seconds[3], path);
+    if (!rc && !r->quiet) print_limits(r, &e);
     tfg_evolve_free(&e);
     return rc;
 }

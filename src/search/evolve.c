@@ -128,6 +128,28 @@ void tfg_subnet_canonical(const tfg_space_t *s, tfg_subnet_t *n)
     for (int i = s->n_stages; i < TFG_SPACE_MAX_STAGES; i++) n->depth[i] = 0;
 }
 
+const double tfg_limit_edges[TFG_LIMIT_BANDS] = {0.5, 0.7, 0.8, 0.9, 0.95, 1.0};
+
+static int band(double used, double budget)
+{
+    int i = 0;
+    while (i < TFG_LIMIT_BANDS - 1 && used >= tfg_limit_edges[i] * budget) i++;
+    return i;
+}
+
+void tfg_evolve_limits(const tfg_evolve_t *e, const tfg_spaceopt_opts_t *budget,
+                       double flash[TFG_LIMIT_BANDS], double arena[TFG_LIMIT_BANDS])
+{
+    for (int i = 0; i < TFG_LIMIT_BANDS; i++) flash[i] = arena[i] = -1.0;
+    for (int k = 0; k < e->n_evaluated; k++) {
+        const tfg_candidate_t *c = &e->evaluated[k];
+        double *f = &flash[band((double)c->flash, (double)budget->flash)];
+        double *a = &arena[band((double)c->arena, (double)budget->sram)];
+        if (c->accuracy > *f) *f = c->accuracy;
+        if (c->accuracy > *a) *a = c->accuracy;
+    }
+}
+
 void tfg_evolve_free(tfg_evolve_t *e)
 {
     free(e->evaluated);

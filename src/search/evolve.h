@@ -116,6 +116,17 @@ tfg_status_t tfg_evolve_restore(tfg_evolve_t *e, const tfg_candidate_t *c, int n
 
 void tfg_evolve_free(tfg_evolve_t *e);
 
+/* What limits the accuracy: the best accuracy among the evaluated
+ * candidates whose flash (arena) is in each band of the budget, as fractions
+ * of it: [0, edges[0]), [edges[0], edges[1]), ..., the last band up to the
+ * budget itself. -1 where no candidate falls. When the best keeps rising
+ * into the last band of one resource and not of the other, the first is
+ * what the accuracy waits for. */
+#define TFG_LIMIT_BANDS 6
+extern const double tfg_limit_edges[TFG_LIMIT_BANDS];
+void tfg_evolve_limits(const tfg_evolve_t *e, const tfg_spaceopt_opts_t *budget,
+                       double flash[TFG_LIMIT_BANDS], double arena[TFG_LIMIT_BANDS]);
+
 /* Subnet n with the choices of blocks beyond each stage's depth set to 0:
  * two subnets are the same network exactly when these are equal. */
 void tfg_subnet_canonical(const tfg_space_t *s, tfg_subnet_t *n);
