@@ -1,6 +1,10 @@
-/* int8 SOFTMAX and LOGISTIC in fixed point, bit-exact with TFLite.
+/* int8 activations, bit-exact with TFLite Micro's reference kernels.
  *
- * TFLite evaluates both with gemmlowp's fixed-point transcendental functions.
+ * RELU, RELU6, LEAKY_RELU and PRELU requantize (tinyforge/fixedpoint.h).
+ * HARD_SWISH works in TFLM's int16 fixed point: Q15 values, a rounding (and
+ * one truncating) doubling high multiply on 16 bits, see tfg_hard_swish_s8.
+ * SOFTMAX and LOGISTIC are evaluated, as TFLite does, with gemmlowp's
+ * fixed-point transcendental functions.
  * A value "Qn" below is an int32 with n integer bits and 31-n fractional
  * bits. Products of Qa and Qb are Q(a+b) via the rounding doubling high
  * multiply. The algorithms, from the published math:
@@ -174,6 +178,61 @@ void tfg_prelu_s8(const tfg_prelu_params_t *p, const int8_t *in, const int8_t *a
                     }
                     *out++ = (int8_t)tfg_clamp(r + p->out_zp, -128, 127);
                 }
+}
+
+/* gemmlowp's rounding doubling high multiply on int16 values, a * b / 2^15
+ * rounded to nearest (ties away from zero). Callers never pass -2^15 for both
+ * (one operand is a multiplier in [0, 32767]), the one product that would
+ * saturate. */
+static inline int32_t q15_rdhm(int32_t a, int32_t b)
+{
+    const int32_t ab = a * b;
+    return (ab + (ab >= 0 ? (1 << 14) : 1 - (1 << 14))) / (1 << 15); /* division truncates, as there */
+}
+
+/* gemmlowp's RoundingDivideByPOT instantiated for int16, as TFLM's
+ * HARD_SWISH calls it. Up to 2^15 it is the usual rounding shift; from 2^16
+ * on its mask 2^e - 1 is converted to int16 and becomes -1, after which the
+ * quotient is 1 for every x >= 0 and -1 for every x < 0. Only scales more
+ * than 2^9 apart (or an input scale below 3 * 2^-24) get there; TFLM's bytes are
+ * what we reproduce. */
+static inline int32_t q15_rdbpot(int32_t x, int e)
+{
+    if (e >= 16) return x >= 0 ? 1 : -1;
+    return tfg_rshift_round(x, e);
+}
+
+/* TFLM's SaturatingLeftShift: x * 2^e clamped to int16 (0 <= e <= 30). */
+static inline int32_t q15_sat_shl(int32_t x, int e)
+{
+    if (e > 15) return x > 0 ? INT16_MAX : x < 0 ? INT16_MIN : 0; /* any nonzero x saturates */
+    return tfg_clamp(x * (1 << e), INT16_MIN, INT16_MAX);         /* |x| * 2^15 < 2^31 */
+}
+
+void tfg_hard_swish_s8(const tfg_hard_swish_params_t *p, const int8_t *in, int8_t *out)
+{
+    const int out_right = -p->out_shift;
+    for (int32_t i = 0; i < p->size; i++) {
+        /* x - in_zp is within +-255, so times 128 it still fits int16
+         * (TFLM's "hires" input): no operation below leaves 16 bits. */
+        const int32_t hires = (in[i] - p->in_zp) * 128;
+        const int32_t preshift = q15_rdhm(hires, p->out_mult); /* on the output scale, before the shift */
+        /* relu-ish: hires mapped so that x = 3 is 2^15 (saturating), i.e. onto
+         * [-1, 1] in Q15. A left shift is done as TFLM does it: all but one
+         * bit before the multiply, the last bit after, both saturating. */
+        int32_t r = hires;
+        if (p->relu_shift > 0) r = q15_sat_shl(r, p->relu_shift - 1);
+        r = q15_rdhm(r, p->relu_mult);
+        if (p->relu_shift > 0) r = q15_sat_shl(r, 1);
+        if (p->relu_shift < 0) r = q15_rdbpot(r, -p->relu_shift);
+        r = (r + (1 << 15)) >> 1; /* [-1, 1] -> [0, 1]: 0..32767 */
+        /* The product truncates toward zero (SQDMULH, not SQRDMULH): TFLM
+         * chose it to cancel the bias of the rounding multiplies above. r >= 0,
+         * so it never saturates; |preshift| <= 32640 keeps the sum below
+         * within int16 as well, where TFLM adds the zero point. */
+        const int32_t prod = r * preshift / (1 << 15);
+        out[i] = (int8_t)tfg_clamp(q15_rdbpot(prod, out_right) + p->out_zp, -128, 127);
+    }
 }
 
 void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out)

@@ -359,6 +359,86 @@ void nr_relu6(int n, float in_scale, int32_t in_zp, const int8_t *in, int8_t *ou
     for (int i = 0; i < n; i++) out[i] = (int8_t)(in[i] > six ? six : in[i] < in_zp ? in_zp : in[i]);
 }
 
+/* ---- HARD_SWISH: gemmlowp's and TFLM's int16 primitives, as hard_swish.h
+ * uses them (int16 operands, int32 intermediates, results cast back). */
+
+static int16_t hs_srdhm(int16_t a, int16_t b) /* SaturatingRoundingDoublingHighMul */
+{
+    if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
+    const int32_t ab = (int32_t)a * b;
+    const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
+    return (int16_t)((ab + nudge) / (1 << 15));
+}
+
+static int16_t hs_sdhm(int16_t a, int16_t b) /* SaturatingDoublingHighMul: truncating */
+{
+    if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
+    return (int16_t)((int32_t)a * b / (1 << 15));
+}
+
+/* gemmlowp's generic RoundingDivideByPOT at IntegerType = int16: every
+ * intermediate is an int16, the mask 2^e - 1 included (converted from a
+ * 64-bit value, so from e = 16 on it is -1). */
+static int16_t hs_rdbpot(int16_t x, int e)
+{
+    if (e < 0 || e > 31) nr_die("HARD_SWISH rounding exponent out of [0, 31]");
+    const int16_t mask = (int16_t)(uint16_t)(((INT64_C(1) << e) - 1) & 0xFFFF);
+    const int16_t remainder = (int16_t)(x & mask);
+    const int16_t threshold = (int16_t)((mask >> 1) + (x < 0 ? 1 : 0));
+    return (int16_t)((x >> e) + (remainder > threshold ? 1 : 0));
+}
+
+static int16_t hs_sat_shl(int16_t v, int amount) /* SaturatingLeftShift */
+{
+    if (amount < 0 || amount > 30) nr_die("HARD_SWISH left shift out of [0, 30]");
+    const int64_t r = (int64_t)v * ((int64_t)1 << amount);
+    return (int16_t)(r > INT16_MAX ? INT16_MAX : r < INT16_MIN ? INT16_MIN : r);
+}
+
+/* DownScaleInt32ToInt16Multiplier */
+static int16_t hs_q15(int32_t m)
+{
+    if (m < 0) nr_die("negative HARD_SWISH multiplier");
+    if (m >= INT32_MAX - (1 << 15)) return INT16_MAX;
+    return (int16_t)((m + (1 << 15)) >> 16);
+}
+
+int nr_hard_swish_prepare(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, nr_hard_swish_t *q)
+{
+    /* all in float, as HardSwishPrepare: the quotients are widened only at
+     * the call to QuantizeMultiplier */
+    const float hires_input_scale = (1.0f / 128.0f) * in_scale;
+    const float reluish_scale = 3.0f / 32768.0f;
+    const float output_multiplier = hires_input_scale / out_scale;
+    const float reluish_multiplier = hires_input_scale / reluish_scale;
+    int32_t m;
+    q->in_zp = in_zp, q->out_zp = out_zp;
+    nr_quantize_multiplier((double)output_multiplier, &m, &q->out_exp);
+    q->out_mult = hs_q15(m);
+    nr_quantize_multiplier((double)reluish_multiplier, &m, &q->relu_exp);
+    q->relu_mult = hs_q15(m);
+    return q->out_exp <= 0; /* TF_LITE_ENSURE(output_multiplier_exponent <= 0) */
+}
+
+void nr_hard_swish(int n, const nr_hard_swish_t *q, const int8_t *in, int8_t *out)
+{
+    for (int i = 0; i < n; i++) {
+        const int16_t v = (int16_t)(in[i] - q->in_zp);
+        const int16_t hires = (int16_t)(v * (1 << 7));
+        const int16_t pre = hs_srdhm(hires, q->out_mult);
+        int16_t r = hires;
+        if (q->relu_exp > 0) r = hs_sat_shl(r, q->relu_exp - 1);
+        r = hs_srdhm(r, q->relu_mult);
+        if (q->relu_exp > 0) r = hs_sat_shl(r, 1);
+        if (q->relu_exp < 0) r = hs_rdbpot(r, -q->relu_exp);
+        r = (int16_t)((r + (1 << 15)) >> 1);
+        const int16_t prod = hs_sdhm(r, pre);
+        int16_t o = hs_rdbpot(prod, -q->out_exp);
+        o = (int16_t)(o + q->out_zp);
+        out[i] = (int8_t)(o > 127 ? 127 : o < -128 ? -128 : o);
+    }
+}
+
 void nr_reduce_max(const int dims[4], const int red[4], const int8_t *in, int8_t *out)
 {
     int od[4], i[4];

@@ -110,6 +110,16 @@ void nr_reduce_max(const int dims[4], const int red[4], const int8_t *in, int8_t
 /* TFLM's int8 LEAKY_RELU, Prepare included (multipliers formed in double). */
 void nr_leaky_relu(int n, float in_scale, int32_t in_zp, float alpha, float out_scale, int32_t out_zp,
                    const int8_t *in, int8_t *out);
+/* TFLM's int8 HARD_SWISH: what HardSwishPrepare computes (0 returned where
+ * it refuses the scales: an output multiplier's exponent above 0), and the
+ * reference kernel's int16 evaluation of it. */
+typedef struct {
+    int32_t in_zp, out_zp;
+    int16_t out_mult, relu_mult; /* Q15 */
+    int out_exp, relu_exp;
+} nr_hard_swish_t;
+int nr_hard_swish_prepare(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, nr_hard_swish_t *q);
+void nr_hard_swish(int n, const nr_hard_swish_t *q, const int8_t *in, int8_t *out);
 void nr_requantize(int n, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift, const int8_t *in,
                    int8_t *out);
 

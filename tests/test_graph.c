@@ -1074,6 +1074,86 @@ static void test_prelu(void)
     end();
 }
 
+/* Write g (consumed) as a .tflite into memory and load it back through the
+ * reader and the whole pipeline. */
+static bool load_written(tfg_graph_t *g, const char *name, tfg_model_t *m)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    tfg_diag_t d = {{0}};
+    tfg_status_t st = tfg_tflite_write(g, &bytes, &len, &d);
+    tfg_graph_free(g);
+    if (st == TFG_OK) st = tfg_model_load_mem(bytes, len, name, &(tfg_pass_opts_t){0}, m, &d);
+    free(bytes);
+    TT_CHECK(st == TFG_OK);
+    if (st != TFG_OK) TT_LOG("  %s: %s\n", name, d.msg);
+    return st == TFG_OK;
+}
+
+/* HARD_SWISH between two quantizations as a converter writes it (the output
+ * range from -3/8 up), written, read back and run; every int8 input value
+ * twice. Then what TFLM refuses, refused by name: a non-int8 input or
+ * output, a shape change, an input scale at 128 output scales. */
+static void test_hard_swish(void)
+{
+    begin("HARD_SWISH: between two quantizations, through the written file");
+    enum { N = 2 * 16 * 16 };
+    int8_t in[N], want[N], got[N];
+    for (int i = 0; i < N; i++) in[i] = (int8_t)(i * 37 % 256 - 128);
+    const float sx = 0.047f, sy = 0.025f;
+    nr_hard_swish_t q;
+    TT_CHECK(nr_hard_swish_prepare(sx, 5, sy, -113, &q));
+    nr_hard_swish(N, &q, in, want);
+    tfg_graph_t g;
+    g_init(&g);
+    int x = add_act(&g, "x", DIMS(1, 2, 16, 16), sx, 5);
+    int y = add_act(&g, "y", DIMS(1, 2, 16, 16), sy, -113);
+    add_op(&g, TFG_OP_HARD_SWISH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    write_model(&g, "accept_hard_swish", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "hard_swish.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 1 && m.prog.steps[0].kernel == TFG_K_HARD_SWISH);
+        const tfg_hard_swish_params_t *p = &m.prog.steps[0].p.hswish;
+        TT_CHECK(p->out_mult == q.out_mult && p->out_shift == q.out_exp && p->relu_mult == q.relu_mult &&
+                 p->relu_shift == q.relu_exp);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "hard swish");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("HARD_SWISH: int16 input, int16 output, a shape change and in >= 128 out refused by name");
+    g_init(&g);
+    x = add_tensor(&g, "x", TFG_DT_INT16, DIMS(1, 8));
+    set_quant(&g, x, 0.1f, 0);
+    y = add_act(&g, "y", DIMS(1, 8), 0.1f, 0);
+    add_op(&g, TFG_OP_HARD_SWISH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 HARD_SWISH: input 'x' is int16, expected int8", NULL);
+    g_init(&g);
+    x = add_act(&g, "x", DIMS(1, 8), 0.1f, 0);
+    y = add_tensor(&g, "y", TFG_DT_INT16, DIMS(1, 8));
+    set_quant(&g, y, 0.1f, 0);
+    add_op(&g, TFG_OP_HARD_SWISH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 HARD_SWISH: output 'y' is int16, expected int8", NULL);
+    g_init(&g);
+    x = add_act(&g, "x", DIMS(1, 8), 0.1f, 0);
+    y = add_act(&g, "y", DIMS(1, 4), 0.1f, 0);
+    add_op(&g, TFG_OP_HARD_SWISH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 HARD_SWISH: output 'y' is declared 1x4 but the op computes 1x8", NULL);
+    g_init(&g);
+    x = add_act(&g, "x", DIMS(1, 8), 0.5f, 0);
+    y = add_act(&g, "y", DIMS(1, 8), 0.5f / 128, 0);
+    add_op(&g, TFG_OP_HARD_SWISH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    TT_CHECK(!nr_hard_swish_prepare(0.5f, 0, 0.5f / 128, 0, &q)); /* TFLM refuses it too */
+    check_refused(&g, "op 0 HARD_SWISH: input scale / (128 * output scale) must be below 1", NULL);
+    end();
+}
+
 /* REDUCE_MAX over every subset of the four axes of random shapes, with and
  * without keep_dims; a quantization change refused as TFLM refuses it. */
 static void test_reduce_max(void)
@@ -1583,6 +1663,7 @@ int main(int argc, char **argv)
     test_sub();
     test_reduce_max();
     test_prelu();
+    test_hard_swish();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

@@ -1472,6 +1472,59 @@ static void test_leaky_relu_case(tt_rng_t *r, int case_no)
     free(in), free(want);
 }
 
+/* HARD_SWISH: mostly the scales converters give it (output scale near the
+ * input's), else far apart: an output scale up to 2^12 times the input's
+ * (TFLM's int16 rounding shift past 15, where it returns +-1), input scales
+ * from 2^-26 (the relu-ish multiplier's right shift past 15) to 2^24 (its
+ * saturating left shifts). Zero points and inputs include the extremes. */
+static int hswish_far_out, hswish_far_relu, hswish_left_relu;
+
+static void test_hard_swish_case(tt_rng_t *r, int case_no)
+{
+    const int n = tt_int(r, 1, 600), kind = tt_int(r, 0, 9);
+    const float si = (float)exp2(kind == 0   ? tt_uniform(r, -26, -20)
+                                 : kind == 1 ? tt_uniform(r, 2, 24)
+                                             : tt_uniform(r, -10, 1));
+    /* in / (128 out) stays below 2^-0.1: TFLM refuses an exponent above 0 */
+    const float so = (float)(si * exp2(kind == 2 ? tt_uniform(r, -6.9, 12) : tt_uniform(r, -2, 1)));
+    const int32_t zi = tt_chance(r, 20) ? (tt_chance(r, 50) ? -128 : 127) : tt_int(r, -128, 127);
+    const int32_t zo = tt_chance(r, 20) ? (tt_chance(r, 50) ? -128 : 127) : tt_int(r, -128, 127);
+    nr_hard_swish_t q;
+    if (!nr_hard_swish_prepare(si, zi, so, zo, &q)) {
+        tt_begin();
+        TT_CHECK(0); /* the generator keeps to scales TFLM accepts */
+        TT_LOG("hard_swish case %d: TFLM would refuse in %a out %a\n", case_no, (double)si, (double)so);
+        tt_end();
+        return;
+    }
+    hswish_far_out += q.out_exp <= -16;
+    hswish_far_relu += q.relu_exp <= -16;
+    hswish_left_relu += q.relu_exp > 1;
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    if (tt_chance(r, 50)) in[0] = -128, in[n - 1] = 127;
+    if (tt_chance(r, 20)) in[n / 2] = (int8_t)zi; /* x = 0 */
+    nr_hard_swish(n, &q, in, want);
+    const tfg_hard_swish_params_t p = {.size = n,
+                                       .in_zp = zi,
+                                       .out_zp = zo,
+                                       .out_mult = q.out_mult,
+                                       .out_shift = q.out_exp,
+                                       .relu_mult = q.relu_mult,
+                                       .relu_shift = q.relu_exp};
+    const int in_place = tt_chance(r, 30);
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    if (in_place) memcpy(got, in, n);
+    tt_begin();
+    tfg_hard_swish_s8(&p, in_place ? got : in, got);
+    if (!compare_out("hard_swish", case_no, got, want, n))
+        TT_LOG("  n %d in %a/%d out %a/%d (out %d*2^%d relu %d*2^%d)%s\n", n, (double)si, zi, (double)so, zo,
+               q.out_mult, q.out_exp, q.relu_mult, q.relu_exp, in_place ? " in place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
 /* The fixed-point references must also agree with plain float math to within
  * a couple of output steps; this catches a reference that merely shares a
  * mistake with the kernel (both would be equally wrong, and still "equal"). */
@@ -1520,6 +1573,30 @@ static void test_fixedpoint_refs_vs_float(void)
     }
     if (worst > 2) TT_LOG("softmax reference deviates from float by %d steps\n", worst);
     TT_CHECK(worst <= 2);
+    tt_end();
+
+    /* HARD_SWISH, x * relu6(x + 3) / 6, at scales converters give it */
+    tt_begin();
+    worst = 0;
+    for (int c = 0; c < 200; c++) {
+        const float si = (float)exp2(tt_uniform(&r, -8, -2)),
+                    so = (float)(si * exp2(tt_uniform(&r, -1.5, 0.5)));
+        const int32_t zi = tt_int(&r, -128, 127), zo = tt_int(&r, -128, 127);
+        nr_hard_swish_t q;
+        if (!nr_hard_swish_prepare(si, zi, so, zo, &q)) continue;
+        int8_t in[256], out[256];
+        for (int i = 0; i < 256; i++) in[i] = (int8_t)(i - 128);
+        nr_hard_swish(256, &q, in, out);
+        for (int i = 0; i < 256; i++) {
+            const double x = (double)si * (in[i] - zi), six = x + 3 < 0 ? 0 : x + 3 > 6 ? 6 : x + 3;
+            double o = floor(x * six / 6 / so + 0.5) + zo;
+            o = o > 127 ? 127 : o < -128 ? -128 : o;
+            const int err = (int)fabs(o - out[i]);
+            if (err > worst) worst = err;
+        }
+    }
+    if (worst > 1) TT_LOG("hard_swish reference deviates from float by %d steps\n", worst);
+    TT_CHECK(worst <= 1);
     tt_end();
 }
 
@@ -1879,7 +1956,7 @@ int main(void)
 
     failed_before = tt_failed;
     test_fixedpoint_refs_vs_float();
-    printf("%-18s %4d cases, %d failed\n", "ref vs float", 2, tt_failed - failed_before);
+    printf("%-18s %4d cases, %d failed\n", "ref vs float", 3, tt_failed - failed_before);
 
     run_cases("conv", test_conv_case, 11, 3000);
     tt_begin();
@@ -1911,6 +1988,13 @@ int main(void)
     run_cases("relu, relu6", test_relu_case, 43, 1500);
     run_cases("leaky_relu", test_leaky_relu_case, 44, 1500);
     run_cases("prelu", test_prelu_case, 46, 1500);
+    run_cases("hard_swish", test_hard_swish_case, 47, 1500);
+    tt_begin();
+    printf(
+        "hard_swish coverage: output shift past 15 %d, relu-ish shift past 15 %d, relu-ish left shift %d\n",
+        hswish_far_out, hswish_far_relu, hswish_left_relu);
+    TT_CHECK(hswish_far_out > 10 && hswish_far_relu > 10 && hswish_left_relu > 10);
+    tt_end();
     run_cases("gather", test_gather_case, 24, 1500);
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);

@@ -327,6 +327,21 @@ typedef struct {
 
 void tfg_prelu_s8(const tfg_prelu_params_t *p, const int8_t *in, const int8_t *alpha, int8_t *out);
 
+/* HARD_SWISH as TFLM runs it: x * relu6(x + 3) / 6 in int16 fixed point.
+ * The input, scaled up by 128, is multiplied by out_mult (Q15, the input's
+ * scale / 128 over the output's) and, separately, mapped by relu_mult and
+ * relu_shift onto [-1, 1] for x in [-3, 3], saturating, then moved to
+ * [0, 1]; the two are multiplied (truncating) and shifted right by
+ * -out_shift (>= 0). In place allowed. */
+typedef struct {
+    int32_t size;
+    int32_t in_zp, out_zp;
+    int32_t out_mult, out_shift;   /* Q15 multiplier in [0, 32767], exponent <= 0 */
+    int32_t relu_mult, relu_shift; /* Q15 multiplier in [0, 32767], exponent <= 31 */
+} tfg_hard_swish_params_t;
+
+void tfg_hard_swish_s8(const tfg_hard_swish_params_t *p, const int8_t *in, int8_t *out);
+
 /* LOGISTIC; output is int8 with scale 1/256, zp -128. In place allowed. */
 typedef struct {
     int32_t size;

@@ -6,13 +6,14 @@
 #include "codegen/flash_table.h"
 
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 0 */
-static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  14, 13, 14, 13, 8,  9,  10, 11,
-                                  12, 19, 20, 24, 25, 26, 27, 28, 29, 21, 22, 23, 30,
-                                  31, 32, 33, 34, 35, 23, 36, 47, 46, 69, 68, 70, 0};
+static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  15, 14, 15, 14, 9,  10, 11, 12,
+                                  13, 20, 21, 25, 26, 27, 28, 29, 30, 22, 23, 24, 31,
+                                  32, 33, 34, 35, 36, 24, 37, 48, 47, 70, 69, 71, 0};
 static const tfg_flash_sym_t syms_0[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
     {"one_over_one_plus_x", "activations", 296, 1, 0},
+    {"tfg_hard_swish_s8", "activations", 476, 1, 0},
     {"tfg_leaky_relu_s8", "activations", 284, 1, 0},
     {"tfg_logistic_s8", "activations", 268, 1, 2},
     {"tfg_prelu_s8", "activations", 366, 3, 0},
@@ -84,13 +85,14 @@ static const tfg_flash_sym_t syms_0[] = {
     {"tfg_status_str", "status", 28, 36, 2},
 };
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 0 */
-static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  14, 13, 14, 13, 8,  9,  10, 11, 12,
-                                  19, 20, 25, 26, 27, 28, 29, 30, 21, 31, 32, 33, 34, 35,
-                                  36, 22, 23, 24, 37, 38, 24, 49, 48, 71, 70, 72, 0};
+static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  15, 14, 15, 14, 9,  10, 11, 12, 13,
+                                  20, 21, 26, 27, 28, 29, 30, 31, 22, 32, 33, 34, 35, 36,
+                                  37, 23, 24, 25, 38, 39, 25, 50, 49, 72, 71, 73, 0};
 static const tfg_flash_sym_t syms_1[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
     {"one_over_one_plus_x", "activations", 296, 1, 0},
+    {"tfg_hard_swish_s8", "activations", 476, 1, 0},
     {"tfg_leaky_relu_s8", "activations", 284, 1, 0},
     {"tfg_logistic_s8", "activations", 268, 1, 2},
     {"tfg_prelu_s8", "activations", 366, 3, 0},
@@ -164,13 +166,14 @@ static const tfg_flash_sym_t syms_1[] = {
     {"tfg_status_str", "status", 28, 38, 2},
 };
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 1 */
-static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  17, 16, 17, 16, 17, 8,  16, 8,  9,  10,
-                                  11, 12, 13, 14, 15, 22, 23, 27, 28, 29, 30, 31, 32, 24, 25,
-                                  26, 33, 34, 35, 36, 37, 38, 26, 39, 50, 49, 72, 71, 73, 0};
+static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  18, 17, 18, 17, 18, 9,  17, 9,  10, 11,
+                                  12, 13, 14, 15, 16, 23, 24, 28, 29, 30, 31, 32, 33, 25, 26,
+                                  27, 34, 35, 36, 37, 38, 39, 27, 40, 51, 50, 73, 72, 74, 0};
 static const tfg_flash_sym_t syms_2[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
     {"one_over_one_plus_x", "activations", 296, 1, 0},
+    {"tfg_hard_swish_s8", "activations", 476, 1, 0},
     {"tfg_leaky_relu_s8", "activations", 284, 1, 0},
     {"tfg_logistic_s8", "activations", 268, 1, 2},
     {"tfg_prelu_s8", "activations", 366, 3, 0},
@@ -245,13 +248,14 @@ static const tfg_flash_sym_t syms_2[] = {
     {"tfg_status_str", "status", 28, 42, 2},
 };
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 1 */
-static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  17, 16, 17, 16, 17, 8,  16, 8,  9,  10, 11,
-                                  12, 13, 14, 15, 22, 23, 28, 29, 30, 31, 32, 33, 24, 34, 35, 36,
-                                  37, 38, 39, 25, 26, 27, 40, 41, 27, 52, 51, 74, 73, 75, 0};
+static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  18, 17, 18, 17, 18, 9,  17, 9,  10, 11, 12,
+                                  13, 14, 15, 16, 23, 24, 29, 30, 31, 32, 33, 34, 25, 35, 36, 37,
+                                  38, 39, 40, 26, 27, 28, 41, 42, 28, 53, 52, 75, 74, 76, 0};
 static const tfg_flash_sym_t syms_3[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
     {"one_over_one_plus_x", "activations", 296, 1, 0},
+    {"tfg_hard_swish_s8", "activations", 476, 1, 0},
     {"tfg_leaky_relu_s8", "activations", 284, 1, 0},
     {"tfg_logistic_s8", "activations", 268, 1, 2},
     {"tfg_prelu_s8", "activations", 366, 3, 0},
@@ -335,10 +339,22 @@ const tfg_flash_table_t tfg_flash_m4[4] = {
     {syms_3, sizeof syms_3 / sizeof syms_3[0], refs_3},
 };
 
-const tfg_flash_struct_t tfg_flash_m4_structs[] = {
-    {"tfg_affine_params_t", 12},         {"tfg_concat_params_t", 12},     {"tfg_conv_params_t", 104},
-    {"tfg_dwconv_params_t", 88},         {"tfg_eltwise_params_t", 96},    {"tfg_fc_params_t", 36},
-    {"tfg_gather_params_t", 52},         {"tfg_leaky_relu_params_t", 28}, {"tfg_logistic_params_t", 20},
-    {"tfg_mean_params_t", 40},           {"tfg_pad_params_t", 52},        {"tfg_pool_params_t", 60},
-    {"tfg_prelu_params_t", 76},          {"tfg_relu_params_t", 32},       {"tfg_requant_params_t", 28},
-    {"tfg_resize_nearest_params_t", 28}, {"tfg_softmax_params_t", 20},    {0, 0}};
+const tfg_flash_struct_t tfg_flash_m4_structs[] = {{"tfg_affine_params_t", 12},
+                                                   {"tfg_concat_params_t", 12},
+                                                   {"tfg_conv_params_t", 104},
+                                                   {"tfg_dwconv_params_t", 88},
+                                                   {"tfg_eltwise_params_t", 96},
+                                                   {"tfg_fc_params_t", 36},
+                                                   {"tfg_gather_params_t", 52},
+                                                   {"tfg_hard_swish_params_t", 28},
+                                                   {"tfg_leaky_relu_params_t", 28},
+                                                   {"tfg_logistic_params_t", 20},
+                                                   {"tfg_mean_params_t", 40},
+                                                   {"tfg_pad_params_t", 52},
+                                                   {"tfg_pool_params_t", 60},
+                                                   {"tfg_prelu_params_t", 76},
+                                                   {"tfg_relu_params_t", 32},
+                                                   {"tfg_requant_params_t", 28},
+                                                   {"tfg_resize_nearest_params_t", 28},
+                                                   {"tfg_softmax_params_t", 20},
+                                                   {0, 0}};

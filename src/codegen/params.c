@@ -235,6 +235,16 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->size, p->in_zp, p->out_zp, p->id_mult, p->id_shift, p->alpha_mult, p->alpha_shift);
         break;
     }
+    case TFG_K_HARD_SWISH: {
+        const tfg_hard_swish_params_t *p = &s->p.hswish;
+        tfg_cg_put(
+            o,
+            "static const tfg_hard_swish_params_t %s_l%d = {\n"
+            "    .size = %d, .in_zp = %d, .out_zp = %d, .out_mult = %d, .out_shift = %d, .relu_mult = %d, "
+            ".relu_shift = %d};\n",
+            n, k, p->size, p->in_zp, p->out_zp, p->out_mult, p->out_shift, p->relu_mult, p->relu_shift);
+        break;
+    }
     case TFG_K_LOGISTIC: {
         const tfg_logistic_params_t *p = &s->p.logistic;
         tfg_cg_put(

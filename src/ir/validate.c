@@ -463,9 +463,10 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], x->rank, x->dims);
 }
 
-/* RELU, RELU6, LEAKY_RELU: one int8 input and output of its shape (TFLM's
- * RELU and LEAKY_RELU requantize between their quantizations; its RELU6
- * clamps the input's bytes and assumes the output shares them). */
+/* RELU, RELU6, LEAKY_RELU, HARD_SWISH: one int8 input and output of its
+ * shape (TFLM's RELU, LEAKY_RELU and HARD_SWISH requantize between their
+ * quantizations; its RELU6 clamps the input's bytes and assumes the output
+ * shares them). */
 static tfg_status_t check_relu(const ctx_t *c, tfg_op_t *op)
 {
     TRY(need_io(c, 1, 1, 1));
@@ -615,7 +616,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_LOGISTIC: return check_softmax_like(c, op);
     case TFG_OP_RELU:
     case TFG_OP_RELU6:
-    case TFG_OP_LEAKY_RELU: return check_relu(c, op);
+    case TFG_OP_LEAKY_RELU:
+    case TFG_OP_HARD_SWISH: return check_relu(c, op);
     case TFG_OP_CONCATENATION: return check_concat(c, op);
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return check_resize(c, op);
     case TFG_OP_TRANSPOSE: return check_transpose(c, op);

@@ -489,6 +489,41 @@ static tfg_status_t lower_leaky_relu(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* HARD_SWISH as TFLM's HardSwishPrepare computes it: in float, the input's
+ * scale / 128 ("hires") over the output's scale and over 3 / 32768 (the
+ * relu-ish scale, on which 3 is 2^15), each quotient widened to double,
+ * QuantizeMultiplier'd and its Q31 multiplier rounded to Q15. */
+static int32_t q15_from_q31(int32_t m)
+{
+    /* DownScaleInt32ToInt16Multiplier: round to the nearest 2^-16, the top
+     * saturating at 32767 */
+    return m >= INT32_MAX - (1 << 15) ? INT16_MAX : (m + (1 << 15)) >> 16;
+}
+
+static tfg_status_t lower_hard_swish(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]), *y = TT(c, c->op->out[0]);
+    tfg_hard_swish_params_t *p = &s->p.hswish;
+    s->kernel = TFG_K_HARD_SWISH;
+    p->size = (int32_t)tfg_tensor_elems(x);
+    p->in_zp = x->zero_point[0], p->out_zp = y->zero_point[0];
+    const float hires = (1.0f / 128.0f) * x->scale[0], relu_scale = 3.0f / 32768.0f;
+    const float out_real = hires / y->scale[0], relu_real = hires / relu_scale;
+    if (!isfinite(out_real) || !isfinite(relu_real)) return lerr(c, "requantization scale is out of range");
+    int32_t m;
+    tfg_quantize_multiplier((double)out_real, &m, &p->out_shift);
+    if (p->out_shift > 0)
+        return lerr(
+            c, "input scale / (128 * output scale) must be below 1 (TFLM's HardSwishPrepare requires the "
+               "output multiplier's exponent <= 0)");
+    p->out_mult = q15_from_q31(m);
+    tfg_quantize_multiplier((double)relu_real, &m, &p->relu_shift);
+    /* TFLM's 1 << (er - 1) overflows past 31 (an input scale above 2.5e7) */
+    if (p->relu_shift > 31) return lerr(c, "input scale is out of range");
+    p->relu_mult = q15_from_q31(m);
+    return TFG_OK;
+}
+
 static tfg_status_t lower_logistic(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_tensor_t *x = TT(c, c->op->in[0]);
@@ -685,6 +720,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_RELU:
         case TFG_OP_RELU6: st = lower_relu(&c, s); break;
         case TFG_OP_LEAKY_RELU: st = lower_leaky_relu(&c, s); break;
+        case TFG_OP_HARD_SWISH: st = lower_hard_swish(&c, s); break;
         case TFG_OP_QUANTIZE:
         case TFG_OP_DEQUANTIZE: st = lower_quant(&c, s); break;
         case TFG_OP_TRANSPOSE: st = lower_transpose(&c, s); break;

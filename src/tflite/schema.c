@@ -17,6 +17,7 @@ int tfl_options_type_for(tfg_op_type_t t)
     case TFG_OP_MUL: return TFL_OPT_MUL;
     case TFG_OP_SUB: return TFL_OPT_SUB;
     case TFG_OP_LEAKY_RELU: return TFL_OPT_LEAKY_RELU;
+    case TFG_OP_HARD_SWISH: return TFL_OPT_HARD_SWISH;
     case TFG_OP_MEAN:
     case TFG_OP_REDUCE_MAX: return TFL_OPT_REDUCER;
     case TFG_OP_STRIDED_SLICE: return TFL_OPT_STRIDED_SLICE;

@@ -145,7 +145,8 @@ enum {
     TFL_OP_PACK = 83,
     TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97,
     TFL_OP_LEAKY_RELU = 98,
-    TFL_OP_QUANTIZE = 114
+    TFL_OP_QUANTIZE = 114,
+    TFL_OP_HARD_SWISH = 117
 };
 
 /* BuiltinOptions union tags for the options tables we read or write. */
@@ -170,7 +171,8 @@ enum {
     TFL_OPT_PACK = 59,
     TFL_OPT_RESIZE_NN = 74,
     TFL_OPT_LEAKY_RELU = 75,
-    TFL_OPT_QUANTIZE = 89
+    TFL_OPT_QUANTIZE = 89,
+    TFL_OPT_HARD_SWISH = 91 /* an empty table */
 };
 enum { TFL_RESHAPE_NEW_SHAPE = 0, TFL_SQUEEZE_DIMS = 0, TFL_SHAPE_OUT_TYPE = 0 };
 /* BuiltinOperator codes from 127 on are stored only in builtin_code; the

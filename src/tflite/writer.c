@@ -45,6 +45,7 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_SUB: return TFL_OP_SUB;
     case TFG_OP_REDUCE_MAX: return TFL_OP_REDUCE_MAX;
     case TFG_OP_PRELU: return TFL_OP_PRELU;
+    case TFG_OP_HARD_SWISH: return TFL_OP_HARD_SWISH;
     case TFG_OP_AVERAGE_POOL_2D: return TFL_OP_AVERAGE_POOL_2D;
     case TFG_OP_MAX_POOL_2D: return TFL_OP_MAX_POOL_2D;
     case TFG_OP_MEAN: return TFL_OP_MEAN;
@@ -141,6 +142,7 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     case TFG_OP_SUB: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_REDUCE_MAX: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_PRELU: return i8 ? 2 : 1;
+    case TFG_OP_HARD_SWISH: return 1; /* int8 needs no newer version */
     case TFG_OP_AVERAGE_POOL_2D:
     case TFG_OP_MAX_POOL_2D: return i16 && o0 == TFG_DT_INT16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_SOFTMAX:
@@ -361,6 +363,7 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
         break;
     }
     case TFG_OP_PAD: *type = TFL_OPT_PAD; break;
+    case TFG_OP_HARD_SWISH: *type = TFL_OPT_HARD_SWISH; break;
     case TFG_OP_TRANSPOSE: *type = TFL_OPT_TRANSPOSE; break;
     case TFG_OP_QUANTIZE: *type = TFL_OPT_QUANTIZE; break;
     case TFG_OP_DEQUANTIZE: *type = TFL_OPT_DEQUANTIZE; break;
