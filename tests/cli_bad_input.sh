@@ -30,7 +30,7 @@ expect_error() { # expect_error DESCRIPTION CMD...
 
 printf '\001\002\003\004' >"$tmp/in.bin"
 for f in hw_trunc_0003 hw_trunc_1350 hw_root_out_of_bounds hw_vtable_odd_size hw_dim_huge hw_buffer_short \
-         hw_missing_quantization hw_read_before_write hw_unsupported_op_tanh hw_two_subgraphs \
+         hw_missing_quantization hw_read_before_write hw_unsupported_op_lsh_projection hw_two_subgraphs \
          ms_opcode_index_out_of_range ms_dims_all_huge; do
     [ -f "$C/$f.tflite" ] || { fail=$((fail + 1)); echo "FAIL: $C/$f.tflite missing"; continue; }
     expect_error "info $f" "$CLI" info "$C/$f.tflite"

@@ -407,10 +407,10 @@ static void hello_world(const blob_t *seed)
         must(fb_vec_table(&v.codes, 0, &oc), "opcode 0");
         b = copy(seed);
         if (field_present(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE))
-            b.b[field_at(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE)] = 28; /* TANH */
+            b.b[field_at(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE)] = 15; /* LSH_PROJECTION (TANH runs now) */
         if (field_present(&oc, TFL_OPCODE_BUILTIN_CODE))
-            put32(&b, field_at(&oc, TFL_OPCODE_BUILTIN_CODE), 28);
-        emit_free("hw_unsupported_op_tanh", &b, "TANH: operator not supported");
+            put32(&b, field_at(&oc, TFL_OPCODE_BUILTIN_CODE), 15);
+        emit_free("hw_unsupported_op_lsh_projection", &b, "LSH_PROJECTION: operator not supported");
         b = copy(seed);
         if (field_present(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE))
             b.b[field_at(&oc, TFL_OPCODE_DEPRECATED_BUILTIN_CODE)] = TFL_OP_CUSTOM;
