@@ -3,7 +3,7 @@
  * RELU, RELU6, LEAKY_RELU and PRELU requantize (tinyforge/fixedpoint.h).
  * HARD_SWISH works in TFLM's int16 fixed point: Q15 values, a rounding (and
  * one truncating) doubling high multiply on 16 bits, see tfg_hard_swish_s8.
- * SOFTMAX and LOGISTIC are evaluated, as TFLite does, with gemmlowp's
+ * SOFTMAX, LOGISTIC and TANH are evaluated, as TFLite does, with gemmlowp's
  * fixed-point transcendental functions.
  * A value "Qn" below is an int32 with n integer bits and 31-n fractional
  * bits. Products of Qa and Qb are Q(a+b) via the rounding doubling high
@@ -11,7 +11,9 @@
  *  - exp(x) for x <= 0 (Qn in, Q0 out): split x = -(k/4) + r with r in
  *    [-1/4, 0); exp(r) from a 4th-order Taylor series around -1/8; then
  *    multiply in exp(-2^j) for every set bit j of the quarter count;
- *  - 1/(1+x) for x in [0,1): three Newton-Raphson steps from 48/17 - 32/17 d.
+ *  - 1/(1+x) for x in [0,1): three Newton-Raphson steps from 48/17 - 32/17 d
+ *    on the half denominator d = (1+x)/2; TANH's (1-x)/(1+x) is twice that
+ *    minus one.
  * The constants are those values rounded to the Q format in use.
  */
 #include "tinyforge/fixedpoint.h"
@@ -87,6 +89,22 @@ static int32_t one_over_one_plus_x(int32_t x)
     }
     /* r approximates 1/half_d = 2/(1+x) in Q2; as Q1 the same raw is 1/(1+x). */
     return fx_mul_pot(r, 1);
+}
+
+/* (1 - x) / (1 + x) = 2/(1+x) - 1 for x in [0, 1) in Q0; result Q0.
+ * gemmlowp takes the same Newton-Raphson iterate r (Q2) as
+ * one_over_one_plus_x, which returns y = sat(2r); this one is
+ * sat(4(r - 2^29)), i.e. 2y - 2^31 wherever neither saturates. Both saturate
+ * high exactly when r >= 2^30 (y is then INT32_MAX, which 2r, being even,
+ * never is); this one saturates low exactly when r <= 0, i.e. y <= 0. Taking
+ * it from y leaves one_over_one_plus_x, and SOFTMAX and LOGISTIC, as they
+ * were. */
+static int32_t one_minus_x_over_one_plus_x(int32_t x)
+{
+    const int32_t y = one_over_one_plus_x(x);
+    if (y == INT32_MAX) return INT32_MAX;
+    if (y <= 0) return INT32_MIN;
+    return (int32_t)(2 * (uint32_t)y - (UINT32_C(1) << 31)); /* y < 2^31 - 1: 2y - 2^31 fits */
 }
 
 static inline int count_leading_zeros(uint32_t x)
@@ -256,6 +274,32 @@ void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *o
                 s = xq > 0 ? pos : INT32_MAX - pos;
             }
             v = tfg_clamp(tfg_rshift_round(s, 31 - 8) - 128, -128, 127);
+        }
+        out[i] = (int8_t)v;
+    }
+}
+
+void tfg_tanh_s8(const tfg_tanh_params_t *p, const int8_t *in, int8_t *out)
+{
+    enum { kInBits = 4 };
+    for (int32_t i = 0; i < p->size; i++) {
+        const int32_t x = (int32_t)in[i] - p->in_zp;
+        int32_t v;
+        if (x <= -p->in_range_radius) {
+            v = -128;
+        } else if (x >= p->in_range_radius) {
+            v = 127;
+        } else {
+            const int32_t xq = tfg_requant(x, p->in_mult, p->in_left_shift); /* Q4 */
+            int32_t t = 0;                                                   /* tanh, Q0; tanh(0) = 0 */
+            if (xq != 0) {
+                /* tanh|a| = (1 - e^(-2|a|)) / (1 + e^(-2|a|)); -2|a| is the raw
+                 * of -|a| read with one more integer bit. */
+                const int32_t neg = xq < 0 ? xq : -xq;
+                const int32_t pos = one_minus_x_over_one_plus_x(exp_negative(neg, kInBits + 1));
+                t = xq < 0 ? -pos : pos;
+            }
+            v = tfg_clamp(tfg_rshift_round(t, 31 - 7), -128, 127); /* steps of 1/128 */
         }
         out[i] = (int8_t)v;
     }

@@ -592,9 +592,9 @@ static int32_t fp_half_sum(int32_t a, int32_t b)
     return (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);
 }
 
-/* 1 / (1 + a) for a in [0, 1), Q0.31 in and out: Newton-Raphson on the half
- * denominator, iterates in Q2.29. */
-static int32_t fp_one_over_one_plus(int32_t a)
+/* 1 / ((1 + a) / 2) for a in [0, 1) Q0.31: Newton-Raphson on the half
+ * denominator, iterates in Q2.29, result Q2.29. */
+static int32_t fp_recip_half_den(int32_t a)
 {
     int32_t half_den = fp_half_sum(a, INT32_MAX);
     const int32_t c48_17 = 1515870810;   /* 48/17 in Q2.29 */
@@ -605,8 +605,21 @@ static int32_t fp_one_over_one_plus(int32_t a)
         int32_t one_minus = nr_wadd(1 << 29, -hdx);               /* Q2.29 */
         x = nr_wadd(x, fp_rescale(nr_srdhm(x, one_minus), 4, 2)); /* Q4 -> Q2 */
     }
+    return x;
+}
+
+/* 1 / (1 + a) for a in [0, 1), Q0.31 in and out. */
+static int32_t fp_one_over_one_plus(int32_t a)
+{
     /* x / 2 read as Q1.30, then rescaled to Q0.31. */
-    return fp_rescale(x, 1, 0);
+    return fp_rescale(fp_recip_half_den(a), 1, 0);
+}
+
+/* (1 - a) / (1 + a) for a in [0, 1), Q0.31 in and out: the same iterate
+ * minus One() of Q2.29, rescaled to Q0.31. */
+static int32_t fp_one_minus_over_one_plus(int32_t a)
+{
+    return fp_rescale(nr_wadd(fp_recip_half_den(a), -(1 << 29)), 2, 0);
 }
 
 /* gemmlowp logistic(a) with int_bits integer bits in, Q0.31 out. */
@@ -618,9 +631,22 @@ static int32_t fp_logistic(int32_t a, int int_bits)
     return a > 0 ? pos : nr_wadd(INT32_MAX, -pos);
 }
 
-/* ---- softmax / logistic ------------------------------------------------- */
+/* gemmlowp tanh(a) with int_bits integer bits in, Q0.31 out: n = -|a| (a
+ * itself when negative), t = (1 - e) / (1 + e) with e = exp(2n), computed as
+ * exp_on_negative_values of n's raw with one more integer bit; the sign put
+ * back, and exactly 0 for a == 0. */
+static int32_t fp_tanh(int32_t a, int int_bits)
+{
+    const int negative = a < 0;
+    const int32_t n = negative ? a : (int32_t)(0u - (uint32_t)a);
+    const int32_t t = fp_one_minus_over_one_plus(fp_exp_neg(n, int_bits + 1));
+    if (a == 0) return 0;
+    return negative ? (int32_t)(0u - (uint32_t)t) : t;
+}
 
-enum { NR_SOFTMAX_DIFF_BITS = 5, NR_SOFTMAX_ACC_BITS = 12, NR_LOGISTIC_IN_BITS = 4 };
+/* ---- softmax / logistic / tanh ------------------------------------------ */
+
+enum { NR_SOFTMAX_DIFF_BITS = 5, NR_SOFTMAX_ACC_BITS = 12, NR_LOGISTIC_IN_BITS = 4, NR_TANH_IN_BITS = 4 };
 
 /* TFLite CalculateInputRadius(int_bits, left_shift, 31). */
 static int32_t nr_input_radius(int int_bits, int left_shift)
@@ -721,6 +747,36 @@ void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t lef
             int32_t q0 = fp_logistic(q4, NR_LOGISTIC_IN_BITS);
             int32_t v = nr_rdivpot(q0, 31 - 8); /* to units of 1/256 */
             out[i] = (int8_t)nr_clamp((int64_t)v - 128, -128, 127);
+        }
+    }
+}
+
+void nr_tanh_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius)
+{
+    /* TFLM's TANH CalculateArithmeticOpData for int8: input to Q4.27 with
+     * frexp and round, no q == 2^31 correction; the same as LOGISTIC's. */
+    double real = in_scale * (double)(1 << (31 - NR_TANH_IN_BITS));
+    int e = 0;
+    double m = round(frexp(real, &e) * 2147483648.0);
+    if (m >= 2147483648.0) nr_die("tanh multiplier rounds to 2^31 (int32 overflow in TFLite)");
+    *mult = (int32_t)m;
+    *left_shift = e;
+    *radius = nr_input_radius(NR_TANH_IN_BITS, e);
+}
+
+void nr_tanh(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
+             int8_t *out)
+{
+    for (int i = 0; i < n; i++) {
+        int32_t x = in[i] - in_zp;
+        if (x <= -radius) {
+            out[i] = -128;
+        } else if (x >= radius) {
+            out[i] = 127;
+        } else {
+            int32_t q0 = fp_tanh(nr_mbqm(x, mult, left_shift), NR_TANH_IN_BITS);
+            int32_t v = nr_rdivpot(q0, 31 - 7); /* to units of 1/128 */
+            out[i] = (int8_t)nr_clamp(v, -128, 127);
         }
     }
 }

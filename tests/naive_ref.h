@@ -137,6 +137,12 @@ void nr_logistic_prepare(double in_scale, int32_t *mult, int32_t *left_shift, in
 void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
                  int8_t *out);
 
+/* TANH int8 -> int8 (TFLM's kernel writes scale 1/128, zp 0, whatever the
+ * output declares); its Prepare is LOGISTIC's. */
+void nr_tanh_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius);
+void nr_tanh(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
+             int8_t *out);
+
 /* ---- data movement ---- */
 
 /* TRANSPOSE of a dense tensor: out dim d is in dim perm[d]. */

@@ -1154,6 +1154,86 @@ static void test_hard_swish(void)
     end();
 }
 
+/* x[1, 256] -> TANH -> y[1, 256] */
+static void build_tanh(tfg_graph_t *g, float in_scale, int32_t in_zp, float out_scale, int32_t out_zp)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 256), in_scale, in_zp);
+    const int y = add_act(g, "y", DIMS(1, 256), out_scale, out_zp);
+    add_op(g, TFG_OP_TANH, IDS(x), IDS(y));
+    set_io(g, IDS(x), IDS(y));
+}
+
+/* TANH on every int8 input value, written, read back and run; an output
+ * quantization other than the (1/128, 0) TFLM's kernel writes runs as TFLM
+ * runs it; a non-int8 input or output and a shape change refused by name. */
+static void test_tanh(void)
+{
+    begin("TANH: all 256 inputs, scale 0.1 zp 40 (both saturations), through the written file");
+    int8_t in[256], want[256], got[256];
+    for (int i = 0; i < 256; i++) in[i] = (int8_t)(i - 128);
+    /* TFLM's Prepare: the input to Q4.27 with frexp; radius = floor(15 * 2^27 / 2^e) */
+    int e;
+    const double q = frexp((double)0.1f * (double)(1 << 27), &e);
+    const int32_t mult = (int32_t)round(q * 2147483648.0);
+    const int32_t radius = (int32_t)floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
+    int32_t nm, ns, nrad;
+    nr_tanh_prepare((double)0.1f, &nm, &ns, &nrad);
+    TT_CHECK(nm == mult && ns == e && nrad == radius);
+    TT_CHECK(-128 - 40 <= -radius); /* the low end goes through the radius test */
+    nr_tanh(256, 40, radius, mult, e, in, want);
+    TT_CHECK(want[0] == -128 && want[255] == 127 && want[128 + 40] == 0);
+    tfg_graph_t g;
+    build_tanh(&g, 0.1f, 40, 1.0f / 128, 0);
+    write_model(&g, "accept_tanh", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "tanh.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 1 && m.prog.steps[0].kernel == TFG_K_TANH);
+        const tfg_tanh_params_t *p = &m.prog.steps[0].p.tanh;
+        TT_CHECK(p->in_mult == mult && p->in_left_shift == e && p->in_range_radius == radius &&
+                 p->in_zp == 40);
+        TT_CHECK(m.graph.ops[0].in_place);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "tanh");
+        tfg_model_free(&m);
+    }
+    end();
+
+    /* tflm-audit row TANH: TFLM checks only the types; its kernel writes
+     * 1/128 steps around 0 whatever the output declares. */
+    begin("audit TANH: output scale 0.02, zero point 5 runs as TFLM runs it (1/128 steps around 0)");
+    build_tanh(&g, 0.1f, 40, 0.02f, 5);
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "tanh, output 0.02 / 5");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("TANH: int16 input, int16 output and a shape change refused by name");
+    g_init(&g);
+    int x = add_tensor(&g, "x", TFG_DT_INT16, DIMS(1, 8));
+    set_quant(&g, x, 1.0f / 4096, 0);
+    int y = add_act(&g, "y", DIMS(1, 8), 1.0f / 128, 0);
+    add_op(&g, TFG_OP_TANH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 TANH: input 'x' is int16, expected int8", NULL);
+    g_init(&g);
+    x = add_act(&g, "x", DIMS(1, 8), 0.1f, 0);
+    y = add_tensor(&g, "y", TFG_DT_INT16, DIMS(1, 8));
+    set_quant(&g, y, 1.0f / 32768, 0);
+    add_op(&g, TFG_OP_TANH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 TANH: output 'y' is int16, expected int8", NULL);
+    g_init(&g);
+    x = add_act(&g, "x", DIMS(1, 2, 4), 0.1f, 0);
+    y = add_act(&g, "y", DIMS(1, 8), 1.0f / 128, 0);
+    add_op(&g, TFG_OP_TANH, IDS(x), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    check_refused(&g, "op 0 TANH: output 'y' is declared 1x8 but the op computes 1x2x4", NULL);
+    end();
+}
+
 /* REDUCE_MAX over every subset of the four axes of random shapes, with and
  * without keep_dims; a quantization change refused as TFLM refuses it. */
 static void test_reduce_max(void)
@@ -1664,6 +1744,7 @@ int main(int argc, char **argv)
     test_reduce_max();
     test_prelu();
     test_hard_swish();
+    test_tanh();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

@@ -1411,6 +1411,38 @@ static void test_logistic_case(tt_rng_t *r, int case_no)
     free(in), free(want);
 }
 
+/* TANH: input scales mostly as converters give them, else so small that
+ * nothing saturates (2^-14) or so large (up to 7.5) that the radius is a few
+ * steps; zero points and inputs include the extremes. */
+static void test_tanh_case(tt_rng_t *r, int case_no)
+{
+    const int n = tt_int(r, 1, 600), kind = tt_int(r, 0, 6);
+    const double in_scale = (double)(float)exp2(kind == 0   ? tt_uniform(r, -14, -9)
+                                                : kind == 1 ? tt_uniform(r, 0, 2.9)
+                                                            : tt_uniform(r, -9, 0));
+    const int32_t in_zp = tt_chance(r, 20) ? (tt_chance(r, 50) ? -128 : 127) : tt_int(r, -128, 127);
+    int32_t mult, left_shift, radius;
+    nr_tanh_prepare(in_scale, &mult, &left_shift, &radius);
+    int8_t *in = xmalloc(n), *want = xmalloc(n);
+    tt_fill_s8(r, in, n, -128, 127);
+    if (tt_chance(r, 50)) in[0] = -128, in[n - 1] = 127;
+    if (tt_chance(r, 20)) in[n / 2] = (int8_t)in_zp; /* exact zero input -> 0 */
+    nr_tanh(n, in_zp, radius, mult, left_shift, in, want);
+    const tfg_tanh_params_t p = {
+        .size = n, .in_zp = in_zp, .in_range_radius = radius, .in_mult = mult, .in_left_shift = left_shift};
+    const int in_place = tt_chance(r, 30);
+    int8_t *got = tt_guarded_alloc(n, 0x33);
+    if (in_place) memcpy(got, in, n);
+    tt_begin();
+    tfg_tanh_s8(&p, in_place ? got : in, got);
+    if (!compare_out("tanh", case_no, got, want, n))
+        TT_LOG("  n %d in_scale %a in_zp %d mult %d left_shift %d radius %d%s\n", n, in_scale, in_zp, mult,
+               left_shift, radius, in_place ? " in place" : "");
+    tt_end();
+    tt_guarded_free(got);
+    free(in), free(want);
+}
+
 /* RELU (requantized; in and out scales a factor of up to 4 apart either
  * way) and RELU6 (clamped bytes), in place or not. */
 static void test_relu_case(tt_rng_t *r, int case_no)
@@ -1548,6 +1580,25 @@ static void test_fixedpoint_refs_vs_float(void)
         }
     }
     if (worst > 1) TT_LOG("logistic reference deviates from float by %d steps\n", worst);
+    TT_CHECK(worst <= 1);
+    tt_end();
+
+    tt_begin();
+    worst = 0;
+    for (int c = 0; c < 200; c++) {
+        double in_scale = (double)(float)exp2(tt_uniform(&r, -9, 0));
+        int32_t in_zp = tt_int(&r, -128, 127), mult, ls, radius;
+        nr_tanh_prepare(in_scale, &mult, &ls, &radius);
+        int8_t in[256], out[256];
+        for (int i = 0; i < 256; i++) in[i] = (int8_t)(i - 128);
+        nr_tanh(256, in_zp, radius, mult, ls, in, out);
+        for (int i = 0; i < 256; i++) {
+            double q = floor(tanh(in_scale * (in[i] - in_zp)) * 128.0 + 0.5);
+            int err = (int)fabs((q > 127 ? 127 : q) - out[i]);
+            if (err > worst) worst = err;
+        }
+    }
+    if (worst > 1) TT_LOG("tanh reference deviates from float by %d steps\n", worst);
     TT_CHECK(worst <= 1);
     tt_end();
 
@@ -1956,7 +2007,7 @@ int main(void)
 
     failed_before = tt_failed;
     test_fixedpoint_refs_vs_float();
-    printf("%-18s %4d cases, %d failed\n", "ref vs float", 3, tt_failed - failed_before);
+    printf("%-18s %4d cases, %d failed\n", "ref vs float", 4, tt_failed - failed_before);
 
     run_cases("conv", test_conv_case, 11, 3000);
     tt_begin();
@@ -1985,6 +2036,7 @@ int main(void)
     run_cases("dequantize", test_dequantize_case, 21, 500);
     run_cases("softmax", test_softmax_case, 22, 1000);
     run_cases("logistic", test_logistic_case, 23, 1000);
+    run_cases("tanh", test_tanh_case, 48, 1500);
     run_cases("relu, relu6", test_relu_case, 43, 1500);
     run_cases("leaky_relu", test_leaky_relu_case, 44, 1500);
     run_cases("prelu", test_prelu_case, 46, 1500);

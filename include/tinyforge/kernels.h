@@ -351,6 +351,19 @@ typedef struct {
 
 void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out);
 
+/* TANH as TFLM runs it for int8: x - in_zp taken to Q4.27 exactly as for
+ * LOGISTIC, gemmlowp's fixed-point tanh, rounded to steps of 1/128 around 0;
+ * at or beyond +-in_range_radius straight to -128 / 127. The output's
+ * quantization is not read: TFLM's kernel writes scale 1/128, zero point 0
+ * whatever the output declares. In place allowed. */
+typedef struct {
+    int32_t size;
+    int32_t in_zp, in_range_radius;
+    int32_t in_mult, in_left_shift;
+} tfg_tanh_params_t;
+
+void tfg_tanh_s8(const tfg_tanh_params_t *p, const int8_t *in, int8_t *out);
+
 /* ---- quantization at the model edges -------------------------------------- */
 
 typedef struct {

@@ -245,6 +245,15 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->size, p->in_zp, p->out_zp, p->out_mult, p->out_shift, p->relu_mult, p->relu_shift);
         break;
     }
+    case TFG_K_TANH: {
+        const tfg_tanh_params_t *p = &s->p.tanh;
+        tfg_cg_put(
+            o,
+            "static const tfg_tanh_params_t %s_l%d = {\n"
+            "    .size = %d, .in_zp = %d, .in_range_radius = %d, .in_mult = %d, .in_left_shift = %d};\n",
+            n, k, p->size, p->in_zp, p->in_range_radius, p->in_mult, p->in_left_shift);
+        break;
+    }
     case TFG_K_LOGISTIC: {
         const tfg_logistic_params_t *p = &s->p.logistic;
         tfg_cg_put(

@@ -50,6 +50,7 @@ const char *tfg_op_name(tfg_op_type_t t)
         [TFG_OP_REDUCE_MAX] = "REDUCE_MAX",
         [TFG_OP_PRELU] = "PRELU",
         [TFG_OP_HARD_SWISH] = "HARD_SWISH",
+        [TFG_OP_TANH] = "TANH",
     };
     return (t >= 0 && t < TFG_OP_COUNT && names[t]) ? names[t] : "?";
 }

@@ -61,6 +61,7 @@ typedef enum {
     TFG_OP_REDUCE_MAX,
     TFG_OP_PRELU,
     TFG_OP_HARD_SWISH,
+    TFG_OP_TANH,
     TFG_OP_COUNT
 } tfg_op_type_t;
 

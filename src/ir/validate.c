@@ -463,10 +463,12 @@ static tfg_status_t check_softmax_like(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], x->rank, x->dims);
 }
 
-/* RELU, RELU6, LEAKY_RELU, HARD_SWISH: one int8 input and output of its
- * shape (TFLM's RELU, LEAKY_RELU and HARD_SWISH requantize between their
+/* RELU, RELU6, LEAKY_RELU, HARD_SWISH, TANH: one int8 input and output of
+ * its shape (TFLM's RELU, LEAKY_RELU and HARD_SWISH requantize between their
  * quantizations; its RELU6 clamps the input's bytes and assumes the output
- * shares them). */
+ * shares them; its TANH checks only the types and writes steps of 1/128
+ * around 0 whatever the output declares, so any output quantization runs,
+ * with TFLM's bytes). */
 static tfg_status_t check_relu(const ctx_t *c, tfg_op_t *op)
 {
     TRY(need_io(c, 1, 1, 1));
@@ -617,7 +619,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_RELU:
     case TFG_OP_RELU6:
     case TFG_OP_LEAKY_RELU:
-    case TFG_OP_HARD_SWISH: return check_relu(c, op);
+    case TFG_OP_HARD_SWISH:
+    case TFG_OP_TANH: return check_relu(c, op);
     case TFG_OP_CONCATENATION: return check_concat(c, op);
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return check_resize(c, op);
     case TFG_OP_TRANSPOSE: return check_transpose(c, op);

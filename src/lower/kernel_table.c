@@ -24,6 +24,7 @@ RUN(run_relu, tfg_relu_s8(&s->p.relu, in[0], out))
 RUN(run_leaky_relu, tfg_leaky_relu_s8(&s->p.leaky, in[0], out))
 RUN(run_prelu, tfg_prelu_s8(&s->p.prelu, in[0], in[1], out))
 RUN(run_hard_swish, tfg_hard_swish_s8(&s->p.hswish, in[0], out))
+RUN(run_tanh, tfg_tanh_s8(&s->p.tanh, in[0], out))
 RUN(run_avgpool, tfg_avgpool_s8(&s->p.pool, in[0], out))
 RUN(run_maxpool, tfg_maxpool_s8(&s->p.pool, in[0], out))
 RUN(run_mean, tfg_mean_s8(&s->p.mean, in[0], out))
@@ -122,6 +123,11 @@ static void size_leaky_relu(tfg_step_t *s, int32_t n)
 static void size_hard_swish(tfg_step_t *s, int32_t n)
 {
     s->p.hswish.size = n;
+}
+
+static void size_tanh(tfg_step_t *s, int32_t n)
+{
+    s->p.tanh.size = n;
 }
 static void size_requant(tfg_step_t *s, int32_t n)
 {
@@ -242,6 +248,15 @@ static const tfg_kernel_info_t table[] = {
                           .n_variants = 1,
                           .patch_size = size_hard_swish,
                           .run = run_hard_swish},
+    [TFG_K_TANH] = {.name = "TANH",
+                    .fn = "tfg_tanh_s8",
+                    .params = "tfg_tanh_params_t",
+                    .file = "runtime/activations.c",
+                    .call = TFG_CALL_IN_OUT,
+                    .patch = TFG_PATCH_SIZE,
+                    .n_variants = 1,
+                    .patch_size = size_tanh,
+                    .run = run_tanh},
     [TFG_K_AVGPOOL] = {.name = "AVERAGE_POOL_2D",
                        .fn = "tfg_avgpool_s8",
                        .params = "tfg_pool_params_t",

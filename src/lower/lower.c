@@ -524,6 +524,23 @@ static tfg_status_t lower_hard_swish(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* The input of LOGISTIC and TANH as TFLM prepares both: x - in_zp taken to
+ * Q4.27 by a multiplier formed with frexp and round inline (not
+ * QuantizeMultiplier), and the radius beyond which the output saturates,
+ * CalculateInputRadius(4, shift, 31). */
+static tfg_status_t q4_input(const lctx_t *c, const tfg_tensor_t *x, int32_t *mult, int32_t *shift,
+                             int32_t *radius)
+{
+    int e;
+    const double q = frexp((double)x->scale[0] * (double)(1 << 27), &e);
+    const int64_t m = (int64_t)llround(q * 2147483648.0);
+    if (m >= (INT64_C(1) << 31) || e > 30 || e < -31) return lerr(c, "input scale out of range");
+    *mult = (int32_t)m;
+    *shift = e;
+    *radius = (int32_t)floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
+    return TFG_OK;
+}
+
 static tfg_status_t lower_logistic(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_tensor_t *x = TT(c, c->op->in[0]);
@@ -531,15 +548,18 @@ static tfg_status_t lower_logistic(const lctx_t *c, tfg_step_t *s)
     s->kernel = TFG_K_LOGISTIC;
     p->size = (int32_t)tfg_tensor_elems(x);
     p->in_zp = x->zero_point[0];
-    /* TFLite computes this one with frexp inline, not QuantizeMultiplier. */
-    int e;
-    const double q = frexp((double)x->scale[0] * (double)(1 << 27), &e);
-    const int64_t m = (int64_t)llround(q * 2147483648.0);
-    if (m >= (INT64_C(1) << 31) || e > 30 || e < -31) return lerr(c, "input scale out of range");
-    p->in_mult = (int32_t)m;
-    p->in_left_shift = e;
-    p->in_range_radius = (int32_t)floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
-    return TFG_OK;
+    return q4_input(c, x, &p->in_mult, &p->in_left_shift, &p->in_range_radius);
+}
+
+/* TANH's Prepare is LOGISTIC's for the input; the output is not read. */
+static tfg_status_t lower_tanh(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_tensor_t *x = TT(c, c->op->in[0]);
+    tfg_tanh_params_t *p = &s->p.tanh;
+    s->kernel = TFG_K_TANH;
+    p->size = (int32_t)tfg_tensor_elems(x);
+    p->in_zp = x->zero_point[0];
+    return q4_input(c, x, &p->in_mult, &p->in_left_shift, &p->in_range_radius);
 }
 
 static tfg_status_t lower_quant(const lctx_t *c, tfg_step_t *s)
@@ -721,6 +741,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_RELU6: st = lower_relu(&c, s); break;
         case TFG_OP_LEAKY_RELU: st = lower_leaky_relu(&c, s); break;
         case TFG_OP_HARD_SWISH: st = lower_hard_swish(&c, s); break;
+        case TFG_OP_TANH: st = lower_tanh(&c, s); break;
         case TFG_OP_QUANTIZE:
         case TFG_OP_DEQUANTIZE: st = lower_quant(&c, s); break;
         case TFG_OP_TRANSPOSE: st = lower_transpose(&c, s); break;

@@ -34,9 +34,10 @@ typedef enum {
     TFG_K_REDUCE_MAX,
     TFG_K_PRELU,
     TFG_K_HARD_SWISH,
+    TFG_K_TANH,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_HARD_SWISH + 1)
+#define TFG_K_COUNT (TFG_K_TANH + 1)
 
 typedef struct {
     tfg_kernel_t kernel;
@@ -65,6 +66,7 @@ typedef struct {
         tfg_leaky_relu_params_t leaky;
         tfg_prelu_params_t prelu;
         tfg_hard_swish_params_t hswish;
+        tfg_tanh_params_t tanh;
         tfg_affine_params_t affine;
         tfg_requant_params_t requant;
         tfg_gather_params_t gather;

@@ -196,6 +196,7 @@ int tfg_mark_in_place(tfg_graph_t *g)
         case TFG_OP_RELU6:
         case TFG_OP_LEAKY_RELU:
         case TFG_OP_HARD_SWISH:
+        case TFG_OP_TANH:
             if (dies_at(g, op->in[0], i)) slot = 0;
             break;
         case TFG_OP_QUANTIZE:

@@ -55,6 +55,7 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_REDUCE_MAX, TFG_OP_REDUCE_MAX},
         {TFL_OP_PRELU, TFG_OP_PRELU},
         {TFL_OP_HARD_SWISH, TFG_OP_HARD_SWISH},
+        {TFL_OP_TANH, TFG_OP_TANH},
         {TFL_OP_AVERAGE_POOL_2D, TFG_OP_AVERAGE_POOL_2D},
         {TFL_OP_MAX_POOL_2D, TFG_OP_MAX_POOL_2D},
         {TFL_OP_MEAN, TFG_OP_MEAN},

@@ -130,6 +130,7 @@ enum {
     TFL_OP_RELU6 = 21,
     TFL_OP_RESHAPE = 22,
     TFL_OP_SOFTMAX = 25,
+    TFL_OP_TANH = 28,
     TFL_OP_CUSTOM = 32,
     TFL_OP_PAD = 34,
     TFL_OP_TRANSPOSE = 39,

@@ -10,7 +10,7 @@
  *    same: a kernel registered at version N also runs older versions).
  *  - Every op with an options table in the schema gets one, even when all its
  *    fields are defaults (PadOptions, TransposeOptions, ...), as the
- *    converter writes them; LOGISTIC has none.
+ *    converter writes them; LOGISTIC and TANH have none.
  *  - Scalars equal to their schema default are left out (FlatBuffers' rule);
  *    the builder shares identical vtables.
  * The output depends only on the graph, so writing is deterministic, and
@@ -46,6 +46,7 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_REDUCE_MAX: return TFL_OP_REDUCE_MAX;
     case TFG_OP_PRELU: return TFL_OP_PRELU;
     case TFG_OP_HARD_SWISH: return TFL_OP_HARD_SWISH;
+    case TFG_OP_TANH: return TFL_OP_TANH;
     case TFG_OP_AVERAGE_POOL_2D: return TFL_OP_AVERAGE_POOL_2D;
     case TFG_OP_MAX_POOL_2D: return TFL_OP_MAX_POOL_2D;
     case TFG_OP_MEAN: return TFL_OP_MEAN;
@@ -148,6 +149,7 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     case TFG_OP_SOFTMAX:
     case TFG_OP_MEAN: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_LOGISTIC:
+    case TFG_OP_TANH:
     case TFG_OP_CONCATENATION: return i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_PAD: return in_rank(g, op, 0) > 4 ? 4 : i16 ? 3 : i8 ? 2 : 1;
     case TFG_OP_TRANSPOSE: {
@@ -258,8 +260,8 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
     fbb_ref_t vec = 0;
     *type = 0;
     /* the schema has no options table for these */
-    if (op->type == TFG_OP_LOGISTIC || op->type == TFG_OP_RELU || op->type == TFG_OP_RELU6 ||
-        op->type == TFG_OP_PRELU)
+    if (op->type == TFG_OP_LOGISTIC || op->type == TFG_OP_TANH || op->type == TFG_OP_RELU ||
+        op->type == TFG_OP_RELU6 || op->type == TFG_OP_PRELU)
         return 0;
     /* Vectors first: nothing can be built inside a table. */
     if (op->type == TFG_OP_RESHAPE) vec = fbb_vec_i32(b, dims, (size_t)reshape_dims(g, op, dims));
