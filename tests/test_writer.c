@@ -9,7 +9,8 @@
  *    folded into a convolution has no TFLite form).
  *  - Graphs built in memory with ops no shared model uses (CONCATENATION,
  *    LOGISTIC, SQUEEZE, RESIZE_NEAREST_NEIGHBOR, TRANSPOSE, MUL, MEAN,
- *    MAX_POOL_2D, float edges, per-channel weights, dilation, folded SHAPE):
+ *    MAX_POOL_2D, HARD_SWISH, TANH, LEAKY_RELU, float edges, per-channel
+ *    weights, dilation, folded SHAPE):
  *    equal after the round trip, and the written file runs to the same bytes
  *    as the graph itself.
  *  - Randomized graphs (fixed seed): spatial options, names, quantization,
@@ -363,6 +364,21 @@ static void build_convs(tfg_graph_t *g)
     set_io(g, IDS(xf), IDS(out));
 }
 
+/* HARD_SWISH (an empty HardSwishOptions table) into TANH (no options table)
+ * into LEAKY_RELU. */
+static void build_activations(tfg_graph_t *g)
+{
+    g_init(g);
+    const int x = add_act(g, "input", DIMS(1, 4, 4, 8), 0.04f, 3);
+    const int h = add_act(g, "hard_swish", DIMS(1, 4, 4, 8), 0.03f, -110);
+    const int t = add_act(g, "tanh", DIMS(1, 4, 4, 8), 1.0f / 128, 0);
+    const int l = add_act(g, "leaky_relu", DIMS(1, 4, 4, 8), 1.0f / 128, -20);
+    add_op(g, TFG_OP_HARD_SWISH, IDS(x), IDS(h));
+    add_op(g, TFG_OP_TANH, IDS(h), IDS(t));
+    add_op(g, TFG_OP_LEAKY_RELU, IDS(t), IDS(l))->alpha = 0.1f;
+    set_io(g, IDS(x), IDS(l));
+}
+
 /* Build, validate, round-trip; then run the graph itself and its file on the
  * same random input and compare the outputs byte for byte. */
 static void test_built(const char *name, void (*build)(tfg_graph_t *))
@@ -672,6 +688,7 @@ int main(int argc, char **argv)
     test_equal();
     test_built("misc_ops", build_misc);
     test_built("convs_float_edges", build_convs);
+    test_built("activations", build_activations);
     test_refusals();
     test_write_file();
     test_random(300);
