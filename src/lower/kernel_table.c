@@ -129,6 +129,7 @@ static void size_tanh(tfg_step_t *s, int32_t n)
 {
     s->p.tanh.size = n;
 }
+
 static void size_requant(tfg_step_t *s, int32_t n)
 {
     s->p.requant.size = n;

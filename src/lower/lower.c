@@ -489,17 +489,17 @@ static tfg_status_t lower_leaky_relu(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* TFLM's DownScaleInt32ToInt16Multiplier: a Q31 multiplier rounded to the
+ * nearest 2^-16 as Q15, the top saturating at 32767. */
+static int32_t q15_from_q31(int32_t m)
+{
+    return m >= INT32_MAX - (1 << 15) ? INT16_MAX : (m + (1 << 15)) >> 16;
+}
+
 /* HARD_SWISH as TFLM's HardSwishPrepare computes it: in float, the input's
  * scale / 128 ("hires") over the output's scale and over 3 / 32768 (the
  * relu-ish scale, on which 3 is 2^15), each quotient widened to double,
  * QuantizeMultiplier'd and its Q31 multiplier rounded to Q15. */
-static int32_t q15_from_q31(int32_t m)
-{
-    /* DownScaleInt32ToInt16Multiplier: round to the nearest 2^-16, the top
-     * saturating at 32767 */
-    return m >= INT32_MAX - (1 << 15) ? INT16_MAX : (m + (1 << 15)) >> 16;
-}
-
 static tfg_status_t lower_hard_swish(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_tensor_t *x = TT(c, c->op->in[0]), *y = TT(c, c->op->out[0]);
