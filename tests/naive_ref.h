@@ -116,7 +116,7 @@ void nr_leaky_relu(int n, float in_scale, int32_t in_zp, float alpha, float out_
 typedef struct {
     int32_t in_zp, out_zp;
     int16_t out_mult, relu_mult; /* Q15 */
-    int out_exp, relu_exp;
+    int32_t out_exp, relu_exp;
 } nr_hard_swish_t;
 int nr_hard_swish_prepare(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, nr_hard_swish_t *q);
 void nr_hard_swish(int n, const nr_hard_swish_t *q, const int8_t *in, int8_t *out);
