@@ -719,18 +719,28 @@ void nr_softmax(int outer, int depth, int32_t mult, int32_t left_shift, int32_t 
     }
 }
 
-void nr_logistic_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius)
+/* LOGISTIC's and TANH's Prepare (TFLM's CalculateArithmeticOpData for
+ * int8): the input to Q4.27 with frexp and round, without the q == 2^31
+ * correction; the op's name for the message. */
+static void q4_input_prepare(const char *op, double in_scale, int32_t *mult, int32_t *left_shift,
+                             int32_t *radius)
 {
-    /* Input rescaled to Q4.27. Like TFLite, frexp + round without the
-     * q == 2^31 correction. */
     double real = in_scale * (double)(1 << (31 - NR_LOGISTIC_IN_BITS));
     int e = 0;
-    double q = frexp(real, &e);
-    double m = round(q * 2147483648.0);
-    if (m >= 2147483648.0) nr_die("logistic multiplier rounds to 2^31 (int32 overflow in TFLite)");
+    double m = round(frexp(real, &e) * 2147483648.0);
+    if (m >= 2147483648.0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s multiplier rounds to 2^31 (int32 overflow in TFLite)", op);
+        nr_die(msg);
+    }
     *mult = (int32_t)m;
     *left_shift = e;
     *radius = nr_input_radius(NR_LOGISTIC_IN_BITS, e);
+}
+
+void nr_logistic_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius)
+{
+    q4_input_prepare("logistic", in_scale, mult, left_shift, radius);
 }
 
 void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
@@ -753,15 +763,7 @@ void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t lef
 
 void nr_tanh_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius)
 {
-    /* TFLM's TANH CalculateArithmeticOpData for int8: input to Q4.27 with
-     * frexp and round, no q == 2^31 correction; the same as LOGISTIC's. */
-    double real = in_scale * (double)(1 << (31 - NR_TANH_IN_BITS));
-    int e = 0;
-    double m = round(frexp(real, &e) * 2147483648.0);
-    if (m >= 2147483648.0) nr_die("tanh multiplier rounds to 2^31 (int32 overflow in TFLite)");
-    *mult = (int32_t)m;
-    *left_shift = e;
-    *radius = nr_input_radius(NR_TANH_IN_BITS, e);
+    q4_input_prepare("tanh", in_scale, mult, left_shift, radius); /* NR_TANH_IN_BITS is LOGISTIC's 4 */
 }
 
 void nr_tanh(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
