@@ -253,54 +253,55 @@ void tfg_hard_swish_s8(const tfg_hard_swish_params_t *p, const int8_t *in, int8_
     }
 }
 
+enum { kInBits = 4 };
+
+/* sigmoid of a Q4 value, as a byte in steps of 1/256 from -128 */
+static inline int32_t logistic_q4(int32_t xq)
+{
+    int32_t s = INT32_C(1) << 30; /* sigmoid, Q0; sigmoid(0) = 1/2 */
+    if (xq != 0) {
+        const int32_t a = xq > 0 ? xq : -xq;
+        const int32_t pos = one_over_one_plus_x(exp_negative(-a, kInBits));
+        s = xq > 0 ? pos : INT32_MAX - pos;
+    }
+    return tfg_clamp(tfg_rshift_round(s, 31 - 8) - 128, -128, 127);
+}
+
+/* tanh of a Q4 value, as a byte in steps of 1/128 */
+static inline int32_t tanh_q4(int32_t xq)
+{
+    int32_t t = 0; /* tanh, Q0; tanh(0) = 0 */
+    if (xq != 0) {
+        /* tanh|a| = (1 - e^(-2|a|)) / (1 + e^(-2|a|)); -2|a| is the raw
+         * of -|a| read with one more integer bit. */
+        const int32_t neg = xq < 0 ? xq : -xq;
+        const int32_t pos = one_minus_x_over_one_plus_x(exp_negative(neg, kInBits + 1));
+        t = xq < 0 ? -pos : pos;
+    }
+    return tfg_clamp(tfg_rshift_round(t, 31 - 7), -128, 127);
+}
+
+/* LOGISTIC's and TANH's common frame: x = in - in_zp saturates to -128 or
+ * 127 outside the input range radius (the function is flat there in 8
+ * bits); inside, f takes x to Q4 by the input multiplier and returns the
+ * output byte. Inlined with f, so each kernel is one loop. */
+static inline __attribute__((always_inline)) void q4_activation(int32_t size, int32_t in_zp, int32_t radius,
+                                                                int32_t mult, int32_t left_shift,
+                                                                const int8_t *in, int8_t *out,
+                                                                int32_t (*f)(int32_t))
+{
+    for (int32_t i = 0; i < size; i++) {
+        const int32_t x = (int32_t)in[i] - in_zp;
+        out[i] = (int8_t)(x <= -radius ? -128 : x >= radius ? 127 : f(tfg_requant(x, mult, left_shift)));
+    }
+}
+
 void tfg_logistic_s8(const tfg_logistic_params_t *p, const int8_t *in, int8_t *out)
 {
-    enum { kInBits = 4 };
-    for (int32_t i = 0; i < p->size; i++) {
-        const int32_t x = (int32_t)in[i] - p->in_zp;
-        int32_t v;
-        if (x <= -p->in_range_radius) {
-            v = -128;
-        } else if (x >= p->in_range_radius) {
-            v = 127;
-        } else {
-            const int32_t xq = tfg_requant(x, p->in_mult, p->in_left_shift); /* Q4 */
-            int32_t s;                                                       /* sigmoid, Q0 */
-            if (xq == 0) {
-                s = INT32_C(1) << 30;
-            } else {
-                const int32_t a = xq > 0 ? xq : -xq;
-                const int32_t pos = one_over_one_plus_x(exp_negative(-a, kInBits));
-                s = xq > 0 ? pos : INT32_MAX - pos;
-            }
-            v = tfg_clamp(tfg_rshift_round(s, 31 - 8) - 128, -128, 127);
-        }
-        out[i] = (int8_t)v;
-    }
+    q4_activation(p->size, p->in_zp, p->in_range_radius, p->in_mult, p->in_left_shift, in, out, logistic_q4);
 }
 
 void tfg_tanh_s8(const tfg_tanh_params_t *p, const int8_t *in, int8_t *out)
 {
-    enum { kInBits = 4 };
-    for (int32_t i = 0; i < p->size; i++) {
-        const int32_t x = (int32_t)in[i] - p->in_zp;
-        int32_t v;
-        if (x <= -p->in_range_radius) {
-            v = -128;
-        } else if (x >= p->in_range_radius) {
-            v = 127;
-        } else {
-            const int32_t xq = tfg_requant(x, p->in_mult, p->in_left_shift); /* Q4 */
-            int32_t t = 0;                                                   /* tanh, Q0; tanh(0) = 0 */
-            if (xq != 0) {
-                /* tanh|a| = (1 - e^(-2|a|)) / (1 + e^(-2|a|)); -2|a| is the raw
-                 * of -|a| read with one more integer bit. */
-                const int32_t neg = xq < 0 ? xq : -xq;
-                const int32_t pos = one_minus_x_over_one_plus_x(exp_negative(neg, kInBits + 1));
-                t = xq < 0 ? -pos : pos;
-            }
-            v = tfg_clamp(tfg_rshift_round(t, 31 - 7), -128, 127); /* steps of 1/128 */
-        }
-        out[i] = (int8_t)v;
-    }
+    q4_activation(p->size, p->in_zp, p->in_range_radius, p->in_mult, p->in_left_shift, in, out, tanh_q4);
 }
