@@ -743,22 +743,32 @@ void nr_logistic_prepare(double in_scale, int32_t *mult, int32_t *left_shift, in
     q4_input_prepare("logistic", in_scale, mult, left_shift, radius);
 }
 
-void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
-                 int8_t *out)
+/* LOGISTIC's and TANH's frame: -128 or 127 outside the input range radius,
+ * else f of the input on Q4. */
+static void q4_activation(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift,
+                          const int8_t *in, int8_t *out, int8_t (*f)(int32_t q4))
 {
     for (int i = 0; i < n; i++) {
         int32_t x = in[i] - in_zp;
-        if (x <= -radius) {
+        if (x <= -radius)
             out[i] = -128;
-        } else if (x >= radius) {
+        else if (x >= radius)
             out[i] = 127;
-        } else {
-            int32_t q4 = nr_mbqm(x, mult, left_shift);
-            int32_t q0 = fp_logistic(q4, NR_LOGISTIC_IN_BITS);
-            int32_t v = nr_rdivpot(q0, 31 - 8); /* to units of 1/256 */
-            out[i] = (int8_t)nr_clamp((int64_t)v - 128, -128, 127);
-        }
+        else
+            out[i] = f(nr_mbqm(x, mult, left_shift));
     }
+}
+
+static int8_t logistic_byte(int32_t q4)
+{
+    int32_t v = nr_rdivpot(fp_logistic(q4, NR_LOGISTIC_IN_BITS), 31 - 8); /* to units of 1/256 */
+    return (int8_t)nr_clamp((int64_t)v - 128, -128, 127);
+}
+
+void nr_logistic(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
+                 int8_t *out)
+{
+    q4_activation(n, in_zp, radius, mult, left_shift, in, out, logistic_byte);
 }
 
 void nr_tanh_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_t *radius)
@@ -766,21 +776,16 @@ void nr_tanh_prepare(double in_scale, int32_t *mult, int32_t *left_shift, int32_
     q4_input_prepare("tanh", in_scale, mult, left_shift, radius); /* NR_TANH_IN_BITS is LOGISTIC's 4 */
 }
 
+static int8_t tanh_byte(int32_t q4)
+{
+    int32_t v = nr_rdivpot(fp_tanh(q4, NR_TANH_IN_BITS), 31 - 7); /* to units of 1/128 */
+    return (int8_t)nr_clamp(v, -128, 127);
+}
+
 void nr_tanh(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_shift, const int8_t *in,
              int8_t *out)
 {
-    for (int i = 0; i < n; i++) {
-        int32_t x = in[i] - in_zp;
-        if (x <= -radius) {
-            out[i] = -128;
-        } else if (x >= radius) {
-            out[i] = 127;
-        } else {
-            int32_t q0 = fp_tanh(nr_mbqm(x, mult, left_shift), NR_TANH_IN_BITS);
-            int32_t v = nr_rdivpot(q0, 31 - 7); /* to units of 1/128 */
-            out[i] = (int8_t)nr_clamp(v, -128, 127);
-        }
-    }
+    q4_activation(n, in_zp, radius, mult, left_shift, in, out, tanh_byte);
 }
 
 /* ---- data movement ------------------------------------------------------ */
