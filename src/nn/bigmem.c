@@ -27,6 +27,7 @@ float *tfg_nn_big_floats(size_t n)
 
 float *tfg_nn_keep_floats(tfg_nn_keep_t *k, size_t n)
 {
+    if (!k) return tfg_nn_big_floats(n);
     if (k->p && k->n >= n) return k->p;
     free(k->p);
     k->n = 0;

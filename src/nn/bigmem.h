@@ -34,7 +34,8 @@ typedef struct {
 } tfg_nn_keep_t;
 
 /* At least n floats (contents undefined); NULL when out of memory (the
- * keep is then empty). */
+ * keep is then empty). With k NULL: a fresh tfg_nn_big_floats(n), the
+ * caller's to free. */
 float *tfg_nn_keep_floats(tfg_nn_keep_t *k, size_t n);
 void tfg_nn_keep_free(tfg_nn_keep_t *k);
 

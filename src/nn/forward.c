@@ -146,7 +146,7 @@ int tfg_nn_tape_init_in(tfg_nn_tape_t *t, const tfg_net_t *n, int cap, int threa
     size_t used = 0;
     for (int pass = 0; ok && pass < 2; pass++) {
         if (pass == 1) {
-            t->slab = keep ? tfg_nn_keep_floats(keep, used) : tfg_nn_big_floats(used);
+            t->slab = tfg_nn_keep_floats(keep, used);
             t->slab_kept = keep != NULL;
             ok = t->slab != NULL, used = 0;
         }

@@ -107,7 +107,7 @@ int tfg_grad_init_in(tfg_grad_t *g, const tfg_net_t *n, int cap, int threads, tf
     for (int i = 0; ok && i < n->n; i++) /* the output gradients are slices of one slab */
         tfg_nn_carve(NULL, &used, (size_t)cap * img_size(&n->layers[i]));
     if (ok) {
-        g->slab = keep ? tfg_nn_keep_floats(keep, used) : tfg_nn_big_floats(used);
+        g->slab = tfg_nn_keep_floats(keep, used);
         g->slab_kept = keep != NULL;
         ok = g->slab != NULL;
     }
