@@ -1,4 +1,4 @@
-/* Data-movement kernels: strided gather (TRANSPOSE and friends), PAD,
+/* Data-movement kernels: strided gather (TRANSPOSE, SLICE, SPLIT, TILE), PAD,
  * CONCATENATION and RESIZE_NEAREST_NEIGHBOR. No arithmetic on values, so
  * they are exact by construction; they exist to keep layouts NHWC-dense. */
 #include <string.h>
@@ -9,6 +9,7 @@ void tfg_gather_s8(const tfg_gather_params_t *p, const int8_t *in, int8_t *out)
 {
     int32_t idx[TFG_MAX_DIMS] = {0};
     const int r = p->rank;
+    in += p->offset;
     if (r == 0) {
         *out = *in;
         return;
@@ -16,15 +17,17 @@ void tfg_gather_s8(const tfg_gather_params_t *p, const int8_t *in, int8_t *out)
     size_t total = 1;
     for (int d = 0; d < r; d++) total *= (size_t)p->dims[d];
     if (total == 0) return;
-    /* Odometer over all but the last axis; the last axis is a strided run. */
+    /* Odometer over all but the last axis; the last axis is a strided run.
+     * Offsets are signed: a step may be negative (STRIDED_SLICE) or zero (TILE),
+     * and every element read lies inside the input, which is below 2^31 bytes. */
     const int32_t last = p->dims[r - 1], last_stride = p->in_stride[r - 1];
     for (;;) {
-        size_t src = 0;
-        for (int d = 0; d < r - 1; d++) src += (size_t)idx[d] * (size_t)p->in_stride[d];
+        int32_t src = 0;
+        for (int d = 0; d < r - 1; d++) src += idx[d] * p->in_stride[d];
         if (last_stride == 1) {
             memcpy(out, in + src, (size_t)last);
         } else {
-            for (int32_t i = 0; i < last; i++) out[i] = in[src + (size_t)i * (size_t)last_stride];
+            for (int32_t i = 0; i < last; i++) out[i] = in[src + i * last_stride];
         }
         out += last;
         int d = r - 2;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build the libFuzzer harness (clang, ASan + UBSan) in build-fuzz/ and run it
-# for FUZZ_SECONDS (default 60) seeded with the shared models and the
-# committed bad-input corpus. Exits non-zero if the fuzzer finds a crash, a
-# leak or a sanitizer report; crash inputs go to build-fuzz/artifacts/.
+# for FUZZ_SECONDS (default 60) seeded with the shared models, the
+# committed bad-input corpus and the models test_graph writes. Exits non-zero
+# if the fuzzer finds a crash, a leak or a sanitizer report; crash inputs go
+# to build-fuzz/artifacts/.
 #
 #   scripts/fuzz.sh                      # 60 s
 #   FUZZ_SECONDS=600 scripts/fuzz.sh     # longer
@@ -34,7 +35,7 @@ mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTFG_SANITIZE=ON -DTFG_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
     { tail -n 40 "$BUILD/configure.log" >&2; die "cmake configure failed (see $BUILD/configure.log)"; }
-make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" fuzz_model fuzz_arch fuzz_space fuzz_bench fuzz_idx fuzz_image fuzz_checkpoint >"$BUILD/build.log" 2>&1 ||
+make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" test_graph fuzz_model fuzz_arch fuzz_space fuzz_bench fuzz_idx fuzz_image fuzz_checkpoint >"$BUILD/build.log" 2>&1 ||
     { tail -n 40 "$BUILD/build.log" >&2; die "build of fuzz_model failed (see $BUILD/build.log; is fuzz/fuzz.cmake included under if(TFG_FUZZ)?)"; }
 [ -x "$BUILD/fuzz_model" ] || die "no $BUILD/fuzz_model after the build"
 
@@ -49,6 +50,18 @@ for f in "$SHARED"/*.tflite "$ROOT"/tests/corpus/*.tflite; do
     cp "$f" "$CORPUS/$(basename "$(dirname "$f")")_$(basename "$f")"
     n_seeds=$((n_seeds + 1))
 done
+# The hand-built models test_graph writes (one per operator family it adds:
+# HARD_SWISH, TANH, the slicing ops, uint8 edges...) reach options and
+# validation paths no shared model has.
+mkdir -p "$CORPUS/graph"
+if "$BUILD/test_graph" --write-models "$CORPUS/graph" >/dev/null 2>&1; then
+    for f in "$CORPUS"/graph/*.tflite; do
+        [ -f "$f" ] || continue
+        mv "$f" "$CORPUS/graph_$(basename "$f")"
+        n_seeds=$((n_seeds + 1))
+    done
+fi
+rm -rf "$CORPUS/graph"
 [ -d "$SHARED" ] || echo "fuzz.sh: warning: $SHARED not found; seeding with tests/corpus only" >&2
 [ "$n_seeds" -gt 0 ] || die "no seed files found"
 

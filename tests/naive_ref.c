@@ -830,6 +830,24 @@ void nr_slice(int rank, const int *in_dims, const int *begin, const int *step, c
     }
 }
 
+void nr_tile(int rank, const int *in_dims, const int *mult, const int8_t *in, int8_t *out)
+{
+    int idx[8];
+    long total = 1;
+    for (int d = 0; d < rank; d++) total *= (long)in_dims[d] * mult[d];
+    for (long n = 0; n < total; n++) {
+        long rest = n;
+        for (int d = rank - 1; d >= 0; d--) {
+            const long od = (long)in_dims[d] * mult[d];
+            idx[d] = (int)(rest % od % in_dims[d]);
+            rest /= od;
+        }
+        long off = 0;
+        for (int d = 0; d < rank; d++) off = off * in_dims[d] + idx[d];
+        out[n] = in[off];
+    }
+}
+
 void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,
             int8_t *out)
 {

@@ -147,10 +147,12 @@ void nr_tanh(int n, int32_t in_zp, int32_t radius, int32_t mult, int32_t left_sh
 
 /* TRANSPOSE of a dense tensor: out dim d is in dim perm[d]. */
 void nr_transpose(int rank, const int *in_dims, const int *perm, const int8_t *in, int8_t *out);
-/* STRIDED_SLICE with positive steps: out dim d has out_dims[d] elements taken
- * at begin[d] + i * step[d] of a dense tensor of shape in_dims. */
+/* STRIDED_SLICE: out dim d has out_dims[d] elements taken at begin[d] +
+ * i * step[d] (steps of either sign) of a dense tensor of shape in_dims. */
 void nr_slice(int rank, const int *in_dims, const int *begin, const int *step, const int *out_dims,
               const int8_t *in, int8_t *out);
+/* TILE: out dim d is in_dims[d] * mult[d]; index i reads index i % in_dims[d]. */
+void nr_tile(int rank, const int *in_dims, const int *mult, const int8_t *in, int8_t *out);
 void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,
             int8_t *out);
 void nr_concat(int outer, int n_inputs, const int *inner, const int8_t *const *inputs, int8_t *out);

@@ -1234,6 +1234,161 @@ static void test_tanh(void)
     end();
 }
 
+/* ---- SLICE, STRIDED_SLICE, SPLIT, SPLIT_V and TILE --------------------- */
+
+/* x[1,6,8,12] -SPLIT(axis -1, 3)-> p,q,r [1,6,8,4];
+ * p -SPLIT_V(axis 1, sizes 2,-1)-> p1[1,2,8,4], p2[1,4,8,4];
+ * q -SLICE(begin 0,1,2,1, size 1,4,-1,2)-> s[1,4,6,2];
+ * r -STRIDED_SLICE(begin 0,5,1,0 end 1,0,8,4 strides 1,-2,3,1, shrink axis 0)-> t[3,3,4];
+ * p1 -TILE(1,2,1,3)-> u[1,4,8,12].
+ * Outputs p2, s, t, u. The outputs' quantizations differ from the input's:
+ * TFLM copies the bytes whatever they declare, and so do we. */
+static void build_slicing(tfg_graph_t *g)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 6, 8, 12), 0.05f, 3);
+    const int p = add_act(g, "p", DIMS(1, 6, 8, 4), 0.05f, 3),
+              q = add_act(g, "q", DIMS(1, 6, 8, 4), 0.05f, 3),
+              r = add_act(g, "r", DIMS(1, 6, 8, 4), 0.05f, 3);
+    add_op(g, TFG_OP_SPLIT, IDS(add_scalar_i32(g, "axis", -1), x), IDS(p, q, r))->num_splits = 3;
+    const int p1 = add_act(g, "p1", DIMS(1, 2, 8, 4), 0.05f, 3),
+              p2 = add_act(g, "p2", DIMS(1, 4, 8, 4), 0.1f, 0);
+    add_op(
+        g, TFG_OP_SPLIT_V,
+        IDS(p, add_const_i32(g, "sizes", DIMS(2), (const int32_t[]){2, -1}), add_scalar_i32(g, "axis1", 1)),
+        IDS(p1, p2))
+        ->num_splits = 2;
+    const int s = add_act(g, "s", DIMS(1, 4, 6, 2), 0.05f, 3);
+    add_op(g, TFG_OP_SLICE,
+           IDS(q, add_const_i32(g, "begin", DIMS(4), (const int32_t[]){0, 1, 2, 1}),
+               add_const_i32(g, "size", DIMS(4), (const int32_t[]){1, 4, -1, 2})),
+           IDS(s));
+    const int t = add_act(g, "t", DIMS(3, 3, 4), 0.05f, 3);
+    add_op(g, TFG_OP_STRIDED_SLICE,
+           IDS(r, add_const_i32(g, "sb", DIMS(4), (const int32_t[]){0, 5, 1, 0}),
+               add_const_i32(g, "se", DIMS(4), (const int32_t[]){1, 0, 8, 4}),
+               add_const_i32(g, "ss", DIMS(4), (const int32_t[]){1, -2, 3, 1})),
+           IDS(t))
+        ->shrink_axis_mask = 1;
+    const int u = add_act(g, "u", DIMS(1, 4, 8, 12), 0.05f, 3);
+    add_op(g, TFG_OP_TILE, IDS(p1, add_const_i32(g, "mult", DIMS(4), (const int32_t[]){1, 2, 1, 3})), IDS(u));
+    set_io(g, IDS(x), IDS(p2, s, t, u));
+}
+
+static void test_slicing(void)
+{
+    begin("SPLIT, SPLIT_V, SLICE, STRIDED_SLICE, TILE: strided copies, through the written file");
+    enum { NX = 6 * 8 * 12, NP2 = 4 * 8 * 4, NS = 4 * 6 * 2, NT = 3 * 3 * 4, NU = 4 * 8 * 12 };
+    int8_t in[NX], want[NP2 + NS + NT + NU], got[sizeof want];
+    for (int i = 0; i < NX; i++) in[i] = (int8_t)(i * 53 % 256 - 128);
+    /* p, q, r: channels 0-3, 4-7, 8-11 of x; then each op on its part */
+    static const int xd[4] = {1, 6, 8, 12}, pd[4] = {1, 6, 8, 4}, one[4] = {1, 1, 1, 1};
+    int8_t part[3][6 * 8 * 4], p1[2 * 8 * 4];
+    for (int k = 0; k < 3; k++) nr_slice(4, xd, (const int[]){0, 0, 0, 4 * k}, one, pd, in, part[k]);
+    nr_slice(4, pd, (const int[]){0, 0, 0, 0}, one, (const int[]){1, 2, 8, 4}, part[0], p1);
+    nr_slice(4, pd, (const int[]){0, 2, 0, 0}, one, (const int[]){1, 4, 8, 4}, part[0], want);
+    nr_slice(4, pd, (const int[]){0, 1, 2, 1}, one, (const int[]){1, 4, 6, 2}, part[1], want + NP2);
+    nr_slice(4, pd, (const int[]){0, 5, 1, 0}, (const int[]){1, -2, 3, 1}, (const int[]){1, 3, 3, 4}, part[2],
+             want + NP2 + NS);
+    nr_tile(4, (const int[]){1, 2, 8, 4}, (const int[]){1, 2, 1, 3}, p1, want + NP2 + NS + NT);
+    tfg_graph_t g;
+    build_slicing(&g);
+    write_model(&g, "accept_slicing", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "slicing.tflite", &m)) {
+        /* one step per output: SPLIT 3, SPLIT_V 2, SLICE, STRIDED_SLICE, TILE */
+        TT_CHECK(m.prog.n_steps == 8);
+        for (int k = 0; k < m.prog.n_steps; k++) TT_CHECK(m.prog.steps[k].kernel == TFG_K_GATHER);
+        /* SPLIT's second output starts 4 channels in and copies runs of 4 */
+        const tfg_gather_params_t *gp = &m.prog.steps[1].p.gather;
+        TT_CHECK(gp->offset == 4 && gp->rank == 2 && gp->dims[0] == 48 && gp->dims[1] == 4 &&
+                 gp->in_stride[0] == 12 && gp->in_stride[1] == 1);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "slicing");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("TILE of constants folds, whatever their type (SSD's anchors)");
+    g_init(&g);
+    const float anchors[2][2] = {{0.25f, -1.5f}, {3.0f, 0.125f}};
+    const int fa = add_tensor(&g, "anchors", TFG_DT_FLOAT32, DIMS(2, 2));
+    set_data(&g, fa, anchors);
+    const int ft = add_tensor(&g, "tiled", TFG_DT_FLOAT32, DIMS(4, 6));
+    add_op(&g, TFG_OP_TILE, IDS(fa, add_const_i32(&g, "m", DIMS(2), (const int32_t[]){2, 3})), IDS(ft));
+    const int8_t bias[4] = {-7, 0, 5, 100};
+    const int cb = add_weights(&g, "bias", DIMS(1, 1, 1, 4), bias, 0.05f);
+    const int ct = add_act(&g, "ct", DIMS(1, 2, 3, 4), 0.05f, 0);
+    add_op(&g, TFG_OP_TILE, IDS(cb, add_const_i32(&g, "m2", DIMS(4), (const int32_t[]){1, 2, 3, 1})),
+           IDS(ct));
+    const int x = add_act(&g, "x", DIMS(1, 2, 3, 4), 0.05f, 0),
+              y = add_act(&g, "y", DIMS(1, 2, 3, 4), 0.1f, 0);
+    add_op(&g, TFG_OP_ADD, IDS(x, ct), IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(m.graph.ops[0].dead && m.graph.ops[1].dead && m.prog.n_steps == 1);
+        const tfg_tensor_t *tt = &m.graph.tensors[ft];
+        float fw[4][6];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 6; j++) fw[i][j] = anchors[i % 2][j % 2];
+        TT_CHECK(tt->data && tt->data_bytes == sizeof fw && memcmp(tt->data, fw, sizeof fw) == 0);
+        const tfg_tensor_t *ti = &m.graph.tensors[ct];
+        TT_CHECK(ti->data && ti->data_bytes == 24);
+        for (int i = 0; ti->data && i < 24; i++) TT_CHECK((int8_t)ti->data[i] == bias[i % 4]);
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("slicing ops: what TFLite refuses, refused by name");
+    /* each case: build_slicing, then break one thing */
+    build_slicing(&g);
+    g.ops[0].num_splits = 2;
+    check_refused(&g, "op 0 SPLIT: has 3 outputs but num_splits 2", NULL);
+    build_slicing(&g);
+    {
+        static const int32_t two = 2;
+        g.tensors[g.ops[0].in[0]].data = (const uint8_t *)&two;
+        check_refused(&g, "op 0 SPLIT: axis 2 of size 8 does not split into 3 equal parts", NULL);
+    }
+    build_slicing(&g);
+    {
+        static const int32_t five = 5;
+        g.tensors[g.ops[0].in[0]].data = (const uint8_t *)&five;
+        check_refused(&g, "op 0 SPLIT: axis 5 is outside a rank-4 input", NULL);
+    }
+    build_slicing(&g);
+    {
+        static const int32_t sizes[2] = {3, 4};
+        g.tensors[g.ops[1].in[1]].data = (const uint8_t *)sizes;
+        check_refused(&g, "op 1 SPLIT_V: size_splits add up to 7, but axis 1 has 6 values", NULL);
+    }
+    build_slicing(&g);
+    {
+        static const int32_t size[4] = {1, 4, 7, 2};
+        g.tensors[g.ops[2].in[2]].data = (const uint8_t *)size;
+        check_refused(&g, "op 2 SLICE: begin 2, size 7 on axis 2 of size 8: outside the input", NULL);
+    }
+    build_slicing(&g);
+    {
+        static const int32_t strides[4] = {1, 0, 3, 1};
+        g.tensors[g.ops[3].in[3]].data = (const uint8_t *)strides;
+        check_refused(&g, "op 3 STRIDED_SLICE: axis 1 has stride 0", NULL);
+    }
+    build_slicing(&g);
+    g.ops[3].ellipsis_mask = 2;
+    check_refused(&g, "op 3 STRIDED_SLICE: ellipsis_mask and new_axis_mask are not supported", NULL);
+    build_slicing(&g);
+    g.ops[3].shrink_axis_mask = 0;
+    check_refused(&g, "op 3 STRIDED_SLICE: output 't' is declared 3x3x4 but the op computes 1x3x3x4", NULL);
+    build_slicing(&g);
+    {
+        static const int32_t mult[4] = {1, 0, 1, 3};
+        g.tensors[g.ops[4].in[1]].data = (const uint8_t *)mult;
+        check_refused(&g, "op 4 TILE: multiple 0 on axis 1 (of size 2) is out of range", NULL);
+    }
+    end();
+}
+
 /* REDUCE_MAX over every subset of the four axes of random shapes, with and
  * without keep_dims; a quantization change refused as TFLM refuses it. */
 static void test_reduce_max(void)
@@ -1745,6 +1900,7 @@ int main(int argc, char **argv)
     test_prelu();
     test_hard_swish();
     test_tanh();
+    test_slicing();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

@@ -1655,10 +1655,14 @@ static void test_fixedpoint_refs_vs_float(void)
 
 static void test_gather_case(tt_rng_t *r, int case_no)
 {
-    int rank = tt_chance(r, 80) ? tt_int(r, 1, 4) : tt_int(r, 5, TFG_MAX_DIMS);
+    /* 0: transpose (a permutation of the strides), 1: strided slice (an
+     * offset, steps of either sign), 2: tile (repeats along stride-0 axes) */
+    const int mode = tt_chance(r, 50) ? 0 : tt_chance(r, 50) ? 1 : 2;
+    int rank = mode == 2          ? tt_int(r, 1, TFG_MAX_DIMS / 2)
+               : tt_chance(r, 80) ? tt_int(r, 1, 4)
+                                  : tt_int(r, 5, TFG_MAX_DIMS);
     int in_dims[TFG_MAX_DIMS], perm[TFG_MAX_DIMS], out_dims[TFG_MAX_DIMS];
-    int begin[TFG_MAX_DIMS], step[TFG_MAX_DIMS];
-    int slice = tt_chance(r, 25);
+    int begin[TFG_MAX_DIMS], step[TFG_MAX_DIMS], mult[TFG_MAX_DIMS];
     long in_n = 1;
     for (int d = 0; d < rank; d++) {
         in_dims[d] = tt_int(r, 1, rank > 4 ? 4 : 12);
@@ -1673,18 +1677,28 @@ static void test_gather_case(tt_rng_t *r, int case_no)
     tfg_gather_params_t p;
     memset(&p, 0, sizeof p);
     p.rank = rank;
-    long out_n = 1, base = 0;
-    if (slice) { /* strided slice: positive steps, base offset into `in` */
+    long out_n = 1;
+    if (mode == 1) {
         for (int d = 0; d < rank; d++) {
             begin[d] = tt_int(r, 0, in_dims[d] - 1);
-            step[d] = tt_int(r, 1, 3);
-            out_dims[d] = tt_int(r, 1, (in_dims[d] - begin[d] + step[d] - 1) / step[d]);
+            step[d] = tt_int(r, 1, 3) * (tt_chance(r, 30) ? -1 : 1);
+            const int room =
+                step[d] > 0 ? (in_dims[d] - begin[d] + step[d] - 1) / step[d] : begin[d] / -step[d] + 1;
+            out_dims[d] = tt_int(r, 1, room);
             p.dims[d] = out_dims[d];
             p.in_stride[d] = dense[d] * step[d];
-            base += (long)begin[d] * dense[d];
+            p.offset += begin[d] * dense[d];
             out_n *= out_dims[d];
         }
-    } else { /* transpose: random permutation (Fisher-Yates) */
+    } else if (mode == 2) { /* out as [m0, d0, m1, d1, ...]: the m axes read nothing new */
+        p.rank = 2 * rank;
+        for (int d = 0; d < rank; d++) {
+            mult[d] = tt_int(r, 1, 3);
+            p.dims[2 * d] = mult[d], p.in_stride[2 * d] = 0;
+            p.dims[2 * d + 1] = in_dims[d], p.in_stride[2 * d + 1] = dense[d];
+            out_n *= (long)in_dims[d] * mult[d];
+        }
+    } else { /* random permutation (Fisher-Yates) */
         for (int d = 0; d < rank; d++) perm[d] = d;
         for (int d = rank - 1; d > 0; d--) {
             int j = tt_int(r, 0, d), t = perm[d];
@@ -1698,19 +1712,22 @@ static void test_gather_case(tt_rng_t *r, int case_no)
         out_n = in_n;
     }
     int8_t *want = xmalloc(out_n);
-    if (slice)
+    if (mode == 1)
         nr_slice(rank, in_dims, begin, step, out_dims, in, want);
+    else if (mode == 2)
+        nr_tile(rank, in_dims, mult, in, want);
     else
         nr_transpose(rank, in_dims, perm, in, want);
     int8_t *got = tt_guarded_alloc(out_n, 0x33);
     tt_begin();
-    tfg_gather_s8(&p, in + base, got);
-    if (!compare_out(slice ? "gather(slice)" : "gather(transpose)", case_no, got, want, out_n)) {
+    tfg_gather_s8(&p, in, got);
+    static const char *const names[] = {"gather(transpose)", "gather(slice)", "gather(tile)"};
+    if (!compare_out(names[mode], case_no, got, want, out_n)) {
         TT_LOG("  rank %d in dims", rank);
         for (int d = 0; d < rank; d++) TT_LOG(" %d", in_dims[d]);
         TT_LOG(" -> dims/stride");
-        for (int d = 0; d < rank; d++) TT_LOG(" %d/%d", p.dims[d], p.in_stride[d]);
-        TT_LOG(" base %ld\n", base);
+        for (int d = 0; d < p.rank; d++) TT_LOG(" %d/%d", p.dims[d], p.in_stride[d]);
+        TT_LOG(" offset %d\n", (int)p.offset);
     }
     tt_end();
     tt_guarded_free(got);

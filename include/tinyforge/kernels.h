@@ -392,10 +392,14 @@ void tfg_requantize_s8(const tfg_requant_params_t *p, const int8_t *in, int8_t *
 
 /* ---- data movement ------------------------------------------------------- */
 
-/* Strided copy: out is dense with shape dims[0..rank); element i of out reads
- * in[sum(idx[d] * in_stride[d])]. TRANSPOSE is this with permuted strides. */
+/* Strided copy: out is dense with shape dims[0..rank); the element at index
+ * idx of out reads in[offset + sum(idx[d] * in_stride[d])]. TRANSPOSE is this
+ * with permuted strides; SLICE, STRIDED_SLICE and each output of SPLIT and
+ * SPLIT_V add an offset (and STRIDED_SLICE's steps, negative ones too); TILE
+ * repeats its input along axes of stride 0. */
 typedef struct {
     int32_t rank;
+    int32_t offset;
     int32_t dims[TFG_MAX_DIMS];
     int32_t in_stride[TFG_MAX_DIMS];
 } tfg_gather_params_t;

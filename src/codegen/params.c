@@ -283,9 +283,9 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
     case TFG_K_GATHER: {
         const tfg_gather_params_t *p = &s->p.gather;
         tfg_cg_put(o,
-                   "static const tfg_gather_params_t %s_l%d = {\n    .rank = %d, .dims = {%s}, .in_stride = "
-                   "{%s}};\n",
-                   n, k, p->rank, ints(l1, sizeof l1, p->dims, TFG_MAX_DIMS),
+                   "static const tfg_gather_params_t %s_l%d = {\n    .rank = %d, .offset = %d, .dims = {%s}, "
+                   ".in_stride = {%s}};\n",
+                   n, k, p->rank, p->offset, ints(l1, sizeof l1, p->dims, TFG_MAX_DIMS),
                    ints(l2, sizeof l2, p->in_stride, TFG_MAX_DIMS));
         break;
     }

@@ -51,6 +51,10 @@ const char *tfg_op_name(tfg_op_type_t t)
         [TFG_OP_PRELU] = "PRELU",
         [TFG_OP_HARD_SWISH] = "HARD_SWISH",
         [TFG_OP_TANH] = "TANH",
+        [TFG_OP_SLICE] = "SLICE",
+        [TFG_OP_SPLIT] = "SPLIT",
+        [TFG_OP_SPLIT_V] = "SPLIT_V",
+        [TFG_OP_TILE] = "TILE",
     };
     return (t >= 0 && t < TFG_OP_COUNT && names[t]) ? names[t] : "?";
 }

@@ -62,6 +62,10 @@ typedef enum {
     TFG_OP_PRELU,
     TFG_OP_HARD_SWISH,
     TFG_OP_TANH,
+    TFG_OP_SLICE,
+    TFG_OP_SPLIT,
+    TFG_OP_SPLIT_V,
+    TFG_OP_TILE,
     TFG_OP_COUNT
 } tfg_op_type_t;
 
@@ -117,8 +121,9 @@ typedef struct {
     float alpha;                            /* LEAKY_RELU */
     bool align_corners, half_pixel_centers; /* RESIZE_NEAREST_NEIGHBOR */
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
-    bool dead;     /* removed by a pass; executors skip it */
-    bool in_place; /* output shares the buffer of in[in_place_slot] (set by the in-place pass) */
+    int32_t num_splits; /* SPLIT, SPLIT_V (as written; the outputs must match it) */
+    bool dead;          /* removed by a pass; executors skip it */
+    bool in_place;      /* output shares the buffer of in[in_place_slot] (set by the in-place pass) */
     int in_place_slot;
     bool alias; /* output is a view of in[0]: no data moves */
 } tfg_op_t;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "ir/slice.h"
 #include "passes/passes.h"
 
 #define MAX_TENSOR_BYTES (INT64_C(1) << 30)
@@ -542,6 +543,42 @@ static tfg_status_t check_transpose(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], x->rank, dims);
 }
 
+/* SLICE, STRIDED_SLICE, SPLIT and SPLIT_V: each output a box of the int8
+ * data input (ir/slice.c), its shape the box's. No equal-quantization check:
+ * TFLM's kernels copy bytes. SPLIT and SPLIT_V make one box per output, as
+ * TFLM's do; a num_splits written in the options must be that count (TFLite
+ * checks it, TFLM reads only the outputs, so an absent one is taken as 0). */
+static tfg_status_t check_slice(const ctx_t *c, tfg_op_t *op)
+{
+    const bool split = op->type == TFG_OP_SPLIT || op->type == TFG_OP_SPLIT_V;
+    const int n_in = op->type == TFG_OP_SPLIT ? 2 : op->type == TFG_OP_STRIDED_SLICE ? 4 : 3;
+    if (split && (op->n_out < 1 || (op->num_splits && op->n_out != op->num_splits)))
+        return op_err(c, TFG_ERR_INVALID, "has %d outputs but num_splits %d", op->n_out, (int)op->num_splits);
+    TRY(need_io(c, n_in, n_in, split ? op->n_out : 1));
+    const int data = tfg_slice_data(op);
+    TRY(need_act_quant(c, data, "input"));
+    for (int k = 0; k < op->n_out; k++) {
+        tfg_box_t b;
+        char why[200];
+        if (!tfg_slice_box(c->g, op, k, &b, why, sizeof why)) return op_err(c, TFG_ERR_INVALID, "%s", why);
+        TRY(need_act_quant(c, op->out[k], "output"));
+        TRY(need_shape(c, op->out[k], b.out_rank, b.out_dims));
+    }
+    return TFG_OK;
+}
+
+/* TILE of an int8 activation (a constant input was folded already). */
+static tfg_status_t check_tile(const ctx_t *c, tfg_op_t *op)
+{
+    TRY(need_io(c, 2, 2, 1));
+    TRY(need_act_quant(c, op->in[0], "input"));
+    TRY(need_act_quant(c, op->out[0], "output"));
+    int32_t dims[TFG_MAX_DIMS];
+    char why[200];
+    if (!tfg_tile_dims(c->g, op, dims, why, sizeof why)) return op_err(c, TFG_ERR_INVALID, "%s", why);
+    return need_shape(c, op->out[0], T(c, op->in[0])->rank, dims);
+}
+
 /* Per-tensor uint8 quantization (a QUANTIZE's uint8 side). */
 static tfg_status_t need_u8_quant(const ctx_t *c, int t, const char *role)
 {
@@ -626,9 +663,18 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_TRANSPOSE: return check_transpose(c, op);
     case TFG_OP_QUANTIZE:
     case TFG_OP_DEQUANTIZE: return check_quantize(c, op);
+    case TFG_OP_SLICE:
+    case TFG_OP_SPLIT:
+    case TFG_OP_SPLIT_V: return check_slice(c, op);
+    case TFG_OP_TILE: return check_tile(c, op);
+    case TFG_OP_STRIDED_SLICE:
+        /* Of int8 data a strided copy; of integers left alive only when
+         * folding could not evaluate it. */
+        if (op->n_in >= 1 && op->in[0] >= 0 && T(c, op->in[0])->dtype == TFG_DT_INT8)
+            return check_slice(c, op);
+        /* fall through */
     case TFG_OP_SHAPE:
     case TFG_OP_PACK:
-    case TFG_OP_STRIDED_SLICE:
         /* Left alive only when folding could not evaluate it. */
         return op_err(c, TFG_ERR_UNSUPPORTED, "shape arithmetic that is not constant at compile time");
     default: return op_err(c, TFG_ERR_UNSUPPORTED, "no kernel");

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/slice.h"
+
 void tfg_quantize_multiplier(double m, int32_t *mult, int32_t *shift)
 {
     if (m == 0.0) {
@@ -648,6 +650,18 @@ static tfg_status_t lower_concat(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* Output k of SLICE, STRIDED_SLICE, SPLIT or SPLIT_V, or TILE's output: a
+ * strided copy of the data input (ir/slice.c works out which elements). */
+static tfg_status_t lower_slice(const lctx_t *c, tfg_step_t *s, int k)
+{
+    char why[200];
+    s->kernel = TFG_K_GATHER;
+    s->out = c->op->out[k];
+    s->in[0] = c->op->type == TFG_OP_TILE ? c->op->in[0] : tfg_slice_data(c->op);
+    if (!tfg_slice_gather(c->g, c->op, k, 1, &s->p.gather, why, sizeof why)) return lerr(c, why);
+    return TFG_OK;
+}
+
 /* TFLite's nearest-neighbour source index, in float as it computes it. */
 static int32_t nearest_src(int32_t o, int32_t in, int32_t out, bool align, bool half)
 {
@@ -700,7 +714,10 @@ int64_t tfg_op_macs(const tfg_graph_t *g, const tfg_op_t *op)
 tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
 {
     memset(prog, 0, sizeof *prog);
-    prog->steps = calloc((size_t)(g->n_ops ? g->n_ops : 1), sizeof(tfg_step_t));
+    /* One step per op, but one per output for SPLIT and SPLIT_V. */
+    size_t cap = 1;
+    for (int i = 0; i < g->n_ops; i++) cap += (size_t)(g->ops[i].n_out > 1 ? g->ops[i].n_out : 1);
+    prog->steps = calloc(cap, sizeof(tfg_step_t));
     if (!prog->steps) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n_ops; i++) {
         const tfg_op_t *op = &g->ops[i];
@@ -748,13 +765,25 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_PAD: st = lower_pad(&c, s); break;
         case TFG_OP_CONCATENATION: st = lower_concat(&c, s); break;
         case TFG_OP_RESIZE_NEAREST_NEIGHBOR: st = lower_resize(&c, s); break;
+        case TFG_OP_SLICE:
+        case TFG_OP_STRIDED_SLICE:
+        case TFG_OP_SPLIT:
+        case TFG_OP_SPLIT_V:
+        case TFG_OP_TILE: st = lower_slice(&c, s, 0); break;
         default: st = lerr(&c, "no kernel for this op"); break;
+        }
+        prog->n_steps++;
+        /* SPLIT's and SPLIT_V's outputs after the first: a step each. */
+        for (int k = 1; st >= 0 && k < op->n_out && (op->type == TFG_OP_SPLIT || op->type == TFG_OP_SPLIT_V);
+             k++) {
+            tfg_step_t *sk = &prog->steps[prog->n_steps++];
+            *sk = (tfg_step_t){.op = i, .n_in = 1};
+            st = lower_slice(&c, sk, k);
         }
         if (st < 0) {
             tfg_program_free(prog);
             return st;
         }
-        prog->n_steps++;
     }
     return TFG_OK;
 }

@@ -1,4 +1,5 @@
-/* Constant folding of shape arithmetic: SHAPE, PACK and STRIDED_SLICE.
+/* Constant folding of shape arithmetic (SHAPE, PACK and STRIDED_SLICE), and
+ * of TILE on constants.
  *
  * Converters emit chains such as SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE to
  * compute a new shape at run time. All shapes are static here, so the chain
@@ -6,9 +7,11 @@
  * into graph-owned memory, its output tensor becomes a constant, and the op
  * is marked dead. Anything that cannot be evaluated stays alive and is
  * rejected by validation with the op's name. Only integer vectors (rank <= 1)
- * are handled: that is what shape arithmetic produces. */
+ * are handled: that is what shape arithmetic produces. A TILE whose input is
+ * a constant (SSD's anchor boxes) is folded whatever its type and rank. */
 #include <string.h>
 
+#include "ir/slice.h"
 #include "passes/passes.h"
 
 static bool is_int_const(const tfg_tensor_t *t)
@@ -52,29 +55,41 @@ static int64_t slice_1d(const tfg_op_t *op, const tfg_graph_t *g, int64_t *vals)
     if (x->rank != 1 || tfg_tensor_elems(b) != 1 || tfg_tensor_elems(e) != 1 || tfg_tensor_elems(s) != 1)
         return -1;
     if (op->ellipsis_mask || op->new_axis_mask) return -1;
-    const int64_t n = x->dims[0], stride = tfg_tensor_int(s, 0);
-    if (stride == 0) return -1;
-    int64_t lo = tfg_tensor_int(b, 0), hi = tfg_tensor_int(e, 0);
-    if (lo < 0) lo += n;
-    if (hi < 0) hi += n;
-    if (op->begin_mask & 1) lo = stride > 0 ? 0 : n - 1;
-    if (op->end_mask & 1) hi = stride > 0 ? n : -1;
-    if (op->shrink_axis_mask & 1) {
-        if (lo < 0 || lo >= n) return -1;
-        vals[0] = tfg_tensor_int(x, lo);
-        return 1;
-    }
-    /* Clamp like TFLite: to [0, n] going forward, [-1, n-1] going backward. */
-    if (stride > 0) {
-        lo = lo < 0 ? 0 : (lo > n ? n : lo);
-        hi = hi < 0 ? 0 : (hi > n ? n : hi);
-    } else {
-        lo = lo < -1 ? -1 : (lo > n - 1 ? n - 1 : lo);
-        hi = hi < -1 ? -1 : (hi > n - 1 ? n - 1 : hi);
-    }
-    int64_t k = 0;
-    for (int64_t i = lo; stride > 0 ? i < hi : i > hi; i += stride) vals[k++] = tfg_tensor_int(x, i);
-    return k;
+    const int64_t stride = tfg_tensor_int(s, 0);
+    int64_t first, count;
+    if (!tfg_strided_axis(x->dims[0], tfg_tensor_int(b, 0), tfg_tensor_int(e, 0), stride, op->begin_mask & 1,
+                          op->end_mask & 1, op->shrink_axis_mask & 1, &first, &count))
+        return -1;
+    for (int64_t k = 0; k < count; k++) vals[k] = tfg_tensor_int(x, first + k * stride);
+    return count;
+}
+
+/* TILE of a constant (SSD's anchors) becomes a constant, in any element
+ * type, copied by the kernel that runs TILE on activations. Returns 1 if
+ * folded, 0 if left for validation to check or refuse, < 0 on failure. */
+static int fold_tile(tfg_graph_t *g, tfg_op_t *op, tfg_diag_t *d)
+{
+    if (op->n_in != 2 || op->in[0] < 0 || op->in[1] < 0 || !tfg_tensor_is_const(&g->tensors[op->in[0]]))
+        return 0;
+    const tfg_tensor_t *x = &g->tensors[op->in[0]];
+    tfg_tensor_t *y = &g->tensors[op->out[0]];
+    int32_t dims[TFG_MAX_DIMS];
+    char why[160];
+    tfg_gather_params_t p;
+    if (y->data || y->dtype != x->dtype || y->rank != x->rank || !tfg_tile_dims(g, op, dims, why, sizeof why))
+        return 0;
+    for (int a = 0; a < x->rank; a++)
+        if (y->dims[a] != dims[a]) return 0;
+    const size_t es = tfg_dtype_size(x->dtype);
+    if (!es || !tfg_slice_gather(g, op, 0, es, &p, why, sizeof why)) return 0;
+    const size_t bytes = (size_t)tfg_tensor_bytes(y);
+    int8_t *buf = tfg_graph_alloc(g, bytes ? bytes : 1);
+    if (!buf) return tfg_diag_set(d, TFG_ERR_NOMEM, "%s: out of memory", g->path);
+    tfg_gather_s8(&p, (const int8_t *)x->data, buf);
+    y->data = (const uint8_t *)buf;
+    y->data_bytes = bytes;
+    op->dead = true;
+    return 1;
 }
 
 tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d)
@@ -107,6 +122,11 @@ tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d)
             }
             if (!ok) n = -1;
             break;
+        }
+        case TFG_OP_TILE: {
+            const int st = fold_tile(g, op, d);
+            if (st < 0) return st;
+            continue;
         }
         case TFG_OP_STRIDED_SLICE: {
             bool ok = op->n_in == 4;

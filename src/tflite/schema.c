@@ -22,6 +22,8 @@ int tfl_options_type_for(tfg_op_type_t t)
     case TFG_OP_REDUCE_MAX: return TFL_OPT_REDUCER;
     case TFG_OP_STRIDED_SLICE: return TFL_OPT_STRIDED_SLICE;
     case TFG_OP_PACK: return TFL_OPT_PACK;
+    case TFG_OP_SPLIT: return TFL_OPT_SPLIT;
+    case TFG_OP_SPLIT_V: return TFL_OPT_SPLIT_V;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return TFL_OPT_RESIZE_NN;
     default: return -1;
     }

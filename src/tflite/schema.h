@@ -89,6 +89,7 @@ enum { TFL_SUB_FUSED_ACT = 0 };
 enum { TFL_REDUCER_KEEP_DIMS = 0 };
 enum { TFL_RESIZE_ALIGN_CORNERS = 0, TFL_RESIZE_HALF_PIXEL_CENTERS = 1 };
 enum { TFL_PACK_VALUES_COUNT = 0, TFL_PACK_AXIS = 1 };
+enum { TFL_SPLIT_NUM_SPLITS = 0 }; /* SplitOptions and SplitVOptions alike */
 enum {
     TFL_SS_BEGIN_MASK = 0,
     TFL_SS_END_MASK = 1,
@@ -138,14 +139,18 @@ enum {
     TFL_OP_SUB = 41,
     TFL_OP_SQUEEZE = 43,
     TFL_OP_STRIDED_SLICE = 45,
+    TFL_OP_SPLIT = 49,
     TFL_OP_PRELU = 54,
     TFL_OP_MAXIMUM = 55,
     TFL_OP_MINIMUM = 57,
+    TFL_OP_SLICE = 65,
+    TFL_OP_TILE = 69,
     TFL_OP_SHAPE = 77,
     TFL_OP_REDUCE_MAX = 82,
     TFL_OP_PACK = 83,
     TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97,
     TFL_OP_LEAKY_RELU = 98,
+    TFL_OP_SPLIT_V = 102,
     TFL_OP_QUANTIZE = 114,
     TFL_OP_HARD_SWISH = 117
 };
@@ -167,11 +172,15 @@ enum {
     TFL_OPT_SUB = 28,
     TFL_OPT_SQUEEZE = 30,
     TFL_OPT_STRIDED_SLICE = 32,
+    TFL_OPT_SPLIT = 35,
     TFL_OPT_DEQUANTIZE = 38,
+    TFL_OPT_SLICE = 48, /* an empty table */
+    TFL_OPT_TILE = 51,  /* an empty table */
     TFL_OPT_SHAPE = 55,
     TFL_OPT_PACK = 59,
     TFL_OPT_RESIZE_NN = 74,
     TFL_OPT_LEAKY_RELU = 75,
+    TFL_OPT_SPLIT_V = 79,
     TFL_OPT_QUANTIZE = 89,
     TFL_OPT_HARD_SWISH = 91 /* an empty table */
 };

@@ -63,6 +63,10 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_SHAPE: return TFL_OP_SHAPE;
     case TFG_OP_PACK: return TFL_OP_PACK;
     case TFG_OP_STRIDED_SLICE: return TFL_OP_STRIDED_SLICE;
+    case TFG_OP_SLICE: return TFL_OP_SLICE;
+    case TFG_OP_SPLIT: return TFL_OP_SPLIT;
+    case TFG_OP_SPLIT_V: return TFL_OP_SPLIT_V;
+    case TFG_OP_TILE: return TFL_OP_TILE;
     default: return -1;
     }
 }
@@ -171,6 +175,10 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
         if (op->ellipsis_mask || op->new_axis_mask) return 6;
         return in_rank(g, op, 0) > 4 ? 4 : i0 == TFG_DT_BOOL ? 3 : i8 ? 2 : 1;
     case TFG_OP_PACK: return i8 ? 2 : i16 && o0 == TFG_DT_INT16 ? 3 : 1;
+    case TFG_OP_SLICE: return in_rank(g, op, 0) > 4 ? 5 : i16 ? 4 : i8 ? 2 : 1;
+    case TFG_OP_SPLIT: return i1 == TFG_DT_INT16 ? 4 : i1 == TFG_DT_INT32 ? 3 : i1 == TFG_DT_INT8 ? 2 : 1;
+    case TFG_OP_SPLIT_V: return i8 ? 2 : 1;
+    case TFG_OP_TILE: return i8 ? 3 : 1;
     default: return 1; /* RESHAPE, SQUEEZE, SHAPE */
     }
 }
@@ -345,6 +353,11 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
         fbb_add_i32(b, TFL_SS_NEW_AXIS_MASK, op->new_axis_mask, 0);
         fbb_add_i32(b, TFL_SS_SHRINK_AXIS_MASK, op->shrink_axis_mask, 0);
         break;
+    case TFG_OP_SPLIT:
+    case TFG_OP_SPLIT_V:
+        *type = op->type == TFG_OP_SPLIT ? TFL_OPT_SPLIT : TFL_OPT_SPLIT_V;
+        fbb_add_i32(b, TFL_SPLIT_NUM_SPLITS, op->num_splits, 0);
+        break;
     case TFG_OP_PACK:
         *type = TFL_OPT_PACK;
         fbb_add_i32(b, TFL_PACK_VALUES_COUNT, op->n_in, 0);
@@ -366,6 +379,8 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
     }
     case TFG_OP_PAD: *type = TFL_OPT_PAD; break;
     case TFG_OP_HARD_SWISH: *type = TFL_OPT_HARD_SWISH; break;
+    case TFG_OP_SLICE: *type = TFL_OPT_SLICE; break;
+    case TFG_OP_TILE: *type = TFL_OPT_TILE; break;
     case TFG_OP_TRANSPOSE: *type = TFL_OPT_TRANSPOSE; break;
     case TFG_OP_QUANTIZE: *type = TFL_OPT_QUANTIZE; break;
     case TFG_OP_DEQUANTIZE: *type = TFL_OPT_DEQUANTIZE; break;
