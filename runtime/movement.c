@@ -1,6 +1,7 @@
-/* Data-movement kernels: strided gather (TRANSPOSE, SLICE, SPLIT, TILE), PAD,
- * CONCATENATION and RESIZE_NEAREST_NEIGHBOR. No arithmetic on values, so
- * they are exact by construction; they exist to keep layouts NHWC-dense. */
+/* Data-movement kernels: strided gather (TRANSPOSE, SLICE, SPLIT, TILE), PAD
+ * and CONCATENATION. No arithmetic on values, so they are exact by
+ * construction; they exist to keep layouts NHWC-dense. The resizes are in
+ * resize.c. */
 #include <string.h>
 
 #include "tinyforge/kernels.h"
@@ -71,16 +72,4 @@ void tfg_concat_s8(const tfg_concat_params_t *p, const int8_t *const *inputs, in
             memcpy(out, inputs[i] + (size_t)o * n, n);
             out += n;
         }
-}
-
-void tfg_resize_nearest_s8(const tfg_resize_nearest_params_t *p, const int8_t *in, int8_t *out)
-{
-    const size_t c = (size_t)p->c;
-    for (int32_t y = 0; y < p->out_h; y++) {
-        const int8_t *src_row = in + (size_t)p->src_y[y] * (size_t)p->in_w * c;
-        for (int32_t x = 0; x < p->out_w; x++) {
-            memcpy(out, src_row + (size_t)p->src_x[x] * c, c);
-            out += c;
-        }
-    }
 }

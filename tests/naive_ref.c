@@ -848,6 +848,44 @@ void nr_tile(int rank, const int *in_dims, const int *mult, const int8_t *in, in
     }
 }
 
+bool nr_bilinear_src(int i, int in_size, int out_size, bool align, bool half, int32_t *pos, int32_t *lo,
+                     int32_t *hi)
+{
+    int64_t scale = (1024 * (int64_t)in_size + out_size / 2) / out_size;
+    if (align && out_size > 1) scale = (1024 * (int64_t)(in_size - 1) + (out_size - 1) / 2) / (out_size - 1);
+    int64_t v = (int64_t)i * scale;
+    if (half) v += scale / 2 - 512;
+    int64_t a = v / 1024, b = (v + 1023) / 1024; /* C division: towards zero */
+    if (a < 0) a = 0;
+    if (b > in_size - 1) b = in_size - 1;
+    *pos = (int32_t)v, *lo = (int32_t)a, *hi = (int32_t)b;
+    return a <= in_size - 1;
+}
+
+bool nr_resize_bilinear(int in_h, int in_w, int c, int out_h, int out_w, bool align, bool half,
+                        const int8_t *in, int8_t *out)
+{
+    for (int y = 0; y < out_h; y++)
+        for (int x = 0; x < out_w; x++) {
+            int32_t iy, y0, y1, ix, x0, x1;
+            if (!nr_bilinear_src(y, in_h, out_h, align, half, &iy, &y0, &y1) ||
+                !nr_bilinear_src(x, in_w, out_w, align, half, &ix, &x0, &x1))
+                return false;
+            for (int ch = 0; ch < c; ch++) {
+                const int64_t ll = in[((int64_t)y0 * in_w + x0) * c + ch],
+                              lu = in[((int64_t)y1 * in_w + x0) * c + ch],
+                              rl = in[((int64_t)y0 * in_w + x1) * c + ch],
+                              ru = in[((int64_t)y1 * in_w + x1) * c + ch];
+                const int64_t dy = iy - 1024 * (int64_t)y0, dx = ix - 1024 * (int64_t)x0;
+                const int64_t s = ll * (1024 - dy) * (1024 - dx) + lu * dy * (1024 - dx) +
+                                  rl * (1024 - dy) * dx + ru * dy * dx;
+                const int64_t round = s > 0 ? (1 << 19) : -(1 << 19);
+                out[((int64_t)y * out_w + x) * c + ch] = (int8_t)((s + round) / (1 << 20));
+            }
+        }
+    return true;
+}
+
 void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,
             int8_t *out)
 {

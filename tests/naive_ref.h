@@ -14,6 +14,7 @@
 #ifndef TFG_NAIVE_REF_H
 #define TFG_NAIVE_REF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* ---- quantization arithmetic ---- */
@@ -159,5 +160,13 @@ void nr_concat(int outer, int n_inputs, const int *inner, const int8_t *const *i
 /* RESIZE_NEAREST_NEIGHBOR, align_corners = half_pixel_centers = false. */
 int nr_resize_src(int out_index, int in_size, int out_size);
 void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, const int8_t *in, int8_t *out);
+/* RESIZE_BILINEAR, TFLite's ResizeBilinearInteger in 64-bit arithmetic as it
+ * is written there. nr_bilinear_src gives output index i's position in 1/1024
+ * of an input step (pos) and its two source indices; false where the first
+ * lies past the input (TFLite would read outside it). */
+bool nr_bilinear_src(int i, int in_size, int out_size, bool align, bool half, int32_t *pos, int32_t *lo,
+                     int32_t *hi);
+bool nr_resize_bilinear(int in_h, int in_w, int c, int out_h, int out_w, bool align, bool half,
+                        const int8_t *in, int8_t *out);
 
 #endif

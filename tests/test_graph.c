@@ -1389,6 +1389,84 @@ static void test_slicing(void)
     end();
 }
 
+/* x[1,5,7,6] -RESIZE_BILINEAR 10x14 (half-pixel centres)-> a; x -RESIZE_BILINEAR
+ * 9x4 (align_corners)-> b; x -RESIZE_BILINEAR 3x11-> c. Outputs a, b, c. */
+static void build_bilinear(tfg_graph_t *g, bool both_flags, bool size_i64)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 5, 7, 6), 0.02f, -3);
+    const int a = add_act(g, "a", DIMS(1, 10, 14, 6), 0.02f, -3),
+              b = add_act(g, "b", DIMS(1, 9, 4, 6), 0.04f, 1),
+              c = add_act(g, "c", DIMS(1, 3, 11, 6), 0.02f, -3);
+    int sa = add_const_i32(g, "sa", DIMS(2), (const int32_t[]){10, 14});
+    if (size_i64) {
+        sa = add_tensor(g, "sa64", TFG_DT_INT64, DIMS(2));
+        set_data(g, sa, (const int64_t[]){10, 14});
+    }
+    tfg_op_t *op = add_op(g, TFG_OP_RESIZE_BILINEAR, IDS(x, sa), IDS(a));
+    op->half_pixel_centers = true;
+    op->align_corners = both_flags;
+    add_op(g, TFG_OP_RESIZE_BILINEAR, IDS(x, add_const_i32(g, "sb", DIMS(2), (const int32_t[]){9, 4})),
+           IDS(b))
+        ->align_corners = true;
+    add_op(g, TFG_OP_RESIZE_BILINEAR, IDS(x, add_const_i32(g, "sc", DIMS(2), (const int32_t[]){3, 11})),
+           IDS(c));
+    set_io(g, IDS(x), IDS(a, b, c));
+}
+
+/* RESIZE_BILINEAR as TFLM runs int8 (ResizeBilinearInteger): three ratios and
+ * the three corner conventions, written, read back and run against the naive
+ * reference, with lowering's tables equal to the reference's; then what TFLM
+ * refuses, and the upscaling where TFLite's fixed-point index runs past the
+ * input, refused by name. */
+static void test_resize_bilinear(void)
+{
+    begin("RESIZE_BILINEAR: half-pixel, align_corners and plain, through the written file");
+    enum { NX = 5 * 7 * 6, NA = 10 * 14 * 6, NB = 9 * 4 * 6, NC = 3 * 11 * 6 };
+    int8_t in[NX], want[NA + NB + NC], got[sizeof want];
+    for (int i = 0; i < NX; i++) in[i] = (int8_t)(i * 71 % 256 - 128);
+    TT_CHECK(nr_resize_bilinear(5, 7, 6, 10, 14, false, true, in, want));
+    TT_CHECK(nr_resize_bilinear(5, 7, 6, 9, 4, true, false, in, want + NA));
+    TT_CHECK(nr_resize_bilinear(5, 7, 6, 3, 11, false, false, in, want + NA + NB));
+    tfg_graph_t g;
+    build_bilinear(&g, false, false);
+    write_model(&g, "accept_resize_bilinear", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "resize_bilinear.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 3);
+        const tfg_resize_bilinear_params_t *p = &m.prog.steps[0].p.bilinear;
+        TT_CHECK(m.prog.steps[0].kernel == TFG_K_RESIZE_BILINEAR && p->out_h == 10 && p->out_w == 14);
+        for (int y = 0; y < 10; y++) { /* the tables are the reference's index rule */
+            int32_t pos, lo, hi;
+            TT_CHECK(nr_bilinear_src(y, 5, 10, false, true, &pos, &lo, &hi));
+            TT_CHECK(p->y[3 * y] == lo && p->y[3 * y + 1] == hi && p->y[3 * y + 2] == pos - 1024 * lo);
+        }
+        TT_CHECK(p->y[2] == -256); /* half a step above the first row, in 1/1024 */
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "resize bilinear");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("RESIZE_BILINEAR: both corner flags, an int64 size and a past-the-end upscaling refused by name");
+    build_bilinear(&g, true, false);
+    check_refused(&g, "op 0 RESIZE_BILINEAR: align_corners and half_pixel_centers are both set", NULL);
+    build_bilinear(&g, false, true);
+    check_refused(&g, "op 0 RESIZE_BILINEAR: size 'sa64' is int64, expected int32", NULL);
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 1, 4, 2), 0.02f, 0),
+              y = add_act(&g, "y", DIMS(1, 55, 4, 2), 0.02f, 0);
+    add_op(&g, TFG_OP_RESIZE_BILINEAR, IDS(x, add_const_i32(&g, "s", DIMS(2), (const int32_t[]){55, 4})),
+           IDS(y));
+    set_io(&g, IDS(x), IDS(y));
+    int32_t pos, lo, hi;
+    TT_CHECK(!nr_bilinear_src(54, 1, 55, false, false, &pos, &lo, &hi)); /* row 54 would read row 1 of 1 */
+    check_refused(
+        &g, "op 0 RESIZE_BILINEAR: TFLite's fixed-point scale rounds a source row or column past the input",
+        NULL);
+    end();
+}
+
 /* REDUCE_MAX over every subset of the four axes of random shapes, with and
  * without keep_dims; a quantization change refused as TFLM refuses it. */
 static void test_reduce_max(void)
@@ -1901,6 +1979,7 @@ int main(int argc, char **argv)
     test_hard_swish();
     test_tanh();
     test_slicing();
+    test_resize_bilinear();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

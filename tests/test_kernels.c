@@ -1839,6 +1839,49 @@ static void test_resize_case(tt_rng_t *r, int case_no)
     free(sy), free(sx), free(in), free(want);
 }
 
+/* Bilinear: the source tables from the reference's own index rule, the
+ * kernel's weights and rounding against its 64-bit sum. */
+static void test_bilinear_case(tt_rng_t *r, int case_no)
+{
+    int in_h = tt_int(r, 1, 17), in_w = tt_int(r, 1, 17), c = tt_int(r, 1, 40);
+    int out_h, out_w;
+    if (tt_chance(r, 50)) { /* 2x upsampling (FPN heads) */
+        out_h = 2 * in_h;
+        out_w = 2 * in_w;
+    } else { /* odd ratios, up and down */
+        out_h = tt_int(r, 1, 40);
+        out_w = tt_int(r, 1, 40);
+    }
+    const bool half = tt_chance(r, 40), align = !half && tt_chance(r, 40);
+    int32_t *ty = xmalloc(sizeof(int32_t) * 3 * out_h), *tx = xmalloc(sizeof(int32_t) * 3 * out_w);
+    bool ok = true;
+    for (int y = 0; y < out_h; y++) {
+        int32_t pos;
+        ok &= nr_bilinear_src(y, in_h, out_h, align, half, &pos, &ty[3 * y], &ty[3 * y + 1]);
+        ty[3 * y + 2] = pos - 1024 * ty[3 * y];
+    }
+    for (int x = 0; x < out_w; x++) {
+        int32_t pos;
+        ok &= nr_bilinear_src(x, in_w, out_w, align, half, &pos, &tx[3 * x], &tx[3 * x + 1]);
+        tx[3 * x + 2] = pos - 1024 * tx[3 * x];
+    }
+    size_t in_n = (size_t)in_h * in_w * c, out_n = (size_t)out_h * out_w * c;
+    int8_t *in = xmalloc(in_n), *want = xmalloc(out_n);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    tt_begin();
+    if (ok) { /* else a shape TFLite reads past (refused by lowering; test_graph) */
+        TT_CHECK(nr_resize_bilinear(in_h, in_w, c, out_h, out_w, align, half, in, want));
+        tfg_resize_bilinear_params_t p = {in_h, in_w, c, out_h, out_w, ty, tx};
+        int8_t *got = tt_guarded_alloc(out_n, 0x33);
+        tfg_resize_bilinear_s8(&p, in, got);
+        if (!compare_out("resize_bilinear", case_no, got, want, out_n))
+            TT_LOG("  in %dx%dx%d out %dx%d align %d half %d\n", in_h, in_w, c, out_h, out_w, align, half);
+        tt_guarded_free(got);
+    }
+    tt_end();
+    free(ty), free(tx), free(in), free(want);
+}
+
 /* ---- driver ------------------------------------------------------------------ */
 
 typedef void (*case_fn)(tt_rng_t *r, int case_no);
@@ -2068,5 +2111,6 @@ int main(void)
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);
     run_cases("resize_nearest", test_resize_case, 27, 1000);
+    run_cases("resize_bilinear", test_bilinear_case, 28, 1000);
     return tt_summary();
 }

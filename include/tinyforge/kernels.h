@@ -435,6 +435,20 @@ typedef struct {
 
 void tfg_resize_nearest_s8(const tfg_resize_nearest_params_t *p, const int8_t *in, int8_t *out);
 
+/* RESIZE_BILINEAR with TFLite's integer interpolation. Per output row, in
+ * y[3 * row]: the upper and lower source rows and fy, the position below the
+ * upper row in 1/1024 (negative above the first row with half-pixel
+ * centres, where both rows are the first); per column the same in x. The
+ * compiler computes them as TFLite's ComputeInterpolationValuesInteger. */
+typedef struct {
+    int32_t in_h, in_w, c;
+    int32_t out_h, out_w;
+    const int32_t *y; /* [out_h][3]: y0, y1, fy */
+    const int32_t *x; /* [out_w][3]: x0, x1, fx */
+} tfg_resize_bilinear_params_t;
+
+void tfg_resize_bilinear_s8(const tfg_resize_bilinear_params_t *p, const int8_t *in, int8_t *out);
+
 /* ---- patch-based inference (runtime/patch.c) ----------------------------- */
 
 /* Rows [r0, r1) and columns [c0, c1) of an NHWC image. */

@@ -8,7 +8,7 @@
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12,
                                   13, 14, 21, 22, 26, 27, 28, 29, 30, 31, 23, 24, 25, 32,
-                                  33, 34, 35, 36, 37, 25, 38, 49, 48, 71, 70, 72, 0};
+                                  33, 34, 35, 36, 37, 25, 38, 49, 48, 72, 71, 73, 0};
 static const tfg_flash_sym_t syms_0[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -65,7 +65,6 @@ static const tfg_flash_sym_t syms_0[] = {
     {"tfg_concat_s8", "movement", 80, 36, 0},
     {"tfg_gather_s8", "movement", 276, 36, 0},
     {"tfg_pad_s8", "movement", 308, 36, 0},
-    {"tfg_resize_nearest_s8", "movement", 98, 36, 0},
     {"tfg_copy_region", "patch", 70, 36, 0},
     {"tfg_paste_region", "patch", 72, 36, 0},
     {"tfg_patch_conv", "patch", 64, 36, 0},
@@ -80,6 +79,8 @@ static const tfg_flash_sym_t syms_0[] = {
     {"tfg_dequantize_s8_f32", "quantize", 54, 36, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 36, 1},
     {"tfg_requantize_s8", "quantize", 344, 37, 0},
+    {"tfg_resize_bilinear_s8", "resize", 300, 37, 0},
+    {"tfg_resize_nearest_s8", "resize", 98, 37, 0},
     {"CSWTCH.1", "status", 32, 37, 1},
     {"None", "status", 0, 38, 0},
     {"None", "status", 0, 38, 0},
@@ -88,7 +89,7 @@ static const tfg_flash_sym_t syms_0[] = {
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12, 13,
                                   14, 21, 22, 27, 28, 29, 30, 31, 32, 23, 33, 34, 35, 36, 37,
-                                  38, 24, 25, 26, 39, 40, 26, 51, 50, 73, 72, 74, 0};
+                                  38, 24, 25, 26, 39, 40, 26, 51, 50, 74, 73, 75, 0};
 static const tfg_flash_sym_t syms_1[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -147,7 +148,6 @@ static const tfg_flash_sym_t syms_1[] = {
     {"tfg_concat_s8", "movement", 80, 38, 0},
     {"tfg_gather_s8", "movement", 276, 38, 0},
     {"tfg_pad_s8", "movement", 308, 38, 0},
-    {"tfg_resize_nearest_s8", "movement", 98, 38, 0},
     {"tfg_copy_region", "patch", 70, 38, 0},
     {"tfg_paste_region", "patch", 72, 38, 0},
     {"tfg_patch_conv", "patch", 64, 38, 0},
@@ -162,6 +162,8 @@ static const tfg_flash_sym_t syms_1[] = {
     {"tfg_dequantize_s8_f32", "quantize", 54, 38, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 38, 1},
     {"tfg_requantize_s8", "quantize", 344, 39, 0},
+    {"tfg_resize_bilinear_s8", "resize", 300, 39, 0},
+    {"tfg_resize_nearest_s8", "resize", 98, 39, 0},
     {"CSWTCH.1", "status", 32, 39, 1},
     {"None", "status", 0, 40, 0},
     {"None", "status", 0, 40, 0},
@@ -170,7 +172,7 @@ static const tfg_flash_sym_t syms_1[] = {
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  1,  2,  19, 18, 19, 18, 19, 10, 18, 10, 11,
                                   12, 13, 14, 15, 16, 17, 24, 25, 29, 30, 31, 32, 33, 34, 26, 27,
-                                  28, 35, 36, 37, 38, 39, 40, 28, 41, 52, 51, 74, 73, 75, 0};
+                                  28, 35, 36, 37, 38, 39, 40, 28, 41, 52, 51, 75, 74, 76, 0};
 static const tfg_flash_sym_t syms_2[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -230,7 +232,6 @@ static const tfg_flash_sym_t syms_2[] = {
     {"tfg_concat_s8", "movement", 80, 42, 0},
     {"tfg_gather_s8", "movement", 276, 42, 0},
     {"tfg_pad_s8", "movement", 308, 42, 0},
-    {"tfg_resize_nearest_s8", "movement", 98, 42, 0},
     {"tfg_copy_region", "patch", 70, 42, 0},
     {"tfg_paste_region", "patch", 72, 42, 0},
     {"tfg_patch_conv", "patch", 64, 42, 0},
@@ -245,6 +246,8 @@ static const tfg_flash_sym_t syms_2[] = {
     {"tfg_dequantize_s8_f32", "quantize", 54, 42, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 42, 1},
     {"tfg_requantize_s8", "quantize", 344, 43, 0},
+    {"tfg_resize_bilinear_s8", "resize", 300, 43, 0},
+    {"tfg_resize_nearest_s8", "resize", 98, 43, 0},
     {"CSWTCH.1", "status", 32, 43, 1},
     {"None", "status", 0, 44, 0},
     {"None", "status", 0, 44, 0},
@@ -253,7 +256,7 @@ static const tfg_flash_sym_t syms_2[] = {
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  1,  2,  19, 18, 19, 18, 19, 10, 18, 10, 11, 12,
                                   13, 14, 15, 16, 17, 24, 25, 30, 31, 32, 33, 34, 35, 26, 36, 37, 38,
-                                  39, 40, 41, 27, 28, 29, 42, 43, 29, 54, 53, 76, 75, 77, 0};
+                                  39, 40, 41, 27, 28, 29, 42, 43, 29, 54, 53, 77, 76, 78, 0};
 static const tfg_flash_sym_t syms_3[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -315,7 +318,6 @@ static const tfg_flash_sym_t syms_3[] = {
     {"tfg_concat_s8", "movement", 80, 44, 0},
     {"tfg_gather_s8", "movement", 276, 44, 0},
     {"tfg_pad_s8", "movement", 308, 44, 0},
-    {"tfg_resize_nearest_s8", "movement", 98, 44, 0},
     {"tfg_copy_region", "patch", 70, 44, 0},
     {"tfg_paste_region", "patch", 72, 44, 0},
     {"tfg_patch_conv", "patch", 64, 44, 0},
@@ -330,6 +332,8 @@ static const tfg_flash_sym_t syms_3[] = {
     {"tfg_dequantize_s8_f32", "quantize", 54, 44, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 44, 1},
     {"tfg_requantize_s8", "quantize", 344, 45, 0},
+    {"tfg_resize_bilinear_s8", "resize", 300, 45, 0},
+    {"tfg_resize_nearest_s8", "resize", 98, 45, 0},
     {"CSWTCH.1", "status", 32, 45, 1},
     {"None", "status", 0, 46, 0},
     {"None", "status", 0, 46, 0},
@@ -343,14 +347,24 @@ const tfg_flash_table_t tfg_flash_m4[4] = {
     {syms_3, sizeof syms_3 / sizeof syms_3[0], refs_3},
 };
 
-const tfg_flash_struct_t tfg_flash_m4_structs[] = {
-    {"tfg_affine_params_t", 12},         {"tfg_concat_params_t", 12},
-    {"tfg_conv_params_t", 104},          {"tfg_dwconv_params_t", 88},
-    {"tfg_eltwise_params_t", 96},        {"tfg_fc_params_t", 36},
-    {"tfg_gather_params_t", 56},         {"tfg_hard_swish_params_t", 28},
-    {"tfg_leaky_relu_params_t", 28},     {"tfg_logistic_params_t", 20},
-    {"tfg_mean_params_t", 40},           {"tfg_pad_params_t", 52},
-    {"tfg_pool_params_t", 60},           {"tfg_prelu_params_t", 76},
-    {"tfg_relu_params_t", 32},           {"tfg_requant_params_t", 28},
-    {"tfg_resize_nearest_params_t", 28}, {"tfg_softmax_params_t", 20},
-    {"tfg_tanh_params_t", 20},           {0, 0}};
+const tfg_flash_struct_t tfg_flash_m4_structs[] = {{"tfg_affine_params_t", 12},
+                                                   {"tfg_concat_params_t", 12},
+                                                   {"tfg_conv_params_t", 104},
+                                                   {"tfg_dwconv_params_t", 88},
+                                                   {"tfg_eltwise_params_t", 96},
+                                                   {"tfg_fc_params_t", 36},
+                                                   {"tfg_gather_params_t", 56},
+                                                   {"tfg_hard_swish_params_t", 28},
+                                                   {"tfg_leaky_relu_params_t", 28},
+                                                   {"tfg_logistic_params_t", 20},
+                                                   {"tfg_mean_params_t", 40},
+                                                   {"tfg_pad_params_t", 52},
+                                                   {"tfg_pool_params_t", 60},
+                                                   {"tfg_prelu_params_t", 76},
+                                                   {"tfg_relu_params_t", 32},
+                                                   {"tfg_requant_params_t", 28},
+                                                   {"tfg_resize_bilinear_params_t", 28},
+                                                   {"tfg_resize_nearest_params_t", 28},
+                                                   {"tfg_softmax_params_t", 20},
+                                                   {"tfg_tanh_params_t", 20},
+                                                   {0, 0}};

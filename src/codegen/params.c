@@ -321,6 +321,18 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
             n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, a, b);
         break;
     }
+    case TFG_K_RESIZE_BILINEAR: {
+        const tfg_resize_bilinear_params_t *p = &s->p.bilinear;
+        snprintf(a, sizeof a, "%s_l%d_y", n, k);
+        snprintf(b, sizeof b, "%s_l%d_x", n, k);
+        emit_i32(o, a, p->y, 3 * (size_t)p->out_h);
+        emit_i32(o, b, p->x, 3 * (size_t)p->out_w);
+        tfg_cg_put(o,
+                   "static const tfg_resize_bilinear_params_t %s_l%d = {\n"
+                   "    .in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, .y = %s, .x = %s};\n",
+                   n, k, p->in_h, p->in_w, p->c, p->out_h, p->out_w, a, b);
+        break;
+    }
     }
 }
 

@@ -136,6 +136,7 @@ static bool op_equal(const tfg_op_t *x, const tfg_op_t *y, int k, int ia, int ib
                           (double)x->beta, (double)y->beta);
         break;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR:
+    case TFG_OP_RESIZE_BILINEAR:
         FIELD(align_corners, "align_corners");
         FIELD(half_pixel_centers, "half_pixel_centers");
         break;

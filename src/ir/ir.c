@@ -55,6 +55,7 @@ const char *tfg_op_name(tfg_op_type_t t)
         [TFG_OP_SPLIT] = "SPLIT",
         [TFG_OP_SPLIT_V] = "SPLIT_V",
         [TFG_OP_TILE] = "TILE",
+        [TFG_OP_RESIZE_BILINEAR] = "RESIZE_BILINEAR",
     };
     return (t >= 0 && t < TFG_OP_COUNT && names[t]) ? names[t] : "?";
 }

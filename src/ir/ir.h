@@ -66,6 +66,7 @@ typedef enum {
     TFG_OP_SPLIT,
     TFG_OP_SPLIT_V,
     TFG_OP_TILE,
+    TFG_OP_RESIZE_BILINEAR,
     TFG_OP_COUNT
 } tfg_op_type_t;
 
@@ -119,7 +120,7 @@ typedef struct {
     bool keep_dims;                         /* MEAN; FULLY_CONNECTED keep_num_dims */
     float beta;                             /* SOFTMAX */
     float alpha;                            /* LEAKY_RELU */
-    bool align_corners, half_pixel_centers; /* RESIZE_NEAREST_NEIGHBOR */
+    bool align_corners, half_pixel_centers; /* RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR */
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
     int32_t num_splits; /* SPLIT, SPLIT_V (as written; the outputs must match it) */
     bool dead;          /* removed by a pass; executors skip it */

@@ -510,9 +510,15 @@ static tfg_status_t check_resize(const ctx_t *c, tfg_op_t *op)
     TRY(need_io(c, 2, 2, 1));
     TRY(need_act_quant(c, op->in[0], "input"));
     TRY(need_act_quant(c, op->out[0], "output"));
-    /* No equal-quantization check: TFLM's RESIZE_NEAREST_NEIGHBOR copies bytes. */
+    /* No equal-quantization check: TFLM's resizes copy or interpolate the
+     * bytes whatever the output declares. */
     TRY(need_rank(c, op->in[0], 4, "input"));
     TRY(need_int_const(c, op->in[1], "size"));
+    if (op->type == TFG_OP_RESIZE_BILINEAR) { /* TFLM's Prepare ENSUREs both */
+        TRY(need_dtype(c, op->in[1], TFG_DT_INT32, "size"));
+        if (op->align_corners && op->half_pixel_centers)
+            return op_err(c, TFG_ERR_INVALID, "align_corners and half_pixel_centers are both set");
+    }
     const tfg_tensor_t *x = T(c, op->in[0]), *s = T(c, op->in[1]);
     if (tfg_tensor_elems(s) != 2) return op_err(c, TFG_ERR_INVALID, "size must have 2 values");
     int64_t h = tfg_tensor_int(s, 0), w = tfg_tensor_int(s, 1);
@@ -659,7 +665,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_HARD_SWISH:
     case TFG_OP_TANH: return check_relu(c, op);
     case TFG_OP_CONCATENATION: return check_concat(c, op);
-    case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return check_resize(c, op);
+    case TFG_OP_RESIZE_NEAREST_NEIGHBOR:
+    case TFG_OP_RESIZE_BILINEAR: return check_resize(c, op);
     case TFG_OP_TRANSPOSE: return check_transpose(c, op);
     case TFG_OP_QUANTIZE:
     case TFG_OP_DEQUANTIZE: return check_quantize(c, op);

@@ -38,6 +38,7 @@ RUN(run_gather, tfg_gather_s8(&s->p.gather, in[0], out))
 RUN(run_pad, tfg_pad_s8(&s->p.pad, in[0], out))
 RUN(run_concat, tfg_concat_s8(&s->p.concat, in, out))
 RUN(run_resize, tfg_resize_nearest_s8(&s->p.resize, in[0], out))
+RUN(run_resize_bilinear, tfg_resize_bilinear_s8(&s->p.bilinear, in[0], out))
 #undef RUN
 
 /* ---- scratch ---------------------------------------------------------------- */
@@ -369,11 +370,19 @@ static const tfg_kernel_info_t table[] = {
     [TFG_K_RESIZE] = {.name = "RESIZE_NEAREST_NEIGHBOR",
                       .fn = "tfg_resize_nearest_s8",
                       .params = "tfg_resize_nearest_params_t",
-                      .file = "runtime/movement.c",
+                      .file = "runtime/resize.c",
                       .call = TFG_CALL_IN_OUT,
                       .patch = TFG_PATCH_NONE,
                       .n_variants = 1,
                       .run = run_resize},
+    [TFG_K_RESIZE_BILINEAR] = {.name = "RESIZE_BILINEAR",
+                               .fn = "tfg_resize_bilinear_s8",
+                               .params = "tfg_resize_bilinear_params_t",
+                               .file = "runtime/resize.c",
+                               .call = TFG_CALL_IN_OUT,
+                               .patch = TFG_PATCH_NONE,
+                               .n_variants = 1,
+                               .run = run_resize_bilinear},
 };
 _Static_assert(sizeof table / sizeof table[0] == TFG_K_COUNT, "a kernel without a row in the table");
 

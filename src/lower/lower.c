@@ -693,6 +693,48 @@ static tfg_status_t lower_resize(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* One axis of RESIZE_BILINEAR as TFLite's ResizeBilinearInteger sets it up:
+ * the scale in 1/1024 rounded to nearest (corners to corners with
+ * align_corners), each output position scaled (half a step back with
+ * half_pixel_centers), the two source indices (C's truncating division) and
+ * the position below the first in 1/1024. TFLite does not bound the first
+ * index by the input: where large upscaling rounds it past the end, TFLite
+ * reads outside the tensor, and we refuse the shape instead. */
+static bool bilinear_axis(int32_t in, int32_t out, bool align, bool half, int32_t *t)
+{
+    int32_t scale = ((1 << 10) * in + out / 2) / out;
+    if (align && out > 1) scale = ((1 << 10) * (in - 1) + (out - 1) / 2) / (out - 1);
+    for (int32_t i = 0; i < out; i++) {
+        const int32_t v = half ? i * scale + scale / 2 - (1 << 9) : i * scale;
+        const int32_t lo = v / (1 << 10) > 0 ? v / (1 << 10) : 0;
+        const int32_t hi =
+            (v + (1 << 10) - 1) / (1 << 10) < in - 1 ? (v + (1 << 10) - 1) / (1 << 10) : in - 1;
+        if (lo > in - 1) return false;
+        t[3 * i] = lo, t[3 * i + 1] = hi, t[3 * i + 2] = v - (1 << 10) * lo;
+    }
+    return true;
+}
+
+static tfg_status_t lower_resize_bilinear(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *y = TT(c, op->out[0]);
+    tfg_resize_bilinear_params_t *p = &s->p.bilinear;
+    s->kernel = TFG_K_RESIZE_BILINEAR;
+    p->in_h = x->dims[1], p->in_w = x->dims[2], p->c = x->dims[3];
+    p->out_h = y->dims[1], p->out_w = y->dims[2];
+    int32_t *ty = tfg_graph_alloc(c->g, sizeof(int32_t) * 3 * (size_t)p->out_h);
+    int32_t *tx = tfg_graph_alloc(c->g, sizeof(int32_t) * 3 * (size_t)p->out_w);
+    if (!ty || !tx) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+    if (!bilinear_axis(p->in_h, p->out_h, op->align_corners, op->half_pixel_centers, ty) ||
+        !bilinear_axis(p->in_w, p->out_w, op->align_corners, op->half_pixel_centers, tx))
+        return lerr(c, "TFLite's fixed-point scale rounds a source row or column past the input at this "
+                       "upscaling (TFLite would read outside the tensor)");
+    p->y = ty;
+    p->x = tx;
+    return TFG_OK;
+}
+
 int64_t tfg_op_macs(const tfg_graph_t *g, const tfg_op_t *op)
 {
     if (op->dead) return 0;
@@ -765,6 +807,7 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_PAD: st = lower_pad(&c, s); break;
         case TFG_OP_CONCATENATION: st = lower_concat(&c, s); break;
         case TFG_OP_RESIZE_NEAREST_NEIGHBOR: st = lower_resize(&c, s); break;
+        case TFG_OP_RESIZE_BILINEAR: st = lower_resize_bilinear(&c, s); break;
         case TFG_OP_SLICE:
         case TFG_OP_STRIDED_SLICE:
         case TFG_OP_SPLIT:

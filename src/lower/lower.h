@@ -35,9 +35,10 @@ typedef enum {
     TFG_K_PRELU,
     TFG_K_HARD_SWISH,
     TFG_K_TANH,
+    TFG_K_RESIZE_BILINEAR,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_TANH + 1)
+#define TFG_K_COUNT (TFG_K_RESIZE_BILINEAR + 1)
 
 typedef struct {
     tfg_kernel_t kernel;
@@ -73,6 +74,7 @@ typedef struct {
         tfg_pad_params_t pad;
         tfg_concat_params_t concat;
         tfg_resize_nearest_params_t resize;
+        tfg_resize_bilinear_params_t bilinear;
     } p;
 } tfg_step_t;
 

@@ -66,6 +66,7 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_LOGISTIC, TFG_OP_LOGISTIC},
         {TFL_OP_CONCATENATION, TFG_OP_CONCATENATION},
         {TFL_OP_RESIZE_NEAREST_NEIGHBOR, TFG_OP_RESIZE_NEAREST_NEIGHBOR},
+        {TFL_OP_RESIZE_BILINEAR, TFG_OP_RESIZE_BILINEAR},
         {TFL_OP_TRANSPOSE, TFG_OP_TRANSPOSE},
         {TFL_OP_QUANTIZE, TFG_OP_QUANTIZE},
         {TFL_OP_DEQUANTIZE, TFG_OP_DEQUANTIZE},
@@ -321,6 +322,12 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         FB_TRY(fb_u8(&o, TFL_RESIZE_ALIGN_CORNERS, 0, &u8), "align_corners");
         op->align_corners = u8 != 0;
         FB_TRY(fb_u8(&o, TFL_RESIZE_HALF_PIXEL_CENTERS, 0, &u8), "half_pixel_centers");
+        op->half_pixel_centers = u8 != 0;
+        break;
+    case TFG_OP_RESIZE_BILINEAR:
+        FB_TRY(fb_u8(&o, TFL_RESIZE_BL_ALIGN_CORNERS, 0, &u8), "align_corners");
+        op->align_corners = u8 != 0;
+        FB_TRY(fb_u8(&o, TFL_RESIZE_BL_HALF_PIXEL_CENTERS, 0, &u8), "half_pixel_centers");
         op->half_pixel_centers = u8 != 0;
         break;
     case TFG_OP_PACK: FB_TRY(fb_i32(&o, TFL_PACK_AXIS, 0, &op->axis), "axis"); break;

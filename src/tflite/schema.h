@@ -88,6 +88,8 @@ enum { TFL_MUL_FUSED_ACT = 0 };
 enum { TFL_SUB_FUSED_ACT = 0 };
 enum { TFL_REDUCER_KEEP_DIMS = 0 };
 enum { TFL_RESIZE_ALIGN_CORNERS = 0, TFL_RESIZE_HALF_PIXEL_CENTERS = 1 };
+/* ResizeBilinearOptions: fields 0 and 1 (new_height, new_width) are deprecated */
+enum { TFL_RESIZE_BL_ALIGN_CORNERS = 2, TFL_RESIZE_BL_HALF_PIXEL_CENTERS = 3 };
 enum { TFL_PACK_VALUES_COUNT = 0, TFL_PACK_AXIS = 1 };
 enum { TFL_SPLIT_NUM_SPLITS = 0 }; /* SplitOptions and SplitVOptions alike */
 enum {
@@ -130,6 +132,7 @@ enum {
     TFL_OP_RELU = 19,
     TFL_OP_RELU6 = 21,
     TFL_OP_RESHAPE = 22,
+    TFL_OP_RESIZE_BILINEAR = 23,
     TFL_OP_SOFTMAX = 25,
     TFL_OP_TANH = 28,
     TFL_OP_CUSTOM = 32,
@@ -164,6 +167,7 @@ enum {
     TFL_OPT_SOFTMAX = 9,
     TFL_OPT_CONCAT = 10,
     TFL_OPT_ADD = 11,
+    TFL_OPT_RESIZE_BILINEAR = 15,
     TFL_OPT_RESHAPE = 17,
     TFL_OPT_MUL = 21,
     TFL_OPT_PAD = 22,

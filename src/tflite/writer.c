@@ -57,6 +57,7 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_LOGISTIC: return TFL_OP_LOGISTIC;
     case TFG_OP_CONCATENATION: return TFL_OP_CONCATENATION;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return TFL_OP_RESIZE_NEAREST_NEIGHBOR;
+    case TFG_OP_RESIZE_BILINEAR: return TFL_OP_RESIZE_BILINEAR;
     case TFG_OP_TRANSPOSE: return TFL_OP_TRANSPOSE;
     case TFG_OP_QUANTIZE: return TFL_OP_QUANTIZE;
     case TFG_OP_DEQUANTIZE: return TFL_OP_DEQUANTIZE;
@@ -162,6 +163,7 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     }
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR:
         return i16 ? 4 : op->half_pixel_centers || op->align_corners ? 3 : i8 ? 2 : 1;
+    case TFG_OP_RESIZE_BILINEAR: return i16 ? 4 : op->half_pixel_centers ? 3 : i8 ? 2 : 1;
     case TFG_OP_QUANTIZE: {
         const int o = op->n_out > 0 ? op->out[0] : -1;
         if (o >= 0 && g->tensors[o].n_q > 1) return 3; /* per-channel */
@@ -344,6 +346,11 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
         *type = TFL_OPT_RESIZE_NN;
         fbb_add_u8(b, TFL_RESIZE_ALIGN_CORNERS, op->align_corners, 0);
         fbb_add_u8(b, TFL_RESIZE_HALF_PIXEL_CENTERS, op->half_pixel_centers, 0);
+        break;
+    case TFG_OP_RESIZE_BILINEAR:
+        *type = TFL_OPT_RESIZE_BILINEAR;
+        fbb_add_u8(b, TFL_RESIZE_BL_ALIGN_CORNERS, op->align_corners, 0);
+        fbb_add_u8(b, TFL_RESIZE_BL_HALF_PIXEL_CENTERS, op->half_pixel_centers, 0);
         break;
     case TFG_OP_STRIDED_SLICE:
         *type = TFL_OPT_STRIDED_SLICE;
