@@ -830,6 +830,28 @@ void nr_slice(int rank, const int *in_dims, const int *begin, const int *step, c
     }
 }
 
+void nr_depth_to_space(int h, int w, int c, int b, const int8_t *in, int8_t *out)
+{
+    const int oc = c / (b * b);
+    for (int oy = 0; oy < h * b; oy++)
+        for (int ox = 0; ox < w * b; ox++)
+            for (int d = 0; d < oc; d++) {
+                const int id = d + ((oy % b) * b + ox % b) * oc;
+                *out++ = in[((oy / b) * w + ox / b) * c + id];
+            }
+}
+
+void nr_space_to_depth(int h, int w, int c, int b, const int8_t *in, int8_t *out)
+{
+    const int ow = w / b, oc = c * b * b;
+    for (int iy = 0; iy < h; iy++)
+        for (int ix = 0; ix < w; ix++)
+            for (int d = 0; d < c; d++) {
+                const int od = d + ((iy % b) * b + ix % b) * c;
+                out[((iy / b) * ow + ix / b) * oc + od] = in[(iy * w + ix) * c + d];
+            }
+}
+
 void nr_tile(int rank, const int *in_dims, const int *mult, const int8_t *in, int8_t *out)
 {
     int idx[8];

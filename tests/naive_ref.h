@@ -152,6 +152,10 @@ void nr_transpose(int rank, const int *in_dims, const int *perm, const int8_t *i
  * i * step[d] (steps of either sign) of a dense tensor of shape in_dims. */
 void nr_slice(int rank, const int *in_dims, const int *begin, const int *step, const int *out_dims,
               const int8_t *in, int8_t *out);
+/* DEPTH_TO_SPACE and SPACE_TO_DEPTH of an NHWC tensor h x w x c (batch 1),
+ * block b, by TFLite's index formulas. */
+void nr_depth_to_space(int h, int w, int c, int b, const int8_t *in, int8_t *out);
+void nr_space_to_depth(int h, int w, int c, int b, const int8_t *in, int8_t *out);
 /* TILE: out dim d is in_dims[d] * mult[d]; index i reads index i % in_dims[d]. */
 void nr_tile(int rank, const int *in_dims, const int *mult, const int8_t *in, int8_t *out);
 void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,

@@ -1389,6 +1389,74 @@ static void test_slicing(void)
     end();
 }
 
+/* x[1,4,6,8] -SPACE_TO_DEPTH 2-> s[1,2,3,32] -EXPAND_DIMS -1-> e[1,2,3,32,1];
+ * x -DEPTH_TO_SPACE 2-> d[1,8,12,2] -SPACE_TO_DEPTH 2-> x2[1,4,6,8].
+ * Outputs e, d, x2 (x2 is x again). */
+static void build_depth_space(tfg_graph_t *g)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 4, 6, 8), 0.1f, 2);
+    const int s = add_act(g, "s", DIMS(1, 2, 3, 32), 0.1f, 2),
+              e = add_act(g, "e", DIMS(1, 2, 3, 32, 1), 0.1f, 2);
+    const int d = add_act(g, "d", DIMS(1, 8, 12, 2), 0.2f, 0),
+              x2 = add_act(g, "x2", DIMS(1, 4, 6, 8), 0.1f, 2);
+    add_op(g, TFG_OP_SPACE_TO_DEPTH, IDS(x), IDS(s))->block_size = 2;
+    add_op(g, TFG_OP_EXPAND_DIMS, IDS(s, add_scalar_i32(g, "axis", -1)), IDS(e));
+    add_op(g, TFG_OP_DEPTH_TO_SPACE, IDS(x), IDS(d))->block_size = 2;
+    add_op(g, TFG_OP_SPACE_TO_DEPTH, IDS(d), IDS(x2))->block_size = 2;
+    set_io(g, IDS(x), IDS(e, d, x2));
+}
+
+static void test_depth_space(void)
+{
+    begin("DEPTH_TO_SPACE, SPACE_TO_DEPTH, EXPAND_DIMS: through the written file");
+    enum { N = 4 * 6 * 8 };
+    int8_t in[N], want[3 * N], got[3 * N];
+    for (int i = 0; i < N; i++) in[i] = (int8_t)(i * 29 % 256 - 128);
+    nr_space_to_depth(4, 6, 8, 2, in, want);
+    nr_depth_to_space(4, 6, 8, 2, in, want + N);
+    memcpy(want + 2 * N, in, N); /* the round trip */
+    int8_t back[N];
+    nr_space_to_depth(8, 12, 2, 2, want + N, back);
+    TT_CHECK(memcmp(back, in, N) == 0); /* the two references are inverses */
+    tfg_graph_t g;
+    build_depth_space(&g);
+    write_model(&g, "accept_depth_space", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "depth_space.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 3 && m.graph.ops[1].alias); /* EXPAND_DIMS is a view */
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "depth/space");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("DEPTH_TO_SPACE, SPACE_TO_DEPTH, EXPAND_DIMS: bad blocks and axes refused by name");
+    build_depth_space(&g);
+    g.ops[2].block_size = 3;
+    check_refused(&g, "op 2 DEPTH_TO_SPACE: 8 channels do not divide into blocks of 3 x 3", NULL);
+    build_depth_space(&g);
+    g.ops[0].block_size = 4;
+    check_refused(&g, "op 0 SPACE_TO_DEPTH: 4x6 does not divide into blocks of 4 x 4", NULL);
+    build_depth_space(&g);
+    g.ops[0].block_size = 0;
+    check_refused(&g, "op 0 SPACE_TO_DEPTH: block size 0 (must be >= 1)", NULL);
+    build_depth_space(&g);
+    {
+        static const int32_t five = 5;
+        g.tensors[g.ops[1].in[1]].data = (const uint8_t *)&five;
+        check_refused(&g, "op 1 EXPAND_DIMS: axis must be one value in [-5, 4]", NULL);
+    }
+    build_depth_space(&g);
+    {
+        static const int32_t zero = 0;
+        g.tensors[g.ops[1].in[1]].data = (const uint8_t *)&zero;
+        check_refused(
+            &g, "op 1 EXPAND_DIMS: output 'e' is declared 1x2x3x32x1 but the op computes 1x1x2x3x32", NULL);
+    }
+    end();
+}
+
 /* x[1,5,7,6] -RESIZE_BILINEAR 10x14 (half-pixel centres)-> a; x -RESIZE_BILINEAR
  * 9x4 (align_corners)-> b; x -RESIZE_BILINEAR 3x11-> c. Outputs a, b, c. */
 static void build_bilinear(tfg_graph_t *g, bool both_flags, bool size_i64)
@@ -1980,6 +2048,7 @@ int main(int argc, char **argv)
     test_tanh();
     test_slicing();
     test_resize_bilinear();
+    test_depth_space();
 
     /* 8. validation errors */
     test_invalid_conv(V_BIAS_OVERFLOW, "invalid: bias that could overflow the int32 accumulator",

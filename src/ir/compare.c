@@ -123,6 +123,8 @@ static bool op_equal(const tfg_op_t *x, const tfg_op_t *y, int k, int ia, int ib
     case TFG_OP_PACK: FIELD(axis, "axis"); break;
     case TFG_OP_SPLIT:
     case TFG_OP_SPLIT_V: FIELD(num_splits, "num_splits"); break;
+    case TFG_OP_DEPTH_TO_SPACE:
+    case TFG_OP_SPACE_TO_DEPTH: FIELD(block_size, "block_size"); break;
     case TFG_OP_MEAN:
     case TFG_OP_REDUCE_MAX: FIELD(keep_dims, "keep_dims"); break;
     case TFG_OP_LEAKY_RELU:

@@ -67,6 +67,9 @@ typedef enum {
     TFG_OP_SPLIT_V,
     TFG_OP_TILE,
     TFG_OP_RESIZE_BILINEAR,
+    TFG_OP_EXPAND_DIMS,
+    TFG_OP_DEPTH_TO_SPACE,
+    TFG_OP_SPACE_TO_DEPTH,
     TFG_OP_COUNT
 } tfg_op_type_t;
 
@@ -123,6 +126,7 @@ typedef struct {
     bool align_corners, half_pixel_centers; /* RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR */
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
     int32_t num_splits; /* SPLIT, SPLIT_V (as written; the outputs must match it) */
+    int32_t block_size; /* DEPTH_TO_SPACE, SPACE_TO_DEPTH */
     bool dead;          /* removed by a pass; executors skip it */
     bool in_place;      /* output shares the buffer of in[in_place_slot] (set by the in-place pass) */
     int in_place_slot;

@@ -204,7 +204,7 @@ static bool compact(int r, int64_t *dims, int64_t *stride, tfg_gather_params_t *
     return true;
 }
 
-bool tfg_slice_gather(const tfg_graph_t *g, const tfg_op_t *op, int k, size_t elem_size,
+bool tfg_strided_copy(const tfg_graph_t *g, const tfg_op_t *op, int k, size_t elem_size,
                       tfg_gather_params_t *p, char *why, size_t n)
 {
     const int data = op->type == TFG_OP_TILE ? op->in[0] : tfg_slice_data(op);
@@ -214,7 +214,24 @@ bool tfg_slice_gather(const tfg_graph_t *g, const tfg_op_t *op, int k, size_t el
     for (int a = x->rank - 1; a >= 0; a--) in_stride[a] = st, st *= x->dims[a];
     int r = 0;
     int64_t offset = 0;
-    if (op->type == TFG_OP_TILE) {
+    if (op->type == TFG_OP_DEPTH_TO_SPACE || op->type == TFG_OP_SPACE_TO_DEPTH) {
+        /* NHWC, block b, output channels C. DEPTH_TO_SPACE: output (h*b + i,
+         * w*b + j, c) reads input (h, w, (i*b + j)*C + c); SPACE_TO_DEPTH:
+         * output (h, w, (i*b + j)*C + c) reads input (h*b + i, w*b + j, c). */
+        if (x->rank != 4 || op->block_size < 1)
+            return fail(why, n, "needs a 4-D input and a block size >= 1");
+        const int64_t b = op->block_size, N = x->dims[0], H = x->dims[1], W = x->dims[2], C = x->dims[3];
+        const int64_t es = (int64_t)elem_size;
+        if (op->type == TFG_OP_DEPTH_TO_SPACE) {
+            const int64_t oc = C / (b * b);
+            const int64_t d[6] = {N, H, b, W, b, oc}, s[6] = {H * W * C, W * C, b * oc, C, oc, 1};
+            for (int a = 0; a < 6; a++) dims[r] = d[a], stride[r++] = s[a] * es;
+        } else {
+            const int64_t d[6] = {N, H / b, W / b, b, b, C},
+                          s[6] = {H * W * C, b * W * C, b * C, W * C, C, 1};
+            for (int a = 0; a < 6; a++) dims[r] = d[a], stride[r++] = s[a] * es;
+        }
+    } else if (op->type == TFG_OP_TILE) {
         int32_t od[TFG_MAX_DIMS];
         if (!tfg_tile_dims(g, op, od, why, n)) return false;
         for (int a = 0; a < x->rank; a++) {

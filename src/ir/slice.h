@@ -1,4 +1,4 @@
-/* What the slicing ops read. SLICE, STRIDED_SLICE, SPLIT and SPLIT_V each
+/* What the slicing and rearranging ops read. SLICE, STRIDED_SLICE, SPLIT and SPLIT_V each
  * give every output a box of their data input: per axis a first index, a
  * count and a step. Validation checks the box against the shapes the file
  * declares, lowering turns it into a strided copy (tfg_gather_s8), and the
@@ -34,13 +34,15 @@ bool tfg_slice_box(const tfg_graph_t *g, const tfg_op_t *op, int k, tfg_box_t *b
 bool tfg_tile_dims(const tfg_graph_t *g, const tfg_op_t *op, int32_t *dims, char *why, size_t n);
 
 /* The strided copy (tfg_gather_s8) that makes output k of a slicing op, or
- * a TILE's output, over elements of elem_size bytes (1 for int8; a constant
- * of a wider type is copied byte by byte through an innermost axis). TILE
- * reads its input along axes of stride 0, one per multiple. Axes of size 1
+ * the output of TILE, DEPTH_TO_SPACE or SPACE_TO_DEPTH, over elements of
+ * elem_size bytes (1 for int8; a constant of a wider type is copied byte by
+ * byte through an innermost axis). TILE reads its input along axes of
+ * stride 0, one per multiple; the depth/space ops are permutations of the
+ * input split into blocks (docs/tflm-semantics.md section 10). Axes of size 1
  * are dropped and axes that continue each other merged, which also keeps
  * the runs the kernel copies long. False when even then the copy needs more
  * than TFG_MAX_DIMS axes (why says so). */
-bool tfg_slice_gather(const tfg_graph_t *g, const tfg_op_t *op, int k, size_t elem_size,
+bool tfg_strided_copy(const tfg_graph_t *g, const tfg_op_t *op, int k, size_t elem_size,
                       tfg_gather_params_t *p, char *why, size_t n);
 
 /* STRIDED_SLICE on one axis of size dim, as TFLite's StartForAxis and

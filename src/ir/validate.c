@@ -414,6 +414,19 @@ static tfg_status_t check_reshape(const ctx_t *c, tfg_op_t *op)
         TRY(need_act_quant(c, op->in[0], "input"));
         TRY(need_act_quant(c, op->out[0], "output"));
     }
+    if (op->type == TFG_OP_EXPAND_DIMS) { /* a 1 inserted at the axis (negative: from the end) */
+        TRY(need_io(c, 2, 2, 1));
+        TRY(need_int_const(c, op->in[1], "axis"));
+        const tfg_tensor_t *a = T(c, op->in[1]);
+        const int64_t v = tfg_tensor_elems(a) == 1 ? tfg_tensor_int(a, 0) : INT64_MAX;
+        const int64_t at = v < 0 ? v + x->rank + 1 : v;
+        if (at < 0 || at > x->rank || x->rank >= TFG_MAX_DIMS)
+            return op_err(c, TFG_ERR_INVALID, "axis must be one value in [%d, %d] of at most %d axes",
+                          -x->rank - 1, x->rank, TFG_MAX_DIMS - 1);
+        int32_t dims[TFG_MAX_DIMS];
+        for (int i = 0, k = 0; i <= x->rank; i++) dims[i] = i == at ? 1 : x->dims[k++];
+        return need_shape(c, op->out[0], x->rank + 1, dims);
+    }
     if (op->type == TFG_OP_RESHAPE && op->n_in == 2 && op->in[1] >= 0) {
         /* A shape input must be constant by now (shape chains were folded) and agree with the output. */
         const tfg_tensor_t *s = T(c, op->in[1]);
@@ -573,6 +586,34 @@ static tfg_status_t check_slice(const ctx_t *c, tfg_op_t *op)
     return TFG_OK;
 }
 
+/* DEPTH_TO_SPACE and SPACE_TO_DEPTH: 4-D int8 NHWC, a block size >= 1 that
+ * divides the channels by its square (DEPTH_TO_SPACE) or the height and
+ * width (SPACE_TO_DEPTH), as TFLM's Prepare ENSUREs. Bytes copied. */
+static tfg_status_t check_depth_space(const ctx_t *c, tfg_op_t *op)
+{
+    TRY(need_io(c, 1, 1, 1));
+    TRY(need_act_quant(c, op->in[0], "input"));
+    TRY(need_act_quant(c, op->out[0], "output"));
+    TRY(need_rank(c, op->in[0], 4, "input"));
+    const tfg_tensor_t *x = T(c, op->in[0]);
+    const int32_t b = op->block_size;
+    if (b < 1) return op_err(c, TFG_ERR_INVALID, "block size %d (must be >= 1)", (int)b);
+    int32_t dims[4] = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+    if (op->type == TFG_OP_DEPTH_TO_SPACE) {
+        if (x->dims[3] % ((int64_t)b * b))
+            return op_err(c, TFG_ERR_INVALID, "%d channels do not divide into blocks of %d x %d",
+                          (int)x->dims[3], (int)b, (int)b);
+        dims[1] *= b, dims[2] *= b, dims[3] /= b * b;
+    } else {
+        if (x->dims[1] % b || x->dims[2] % b)
+            return op_err(c, TFG_ERR_INVALID, "%dx%d does not divide into blocks of %d x %d", (int)x->dims[1],
+                          (int)x->dims[2], (int)b, (int)b);
+        if ((int64_t)x->dims[3] * b * b > INT32_MAX) return op_err(c, TFG_ERR_INVALID, "too many channels");
+        dims[1] /= b, dims[2] /= b, dims[3] *= b * b;
+    }
+    return need_shape(c, op->out[0], 4, dims);
+}
+
 /* TILE of an int8 activation (a constant input was folded already). */
 static tfg_status_t check_tile(const ctx_t *c, tfg_op_t *op)
 {
@@ -656,7 +697,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     }
     case TFG_OP_PAD: return check_pad(c, op);
     case TFG_OP_RESHAPE:
-    case TFG_OP_SQUEEZE: return check_reshape(c, op);
+    case TFG_OP_SQUEEZE:
+    case TFG_OP_EXPAND_DIMS: return check_reshape(c, op);
     case TFG_OP_SOFTMAX:
     case TFG_OP_LOGISTIC: return check_softmax_like(c, op);
     case TFG_OP_RELU:
@@ -674,6 +716,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_SPLIT:
     case TFG_OP_SPLIT_V: return check_slice(c, op);
     case TFG_OP_TILE: return check_tile(c, op);
+    case TFG_OP_DEPTH_TO_SPACE:
+    case TFG_OP_SPACE_TO_DEPTH: return check_depth_space(c, op);
     case TFG_OP_STRIDED_SLICE:
         /* Of int8 data a strided copy; of integers left alive only when
          * folding could not evaluate it. */

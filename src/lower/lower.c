@@ -650,15 +650,16 @@ static tfg_status_t lower_concat(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
-/* Output k of SLICE, STRIDED_SLICE, SPLIT or SPLIT_V, or TILE's output: a
- * strided copy of the data input (ir/slice.c works out which elements). */
+/* Output k of SLICE, STRIDED_SLICE, SPLIT or SPLIT_V, or the output of TILE,
+ * DEPTH_TO_SPACE or SPACE_TO_DEPTH: a strided copy of the data input
+ * (ir/slice.c works out which elements). */
 static tfg_status_t lower_slice(const lctx_t *c, tfg_step_t *s, int k)
 {
     char why[200];
     s->kernel = TFG_K_GATHER;
     s->out = c->op->out[k];
     s->in[0] = c->op->type == TFG_OP_TILE ? c->op->in[0] : tfg_slice_data(c->op);
-    if (!tfg_slice_gather(c->g, c->op, k, 1, &s->p.gather, why, sizeof why)) return lerr(c, why);
+    if (!tfg_strided_copy(c->g, c->op, k, 1, &s->p.gather, why, sizeof why)) return lerr(c, why);
     return TFG_OK;
 }
 
@@ -812,7 +813,9 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         case TFG_OP_STRIDED_SLICE:
         case TFG_OP_SPLIT:
         case TFG_OP_SPLIT_V:
-        case TFG_OP_TILE: st = lower_slice(&c, s, 0); break;
+        case TFG_OP_TILE:
+        case TFG_OP_DEPTH_TO_SPACE:
+        case TFG_OP_SPACE_TO_DEPTH: st = lower_slice(&c, s, 0); break;
         default: st = lerr(&c, "no kernel for this op"); break;
         }
         prog->n_steps++;

@@ -81,7 +81,7 @@ static int fold_tile(tfg_graph_t *g, tfg_op_t *op, tfg_diag_t *d)
     for (int a = 0; a < x->rank; a++)
         if (y->dims[a] != dims[a]) return 0;
     const size_t es = tfg_dtype_size(x->dtype);
-    if (!es || !tfg_slice_gather(g, op, 0, es, &p, why, sizeof why)) return 0;
+    if (!es || !tfg_strided_copy(g, op, 0, es, &p, why, sizeof why)) return 0;
     const size_t bytes = (size_t)tfg_tensor_bytes(y);
     int8_t *buf = tfg_graph_alloc(g, bytes ? bytes : 1);
     if (!buf) return tfg_diag_set(d, TFG_ERR_NOMEM, "%s: out of memory", g->path);

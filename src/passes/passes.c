@@ -110,7 +110,9 @@ int tfg_mark_aliases(tfg_graph_t *g)
     int n = 0;
     for (int i = 0; i < g->n_ops; i++) {
         tfg_op_t *op = &g->ops[i];
-        if (op->dead || (op->type != TFG_OP_RESHAPE && op->type != TFG_OP_SQUEEZE)) continue;
+        if (op->dead ||
+            (op->type != TFG_OP_RESHAPE && op->type != TFG_OP_SQUEEZE && op->type != TFG_OP_EXPAND_DIMS))
+            continue;
         tfg_tensor_t *x = &g->tensors[op->in[0]], *y = &g->tensors[op->out[0]];
         if (x->data) { /* reshape of a constant is a constant */
             y->data = x->data;

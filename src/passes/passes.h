@@ -6,7 +6,7 @@
  *                             op's explicit padding
  *  tfg_strip_edge_quant       float (or uint8) QUANTIZE / DEQUANTIZE at the model
  *                             edges are dropped so the model's I/O is int8
- *  tfg_mark_aliases           RESHAPE / SQUEEZE become views (no data moves)
+ *  tfg_mark_aliases           RESHAPE / SQUEEZE / EXPAND_DIMS become views (no data moves)
  *  tfg_mark_in_place          depthwise conv, ADD, MUL and friends reuse an input
  *                             buffer that dies at that op
  * and, after lowering, on the program:

@@ -77,6 +77,9 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_SPLIT, TFG_OP_SPLIT},
         {TFL_OP_SPLIT_V, TFG_OP_SPLIT_V},
         {TFL_OP_TILE, TFG_OP_TILE},
+        {TFL_OP_EXPAND_DIMS, TFG_OP_EXPAND_DIMS},
+        {TFL_OP_DEPTH_TO_SPACE, TFG_OP_DEPTH_TO_SPACE},
+        {TFL_OP_SPACE_TO_DEPTH, TFG_OP_SPACE_TO_DEPTH},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i].code == code) {
@@ -333,6 +336,8 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
     case TFG_OP_PACK: FB_TRY(fb_i32(&o, TFL_PACK_AXIS, 0, &op->axis), "axis"); break;
     case TFG_OP_SPLIT:
     case TFG_OP_SPLIT_V: FB_TRY(fb_i32(&o, TFL_SPLIT_NUM_SPLITS, 0, &op->num_splits), "num_splits"); break;
+    case TFG_OP_DEPTH_TO_SPACE:
+    case TFG_OP_SPACE_TO_DEPTH: FB_TRY(fb_i32(&o, TFL_BLOCK_SIZE, 0, &op->block_size), "block_size"); break;
     case TFG_OP_STRIDED_SLICE:
         FB_TRY(fb_i32(&o, TFL_SS_BEGIN_MASK, 0, &op->begin_mask), "begin_mask");
         FB_TRY(fb_i32(&o, TFL_SS_END_MASK, 0, &op->end_mask), "end_mask");

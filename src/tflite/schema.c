@@ -24,6 +24,8 @@ int tfl_options_type_for(tfg_op_type_t t)
     case TFG_OP_PACK: return TFL_OPT_PACK;
     case TFG_OP_SPLIT: return TFL_OPT_SPLIT;
     case TFG_OP_SPLIT_V: return TFL_OPT_SPLIT_V;
+    case TFG_OP_DEPTH_TO_SPACE: return TFL_OPT_DEPTH_TO_SPACE;
+    case TFG_OP_SPACE_TO_DEPTH: return TFL_OPT_SPACE_TO_DEPTH;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return TFL_OPT_RESIZE_NN;
     case TFG_OP_RESIZE_BILINEAR: return TFL_OPT_RESIZE_BILINEAR;
     default: return -1;

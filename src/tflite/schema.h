@@ -92,6 +92,7 @@ enum { TFL_RESIZE_ALIGN_CORNERS = 0, TFL_RESIZE_HALF_PIXEL_CENTERS = 1 };
 enum { TFL_RESIZE_BL_ALIGN_CORNERS = 2, TFL_RESIZE_BL_HALF_PIXEL_CENTERS = 3 };
 enum { TFL_PACK_VALUES_COUNT = 0, TFL_PACK_AXIS = 1 };
 enum { TFL_SPLIT_NUM_SPLITS = 0 }; /* SplitOptions and SplitVOptions alike */
+enum { TFL_BLOCK_SIZE = 0 };       /* DepthToSpaceOptions and SpaceToDepthOptions alike */
 enum {
     TFL_SS_BEGIN_MASK = 0,
     TFL_SS_END_MASK = 1,
@@ -124,6 +125,7 @@ enum {
     TFL_OP_CONCATENATION = 2,
     TFL_OP_CONV_2D = 3,
     TFL_OP_DEPTHWISE_CONV_2D = 4,
+    TFL_OP_DEPTH_TO_SPACE = 5,
     TFL_OP_DEQUANTIZE = 6,
     TFL_OP_FULLY_CONNECTED = 9,
     TFL_OP_LOGISTIC = 14,
@@ -136,6 +138,7 @@ enum {
     TFL_OP_SOFTMAX = 25,
     TFL_OP_TANH = 28,
     TFL_OP_CUSTOM = 32,
+    TFL_OP_SPACE_TO_DEPTH = 26,
     TFL_OP_PAD = 34,
     TFL_OP_TRANSPOSE = 39,
     TFL_OP_MEAN = 40,
@@ -148,6 +151,7 @@ enum {
     TFL_OP_MINIMUM = 57,
     TFL_OP_SLICE = 65,
     TFL_OP_TILE = 69,
+    TFL_OP_EXPAND_DIMS = 70,
     TFL_OP_SHAPE = 77,
     TFL_OP_REDUCE_MAX = 82,
     TFL_OP_PACK = 83,
@@ -169,6 +173,7 @@ enum {
     TFL_OPT_ADD = 11,
     TFL_OPT_RESIZE_BILINEAR = 15,
     TFL_OPT_RESHAPE = 17,
+    TFL_OPT_SPACE_TO_DEPTH = 19,
     TFL_OPT_MUL = 21,
     TFL_OPT_PAD = 22,
     TFL_OPT_TRANSPOSE = 26,
@@ -178,15 +183,17 @@ enum {
     TFL_OPT_STRIDED_SLICE = 32,
     TFL_OPT_SPLIT = 35,
     TFL_OPT_DEQUANTIZE = 38,
-    TFL_OPT_SLICE = 48, /* an empty table */
-    TFL_OPT_TILE = 51,  /* an empty table */
+    TFL_OPT_SLICE = 48,       /* an empty table */
+    TFL_OPT_TILE = 51,        /* an empty table */
+    TFL_OPT_EXPAND_DIMS = 52, /* an empty table */
     TFL_OPT_SHAPE = 55,
     TFL_OPT_PACK = 59,
     TFL_OPT_RESIZE_NN = 74,
     TFL_OPT_LEAKY_RELU = 75,
     TFL_OPT_SPLIT_V = 79,
     TFL_OPT_QUANTIZE = 89,
-    TFL_OPT_HARD_SWISH = 91 /* an empty table */
+    TFL_OPT_HARD_SWISH = 91, /* an empty table */
+    TFL_OPT_DEPTH_TO_SPACE = 94
 };
 enum { TFL_RESHAPE_NEW_SHAPE = 0, TFL_SQUEEZE_DIMS = 0, TFL_SHAPE_OUT_TYPE = 0 };
 /* BuiltinOperator codes from 127 on are stored only in builtin_code; the

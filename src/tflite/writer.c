@@ -68,6 +68,9 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_SPLIT: return TFL_OP_SPLIT;
     case TFG_OP_SPLIT_V: return TFL_OP_SPLIT_V;
     case TFG_OP_TILE: return TFL_OP_TILE;
+    case TFG_OP_EXPAND_DIMS: return TFL_OP_EXPAND_DIMS;
+    case TFG_OP_DEPTH_TO_SPACE: return TFL_OP_DEPTH_TO_SPACE;
+    case TFG_OP_SPACE_TO_DEPTH: return TFL_OP_SPACE_TO_DEPTH;
     default: return -1;
     }
 }
@@ -181,6 +184,8 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
     case TFG_OP_SPLIT: return i1 == TFG_DT_INT16 ? 4 : i1 == TFG_DT_INT32 ? 3 : i1 == TFG_DT_INT8 ? 2 : 1;
     case TFG_OP_SPLIT_V: return i8 ? 2 : 1;
     case TFG_OP_TILE: return i8 ? 3 : 1;
+    case TFG_OP_DEPTH_TO_SPACE:
+    case TFG_OP_SPACE_TO_DEPTH: return i8 ? 2 : 1;
     default: return 1; /* RESHAPE, SQUEEZE, SHAPE */
     }
 }
@@ -365,6 +370,11 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
         *type = op->type == TFG_OP_SPLIT ? TFL_OPT_SPLIT : TFL_OPT_SPLIT_V;
         fbb_add_i32(b, TFL_SPLIT_NUM_SPLITS, op->num_splits, 0);
         break;
+    case TFG_OP_DEPTH_TO_SPACE:
+    case TFG_OP_SPACE_TO_DEPTH:
+        *type = op->type == TFG_OP_DEPTH_TO_SPACE ? TFL_OPT_DEPTH_TO_SPACE : TFL_OPT_SPACE_TO_DEPTH;
+        fbb_add_i32(b, TFL_BLOCK_SIZE, op->block_size, 0);
+        break;
     case TFG_OP_PACK:
         *type = TFL_OPT_PACK;
         fbb_add_i32(b, TFL_PACK_VALUES_COUNT, op->n_in, 0);
@@ -388,6 +398,7 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
     case TFG_OP_HARD_SWISH: *type = TFL_OPT_HARD_SWISH; break;
     case TFG_OP_SLICE: *type = TFL_OPT_SLICE; break;
     case TFG_OP_TILE: *type = TFL_OPT_TILE; break;
+    case TFG_OP_EXPAND_DIMS: *type = TFL_OPT_EXPAND_DIMS; break;
     case TFG_OP_TRANSPOSE: *type = TFL_OPT_TRANSPOSE; break;
     case TFG_OP_QUANTIZE: *type = TFL_OPT_QUANTIZE; break;
     case TFG_OP_DEQUANTIZE: *type = TFL_OPT_DEQUANTIZE; break;
