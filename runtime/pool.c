@@ -1,8 +1,16 @@
-/* int8 AVERAGE_POOL_2D and MAX_POOL_2D, NHWC.
+/* int8 AVERAGE_POOL_2D and MAX_POOL_2D, NHWC, optionally in place.
  *
  * Windows are clipped to the image (padding is never averaged in), as in
  * TFLite; the average divides by the clipped tap count and rounds half away
  * from zero. Channels are the inner loop so reads are contiguous.
+ *
+ * In place, the output is written densely from the input's start. Output
+ * pixels go in raster order, and pixel P's channel c is written after its
+ * window's channel c is read, at P*c_n + c; the window's first byte of that
+ * channel is at (y0*in_w + x0)*c_n + c. So writing never overtakes what a
+ * later window reads as long as y0*in_w + x0 >= P for every pixel, which
+ * tfg_pool_in_place_ok checks (strided pools such as a stem's 3x3/2 pass;
+ * a stride-1 SAME pool does not).
  */
 #include "tinyforge/fixedpoint.h"
 #include "tinyforge/kernels.h"
@@ -15,6 +23,17 @@ static void window(const tfg_pool_params_t *p, int oy, int ox, int *y0, int *y1,
     *x0 = ix < 0 ? 0 : ix;
     *y1 = iy + p->k_h > p->in_h ? p->in_h : iy + p->k_h;
     *x1 = ix + p->k_w > p->in_w ? p->in_w : ix + p->k_w;
+}
+
+int tfg_pool_in_place_ok(const tfg_pool_params_t *p)
+{
+    for (int oy = 0; oy < p->out_h; oy++)
+        for (int ox = 0; ox < p->out_w; ox++) {
+            int y0, y1, x0, x1;
+            window(p, oy, ox, &y0, &y1, &x0, &x1);
+            if (y0 < y1 && x0 < x1 && (int64_t)y0 * p->in_w + x0 < (int64_t)oy * p->out_w + ox) return 0;
+        }
+    return 1;
 }
 
 void tfg_avgpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out)

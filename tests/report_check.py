@@ -77,15 +77,23 @@ def check_json(report_path, plan_path):
     else:
         if r["arena_bytes"] != p["peak_bytes"]:
             fail("layer-by-layer arena differs")
-    # The arena never holds two live buffers in the same bytes.
+    # The arena never holds two live buffers in the same bytes, except an
+    # output written over its input (an in-place pool): the same offset, live
+    # together only at the step where one ends and the other begins.
     for name, lay in r["layouts"].items():
         if not isinstance(lay, dict):
             continue
-        bs = [b for b in lay["buffers"] if b["bytes"]]
-        for i, a in enumerate(bs):
+        bufs = lay["buffers"]
+        bs = [(k, b) for k, b in enumerate(bufs) if b["bytes"]]
+        for i, (ka, a) in enumerate(bs):
             if a["offset"] + a["bytes"] > lay["peak_bytes"]:
                 fail(f"{name}: {a['name']} ends past the arena")
-            for b in bs[i + 1:]:
+            for kb, b in bs[i + 1:]:
+                if a.get("written_over") == kb or b.get("written_over") == ka:
+                    if a["offset"] != b["offset"] or (a["last_step"] != b["first_step"]
+                                                      and b["last_step"] != a["first_step"]):
+                        fail(f"{name}: {a['name']} is written over {b['name']} but not in place")
+                    continue
                 if (a["first_step"] <= b["last_step"] and b["first_step"] <= a["last_step"]
                         and a["offset"] < b["offset"] + b["bytes"] and b["offset"] < a["offset"] + a["bytes"]):
                     fail(f"{name}: {a['name']} and {b['name']} overlap")

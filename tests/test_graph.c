@@ -641,6 +641,62 @@ static void test_in_place(int variant, const char *what)
     end();
 }
 
+/* x[1,8,8,8] -MAX_POOL 2x2/2-> b[1,4,4,8] -AVERAGE_POOL 2x2/2-> y[1,2,2,8]:
+ * both pools may write over their input (strided windows never read what
+ * an earlier output overwrote), each output in a buffer of its own tied to
+ * the input's offset, so the arena is the input's 512 B where out of place
+ * it is 512 + 128. A 3x3 stride-1 SAME max pool would overwrite input its
+ * next window reads: out of place, whatever the lifetimes. */
+static void test_pool_in_place(void)
+{
+    begin("in place: strided pools write over their dying input; a stride-1 SAME pool does not");
+    tt_rng_t r = {77};
+    int8_t in[512], mid[128], want[32], got[2][32];
+    fill(&r, in, sizeof in);
+    const nr_pool_t p1 = {8, 8, 8, 4, 4, 2, 2, 2, 2, 0, 0, -128, 127},
+                    p2 = {4, 4, 8, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127};
+    nr_maxpool(&p1, in, mid);
+    nr_avgpool(&p2, mid, want);
+    for (int no_ip = 0; no_ip < 2; no_ip++) {
+        tfg_graph_t g;
+        g_init(&g);
+        const int x = add_act(&g, "x", DIMS(1, 8, 8, 8), 0.05f, 2),
+                  b = add_act(&g, "b", DIMS(1, 4, 4, 8), 0.05f, 2),
+                  y = add_act(&g, "y", DIMS(1, 2, 2, 8), 0.05f, 2);
+        tfg_op_t *op = add_op(&g, TFG_OP_MAX_POOL_2D, IDS(x), IDS(b));
+        op->sp.k_h = op->sp.k_w = op->sp.stride_h = op->sp.stride_w = 2;
+        op = add_op(&g, TFG_OP_AVERAGE_POOL_2D, IDS(b), IDS(y));
+        op->sp.k_h = op->sp.k_w = op->sp.stride_h = op->sp.stride_w = 2;
+        set_io(&g, IDS(x), IDS(y));
+        tfg_model_t m;
+        if (!prepare_ok(&g, (tfg_pass_opts_t){.no_in_place = no_ip}, &m)) continue;
+        TT_CHECK(m.graph.ops[0].in_place == !no_ip && m.graph.ops[1].in_place == !no_ip);
+        TT_CHECK(m.plan.peak == (no_ip ? 640u : 512u) && m.plan.lower_bound == m.plan.peak);
+        if (!no_ip) {
+            TT_CHECK(tfg_plan_offset(&m.plan, x) == tfg_plan_offset(&m.plan, b));
+            TT_CHECK(tfg_plan_offset(&m.plan, b) == tfg_plan_offset(&m.plan, y));
+            TT_CHECK(m.plan.tensor_buf[x] != m.plan.tensor_buf[b]); /* tied, not shared */
+        }
+        run(&m, in, got[no_ip]);
+        check_bytes(got[no_ip], want, sizeof want, "pools vs reference");
+        tfg_model_free(&m);
+    }
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 4, 4, 2), 0.05f, 0),
+              y = add_act(&g, "y", DIMS(1, 4, 4, 2), 0.05f, 0);
+    tfg_op_t *op = add_op(&g, TFG_OP_MAX_POOL_2D, IDS(x), IDS(y));
+    op->sp.k_h = op->sp.k_w = 3;
+    op->sp.same = true;
+    set_io(&g, IDS(x), IDS(y));
+    tfg_model_t m;
+    if (prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) {
+        TT_CHECK(!m.graph.ops[0].in_place && m.plan.peak == 64);
+        tfg_model_free(&m);
+    }
+    end();
+}
+
 /* ---- 9. models TFLite Micro runs that we used to refuse (issue 11) -------
  *
  * Each case builds a model, checks the host executor against the naive
@@ -2037,6 +2093,7 @@ int main(int argc, char **argv)
         test_in_place(IP_DW_READ_LATER, kept_names[v]);
     }
     g_dw = TFG_DW_AUTO;
+    test_pool_in_place();
 
     test_minmax();
     test_relu();

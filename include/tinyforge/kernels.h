@@ -251,6 +251,9 @@ typedef struct {
  * and rounds half away from zero. */
 void tfg_avgpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out);
 void tfg_maxpool_s8(const tfg_pool_params_t *p, const int8_t *in, int8_t *out);
+/* Whether both pools may run in place (output over the input, from its
+ * start) with these parameters: runtime/pool.c says why. */
+int tfg_pool_in_place_ok(const tfg_pool_params_t *p);
 
 /* ---- reductions and activations ------------------------------------------ */
 

@@ -8,7 +8,7 @@
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12,
                                   13, 14, 21, 22, 26, 27, 28, 29, 30, 31, 23, 24, 25, 32,
-                                  33, 34, 35, 36, 37, 25, 38, 49, 48, 72, 71, 73, 0};
+                                  33, 34, 35, 36, 37, 25, 38, 49, 48, 73, 72, 74, 0};
 static const tfg_flash_sym_t syms_0[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -76,6 +76,7 @@ static const tfg_flash_sym_t syms_0[] = {
     {"tfg_region_elems", "patch", 28, 36, 0},
     {"tfg_avgpool_s8", "pool", 300, 36, 0},
     {"tfg_maxpool_s8", "pool", 284, 36, 0},
+    {"tfg_pool_in_place_ok", "pool", 208, 36, 0},
     {"tfg_dequantize_s8_f32", "quantize", 54, 36, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 36, 1},
     {"tfg_requantize_s8", "quantize", 344, 37, 0},
@@ -89,7 +90,7 @@ static const tfg_flash_sym_t syms_0[] = {
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12, 13,
                                   14, 21, 22, 27, 28, 29, 30, 31, 32, 23, 33, 34, 35, 36, 37,
-                                  38, 24, 25, 26, 39, 40, 26, 51, 50, 74, 73, 75, 0};
+                                  38, 24, 25, 26, 39, 40, 26, 51, 50, 75, 74, 76, 0};
 static const tfg_flash_sym_t syms_1[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -159,6 +160,7 @@ static const tfg_flash_sym_t syms_1[] = {
     {"tfg_region_elems", "patch", 28, 38, 0},
     {"tfg_avgpool_s8", "pool", 300, 38, 0},
     {"tfg_maxpool_s8", "pool", 284, 38, 0},
+    {"tfg_pool_in_place_ok", "pool", 208, 38, 0},
     {"tfg_dequantize_s8_f32", "quantize", 54, 38, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 38, 1},
     {"tfg_requantize_s8", "quantize", 344, 39, 0},
@@ -172,7 +174,7 @@ static const tfg_flash_sym_t syms_1[] = {
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  1,  2,  19, 18, 19, 18, 19, 10, 18, 10, 11,
                                   12, 13, 14, 15, 16, 17, 24, 25, 29, 30, 31, 32, 33, 34, 26, 27,
-                                  28, 35, 36, 37, 38, 39, 40, 28, 41, 52, 51, 75, 74, 76, 0};
+                                  28, 35, 36, 37, 38, 39, 40, 28, 41, 52, 51, 76, 75, 77, 0};
 static const tfg_flash_sym_t syms_2[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -243,6 +245,7 @@ static const tfg_flash_sym_t syms_2[] = {
     {"tfg_region_elems", "patch", 28, 42, 0},
     {"tfg_avgpool_s8", "pool", 300, 42, 0},
     {"tfg_maxpool_s8", "pool", 284, 42, 0},
+    {"tfg_pool_in_place_ok", "pool", 208, 42, 0},
     {"tfg_dequantize_s8_f32", "quantize", 54, 42, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 42, 1},
     {"tfg_requantize_s8", "quantize", 344, 43, 0},
@@ -256,7 +259,7 @@ static const tfg_flash_sym_t syms_2[] = {
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  1,  2,  19, 18, 19, 18, 19, 10, 18, 10, 11, 12,
                                   13, 14, 15, 16, 17, 24, 25, 30, 31, 32, 33, 34, 35, 26, 36, 37, 38,
-                                  39, 40, 41, 27, 28, 29, 42, 43, 29, 54, 53, 77, 76, 78, 0};
+                                  39, 40, 41, 27, 28, 29, 42, 43, 29, 54, 53, 78, 77, 79, 0};
 static const tfg_flash_sym_t syms_3[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -329,6 +332,7 @@ static const tfg_flash_sym_t syms_3[] = {
     {"tfg_region_elems", "patch", 28, 44, 0},
     {"tfg_avgpool_s8", "pool", 300, 44, 0},
     {"tfg_maxpool_s8", "pool", 284, 44, 0},
+    {"tfg_pool_in_place_ok", "pool", 208, 44, 0},
     {"tfg_dequantize_s8_f32", "quantize", 54, 44, 0},
     {"tfg_quantize_f32_s8", "quantize", 152, 44, 1},
     {"tfg_requantize_s8", "quantize", 344, 45, 0},

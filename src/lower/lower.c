@@ -339,12 +339,9 @@ static tfg_status_t lower_eltwise(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
-static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
+void tfg_pool_params(const tfg_graph_t *g, const tfg_op_t *op, tfg_pool_params_t *p)
 {
-    const tfg_op_t *op = c->op;
-    const tfg_tensor_t *x = TT(c, op->in[0]), *y = TT(c, op->out[0]);
-    tfg_pool_params_t *p = &s->p.pool;
-    s->kernel = op->type == TFG_OP_AVERAGE_POOL_2D ? TFG_K_AVGPOOL : TFG_K_MAXPOOL;
+    const tfg_tensor_t *x = &g->tensors[op->in[0]], *y = &g->tensors[op->out[0]];
     p->in_h = x->dims[1], p->in_w = x->dims[2], p->c = x->dims[3];
     p->out_h = y->dims[1], p->out_w = y->dims[2];
     p->k_h = op->sp.k_h, p->k_w = op->sp.k_w;
@@ -352,6 +349,12 @@ static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
     p->pad_top = op->sp.pad_top, p->pad_left = op->sp.pad_left;
     p->pad_fill = op->sp.pad_fill, p->pad_value = op->sp.pad_value;
     act_range(y, op->act, &p->act_min, &p->act_max);
+}
+
+static tfg_status_t lower_pool(const lctx_t *c, tfg_step_t *s)
+{
+    s->kernel = c->op->type == TFG_OP_AVERAGE_POOL_2D ? TFG_K_AVGPOOL : TFG_K_MAXPOOL;
+    tfg_pool_params(c->g, c->op, &s->p.pool);
     return TFG_OK;
 }
 

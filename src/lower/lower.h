@@ -97,6 +97,10 @@ void tfg_program_free(tfg_program_t *prog);
 /* TFLite's QuantizeMultiplier: m = mult * 2^(shift - 31), mult in [2^30, 2^31). */
 void tfg_quantize_multiplier(double m, int32_t *mult, int32_t *shift);
 
+/* A pooling op's kernel parameters (the passes ask the kernel whether it
+ * may run in place with them). */
+void tfg_pool_params(const tfg_graph_t *g, const tfg_op_t *op, tfg_pool_params_t *p);
+
 /* MACs of one op (conv, depthwise, fully connected; 0 otherwise). */
 int64_t tfg_op_macs(const tfg_graph_t *g, const tfg_op_t *op);
 

@@ -204,6 +204,13 @@ int tfg_mark_in_place(tfg_graph_t *g)
         case TFG_OP_QUANTIZE:
             if (g->tensors[op->in[0]].dtype == TFG_DT_INT8 && dies_at(g, op->in[0], i)) slot = 0;
             break;
+        case TFG_OP_AVERAGE_POOL_2D:
+        case TFG_OP_MAX_POOL_2D: {
+            tfg_pool_params_t p;
+            tfg_pool_params(g, op, &p);
+            if (tfg_pool_in_place_ok(&p) && dies_at(g, op->in[0], i)) slot = 0;
+            break;
+        }
         default: break;
         }
         if (slot >= 0 && !tfg_tensor_is_const(&g->tensors[op->in[slot]])) {

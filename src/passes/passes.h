@@ -7,7 +7,7 @@
  *  tfg_strip_edge_quant       float (or uint8) QUANTIZE / DEQUANTIZE at the model
  *                             edges are dropped so the model's I/O is int8
  *  tfg_mark_aliases           RESHAPE / SQUEEZE / EXPAND_DIMS become views (no data moves)
- *  tfg_mark_in_place          depthwise conv, ADD, MUL and friends reuse an input
+ *  tfg_mark_in_place          depthwise conv, pools, ADD, MUL and friends reuse an input
  *                             buffer that dies at that op
  * and, after lowering, on the program:
  *  tfg_fuse_residuals         a residual ADD becomes the epilogue of the conv

@@ -78,22 +78,96 @@ static void sort_order(int *order, int n, const tfg_buf_t *bufs, order_fn cmp)
     }
 }
 
+/* The first buffer of b's chain of ties (b itself when untied). */
+static int tie_root(const tfg_buf_t *bufs, int b)
+{
+    while (bufs[b].tie) b = bufs[b].tie - 1;
+    return b;
+}
+
+/* Bytes two tied buffers share at one step where both are live: the
+ * smaller is written over the larger's start. Subtracted from the bytes live
+ * at each step they overlap (the lower bound and step_live). */
+static size_t tie_overlap(const tfg_buf_t *bufs, int b, int *first, int *last)
+{
+    const tfg_buf_t *x = &bufs[b], *y = &bufs[x->tie - 1];
+    *first = x->first > y->first ? x->first : y->first;
+    *last = x->last < y->last ? x->last : y->last;
+    return x->size < y->size ? x->size : y->size;
+}
+
+/* A chain of tied buffers goes in at one offset: the lowest candidate where
+ * no member collides with a placed buffer live at the same time as it
+ * (members never collide with each other: they overlap only where one is
+ * written over the other). Returns the offset; SIZE_MAX without memory. */
+static size_t place_tied(tfg_buf_t *bufs, int n, int root, const size_t *offsets, const int *placed_idx,
+                         int n_placed, size_t *cand)
+{
+    int nc = 0;
+    cand[nc++] = 0;
+    for (int m = 0; m < n; m++) {
+        if (tie_root(bufs, m) != root) continue;
+        for (int j = 0; j < n_placed; j++)
+            if (overlaps_in_time(&bufs[m], &bufs[placed_idx[j]]))
+                cand[nc++] = offsets[placed_idx[j]] + bufs[placed_idx[j]].size;
+    }
+    size_t best = SIZE_MAX;
+    for (int c = 0; c < nc; c++) {
+        const size_t off = cand[c];
+        bool ok = off < best;
+        for (int m = 0; m < n && ok; m++) {
+            if (tie_root(bufs, m) != root || bufs[m].size == 0) continue;
+            for (int j = 0; j < n_placed && ok; j++) {
+                const tfg_buf_t *o = &bufs[placed_idx[j]];
+                const size_t oo = offsets[placed_idx[j]];
+                if (overlaps_in_time(&bufs[m], o) && off < oo + o->size && oo < off + bufs[m].size)
+                    ok = false;
+            }
+        }
+        if (ok) best = off;
+    }
+    return best;
+}
+
 /* First-fit placement in the given order; returns the arena size. The
  * candidate offsets for a buffer are 0 and the ends of the placed buffers
  * live at the same time (the only ones it can collide with, so only those
- * are checked). Empty buffers take no space. */
+ * are checked). Empty buffers take no space. Tied buffers go in together,
+ * when the first of them comes in the order. */
 static size_t place(tfg_buf_t *bufs, int n, const int *order, size_t *offsets, int *placed_idx)
 {
     size_t peak = 0;
     int n_placed = 0;
-    size_t *cand = malloc(sizeof(size_t) * (size_t)(n + 1));
+    bool tied = false;
+    for (int i = 0; i < n; i++) tied |= bufs[i].tie != 0;
+    /* candidates: 0 and one per placed buffer per group member */
+    size_t *cand = malloc(sizeof(size_t) * (size_t)(n + 1) * (size_t)(tied ? n + 1 : 1));
     int *live = malloc(sizeof(int) * (size_t)(n + 1));
-    if (!cand || !live) {
-        free(cand), free(live);
+    bool *done = calloc((size_t)n + 1, sizeof(bool));
+    if (!cand || !live || !done) {
+        free(cand), free(live), free(done);
         return SIZE_MAX;
     }
     for (int k = 0; k < n; k++) {
         tfg_buf_t *b = &bufs[order[k]];
+        if (done[order[k]]) continue;
+        if (tied) {
+            const int root = tie_root(bufs, order[k]);
+            bool chain = root != order[k];
+            for (int m = 0; m < n && !chain; m++) chain = bufs[m].tie && tie_root(bufs, m) == root;
+            if (chain) {
+                const size_t off = place_tied(bufs, n, root, offsets, placed_idx, n_placed, cand);
+                for (int m = 0; m < n; m++) {
+                    if (tie_root(bufs, m) != root) continue;
+                    offsets[m] = off;
+                    done[m] = true;
+                    placed_idx[n_placed++] = m;
+                    if (off + bufs[m].size > peak) peak = off + bufs[m].size;
+                }
+                continue;
+            }
+        }
+        done[order[k]] = true;
         if (b->size == 0) {
             offsets[order[k]] = 0;
             continue;
@@ -121,8 +195,15 @@ static size_t place(tfg_buf_t *bufs, int n, const int *order, size_t *offsets, i
         placed_idx[n_placed++] = order[k];
         if (best + b->size > peak) peak = best + b->size;
     }
-    free(cand), free(live);
+    free(cand), free(live), free(done);
     return peak;
+}
+
+/* An in-place op whose output is smaller than its input gets a buffer of its
+ * own tied to the input's (tfg_buf_t.tie); the others share the input's. */
+static bool tied_in_place(const tfg_op_t *op)
+{
+    return op->in_place && (op->type == TFG_OP_MAX_POOL_2D || op->type == TFG_OP_AVERAGE_POOL_2D);
 }
 
 static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *prog, tfg_plan_t *plan,
@@ -144,7 +225,7 @@ static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *p
         if (op->dead) continue;
         if (op->alias)
             unite(parent, op->in[0], op->out[0]);
-        else if (op->in_place)
+        else if (op->in_place && !tied_in_place(op))
             unite(parent, op->in[op->in_place_slot], op->out[0]);
     }
     /* A conv with a fused residual ADD writes over the ADD's other input. */
@@ -187,6 +268,13 @@ static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *p
     free(used);
     free(parent);
     free(root_buf);
+    for (int i = 0; i < g->n_ops; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        if (op->dead || !tied_in_place(op)) continue;
+        const int ib = plan->tensor_buf[op->in[op->in_place_slot]], ob = plan->tensor_buf[op->out[0]];
+        /* (one tie per buffer: a second would leave the op out of place, which is always correct) */
+        if (ib >= 0 && ob >= 0 && ib != ob && !plan->bufs[ob].tie) plan->bufs[ob].tie = ib + 1;
+    }
 
     /* Lifetimes in step indices. */
     for (int i = 0; i < g->n_inputs; i++) {
@@ -258,6 +346,13 @@ size_t tfg_plan_bound(const tfg_buf_t *bufs, int n_bufs, int n_steps)
         if (first > last || first >= n_steps) continue;
         delta[first] += (int64_t)bufs[i].size;
         delta[last + 1 < n_steps ? last + 1 : n_steps] -= (int64_t)bufs[i].size;
+        if (!bufs[i].tie) continue;
+        int f, l;
+        const size_t shared = tie_overlap(bufs, i, &f, &l);
+        if (f < 0) f = 0;
+        if (f > l || f >= n_steps) continue;
+        delta[f] -= (int64_t)shared;
+        delta[l + 1 < n_steps ? l + 1 : n_steps] += (int64_t)shared;
     }
     int64_t live = 0;
     for (int s = 0; s < n_steps; s++) {
@@ -316,6 +411,9 @@ tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
             plan->step_live[s] += b->size;
             if (b->offset + b->size > plan->step_top[s]) plan->step_top[s] = b->offset + b->size;
         }
+        int f, l;
+        const size_t shared = b->tie ? tie_overlap(plan->bufs, i, &f, &l) : 0;
+        for (int s = f < 0 ? 0 : f; shared && s <= l && s < ns; s++) plan->step_live[s] -= shared;
     }
     for (int s = 0; s < ns; s++) {
         if (plan->step_live[s] > plan->lower_bound) {

@@ -1,7 +1,9 @@
 /* Memory planner: every byte the model needs at run time, placed in one arena.
  *
- * Buffers: tensors that share storage (RESHAPE views, in-place outputs) form
- * one buffer whose size is the largest member; each step that needs scratch
+ * Buffers: tensors that share storage (RESHAPE views, in-place outputs of
+ * their input's size) form one buffer whose size is the largest member; a
+ * smaller in-place output gets its own buffer tied to the input's (same
+ * offset, see tfg_buf_t.tie); each step that needs scratch
  * gets a buffer live only during that step. A buffer is live from the step
  * that writes it (step 0 for graph inputs) to the last step that reads it
  * (the last step for graph outputs).
@@ -30,6 +32,12 @@ typedef struct {
     int first, last;
     size_t size;
     size_t offset;
+    /* 1 + the buffer this one is written over (0: none): an in-place op
+     * whose output is smaller than its input (a strided pool) writes it from
+     * the input's start. The two share their offset and may overlap at the
+     * step where one ends and the other begins; each keeps its own size and
+     * lifetime, so the big input is not held as long as the small output. */
+    int tie;
 } tfg_buf_t;
 
 typedef struct {

@@ -178,6 +178,13 @@ static void layout_fill(const tfg_model_t *m, const tfg_plan_t *p, const int *ne
         const int ob = buf_of(ctx, st->out, s);
         if (ob >= 0 && new_index[ob] >= 0) row[new_index[ob]] = TFG_ROLE_WRITTEN;
         for (int b = 0; b < l->n_bufs; b++) l->role_bytes[(size_t)s * TFG_ROLES + row[b]] += l->bufs[b].size;
+        /* where an output is written over its input, their shared bytes count once (as the output's) */
+        for (int b = 0; b < l->n_bufs; b++) {
+            const int t = l->bufs[b].tie - 1;
+            if (t < 0 || row[b] == TFG_ROLE_NONE || row[t] == TFG_ROLE_NONE) continue;
+            l->role_bytes[(size_t)s * TFG_ROLES + row[t]] -=
+                l->bufs[b].size < l->bufs[t].size ? l->bufs[b].size : l->bufs[t].size;
+        }
     }
 }
 
@@ -217,6 +224,7 @@ static tfg_status_t layout_layer(const tfg_model_t *m, tfg_report_layout_t *l, t
         buf_name(m, pb->tensor, "", rb);
         rb->tensor = pb->tensor, rb->step = pb->step, rb->scratch = pb->kind == TFG_BUF_SCRATCH;
         rb->first = pb->first, rb->last = pb->last, rb->offset = pb->offset, rb->size = pb->size;
+        rb->tie = pb->tie;
         rb->image = !rb->scratch && holds(p->tensor_buf, b, m->graph.inputs, m->graph.n_inputs);
         rb->output = !rb->scratch && holds(p->tensor_buf, b, m->graph.outputs, m->graph.n_outputs);
     }
@@ -272,6 +280,7 @@ static tfg_status_t layout_patched(const tfg_model_t *m, const tfg_schedule_t *c
         tfg_report_buf_t *rb = &l->bufs[idx[b]];
         rb->tensor = pb->tensor, rb->step = pb->step, rb->scratch = pb->kind == TFG_BUF_SCRATCH;
         rb->first = pb->first, rb->last = pb->last, rb->offset = pb->offset, rb->size = pb->size;
+        rb->tie = pb->tie && idx[pb->tie - 1] >= 0 ? idx[pb->tie - 1] + 1 : 0;
         for (int t = 0; t < nt && !rb->scratch; t++) {
             if (stage_buf[t] == b) rb->region = true;
             if (rest_buf[t] == b && t == m->graph.inputs[0]) rb->image = true;

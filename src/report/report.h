@@ -43,6 +43,7 @@ typedef struct {
     bool output;     /* holds a model output */
     int first, last; /* live steps, inclusive */
     size_t offset, size;
+    int tie; /* 1 + the buffer this one is written over (an in-place pool: same offset), 0: none */
 } tfg_report_buf_t;
 
 /* One arena layout: layer by layer, or a patched schedule (stage steps are

@@ -91,6 +91,7 @@ static void layout(const tfg_report_t *r, const tfg_report_layout_t *l, FILE *f)
                 ", \"kind\": \"%s\", \"offset\": %zu, \"bytes\": %zu, \"first_step\": %d, \"last_step\": %d",
                 buf_kind(B), B->offset, B->size, B->first, B->last);
         if (B->scratch) fprintf(f, ", \"step\": %d", B->step);
+        if (B->tie) fprintf(f, ", \"written_over\": %d", B->tie - 1);
         fputc('}', f);
     }
     fputs("\n      ]\n    }", f);

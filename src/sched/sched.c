@@ -364,20 +364,28 @@ static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w
         tfg_buf_t *nb = &p->bufs[n++];
         *nb = *ob;
         if (stage) nb->size = align4(size), nb->first = first, nb->last = last < first ? first : last;
+        if (stage) nb->tie = -1; /* marks the stage's buffers for the loop below */
     }
+    /* A tie (an in-place pool writing over its input) holds for the whole
+     * layer's geometry, not a tile's: where either side is a stage region,
+     * the pool runs out of place. */
+    for (int b = 0; b < n; b++)
+        if (p->bufs[b].tie > 0 && p->bufs[p->bufs[b].tie - 1].tie < 0) p->bufs[b].tie = 0;
+    for (int b = 0; b < n; b++)
+        if (p->bufs[b].tie < 0) p->bufs[b].tie = 0;
     /* Slots n..full_buf-1 stay as empty placeholders so full_buf is fixed. */
-    for (; n < full_buf; n++) p->bufs[n] = (tfg_buf_t){TFG_BUF_ACT, -1, -1, 0, 0, 0, 0};
-    p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, out, -1, 0, full_last, full_size, 0};
+    for (; n < full_buf; n++) p->bufs[n] = (tfg_buf_t){TFG_BUF_ACT, -1, -1, 0, 0, 0, 0, 0};
+    p->bufs[n++] = (tfg_buf_t){TFG_BUF_ACT, out, -1, 0, full_last, full_size, 0, 0};
     if (!streamed) {
         if (map) map->full_in_buf = n;
-        p->bufs[n++] =
-            (tfg_buf_t){TFG_BUF_ACT, input, -1, 0, split, align4((size_t)tfg_tensor_bytes(T(m, input))), 0};
+        p->bufs[n++] = (tfg_buf_t){
+            TFG_BUF_ACT, input, -1, 0, split, align4((size_t)tfg_tensor_bytes(T(m, input))), 0, 0};
     }
     for (int k = 0; k < ns; k++) {
         const size_t sc = w->scratch[k];
         if (!sc) continue;
         if (map) map->scratch_buf[k] = n;
-        p->bufs[n++] = (tfg_buf_t){TFG_BUF_SCRATCH, -1, k, k, k, align4(sc), 0};
+        p->bufs[n++] = (tfg_buf_t){TFG_BUF_SCRATCH, -1, k, k, k, align4(sc), 0, 0};
     }
     p->n_bufs = n;
     return TFG_OK;
@@ -829,13 +837,21 @@ tfg_status_t tfg_sched_layer(const tfg_model_t *m, tfg_schedule_t *out, tfg_diag
     tfg_plan_t p;
     memset(&p, 0, sizeof p);
     p.bufs = calloc((size_t)lp->n_bufs + 1, sizeof(tfg_buf_t));
-    if (!p.bufs) return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    int *moved = calloc((size_t)lp->n_bufs + 1, sizeof(int)); /* 1 + new index, 0: dropped */
+    if (!p.bufs || !moved) {
+        free(p.bufs), free(moved);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
+    }
     for (int b = 0; b < lp->n_bufs; b++) {
         bool is_input = false;
         for (int i = 0; i < m->graph.n_inputs; i++)
             if (lp->bufs[b].kind == TFG_BUF_ACT && lp->tensor_buf[m->graph.inputs[i]] == b) is_input = true;
-        if (!is_input) p.bufs[p.n_bufs++] = lp->bufs[b];
+        if (!is_input) moved[b] = p.n_bufs + 1, p.bufs[p.n_bufs++] = lp->bufs[b];
     }
+    /* ties follow their buffers; one written over a dropped input is untied */
+    for (int b = 0; b < p.n_bufs; b++)
+        if (p.bufs[b].tie) p.bufs[b].tie = moved[p.bufs[b].tie - 1];
+    free(moved);
     tfg_status_t st = tfg_plan_place(&p, m->prog.n_steps, d);
     if (st < 0) return st;
     out->peak_streamed = p.peak;
