@@ -25,6 +25,11 @@
  * every operand in registers. The widening costs about one instruction per
  * column byte, shared by all out_c channels. Output goes through the
  * prepared requantization (tfg_rq_apply) when the compiler supplied it.
+ *
+ * In place (p->in_place, pointwise only), out starts where in does. The
+ * pixel pairs are visited in the order pair_start gives, and a pair's two
+ * columns are copied (widened, or memcpy'd into scratch) before any of its
+ * outputs is written, so a write can only reach input pixels already read.
  */
 #include <string.h>
 
@@ -62,10 +67,21 @@ void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_
 
 /* A NARROW pointwise conv reads its columns straight from the input when
  * whole 4-byte chunks cover each pixel's channels (no word load runs past
- * the pixel, so none past the tensor). */
+ * the pixel, so none past the tensor), unless its output is written over
+ * that input. */
 static int narrow_in_place(const tfg_conv_params_t *p)
 {
-    return conv_is_pointwise(p) && p->in_c % 4 == 0;
+    return conv_is_pointwise(p) && p->in_c % 4 == 0 && !p->in_place;
+}
+
+/* The first pixel of the t-th pixel pair to compute, of n_pairs. In place
+ * with more output than input channels the pairs go last to first: pair
+ * (a, a + 1) then writes from a * out_c on, at or past the a * in_c bytes of
+ * the pixels still unread. Otherwise first to last: it writes below
+ * (a + 2) * out_c <= (a + 2) * in_c, where the unread pixels start. */
+static inline int pair_start(const tfg_conv_params_t *p, int t, int n_pairs)
+{
+    return 2 * (p->in_place && p->out_c > p->in_c ? n_pairs - 1 - t : t);
 }
 
 /* Scratch. WIDE: two int16 columns (DSP), plus one int8 im2col column when
@@ -482,7 +498,8 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
 #if TFG_WITH_CONV_NARROW
     if (p->variant == TFG_CONV_NARROW) {
         int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 ? buf0 + k4 : 0;
-        for (int pix = 0; pix < n_pix; pix += 2) {
+        for (int t = 0, n_pairs = (n_pix + 1) / 2; t < n_pairs; t++) {
+            const int pix = pair_start(p, t, n_pairs);
             const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
             const int8_t *c0 = narrow_column(p, in, pix, buf0, k), *c1 = narrow_column(p, in, pix1, buf1, k);
             int8_t *o0 = out + (size_t)pix * oc_n, *o1 = out + (size_t)pix1 * oc_n;
@@ -495,9 +512,9 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
         return;
     }
 #endif
-    for (int pix = 0; pix < n_pix; pix += 2) {
+    for (int t = 0, n_pairs = (n_pix + 1) / 2; t < n_pairs; t++) {
         /* An odd pixel count pairs the last pixel with itself. */
-        const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
+        const int pix = pair_start(p, t, n_pairs), pix1 = pix + 1 < n_pix ? pix + 1 : pix;
         if (direct) {
             widen_pixel(p, in, pix, xq, 0, zp2);
             widen_pixel(p, in, pix1, xq, 1, zp2);
@@ -607,10 +624,14 @@ void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void
     const int n_pix = p->out_h * p->out_w;
     const size_t oc_n = (size_t)p->out_c;
     int8_t *buf0 = (int8_t *)scratch, *buf1 = buf0 ? buf0 + k4 : 0; /* none: pointwise NARROW */
-    for (int pix = 0; pix < n_pix; pix += 2) {
+    for (int t = 0, n_pairs = (n_pix + 1) / 2; t < n_pairs; t++) {
         /* An odd pixel count pairs the last pixel with itself. */
-        const int pix1 = pix + 1 < n_pix ? pix + 1 : pix;
+        const int pix = pair_start(p, t, n_pairs), pix1 = pix + 1 < n_pix ? pix + 1 : pix;
         const int8_t *c0 = column(p, in, pix, buf0), *c1 = column(p, in, pix1, buf1);
+        if (p->in_place) { /* both columns held before the pair's outputs land on them */
+            memcpy(buf0, c0, k), memcpy(buf1, c1, k);
+            c0 = buf0, c1 = buf1;
+        }
         residual_t rs;
         conv_pair(p, c0, c1, k, k4, out + (size_t)pix * oc_n, out + (size_t)pix1 * oc_n,
                   residual_px(p, out, pix, pix1, fast, &rs));

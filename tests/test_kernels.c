@@ -469,6 +469,35 @@ static void check_conv_residual(tt_rng_t *r, tfg_conv_params_t *p, const int8_t 
 /* NARROW cases, those reading their columns in place (no scratch), and those
  * with every channel's requantization prepared (the DSP build's fast copy). */
 static int conv_narrow_cases, conv_narrow_in_place, conv_narrow_prepared;
+/* In-place pointwise cases (output over the input): more output channels
+ * than input (pairs last to first), fewer or as many (first to last). */
+static int conv_over_grow, conv_over_shrink;
+
+/* The pointwise conv p again, its output written over its input: one
+ * guarded buffer the larger of the two, the input at its start, as the
+ * planner ties them. The bytes must be the reference's. */
+static void check_conv_over_input(const tfg_conv_params_t *p0, const int8_t *in, size_t in_n,
+                                  const int8_t *want, size_t out_n, int case_no)
+{
+    tfg_conv_params_t p = *p0;
+    p.in_place = 1;
+    const size_t n = in_n > out_n ? in_n : out_n;
+    int8_t *buf = tt_guarded_alloc(n, 0x33);
+    memcpy(buf, in, in_n);
+    void *scratch = new_scratch(tfg_conv_s8_scratch_size(&p));
+    tt_begin();
+    tfg_conv_s8(&p, buf, buf, scratch);
+    if (!compare_buf("conv in place", case_no, buf, want, out_n, n))
+        TT_LOG("  %dx%d pixels, %d -> %d channels, %s\n", p.out_h, p.out_w, p.in_c, p.out_c,
+               p.variant == TFG_CONV_NARROW ? "NARROW" : "WIDE");
+    tt_end();
+    if (p.out_c > p.in_c)
+        conv_over_grow++;
+    else
+        conv_over_shrink++;
+    tt_guarded_free(buf);
+    free(scratch);
+}
 
 static void test_conv_case(tt_rng_t *r, int case_no)
 {
@@ -628,6 +657,8 @@ static void test_conv_case(tt_rng_t *r, int case_no)
     tt_end();
     /* 1 case in 4: the same conv with a residual ADD fused into its output. */
     if (tt_chance(&side, 25)) check_conv_residual(&side, &p, in_k, want, out_n, scratch, case_no);
+    /* Every pointwise stride-1 case: again over its own input. */
+    if (fam == FAM_1X1_S1) check_conv_over_input(&p, in, in_n, want, out_n, case_no);
     tt_guarded_free(got);
     free(scratch), free(in_block), free(w_block), free(rq);
     free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
@@ -2074,6 +2105,8 @@ int main(void)
     printf("conv coverage: narrow %d narrow-in-place %d narrow-prepared %d\n", conv_narrow_cases,
            conv_narrow_in_place, conv_narrow_prepared);
     TT_CHECK(conv_narrow_cases > 0 && conv_narrow_in_place > 0 && conv_narrow_prepared > 0);
+    printf("conv over its input: %d growing, %d shrinking or equal\n", conv_over_grow, conv_over_shrink);
+    TT_CHECK(conv_over_grow > 0 && conv_over_shrink > 0);
     tt_end();
     run_cases("dwconv", test_dwconv_case, 12, 3000);
     test_dwconv_coverage();

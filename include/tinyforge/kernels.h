@@ -67,6 +67,12 @@ typedef struct {
     const struct tfg_eltwise_params_s *res;
     int32_t res_conv_is_b;
     int32_t res_row, res_off;
+    /* 1: a pointwise conv (1x1, stride 1) writing over its input, from the
+     * same start: each pixel pair's two columns are copied before the pair's
+     * outputs are written, and the pairs go last to first when out_c > in_c
+     * (pixel p's output then covers only input pixels already read), first
+     * to last otherwise. The compiler ties the two buffers (plan.h). */
+    int32_t in_place;
 } tfg_conv_params_t;
 
 /* The weight layout this build's conv kernel reads, fixed per target:
@@ -88,7 +94,7 @@ size_t tfg_conv_packed_bytes(const tfg_conv_params_t *p);
 void tfg_conv_pack_weights(const tfg_conv_params_t *p, const int8_t *ohwi, int8_t *dst);
 
 size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p);
-/* `in` and `out` must not overlap. */
+/* `in` and `out` must not overlap, but with p->in_place (then out == in). */
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* Depthwise: out_c = in_c * depth_mult; weights are TFLite's [k_h][k_w][out_c].

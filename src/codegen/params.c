@@ -120,6 +120,7 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
             tfg_cg_put(
                 o,
                 ",\n    .variant = TFG_CONV_NARROW /* int8 columns: the least scratch, at the arena peak */");
+        if (p->in_place) tfg_cg_put(o, ",\n    .in_place = 1 /* the output is written over the input */");
         tfg_cg_put(o, "};\n");
         break;
     }

@@ -169,6 +169,7 @@ static tfg_status_t lower_conv_weights(const lctx_t *c, tfg_step_t *s, const int
     const int bi = op->n_in > 2 ? op->in[2] : -1;
     tfg_conv_params_t *p = &s->p.conv;
     s->kernel = TFG_K_CONV;
+    p->in_place = op->in_place; /* only pointwise convs are marked (passes.c) */
     p->in_h = x->dims[1], p->in_w = x->dims[2], p->in_c = x->dims[3];
     p->out_h = y->dims[1], p->out_w = y->dims[2], p->out_c = y->dims[3];
     p->k_h = w->dims[1], p->k_w = w->dims[2];

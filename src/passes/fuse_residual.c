@@ -54,6 +54,9 @@ int tfg_fuse_residuals(tfg_graph_t *g, tfg_program_t *pr, const int *groups, tfg
             }
             *res = A->p.elt;
             P->p.conv.res = res;
+            /* it now writes over x, not over its input */
+            P->p.conv.in_place = 0;
+            g->ops[P->op].in_place = false;
             P->p.conv.res_conv_is_b = j == 1;
             P->out = A->out;
             P->in[P->n_in++] = x; /* read (and overwritten in place) by the conv */

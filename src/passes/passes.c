@@ -204,6 +204,18 @@ int tfg_mark_in_place(tfg_graph_t *g)
         case TFG_OP_QUANTIZE:
             if (g->tensors[op->in[0]].dtype == TFG_DT_INT8 && dies_at(g, op->in[0], i)) slot = 0;
             break;
+        case TFG_OP_CONV_2D: {
+            /* Pointwise (1x1, stride 1, the same pixels in and out): each
+             * output pixel reads only its own input pixel, so runtime/conv.c
+             * can write over the input in one direction or the other. */
+            const tfg_tensor_t *w = &g->tensors[op->in[1]], *x = &g->tensors[op->in[0]],
+                               *y = &g->tensors[op->out[0]];
+            if (w->dims[1] == 1 && w->dims[2] == 1 && op->sp.stride_h == 1 && op->sp.stride_w == 1 &&
+                x->dims[0] == 1 && x->dims[1] == y->dims[1] && x->dims[2] == y->dims[2] &&
+                dies_at(g, op->in[0], i))
+                slot = 0;
+            break;
+        }
         case TFG_OP_AVERAGE_POOL_2D:
         case TFG_OP_MAX_POOL_2D: {
             tfg_pool_params_t p;

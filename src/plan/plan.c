@@ -199,11 +199,13 @@ static size_t place(tfg_buf_t *bufs, int n, const int *order, size_t *offsets, i
     return peak;
 }
 
-/* An in-place op whose output is smaller than its input gets a buffer of its
- * own tied to the input's (tfg_buf_t.tie); the others share the input's. */
+/* An in-place op whose output differs in size from its input (a strided
+ * pool, a pointwise conv that changes the channel count) gets a buffer of
+ * its own tied to the input's (tfg_buf_t.tie); the others share the input's. */
 static bool tied_in_place(const tfg_op_t *op)
 {
-    return op->in_place && (op->type == TFG_OP_MAX_POOL_2D || op->type == TFG_OP_AVERAGE_POOL_2D);
+    return op->in_place && (op->type == TFG_OP_MAX_POOL_2D || op->type == TFG_OP_AVERAGE_POOL_2D ||
+                            op->type == TFG_OP_CONV_2D);
 }
 
 static tfg_status_t collect_buffers(const tfg_graph_t *g, const tfg_program_t *prog, tfg_plan_t *plan,
