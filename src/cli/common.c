@@ -31,6 +31,7 @@ int cli_model_option(const char *arg, tfg_pass_opts_t *o)
 {
     if (!strcmp(arg, "--int8-io")) return o->int8_io = true, 1;
     if (!strcmp(arg, "--no-in-place")) return o->no_in_place = true, 1;
+    if (!strcmp(arg, "--no-conv-in-place")) return o->no_conv_in_place = true, 1;
     if (!strcmp(arg, "--no-pad-fold")) return o->no_pad_fold = true, 1;
     return 0;
 }

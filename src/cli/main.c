@@ -30,7 +30,9 @@ static void usage(FILE *f)
                "                   as on an MCU fed by a sensor); a uint8 input's QUANTIZE too: the\n"
                "                   model then takes int8 in that QUANTIZE's output quantization\n"
                "                   (usually zero point - 128: feed the uint8 bytes XOR 0x80)\n"
-               "  --no-in-place    run every op out of place (shows what in-place execution saves)\n");
+               "  --no-in-place    run every op out of place (shows what in-place execution saves)\n"
+               "  --no-conv-in-place  keep pointwise convolutions out of place (MCUNet's analytic\n"
+               "                   whole-tensor peaks assume so)\n");
 }
 
 int main(int argc, char **argv)

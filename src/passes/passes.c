@@ -170,7 +170,7 @@ static bool same_shape(const tfg_tensor_t *a, const tfg_tensor_t *b)
     return true;
 }
 
-int tfg_mark_in_place(tfg_graph_t *g)
+int tfg_mark_in_place(tfg_graph_t *g, bool convs)
 {
     int n = 0;
     for (int i = 0; i < g->n_ops; i++) {
@@ -210,7 +210,7 @@ int tfg_mark_in_place(tfg_graph_t *g)
              * can write over the input in one direction or the other. */
             const tfg_tensor_t *w = &g->tensors[op->in[1]], *x = &g->tensors[op->in[0]],
                                *y = &g->tensors[op->out[0]];
-            if (w->dims[1] == 1 && w->dims[2] == 1 && op->sp.stride_h == 1 && op->sp.stride_w == 1 &&
+            if (convs && w->dims[1] == 1 && w->dims[2] == 1 && op->sp.stride_h == 1 && op->sp.stride_w == 1 &&
                 x->dims[0] == 1 && x->dims[1] == y->dims[1] && x->dims[2] == y->dims[2] &&
                 dies_at(g, op->in[0], i))
                 slot = 0;
@@ -240,6 +240,6 @@ int tfg_run_passes(tfg_graph_t *g, const tfg_pass_opts_t *o)
     if (o->int8_io) n += tfg_strip_edge_quant(g);
     if (!o->no_pad_fold) n += tfg_fold_pad(g);
     n += tfg_mark_aliases(g);
-    if (!o->no_in_place) n += tfg_mark_in_place(g);
+    if (!o->no_in_place) n += tfg_mark_in_place(g, !o->no_conv_in_place);
     return n;
 }

@@ -23,7 +23,8 @@ tfg_status_t tfg_fold_shape_arithmetic(tfg_graph_t *g, tfg_diag_t *d);
 int tfg_fold_pad(tfg_graph_t *g);
 int tfg_strip_edge_quant(tfg_graph_t *g);
 int tfg_mark_aliases(tfg_graph_t *g);
-int tfg_mark_in_place(tfg_graph_t *g);
+/* convs: pointwise convolutions too (see tfg_pass_opts_t.no_conv_in_place) */
+int tfg_mark_in_place(tfg_graph_t *g, bool convs);
 
 /* Depthwise variant per layer (runtime/dwconv.c). Both automatic choices
  * give the same arena peak; they differ only in which variant wins a tie:
@@ -45,6 +46,9 @@ typedef enum {
 typedef struct {
     bool int8_io;     /* strip float/uint8 QUANTIZE/DEQUANTIZE at the edges */
     bool no_in_place; /* keep every op out of place (to measure what in-place saves) */
+    /* keep convolutions out of place (MCUNet's analytic whole-tensor peaks
+     * assume so; to measure what writing a pointwise conv over its input saves) */
+    bool no_conv_in_place;
     bool no_pad_fold;
     bool no_fuse_residual; /* keep a residual ADD as its own step (per-layer dumps need the conv's output) */
     tfg_dw_choice_t dw;
