@@ -24,6 +24,7 @@
 void tfg_patch_conv(tfg_conv_params_t *p, const tfg_region_t *in, const tfg_region_t *out)
 {
     PATCH_WINDOW(p, in, out);
+    p->in_place = 0; /* a patch's input and output regions are buffers of their own */
 }
 
 /* A fused residual read from region res (wider than out when another layer
