@@ -393,16 +393,31 @@ tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
      * (a later strategy could only tie, and ties keep the earlier one). */
     const size_t bound = tfg_plan_bound(plan->bufs, n, n_steps);
     size_t best = SIZE_MAX;
-    for (size_t k = 0; k < sizeof strategies / sizeof strategies[0] && best > bound; k++) {
-        for (int i = 0; i < n; i++) order[i] = i;
-        sort_order(order, n, plan->bufs, strategies[k].fn);
-        size_t peak = place(plan->bufs, n, order, offs, placed);
-        if (peak < best) {
-            best = peak;
-            memcpy(best_offs, offs, sizeof(size_t) * (size_t)n);
-            plan->strategy = strategies[k].name;
+    /* Ties are a permission, not a duty: an op may always run out of place.
+     * Where the tied placements leave holes above the bound, the untied
+     * ones are tried too (pinning two buffers to one offset can fragment a
+     * first fit), and the ties of the winner are kept. */
+    int *ties = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    bool any_tie = false;
+    for (int i = 0; ties && i < n; i++) ties[i] = plan->bufs[i].tie, any_tie |= ties[i] != 0;
+    bool untied = false;
+    for (int pass = 0; pass < (any_tie && ties ? 2 : 1) && best > bound; pass++) {
+        if (pass == 1)
+            for (int i = 0; i < n; i++) plan->bufs[i].tie = 0;
+        for (size_t k = 0; k < sizeof strategies / sizeof strategies[0] && best > bound; k++) {
+            for (int i = 0; i < n; i++) order[i] = i;
+            sort_order(order, n, plan->bufs, strategies[k].fn);
+            size_t peak = place(plan->bufs, n, order, offs, placed);
+            if (peak < best) {
+                best = peak;
+                memcpy(best_offs, offs, sizeof(size_t) * (size_t)n);
+                plan->strategy = strategies[k].name;
+                untied = pass == 1;
+            }
         }
     }
+    for (int i = 0; ties && i < n; i++) plan->bufs[i].tie = untied ? 0 : ties[i];
+    free(ties);
     for (int i = 0; i < n; i++) plan->bufs[i].offset = best_offs[i];
     plan->peak = n ? best : 0;
     free(order), free(placed), free(offs), free(best_offs);

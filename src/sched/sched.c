@@ -203,13 +203,15 @@ static int n_variants(const tfg_step_t *s)
 }
 
 /* Scratch of step s in variant v, run on region `o` of its output from
- * region `in` of its first input; SIZE_MAX where v cannot run. */
-static size_t patch_scratch(const tfg_step_t *s, tfg_region_t in, tfg_region_t o, int32_t v)
+ * region `in` of its first input (NULL regions: the whole layer, with its
+ * own parameters: a pointwise conv written over its input keeps that, which
+ * a patch's parameters drop); SIZE_MAX where v cannot run. */
+static size_t patch_scratch(const tfg_step_t *s, const tfg_region_t *in, const tfg_region_t *o, int32_t v)
 {
     const tfg_kernel_info_t *info = tfg_kernel_info(s->kernel);
     if (!info->scratch) return s->scratch_bytes;
     tfg_step_t p = *s;
-    if (info->patch == TFG_PATCH_WINDOW) info->patch_window(&p, &in, &o);
+    if (in && info->patch == TFG_PATCH_WINDOW) info->patch_window(&p, in, o);
     int32_t *variant = tfg_step_variant_field(&p);
     if (variant) *variant = v;
     return info->scratch(&p);
@@ -285,11 +287,8 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         w->geo[k] = step_geo(m, s);
-        const tfg_region_t all = {0, T(m, s->out)->dims[1], 0, T(m, s->out)->dims[2]};
-        const tfg_region_t in =
-            s->n_in ? (tfg_region_t){0, T(m, s->in[0])->dims[1], 0, T(m, s->in[0])->dims[2]} : all;
         for (int v = 0; v < MAX_VARIANTS; v++)
-            w->whole[(size_t)k * MAX_VARIANTS + v] = v < n_variants(s) ? patch_scratch(s, in, all, v) : 0;
+            w->whole[(size_t)k * MAX_VARIANTS + v] = v < n_variants(s) ? patch_scratch(s, NULL, NULL, v) : 0;
         w->producer[s->out] = k;
         for (int j = 0; j < s->n_in; j++)
             if (!s->in_const[j]) w->last_use[s->in[j]] = k;
@@ -366,11 +365,16 @@ static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w
         if (stage) nb->size = align4(size), nb->first = first, nb->last = last < first ? first : last;
         if (stage) nb->tie = -1; /* marks the stage's buffers for the loop below */
     }
-    /* A tie (an in-place pool writing over its input) holds for the whole
-     * layer's geometry, not a tile's: where either side is a stage region,
-     * the pool runs out of place. */
-    for (int b = 0; b < n; b++)
-        if (p->bufs[b].tie > 0 && p->bufs[p->bufs[b].tie - 1].tie < 0) p->bufs[b].tie = 0;
+    /* A tie (an op writing over its input) holds for the whole layer's
+     * geometry, not a tile's. A step after the stage that writes over the
+     * stage output writes over the full stage output it reads (full_buf);
+     * where the other side is any other stage region, the op runs out of
+     * place (tiles get their own buffers, and tfg_patch_conv drops the mark). */
+    const int out_group = lp->tensor_buf[out];
+    for (int b = 0; b < n; b++) {
+        const int t = p->bufs[b].tie - 1;
+        if (t >= 0 && p->bufs[t].tie < 0) p->bufs[b].tie = t == out_group ? full_buf + 1 : 0;
+    }
     for (int b = 0; b < n; b++)
         if (p->bufs[b].tie < 0) p->bufs[b].tie = 0;
     /* Slots n..full_buf-1 stay as empty placeholders so full_buf is fixed. */
@@ -462,7 +466,7 @@ static void tile_scratch(const tfg_step_t *s, const geo_t *g, int ph, int pw, co
             const tfg_region_t o = {ri[s->out].r0, ri[s->out].r1, cj[s->out].c0, cj[s->out].c1};
             const tfg_region_t in = {ri[s->in[0]].r0, ri[s->in[0]].r1, cj[s->in[0]].c0, cj[s->in[0]].c1};
             for (int v = 0; v < n_variants(s); v++) {
-                const size_t sc = patch_scratch(s, in, o, v);
+                const size_t sc = patch_scratch(s, &in, &o, v);
                 if (sc > vs[v]) vs[v] = sc;
             }
         }
