@@ -428,7 +428,7 @@ tfg_status_t tfg_plan_place(tfg_plan_t *plan, int n_steps, tfg_diag_t *d)
             plan->step_live[s] += b->size;
             if (b->offset + b->size > plan->step_top[s]) plan->step_top[s] = b->offset + b->size;
         }
-        int f, l;
+        int f = 0, l = -1;
         const size_t shared = b->tie ? tie_overlap(plan->bufs, i, &f, &l) : 0;
         for (int s = f < 0 ? 0 : f; shared && s <= l && s < ns; s++) plan->step_live[s] -= shared;
     }
