@@ -739,7 +739,7 @@ static void test_conv_in_place(void)
             const size_t sc = m.prog.steps[0].scratch_bytes > m.prog.steps[1].scratch_bytes
                                   ? m.prog.steps[0].scratch_bytes
                                   : m.prog.steps[1].scratch_bytes;
-            TT_CHECK(m.plan.peak <= 240 + sc && m.plan.peak == m.plan.lower_bound);
+            TT_CHECK(m.plan.peak == 240 + sc && m.plan.peak == m.plan.lower_bound);
         }
         peak[no_ip] = m.plan.peak;
         run(&m, in, got[no_ip]);
