@@ -57,7 +57,10 @@ void tfg_patch_pad(tfg_pad_params_t *p, const tfg_region_t *in, const tfg_region
 }
 
 /* Each input region may be larger than the output's (another reader needed
- * a wider halo): it is read through strides from the output region's corner. */
+ * a wider halo): it is read through strides from the output region's corner.
+ * A NULL region is a constant input, held whole: it keeps the layer's
+ * strides (0 where it is broadcast, as a per-channel scale is) and is read
+ * from the output region's corner in it. */
 void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b,
                        const tfg_region_t *out, int32_t c, size_t *a_off, size_t *b_off)
 {
@@ -66,6 +69,10 @@ void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg
     int32_t *st[2] = {p->a_stride, p->b_stride};
     size_t *off[2] = {a_off, b_off};
     for (int j = 0; j < 2; j++) {
+        if (!r[j]) {
+            *off[j] = (size_t)(out->r0 * st[j][1] + out->c0 * st[j][2]);
+            continue;
+        }
         const int32_t w = r[j]->c1 - r[j]->c0;
         st[j][0] = 0, st[j][1] = w * c, st[j][2] = c, st[j][3] = 1;
         *off[j] = ((size_t)(out->r0 - r[j]->r0) * (size_t)w + (size_t)(out->c0 - r[j]->c0)) * (size_t)c;
@@ -89,4 +96,21 @@ void tfg_paste_region(const int8_t *src, int32_t w, int32_t c, const tfg_region_
     const size_t row = (size_t)(r->c1 - r->c0) * (size_t)c;
     for (int32_t y = r->r0; y < r->r1; y++, src += row)
         memcpy(img + ((size_t)y * (size_t)w + (size_t)r->c0) * (size_t)c, src, row);
+}
+
+void tfg_read_region(const tfg_image_view_t *v, const int8_t *img, const tfg_region_t *r, int8_t *dst)
+{
+    const size_t e = (size_t)v->elem, px = (size_t)v->channels * e, step = (size_t)v->col * e;
+    for (int32_t y = r->r0; y < r->r1; y++) {
+        const int8_t *s = img + ((size_t)y * (size_t)v->row + (size_t)r->c0 * (size_t)v->col) * e;
+        if (px == 1) { /* one byte a pixel (a spectrogram): no call per pixel */
+            for (int32_t x = r->c0; x < r->c1; x++, s += step) *dst++ = *s;
+        } else if (v->chan == 1) { /* a pixel's channels lie together */
+            for (int32_t x = r->c0; x < r->c1; x++, s += step, dst += px) memcpy(dst, s, px);
+        } else {
+            for (int32_t x = r->c0; x < r->c1; x++, s += step, dst += px)
+                for (int32_t ch = 0; ch < v->channels; ch++)
+                    memcpy(dst + (size_t)ch * e, s + (size_t)ch * (size_t)v->chan * e, e);
+        }
+    }
 }

@@ -71,7 +71,9 @@ done
 for spec in "tflm_person_detect:--schedule auto" "tflm_person_detect:--schedule 3x2@5 --stream-input" \
             "tinyengine_vww:--schedule auto --stream-input" "tinyengine_vww:--schedule 2x2@12" \
             "mlperf_kws_ref_model:--schedule 2x3@3" "mlperf_pretrainedResnet_quant:--schedule 2x2@3" \
-            "tinyengine_vww:--no-pad-fold --schedule auto --stream-input"; do
+            "tinyengine_vww:--no-pad-fold --schedule auto --stream-input" \
+            "st_yamnet_256_64x96:--schedule auto" "st_yamnet_256_64x96:--schedule 3x2@4 --stream-input" \
+            "tflm_micro_speech_quantized:--schedule 2x2@1" "st_miniresnetv2_1stacks_64x50:--schedule 2x2@5"; do
   name=${spec%%:*}; opts=${spec#*:}
   out="$tmp/p_$name"; rm -rf "$out"
   # shellcheck disable=SC2086

@@ -57,6 +57,12 @@ runp cortex-m7 "$models/mlperf_vww_96_int8.tflite" --schedule auto
 # A PAD folded into the max pool of the patched stage (pad_fill), and without the fold
 runp cortex-m4 "$models/st_miniresnetv2_1stacks_64x50.tflite" --schedule auto --stream-input
 runp cortex-m4 "$models/st_miniresnetv2_1stacks_64x50.tflite" --no-pad-fold --schedule auto
+# Constant per-channel MUL and ADD inside the stage (held whole, not as regions)
+runp cortex-m4 "$models/st_miniresnetv2_1stacks_64x50.tflite" --schedule 3x2@5 --stream-input
+# Layout ops first, folded into the tiles' read: YAMNet's TRANSPOSE, micro_speech's RESHAPE
+runp cortex-m4 "$models/st_yamnet_256_64x96.tflite" --schedule auto
+runp cortex-m4 "$models/st_yamnet_256_64x96.tflite" --schedule 2x2@8 --stream-input
+runp cortex-m4 "$models/tflm_micro_speech_quantized.tflite" --schedule 2x2@1 --stream-input
 # The low-memory kernels, which --sram asks for where the fastest ones would
 # not fit: conv NARROW layer by layer (KWS: 8,572 B instead of 8,896 B) and
 # depthwise STRIP with NARROW in a patched stage (mcunet-vww1 3x7@7 streamed:

@@ -35,7 +35,8 @@ vww|mlperf_vww_96_int8.tflite||
 tinyengine_vww|tinyengine_vww.tflite|--int8-io|--target cortex-m7
 person_detect_2x2|tflm_person_detect.tflite|--schedule 2x2@5|
 person_detect_layer|tflm_person_detect.tflite|--schedule layer|--target none
-vww_streamed|mlperf_vww_96_int8.tflite|--stream-input --sram 40K|"
+vww_streamed|mlperf_vww_96_int8.tflite|--stream-input --sram 40K|
+yamnet_transpose_folded|st_yamnet_256_64x96.tflite|--schedule auto|"
 n=0
 while IFS='|' read -r name model opts ropts; do
   n=$((n+1)); full=$([ $n -le 3 ] && echo 1 || echo 0)

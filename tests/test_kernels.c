@@ -1765,6 +1765,52 @@ static void test_gather_case(tt_rng_t *r, int case_no)
     free(in), free(want);
 }
 
+/* A patched stage's read of its source through layout ops at the start of
+ * the network (tfg_read_region): an image [1, A, B, C] of 1- or 4-byte
+ * elements whose axes 1..3 are permuted into the source, and a random region
+ * of the source. Each element is found by its coordinates in the image,
+ * not by strides. */
+static void test_read_region_case(tt_rng_t *r, int case_no)
+{
+    int dims[4] = {1, tt_int(r, 1, 9), tt_int(r, 1, 9), tt_chance(r, 50) ? 1 : tt_int(r, 2, 5)};
+    int perm[4] = {0, 1, 2, 3};
+    for (int d = 3; d > 1; d--) { /* axes 1..3 shuffled (Fisher-Yates) */
+        int j = tt_int(r, 1, d), t = perm[d];
+        perm[d] = perm[j];
+        perm[j] = t;
+    }
+    const int elem = tt_chance(r, 25) ? 4 : 1;
+    const long n = (long)dims[1] * dims[2] * dims[3];
+    int8_t *img = xmalloc(n * elem);
+    tt_fill_s8(r, img, n * elem, -128, 127);
+    const int32_t dense[4] = {dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1};
+    const int sh = dims[perm[1]], sw = dims[perm[2]], sc = dims[perm[3]]; /* the source's H, W, C */
+    const tfg_image_view_t v = {dense[perm[1]], dense[perm[2]], dense[perm[3]], sc, elem};
+    tfg_region_t reg;
+    reg.r0 = tt_int(r, 0, sh - 1), reg.r1 = tt_int(r, reg.r0 + 1, sh);
+    reg.c0 = tt_int(r, 0, sw - 1), reg.c1 = tt_int(r, reg.c0 + 1, sw);
+    const long out_n = (long)(reg.r1 - reg.r0) * (reg.c1 - reg.c0) * sc * elem;
+    int8_t *want = xmalloc(out_n), *w = want;
+    for (int y = reg.r0; y < reg.r1; y++)
+        for (int x = reg.c0; x < reg.c1; x++)
+            for (int ch = 0; ch < sc; ch++, w += elem) {
+                int at[4] = {0, 0, 0, 0};
+                at[perm[1]] = y, at[perm[2]] = x, at[perm[3]] = ch;
+                const long i = ((long)at[1] * dims[2] + at[2]) * dims[3] + at[3];
+                memcpy(w, img + i * elem, (size_t)elem);
+            }
+    int8_t *got = tt_guarded_alloc(out_n, 0x33);
+    tt_begin();
+    tfg_read_region(&v, img, &reg, got);
+    if (!compare_out("read_region", case_no, got, want, out_n))
+        TT_LOG("  image 1x%dx%dx%d perm 0,%d,%d,%d elem %d, rows %d..%d cols %d..%d\n", dims[1], dims[2],
+               dims[3], perm[1], perm[2], perm[3], elem, reg.r0, reg.r1, reg.c0, reg.c1);
+    TT_CHECK(tt_guards_ok(got, out_n));
+    tt_end();
+    tt_guarded_free(got);
+    free(img), free(want);
+}
+
 static void test_pad_case(tt_rng_t *r, int case_no)
 {
     int in_dims[4], before[4], after[4], od[4];
@@ -2141,6 +2187,7 @@ int main(void)
     TT_CHECK(hswish_far_out > 10 && hswish_far_relu > 10 && hswish_left_relu > 10);
     tt_end();
     run_cases("gather", test_gather_case, 24, 1500);
+    run_cases("read_region", test_read_region_case, 49, 1000);
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);
     run_cases("resize_nearest", test_resize_case, 27, 1000);

@@ -476,13 +476,26 @@ void tfg_patch_dwconv(tfg_dwconv_params_t *p, const tfg_region_t *in, const tfg_
 void tfg_patch_pool(tfg_pool_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 void tfg_patch_pad(tfg_pad_params_t *p, const tfg_region_t *in, const tfg_region_t *out);
 /* ADD/MUL: the inputs' regions a, b contain out; *a_off, *b_off are the byte
- * offsets of out's corner in them. c: channels. */
+ * offsets of out's corner in them. c: channels. NULL for a constant input
+ * (held whole, broadcast or not). */
 void tfg_patch_eltwise(tfg_eltwise_params_t *p, const tfg_region_t *a, const tfg_region_t *b,
                        const tfg_region_t *out, int32_t c, size_t *a_off, size_t *b_off);
 size_t tfg_region_elems(const tfg_region_t *r, int32_t c);
 /* Region r of a w-wide, c-channel image to a dense buffer, and back. */
 void tfg_copy_region(const int8_t *img, int32_t w, int32_t c, const tfg_region_t *r, int8_t *dst);
 void tfg_paste_region(const int8_t *src, int32_t w, int32_t c, const tfg_region_t *r, int8_t *img);
+
+/* The stage's source seen in the model's input when layout ops at the start
+ * of the network (a TRANSPOSE, as YAMNet's spectrogram input has) are folded
+ * into each tile's read: element (y, x, ch) of the source is element
+ * y * row + x * col + ch * chan of the image, each `elem` bytes wide. */
+typedef struct {
+    int32_t row, col, chan; /* strides, in elements */
+    int32_t channels, elem;
+} tfg_image_view_t;
+
+/* Region r of the source through view v to a dense buffer. */
+void tfg_read_region(const tfg_image_view_t *v, const int8_t *img, const tfg_region_t *r, int8_t *dst);
 
 #ifdef __cplusplus
 }

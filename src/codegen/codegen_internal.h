@@ -26,6 +26,7 @@ typedef struct {
     const tfg_model_t *m;
     int packed;                 /* conv weights in the packed layout (every MCU target; see kernels.h) */
     const tfg_sched_plan_t *sp; /* a patched schedule, or NULL (layer by layer) */
+    tfg_sched_lead_t lead;      /* with sp: the layout ops its tiles' read folds in (not emitted as layers) */
     int err;
     int64_t const_bytes; /* bytes of constant arrays emitted so far (without the parameter structs) */
 } out_t;

@@ -88,7 +88,9 @@ tfg_status_t tfg_codegen_flash(const tfg_model_t *m, int split, int ph, int pw, 
     tfg_status_t st = TFG_OK;
     f->constants = tfg_codegen_constant_bytes(m, true);
     f->generated = GEN_BASE;
-    for (int k = 0; k < m->prog.n_steps && st == TFG_OK; k++) {
+    tfg_sched_lead_t lead = {0};
+    if (split >= 0) tfg_sched_lead(m, &lead);
+    for (int k = lead.n_steps; k < m->prog.n_steps && st == TFG_OK; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         const tfg_kernel_info_t *info = tfg_kernel_info(s->kernel);
         const int32_t sb = struct_bytes(info->params);
@@ -113,8 +115,9 @@ tfg_status_t tfg_codegen_flash(const tfg_model_t *m, int split, int ph, int pw, 
         if (st == TFG_OK && info->patch == TFG_PATCH_SIZE) st = link(t, "tfg_region_elems", kept, d);
     }
     if (st == TFG_OK && split >= 0) {
-        st = link(t, "tfg_copy_region", kept, d);
+        st = link(t, lead.plain ? "tfg_copy_region" : "tfg_read_region", kept, d);
         if (st == TFG_OK) st = link(t, "tfg_paste_region", kept, d);
+        if (!lead.plain) f->structs += 5 * (int64_t)sizeof(int32_t);                 /* NAME_view */
         f->structs += (int64_t)ph * pw * (split + 2) * 4 * (int64_t)sizeof(int16_t); /* NAME_tiles */
         f->generated += GEN_PATCH_BASE;
     }

@@ -8,7 +8,7 @@
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12,
                                   13, 14, 21, 22, 26, 27, 28, 29, 30, 31, 23, 24, 25, 32,
-                                  33, 34, 35, 36, 37, 25, 38, 49, 48, 73, 72, 74, 0};
+                                  33, 34, 35, 36, 37, 25, 38, 49, 48, 74, 73, 75, 0};
 static const tfg_flash_sym_t syms_0[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -69,10 +69,11 @@ static const tfg_flash_sym_t syms_0[] = {
     {"tfg_paste_region", "patch", 72, 36, 0},
     {"tfg_patch_conv", "patch", 68, 36, 0},
     {"tfg_patch_dwconv", "patch", 64, 36, 0},
-    {"tfg_patch_eltwise", "patch", 138, 36, 0},
+    {"tfg_patch_eltwise", "patch", 172, 36, 0},
     {"tfg_patch_pad", "patch", 74, 36, 0},
     {"tfg_patch_pool", "patch", 64, 36, 0},
     {"tfg_patch_residual", "patch", 32, 36, 0},
+    {"tfg_read_region", "patch", 312, 36, 0},
     {"tfg_region_elems", "patch", 28, 36, 0},
     {"tfg_avgpool_s8", "pool", 300, 36, 0},
     {"tfg_maxpool_s8", "pool", 284, 36, 0},
@@ -90,7 +91,7 @@ static const tfg_flash_sym_t syms_0[] = {
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12, 13,
                                   14, 21, 22, 27, 28, 29, 30, 31, 32, 23, 33, 34, 35, 36, 37,
-                                  38, 24, 25, 26, 39, 40, 26, 51, 50, 75, 74, 76, 0};
+                                  38, 24, 25, 26, 39, 40, 26, 51, 50, 76, 75, 77, 0};
 static const tfg_flash_sym_t syms_1[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -153,10 +154,11 @@ static const tfg_flash_sym_t syms_1[] = {
     {"tfg_paste_region", "patch", 72, 38, 0},
     {"tfg_patch_conv", "patch", 68, 38, 0},
     {"tfg_patch_dwconv", "patch", 64, 38, 0},
-    {"tfg_patch_eltwise", "patch", 138, 38, 0},
+    {"tfg_patch_eltwise", "patch", 172, 38, 0},
     {"tfg_patch_pad", "patch", 74, 38, 0},
     {"tfg_patch_pool", "patch", 64, 38, 0},
     {"tfg_patch_residual", "patch", 32, 38, 0},
+    {"tfg_read_region", "patch", 312, 38, 0},
     {"tfg_region_elems", "patch", 28, 38, 0},
     {"tfg_avgpool_s8", "pool", 300, 38, 0},
     {"tfg_maxpool_s8", "pool", 284, 38, 0},
@@ -174,7 +176,7 @@ static const tfg_flash_sym_t syms_1[] = {
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  1,  2,  20, 19, 20, 19, 20, 10, 18, 19, 10, 11,
                                   12, 13, 14, 15, 16, 17, 25, 26, 18, 30, 31, 32, 33, 34, 35, 27, 28,
-                                  29, 36, 37, 38, 39, 40, 41, 29, 42, 53, 52, 77, 76, 78, 0};
+                                  29, 36, 37, 38, 39, 40, 41, 29, 42, 53, 52, 78, 77, 79, 0};
 static const tfg_flash_sym_t syms_2[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -239,10 +241,11 @@ static const tfg_flash_sym_t syms_2[] = {
     {"tfg_paste_region", "patch", 72, 44, 0},
     {"tfg_patch_conv", "patch", 68, 44, 0},
     {"tfg_patch_dwconv", "patch", 64, 44, 0},
-    {"tfg_patch_eltwise", "patch", 138, 44, 0},
+    {"tfg_patch_eltwise", "patch", 172, 44, 0},
     {"tfg_patch_pad", "patch", 74, 44, 0},
     {"tfg_patch_pool", "patch", 64, 44, 0},
     {"tfg_patch_residual", "patch", 32, 44, 0},
+    {"tfg_read_region", "patch", 312, 44, 0},
     {"tfg_region_elems", "patch", 28, 44, 0},
     {"tfg_avgpool_s8", "pool", 300, 44, 0},
     {"tfg_maxpool_s8", "pool", 284, 44, 0},
@@ -260,7 +263,7 @@ static const tfg_flash_sym_t syms_2[] = {
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  1,  2,  20, 19, 20, 19, 20, 10, 18, 19, 10, 11,
                                   12, 13, 14, 15, 16, 17, 25, 26, 18, 31, 32, 33, 34, 35, 36, 27, 37,
-                                  38, 39, 40, 41, 42, 28, 29, 30, 43, 44, 30, 55, 54, 79, 78, 80, 0};
+                                  38, 39, 40, 41, 42, 28, 29, 30, 43, 44, 30, 55, 54, 80, 79, 81, 0};
 static const tfg_flash_sym_t syms_3[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -327,10 +330,11 @@ static const tfg_flash_sym_t syms_3[] = {
     {"tfg_paste_region", "patch", 72, 46, 0},
     {"tfg_patch_conv", "patch", 68, 46, 0},
     {"tfg_patch_dwconv", "patch", 64, 46, 0},
-    {"tfg_patch_eltwise", "patch", 138, 46, 0},
+    {"tfg_patch_eltwise", "patch", 172, 46, 0},
     {"tfg_patch_pad", "patch", 74, 46, 0},
     {"tfg_patch_pool", "patch", 64, 46, 0},
     {"tfg_patch_residual", "patch", 32, 46, 0},
+    {"tfg_read_region", "patch", 312, 46, 0},
     {"tfg_region_elems", "patch", 28, 46, 0},
     {"tfg_avgpool_s8", "pool", 300, 46, 0},
     {"tfg_maxpool_s8", "pool", 284, 46, 0},

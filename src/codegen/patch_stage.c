@@ -7,10 +7,11 @@
 #include "codegen/codegen_internal.h"
 #include "lower/kernel_table.h"
 
-/* Index of a stage tensor in the per-tile region table: 0 the input, k + 1 step k's output. */
+/* Index of a stage tensor in the per-tile region table: 0 the source (the
+ * input after the lead's layout ops), k + 1 step k's output. */
 static int region_index(const out_t *o, int t)
 {
-    if (t == o->m->graph.inputs[0]) return 0;
+    if (t == o->lead.src) return 0;
     for (int k = 0; k <= o->sp->cost.split; k++)
         if (o->m->prog.steps[k].out == t) return k + 1;
     return -1;
@@ -24,7 +25,8 @@ void tfg_cg_emit_patch_stage(out_t *o)
     const tfg_model_t *m = o->m;
     const tfg_graph_t *g = &m->graph;
     const int split = o->sp->cost.split, ph = o->sp->cost.ph, pw = o->sp->cost.pw, nr = split + 2;
-    const tfg_tensor_t *x = &g->tensors[g->inputs[0]], *y = &g->tensors[m->prog.steps[split].out];
+    const tfg_sched_lead_t *lead = &o->lead;
+    const tfg_tensor_t *x = &g->tensors[lead->src], *y = &g->tensors[m->prog.steps[split].out];
     tfg_region_t *need = malloc(sizeof(tfg_region_t) * (size_t)g->n_tensors);
     if (!need) {
         o->err = 1;
@@ -35,13 +37,22 @@ void tfg_cg_emit_patch_stage(out_t *o)
                " * (rows r0..r1, columns c0..c1, exclusive ends) of the input and of every layer's\n"
                " * output up to L%d: each tile's receptive field, halos included. */\n",
                ph, pw, split, tfg_cg_op_index(o, split), y->dims[1], y->dims[2], split);
+    if (lead->n_steps)
+        tfg_cg_put(
+            o,
+            "/* L0..L%d (layout ops at the start) do not run: each tile reads its region of\n"
+            " * L%d's output straight from the image through %s_view. Region 0 is that region. */\n"
+            "static const tfg_image_view_t %s_view = {.row = %d, .col = %d, .chan = %d, .channels = %d, "
+            ".elem = %d};\n\n",
+            lead->n_steps - 1, lead->n_steps - 1, n, n, (int)lead->view.row, (int)lead->view.col,
+            (int)lead->view.chan, (int)lead->view.channels, (int)lead->view.elem);
     tfg_cg_put(o, "static const int16_t %s_tiles[%d][%d][4] = {\n", n, ph * pw, nr);
     for (int i = 0; i < ph; i++)
         for (int j = 0; j < pw; j++) {
             tfg_sched_regions(m, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j), need);
             tfg_cg_put(o, "    {");
             for (int r = 0; r < nr; r++) {
-                const int t = r == 0 ? g->inputs[0] : m->prog.steps[r - 1].out;
+                const int t = r == 0 ? lead->src : m->prog.steps[r - 1].out;
                 tfg_cg_put(o, "%s{%d, %d, %d, %d}", r ? ", " : "", (int)need[t].r0, (int)need[t].r1,
                            (int)need[t].c0, (int)need[t].c1);
             }
@@ -59,9 +70,13 @@ void tfg_cg_emit_patch_stage(out_t *o)
         nr);
     /* Bytes per pixel: channels times the element size (the input is int8
      * here, as generated code takes int8 input; kept general like the executor). */
-    tfg_cg_put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n",
-               (int)x->dims[2], (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), o->N);
-    for (int k = 0; k <= split; k++) {
+    if (lead->plain)
+        tfg_cg_put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n",
+                   (int)x->dims[2], (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), o->N);
+    else
+        tfg_cg_put(o, "    tfg_read_region(&%s_view, image, &r[0], (int8_t *)(arena + %s_TILE_IN));\n", n,
+                   o->N);
+    for (int k = lead->n_steps; k <= split; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         const int ri = region_index(o, s->in[0]), ro = k + 1;
         const int32_t c = g->tensors[s->out].dims[3];
@@ -82,11 +97,14 @@ void tfg_cg_emit_patch_stage(out_t *o)
                 tfg_cg_put(o, "        tfg_patch_residual(&p, &r[%d], &r[%d]);\n", region_index(o, s->in[1]),
                            ro);
             break;
-        case TFG_PATCH_ELTWISE:
-            tfg_cg_put(
-                o,
-                "        size_t a, b;\n        tfg_patch_eltwise(&p, &r[%d], &r[%d], &r[%d], %d, &a, &b);\n",
-                region_index(o, s->in[0]), region_index(o, s->in[1]), ro, (int)c);
+        case TFG_PATCH_ELTWISE: {
+            char ra[16] = "NULL", rb[16] = "NULL"; /* a constant input is held whole */
+            if (!s->in_const[0]) snprintf(ra, sizeof ra, "&r[%d]", region_index(o, s->in[0]));
+            if (!s->in_const[1]) snprintf(rb, sizeof rb, "&r[%d]", region_index(o, s->in[1]));
+            tfg_cg_put(o,
+                       "        size_t a, b;\n        tfg_patch_eltwise(&p, %s, %s, &r[%d], %d, &a, &b);\n",
+                       ra, rb, ro, (int)c);
+        }
             snprintf(in0 + strlen(in0), sizeof in0 - strlen(in0), " + a");
             snprintf(in1 + strlen(in1), sizeof in1 - strlen(in1), " + b");
             break;

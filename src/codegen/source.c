@@ -131,7 +131,7 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
     if (o.sp) {
         tfg_cg_put(&o, "    /* the stage output, assembled tile by tile, and one tile's input region */\n");
         tfg_cg_put(&o, "    %s_STAGE_OUT = %zu,\n", N, o.sp->rest_off[m->prog.steps[o.sp->cost.split].out]);
-        tfg_cg_put(&o, "    %s_TILE_IN = %zu,\n", N, o.sp->stage_off[g->inputs[0]]);
+        tfg_cg_put(&o, "    %s_TILE_IN = %zu,\n", N, o.sp->stage_off[o.lead.src]);
     }
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
@@ -150,6 +150,10 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
         const tfg_step_t *s = &m->prog.steps[k];
         tfg_cg_put(&o, "/* ---- L%d (op %d): %s */\n", k, tfg_cg_op_index(&o, k),
                    tfg_op_name(g->ops[s->op].type));
+        if (o.sp && k < o.lead.n_steps) { /* folded into the tiles' read: nothing runs */
+            tfg_cg_put(&o, "/* folded into each tile's read of the image (%s_view) */\n", n);
+            continue;
+        }
         for (int j = 0; j < s->n_in; j++)
             if (s->in_const[j]) {
                 char cname[96];

@@ -123,13 +123,15 @@ static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, 
     if (steps) *steps = 0;
     if (split < 0) return TFG_OK;
     const tfg_graph_t *g = &m->graph;
-    const tfg_tensor_t *x = &g->tensors[g->inputs[0]], *y = &g->tensors[m->prog.steps[split].out];
+    tfg_sched_lead_t lead; /* layout ops first are folded into the read of the source */
+    if (tfg_sched_lead(m, &lead)) return TFG_ERR_ARG;
+    const tfg_tensor_t *x = &g->tensors[lead.src], *y = &g->tensors[m->prog.steps[split].out];
     tfg_region_t *need = malloc(sizeof *need * (size_t)g->n_tensors);
     if (!need) return TFG_ERR_NOMEM;
     for (int i = 0; i < ph; i++)
         for (int j = 0; j < pw; j++) {
             tfg_sched_regions(m, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, pw, i, j), need);
-            for (int k = 0; k <= split; k++) {
+            for (int k = lead.n_steps; k <= split; k++) {
                 const tfg_step_t *s = &m->prog.steps[k];
                 const tfg_region_t r = need[s->out];
                 const int32_t v = variant ? variant[k] : -1;
@@ -139,7 +141,7 @@ static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, 
                 for (int q = 0; q < 4; q++) into[q] += f[q];
                 t += tfg_latency_step(m, s, v, r.r1 - r.r0, r.c1 - r.c0);
             }
-            const tfg_region_t in = need[g->inputs[0]], out = need[m->prog.steps[split].out];
+            const tfg_region_t in = need[lead.src], out = need[m->prog.steps[split].out];
             b += (double)((in.r1 - in.r0) * (in.c1 - in.c0) * x->dims[3]) +
                  (double)((out.r1 - out.r0) * (out.c1 - out.c0) * y->dims[3]);
         }

@@ -285,7 +285,7 @@ static tfg_status_t layout_patched(const tfg_model_t *m, const tfg_schedule_t *c
             if (stage_buf[t] == b) rb->region = true;
             if (rest_buf[t] == b && t == m->graph.inputs[0]) rb->image = true;
         }
-        if (rb->region && pb->tensor == m->graph.inputs[0]) rb->image = true;
+        if (rb->region && stage_buf[tfg_report_source(m)] == b) rb->image = true; /* its tile region */
         rb->output = !rb->scratch && holds(rest_buf, b, m->graph.outputs, m->graph.n_outputs);
         const bool full = !rb->scratch && !rb->region && rest_buf[m->prog.steps[c->split].out] == b;
         buf_name(m, pb->tensor, rb->region ? " (tile region)" : full ? " (whole stage output)" : "", rb);
@@ -371,10 +371,16 @@ static tfg_status_t build_tiles(tfg_report_t *r, tfg_diag_t *d)
             tfg_report_tile_t *t = &r->tiles[r->n_tiles++];
             t->tile = tfg_sched_tile(y->dims[1], y->dims[2], l->ph, l->pw, i, j);
             tfg_sched_regions(m, l->split, t->tile, need);
-            t->input = need[m->graph.inputs[0]];
+            t->input = need[tfg_report_source(m)];
         }
     free(need);
     return TFG_OK;
+}
+
+int tfg_report_source(const tfg_model_t *m)
+{
+    tfg_sched_lead_t lead;
+    return tfg_sched_lead(m, &lead) ? m->graph.inputs[0] : lead.src;
 }
 
 tfg_status_t tfg_report_build(const tfg_model_t *m, const tfg_sched_set_t *set, int chosen,

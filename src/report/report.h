@@ -144,6 +144,10 @@ typedef enum { TFG_FIG_TIMELINE, TFG_FIG_ARENA, TFG_FIG_FRONT, TFG_FIG_GRID } tf
 tfg_status_t tfg_report_write(const tfg_report_t *r, tfg_report_format_t fmt, tfg_report_figure_t fig,
                               FILE *f);
 
+/* The tensor a patched stage's tiles read their input regions of: the model
+ * input, or what the layout ops at its start make of it (tfg_sched_lead_t). */
+int tfg_report_source(const tfg_model_t *m);
+
 /* Renderers (report_*.c). */
 void tfg_report_html(const tfg_report_t *r, FILE *f);
 void tfg_report_md(const tfg_report_t *r, FILE *f);

@@ -170,7 +170,7 @@ void tfg_report_json(const tfg_report_t *r, FILE *f)
     layout(r, &r->patched, f);
     fprintf(f, ",\n    \"patched_is_chosen\": %s\n  },\n  \"patch_grid\": ", jbool(r->patched_chosen));
     if (r->patched.valid) {
-        const tfg_tensor_t *x = &m->graph.tensors[m->graph.inputs[0]];
+        const tfg_tensor_t *x = &m->graph.tensors[tfg_report_source(m)];
         const tfg_tensor_t *y = &m->graph.tensors[m->prog.steps[r->patched.split].out];
         fprintf(f,
                 "{\"grid\": [%d, %d], \"split_step\": %d, \"input_hw\": [%d, %d], \"stage_output_hw\": [%d, "

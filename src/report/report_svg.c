@@ -611,7 +611,7 @@ static void fig_grid(const tfg_report_t *r, FILE *f)
     const tfg_report_layout_t *l = &r->patched;
     svg_open(f, "fig-grid", H, "Patch grid: each tile's input region (halo included) over the input image");
     const tfg_model_t *m = r->m;
-    const tfg_tensor_t *x = &m->graph.tensors[m->graph.inputs[0]];
+    const tfg_tensor_t *x = &m->graph.tensors[tfg_report_source(m)];
     if (!l->valid || x->rank != 4) {
         text(f, FIG_W / 2, H / 2, "middle", 14, "#555555", NULL,
              "No patch-based schedule for this model: it runs layer by layer.");

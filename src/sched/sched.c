@@ -105,12 +105,14 @@ tfg_region_t tfg_sched_tile(int32_t h, int32_t w, int ph, int pw, int i, int j)
     return r;
 }
 
-/* tfg_sched_regions with each step's geometry given (geos[k]) or found. */
-static void regions(const tfg_model_t *m, const geo_t *geos, int split, tfg_region_t tile, tfg_region_t *need)
+/* tfg_sched_regions with each step's geometry given (geos[k]) or found;
+ * steps before `first` are the lead (folded into the read of the source). */
+static void regions(const tfg_model_t *m, const geo_t *geos, int first, int split, tfg_region_t tile,
+                    tfg_region_t *need)
 {
     for (int t = 0; t < m->graph.n_tensors; t++) need[t] = (tfg_region_t){0, 0, 0, 0};
     need[m->prog.steps[split].out] = tile;
-    for (int k = split; k >= 0; k--) {
+    for (int k = split; k >= first; k--) {
         const tfg_step_t *s = &m->prog.steps[k];
         const tfg_region_t o = need[s->out];
         if (region_empty(o)) continue;
@@ -122,7 +124,61 @@ static void regions(const tfg_model_t *m, const geo_t *geos, int split, tfg_regi
 
 void tfg_sched_regions(const tfg_model_t *m, int split, tfg_region_t tile, tfg_region_t *need)
 {
-    regions(m, NULL, split, tile, need);
+    tfg_sched_lead_t lead;
+    tfg_sched_lead(m, &lead);
+    regions(m, NULL, lead.n_steps, split, tile, need);
+}
+
+/* ---- the lead: layout ops folded into the tiles' input read ---------------- */
+
+static bool in_chain(const tfg_sched_lead_t *l, int t)
+{
+    for (int i = 0; i < l->n_chain; i++)
+        if (l->chain[i] == t) return true;
+    return false;
+}
+
+const char *tfg_sched_lead(const tfg_model_t *m, tfg_sched_lead_t *l)
+{
+    const tfg_graph_t *g = &m->graph;
+    const tfg_program_t *pr = &m->prog;
+    memset(l, 0, sizeof *l);
+    l->src = -1;
+    if (g->n_inputs != 1) return "the model does not have one NHWC image input";
+    int cur = g->inputs[0];
+    l->chain[l->n_chain++] = cur;
+    /* Views of the input (no steps): the same bytes, another shape. */
+    for (int i = 0; i < g->n_ops && l->n_chain < TFG_SCHED_MAX_LEAD; i++) {
+        const tfg_op_t *op = &g->ops[i];
+        if (op->dead) continue;
+        if (!op->alias || op->in[0] != cur) break;
+        l->chain[l->n_chain++] = cur = op->out[0];
+    }
+    const tfg_tensor_t *x = T(m, cur);
+    int32_t row = 0, col = 0, chan = 1;
+    if (is_nhwc1(x)) row = x->dims[2] * x->dims[3], col = x->dims[3];
+    /* Then one TRANSPOSE of the 4-D tensor: its strides become the view's. */
+    const tfg_step_t *s0 = pr->n_steps ? &pr->steps[0] : NULL;
+    if (s0 && g->ops[s0->op].type == TFG_OP_TRANSPOSE && s0->in[0] == cur && s0->p.gather.rank == 4 &&
+        is_nhwc1(T(m, s0->out)) && l->n_chain < TFG_SCHED_MAX_LEAD) {
+        const tfg_gather_params_t *p = &s0->p.gather;
+        l->n_steps = 1;
+        row = p->in_stride[1], col = p->in_stride[2], chan = p->in_stride[3];
+        l->chain[l->n_chain++] = cur = s0->out;
+        x = T(m, cur);
+    }
+    if (!is_nhwc1(x)) return "the model does not have one NHWC image input";
+    /* Only the lead reads the image and its views: the tiles read the source. */
+    for (int k = l->n_steps; k < pr->n_steps; k++)
+        for (int j = 0; j < pr->steps[k].n_in; j++)
+            if (!pr->steps[k].in_const[j] && pr->steps[k].in[j] != cur && in_chain(l, pr->steps[k].in[j]))
+                return "the model input is read by more than its first layers";
+    for (int i = 0; i < g->n_outputs; i++)
+        if (in_chain(l, g->outputs[i])) return "the model input is also a model output";
+    l->src = cur;
+    l->view = (tfg_image_view_t){row, col, chan, x->dims[3], (int32_t)tfg_dtype_size(x->dtype)};
+    l->plain = l->n_steps == 0;
+    return NULL;
 }
 
 /* ---- which splits can be patched ------------------------------------------ */
@@ -132,11 +188,12 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
     const tfg_program_t *pr = &m->prog;
     const tfg_graph_t *g = &m->graph;
     if (split < 0 || split >= pr->n_steps) return "no such step";
-    if (g->n_inputs != 1 || !is_nhwc1(T(m, g->inputs[0])))
-        return "the model does not have one NHWC image input";
+    tfg_sched_lead_t lead;
+    const char *no_source = tfg_sched_lead(m, &lead);
+    if (no_source) return no_source;
+    if (split < lead.n_steps) return "the stage would hold only the layout ops folded into its input read";
     if (split == pr->n_steps - 1) return "the stage would be the whole model (nothing after the split)";
-    const int input = g->inputs[0];
-    for (int k = 0; k <= split; k++) {
+    for (int k = lead.n_steps; k <= split; k++) {
         const tfg_step_t *s = &pr->steps[k];
         if (step_geo(m, s).kind == G_NONE) return "a step in the stage is not spatially local";
         if (g->ops[s->op].alias) return "a view (reshape) in the stage";
@@ -150,7 +207,7 @@ const char *tfg_sched_split_problem(const tfg_model_t *m, int split)
         for (int j = 0; j < s->n_in; j++) {
             const int t = s->in[j];
             if (s->in_const[j] || t == out) continue;
-            if (t == input) return "the model input is also read after the split";
+            if (in_chain(&lead, t)) return "the model input is also read after the split";
             for (int q = 0; q <= split; q++)
                 if (pr->steps[q].out == t) return "another stage tensor is read after the split";
         }
@@ -166,7 +223,19 @@ void tfg_sched_explain_none(const tfg_model_t *m, char *buf, size_t n)
 {
     const tfg_program_t *pr = &m->prog;
     const char *first = NULL;
-    for (int k = 0; k < pr->n_steps; k++) {
+    tfg_sched_lead_t lead;
+    const char *no_source = tfg_sched_lead(m, &lead);
+    if (no_source) {
+        /* A first op that is no layout op says more (an FC on a flat input). */
+        const tfg_op_t *op = pr->n_steps ? &m->graph.ops[pr->steps[0].op] : NULL;
+        if (op && step_geo(m, &pr->steps[0]).kind == G_NONE && op->type != TFG_OP_TRANSPOSE)
+            snprintf(buf, n, "step 0 (op %d %s) is not spatially local, and every stage would include it",
+                     op->model_index, tfg_op_name(op->type));
+        else
+            snprintf(buf, n, "%s", no_source);
+        return;
+    }
+    for (int k = lead.n_steps; k < pr->n_steps; k++) {
         const char *why = tfg_sched_split_problem(m, k);
         if (!why) {
             /* A split that can be patched, yet no grid over it was kept. */
@@ -187,7 +256,6 @@ void tfg_sched_explain_none(const tfg_model_t *m, char *buf, size_t n)
             return;
         }
         if (!first) first = why;
-        if (strstr(why, "model does not")) break; /* the same at every split */
     }
     snprintf(buf, n, "%s", first ? first : "the model has no steps");
 }
@@ -249,6 +317,8 @@ typedef struct {
     size_t *bpp;        /* [n_tensors] bytes per pixel of 4-D tensors */
     geo_t *geo;         /* [n_steps] each step's geometry */
     size_t *whole;      /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
+    tfg_sched_lead_t lead;
+    bool has_source; /* tfg_sched_lead found one (else no split can be patched) */
 } work_t;
 
 static void work_free(work_t *w)
@@ -284,6 +354,7 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
                         ? (size_t)tfg_tensor_bytes(x) / (size_t)tfg_tensor_elems(x) * (size_t)x->dims[3]
                         : 0;
     }
+    w->has_source = tfg_sched_lead(m, &w->lead) == NULL;
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         w->geo[k] = step_geo(m, s);
@@ -340,7 +411,7 @@ static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w
         int first = ns, last = -1;
         for (int t = 0; t < nt; t++) {
             if (lp->tensor_buf[t] != b) continue;
-            const bool st = t == input || (w->producer[t] >= 0 && w->producer[t] <= split);
+            const bool st = in_chain(&w->lead, t) || (w->producer[t] >= 0 && w->producer[t] <= split);
             if (!st || t == out) {
                 if (t == out || b == lp->tensor_buf[out]) { /* lives on in the full stage output */
                     const size_t sz = align4((size_t)tfg_tensor_bytes(T(m, t)));
@@ -355,7 +426,7 @@ static tfg_status_t lay_buffers(const tfg_model_t *m, int split, const work_t *w
             stage = true;
             if (map) map->stage_buf[t] = n;
             if (w->tsize[t] > size) size = w->tsize[t];
-            const int f = t == input ? 0 : w->producer[t];
+            const int f = w->producer[t] < 0 ? 0 : w->producer[t];
             const int l = t == out || w->last_use[t] > split || w->last_use[t] < 0 ? split : w->last_use[t];
             if (f < first) first = f;
             if (l > last) last = l;
@@ -503,12 +574,14 @@ static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t
     /* Tile row i is tile (i, 0) of a ph x 1 grid: the same rows as in the
      * ph x pw grid, every column (and likewise for columns). */
     for (int i = 0; i < ph; i++)
-        regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, 1, i, 0), &ROW(i, 0));
+        regions(m, w->geo, w->lead.n_steps, split, tfg_sched_tile(y->dims[1], y->dims[2], ph, 1, i, 0),
+                &ROW(i, 0));
     for (int j = 0; j < pw; j++)
-        regions(m, w->geo, split, tfg_sched_tile(y->dims[1], y->dims[2], 1, pw, 0, j), &COL(j, 0));
+        regions(m, w->geo, w->lead.n_steps, split, tfg_sched_tile(y->dims[1], y->dims[2], 1, pw, 0, j),
+                &COL(j, 0));
     int64_t macs = 0;
     for (int k = split + 1; k < m->prog.n_steps; k++) macs += m->prog.steps[k].macs;
-    for (int k = 0; k <= split; k++) {
+    for (int k = w->lead.n_steps; k <= split; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         const tfg_tensor_t *x = T(m, s->out);
         int64_t rows = 0, cols = 0;
@@ -559,7 +632,7 @@ static void sizes(const tfg_model_t *m, int split, int ph, int pw, work_t *w)
         for (int v = 0; v < MAX_VARIANTS; v++) vs[v] = 0;
         if (k > split) {
             for (int v = 0; v < n_variants(s); v++) vs[v] = w->whole[(size_t)k * MAX_VARIANTS + v];
-        } else {
+        } else if (k >= w->lead.n_steps) { /* the lead does not run: no scratch */
             tile_scratch(s, &w->geo[k], ph, pw, w, m->graph.n_tensors, vs);
         }
     }
@@ -766,7 +839,8 @@ static void patch_step(const tfg_model_t *m, const tfg_sched_plan_t *sp, const t
         break;
     case TFG_PATCH_ELTWISE: {
         size_t ao, bo;
-        tfg_patch_eltwise(&ps->p.elt, &need[s->in[0]], &need[s->in[1]], &o, c, &ao, &bo);
+        tfg_patch_eltwise(&ps->p.elt, s->in_const[0] ? NULL : &need[s->in[0]],
+                          s->in_const[1] ? NULL : &need[s->in[1]], &o, c, &ao, &bo);
         ps->in_off[0] += ao, ps->in_off[1] += bo;
         break;
     }
@@ -780,12 +854,14 @@ void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *ar
 {
     const tfg_graph_t *g = &m->graph;
     const int split = sp->cost.split, ns = m->prog.n_steps, input = g->inputs[0];
+    tfg_sched_lead_t lead;
     if (split < 0) {
         tfg_model_set_inputs(m, arena, in);
         tfg_model_invoke(m, arena);
         tfg_model_get_outputs(m, arena, out);
         return;
     }
+    tfg_sched_lead(m, &lead); /* found: the split was planned */
     const tfg_tensor_t *x = T(m, input), *y = T(m, m->prog.steps[split].out);
     const uint8_t *image = in;
     if (!sp->streamed) {
@@ -798,10 +874,14 @@ void tfg_sched_run(const tfg_model_t *m, const tfg_sched_plan_t *sp, uint8_t *ar
         for (int j = 0; j < sp->cost.pw; j++) {
             const tfg_region_t tile = tfg_sched_tile(y->dims[1], y->dims[2], sp->cost.ph, sp->cost.pw, i, j);
             tfg_sched_regions(m, split, tile, need);
-            /* Bytes per pixel: channels times the element size (a float input is 4). */
-            tfg_copy_region((const int8_t *)image, x->dims[2], x->dims[3] * (int32_t)tfg_dtype_size(x->dtype),
-                            &need[input], (int8_t *)(arena + sp->stage_off[input]));
-            for (int k = 0; k <= split; k++) {
+            /* The tile's region of the source, through the lead's layout ops. */
+            int8_t *dst = (int8_t *)(arena + sp->stage_off[lead.src]);
+            if (lead.plain) /* whole rows at once */
+                tfg_copy_region((const int8_t *)image, T(m, lead.src)->dims[2],
+                                lead.view.channels * lead.view.elem, &need[lead.src], dst);
+            else
+                tfg_read_region(&lead.view, (const int8_t *)image, &need[lead.src], dst);
+            for (int k = lead.n_steps; k <= split; k++) {
                 tfg_step_t ps;
                 patch_step(m, sp, &m->prog.steps[k], k, need, &ps);
                 tfg_step_run(arena, &ps);
@@ -889,7 +969,7 @@ static tfg_status_t set_push(tfg_sched_set_t *set, int *cap, const tfg_schedule_
  * for it each grid up to max_grid per side, rows outer (tiles of at least
  * one row and column; 1x1 is layer by layer). Start with k = -1; false
  * after the last. */
-static bool next_candidate(const tfg_model_t *m, int max_grid, int *k, int *ph, int *pw)
+static bool next_candidate(const tfg_model_t *m, const work_t *w, int max_grid, int *k, int *ph, int *pw)
 {
     while (*k < m->prog.n_steps) {
         if (*k >= 0) {
@@ -898,11 +978,11 @@ static bool next_candidate(const tfg_model_t *m, int max_grid, int *k, int *ph, 
             if (*ph < max_grid && *ph < y->dims[1]) return ++*ph, *pw = 1, true;
         }
         /* The next patchable split. Past the first op that cannot be
-         * patched no later split can be. */
+         * patched (the lead's layout ops aside) no later split can be. */
         for (;;) {
-            if (++*k >= m->prog.n_steps) return false;
+            if (++*k >= m->prog.n_steps || !w->has_source) return false;
             if (!tfg_sched_split_problem(m, *k)) break;
-            if (step_geo(m, &m->prog.steps[*k]).kind == G_NONE) return *k = m->prog.n_steps, false;
+            if (*k >= w->lead.n_steps && w->geo[*k].kind == G_NONE) return *k = m->prog.n_steps, false;
         }
         *ph = *pw = 1;
     }
@@ -919,7 +999,7 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
     if (st < 0) return st;
     st = tfg_sched_layer(m, &c, d);
     if (st == TFG_OK) st = set_push(set, &cap, &c, d);
-    for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, max_grid, &k, &ph, &pw);) {
+    for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, &w, max_grid, &k, &ph, &pw);) {
         tfg_diag_t dd = {{0}};
         const tfg_status_t rc = cost(m, k, ph, pw, &w, &c, &dd);
         if (rc == TFG_OK)
@@ -1003,7 +1083,7 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
     if (ALLOWED(c.macs, PEAK(c))) *best = c, have = true;
     work_t w;
     if ((st = work_init(m, &w, d)) < 0) return st;
-    for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, max_grid, &k, &ph, &pw);) {
+    for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, &w, max_grid, &k, &ph, &pw);) {
         tfg_diag_t dd = {{0}};
         int64_t macs;
         const tfg_status_t rc = walk(m, k, ph, pw, &w, &macs, &dd);

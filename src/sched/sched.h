@@ -1,7 +1,8 @@
 /* Patch-based inference (MCUNetV2): the schedule search and its exact cost.
  *
  * A patched schedule runs a prefix of the program, the *stage* (steps
- * 0..split), once per spatial tile of the stage's last output tensor, then
+ * 0..split, less the layout ops folded into its input read: see
+ * tfg_sched_lead_t), once per spatial tile of the stage's last output tensor, then
  * the remaining steps layer by layer. Each tile's computation needs, for
  * every tensor of the stage, the region its receptive field covers: found
  * by walking the stage backwards from the tile through convolutions,
@@ -41,6 +42,28 @@ typedef struct {
     int64_t macs;         /* including the recomputed halos */
     int peak_step;        /* step at the arena's lower bound (the most live) */
 } tfg_schedule_t;
+
+/* Layout ops at the start of the network that a patched stage folds into
+ * its input read instead of running them: views of the model input (a
+ * RESHAPE to NHWC, which is no step) and then at most one TRANSPOSE step of
+ * a 4-D tensor (YAMNet's [1,64,96,1] -> [1,96,64,1]). Together they make the
+ * stage's source, the NHWC tensor whose tile regions each tile copies
+ * straight out of the image through `view` (tfg_read_region). A model
+ * without them has lead steps 0, its input as the source and the plain
+ * row-major view. */
+#define TFG_SCHED_MAX_LEAD 8
+typedef struct {
+    int n_steps;                   /* leading steps folded into the read: 0, or 1 (a TRANSPOSE) */
+    int src;                       /* the source tensor */
+    int chain[TFG_SCHED_MAX_LEAD]; /* the tensors from the model input to the source, both included */
+    int n_chain;
+    tfg_image_view_t view;
+    bool plain; /* the view is the source's own row-major layout (tfg_copy_region does) */
+} tfg_sched_lead_t;
+
+/* The model's lead; returns NULL, or why no stage can have a source (no
+ * single NHWC input after the layout ops, or the image read elsewhere). */
+const char *tfg_sched_lead(const tfg_model_t *m, tfg_sched_lead_t *lead);
 
 /* Why a split point cannot be patched, or NULL when it can. */
 const char *tfg_sched_split_problem(const tfg_model_t *m, int split);
