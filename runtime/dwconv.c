@@ -477,6 +477,44 @@ PLANE_ANY_COPY(plane_any_clamp, 0, 0, RQ_FAST_CLAMP)
 PLANE_ANY_COPY(plane_any_general, 0, 0, RQ_GENERAL)
 #undef PLANE_ANY_COPY
 
+/* One plane row with a 1 x k kernel, k <= 16, dilation 1, any stride: the
+ * row form of a tall k x 1 kernel (as_row below), which is all a wake-word
+ * net's depthwise layers are. The weight pairs of its 4-tap chunks stay in
+ * registers (zero past the kernel), so an output costs one word load and
+ * two SMLADs per chunk and the requantization. One function for 1, 2 or 4
+ * chunks (the branches are the same every output): flash is scarce. */
+static __attribute__((noinline)) void plane_row(const tfg_dwconv_params_t *p, const int8_t *plane,
+                                                const int32_t *wk, const dw_out_t *out, int8_t *o,
+                                                size_t o_step)
+{
+    const int pairs = 2 * ((p->k_w + 3) / 4), n = p->out_w, sw = p->stride_w;
+    const dw_out_t q = *out;
+    /* named, not an array, so that they live in registers */
+    const int32_t w0 = wk[0], w1 = wk[1], w2 = pairs > 2 ? wk[2] : 0, w3 = pairs > 2 ? wk[3] : 0,
+                  w4 = pairs > 4 ? wk[4] : 0, w5 = pairs > 4 ? wk[5] : 0, w6 = pairs > 6 ? wk[6] : 0,
+                  w7 = pairs > 6 ? wk[7] : 0;
+    const int8_t *r = plane;
+    for (int ox = 0; ox < n; ox++, r += sw, o += o_step) {
+        uint32_t v = tfg_ld4(r);
+        int32_t a = __smlad(__sxtb16(v), w0, q.bias);
+        a = __smlad(tfg_sxtb16_ror8(v), w1, a);
+        if (pairs > 2) {
+            v = tfg_ld4(r + 4);
+            a = __smlad(__sxtb16(v), w2, a);
+            a = __smlad(tfg_sxtb16_ror8(v), w3, a);
+            if (pairs > 4) { /* chunks 3 and 4 (the fourth's weights are zero for k <= 12) */
+                v = tfg_ld4(r + 8);
+                a = __smlad(__sxtb16(v), w4, a);
+                a = __smlad(tfg_sxtb16_ror8(v), w5, a);
+                v = tfg_ld4(r + 12);
+                a = __smlad(__sxtb16(v), w6, a);
+                a = __smlad(tfg_sxtb16_ror8(v), w7, a);
+            }
+        }
+        *o = dw_out_mode(a, &q, RQ_FAST_CLAMP);
+    }
+}
+
 /* The taps of one output channel (stride w_step apart) as int16 pairs per
  * 4-tap chunk, row by row, for plane_any_body. */
 static void pair_any(const tfg_dwconv_params_t *p, const int8_t *w, size_t w_step, int32_t *wk)
@@ -525,6 +563,8 @@ static void run_channel(const tfg_dwconv_params_t *p, const int8_t *plane, int p
                              : p->act_min > -128 || p->act_max < 127 ? RQ_FAST_CLAMP
                                                                      : RQ_FAST;
             plane3x3_copies[p->stride_w - 1][mode](p, plane, pw, wk, q, o, o_step);
+        } else if (p->k_h == 1 && p->out_h == 1 && p->k_w <= 16 && q->fast) { /* a row: as_row */
+            plane_row(p, plane, wk, q, o, o_step);
         } else {
             const int g = !q->fast, k = p->k_h == p->k_w ? p->k_h : 0;
             plane_any_fn *const f = k == 5   ? (g ? plane5x5_general : plane5x5_clamp)
@@ -538,6 +578,20 @@ static void run_channel(const tfg_dwconv_params_t *p, const int8_t *plane, int p
     conv_plane(p, plane, pw, wk, q, o, o_step);
 }
 
+/* A tall k x 1 kernel over a single column (keyword-spotting and wake-word
+ * nets run 1-D convolutions over time on width-1 inputs): the plane is then
+ * one contiguous run of rows, so the layer is the same as a 1 x k kernel
+ * sliding along one plane row, which the DSP loops read four taps per word
+ * instead of one tap per word. `t` gets that layer. */
+static int as_row(const tfg_dwconv_params_t *p, tfg_dwconv_params_t *t)
+{
+    if (p->k_w != 1 || p->out_w != 1 || p->k_h == 1) return 0;
+    *t = *p;
+    t->k_w = p->k_h, t->stride_w = p->stride_h, t->dil_w = p->dil_h, t->out_w = p->out_h;
+    t->k_h = 1, t->stride_h = 1, t->dil_h = 1, t->out_h = 1;
+    return 1;
+}
+
 static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     int ph, pw;
@@ -545,14 +599,17 @@ static void dw_plane(const tfg_dwconv_params_t *p, const int8_t *in, int8_t *out
     int8_t *plane = (int8_t *)scratch;
     int32_t *wk = (int32_t *)(void *)(plane + plane_bytes(ph, pw));
     const int out_c = p->in_c * p->depth_mult;
+    tfg_dwconv_params_t row;
+    const tfg_dwconv_params_t *k = as_row(p, &row) ? &row : p; /* the kernel as it runs on the plane */
+    const int k_pw = k == p ? pw : ph;
     fill_plane_border(p, plane, ph, pw);
     for (int c = 0; c < p->in_c; c++) {
         gather_plane(p, in, c, plane, ph, pw);
         for (int m = 0; m < p->depth_mult; m++) {
             const int oc = c * p->depth_mult + m;
             const dw_out_t q = dw_out(p, oc);
-            prep_channel(p, oc, wk);
-            run_channel(p, plane, pw, wk, &q, out + oc, (size_t)out_c);
+            prep_channel(k, oc, wk);
+            run_channel(k, plane, k_pw, wk, &q, out + oc, (size_t)out_c);
         }
     }
 }

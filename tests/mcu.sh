@@ -83,6 +83,14 @@ lowmem() { # model arena variants options...
 }
 lowmem "$models/mlperf_kws_ref_model.tflite" 8572 "TFG_CONV_NARROW" --sram 8572
 lowmem "$models/tinyengine_vww.tflite" 25708 "TFG_DW_STRIP TFG_CONV_NARROW" --schedule 3x7@7 --stream-input --sram 25708
+# A wake-word net from the model builder (1-D convs over time, depthwise 3x1
+# to 15x1 on a width-1 input): PLANE runs its tall kernels as rows, on the M4
+# and the M7 (DSP) and the M3 (portable).
+if "$cli" zoo build ww1d-kws -o "$tmp/ww1d-kws.tflite" > /dev/null 2>&1; then
+  for target in cortex-m4 cortex-m7 cortex-m3; do run $target "$tmp/ww1d-kws.tflite"; done
+else
+  fail=$((fail+1)); echo "FAIL: zoo build ww1d-kws"
+fi
 # Built-in MCUNets from the model builder, patched as plan chooses.
 for arch in mcunet-5fps_imagenet mcunet-256kb-1mb_imagenet; do
   if "$cli" zoo build "$src/../shared/archs/$arch.json" -o "$tmp/$arch.tflite" --calib 1 > /dev/null 2>&1; then

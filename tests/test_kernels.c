@@ -681,6 +681,7 @@ enum {
     DWC_PLANE_5X5,
     DWC_PLANE_7X7,
     DWC_PLANE_OTHER_K,
+    DWC_PLANE_COLUMN,
     DWC_PLANE_DILATED,
     DWC_PLANE_IN_PLACE,
     DWC_PLANE_DEPTH_MULT,
@@ -692,9 +693,12 @@ enum {
     DWC_COUNT
 };
 static const char *const dwc_names[DWC_COUNT] = {
-    "rows",          "rows-blocks",    "plane-3x3/s1",     "plane-3x3/s2",   "plane-5x5",
-    "plane-7x7",     "plane-other-k",  "plane-dilated",    "plane-in-place", "plane-depth_mult>1",
-    "plane-rq-full", "plane-rq-clamp", "plane-rq-general", "strip",          "strip-in-place",
+    "rows",           "rows-blocks",        "plane-3x3/s1",
+    "plane-3x3/s2",   "plane-5x5",          "plane-7x7",
+    "plane-other-k",  "plane-column-kx1",   "plane-dilated",
+    "plane-in-place", "plane-depth_mult>1", "plane-rq-full",
+    "plane-rq-clamp", "plane-rq-general",   "strip",
+    "strip-in-place",
 };
 static int dw_cover[DWC_COUNT];
 
@@ -731,6 +735,8 @@ static void dw_count_coverage(const nr_conv_t *q, int variant, int in_place, con
         dw_cover[DWC_PLANE_DILATED]++;
         return;
     }
+    /* a tall k x 1 kernel over one column: PLANE runs it as a 1 x k row (dwconv.c as_row) */
+    if (variant == TFG_DW_PLANE && q->k_w == 1 && q->out_w == 1 && q->k_h > 1) dw_cover[DWC_PLANE_COLUMN]++;
     if (q->k_h == 3 && q->k_w == 3 && q->stride_w <= 2)
         dw_cover[q->stride_w == 1 ? DWC_PLANE_3X3_S1 : DWC_PLANE_3X3_S2]++;
     else if (q->k_h == q->k_w && (q->k_h == 5 || q->k_h == 7))
@@ -776,6 +782,11 @@ static void test_dwconv_case(tt_rng_t *r, int case_no)
     q.dil_w = tt_chance(r, 85) ? q.dil_h : tt_int(r, 1, 2);
     /* PLANE's DSP build has unrolled copies for 5x5 and 7x7: make them common. */
     if (plane && tt_chance(&side, 25)) q.k_h = q.k_w = tt_chance(&side, 50) ? 5 : 7;
+    /* and a row form for tall k x 1 kernels over one column (wake-word nets): 2 to 16 taps */
+    if (plane && tt_chance(&side, 15)) {
+        q.in_w = 1, q.k_w = 1, q.stride_w = 1, q.dil_w = 1;
+        q.k_h = tt_int(&side, 2, 16), q.in_h = tt_int(&side, 1, 40);
+    }
     if (!same) {
         int ekh = (q.k_h - 1) * q.dil_h + 1, ekw = (q.k_w - 1) * q.dil_w + 1;
         if (q.in_h < ekh) q.in_h = ekh + tt_int(r, 0, 3);

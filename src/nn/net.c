@@ -113,16 +113,21 @@ int tfg_net_conv(tfg_net_t *n, int in, int out_c, int k, int stride, tfg_act_t a
     return tfg_net_conv_hw(n, in, out_c, k, k, stride, act, name);
 }
 
-int tfg_net_dwconv(tfg_net_t *n, int in, int k, int stride, tfg_act_t act, const char *name)
+int tfg_net_dwconv_hw(tfg_net_t *n, int in, int k_h, int k_w, int stride, tfg_act_t act, const char *name)
 {
-    if (in < 0 || in >= n->n || k < 1 || stride < 1) return -1;
+    if (in < 0 || in >= n->n || k_h < 1 || k_w < 1 || stride < 1) return -1;
     const tfg_nn_layer_t x = n->layers[in];
     tfg_nn_layer_t *l = push(n, TFG_NN_DWCONV, in, name);
     if (!l) return -1;
     l->h = same_out(x.h, stride), l->w = same_out(x.w, stride), l->c = x.c;
-    l->k_h = l->k_w = k, l->stride = stride, l->act = act;
+    l->k_h = k_h, l->k_w = k_w, l->stride = stride, l->act = act;
     l->bn = true;
     return finish(n);
+}
+
+int tfg_net_dwconv(tfg_net_t *n, int in, int k, int stride, tfg_act_t act, const char *name)
+{
+    return tfg_net_dwconv_hw(n, in, k, k, stride, act, name);
 }
 
 int tfg_net_fc(tfg_net_t *n, int in, int out, const char *name)

@@ -72,6 +72,8 @@ int tfg_net_conv(tfg_net_t *n, int in, int out_c, int k, int stride, tfg_act_t a
 int tfg_net_conv_hw(tfg_net_t *n, int in, int out_c, int k_h, int k_w, int stride, tfg_act_t act,
                     const char *name);
 int tfg_net_dwconv(tfg_net_t *n, int in, int k, int stride, tfg_act_t act, const char *name);
+/* Non-square depthwise kernels (a wake-word net's tall 15x1). */
+int tfg_net_dwconv_hw(tfg_net_t *n, int in, int k_h, int k_w, int stride, tfg_act_t act, const char *name);
 int tfg_net_fc(tfg_net_t *n, int in, int out, const char *name);
 int tfg_net_add(tfg_net_t *n, int a, int b, tfg_act_t act, const char *name);
 int tfg_net_avgpool(tfg_net_t *n, int in, const char *name);

@@ -146,6 +146,24 @@ static int build_dscnn(tfg_net_t *n)
     return x >= 0 ? tfg_zoo_head(n, x, 12) : -1;
 }
 
+/* A streaming wake-word net of the kind MLPerf Tiny's is: convolutions over
+ * time only, on 49 frames of 40 log-mel features held as channels of a
+ * width-1 image; tall depthwise kernels (3x1 to 15x1) between pointwise ones. */
+static int build_ww1d(tfg_net_t *n)
+{
+    static const int ks[4] = {3, 5, 9, 15};
+    int x = tfg_net_input(n, 49, 1, 40);
+    if (x >= 0) x = tfg_net_conv_hw(n, x, 64, 3, 1, 1, TFG_ACT_RELU, "stem3x1");
+    for (int i = 0; i < 4 && x >= 0; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "b%d_dw%dx1", i, ks[i]);
+        x = tfg_net_dwconv_hw(n, x, ks[i], 1, 1, TFG_ACT_RELU, name);
+        snprintf(name, sizeof name, "b%d_pw", i);
+        if (x >= 0) x = tfg_net_conv(n, x, 64, 1, 1, TFG_ACT_RELU, name);
+    }
+    return x >= 0 ? tfg_zoo_head(n, x, 12) : -1;
+}
+
 static const tfg_zoo_entry_t ENTRIES[] = {
     {"mbv2-w1.0-r224", "MobileNetV2, width 1.0, 224x224 RGB, 1000 classes (-w<width> -r<res> [-c<classes>])"},
     {"mbv2-w0.35-r144", "MobileNetV2 0.35 at 144x144 (MCUNet's baseline)"},
@@ -153,6 +171,7 @@ static const tfg_zoo_entry_t ENTRIES[] = {
     {"mbv1-w0.25-r96-g", "MobileNetV1 0.25 at 96x96 grayscale (-g: 1 channel, 2 classes unless -c<n>)"},
     {"resnet8-cifar", "MLPerf Tiny image classification ResNet-8, 32x32 RGB, 10 classes"},
     {"dscnn-kws", "MLPerf Tiny keyword spotting DS-CNN, 49x10 MFCC, 12 classes"},
+    {"ww1d-kws", "a streaming wake-word net: 1-D convs over 49 frames x 40 mels, depthwise 3x1 to 15x1"},
     {"PATH.json", "a ProxylessNAS/MCUNet architecture JSON (e.g. ../shared/archs/*.json)"},
 };
 
@@ -232,6 +251,8 @@ tfg_status_t tfg_zoo_net(const char *spec, tfg_net_t *n, tfg_diag_t *d)
         ok = build_resnet8(n);
     } else if (!strcmp(spec, "dscnn-kws")) {
         ok = build_dscnn(n);
+    } else if (!strcmp(spec, "ww1d-kws")) {
+        ok = build_ww1d(n);
     } else {
         return tfg_diag_set(d, TFG_ERR_ARG, "%s: unknown model (try 'tinyforge zoo list')", spec);
     }
