@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The flash the search predicts (src/codegen/flash.c, no cross compiler)
 # against the flash bench measures in the Cortex-M4 ELF, part by part, and
-# the instructions it predicts (src/model/latency.c) against QEMU's count, on
+# the instructions it predicts (src/sched/latency.c) against QEMU's count, on
 # sampled subnets of the default search space (the search's own candidates,
 # patched where their budget wants it) and on the shared models. Prints a
 # table and the error of the one estimated part, the generated functions.

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The Cortex-M4 latency model (src/model/latency.c) against QEMU's counts.
+# The Cortex-M4 latency model (src/sched/latency.c) against QEMU's counts.
 # Samples subnets of the default search space at five budgets (so that their
 # schedules are patched and layer by layer, their kernels fast and
 # low-memory), benches each with per-layer counts, fits the model's
 # coefficients by least squares on half of them (every layer row and patch
 # stage row is linear in the coefficients) and prints the error of whole
 # inferences on the other half, with the binary's own prediction next to
-# it. FIT=1 also writes the fitted coefficients into src/model/latency.c;
+# it. FIT=1 also writes the fitted coefficients into src/sched/latency.c;
 # REUSE=1 keeps the benches of an earlier run in OUT_DIR (the same subnets).
 # usage: scripts/bench_latency.sh BUILD_DIR [N_PER_BUDGET] [OUT_DIR]   (needs the cross toolchain and QEMU)
 set -euo pipefail
@@ -32,7 +32,7 @@ for pair in "1 4 32K" "0 1 12K" "2 2 48K" "0 4 16K" "3 3 64K"; do
     fi
   done
 done
-python3 - "$out/rows.tsv" "$root/src/model/latency.c" "${FIT:-0}" "$root/scripts" <<'PY'
+python3 - "$out/rows.tsv" "$root/src/sched/latency.c" "${FIT:-0}" "$root/scripts" <<'PY'
 import json, re, sys
 sys.path.insert(0, sys.argv[4])
 import lstsq

@@ -28,7 +28,7 @@ done
 
 echo
 echo "Cortex-M4 (QEMU): the chosen schedule's instructions against layer by layer, and what the"
-echo "latency model (src/model/latency.c: per-layer terms, per tile and per byte copied) predicted"
+echo "latency model (src/sched/latency.c: per-layer terms, per tile and per byte copied) predicted"
 echo "for both: 'pred x' is its predicted overhead, 'error' its error on the overhead (pred x / instr x - 1)."
 echo "Each model at two choices: the lowest peak within 1.2x MACs, and within 1.05x."
 printf "%-30s %5s %12s %12s %8s %8s %7s %9s %9s %7s %6s\n" model cap "layer instr" "patch instr" "instr x" "pred x" error "layer B" "patch B" "MACs x" grid

@@ -9,7 +9,7 @@
 #    more patch stages) and on shared models: constants, parameter structs,
 #    the tile table and the runtime are exact to the byte, and the generated
 #    code's estimate never falls short by more than the search's margin.
-# The latency model (src/model/latency.c), against QEMU's instruction counts
+# The latency model (src/sched/latency.c), against QEMU's instruction counts
 # of the same subnets: within 10% of each (its fit's held-out error is
 # 1.8% on average, 5% at worst; the shared models, outside the space it was
 # fitted on, are printed but not held to it).

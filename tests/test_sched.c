@@ -21,6 +21,7 @@
 
 #include "codegen/codegen.h"
 #include "model/cost.h"
+#include "sched/latency.h"
 #include "sched/sched.h"
 #include "tfg_test.h"
 #include "tflite/writer.h"
@@ -377,25 +378,86 @@ static int best_agrees(const char *name, const tfg_model_t *m)
     return bad ? -1 : n;
 }
 
+/* A shared model with int8 I/O, inside a test case (a failure to load fails it). */
+static bool load_shared(const char *name, tfg_model_t *m)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), name);
+    tfg_diag_t d = {{0}};
+    const tfg_pass_opts_t o = {.int8_io = true};
+    const bool ok = tfg_model_load(path, &o, m, &d) == TFG_OK;
+    if (!ok) TT_LOG("%s: %s\n", path, d.msg);
+    TT_CHECK(ok);
+    return ok;
+}
+
 static void test_best(void)
 {
     static const char *names[] = {"tflm_person_detect",   "mlperf_vww_96_int8",
                                   "mlperf_kws_ref_model", "mlperf_pretrainedResnet_quant",
                                   "tinyengine_vww",       "tinyengine_detection"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s.tflite", models_dir(), names[i]);
         tfg_model_t m;
-        tfg_diag_t d = {{0}};
-        const tfg_pass_opts_t o = {.int8_io = true};
         tt_begin();
-        TT_CHECK(tfg_model_load(path, &o, &m, &d) == TFG_OK);
-        if (tt_case_ok) {
+        if (load_shared(names[i], &m)) {
             const int n = best_agrees(names[i], &m);
             TT_CHECK(n > 0);
             printf("  %-32s tfg_sched_best = tfg_sched_choose under %d rules\n", names[i], n);
             tfg_model_free(&m);
         }
+        tt_end();
+    }
+}
+
+/* The predicted instructions every candidate carries (summed per tile row
+ * and column, src/sched/sched.c) equal the latency model walking every tile
+ * (tfg_latency_m4), and --max-overhead's rule keeps both ratios within the
+ * cap. On person_detect the MAC cap alone would take an 8x8 grid whose
+ * per-tile setup costs more than the cap in instructions (measured 1.20x
+ * on the M4 at 1.045x MACs); the instruction cap must rule it out. */
+static void test_predicted_instructions(void)
+{
+    static const char *names[] = {"tflm_person_detect", "mlperf_vww_96_int8", "tinyengine_vww",
+                                  "st_yamnet_256_64x96", "st_miniresnetv2_1stacks_64x50"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        tfg_model_t m;
+        tfg_diag_t d = {{0}};
+        tfg_sched_set_t set;
+        tt_begin();
+        if (!load_shared(names[i], &m)) {
+            tt_end();
+            continue;
+        }
+        TT_CHECK(tfg_sched_enumerate(&m, 8, &set, &d) == TFG_OK && set.n > 1);
+        int worst = 0, mac_only = -1;
+        double worst_err = 0;
+        for (int c = 0; tt_case_ok && c < set.n; c++) {
+            const tfg_schedule_t *x = &set.c[c];
+            const double want = tfg_latency_m4(&m, x->split, x->ph, x->pw, NULL);
+            const double err = x->insns / want - 1;
+            if (err * err > worst_err * worst_err) worst_err = err, worst = c;
+            /* the rule without the instruction cap: lowest peak within 1.2x MACs */
+            if (x->macs <= 1.2 * set.c[0].macs &&
+                (mac_only < 0 || x->peak < set.c[mac_only].peak ||
+                 (x->peak == set.c[mac_only].peak && x->macs < set.c[mac_only].macs)))
+                mac_only = c;
+        }
+        TT_CHECK(worst_err < 1e-9 && worst_err > -1e-9);
+        if (!tt_case_ok)
+            TT_LOG("  %s: candidate %d predicts %.0f, the tile walk %.0f\n", names[i], worst,
+                   set.c[worst].insns,
+                   tfg_latency_m4(&m, set.c[worst].split, set.c[worst].ph, set.c[worst].pw, NULL));
+        const int ch = tfg_sched_choose(&set, 0, 1.2, false);
+        TT_CHECK(ch >= 0 && set.c[ch].macs <= 1.2 * set.c[0].macs && set.c[ch].insns <= 1.2 * set.c[0].insns);
+        if (i == 0) TT_CHECK(mac_only >= 0 && set.c[mac_only].insns > 1.2 * set.c[0].insns && ch != mac_only);
+        if (tt_case_ok)
+            printf("  %-32s %d candidates predicted as the tile walk does; chosen %dx%d: %.3fx MACs, %.3fx "
+                   "instructions (by MACs alone: %dx%d, %.3fx instructions)\n",
+                   names[i], set.n, set.c[ch].ph, set.c[ch].pw,
+                   (double)set.c[ch].macs / (double)set.c[0].macs, set.c[ch].insns / set.c[0].insns,
+                   set.c[mac_only].ph, set.c[mac_only].pw, set.c[mac_only].insns / set.c[0].insns);
+        tfg_sched_set_free(&set);
+        tfg_model_free(&m);
         tt_end();
     }
 }
@@ -584,6 +646,7 @@ int main(void)
     test_explain_none();
     printf("search shortcut and cost API:\n");
     test_best();
+    test_predicted_instructions();
     test_cost_api();
     printf("targets:\n");
     test_targets();

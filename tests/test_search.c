@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "model/cost.h"
-#include "model/latency.h"
 #include "nn/forward.h"
+#include "sched/latency.h"
 #include "sched/sched.h"
 #include "search/evolve.h"
 #include "search/sntrain.h"

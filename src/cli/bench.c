@@ -17,7 +17,7 @@
 
 #include "cli/cli.h"
 #include "codegen/codegen.h"
-#include "model/latency.h"
+#include "sched/latency.h"
 
 static const char BENCH_HELP[] =
     "usage: tinyforge bench MODEL [--target T] [--layers] [--json] [--keep DIR]\n"
@@ -355,7 +355,7 @@ int cli_bench(int argc, char **argv)
                    m.graph.ops[m.prog.steps[sp.cost.split].op].model_index, sp.cost.ph, sp.cost.pw,
                    sp.streamed ? "true" : "false");
         if (layers) {
-            /* each row with what the latency model (src/model/latency.c) predicts and is fitted on */
+            /* each row with what the latency model (src/sched/latency.c) predicts and is fitted on */
             printf(", \"layers\": [");
             for (int k = first_layer; k < n_steps; k++) {
                 const tfg_step_t *st = &m.prog.steps[k];

@@ -177,7 +177,8 @@ const char *cli_schedule_rule(const cli_sched_opts_t *so)
 {
     return so->schedule && strcmp(so->schedule, "auto") ? "forced by --schedule"
            : so->sram                                   ? "fewest MACs that fit --sram"
-                                                        : "lowest peak within --max-overhead";
+                                                        : "lowest peak within --max-overhead in MACs and "
+                                                          "predicted M4 instructions";
 }
 
 int cli_load_scheduled(const char *path, const tfg_pass_opts_t *o, const cli_sched_opts_t *so, tfg_model_t *m,
@@ -195,24 +196,28 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
                         int chosen, double seconds, bool json)
 {
     const int64_t base = set->c[0].macs;
+    const double base_insns = set->c[0].insns > 0 ? set->c[0].insns : 1;
     char what[160];
     if (json) {
         printf(
             "  \"schedule\": {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
-            "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"mac_overhead\": %.4f},\n",
+            "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"mac_overhead\": %.4f, "
+            "\"m4_instructions_predicted\": %.0f, \"instruction_overhead_predicted\": %.4f},\n",
             set->c[chosen].split,
             set->c[chosen].split < 0 ? -1 : m->graph.ops[m->prog.steps[set->c[chosen].split].op].model_index,
             set->c[chosen].ph, set->c[chosen].pw, set->c[chosen].peak, set->c[chosen].peak_streamed,
-            (long long)set->c[chosen].macs, (double)set->c[chosen].macs / (double)base);
+            (long long)set->c[chosen].macs, (double)set->c[chosen].macs / (double)base, set->c[chosen].insns,
+            set->c[chosen].insns / base_insns);
         printf("  \"search_seconds\": %.4f,\n  \"candidates\": [\n", seconds);
         for (int i = 0; i < set->n; i++) {
             const tfg_schedule_t *c = &set->c[i];
-            printf(
-                "    {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
-                "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"on_front\": %s, \"chosen\": %s}%s\n",
-                c->split, c->split < 0 ? -1 : m->graph.ops[m->prog.steps[c->split].op].model_index, c->ph,
-                c->pw, c->peak, c->peak_streamed, (long long)c->macs, set->front[i] ? "true" : "false",
-                i == chosen ? "true" : "false", i + 1 < set->n ? "," : "");
+            printf("    {\"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
+                   "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"m4_instructions_predicted\": %.0f, "
+                   "\"on_front\": %s, \"chosen\": %s}%s\n",
+                   c->split, c->split < 0 ? -1 : m->graph.ops[m->prog.steps[c->split].op].model_index, c->ph,
+                   c->pw, c->peak, c->peak_streamed, (long long)c->macs, c->insns,
+                   set->front[i] ? "true" : "false", i == chosen ? "true" : "false",
+                   i + 1 < set->n ? "," : "");
         }
         printf("  ],\n");
         if (set->n == 1) {
@@ -236,18 +241,22 @@ void cli_schedule_print(const tfg_model_t *m, const cli_sched_opts_t *so, const 
     }
     printf("Pareto front of (peak, MACs), %d schedules; * = chosen (%s):\n\n", n_front,
            cli_schedule_rule(so));
-    printf("  %-40s %12s %14s %14s %9s\n", "schedule (grid@op, stage output)", "peak B", "no-input B", "MACs",
-           "MACs x");
+    printf("  %-40s %12s %14s %14s %9s %9s\n", "schedule (grid@op, stage output)", "peak B", "no-input B",
+           "MACs", "MACs x", "instr x");
     for (int i = 0; i < set->n; i++) {
         if (!set->front[i] && i != chosen) continue;
         const tfg_schedule_t *c = &set->c[i];
         describe_split(m, c, what, sizeof what);
-        printf("%c %-40s %12zu %14zu %14lld %9.3f%s\n", i == chosen ? '*' : ' ', what, c->peak,
-               c->peak_streamed, (long long)c->macs, (double)c->macs / (double)base,
+        char ix[16] = "-"; /* a model too small for the latency model to price */
+        if (set->c[0].insns > 0) snprintf(ix, sizeof ix, "%.3f", c->insns / base_insns);
+        printf("%c %-40s %12zu %14zu %14lld %9.3f %9s%s\n", i == chosen ? '*' : ' ', what, c->peak,
+               c->peak_streamed, (long long)c->macs, (double)c->macs / (double)base, ix,
                set->front[i] ? "" : "  (not on the front)");
     }
     printf("\n  peak: arena with the input image in it; no-input: the input read patch by patch from\n"
-           "  outside the arena (as MCUNetV2 reports its figures).\n");
+           "  outside the arena (as MCUNetV2 reports its figures). instr x: Cortex-M4 instructions as\n"
+           "  the latency model predicts them (src/sched/latency.c: per-tile setup and region copies\n"
+           "  included), against layer by layer; --max-overhead bounds both ratios.\n");
 }
 
 int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sched_plan_t *sp, bool *patched)
@@ -262,6 +271,7 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
     if (cli_schedule_resolve(m, so, &set, &chosen, &secs)) return 1;
     const tfg_schedule_t c = set.c[chosen];
     const int64_t base_macs = set.c[0].macs; /* candidate 0 is layer by layer */
+    const double base_insns = set.c[0].insns > 0 ? set.c[0].insns : 1;
     const int n_candidates = set.n;
     tfg_sched_set_free(&set);
     if (c.split < 0 && n_candidates == 1 && !stream) {
@@ -286,8 +296,11 @@ int cli_schedule_plan(const tfg_model_t *m, const cli_sched_opts_t *so, tfg_sche
         return 1;
     }
     *patched = true;
-    fprintf(stderr, "tinyforge: schedule %dx%d@%d: arena %zu B (layer by layer %zu B), %.3fx MACs%s\n", c.ph,
-            c.pw, m->graph.ops[m->prog.steps[c.split].op].model_index, sp->arena_bytes, m->plan.peak,
-            (double)c.macs / (double)(base_macs ? base_macs : 1), stream ? ", input streamed" : "");
+    fprintf(stderr,
+            "tinyforge: schedule %dx%d@%d: arena %zu B (layer by layer %zu B), %.3fx MACs, %.3fx M4 "
+            "instructions predicted%s\n",
+            c.ph, c.pw, m->graph.ops[m->prog.steps[c.split].op].model_index, sp->arena_bytes, m->plan.peak,
+            (double)c.macs / (double)(base_macs ? base_macs : 1), c.insns / base_insns,
+            stream ? ", input streamed" : "");
     return 0;
 }

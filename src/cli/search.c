@@ -61,7 +61,7 @@ static const char SEARCH_HELP[] =
     "                    measures the real figure on the M4 and warns when it is over)\n"
     "  --max-instructions N  a latency budget: at most N Cortex-M4 instructions per\n"
     "                    inference (e.g. 15M), as the per-layer cost model predicts them\n"
-    "                    (src/model/latency.c; its error against QEMU is in docs/search.md);\n"
+    "                    (src/sched/latency.c; its error against QEMU is in docs/search.md);\n"
     "                    the final model is measured under QEMU\n"
     "  --samples N       subnets per (width, resolution) pair (default 1000)\n"
     "  --stop-after N    stop after phase N (1-4; default 4)\n"

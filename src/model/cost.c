@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "codegen/codegen.h"
-#include "model/latency.h"
+#include "sched/latency.h"
 #include "sched/sched.h"
 #include "zoo/zoo.h"
 

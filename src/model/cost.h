@@ -21,7 +21,7 @@
  *    code), for the chosen schedule with the kernel variants `compile --sram`
  *    would pick; exact but for the generated code (codegen.h);
  *  - m4_instructions: one inference on the Cortex-M4 with that schedule, as
- *    the per-layer cost model predicts it (model/latency.h). */
+ *    the per-layer cost model predicts it (sched/latency.h). */
 #ifndef TFG_MODEL_COST_H
 #define TFG_MODEL_COST_H
 

@@ -45,8 +45,9 @@ static void candidate(const tfg_report_t *r, int i, FILE *f)
     jstr(f, nm);
     fprintf(f,
             ", \"split_step\": %d, \"split_op\": %d, \"grid\": [%d, %d], \"peak_bytes\": %zu, "
-            "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld",
-            c->split, split_op(r, c->split), c->ph, c->pw, c->peak, c->peak_streamed, (long long)c->macs);
+            "\"peak_bytes_streamed_input\": %zu, \"macs\": %lld, \"m4_instructions_predicted\": %.0f",
+            c->split, split_op(r, c->split), c->ph, c->pw, c->peak, c->peak_streamed, (long long)c->macs,
+            c->insns);
 }
 
 static const char *buf_kind(const tfg_report_buf_t *b)
@@ -138,8 +139,12 @@ void tfg_report_json(const tfg_report_t *r, FILE *f)
     const tfg_schedule_t *ch = &r->set.c[r->chosen];
     fputs("  \"schedule\": ", f);
     candidate(r, r->chosen, f);
-    fprintf(f, ", \"mac_overhead\": %.4f, \"streamed_input\": %s, \"arena_bytes\": %zu},\n  \"choice\": ",
-            (double)ch->macs / (double)r->set.c[0].macs, jbool(r->o.stream && ch->split >= 0), C->peak);
+    fprintf(f,
+            ", \"mac_overhead\": %.4f, \"instruction_overhead_predicted\": %.4f, \"streamed_input\": %s, "
+            "\"arena_bytes\": %zu},\n  \"choice\": ",
+            (double)ch->macs / (double)r->set.c[0].macs,
+            ch->insns / (r->set.c[0].insns > 0 ? r->set.c[0].insns : 1), jbool(r->o.stream && ch->split >= 0),
+            C->peak);
     jstr(f, r->o.choice ? r->o.choice : "");
     fputs(",\n  \"candidates\": [\n", f);
     for (int i = 0; i < r->set.n; i++) {

@@ -1,5 +1,5 @@
 /* The per-layer Cortex-M4 cost model (see latency.h). */
-#include "model/latency.h"
+#include "sched/latency.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -111,6 +111,20 @@ double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t varia
     return k[0] * f[0] + k[1] * f[1] + k[2] * f[2] + k[3] * f[3];
 }
 
+double tfg_latency_step_calls(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels,
+                              double calls)
+{
+    double f[4];
+    tfg_latency_step_features(m, s, 1, 1, f); /* per pixel */
+    const double *k = coefficients(s, variant);
+    return (k[0] * f[0] + k[1] * f[1] + k[2] * f[2]) * pixels + k[3] * calls;
+}
+
+double tfg_latency_tiles(double tiles, double bytes)
+{
+    return tile_coef[0] * tiles + tile_coef[1] * bytes;
+}
+
 /* The stage's features (feat, bytes) and its steps' predicted instructions
  * (*steps; any may be NULL), walking every tile. */
 static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant,
@@ -162,7 +176,7 @@ double tfg_latency_stage(const tfg_model_t *m, int split, int ph, int pw, const 
     if (split < 0) return 0;
     double bytes, steps;
     if (walk_stage(m, split, ph, pw, variant, NULL, &bytes, &steps) < 0) return -1;
-    return steps + tile_coef[0] * ph * pw + tile_coef[1] * bytes;
+    return steps + tfg_latency_tiles((double)ph * pw, bytes);
 }
 
 double tfg_latency_m4(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant)

@@ -11,8 +11,8 @@
  * on other subnets). A patched stage runs each of its steps once per tile on
  * the tile's region, plus a per-tile cost for copying the input region in
  * and the stage output region out. */
-#ifndef TFG_MODEL_LATENCY_H
-#define TFG_MODEL_LATENCY_H
+#ifndef TFG_SCHED_LATENCY_H
+#define TFG_SCHED_LATENCY_H
 
 #include "model/model.h"
 
@@ -49,6 +49,17 @@ void tfg_latency_step_features(const tfg_model_t *m, const tfg_step_t *s, int64_
 /* Instructions of step s producing an out_h x out_w region of its output. */
 double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, int64_t out_h,
                         int64_t out_w);
+
+/* Instructions of `calls` calls of step s that produce `pixels` output
+ * pixels in all (every feature is linear in the pixels): a patch stage's
+ * step over all its tiles. */
+double tfg_latency_step_calls(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels,
+                              double calls);
+
+/* A patch stage's own cost besides its steps: `tiles` tiles copying
+ * `bytes` elements in (their source regions) and out (their stage output
+ * regions) in all. */
+double tfg_latency_tiles(double tiles, double bytes);
 
 /* The patch stage of a split/ph/pw schedule as the model sees it: per
  * class, the sums over every tile of its steps' features (MACs, output

@@ -1,12 +1,14 @@
 /* Patch-based inference: receptive fields, candidate costs, the front. */
 #include "sched/sched.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lower/kernel_table.h"
 #include "plan/plan.h"
+#include "sched/latency.h"
 
 /* ---- step geometry -------------------------------------------------------- */
 
@@ -319,14 +321,23 @@ typedef struct {
     size_t *whole;      /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
     tfg_sched_lead_t lead;
     bool has_source; /* tfg_sched_lead found one (else no split can be patched) */
+    double *lat;     /* [n_steps] predicted M4 instructions of each whole layer (sched/latency.h) */
 } work_t;
 
 static void work_free(work_t *w)
 {
     free(w->tsize), free(w->scratch), free(w->vscratch), free(w->producer), free(w->last_use);
     free(w->variant), free(w->rows), free(w->cols), free(w->bpp), free(w->geo), free(w->whole);
-    free(w->keys), free(w->reps);
+    free(w->keys), free(w->reps), free(w->lat);
     memset(w, 0, sizeof *w);
+}
+
+/* Predicted M4 instructions of step s on its whole output, in the model's
+ * kernel variant (tfg_latency_m4's rule for a step outside the stage). */
+static double whole_insns(const tfg_model_t *m, const tfg_step_t *s)
+{
+    const tfg_tensor_t *y = T(m, s->out);
+    return tfg_latency_step(m, s, -1, y->rank == 4 ? y->dims[1] : 1, y->rank == 4 ? y->dims[2] : 1);
 }
 
 static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
@@ -342,8 +353,9 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
     w->bpp = malloc(sizeof(size_t) * nt);
     w->geo = malloc(sizeof(geo_t) * ns);
     w->whole = malloc(sizeof(size_t) * ns * MAX_VARIANTS);
-    if (!w->geo || !w->whole || !w->tsize || !w->scratch || !w->vscratch || !w->producer || !w->last_use ||
-        !w->variant || !w->bpp) {
+    w->lat = malloc(sizeof(double) * ns);
+    if (!w->geo || !w->whole || !w->lat || !w->tsize || !w->scratch || !w->vscratch || !w->producer ||
+        !w->last_use || !w->variant || !w->bpp) {
         work_free(w);
         return tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
     }
@@ -358,6 +370,7 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         w->geo[k] = step_geo(m, s);
+        w->lat[k] = whole_insns(m, s);
         for (int v = 0; v < MAX_VARIANTS; v++)
             w->whole[(size_t)k * MAX_VARIANTS + v] = v < n_variants(s) ? patch_scratch(s, NULL, NULL, v) : 0;
         w->producer[s->out] = k;
@@ -560,8 +573,42 @@ static void tile_scratch(const tfg_step_t *s, const geo_t *g, int ph, int pw, co
  * and scratch sizes and each step's variant of least scratch. */
 #define ROW(i, t) w->rows[(size_t)(i) * (size_t)m->graph.n_tensors + (size_t)(t)]
 #define COL(j, t) w->cols[(size_t)(j) * (size_t)m->graph.n_tensors + (size_t)(t)]
+
+/* Predicted M4 instructions of the candidate whose walks are in w (each
+ * step in the model's kernel variant): tfg_latency_m4's sum over every tile,
+ * in ph + pw terms. Its features are linear in a step's output pixels, and a
+ * tile's region is the rows of its tile row times the columns of its tile
+ * column, so over all tiles a step produces (sum of rows) x (sum of columns)
+ * pixels in ph x pw calls, and the tiles copy (sum of rows) x (sum of
+ * columns) pixels of the source in and of the stage output out. */
+static double sum_rows(const tfg_model_t *m, const work_t *w, int ph, int t)
+{
+    double n = 0;
+    for (int i = 0; i < ph; i++) n += rows_of(ROW(i, t));
+    return n;
+}
+static double sum_cols(const tfg_model_t *m, const work_t *w, int pw, int t)
+{
+    double n = 0;
+    for (int j = 0; j < pw; j++) n += cols_of(COL(j, t));
+    return n;
+}
+static double predict(const tfg_model_t *m, int split, int ph, int pw, const work_t *w)
+{
+    const double tiles = (double)ph * pw;
+    double t = 0;
+    for (int k = w->lead.n_steps; k <= split; k++) {
+        const tfg_step_t *s = &m->prog.steps[k];
+        t += tfg_latency_step_calls(m, s, -1, sum_rows(m, w, ph, s->out) * sum_cols(m, w, pw, s->out), tiles);
+    }
+    const int src = w->lead.src, out = m->prog.steps[split].out;
+    t += tfg_latency_tiles(tiles, sum_rows(m, w, ph, src) * sum_cols(m, w, pw, src) * T(m, src)->dims[3] +
+                                      sum_rows(m, w, ph, out) * sum_cols(m, w, pw, out) * T(m, out)->dims[3]);
+    for (int k = split + 1; k < m->prog.n_steps; k++) t += w->lat[k];
+    return t;
+}
 static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out,
-                         tfg_diag_t *d)
+                         double *insns_out, tfg_diag_t *d)
 {
     const char *why = tfg_sched_split_problem(m, split);
     if (why) return tfg_diag_set(d, TFG_ERR_UNSUPPORTED, "cannot patch up to step %d: %s", split, why);
@@ -612,6 +659,7 @@ static tfg_status_t walk(const tfg_model_t *m, int split, int ph, int pw, work_t
                 split, k);
     }
     *macs_out = macs;
+    *insns_out = predict(m, split, ph, pw, w);
     return TFG_OK;
 }
 
@@ -652,9 +700,9 @@ static void sizes(const tfg_model_t *m, int split, int ph, int pw, work_t *w)
 #undef COL
 
 static tfg_status_t measure(const tfg_model_t *m, int split, int ph, int pw, work_t *w, int64_t *macs_out,
-                            tfg_diag_t *d)
+                            double *insns_out, tfg_diag_t *d)
 {
-    const tfg_status_t st = walk(m, split, ph, pw, w, macs_out, d);
+    const tfg_status_t st = walk(m, split, ph, pw, w, macs_out, insns_out, d);
     if (st == TFG_OK) sizes(m, split, ph, pw, w);
     return st;
 }
@@ -712,9 +760,10 @@ static tfg_status_t cost(const tfg_model_t *m, int split, int ph, int pw, work_t
                          tfg_diag_t *d)
 {
     int64_t macs = 0;
-    tfg_status_t st = measure(m, split, ph, pw, w, &macs, d);
+    double insns = 0;
+    tfg_status_t st = measure(m, split, ph, pw, w, &macs, &insns, d);
     if (st < 0) return st;
-    out->split = split, out->ph = ph, out->pw = pw, out->macs = macs;
+    out->split = split, out->ph = ph, out->pw = pw, out->macs = macs, out->insns = insns;
     tfg_plan_t p;
     if ((st = place_patched(m, split, w, false, &p, NULL, d)) < 0) return st;
     out->peak = p.peak;
@@ -916,6 +965,8 @@ tfg_status_t tfg_sched_layer(const tfg_model_t *m, tfg_schedule_t *out, tfg_diag
     for (int k = 0; k < m->prog.n_steps; k++) out->macs += m->prog.steps[k].macs;
     out->peak = m->plan.peak;
     out->peak_step = m->plan.lower_bound_step;
+    out->insns = 0;
+    for (int k = 0; k < m->prog.n_steps; k++) out->insns += whole_insns(m, &m->prog.steps[k]);
     /* Streamed: the same buffers without the model inputs. */
     const tfg_plan_t *lp = &m->plan;
     tfg_plan_t p;
@@ -1034,10 +1085,19 @@ tfg_status_t tfg_sched_enumerate(const tfg_model_t *m, int max_grid, tfg_sched_s
     return TFG_OK;
 }
 
+/* The most predicted instructions a patched candidate may have: max_overhead
+ * times layer by layer's. A model so small that the fitted intercepts make
+ * its prediction meaningless (not positive) is bounded by its MACs alone. */
+static double insns_limit(double layer_insns, double max_overhead)
+{
+    return layer_insns > 0 ? max_overhead * layer_insns : HUGE_VAL;
+}
+
 int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead, bool streamed)
 {
     if (set->n == 0) return -1;
     const int64_t base = set->c[0].macs;
+    const double insns_cap = insns_limit(set->c[0].insns, max_overhead);
     int best = -1;
 #define PEAK(c) (streamed && (c)->split >= 0 ? (c)->peak_streamed : (c)->peak)
     for (int i = 0; i < set->n; i++) {
@@ -1048,7 +1108,8 @@ int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_o
                 (c->macs == set->c[best].macs && PEAK(c) < PEAK(&set->c[best])))
                 best = i;
         } else {
-            if ((double)c->macs > max_overhead * (double)base) continue;
+            if (c->split >= 0 && ((double)c->macs > max_overhead * (double)base || c->insns > insns_cap))
+                continue;
             if (best < 0 || PEAK(c) < PEAK(&set->c[best]) ||
                 (PEAK(c) == PEAK(&set->c[best]) && c->macs < set->c[best].macs))
                 best = i;
@@ -1071,6 +1132,7 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
     tfg_status_t st = tfg_sched_layer(m, &c, d);
     if (st < 0) return st;
     const int64_t base = c.macs;
+    const double insns_cap = insns_limit(c.insns, max_overhead);
     bool have = false;
     int costed = 1;
 #define PEAK(x) (streamed && (x).split >= 0 ? (x).peak_streamed : (x).peak)
@@ -1078,20 +1140,21 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
 #define BETTER(macs, peak)                                                                                   \
     (!have || (sram_limit > 0 ? (macs) < best->macs || ((macs) == best->macs && (peak) < PEAK(*best))        \
                               : (peak) < PEAK(*best) || ((peak) == PEAK(*best) && (macs) < best->macs)))
-#define ALLOWED(macs, peak)                                                                                  \
-    (sram_limit > 0 ? (peak) <= sram_limit : (double)(macs) <= max_overhead * (double)base)
-    if (ALLOWED(c.macs, PEAK(c))) *best = c, have = true;
+#define WITHIN_CAP(macs, insns) ((double)(macs) <= max_overhead * (double)base && (insns) <= insns_cap)
+#define ALLOWED(macs, insns, peak) (sram_limit > 0 ? (peak) <= sram_limit : WITHIN_CAP(macs, insns))
+    if (sram_limit == 0 || PEAK(c) <= sram_limit) *best = c, have = true; /* layer by layer: no overhead */
     work_t w;
     if ((st = work_init(m, &w, d)) < 0) return st;
     for (int k = -1, ph = 1, pw = 1; st == TFG_OK && next_candidate(m, &w, max_grid, &k, &ph, &pw);) {
         tfg_diag_t dd = {{0}};
         int64_t macs;
-        const tfg_status_t rc = walk(m, k, ph, pw, &w, &macs, &dd);
+        double insns;
+        const tfg_status_t rc = walk(m, k, ph, pw, &w, &macs, &insns, &dd);
         if (rc == TFG_ERR_NOMEM) st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory");
         if (rc < 0) continue;
         costed++;
-        /* With a limit, only the MACs decide unless they tie; without, the cap. */
-        if (sram_limit > 0 ? have && macs > best->macs : (double)macs > max_overhead * (double)base) continue;
+        /* With a limit, only the MACs decide unless they tie; without, the caps. */
+        if (sram_limit > 0 ? have && macs > best->macs : !WITHIN_CAP(macs, insns)) continue;
         sizes(m, k, ph, pw, &w);
         tfg_plan_t p;
         if ((st = lay_buffers(m, k, &w, streamed, &p, NULL, d)) < 0) break;
@@ -1107,12 +1170,14 @@ tfg_status_t tfg_sched_best(const tfg_model_t *m, int max_grid, size_t sram_limi
                                      .peak = p.peak,
                                      .peak_streamed = p.peak,
                                      .macs = macs,
+                                     .insns = insns,
                                      .peak_step = p.lower_bound_step};
         tfg_plan_free(&p);
-        if (ALLOWED(macs, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
+        if (ALLOWED(macs, insns, cand.peak) && BETTER(macs, cand.peak)) *best = cand, have = true;
     }
 #undef PEAK
 #undef BETTER
+#undef WITHIN_CAP
 #undef ALLOWED
     /* The winner's other peak (image in the arena, or streamed). */
     if (st == TFG_OK && have && best->split >= 0) st = cost(m, best->split, best->ph, best->pw, &w, best, d);

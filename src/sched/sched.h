@@ -40,6 +40,8 @@ typedef struct {
     size_t peak;          /* arena with the model input in it */
     size_t peak_streamed; /* arena when the input is read patch by patch from outside */
     int64_t macs;         /* including the recomputed halos */
+    double insns;         /* Cortex-M4 instructions as the latency model predicts them (sched/latency.h),
+                             every step in the model's kernel variant: tiles and copies included */
     int peak_step;        /* step at the arena's lower bound (the most live) */
 } tfg_schedule_t;
 
@@ -95,9 +97,10 @@ void tfg_sched_set_free(tfg_sched_set_t *set);
 /* The choice rule of `tinyforge plan`: with an SRAM limit (> 0), the fewest
  * MACs among candidates whose peak fits (ties: the lower peak); otherwise
  * the lowest peak among candidates within max_overhead x the layer-by-layer
- * MACs. `streamed` compares patched candidates by their streamed-input peak
- * (layer by layer always holds the image). Returns the index, or -1 when
- * nothing fits the SRAM limit. */
+ * MACs and max_overhead x its predicted Cortex-M4 instructions (per-tile
+ * setup and region copies included; ties: fewer MACs). `streamed` compares patched candidates by their
+ * streamed-input peak (layer by layer always holds the image). Returns the index, or -1 when nothing fits the
+ * SRAM limit. */
 int tfg_sched_choose(const tfg_sched_set_t *set, size_t sram_limit, double max_overhead, bool streamed);
 
 /* tfg_sched_choose(set, ...) over tfg_sched_enumerate(m, max_grid, set),

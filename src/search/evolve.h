@@ -70,7 +70,7 @@ typedef struct {
     size_t arena, flash;
     int split, ph, pw; /* its schedule (-1, 1, 1: layer by layer) */
     int generation;    /* when it was first evaluated (0: the initial population or random search) */
-    int64_t insns;     /* predicted Cortex-M4 instructions per inference (model/latency.h) */
+    int64_t insns;     /* predicted Cortex-M4 instructions per inference (sched/latency.h) */
 } tfg_candidate_t;
 
 typedef struct {
