@@ -383,6 +383,12 @@ int tfg_report_source(const tfg_model_t *m)
     return tfg_sched_lead(m, &lead) ? m->graph.inputs[0] : lead.src;
 }
 
+int tfg_report_lead_steps(const tfg_model_t *m)
+{
+    tfg_sched_lead_t lead;
+    return tfg_sched_lead(m, &lead) ? 0 : lead.n_steps;
+}
+
 tfg_status_t tfg_report_build(const tfg_model_t *m, const tfg_sched_set_t *set, int chosen,
                               const tfg_report_opts_t *o, tfg_report_t *r, tfg_diag_t *d)
 {

@@ -147,6 +147,8 @@ tfg_status_t tfg_report_write(const tfg_report_t *r, tfg_report_format_t fmt, tf
 /* The tensor a patched stage's tiles read their input regions of: the model
  * input, or what the layout ops at its start make of it (tfg_sched_lead_t). */
 int tfg_report_source(const tfg_model_t *m);
+/* How many steps at the start those layout ops are (they do not run per tile: 0 or 1). */
+int tfg_report_lead_steps(const tfg_model_t *m);
 
 /* Renderers (report_*.c). */
 void tfg_report_html(const tfg_report_t *r, FILE *f);

@@ -207,9 +207,11 @@ static double bytes_top(const tfg_report_t *r, double data_max)
 static void stage_band(FILE *f, const tfg_report_t *r, const tfg_report_layout_t *l, const frame_t *fr)
 {
     if (!l->valid || l->split < 0) return;
-    char lab[128];
-    snprintf(lab, sizeof lab, "patch stage: steps 0-%d run once per tile (%dx%d = %d tiles)", l->split, l->ph,
-             l->pw, l->ph * l->pw);
+    char lab[160];
+    const int lead = tfg_report_lead_steps(r->m);
+    snprintf(lab, sizeof lab, "patch stage: steps %d-%d run once per tile (%dx%d = %d tiles)%s", lead,
+             l->split, l->ph, l->pw, l->ph * l->pw,
+             lead ? "; the layout op before them is folded into each tile's read" : "");
     fprintf(f,
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.06\">",
             fr->x0, fr->y0, fx(fr, l->split + 1) - fr->x0, fr->h, C_PATCHED);
@@ -625,7 +627,12 @@ static void fig_grid(const tfg_report_t *r, FILE *f)
     const double osc = 200.0 / (oh > ow ? oh : ow), ox0 = x0 + box + 90, oy0 = y0;
     char t[320], nm[64];
     tfg_report_schedule_name(r, r->patched_index, nm, sizeof nm);
-    snprintf(t, sizeof t, "input image %dx%dx%d", ih, iw, x->dims[3]);
+    const int lead = tfg_report_lead_steps(m);
+    if (lead)
+        snprintf(t, sizeof t, "input image %dx%dx%d, as read through op %d (%s)", ih, iw, x->dims[3],
+                 r->layers[0].op, tfg_op_name(m->graph.ops[m->prog.steps[0].op].type));
+    else
+        snprintf(t, sizeof t, "input image %dx%dx%d", ih, iw, x->dims[3]);
     text(f, x0, y0 - 14, "start", 13, "#222222", "700", t);
     text(f, x0, y0 + ih * sc + 20, "start", 12, "#555555", NULL,
          "tile regions (halo included): darker where more tiles read the same pixels");
@@ -687,7 +694,7 @@ static void fig_grid(const tfg_report_t *r, FILE *f)
     snprintf(t, sizeof t, "%s%s: %dx%d tiles over the output of op %d",
              r->patched_chosen ? "chosen " : "best patched ", nm, l->ph, l->pw, r->layers[l->split].op);
     text(f, ox0, ty, "start", 13, "#222222", "700", t);
-    snprintf(t, sizeof t, "steps 0-%d run once per tile, the rest layer by layer", l->split);
+    snprintf(t, sizeof t, "steps %d-%d run once per tile, the rest layer by layer", lead, l->split);
     text(f, ox0, ty += 20, "start", 12, "#333333", NULL, t);
     snprintf(t, sizeof t, "input pixels read: %.2fx the image (halos overlap)",
              (double)read / ((double)ih * iw));
