@@ -111,6 +111,12 @@ double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t varia
     return k[0] * f[0] + k[1] * f[1] + k[2] * f[2] + k[3] * f[3];
 }
 
+double tfg_latency_layer(const tfg_model_t *m, const tfg_step_t *s, int32_t variant)
+{
+    const tfg_tensor_t *y = &m->graph.tensors[s->out];
+    return tfg_latency_step(m, s, variant, y->rank == 4 ? y->dims[1] : 1, y->rank == 4 ? y->dims[2] : 1);
+}
+
 double tfg_latency_step_calls(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels,
                               double calls)
 {
@@ -182,11 +188,7 @@ double tfg_latency_stage(const tfg_model_t *m, int split, int ph, int pw, const 
 double tfg_latency_m4(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant)
 {
     double t = tfg_latency_stage(m, split, ph, pw, variant);
-    for (int k = split + 1; k < m->prog.n_steps; k++) {
-        const tfg_step_t *s = &m->prog.steps[k];
-        const tfg_tensor_t *y = &m->graph.tensors[s->out];
-        t += tfg_latency_step(m, s, variant ? variant[k] : -1, y->rank == 4 ? y->dims[1] : 1,
-                              y->rank == 4 ? y->dims[2] : 1);
-    }
+    for (int k = split + 1; k < m->prog.n_steps; k++)
+        t += tfg_latency_layer(m, &m->prog.steps[k], variant ? variant[k] : -1);
     return t;
 }

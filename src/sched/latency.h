@@ -50,6 +50,9 @@ void tfg_latency_step_features(const tfg_model_t *m, const tfg_step_t *s, int64_
 double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, int64_t out_h,
                         int64_t out_w);
 
+/* Instructions of step s on its whole output (a layer outside the patch stage). */
+double tfg_latency_layer(const tfg_model_t *m, const tfg_step_t *s, int32_t variant);
+
 /* Instructions of `calls` calls of step s that produce `pixels` output
  * pixels in all (every feature is linear in the pixels): a patch stage's
  * step over all its tiles. */

@@ -319,9 +319,8 @@ typedef struct {
     size_t *bpp;        /* [n_tensors] bytes per pixel of 4-D tensors */
     geo_t *geo;         /* [n_steps] each step's geometry */
     size_t *whole;      /* [n_steps * MAX_VARIANTS] scratch of each variant on the whole layer */
-    tfg_sched_lead_t lead;
-    bool has_source; /* tfg_sched_lead found one (else no split can be patched) */
-    double *lat;     /* [n_steps] predicted M4 instructions of each whole layer (sched/latency.h) */
+    tfg_sched_lead_t lead; /* lead.src < 0: no source, so no split can be patched */
+    double *lat;           /* [n_steps] predicted M4 instructions of each whole layer (sched/latency.h) */
 } work_t;
 
 static void work_free(work_t *w)
@@ -330,14 +329,6 @@ static void work_free(work_t *w)
     free(w->variant), free(w->rows), free(w->cols), free(w->bpp), free(w->geo), free(w->whole);
     free(w->keys), free(w->reps), free(w->lat);
     memset(w, 0, sizeof *w);
-}
-
-/* Predicted M4 instructions of step s on its whole output, in the model's
- * kernel variant (tfg_latency_m4's rule for a step outside the stage). */
-static double whole_insns(const tfg_model_t *m, const tfg_step_t *s)
-{
-    const tfg_tensor_t *y = T(m, s->out);
-    return tfg_latency_step(m, s, -1, y->rank == 4 ? y->dims[1] : 1, y->rank == 4 ? y->dims[2] : 1);
 }
 
 static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
@@ -366,11 +357,11 @@ static tfg_status_t work_init(const tfg_model_t *m, work_t *w, tfg_diag_t *d)
                         ? (size_t)tfg_tensor_bytes(x) / (size_t)tfg_tensor_elems(x) * (size_t)x->dims[3]
                         : 0;
     }
-    w->has_source = tfg_sched_lead(m, &w->lead) == NULL;
+    tfg_sched_lead(m, &w->lead);
     for (int k = 0; k < m->prog.n_steps; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
         w->geo[k] = step_geo(m, s);
-        w->lat[k] = whole_insns(m, s);
+        w->lat[k] = tfg_latency_layer(m, s, -1);
         for (int v = 0; v < MAX_VARIANTS; v++)
             w->whole[(size_t)k * MAX_VARIANTS + v] = v < n_variants(s) ? patch_scratch(s, NULL, NULL, v) : 0;
         w->producer[s->out] = k;
@@ -966,7 +957,7 @@ tfg_status_t tfg_sched_layer(const tfg_model_t *m, tfg_schedule_t *out, tfg_diag
     out->peak = m->plan.peak;
     out->peak_step = m->plan.lower_bound_step;
     out->insns = 0;
-    for (int k = 0; k < m->prog.n_steps; k++) out->insns += whole_insns(m, &m->prog.steps[k]);
+    for (int k = 0; k < m->prog.n_steps; k++) out->insns += tfg_latency_layer(m, &m->prog.steps[k], -1);
     /* Streamed: the same buffers without the model inputs. */
     const tfg_plan_t *lp = &m->plan;
     tfg_plan_t p;
@@ -1031,7 +1022,7 @@ static bool next_candidate(const tfg_model_t *m, const work_t *w, int max_grid, 
         /* The next patchable split. Past the first op that cannot be
          * patched (the lead's layout ops aside) no later split can be. */
         for (;;) {
-            if (++*k >= m->prog.n_steps || !w->has_source) return false;
+            if (++*k >= m->prog.n_steps || w->lead.src < 0) return false;
             if (!tfg_sched_split_problem(m, *k)) break;
             if (*k >= w->lead.n_steps && w->geo[*k].kind == G_NONE) return *k = m->prog.n_steps, false;
         }
