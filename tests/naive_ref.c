@@ -140,6 +140,88 @@ void nr_conv(const nr_conv_t *p, const int8_t *in, int8_t *out)
     }
 }
 
+/* Index of batch position b (over the output's batch dims) in an operand
+ * whose dims, right-aligned to rank r, broadcast against them. */
+static size_t bmm_batch_index(const int *dims, int rank, const int *obatch, int r, size_t b)
+{
+    size_t idx = 0, mul = 1;
+    for (int i = r - 3; i >= 0; i--) {
+        const int pos = (int)(b % (size_t)obatch[i]);
+        b /= (size_t)obatch[i];
+        const int k = i - (r - rank);
+        const int d = k >= 0 ? dims[k] : 1;
+        idx += (size_t)(d == 1 ? 0 : pos) * mul;
+        mul *= (size_t)d;
+    }
+    return idx;
+}
+
+void nr_batch_matmul(const nr_bmm_t *p, const int8_t *lhs, const int8_t *rhs, int8_t *out, int *out_dims)
+{
+    const int r = p->lhs_rank > p->rhs_rank ? p->lhs_rank : p->rhs_rank;
+    const int *L = p->lhs_dims, *R = p->rhs_dims, lr = p->lhs_rank, rr = p->rhs_rank;
+    size_t nb = 1;
+    for (int i = 0; i < r - 2; i++) {
+        const int a = i - (r - lr) >= 0 ? L[i - (r - lr)] : 1, b = i - (r - rr) >= 0 ? R[i - (r - rr)] : 1;
+        out_dims[i] = a == 1 ? b : a;
+        nb *= (size_t)out_dims[i];
+    }
+    const int m = p->adj_x ? L[lr - 1] : L[lr - 2], k = p->adj_x ? L[lr - 2] : L[lr - 1];
+    const int n = p->adj_y ? R[rr - 2] : R[rr - 1];
+    out_dims[r - 2] = m;
+    out_dims[r - 1] = n;
+    for (size_t b = 0; b < nb; b++) {
+        const int8_t *lb = lhs + bmm_batch_index(L, lr, out_dims, r, b) * (size_t)m * k;
+        const int8_t *rb = rhs + bmm_batch_index(R, rr, out_dims, r, b) * (size_t)k * n;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                int32_t acc = 0;
+                for (int t = 0; t < k; t++) {
+                    const int32_t lv = p->adj_x ? lb[(size_t)t * m + i] : lb[(size_t)i * k + t];
+                    const int32_t rv = p->adj_y ? rb[(size_t)j * k + t] : rb[(size_t)t * n + j];
+                    acc += (lv - p->lhs_zp) * (rv - p->rhs_zp);
+                }
+                *out++ = (int8_t)nr_clamp((int64_t)nr_mbqm(acc, p->mult, p->shift) + p->out_zp, -128, 127);
+            }
+    }
+}
+
+int nr_tconv_pad(int out_size, int k, int stride, int same)
+{
+    /* ComputeOutSize, then ComputePaddingWithOffset's leading half */
+    const int back = same ? (out_size + stride - 1) / stride : (out_size + stride - k) / stride;
+    int total = (back - 1) * stride + k - out_size;
+    return total > 0 ? total / 2 : 0;
+}
+
+void nr_transpose_conv(const nr_conv_t *p, const int8_t *in, int8_t *out)
+{
+    const size_t n = (size_t)p->out_h * p->out_w * p->out_c;
+    int32_t *acc = calloc(n ? n : 1, sizeof(int32_t));
+    if (!acc) abort();
+    for (int iy = 0; iy < p->in_h; iy++)
+        for (int ix = 0; ix < p->in_w; ix++)
+            for (int ic = 0; ic < p->in_c; ic++) {
+                const int32_t x = in[((size_t)iy * p->in_w + ix) * p->in_c + ic] - p->in_zp;
+                for (int fy = 0; fy < p->k_h; fy++)
+                    for (int fx = 0; fx < p->k_w; fx++) {
+                        const int oy = iy * p->stride_h - p->pad_top + fy,
+                                  ox = ix * p->stride_w - p->pad_left + fx;
+                        if (oy < 0 || oy >= p->out_h || ox < 0 || ox >= p->out_w) continue;
+                        for (int oc = 0; oc < p->out_c; oc++)
+                            acc[((size_t)oy * p->out_w + ox) * p->out_c + oc] +=
+                                x * p->weights[(((size_t)oc * p->k_h + fy) * p->k_w + fx) * p->in_c + ic];
+                    }
+            }
+    for (size_t i = 0; i < n; i++) {
+        const int oc = (int)(i % (size_t)p->out_c);
+        const int32_t a = acc[i] + (p->bias ? p->bias[oc] : 0);
+        out[i] = (int8_t)nr_clamp((int64_t)nr_mbqm(a, p->mult[oc], p->shift[oc]) + p->out_zp, p->act_min,
+                                  p->act_max);
+    }
+    free(acc);
+}
+
 void nr_dwconv(const nr_conv_t *p, const int8_t *in, int8_t *out)
 {
     int out_c = p->in_c * p->depth_mult;

@@ -49,6 +49,15 @@ typedef struct {
 
 void nr_conv(const nr_conv_t *p, const int8_t *in, int8_t *out);
 void nr_dwconv(const nr_conv_t *p, const int8_t *in, int8_t *out);
+/* TRANSPOSE_CONV as TFLite's reference runs it: every input pixel scatters
+ * (x - in_zp) * w into an int32 buffer the size of the output at
+ * (iy*stride - pad + fy, ix*stride - pad + fx), then bias and requantization.
+ * Weights [out_c][k_h][k_w][in_c]; pad_top/pad_left as nr_tconv_pad gives
+ * them; dilation unused. */
+void nr_transpose_conv(const nr_conv_t *p, const int8_t *in, int8_t *out);
+/* TFLM's TRANSPOSE_CONV padding for one axis: ComputePaddingHeightWidth with
+ * the op's output size as the "input" (same != 0: SAME). */
+int nr_tconv_pad(int out_size, int k, int stride, int same);
 
 typedef struct {
     int batches, in_features, out_features;
@@ -59,6 +68,20 @@ typedef struct {
 } nr_fc_t;
 
 void nr_fc(const nr_fc_t *p, const int8_t *in, int8_t *out);
+
+/* BATCH_MATMUL as TFLite's reference: shapes of rank <= 5 right-aligned,
+ * batch dims broadcast, adj_x / adj_y transposing the last two axes of the
+ * lhs / rhs; the int32 sum of (l - lhs_zp) * (r - rhs_zp), then MBQM and the
+ * output zero point, clamped to int8. Writes the output shape (rank of the
+ * larger operand) into out_dims. */
+typedef struct {
+    int lhs_rank, rhs_rank;
+    int lhs_dims[5], rhs_dims[5];
+    bool adj_x, adj_y;
+    int32_t lhs_zp, rhs_zp, out_zp, mult, shift;
+} nr_bmm_t;
+
+void nr_batch_matmul(const nr_bmm_t *p, const int8_t *lhs, const int8_t *rhs, int8_t *out, int *out_dims);
 
 /* ---- elementwise with 4-D broadcasting (TFLite BroadcastAdd4DSlow style) ---- */
 

@@ -1645,6 +1645,224 @@ static void test_resize_bilinear(void)
     end();
 }
 
+/* x[1,4,5,6] -TRANSPOSE_CONV 3x3 s2 SAME, per-channel, bias, RELU-> a[1,8,10,8];
+ * x -2x2 s2 VALID, per-tensor, no bias-> b[1,8,10,3] (YOLO's upsampling);
+ * x -3x3 s2 VALID-> c[1,9,11,3]. A nonzero `bad` breaks one thing: 1 an
+ * output shape that disagrees with c, 2 an int64 output shape, 3 weights of
+ * 5 input channels, 4 batch 2. */
+enum { TC_IN = 4 * 5 * 6, TC_A = 8 * 10 * 8, TC_B = 8 * 10 * 3, TC_C = 9 * 11 * 3 };
+static const float tc_wa_scale[8] = {0.011f, 0.02f, 0.007f, 0.016f, 0.03f, 0.012f, 0.009f, 0.025f};
+static void build_tconv(tfg_graph_t *g, const int8_t *wa, const int32_t *ba, const int8_t *wb,
+                        const int8_t *wc, int bad)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(bad == 4 ? 2 : 1, 4, 5, 6), 0.05f, -7);
+    const int a = add_act(g, "a", DIMS(1, 8, 10, 8), 0.09f, -20),
+              b = add_act(g, "b", DIMS(1, 8, 10, 3), 0.1f, 4),
+              c = add_act(g, "c", DIMS(1, 9, 11, 3), 0.12f, 0);
+    const int wat = add_weights(g, "wa", DIMS(8, 3, 3, 6), wa, 0.01f);
+    set_quant_n(g, wat, 8, tc_wa_scale, 0, 0);
+    const int bat = add_const_i32(g, "ba", DIMS(8), ba);
+    tfg_op_t *op =
+        add_op(g, TFG_OP_TRANSPOSE_CONV,
+               IDS(add_const_i32(g, "sa", DIMS(4), (const int32_t[]){1, 8, 10, 8}), wat, x, bat), IDS(a));
+    op->sp.stride_h = op->sp.stride_w = 2;
+    op->sp.same = true;
+    op->act = TFG_ACT_RELU;
+    op = add_op(g, TFG_OP_TRANSPOSE_CONV,
+                IDS(add_const_i32(g, "sb", DIMS(4), (const int32_t[]){1, 8, 10, 3}),
+                    add_weights(g, "wb", DIMS(3, 2, 2, 6), wb, 0.02f), x),
+                IDS(b));
+    op->sp.stride_h = op->sp.stride_w = 2;
+    int sc = add_const_i32(g, "sc", DIMS(4), (const int32_t[]){1, 9, bad == 1 ? 12 : 11, 3});
+    if (bad == 2) {
+        sc = add_tensor(g, "sc64", TFG_DT_INT64, DIMS(4));
+        set_data(g, sc, (const int64_t[]){1, 9, 11, 3});
+    }
+    op = add_op(g, TFG_OP_TRANSPOSE_CONV,
+                IDS(sc, add_weights(g, "wc", (const int32_t[]){3, 3, 3, bad == 3 ? 5 : 6}, 4, wc, 0.015f), x),
+                IDS(c));
+    op->sp.stride_h = op->sp.stride_w = 2;
+    set_io(g, IDS(x), IDS(a, b, c));
+}
+
+/* One output of build_tconv by the reference's scatter. */
+static void ref_tconv(const int8_t *in, int h, int w, int oc, int k, bool same, const int8_t *wt,
+                      const int32_t *bias, const float *ws, float out_scale, int32_t out_zp, int32_t act_min,
+                      int8_t *out)
+{
+    int32_t mult[8], shift[8];
+    for (int c = 0; c < oc; c++)
+        nr_quantize_multiplier((double)0.05f * (double)ws[c] / (double)out_scale, &mult[c], &shift[c]);
+    const nr_conv_t q = {.in_h = 4,
+                         .in_w = 5,
+                         .in_c = 6,
+                         .out_h = h,
+                         .out_w = w,
+                         .out_c = oc,
+                         .k_h = k,
+                         .k_w = k,
+                         .stride_h = 2,
+                         .stride_w = 2,
+                         .dil_h = 1,
+                         .dil_w = 1,
+                         .pad_top = nr_tconv_pad(h, k, 2, same),
+                         .pad_left = nr_tconv_pad(w, k, 2, same),
+                         .in_zp = -7,
+                         .out_zp = out_zp,
+                         .act_min = act_min,
+                         .act_max = 127,
+                         .weights = wt,
+                         .bias = bias,
+                         .mult = mult,
+                         .shift = shift};
+    nr_transpose_conv(&q, in, out);
+}
+
+/* TRANSPOSE_CONV as TFLM runs int8: three layers (SAME with per-channel
+ * weights, bias and RELU; YOLO's 2x2 stride-2 upsampling; VALID 3x3 with
+ * taps cut at the edges), written, read back and run against the scatter
+ * reference; the MACs are the (input pixel, tap) pairs landing in the
+ * output, counted here by brute force; then the refusals. */
+static void test_transpose_conv(void)
+{
+    begin("TRANSPOSE_CONV: SAME/VALID, per-channel and per-tensor, with and without bias, through the file");
+    tt_rng_t r = {77u};
+    int8_t in[TC_IN], wa[8 * 9 * 6], wb[3 * 4 * 6], wc[3 * 9 * 6], want[TC_A + TC_B + TC_C], got[sizeof want];
+    const int32_t ba[8] = {900, -4000, 0, 15000, -777, 2500, 31, -12000};
+    fill(&r, in, sizeof in);
+    fill(&r, wa, sizeof wa);
+    fill(&r, wb, sizeof wb);
+    fill(&r, wc, sizeof wc);
+    const float wb_s[3] = {0.02f, 0.02f, 0.02f}, wc_s[3] = {0.015f, 0.015f, 0.015f};
+    ref_tconv(in, 8, 10, 8, 3, true, wa, ba, tc_wa_scale, 0.09f, -20, -20,
+              want); /* RELU: from the zero point */
+    ref_tconv(in, 8, 10, 3, 2, false, wb, NULL, wb_s, 0.1f, 4, -128, want + TC_A);
+    ref_tconv(in, 9, 11, 3, 3, false, wc, NULL, wc_s, 0.12f, 0, -128, want + TC_A + TC_B);
+    tfg_graph_t g;
+    build_tconv(&g, wa, ba, wb, wc, 0);
+    write_model(&g, "accept_transpose_conv", in, sizeof in, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "transpose_conv.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 3 && m.prog.steps[0].kernel == TFG_K_TRANSPOSE_CONV);
+        const tfg_transpose_conv_params_t *p = &m.prog.steps[0].p.tconv;
+        TT_CHECK(p->pad_top == nr_tconv_pad(8, 3, 2, 1) && p->pad_left == nr_tconv_pad(10, 3, 2, 1));
+        const int ks[3] = {3, 2, 3}, oh[3] = {8, 8, 9}, ow[3] = {10, 10, 11}, oc[3] = {8, 3, 3};
+        for (int l = 0; l < 3; l++) { /* MACs: taps landing inside the output, by brute force */
+            const tfg_transpose_conv_params_t *q = &m.prog.steps[l].p.tconv;
+            int64_t pairs = 0;
+            for (int iy = 0; iy < 4; iy++)
+                for (int ix = 0; ix < 5; ix++)
+                    for (int fy = 0; fy < ks[l]; fy++)
+                        for (int fx = 0; fx < ks[l]; fx++) {
+                            const int y = iy * 2 - q->pad_top + fy, x = ix * 2 - q->pad_left + fx;
+                            pairs += y >= 0 && y < oh[l] && x >= 0 && x < ow[l];
+                        }
+            TT_CHECK(m.prog.steps[l].macs == pairs * 6 * oc[l]);
+        }
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "transpose conv");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin(
+        "TRANSPOSE_CONV: a disagreeing or int64 output shape, mismatched channels, batch 2 refused by name");
+    build_tconv(&g, wa, ba, wb, wc, 1);
+    check_refused(&g, "op 2 TRANSPOSE_CONV: output shape [1,9,12,3] disagrees with output 'c'", NULL);
+    build_tconv(&g, wa, ba, wb, wc, 2);
+    check_refused(&g, "op 2 TRANSPOSE_CONV: output shape 'sc64' is int64, expected int32", NULL);
+    build_tconv(&g, wa, ba, wb, wc, 3);
+    check_refused(&g, "op 2 TRANSPOSE_CONV: weights have 5 input channels but the input has 6", NULL);
+    build_tconv(&g, wa, ba, wb, wc, 4);
+    check_refused(&g, "TRANSPOSE_CONV: batch 2 (only batch 1 is supported)", NULL);
+    end();
+}
+
+/* Attention as YOLO11n's block computes it, on x[1,2,6,8] (2 heads, 6
+ * tokens, 8 features): s = x.x^T (adj_y) [1,2,6,6]; o = s.x [1,2,6,8];
+ * t = x^T.x (adj_x) [1,2,8,8]; c = x.W with a constant W[8,5], broadcast
+ * over both batch axes [1,2,6,5]. Outputs o, t, c. `bad`: 1 depths that
+ * differ, 2 batch axes that do not broadcast, 3 a per-channel constant. */
+static const float bmm_scale[6] = {0.04f, 0.05f, 0.3f, 0.2f, 0.25f, 0.03f}; /* x, W, s, o, t, c */
+static const int32_t bmm_zp[6] = {-5, 3, 10, -2, -60, 7};
+static void build_bmm(tfg_graph_t *g, const int8_t *wv, int bad)
+{
+    g_init(g);
+    const int x = add_act(g, "x", DIMS(1, 2, 6, 8), bmm_scale[0], bmm_zp[0]);
+    const int w = add_act(g, "W", (const int32_t[]){bad == 1 ? 7 : 8, 5}, 2, bmm_scale[1], bmm_zp[1]);
+    set_data(g, w, wv);
+    if (bad == 3) set_quant_n(g, w, 5, (const float[]){0.05f, 0.05f, 0.05f, 0.05f, 0.05f}, 0, 1);
+    const int s = add_act(g, "s", DIMS(1, 2, 6, 6), bmm_scale[2], bmm_zp[2]),
+              o = add_act(g, "o", DIMS(1, 2, 6, 8), bmm_scale[3], bmm_zp[3]),
+              t = add_act(g, "t", DIMS(1, 2, 8, 8), bmm_scale[4], bmm_zp[4]),
+              c = add_act(g, "c", DIMS(1, 2, 6, 5), bmm_scale[5], bmm_zp[5]);
+    add_op(g, TFG_OP_BATCH_MATMUL, IDS(x, x), IDS(s))->adj_y = true;
+    int xs = x;
+    if (bad == 2) xs = add_act(g, "x3", DIMS(1, 3, 6, 8), bmm_scale[0], bmm_zp[0]);
+    add_op(g, TFG_OP_BATCH_MATMUL, IDS(s, xs), IDS(o));
+    add_op(g, TFG_OP_BATCH_MATMUL, IDS(x, x), IDS(t))->adj_x = true;
+    add_op(g, TFG_OP_BATCH_MATMUL, IDS(x, w), IDS(c));
+    if (bad == 2)
+        set_io(g, IDS(x, xs), IDS(o, t, c));
+    else
+        set_io(g, IDS(x), IDS(o, t, c));
+}
+
+/* One BATCH_MATMUL of build_bmm by the reference, quantization l, r -> o. */
+static void ref_bmm(const int8_t *lhs, const int *ld, int lr, const int8_t *rhs, const int *rd, int rr,
+                    bool ax, bool ay, int l, int r, int o, int8_t *out)
+{
+    nr_bmm_t q = {.lhs_rank = lr, .rhs_rank = rr, .adj_x = ax, .adj_y = ay};
+    memcpy(q.lhs_dims, ld, sizeof(int) * (size_t)lr);
+    memcpy(q.rhs_dims, rd, sizeof(int) * (size_t)rr);
+    q.lhs_zp = bmm_zp[l], q.rhs_zp = bmm_zp[r], q.out_zp = bmm_zp[o];
+    nr_quantize_multiplier((double)(bmm_scale[l] * bmm_scale[r]) / (double)bmm_scale[o], &q.mult, &q.shift);
+    int od[5];
+    nr_batch_matmul(&q, lhs, rhs, out, od);
+}
+
+/* BATCH_MATMUL as TFLM runs int8: attention's Q.K^T and .V with both sides
+ * activations, the lhs transposed, and a constant rhs broadcast over the
+ * batch, written, read back and run against the reference; MACs are the
+ * output's elements times the depth; then the refusals. */
+static void test_batch_matmul(void)
+{
+    begin("BATCH_MATMUL: Q.K^T, .V, adj_x and a broadcast constant, through the file");
+    tt_rng_t r = {78u};
+    enum { NX = 2 * 6 * 8, NS = 2 * 6 * 6, NO = 2 * 6 * 8, NT = 2 * 8 * 8, NC = 2 * 6 * 5 };
+    int8_t x[NX], w[8 * 5], s[NS], want[NO + NT + NC], got[sizeof want];
+    fill(&r, x, sizeof x);
+    fill(&r, w, sizeof w);
+    const int xd[4] = {1, 2, 6, 8}, sd[4] = {1, 2, 6, 6}, wd[2] = {8, 5};
+    ref_bmm(x, xd, 4, x, xd, 4, false, true, 0, 0, 2, s);
+    ref_bmm(s, sd, 4, x, xd, 4, false, false, 2, 0, 3, want);
+    ref_bmm(x, xd, 4, x, xd, 4, true, false, 0, 0, 4, want + NO);
+    ref_bmm(x, xd, 4, w, wd, 2, false, false, 0, 1, 5, want + NO + NT);
+    tfg_graph_t g;
+    build_bmm(&g, w, 0);
+    write_model(&g, "accept_batch_matmul", x, sizeof x, want, sizeof want); /* codegen.sh, mcu.sh */
+    tfg_model_t m;
+    if (load_written(&g, "batch_matmul.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 4 && m.prog.steps[0].kernel == TFG_K_BATCH_MATMUL);
+        const int64_t macs[4] = {NS * 8, NO * 6, NT * 6, NC * 8};
+        for (int k = 0; k < 4; k++) TT_CHECK(m.prog.steps[k].macs == macs[k]);
+        run(&m, x, got);
+        check_bytes(got, want, sizeof want, "batch matmul");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("BATCH_MATMUL: differing depths, batch axes that do not broadcast, a per-channel operand refused");
+    build_bmm(&g, w, 1);
+    check_refused(&g, "op 3 BATCH_MATMUL: lhs depth 8 differs from rhs depth 7", NULL);
+    build_bmm(&g, w, 2);
+    check_refused(&g, "op 1 BATCH_MATMUL: batch dimension 1 (2 and 3) does not broadcast", NULL);
+    build_bmm(&g, w, 3);
+    check_refused(&g, "op 3 BATCH_MATMUL: per-channel operands", NULL);
+    end();
+}
+
 /* REDUCE_MAX over every subset of the four axes of random shapes, with and
  * without keep_dims; a quantization change refused as TFLM refuses it. */
 static void test_reduce_max(void)
@@ -2160,6 +2378,8 @@ int main(int argc, char **argv)
     test_tanh();
     test_slicing();
     test_resize_bilinear();
+    test_transpose_conv();
+    test_batch_matmul();
     test_depth_space();
 
     /* 8. validation errors */

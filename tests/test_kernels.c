@@ -380,20 +380,29 @@ static void test_requant_helpers(void)
 
 /* The compiler's prepared requantization for n channels (weight row oc at
  * w + oc * w_stride, element j at j * j_stride), shift 0 where it does not
- * apply: the rule of src/lower/lower.c, restated. */
-static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp,
-                                     const int32_t *fbias, const int8_t *w, int taps, int n, int w_stride,
-                                     int j_stride)
+ * apply: the rule of src/lower/lower.c, restated. A weight meets a factor of
+ * at most amax: 128 with the zero point folded into the bias, 255 where
+ * the kernel subtracts it (TRANSPOSE_CONV). */
+static tfg_rq_t *prepared_rq_amax(const int32_t *mult, const int32_t *shift, int32_t out_zp,
+                                  const int32_t *fbias, const int8_t *w, int taps, int n, int w_stride,
+                                  int j_stride, int amax)
 {
     tfg_rq_t *rq = xmalloc(sizeof(tfg_rq_t) * (size_t)n);
     for (int oc = 0; oc < n; oc++) {
         int64_t abs_sum = 0;
         for (int j = 0; j < taps; j++) abs_sum += abs(w[(size_t)oc * w_stride + (size_t)j * j_stride]);
-        if (llabs((long long)fbias[oc]) + 128 * abs_sum >= (INT64_C(1) << 30) ||
+        if (llabs((long long)fbias[oc]) + amax * abs_sum >= (INT64_C(1) << 30) ||
             !tfg_rq_make(mult[oc], shift[oc], out_zp, &rq[oc]))
             tfg_rq_general(mult[oc], shift[oc], &rq[oc]); /* this channel: the general form */
     }
     return rq;
+}
+
+static tfg_rq_t *prepared_rq_strided(const int32_t *mult, const int32_t *shift, int32_t out_zp,
+                                     const int32_t *fbias, const int8_t *w, int taps, int n, int w_stride,
+                                     int j_stride)
+{
+    return prepared_rq_amax(mult, shift, out_zp, fbias, w, taps, n, w_stride, j_stride, 128);
 }
 
 static tfg_rq_t *prepared_rq(const int32_t *mult, const int32_t *shift, int32_t out_zp, const int32_t *fbias,
@@ -984,6 +993,200 @@ static void test_fc_case(tt_rng_t *r, int case_no)
     tt_guarded_free(got);
     free(in_block), free(w_block), free(rq);
     free(in), free(w), free(want), free(bias), free(fbias), free(mult), free(shift);
+}
+
+/* ---- TRANSPOSE_CONV ------------------------------------------------------- */
+
+/* Cases whose output size is not the usual one (taps cut off at the edges,
+ * or pixels no tap reaches). */
+static int tconv_odd_sizes;
+
+/* The gather kernel against the reference's scatter: strides 1..3, kernels
+ * 1..5, SAME and VALID, and besides the converter's output sizes (in*stride,
+ * (in-1)*stride + k) any other, which TFLM accepts. */
+static void test_tconv_case(tt_rng_t *r, int case_no)
+{
+    nr_conv_t q;
+    memset(&q, 0, sizeof q);
+    q.in_h = tt_int(r, 1, 9);
+    q.in_w = tt_int(r, 1, 9);
+    q.in_c = tt_chance(r, 30) ? tt_int(r, 1, 4) : tt_int(r, 1, 32);
+    q.out_c = tt_chance(r, 30) ? tt_int(r, 1, 4) : tt_int(r, 1, 32);
+    q.k_h = tt_int(r, 1, 5);
+    q.k_w = tt_chance(r, 70) ? q.k_h : tt_int(r, 1, 5);
+    q.stride_h = tt_int(r, 1, 3);
+    q.stride_w = tt_chance(r, 80) ? q.stride_h : tt_int(r, 1, 3);
+    q.dil_h = q.dil_w = 1;
+    const int same = tt_chance(r, 50), kind = tt_int(r, 0, 3);
+    if (kind == 0 || (kind == 1 && same)) { /* what the converter writes */
+        q.out_h = same ? q.in_h * q.stride_h : (q.in_h - 1) * q.stride_h + q.k_h;
+        q.out_w = same ? q.in_w * q.stride_w : (q.in_w - 1) * q.stride_w + q.k_w;
+    } else if (kind == 1) {
+        q.out_h = (q.in_h - 1) * q.stride_h + q.k_h;
+        q.out_w = (q.in_w - 1) * q.stride_w + q.k_w;
+    } else {
+        q.out_h = tt_int(r, 1, q.in_h * q.stride_h + q.k_h);
+        q.out_w = tt_int(r, 1, q.in_w * q.stride_w + q.k_w);
+        tconv_odd_sizes++;
+    }
+    q.pad_top = nr_tconv_pad(q.out_h, q.k_h, q.stride_h, same);
+    q.pad_left = nr_tconv_pad(q.out_w, q.k_w, q.stride_w, same);
+    const int per_channel = tt_chance(r, 70), saturate = tt_chance(r, 15);
+    const int taps = q.k_h * q.k_w * q.in_c;
+    q.in_zp = tt_int(r, -128, 127);
+    q.out_zp = tt_int(r, -128, 127);
+    pick_act(r, q.out_zp, &q.act_min, &q.act_max);
+    const size_t in_n = (size_t)q.in_h * q.in_w * q.in_c, out_n = (size_t)q.out_h * q.out_w * q.out_c,
+                 w_n = (size_t)q.out_c * taps;
+    int8_t *in = xmalloc(in_n), *w = xmalloc(w_n), *want = xmalloc(out_n);
+    int32_t *bias = xmalloc(sizeof(int32_t) * q.out_c), *zeros = xmalloc(sizeof(int32_t) * q.out_c);
+    int32_t *mult = xmalloc(sizeof(int32_t) * q.out_c), *shift = xmalloc(sizeof(int32_t) * q.out_c);
+    tt_fill_s8(r, in, in_n, -128, 127);
+    tt_fill_s8(r, w, w_n, -127, 127);
+    const int has_bias = tt_chance(r, 80);
+    const int32_t bias_mag = (int32_t)(sqrt((double)taps) * 8000.0);
+    const int64_t bound = (int64_t)taps * 127 * 255 + bias_mag;
+    const double real0 = maybe_pot(r, pick_real_mult(r, taps, saturate));
+    for (int oc = 0; oc < q.out_c; oc++) {
+        bias[oc] = has_bias ? tt_int(r, -bias_mag, bias_mag) : 0;
+        zeros[oc] = 0;
+        if (per_channel || oc == 0)
+            quant_mult_bounded(per_channel ? real0 * exp2(tt_uniform(r, -1.5, 1.5)) : real0, bound, &mult[oc],
+                               &shift[oc]);
+        else
+            mult[oc] = mult[0], shift[oc] = shift[0];
+    }
+    q.weights = w;
+    q.bias = has_bias ? bias : NULL;
+    q.mult = mult;
+    q.shift = shift;
+    maybe_negate(94, case_no, per_channel, mult, shift, q.out_c);
+    nr_transpose_conv(&q, in, want);
+
+    /* taps add (x - in_zp) * w, up to 255 |w| */
+    tfg_rq_t *rq = prepared_rq_amax(mult, shift, q.out_zp, bias, w, taps, q.out_c, taps, 1, 255);
+    tt_rng_t side = side_rng(14, case_no);
+    tfg_transpose_conv_params_t p = {
+        .in_h = q.in_h,
+        .in_w = q.in_w,
+        .in_c = q.in_c,
+        .out_h = q.out_h,
+        .out_w = q.out_w,
+        .out_c = q.out_c,
+        .k_h = q.k_h,
+        .k_w = q.k_w,
+        .stride_h = q.stride_h,
+        .stride_w = q.stride_w,
+        .pad_top = q.pad_top,
+        .pad_left = q.pad_left,
+        .in_zp = q.in_zp,
+        .out_zp = q.out_zp,
+        .act_min = q.act_min,
+        .act_max = q.act_max,
+        .bias = has_bias ? bias : zeros,
+        .rq = rq_as_compiled(&side, rq, q.out_c),
+    };
+    void *in_block, *w_block;
+    const int8_t *in_k = misaligned_copy(r, in, in_n, &in_block);
+    p.weights = misaligned_copy(r, w, w_n, &w_block);
+    int8_t *got = tt_guarded_alloc(out_n, 0x35);
+    tt_begin();
+    tfg_transpose_conv_s8(&p, in_k, got);
+    if (!compare_out("transpose_conv", case_no, got, want, out_n))
+        TT_LOG("  in %dx%dx%d out %dx%dx%d k %dx%d s %d,%d pad %d,%d %s in_zp %d out_zp %d act [%d,%d]%s\n",
+               q.in_h, q.in_w, q.in_c, q.out_h, q.out_w, q.out_c, q.k_h, q.k_w, q.stride_h, q.stride_w,
+               q.pad_top, q.pad_left, same ? "SAME" : "VALID", q.in_zp, q.out_zp, q.act_min, q.act_max,
+               rq_desc(p.rq, q.out_c));
+    tt_end();
+    tt_guarded_free(got);
+    free(in_block), free(w_block), free(rq);
+    free(in), free(w), free(want), free(bias), free(zeros), free(mult), free(shift);
+}
+
+/* ---- BATCH_MATMUL --------------------------------------------------------- */
+
+/* Cases with a broadcast batch axis, and with each transposition flag. */
+static int bmm_broadcast, bmm_adj_x, bmm_adj_y;
+
+/* Ranks 2..5 on each side, batch axes of either side broadcast, either
+ * side transposed, any zero points: the strided kernel against the
+ * reference's index arithmetic. */
+static void test_bmm_case(tt_rng_t *r, int case_no)
+{
+    nr_bmm_t q;
+    memset(&q, 0, sizeof q);
+    q.lhs_rank = tt_int(r, 2, 5);
+    q.rhs_rank = tt_int(r, 2, 5);
+    const int rank = q.lhs_rank > q.rhs_rank ? q.lhs_rank : q.rhs_rank;
+    int batch[3] = {1, 1, 1};
+    bool bc = false;
+    for (int i = 0; i < rank - 2; i++) batch[i] = tt_int(r, 1, 3);
+    for (int i = 0; i < rank - 2; i++) { /* right-aligned batch axes; 1 where broadcast */
+        const int li = i - (rank - q.lhs_rank), ri = i - (rank - q.rhs_rank);
+        /* a side broadcasts only where the other has the axis */
+        const bool l1 = ri >= 0 && tt_chance(r, 25), r1 = !l1 && li >= 0 && tt_chance(r, 25);
+        if (li >= 0) q.lhs_dims[li] = l1 ? 1 : batch[i];
+        if (ri >= 0) q.rhs_dims[ri] = r1 ? 1 : batch[i];
+        bc |= batch[i] > 1 && (li < 0 || ri < 0 || l1 || r1);
+    }
+    const int m = tt_int(r, 1, 20), n = tt_int(r, 1, 20),
+              k = tt_chance(r, 20) ? tt_int(r, 64, 400) : tt_int(r, 1, 64);
+    q.adj_x = tt_chance(r, 40);
+    q.adj_y = tt_chance(r, 50);
+    q.lhs_dims[q.lhs_rank - 2] = q.adj_x ? k : m, q.lhs_dims[q.lhs_rank - 1] = q.adj_x ? m : k;
+    q.rhs_dims[q.rhs_rank - 2] = q.adj_y ? n : k, q.rhs_dims[q.rhs_rank - 1] = q.adj_y ? k : n;
+    q.lhs_zp = tt_int(r, -128, 127);
+    q.rhs_zp = tt_int(r, -128, 127);
+    q.out_zp = tt_int(r, -128, 127);
+    quant_mult_bounded(maybe_pot(r, pick_real_mult(r, k, tt_chance(r, 15))), (int64_t)k * 255 * 255, &q.mult,
+                       &q.shift);
+    size_t ln = 1, rn = 1, on = (size_t)m * n;
+    for (int i = 0; i < q.lhs_rank; i++) ln *= (size_t)q.lhs_dims[i];
+    for (int i = 0; i < q.rhs_rank; i++) rn *= (size_t)q.rhs_dims[i];
+    for (int i = 0; i < rank - 2; i++) on *= (size_t)batch[i];
+    int8_t *lhs = xmalloc(ln), *rhs = xmalloc(rn), *want = xmalloc(on);
+    tt_fill_s8(r, lhs, ln, -128, 127);
+    tt_fill_s8(r, rhs, rn, -128, 127);
+    int odims[5];
+    nr_batch_matmul(&q, lhs, rhs, want, odims);
+    for (int i = 0; i < rank - 2; i++) TT_CHECK(odims[i] == batch[i]);
+
+    /* The kernel's view: everything right-aligned to rank 5. */
+    tfg_batch_matmul_params_t p = {.rows = m, .cols = n, .depth = k};
+    int le[5], re[5];
+    for (int i = 0; i < 5; i++) {
+        le[i] = i - (5 - q.lhs_rank) >= 0 ? q.lhs_dims[i - (5 - q.lhs_rank)] : 1;
+        re[i] = i - (5 - q.rhs_rank) >= 0 ? q.rhs_dims[i - (5 - q.rhs_rank)] : 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        p.batch[i] = i - (3 - (rank - 2)) >= 0 ? batch[i - (3 - (rank - 2))] : 1;
+    }
+    for (int i = 0; i < 3; i++) { /* contiguous strides of each side's axis i */
+        int ls = 1, rs = 1;
+        for (int j = i + 1; j < 5; j++) ls *= le[j], rs *= re[j];
+        p.lhs_batch[i] = le[i] == 1 ? 0 : ls;
+        p.rhs_batch[i] = re[i] == 1 ? 0 : rs;
+    }
+    p.lhs_row = q.adj_x ? 1 : k, p.lhs_depth = q.adj_x ? m : 1;
+    p.rhs_depth = q.adj_y ? 1 : n, p.rhs_col = q.adj_y ? k : 1;
+    p.lhs_zp = q.lhs_zp, p.rhs_zp = q.rhs_zp, p.out_zp = q.out_zp;
+    tt_rng_t side = side_rng(15, case_no);
+    if ((int64_t)k * 255 * 255 >= (INT64_C(1) << 30) || tt_chance(&side, 15) ||
+        !tfg_rq_make(q.mult, q.shift, q.out_zp, &p.rq))
+        tfg_rq_general(q.mult, q.shift, &p.rq);
+    bmm_broadcast += bc, bmm_adj_x += q.adj_x, bmm_adj_y += q.adj_y;
+    void *lb, *rb;
+    const int8_t *lk = misaligned_copy(r, lhs, ln, &lb), *rk = misaligned_copy(r, rhs, rn, &rb);
+    int8_t *got = tt_guarded_alloc(on, 0x37);
+    tt_begin();
+    tfg_batch_matmul_s8(&p, lk, rk, got);
+    if (!compare_out("batch_matmul", case_no, got, want, on))
+        TT_LOG("  ranks %d,%d batch %dx%dx%d m %d n %d k %d adj %d,%d zp %d,%d,%d%s\n", q.lhs_rank,
+               q.rhs_rank, p.batch[0], p.batch[1], p.batch[2], m, n, k, q.adj_x, q.adj_y, q.lhs_zp, q.rhs_zp,
+               q.out_zp, p.rq.shift ? " prepared" : " general");
+    tt_end();
+    tt_guarded_free(got);
+    free(lb), free(rb), free(lhs), free(rhs), free(want);
 }
 
 /* ---- ADD / MUL -------------------------------------------------------------- */
@@ -2202,5 +2405,9 @@ int main(void)
     run_cases("concat", test_concat_case, 26, 800);
     run_cases("resize_nearest", test_resize_case, 27, 1000);
     run_cases("resize_bilinear", test_bilinear_case, 28, 1000);
+    run_cases("transpose_conv", test_tconv_case, 29, 1500);
+    TT_CHECK(tconv_odd_sizes > 500); /* output sizes the converter never writes were covered */
+    run_cases("batch_matmul", test_bmm_case, 30, 1500);
+    TT_CHECK(bmm_broadcast > 200 && bmm_adj_x > 200 && bmm_adj_y > 200);
     return tt_summary();
 }

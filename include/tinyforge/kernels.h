@@ -97,6 +97,28 @@ size_t tfg_conv_s8_scratch_size(const tfg_conv_params_t *p);
 /* `in` and `out` must not overlap, but with p->in_place (then out == in). */
 void tfg_conv_s8(const tfg_conv_params_t *p, const int8_t *in, int8_t *out, void *scratch);
 
+/* TRANSPOSE_CONV (a strided "deconvolution": input pixel (iy, ix) adds its
+ * taps to output (iy*stride_h - pad_top + fy, ix*stride_w - pad_left + fx)).
+ * Run as a gather, one output pixel at a time from the few taps that reach
+ * it, so it needs no scratch (TFLM scatters into an int32 copy of the whole
+ * output). Which taps reach a pixel depends on its position, so the input
+ * zero point cannot be folded into the bias: taps add (x - in_zp) * w. */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left; /* TFLM's: computed from the output size */
+    int32_t in_zp;
+    int32_t out_zp, act_min, act_max;
+    const int8_t *weights; /* [out_c][k_h][k_w][in_c], the model's layout */
+    const int32_t *bias;   /* [out_c], the model's (zeros without one) */
+    const tfg_rq_t *rq;    /* [out_c] requantization (tinyforge/fixedpoint.h) */
+} tfg_transpose_conv_params_t;
+
+/* `in` and `out` must not overlap. */
+void tfg_transpose_conv_s8(const tfg_transpose_conv_params_t *p, const int8_t *in, int8_t *out);
+
 /* Depthwise: out_c = in_c * depth_mult; weights are TFLite's [k_h][k_w][out_c].
  * Three algorithms, chosen by the compiler per layer (all may run in place):
  *  - ROWS: all channels of an output row at once, the
@@ -144,6 +166,25 @@ typedef struct {
 } tfg_fc_params_t;
 
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);
+
+/* BATCH_MATMUL of two int8 tensors (attention's Q.K^T and .V, where both
+ * sides are activations): out[b][i][j] = sum_k (L[b][i][k] - lhs_zp) *
+ * (R[b][k][j] - rhs_zp), requantized with one multiplier, no activation.
+ * Either side may be stored transposed (TFLite's adj_x, adj_y): the kernel
+ * reads both through element strides. Up to three batch dimensions (ranks
+ * 2..5), each broadcast where its stride is 0. */
+typedef struct {
+    int32_t batch[3];                   /* the output's batch dims, leading 1s for lower ranks */
+    int32_t lhs_batch[3], rhs_batch[3]; /* element strides along them (0: broadcast) */
+    int32_t rows, cols, depth;          /* M, N, K: the output is [batch][M][N] */
+    int32_t lhs_row, lhs_depth;         /* element strides of L along M and K */
+    int32_t rhs_depth, rhs_col;         /* of R along K and N */
+    int32_t lhs_zp, rhs_zp, out_zp;
+    tfg_rq_t rq; /* lhs scale * rhs scale / output scale */
+} tfg_batch_matmul_params_t;
+
+void tfg_batch_matmul_s8(const tfg_batch_matmul_params_t *p, const int8_t *lhs, const int8_t *rhs,
+                         int8_t *out);
 
 /* ---- elementwise ADD / MUL with broadcasting ----------------------------- */
 

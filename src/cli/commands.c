@@ -43,13 +43,14 @@ int cli_info(int argc, char **argv)
     for (int i = 0; i < g->n_ops; i++) {
         const tfg_op_t *op = &g->ops[i];
         char ins[40] = "-", outs[40] = "-";
-        if (op->n_in > 0 && op->in[0] >= 0) tfg_shape_str(&g->tensors[op->in[0]], ins, sizeof ins);
+        const int xi = op->n_in > tfg_op_data_slot(op) ? op->in[tfg_op_data_slot(op)] : -1;
+        if (xi >= 0) tfg_shape_str(&g->tensors[xi], ins, sizeof ins);
         if (op->n_out > 0) tfg_shape_str(&g->tensors[op->out[0]], outs, sizeof outs);
         int64_t p = 0;
         for (int k = 1; k < op->n_in; k++)
             if (op->in[k] >= 0 && tfg_tensor_is_const(&g->tensors[op->in[k]]) &&
                 (op->type == TFG_OP_CONV_2D || op->type == TFG_OP_DEPTHWISE_CONV_2D ||
-                 op->type == TFG_OP_FULLY_CONNECTED))
+                 op->type == TFG_OP_FULLY_CONNECTED || op->type == TFG_OP_TRANSPOSE_CONV))
                 p += (int64_t)g->tensors[op->in[k]].data_bytes;
         const int64_t mc = tfg_op_macs(g, op);
         macs += mc;

@@ -6,9 +6,9 @@
 #include "codegen/flash_table.h"
 
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 0 */
-static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12,
-                                  13, 14, 21, 22, 26, 27, 28, 29, 30, 31, 23, 24, 25, 32,
-                                  33, 34, 35, 36, 37, 38, 25, 39, 50, 49, 75, 74, 76, 0};
+static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  17, 16, 17, 16, 11, 12, 13,
+                                  14, 15, 22, 23, 27, 28, 29, 30, 31, 32, 24, 25, 26, 33,
+                                  34, 35, 36, 37, 38, 39, 26, 40, 51, 50, 76, 75, 77, 0};
 static const tfg_flash_sym_t syms_0[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -20,6 +20,7 @@ static const tfg_flash_sym_t syms_0[] = {
     {"tfg_relu_s8", "activations", 186, 3, 0},
     {"tfg_softmax_s8", "activations", 584, 3, 2},
     {"tfg_tanh_s8", "activations", 264, 5, 2},
+    {"tfg_batch_matmul_s8", "batch_matmul", 450, 7, 0},
     {"column", "conv", 332, 7, 0},
     {"conv_pair_clamp.constprop.0", "conv", 568, 7, 0},
     {"conv_pair_full.constprop.0", "conv", 478, 7, 0},
@@ -88,11 +89,12 @@ static const tfg_flash_sym_t syms_0[] = {
     {"None", "status", 0, 39, 0},
     {"None", "status", 0, 39, 0},
     {"tfg_status_str", "status", 28, 39, 2},
+    {"tfg_transpose_conv_s8", "transpose_conv", 644, 41, 0},
 };
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 0 */
-static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  1,  2,  16, 15, 16, 15, 10, 11, 12, 13,
-                                  14, 21, 22, 27, 28, 29, 30, 31, 32, 23, 33, 34, 35, 36, 37,
-                                  38, 39, 24, 25, 26, 40, 41, 26, 52, 51, 77, 76, 78, 0};
+static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  1,  2,  17, 16, 17, 16, 11, 12, 13, 14,
+                                  15, 22, 23, 28, 29, 30, 31, 32, 33, 24, 34, 35, 36, 37, 38,
+                                  39, 40, 25, 26, 27, 41, 42, 27, 53, 52, 78, 77, 79, 0};
 static const tfg_flash_sym_t syms_1[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -104,6 +106,7 @@ static const tfg_flash_sym_t syms_1[] = {
     {"tfg_relu_s8", "activations", 186, 3, 0},
     {"tfg_softmax_s8", "activations", 584, 3, 2},
     {"tfg_tanh_s8", "activations", 264, 5, 2},
+    {"tfg_batch_matmul_s8", "batch_matmul", 450, 7, 0},
     {"column", "conv", 332, 7, 0},
     {"conv_pair_clamp.constprop.0", "conv", 568, 7, 0},
     {"conv_pair_full.constprop.0", "conv", 478, 7, 0},
@@ -174,11 +177,12 @@ static const tfg_flash_sym_t syms_1[] = {
     {"None", "status", 0, 41, 0},
     {"None", "status", 0, 41, 0},
     {"tfg_status_str", "status", 28, 41, 2},
+    {"tfg_transpose_conv_s8", "transpose_conv", 644, 43, 0},
 };
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 1 */
-static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  1,  2,  20, 19, 20, 19, 20, 10, 18, 19, 10, 11,
-                                  12, 13, 14, 15, 16, 17, 25, 26, 18, 30, 31, 32, 33, 34, 35, 27, 28,
-                                  29, 36, 37, 38, 39, 40, 41, 42, 29, 43, 54, 53, 79, 78, 80, 0};
+static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  1,  2,  21, 20, 21, 20, 21, 11, 19, 20, 11, 12,
+                                  13, 14, 15, 16, 17, 18, 26, 27, 19, 31, 32, 33, 34, 35, 36, 28, 29,
+                                  30, 37, 38, 39, 40, 41, 42, 43, 30, 44, 55, 54, 80, 79, 81, 0};
 static const tfg_flash_sym_t syms_2[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -190,6 +194,7 @@ static const tfg_flash_sym_t syms_2[] = {
     {"tfg_relu_s8", "activations", 186, 3, 0},
     {"tfg_softmax_s8", "activations", 584, 3, 2},
     {"tfg_tanh_s8", "activations", 264, 5, 2},
+    {"tfg_batch_matmul_s8", "batch_matmul", 450, 7, 0},
     {"column", "conv", 332, 7, 0},
     {"conv_pair_clamp.constprop.0", "conv", 568, 7, 0},
     {"conv_pair_full.constprop.0", "conv", 478, 7, 0},
@@ -262,11 +267,12 @@ static const tfg_flash_sym_t syms_2[] = {
     {"None", "status", 0, 47, 0},
     {"None", "status", 0, 47, 0},
     {"tfg_status_str", "status", 28, 47, 2},
+    {"tfg_transpose_conv_s8", "transpose_conv", 644, 49, 0},
 };
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 1 */
-static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  1,  2,  20, 19, 20, 19, 20, 10, 18, 19, 10, 11, 12,
-                                  13, 14, 15, 16, 17, 25, 26, 18, 31, 32, 33, 34, 35, 36, 27, 37, 38, 39,
-                                  40, 41, 42, 43, 28, 29, 30, 44, 45, 30, 56, 55, 81, 80, 82, 0};
+static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  1,  2,  21, 20, 21, 20, 21, 11, 19, 20, 11, 12, 13,
+                                  14, 15, 16, 17, 18, 26, 27, 19, 32, 33, 34, 35, 36, 37, 28, 38, 39, 40,
+                                  41, 42, 43, 44, 29, 30, 31, 45, 46, 31, 57, 56, 82, 81, 83, 0};
 static const tfg_flash_sym_t syms_3[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -278,6 +284,7 @@ static const tfg_flash_sym_t syms_3[] = {
     {"tfg_relu_s8", "activations", 186, 3, 0},
     {"tfg_softmax_s8", "activations", 584, 3, 2},
     {"tfg_tanh_s8", "activations", 264, 5, 2},
+    {"tfg_batch_matmul_s8", "batch_matmul", 450, 7, 0},
     {"column", "conv", 332, 7, 0},
     {"conv_pair_clamp.constprop.0", "conv", 568, 7, 0},
     {"conv_pair_full.constprop.0", "conv", 478, 7, 0},
@@ -352,6 +359,7 @@ static const tfg_flash_sym_t syms_3[] = {
     {"None", "status", 0, 49, 0},
     {"None", "status", 0, 49, 0},
     {"tfg_status_str", "status", 28, 49, 2},
+    {"tfg_transpose_conv_s8", "transpose_conv", 644, 51, 0},
 };
 
 const tfg_flash_table_t tfg_flash_m4[4] = {
@@ -362,6 +370,7 @@ const tfg_flash_table_t tfg_flash_m4[4] = {
 };
 
 const tfg_flash_struct_t tfg_flash_m4_structs[] = {{"tfg_affine_params_t", 12},
+                                                   {"tfg_batch_matmul_params_t", 88},
                                                    {"tfg_concat_params_t", 12},
                                                    {"tfg_conv_params_t", 108},
                                                    {"tfg_dwconv_params_t", 88},
@@ -381,4 +390,5 @@ const tfg_flash_struct_t tfg_flash_m4_structs[] = {{"tfg_affine_params_t", 12},
                                                    {"tfg_resize_nearest_params_t", 28},
                                                    {"tfg_softmax_params_t", 20},
                                                    {"tfg_tanh_params_t", 20},
+                                                   {"tfg_transpose_conv_params_t", 76},
                                                    {0, 0}};

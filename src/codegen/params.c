@@ -158,6 +158,39 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
                    f);
         break;
     }
+    case TFG_K_BATCH_MATMUL: {
+        const tfg_batch_matmul_params_t *p = &s->p.bmm;
+        tfg_cg_put(
+            o,
+            "static const tfg_batch_matmul_params_t %s_l%d = {\n"
+            "    .batch = {%d, %d, %d}, .lhs_batch = {%d, %d, %d}, .rhs_batch = {%d, %d, %d},\n"
+            "    .rows = %d, .cols = %d, .depth = %d, .lhs_row = %d, .lhs_depth = %d, .rhs_depth = %d, "
+            ".rhs_col = %d,\n"
+            "    .lhs_zp = %d, .rhs_zp = %d, .out_zp = %d,\n"
+            "    .rq = {.mult = %ld, .add = %ld, .shift = %ld}};\n",
+            n, k, p->batch[0], p->batch[1], p->batch[2], p->lhs_batch[0], p->lhs_batch[1], p->lhs_batch[2],
+            p->rhs_batch[0], p->rhs_batch[1], p->rhs_batch[2], p->rows, p->cols, p->depth, p->lhs_row,
+            p->lhs_depth, p->rhs_depth, p->rhs_col, p->lhs_zp, p->rhs_zp, p->out_zp, (long)p->rq.mult,
+            (long)p->rq.add, (long)p->rq.shift);
+        break;
+    }
+    case TFG_K_TRANSPOSE_CONV: {
+        const tfg_transpose_conv_params_t *p = &s->p.tconv;
+        tfg_cg_emit_i8(o, a, p->weights,
+                       (size_t)p->out_c * (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c);
+        emit_i32(o, b, p->bias, (size_t)p->out_c);
+        emit_rq(o, f, p->rq, (size_t)p->out_c);
+        tfg_cg_put(
+            o,
+            "static const tfg_transpose_conv_params_t %s_l%d = {\n"
+            "    .in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, .out_c = %d,\n"
+            "    .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .pad_top = %d, .pad_left = %d,\n"
+            "    .in_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d, .weights = %s, .bias = %s, "
+            ".rq = %s};\n",
+            n, k, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w, p->stride_h,
+            p->stride_w, p->pad_top, p->pad_left, p->in_zp, p->out_zp, p->act_min, p->act_max, a, b, f);
+        break;
+    }
     case TFG_K_ADD:
     case TFG_K_SUB:
     case TFG_K_MUL:

@@ -91,6 +91,16 @@ static bool op_equal(const tfg_op_t *x, const tfg_op_t *y, int k, int ia, int ib
     for (int j = 0; j < x->n_out && j < TFG_MAX_OP_OUTPUTS; j++) FIELD(out[j], "output tensor");
     /* Options that the op's type gives a meaning to. */
     switch (x->type) {
+    case TFG_OP_BATCH_MATMUL:
+        FIELD(adj_x, "adj_x");
+        FIELD(adj_y, "adj_y");
+        break;
+    case TFG_OP_TRANSPOSE_CONV:
+        FIELD(sp.same, "SAME padding");
+        FIELD(sp.stride_h, "stride h");
+        FIELD(sp.stride_w, "stride w");
+        FIELD(act, "fused activation");
+        break;
     case TFG_OP_DEPTHWISE_CONV_2D: FIELD(sp.depth_mult, "depth multiplier"); /* fall through */
     case TFG_OP_CONV_2D:
         FIELD(sp.dil_h, "dilation h");

@@ -56,6 +56,8 @@ const char *tfg_op_name(tfg_op_type_t t)
         [TFG_OP_SPLIT_V] = "SPLIT_V",
         [TFG_OP_TILE] = "TILE",
         [TFG_OP_RESIZE_BILINEAR] = "RESIZE_BILINEAR",
+        [TFG_OP_TRANSPOSE_CONV] = "TRANSPOSE_CONV",
+        [TFG_OP_BATCH_MATMUL] = "BATCH_MATMUL",
         [TFG_OP_EXPAND_DIMS] = "EXPAND_DIMS",
         [TFG_OP_DEPTH_TO_SPACE] = "DEPTH_TO_SPACE",
         [TFG_OP_SPACE_TO_DEPTH] = "SPACE_TO_DEPTH",

@@ -70,6 +70,8 @@ typedef enum {
     TFG_OP_EXPAND_DIMS,
     TFG_OP_DEPTH_TO_SPACE,
     TFG_OP_SPACE_TO_DEPTH,
+    TFG_OP_TRANSPOSE_CONV,
+    TFG_OP_BATCH_MATMUL,
     TFG_OP_COUNT
 } tfg_op_type_t;
 
@@ -127,6 +129,7 @@ typedef struct {
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
     int32_t num_splits; /* SPLIT, SPLIT_V (as written; the outputs must match it) */
     int32_t block_size; /* DEPTH_TO_SPACE, SPACE_TO_DEPTH */
+    bool adj_x, adj_y;  /* BATCH_MATMUL: lhs, rhs stored transposed (last two axes) */
     bool dead;          /* removed by a pass; executors skip it */
     bool in_place;      /* output shares the buffer of in[in_place_slot] (set by the in-place pass) */
     int in_place_slot;
@@ -159,6 +162,12 @@ tfg_status_t tfg_diag_set(tfg_diag_t *d, tfg_status_t st, const char *fmt, ...)
     ;
 
 const char *tfg_op_name(tfg_op_type_t t);
+/* Which input of an op with one data input holds the data: in[0], except
+ * TRANSPOSE_CONV's (output shape, weights, data, bias), as TFLite orders them. */
+static inline int tfg_op_data_slot(const tfg_op_t *op)
+{
+    return op->type == TFG_OP_TRANSPOSE_CONV ? 2 : 0;
+}
 const char *tfg_dtype_name(tfg_dtype_t t);
 size_t tfg_dtype_size(tfg_dtype_t t);
 

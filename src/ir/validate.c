@@ -671,6 +671,109 @@ static tfg_status_t check_quantize(const ctx_t *c, tfg_op_t *op)
     return need_shape(c, op->out[0], x->rank, x->dims);
 }
 
+/* TRANSPOSE_CONV: inputs output shape, weights [O][kh][kw][I], data, bias.
+ * TFLM never reads the output-shape tensor (the output tensor's own shape
+ * is used); a constant that disagrees with it is refused. Padding is what
+ * TFLM's Prepare computes: ComputePaddingHeightWidth run as if the op were a
+ * convolution from the output back to the input (its output size from the
+ * transpose conv's output size, C's truncating division), leading half only.
+ * Any output size is accepted, as TFLM accepts it: taps that land outside
+ * the output are dropped, output pixels no tap reaches are bias alone. */
+static tfg_status_t check_transpose_conv(const ctx_t *c, tfg_op_t *op)
+{
+    TRY(need_io(c, 3, 4, 1));
+    const int shape = op->in[0], w = op->in[1], in = op->in[2], b = op->n_in > 3 ? op->in[3] : -1,
+              out = op->out[0];
+    TRY(need_act_quant(c, in, "input"));
+    TRY(need_act_quant(c, out, "output"));
+    TRY(need_rank(c, in, 4, "input"));
+    TRY(need_rank(c, out, 4, "output"));
+    TRY(need_rank(c, w, 4, "weights"));
+    TRY(need_const(c, w, "weights"));
+    TRY(need_int_const(c, shape, "output shape"));
+    TRY(need_dtype(c, shape, TFG_DT_INT32, "output shape"));
+    const tfg_tensor_t *x = T(c, in), *wt = T(c, w), *y = T(c, out), *s = T(c, shape);
+    if (x->dims[0] != 1)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "batch %d (only batch 1 is supported)", x->dims[0]);
+    if (tfg_tensor_elems(s) != 4) return op_err(c, TFG_ERR_INVALID, "output shape must have 4 values");
+    for (int i = 0; i < 4; i++)
+        if (tfg_tensor_int(s, i) != y->dims[i]) {
+            char have[96];
+            tfg_shape_str(y, have, sizeof have);
+            return op_err(c, TFG_ERR_INVALID,
+                          "output shape [%lld,%lld,%lld,%lld] disagrees with output '%s' declared %s",
+                          (long long)tfg_tensor_int(s, 0), (long long)tfg_tensor_int(s, 1),
+                          (long long)tfg_tensor_int(s, 2), (long long)tfg_tensor_int(s, 3), y->name, have);
+        }
+    const int32_t cout = wt->dims[0];
+    if (wt->dims[3] != x->dims[3])
+        return op_err(c, TFG_ERR_INVALID, "weights have %d input channels but the input has %d", wt->dims[3],
+                      x->dims[3]);
+    if (y->dims[0] != 1 || y->dims[3] != cout)
+        return op_err(c, TFG_ERR_INVALID, "output '%s' must be [1,h,w,%d] for %d weight rows", y->name, cout,
+                      cout);
+    TRY(check_weights_quant(c, w, cout, 0, false));
+    TRY(check_bias(c, b, cout));
+    tfg_spatial_t *sp = &op->sp;
+    sp->k_h = wt->dims[1];
+    sp->k_w = wt->dims[2];
+    sp->dil_h = sp->dil_w = 1;
+    const int32_t k[2] = {sp->k_h, sp->k_w}, st[2] = {sp->stride_h, sp->stride_w},
+                  o[2] = {y->dims[1], y->dims[2]};
+    int32_t *lo[2] = {&sp->pad_top, &sp->pad_left}, *hi[2] = {&sp->pad_bottom, &sp->pad_right};
+    for (int a = 0; a < 2; a++) {
+        if (st[a] < 1 || st[a] > 1024 || k[a] > 1024)
+            return op_err(c, TFG_ERR_INVALID, "stride %d and window %d must be in 1..1024", st[a], k[a]);
+        const int64_t back =
+            sp->same ? ((int64_t)o[a] + st[a] - 1) / st[a] : ((int64_t)o[a] + st[a] - k[a]) / st[a];
+        int64_t total = (back - 1) * st[a] + k[a] - o[a];
+        if (total < 0) total = 0;
+        *lo[a] = (int32_t)(total / 2);
+        *hi[a] = (int32_t)(total - total / 2);
+    }
+    return TFG_OK;
+}
+
+/* BATCH_MATMUL as TFLM's Prepare checks it: two int8 operands of rank 2..5
+ * (either may be a constant), batch dimensions that broadcast, equal depths;
+ * one scale each (TFLM reads params.scale). The int32 sum of depth
+ * products of up to 255 * 255 must not overflow (TFLM does not check; it
+ * would be undefined behaviour there). */
+static tfg_status_t check_batch_matmul(const ctx_t *c, tfg_op_t *op)
+{
+    TRY(need_io(c, 2, 2, 1));
+    TRY(need_act_quant(c, op->in[0], "lhs"));
+    TRY(need_act_quant(c, op->in[1], "rhs"));
+    TRY(need_act_quant(c, op->out[0], "output"));
+    const tfg_tensor_t *l = T(c, op->in[0]), *r = T(c, op->in[1]);
+    if (l->n_q != 1 || r->n_q != 1)
+        return op_err(c, TFG_ERR_UNSUPPORTED,
+                      "per-channel operands (TFLM's BATCH_MATMUL takes one scale each)");
+    if (l->rank < 2 || l->rank > 5 || r->rank < 2 || r->rank > 5)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "operands of rank %d and %d (TFLM takes ranks 2 to 5)", l->rank,
+                      r->rank);
+    const int rank = l->rank > r->rank ? l->rank : r->rank;
+    int32_t le[5], re[5], dims[5];
+    for (int i = 0; i < rank; i++) {
+        le[i] = i < rank - l->rank ? 1 : l->dims[i - (rank - l->rank)];
+        re[i] = i < rank - r->rank ? 1 : r->dims[i - (rank - r->rank)];
+    }
+    for (int i = 0; i < rank - 2; i++) {
+        if (le[i] != re[i] && le[i] != 1 && re[i] != 1)
+            return op_err(c, TFG_ERR_INVALID, "batch dimension %d (%d and %d) does not broadcast", i, le[i],
+                          re[i]);
+        dims[i] = le[i] == 1 ? re[i] : le[i];
+    }
+    const int32_t m = op->adj_x ? le[rank - 1] : le[rank - 2], kl = op->adj_x ? le[rank - 2] : le[rank - 1];
+    const int32_t kr = op->adj_y ? re[rank - 1] : re[rank - 2], n = op->adj_y ? re[rank - 2] : re[rank - 1];
+    if (kl != kr) return op_err(c, TFG_ERR_INVALID, "lhs depth %d differs from rhs depth %d", kl, kr);
+    if ((int64_t)kl * 255 * 255 > INT32_MAX)
+        return op_err(c, TFG_ERR_UNSUPPORTED, "depth %d could overflow the int32 accumulator", kl);
+    dims[rank - 2] = m;
+    dims[rank - 1] = n;
+    return need_shape(c, op->out[0], rank, dims);
+}
+
 static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
 {
     switch (op->type) {
@@ -710,6 +813,8 @@ static tfg_status_t check_op(const ctx_t *c, tfg_op_t *op)
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR:
     case TFG_OP_RESIZE_BILINEAR: return check_resize(c, op);
     case TFG_OP_TRANSPOSE: return check_transpose(c, op);
+    case TFG_OP_TRANSPOSE_CONV: return check_transpose_conv(c, op);
+    case TFG_OP_BATCH_MATMUL: return check_batch_matmul(c, op);
     case TFG_OP_QUANTIZE:
     case TFG_OP_DEQUANTIZE: return check_quantize(c, op);
     case TFG_OP_SLICE:

@@ -39,6 +39,8 @@ RUN(run_pad, tfg_pad_s8(&s->p.pad, in[0], out))
 RUN(run_concat, tfg_concat_s8(&s->p.concat, in, out))
 RUN(run_resize, tfg_resize_nearest_s8(&s->p.resize, in[0], out))
 RUN(run_resize_bilinear, tfg_resize_bilinear_s8(&s->p.bilinear, in[0], out))
+RUN(run_transpose_conv, tfg_transpose_conv_s8(&s->p.tconv, in[0], out))
+RUN(run_batch_matmul, tfg_batch_matmul_s8(&s->p.bmm, in[0], in[1], out))
 #undef RUN
 
 /* ---- scratch ---------------------------------------------------------------- */
@@ -383,6 +385,22 @@ static const tfg_kernel_info_t table[] = {
                                .patch = TFG_PATCH_NONE,
                                .n_variants = 1,
                                .run = run_resize_bilinear},
+    [TFG_K_TRANSPOSE_CONV] = {.name = "TRANSPOSE_CONV",
+                              .fn = "tfg_transpose_conv_s8",
+                              .params = "tfg_transpose_conv_params_t",
+                              .file = "runtime/transpose_conv.c",
+                              .call = TFG_CALL_IN_OUT,
+                              .patch = TFG_PATCH_NONE,
+                              .n_variants = 1,
+                              .run = run_transpose_conv},
+    [TFG_K_BATCH_MATMUL] = {.name = "BATCH_MATMUL",
+                            .fn = "tfg_batch_matmul_s8",
+                            .params = "tfg_batch_matmul_params_t",
+                            .file = "runtime/batch_matmul.c",
+                            .call = TFG_CALL_IN2_OUT,
+                            .patch = TFG_PATCH_NONE,
+                            .n_variants = 1,
+                            .run = run_batch_matmul},
 };
 _Static_assert(sizeof table / sizeof table[0] == TFG_K_COUNT, "a kernel without a row in the table");
 

@@ -112,17 +112,22 @@ static int32_t read_i32(const uint8_t *p, int64_t i)
 }
 
 /* Per-output-channel requantization entries (one table: tinyforge/fixedpoint.h),
- * and bias with -in_zp * sum(w) folded in.
+ * and bias with -in_zp * sum(w) folded in, unless the kernel subtracts the
+ * zero point itself (fold_zp false: TRANSPOSE_CONV, whose taps per output
+ * pixel vary). The data input is the op's in[x_slot].
  * Weight element (oc, j) is at w[oc * oc_stride + j * j_stride], j < taps. */
-static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, int b_idx, int32_t n_oc,
-                                  int64_t oc_stride, int64_t j_stride, int64_t taps, bool fc,
-                                  int32_t **bias_out, const tfg_rq_t **rq_out)
+static tfg_status_t prep_channels(const lctx_t *c, int x_slot, bool fold_zp, int w_idx, const int8_t *wd,
+                                  int b_idx, int32_t n_oc, int64_t oc_stride, int64_t j_stride, int64_t taps,
+                                  bool fc, int32_t **bias_out, const tfg_rq_t **rq_out)
 {
-    const tfg_tensor_t *in = TT(c, c->op->in[0]), *out = TT(c, c->op->out[0]), *w = TT(c, w_idx);
+    const tfg_tensor_t *in = TT(c, c->op->in[x_slot]), *out = TT(c, c->op->out[0]), *w = TT(c, w_idx);
     int32_t *bias = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)n_oc);
     tfg_rq_t *rq = tfg_graph_alloc(c->g, sizeof(tfg_rq_t) * (size_t)n_oc);
     if (!bias || !rq) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
-    const int32_t in_zp = in->zero_point[0];
+    const int32_t in_zp = fold_zp ? in->zero_point[0] : 0;
+    /* The largest factor a weight meets: x or in_zp (128) when folded,
+     * x - in_zp (255) when not. */
+    const int64_t amax = fold_zp ? 128 : 255;
     for (int32_t oc = 0; oc < n_oc; oc++) {
         int64_t sum = 0, abs_sum = 0;
         for (int64_t j = 0; j < taps; j++) {
@@ -132,11 +137,12 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
         }
         int64_t b = (b_idx >= 0 ? read_i32(TT(c, b_idx)->data, oc) : 0) - (int64_t)in_zp * sum;
         /* Every partial sum of a channel's accumulator, in any order, lies
-         * within |bias'| + 128 * sum|w| (each tap adds x*w or in_zp*w, both at
-         * most 128|w|). If that fits int32, no kernel can overflow (which would
+         * within |bias'| + amax * sum|w| (each tap adds x*w or in_zp*w, both at
+         * most 128|w|, or (x - in_zp)*w; a tap is used at most once per
+         * output). If that fits int32, no kernel can overflow (which would
          * be undefined behaviour); real models are far inside, a hostile file
          * is refused. */
-        if ((b < 0 ? -b : b) + 128 * abs_sum > INT32_MAX)
+        if ((b < 0 ? -b : b) + amax * abs_sum > INT32_MAX)
             return lerr(c, "bias and weights of a channel could overflow the int32 accumulator");
         bias[oc] = (int32_t)b;
         const float ws = w->n_q > 1 ? w->scale[oc] : w->scale[0];
@@ -153,7 +159,7 @@ static tfg_status_t prep_channels(const lctx_t *c, int w_idx, const int8_t *wd, 
          * general form, which the kernels requantize with tfg_requant. That
          * includes a negative multiplier (tfg_rq_make refuses it), so
          * negative-scale channels take the exact general path on every core. */
-        tfg_rq_init(mult, shift, out->zero_point[0], (b < 0 ? -b : b) + 128 * abs_sum < (INT64_C(1) << 30),
+        tfg_rq_init(mult, shift, out->zero_point[0], (b < 0 ? -b : b) + amax * abs_sum < (INT64_C(1) << 30),
                     &rq[oc]);
     }
     *rq_out = rq;
@@ -182,7 +188,8 @@ static tfg_status_t lower_conv_weights(const lctx_t *c, tfg_step_t *s, const int
     p->weights = weights;
     const int64_t taps = (int64_t)p->k_h * p->k_w * p->in_c;
     int32_t *b = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &p->rq);
+    tfg_status_t st =
+        prep_channels(c, 0, true, op->in[1], weights, bi, p->out_c, taps, 1, taps, false, &b, &p->rq);
     if (st < 0) return st;
     p->bias = b;
     s->conv_ohwi = weights;
@@ -241,12 +248,96 @@ static tfg_status_t lower_dwconv(const lctx_t *c, tfg_step_t *s)
     p->weights = (const int8_t *)w->data;
     const int32_t out_c = y->dims[3];
     int32_t *b = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, out_c, 1, out_c, (int64_t)p->k_h * p->k_w,
-                                    false, &b, &p->rq);
+    tfg_status_t st = prep_channels(c, 0, true, op->in[1], p->weights, bi, out_c, 1, out_c,
+                                    (int64_t)p->k_h * p->k_w, false, &b, &p->rq);
     if (st < 0) return st;
     p->bias = b;
     s->scratch_bytes = tfg_dwconv_s8_scratch_size(p);
     return TFG_OK;
+}
+
+/* TRANSPOSE_CONV: in[0] output shape, in[1] weights (kept in the model's
+ * OHWI layout: the gather reads one channel's taps at a time), in[2] the
+ * data, in[3] an optional bias. */
+static tfg_status_t lower_transpose_conv(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[2]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    const int bi = op->n_in > 3 ? op->in[3] : -1;
+    tfg_transpose_conv_params_t *p = &s->p.tconv;
+    s->kernel = TFG_K_TRANSPOSE_CONV;
+    p->in_h = x->dims[1], p->in_w = x->dims[2], p->in_c = x->dims[3];
+    p->out_h = y->dims[1], p->out_w = y->dims[2], p->out_c = y->dims[3];
+    p->k_h = w->dims[1], p->k_w = w->dims[2];
+    p->stride_h = op->sp.stride_h, p->stride_w = op->sp.stride_w;
+    p->pad_top = op->sp.pad_top, p->pad_left = op->sp.pad_left;
+    p->in_zp = x->zero_point[0];
+    p->out_zp = y->zero_point[0];
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    p->weights = (const int8_t *)w->data;
+    const int64_t taps = (int64_t)p->k_h * p->k_w * p->in_c;
+    int32_t *b = NULL;
+    tfg_status_t st =
+        prep_channels(c, 2, false, op->in[1], p->weights, bi, p->out_c, taps, 1, taps, false, &b, &p->rq);
+    if (st < 0) return st;
+    p->bias = b;
+    return TFG_OK;
+}
+
+/* BATCH_MATMUL: shapes extended to rank 5 with leading 1s; each side's
+ * batch strides are its contiguous strides, 0 along a broadcast axis. */
+static tfg_status_t lower_batch_matmul(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *l = TT(c, op->in[0]), *r = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    tfg_batch_matmul_params_t *p = &s->p.bmm;
+    s->kernel = TFG_K_BATCH_MATMUL;
+    int32_t le[5], re[5], ye[5];
+    int64_t ls = 1, rs = 1;
+    int32_t lst[5], rst[5];
+    for (int i = 4; i >= 0; i--) {
+        le[i] = i - (5 - l->rank) >= 0 ? l->dims[i - (5 - l->rank)] : 1;
+        re[i] = i - (5 - r->rank) >= 0 ? r->dims[i - (5 - r->rank)] : 1;
+        ye[i] = i - (5 - y->rank) >= 0 ? y->dims[i - (5 - y->rank)] : 1;
+        lst[i] = (int32_t)ls, rst[i] = (int32_t)rs;
+        ls *= le[i], rs *= re[i];
+    }
+    for (int i = 0; i < 3; i++) {
+        p->batch[i] = ye[i];
+        p->lhs_batch[i] = le[i] == 1 ? 0 : lst[i];
+        p->rhs_batch[i] = re[i] == 1 ? 0 : rst[i];
+    }
+    p->rows = ye[3], p->cols = ye[4];
+    p->depth = op->adj_x ? le[3] : le[4];
+    p->lhs_row = op->adj_x ? 1 : le[4], p->lhs_depth = op->adj_x ? le[4] : 1;
+    p->rhs_depth = op->adj_y ? 1 : re[4], p->rhs_col = op->adj_y ? re[4] : 1;
+    p->lhs_zp = l->zero_point[0], p->rhs_zp = r->zero_point[0], p->out_zp = y->zero_point[0];
+    /* TFLite's GetQuantizedConvolutionMultipler: the float product of the
+     * two scales, then the quotient in double. */
+    const double real = (double)(l->scale[0] * r->scale[0]) / (double)y->scale[0];
+    int32_t mult, shift;
+    tfg_status_t st = quant_mult(c, real, &mult, &shift);
+    if (st < 0) return st;
+    /* |acc| <= depth * 255 * 255: the prepared form needs it below 2^30 */
+    tfg_rq_init(mult, shift, p->out_zp, (int64_t)p->depth * 255 * 255 < (INT64_C(1) << 30), &p->rq);
+    return TFG_OK;
+}
+
+/* Pairs (i, f) along one axis of a TRANSPOSE_CONV whose tap lands inside
+ * the output: input index i in [0, n), kernel index f in [0, k),
+ * 0 <= i * stride - pad + f < out. */
+static int64_t tconv_axis_taps(int32_t n, int32_t k, int32_t stride, int32_t pad, int32_t out)
+{
+    int64_t cnt = 0;
+    for (int32_t f = 0; f < k; f++) {
+        /* i * stride in [pad - f, out - 1 + pad - f] */
+        const int64_t lo_v = (int64_t)pad - f, hi_v = (int64_t)out - 1 + pad - f;
+        int64_t lo = lo_v <= 0 ? 0 : (lo_v + stride - 1) / stride;
+        int64_t hi = hi_v < 0 ? -1 : hi_v / stride;
+        if (hi > n - 1) hi = n - 1;
+        if (hi >= lo) cnt += hi - lo + 1;
+    }
+    return cnt;
 }
 
 static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
@@ -263,7 +354,7 @@ static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
     act_range(y, op->act, &p->act_min, &p->act_max);
     p->weights = (const int8_t *)w->data;
     int32_t *b = NULL;
-    tfg_status_t st = prep_channels(c, op->in[1], p->weights, bi, p->out_features, p->in_features, 1,
+    tfg_status_t st = prep_channels(c, 0, true, op->in[1], p->weights, bi, p->out_features, p->in_features, 1,
                                     p->in_features, true, &b, &p->rq);
     if (st < 0) return st;
     p->bias = b;
@@ -754,6 +845,16 @@ int64_t tfg_op_macs(const tfg_graph_t *g, const tfg_op_t *op)
         return tfg_tensor_elems(y) * w->dims[1] * w->dims[2];
     }
     case TFG_OP_FULLY_CONNECTED: return tfg_tensor_elems(y) * g->tensors[op->in[1]].dims[1];
+    case TFG_OP_BATCH_MATMUL: {
+        const tfg_tensor_t *l = &g->tensors[op->in[0]];
+        return tfg_tensor_elems(y) * (op->adj_x ? l->dims[l->rank - 2] : l->dims[l->rank - 1]);
+    }
+    case TFG_OP_TRANSPOSE_CONV: { /* the taps that land in the output, as the gather runs them */
+        const tfg_tensor_t *w = &g->tensors[op->in[1]], *x = &g->tensors[op->in[2]];
+        return tconv_axis_taps(x->dims[1], w->dims[1], op->sp.stride_h, op->sp.pad_top, y->dims[1]) *
+               tconv_axis_taps(x->dims[2], w->dims[2], op->sp.stride_w, op->sp.pad_left, y->dims[2]) *
+               w->dims[0] * w->dims[3];
+    }
     default: return 0;
     }
 }
@@ -774,21 +875,24 @@ tfg_status_t tfg_lower(tfg_graph_t *g, tfg_program_t *prog, tfg_diag_t *d)
         s->op = i;
         s->out = op->out[0];
         s->macs = tfg_op_macs(g, op);
-        /* Data inputs in kernel order. The two-input elementwise ops and
-         * CONCATENATION take all of theirs (any may be a constant); other ops
-         * take in[0], the rest being parameters (weights, axes, shapes)
-         * consumed above. */
+        /* Data inputs in kernel order. The two-input elementwise ops,
+         * BATCH_MATMUL and CONCATENATION take all of theirs (any may be a constant); other ops
+         * take their one data input (in[0] but for TRANSPOSE_CONV), the
+         * rest being parameters (weights, axes, shapes) consumed below. */
         const bool all_data = op->type == TFG_OP_ADD || op->type == TFG_OP_SUB || op->type == TFG_OP_MUL ||
                               op->type == TFG_OP_PRELU || op->type == TFG_OP_MINIMUM ||
-                              op->type == TFG_OP_MAXIMUM || op->type == TFG_OP_CONCATENATION;
+                              op->type == TFG_OP_MAXIMUM || op->type == TFG_OP_CONCATENATION ||
+                              op->type == TFG_OP_BATCH_MATMUL;
         s->n_in = all_data ? op->n_in : 1;
-        for (int k = 0; k < s->n_in; k++) s->in[k] = op->in[k];
+        for (int k = 0; k < s->n_in; k++) s->in[k] = op->in[all_data ? k : tfg_op_data_slot(op)];
         lctx_t c = {g, op, d};
         tfg_status_t st;
         switch (op->type) {
         case TFG_OP_CONV_2D: st = lower_conv(&c, s); break;
         case TFG_OP_DEPTHWISE_CONV_2D: st = lower_dwconv(&c, s); break;
         case TFG_OP_FULLY_CONNECTED: st = lower_fc(&c, s); break;
+        case TFG_OP_TRANSPOSE_CONV: st = lower_transpose_conv(&c, s); break;
+        case TFG_OP_BATCH_MATMUL: st = lower_batch_matmul(&c, s); break;
         case TFG_OP_ADD:
         case TFG_OP_SUB:
         case TFG_OP_MUL:

@@ -36,9 +36,11 @@ typedef enum {
     TFG_K_HARD_SWISH,
     TFG_K_TANH,
     TFG_K_RESIZE_BILINEAR,
+    TFG_K_TRANSPOSE_CONV,
+    TFG_K_BATCH_MATMUL,
 } tfg_kernel_t;
 /* The number of kernels (lower/kernel_table.c has a row for each). */
-#define TFG_K_COUNT (TFG_K_RESIZE_BILINEAR + 1)
+#define TFG_K_COUNT (TFG_K_BATCH_MATMUL + 1)
 
 typedef struct {
     tfg_kernel_t kernel;
@@ -75,6 +77,8 @@ typedef struct {
         tfg_concat_params_t concat;
         tfg_resize_nearest_params_t resize;
         tfg_resize_bilinear_params_t bilinear;
+        tfg_transpose_conv_params_t tconv;
+        tfg_batch_matmul_params_t bmm;
     } p;
 } tfg_step_t;
 

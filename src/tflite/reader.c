@@ -67,6 +67,8 @@ static int map_op(int32_t code, tfg_op_type_t *out)
         {TFL_OP_CONCATENATION, TFG_OP_CONCATENATION},
         {TFL_OP_RESIZE_NEAREST_NEIGHBOR, TFG_OP_RESIZE_NEAREST_NEIGHBOR},
         {TFL_OP_RESIZE_BILINEAR, TFG_OP_RESIZE_BILINEAR},
+        {TFL_OP_TRANSPOSE_CONV, TFG_OP_TRANSPOSE_CONV},
+        {TFL_OP_BATCH_MATMUL, TFG_OP_BATCH_MATMUL},
         {TFL_OP_TRANSPOSE, TFG_OP_TRANSPOSE},
         {TFL_OP_QUANTIZE, TFG_OP_QUANTIZE},
         {TFL_OP_DEQUANTIZE, TFG_OP_DEQUANTIZE},
@@ -262,6 +264,23 @@ static tfg_status_t read_options(tfg_op_t *op, const fb_table_t *ot, uint8_t opt
         }
         break;
     }
+    case TFG_OP_BATCH_MATMUL:
+        FB_TRY(fb_u8(&o, TFL_BMM_ADJ_X, 0, &u8), "adj_x");
+        op->adj_x = u8 != 0;
+        FB_TRY(fb_u8(&o, TFL_BMM_ADJ_Y, 0, &u8), "adj_y");
+        op->adj_y = u8 != 0;
+        break;
+    case TFG_OP_TRANSPOSE_CONV:
+        FB_TRY(fb_u8(&o, TFL_TCONV_PADDING, 0, &u8), "transpose conv padding");
+        sp->same = u8 == TFL_PADDING_SAME;
+        if (u8 > TFL_PADDING_VALID)
+            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: op %d %s: unknown padding %u", name, idx,
+                                tfg_op_name(op->type), u8);
+        FB_TRY(fb_i32(&o, TFL_TCONV_STRIDE_W, 1, &sp->stride_w), "stride_w");
+        FB_TRY(fb_i32(&o, TFL_TCONV_STRIDE_H, 1, &sp->stride_h), "stride_h");
+        FB_TRY(fb_u8(&o, TFL_TCONV_FUSED_ACT, 0, &u8), "fused_activation_function");
+        op->act = (tfg_act_t)u8;
+        break;
     case TFG_OP_AVERAGE_POOL_2D:
     case TFG_OP_MAX_POOL_2D:
         FB_TRY(fb_u8(&o, TFL_POOL_PADDING, 0, &u8), "pool padding");

@@ -28,6 +28,8 @@ int tfl_options_type_for(tfg_op_type_t t)
     case TFG_OP_SPACE_TO_DEPTH: return TFL_OPT_SPACE_TO_DEPTH;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return TFL_OPT_RESIZE_NN;
     case TFG_OP_RESIZE_BILINEAR: return TFL_OPT_RESIZE_BILINEAR;
+    case TFG_OP_TRANSPOSE_CONV: return TFL_OPT_TRANSPOSE_CONV;
+    case TFG_OP_BATCH_MATMUL: return TFL_OPT_BATCH_MATMUL;
     default: return -1;
     }
 }

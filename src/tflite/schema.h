@@ -79,6 +79,10 @@ enum {
     TFL_POOL_FILTER_H = 4,
     TFL_POOL_FUSED_ACT = 5
 };
+/* TransposeConvOptions: no dilation; the activation from version 4 on */
+enum { TFL_TCONV_PADDING = 0, TFL_TCONV_STRIDE_W = 1, TFL_TCONV_STRIDE_H = 2, TFL_TCONV_FUSED_ACT = 3 };
+/* BatchMatMulOptions; field 2, asymmetric_quantize_inputs, is for hybrid models */
+enum { TFL_BMM_ADJ_X = 0, TFL_BMM_ADJ_Y = 1 };
 enum { TFL_FC_FUSED_ACT = 0, TFL_FC_WEIGHTS_FORMAT = 1, TFL_FC_KEEP_NUM_DIMS = 2 };
 enum { TFL_SOFTMAX_BETA = 0 };
 enum { TFL_LEAKY_RELU_ALPHA = 0 };
@@ -150,6 +154,7 @@ enum {
     TFL_OP_MAXIMUM = 55,
     TFL_OP_MINIMUM = 57,
     TFL_OP_SLICE = 65,
+    TFL_OP_TRANSPOSE_CONV = 67,
     TFL_OP_TILE = 69,
     TFL_OP_EXPAND_DIMS = 70,
     TFL_OP_SHAPE = 77,
@@ -159,7 +164,8 @@ enum {
     TFL_OP_LEAKY_RELU = 98,
     TFL_OP_SPLIT_V = 102,
     TFL_OP_QUANTIZE = 114,
-    TFL_OP_HARD_SWISH = 117
+    TFL_OP_HARD_SWISH = 117,
+    TFL_OP_BATCH_MATMUL = 126
 };
 
 /* BuiltinOptions union tags for the options tables we read or write. */
@@ -183,7 +189,8 @@ enum {
     TFL_OPT_STRIDED_SLICE = 32,
     TFL_OPT_SPLIT = 35,
     TFL_OPT_DEQUANTIZE = 38,
-    TFL_OPT_SLICE = 48,       /* an empty table */
+    TFL_OPT_SLICE = 48, /* an empty table */
+    TFL_OPT_TRANSPOSE_CONV = 49,
     TFL_OPT_TILE = 51,        /* an empty table */
     TFL_OPT_EXPAND_DIMS = 52, /* an empty table */
     TFL_OPT_SHAPE = 55,
@@ -193,7 +200,8 @@ enum {
     TFL_OPT_SPLIT_V = 79,
     TFL_OPT_QUANTIZE = 89,
     TFL_OPT_HARD_SWISH = 91, /* an empty table */
-    TFL_OPT_DEPTH_TO_SPACE = 94
+    TFL_OPT_DEPTH_TO_SPACE = 94,
+    TFL_OPT_BATCH_MATMUL = 101
 };
 enum { TFL_RESHAPE_NEW_SHAPE = 0, TFL_SQUEEZE_DIMS = 0, TFL_SHAPE_OUT_TYPE = 0 };
 /* BuiltinOperator codes from 127 on are stored only in builtin_code; the

@@ -58,6 +58,8 @@ static int32_t builtin_code(tfg_op_type_t t)
     case TFG_OP_CONCATENATION: return TFL_OP_CONCATENATION;
     case TFG_OP_RESIZE_NEAREST_NEIGHBOR: return TFL_OP_RESIZE_NEAREST_NEIGHBOR;
     case TFG_OP_RESIZE_BILINEAR: return TFL_OP_RESIZE_BILINEAR;
+    case TFG_OP_TRANSPOSE_CONV: return TFL_OP_TRANSPOSE_CONV;
+    case TFG_OP_BATCH_MATMUL: return TFL_OP_BATCH_MATMUL;
     case TFG_OP_TRANSPOSE: return TFL_OP_TRANSPOSE;
     case TFG_OP_QUANTIZE: return TFL_OP_QUANTIZE;
     case TFG_OP_DEQUANTIZE: return TFL_OP_DEQUANTIZE;
@@ -134,6 +136,11 @@ static int32_t op_version(const tfg_graph_t *g, const tfg_op_t *op)
         if (i8 && i1 == TFG_DT_INT8 && o0 == TFG_DT_INT8) return 4;
         if (i0 == TFG_DT_FLOAT32 && i1 == TFG_DT_INT8 && o0 == TFG_DT_FLOAT32) return 3; /* hybrid */
         return 1;
+    case TFG_OP_BATCH_MATMUL: return i16 ? 3 : i8 ? 2 : 1;
+    case TFG_OP_TRANSPOSE_CONV: /* inputs: output shape, weights, data, bias */
+        if (op->act != TFG_ACT_NONE) return 4;
+        if (op->n_in > 3 && op->in[3] >= 0) return 3;
+        return i1 == TFG_DT_INT8 ? 2 : 1;
     case TFG_OP_MUL: {
         if (i16) return 4;
         const float s1 = scale0(g, op->n_in > 0 ? op->in[0] : -1),
@@ -291,6 +298,18 @@ static fbb_ref_t write_options(fbb_t *b, const tfg_graph_t *g, const tfg_op_t *o
         fbb_add_u8(b, TFL_CONV_FUSED_ACT, (uint8_t)op->act, 0);
         fbb_add_i32(b, TFL_CONV_DILATION_W, sp->dil_w, 1);
         fbb_add_i32(b, TFL_CONV_DILATION_H, sp->dil_h, 1);
+        break;
+    case TFG_OP_BATCH_MATMUL:
+        *type = TFL_OPT_BATCH_MATMUL;
+        fbb_add_u8(b, TFL_BMM_ADJ_X, op->adj_x, 0);
+        fbb_add_u8(b, TFL_BMM_ADJ_Y, op->adj_y, 0);
+        break;
+    case TFG_OP_TRANSPOSE_CONV:
+        *type = TFL_OPT_TRANSPOSE_CONV;
+        fbb_add_u8(b, TFL_TCONV_PADDING, padding_enum(op), 0);
+        fbb_add_i32(b, TFL_TCONV_STRIDE_W, sp->stride_w, 0);
+        fbb_add_i32(b, TFL_TCONV_STRIDE_H, sp->stride_h, 0);
+        fbb_add_u8(b, TFL_TCONV_FUSED_ACT, (uint8_t)op->act, 0);
         break;
     case TFG_OP_DEPTHWISE_CONV_2D: /* padding and strides share Conv2DOptions' slots */
         *type = TFL_OPT_DWCONV2D;
