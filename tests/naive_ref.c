@@ -181,7 +181,9 @@ void nr_batch_matmul(const nr_bmm_t *p, const int8_t *lhs, const int8_t *rhs, in
                     const int32_t rv = p->adj_y ? rb[(size_t)j * k + t] : rb[(size_t)t * n + j];
                     acc += (lv - p->lhs_zp) * (rv - p->rhs_zp);
                 }
-                *out++ = (int8_t)nr_clamp((int64_t)nr_mbqm(acc, p->mult, p->shift) + p->out_zp, -128, 127);
+                if (p->bias) acc += p->bias[j];
+                *out++ = (int8_t)nr_clamp((int64_t)nr_mbqm(acc, p->mult, p->shift) + p->out_zp, p->act_min,
+                                          p->act_max);
             }
     }
 }

@@ -79,6 +79,8 @@ typedef struct {
     int lhs_dims[5], rhs_dims[5];
     bool adj_x, adj_y;
     int32_t lhs_zp, rhs_zp, out_zp, mult, shift;
+    const int32_t *bias;      /* [N] added after the sum (FULLY_CONNECTED's), or NULL */
+    int32_t act_min, act_max; /* -128, 127 for BATCH_MATMUL itself */
 } nr_bmm_t;
 
 void nr_batch_matmul(const nr_bmm_t *p, const int8_t *lhs, const int8_t *rhs, int8_t *out, int *out_dims);

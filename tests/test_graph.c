@@ -1782,10 +1782,13 @@ static void test_transpose_conv(void)
 /* Attention as YOLO11n's block computes it, on x[1,2,6,8] (2 heads, 6
  * tokens, 8 features): s = x.x^T (adj_y) [1,2,6,6]; o = s.x [1,2,6,8];
  * t = x^T.x (adj_x) [1,2,8,8]; c = x.W with a constant W[8,5], broadcast
- * over both batch axes [1,2,6,5]. Outputs o, t, c. `bad`: 1 depths that
- * differ, 2 batch axes that do not broadcast, 3 a per-channel constant. */
-static const float bmm_scale[6] = {0.04f, 0.05f, 0.3f, 0.2f, 0.25f, 0.03f}; /* x, W, s, o, t, c */
-static const int32_t bmm_zp[6] = {-5, 3, 10, -2, -60, 7};
+ * over both batch axes [1,2,6,5]; and FULLY_CONNECTED with weights the graph
+ * computes: xr = x as [12,8], u = xr^T.xr [8,8], f = FC(xr, u, bias, RELU)
+ * [12,8]. Outputs o, t, c, f. `bad`: 1 depths that differ, 2 batch axes that
+ * do not broadcast, 3 a per-channel constant. */
+static const float bmm_scale[8] = {0.04f, 0.05f, 0.3f, 0.2f, 0.25f, 0.03f, 0.5f, 0.6f}; /* x W s o t c u f */
+static const int32_t bmm_zp[8] = {-5, 3, 10, -2, -60, 7, -100, 12};
+static const int32_t bmm_fc_bias[8] = {5000, -3000, 120, 0, -77, 20000, -15000, 400};
 static void build_bmm(tfg_graph_t *g, const int8_t *wv, int bad)
 {
     g_init(g);
@@ -1803,17 +1806,26 @@ static void build_bmm(tfg_graph_t *g, const int8_t *wv, int bad)
     add_op(g, TFG_OP_BATCH_MATMUL, IDS(s, xs), IDS(o));
     add_op(g, TFG_OP_BATCH_MATMUL, IDS(x, x), IDS(t))->adj_x = true;
     add_op(g, TFG_OP_BATCH_MATMUL, IDS(x, w), IDS(c));
+    const int xr = add_act(g, "xr", DIMS(12, 8), bmm_scale[0], bmm_zp[0]),
+              u = add_act(g, "u", DIMS(8, 8), bmm_scale[6], bmm_zp[6]),
+              f = add_act(g, "f", DIMS(12, 8), bmm_scale[7], bmm_zp[7]);
+    add_op(g, TFG_OP_RESHAPE, IDS(x, add_const_i32(g, "shape", DIMS(2), (const int32_t[]){12, 8})), IDS(xr));
+    add_op(g, TFG_OP_BATCH_MATMUL, IDS(xr, xr), IDS(u))->adj_x = true;
+    add_op(g, TFG_OP_FULLY_CONNECTED, IDS(xr, u, add_const_i32(g, "fb", DIMS(8), bmm_fc_bias)), IDS(f))->act =
+        TFG_ACT_RELU;
     if (bad == 2)
-        set_io(g, IDS(x, xs), IDS(o, t, c));
+        set_io(g, IDS(x, xs), IDS(o, t, c, f));
     else
-        set_io(g, IDS(x), IDS(o, t, c));
+        set_io(g, IDS(x), IDS(o, t, c, f));
 }
 
 /* One BATCH_MATMUL of build_bmm by the reference, quantization l, r -> o. */
 static void ref_bmm(const int8_t *lhs, const int *ld, int lr, const int8_t *rhs, const int *rd, int rr,
                     bool ax, bool ay, int l, int r, int o, int8_t *out)
 {
-    nr_bmm_t q = {.lhs_rank = lr, .rhs_rank = rr, .adj_x = ax, .adj_y = ay};
+    nr_bmm_t q = {.lhs_rank = lr, .rhs_rank = rr, .adj_x = ax, .adj_y = ay, .act_min = -128, .act_max = 127};
+    if (o == 7) /* f: FULLY_CONNECTED's bias and RELU (from the zero point) */
+        q.bias = bmm_fc_bias, q.act_min = bmm_zp[7];
     memcpy(q.lhs_dims, ld, sizeof(int) * (size_t)lr);
     memcpy(q.rhs_dims, rd, sizeof(int) * (size_t)rr);
     q.lhs_zp = bmm_zp[l], q.rhs_zp = bmm_zp[r], q.out_zp = bmm_zp[o];
@@ -1823,15 +1835,18 @@ static void ref_bmm(const int8_t *lhs, const int *ld, int lr, const int8_t *rhs,
 }
 
 /* BATCH_MATMUL as TFLM runs int8: attention's Q.K^T and .V with both sides
- * activations, the lhs transposed, and a constant rhs broadcast over the
- * batch, written, read back and run against the reference; MACs are the
- * output's elements times the depth; then the refusals. */
+ * activations, the lhs transposed, a constant rhs broadcast over the
+ * batch, and a FULLY_CONNECTED whose weights the graph computes (the other
+ * form the converter may give attention; run on the same kernel, with its
+ * bias and activation), written, read back and run against the reference;
+ * MACs are the output's elements times the depth; then the refusals. */
 static void test_batch_matmul(void)
 {
-    begin("BATCH_MATMUL: Q.K^T, .V, adj_x and a broadcast constant, through the file");
+    begin("BATCH_MATMUL: Q.K^T, .V, adj_x, a broadcast constant, and FULLY_CONNECTED with computed weights, "
+          "through the file");
     tt_rng_t r = {78u};
-    enum { NX = 2 * 6 * 8, NS = 2 * 6 * 6, NO = 2 * 6 * 8, NT = 2 * 8 * 8, NC = 2 * 6 * 5 };
-    int8_t x[NX], w[8 * 5], s[NS], want[NO + NT + NC], got[sizeof want];
+    enum { NX = 2 * 6 * 8, NS = 2 * 6 * 6, NO = 2 * 6 * 8, NT = 2 * 8 * 8, NC = 2 * 6 * 5, NF = 12 * 8 };
+    int8_t x[NX], w[8 * 5], s[NS], u[64], want[NO + NT + NC + NF], got[sizeof want];
     fill(&r, x, sizeof x);
     fill(&r, w, sizeof w);
     const int xd[4] = {1, 2, 6, 8}, sd[4] = {1, 2, 6, 6}, wd[2] = {8, 5};
@@ -1839,14 +1854,19 @@ static void test_batch_matmul(void)
     ref_bmm(s, sd, 4, x, xd, 4, false, false, 2, 0, 3, want);
     ref_bmm(x, xd, 4, x, xd, 4, true, false, 0, 0, 4, want + NO);
     ref_bmm(x, xd, 4, w, wd, 2, false, false, 0, 1, 5, want + NO + NT);
+    const int rd[2] = {12, 8}, ud[2] = {8, 8};
+    ref_bmm(x, rd, 2, x, rd, 2, true, false, 0, 0, 6, u);
+    ref_bmm(x, rd, 2, u, ud, 2, false, true, 0, 6, 7, want + NO + NT + NC); /* FC: x . u^T */
     tfg_graph_t g;
     build_bmm(&g, w, 0);
     write_model(&g, "accept_batch_matmul", x, sizeof x, want, sizeof want); /* codegen.sh, mcu.sh */
     tfg_model_t m;
     if (load_written(&g, "batch_matmul.tflite", &m)) {
-        TT_CHECK(m.prog.n_steps == 4 && m.prog.steps[0].kernel == TFG_K_BATCH_MATMUL);
-        const int64_t macs[4] = {NS * 8, NO * 6, NT * 6, NC * 8};
-        for (int k = 0; k < 4; k++) TT_CHECK(m.prog.steps[k].macs == macs[k]);
+        /* six steps (the RESHAPE is a view), all on the BATCH_MATMUL kernel */
+        TT_CHECK(m.prog.n_steps == 6);
+        const int64_t macs[6] = {NS * 8, NO * 6, NT * 6, NC * 8, 64 * 12, NF * 8};
+        for (int k = 0; k < 6 && k < m.prog.n_steps; k++)
+            TT_CHECK(m.prog.steps[k].kernel == TFG_K_BATCH_MATMUL && m.prog.steps[k].macs == macs[k]);
         run(&m, x, got);
         check_bytes(got, want, sizeof want, "batch matmul");
         tfg_model_free(&m);

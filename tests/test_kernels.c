@@ -1138,8 +1138,15 @@ static void test_bmm_case(tt_rng_t *r, int case_no)
     q.lhs_zp = tt_int(r, -128, 127);
     q.rhs_zp = tt_int(r, -128, 127);
     q.out_zp = tt_int(r, -128, 127);
-    quant_mult_bounded(maybe_pot(r, pick_real_mult(r, k, tt_chance(r, 15))), (int64_t)k * 255 * 255, &q.mult,
-                       &q.shift);
+    /* a bias and an activation as FULLY_CONNECTED with activation weights has */
+    const int32_t bias_mag = (int32_t)(sqrt((double)k) * 8000.0);
+    int32_t *bias = tt_chance(r, 40) ? xmalloc(sizeof(int32_t) * (size_t)n) : NULL;
+    for (int j = 0; bias && j < n; j++) bias[j] = tt_int(r, -bias_mag, bias_mag);
+    q.bias = bias;
+    q.act_min = -128, q.act_max = 127;
+    if (bias) pick_act(r, q.out_zp, &q.act_min, &q.act_max);
+    quant_mult_bounded(maybe_pot(r, pick_real_mult(r, k, tt_chance(r, 15))),
+                       (int64_t)k * 255 * 255 + bias_mag, &q.mult, &q.shift);
     size_t ln = 1, rn = 1, on = (size_t)m * n;
     for (int i = 0; i < q.lhs_rank; i++) ln *= (size_t)q.lhs_dims[i];
     for (int i = 0; i < q.rhs_rank; i++) rn *= (size_t)q.rhs_dims[i];
@@ -1170,8 +1177,9 @@ static void test_bmm_case(tt_rng_t *r, int case_no)
     p.lhs_row = q.adj_x ? 1 : k, p.lhs_depth = q.adj_x ? m : 1;
     p.rhs_depth = q.adj_y ? 1 : n, p.rhs_col = q.adj_y ? k : 1;
     p.lhs_zp = q.lhs_zp, p.rhs_zp = q.rhs_zp, p.out_zp = q.out_zp;
+    p.act_min = q.act_min, p.act_max = q.act_max, p.bias = bias;
     tt_rng_t side = side_rng(15, case_no);
-    if ((int64_t)k * 255 * 255 >= (INT64_C(1) << 30) || tt_chance(&side, 15) ||
+    if ((int64_t)k * 255 * 255 + bias_mag >= (INT64_C(1) << 30) || tt_chance(&side, 15) ||
         !tfg_rq_make(q.mult, q.shift, q.out_zp, &p.rq))
         tfg_rq_general(q.mult, q.shift, &p.rq);
     bmm_broadcast += bc, bmm_adj_x += q.adj_x, bmm_adj_y += q.adj_y;
@@ -1186,7 +1194,7 @@ static void test_bmm_case(tt_rng_t *r, int case_no)
                q.out_zp, p.rq.shift ? " prepared" : " general");
     tt_end();
     tt_guarded_free(got);
-    free(lb), free(rb), free(lhs), free(rhs), free(want);
+    free(lb), free(rb), free(lhs), free(rhs), free(want), free(bias);
 }
 
 /* ---- ADD / MUL -------------------------------------------------------------- */

@@ -168,8 +168,10 @@ typedef struct {
 void tfg_fc_s8(const tfg_fc_params_t *p, const int8_t *in, int8_t *out);
 
 /* BATCH_MATMUL of two int8 tensors (attention's Q.K^T and .V, where both
- * sides are activations): out[b][i][j] = sum_k (L[b][i][k] - lhs_zp) *
- * (R[b][k][j] - rhs_zp), requantized with one multiplier, no activation.
+ * sides are activations): out[b][i][j] = bias[j] + sum_k (L[b][i][k] -
+ * lhs_zp) * (R[b][k][j] - rhs_zp), requantized with one multiplier and
+ * clamped (BATCH_MATMUL has neither bias nor activation; FULLY_CONNECTED
+ * with activation weights, run by this kernel, may have both).
  * Either side may be stored transposed (TFLite's adj_x, adj_y): the kernel
  * reads both through element strides. Up to three batch dimensions (ranks
  * 2..5), each broadcast where its stride is 0. */
@@ -179,8 +181,9 @@ typedef struct {
     int32_t rows, cols, depth;          /* M, N, K: the output is [batch][M][N] */
     int32_t lhs_row, lhs_depth;         /* element strides of L along M and K */
     int32_t rhs_depth, rhs_col;         /* of R along K and N */
-    int32_t lhs_zp, rhs_zp, out_zp;
-    tfg_rq_t rq; /* lhs scale * rhs scale / output scale */
+    int32_t lhs_zp, rhs_zp, out_zp, act_min, act_max;
+    const int32_t *bias; /* [cols], or NULL */
+    tfg_rq_t rq;         /* lhs scale * rhs scale / output scale */
 } tfg_batch_matmul_params_t;
 
 void tfg_batch_matmul_s8(const tfg_batch_matmul_params_t *p, const int8_t *lhs, const int8_t *rhs,

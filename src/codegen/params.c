@@ -160,18 +160,19 @@ void tfg_cg_emit_params(out_t *o, int k, const tfg_step_t *s)
     }
     case TFG_K_BATCH_MATMUL: {
         const tfg_batch_matmul_params_t *p = &s->p.bmm;
+        if (p->bias) emit_i32(o, b, p->bias, (size_t)p->cols);
         tfg_cg_put(
             o,
             "static const tfg_batch_matmul_params_t %s_l%d = {\n"
             "    .batch = {%d, %d, %d}, .lhs_batch = {%d, %d, %d}, .rhs_batch = {%d, %d, %d},\n"
             "    .rows = %d, .cols = %d, .depth = %d, .lhs_row = %d, .lhs_depth = %d, .rhs_depth = %d, "
             ".rhs_col = %d,\n"
-            "    .lhs_zp = %d, .rhs_zp = %d, .out_zp = %d,\n"
+            "    .lhs_zp = %d, .rhs_zp = %d, .out_zp = %d, .act_min = %d, .act_max = %d, .bias = %s,\n"
             "    .rq = {.mult = %ld, .add = %ld, .shift = %ld}};\n",
             n, k, p->batch[0], p->batch[1], p->batch[2], p->lhs_batch[0], p->lhs_batch[1], p->lhs_batch[2],
             p->rhs_batch[0], p->rhs_batch[1], p->rhs_batch[2], p->rows, p->cols, p->depth, p->lhs_row,
-            p->lhs_depth, p->rhs_depth, p->rhs_col, p->lhs_zp, p->rhs_zp, p->out_zp, (long)p->rq.mult,
-            (long)p->rq.add, (long)p->rq.shift);
+            p->lhs_depth, p->rhs_depth, p->rhs_col, p->lhs_zp, p->rhs_zp, p->out_zp, p->act_min, p->act_max,
+            p->bias ? b : "NULL", (long)p->rq.mult, (long)p->rq.add, (long)p->rq.shift);
         break;
     }
     case TFG_K_TRANSPOSE_CONV: {

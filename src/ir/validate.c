@@ -273,10 +273,16 @@ static tfg_status_t check_fc(const ctx_t *c, tfg_op_t *op)
     TRY(need_act_quant(c, in, "input"));
     TRY(need_act_quant(c, out, "output"));
     TRY(need_rank(c, w, 2, "weights"));
-    TRY(need_const(c, w, "weights"));
     const tfg_tensor_t *wt = T(c, w);
     const int32_t units = wt->dims[0], k = wt->dims[1];
-    TRY(check_weights_quant(c, w, units, 0, true));
+    if (tfg_tensor_is_const(wt)) {
+        TRY(check_weights_quant(c, w, units, 0, true));
+    } else { /* weights the graph computes (attention's products): TFLM reads them as any tensor */
+        TRY(need_act_quant(c, w, "weights"));
+        if (wt->n_q != 1)
+            return op_err(c, TFG_ERR_UNSUPPORTED, "weights '%s' are an activation with %d scales", wt->name,
+                          (int)wt->n_q);
+    }
     TRY(check_bias(c, b, units));
     /* Per-tensor FULLY_CONNECTED: TFLM's GetQuantizedConvolutionMultipler
      * ENSUREs |in_scale * w_scale - bias_scale| / out_scale <= 0.02 (double).

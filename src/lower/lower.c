@@ -312,13 +312,14 @@ static tfg_status_t lower_batch_matmul(const lctx_t *c, tfg_step_t *s)
     p->lhs_row = op->adj_x ? 1 : le[4], p->lhs_depth = op->adj_x ? le[4] : 1;
     p->rhs_depth = op->adj_y ? 1 : re[4], p->rhs_col = op->adj_y ? re[4] : 1;
     p->lhs_zp = l->zero_point[0], p->rhs_zp = r->zero_point[0], p->out_zp = y->zero_point[0];
+    p->act_min = -128, p->act_max = 127; /* no fused activation */
     /* TFLite's GetQuantizedConvolutionMultipler: the float product of the
      * two scales, then the quotient in double. */
     const double real = (double)(l->scale[0] * r->scale[0]) / (double)y->scale[0];
     int32_t mult, shift;
     tfg_status_t st = quant_mult(c, real, &mult, &shift);
     if (st < 0) return st;
-    /* |acc| <= depth * 255 * 255: the prepared form needs it below 2^30 */
+    /* no bias; |acc| <= depth * 255 * 255: the prepared form needs it below 2^30 */
     tfg_rq_init(mult, shift, p->out_zp, (int64_t)p->depth * 255 * 255 < (INT64_C(1) << 30), &p->rq);
     return TFG_OK;
 }
@@ -340,9 +341,50 @@ static int64_t tconv_axis_taps(int32_t n, int32_t k, int32_t stride, int32_t pad
     return cnt;
 }
 
+/* FULLY_CONNECTED whose weights are an activation (YOLO11n's attention
+ * may come out of the converter this way): the product of two activations,
+ * run by the BATCH_MATMUL kernel as [batches x in] . [out x in]^T. Both zero
+ * points are subtracted in the loop (nothing can be folded), the bias added
+ * as the model has it, TFLite's per-tensor multiplier and the fused
+ * activation's range. */
+static tfg_status_t lower_fc_activation(const lctx_t *c, tfg_step_t *s)
+{
+    const tfg_op_t *op = c->op;
+    const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
+    tfg_batch_matmul_params_t *p = &s->p.bmm;
+    s->kernel = TFG_K_BATCH_MATMUL;
+    s->n_in = 2;
+    s->in[1] = op->in[1];
+    p->batch[0] = p->batch[1] = p->batch[2] = 1;
+    p->depth = w->dims[1], p->cols = w->dims[0];
+    p->rows = (int32_t)(tfg_tensor_elems(x) / p->depth);
+    p->lhs_row = p->depth, p->lhs_depth = 1, p->rhs_depth = 1, p->rhs_col = p->depth;
+    p->lhs_zp = x->zero_point[0], p->rhs_zp = w->zero_point[0], p->out_zp = y->zero_point[0];
+    act_range(y, op->act, &p->act_min, &p->act_max);
+    int64_t bmax = 0;
+    if (op->n_in > 2 && op->in[2] >= 0) {
+        int32_t *b = tfg_graph_alloc(c->g, sizeof(int32_t) * (size_t)p->cols);
+        if (!b) return tfg_diag_set(c->d, TFG_ERR_NOMEM, "out of memory");
+        for (int32_t j = 0; j < p->cols; j++) {
+            b[j] = read_i32(TT(c, op->in[2])->data, j);
+            bmax = llabs((long long)b[j]) > bmax ? llabs((long long)b[j]) : bmax;
+        }
+        p->bias = b;
+    }
+    const int64_t bound = bmax + (int64_t)p->depth * 255 * 255;
+    if (bound > INT32_MAX) return lerr(c, "bias and depth could overflow the int32 accumulator");
+    const double real = (double)(x->scale[0] * w->scale[0]) / (double)y->scale[0];
+    int32_t mult, shift;
+    tfg_status_t st = quant_mult(c, real, &mult, &shift);
+    if (st < 0) return st;
+    tfg_rq_init(mult, shift, p->out_zp, bound < (INT64_C(1) << 30), &p->rq);
+    return TFG_OK;
+}
+
 static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
 {
     const tfg_op_t *op = c->op;
+    if (!tfg_tensor_is_const(TT(c, op->in[1]))) return lower_fc_activation(c, s);
     const tfg_tensor_t *x = TT(c, op->in[0]), *w = TT(c, op->in[1]), *y = TT(c, op->out[0]);
     const int bi = op->n_in > 2 ? op->in[2] : -1;
     tfg_fc_params_t *p = &s->p.fc;
