@@ -27,6 +27,8 @@ int add_tensor(tfg_graph_t *g, const char *name, tfg_dtype_t dt, const int32_t *
 void set_quant_n(tfg_graph_t *g, int t, int n, const float *scales, int32_t zp, int32_t qdim)
 {
     tfg_tensor_t *x = &g->tensors[t];
+    free(x->scale); /* a tensor may be requantized (per-tensor weights made per-channel) */
+    free(x->zero_point);
     x->n_q = n;
     x->scale = malloc(sizeof(float) * (size_t)n);
     x->zero_point = malloc(sizeof(int32_t) * (size_t)n);
