@@ -284,6 +284,21 @@ static tfg_status_t lower_transpose_conv(const lctx_t *c, tfg_step_t *s)
     return TFG_OK;
 }
 
+/* The one multiplier of a product of two activations, as TFLite's
+ * GetQuantizedConvolutionMultipler gives it (the float product of the two
+ * scales, then the quotient in double); prepared when |acc| <= bound stays
+ * below 2^30. */
+static tfg_status_t product_rq(const lctx_t *c, const tfg_tensor_t *l, const tfg_tensor_t *r,
+                               const tfg_tensor_t *y, int64_t bound, tfg_batch_matmul_params_t *p)
+{
+    const double real = (double)(l->scale[0] * r->scale[0]) / (double)y->scale[0];
+    int32_t mult, shift;
+    tfg_status_t st = quant_mult(c, real, &mult, &shift);
+    if (st < 0) return st;
+    tfg_rq_init(mult, shift, p->out_zp, bound < (INT64_C(1) << 30), &p->rq);
+    return TFG_OK;
+}
+
 /* BATCH_MATMUL: shapes extended to rank 5 with leading 1s; each side's
  * batch strides are its contiguous strides, 0 along a broadcast axis. */
 static tfg_status_t lower_batch_matmul(const lctx_t *c, tfg_step_t *s)
@@ -312,16 +327,8 @@ static tfg_status_t lower_batch_matmul(const lctx_t *c, tfg_step_t *s)
     p->lhs_row = op->adj_x ? 1 : le[4], p->lhs_depth = op->adj_x ? le[4] : 1;
     p->rhs_depth = op->adj_y ? 1 : re[4], p->rhs_col = op->adj_y ? re[4] : 1;
     p->lhs_zp = l->zero_point[0], p->rhs_zp = r->zero_point[0], p->out_zp = y->zero_point[0];
-    p->act_min = -128, p->act_max = 127; /* no fused activation */
-    /* TFLite's GetQuantizedConvolutionMultipler: the float product of the
-     * two scales, then the quotient in double. */
-    const double real = (double)(l->scale[0] * r->scale[0]) / (double)y->scale[0];
-    int32_t mult, shift;
-    tfg_status_t st = quant_mult(c, real, &mult, &shift);
-    if (st < 0) return st;
-    /* no bias; |acc| <= depth * 255 * 255: the prepared form needs it below 2^30 */
-    tfg_rq_init(mult, shift, p->out_zp, (int64_t)p->depth * 255 * 255 < (INT64_C(1) << 30), &p->rq);
-    return TFG_OK;
+    p->act_min = -128, p->act_max = 127;                             /* no fused activation */
+    return product_rq(c, l, r, y, (int64_t)p->depth * 255 * 255, p); /* no bias */
 }
 
 /* Pairs (i, f) along one axis of a TRANSPOSE_CONV whose tap lands inside
@@ -373,12 +380,7 @@ static tfg_status_t lower_fc_activation(const lctx_t *c, tfg_step_t *s)
     }
     const int64_t bound = bmax + (int64_t)p->depth * 255 * 255;
     if (bound > INT32_MAX) return lerr(c, "bias and depth could overflow the int32 accumulator");
-    const double real = (double)(x->scale[0] * w->scale[0]) / (double)y->scale[0];
-    int32_t mult, shift;
-    tfg_status_t st = quant_mult(c, real, &mult, &shift);
-    if (st < 0) return st;
-    tfg_rq_init(mult, shift, p->out_zp, bound < (INT64_C(1) << 30), &p->rq);
-    return TFG_OK;
+    return product_rq(c, x, w, y, bound, p);
 }
 
 static tfg_status_t lower_fc(const lctx_t *c, tfg_step_t *s)
