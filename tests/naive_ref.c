@@ -1018,22 +1018,32 @@ void nr_concat(int outer, int n_inputs, const int *inner, const int8_t *const *i
             for (int i = 0; i < inner[k]; i++) out[n++] = inputs[k][(long)o * inner[k] + i];
 }
 
-int nr_resize_src(int out_index, int in_size, int out_size)
+int nr_resize_src(int out_index, int in_size, int out_size, bool align, bool half)
 {
-    /* TFLite: scale = (float)in / (float)out, src = min(floor(i * scale), in - 1),
-     * the product taken in float. */
-    float scale = (float)in_size / (float)out_size;
-    int src = (int)floorf((float)out_index * scale);
-    return src < in_size - 1 ? src : in_size - 1;
+    /* TFLite's GetNearestNeighbor, in float as it computes: the step is
+     * (in - 1) / (out - 1) with align_corners (out > 1), else in / out; the
+     * position is (i + 0.5) * step with half-pixel centres, else i * step;
+     * align_corners rounds it half away from zero, otherwise it is floored.
+     * The index is then clamped to the last input, and with half-pixel
+     * centres to the first. */
+    const bool corners = align && out_size > 1;
+    const float step =
+        corners ? (float)(in_size - 1) / (float)(out_size - 1) : (float)in_size / (float)out_size;
+    const float at = ((float)out_index + (half ? 0.5f : 0.0f)) * step;
+    int src = align ? (int)roundf(at) : (int)floorf(at);
+    if (src >= in_size) src = in_size - 1;
+    if (half && src < 0) src = 0;
+    return src;
 }
 
-void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, const int8_t *in, int8_t *out)
+void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, bool align, bool half,
+                       const int8_t *in, int8_t *out)
 {
     for (int y = 0; y < out_h; y++)
         for (int x = 0; x < out_w; x++)
             for (int k = 0; k < c; k++) {
-                int sy = nr_resize_src(y, in_h, out_h);
-                int sx = nr_resize_src(x, in_w, out_w);
+                int sy = nr_resize_src(y, in_h, out_h, align, half);
+                int sx = nr_resize_src(x, in_w, out_w, align, half);
                 out[((long)y * out_w + x) * c + k] = in[((long)sy * in_w + sx) * c + k];
             }
 }

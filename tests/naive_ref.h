@@ -186,9 +186,11 @@ void nr_tile(int rank, const int *in_dims, const int *mult, const int8_t *in, in
 void nr_pad(const int *in_dims, const int *before, const int *after, int32_t value, const int8_t *in,
             int8_t *out);
 void nr_concat(int outer, int n_inputs, const int *inner, const int8_t *const *inputs, int8_t *out);
-/* RESIZE_NEAREST_NEIGHBOR, align_corners = half_pixel_centers = false. */
-int nr_resize_src(int out_index, int in_size, int out_size);
-void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, const int8_t *in, int8_t *out);
+/* RESIZE_NEAREST_NEIGHBOR with its two flags, align_corners and
+ * half_pixel_centers: output index out_index's source index. */
+int nr_resize_src(int out_index, int in_size, int out_size, bool align, bool half);
+void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, bool align, bool half,
+                       const int8_t *in, int8_t *out);
 /* RESIZE_BILINEAR, TFLite's ResizeBilinearInteger in 64-bit arithmetic as it
  * is written there. nr_bilinear_src gives output index i's position in 1/1024
  * of an input step (pos) and its two source indices; false where the first

@@ -1567,6 +1567,82 @@ static void test_depth_space(void)
     end();
 }
 
+/* RESIZE_NEAREST_NEIGHBOR in its four corner conventions, from one input
+ * x[1,5,7,3]: 11x3 with half-pixel centres, 9x13 with align_corners, 4x10
+ * with both (TFLite allows both here), 13x2 with neither. Written, read
+ * back and run against the naive reference (codegen.sh and mcu.sh run the
+ * written model too); then 400 random sizes and flags, each lowered alone,
+ * its index tables equal to the reference's and its bytes equal. */
+static void test_resize_nearest_modes(void)
+{
+    begin("RESIZE_NEAREST_NEIGHBOR: half-pixel, align_corners, both and plain, through the written file");
+    static const int oh[4] = {11, 9, 4, 13}, ow[4] = {3, 13, 10, 2};
+    static const bool al[4] = {false, true, true, false}, hp[4] = {true, false, true, false};
+    enum { NX = 5 * 7 * 3 };
+    int8_t in[NX], want[(11 * 3 + 9 * 13 + 4 * 10 + 13 * 2) * 3], got[sizeof want];
+    tt_rng_t r = {131};
+    fill(&r, in, sizeof in);
+    tfg_graph_t g;
+    g_init(&g);
+    const int x = add_act(&g, "x", DIMS(1, 5, 7, 3), 0.02f, -3);
+    int outs[4], n = 0;
+    for (int k = 0; k < 4; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "y%d", k);
+        outs[k] = add_act(&g, name, DIMS(1, oh[k], ow[k], 3), 0.02f, -3);
+        snprintf(name, sizeof name, "s%d", k);
+        tfg_op_t *op =
+            add_op(&g, TFG_OP_RESIZE_NEAREST_NEIGHBOR,
+                   IDS(x, add_const_i32(&g, name, DIMS(2), (const int32_t[]){oh[k], ow[k]})), IDS(outs[k]));
+        op->align_corners = al[k];
+        op->half_pixel_centers = hp[k];
+        nr_resize_nearest(5, 7, 3, oh[k], ow[k], al[k], hp[k], in, want + n);
+        n += oh[k] * ow[k] * 3;
+    }
+    set_io(&g, IDS(x), outs, 4);
+    write_model(&g, "accept_resize_nearest", in, sizeof in, want, sizeof want);
+    tfg_model_t m;
+    if (load_written(&g, "resize_nearest.tflite", &m)) {
+        TT_CHECK(m.prog.n_steps == 4);
+        run(&m, in, got);
+        check_bytes(got, want, sizeof want, "resize nearest, four conventions");
+        tfg_model_free(&m);
+    }
+    end();
+
+    begin("RESIZE_NEAREST_NEIGHBOR: 400 random sizes and flags, tables and bytes against the reference");
+    for (int t = 0; t < 400; t++) {
+        const int ih = tt_int(&r, 1, 12), iw = tt_int(&r, 1, 12), c = tt_int(&r, 1, 4);
+        const int h = tt_int(&r, 1, 30), w = tt_int(&r, 1, 30);
+        const bool align = tt_chance(&r, 50), half = tt_chance(&r, 50);
+        g_init(&g);
+        const int xi = add_act(&g, "x", DIMS(1, ih, iw, c), 0.02f, 0),
+                  y = add_act(&g, "y", DIMS(1, h, w, c), 0.02f, 0);
+        tfg_op_t *op = add_op(&g, TFG_OP_RESIZE_NEAREST_NEIGHBOR,
+                              IDS(xi, add_const_i32(&g, "s", DIMS(2), (const int32_t[]){h, w})), IDS(y));
+        op->align_corners = align;
+        op->half_pixel_centers = half;
+        set_io(&g, IDS(xi), IDS(y));
+        if (!prepare_ok(&g, (tfg_pass_opts_t){0}, &m)) break;
+        const tfg_resize_nearest_params_t *p = &m.prog.steps[0].p.resize;
+        bool same = true;
+        for (int i = 0; i < h; i++) same &= p->src_y[i] == nr_resize_src(i, ih, h, align, half);
+        for (int i = 0; i < w; i++) same &= p->src_x[i] == nr_resize_src(i, iw, w, align, half);
+        int8_t xin[12 * 12 * 4], yw[30 * 30 * 4], yg[30 * 30 * 4];
+        fill(&r, xin, (size_t)ih * iw * c);
+        nr_resize_nearest(ih, iw, c, h, w, align, half, xin, yw);
+        run(&m, xin, yg);
+        same &= memcmp(yg, yw, (size_t)h * w * c) == 0;
+        if (!same) {
+            TT_LOG("  case %d: %dx%d -> %dx%d, align %d, half %d\n", t, ih, iw, h, w, align, half);
+            TT_CHECK(same);
+        }
+        tfg_model_free(&m);
+        if (!same) break;
+    }
+    end();
+}
+
 /* x[1,5,7,6] -RESIZE_BILINEAR 10x14 (half-pixel centres)-> a; x -RESIZE_BILINEAR
  * 9x4 (align_corners)-> b; x -RESIZE_BILINEAR 3x11-> c. Outputs a, b, c. */
 static void build_bilinear(tfg_graph_t *g, bool both_flags, bool size_i64)
@@ -2014,7 +2090,7 @@ static void test_audit_copies(void)
     fill(&r, in, sizeof in);
     /* x[1,2,3,2] -RESHAPE-> [1,3,2,2] -TRANSPOSE(0,2,1,3)-> [1,2,3,2] -RESIZE 4x6-> y */
     nr_transpose(4, (const int[]){1, 3, 2, 2}, (const int[]){0, 2, 1, 3}, in, t);
-    nr_resize_nearest(2, 3, 2, 4, 6, t, want);
+    nr_resize_nearest(2, 3, 2, 4, 6, false, false, t, want);
     tfg_graph_t g;
     g_init(&g);
     const int x = add_act(&g, "x", DIMS(1, 2, 3, 2), 0.05f, 0);
@@ -2398,6 +2474,7 @@ int main(int argc, char **argv)
     test_tanh();
     test_slicing();
     test_resize_bilinear();
+    test_resize_nearest_modes();
     test_transpose_conv();
     test_batch_matmul();
     test_depth_space();

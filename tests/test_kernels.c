@@ -2111,13 +2111,15 @@ static void test_resize_case(tt_rng_t *r, int case_no)
         out_h = tt_int(r, 1, 40);
         out_w = tt_int(r, 1, 40);
     }
+    /* the corner flags only change the index tables lowering computes */
+    const bool align = tt_chance(r, 33), half = tt_chance(r, 50);
     int32_t *sy = xmalloc(sizeof(int32_t) * out_h), *sx = xmalloc(sizeof(int32_t) * out_w);
-    for (int y = 0; y < out_h; y++) sy[y] = nr_resize_src(y, in_h, out_h);
-    for (int x = 0; x < out_w; x++) sx[x] = nr_resize_src(x, in_w, out_w);
+    for (int y = 0; y < out_h; y++) sy[y] = nr_resize_src(y, in_h, out_h, align, half);
+    for (int x = 0; x < out_w; x++) sx[x] = nr_resize_src(x, in_w, out_w, align, half);
     size_t in_n = (size_t)in_h * in_w * c, out_n = (size_t)out_h * out_w * c;
     int8_t *in = xmalloc(in_n), *want = xmalloc(out_n);
     tt_fill_s8(r, in, in_n, -128, 127);
-    nr_resize_nearest(in_h, in_w, c, out_h, out_w, in, want);
+    nr_resize_nearest(in_h, in_w, c, out_h, out_w, align, half, in, want);
     tfg_resize_nearest_params_t p = {
         .in_h = in_h,
         .in_w = in_w,
