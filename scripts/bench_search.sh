@@ -68,8 +68,11 @@ for k in budgets:
     rs = b and b.get("random_search"); mb = b and b.get("mobilenetv2")
     s = r["schedule"]
     sched = s if isinstance(s, str) else f'{s["grid"][0]}x{s["grid"][1]} tiles to op {s["split_op"]}'
-    mbs = "none fits" if b and mb is None else (f'{pct(mb["int8_test_accuracy"])} ({mb["spec"]})' if mb else "-")
-    print(f'| {k} KB | {r["flash_budget"] // 1024} KB | **{pct(r["int8_test_accuracy"])}** | {pct(rs and rs["int8_test_accuracy"])} | {mbs} | '
+    acc = [r["int8_test_accuracy"], rs and rs["int8_test_accuracy"], mb and mb["int8_test_accuracy"]]
+    top = max(a for a in acc if a is not None)
+    cell = lambda i, text: f"**{text}**" if acc[i] == top else text  # the best of the three in bold
+    mbs = "none fits" if b and mb is None else (cell(2, f'{pct(mb["int8_test_accuracy"])} ({mb["spec"]})') if mb else "-")
+    print(f'| {k} KB | {r["flash_budget"] // 1024} KB | {cell(0, pct(acc[0]))} | {cell(1, pct(acc[1]))} | {mbs} | '
           f'{r["macs"] / 1e6:.2f} M | {sched} | {r["m4_instructions"] / 1e6:.2f} M | {r["arena_bytes"]:,} B | {r["flash_bytes"]:,} B | '
           f'{r["seconds"]["total"] / 60:.0f} min | {where} |')
 PY
