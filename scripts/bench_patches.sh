@@ -2,8 +2,9 @@
 # Patch-based inference benchmark: for every shared model (int8 I/O) and the
 # built-in MobileNetV2 1.0@224, the Pareto front of (peak, MACs) over every
 # split and grid (tinyforge plan), the search time, and the chosen schedule
-# (lowest peak within 1.2x MACs); then, on QEMU Cortex-M4, the instructions of
-# the chosen patched schedule against layer by layer (both bit-exact).
+# (lowest peak within 1.2x the MACs and the predicted M4 instructions); then,
+# on QEMU Cortex-M4, the instructions of the chosen patched schedule against
+# layer by layer (both bit-exact).
 # usage: scripts/bench_patches.sh [path/to/tinyforge]
 set -uo pipefail
 cli=${1:-build/tinyforge}
@@ -28,9 +29,9 @@ done
 
 echo
 echo "Cortex-M4 (QEMU): the chosen schedule's instructions against layer by layer, and what the"
-echo "latency model (src/sched/latency.c: per-layer terms, per tile and per byte copied) predicted"
+echo "latency model (src/sched/latency.c: per-layer terms, and per call of a step on a tile) predicted"
 echo "for both: 'pred x' is its predicted overhead, 'error' its error on the overhead (pred x / instr x - 1)."
-echo "Each model at two choices: the lowest peak within 1.2x MACs, and within 1.05x."
+echo "Each model at two choices: the lowest peak within 1.2x (MACs and predicted instructions), and within 1.05x."
 printf "%-30s %5s %12s %12s %8s %8s %7s %9s %9s %7s %6s\n" model cap "layer instr" "patch instr" "instr x" "pred x" error "layer B" "patch B" "MACs x" grid
 num() { echo "$1" | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p"; }
 for m in $list; do

@@ -372,9 +372,12 @@ int cli_bench(int argc, char **argv)
                     double feat[TFG_LAT_COUNT][4], bytes;
                     tfg_latency_stage_features(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant, feat,
                                                &bytes);
-                    printf(", \"predicted\": %.0f, \"tiles\": %d, \"tile_bytes\": %.0f, \"features\": {",
+                    double tile_calls = 0; /* each step's calls: one per tile */
+                    for (int c = 0; c < TFG_LAT_COUNT; c++) tile_calls += feat[c][3];
+                    printf(", \"predicted\": %.0f, \"tiles\": %d, \"tile_calls\": %d, \"tile_bytes\": %.0f, "
+                           "\"features\": {",
                            tfg_latency_stage(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant),
-                           sp.cost.ph * sp.cost.pw, bytes);
+                           sp.cost.ph * sp.cost.pw, (int)tile_calls, bytes);
                     for (int c = 0, n = 0; c < TFG_LAT_COUNT; c++)
                         if (feat[c][3] > 0)
                             printf("%s\"%s\": [%.0f, %.0f, %.0f, %.0f]", n++ ? ", " : "",

@@ -10,29 +10,30 @@ const char *const tfg_lat_class_names[TFG_LAT_COUNT] = {
     "conv1x1", "conv1x1_narrow", "conv1x1_res", "conv",     "dw3_s1", "dw3_s2", "dw5_s1",  "dw5_s2",
     "dw7_s1",  "dw7_s2",         "dw_other",    "dw_strip", "fc",     "pool",   "softmax", "other"};
 
-/* (a per MAC, b per output element, c per output pixel, d per call) per
- * class, and the patch stage's per tile and per byte copied: least squares
- * over QEMU's counts (FIT=1 scripts/bench_latency.sh rewrites this block). */
+/* (a per MAC, b per output element, c per output pixel, d per layer) per
+ * class, and the patch stage's cost per call of a step on a tile: least
+ * squares over QEMU's counts of whole layers and patch stages (FIT=1
+ * scripts/bench_latency.sh rewrites this block). */
 /* BEGIN fitted by scripts/bench_latency.sh */
 static const double coef[TFG_LAT_COUNT][4] = {
-    [TFG_LAT_CONV1X1] = {1.08, 17.56, 128.9, -1941},
-    [TFG_LAT_CONV1X1_NARROW] = {2.157, 17.25, 97.32, 305.2},
-    [TFG_LAT_CONV1X1_RES] = {1.083, 91.07, 52.69, -4896},
-    [TFG_LAT_CONV] = {1.683, 15.15, 324.2, -4.665e+04},
-    [TFG_LAT_DW3_S1] = {1.834, 16.51, -75.73, 2.713e+04},
-    [TFG_LAT_DW3_S2] = {3.21, 28.89, -357.7, 3.517e+04},
-    [TFG_LAT_DW5_S1] = {2.904, 72.6, -2510, 1.322e+05},
-    [TFG_LAT_DW5_S2] = {1.763, 44.07, 2116, 7.235e+04},
-    [TFG_LAT_DW7_S1] = {1.698, 83.21, -543.1, 6.598e+04},
-    [TFG_LAT_DW7_S2] = {2.446, 119.9, -1737, 3.085e+04},
+    [TFG_LAT_CONV1X1] = {1.049, 18.16, 97.48, 2856},
+    [TFG_LAT_CONV1X1_NARROW] = {0.9206, 44.19, 353.5, 145.7},
+    [TFG_LAT_CONV1X1_RES] = {1.122, 78.8, 105.9, 7474},
+    [TFG_LAT_CONV] = {1.934, 17.41, 154.7, 7.129e+04},
+    [TFG_LAT_DW3_S1] = {1.747, 15.72, -88.23, 3.917e+04},
+    [TFG_LAT_DW3_S2] = {3.754, 33.79, -63.52, -7266},
+    [TFG_LAT_DW5_S1] = {2.617, 65.42, -744.4, 9.181e+04},
+    [TFG_LAT_DW5_S2] = {4.474, 111.8, -1709, -6.092e+04},
+    [TFG_LAT_DW7_S1] = {1.703, 83.43, -721, 8.735e+04},
+    [TFG_LAT_DW7_S2] = {1.617, 79.24, 2282, 1.126e+05},
     [TFG_LAT_DW_OTHER] = {0, 0, 0, 0},
-    [TFG_LAT_DW_STRIP] = {0, 0, 0, 0},
-    [TFG_LAT_FC] = {1.9, 15.83, 158.3, 158.3},
-    [TFG_LAT_POOL] = {0, 146.7, 507.1, 507.1},
-    [TFG_LAT_SOFTMAX] = {0, 184.4, 1844, 1844},
+    [TFG_LAT_DW_STRIP] = {4.862, 83.82, -2448, 1.199e+05},
+    [TFG_LAT_FC] = {1.901, 15.83, 158.3, 158.3},
+    [TFG_LAT_POOL] = {0, 149.4, 449.1, 449.1},
+    [TFG_LAT_SOFTMAX] = {0, 185.8, 1858, 1858},
     [TFG_LAT_OTHER] = {0, 0, 0, 0},
 };
-static const double tile_coef[2] = {4.728e+04, 1.574};
+static const double call_coef = 7810;
 /* END fitted */
 
 tfg_lat_class_t tfg_latency_class(const tfg_step_t *s, int32_t variant)
@@ -117,29 +118,29 @@ double tfg_latency_layer(const tfg_model_t *m, const tfg_step_t *s, int32_t vari
     return tfg_latency_step(m, s, variant, y->rank == 4 ? y->dims[1] : 1, y->rank == 4 ? y->dims[2] : 1);
 }
 
-double tfg_latency_step_calls(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels,
-                              double calls)
+double tfg_latency_stage_step(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels)
 {
     double f[4];
     tfg_latency_step_features(m, s, 1, 1, f); /* per pixel */
     const double *k = coefficients(s, variant);
-    return (k[0] * f[0] + k[1] * f[1] + k[2] * f[2]) * pixels + k[3] * calls;
+    return (k[0] * f[0] + k[1] * f[1] + k[2] * f[2]) * pixels + k[3];
 }
 
-double tfg_latency_tiles(double tiles, double bytes)
+double tfg_latency_stage_calls(double calls)
 {
-    return tile_coef[0] * tiles + tile_coef[1] * bytes;
+    return call_coef * calls;
 }
 
-/* The stage's features (feat, bytes) and its steps' predicted instructions
- * (*steps; any may be NULL), walking every tile. */
+/* The stage's features (feat, bytes, calls) and its steps' predicted
+ * instructions (*steps; any may be NULL), walking every tile. */
 static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant,
-                               double feat[TFG_LAT_COUNT][4], double *bytes, double *steps)
+                               double feat[TFG_LAT_COUNT][4], double *bytes, double *calls, double *steps)
 {
     double scratch[TFG_LAT_COUNT][4], b = 0, t = 0;
     if (!feat) feat = scratch;
     for (int c = 0; c < TFG_LAT_COUNT; c++) feat[c][0] = feat[c][1] = feat[c][2] = feat[c][3] = 0;
     if (bytes) *bytes = 0;
+    if (calls) *calls = 0;
     if (steps) *steps = 0;
     if (split < 0) return TFG_OK;
     const tfg_graph_t *g = &m->graph;
@@ -159,14 +160,18 @@ static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, 
                 tfg_latency_step_features(m, s, r.r1 - r.r0, r.c1 - r.c0, f);
                 double *into = feat[tfg_latency_class(s, v)];
                 for (int q = 0; q < 4; q++) into[q] += f[q];
-                t += tfg_latency_step(m, s, v, r.r1 - r.r0, r.c1 - r.c0);
+                /* the layer's own d once (below), not per tile */
+                t += tfg_latency_step(m, s, v, r.r1 - r.r0, r.c1 - r.c0) - coefficients(s, v)[3];
             }
             const tfg_region_t in = need[lead.src], out = need[m->prog.steps[split].out];
             b += (double)((in.r1 - in.r0) * (in.c1 - in.c0) * x->dims[3]) +
                  (double)((out.r1 - out.r0) * (out.c1 - out.c0) * y->dims[3]);
         }
     free(need);
+    for (int k = lead.n_steps; k <= split; k++)
+        t += coefficients(&m->prog.steps[k], variant ? variant[k] : -1)[3];
     if (bytes) *bytes = b;
+    if (calls) *calls = (double)ph * pw * (split + 1 - lead.n_steps);
     if (steps) *steps = t;
     return TFG_OK;
 }
@@ -174,15 +179,15 @@ static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, 
 tfg_status_t tfg_latency_stage_features(const tfg_model_t *m, int split, int ph, int pw,
                                         const int32_t *variant, double feat[TFG_LAT_COUNT][4], double *bytes)
 {
-    return walk_stage(m, split, ph, pw, variant, feat, bytes, NULL);
+    return walk_stage(m, split, ph, pw, variant, feat, bytes, NULL, NULL);
 }
 
 double tfg_latency_stage(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant)
 {
     if (split < 0) return 0;
-    double bytes, steps;
-    if (walk_stage(m, split, ph, pw, variant, NULL, &bytes, &steps) < 0) return -1;
-    return steps + tfg_latency_tiles((double)ph * pw, bytes);
+    double bytes, calls, steps;
+    if (walk_stage(m, split, ph, pw, variant, NULL, &bytes, &calls, &steps) < 0) return -1;
+    return steps + tfg_latency_stage_calls(calls);
 }
 
 double tfg_latency_m4(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant)

@@ -9,8 +9,10 @@
  * coefficients are fitted to QEMU's counts of every layer of sampled
  * subnets (scripts/bench_latency.sh fits them and prints the model's error
  * on other subnets). A patched stage runs each of its steps once per tile on
- * the tile's region, plus a per-tile cost for copying the input region in
- * and the stage output region out. */
+ * the tile's region: the per-element and per-pixel terms over the tiles'
+ * regions, d once per step (as the whole layer), plus a cost per call of a
+ * step on a tile, which covers the call's setup and the tile's region
+ * copies; all fitted together. */
 #ifndef TFG_SCHED_LATENCY_H
 #define TFG_SCHED_LATENCY_H
 
@@ -53,16 +55,18 @@ double tfg_latency_step(const tfg_model_t *m, const tfg_step_t *s, int32_t varia
 /* Instructions of step s on its whole output (a layer outside the patch stage). */
 double tfg_latency_layer(const tfg_model_t *m, const tfg_step_t *s, int32_t variant);
 
-/* Instructions of `calls` calls of step s that produce `pixels` output
- * pixels in all (every feature is linear in the pixels): a patch stage's
- * step over all its tiles. */
-double tfg_latency_step_calls(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels,
-                              double calls);
+/* Instructions of step s over all the tiles of a patch stage, which produce
+ * `pixels` output pixels in all (every feature but the per-layer constant d
+ * is linear in the pixels; d is paid once, as by the whole layer: the cost
+ * of each further call is the stage's, below). */
+double tfg_latency_stage_step(const tfg_model_t *m, const tfg_step_t *s, int32_t variant, double pixels);
 
-/* A patch stage's own cost besides its steps: `tiles` tiles copying
- * `bytes` elements in (their source regions) and out (their stage output
- * regions) in all. */
-double tfg_latency_tiles(double tiles, double bytes);
+/* A patch stage's own cost besides its steps' work: `calls` calls of a step
+ * on a tile (tiles x the stage's steps). Each call pays its setup and its
+ * share of the region copies (the tile's input region in, its stage output
+ * out); fits with separate per-tile and per-byte terms were worse on models
+ * they had not seen (docs/patches.md). */
+double tfg_latency_stage_calls(double calls);
 
 /* The patch stage of a split/ph/pw schedule as the model sees it: per
  * class, the sums over every tile of its steps' features (MACs, output

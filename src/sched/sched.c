@@ -570,8 +570,7 @@ static void tile_scratch(const tfg_step_t *s, const geo_t *g, int ph, int pw, co
  * in ph + pw terms. Its features are linear in a step's output pixels, and a
  * tile's region is the rows of its tile row times the columns of its tile
  * column, so over all tiles a step produces (sum of rows) x (sum of columns)
- * pixels in ph x pw calls, and the tiles copy (sum of rows) x (sum of
- * columns) pixels of the source in and of the stage output out. */
+ * pixels in ph x pw calls. */
 static double sum_rows(const tfg_model_t *m, const work_t *w, int ph, int t)
 {
     double n = 0;
@@ -590,11 +589,9 @@ static double predict(const tfg_model_t *m, int split, int ph, int pw, const wor
     double t = 0;
     for (int k = w->lead.n_steps; k <= split; k++) {
         const tfg_step_t *s = &m->prog.steps[k];
-        t += tfg_latency_step_calls(m, s, -1, sum_rows(m, w, ph, s->out) * sum_cols(m, w, pw, s->out), tiles);
+        t += tfg_latency_stage_step(m, s, -1, sum_rows(m, w, ph, s->out) * sum_cols(m, w, pw, s->out));
     }
-    const int src = w->lead.src, out = m->prog.steps[split].out;
-    t += tfg_latency_tiles(tiles, sum_rows(m, w, ph, src) * sum_cols(m, w, pw, src) * T(m, src)->dims[3] +
-                                      sum_rows(m, w, ph, out) * sum_cols(m, w, pw, out) * T(m, out)->dims[3]);
+    t += tfg_latency_stage_calls(tiles * (split + 1 - w->lead.n_steps));
     for (int k = split + 1; k < m->prog.n_steps; k++) t += w->lat[k];
     return t;
 }
