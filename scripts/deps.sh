@@ -24,12 +24,18 @@ ls /usr/lib/*/libopenblas.so >/dev/null 2>&1 || missing+=(libopenblas-dev)
 # libpng and libjpeg-turbo decode image-folder datasets (src/data/image.c).
 [ -f /usr/include/png.h ] || missing+=(libpng-dev)
 [ -f /usr/include/jpeglib.h ] || missing+=(libjpeg62-turbo-dev)
+# The YOLO post-processing test (tests/yolo.sh): numpy for the independent
+# reference, scikit-image for a real photograph (astronaut.png), both in
+# Debian's Python.
+/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || missing+=(python3-numpy)
+/usr/bin/python3 -c "import skimage.data" >/dev/null 2>&1 || missing+=(python3-skimage)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 pkgs=(cmake gcc libc6-dev make clang clang-format libclang-rt-14-dev valgrind libcjson-dev zlib1g-dev libopenblas-dev
       dataset-fashion-mnist
       python3 libxml2-utils chromium fonts-dejavu-core)
 pkgs+=(libpng-dev libjpeg62-turbo-dev)
+pkgs+=(python3-numpy python3-skimage)
 echo "deps: missing ${missing[*]}; installing Debian packages: ${pkgs[*]}"
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps: not root (or no apt-get): run 'sudo apt-get install ${pkgs[*]}' and retry" >&2

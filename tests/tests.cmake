@@ -1,5 +1,5 @@
 # Test registration; included from the top-level CMakeLists.txt.
-foreach(snippet kernels corpus graph writer data train search)
+foreach(snippet kernels corpus graph writer data train search detect)
   if(EXISTS ${CMAKE_SOURCE_DIR}/tests/${snippet}.cmake)
     include(${CMAKE_SOURCE_DIR}/tests/${snippet}.cmake)
   endif()

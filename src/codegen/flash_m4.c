@@ -6,9 +6,9 @@
 #include "codegen/flash_table.h"
 
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 0 */
-static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  17, 16, 17, 16, 11, 12, 13,
-                                  14, 15, 22, 23, 27, 28, 29, 30, 31, 32, 24, 25, 26, 33,
-                                  34, 35, 36, 37, 38, 39, 26, 40, 51, 50, 76, 75, 77, 0};
+static const uint16_t refs_0[] = {0,  1,  2,  1,  2,  1,  2,  17, 16, 17, 16, 11, 12, 13, 14,
+                                  15, 22, 23, 27, 28, 29, 30, 31, 32, 24, 25, 26, 33, 34, 35,
+                                  36, 37, 38, 39, 26, 40, 51, 50, 76, 75, 77, 80, 0};
 static const tfg_flash_sym_t syms_0[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -90,11 +90,15 @@ static const tfg_flash_sym_t syms_0[] = {
     {"None", "status", 0, 39, 0},
     {"tfg_status_str", "status", 28, 39, 2},
     {"tfg_transpose_conv_s8", "transpose_conv", 644, 41, 0},
+    {"sift_down.constprop.0", "yolo", 234, 41, 0},
+    {"tfg_yolo_detect", "yolo", 1488, 41, 1},
+    {"tfg_yolo_iou", "yolo", 208, 42, 0},
+    {"tfg_yolo_scratch_size", "yolo", 10, 42, 0},
 };
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 0 */
 static const uint16_t refs_1[] = {0,  1,  2,  1,  2,  1,  2,  17, 16, 17, 16, 11, 12, 13, 14,
                                   15, 22, 23, 28, 29, 30, 31, 32, 33, 24, 34, 35, 36, 37, 38,
-                                  39, 40, 25, 26, 27, 41, 42, 27, 53, 52, 78, 77, 79, 0};
+                                  39, 40, 25, 26, 27, 41, 42, 27, 53, 52, 78, 77, 79, 82, 0};
 static const tfg_flash_sym_t syms_1[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -178,11 +182,15 @@ static const tfg_flash_sym_t syms_1[] = {
     {"None", "status", 0, 41, 0},
     {"tfg_status_str", "status", 28, 41, 2},
     {"tfg_transpose_conv_s8", "transpose_conv", 644, 43, 0},
+    {"sift_down.constprop.0", "yolo", 234, 43, 0},
+    {"tfg_yolo_detect", "yolo", 1488, 43, 1},
+    {"tfg_yolo_iou", "yolo", 208, 44, 0},
+    {"tfg_yolo_scratch_size", "yolo", 10, 44, 0},
 };
 /* TFG_WITH_DW_STRIP 0, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_2[] = {0,  1,  2,  1,  2,  1,  2,  21, 20, 21, 20, 21, 11, 19, 20, 11, 12,
                                   13, 14, 15, 16, 17, 18, 26, 27, 19, 31, 32, 33, 34, 35, 36, 28, 29,
-                                  30, 37, 38, 39, 40, 41, 42, 43, 30, 44, 55, 54, 80, 79, 81, 0};
+                                  30, 37, 38, 39, 40, 41, 42, 43, 30, 44, 55, 54, 80, 79, 81, 84, 0};
 static const tfg_flash_sym_t syms_2[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -268,11 +276,15 @@ static const tfg_flash_sym_t syms_2[] = {
     {"None", "status", 0, 47, 0},
     {"tfg_status_str", "status", 28, 47, 2},
     {"tfg_transpose_conv_s8", "transpose_conv", 644, 49, 0},
+    {"sift_down.constprop.0", "yolo", 234, 49, 0},
+    {"tfg_yolo_detect", "yolo", 1488, 49, 1},
+    {"tfg_yolo_iou", "yolo", 208, 50, 0},
+    {"tfg_yolo_scratch_size", "yolo", 10, 50, 0},
 };
 /* TFG_WITH_DW_STRIP 1, TFG_WITH_CONV_NARROW 1 */
 static const uint16_t refs_3[] = {0,  1,  2,  1,  2,  1,  2,  21, 20, 21, 20, 21, 11, 19, 20, 11, 12, 13,
                                   14, 15, 16, 17, 18, 26, 27, 19, 32, 33, 34, 35, 36, 37, 28, 38, 39, 40,
-                                  41, 42, 43, 44, 29, 30, 31, 45, 46, 31, 57, 56, 82, 81, 83, 0};
+                                  41, 42, 43, 44, 29, 30, 31, 45, 46, 31, 57, 56, 82, 81, 83, 86, 0};
 static const tfg_flash_sym_t syms_3[] = {
     {"exp_minus_pow2.0", "activations", 28, 0, 0},
     {"exp_negative", "activations", 460, 0, 1},
@@ -360,6 +372,10 @@ static const tfg_flash_sym_t syms_3[] = {
     {"None", "status", 0, 49, 0},
     {"tfg_status_str", "status", 28, 49, 2},
     {"tfg_transpose_conv_s8", "transpose_conv", 644, 51, 0},
+    {"sift_down.constprop.0", "yolo", 234, 51, 0},
+    {"tfg_yolo_detect", "yolo", 1488, 51, 1},
+    {"tfg_yolo_iou", "yolo", 208, 52, 0},
+    {"tfg_yolo_scratch_size", "yolo", 10, 52, 0},
 };
 
 const tfg_flash_table_t tfg_flash_m4[4] = {

@@ -1,0 +1,9 @@
+# YOLO post-processing (tests/test_yolo.c) against the independent numpy
+# reference (tests/yolo_ref.py), through tests/yolo.sh. Included from
+# tests/tests.cmake.
+add_executable(test_yolo ${CMAKE_SOURCE_DIR}/tests/test_yolo.c ${CMAKE_SOURCE_DIR}/tests/golden.c)
+target_link_libraries(test_yolo PRIVATE tinyforge)
+target_include_directories(test_yolo PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+add_test(NAME detect_yolo COMMAND test_yolo unit)
+add_test(NAME detect_yolo_ref COMMAND ${CMAKE_SOURCE_DIR}/tests/yolo.sh random $<TARGET_FILE:test_yolo> ${CMAKE_SOURCE_DIR})
+add_test(NAME detect_yolo_model COMMAND ${CMAKE_SOURCE_DIR}/tests/yolo.sh model $<TARGET_FILE:test_yolo> ${CMAKE_SOURCE_DIR})
