@@ -1047,3 +1047,58 @@ void nr_resize_nearest(int in_h, int in_w, int c, int out_h, int out_w, bool ali
                 out[((long)y * out_w + x) * c + k] = in[((long)sy * in_w + sx) * c + k];
             }
 }
+
+/* Camera frame to model input (runtime/frame.c's rules, tinyforge/frame.h),
+ * one output value at a time with the positions divided out directly. */
+static int nr_frame_channel(int format, const uint8_t *px, int c, int k)
+{
+    int r, g, b;
+    if (format == 0) return px[0]; /* gray: R = G = B, and its luma is itself */
+    if (format == 1) {
+        r = px[0], g = px[1], b = px[2];
+    } else {
+        const unsigned w = format == 2 ? (unsigned)px[0] + 256u * px[1] : 256u * px[0] + px[1];
+        const int r5 = (int)(w / 2048), g6 = (int)(w / 32 % 64), b5 = (int)(w % 32);
+        r = r5 * 8 + r5 / 4; /* the top bits repeated below the field */
+        g = g6 * 4 + g6 / 16;
+        b = b5 * 8 + b5 / 4;
+    }
+    if (c == 1) return (int)(((long)r * 299 + (long)g * 587 + (long)b * 114 + 500) / 1000);
+    return k == 0 ? r : k == 1 ? g : b;
+}
+
+static void nr_frame_pos(int o, int fsize, int size, int *i0, int *i1, int *f)
+{
+    long long pos = ((long long)(2 * o + 1) * fsize * 1024) / size - 1024;
+    if (pos < 0) pos = 0;
+    *i0 = (int)(pos / 2048);
+    *f = (int)(pos % 2048);
+    *i1 = *i0 + 1 < fsize ? *i0 + 1 : fsize - 1;
+}
+
+void nr_frame_to_input(int format, int fh, int fw, int stride, int h, int w, int c, const int8_t *lut,
+                       const uint8_t *frame, int8_t *out)
+{
+    const int bpp = format == 0 ? 1 : format == 1 ? 3 : 2;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int y0, y1, fy, x0, x1, fx;
+            nr_frame_pos(y, fh, h, &y0, &y1, &fy);
+            nr_frame_pos(x, fw, w, &x0, &x1, &fx);
+            for (int k = 0; k < c; k++) {
+                /* the four neighbours weighted in 1/2048 per axis, rounded half up */
+                const long long v00 = nr_frame_channel(format, frame + (long)y0 * stride + (long)x0 * bpp, c,
+                                                       k),
+                                v01 = nr_frame_channel(format, frame + (long)y0 * stride + (long)x1 * bpp, c,
+                                                       k),
+                                v10 = nr_frame_channel(format, frame + (long)y1 * stride + (long)x0 * bpp, c,
+                                                       k),
+                                v11 = nr_frame_channel(format, frame + (long)y1 * stride + (long)x1 * bpp, c,
+                                                       k);
+                const long long s = v00 * (2048 - fx) * (2048 - fy) + v01 * fx * (2048 - fy) +
+                                    v10 * (2048 - fx) * fy + v11 * fx * fy;
+                const int v = (int)((s + 2097152) / 4194304);
+                out[((long)y * w + x) * c + k] = lut[256 * k + v];
+            }
+        }
+}

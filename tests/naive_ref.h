@@ -200,4 +200,10 @@ bool nr_bilinear_src(int i, int in_size, int out_size, bool align, bool half, in
 bool nr_resize_bilinear(int in_h, int in_w, int c, int out_h, int out_w, bool align, bool half,
                         const int8_t *in, int8_t *out);
 
+/* A camera frame (format 0 gray, 1 RGB888, 2 RGB565 low byte first, 3 high
+ * byte first; stride bytes per row) to an h x w x c model input through the
+ * per-channel tables lut[256 * k + v]: tinyforge/frame.h's rules. */
+void nr_frame_to_input(int format, int fh, int fw, int stride, int h, int w, int c, const int8_t *lut,
+                       const uint8_t *frame, int8_t *out);
+
 #endif

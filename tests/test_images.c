@@ -31,7 +31,9 @@
 
 #include "data/data_internal.h"
 #include "data/image.h"
+#include "detect/frame_prepare.h"
 #include "tfg_test.h"
+#include "tinyforge/frame.h"
 
 static char root[256];
 
@@ -362,6 +364,78 @@ static void test_resize(void)
     printf("  resize: 2x2->4x4 and 4x4->2x2 by hand, identity, %d random sizes against a double reference "
            "(worst %.1e, %d near-half values)\n",
            cases, worst, ties);
+}
+
+/* The camera input (runtime/frame.c) against the host's resize: through
+ * identity tables (lut[v] = v - 128) its fixed-point bilinear is within one
+ * step of tfg_image_resize everywhere, on gray and RGB frames of random
+ * sizes; and its tables (tfg_frame_lut) against values known exactly: p / 255
+ * quantized at scale 1/255, zero point -128, is p - 128, and the detector's
+ * [-1, 1] at scale 0.02352, zero point -18 is round((2p / 255 - 1) / 0.02352)
+ * - 18 wherever that is not within 1e-4 of a half. */
+static void test_frame(void)
+{
+    tt_rng_t rng = {4242};
+    static uint8_t src[40 * 40 * 3], want[70 * 70 * 3];
+    static int8_t got[70 * 70 * 3], lut[3 * 256];
+    for (int k = 0; k < 3; k++)
+        for (int v = 0; v < 256; v++) lut[256 * k + v] = (int8_t)(v - 128);
+    int worst = 0, off = 0, cases = 0;
+    tt_begin();
+    for (int t = 0; t < 200; t++) {
+        const int sh = tt_int(&rng, 1, 40), sw = tt_int(&rng, 1, 40);
+        const int dh = tt_int(&rng, 1, 70), dw = tt_int(&rng, 1, 70), c = tt_int(&rng, 0, 1) ? 3 : 1;
+        for (int i = 0; i < sh * sw * c; i++) src[i] = (uint8_t)tt_next(&rng);
+        tfg_image_resize(src, sh, sw, c, want, dh, dw);
+        const tfg_frame_params_t p = {.format = c == 3 ? TFG_FRAME_RGB888 : TFG_FRAME_GRAY8,
+                                      .fh = sh,
+                                      .fw = sw,
+                                      .frame_stride = sw * c,
+                                      .h = dh,
+                                      .w = dw,
+                                      .c = c,
+                                      .lut = lut};
+        TT_CHECK(tfg_frame_to_input(&p, src, 0, dh, 0, dw, got, dw * c) == TFG_OK);
+        for (int i = 0; i < dh * dw * c; i++) {
+            const int d = abs(got[i] + 128 - want[i]);
+            if (d > worst) worst = d;
+            off += d != 0;
+        }
+        cases++;
+    }
+    TT_CHECK(worst <= 1);
+    int8_t l01[256], det[256];
+    tfg_diag_t d = {0};
+    const float z = 0.0f, one = 1.0f, m1 = -1.0f;
+    TT_CHECK(tfg_frame_lut(1, &z, &one, 1.0f / 255.0f, -128, l01, &d) == TFG_OK);
+    TT_CHECK(tfg_frame_lut(1, &m1, &one, 0.02352f, -18, det, &d) == TFG_OK);
+    int near_half = 0;
+    for (int v = 0; v < 256; v++) {
+        TT_CHECK(l01[v] == v - 128);
+        const double q = (2.0 * v / 255.0 - 1.0) / (double)0.02352f;
+        long want_q = lround(q) - 18;
+        want_q = want_q < -128 ? -128 : want_q > 127 ? 127 : want_q;
+        if (fabs(q - floor(q) - 0.5) < 1e-4) {
+            near_half++;
+            TT_CHECK(labs(det[v] - want_q) <= 1);
+        } else {
+            TT_CHECK(det[v] == want_q);
+        }
+    }
+    TT_CHECK(tfg_frame_lut(2, &z, &one, 0.1f, 0, l01, &d) == TFG_ERR_INVALID && strstr(d.msg, "2 channels"));
+    const tfg_frame_params_t bad = {.format = TFG_FRAME_RGB565_BE,
+                                    .fh = 4,
+                                    .fw = 10,
+                                    .frame_stride = 19,
+                                    .h = 2,
+                                    .w = 2,
+                                    .c = 3,
+                                    .lut = lut};
+    TT_CHECK(tfg_frame_check(&bad, &d) == TFG_ERR_INVALID && strstr(d.msg, "frame stride 19 B"));
+    tt_end();
+    printf("  camera input: %d random sizes, worst %d step from tfg_image_resize (%d values off by one); "
+           "tables exact (%d near-half values)\n",
+           cases, worst, off, near_half);
 }
 
 /* Expects tfg_image_load (c = 3) on rel to fail with st and a message that
@@ -743,6 +817,7 @@ int main(int argc, char **argv)
     printf("images and image folders (in %s):\n", root);
     test_decode();
     test_resize();
+    test_frame();
     test_broken();
     test_folders();
     test_fashion_mnist_converted();

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tinyforge/fixedpoint.h"
+#include "tinyforge/frame.h"
 #include "tinyforge/kernels.h"
 
 #include "naive_ref.h"
@@ -2100,6 +2101,56 @@ static void test_concat_case(tt_rng_t *r, int case_no)
     free(want);
 }
 
+/* A camera frame of any format and size into a model input: the whole input
+ * against the naive reference, then one random rectangle of it written into
+ * an arena-like buffer of the whole input's rows (how a streamed patch stage
+ * asks for its tiles), which must give the same bytes there and touch
+ * nothing else. */
+static void test_frame_case(tt_rng_t *r, int case_no)
+{
+    const int format = tt_int(r, 0, 3), bpp = tfg_frame_pixel_bytes(format);
+    const int fh = tt_int(r, 1, 40), fw = tt_int(r, 1, 40), stride = fw * bpp + tt_int(r, 0, 5);
+    int h = tt_int(r, 1, 40), w = tt_int(r, 1, 40);
+    if (tt_chance(r, 25)) h = fh, w = fw; /* same size: the weights vanish */
+    const int c = tt_chance(r, 50) ? 3 : 1;
+    uint8_t *frame = xmalloc((size_t)fh * stride);
+    for (size_t i = 0; i < (size_t)fh * stride; i++) frame[i] = (uint8_t)tt_int(r, 0, 255);
+    int8_t lut[3 * 256];
+    tt_fill_s8(r, lut, sizeof lut, -128, 127);
+    const size_t n = (size_t)h * w * c;
+    int8_t *want = xmalloc(n), *got = tt_guarded_alloc(n, 0x33);
+    nr_frame_to_input(format, fh, fw, stride, h, w, c, lut, frame, want);
+    const tfg_frame_params_t p = {
+        .format = format, .fh = fh, .fw = fw, .frame_stride = stride, .h = h, .w = w, .c = c, .lut = lut};
+    tt_begin();
+    TT_CHECK(tfg_frame_to_input(&p, frame, 0, h, 0, w, got, w * c) == TFG_OK);
+    if (!compare_out("frame", case_no, got, want, n))
+        TT_LOG("  format %d, frame %dx%d (stride %d) -> %dx%dx%d\n", format, fw, fh, stride, w, h, c);
+    int r0 = tt_int(r, 0, h - 1), r1 = tt_int(r, r0 + 1, h), c0 = tt_int(r, 0, w - 1),
+        c1 = tt_int(r, c0 + 1, w);
+    memset(got, 0x33, n);
+    TT_CHECK(tfg_frame_to_input(&p, frame, r0, r1, c0, c1, got + ((size_t)r0 * w + c0) * c, w * c) == TFG_OK);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int k = 0; k < c; k++) {
+                const size_t i = ((size_t)y * w + x) * c + k;
+                const int inside = y >= r0 && y < r1 && x >= c0 && x < c1;
+                if (got[i] != (inside ? want[i] : 0x33)) {
+                    TT_LOG(
+                        "  frame case %d: rectangle rows %d-%d cols %d-%d: (%d, %d, %d) is %d, expected %d\n",
+                        case_no, r0, r1, c0, c1, y, x, k, got[i], inside ? want[i] : 0x33);
+                    TT_CHECK(0);
+                    y = h, x = w, k = c; /* one report */
+                }
+            }
+    TT_CHECK(tt_guards_ok(got, n));
+    TT_CHECK(tfg_frame_to_input(&p, frame, 0, h + 1, 0, w, got, w * c) == TFG_ERR_ARG);
+    tt_end();
+    free(frame);
+    free(want);
+    tt_guarded_free(got);
+}
+
 static void test_resize_case(tt_rng_t *r, int case_no)
 {
     int in_h = tt_int(r, 1, 17), in_w = tt_int(r, 1, 17), c = tt_int(r, 1, 40);
@@ -2414,6 +2465,7 @@ int main(void)
     run_cases("pad", test_pad_case, 25, 800);
     run_cases("concat", test_concat_case, 26, 800);
     run_cases("resize_nearest", test_resize_case, 27, 1000);
+    run_cases("frame", test_frame_case, 50, 1000);
     run_cases("resize_bilinear", test_bilinear_case, 28, 1000);
     run_cases("transpose_conv", test_tconv_case, 29, 1500);
     TT_CHECK(tconv_odd_sizes > 500); /* output sizes the converter never writes were covered */
