@@ -55,7 +55,8 @@ int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg
 }
 
 int cli_parse_args_list(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
-                        cli_sched_opts_t *so, const cli_opt_t *opts, const char **pos, int max_pos, int *n_pos)
+                        cli_sched_opts_t *so, const cli_opt_t *opts, const char **pos, int max_pos,
+                        int *n_pos)
 {
     const char **model = pos;
     *model = NULL;
@@ -90,7 +91,8 @@ int cli_parse_args_list(int argc, char **argv, const char *cmd, const char *help
             if (max_pos == 1)
                 fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", *model, a);
             else
-                fprintf(stderr, "tinyforge: more than %d files given (see tinyforge %s --help)\n", max_pos, cmd);
+                fprintf(stderr, "tinyforge: more than %d files given (see tinyforge %s --help)\n", max_pos,
+                        cmd);
             return 2;
         } else {
             pos[(*n_pos)++] = a;

@@ -97,8 +97,8 @@ static const char CLASSIFY_HELP[] =
     "Example:\n"
     "  tinyforge classify tflm_person_detect.tflite photo.jpg\n";
 
-static const float DEFAULT_ANCHORS[] = {116, 90, 156, 198, 373, 326, 30, 61, 62, 45,
-                                        59,  119, 10, 13, 16, 30, 33, 23};
+static const float DEFAULT_ANCHORS[] = {116, 90, 156, 198, 373, 326, 30, 61, 62,
+                                        45,  59, 119, 10,  13,  16,  30, 33, 23};
 
 /* "a,b,c" into at most max items (the string is copied into buf); -1 when
  * there are more or one is empty. */
@@ -222,7 +222,7 @@ static void json_error(bool *first, const char *image, const char *msg)
 
 /* ---- detect -------------------------------------------------------------- */
 
-static const uint8_t PALETTE[8][3] = {{255, 40, 40},  {40, 220, 40}, {40, 120, 255}, {255, 200, 0},
+static const uint8_t PALETTE[8][3] = {{255, 40, 40}, {40, 220, 40}, {40, 120, 255}, {255, 200, 0},
                                       {255, 0, 255}, {0, 230, 230}, {255, 128, 0},  {255, 255, 255}};
 
 /* Outline of the pixels [x0, x1) x [y0, y1), t pixels thick, inward. */
@@ -245,8 +245,8 @@ static int write_drawing(const char *dir, const char *path, tfg_image_t *img, co
 {
     const int t = (img->w < img->h ? img->w : img->h) >= 400 ? 3 : 2;
     for (int i = n - 1; i >= 0; i--) /* the best box drawn last, on top */
-        draw_rect(img, (int)floorf(b[i].x0), (int)floorf(b[i].y0), (int)ceilf(b[i].x1), (int)ceilf(b[i].y1), t,
-                  PALETTE[b[i].cls % 8]);
+        draw_rect(img, (int)floorf(b[i].x0), (int)floorf(b[i].y0), (int)ceilf(b[i].x1), (int)ceilf(b[i].y1),
+                  t, PALETTE[b[i].cls % 8]);
     const char *name = base_name(path);
     const char *dot = strrchr(name, '.');
     const int len = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
@@ -265,22 +265,23 @@ int cli_detect(int argc, char **argv)
     const char *out_dir = NULL, *score_s = NULL, *iou_s = NULL, *anchors_s = NULL, *classes_s = NULL,
                *labels_s = NULL, *range_s = NULL;
     bool json = false;
-    const cli_opt_t opts[] = {{"-o", &out_dir, NULL},        {"--score", &score_s, NULL},
-                              {"--iou", &iou_s, NULL},       {"--anchors", &anchors_s, NULL},
-                              {"--classes", &classes_s, NULL}, {"--labels", &labels_s, NULL},
-                              {"--range", &range_s, NULL},   {"--json", NULL, &json},
-                              {NULL}};
+    const cli_opt_t opts[] = {
+        {"-o", &out_dir, NULL},          {"--score", &score_s, NULL},     {"--iou", &iou_s, NULL},
+        {"--anchors", &anchors_s, NULL}, {"--classes", &classes_s, NULL}, {"--labels", &labels_s, NULL},
+        {"--range", &range_s, NULL},     {"--json", NULL, &json},         {NULL}};
     tfg_pass_opts_t o = {0};
     static const char *pos[MAX_FILES + 1];
     int n_pos = 0;
-    const int rc = cli_parse_args_list(argc, argv, "detect", DETECT_HELP, &o, NULL, opts, pos, MAX_FILES + 1,
-                                       &n_pos);
+    const int rc =
+        cli_parse_args_list(argc, argv, "detect", DETECT_HELP, &o, NULL, opts, pos, MAX_FILES + 1, &n_pos);
     if (rc >= 0) return rc;
     if (n_pos < 2) {
-        fprintf(stderr, "tinyforge: detect needs a model and at least one image (see tinyforge detect --help)\n");
+        fprintf(stderr,
+                "tinyforge: detect needs a model and at least one image (see tinyforge detect --help)\n");
         return 2;
     }
-    float score = 0.3f, iou = 0.45f, lo = -1.0f, hi = 1.0f, anchors[2 * TFG_YOLO_MAX_HEADS * TFG_YOLO_MAX_ANCHORS];
+    float score = 0.3f, iou = 0.45f, lo = -1.0f, hi = 1.0f,
+          anchors[2 * TFG_YOLO_MAX_HEADS * TFG_YOLO_MAX_ANCHORS];
     int groups = 3, per = 3, classes = 1;
     memcpy(anchors, DEFAULT_ANCHORS, sizeof DEFAULT_ANCHORS);
     if ((score_s && (parse_float(score_s, &score) != (int)strlen(score_s) || !(score >= 0 && score <= 1))) ||
@@ -288,12 +289,14 @@ int cli_detect(int argc, char **argv)
         fprintf(stderr, "tinyforge: --score and --iou take a number in [0, 1]\n");
         return 2;
     }
-    if (anchors_s && (parse_anchors(anchors_s, anchors, (int)(sizeof anchors / sizeof *anchors), &groups, &per) < 0 ||
-                      groups > TFG_YOLO_MAX_HEADS || per > TFG_YOLO_MAX_ANCHORS)) {
-        fprintf(stderr,
-                "tinyforge: bad --anchors '%s': w,h pairs, groups separated by '/', every group of the same size "
-                "(at most %d groups of %d)\n",
-                anchors_s, TFG_YOLO_MAX_HEADS, TFG_YOLO_MAX_ANCHORS);
+    if (anchors_s &&
+        (parse_anchors(anchors_s, anchors, (int)(sizeof anchors / sizeof *anchors), &groups, &per) < 0 ||
+         groups > TFG_YOLO_MAX_HEADS || per > TFG_YOLO_MAX_ANCHORS)) {
+        fprintf(
+            stderr,
+            "tinyforge: bad --anchors '%s': w,h pairs, groups separated by '/', every group of the same size "
+            "(at most %d groups of %d)\n",
+            anchors_s, TFG_YOLO_MAX_HEADS, TFG_YOLO_MAX_ANCHORS);
         return 2;
     }
     if (classes_s) {
@@ -312,7 +315,8 @@ int cli_detect(int argc, char **argv)
     char label_buf[4096];
     const char *labels[MAX_LABELS] = {"person"};
     int n_labels = classes == 1 ? 1 : 0;
-    if (labels_s && (n_labels = split_labels(labels_s, label_buf, sizeof label_buf, labels, MAX_LABELS)) != classes) {
+    if (labels_s &&
+        (n_labels = split_labels(labels_s, label_buf, sizeof label_buf, labels, MAX_LABELS)) != classes) {
         fprintf(stderr, "tinyforge: --labels gives %d names for %d classes (comma-separated, none empty)\n",
                 n_labels < 0 ? 0 : n_labels, classes);
         return 2;
@@ -334,7 +338,8 @@ int cli_detect(int argc, char **argv)
         return 1;
     }
     if (tfg_yolo_setup(&m.graph, anchors, groups, per, classes, score, iou, y, &d) < 0) {
-        fprintf(stderr, "tinyforge: error: %s: not a YOLO detector for these options: %s\n", model_path, d.msg);
+        fprintf(stderr, "tinyforge: error: %s: not a YOLO detector for these options: %s\n", model_path,
+                d.msg);
         free(y);
         tfg_model_free(&m);
         return 1;
@@ -367,14 +372,16 @@ int cli_detect(int argc, char **argv)
         const int8_t *heads[TFG_YOLO_MAX_HEADS];
         for (int i = 0; i < groups; i++) heads[i] = (const int8_t *)r.out + r.out_off[y->output[i]];
         tfg_yolo_stats_t st;
-        const int32_t n = tfg_yolo_detect(&y->p, heads, scratch, tfg_yolo_scratch_size(max_cand), boxes, max_cand,
-                                          &st);
+        const int32_t n =
+            tfg_yolo_detect(&y->p, heads, scratch, tfg_yolo_scratch_size(max_cand), boxes, max_cand, &st);
         /* Input pixels to image pixels: the resize's scale per axis. */
         const float sx = (float)img.w / (float)in->dims[2], sy = (float)img.h / (float)in->dims[1];
         for (int i = 0; i < n; i++) {
             tfg_yolo_box_t *b = &boxes[i];
-            b->x0 = fminf(fmaxf(b->x0 * sx, 0.0f), (float)img.w), b->x1 = fminf(fmaxf(b->x1 * sx, 0.0f), (float)img.w);
-            b->y0 = fminf(fmaxf(b->y0 * sy, 0.0f), (float)img.h), b->y1 = fminf(fmaxf(b->y1 * sy, 0.0f), (float)img.h);
+            b->x0 = fminf(fmaxf(b->x0 * sx, 0.0f), (float)img.w),
+            b->x1 = fminf(fmaxf(b->x1 * sx, 0.0f), (float)img.w);
+            b->y0 = fminf(fmaxf(b->y0 * sy, 0.0f), (float)img.h),
+            b->y1 = fminf(fmaxf(b->y1 * sy, 0.0f), (float)img.h);
         }
         if (json) {
             printf("%s\n  {\"image\": ", first ? "" : ",");
@@ -389,14 +396,14 @@ int cli_detect(int argc, char **argv)
             printf(n ? "\n  ]}" : "]}");
             first = false;
         } else {
-            printf("%s (%dx%d): %d box%s at score >= %g, NMS IoU %g\n", path, img.w, img.h, n, n == 1 ? "" : "es",
-                   (double)score, (double)iou);
+            printf("%s (%dx%d): %d box%s at score >= %g, NMS IoU %g\n", path, img.w, img.h, n,
+                   n == 1 ? "" : "es", (double)score, (double)iou);
             for (int i = 0; i < n; i++) {
                 char idx[16];
                 snprintf(idx, sizeof idx, "%d", boxes[i].cls);
-                printf("  %-10s %.3f  %7.1f %7.1f %7.1f %7.1f\n", boxes[i].cls < n_labels ? labels[boxes[i].cls] : idx,
-                       (double)boxes[i].score, (double)boxes[i].x0, (double)boxes[i].y0, (double)boxes[i].x1,
-                       (double)boxes[i].y1);
+                printf("  %-10s %.3f  %7.1f %7.1f %7.1f %7.1f\n",
+                       boxes[i].cls < n_labels ? labels[boxes[i].cls] : idx, (double)boxes[i].score,
+                       (double)boxes[i].x0, (double)boxes[i].y0, (double)boxes[i].x1, (double)boxes[i].y1);
             }
         }
         if (out_dir && write_drawing(out_dir, path, &img, boxes, n) < 0) failed = 1;
@@ -441,12 +448,13 @@ int cli_classify(int argc, char **argv)
 {
     const char *labels_s = NULL, *range_s = NULL;
     bool json = false;
-    const cli_opt_t opts[] = {{"--labels", &labels_s, NULL}, {"--range", &range_s, NULL}, {"--json", NULL, &json}, {NULL}};
+    const cli_opt_t opts[] = {
+        {"--labels", &labels_s, NULL}, {"--range", &range_s, NULL}, {"--json", NULL, &json}, {NULL}};
     tfg_pass_opts_t o = {0};
     static const char *pos[MAX_FILES + 1];
     int n_pos = 0;
-    const int rc = cli_parse_args_list(argc, argv, "classify", CLASSIFY_HELP, &o, NULL, opts, pos, MAX_FILES + 1,
-                                       &n_pos);
+    const int rc = cli_parse_args_list(argc, argv, "classify", CLASSIFY_HELP, &o, NULL, opts, pos,
+                                       MAX_FILES + 1, &n_pos);
     if (rc >= 0) return rc;
     if (n_pos < 2) {
         fprintf(stderr,
@@ -461,9 +469,10 @@ int cli_classify(int argc, char **argv)
     char label_buf[4096];
     const char *labels[MAX_LABELS];
     int n_labels = 0;
-    if (labels_s && (n_labels = split_labels(labels_s, label_buf, sizeof label_buf, labels, MAX_LABELS)) < 0) {
-        fprintf(stderr, "tinyforge: bad --labels '%s': comma-separated names, none empty, at most %d\n", labels_s,
-                MAX_LABELS);
+    if (labels_s &&
+        (n_labels = split_labels(labels_s, label_buf, sizeof label_buf, labels, MAX_LABELS)) < 0) {
+        fprintf(stderr, "tinyforge: bad --labels '%s': comma-separated names, none empty, at most %d\n",
+                labels_s, MAX_LABELS);
         return 2;
     }
     const char *model_path = pos[0];
@@ -489,8 +498,8 @@ int cli_classify(int argc, char **argv)
         return 1;
     }
     if (labels_s && n_labels != n_cls) {
-        fprintf(stderr, "tinyforge: error: --labels gives %d names; %s has %lld classes\n", n_labels, model_path,
-                (long long)n_cls);
+        fprintf(stderr, "tinyforge: error: --labels gives %d names; %s has %lld classes\n", n_labels,
+                model_path, (long long)n_cls);
         tfg_model_free(&m);
         return 1;
     }

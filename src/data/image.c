@@ -471,7 +471,8 @@ tfg_status_t tfg_image_save_png(const char *path, const tfg_image_t *img, tfg_di
         snprintf(ctx.msg, sizeof ctx.msg, "out of memory");
         png_longjmp(png, 1);
     }
-    for (int32_t y = 0; y < img->h; y++) ctx.rows[y] = img->pixels + (size_t)y * (size_t)img->w * (size_t)img->c;
+    for (int32_t y = 0; y < img->h; y++)
+        ctx.rows[y] = img->pixels + (size_t)y * (size_t)img->w * (size_t)img->c;
     png_write_info(png, info);
     png_write_image(png, ctx.rows);
     png_write_end(png, NULL);

@@ -208,8 +208,8 @@ tfg_status_t tfg_data_to_input(const uint8_t *pixels, size_t n, const tfg_tensor
     return tfg_data_to_input_range(pixels, n, t, 0.0f, 1.0f, out, d);
 }
 
-tfg_status_t tfg_data_to_input_range(const uint8_t *pixels, size_t n, const tfg_tensor_t *t, float lo, float hi,
-                                     uint8_t *out, tfg_diag_t *d)
+tfg_status_t tfg_data_to_input_range(const uint8_t *pixels, size_t n, const tfg_tensor_t *t, float lo,
+                                     float hi, uint8_t *out, tfg_diag_t *d)
 {
     /* x = lo + p * (hi - lo) / 255 in float, in this order: with [0, 1] it is
      * p / 255.0f and with [-1, 1] p / 127.5f - 1 bit for bit (2p is exact and
@@ -247,8 +247,8 @@ tfg_status_t tfg_data_to_input_range(const uint8_t *pixels, size_t n, const tfg_
     return TFG_OK;
 }
 
-tfg_status_t tfg_image_to_input(const tfg_image_t *img, const tfg_tensor_t *t, float lo, float hi, uint8_t *out,
-                                tfg_diag_t *d)
+tfg_status_t tfg_image_to_input(const tfg_image_t *img, const tfg_tensor_t *t, float lo, float hi,
+                                uint8_t *out, tfg_diag_t *d)
 {
     if (t->rank != 4 || t->dims[0] != 1 || (t->dims[3] != 1 && t->dims[3] != 3) || t->dims[1] < 1 ||
         t->dims[2] < 1)

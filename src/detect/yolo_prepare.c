@@ -111,13 +111,15 @@ tfg_status_t tfg_yolo_setup(const tfg_graph_t *g, const float *anchors, int32_t 
 {
     memset(y, 0, sizeof *y);
     if (n_groups < 1 || n_groups > TFG_YOLO_MAX_HEADS || per_group < 1 || per_group > TFG_YOLO_MAX_ANCHORS)
-        return tfg_diag_set(d, TFG_ERR_ARG, "YOLO: %d anchor groups of %d; 1 to %d groups of 1 to %d supported",
-                            n_groups, per_group, TFG_YOLO_MAX_HEADS, TFG_YOLO_MAX_ANCHORS);
+        return tfg_diag_set(d, TFG_ERR_ARG,
+                            "YOLO: %d anchor groups of %d; 1 to %d groups of 1 to %d supported", n_groups,
+                            per_group, TFG_YOLO_MAX_HEADS, TFG_YOLO_MAX_ANCHORS);
     if (g->n_outputs != n_groups)
-        return tfg_diag_set(d, TFG_ERR_INVALID,
-                            "the model has %d output%s; the anchors give %d heads (YOLO post-processing needs "
-                            "one output per head)",
-                            g->n_outputs, g->n_outputs == 1 ? "" : "s", n_groups);
+        return tfg_diag_set(
+            d, TFG_ERR_INVALID,
+            "the model has %d output%s; the anchors give %d heads (YOLO post-processing needs "
+            "one output per head)",
+            g->n_outputs, g->n_outputs == 1 ? "" : "s", n_groups);
     const tfg_tensor_t *in = g->n_inputs == 1 ? &g->tensors[g->inputs[0]] : NULL;
     if (!in || in->rank != 4)
         return tfg_diag_set(d, TFG_ERR_INVALID,
@@ -147,8 +149,7 @@ tfg_status_t tfg_yolo_setup(const tfg_graph_t *g, const float *anchors, int32_t 
         const tfg_tensor_t *t = &g->tensors[g->outputs[y->output[i]]];
         memcpy(y->shapes[i], t->dims, sizeof y->shapes[i]);
         const int32_t gh = t->dims[1], gw = t->dims[2];
-        if (gh < 1 || gw < 1 || in->dims[1] % gh || in->dims[2] % gw ||
-            in->dims[1] / gh != in->dims[2] / gw)
+        if (gh < 1 || gw < 1 || in->dims[1] % gh || in->dims[2] % gw || in->dims[1] / gh != in->dims[2] / gw)
             return tfg_diag_set(d, TFG_ERR_INVALID,
                                 "output %d '%s': a %d x %d grid does not divide the %d x %d input into "
                                 "square cells (no stride)",
