@@ -268,7 +268,7 @@ int cli_detect(int argc, char **argv)
     const cli_opt_t opts[] = {
         {"-o", &out_dir, NULL},          {"--score", &score_s, NULL},     {"--iou", &iou_s, NULL},
         {"--anchors", &anchors_s, NULL}, {"--classes", &classes_s, NULL}, {"--labels", &labels_s, NULL},
-        {"--range", &range_s, NULL},     {"--json", NULL, &json},         {NULL}};
+        {"--range", &range_s, NULL},     {"--json", NULL, &json},         {NULL, NULL, NULL}};
     tfg_pass_opts_t o = {0};
     static const char *pos[MAX_FILES + 1];
     int n_pos = 0;
@@ -448,8 +448,10 @@ int cli_classify(int argc, char **argv)
 {
     const char *labels_s = NULL, *range_s = NULL;
     bool json = false;
-    const cli_opt_t opts[] = {
-        {"--labels", &labels_s, NULL}, {"--range", &range_s, NULL}, {"--json", NULL, &json}, {NULL}};
+    const cli_opt_t opts[] = {{"--labels", &labels_s, NULL},
+                              {"--range", &range_s, NULL},
+                              {"--json", NULL, &json},
+                              {NULL, NULL, NULL}};
     tfg_pass_opts_t o = {0};
     static const char *pos[MAX_FILES + 1];
     int n_pos = 0;
