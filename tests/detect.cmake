@@ -7,3 +7,5 @@ target_include_directories(test_yolo PRIVATE ${CMAKE_SOURCE_DIR}/tests)
 add_test(NAME detect_yolo COMMAND test_yolo unit)
 add_test(NAME detect_yolo_ref COMMAND ${CMAKE_SOURCE_DIR}/tests/yolo.sh random $<TARGET_FILE:test_yolo> ${CMAKE_SOURCE_DIR})
 add_test(NAME detect_yolo_model COMMAND ${CMAKE_SOURCE_DIR}/tests/yolo.sh model $<TARGET_FILE:test_yolo> ${CMAKE_SOURCE_DIR})
+# tinyforge detect and classify on real photographs (tests/detect_cli.sh).
+add_test(NAME detect_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/detect_cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR} $<TARGET_FILE:test_yolo>)

@@ -777,6 +777,44 @@ static void test_input_convention(void)
            "p/255\n");
 }
 
+/* The PNG writer: gray and RGB images with every byte value, written and read
+ * back byte for byte; the range form of the input convention; refusals. */
+static void test_png_writer(void)
+{
+    tfg_diag_t d = {{0}};
+    char path[600];
+    tt_begin();
+    for (int c = 1; c <= 3; c += 2) {
+        const int32_t h = 37, w = 53; /* odd sizes: no row padding assumed */
+        tfg_image_t img = {h, w, c, malloc((size_t)h * w * c)}, back = {0};
+        for (size_t i = 0; i < (size_t)h * w * c; i++) img.pixels[i] = (uint8_t)(i * 7 + i / 255);
+        snprintf(path, sizeof path, "%s/written%d.png", root, c);
+        TT_CHECK(tfg_image_save_png(path, &img, &d) == TFG_OK);
+        TT_CHECK(tfg_image_load(path, 0, &back, &d) == TFG_OK);
+        TT_CHECK(back.h == h && back.w == w && back.c == c &&
+                 !memcmp(back.pixels, img.pixels, (size_t)h * w * c));
+        tfg_image_free(&back);
+        tfg_image_free(&img);
+    }
+    tfg_image_t img = {2, 2, 3, (uint8_t[12]){0}};
+    snprintf(path, sizeof path, "%s/no/such/dir/x.png", root);
+    TT_CHECK(tfg_image_save_png(path, &img, &d) == TFG_ERR_IO && strstr(d.msg, "cannot write") &&
+             strstr(d.msg, "x.png"));
+    img.c = 2;
+    TT_CHECK(tfg_image_save_png(path, &img, &d) == TFG_ERR_ARG);
+    /* [-1, 1]: p / 127.5 - 1 exactly (the detector's convention); [0, 1] is tfg_data_to_input. */
+    uint8_t px[256];
+    float out[256];
+    for (int i = 0; i < 256; i++) px[i] = (uint8_t)i;
+    tfg_tensor_t t;
+    memset(&t, 0, sizeof t);
+    t.dtype = TFG_DT_FLOAT32;
+    TT_CHECK(tfg_data_to_input_range(px, 256, &t, -1.0f, 1.0f, (uint8_t *)out, &d) == TFG_OK);
+    for (int i = 0; i < 256; i++) TT_CHECK(out[i] == (float)i / 127.5f - 1.0f);
+    tt_end();
+    printf("  PNG writer: gray and RGB round trip byte for byte, unwritable path refused; range [-1, 1]\n");
+}
+
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
@@ -822,6 +860,7 @@ int main(int argc, char **argv)
     test_folders();
     test_fashion_mnist_converted();
     test_input_convention();
+    test_png_writer();
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tt_summary();
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/dataset.h"
 #include "data/image.h"
 #include "detect/yolo_prepare.h"
 #include "golden.h"
@@ -515,16 +516,16 @@ static int cmd_model(const char *path, const char *models, const char *image)
     tt_end();
     FILE *f = fopen(path, "w");
     const size_t n_in = 128 * 160 * 3;
-    uint8_t *px = malloc(n_in);
     float *fin = malloc(n_in * sizeof *fin);
     int8_t *qin = malloc(n_in);
-    if (f && px && fin && qin && img.pixels) {
+    if (f && fin && qin && img.pixels) {
         /* RGB to [-1, 1], quantized by the runtime's QUANTIZE kernel with the
-         * stripped QUANTIZE's parameters, as the float model would. */
-        tfg_image_resize(img.pixels, img.h, img.w, 3, px, 128, 160);
-        for (size_t i = 0; i < n_in; i++) fin[i] = (float)px[i] / 127.5f - 1.0f;
+         * stripped QUANTIZE's parameters, as the float model would (the same
+         * function prepares images for tinyforge detect). */
+        tt_begin();
+        TT_CHECK(tfg_image_to_input(&img, ti, -1.0f, 1.0f, (uint8_t *)qin, &d) == TFG_OK);
+        tt_end();
         const tfg_affine_params_t q = {(int32_t)n_in, ti->scale[0], ti->zero_point[0]};
-        tfg_quantize_f32_s8(&q, fin, qin);
         model_problem(&m, (const uint8_t *)qin, "astronaut", 0.3f, f, 1);
         model_problem(&m, (const uint8_t *)qin, "astronaut-low", 0.05f, f, 0);
         /* The golden random inputs (float, as the unstripped model takes them). */
@@ -547,7 +548,6 @@ static int cmd_model(const char *path, const char *models, const char *image)
     tt_begin();
     TT_CHECK(f && fclose(f) == 0);
     tt_end();
-    free(px);
     free(fin);
     free(qin);
     tfg_image_free(&img);

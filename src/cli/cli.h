@@ -20,6 +20,8 @@ int cli_report(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_search(int argc, char **argv);
+int cli_detect(int argc, char **argv);
+int cli_classify(int argc, char **argv);
 
 /* A command's own option: a flag (flag set to true) or an option taking
  * one value (value set to it). Lists end with {NULL}. */
@@ -37,6 +39,12 @@ struct cli_sched_opts_s;
  * --help, 2 after a usage error, with the message printed). */
 int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
                    struct cli_sched_opts_s *so, const cli_opt_t *opts, const char **model);
+
+/* The same with up to max_pos positional arguments (the model, then files)
+ * stored in pos[0..*n_pos); pos[0] is NULL when none was given. */
+int cli_parse_args_list(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
+                        struct cli_sched_opts_s *so, const cli_opt_t *opts, const char **pos, int max_pos,
+                        int *n_pos);
 
 /* Shared model options; returns 1 if argv[i] was one (and consumed). */
 int cli_model_option(const char *arg, tfg_pass_opts_t *o);

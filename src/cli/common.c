@@ -50,7 +50,17 @@ int cli_load(const char *path, const tfg_pass_opts_t *o, tfg_model_t *m)
 int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
                    cli_sched_opts_t *so, const cli_opt_t *opts, const char **model)
 {
+    int n = 0;
+    return cli_parse_args_list(argc, argv, cmd, help, o, so, opts, model, 1, &n);
+}
+
+int cli_parse_args_list(int argc, char **argv, const char *cmd, const char *help, tfg_pass_opts_t *o,
+                        cli_sched_opts_t *so, const cli_opt_t *opts, const char **pos, int max_pos,
+                        int *n_pos)
+{
+    const char **model = pos;
     *model = NULL;
+    *n_pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -77,11 +87,15 @@ int cli_parse_args(int argc, char **argv, const char *cmd, const char *help, tfg
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "tinyforge: unknown option '%s' (see tinyforge %s --help)\n", a, cmd);
             return 2;
-        } else if (*model) {
-            fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", *model, a);
+        } else if (*n_pos >= max_pos) {
+            if (max_pos == 1)
+                fprintf(stderr, "tinyforge: more than one model given ('%s', '%s')\n", *model, a);
+            else
+                fprintf(stderr, "tinyforge: more than %d files given (see tinyforge %s --help)\n", max_pos,
+                        cmd);
             return 2;
         } else {
-            *model = a;
+            pos[(*n_pos)++] = a;
         }
     }
     return -1;

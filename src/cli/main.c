@@ -19,6 +19,8 @@ static void usage(FILE *f)
                "  bench MODEL --target T  run the generated code under QEMU: instructions, flash, SRAM\n"
                "  report MODEL -o F.html  memory timeline, arena map, schedule front, patch grid (one page)\n"
                "  eval MODEL --data SPEC  accuracy (overall, per class, confusion matrix) on a dataset\n"
+               "  detect MODEL IMAGE...   YOLO boxes on photographs (PNG, JPEG, PPM); -o DIR draws them\n"
+               "  classify MODEL IMAGE... label and score per photograph (e.g. visual wake words)\n"
                "  demo [SPEC]             build MobileNetV2 (or SPEC), show its memory profile, run it\n"
                "  zoo list|build          the model builder: built-in families, MCUNet JSON specs\n"
                "  train ARCH --data D -o DIR  train on a dataset in C, quantize, write the int8 model\n"
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "train")) return cli_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "search")) return cli_search(argc - 1, argv + 1);
+    if (!strcmp(cmd, "detect")) return cli_detect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "classify")) return cli_classify(argc - 1, argv + 1);
     fprintf(stderr, "tinyforge: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

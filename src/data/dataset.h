@@ -126,4 +126,18 @@ extern const char *const tfg_fashion_mnist_classes[10];
 tfg_status_t tfg_data_to_input(const uint8_t *pixels, size_t n, const tfg_tensor_t *input, uint8_t *out,
                                tfg_diag_t *d);
 
+/* The same with p mapped to lo + p * (hi - lo) / 255 instead of p / 255
+ * (tfg_data_to_input is lo = 0, hi = 1): MCUNet's detector and VWW model, and
+ * TFLM's person detector, take pixels in [-1, 1]. */
+tfg_status_t tfg_data_to_input_range(const uint8_t *pixels, size_t n, const tfg_tensor_t *input, float lo,
+                                     float hi, uint8_t *out, tfg_diag_t *d);
+
+struct tfg_image_s;
+/* One photograph as a [1, H, W, C] input tensor's bytes: converted to C
+ * channels (tfg_image_channels), resized to H x W (tfg_image_resize, bilinear
+ * with half-pixel centres, rounded to uint8) and mapped and quantized as
+ * tfg_data_to_input_range does. out holds the tensor's bytes. */
+tfg_status_t tfg_image_to_input(const struct tfg_image_s *img, const tfg_tensor_t *input, float lo, float hi,
+                                uint8_t *out, tfg_diag_t *d);
+
 #endif

@@ -435,6 +435,56 @@ tfg_status_t tfg_image_load(const char *path, int32_t c, tfg_image_t *img, tfg_d
     return st;
 }
 
+/* ---- PNG writer ---------------------------------------------------------- */
+
+/* libpng reports write errors (a full disk: fwrite fails inside png_write_*)
+ * through the same error callback as the reader; it longjmps back here. */
+tfg_status_t tfg_image_save_png(const char *path, const tfg_image_t *img, tfg_diag_t *d)
+{
+    if (!img->pixels || (img->c != 1 && img->c != 3) || img->h < 1 || img->w < 1)
+        return tfg_diag_set(d, TFG_ERR_ARG, "%s: nothing to write (an image needs pixels, 1 or 3 channels)",
+                            path);
+    FILE *f = fopen(path, "wb");
+    if (!f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    png_ctx_t ctx = {0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, png_on_error, png_on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        fclose(f);
+        remove(path);
+        return tfg_diag_set(d, TFG_ERR_NOMEM, "%s: out of memory", path);
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(ctx.rows);
+        fclose(f);
+        remove(path); /* no half-written file left behind */
+        return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write PNG (%s)", path, ctx.msg);
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)img->w, (png_uint_32)img->h, 8,
+                 img->c == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    ctx.rows = malloc(sizeof *ctx.rows * (size_t)img->h);
+    if (!ctx.rows) {
+        snprintf(ctx.msg, sizeof ctx.msg, "out of memory");
+        png_longjmp(png, 1);
+    }
+    for (int32_t y = 0; y < img->h; y++)
+        ctx.rows[y] = img->pixels + (size_t)y * (size_t)img->w * (size_t)img->c;
+    png_write_info(png, info);
+    png_write_image(png, ctx.rows);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    free(ctx.rows);
+    if (ferror(f) | fclose(f)) {
+        remove(path);
+        return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return TFG_OK;
+}
+
 /* ---- resizing ----------------------------------------------------------- */
 
 /* No fused multiply-adds: the results must not depend on the compiler or

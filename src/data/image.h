@@ -29,7 +29,7 @@
 #define TFG_IMAGE_MAX_SIDE 16384
 #define TFG_IMAGE_MAX_PIXELS ((int64_t)1 << 26)
 
-typedef struct {
+typedef struct tfg_image_s {
     int32_t h, w, c; /* c is 1 or 3 */
     uint8_t *pixels; /* [h][w][c] */
 } tfg_image_t;
@@ -41,6 +41,9 @@ tfg_status_t tfg_image_decode(const uint8_t *bytes, size_t len, const char *name
 /* The same from a file. */
 tfg_status_t tfg_image_load(const char *path, int32_t c, tfg_image_t *img, tfg_diag_t *d);
 void tfg_image_free(tfg_image_t *img);
+/* Writes img (1 or 3 channels, 8 bits) as a PNG file; a failed write
+ * removes the partial file and names the path and the reason. */
+tfg_status_t tfg_image_save_png(const char *path, const tfg_image_t *img, tfg_diag_t *d);
 
 /* The name of the image format the bytes start with ("PNG", "JPEG",
  * "PNM"), of a known format we do not read ("GIF", "BMP", "WebP", "TIFF"),

@@ -205,9 +205,20 @@ tfg_status_t tfg_data_open_n(const char *spec, const char *split, int32_t h, int
 tfg_status_t tfg_data_to_input(const uint8_t *pixels, size_t n, const tfg_tensor_t *t, uint8_t *out,
                                tfg_diag_t *d)
 {
+    return tfg_data_to_input_range(pixels, n, t, 0.0f, 1.0f, out, d);
+}
+
+tfg_status_t tfg_data_to_input_range(const uint8_t *pixels, size_t n, const tfg_tensor_t *t, float lo,
+                                     float hi, uint8_t *out, tfg_diag_t *d)
+{
+    /* x = lo + p * (hi - lo) / 255 in float, in this order: with [0, 1] it is
+     * p / 255.0f and with [-1, 1] p / 127.5f - 1 bit for bit (2p is exact and
+     * both quotients are the correctly rounded 2p / 255), so the dataset
+     * convention and the detector's are one formula. */
+    const float span = hi - lo;
     if (t->dtype == TFG_DT_FLOAT32) {
         for (size_t i = 0; i < n; i++) {
-            const float v = (float)pixels[i] / 255.0f;
+            const float v = (float)pixels[i] * span / 255.0f + lo;
             memcpy(out + 4 * i, &v, 4);
         }
         return TFG_OK;
@@ -226,7 +237,7 @@ tfg_status_t tfg_data_to_input(const uint8_t *pixels, size_t n, const tfg_tensor
     float buf[256];
     for (size_t i = 0; i < n; i += 256) {
         const size_t k = n - i < 256 ? n - i : 256;
-        for (size_t j = 0; j < k; j++) buf[j] = (float)pixels[i + j] / 255.0f;
+        for (size_t j = 0; j < k; j++) buf[j] = (float)pixels[i + j] * span / 255.0f + lo;
         const tfg_affine_params_t p = {
             .size = (int32_t)k, .scale = t->scale[0], .zp = t->zero_point[0] - 128 * u8};
         tfg_quantize_f32_s8(&p, buf, (int8_t *)(out + i));
@@ -234,6 +245,35 @@ tfg_status_t tfg_data_to_input(const uint8_t *pixels, size_t n, const tfg_tensor
             for (size_t j = 0; j < k; j++) out[i + j] ^= 0x80;
     }
     return TFG_OK;
+}
+
+tfg_status_t tfg_image_to_input(const tfg_image_t *img, const tfg_tensor_t *t, float lo, float hi,
+                                uint8_t *out, tfg_diag_t *d)
+{
+    if (t->rank != 4 || t->dims[0] != 1 || (t->dims[3] != 1 && t->dims[3] != 3) || t->dims[1] < 1 ||
+        t->dims[2] < 1)
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                            "input tensor '%s' is not an image: images feed [1, H, W, 1 or 3] (NHWC)",
+                            t->name ? t->name : "?");
+    const int32_t h = t->dims[1], w = t->dims[2], c = t->dims[3];
+    const size_t n = (size_t)h * (size_t)w * (size_t)c;
+    uint8_t *conv = NULL, *px = malloc(n);
+    const uint8_t *src = img->pixels;
+    if (px && img->c != c) {
+        conv = malloc((size_t)img->h * (size_t)img->w * (size_t)c);
+        if (conv) tfg_image_channels(img->pixels, img->c, conv, c, (size_t)img->h * (size_t)img->w);
+        src = conv;
+    }
+    tfg_status_t st;
+    if (!px || !src) {
+        st = tfg_diag_set(d, TFG_ERR_NOMEM, "out of memory preparing a %dx%d image", img->w, img->h);
+    } else {
+        tfg_image_resize(src, img->h, img->w, c, px, h, w);
+        st = tfg_data_to_input_range(px, n, t, lo, hi, out, d);
+    }
+    free(conv);
+    free(px);
+    return st;
 }
 
 /* See dataset.h. */

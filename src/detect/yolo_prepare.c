@@ -7,6 +7,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 /* Coordinates beyond this many pixels are refused: with both sides below
  * 2e15 an area stays below 4e30, far from FLT_MAX (3.4e38), so IoU never
@@ -103,4 +104,70 @@ tfg_status_t tfg_yolo_check(const tfg_yolo_params_t *p, const int32_t (*shapes)[
                                 "YOLO: more than 2^31 - 1 (cell, anchor, class) triples up to head %d", i);
     }
     return TFG_OK;
+}
+
+tfg_status_t tfg_yolo_setup(const tfg_graph_t *g, const float *anchors, int32_t n_groups, int32_t per_group,
+                            int32_t classes, float score, float iou, tfg_yolo_setup_t *y, tfg_diag_t *d)
+{
+    memset(y, 0, sizeof *y);
+    if (n_groups < 1 || n_groups > TFG_YOLO_MAX_HEADS || per_group < 1 || per_group > TFG_YOLO_MAX_ANCHORS)
+        return tfg_diag_set(d, TFG_ERR_ARG,
+                            "YOLO: %d anchor groups of %d; 1 to %d groups of 1 to %d supported", n_groups,
+                            per_group, TFG_YOLO_MAX_HEADS, TFG_YOLO_MAX_ANCHORS);
+    if (g->n_outputs != n_groups)
+        return tfg_diag_set(
+            d, TFG_ERR_INVALID,
+            "the model has %d output%s; the anchors give %d heads (YOLO post-processing needs "
+            "one output per head)",
+            g->n_outputs, g->n_outputs == 1 ? "" : "s", n_groups);
+    const tfg_tensor_t *in = g->n_inputs == 1 ? &g->tensors[g->inputs[0]] : NULL;
+    if (!in || in->rank != 4)
+        return tfg_diag_set(d, TFG_ERR_INVALID,
+                            "YOLO post-processing needs one [1, H, W, C] image input (the strides are the "
+                            "input size over the grids)");
+    for (int i = 0; i < n_groups; i++) {
+        const tfg_tensor_t *t = &g->tensors[g->outputs[i]];
+        if (t->dtype != TFG_DT_INT8 || t->rank != 4 || t->n_q != 1)
+            return tfg_diag_set(d, TFG_ERR_INVALID,
+                                "output %d '%s' is %s of rank %d; a YOLO head is an int8 [1, h, w, anchors x "
+                                "(5 + classes)] tensor with one scale",
+                                i, t->name ? t->name : "?", tfg_dtype_name(t->dtype), t->rank);
+        y->output[i] = i;
+    }
+    /* Smallest grid first (insertion sort, stable: equal grids keep the
+     * output order), so that anchor group 0, the largest anchors, goes to the
+     * coarsest head as YOLOv3 lists them. */
+    for (int i = 1; i < n_groups; i++)
+        for (int j = i; j > 0; j--) {
+            const int32_t *a = g->tensors[g->outputs[y->output[j - 1]]].dims;
+            const int32_t *b = g->tensors[g->outputs[y->output[j]]].dims;
+            if ((int64_t)a[1] * a[2] <= (int64_t)b[1] * b[2]) break;
+            const int k = y->output[j];
+            y->output[j] = y->output[j - 1], y->output[j - 1] = k;
+        }
+    for (int i = 0; i < n_groups; i++) {
+        const tfg_tensor_t *t = &g->tensors[g->outputs[y->output[i]]];
+        memcpy(y->shapes[i], t->dims, sizeof y->shapes[i]);
+        const int32_t gh = t->dims[1], gw = t->dims[2];
+        if (gh < 1 || gw < 1 || in->dims[1] % gh || in->dims[2] % gw || in->dims[1] / gh != in->dims[2] / gw)
+            return tfg_diag_set(d, TFG_ERR_INVALID,
+                                "output %d '%s': a %d x %d grid does not divide the %d x %d input into "
+                                "square cells (no stride)",
+                                y->output[i], t->name ? t->name : "?", gh, gw, in->dims[1], in->dims[2]);
+        memcpy(y->anchors[i], anchors + 2 * per_group * i, sizeof(float) * 2 * (size_t)per_group);
+        tfg_yolo_tables(t->scale[0], t->zero_point[0], y->sig[i], y->ex[i]);
+        y->heads[i] = (tfg_yolo_head_t){.h = gh,
+                                        .w = gw,
+                                        .anchors = per_group,
+                                        .stride = (float)(in->dims[1] / gh),
+                                        .anchor_wh = y->anchors[i],
+                                        .sig = y->sig[i],
+                                        .ex = y->ex[i]};
+    }
+    y->p = (tfg_yolo_params_t){.heads = y->heads,
+                               .n_heads = n_groups,
+                               .classes = classes,
+                               .score_threshold = score,
+                               .iou_threshold = iou};
+    return tfg_yolo_check(&y->p, (const int32_t(*)[4])y->shapes, d);
 }

@@ -28,4 +28,30 @@ void tfg_yolo_tables(float scale, int32_t zero_point, float sig[256], float ex[2
  * unmet constraint. */
 tfg_status_t tfg_yolo_check(const tfg_yolo_params_t *p, const int32_t (*shapes)[4], tfg_diag_t *d);
 
+#define TFG_YOLO_MAX_HEADS 8
+#define TFG_YOLO_MAX_ANCHORS 16 /* per head */
+
+/* A model's outputs as YOLO heads, with everything the decoder reads. It
+ * points into itself: use it where tfg_yolo_setup filled it, do not copy it. */
+typedef struct {
+    tfg_yolo_params_t p;
+    tfg_yolo_head_t heads[TFG_YOLO_MAX_HEADS];
+    int output[TFG_YOLO_MAX_HEADS]; /* heads[i] is the model's output output[i] */
+    int32_t shapes[TFG_YOLO_MAX_HEADS][4];
+    float anchors[TFG_YOLO_MAX_HEADS][2 * TFG_YOLO_MAX_ANCHORS];
+    float sig[TFG_YOLO_MAX_HEADS][256], ex[TFG_YOLO_MAX_HEADS][256];
+} tfg_yolo_setup_t;
+
+/* Makes every output of g (int8 with one scale, as a model loaded with
+ * int8_io has) a head: anchors holds n_groups groups of per_group (w, h)
+ * pairs in input pixels, group 0 meant for the coarsest grid. Heads are
+ * ordered by grid size, smallest first (YOLOv3's order: the largest stride
+ * has the largest anchors), group i going to the i-th; each stride is the
+ * input's height over the grid's (it must divide, and equal the same for
+ * the width). Then tfg_yolo_check. The message names the output and the
+ * unmet constraint: a count of outputs other than n_groups, an output that
+ * is not a 4-D int8 tensor, channels other than per_group x (5 + classes). */
+tfg_status_t tfg_yolo_setup(const tfg_graph_t *g, const float *anchors, int32_t n_groups, int32_t per_group,
+                            int32_t classes, float score, float iou, tfg_yolo_setup_t *y, tfg_diag_t *d);
+
 #endif
