@@ -220,6 +220,18 @@ static void json_error(bool *first, const char *image, const char *msg)
     *first = false;
 }
 
+/* Runs one image; on failure names it on stderr (and in the JSON list),
+ * frees it and returns -1, so the caller goes on with the next image. */
+static int run_or_report(runner_t *r, const char *path, float lo, float hi, bool json, bool *first,
+                         tfg_image_t *img, tfg_diag_t *d)
+{
+    if (run_image(r, path, lo, hi, img, d) == 0) return 0;
+    fprintf(stderr, "tinyforge: error: %s\n", d->msg);
+    if (json) json_error(first, path, d->msg);
+    tfg_image_free(img);
+    return -1;
+}
+
 /* ---- detect -------------------------------------------------------------- */
 
 static const uint8_t PALETTE[8][3] = {{255, 40, 40}, {40, 220, 40}, {40, 120, 255}, {255, 200, 0},
@@ -362,11 +374,8 @@ int cli_detect(int argc, char **argv)
     for (int k = 1; k < n_pos && !(failed && !r.arena); k++) {
         const char *path = pos[k];
         tfg_image_t img = {0};
-        if (run_image(&r, path, lo, hi, &img, &d) < 0) {
-            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
-            if (json) json_error(&first, path, d.msg);
+        if (run_or_report(&r, path, lo, hi, json, &first, &img, &d) < 0) {
             failed = 1;
-            tfg_image_free(&img);
             continue;
         }
         const int8_t *heads[TFG_YOLO_MAX_HEADS];
@@ -529,11 +538,8 @@ int cli_classify(int argc, char **argv)
         const char *path = pos[k];
         tfg_image_t img = {0};
         tfg_diag_t d = {{0}};
-        if (run_image(&r, path, lo, hi, &img, &d) < 0) {
-            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
-            if (json) json_error(&first, path, d.msg);
+        if (run_or_report(&r, path, lo, hi, json, &first, &img, &d) < 0) {
             failed = 1;
-            tfg_image_free(&img);
             continue;
         }
         tfg_image_free(&img);
