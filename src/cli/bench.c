@@ -275,8 +275,8 @@ int cli_bench(int argc, char **argv)
     if (cli_schedule_plan(&m, &so, &sp, &patched)) goto done;
     const int first_layer = patched ? sp.cost.split : 0; /* the patch stage reports as one layer */
     const size_t arena_bytes = patched ? sp.arena_bytes : m.plan.peak;
-    tfg_codegen_opts_t co = {"model",      target,           "tinyforge bench",   model,
-                             m.graph.file, m.graph.file_len, patched ? &sp : NULL};
+    tfg_codegen_opts_t co = {"model",      target,           "tinyforge bench",    model,
+                             m.graph.file, m.graph.file_len, patched ? &sp : NULL, NULL};
     tfg_diag_t d = {{0}};
     if (tfg_codegen(&m, gen, &co, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
