@@ -9,3 +9,6 @@ add_test(NAME detect_yolo_ref COMMAND ${CMAKE_SOURCE_DIR}/tests/yolo.sh random $
 add_test(NAME detect_yolo_model COMMAND ${CMAKE_SOURCE_DIR}/tests/yolo.sh model $<TARGET_FILE:test_yolo> ${CMAKE_SOURCE_DIR})
 # tinyforge detect and classify on real photographs (tests/detect_cli.sh).
 add_test(NAME detect_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/detect_cli.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR} $<TARGET_FILE:test_yolo>)
+# compile --postprocess yolo: generated model_detect on the host and on QEMU M4
+# against detect --frame-path, bit for bit (tests/codegen_detect.sh).
+add_test(NAME codegen_detect COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen_detect.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})

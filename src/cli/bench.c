@@ -17,6 +17,9 @@
 
 #include "cli/cli.h"
 #include "codegen/codegen.h"
+#include "data/image.h"
+#include "detect/frame_prepare.h"
+#include "detect/yolo_prepare.h"
 #include "sched/latency.h"
 
 static const char BENCH_HELP[] =
@@ -38,7 +41,16 @@ static const char BENCH_HELP[] =
     "--schedule (layer, auto, PhxPw@OP) benchmarks a patch-based schedule, as compile\n"
     "generates it; the output must still equal the host executor's bytes. With\n"
     "--layers the patch stage then counts as one row. --sram LIMIT also picks the\n"
-    "kernels as compile does: the fastest wherever the arena stays within LIMIT.\n";
+    "kernels as compile does: the fastest wherever the arena stays within LIMIT.\n"
+    "--postprocess yolo benchmarks compile --postprocess yolo's model_detect on one camera\n"
+    "frame: --image IMG (PNG, JPEG, PPM; the frame is the image at its own size, packed\n"
+    "in --frame's format, so --frame's size, if given, must be the image's) or else a\n"
+    "deterministic random frame of --frame's size (default: the input size, rgb888).\n"
+    "It counts the whole call and, in a second call, the frame conversion, the network\n"
+    "and the post-processing apart; checks the heads and the boxes (floats as bits)\n"
+    "against the host's executor, camera input and decoder on the same frame, and\n"
+    "prints the boxes. --max-candidates, --score, --iou, --anchors, --classes and\n"
+    "--range as in compile.\n";
 
 /* The repository root: TFG_ROOT, else two levels above this executable (build/tinyforge). */
 static int find_root(char *root, size_t n)
@@ -139,6 +151,81 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
     return fclose(f);
 }
 
+/* The --postprocess firmware: region 1 is one whole model_detect, regions
+ * 2, 3, 4 a second call's frame conversion, network and post-processing.
+ * The heads are compared as bytes and the boxes as bits, both calls. */
+static int write_detect_main(const char *path, const uint8_t *frame, size_t n_frame, const uint8_t *want,
+                             size_t n_out, const tfg_yolo_box_t *boxes, int n_boxes, int max_boxes,
+                             const tfg_model_t *m)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "/* tinyforge bench firmware: model_detect on one frame, counted whole and in parts. */\n"
+               "#include <string.h>\n#include \"model.h\"\n#include \"tfg_target.h\"\n\n");
+    fprintf(f, "static const uint8_t bench_frame[%zu] = {", n_frame);
+    for (size_t i = 0; i < n_frame; i++)
+        fprintf(f, "%s%u%s", i % 24 ? "" : "\n    ", frame[i], i + 1 < n_frame ? "," : "");
+    fprintf(f, "\n};\n");
+    emit_bytes(f, "expected", want, n_out);
+    fprintf(f,
+            "/* The host's boxes: cls, then x0 y0 x1 y1 score as IEEE bits. */\n"
+            "static const uint32_t bench_expected_boxes[%d][6] = {",
+            n_boxes ? n_boxes : 1);
+    for (int i = 0; i < n_boxes; i++) {
+        uint32_t u[5];
+        const float v[5] = {boxes[i].x0, boxes[i].y0, boxes[i].x1, boxes[i].y1, boxes[i].score};
+        memcpy(u, v, sizeof u);
+        fprintf(f, "%s\n    {%uu, 0x%08xu, 0x%08xu, 0x%08xu, 0x%08xu, 0x%08xu}", i ? "," : "",
+                (unsigned)boxes[i].cls, (unsigned)u[0], (unsigned)u[1], (unsigned)u[2], (unsigned)u[3],
+                (unsigned)u[4]);
+    }
+    fprintf(f, "%s\n};\n", n_boxes ? "" : "{0}");
+    fprintf(f,
+            "static union { uint32_t align; uint8_t bytes[MODEL_ARENA_SIZE]; } arena;\n"
+            "static tfg_yolo_box_t bench_boxes[%d];\n\n",
+            max_boxes);
+    fprintf(f, "static int bench_equal(int32_t n)\n{\n    int eq = n == %d;\n", n_boxes);
+    size_t at = 0;
+    for (int i = 0; i < m->graph.n_outputs; i++) {
+        const size_t b = (size_t)tfg_tensor_bytes(&m->graph.tensors[m->graph.outputs[i]]);
+        fprintf(f, "    eq &= memcmp(model_output_ptr(arena.bytes, %d), expected + %zu, %zu) == 0;\n", i, at,
+                b);
+        at += b;
+    }
+    fprintf(f, "    for (int32_t i = 0; eq && i < n; i++) {\n"
+               "        uint32_t u[5];\n"
+               "        const float v[5] = {bench_boxes[i].x0, bench_boxes[i].y0, bench_boxes[i].x1, "
+               "bench_boxes[i].y1, bench_boxes[i].score};\n"
+               "        memcpy(u, v, sizeof u);\n"
+               "        eq &= (uint32_t)bench_boxes[i].cls == bench_expected_boxes[i][0] && memcmp(u, "
+               "bench_expected_boxes[i] + 1, "
+               "sizeof u) == 0;\n    }\n    return eq;\n}\n\n");
+    fprintf(f,
+            "int main(void)\n{\n"
+            "    TFG_COUNT_START();\n"
+            "    int32_t n = model_detect(bench_frame, arena.bytes, bench_boxes, %d, 0);\n"
+            "    TFG_COUNT_STOP();\n"
+            "    int exact = bench_equal(n);\n"
+            "    memset(arena.bytes, 0, sizeof arena.bytes);\n"
+            "    memset(bench_boxes, 0, sizeof bench_boxes);\n"
+            "    TFG_COUNT_START();\n"
+            "    exact &= model_frame_to_input(bench_frame, arena.bytes) == TFG_OK;\n"
+            "    TFG_COUNT_STOP();\n"
+            "    TFG_COUNT_START();\n"
+            "    exact &= model_invoke(arena.bytes) == TFG_OK;\n"
+            "    TFG_COUNT_STOP();\n"
+            "    TFG_COUNT_START();\n"
+            "    n = model_postprocess(arena.bytes, bench_boxes, %d, 0);\n"
+            "    TFG_COUNT_STOP();\n"
+            "    exact &= bench_equal(n);\n"
+            "    tfg_puts(\"boxes \");\n    tfg_print_u32((uint32_t)n);\n    tfg_puts(\"\\n\");\n"
+            "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
+            "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
+            "    tfg_puts(\"\\n\");\n    return exact ? 0 : 1;\n}\n",
+            max_boxes, max_boxes);
+    return fclose(f);
+}
+
 #define MAX_REGIONS 4096
 
 typedef struct {
@@ -210,22 +297,195 @@ static void parse_result(FILE *p, result_t *r)
     }
 }
 
+#define BENCH_MAX_BOXES 64
+
+/* The frame of --postprocess: the image (at its own size) packed in the
+ * format, or an LCG frame; its camera-input set-up and the YOLO heads.
+ * 0, or -1 with the message printed. */
+static int bench_frame(const tfg_model_t *m, const char *model, const char *image, const cli_yolo_opts_t *yo,
+                       int32_t format, int32_t fw, int32_t fh, tfg_yolo_setup_t *ys,
+                       tfg_codegen_detect_t *det, int8_t *lut, uint8_t **frame, size_t *n_frame)
+{
+    tfg_diag_t d = {{0}};
+    const tfg_tensor_t *in = m->graph.n_inputs == 1 ? &m->graph.tensors[m->graph.inputs[0]] : NULL;
+    if (!in || in->rank != 4) {
+        fprintf(stderr, "tinyforge: error: %s: --postprocess yolo needs one image input [1, H, W, C]\n",
+                model);
+        return -1;
+    }
+    if (tfg_yolo_setup(&m->graph, yo->anchors, yo->groups, yo->per, yo->classes, yo->score, yo->iou, ys, &d) <
+        0) {
+        fprintf(stderr, "tinyforge: error: %s: not a YOLO detector for these options: %s\n", model, d.msg);
+        return -1;
+    }
+    tfg_image_t img = {0};
+    if (image) {
+        if (tfg_image_load(image, format == TFG_FRAME_GRAY8 ? 1 : 3, &img, &d) < 0) {
+            fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+            return -1;
+        }
+        if ((fw || fh) && (fw != img.w || fh != img.h)) {
+            fprintf(stderr,
+                    "tinyforge: error: %s is %dx%d; --frame asks for %dx%d (the frame is the image)\n", image,
+                    img.w, img.h, fw, fh);
+            tfg_image_free(&img);
+            return -1;
+        }
+        fw = img.w, fh = img.h;
+    }
+    if (!fw) fw = in->dims[2], fh = in->dims[1];
+    if (tfg_frame_setup(in, format, fw, fh, yo->lo, yo->hi, &det->frame, lut, &d) < 0) {
+        fprintf(stderr, "tinyforge: error: %s\n", d.msg);
+        tfg_image_free(&img);
+        return -1;
+    }
+    *n_frame = (size_t)det->frame.frame_stride * (size_t)fh;
+    *frame = malloc(*n_frame);
+    if (!*frame) {
+        tfg_image_free(&img);
+        return -1;
+    }
+    uint32_t s = 12345;
+    for (size_t i = 0, px = 0; i < *n_frame; px++) {
+        uint8_t rgb[3];
+        for (int k = 0; k < 3; k++)
+            rgb[k] = image ? img.pixels[px * (size_t)img.c + (size_t)(img.c == 3 ? k : 0)]
+                           : (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
+        const unsigned v565 = (unsigned)(rgb[0] >> 3) << 11 | (unsigned)(rgb[1] >> 2) << 5 | (rgb[2] >> 3);
+        if (format == TFG_FRAME_GRAY8) {
+            (*frame)[i++] = rgb[0];
+        } else if (format == TFG_FRAME_RGB888) {
+            memcpy(*frame + i, rgb, 3);
+            i += 3;
+        } else {
+            (*frame)[i++] = (uint8_t)(format == TFG_FRAME_RGB565_LE ? v565 & 255 : v565 >> 8);
+            (*frame)[i++] = (uint8_t)(format == TFG_FRAME_RGB565_LE ? v565 >> 8 : v565 & 255);
+        }
+    }
+    tfg_image_free(&img);
+    return 0;
+}
+
+static int bench_detect_report(const char *model, const char *target, const result_t *r, const tfg_model_t *m,
+                               const tfg_sched_plan_t *sp, const tfg_codegen_detect_t *det,
+                               const tfg_yolo_setup_t *ys, const char *image, const tfg_yolo_box_t *b, int n,
+                               const tfg_yolo_stats_t *st, bool json)
+{
+    if (r->n_regions != 4) {
+        fprintf(stderr, "tinyforge: error: %s: expected 4 count regions from the detect run, got %d\n", model,
+                r->n_regions);
+        return 1;
+    }
+    size_t scratch_off, arena;
+    tfg_codegen_detect_layout(m, sp, det->max_candidates, &scratch_off, &arena);
+    const size_t net = sp ? sp->arena_bytes : m->plan.peak;
+    const long flash = r->text + r->rodata + r->data, sram = r->data + r->bss;
+    const long frame_flash = (long)det->frame.frame_stride * det->frame.fh;
+    const bool exact = r->bitexact == 1 && r->exit == 0;
+    if (json) {
+        printf(
+            "{\"model\": \"%s\", \"target\": \"%s\", \"postprocess\": \"yolo\", \"frame\": {\"width\": %d, "
+            "\"height\": %d, \"format\": \"%s\", \"source\": \"%s\"}, \"instructions\": %ld, "
+            "\"instructions_frame\": %ld, \"instructions_network\": %ld, \"instructions_postprocess\": %ld, "
+            "\"flash_bytes\": %ld, \"frame_bytes_in_flash\": %ld, \"model_flash_bytes\": %ld, "
+            "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"network_arena_bytes\": %zu, "
+            "\"scratch_bytes\": %zu, \"stack_high_water_bytes\": %ld, \"candidates\": %d, \"held\": %d, "
+            "\"kept\": %d, \"bitexact\": %s, \"boxes\": [",
+            model, target, (int)det->frame.fw, (int)det->frame.fh, cli_frame_format_name(det->frame.format),
+            image ? "image" : "random", r->region[1], r->region[2], r->region[3], r->region[4], flash,
+            frame_flash, r->model_code + r->model_rodata, sram, arena, net,
+            tfg_yolo_scratch_size(det->max_candidates), r->stack_hw, (int)st->candidates, (int)st->held,
+            (int)st->kept, exact ? "true" : "false");
+        for (int i = 0; i < n; i++) {
+            char bits[96];
+            tfg_yolo_box_bits(&b[i], bits, sizeof bits);
+            printf("%s\n  {\"class\": %d, \"score\": %.6f, \"x0\": %.2f, \"y0\": %.2f, \"x1\": %.2f, \"y1\": "
+                   "%.2f, "
+                   "\"bits\": \"%s\"}",
+                   i ? "," : "", (int)b[i].cls, (double)b[i].score, (double)b[i].x0, (double)b[i].y0,
+                   (double)b[i].x1, (double)b[i].y1, bits);
+        }
+        printf("]}\n");
+    } else {
+        printf("%s on %s (QEMU): model_detect on a %dx%d %s frame (%s)\n", model, target, (int)det->frame.fw,
+               (int)det->frame.fh, cli_frame_format_name(det->frame.format), image ? image : "random");
+        printf("  instructions   %12ld model_detect: frame to input %ld, network %ld, post-processing %ld\n",
+               r->region[1], r->region[2], r->region[3], r->region[4]);
+        printf(
+            "  flash          %12ld B: code %ld, constants %ld, data %ld; the model's own %ld B (the frame, "
+            "%ld B, is the harness's)\n",
+            flash, r->text, r->rodata, r->data, r->model_code + r->model_rodata, frame_flash);
+        printf("  SRAM           %12ld B: data+bss (arena %zu B: network %zu B, scratch %zu B at %zu%s), "
+               "stack high-water %ld B\n",
+               sram, arena, net, tfg_yolo_scratch_size(det->max_candidates), scratch_off,
+               arena > net ? ", grown for it" : ", in its free space", r->stack_hw);
+        printf(
+            "  decoder        %d candidates >= %g, %d held (max %d), %d kept by NMS at IoU %g, %d written\n",
+            (int)st->candidates, (double)ys->p.score_threshold, (int)st->held, (int)det->max_candidates,
+            (int)st->kept, (double)ys->p.iou_threshold, (int)st->written);
+        printf("  bit-exact      %s\n", exact ? "yes (heads and boxes, as bits, equal the host's)" : "NO");
+        for (int i = 0; i < n; i++)
+            printf("  box %d  class %d  score %.6f  x %.3f..%.3f  y %.3f..%.3f (input pixels)\n", i,
+                   (int)b[i].cls, (double)b[i].score, (double)b[i].x0, (double)b[i].x1, (double)b[i].y0,
+                   (double)b[i].y1);
+    }
+    return exact ? 0 : 1;
+}
+
 int cli_bench(int argc, char **argv)
 {
     const char *model = NULL, *target = "cortex-m4", *keep = NULL;
     bool json = false, layers = false;
     cli_sched_opts_t so = {.schedule = "layer"};
     tfg_pass_opts_t o = {0};
-    const cli_opt_t opts[] = {{.name = "--target", .value = &target},
-                              {.name = "--keep", .value = &keep},
-                              {.name = "--json", .flag = &json},
-                              {.name = "--layers", .flag = &layers},
-                              {.name = NULL}};
+    const char *post = NULL, *image_s = NULL, *frame_s = NULL, *maxc_s = NULL;
+    cli_yolo_opts_t yo = {0};
+    cli_opt_t opts[14] = {
+        {.name = "--target", .value = &target},    {.name = "--keep", .value = &keep},
+        {.name = "--json", .flag = &json},         {.name = "--layers", .flag = &layers},
+        {.name = "--postprocess", .value = &post}, {.name = "--image", .value = &image_s},
+        {.name = "--frame", .value = &frame_s},    {.name = "--max-candidates", .value = &maxc_s}};
+    cli_yolo_opt_list(&yo, opts + 8); /* opts[13] stays {NULL}: the end */
     const int parsed = cli_parse_args(argc, argv, "bench", BENCH_HELP, &o, &so, opts, &model);
     if (parsed >= 0) return parsed;
     if (!model) {
         fprintf(stderr, "tinyforge: bench needs a MODEL\n%s", BENCH_HELP);
         return 2;
+    }
+    if (post && strcmp(post, "yolo")) {
+        fprintf(stderr, "tinyforge: bench --postprocess takes yolo, not '%s'\n", post);
+        return 2;
+    }
+    if (!post && (image_s || frame_s || maxc_s || yo.score_s || yo.iou_s || yo.anchors_s || yo.classes_s ||
+                  yo.range_s)) {
+        fprintf(stderr,
+                "tinyforge: --image, --frame, --max-candidates, --score, --iou, --anchors, --classes and "
+                "--range need --postprocess yolo\n");
+        return 2;
+    }
+    if (post && (layers || so.stream)) {
+        fprintf(stderr,
+                "tinyforge: bench --postprocess yolo counts frame, network and post-processing apart; "
+                "not with --layers or --stream-input\n");
+        return 2;
+    }
+    if (post && cli_yolo_resolve(&yo)) return 2;
+    int32_t fw = 0, fh = 0, format = TFG_FRAME_RGB888;
+    long maxc = 256;
+    if (frame_s) {
+        char msg[256];
+        if (cli_parse_frame(frame_s, &fw, &fh, &format, msg, sizeof msg) < 0) {
+            fprintf(stderr, "tinyforge: %s\n", msg);
+            return 2;
+        }
+    }
+    if (maxc_s) {
+        char *end;
+        maxc = strtol(maxc_s, &end, 10);
+        if (*end || end == maxc_s || maxc < 1 || maxc > (1 << 20)) {
+            fprintf(stderr, "tinyforge: --max-candidates takes 1 to %d, not '%s'\n", 1 << 20, maxc_s);
+            return 2;
+        }
     }
     bool known = false;
     for (int i = 1; tfg_codegen_targets[i]; i++) known |= !strcmp(tfg_codegen_targets[i], target);
@@ -253,12 +513,40 @@ int cli_bench(int argc, char **argv)
     char work[4200] = "";
     tfg_sched_plan_t sp;
     bool patched = false;
+    static tfg_yolo_setup_t ys;
+    static int8_t lut[3 * 256];
+    static tfg_yolo_box_t hboxes[BENCH_MAX_BOXES];
+    tfg_codegen_detect_t det = {
+        .yolo = &ys.p, .output = ys.output, .lo = yo.lo, .hi = yo.hi, .max_candidates = (int32_t)maxc};
+    tfg_yolo_stats_t hst = {0};
+    int n_hboxes = 0;
+    uint8_t *frame = NULL;
+    size_t n_frame = 0;
     if (!in || !want || !arena) goto done;
     uint32_t s = 12345;
-    for (size_t i = 0; i < n_in; i++) in[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
+    if (post && bench_frame(&m, model, image_s, &yo, format, fw, fh, &ys, &det, lut, &frame, &n_frame) < 0)
+        goto done;
+    if (post) /* the camera input, as model_frame_to_input computes it */
+        tfg_frame_to_input(&det.frame, frame, 0, det.frame.h, 0, det.frame.w, (int8_t *)in,
+                           det.frame.w * det.frame.c);
+    else
+        for (size_t i = 0; i < n_in; i++) in[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
     tfg_model_set_inputs(&m, arena, in);
     tfg_model_invoke(&m, arena);
     tfg_model_get_outputs(&m, arena, want);
+    if (post) { /* the host's decoder on the executor's heads, with the MCU's scratch size */
+        const int8_t *heads[TFG_YOLO_MAX_HEADS];
+        size_t at[TFG_YOLO_MAX_HEADS + 1] = {0};
+        for (int i = 0; i < m.graph.n_outputs && i < TFG_YOLO_MAX_HEADS; i++)
+            at[i + 1] = at[i] + (size_t)tfg_tensor_bytes(&m.graph.tensors[m.graph.outputs[i]]);
+        for (int i = 0; i < ys.p.n_heads; i++) heads[i] = (const int8_t *)want + at[ys.output[i]];
+        void *scratch = malloc(tfg_yolo_scratch_size((int32_t)maxc));
+        n_hboxes = scratch ? tfg_yolo_detect(&ys.p, heads, scratch, tfg_yolo_scratch_size((int32_t)maxc),
+                                             hboxes, BENCH_MAX_BOXES, &hst)
+                           : -1;
+        free(scratch);
+        if (n_hboxes < 0) goto done;
+    }
 
     if (keep)
         snprintf(work, sizeof work, "%s", keep);
@@ -275,19 +563,21 @@ int cli_bench(int argc, char **argv)
     if (cli_schedule_plan(&m, &so, &sp, &patched)) goto done;
     const int first_layer = patched ? sp.cost.split : 0; /* the patch stage reports as one layer */
     const size_t arena_bytes = patched ? sp.arena_bytes : m.plan.peak;
-    tfg_codegen_opts_t co = {"model",      target,           "tinyforge bench",   model,
-                             m.graph.file, m.graph.file_len, patched ? &sp : NULL};
+    tfg_codegen_opts_t co = {"model",      target,           "tinyforge bench",    model,
+                             m.graph.file, m.graph.file_len, patched ? &sp : NULL, post ? &det : NULL};
     tfg_diag_t d = {{0}};
     if (tfg_codegen(&m, gen, &co, &d) < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         goto done;
     }
-    if (write_main(main_c, &m, patched && sp.streamed, in, n_in, want, n_out, layers) != 0) {
+    if (post ? write_detect_main(main_c, frame, n_frame, want, n_out, hboxes, n_hboxes, BENCH_MAX_BOXES,
+                                 &m) != 0
+             : write_main(main_c, &m, patched && sp.streamed, in, n_in, want, n_out, layers) != 0) {
         fprintf(stderr, "tinyforge: error: cannot write %s\n", main_c);
         goto done;
     }
     snprintf(cmd, sizeof cmd, "'%s/scripts/bench_mcu_build.sh' '%s' '%s'%s", root, target, work,
-             layers ? " layers" : "");
+             layers || post ? " layers" : "");
     FILE *p = popen(cmd, "r");
     if (!p) {
         fprintf(stderr, "tinyforge: error: cannot run %s\n", cmd);
@@ -298,6 +588,11 @@ int cli_bench(int argc, char **argv)
     pclose(p);
     if (!r.built || r.error[0]) {
         fprintf(stderr, "tinyforge: error: %s: %s\n", model, r.error[0] ? r.error : "cross build failed");
+        goto done;
+    }
+    if (post) {
+        rc = bench_detect_report(model, target, &r, &m, patched ? &sp : NULL, &det, &ys, image_s, hboxes,
+                                 n_hboxes, &hst, json);
         goto done;
     }
     const int n_steps = m.prog.n_steps, n_rows = n_steps - first_layer;
@@ -451,6 +746,7 @@ done:
     free(in);
     free(want);
     free(arena);
+    free(frame);
     tfg_model_free(&m);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "detect/yolo_prepare.h"
 #include "exec/exec.h"
 #include "report/report.h"
 #include "sched/sched.h"
@@ -54,6 +55,35 @@ void cli_json_str(FILE *f, const char *s);
 
 /* "262144", "256K", "256KiB", "1M": bytes, with binary suffixes; 0 on success. */
 int cli_parse_bytes(const char *s, size_t *out);
+
+/* The YOLO post-processing options that detect, compile and bench share, so
+ * that they mean the same everywhere: the strings the argument loop set
+ * (NULL: not given) and, after cli_yolo_resolve, their values. Defaults are
+ * MCUNet's person detector: its anchors, one class, score 0.3, IoU 0.45,
+ * pixels in [-1, 1]. */
+#define CLI_YOLO_MAX_CLASSES 256
+typedef struct {
+    const char *score_s, *iou_s, *anchors_s, *classes_s, *range_s;
+    float score, iou, lo, hi;
+    float anchors[2 * TFG_YOLO_MAX_HEADS * TFG_YOLO_MAX_ANCHORS];
+    int groups, per, classes;
+} cli_yolo_opts_t;
+
+/* The options as cli_opt_t entries: --score, --iou, --anchors, --classes,
+ * --range (5 entries written at opts). */
+void cli_yolo_opt_list(cli_yolo_opts_t *y, cli_opt_t *opts);
+
+/* Parses what was given over the defaults; 0, or 2 with the message printed. */
+int cli_yolo_resolve(cli_yolo_opts_t *y);
+
+/* "LO,HI" with LO < HI; 0 or -1. */
+int cli_parse_range(const char *s, float *lo, float *hi);
+
+/* A camera frame "WxH[:FORMAT]" (FORMAT gray8, rgb888 (the default), rgb565le,
+ * rgb565be; width first, as cameras state it); 0, or -1 with a message in msg. */
+int cli_parse_frame(const char *s, int32_t *w, int32_t *h, int32_t *format, char *msg, size_t n);
+/* The option's name of a tfg_frame_format_t. */
+const char *cli_frame_format_name(int32_t format);
 
 /* Wall-clock seconds, for the timings the commands print. */
 double cli_now(void);

@@ -5,10 +5,15 @@
 
 #include "cli/cli.h"
 #include "codegen/codegen.h"
+#include "detect/frame_prepare.h"
+#include "detect/yolo_prepare.h"
 
 static const char COMPILE_HELP[] =
     "usage: tinyforge compile MODEL -o DIR [--target T] [--name N]\n"
     "                         [--schedule S] [--sram LIMIT] [--max-overhead X] [--stream-input]\n"
+    "                         [--postprocess yolo[:ANCHORS]] [--frame WxH[:FORMAT]]\n"
+    "                         [--max-candidates N] [--score S] [--iou T] [--anchors A]\n"
+    "                         [--classes N] [--range LO,HI]\n"
     "\n"
     "Generates plain C99 for MODEL: no interpreter, one kernel call per layer, every\n"
     "constant (weights, folded biases, multipliers) as static const data in flash and one\n"
@@ -30,6 +35,17 @@ static const char COMPILE_HELP[] =
     "              arena may be a few bytes above the least-memory figure plan prints\n"
     "  --stream-input  read the input image tile by tile from the caller's buffer,\n"
     "              outside the arena (patched schedules)\n"
+    "  --postprocess yolo  also emit N_detect(frame, arena, boxes, max_boxes, stats): a\n"
+    "              camera frame converted into the arena's input, the network, and the\n"
+    "              YOLO decoder and NMS (docs/detection.md) with its tables as const data;\n"
+    "              yolo:ANCHORS is --anchors ANCHORS. Not with --stream-input\n"
+    "  --frame WxH[:FORMAT]  the camera frame N_detect takes: width x height, format\n"
+    "              gray8, rgb888 (default), rgb565le or rgb565be; default the model's\n"
+    "              input size in rgb888\n"
+    "  --max-candidates N  candidates the decoder holds (default 256, 32 B each, in the\n"
+    "              arena's free space after the network; the arena grows if needed)\n"
+    "  --score, --iou, --anchors, --classes, --range  as in tinyforge detect (defaults:\n"
+    "              MCUNet's person detector, 0.3, 0.45, pixels in [-1, 1])\n"
     "\n"
     "Model I/O is int8 as on an MCU: float QUANTIZE/DEQUANTIZE at the edges are dropped\n"
     "(see N.h for the input and output scale and zero point).\n";
@@ -54,14 +70,59 @@ int cli_compile(int argc, char **argv)
     const char *model = NULL, *dir = NULL, *target = "host", *name = NULL;
     cli_sched_opts_t so = {.schedule = "layer"};
     tfg_pass_opts_t o = {0};
-    const cli_opt_t opts[] = {{.name = "-o", .value = &dir},
-                              {.name = "--target", .value = &target},
-                              {.name = "--name", .value = &name},
-                              {.name = NULL}};
+    const char *post = NULL, *frame_s = NULL, *maxc_s = NULL;
+    cli_yolo_opts_t yo = {0};
+    cli_opt_t opts[12] = {
+        {.name = "-o", .value = &dir},          {.name = "--target", .value = &target},
+        {.name = "--name", .value = &name},     {.name = "--postprocess", .value = &post},
+        {.name = "--frame", .value = &frame_s}, {.name = "--max-candidates", .value = &maxc_s}};
+    cli_yolo_opt_list(&yo, opts + 6); /* opts[11] stays {NULL}: the end */
     const int r = cli_parse_args(argc, argv, "compile", COMPILE_HELP, &o, &so, opts, &model);
     if (r >= 0) return r;
     if (!model || !dir) {
         fprintf(stderr, "tinyforge: compile needs MODEL and -o DIR\n%s", COMPILE_HELP);
+        return 2;
+    }
+    if (post && strcmp(post, "yolo") && strncmp(post, "yolo:", 5)) {
+        fprintf(stderr, "tinyforge: --postprocess takes yolo or yolo:ANCHORS, not '%s'\n", post);
+        return 2;
+    }
+    if (post && post[4] == ':') {
+        if (yo.anchors_s) {
+            fprintf(stderr, "tinyforge: anchors given twice (--postprocess yolo:... and --anchors)\n");
+            return 2;
+        }
+        yo.anchors_s = post + 5;
+    }
+    if (!post &&
+        (frame_s || maxc_s || yo.score_s || yo.iou_s || yo.anchors_s || yo.classes_s || yo.range_s)) {
+        fprintf(stderr, "tinyforge: --frame, --max-candidates, --score, --iou, --anchors, --classes and "
+                        "--range need --postprocess yolo\n");
+        return 2;
+    }
+    if (post && cli_yolo_resolve(&yo)) return 2;
+    int32_t fw = 0, fh = 0, format = TFG_FRAME_RGB888;
+    char msg[256];
+    if (frame_s && cli_parse_frame(frame_s, &fw, &fh, &format, msg, sizeof msg) < 0) {
+        fprintf(stderr, "tinyforge: %s\n", msg);
+        return 2;
+    }
+    long maxc = 256;
+    if (maxc_s) {
+        char *end;
+        maxc = strtol(maxc_s, &end, 10);
+        if (*end || end == maxc_s || maxc < 1 || maxc > (1 << 20)) {
+            fprintf(stderr,
+                    "tinyforge: --max-candidates takes 1 to %d (candidates held for NMS, 32 B each), not "
+                    "'%s'\n",
+                    1 << 20, maxc_s);
+            return 2;
+        }
+    }
+    if (post && so.stream) {
+        fprintf(stderr,
+                "tinyforge: --postprocess yolo converts the camera frame into the arena's input, whole; "
+                "--stream-input keeps the input out of the arena (drop one of them)\n");
         return 2;
     }
     bool known = false;
@@ -110,14 +171,52 @@ int cli_compile(int argc, char **argv)
         return 1;
     }
     tfg_codegen_opts_t co = {
-        name, target, command, model, m.graph.file, m.graph.file_len, patched ? &sp : NULL};
+        name, target, command, model, m.graph.file, m.graph.file_len, patched ? &sp : NULL, NULL};
     tfg_diag_t d = {{0}};
-    tfg_status_t st = tfg_codegen(&m, dir, &co, &d);
-    if (st < 0)
+    tfg_status_t st = TFG_OK;
+    static tfg_yolo_setup_t ys;
+    static int8_t lut[3 * 256];
+    tfg_codegen_detect_t det = {
+        .yolo = &ys.p, .output = ys.output, .lo = yo.lo, .hi = yo.hi, .max_candidates = (int32_t)maxc};
+    if (post) {
+        const tfg_tensor_t *in = m.graph.n_inputs == 1 ? &m.graph.tensors[m.graph.inputs[0]] : NULL;
+        if (!in || in->rank != 4) {
+            st = tfg_diag_set(&d, TFG_ERR_INVALID,
+                              "%s: --postprocess yolo needs one image input [1, H, W, C]", model);
+        } else if ((st = tfg_yolo_setup(&m.graph, yo.anchors, yo.groups, yo.per, yo.classes, yo.score, yo.iou,
+                                        &ys, &d)) < 0) {
+            char why[sizeof d.msg];
+            snprintf(why, sizeof why, "%s", d.msg);
+            tfg_diag_set(&d, st, "%s: not a YOLO detector for these options: %s", model, why);
+        } else if ((st = tfg_frame_setup(in, format, fw ? fw : in->dims[2], fh ? fh : in->dims[1], yo.lo,
+                                         yo.hi, &det.frame, lut, &d)) == TFG_OK) {
+            co.detect = &det;
+        }
+    }
+    if (st == TFG_OK) st = tfg_codegen(&m, dir, &co, &d);
+    const size_t net = patched ? sp.arena_bytes : m.plan.peak;
+    if (st < 0) {
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
-    else
-        printf("%s -> %s/%s.c: %d layers, arena %zu B, target %s\n", model, dir, name, m.prog.n_steps,
-               patched ? sp.arena_bytes : m.plan.peak, target);
+    } else if (post) {
+        size_t scratch_off, arena;
+        tfg_codegen_detect_layout(&m, patched ? &sp : NULL, det.max_candidates, &scratch_off, &arena);
+        printf(
+            "%s -> %s/%s.c: %d layers and %s_detect (frame %dx%d %s, %d heads, up to %ld candidates), arena "
+            "%zu B, target %s\n",
+            model, dir, name, m.prog.n_steps, name, (int)det.frame.fw, (int)det.frame.fh,
+            cli_frame_format_name(det.frame.format), (int)ys.p.n_heads, maxc, arena, target);
+        if (arena > net)
+            printf("  the arena grew by %zu B for the decoder's scratch (%zu B at %zu; the network needs %zu "
+                   "B)\n",
+                   arena - net, tfg_yolo_scratch_size(det.max_candidates), scratch_off, net);
+        else
+            printf(
+                "  the decoder's scratch (%zu B at %zu) fits in the arena's free space after the network\n",
+                tfg_yolo_scratch_size(det.max_candidates), scratch_off);
+    } else {
+        printf("%s -> %s/%s.c: %d layers, arena %zu B, target %s\n", model, dir, name, m.prog.n_steps, net,
+               target);
+    }
     if (patched) tfg_sched_plan_free(&sp);
     tfg_model_free(&m);
     return st < 0 ? 1 : 0;

@@ -21,16 +21,19 @@
 #include "cli/cli.h"
 #include "data/dataset.h"
 #include "data/image.h"
+#include "detect/frame_prepare.h"
 #include "detect/yolo_prepare.h"
 #include "model/model.h"
+#include "tinyforge/frame.h"
 #include "tinyforge/yolo.h"
 
 #define MAX_FILES 4096
-#define MAX_LABELS 256
+#define MAX_LABELS CLI_YOLO_MAX_CLASSES
 
 static const char DETECT_HELP[] =
     "usage: tinyforge detect MODEL IMAGE... [-o DIR] [--json] [--score S] [--iou T]\n"
     "                        [--anchors A] [--classes N] [--labels L] [--range LO,HI]\n"
+    "                        [--frame-path]\n"
     "\n"
     "Runs a YOLOv3-style detector on each IMAGE (PNG, JPEG, PGM or PPM) on the host, with\n"
     "the int8 kernels and the YOLO decoder that ship to the MCU, and prints the boxes\n"
@@ -60,6 +63,13 @@ static const char DETECT_HELP[] =
     "  --range LO,HI   pixel p (0..255) becomes LO + p (HI - LO) / 255 before the model's\n"
     "                  input quantization (default -1,1: MCUNet's detector takes RGB in\n"
     "                  [-1, 1])\n"
+    "  --frame-path    prepare each image as the code of `compile --postprocess yolo` does:\n"
+    "                  as an RGB888 camera frame of the image's size, converted by the\n"
+    "                  runtime's fixed-point camera input (tfg_frame_to_input; within one\n"
+    "                  8-bit step of the default resize). The boxes are then bit for bit\n"
+    "                  those of <NAME>_detect on that frame; --json adds each box's\n"
+    "                  \"input_box_bits\": class and x0 y0 x1 y1 score in input pixels as\n"
+    "                  IEEE bits in hex\n"
     "\n"
     "Images are converted to the input's channels (grey repeated to RGB, RGB to grey by\n"
     "BT.601 luma) and resized to its H x W bilinearly with half-pixel centres. An image\n"
@@ -97,9 +107,6 @@ static const char CLASSIFY_HELP[] =
     "Example:\n"
     "  tinyforge classify tflm_person_detect.tflite photo.jpg\n";
 
-static const float DEFAULT_ANCHORS[] = {116, 90, 156, 198, 373, 326, 30, 61, 62,
-                                        45,  59, 119, 10,  13,  16,  30, 33, 23};
-
 /* "a,b,c" into at most max items (the string is copied into buf); -1 when
  * there are more or one is empty. */
 static int split_labels(const char *s, char *buf, size_t n, const char **out, int max)
@@ -117,55 +124,13 @@ static int split_labels(const char *s, char *buf, size_t n, const char **out, in
     return k;
 }
 
-static int parse_float(const char *s, float *v)
-{
-    char *end;
-    errno = 0;
-    const double x = strtod(s, &end);
-    if (end == s || errno || !isfinite(x)) return -1;
-    *v = (float)x;
-    return (int)(end - s);
-}
-
-static int parse_range(const char *s, float *lo, float *hi)
-{
-    const int n = parse_float(s, lo);
-    if (n < 0 || s[n] != ',' || parse_float(s + n + 1, hi) < 0) return -1;
-    const char *e = s + n + 1;
-    strtod(e, (char **)&e);
-    return *e || !(*hi > *lo) ? -1 : 0;
-}
-
-/* "w,h,w,h/w,h,w,h": groups of equal size; returns 0 and the counts. */
-static int parse_anchors(const char *s, float *out, int max, int *groups, int *per)
-{
-    int n = 0, in_group = 0;
-    *groups = 0, *per = 0;
-    for (const char *p = s;;) {
-        float v;
-        const int k = parse_float(p, &v);
-        if (k < 0 || n >= max) return -1;
-        out[n++] = v, in_group++;
-        p += k;
-        if (*p == ',') {
-            p++;
-        } else if (*p == '/' || !*p) {
-            if (in_group % 2 || (*per && in_group / 2 != *per)) return -1;
-            *per = in_group / 2, in_group = 0, ++*groups;
-            if (!*p++) break;
-        } else {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* The common part: load, then for each image prepare and run; `each` gets
  * the outputs (int8 as the runtime leaves them). */
 typedef struct {
     const tfg_model_t *m;
     uint8_t *arena, *in, *out;
     size_t *out_off; /* byte offset of each output in out */
+    bool frame_path; /* prepare images as the generated detector does (tfg_frame_to_input) */
 } runner_t;
 
 static int runner_init(runner_t *r, const tfg_model_t *m)
@@ -193,7 +158,21 @@ static void runner_free(runner_t *r)
 static int run_image(runner_t *r, const char *path, float lo, float hi, tfg_image_t *img, tfg_diag_t *d)
 {
     if (tfg_image_load(path, 3, img, d) < 0) return -1;
-    if (tfg_image_to_input(img, &r->m->graph.tensors[r->m->graph.inputs[0]], lo, hi, r->in, d) < 0) return -1;
+    const tfg_tensor_t *t = &r->m->graph.tensors[r->m->graph.inputs[0]];
+    if (r->frame_path) {
+        /* The image as an RGB888 camera frame of its own size, converted by
+         * the runtime's camera input: what <NAME>_detect computes from it. */
+        tfg_frame_params_t fp;
+        int8_t lut[3 * 256];
+        if (tfg_frame_setup(t, TFG_FRAME_RGB888, img->w, img->h, lo, hi, &fp, lut, d) < 0 ||
+            tfg_frame_to_input(&fp, img->pixels, 0, fp.h, 0, fp.w, (int8_t *)r->in, fp.w * fp.c) != TFG_OK) {
+            if (!d->msg[0]) tfg_diag_set(d, TFG_ERR_INVALID, "%s: camera input refused the image", path);
+            tfg_image_free(img);
+            return -1;
+        }
+    } else if (tfg_image_to_input(img, t, lo, hi, r->in, d) < 0) {
+        return -1;
+    }
     tfg_model_set_inputs(r->m, r->arena, r->in);
     tfg_model_invoke(r->m, r->arena);
     tfg_model_get_outputs(r->m, r->arena, r->out);
@@ -274,13 +253,14 @@ static int write_drawing(const char *dir, const char *path, tfg_image_t *img, co
 
 int cli_detect(int argc, char **argv)
 {
-    const char *out_dir = NULL, *score_s = NULL, *iou_s = NULL, *anchors_s = NULL, *classes_s = NULL,
-               *labels_s = NULL, *range_s = NULL;
-    bool json = false;
-    const cli_opt_t opts[] = {
-        {"-o", &out_dir, NULL},          {"--score", &score_s, NULL},     {"--iou", &iou_s, NULL},
-        {"--anchors", &anchors_s, NULL}, {"--classes", &classes_s, NULL}, {"--labels", &labels_s, NULL},
-        {"--range", &range_s, NULL},     {"--json", NULL, &json},         {NULL, NULL, NULL}};
+    const char *out_dir = NULL, *labels_s = NULL;
+    bool json = false, frame_path = false;
+    cli_yolo_opts_t yo = {0};
+    cli_opt_t opts[10] = {{"-o", &out_dir, NULL},
+                          {"--labels", &labels_s, NULL},
+                          {"--json", NULL, &json},
+                          {"--frame-path", NULL, &frame_path}};
+    cli_yolo_opt_list(&yo, opts + 4); /* opts[9] stays {NULL}: the end */
     tfg_pass_opts_t o = {0};
     static const char *pos[MAX_FILES + 1];
     int n_pos = 0;
@@ -292,38 +272,9 @@ int cli_detect(int argc, char **argv)
                 "tinyforge: detect needs a model and at least one image (see tinyforge detect --help)\n");
         return 2;
     }
-    float score = 0.3f, iou = 0.45f, lo = -1.0f, hi = 1.0f,
-          anchors[2 * TFG_YOLO_MAX_HEADS * TFG_YOLO_MAX_ANCHORS];
-    int groups = 3, per = 3, classes = 1;
-    memcpy(anchors, DEFAULT_ANCHORS, sizeof DEFAULT_ANCHORS);
-    if ((score_s && (parse_float(score_s, &score) != (int)strlen(score_s) || !(score >= 0 && score <= 1))) ||
-        (iou_s && (parse_float(iou_s, &iou) != (int)strlen(iou_s) || !(iou >= 0 && iou <= 1)))) {
-        fprintf(stderr, "tinyforge: --score and --iou take a number in [0, 1]\n");
-        return 2;
-    }
-    if (anchors_s &&
-        (parse_anchors(anchors_s, anchors, (int)(sizeof anchors / sizeof *anchors), &groups, &per) < 0 ||
-         groups > TFG_YOLO_MAX_HEADS || per > TFG_YOLO_MAX_ANCHORS)) {
-        fprintf(
-            stderr,
-            "tinyforge: bad --anchors '%s': w,h pairs, groups separated by '/', every group of the same size "
-            "(at most %d groups of %d)\n",
-            anchors_s, TFG_YOLO_MAX_HEADS, TFG_YOLO_MAX_ANCHORS);
-        return 2;
-    }
-    if (classes_s) {
-        char *end;
-        const long c = strtol(classes_s, &end, 10);
-        if (*end || end == classes_s || c < 1 || c > MAX_LABELS) {
-            fprintf(stderr, "tinyforge: --classes takes 1 to %d\n", MAX_LABELS);
-            return 2;
-        }
-        classes = (int)c;
-    }
-    if (range_s && parse_range(range_s, &lo, &hi) < 0) {
-        fprintf(stderr, "tinyforge: bad --range '%s': two numbers LO,HI with LO < HI\n", range_s);
-        return 2;
-    }
+    if (cli_yolo_resolve(&yo)) return 2;
+    const float score = yo.score, iou = yo.iou, lo = yo.lo, hi = yo.hi, *anchors = yo.anchors;
+    const int groups = yo.groups, per = yo.per, classes = yo.classes;
     char label_buf[4096];
     const char *labels[MAX_LABELS] = {"person"};
     int n_labels = classes == 1 ? 1 : 0;
@@ -364,7 +315,9 @@ int cli_detect(int argc, char **argv)
     void *scratch = malloc(tfg_yolo_scratch_size(max_cand) + 4);
     tfg_yolo_box_t *boxes = malloc(sizeof *boxes * (size_t)(max_cand + 1));
     int failed = 0;
-    if (runner_init(&r, &m) < 0 || !scratch || !boxes) {
+    const int init = runner_init(&r, &m);
+    r.frame_path = frame_path;
+    if (init < 0 || !scratch || !boxes) {
         fprintf(stderr, "tinyforge: error: out of memory\n");
         failed = 1;
     }
@@ -383,6 +336,10 @@ int cli_detect(int argc, char **argv)
         tfg_yolo_stats_t st;
         const int32_t n =
             tfg_yolo_detect(&y->p, heads, scratch, tfg_yolo_scratch_size(max_cand), boxes, max_cand, &st);
+        /* The boxes as the decoder wrote them (input pixels), for --frame-path's
+         * bit-for-bit comparison with the generated detector. */
+        tfg_yolo_box_t *raw = frame_path && n > 0 ? malloc(sizeof *raw * (size_t)n) : NULL;
+        if (raw) memcpy(raw, boxes, sizeof *raw * (size_t)n);
         /* Input pixels to image pixels: the resize's scale per axis. */
         const float sx = (float)img.w / (float)in->dims[2], sy = (float)img.h / (float)in->dims[1];
         for (int i = 0; i < n; i++) {
@@ -399,8 +356,14 @@ int cli_detect(int argc, char **argv)
             for (int i = 0; i < n; i++) {
                 printf("%s\n    {\"score\": %.6f, \"class\": ", i ? "," : "", (double)boxes[i].score);
                 cli_json_str(stdout, boxes[i].cls < n_labels ? labels[boxes[i].cls] : "?");
-                printf(", \"x0\": %.2f, \"y0\": %.2f, \"x1\": %.2f, \"y1\": %.2f}", (double)boxes[i].x0,
+                printf(", \"x0\": %.2f, \"y0\": %.2f, \"x1\": %.2f, \"y1\": %.2f", (double)boxes[i].x0,
                        (double)boxes[i].y0, (double)boxes[i].x1, (double)boxes[i].y1);
+                if (raw) {
+                    char bits[96];
+                    tfg_yolo_box_bits(&raw[i], bits, sizeof bits);
+                    printf(", \"input_box_bits\": \"%s\"", bits);
+                }
+                printf("}");
             }
             printf(n ? "\n  ]}" : "]}");
             first = false;
@@ -415,6 +378,7 @@ int cli_detect(int argc, char **argv)
                        (double)boxes[i].x0, (double)boxes[i].y0, (double)boxes[i].x1, (double)boxes[i].y1);
             }
         }
+        free(raw);
         if (out_dir && write_drawing(out_dir, path, &img, boxes, n) < 0) failed = 1;
         tfg_image_free(&img);
     }
@@ -473,7 +437,7 @@ int cli_classify(int argc, char **argv)
         return 2;
     }
     float lo = 0, hi = 1;
-    if (range_s && parse_range(range_s, &lo, &hi) < 0) {
+    if (range_s && cli_parse_range(range_s, &lo, &hi) < 0) {
         fprintf(stderr, "tinyforge: bad --range '%s': two numbers LO,HI with LO < HI\n", range_s);
         return 2;
     }

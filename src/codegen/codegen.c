@@ -46,7 +46,7 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
     tfg_cg_put(&o,
                "{\n  \"name\": \"%s\",\n  \"target\": \"%s\",\n  \"arena_bytes\": %zu,\n  "
                "\"lower_bound_bytes\": %zu,\n",
-               co->name, co->target, o.sp ? o.sp->arena_bytes : p->peak, p->lower_bound);
+               co->name, co->target, o.arena, p->lower_bound);
     if (o.sp)
         tfg_cg_put(&o,
                    "  \"schedule\": {\"split_layer\": %d, \"split_op_index\": %d, \"grid\": [%d, %d], "
@@ -55,6 +55,16 @@ static tfg_status_t write_mem_json(const tfg_model_t *m, const char *dir, const 
                    "layer-by-layer plan\",\n",
                    o.sp->cost.split, tfg_cg_op_index(&o, o.sp->cost.split), o.sp->cost.ph, o.sp->cost.pw,
                    o.sp->streamed ? "true" : "false", (long long)o.sp->cost.macs, p->peak);
+    if (o.det) {
+        const size_t net = o.sp ? o.sp->arena_bytes : p->peak;
+        tfg_cg_put(&o,
+                   "  \"postprocess\": {\"kind\": \"yolo\", \"scratch_offset\": %zu, \"scratch_bytes\": %zu, "
+                   "\"max_candidates\": %d, \"network_arena_bytes\": %zu, \"arena_grown_bytes\": %zu, "
+                   "\"frame\": {\"width\": %d, \"height\": %d, \"format\": %d, \"bytes\": %lld}},\n",
+                   o.scratch_off, tfg_yolo_scratch_size(o.det->max_candidates), (int)o.det->max_candidates,
+                   net, o.arena - net, (int)o.det->frame.fw, (int)o.det->frame.fh, (int)o.det->frame.format,
+                   (long long)o.det->frame.frame_stride * o.det->frame.fh);
+    }
     tfg_cg_put(&o, "  \"peak_layer\": %d,\n  \"constant_bytes\": %lld,\n", p->lower_bound_step,
                (long long)tfg_cg_constant_bytes(&o));
     /* Zero copy: where each model input and output lives in the arena. */
@@ -115,8 +125,8 @@ static tfg_status_t write_config(const tfg_model_t *m, const tfg_sched_plan_t *s
     return fclose(f) != 0 ? tfg_diag_set(d, TFG_ERR_IO, "%s: write failed", path) : TFG_OK;
 }
 
-static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *sp, const char *dir,
-                                 tfg_diag_t *d)
+static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *sp, bool detect,
+                                 const char *dir, tfg_diag_t *d)
 {
     const bool patched = sp != NULL;
     tfg_status_t st;
@@ -138,7 +148,8 @@ static tfg_status_t copy_runtime(const tfg_model_t *m, const tfg_sched_plan_t *s
         } else {
             /* Only the kernels this model calls (status.c always: tfg_status_str). */
             bool used =
-                !strcmp(e->path, "runtime/status.c") || (patched && !strcmp(e->path, "runtime/patch.c"));
+                !strcmp(e->path, "runtime/status.c") || (patched && !strcmp(e->path, "runtime/patch.c")) ||
+                (detect && (!strcmp(e->path, "runtime/yolo.c") || !strcmp(e->path, "runtime/frame.c")));
             for (int k = 0; k < m->prog.n_steps && !used; k++)
                 used = !strcmp(tfg_kernel_info(m->prog.steps[k].kernel)->file, e->path);
             if (!used) continue;
@@ -173,7 +184,15 @@ tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_co
                                 tfg_dtype_name(m->graph.tensors[m->graph.outputs[i]].dtype));
     if (mkdir_p(out_dir) < 0)
         return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot create directory: %s", out_dir, strerror(errno));
-    tfg_status_t st = copy_runtime(m, o->sched && o->sched->cost.split >= 0 ? o->sched : NULL, out_dir, d);
+    if (o->detect && o->sched && o->sched->cost.split >= 0 && o->sched->streamed)
+        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                            "--postprocess yolo converts the camera frame into the arena's input, whole; "
+                            "--stream-input keeps the input out of the arena (drop one of them)");
+    if (o->detect && (m->graph.n_inputs != 1 || o->detect->max_candidates < 1))
+        return tfg_diag_set(d, TFG_ERR_ARG,
+                            "--postprocess yolo needs one image input and max_candidates >= 1");
+    tfg_status_t st = copy_runtime(m, o->sched && o->sched->cost.split >= 0 ? o->sched : NULL,
+                                   o->detect != NULL, out_dir, d);
     if (st == TFG_OK) st = tfg_cg_write_header(m, out_dir, o, d);
     if (st == TFG_OK) st = tfg_cg_write_source(m, out_dir, o, d);
     if (st == TFG_OK) st = write_mem_json(m, out_dir, o, d);

@@ -19,6 +19,8 @@
 
 #include "exec/exec.h"
 #include "sched/sched.h"
+#include "tinyforge/frame.h"
+#include "tinyforge/yolo.h"
 
 #define TFG_VERSION "0.1.0"
 
@@ -30,7 +32,29 @@ typedef struct {
     const uint8_t *model_bytes; /* for the model hash */
     size_t model_len;
     const tfg_sched_plan_t *sched; /* a patched schedule (sched/sched.h), or NULL: layer by layer */
+    const struct tfg_codegen_detect_s *detect; /* NULL, or emit NAME_detect (below) */
 } tfg_codegen_opts_t;
+
+/* compile --postprocess yolo: NAME_detect(frame, arena, boxes, max_boxes,
+ * stats) converts a camera frame into the arena's input (tfg_frame_to_input),
+ * runs the network and decodes the heads (tfg_yolo_detect) with its tables
+ * and thresholds as const data, the candidates' scratch in the arena's free
+ * space after the network (the outputs stay intact; the arena grows when
+ * there is not enough). Not with a streamed input. */
+typedef struct tfg_codegen_detect_s {
+    const tfg_yolo_params_t *yolo; /* checked by tfg_yolo_setup */
+    const int *output;             /* head i is model output output[i] */
+    tfg_frame_params_t frame;      /* checked by tfg_frame_setup; lut [c][256] */
+    float lo, hi;                  /* the pixel range the tables fold in (recorded in comments) */
+    int32_t max_candidates;        /* the scratch holds this many (>= 1) */
+} tfg_codegen_detect_t;
+
+/* Where NAME_detect's scratch goes for max_candidates: the first 4-aligned
+ * gap between the outputs (the rest of the arena is free once the network
+ * has run) that holds it, else after the last output, growing the arena.
+ * arena_in: the network's arena; *arena: the arena with the scratch. */
+void tfg_codegen_detect_layout(const tfg_model_t *m, const tfg_sched_plan_t *sp, int32_t max_candidates,
+                               size_t *scratch_off, size_t *arena);
 
 tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_codegen_opts_t *o,
                          tfg_diag_t *d);

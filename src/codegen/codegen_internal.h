@@ -29,6 +29,9 @@ typedef struct {
     tfg_sched_lead_t lead;      /* with sp: the layout ops its tiles' read folds in (not emitted as layers) */
     int err;
     int64_t const_bytes; /* bytes of constant arrays emitted so far (without the parameter structs) */
+    const tfg_codegen_detect_t *det; /* --postprocess yolo, or NULL */
+    size_t arena;                    /* the arena, with the detector's scratch if any */
+    size_t scratch_off;              /* with det: where its scratch starts */
 } out_t;
 
 /* printf to the output file (nothing in a counting pass, f == NULL). */
@@ -86,6 +89,12 @@ size_t tfg_cg_output_offset(const out_t *o, int i);
  * name and content hash of the model, never a path), so the same model and
  * options give the same bytes on any machine. */
 void tfg_cg_front_matter(out_t *o, const tfg_codegen_opts_t *co);
+
+/* --postprocess yolo (detect.c): NAME.h's frame, scratch and detector API,
+ * and NAME.c's tables, parameters and NAME_frame_to_input, NAME_postprocess
+ * and NAME_detect (after NAME_exec). */
+void tfg_cg_emit_detect_header(out_t *o);
+void tfg_cg_emit_detect_source(out_t *o);
 
 tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co,
                                  tfg_diag_t *d);

@@ -77,6 +77,9 @@ tfg_status_t tfg_cg_open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co,
     o->sp = co->sched && co->sched->cost.split >= 0 ? co->sched : NULL;
     o->m = m;
     if (o->sp) tfg_sched_lead(m, &o->lead); /* found: the schedule was planned */
+    o->det = co->detect;
+    o->arena = o->sp ? o->sp->arena_bytes : m->plan.peak;
+    if (o->det) tfg_codegen_detect_layout(m, o->sp, o->det->max_candidates, &o->scratch_off, &o->arena);
     snprintf(path, n, "%s/%s%s.tmp", dir, co->name, suffix);
     o->f = fopen(path, "w");
     if (!o->f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));

@@ -43,6 +43,7 @@ tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tf
                "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n#include "
                "\"tinyforge/status.h\"\n\n",
                N, N);
+    if (o.det) tfg_cg_put(&o, "#include \"tinyforge/yolo.h\"\n\n");
     tfg_cg_put(&o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     tfg_cg_put(&o, "#ifndef %s_WITH_STATIC_ARENA\n#define %s_WITH_STATIC_ARENA 0\n#endif\n", N, N);
     tfg_cg_put(&o, "#ifndef %s_WITH_LAYER_NAMES\n#define %s_WITH_LAYER_NAMES 0\n#endif\n\n", N, N);
@@ -51,7 +52,7 @@ tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tf
                "#define %s_ARENA_SIZE %zuu\n"
                "/* The arena's start must be a multiple of this (int32 scratch and word loads). */\n"
                "#define %s_ARENA_ALIGN 4u\n",
-               N, o.sp ? o.sp->arena_bytes : m->plan.peak, N);
+               N, o.arena, N);
     tfg_cg_put(&o,
                "/* Constant arrays in flash: weights, biases, requantization, index tables\n"
                " * (the parameter structs, a few dozen bytes a layer, come on top). */\n"
@@ -162,6 +163,7 @@ tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tf
                "tfg_status_t %s_run_hooked(const int8_t *input, int8_t *output, uint8_t *arena, %s_hook_t "
                "hook, void *ctx);\n\n",
                N, N, n, n, n);
+    if (o.det) tfg_cg_emit_detect_header(&o);
     tfg_cg_put(&o,
                "#if %s_WITH_STATIC_ARENA\n"
                "/* An arena of %s_ARENA_SIZE bytes in .bss, and the copying call on it. */\n"

@@ -102,17 +102,18 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
                    " * arena:     %zu B with a patch-based schedule (%dx%d tiles over L%d (op %d)'s output, "
                    "%.3fx MACs%s);\n"
                    " *            %zu B layer by layer\n",
-                   o.sp->arena_bytes, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split,
+                   o.arena, o.sp->cost.ph, o.sp->cost.pw, o.sp->cost.split,
                    tfg_cg_op_index(&o, o.sp->cost.split), (double)o.sp->cost.macs / (double)(macs ? macs : 1),
                    streamed ? ", input streamed" : "", p->peak);
     else
-        tfg_cg_put(&o, " * arena:     %zu B (lower bound %zu B), peak at L%d (op %d %s)\n", p->peak,
+        tfg_cg_put(&o, " * arena:     %zu B (lower bound %zu B), peak at L%d (op %d %s)\n", o.arena,
                    p->lower_bound, p->lower_bound_step, peak_op ? peak_op->model_index : -1,
                    peak_op ? tfg_op_name(peak_op->type) : "-");
     tfg_cg_put(&o, " * constants: %lld B (weights, biases, requantization) in flash\n",
                (long long)tfg_cg_constant_bytes(&o));
     tfg_cg_put(&o, " * work:      %lld MACs in %d layers\n */\n", (long long)macs, m->prog.n_steps);
-    tfg_cg_put(&o, "#include \"%s.h\"\n\n#include <string.h>\n\n#include \"tinyforge/kernels.h\"\n\n", n);
+    tfg_cg_put(&o, "#include \"%s.h\"\n\n#include <string.h>\n\n%s#include \"tinyforge/kernels.h\"\n\n", n,
+               o.det ? "#include \"tinyforge/frame.h\"\n" : "");
     tfg_cg_put(&o,
                "/* The convolution weights below are laid out for a runtime built with\n"
                " * TFG_CONV_PACKED %d (tinyforge/kernels.h: %s). Built the other way, this\n"
@@ -235,6 +236,8 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
             &o, "tfg_status_t %s_invoke(uint8_t *arena)\n{\n    return %s_invoke_hooked(arena, 0, 0);\n}\n\n",
             n, n);
     }
+
+    if (o.det) tfg_cg_emit_detect_source(&o);
 
     /* The copying convenience. */
     tfg_cg_put(&o,

@@ -45,3 +45,31 @@ tfg_status_t tfg_frame_check(const tfg_frame_params_t *p, tfg_diag_t *d)
     if (!p->lut) return tfg_diag_set(d, TFG_ERR_INVALID, "camera input: no tables");
     return TFG_OK;
 }
+
+tfg_status_t tfg_frame_setup(const tfg_tensor_t *t, int32_t format, int32_t fw, int32_t fh, float lo,
+                             float hi, tfg_frame_params_t *p, int8_t lut[3 * 256], tfg_diag_t *d)
+{
+    if (t->dtype != TFG_DT_INT8 || t->rank != 4 || t->dims[0] != 1 || (t->dims[3] != 1 && t->dims[3] != 3) ||
+        t->n_q != 1)
+        return tfg_diag_set(d, TFG_ERR_INVALID,
+                            "camera input: the model input '%s' is not an int8 [1, H, W, 1 or 3] image with "
+                            "one scale",
+                            t->name ? t->name : "?");
+    const int32_t bpp = tfg_frame_pixel_bytes(format);
+    if (bpp == 0) return tfg_diag_set(d, TFG_ERR_INVALID, "camera input: unknown frame format %d", format);
+    if (fw < 1 || fh < 1 || (int64_t)fw * bpp > INT32_MAX)
+        return tfg_diag_set(d, TFG_ERR_INVALID, "camera input: frame %d x %d (positive sides needed)", fw,
+                            fh);
+    const float los[3] = {lo, lo, lo}, his[3] = {hi, hi, hi};
+    const tfg_status_t st = tfg_frame_lut(t->dims[3], los, his, t->scale[0], t->zero_point[0], lut, d);
+    if (st < 0) return st;
+    *p = (tfg_frame_params_t){.format = format,
+                              .fh = fh,
+                              .fw = fw,
+                              .frame_stride = fw * bpp,
+                              .h = t->dims[1],
+                              .w = t->dims[2],
+                              .c = t->dims[3],
+                              .lut = lut};
+    return tfg_frame_check(p, d);
+}

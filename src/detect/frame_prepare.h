@@ -21,4 +21,13 @@ tfg_status_t tfg_frame_lut(int32_t c, const float *lo, const float *hi, float sc
 /* Checks p for tfg_frame_to_input; the message names the unmet constraint. */
 tfg_status_t tfg_frame_check(const tfg_frame_params_t *p, tfg_diag_t *d);
 
+/* The camera input of a model input t, which must be an int8 [1, H, W, 1 or 3]
+ * tensor with one scale (a model loaded with int8_io): p for a frame of
+ * fw x fh pixels in `format` with rows packed (stride fw x bytes per pixel),
+ * writing the whole input, with lut filled for pixels mapped to [lo, hi] on
+ * every channel; then tfg_frame_check. The generated detector, `bench` and
+ * `detect --frame-path` all set the frame up here, so they agree. */
+tfg_status_t tfg_frame_setup(const tfg_tensor_t *t, int32_t format, int32_t fw, int32_t fh, float lo,
+                             float hi, tfg_frame_params_t *p, int8_t lut[3 * 256], tfg_diag_t *d);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Coordinates beyond this many pixels are refused: with both sides below
@@ -170,4 +171,13 @@ tfg_status_t tfg_yolo_setup(const tfg_graph_t *g, const float *anchors, int32_t 
                                .score_threshold = score,
                                .iou_threshold = iou};
     return tfg_yolo_check(&y->p, (const int32_t(*)[4])y->shapes, d);
+}
+
+void tfg_yolo_box_bits(const tfg_yolo_box_t *b, char *out, size_t n)
+{
+    const float f[5] = {b->x0, b->y0, b->x1, b->y1, b->score};
+    uint32_t u[5];
+    memcpy(u, f, sizeof u);
+    snprintf(out, n, "%d %08x %08x %08x %08x %08x", (int)b->cls, (unsigned)u[0], (unsigned)u[1],
+             (unsigned)u[2], (unsigned)u[3], (unsigned)u[4]);
 }

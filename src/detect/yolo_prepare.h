@@ -6,6 +6,7 @@
 #ifndef TFG_DETECT_YOLO_PREPARE_H
 #define TFG_DETECT_YOLO_PREPARE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ir/ir.h"
@@ -53,5 +54,10 @@ typedef struct {
  * is not a 4-D int8 tensor, channels other than per_group x (5 + classes). */
 tfg_status_t tfg_yolo_setup(const tfg_graph_t *g, const float *anchors, int32_t n_groups, int32_t per_group,
                             int32_t classes, float score, float iou, tfg_yolo_setup_t *y, tfg_diag_t *d);
+
+/* A box as text that keeps every bit: "cls x0 y0 x1 y1 score" with the
+ * floats as 8 hex digits of their IEEE bits. The generated detector's test
+ * and bench compare boxes in this form (equal text, equal bits). */
+void tfg_yolo_box_bits(const tfg_yolo_box_t *b, char *out, size_t n);
 
 #endif

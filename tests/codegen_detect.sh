@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# compile --postprocess yolo end to end: the generated model_detect, built on
+# the host (gcc and clang, -std=c99 -pedantic) and run on QEMU Cortex-M4 by
+# `bench`, must give bit for bit the boxes of `detect --frame-path` (host
+# executor, runtime camera input and decoder) on the same frame: scikit-image's
+# astronaut.png halved to 256x256 (one person) and a random 200x150 frame at
+# score 0.05 (a box, and with a scratch of 1 candidate: truncation).
+# Bad input: a classifier, bad --frame strings, --max-candidates 0, with
+# --stream-input. usage: tests/codegen_detect.sh path/to/tinyforge SOURCE_DIR
+set -u
+cli=$1; src=$2
+. "$src/tests/lib.sh"
+det="$src/../shared/models/tinyengine_detection.tflite"
+[ -e "$det" ] || { echo "SKIP: $det not found"; exit 0; }
+/usr/bin/python3 - "$tmp" <<'PY' || { echo "FAIL: making the frames (python3-skimage, numpy)"; exit 1; }
+import sys, numpy as np, skimage.data
+d = sys.argv[1]
+a = skimage.data.astronaut()[::2, ::2].astype(np.uint8)
+r = np.random.RandomState(7).randint(0, 256, (150, 200, 3)).astype(np.uint8)
+for name, img in (("ast", a), ("rand", r)):
+    open(f"{d}/{name}.raw", "wb").write(img.tobytes())
+    open(f"{d}/{name}.ppm", "wb").write(b"P6\n%d %d\n255\n" % (img.shape[1], img.shape[0]) + img.tobytes())
+PY
+compilers=gcc; command -v clang >/dev/null && compilers="gcc clang"
+# frame NAME SIZE OPTS...: host path, generated C on the host, bench on the M4
+frame() {
+  local name=$1 size=$2; shift 2
+  "$cli" detect "$det" "$tmp/$name.ppm" --frame-path --json "$@" > "$tmp/$name.json" || { fail=$((fail+1)); echo "FAIL: detect $name"; return; }
+  sed -n 's/.*"input_box_bits": "\([^"]*\)".*/box \1/p' "$tmp/$name.json" > "$tmp/$name.want"
+  [ -s "$tmp/$name.want" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: $name: the host path found no boxes (nothing to compare)"; }
+  check "compile $name" "$cli" compile "$det" -o "$tmp/g_$name" --name model --postprocess yolo --frame "$size" "$@"
+  for cc in $compilers; do
+    check "$cc build $name" $cc -std=c99 -O2 -Wall -Wextra -Werror -pedantic -I "$tmp/g_$name" \
+      "$src/tests/detect_driver.c" "$tmp/g_$name/model.c" "$tmp/g_$name"/runtime/*.c -lm -o "$tmp/drv_$cc"
+    "$tmp/drv_$cc" "$tmp/$name.raw" > "$tmp/$name.$cc.out" || { fail=$((fail+1)); echo "FAIL: $cc $name: driver status $?"; continue; }
+    grep '^box' "$tmp/$name.$cc.out" | cmp -s - "$tmp/$name.want" && pass=$((pass+1)) ||
+      { fail=$((fail+1)); echo "FAIL: $cc $name: boxes differ from detect --frame-path"; cat "$tmp/$name.$cc.out" "$tmp/$name.want"; }
+  done
+  if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
+    TFG_ROOT="$src" "$cli" bench "$det" --postprocess yolo --image "$tmp/$name.ppm" --json "$@" > "$tmp/$name.bench" 2>&1
+    if grep -q '"bitexact": true' "$tmp/$name.bench" &&
+       sed -n 's/.*"bits": "\([^"]*\)".*/box \1/p' "$tmp/$name.bench" | cmp -s - "$tmp/$name.want"; then
+      pass=$((pass+1)); echo "cortex-m4 $name: $(grep -o '"instructions_network": [0-9]*, "instructions_postprocess": [0-9]*' "$tmp/$name.bench")"
+    else fail=$((fail+1)); echo "FAIL: cortex-m4 $name"; head -5 "$tmp/$name.bench"; fi
+  else echo "SKIP: no arm-none-eabi-gcc or qemu-system-arm: the M4 half"; fi
+}
+frame ast 256x256
+frame rand 200x150 --score 0.05
+# A scratch of 1 candidate: truncation is reported, not an error, and the
+# boxes are the best ones (a prefix of the full result, here the first).
+check "compile small scratch" "$cli" compile "$det" -o "$tmp/g_small" --name model --postprocess yolo --frame 200x150 --score 0.05 --max-candidates 1
+check "build small scratch" gcc -std=c99 -O2 -I "$tmp/g_small" "$src/tests/detect_driver.c" "$tmp/g_small/model.c" "$tmp/g_small"/runtime/*.c -lm -o "$tmp/drv_small"
+"$tmp/drv_small" "$tmp/rand.raw" 1 > "$tmp/small.out"
+check "truncation reported" grep -Eq '^n 1 candidates ([2-9]|[1-9][0-9]+) held 1 ' "$tmp/small.out"
+check "best box kept" test "$(grep '^box' "$tmp/small.out")" = "$(head -1 "$tmp/rand.want")"
+# Bad input
+check "classifier refused" status_is 1 "$cli" compile "$src/../shared/models/tflm_person_detect.tflite" -o "$tmp/bad" --postprocess yolo
+check "classifier message" grep -q "not a YOLO detector for these options: the model has 1 output" "$tmp/err"
+for f in 160x 0x10 160x128:bgr x128 160x128x3 99999x10; do
+  check "bad --frame $f" status_is 2 "$cli" compile "$det" -o "$tmp/bad" --postprocess yolo --frame "$f"
+  check "bad --frame $f message" grep -q "bad --frame '$f'" "$tmp/err"
+done
+check "--max-candidates 0" status_is 2 "$cli" compile "$det" -o "$tmp/bad" --postprocess yolo --max-candidates 0
+check "--stream-input refused" status_is 2 "$cli" compile "$det" -o "$tmp/bad" --postprocess yolo --schedule auto --stream-input
+check "options need --postprocess" status_is 2 "$cli" compile "$det" -o "$tmp/bad" --frame 10x10
+finish
