@@ -306,18 +306,9 @@ static int bench_frame(const tfg_model_t *m, const char *model, const char *imag
                        int32_t format, int32_t fw, int32_t fh, tfg_yolo_setup_t *ys,
                        tfg_codegen_detect_t *det, int8_t *lut, uint8_t **frame, size_t *n_frame)
 {
+    if (cli_yolo_setup(m, model, yo, ys) < 0) return -1;
     tfg_diag_t d = {{0}};
-    const tfg_tensor_t *in = m->graph.n_inputs == 1 ? &m->graph.tensors[m->graph.inputs[0]] : NULL;
-    if (!in || in->rank != 4) {
-        fprintf(stderr, "tinyforge: error: %s: --postprocess yolo needs one image input [1, H, W, C]\n",
-                model);
-        return -1;
-    }
-    if (tfg_yolo_setup(&m->graph, yo->anchors, yo->groups, yo->per, yo->classes, yo->score, yo->iou, ys, &d) <
-        0) {
-        fprintf(stderr, "tinyforge: error: %s: not a YOLO detector for these options: %s\n", model, d.msg);
-        return -1;
-    }
+    const tfg_tensor_t *in = &m->graph.tensors[m->graph.inputs[0]];
     tfg_image_t img = {0};
     if (image) {
         if (tfg_image_load(image, format == TFG_FRAME_GRAY8 ? 1 : 3, &img, &d) < 0) {

@@ -76,6 +76,11 @@ void cli_yolo_opt_list(cli_yolo_opts_t *y, cli_opt_t *opts);
 /* Parses what was given over the defaults; 0, or 2 with the message printed. */
 int cli_yolo_resolve(cli_yolo_opts_t *y);
 
+/* The model's YOLO heads for the options (tfg_yolo_setup), once it has one
+ * image input [1, H, W, C]; 0, or -1 with the reason printed after the
+ * model's name. detect, compile and bench refuse a model in the same words. */
+int cli_yolo_setup(const tfg_model_t *m, const char *model, const cli_yolo_opts_t *yo, tfg_yolo_setup_t *ys);
+
 /* "LO,HI" with LO < HI; 0 or -1. */
 int cli_parse_range(const char *s, float *lo, float *hi);
 

@@ -123,6 +123,23 @@ static int parse_float(const char *s, float *v)
     return (int)(end - s);
 }
 
+int cli_yolo_setup(const tfg_model_t *m, const char *model, const cli_yolo_opts_t *yo, tfg_yolo_setup_t *ys)
+{
+    const tfg_tensor_t *in = m->graph.n_inputs == 1 ? &m->graph.tensors[m->graph.inputs[0]] : NULL;
+    if (!in || in->rank != 4) {
+        fprintf(stderr, "tinyforge: error: %s: --postprocess yolo needs one image input [1, H, W, C]\n",
+                model);
+        return -1;
+    }
+    tfg_diag_t d = {{0}};
+    if (tfg_yolo_setup(&m->graph, yo->anchors, yo->groups, yo->per, yo->classes, yo->score, yo->iou, ys, &d) <
+        0) {
+        fprintf(stderr, "tinyforge: error: %s: not a YOLO detector for these options: %s\n", model, d.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_parse_range(const char *s, float *lo, float *hi)
 {
     const int n = parse_float(s, lo);

@@ -179,19 +179,15 @@ int cli_compile(int argc, char **argv)
     tfg_codegen_detect_t det = {
         .yolo = &ys.p, .output = ys.output, .lo = yo.lo, .hi = yo.hi, .max_candidates = (int32_t)maxc};
     if (post) {
-        const tfg_tensor_t *in = m.graph.n_inputs == 1 ? &m.graph.tensors[m.graph.inputs[0]] : NULL;
-        if (!in || in->rank != 4) {
-            st = tfg_diag_set(&d, TFG_ERR_INVALID,
-                              "%s: --postprocess yolo needs one image input [1, H, W, C]", model);
-        } else if ((st = tfg_yolo_setup(&m.graph, yo.anchors, yo.groups, yo.per, yo.classes, yo.score, yo.iou,
-                                        &ys, &d)) < 0) {
-            char why[sizeof d.msg];
-            snprintf(why, sizeof why, "%s", d.msg);
-            tfg_diag_set(&d, st, "%s: not a YOLO detector for these options: %s", model, why);
-        } else if ((st = tfg_frame_setup(in, format, fw ? fw : in->dims[2], fh ? fh : in->dims[1], yo.lo,
-                                         yo.hi, &det.frame, lut, &d)) == TFG_OK) {
-            co.detect = &det;
+        if (cli_yolo_setup(&m, model, &yo, &ys) < 0) {
+            if (patched) tfg_sched_plan_free(&sp);
+            tfg_model_free(&m);
+            return 1;
         }
+        const tfg_tensor_t *in = &m.graph.tensors[m.graph.inputs[0]];
+        if ((st = tfg_frame_setup(in, format, fw ? fw : in->dims[2], fh ? fh : in->dims[1], yo.lo, yo.hi,
+                                  &det.frame, lut, &d)) == TFG_OK)
+            co.detect = &det;
     }
     if (st == TFG_OK) st = tfg_codegen(&m, dir, &co, &d);
     const size_t net = patched ? sp.arena_bytes : m.plan.peak;

@@ -273,7 +273,7 @@ int cli_detect(int argc, char **argv)
         return 2;
     }
     if (cli_yolo_resolve(&yo)) return 2;
-    const float score = yo.score, iou = yo.iou, lo = yo.lo, hi = yo.hi, *anchors = yo.anchors;
+    const float score = yo.score, iou = yo.iou, lo = yo.lo, hi = yo.hi;
     const int groups = yo.groups, per = yo.per, classes = yo.classes;
     char label_buf[4096];
     const char *labels[MAX_LABELS] = {"person"};
@@ -300,9 +300,7 @@ int cli_detect(int argc, char **argv)
         tfg_model_free(&m);
         return 1;
     }
-    if (tfg_yolo_setup(&m.graph, anchors, groups, per, classes, score, iou, y, &d) < 0) {
-        fprintf(stderr, "tinyforge: error: %s: not a YOLO detector for these options: %s\n", model_path,
-                d.msg);
+    if (cli_yolo_setup(&m, model_path, &yo, y) < 0) {
         free(y);
         tfg_model_free(&m);
         return 1;
