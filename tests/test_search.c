@@ -993,7 +993,7 @@ static int cmp_double(const void *a, const void *b)
  *  - a patch stage sums its steps' features over the tiles: the MACs it sums
  *    are the scheduler's own recount of the stage with its halos, and on
  *    one tile its features are the steps' own (MACs, output elements,
- *    pixels, one call each) and its copies the input and the stage output;
+ *    pixels, one call each), and on a 2x2 grid one call per step per tile;
  *  - tfg_subnet_price flags a subnet over --max-instructions exactly when
  *    the prediction exceeds it, and space optimisation counts those. */
 static void test_latency(void)
@@ -1019,9 +1019,9 @@ static void test_latency(void)
         return;
     }
     const int split = 5;
-    double f1[TFG_LAT_COUNT][4], f4[TFG_LAT_COUNT][4], want[TFG_LAT_COUNT][4] = {{0}}, b1, b4;
-    TT_CHECK(tfg_latency_stage_features(&m, split, 1, 1, NULL, f1, &b1) == TFG_OK);
-    TT_CHECK(tfg_latency_stage_features(&m, split, 2, 2, NULL, f4, &b4) == TFG_OK);
+    double f1[TFG_LAT_COUNT][4], f4[TFG_LAT_COUNT][4], want[TFG_LAT_COUNT][4] = {{0}};
+    TT_CHECK(tfg_latency_stage_features(&m, split, 1, 1, NULL, f1) == TFG_OK);
+    TT_CHECK(tfg_latency_stage_features(&m, split, 2, 2, NULL, f4) == TFG_OK);
     for (int k = 0; k <= split; k++) {
         const tfg_step_t *st = &m.prog.steps[k];
         const tfg_tensor_t *y = &m.graph.tensors[st->out];
@@ -1035,14 +1035,12 @@ static void test_latency(void)
         for (int q = 0; q < 4; q++) bad += f1[c][q] != want[c][q];
         macs4 += f4[c][0], calls4 += f4[c][3];
     }
-    const tfg_tensor_t *x = &m.graph.tensors[m.graph.inputs[0]],
-                       *y = &m.graph.tensors[m.prog.steps[split].out];
-    TT_CHECK(bad == 0 && b1 == (double)(tfg_tensor_elems(x) + tfg_tensor_elems(y)));
+    TT_CHECK(bad == 0);
     tfg_schedule_t sc;
     int64_t rest = 0;
     for (int k = split + 1; k < m.prog.n_steps; k++) rest += m.prog.steps[k].macs;
     TT_CHECK(tfg_sched_eval(&m, split, 2, 2, &sc, &d) == TFG_OK);
-    TT_CHECK(macs4 == (double)(sc.macs - rest) && calls4 == 4.0 * (split + 1) && b4 > b1);
+    TT_CHECK(macs4 == (double)(sc.macs - rest) && calls4 == 4.0 * (split + 1));
     TT_CHECK(tfg_latency_m4(&m, split, 2, 2, NULL) > 0 && tfg_latency_m4(&m, -1, 1, 1, NULL) > 0);
     tfg_model_free(&m);
 

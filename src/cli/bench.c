@@ -655,15 +655,13 @@ int cli_bench(int argc, char **argv)
                        (long long)(patched && k == first_layer ? stage_macs : st->macs),
                        r.region[k - first_layer + 2]);
                 if (patched && k == first_layer) {
-                    double feat[TFG_LAT_COUNT][4], bytes;
-                    tfg_latency_stage_features(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant, feat,
-                                               &bytes);
+                    double feat[TFG_LAT_COUNT][4];
+                    tfg_latency_stage_features(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant, feat);
                     double tile_calls = 0; /* each step's calls: one per tile */
                     for (int c = 0; c < TFG_LAT_COUNT; c++) tile_calls += feat[c][3];
-                    printf(", \"predicted\": %.0f, \"tiles\": %d, \"tile_calls\": %d, \"tile_bytes\": %.0f, "
-                           "\"features\": {",
+                    printf(", \"predicted\": %.0f, \"tiles\": %d, \"tile_calls\": %d, \"features\": {",
                            tfg_latency_stage(&m, sp.cost.split, sp.cost.ph, sp.cost.pw, sp.variant),
-                           sp.cost.ph * sp.cost.pw, (int)tile_calls, bytes);
+                           sp.cost.ph * sp.cost.pw, (int)tile_calls);
                     for (int c = 0, n = 0; c < TFG_LAT_COUNT; c++)
                         if (feat[c][3] > 0)
                             printf("%s\"%s\": [%.0f, %.0f, %.0f, %.0f]", n++ ? ", " : "",

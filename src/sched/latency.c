@@ -131,22 +131,21 @@ double tfg_latency_stage_calls(double calls)
     return call_coef * calls;
 }
 
-/* The stage's features (feat, bytes, calls) and its steps' predicted
+/* The stage's features (feat, calls) and its steps' predicted
  * instructions (*steps; any may be NULL), walking every tile. */
 static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant,
-                               double feat[TFG_LAT_COUNT][4], double *bytes, double *calls, double *steps)
+                               double feat[TFG_LAT_COUNT][4], double *calls, double *steps)
 {
-    double scratch[TFG_LAT_COUNT][4], b = 0, t = 0;
+    double scratch[TFG_LAT_COUNT][4], t = 0;
     if (!feat) feat = scratch;
     for (int c = 0; c < TFG_LAT_COUNT; c++) feat[c][0] = feat[c][1] = feat[c][2] = feat[c][3] = 0;
-    if (bytes) *bytes = 0;
     if (calls) *calls = 0;
     if (steps) *steps = 0;
     if (split < 0) return TFG_OK;
     const tfg_graph_t *g = &m->graph;
     tfg_sched_lead_t lead; /* layout ops first are folded into the read of the source */
     if (tfg_sched_lead(m, &lead)) return TFG_ERR_ARG;
-    const tfg_tensor_t *x = &g->tensors[lead.src], *y = &g->tensors[m->prog.steps[split].out];
+    const tfg_tensor_t *y = &g->tensors[m->prog.steps[split].out];
     tfg_region_t *need = malloc(sizeof *need * (size_t)g->n_tensors);
     if (!need) return TFG_ERR_NOMEM;
     for (int i = 0; i < ph; i++)
@@ -163,30 +162,26 @@ static tfg_status_t walk_stage(const tfg_model_t *m, int split, int ph, int pw, 
                 /* the layer's own d once (below), not per tile */
                 t += tfg_latency_step(m, s, v, r.r1 - r.r0, r.c1 - r.c0) - coefficients(s, v)[3];
             }
-            const tfg_region_t in = need[lead.src], out = need[m->prog.steps[split].out];
-            b += (double)((in.r1 - in.r0) * (in.c1 - in.c0) * x->dims[3]) +
-                 (double)((out.r1 - out.r0) * (out.c1 - out.c0) * y->dims[3]);
         }
     free(need);
     for (int k = lead.n_steps; k <= split; k++)
         t += coefficients(&m->prog.steps[k], variant ? variant[k] : -1)[3];
-    if (bytes) *bytes = b;
     if (calls) *calls = (double)ph * pw * (split + 1 - lead.n_steps);
     if (steps) *steps = t;
     return TFG_OK;
 }
 
 tfg_status_t tfg_latency_stage_features(const tfg_model_t *m, int split, int ph, int pw,
-                                        const int32_t *variant, double feat[TFG_LAT_COUNT][4], double *bytes)
+                                        const int32_t *variant, double feat[TFG_LAT_COUNT][4])
 {
-    return walk_stage(m, split, ph, pw, variant, feat, bytes, NULL, NULL);
+    return walk_stage(m, split, ph, pw, variant, feat, NULL, NULL);
 }
 
 double tfg_latency_stage(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant)
 {
     if (split < 0) return 0;
-    double bytes, calls, steps;
-    if (walk_stage(m, split, ph, pw, variant, NULL, &bytes, &calls, &steps) < 0) return -1;
+    double calls, steps;
+    if (walk_stage(m, split, ph, pw, variant, NULL, &calls, &steps) < 0) return -1;
     return steps + tfg_latency_stage_calls(calls);
 }
 

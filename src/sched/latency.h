@@ -70,9 +70,9 @@ double tfg_latency_stage_calls(double calls);
 
 /* The patch stage of a split/ph/pw schedule as the model sees it: per
  * class, the sums over every tile of its steps' features (MACs, output
- * elements, output pixels, calls), and the bytes the tiles copy in and out. */
+ * elements, output pixels, calls). */
 tfg_status_t tfg_latency_stage_features(const tfg_model_t *m, int split, int ph, int pw,
-                                        const int32_t *variant, double feat[TFG_LAT_COUNT][4], double *bytes);
+                                        const int32_t *variant, double feat[TFG_LAT_COUNT][4]);
 
 /* Instructions of that patch stage (0 for split < 0; -1: out of memory). */
 double tfg_latency_stage(const tfg_model_t *m, int split, int ph, int pw, const int32_t *variant);
