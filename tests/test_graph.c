@@ -1449,6 +1449,31 @@ static void test_slicing(void)
     }
     end();
 
+    begin("a graph output that folding makes constant, and a constant input, are refused by name");
+    /* Found by the fuzzer: the plan gave such a tensor no buffer and wrote
+     * before the start of its buffer array. */
+    g_init(&g);
+    {
+        const int b = add_weights(&g, "bias", DIMS(1, 1, 1, 4), bias, 0.05f);
+        const int t = add_act(&g, "tiled", DIMS(1, 2, 1, 4), 0.05f, 0);
+        add_op(&g, TFG_OP_TILE, IDS(b, add_const_i32(&g, "m", DIMS(4), (const int32_t[]){1, 2, 1, 1})),
+               IDS(t));
+        const int xi = add_act(&g, "x", DIMS(1, 2, 1, 4), 0.05f, 0),
+                  yo = add_act(&g, "y", DIMS(1, 2, 1, 4), 0.1f, 0);
+        add_op(&g, TFG_OP_ADD, IDS(xi, t), IDS(yo));
+        set_io(&g, IDS(xi), IDS(yo, t));
+        check_refused(&g, "graph output 1 'tiled' is a constant", NULL);
+    }
+    g_init(&g);
+    {
+        const int xi = add_weights(&g, "x", DIMS(1, 1, 1, 4), bias, 0.05f);
+        const int yo = add_act(&g, "y", DIMS(1, 1, 1, 4), 0.1f, 0);
+        add_op(&g, TFG_OP_RELU, IDS(xi), IDS(yo));
+        set_io(&g, IDS(xi), IDS(yo));
+        check_refused(&g, "graph input 0 'x' is a constant (it has data)", NULL);
+    }
+    end();
+
     begin("slicing ops: what TFLite refuses, refused by name");
     /* each case: build_slicing, then break one thing */
     build_slicing(&g);

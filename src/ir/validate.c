@@ -911,10 +911,33 @@ static tfg_status_t check_structure(tfg_graph_t *g, tfg_diag_t *d)
     return st;
 }
 
+/* The memory plan gives every graph input and output a buffer in the arena;
+ * a constant has none. An input with data is a malformed file; an output can
+ * also become constant here, when folding computes it (a TILE of constants
+ * that is itself an output), and then the model computes nothing for it at
+ * run time. Checked after folding, so both are refused by name. */
+static tfg_status_t check_io_not_const(const tfg_graph_t *g, tfg_diag_t *d)
+{
+    const char *name = g->path;
+    for (int i = 0; i < g->n_inputs; i++)
+        if (tfg_tensor_is_const(&g->tensors[g->inputs[i]]))
+            return tfg_diag_set(d, TFG_ERR_INVALID, "%s: graph input %d '%s' is a constant (it has data)",
+                                name, i, g->tensors[g->inputs[i]].name);
+    for (int i = 0; i < g->n_outputs; i++)
+        if (tfg_tensor_is_const(&g->tensors[g->outputs[i]]))
+            return tfg_diag_set(
+                d, TFG_ERR_UNSUPPORTED,
+                "%s: graph output %d '%s' is a constant: no op computes it at run time, so it "
+                "has no place in the arena",
+                name, i, g->tensors[g->outputs[i]].name);
+    return TFG_OK;
+}
+
 tfg_status_t tfg_graph_validate(tfg_graph_t *g, tfg_diag_t *d)
 {
     TRY(check_structure(g, d));
     TRY(tfg_fold_shape_arithmetic(g, d));
+    TRY(check_io_not_const(g, d));
     for (int i = 0; i < g->n_ops; i++) {
         tfg_op_t *op = &g->ops[i];
         if (op->dead) continue;
