@@ -6,7 +6,8 @@
  * usage: detect_driver FRAME.raw [MAX_BOXES]
  * Prints "n N candidates C held H kept K written W", then one "box ..." line
  * per box. Also checks that model_detect leaves the heads where
- * model_output_ptr points equal to model_invoke's, and that the bytes after
+ * model_output_ptr points equal to a plain inference's (model_invoke, or
+ * model_invoke_frame when streamed), and that the bytes after
  * max_boxes in the box array are untouched. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,11 @@ int main(int argc, char **argv)
         memcpy(heads + at, model_output_ptr(arena.bytes, i), b);
         at += b;
     }
+#ifdef MODEL_INPUT0_STREAMED /* compiled with --stream-input: the tiles convert the frame */
+    if (model_invoke_frame(frame, arena.bytes) != TFG_OK) return 5;
+#else
     if (model_frame_to_input(frame, arena.bytes) != TFG_OK || model_invoke(arena.bytes) != TFG_OK) return 5;
+#endif
     at = 0;
     for (int i = 0; i < MODEL_OUTPUTS; i++) {
         const size_t b = i == 0 ? MODEL_OUTPUT0_SIZE : i == 1 ? MODEL_OUTPUT1_SIZE : MODEL_OUTPUT2_SIZE;

@@ -152,11 +152,13 @@ static int write_main(const char *path, const tfg_model_t *m, bool streamed, con
 }
 
 /* The --postprocess firmware: region 1 is one whole model_detect, regions
- * 2, 3, 4 a second call's frame conversion, network and post-processing.
+ * 2, 3, 4 a second call's frame conversion, network and post-processing;
+ * streamed, the tiles convert the frame as the network runs, so regions 2
+ * and 3 are the two together (model_invoke_frame) and the post-processing.
  * The heads are compared as bytes and the boxes as bits, both calls. */
 static int write_detect_main(const char *path, const uint8_t *frame, size_t n_frame, const uint8_t *want,
                              size_t n_out, const tfg_yolo_box_t *boxes, int n_boxes, int max_boxes,
-                             const tfg_model_t *m)
+                             const tfg_model_t *m, bool streamed)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -208,12 +210,7 @@ static int write_detect_main(const char *path, const uint8_t *frame, size_t n_fr
             "    int exact = bench_equal(n);\n"
             "    memset(arena.bytes, 0, sizeof arena.bytes);\n"
             "    memset(bench_boxes, 0, sizeof bench_boxes);\n"
-            "    TFG_COUNT_START();\n"
-            "    exact &= model_frame_to_input(bench_frame, arena.bytes) == TFG_OK;\n"
-            "    TFG_COUNT_STOP();\n"
-            "    TFG_COUNT_START();\n"
-            "    exact &= model_invoke(arena.bytes) == TFG_OK;\n"
-            "    TFG_COUNT_STOP();\n"
+            "%s"
             "    TFG_COUNT_START();\n"
             "    n = model_postprocess(arena.bytes, bench_boxes, %d, 0);\n"
             "    TFG_COUNT_STOP();\n"
@@ -222,7 +219,17 @@ static int write_detect_main(const char *path, const uint8_t *frame, size_t n_fr
             "    tfg_puts(exact ? \"bitexact 1\\n\" : \"bitexact 0\\n\");\n"
             "    tfg_puts(\"stack_high_water \");\n    tfg_print_u32((uint32_t)tfg_stack_high_water());\n"
             "    tfg_puts(\"\\n\");\n    return exact ? 0 : 1;\n}\n",
-            max_boxes, max_boxes);
+            max_boxes,
+            streamed ? "    TFG_COUNT_START();\n"
+                       "    exact &= model_invoke_frame(bench_frame, arena.bytes) == TFG_OK;\n"
+                       "    TFG_COUNT_STOP();\n"
+                     : "    TFG_COUNT_START();\n"
+                       "    exact &= model_frame_to_input(bench_frame, arena.bytes) == TFG_OK;\n"
+                       "    TFG_COUNT_STOP();\n"
+                       "    TFG_COUNT_START();\n"
+                       "    exact &= model_invoke(arena.bytes) == TFG_OK;\n"
+                       "    TFG_COUNT_STOP();\n",
+            max_boxes);
     return fclose(f);
 }
 
@@ -362,11 +369,17 @@ static int bench_detect_report(const char *model, const char *target, const resu
                                const tfg_yolo_setup_t *ys, const char *image, const tfg_yolo_box_t *b, int n,
                                const tfg_yolo_stats_t *st, bool json)
 {
-    if (r->n_regions != 4) {
-        fprintf(stderr, "tinyforge: error: %s: expected 4 count regions from the detect run, got %d\n", model,
-                r->n_regions);
+    const bool streamed = sp && sp->streamed;
+    if (r->n_regions != (streamed ? 3 : 4)) {
+        fprintf(stderr, "tinyforge: error: %s: expected %d count regions from the detect run, got %d\n",
+                model, streamed ? 3 : 4, r->n_regions);
         return 1;
     }
+    /* Streamed, the frame is converted tile by tile inside the network's run. */
+    const long frame_insns = streamed ? -1 : r->region[2], net_insns = r->region[streamed ? 2 : 3],
+               post_insns = r->region[streamed ? 3 : 4];
+    char frame_json[24] = "null"; /* JSON: not counted apart when streamed */
+    if (!streamed) snprintf(frame_json, sizeof frame_json, "%ld", frame_insns);
     size_t scratch_off, arena;
     tfg_codegen_detect_layout(m, sp, det->max_candidates, &scratch_off, &arena);
     const size_t net = sp ? sp->arena_bytes : m->plan.peak;
@@ -377,15 +390,16 @@ static int bench_detect_report(const char *model, const char *target, const resu
         printf(
             "{\"model\": \"%s\", \"target\": \"%s\", \"postprocess\": \"yolo\", \"frame\": {\"width\": %d, "
             "\"height\": %d, \"format\": \"%s\", \"source\": \"%s\"}, \"instructions\": %ld, "
-            "\"instructions_frame\": %ld, \"instructions_network\": %ld, \"instructions_postprocess\": %ld, "
+            "\"instructions_frame\": %s, \"instructions_network\": %ld, \"instructions_postprocess\": %ld, "
+            "\"frame_in_tiles\": %s, "
             "\"flash_bytes\": %ld, \"frame_bytes_in_flash\": %ld, \"model_flash_bytes\": %ld, "
             "\"sram_bytes\": %ld, \"arena_bytes\": %zu, \"network_arena_bytes\": %zu, "
             "\"scratch_bytes\": %zu, \"stack_high_water_bytes\": %ld, \"candidates\": %d, \"held\": %d, "
             "\"kept\": %d, \"bitexact\": %s, \"boxes\": [",
             model, target, (int)det->frame.fw, (int)det->frame.fh, cli_frame_format_name(det->frame.format),
-            image ? "image" : "random", r->region[1], r->region[2], r->region[3], r->region[4], flash,
-            frame_flash, r->model_code + r->model_rodata, sram, arena, net,
-            tfg_yolo_scratch_size(det->max_candidates), r->stack_hw, (int)st->candidates, (int)st->held,
+            image ? "image" : "random", r->region[1], frame_json, net_insns, post_insns,
+            streamed ? "true" : "false", flash, frame_flash, r->model_code + r->model_rodata, sram, arena,
+            net, tfg_yolo_scratch_size(det->max_candidates), r->stack_hw, (int)st->candidates, (int)st->held,
             (int)st->kept, exact ? "true" : "false");
         for (int i = 0; i < n; i++) {
             char bits[96];
@@ -400,8 +414,14 @@ static int bench_detect_report(const char *model, const char *target, const resu
     } else {
         printf("%s on %s (QEMU): model_detect on a %dx%d %s frame (%s)\n", model, target, (int)det->frame.fw,
                (int)det->frame.fh, cli_frame_format_name(det->frame.format), image ? image : "random");
-        printf("  instructions   %12ld model_detect: frame to input %ld, network %ld, post-processing %ld\n",
-               r->region[1], r->region[2], r->region[3], r->region[4]);
+        if (streamed)
+            printf("  instructions   %12ld model_detect: network with the frame converted tile by tile %ld, "
+                   "post-processing %ld\n",
+                   r->region[1], net_insns, post_insns);
+        else
+            printf(
+                "  instructions   %12ld model_detect: frame to input %ld, network %ld, post-processing %ld\n",
+                r->region[1], frame_insns, net_insns, post_insns);
         printf(
             "  flash          %12ld B: code %ld, constants %ld, data %ld; the model's own %ld B (the frame, "
             "%ld B, is the harness's)\n",
@@ -454,10 +474,10 @@ int cli_bench(int argc, char **argv)
                 "--range need --postprocess yolo\n");
         return 2;
     }
-    if (post && (layers || so.stream)) {
+    if (post && layers) {
         fprintf(stderr,
                 "tinyforge: bench --postprocess yolo counts frame, network and post-processing apart; "
-                "not with --layers or --stream-input\n");
+                "not with --layers\n");
         return 2;
     }
     if (post && cli_yolo_resolve(&yo)) return 2;
@@ -561,8 +581,8 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "tinyforge: error: %s\n", d.msg);
         goto done;
     }
-    if (post ? write_detect_main(main_c, frame, n_frame, want, n_out, hboxes, n_hboxes, BENCH_MAX_BOXES,
-                                 &m) != 0
+    if (post ? write_detect_main(main_c, frame, n_frame, want, n_out, hboxes, n_hboxes, BENCH_MAX_BOXES, &m,
+                                 patched && sp.streamed) != 0
              : write_main(main_c, &m, patched && sp.streamed, in, n_in, want, n_out, layers) != 0) {
         fprintf(stderr, "tinyforge: error: cannot write %s\n", main_c);
         goto done;

@@ -38,7 +38,8 @@ static const char COMPILE_HELP[] =
     "  --postprocess yolo  also emit N_detect(frame, arena, boxes, max_boxes, stats): a\n"
     "              camera frame converted into the arena's input, the network, and the\n"
     "              YOLO decoder and NMS (docs/detection.md) with its tables as const data;\n"
-    "              yolo:ANCHORS is --anchors ANCHORS. Not with --stream-input\n"
+    "              yolo:ANCHORS is --anchors ANCHORS. With --stream-input the frame\n"
+    "              never enters the arena: each tile converts its own region of it\n"
     "  --frame WxH[:FORMAT]  the camera frame N_detect takes: width x height, format\n"
     "              gray8, rgb888 (default), rgb565le or rgb565be; default the model's\n"
     "              input size in rgb888\n"
@@ -118,12 +119,6 @@ int cli_compile(int argc, char **argv)
                     1 << 20, maxc_s);
             return 2;
         }
-    }
-    if (post && so.stream) {
-        fprintf(stderr,
-                "tinyforge: --postprocess yolo converts the camera frame into the arena's input, whole; "
-                "--stream-input keeps the input out of the arena (drop one of them)\n");
-        return 2;
     }
     bool known = false;
     for (int i = 0; tfg_codegen_targets[i]; i++) known |= !strcmp(tfg_codegen_targets[i], target);

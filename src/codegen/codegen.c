@@ -184,10 +184,17 @@ tfg_status_t tfg_codegen(const tfg_model_t *m, const char *out_dir, const tfg_co
                                 tfg_dtype_name(m->graph.tensors[m->graph.outputs[i]].dtype));
     if (mkdir_p(out_dir) < 0)
         return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot create directory: %s", out_dir, strerror(errno));
-    if (o->detect && o->sched && o->sched->cost.split >= 0 && o->sched->streamed)
-        return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
-                            "--postprocess yolo converts the camera frame into the arena's input, whole; "
-                            "--stream-input keeps the input out of the arena (drop one of them)");
+    if (o->detect && o->sched && o->sched->cost.split >= 0 && o->sched->streamed) {
+        /* Streamed, each tile converts its region of the frame into the tile's
+         * input (tfg_frame_to_input's rectangles): the input must be read as
+         * the model has it, with no layout op folded into the read. */
+        tfg_sched_lead_t lead;
+        if (tfg_sched_lead(m, &lead) || !lead.plain)
+            return tfg_diag_set(d, TFG_ERR_UNSUPPORTED,
+                                "--postprocess yolo with --stream-input converts each tile's region of the "
+                                "camera frame into the model's input; this model's input goes through layout "
+                                "ops first (drop --stream-input)");
+    }
     if (o->detect && (m->graph.n_inputs != 1 || o->detect->max_candidates < 1))
         return tfg_diag_set(d, TFG_ERR_ARG,
                             "--postprocess yolo needs one image input and max_candidates >= 1");

@@ -32,6 +32,7 @@ typedef struct {
     const tfg_codegen_detect_t *det; /* --postprocess yolo, or NULL */
     size_t arena;                    /* the arena, with the detector's scratch if any */
     size_t scratch_off;              /* with det: where its scratch starts */
+    bool frame_tiles; /* det with a streamed schedule: each tile converts its region of the camera frame */
 } out_t;
 
 /* printf to the output file (nothing in a counting pass, f == NULL). */
@@ -90,10 +91,12 @@ size_t tfg_cg_output_offset(const out_t *o, int i);
  * options give the same bytes on any machine. */
 void tfg_cg_front_matter(out_t *o, const tfg_codegen_opts_t *co);
 
-/* --postprocess yolo (detect.c): NAME.h's frame, scratch and detector API,
- * and NAME.c's tables, parameters and NAME_frame_to_input, NAME_postprocess
- * and NAME_detect (after NAME_exec). */
+/* --postprocess yolo (detect.c): NAME.h's frame, scratch and detector API;
+ * NAME.c's tables and parameters (before the patch stage, whose tiles read
+ * the frame through them when streamed), then NAME_frame_to_input or
+ * NAME_invoke_frame, NAME_postprocess and NAME_detect (after NAME_exec). */
 void tfg_cg_emit_detect_header(out_t *o);
+void tfg_cg_emit_detect_tables(out_t *o);
 void tfg_cg_emit_detect_source(out_t *o);
 
 tfg_status_t tfg_cg_write_header(const tfg_model_t *m, const char *dir, const tfg_codegen_opts_t *co,

@@ -1,7 +1,10 @@
 /* compile --postprocess yolo: a camera frame in, boxes out.
  *
  * NAME_detect(frame, arena, boxes, max_boxes, stats) is three calls, each
- * also public so a firmware can count or replace one:
+ * also public so a firmware can count or replace one (with a streamed patched
+ * schedule, two: NAME_invoke_frame runs the network with each tile converting
+ * its own region of the frame, tfg_frame_to_input's rectangles, in the patch
+ * stage's read of its input; then NAME_postprocess):
  *   NAME_frame_to_input  the frame into the arena's input, whole, by the
  *                        runtime's camera input (runtime/frame.c) with the
  *                        tables that fold the pixel range and the input
@@ -106,10 +109,20 @@ void tfg_cg_emit_detect_header(out_t *o)
         "#define %s_MAX_CANDIDATES %d\n#define %s_SCRATCH_OFFSET %zuu\n#define %s_SCRATCH_SIZE %zuu\n\n",
         N, o->arena > net ? "; the arena grew for it" : "; the arena did not grow for it", N,
         (int)dt->max_candidates, N, o->scratch_off, N, tfg_yolo_scratch_size(dt->max_candidates));
+    if (o->frame_tiles)
+        tfg_cg_put(o,
+                   "/* Frame to boxes, streamed: %s_invoke_frame(frame, arena) runs the network with each\n"
+                   " * tile converting its own region of the frame (halos included) into its input, so\n"
+                   " * the input image never exists in SRAM; then %s_postprocess(). */\n",
+                   n, n);
+    else
+        tfg_cg_put(o,
+                   "/* Frame to boxes: %s_frame_to_input(frame, arena), %s_invoke(arena), then\n"
+                   " * %s_postprocess(arena, boxes, max_boxes, stats). */\n",
+                   n, n, n);
     tfg_cg_put(
         o,
-        "/* Frame to boxes: %s_frame_to_input(frame, arena), %s_invoke(arena), then\n"
-        " * %s_postprocess(arena, boxes, max_boxes, stats). frame: %s_FRAME_SIZE bytes as above\n"
+        "/* %s_detect: frame: %s_FRAME_SIZE bytes as above\n"
         " * (read only; it may be in any memory). boxes: room for max_boxes boxes, best first, in\n"
         " * the model input's pixels (x0, y0, x1, y1; scale by frame size / input size per axis\n"
         " * for the frame's). Returns the number of boxes written (0..max_boxes), or a negative\n"
@@ -120,16 +133,28 @@ void tfg_cg_emit_detect_header(out_t *o)
         " * small, written < kept that max_boxes was. The boxes written are always the best\n"
         " * ones unlimited memory would give. The heads stay at %s_output_ptr(arena, i). */\n"
         "int32_t %s_detect(const uint8_t *frame, uint8_t *arena, tfg_yolo_box_t *boxes, int32_t max_boxes, "
-        "tfg_yolo_stats_t *stats);\n"
-        "/* The frame into the arena's input (zero copy: no other buffer). TFG_OK or TFG_ERR_ARG. */\n"
-        "tfg_status_t %s_frame_to_input(const uint8_t *frame, uint8_t *arena);\n"
-        "/* The heads left in the arena by %s_invoke() to boxes, as %s_detect() returns them. */\n"
-        "int32_t %s_postprocess(uint8_t *arena, tfg_yolo_box_t *boxes, int32_t max_boxes, tfg_yolo_stats_t "
-        "*stats);\n\n",
-        n, n, n, N, N, n, n, n, n, n, n);
+        "tfg_yolo_stats_t *stats);\n",
+        n, N, N, n, n);
+    if (o->frame_tiles)
+        tfg_cg_put(o,
+                   "/* The network on the frame, read tile by tile in place; the heads are then at\n"
+                   " * %s_output_ptr(arena, i). TFG_OK or TFG_ERR_ARG. */\n"
+                   "tfg_status_t %s_invoke_frame(const uint8_t *frame, uint8_t *arena);\n",
+                   n, n);
+    else
+        tfg_cg_put(
+            o,
+            "/* The frame into the arena's input (zero copy: no other buffer). TFG_OK or TFG_ERR_ARG. */\n"
+            "tfg_status_t %s_frame_to_input(const uint8_t *frame, uint8_t *arena);\n",
+            n);
+    tfg_cg_put(o,
+               "/* The heads left in the arena by the network to boxes, as %s_detect() returns them. */\n"
+               "int32_t %s_postprocess(uint8_t *arena, tfg_yolo_box_t *boxes, int32_t max_boxes, "
+               "tfg_yolo_stats_t *stats);\n\n",
+               n, n);
 }
 
-void tfg_cg_emit_detect_source(out_t *o)
+void tfg_cg_emit_detect_tables(out_t *o)
 {
     const tfg_codegen_detect_t *dt = o->det;
     const tfg_frame_params_t *f = &dt->frame;
@@ -171,13 +196,29 @@ void tfg_cg_emit_detect_source(out_t *o)
                "};\nstatic const tfg_yolo_params_t %s_yolo = {.heads = %s_heads, .n_heads = %d, .classes = "
                "%s_CLASSES, .score_threshold = %s_SCORE_THRESHOLD, .iou_threshold = %s_IOU_THRESHOLD};\n\n",
                n, n, (int)y->n_heads, N, N, N);
-    tfg_cg_put(
-        o,
-        "tfg_status_t %s_frame_to_input(const uint8_t *frame, uint8_t *arena)\n{\n"
-        "    if (!frame || !arena) return TFG_ERR_ARG;\n"
-        "    return (tfg_status_t)tfg_frame_to_input(&%s_frame, frame, 0, %d, 0, %d, (int8_t *)(arena + "
-        "%s_INPUT0_OFFSET), %d);\n}\n\n",
-        n, n, (int)f->h, (int)f->w, N, (int)(f->w * f->c));
+}
+
+void tfg_cg_emit_detect_source(out_t *o)
+{
+    const tfg_codegen_detect_t *dt = o->det;
+    const tfg_frame_params_t *f = &dt->frame;
+    const tfg_yolo_params_t *y = dt->yolo;
+    const char *n = o->n, *N = o->N;
+    if (o->frame_tiles) /* the patch stage converts each tile's region of the frame (NAME_patch) */
+        tfg_cg_put(o,
+                   "tfg_status_t %s_invoke_frame(const uint8_t *frame, uint8_t *arena)\n{\n"
+                   "    if (!frame || !arena) return TFG_ERR_ARG;\n"
+                   "    %s_exec(arena, 0, frame, 0, 0);\n"
+                   "    return TFG_OK;\n}\n\n",
+                   n, n);
+    else
+        tfg_cg_put(
+            o,
+            "tfg_status_t %s_frame_to_input(const uint8_t *frame, uint8_t *arena)\n{\n"
+            "    if (!frame || !arena) return TFG_ERR_ARG;\n"
+            "    return (tfg_status_t)tfg_frame_to_input(&%s_frame, frame, 0, %d, 0, %d, (int8_t *)(arena + "
+            "%s_INPUT0_OFFSET), %d);\n}\n\n",
+            n, n, (int)f->h, (int)f->w, N, (int)(f->w * f->c));
     tfg_cg_put(o,
                "int32_t %s_postprocess(uint8_t *arena, tfg_yolo_box_t *boxes, int32_t max_boxes, "
                "tfg_yolo_stats_t *stats)\n{\n"
@@ -194,10 +235,18 @@ void tfg_cg_emit_detect_source(out_t *o)
     tfg_cg_put(o,
                "int32_t %s_detect(const uint8_t *frame, uint8_t *arena, tfg_yolo_box_t *boxes, int32_t "
                "max_boxes, tfg_yolo_stats_t *stats)\n{\n"
-               "    if (!boxes || max_boxes < 0) return TFG_ERR_ARG;\n"
-               "    const tfg_status_t st = %s_frame_to_input(frame, arena);\n"
-               "    if (st != TFG_OK) return st;\n"
-               "    %s_exec(arena, 0, 0);\n"
-               "    return %s_postprocess(arena, boxes, max_boxes, stats);\n}\n\n",
-               n, n, n, n);
+               "    if (!boxes || max_boxes < 0) return TFG_ERR_ARG;\n",
+               n);
+    if (o->frame_tiles)
+        tfg_cg_put(o,
+                   "    const tfg_status_t st = %s_invoke_frame(frame, arena);\n"
+                   "    if (st != TFG_OK) return st;\n",
+                   n);
+    else
+        tfg_cg_put(o,
+                   "    const tfg_status_t st = %s_frame_to_input(frame, arena);\n"
+                   "    if (st != TFG_OK) return st;\n"
+                   "    %s_exec(arena, 0, 0);\n",
+                   n, n);
+    tfg_cg_put(o, "    return %s_postprocess(arena, boxes, max_boxes, stats);\n}\n\n", n);
 }

@@ -80,6 +80,7 @@ tfg_status_t tfg_cg_open_out(const tfg_model_t *m, const tfg_codegen_opts_t *co,
     o->det = co->detect;
     o->arena = o->sp ? o->sp->arena_bytes : m->plan.peak;
     if (o->det) tfg_codegen_detect_layout(m, o->sp, o->det->max_candidates, &o->scratch_off, &o->arena);
+    o->frame_tiles = o->det && o->sp && o->sp->streamed;
     snprintf(path, n, "%s/%s%s.tmp", dir, co->name, suffix);
     o->f = fopen(path, "w");
     if (!o->f) return tfg_diag_set(d, TFG_ERR_IO, "%s: cannot write: %s", path, strerror(errno));

@@ -60,8 +60,9 @@ void tfg_cg_emit_patch_stage(out_t *o)
         }
     tfg_cg_put(o, "};\n\n");
     free(need);
-    tfg_cg_put(o, "static void %s_patch(uint8_t *arena, const int8_t *image, const int16_t (*tile)[4])\n{\n",
-               n);
+    tfg_cg_put(o,
+               "static void %s_patch(uint8_t *arena, const int8_t *image%s, const int16_t (*tile)[4])\n{\n",
+               n, o->frame_tiles ? ", const uint8_t *frame" : "");
     tfg_cg_put(o, "    tfg_region_t r[%d];\n", nr);
     tfg_cg_put(
         o,
@@ -70,7 +71,17 @@ void tfg_cg_emit_patch_stage(out_t *o)
         nr);
     /* Bytes per pixel: channels times the element size (the input is int8
      * here, as generated code takes int8 input; kept general like the executor). */
-    if (lead->plain)
+    if (o->frame_tiles) /* a plain lead (codegen.c checks): the tile's region of the frame, converted */
+        tfg_cg_put(
+            o,
+            "    if (frame) /* the region's rectangle of the camera frame, converted (cannot fail:\n"
+            "                * the parameters are constants and the region is inside the input) */\n"
+            "        (void)tfg_frame_to_input(&%s_frame, frame, r[0].r0, r[0].r1, r[0].c0, r[0].c1,\n"
+            "                                 (int8_t *)(arena + %s_TILE_IN), (r[0].c1 - r[0].c0) * %d);\n"
+            "    else\n"
+            "        tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n",
+            n, o->N, (int)x->dims[3], (int)x->dims[2], (int)x->dims[3], o->N);
+    else if (lead->plain)
         tfg_cg_put(o, "    tfg_copy_region(image, %d, %d, &r[0], (int8_t *)(arena + %s_TILE_IN));\n",
                    (int)x->dims[2], (int)(x->dims[3] * (int32_t)tfg_dtype_size(x->dtype)), o->N);
     else

@@ -185,12 +185,14 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
                "#endif\n\n",
                n, m->prog.n_steps, n);
 
+    if (o.det) tfg_cg_emit_detect_tables(&o);
     if (o.sp) tfg_cg_emit_patch_stage(&o);
 
     /* The inference: one call per layer, everything in the arena (and the
-     * caller's image when streamed). */
-    tfg_cg_put(&o, "static void %s_exec(uint8_t *arena%s, %s_hook_t hook, void *ctx)\n{\n", n,
-               streamed ? ", const int8_t *image" : "", n);
+     * caller's image when streamed; or, with --postprocess, the camera frame
+     * whose regions the tiles convert when `frame` is not NULL). */
+    tfg_cg_put(&o, "static void %s_exec(uint8_t *arena%s%s, %s_hook_t hook, void *ctx)\n{\n", n,
+               streamed ? ", const int8_t *image" : "", o.frame_tiles ? ", const uint8_t *frame" : "", n);
     int first = 0;
     if (o.sp) {
         const int split = o.sp->cost.split;
@@ -199,8 +201,8 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
             tfg_cg_put(&o, "    const int8_t *image = (const int8_t *)(arena + %s_INPUT0_OFFSET);\n", N);
         tfg_cg_put(&o, "    /* L0..L%d, one tile at a time (%s_patch), assembled into L%d's output. */\n",
                    split, n, split);
-        tfg_cg_put(&o, "    for (int t = 0; t < %d; t++) %s_patch(arena, image, %s_tiles[t]);\n",
-                   o.sp->cost.ph * o.sp->cost.pw, n, n);
+        tfg_cg_put(&o, "    for (int t = 0; t < %d; t++) %s_patch(arena, image%s, %s_tiles[t]);\n",
+                   o.sp->cost.ph * o.sp->cost.pw, n, o.frame_tiles ? ", frame" : "", n);
         tfg_cg_put(&o, "    if (hook) hook(ctx, %d, %d, (const int8_t *)(arena + %s_STAGE_OUT), %zu);\n",
                    split, tfg_cg_op_index(&o, split), N, (size_t)tfg_tensor_bytes(&g->tensors[so]));
         first = split + 1;
@@ -216,12 +218,13 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
 
     /* Zero-copy entry points. */
     if (streamed) {
-        tfg_cg_put(&o,
-                   "tfg_status_t %s_invoke_streamed_hooked(const int8_t *input, uint8_t *arena, %s_hook_t "
-                   "hook, void *ctx)\n{\n"
-                   "    if (!input || !arena) return TFG_ERR_ARG;\n    %s_exec(arena, input, hook, ctx);\n   "
-                   " return TFG_OK;\n}\n\n",
-                   n, n, n);
+        tfg_cg_put(
+            &o,
+            "tfg_status_t %s_invoke_streamed_hooked(const int8_t *input, uint8_t *arena, %s_hook_t "
+            "hook, void *ctx)\n{\n"
+            "    if (!input || !arena) return TFG_ERR_ARG;\n    %s_exec(arena, input%s, hook, ctx);\n   "
+            " return TFG_OK;\n}\n\n",
+            n, n, n, o.frame_tiles ? ", 0" : "");
         tfg_cg_put(&o,
                    "tfg_status_t %s_invoke_streamed(const int8_t *input, uint8_t *arena)\n{\n"
                    "    return %s_invoke_streamed_hooked(input, arena, 0, 0);\n}\n\n",
@@ -253,7 +256,8 @@ tfg_status_t tfg_cg_write_source(const tfg_model_t *m, const char *dir, const tf
                        N, i);
         at += bytes;
     }
-    tfg_cg_put(&o, "    %s_exec(arena%s, hook, ctx);\n", n, streamed ? ", input" : "");
+    tfg_cg_put(&o, "    %s_exec(arena%s%s, hook, ctx);\n", n, streamed ? ", input" : "",
+               o.frame_tiles ? ", 0" : "");
     at = 0;
     for (int i = 0; i < g->n_outputs; i++) {
         const size_t bytes = (size_t)tfg_tensor_bytes(&g->tensors[g->outputs[i]]);
