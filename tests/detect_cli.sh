@@ -112,5 +112,15 @@ assert r[0][\"scores_are\"] == \"softmax output\"'"
 check "classify: logits are said to be logits (tinyengine_vww)" bash -c "'$cli' classify '$models/tinyengine_vww.tflite' '$k' | grep -q 'softmax of logits'"
 check "classify: wrong --labels count -> 1" bash -c "! '$cli' classify '$vww' '$a' --labels a,b,c 2> '$tmp/e' && grep -q '3 names' '$tmp/e'"
 check "classify: a detector is not a classifier" bash -c "! '$cli' classify '$det' '$a' 2> '$tmp/e' && grep -q 'has 3 outputs' '$tmp/e'"
+# The shared 96x96 person / no-person test images (TFLM's, int8 in [-1, 1]) as PGM:
+# all three VWW models must agree with their labels (index 1 = person).
+for im in person no_person; do
+  "$py" -c "import sys; d = open(sys.argv[1], 'rb').read(); open(sys.argv[2], 'wb').write(b'P5\\n96 96\\n255\\n' + bytes((b ^ 0x80) for b in d))" \
+    "$models/golden/tflm_person_detect.$im.input.bin" "$tmp/$im.pgm"
+done
+for m in tflm_person_detect mlperf_vww_96_int8 tinyengine_vww; do
+  check "classify $m: the shared person image is person, the other no-person" bash -c "'$cli' classify '$models/$m.tflite' '$tmp/person.pgm' '$tmp/no_person.pgm' > '$tmp/v.txt' &&
+    sed -n 1p '$tmp/v.txt' | grep -q 'person.pgm: person ' && sed -n 2p '$tmp/v.txt' | grep -q 'no_person.pgm: no-person '"
+done
 check "classify: truncated image named, status 1" bash -c "'$cli' classify '$vww' '$tmp/trunc.png' '$a' > '$tmp/o' 2> '$tmp/e'; [ \$? -eq 1 ] && grep -q 'trunc.png' '$tmp/e' && grep -q 'astronaut.png: person' '$tmp/o'"
 finish
