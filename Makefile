@@ -20,7 +20,7 @@ FUZZ_SECONDS ?= 60
 BUILD := build
 ASAN_BUILD := build-asan
 
-.PHONY: all deps build test test-fast test-asan demo demo-tflite bench bench-train bench-search bench-flash flash-table \
+.PHONY: all deps build test test-fast test-asan demo demo-tflite demo-detect bench bench-train bench-search bench-flash flash-table \
 	fuzz format format-check clean
 
 all: build
@@ -54,6 +54,10 @@ demo: build
 
 demo-tflite: build
 	@scripts/demo.sh $(BUILD)/tinyforge
+
+# Person detection and visual wake words on real photographs, host and QEMU M4 (drawings in build/demo-detect/drawn/).
+demo-detect: build
+	@scripts/demo_detect.sh $(BUILD)/tinyforge $(BUILD)/demo-detect
 
 # The PyTorch peer is a benchmark dependency only (a large install): not in deps.sh.
 bench-train: build

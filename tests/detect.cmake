@@ -12,3 +12,6 @@ add_test(NAME detect_cli COMMAND ${CMAKE_SOURCE_DIR}/tests/detect_cli.sh $<TARGE
 # compile --postprocess yolo: generated model_detect on the host and on QEMU M4
 # against detect --frame-path, bit for bit (tests/codegen_detect.sh).
 add_test(NAME codegen_detect COMMAND ${CMAKE_SOURCE_DIR}/tests/codegen_detect.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})
+# make demo-detect end to end (tests/demo_detect.sh): photographs, drawings,
+# three camera formats on QEMU M4 with the streamed schedule, VWW labels.
+add_test(NAME demo_detect COMMAND ${CMAKE_SOURCE_DIR}/tests/demo_detect.sh $<TARGET_FILE:tfg_cli> ${CMAKE_SOURCE_DIR})

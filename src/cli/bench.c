@@ -47,7 +47,8 @@ static const char BENCH_HELP[] =
     "in --frame's format, so --frame's size, if given, must be the image's) or else a\n"
     "deterministic random frame of --frame's size (default: the input size, rgb888).\n"
     "It counts the whole call and, in a second call, the frame conversion, the network\n"
-    "and the post-processing apart; checks the heads and the boxes (floats as bits)\n"
+    "and the post-processing apart (with --stream-input the tiles convert the frame as\n"
+    "the network runs: those two are one count); checks the heads and the boxes (floats as bits)\n"
     "against the host's executor, camera input and decoder on the same frame, and\n"
     "prints the boxes. --max-candidates, --score, --iou, --anchors, --classes and\n"
     "--range as in compile.\n";
