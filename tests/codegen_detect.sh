@@ -83,5 +83,11 @@ for f in 160x 0x10 160x128:bgr x128 160x128x3 99999x10; do
   check "bad --frame $f message" grep -q "bad --frame '$f'" "$tmp/err"
 done
 check "--max-candidates 0" status_is 2 "$cli" compile "$det" -o "$tmp/bad" --postprocess yolo --max-candidates 0
+# NAME_CONSTANT_BYTES counts the frame and decoder tables: 3 channels x 256
+# int8, and per head (3 of 3 anchors) 2 x 256 floats and 3 x 2 anchor floats.
+check "compile without --postprocess" "$cli" compile "$det" -o "$tmp/g_plain" --name model
+cb() { sed -n 's/^#define MODEL_CONSTANT_BYTES \([0-9]*\)u$/\1/p' "$1/model.h"; }
+check "CONSTANT_BYTES grows by the tables: $(cb "$tmp/g_ast") - $(cb "$tmp/g_plain") = $((3 * 256 + 3 * (2 * 256 * 4 + 3 * 2 * 4)))" \
+  test "$(( $(cb "$tmp/g_ast") - $(cb "$tmp/g_plain") ))" -eq "$((3 * 256 + 3 * (2 * 256 * 4 + 3 * 2 * 4)))"
 check "options need --postprocess" status_is 2 "$cli" compile "$det" -o "$tmp/bad" --frame 10x10
 finish

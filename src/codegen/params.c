@@ -387,6 +387,7 @@ int64_t tfg_cg_constant_bytes(const out_t *like)
             if (s->in_const[j]) c.const_bytes += tfg_tensor_bytes(&g->tensors[s->in[j]]);
         tfg_cg_emit_params(&c, k, s);
     }
+    if (c.det) tfg_cg_emit_detect_tables(&c); /* frame and decoder tables (--postprocess) */
     return c.const_bytes;
 }
 
