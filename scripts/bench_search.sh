@@ -12,7 +12,10 @@
 # A run outlives neither its machine nor its session, so RECORD=1 copies each
 # finished budget's small files (result.json, baselines.json, best.json,
 # space_opt.json, supernet.json, the plots, and recorded.json: commit, date,
-# CPU, cores) into bench/results/search/sram<K>/, to be committed; the table takes a
+# CPU, cores) into bench/results/search/sram<K>/, to be committed; a run that
+# must move to another machine unfinished is carried by scripts/search_state.sh
+# (its state.tar.xz there is restored here when the run folder is missing,
+# and is to be deleted once the budget is recorded); the table takes a
 # budget from OUT_DIR when it has finished there and from that record
 # otherwise, and says which.
 # Every search runs with --budget 2h (the evolution stops early when it must
@@ -28,6 +31,11 @@ for k in ${BUDGETS:-8 16 32 64}; do
   flash=64K; [ "$k" -ge 64 ] && flash=128K
   dir="$out/sram${k}"
   echo "bench-search: ${k} KB SRAM, $flash flash -> $dir (log: $dir.log)"
+  # a run carried from another machine (scripts/search_state.sh save)
+  state="$record_dir/sram${k}/state.tar.xz"
+  if [ ! -e "$dir" ] && [ -f "$state" ]; then
+    "$src/scripts/search_state.sh" restore "$state" "$dir" || exit 1
+  fi
   resume=; [ -d "$dir" ] && resume=--resume
   # shellcheck disable=SC2086
   if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --budget 2h --baselines $resume \

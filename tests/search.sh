@@ -138,6 +138,15 @@ check "the resumed phase 2 counts every process's epochs" python3 -c "import jso
 check "bad --budget" bash -c "'$cli' search --sram 8K --flash 64K --budget 2x -o '$tmp/c' 2>&1 | grep -q -- '--budget wants a duration'"
 check "bad --stop-after" bash -c "'$cli' search --sram 8K --flash 64K --stop-after 5 -o '$tmp/c' 2>&1 | grep -q -- '--stop-after wants an integer in 1..4'"
 
+# A run carried to another machine (scripts/search_state.sh): the state does
+# not hold the run folder's path, and comes back with the new folder's in its
+# place (bench-search's runs name no other path: --data fashion-mnist).
+check "search_state save" "$src/scripts/search_state.sh" save "$tmp/p2k" "$tmp/state.tar.xz"
+check "the state does not hold the run folder's path" bash -c "! tar -xJOf '$tmp/state.tar.xz' | grep -aq '$tmp/p2k'"
+check "search_state restore" "$src/scripts/search_state.sh" restore "$tmp/state.tar.xz" "$tmp/moved/p2k"
+check "restored: the files, the new path in the command" bash -c "diff -r -x command.txt -x report.html '$tmp/p2k' '$tmp/moved/p2k' && grep -q -- '-o $tmp/moved/p2k' '$tmp/moved/p2k/command.txt'"
+check "restore does not overwrite a run" status_is 2 "$src/scripts/search_state.sh" restore "$tmp/state.tar.xz" "$tmp/moved/p2k"
+
 # bad input
 check "no --flash" bash -c "'$cli' search --sram 8K -o '$tmp/c' 2>&1 | grep -q 'needs --sram, --flash and -o'"
 check "code larger than flash" bash -c "'$cli' search --sram 8K --flash 16K --code 16K -o '$tmp/c' 2>&1 | grep -q 'leaves nothing of --flash'"
