@@ -482,6 +482,17 @@ static void micro_speech(const blob_t *seed)
     for (uint32_t i = 0; i < rank; i++) put32(&b, shp + 4 * i, 0x7fffffffu);
     emit_free("ms_dims_all_huge", &b, "would need");
 
+    /* The product stays under tfg_tensor_elems's 2^40 cap for three
+     * dimensions (2^40 - 2^21 + 1), then one of 2^31 - 1 would overflow 64
+     * bits if multiplied before the check (found by the fuzzer). */
+    if (rank != 4) die("seed model: the depthwise output has rank %u, not 4", rank);
+    b = copy(seed);
+    put32(&b, shp + 0, 1);
+    put32(&b, shp + 4, 1048575);
+    put32(&b, shp + 8, 1048575);
+    put32(&b, shp + 12, 0x7fffffffu);
+    emit_free("ms_dims_overflow_late", &b, "would need");
+
     /* Depthwise weights: shape no longer matches the data. */
     const int dw_w = op_tensor(&v, dw, TFL_OP_INPUTS, 1);
     shp = shape_at(&v, dw_w, &rank);

@@ -95,10 +95,15 @@ size_t tfg_dtype_size(tfg_dtype_t t)
 
 int64_t tfg_tensor_elems(const tfg_tensor_t *t)
 {
+    /* Saturates at 2^40 (validation rejects any such size), checked before
+     * each product: the fuzzer found dims whose running product stayed just
+     * under the cap until one more 2^31 dimension overflowed 64 bits. */
+    const int64_t cap = INT64_C(1) << 40;
     int64_t n = 1;
     for (int i = 0; i < t->rank; i++) {
-        n *= t->dims[i];
-        if (n > (INT64_C(1) << 40)) return INT64_C(1) << 40; /* saturate: validation rejects this size */
+        const int64_t dim = t->dims[i], mag = dim < 0 ? -dim : dim;
+        if (mag != 0 && (n < 0 ? -n : n) > cap / mag) return cap;
+        n *= dim;
     }
     return n;
 }
