@@ -380,6 +380,13 @@ static void test_logistic(void)
     build_logistic(&g, 1.0f / 256, 0, false);
     check_refused(&g, why, NULL);
     end();
+    /* Found by the fuzzer: floor(15 * 2^27 / 2^e) past INT32_MAX was cast
+     * to int (undefined behaviour, in TFLM too). */
+    begin("logistic: an input scale so small that the saturation radius overflows is refused");
+    build_logistic(&g, 1.0f / 256, -128, false);
+    g.tensors[0].scale[0] = 1e-12f;
+    check_refused(&g, "op 0 LOGISTIC: input scale out of range (the saturation radius overflows)", NULL);
+    end();
 }
 
 /* ---- 4. SQUEEZE / RESHAPE views feeding FULLY_CONNECTED --------------- */

@@ -676,9 +676,13 @@ static tfg_status_t q4_input(const lctx_t *c, const tfg_tensor_t *x, int32_t *mu
     const double q = frexp((double)x->scale[0] * (double)(1 << 27), &e);
     const int64_t m = (int64_t)llround(q * 2147483648.0);
     if (m >= (INT64_C(1) << 31) || e > 30 || e < -31) return lerr(c, "input scale out of range");
+    /* Below an input scale of about 2^-31 the radius no longer fits an int
+     * (TFLM's cast is then undefined; the fuzzer found such scales). */
+    const double r = floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
+    if (r > (double)INT32_MAX) return lerr(c, "input scale out of range (the saturation radius overflows)");
     *mult = (int32_t)m;
     *shift = e;
-    *radius = (int32_t)floor(15.0 * (double)(1 << 27) / ldexp(1.0, e));
+    *radius = (int32_t)r;
     return TFG_OK;
 }
 
