@@ -18,6 +18,7 @@ save)
   tmpd=$(mktemp -d); trap 'rm -rf "$tmpd"' EXIT
   name=$(basename "$run")
   cp -r "$run" "$tmpd/$name"; rm -f "$tmpd/$name/report.html"
+  find "$tmpd/$name" -name '*.tmp' -delete # a checkpoint being written (it is renamed into place when whole)
   [ -f "$run.log" ] && cp "$run.log" "$tmpd/$name.log"
   # no machine's paths in the repository: the run folder's own path becomes a mark
   find "$tmpd" -type f \( -name '*.json' -o -name '*.txt' -o -name '*.log' \) -exec sed -i "s|$run|@RUN_DIR@|g" {} +
