@@ -19,7 +19,9 @@
 # budget from OUT_DIR when it has finished there and from that record
 # otherwise, and says which.
 # Every search runs with --budget 2h (the evolution stops early when it must
-# to keep the whole search within two hours); SEARCH_ARGS adds options.
+# to keep the whole search within two hours), 8h at 64 KB: its supernet alone
+# takes about three hours here, and 8h lets its evolution run the 30
+# generations the smaller budgets' ran within 2h; SEARCH_ARGS adds options.
 # usage: scripts/bench_search.sh BUILD_DIR OUT_DIR
 set -u
 build=$1; out=$2
@@ -28,7 +30,7 @@ record_dir="$src/bench/results/search"
 cli="$build/tinyforge"
 mkdir -p "$out"
 for k in ${BUDGETS:-8 16 32 64}; do
-  flash=64K; [ "$k" -ge 64 ] && flash=128K
+  flash=64K budget=2h; [ "$k" -ge 64 ] && flash=128K budget=8h
   dir="$out/sram${k}"
   echo "bench-search: ${k} KB SRAM, $flash flash -> $dir (log: $dir.log)"
   # a run carried from another machine (scripts/search_state.sh save)
@@ -38,7 +40,7 @@ for k in ${BUDGETS:-8 16 32 64}; do
   fi
   resume=; [ -d "$dir" ] && resume=--resume
   # shellcheck disable=SC2086
-  if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --budget 2h --baselines $resume \
+  if ! "$cli" search --data fashion-mnist --sram "${k}K" --flash "$flash" -o "$dir" --budget "$budget" --baselines $resume \
       ${SEARCH_ARGS:-} >>"$dir.log" 2>&1; then
     echo "bench-search: the ${k} KB run failed; the end of $dir.log:"; tail -5 "$dir.log"
   elif [ "${RECORD:-0}" = 1 ] && [ -f "$dir/result.json" ] && [ -f "$dir/baselines.json" ]; then
