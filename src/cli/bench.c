@@ -491,14 +491,7 @@ int cli_bench(int argc, char **argv)
             return 2;
         }
     }
-    if (maxc_s) {
-        char *end;
-        maxc = strtol(maxc_s, &end, 10);
-        if (*end || end == maxc_s || maxc < 1 || maxc > (1 << 20)) {
-            fprintf(stderr, "tinyforge: --max-candidates takes 1 to %d, not '%s'\n", 1 << 20, maxc_s);
-            return 2;
-        }
-    }
+    if (cli_parse_max_candidates(maxc_s, &maxc)) return 2;
     bool known = false;
     for (int i = 1; tfg_codegen_targets[i]; i++) known |= !strcmp(tfg_codegen_targets[i], target);
     if (!known) {

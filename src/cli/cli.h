@@ -81,6 +81,10 @@ int cli_yolo_resolve(cli_yolo_opts_t *y);
  * model's name. detect, compile and bench refuse a model in the same words. */
 int cli_yolo_setup(const tfg_model_t *m, const char *model, const cli_yolo_opts_t *yo, tfg_yolo_setup_t *ys);
 
+/* --max-candidates N: 1 to 2^20 into *n (left alone when s is NULL); 0, or
+ * 2 with the message printed. compile and bench take it alike. */
+int cli_parse_max_candidates(const char *s, long *n);
+
 /* "LO,HI" with LO < HI; 0 or -1. */
 int cli_parse_range(const char *s, float *lo, float *hi);
 

@@ -140,6 +140,20 @@ int cli_yolo_setup(const tfg_model_t *m, const char *model, const cli_yolo_opts_
     return 0;
 }
 
+int cli_parse_max_candidates(const char *s, long *n)
+{
+    if (!s) return 0;
+    char *end;
+    *n = strtol(s, &end, 10);
+    if (*end || end == s || *n < 1 || *n > (1 << 20)) {
+        fprintf(stderr,
+                "tinyforge: --max-candidates takes 1 to %d (candidates held for NMS, 32 B each), not '%s'\n",
+                1 << 20, s);
+        return 2;
+    }
+    return 0;
+}
+
 int cli_parse_range(const char *s, float *lo, float *hi)
 {
     const int n = parse_float(s, lo);
